@@ -1,0 +1,38 @@
+"""The application factory. Kept light: importing `app` loads no SQLAlchemy, so `app.scoring` stays pure."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object("config.Config")
+    app.config.from_prefixed_env()  # FLASK_SECRET_KEY, FLASK_DEMO_MODE, ...
+    if "DATABASE_URL" in os.environ:  # the product's switch to PostgreSQL
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if overrides:
+        app.config.update(overrides)  # tests pass their settings last, so they win
+    if app.config["SECRET_KEY"] == "dev" and not (app.debug or app.testing):
+        raise RuntimeError("请设置 FLASK_SECRET_KEY 后再运行 / Set FLASK_SECRET_KEY before running in production.")
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from app import admin, auth, branches, cli, errors, i18n, main, members, models  # noqa: F401  (models: tables for Alembic)
+    from app.extensions import csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp, url_prefix="/auth")
+    app.register_blueprint(members.bp, url_prefix="/members")
+    app.register_blueprint(branches.bp, url_prefix="/branches")
+    app.register_blueprint(admin.bp, url_prefix="/admin")
+    errors.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,41 @@
+"""Password hashing (argon2id) and the password policy, both tuned by config."""
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+
+def hasher(config: Mapping[str, Any]) -> PasswordHasher:
+    return PasswordHasher(time_cost=config["ARGON2_TIME_COST"], memory_cost=config["ARGON2_MEMORY_COST"],
+                          parallelism=config["ARGON2_PARALLELISM"])
+
+
+def hash_password(password: str, config: Mapping[str, Any]) -> str:
+    return hasher(config).hash(password)
+
+
+def verify_password(password_hash: str, password: str, config: Mapping[str, Any]) -> bool:
+    try:
+        return hasher(config).verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def policy_errors(password: str, config: Mapping[str, Any]) -> list[str]:
+    """What is wrong with a new password under the configured policy, in Chinese; empty when it is fine."""
+    errors = []
+    if len(password) < config["PASSWORD_MIN_LENGTH"]:
+        errors.append(f"密码至少 {config['PASSWORD_MIN_LENGTH']} 位。")
+    classes = sum((
+        any(c in string.ascii_lowercase for c in password),
+        any(c in string.ascii_uppercase for c in password),
+        any(c in string.digits for c in password),
+        any(not c.isascii() or not c.isalnum() for c in password),
+    ))
+    if classes < config["PASSWORD_MIN_CLASSES"]:
+        errors.append(f"密码须包含小写字母、大写字母、数字、其他字符中的至少 {config['PASSWORD_MIN_CLASSES']} 类。")
+    return errors

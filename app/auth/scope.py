@@ -1,0 +1,111 @@
+"""Data scope: the one place that says which rows a user may see and change.
+
+Every list and every fetch-by-id goes through `scoped()` or `get_or_404()`; views never filter by role
+themselves. office, leader and admin see the county; clerks and liaisons see their units and the units below
+them; a member sees only their own dossier.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from app.extensions import db
+from app.models import (Activity, Attendance, BranchResult, Enterprise, Evidence, Meeting, Member,
+                        PartyMember, Role, Unit, User)
+
+T = TypeVar("T")
+COUNTY_ROLES = frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER})
+
+
+def unit_ids(user: User) -> set[int] | None:
+    """The units a user acts for, with every unit below them; None means the whole county."""
+    if user.role in COUNTY_ROLES:
+        return None
+    if user.role == Role.MEMBER:
+        return set()
+    children: dict[int | None, list[int]] = {}
+    for unit_id, parent_id in db.session.execute(sa.select(Unit.id, Unit.parent_id)):
+        children.setdefault(parent_id, []).append(unit_id)
+    found: set[int] = set()
+    stack = [u.id for u in user.units]
+    while stack:
+        unit_id = stack.pop()
+        if unit_id not in found:
+            found.add(unit_id)
+            stack.extend(children.get(unit_id, ()))
+    return found
+
+
+def _member_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
+    if user.role == Role.MEMBER:
+        return Member.id == user.member_id if user.member_id else sa.false()
+    return sa.or_(Member.sector_id.in_(ids), Member.committee_id.in_(ids), Member.liaison_id.in_(ids))
+
+
+def _party_member_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
+    return PartyMember.branch_id.in_(ids)
+
+
+def _activity_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
+    members = sa.select(Member.id).where(_member_clause(user, ids))
+    if user.role == Role.MEMBER:
+        return Activity.member_id.in_(members)
+    party_members = sa.select(PartyMember.id).where(_party_member_clause(user, ids))
+    return sa.or_(Activity.unit_id.in_(ids), Activity.member_id.in_(members),
+                  Activity.party_member_id.in_(party_members))
+
+
+def _meeting_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
+    invited = sa.select(Attendance.meeting_id).where(
+        Attendance.member_id.in_(sa.select(Member.id).where(_member_clause(user, ids))))
+    if user.role == Role.MEMBER:
+        return Meeting.id.in_(invited)
+    return sa.or_(Meeting.unit_id.in_(ids), Meeting.id.in_(invited))
+
+
+CLAUSES: dict[type, Callable[[User, set[int]], sa.ColumnElement[bool]]] = {
+    Unit: lambda user, ids: Unit.id.in_(ids),
+    Enterprise: lambda user, ids: Enterprise.branch_id.in_(ids),
+    Member: _member_clause,
+    PartyMember: _party_member_clause,
+    Activity: _activity_clause,
+    Evidence: lambda user, ids: Evidence.activity_id.in_(sa.select(Activity.id).where(_activity_clause(user, ids))),
+    Meeting: _meeting_clause,
+    Attendance: lambda user, ids: Attendance.meeting_id.in_(sa.select(Meeting.id).where(_meeting_clause(user, ids))),
+    BranchResult: lambda user, ids: BranchResult.branch_id.in_(ids),
+}
+
+
+def clause(model: type, user: User | None = None) -> sa.ColumnElement[bool]:
+    """The WHERE condition limiting `model` to what `user` (default: the signed-in user) may see."""
+    user = user if user is not None else current_user
+    if not getattr(user, "is_authenticated", False):
+        return sa.false()
+    ids = unit_ids(user)
+    if ids is None:
+        return sa.true()
+    try:
+        return CLAUSES[model](user, ids)
+    except KeyError:
+        raise LookupError(f"no data scope is defined for {model.__name__}") from None
+
+
+def scoped(model: type[T], user: User | None = None) -> sa.Select[tuple[T]]:
+    """`select(model)` limited to the user's scope: the start of every list query."""
+    return sa.select(model).where(clause(model, user))
+
+
+def get_or_404(model: type[T], ident: Any, user: User | None = None) -> T:
+    """Fetch one row the user may see.
+
+    :raises 404: when it does not exist or lies outside the user's scope (the two look the same).
+    """
+    pk = sa.inspect(model).primary_key[0]
+    row = db.session.scalar(scoped(model, user).where(pk == ident))
+    if row is None:
+        abort(404)
+    return row

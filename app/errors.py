@@ -1,0 +1,31 @@
+"""Error pages in the user's language; the 500 handler rolls the transaction back."""
+from __future__ import annotations
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+
+MESSAGES = {
+    400: ("请求有误", "提交的内容无法处理，请返回重试。"),
+    403: ("无权访问", "您的账号没有访问此页面的权限。"),
+    404: ("页面不存在", "您要找的页面不存在，或不在您的数据范围内。"),
+    405: ("请求方式不允许", "此页面不接受这种请求方式。"),
+    413: ("文件过大", "上传的文件超过了允许的大小。"),
+    500: ("系统出错", "系统处理时出错，您的操作没有保存。请稍后再试，或联系系统管理员。"),
+}
+
+
+def init_app(app: Flask) -> None:
+    def render(code: int) -> tuple[str, int]:
+        title, text = MESSAGES.get(code, MESSAGES[500])
+        return render_template("errors/error.html", code=code, title=title, text=text), code
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        return render(error.code or 500)
+
+    @app.errorhandler(500)
+    def server_error(error: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        return render(500)

@@ -1,0 +1,33 @@
+"""Language: Simplified Chinese by default, English on request (per session, remembered per user)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, current_app, session
+
+from app.extensions import babel
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        return lang
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(app.root_path) + "/translations")
+
+    @app.template_filter("cndate")
+    def cndate(value: dt.date | None) -> str:
+        """2012年7月1日 in Chinese, 1 Jul 2012 in English: the form documents use."""
+        if value is None:
+            return ""
+        if select_locale() == "en":
+            return f"{value.day} {value:%b} {value.year}"
+        return f"{value.year}年{value.month}月{value.day}日"
+
+    @app.context_processor
+    def languages() -> dict[str, object]:
+        return {"languages": app.config["LANGUAGES"], "current_language": select_locale()}

@@ -1,0 +1,4 @@
+"""Home, language and health."""
+from app.main.routes import bp
+
+__all__ = ["bp"]

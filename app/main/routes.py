@@ -1,0 +1,66 @@
+"""Home page by role, language switch, health check."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from app.auth.scope import clause
+from app.extensions import db
+from app.web import safe_next
+from app.models import Activity, Member, PartyMember, RecordState, Role, Unit, UnitKind
+
+bp = Blueprint("main", __name__)
+
+NAV = {
+    Role.ADMIN: [("members.index", _l("政协委员")), ("branches.index", _l("党支部与党员")),
+                 ("admin.units", _l("组织单位")), ("admin.users", _l("用户")), ("admin.login_log", _l("登录日志"))],
+    Role.OFFICE: [("members.index", _l("政协委员")), ("branches.index", _l("党支部与党员"))],
+    Role.LEADER: [("members.index", _l("政协委员")), ("branches.index", _l("党支部与党员"))],
+    Role.CLERK: [("members.index", _l("本单位委员"))],
+    Role.LIAISON: [("branches.index", _l("联系的党支部"))],
+    Role.MEMBER: [("members.mine", _l("我的履职档案"))],
+}
+
+
+@bp.app_context_processor
+def navigation() -> dict[str, object]:
+    def nav_items() -> list[tuple[str, str]]:
+        return NAV.get(current_user.role, []) if current_user.is_authenticated else []
+    return {"nav_items": nav_items}
+
+
+@bp.route("/")
+@login_required
+def index() -> str:
+    count = lambda model, *where: db.session.scalar(  # noqa: E731
+        sa.select(sa.func.count()).select_from(model).where(clause(model), *where))
+    stats: list[tuple[str, int]] = []
+    if current_user.role in (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK):
+        stats.append((_l("委员"), count(Member, Member.active)))
+        stats.append((_l("常委"), count(Member, Member.active, Member.is_standing)))
+        for state in (RecordState.SUBMITTED, RecordState.VERIFIED, RecordState.RETURNED):
+            stats.append((_l("履职记录·%(state)s", state=state.label), count(Activity, Activity.state == state)))
+    if current_user.role in (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON):
+        stats.append((_l("党支部"), count(Unit, Unit.kind == UnitKind.BRANCH)))
+        stats.append((_l("党员"), count(PartyMember, PartyMember.active)))
+    if current_user.role == Role.MEMBER:
+        stats.append((_l("我的履职记录"), count(Activity)))
+    return render_template("main/index.html", stats=stats)
+
+
+@bp.route("/lang/<code>")
+def set_language(code: str) -> Response:
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    return redirect(safe_next(request.args.get("next")))
+
+
+@bp.route("/healthz")
+def health() -> tuple[str, int, dict[str, str]]:
+    return "ok", 200, {"Content-Type": "text/plain"}

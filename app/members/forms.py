@@ -1,0 +1,39 @@
+"""The member (政协委员) form; unit and term choices arrive through the constructor."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from app.models import Gender
+
+NONE = 0
+
+
+class MemberForm(FlaskForm):
+    code = StringField(_l("委员编号"), validators=[DataRequired(), Length(max=20),
+                       Regexp(r"^[A-Za-z0-9-]+$", message=_l("编号只能包含字母、数字和连字符。"))])
+    name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=40)])
+    gender = SelectField(_l("性别"), choices=Gender.choices(), validators=[DataRequired()])
+    party = StringField(_l("党派"), validators=[Optional(), Length(max=40)])
+    sector_id = SelectField(_l("界别"), coerce=int, validators=[DataRequired(message=_l("请选择界别。"))])
+    committee_id = SelectField(_l("专委会"), coerce=int)
+    liaison_id = SelectField(_l("乡镇联络处"), coerce=int)
+    term_id = SelectField(_l("届"), coerce=int, validators=[DataRequired(message=_l("请选择届次。"))])
+    is_standing = BooleanField(_l("常委"))
+    employer = StringField(_l("工作单位"), validators=[Optional(), Length(max=120)])
+    position = StringField(_l("职务"), validators=[Optional(), Length(max=80)])
+    phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=30),
+                        Regexp(r"^[0-9+\- ]*$", message=_l("电话号码只能包含数字、空格、+ 和 -。"))])
+    active = BooleanField(_l("在职（参加考评）"), default=True)
+    submit = SubmitField(_l("保存"))
+
+    def __init__(self, sectors: list[tuple[int, str]], committees: list[tuple[int, str]],
+                 liaisons: list[tuple[int, str]], terms: list[tuple[int, str]], **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        blank = [(NONE, "—")]
+        self.sector_id.choices = blank + sectors
+        self.committee_id.choices = blank + committees
+        self.liaison_id.choices = blank + liaisons
+        self.term_id.choices = blank + terms

@@ -1,0 +1,99 @@
+"""政协委员: list with search, a member's page, create and edit (admin and office)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from app.auth.decorators import roles_required
+from app.auth.scope import get_or_404, scoped
+from app.extensions import db
+from app.members import services
+from app.members.forms import MemberForm
+from app.models import Activity, Attendance, Member, Role, Unit, UnitKind
+from app.web import page_args
+
+bp = Blueprint("members", __name__)
+EDITORS = (Role.ADMIN, Role.OFFICE)
+
+
+@bp.route("/")
+@roles_required(Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK)
+def index() -> str:
+    q = request.args.get("q", "")
+    unit_id = request.args.get("unit", 0, type=int)
+    standing = request.args.get("standing", "")
+    include_inactive = request.args.get("inactive") == "1"
+    stmt = services.member_query(q, unit_id, standing, include_inactive)
+    pagination = db.paginate(stmt, **page_args())
+    units = db.session.scalars(scoped(Unit).where(
+        Unit.kind.in_([UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE]))
+        .order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
+    filters = {"q": q, "unit": unit_id or "", "standing": standing, "inactive": "1" if include_inactive else ""}
+    return render_template("members/index.html", pagination=pagination, units=units, filters=filters,
+                           can_edit=current_user.role in EDITORS)
+
+
+@bp.route("/<int:member_id>")
+@login_required
+def detail(member_id: int) -> str:
+    member = get_or_404(Member, member_id)
+    activities = db.session.scalars(scoped(Activity).where(
+        Activity.member_id == member.id).order_by(Activity.occurred_on.desc()).limit(50)).all()
+    attendance = db.session.scalars(sa.select(Attendance).where(Attendance.member_id == member.id)
+                                    .join(Attendance.meeting).order_by(sa.desc("held_on")).limit(50)).all()
+    return render_template("members/detail.html", member=member, activities=activities, attendance=attendance,
+                           can_edit=current_user.role in EDITORS)
+
+
+@bp.route("/mine")
+@roles_required(Role.MEMBER)
+def mine() -> Response:
+    if current_user.member_id is None:
+        abort(404)
+    return redirect(url_for("members.detail", member_id=current_user.member_id))
+
+
+def _form(member: Member | None = None) -> MemberForm:
+    return MemberForm(services.unit_choices(UnitKind.SECTOR_GROUP), services.unit_choices(UnitKind.COMMITTEE),
+                      services.unit_choices(UnitKind.LIAISON_OFFICE), services.term_choices(), obj=member)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def create() -> str | Response:
+    form = _form()
+    if form.validate_on_submit():
+        member = Member()
+        errors = services.save_member(member, form.data)
+        if not errors:
+            db.session.commit()
+            flash(_("已添加委员 %(name)s。", name=member.name), "success")
+            return redirect(url_for("members.detail", member_id=member.id))
+        db.session.rollback()
+        for field, messages in errors.items():
+            getattr(form, field).errors.extend(messages)
+    return render_template("members/form.html", form=form, member=None)
+
+
+@bp.route("/<int:member_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def edit(member_id: int) -> str | Response:
+    member = get_or_404(Member, member_id)
+    form = _form(member)
+    if request.method == "GET":
+        form.gender.data = member.gender.name
+        form.committee_id.data = member.committee_id or 0
+        form.liaison_id.data = member.liaison_id or 0
+    if form.validate_on_submit():
+        errors = services.save_member(member, form.data)
+        if not errors:
+            db.session.commit()
+            flash(_("已保存 %(name)s 的信息。", name=member.name), "success")
+            return redirect(url_for("members.detail", member_id=member.id))
+        db.session.rollback()
+        for field, messages in errors.items():
+            getattr(form, field).errors.extend(messages)
+    return render_template("members/form.html", form=form, member=member)

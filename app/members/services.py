@@ -1,0 +1,64 @@
+"""Member use cases: list with search and filters, save. Flush, never commit."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.auth.scope import scoped
+from app.extensions import db
+from app.models import Gender, Member, Term, Unit, UnitKind
+from app.pinyin import search_key
+from app.web import name_search
+
+
+def unit_choices(kind: UnitKind) -> list[tuple[int, str]]:
+    return [(u.id, u.name) for u in db.session.scalars(
+        sa.select(Unit).where(Unit.kind == kind, Unit.active).order_by(Unit.sort_order, Unit.id))]
+
+
+def term_choices() -> list[tuple[int, str]]:
+    return [(t.id, t.name) for t in db.session.scalars(sa.select(Term).order_by(Term.number.desc()))]
+
+
+def member_query(q: str = "", unit_id: int | None = None, standing: str = "",
+                 include_inactive: bool = False) -> sa.Select[tuple[Member]]:
+    """Members the signed-in user may see, filtered; ordered by pinyin-free stable keys (code)."""
+    stmt = scoped(Member)
+    if q:
+        stmt = stmt.where(name_search(Member.name, Member.search_key, q))
+    if unit_id:
+        stmt = stmt.where(sa.or_(Member.sector_id == unit_id, Member.committee_id == unit_id,
+                                 Member.liaison_id == unit_id))
+    if standing == "1":
+        stmt = stmt.where(Member.is_standing)
+    elif standing == "0":
+        stmt = stmt.where(~Member.is_standing)
+    if not include_inactive:
+        stmt = stmt.where(Member.active)
+    return stmt.order_by(Member.code)
+
+
+def save_member(member: Member, data: dict[str, Any]) -> dict[str, list[str]]:
+    """Copy form data onto `member` (new or existing); returns errors by field, empty on success."""
+    code = data["code"].strip()
+    clash = db.session.scalar(sa.select(Member.id).where(Member.code == code, Member.id != (member.id or 0)))
+    if clash:
+        return {"code": [f"编号 {code} 已被其他委员使用。"]}
+    member.code = code
+    member.name = data["name"].strip()
+    member.search_key = search_key(member.name)
+    member.gender = Gender[data["gender"]]
+    member.party = (data.get("party") or "").strip()
+    member.sector_id = data["sector_id"]
+    member.committee_id = data["committee_id"] or None
+    member.liaison_id = data["liaison_id"] or None
+    member.term_id = data["term_id"]
+    member.is_standing = bool(data["is_standing"])
+    member.employer = (data.get("employer") or "").strip()
+    member.position = (data.get("position") or "").strip()
+    member.phone = (data.get("phone") or "").strip()
+    member.active = bool(data["active"])
+    db.session.add(member)
+    db.session.flush()
+    return {}

@@ -1,0 +1,22 @@
+"""Every table, re-exported so Alembic and the app see them all."""
+from app.models.audit import AuditLog, Setting
+from app.models.awards import AwardList, Candidate, Certificate, Objection, PrintLog, Vote
+from app.models.enums import (AttendanceStatus, AwardListState, BranchForm, CandidateState, Category,
+                              CertificateKind, Gender, MeetingKind, ObjectionOutcome, PartyStatus, RecordState,
+                              ReviewKind, ReviewState, Role, SubjectKind, UnitKind, VoteChoice)
+from app.models.org import AppraisalYear, Enterprise, Term, Unit
+from app.models.people import Member, PartyMember
+from app.models.records import (Activity, ActivityParticipant, Attendance, BranchIndicator, BranchResult,
+                                Evidence, Meeting)
+from app.models.reviews import Review, ReviewEntry, RuleSet
+from app.models.users import LoginEvent, PasswordHistory, User, user_unit
+
+__all__ = [
+    "Activity", "ActivityParticipant", "AppraisalYear", "Attendance", "AttendanceStatus", "AuditLog",
+    "AwardList", "AwardListState", "BranchForm", "BranchIndicator", "BranchResult", "Candidate",
+    "CandidateState", "Category", "Certificate", "CertificateKind", "Enterprise", "Evidence", "Gender",
+    "LoginEvent", "Meeting", "MeetingKind", "Member", "Objection", "ObjectionOutcome", "PartyMember",
+    "PartyStatus", "PasswordHistory", "PrintLog", "RecordState", "Review", "ReviewEntry", "ReviewKind",
+    "ReviewState", "Role", "RuleSet", "Setting", "SubjectKind", "Term", "Unit", "UnitKind", "User", "Vote",
+    "user_unit",
+]

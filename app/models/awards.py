@@ -1,0 +1,111 @@
+"""Award lists (表彰名单), candidates, the leading group's votes, 公示 objections and certificates."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.enums import AwardListState, CandidateState, CertificateKind, ObjectionOutcome, VoteChoice
+from app.models.org import Unit
+from app.models.reviews import Review
+from app.models.types import enum_column
+from app.timeutil import utcnow
+
+
+class AwardList(db.Model):
+    """One award category of one annual review, from recommendation to the final, frozen list."""
+
+    __table_args__ = (sa.UniqueConstraint("review_id", "category"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("review.id"), index=True)
+    category: Mapped[str] = mapped_column(sa.String(60))  # 优秀政协委员, 先进党组织 …: named by the rule file
+    title: Mapped[str] = mapped_column(sa.String(200))
+    state: Mapped[AwardListState] = mapped_column(
+        enum_column(AwardListState), default=AwardListState.RECOMMENDING)
+    approving_body: Mapped[str] = mapped_column(sa.String(40), default="常委会议")
+    meeting_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    decided_on: Mapped[dt.date | None]
+    document_number: Mapped[str] = mapped_column(sa.String(60), default="")  # 文号
+    publicity_starts_on: Mapped[dt.date | None]
+    publicity_days: Mapped[int] = mapped_column(default=7)
+    group_conclusion: Mapped[str] = mapped_column(sa.Text, default="")
+    finalised_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    review: Mapped[Review] = relationship()
+    candidates: Mapped[list[Candidate]] = relationship(
+        back_populates="award_list", order_by="Candidate.id", cascade="all, delete-orphan")
+
+
+class Candidate(db.Model):
+    """初步人选 recommended by a unit; after review and 公示, an entry of the final list (表彰名单条目)."""
+
+    __table_args__ = (sa.UniqueConstraint("award_list_id", "subject_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_list_id: Mapped[int] = mapped_column(sa.ForeignKey("award_list.id", ondelete="CASCADE"), index=True)
+    subject_id: Mapped[int]
+    subject_name: Mapped[str] = mapped_column(sa.String(80))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)  # the recommending unit
+    deeds: Mapped[str] = mapped_column(sa.Text, default="")  # 事迹, used on certificates and lists
+    state: Mapped[CandidateState] = mapped_column(enum_column(CandidateState), default=CandidateState.DRAFT)
+    removal_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    recommended_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    award_list: Mapped[AwardList] = relationship(back_populates="candidates")
+    unit: Mapped[Unit] = relationship()
+    votes: Mapped[list[Vote]] = relationship(back_populates="candidate", cascade="all, delete-orphan")
+
+
+class Vote(db.Model):
+    """A leading-group member's approve or reject, with a reason (从严考核)."""
+
+    __table_args__ = (sa.UniqueConstraint("candidate_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidate.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    choice: Mapped[VoteChoice] = mapped_column(enum_column(VoteChoice))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    candidate: Mapped[Candidate] = relationship(back_populates="votes")
+
+
+class Objection(db.Model):
+    """An objection lodged during 公示, and how the office handled it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_list_id: Mapped[int] = mapped_column(sa.ForeignKey("award_list.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("candidate.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(sa.String(40), default="")
+    contact: Mapped[str] = mapped_column(sa.String(80))
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[ObjectionOutcome] = mapped_column(
+        enum_column(ObjectionOutcome), default=ObjectionOutcome.PENDING)
+    response: Mapped[str] = mapped_column(sa.Text, default="")
+    handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    handled_at: Mapped[dt.datetime | None]
+
+
+class Certificate(db.Model):
+    """A numbered 荣誉证书 or 奖状; a reprint keeps its number; a revoked one says so on /verify."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    kind: Mapped[CertificateKind] = mapped_column(enum_column(CertificateKind))
+    candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidate.id"), index=True)
+    issued_on: Mapped[dt.date]
+    revoked_at: Mapped[dt.datetime | None]
+    revoked_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    candidate: Mapped[Candidate] = relationship()
+
+
+class PrintLog(db.Model):
+    """Who printed which numbered documents, and when; reprints included."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    document: Mapped[str] = mapped_column(sa.String(40))
+    numbers: Mapped[str] = mapped_column(sa.Text, default="")
+    reprint: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,133 @@
+"""Coded values stored in the database. The member name is stored; `label` is the Chinese text users read."""
+import enum
+
+
+class LabelledEnum(enum.Enum):
+    """An enum whose value is its Chinese label; the name is what the database keeps."""
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.name, member.value) for member in cls]
+
+
+class Role(LabelledEnum):
+    CLERK = "录入员"
+    LIAISON = "党建工作联络员"
+    OFFICE = "活动领导小组办公室"
+    LEADER = "活动领导小组成员"
+    MEMBER = "政协委员"
+    ADMIN = "系统管理员"
+
+
+class UnitKind(LabelledEnum):
+    CPPCC = "政协委员会"
+    COMMITTEE = "专门委员会"
+    SECTOR_GROUP = "界别活动组"
+    LIAISON_OFFICE = "乡镇政协联络处"
+    PARTY_COMMITTEE = "镇党委"
+    GENERAL_BRANCH = "党总支"
+    BRANCH = "党支部"
+
+
+class BranchForm(LabelledEnum):
+    SINGLE = "单独组建"
+    JOINT = "联合支部"
+
+
+class Gender(LabelledEnum):
+    MALE = "男"
+    FEMALE = "女"
+
+
+class PartyStatus(LabelledEnum):
+    FULL = "正式党员"
+    PROBATIONARY = "预备党员"
+
+
+class RecordState(LabelledEnum):
+    DRAFT = "草稿"
+    SUBMITTED = "已提交"
+    VERIFIED = "已核实"
+    RETURNED = "退回"
+
+
+class Category(LabelledEnum):
+    """The four 一 of the CPPCC campaign, and the party members' 比贡献."""
+
+    IDEA = "献一智"
+    ENTERPRISE = "引一企"
+    PAIRING = "联一户"
+    RELIEF = "解一难"
+    CONTRIBUTION = "比贡献"
+
+
+class MeetingKind(LabelledEnum):
+    PLENARY = "全体会议"
+    STANDING = "常委会议"
+    BRIEFING = "政情通报会"
+    INSPECTION = "视察"
+    RESEARCH = "调研"
+    OTHER = "其他活动"
+
+
+class AttendanceStatus(LabelledEnum):
+    PRESENT = "出席"
+    LEAVE = "请假"
+    ABSENT = "缺席"
+    LATE = "迟到"
+    EARLY = "早退"
+
+
+class SubjectKind(LabelledEnum):
+    MEMBERS = "政协委员"
+    UNITS = "组织单位"
+    BRANCHES = "党支部"
+    PARTY_MEMBERS = "党员"
+
+
+class ReviewKind(LabelledEnum):
+    HALF_YEAR = "半年小结"
+    ANNUAL = "全年总结"
+
+
+class ReviewState(LabelledEnum):
+    DRAFT = "草稿"
+    FROZEN = "已冻结"
+    SUPERSEDED = "已被新版本取代"
+
+
+class AwardListState(LabelledEnum):
+    RECOMMENDING = "单位推荐"
+    REVIEWING = "领导小组考核"
+    APPROVED = "已审定"
+    PUBLISHED = "公示中"
+    FINAL = "已定稿"
+    REOPENED = "已重新打开"
+
+
+class CandidateState(LabelledEnum):
+    DRAFT = "草拟"
+    RECOMMENDED = "已推荐"
+    APPROVED = "考核通过"
+    REJECTED = "考核未通过"
+    REMOVED = "公示后撤销"
+
+
+class VoteChoice(LabelledEnum):
+    APPROVE = "同意"
+    REJECT = "不同意"
+
+
+class ObjectionOutcome(LabelledEnum):
+    PENDING = "待处理"
+    UPHELD = "异议成立"
+    DISMISSED = "异议不成立"
+
+
+class CertificateKind(LabelledEnum):
+    CERTIFICATE = "荣誉证书"
+    MERIT = "奖状"

@@ -1,0 +1,71 @@
+"""Units (the organisation tree), enterprises, terms (届) and appraisal years."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.enums import BranchForm, UnitKind
+from app.models.types import enum_column
+
+
+class Unit(db.Model):
+    """组织单位: 政协 → 专委会 / 界别活动组 / 联络处; 镇党委 → 党总支 → 党支部."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind), index=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    branch_form: Mapped[BranchForm | None] = mapped_column(enum_column(BranchForm))
+    sort_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.sort_order, Unit.id")
+    enterprises: Mapped[list[Enterprise]] = relationship(back_populates="branch", order_by="Enterprise.id")
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code} {self.name}>"
+
+
+class Enterprise(db.Model):
+    """A non-public enterprise; a 单独组建 branch has one, a 联合支部 several."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    branch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    industry: Mapped[str] = mapped_column(sa.String(40), default="")
+    employees: Mapped[int] = mapped_column(default=0)
+    branch: Mapped[Unit | None] = relationship(back_populates="enterprises")
+
+
+class Term(db.Model):
+    """届: a term of the CPPCC (第四届 2011–2016)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(sa.String(40))
+    starts_on: Mapped[dt.date]
+    ends_on: Mapped[dt.date]
+
+
+class AppraisalYear(db.Model):
+    """考评年度: its 半年小结 covers 1 Jan – 30 Jun, its 全年总结 the whole year."""
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(sa.String(40))
+    recording_closed_at: Mapped[dt.datetime | None]
+
+    @property
+    def starts_on(self) -> dt.date:
+        return dt.date(self.year, 1, 1)
+
+    @property
+    def half_ends_on(self) -> dt.date:
+        return dt.date(self.year, 6, 30)
+
+    @property
+    def ends_on(self) -> dt.date:
+        return dt.date(self.year, 12, 31)

@@ -1,0 +1,65 @@
+"""People: CPPCC members (政协委员) and party members (党员) of the enterprise branches."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.enums import Gender, PartyStatus
+from app.models.org import Enterprise, Term, Unit
+from app.models.types import enum_column
+
+
+class Member(db.Model):
+    """政协委员. `sector` is the 界别 (a 界别活动组 unit); `party` the 党派 (中共, 民盟, 无党派人士 …)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(40), index=True)
+    search_key: Mapped[str] = mapped_column(sa.String(400), default="")
+    gender: Mapped[Gender] = mapped_column(enum_column(Gender))
+    party: Mapped[str] = mapped_column(sa.String(40), default="")
+    sector_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    committee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    liaison_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    is_standing: Mapped[bool] = mapped_column(default=False)
+    term_id: Mapped[int] = mapped_column(sa.ForeignKey("term.id"))
+    employer: Mapped[str] = mapped_column(sa.String(120), default="")
+    position: Mapped[str] = mapped_column(sa.String(80), default="")
+    phone: Mapped[str] = mapped_column(sa.String(30), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    sector: Mapped[Unit] = relationship(foreign_keys=[sector_id])
+    committee: Mapped[Unit | None] = relationship(foreign_keys=[committee_id])
+    liaison: Mapped[Unit | None] = relationship(foreign_keys=[liaison_id])
+    term: Mapped[Term] = relationship()
+
+    @property
+    def unit_ids(self) -> set[int]:
+        return {i for i in (self.sector_id, self.committee_id, self.liaison_id) if i is not None}
+
+    def __repr__(self) -> str:
+        return f"<Member {self.code} {self.name}>"
+
+
+class PartyMember(db.Model):
+    """党员 of a non-public-enterprise branch; 预备党员 are kept apart in award denominators."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(40), index=True)
+    search_key: Mapped[str] = mapped_column(sa.String(400), default="")
+    gender: Mapped[Gender] = mapped_column(enum_column(Gender))
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprise.id"))
+    status: Mapped[PartyStatus] = mapped_column(enum_column(PartyStatus))
+    joined_on: Mapped[dt.date | None]
+    post: Mapped[str] = mapped_column(sa.String(80), default="")
+    phone: Mapped[str] = mapped_column(sa.String(30), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    branch: Mapped[Unit] = relationship()
+    enterprise: Mapped[Enterprise | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PartyMember {self.code} {self.name}>"

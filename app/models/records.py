@@ -1,0 +1,151 @@
+"""What people did: 四个一 and 比贡献 records, meetings and attendance, branch 比实绩 results, evidence.
+
+Raw facts only: points are derived by the scoring engine, never stored here.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.enums import AttendanceStatus, Category, MeetingKind, RecordState
+from app.models.org import Unit
+from app.models.people import Member, PartyMember
+from app.models.types import ScaledDecimal, enum_column
+from app.timeutil import utcnow
+
+
+class Activity(db.Model):
+    """履职记录. The subject is `member`, or `party_member`, or else the recording `unit` itself."""
+
+    __table_args__ = (
+        sa.CheckConstraint("member_id IS NULL OR party_member_id IS NULL", name="one_subject"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("member.id"), index=True)
+    party_member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("party_member.id"), index=True)
+    category: Mapped[Category] = mapped_column(enum_column(Category), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(40), index=True)  # a key under the rule file's kinds
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    occurred_on: Mapped[dt.date] = mapped_column(index=True)
+    outcome: Mapped[str] = mapped_column(sa.String(20), default="")  # 提交/立案/重点/优秀, 报送/采用, 签约/落地
+    level: Mapped[str] = mapped_column(sa.String(10), default="")  # 县/市/省/全国: adoption or commendation
+    instruction_level: Mapped[str] = mapped_column(sa.String(10), default="")  # 领导批示 level, if any
+    amount: Mapped[Decimal | None] = mapped_column(ScaledDecimal())  # 万元 for investment, 元 for donations
+    people_helped: Mapped[int | None]
+    counterpart: Mapped[str] = mapped_column(sa.String(120), default="")  # enterprise, village, household
+    support: Mapped[str] = mapped_column(sa.Text, default="")
+    state: Mapped[RecordState] = mapped_column(enum_column(RecordState), default=RecordState.DRAFT, index=True)
+    return_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    self_reported: Mapped[bool] = mapped_column(default=False)
+    published: Mapped[bool] = mapped_column(default=False)  # shown on the public 委员风采 page
+    locked: Mapped[bool] = mapped_column(default=False)  # fed a finalised award list
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[dt.datetime | None]
+    verified_at: Mapped[dt.datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+    unit: Mapped[Unit] = relationship()
+    member: Mapped[Member | None] = relationship()
+    party_member: Mapped[PartyMember | None] = relationship()
+    participants: Mapped[list[ActivityParticipant]] = relationship(
+        back_populates="activity", order_by="ActivityParticipant.position", cascade="all, delete-orphan")
+    evidence: Mapped[list[Evidence]] = relationship(back_populates="activity", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ActivityParticipant(db.Model):
+    """A signer of joint work, in order: position 1 is the first proposer (领衔人)."""
+
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("member.id"), index=True)
+    activity: Mapped[Activity] = relationship(back_populates="participants")
+    member: Mapped[Member] = relationship()
+
+
+class Evidence(db.Model):
+    """An evidence file; the bytes live outside the web root under their sha256."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activity.id", ondelete="CASCADE"), index=True)
+    original_name: Mapped[str] = mapped_column(sa.String(200))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    activity: Mapped[Activity] = relationship(back_populates="evidence")
+
+
+class Meeting(db.Model):
+    """A meeting or activity members are invited to (全体会议, 常委会议, 视察 …)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[MeetingKind] = mapped_column(enum_column(MeetingKind), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    held_on: Mapped[dt.date] = mapped_column(index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)  # the organiser
+    location: Mapped[str] = mapped_column(sa.String(120), default="")
+    state: Mapped[RecordState] = mapped_column(enum_column(RecordState), default=RecordState.DRAFT)
+    locked: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+    unit: Mapped[Unit] = relationship()
+    attendance: Mapped[list[Attendance]] = relationship(back_populates="meeting", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Attendance(db.Model):
+    """出席 / 请假 / 缺席 / 迟到 / 早退 of one invited member at one meeting."""
+
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "member_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("member.id"), index=True)
+    status: Mapped[AttendanceStatus] = mapped_column(enum_column(AttendanceStatus))
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    meeting: Mapped[Meeting] = relationship(back_populates="attendance")
+    member: Mapped[Member] = relationship()
+
+
+class BranchResult(db.Model):
+    """A branch's 比实绩 for one period ("2025H1" or "2025"): indicator values named by the rule file."""
+
+    __table_args__ = (sa.UniqueConstraint("branch_id", "period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    period: Mapped[str] = mapped_column(sa.String(10), index=True)
+    state: Mapped[RecordState] = mapped_column(enum_column(RecordState), default=RecordState.DRAFT)
+    return_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    locked: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+    branch: Mapped[Unit] = relationship()
+    indicators: Mapped[list[BranchIndicator]] = relationship(
+        back_populates="result", order_by="BranchIndicator.key", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class BranchIndicator(db.Model):
+    """One 比实绩 indicator value (组织建设, 党员发展, 产值 …) of a branch result."""
+
+    __table_args__ = (sa.UniqueConstraint("result_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(sa.ForeignKey("branch_result.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(sa.String(40))
+    value: Mapped[Decimal] = mapped_column(ScaledDecimal())
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    result: Mapped[BranchResult] = relationship(back_populates="indicators")

@@ -1,0 +1,32 @@
+"""Small helpers shared by views: safe redirects, paging and search arguments."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app, request, url_for
+
+from app.pinyin import as_pinyin_query
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go to after a form, never another site."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("main.index")
+
+
+def page_args() -> dict[str, int]:
+    page = request.args.get("page", 1, type=int) or 1
+    return {"page": max(page, 1), "per_page": current_app.config["PAGE_SIZE"], "error_out": False}
+
+
+def name_search(name_column: sa.ColumnElement[str], key_column: sa.ColumnElement[str],
+                text: str) -> sa.ColumnElement[bool]:
+    """Match a name by a part of it (张) or by pinyin initials or reading (zs, zhangsan, shan…)."""
+    text = text.strip()[:40]
+    query = as_pinyin_query(text)
+    if query is not None:
+        return sa.or_(key_column.contains("|" + query, autoescape=True),
+                      name_column.contains(text, autoescape=True))
+    return name_column.contains(text, autoescape=True)

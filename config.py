@@ -1,0 +1,34 @@
+"""Defaults only. A deployment sets FLASK_* environment variables (FLASK_SECRET_KEY …) and DATABASE_URL."""
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+class Config:
+    SECRET_KEY = "dev"  # create_app refuses it outside debug and testing
+    SQLALCHEMY_DATABASE_URI = "sqlite:///siyi.db"  # relative to instance/
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    DEMO_MODE = False  # demo accounts can sign in only when this is true (make run sets it)
+
+    # Sign-in policy
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT_MINUTES = 15
+    IDLE_TIMEOUT_MINUTES = 30
+    PASSWORD_MIN_LENGTH = 8
+    PASSWORD_MIN_CLASSES = 2  # of: lower case, upper case, digits, other characters
+    PASSWORD_HISTORY = 3  # a new password may not repeat the last N
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536  # KiB
+    ARGON2_PARALLELISM = 2
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a long form must not expire while a clerk types
+
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
+
+    PAGE_SIZE = 20
+    SCORING_RULES_DIR = BASE_DIR / "scoring_rules"
+    EVIDENCE_DIR = None  # default: instance/evidence
