@@ -20,7 +20,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         raise RuntimeError("请设置 FLASK_SECRET_KEY 后再运行 / Set FLASK_SECRET_KEY before running in production.")
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from app import admin, auth, branches, cli, errors, i18n, main, members, models  # noqa: F401  (models: tables for Alembic)
+    from app import activities, admin, auth, branches, cli, errors, i18n, main, members, models  # noqa: F401  (models: tables for Alembic)
     from app.extensions import csrf, db, migrate
 
     db.init_app(app)
@@ -31,6 +31,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(members.bp, url_prefix="/members")
+    app.register_blueprint(activities.bp, url_prefix="/activities")
     app.register_blueprint(branches.bp, url_prefix="/branches")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     errors.init_app(app)

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from app.forms import select_choices
 from app.models import Gender
 
 NONE = 0
@@ -15,7 +16,7 @@ class MemberForm(FlaskForm):
     code = StringField(_l("委员编号"), validators=[DataRequired(), Length(max=20),
                        Regexp(r"^[A-Za-z0-9-]+$", message=_l("编号只能包含字母、数字和连字符。"))])
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=40)])
-    gender = SelectField(_l("性别"), choices=Gender.choices(), validators=[DataRequired()])
+    gender = SelectField(_l("性别"), choices=select_choices(Gender.choices()), validators=[DataRequired()])
     party = StringField(_l("党派"), validators=[Optional(), Length(max=40)])
     sector_id = SelectField(_l("界别"), coerce=int, validators=[DataRequired(message=_l("请选择界别。"))])
     committee_id = SelectField(_l("专委会"), coerce=int)
@@ -33,7 +34,7 @@ class MemberForm(FlaskForm):
                  liaisons: list[tuple[int, str]], terms: list[tuple[int, str]], **kwargs: object) -> None:
         super().__init__(**kwargs)
         blank = [(NONE, "—")]
-        self.sector_id.choices = blank + sectors
-        self.committee_id.choices = blank + committees
-        self.liaison_id.choices = blank + liaisons
-        self.term_id.choices = blank + terms
+        self.sector_id.choices = select_choices(blank + sectors)
+        self.committee_id.choices = select_choices(blank + committees)
+        self.liaison_id.choices = select_choices(blank + liaisons)
+        self.term_id.choices = select_choices(blank + terms)

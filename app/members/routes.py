@@ -16,7 +16,8 @@ from app.models import Activity, Attendance, Member, Role, Unit, UnitKind
 from app.web import page_args
 
 bp = Blueprint("members", __name__)
-EDITORS = (Role.ADMIN, Role.OFFICE)
+CREATORS = (Role.ADMIN, Role.OFFICE)
+EDITORS = (Role.ADMIN, Role.OFFICE, Role.CLERK)  # a clerk edits members of their own units only
 
 
 @bp.route("/")
@@ -33,7 +34,7 @@ def index() -> str:
         .order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
     filters = {"q": q, "unit": unit_id or "", "standing": standing, "inactive": "1" if include_inactive else ""}
     return render_template("members/index.html", pagination=pagination, units=units, filters=filters,
-                           can_edit=current_user.role in EDITORS)
+                           can_create=current_user.role in CREATORS)
 
 
 @bp.route("/<int:member_id>")
@@ -62,7 +63,7 @@ def _form(member: Member | None = None) -> MemberForm:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@roles_required(*CREATORS)
 def create() -> str | Response:
     form = _form()
     if form.validate_on_submit():

@@ -61,4 +61,6 @@ def save_member(member: Member, data: dict[str, Any]) -> dict[str, list[str]]:
     member.active = bool(data["active"])
     db.session.add(member)
     db.session.flush()
+    if db.session.scalar(scoped(Member).where(Member.id == member.id)) is None:
+        return {"sector_id": ["保存后该委员将不属于您负责的任何单位，请保留至少一个您负责的单位。"]}
     return {}
