@@ -1,10 +1,40 @@
-"""Flask commands: `flask --app wsgi demo …` and the others; each commits once, like a view."""
+"""Flask commands: `flask --app wsgi demo …`, `flask --app wsgi users create-admin …`; each commits once."""
 from __future__ import annotations
 
-from flask import Flask
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.auth.passwords import policy_errors
+from app.auth.services import set_password
+from app.extensions import db
+from app.models import Role, User
+
+users_cli = AppGroup("users", help="用户管理 / Manage accounts.")
+
+
+@users_cli.command("create-admin")
+@click.argument("username")
+@click.option("--name", "display_name", default="系统管理员", help="显示名称")
+@click.password_option("--password", prompt="密码 / Password", confirmation_prompt="再次输入 / Repeat")
+def create_admin(username: str, display_name: str, password: str) -> None:
+    """Create an administrator, who must change the password at first sign-in."""
+    if db.session.scalar(sa.select(User.id).where(User.username == username)):
+        raise click.ClickException(f"用户名 {username} 已存在。")
+    errors = policy_errors(password, current_app.config)
+    if errors:
+        raise click.ClickException(" ".join(errors))
+    user = User(username=username, display_name=display_name, role=Role.ADMIN, password_hash="")
+    db.session.add(user)
+    db.session.flush()
+    set_password(user, password, current_app.config, must_change=True)
+    db.session.commit()
+    click.echo(f"已创建系统管理员 {username}，首次登录时须修改密码。")
 
 
 def init_app(app: Flask) -> None:
     from app.demo import demo_command
 
     app.cli.add_command(demo_command)
+    app.cli.add_command(users_cli)

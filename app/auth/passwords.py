@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from argon2 import PasswordHasher
+from flask_babel import gettext as _
 from argon2.exceptions import InvalidHashError, VerificationError
 
 
@@ -29,7 +30,7 @@ def policy_errors(password: str, config: Mapping[str, Any]) -> list[str]:
     """What is wrong with a new password under the configured policy, in Chinese; empty when it is fine."""
     errors = []
     if len(password) < config["PASSWORD_MIN_LENGTH"]:
-        errors.append(f"密码至少 {config['PASSWORD_MIN_LENGTH']} 位。")
+        errors.append(_("密码至少 %(n)s 位。", n=config["PASSWORD_MIN_LENGTH"]))
     classes = sum((
         any(c in string.ascii_lowercase for c in password),
         any(c in string.ascii_uppercase for c in password),
@@ -37,5 +38,5 @@ def policy_errors(password: str, config: Mapping[str, Any]) -> list[str]:
         any(not c.isascii() or not c.isalnum() for c in password),
     ))
     if classes < config["PASSWORD_MIN_CLASSES"]:
-        errors.append(f"密码须包含小写字母、大写字母、数字、其他字符中的至少 {config['PASSWORD_MIN_CLASSES']} 类。")
+        errors.append(_("密码须包含小写字母、大写字母、数字、其他字符中的至少 %(n)s 类。", n=config["PASSWORD_MIN_CLASSES"]))
     return errors

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.auth.passwords import hash_password, hasher, policy_errors, verify_password
 from app.extensions import db
@@ -30,30 +31,30 @@ def authenticate(username: str, password: str, ip: str, config: Mapping[str, Any
                                   ip=ip[:64], result=result))
         db.session.flush()
 
-    wrong = "用户名或密码错误。"
+    wrong = _("用户名或密码错误。")
     if user is None:
         log("unknown_user")
         return LoginResult(None, wrong)
     if user.locked_until and user.locked_until > now:
         log("locked")
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        return LoginResult(None, f"连续登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试。")
+        return LoginResult(None, _("连续登录失败次数过多，账号已锁定，请 %(minutes)s 分钟后再试。", minutes=minutes))
     if not verify_password(user.password_hash, password, config):
         user.failed_logins += 1
         if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
             user.failed_logins = 0
             user.locked_until = now + dt.timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
             log("locked_now")
-            return LoginResult(None, f"连续 {config['LOGIN_MAX_FAILURES']} 次登录失败，账号已锁定 "
-                                     f"{config['LOGIN_LOCKOUT_MINUTES']} 分钟。")
+            return LoginResult(None, _("连续 %(n)s 次登录失败，账号已锁定 %(minutes)s 分钟。",
+                                       n=config["LOGIN_MAX_FAILURES"], minutes=config["LOGIN_LOCKOUT_MINUTES"]))
         log("bad_password")
         return LoginResult(None, wrong)
     if not user.active:
         log("disabled")
-        return LoginResult(None, "该账号已停用，请联系系统管理员。")
+        return LoginResult(None, _("该账号已停用，请联系系统管理员。"))
     if user.is_demo and not config["DEMO_MODE"]:
         log("demo_off")
-        return LoginResult(None, "演示账号仅在演示模式下可用。")
+        return LoginResult(None, _("演示账号仅在演示模式下可用。"))
     if hasher(config).check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password, config)
     user.failed_logins = 0
@@ -66,14 +67,14 @@ def authenticate(username: str, password: str, ip: str, config: Mapping[str, Any
 def change_password(user: User, current: str, new: str, config: Mapping[str, Any]) -> dict[str, list[str]]:
     """Set a new password; returns errors by form field name, empty on success."""
     if not verify_password(user.password_hash, current, config):
-        return {"current": ["当前密码不正确。"]}
+        return {"current": [_("当前密码不正确。")]}
     errors = policy_errors(new, config)
     if not errors:
         earlier = db.session.scalars(
             sa.select(PasswordHistory.password_hash).where(PasswordHistory.user_id == user.id)
             .order_by(PasswordHistory.id.desc()).limit(config["PASSWORD_HISTORY"])).all()
         if any(verify_password(h, new, config) for h in [user.password_hash, *earlier]):
-            errors.append(f"新密码不能与最近 {config['PASSWORD_HISTORY']} 次使用过的密码相同。")
+            errors.append(_("新密码不能与最近 %(n)s 次使用过的密码相同。", n=config["PASSWORD_HISTORY"]))
     if errors:
         return {"new": errors}
     set_password(user, new, config)

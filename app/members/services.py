@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.auth.scope import scoped
 from app.extensions import db
@@ -44,7 +45,7 @@ def save_member(member: Member, data: dict[str, Any]) -> dict[str, list[str]]:
     code = data["code"].strip()
     clash = db.session.scalar(sa.select(Member.id).where(Member.code == code, Member.id != (member.id or 0)))
     if clash:
-        return {"code": [f"编号 {code} 已被其他委员使用。"]}
+        return {"code": [_("编号 %(code)s 已被其他委员使用。", code=code)]}
     member.code = code
     member.name = data["name"].strip()
     member.search_key = search_key(member.name)
@@ -62,5 +63,5 @@ def save_member(member: Member, data: dict[str, Any]) -> dict[str, list[str]]:
     db.session.add(member)
     db.session.flush()
     if db.session.scalar(scoped(Member).where(Member.id == member.id)) is None:
-        return {"sector_id": ["保存后该委员将不属于您负责的任何单位，请保留至少一个您负责的单位。"]}
+        return {"sector_id": [_("保存后该委员将不属于您负责的任何单位，请保留至少一个您负责的单位。")]}
     return {}
