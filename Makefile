@@ -34,7 +34,8 @@ test: install
 	$(PY) -m pytest
 
 translations: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot app
+	PYTHONPATH=. $(PY) scripts/add_enum_labels.py app/translations/messages.pot
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 	$(VENV)/bin/pybabel compile -d app/translations
 
