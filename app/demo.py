@@ -817,10 +817,12 @@ def _build_meetings(county: _County, members: list[Member], model: Member) -> No
             extra = [m for m in standing if m not in own]
             invited = sorted(rng.sample(own, min(len(own), rng.randint(15, 25))) + rng.sample(extra, 5),
                              key=lambda m: m.code)
+        created_at = _stamp(rng, held_on, rng.randint(1, 3))
         meeting = Meeting(kind=kind, title=title, held_on=held_on, unit=organiser, location=location,
                           state=RecordState.VERIFIED,
                           created_by_id=county.creators.get(organiser.code, county.users["office"]).id,
-                          created_at=_stamp(rng, held_on, rng.randint(1, 3)))
+                          created_at=created_at, submitted_at=created_at,
+                          verified_by_id=county.users["office"].id, verified_at=created_at + dt.timedelta(days=1))
         for member in invited:
             status = rng.choices(statuses, odds[habit[member.code]])[0]
             note = rng.choice(notes[status]) if status in notes else ""
@@ -876,8 +878,12 @@ def _build_branch_results(county: _County, people: list[PartyMember]) -> None:
                                     (RecordState.RETURNED, 1), (RecordState.DRAFT, 1)))
                 updated = _stamp(rng, dt.date(YEAR, 12, 15), rng.randint(0, 14))
             reason = "产值数据与企业报表不一致，请核对。" if state == RecordState.RETURNED else ""
+            verified = state == RecordState.VERIFIED
             result = BranchResult(branch_id=branch.id, period=period, state=state, updated_at=updated,
-                                  created_by_id=creator.id if creator else None, return_reason=reason)
+                                  created_by_id=creator.id if creator else None, return_reason=reason,
+                                  submitted_at=None if state == RecordState.DRAFT else updated,
+                                  verified_by_id=county.users["office"].id if verified else None,
+                                  verified_at=updated + dt.timedelta(days=1) if verified else None)
             result.indicators = [BranchIndicator(key=key, value=value, note=INDICATOR_NOTES[key])
                                  for key, value in facts.items()]
             db.session.add(result)

@@ -109,3 +109,24 @@ def test_inactive_members_are_hidden_unless_asked_for(client, make_member, make_
     login("office1")
     assert "李四" not in text_of(client.get("/members/"))
     assert "李四" in text_of(client.get("/members/?inactive=1"))
+
+
+def test_dossier_shows_the_four_ones_and_cosigned_work(client, county, make_member, make_user, login):
+    import datetime as dt
+
+    from app.models import Activity, ActivityParticipant, Category, RecordState
+    first, cosigner = make_member("张三"), make_member("李四")
+    joint = Activity(unit_id=county["committee_a"].id, member_id=first.id, category=Category.IDEA, kind="提案",
+                     title="关于老旧小区改造的提案", occurred_on=dt.date(2025, 3, 1), state=RecordState.VERIFIED)
+    joint.participants = [ActivityParticipant(position=1, member_id=first.id),
+                          ActivityParticipant(position=2, member_id=cosigner.id)]
+    db.session.add_all([joint, Activity(unit_id=county["committee_a"].id, member_id=cosigner.id,
+                                        category=Category.RELIEF, kind="捐资助学", title="资助贫困学生",
+                                        occurred_on=dt.date(2025, 4, 1), state=RecordState.SUBMITTED)])
+    db.session.commit()
+    make_user("office1", Role.OFFICE)
+    login("office1")
+    page = text_of(client.get(f"/members/{cosigner.id}"))
+    assert "关于老旧小区改造的提案 联名" in page
+    assert "1 献一智" in page  # the co-signed, verified proposal counts
+    assert "0 解一难 · 尚未完成" in page  # only submitted, not yet verified

@@ -12,7 +12,7 @@ from app.auth.scope import get_or_404, scoped
 from app.extensions import db
 from app.members import services
 from app.members.forms import MemberForm
-from app.models import Activity, Attendance, Member, Role, Unit, UnitKind
+from app.models import Attendance, Member, Role, Unit, UnitKind
 from app.web import page_args
 
 bp = Blueprint("members", __name__)
@@ -41,11 +41,12 @@ def index() -> str:
 @login_required
 def detail(member_id: int) -> str:
     member = get_or_404(Member, member_id)
-    activities = db.session.scalars(scoped(Activity).where(
-        Activity.member_id == member.id).order_by(Activity.occurred_on.desc()).limit(50)).all()
+    activities = db.session.scalars(services.member_activities(member.id)).all()
+    done = services.four_ones_done(activities)
     attendance = db.session.scalars(sa.select(Attendance).where(Attendance.member_id == member.id)
                                     .join(Attendance.meeting).order_by(sa.desc("held_on")).limit(50)).all()
     return render_template("members/detail.html", member=member, activities=activities, attendance=attendance,
+                           done=done,
                            can_edit=current_user.role in EDITORS)
 
 

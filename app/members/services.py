@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 
 from app.auth.scope import scoped
 from app.extensions import db
-from app.models import Gender, Member, Term, Unit, UnitKind
+from app.models import (Activity, ActivityParticipant, Category, Gender, Member, RecordState, Term, Unit,
+                        UnitKind)
 from app.pinyin import search_key
 from app.web import name_search
 
@@ -65,3 +66,19 @@ def save_member(member: Member, data: dict[str, Any]) -> dict[str, list[str]]:
     if db.session.scalar(scoped(Member).where(Member.id == member.id)) is None:
         return {"sector_id": [_("保存后该委员将不属于您负责的任何单位，请保留至少一个您负责的单位。")]}
     return {}
+
+
+FOUR_ONES = (Category.IDEA, Category.ENTERPRISE, Category.PAIRING, Category.RELIEF)
+
+
+def member_activities(member_id: int) -> sa.Select[tuple[Activity]]:
+    """A member's records in the user's scope, joint work they co-signed included, newest first."""
+    cosigned = sa.select(ActivityParticipant.activity_id).where(ActivityParticipant.member_id == member_id)
+    return (scoped(Activity).where(sa.or_(Activity.member_id == member_id, Activity.id.in_(cosigned)))
+            .order_by(Activity.occurred_on.desc(), Activity.id.desc()))
+
+
+def four_ones_done(activities: list[Activity]) -> list[tuple[Category, int]]:
+    """For each of the four 一, how many verified records there are (0 means not yet done)."""
+    return [(category, sum(1 for a in activities if a.category == category and a.state == RecordState.VERIFIED))
+            for category in FOUR_ONES]

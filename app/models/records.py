@@ -96,9 +96,13 @@ class Meeting(db.Model):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)  # the organiser
     location: Mapped[str] = mapped_column(sa.String(120), default="")
     state: Mapped[RecordState] = mapped_column(enum_column(RecordState), default=RecordState.DRAFT)
+    return_reason: Mapped[str] = mapped_column(sa.Text, default="")
     locked: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[dt.datetime | None]
+    verified_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(default=1)
     unit: Mapped[Unit] = relationship()
     attendance: Mapped[list[Attendance]] = relationship(back_populates="meeting", cascade="all, delete-orphan")
@@ -130,7 +134,10 @@ class BranchResult(db.Model):
     return_reason: Mapped[str] = mapped_column(sa.Text, default="")
     locked: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[dt.datetime | None]
+    verified_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(default=1)
     branch: Mapped[Unit] = relationship()
     indicators: Mapped[list[BranchIndicator]] = relationship(
