@@ -1,11 +1,30 @@
-"""Helpers shared by the feature forms."""
+"""Helpers shared by the feature forms: choices and fields that speak Chinese."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from wtforms import SelectChoice
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, SelectChoice
+
+from app.models.enums import LabelledEnum
 
 
-def select_choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
-    """(value, label) pairs as WTForms 3.3 choices (plain tuples are deprecated there)."""
-    return [SelectChoice(value, str(label)) for value, label in pairs]
+def select_choices(pairs: Iterable[tuple[object, object]], optgroup: str | None = None) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms 3.3 choices (plain tuples are deprecated there); labels may be lazy."""
+    return [SelectChoice(value, label, optgroup=optgroup) for value, label in pairs]  # type: ignore[arg-type]
+
+
+def enum_choices(enum_cls: type[LabelledEnum]) -> list[SelectChoice]:
+    """An enum's members as choices: the name is the value, the Chinese label is translated when shown."""
+    return select_choices((member.name, _l(member.label)) for member in enum_cls)
+
+
+class ChineseIntegerField(IntegerField):
+    """An IntegerField whose parse error reads in Chinese."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(_l("请输入整数。"))) from None

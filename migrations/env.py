@@ -4,6 +4,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy.types import TypeDecorator
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:  # leave a host's logging (pytest) alone
@@ -17,6 +18,13 @@ def get_engine():
 
 config.set_main_option("sqlalchemy.url", get_engine().url.render_as_string(hide_password=False).replace("%", "%%"))
 target_metadata = current_app.extensions["migrate"].db.metadata
+
+
+def render_item(type_, obj, autogen_context):
+    """Render our TypeDecorators (ScaledDecimal) as their plain column type: migrations never import the app."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
 
 
 def run_migrations_offline() -> None:
@@ -36,6 +44,7 @@ def run_migrations_online() -> None:
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_as_batch", True)
     conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("render_item", render_item)
     with get_engine().connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():

@@ -154,8 +154,9 @@ def test_next_parameter_cannot_send_users_to_another_site(client, make_user):
     assert response.headers["Location"] in ("/", "http://localhost/")
 
 
-def test_secret_key_dev_is_refused_outside_debug_and_testing():
+def test_secret_key_dev_is_refused_outside_debug_and_testing(monkeypatch):
     from app import create_app
+    monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="FLASK_SECRET_KEY"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
 

@@ -1,27 +1,251 @@
-"""Units, users and the login log (admin only)."""
+"""Units, enterprises, users, the login log and the audit log (admin only)."""
 from __future__ import annotations
 
-from flask import Blueprint
+import datetime as dt
 
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app import audit
+from app.admin import services
+from app.admin.forms import NONE, EnterpriseForm, NewUserForm, ResetPasswordForm, UnitForm, UserForm
 from app.auth.decorators import roles_required
-from app.models import Role
+from app.auth.scope import get_or_404
+from app.extensions import db
+from app.models import Enterprise, Role, Unit, UnitKind, User
+from app.timeutil import utcnow
+from app.web import page_args
 
 bp = Blueprint("admin", __name__)
+AUDIT_ENTITIES = ("user", "unit", "enterprise")
 
+
+@bp.context_processor
+def audit_words() -> dict[str, object]:
+    return {"audit_actions": audit.ACTION_LABELS, "audit_entities": audit.ENTITY_LABELS,
+            "audit_fields": audit.FIELD_LABELS}
+
+
+def _ip() -> str:
+    return request.remote_addr or ""
+
+
+def _attach(form: object, errors: dict[str, list[str]]) -> None:
+    for name, messages in errors.items():
+        getattr(form, name).errors.extend(messages)
+
+
+# Units ---------------------------------------------------------------------------------------------------------
 
 @bp.route("/units")
 @roles_required(Role.ADMIN)
 def units() -> str:
-    return "units"
+    nodes = services.flatten(services.unit_tree())
+    return render_template("admin/units.html", nodes=nodes, parent_capable=services.PARENT_CAPABLE)
 
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def unit_new() -> str | Response:
+    form = UnitForm(services.parent_choices())
+    if request.method == "GET" and (parent_id := request.args.get("parent", 0, type=int)):
+        parent = get_or_404(Unit, parent_id)
+        form.parent_id.data = parent.id
+        form.kind.data = next((k.name for k, fits in services.PARENT_KINDS.items() if parent.kind in fits), None)
+    if form.validate_on_submit():
+        unit = Unit()
+        errors = services.save_unit(unit, form.data, current_user, _ip())
+        if not errors:
+            db.session.commit()
+            flash(_("已添加单位 %(name)s。", name=unit.name), "success")
+            return redirect(url_for("admin.unit_edit", unit_id=unit.id) if unit.kind == UnitKind.BRANCH
+                            else url_for("admin.units"))
+        db.session.rollback()
+        _attach(form, errors)
+    return render_template("admin/unit_form.html", form=form, unit=None)
+
+
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def unit_edit(unit_id: int) -> str | Response:
+    unit = get_or_404(Unit, unit_id)
+    form = UnitForm(services.parent_choices(), obj=unit)
+    if request.method == "GET":
+        form.kind.data = unit.kind.name
+        form.parent_id.data = unit.parent_id or NONE
+        form.branch_form.data = unit.branch_form.name if unit.branch_form else ""
+    if form.validate_on_submit():
+        errors = services.save_unit(unit, form.data, current_user, _ip())
+        if not errors:
+            db.session.commit()
+            flash(_("已保存单位 %(name)s。", name=unit.name), "success")
+            return redirect(url_for("admin.units"))
+        db.session.rollback()
+        _attach(form, errors)
+    return render_template("admin/unit_form.html", form=form, unit=unit, history=audit.history("unit", unit.id))
+
+
+@bp.route("/units/<int:unit_id>/enterprises/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def enterprise_new(unit_id: int) -> str | Response:
+    branch = get_or_404(Unit, unit_id)
+    if branch.kind != UnitKind.BRANCH:
+        flash(_("只有党支部可以登记企业。"), "warning")
+        return redirect(url_for("admin.unit_edit", unit_id=branch.id))
+    form = EnterpriseForm()
+    if form.validate_on_submit():
+        enterprise = Enterprise()
+        errors = services.save_enterprise(enterprise, branch, form.data, current_user, _ip())
+        if not errors:
+            db.session.commit()
+            flash(_("已为 %(branch)s 登记企业 %(name)s。", branch=branch.name, name=enterprise.name), "success")
+            return redirect(url_for("admin.unit_edit", unit_id=branch.id))
+        db.session.rollback()
+        _attach(form, errors)
+    return render_template("admin/enterprise_form.html", form=form, branch=branch, enterprise=None)
+
+
+@bp.route("/enterprises/<int:enterprise_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def enterprise_edit(enterprise_id: int) -> str | Response:
+    enterprise = get_or_404(Enterprise, enterprise_id)
+    branch = get_or_404(Unit, enterprise.branch_id)
+    form = EnterpriseForm(obj=enterprise)
+    if form.validate_on_submit():
+        errors = services.save_enterprise(enterprise, branch, form.data, current_user, _ip())
+        if not errors:
+            db.session.commit()
+            flash(_("已保存企业 %(name)s。", name=enterprise.name), "success")
+            return redirect(url_for("admin.unit_edit", unit_id=branch.id))
+        db.session.rollback()
+        _attach(form, errors)
+    return render_template("admin/enterprise_form.html", form=form, branch=branch, enterprise=enterprise,
+                           history=audit.history("enterprise", enterprise.id))
+
+
+# Users ---------------------------------------------------------------------------------------------------------
 
 @bp.route("/users")
 @roles_required(Role.ADMIN)
 def users() -> str:
-    return "users"
+    q = request.args.get("q", "")
+    role_name = request.args.get("role", "")
+    role = Role[role_name] if role_name in Role.__members__ else None
+    pagination = db.paginate(services.user_query(q, role), **page_args())
+    filters = {"q": q, "role": role.name if role else ""}
+    return render_template("admin/users.html", pagination=pagination, filters=filters, roles=list(Role),
+                           now=utcnow())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def user_new() -> str | Response:
+    form = NewUserForm(services.unit_choices(), services.member_choices())
+    if form.validate_on_submit():
+        user = User()
+        errors = services.save_user(user, form.data, current_user, current_app.config, _ip())
+        if not errors:
+            db.session.commit()
+            flash(_("已创建用户 %(name)s，首次登录时须修改密码。", name=user.username), "success")
+            return redirect(url_for("admin.users"))
+        db.session.rollback()
+        _attach(form, errors)
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+def _user_form(user: User) -> UserForm:
+    form = UserForm(services.unit_choices(user.units), services.member_choices(user.member_id), obj=user)
+    if request.method == "GET":
+        form.role.data = user.role.name
+        form.unit_ids.data = [u.id for u in user.units]
+        form.member_id.data = user.member_id or NONE
+    return form
+
+
+def _render_user(user: User, form: UserForm, reset_form: ResetPasswordForm) -> str:
+    return render_template("admin/user_form.html", form=form, user=user, reset_form=reset_form,
+                           locked=services.is_locked(user), history=audit.history("user", user.id))
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def user_edit(user_id: int) -> str | Response:
+    user = db.get_or_404(User, user_id)  # accounts have no data scope: only admins reach this page
+    form = _user_form(user)
+    if form.validate_on_submit():
+        errors = services.save_user(user, form.data, current_user, current_app.config, _ip())
+        if not errors:
+            db.session.commit()
+            flash(_("已保存用户 %(name)s。", name=user.username), "success")
+            return redirect(url_for("admin.users"))
+        db.session.rollback()
+        _attach(form, errors)
+    return _render_user(user, form, ResetPasswordForm(formdata=None))
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+@roles_required(Role.ADMIN)
+def user_reset_password(user_id: int) -> str | Response:
+    user = db.get_or_404(User, user_id)
+    reset_form = ResetPasswordForm()
+    if reset_form.validate_on_submit():
+        errors = services.reset_password(user, reset_form.password.data, current_user, current_app.config, _ip())
+        if not errors:
+            db.session.commit()
+            flash(_("已重置 %(name)s 的密码，并解除锁定；该用户下次登录时须修改密码。", name=user.username), "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+        db.session.rollback()
+        _attach(reset_form, errors)
+    return _render_user(user, _user_form(user), reset_form)
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@roles_required(Role.ADMIN)
+def user_unlock(user_id: int) -> Response:
+    user = db.get_or_404(User, user_id)
+    services.unlock(user, current_user, _ip())
+    db.session.commit()
+    flash(_("已解除 %(name)s 的登录锁定。", name=user.username), "success")
+    if request.form.get("next") == "list":
+        return redirect(url_for("admin.users"))
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+# Logs ----------------------------------------------------------------------------------------------------------
+
+def _local_day_start(day: dt.date | None) -> dt.datetime | None:
+    """Midnight of `day` in the site's time zone, as the naive UTC the database keeps."""
+    if day is None:
+        return None
+    local = dt.datetime.combine(day, dt.time.min, tzinfo=get_timezone())
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 @bp.route("/login-log")
 @roles_required(Role.ADMIN)
 def login_log() -> str:
-    return "log"
+    username = request.args.get("username", "")
+    result = request.args.get("result", "")
+    result = result if result in services.LOGIN_RESULTS else ""
+    start = request.args.get("start", type=dt.date.fromisoformat)
+    end = request.args.get("end", type=dt.date.fromisoformat)
+    stmt = services.login_events(username, result, _local_day_start(start),
+                                 _local_day_start(end + dt.timedelta(days=1)) if end else None)
+    pagination = db.paginate(stmt, **page_args())
+    filters = {"username": username, "result": result, "start": start.isoformat() if start else "",
+               "end": end.isoformat() if end else ""}
+    return render_template("admin/login_log.html", pagination=pagination, filters=filters,
+                           results=services.LOGIN_RESULTS)
+
+
+@bp.route("/audit-log")
+@roles_required(Role.ADMIN)
+def audit_log() -> str:
+    entity = request.args.get("entity", "")
+    entity = entity if entity in AUDIT_ENTITIES else ""
+    pagination = db.paginate(audit.log_query(entity), **page_args())
+    return render_template("admin/audit_log.html", pagination=pagination, filters={"entity": entity},
+                           entities=AUDIT_ENTITIES, usernames=audit.actor_names(pagination.items))

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from app.forms import select_choices
+from app.forms import enum_choices, select_choices
 from app.models import Gender
 
 NONE = 0
@@ -16,7 +16,7 @@ class MemberForm(FlaskForm):
     code = StringField(_l("委员编号"), validators=[DataRequired(), Length(max=20),
                        Regexp(r"^[A-Za-z0-9-]+$", message=_l("编号只能包含字母、数字和连字符。"))])
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=40)])
-    gender = SelectField(_l("性别"), choices=select_choices(Gender.choices()), validators=[DataRequired()])
+    gender = SelectField(_l("性别"), choices=enum_choices(Gender), validators=[DataRequired()])
     party = StringField(_l("党派"), validators=[Optional(), Length(max=40)])
     sector_id = SelectField(_l("界别"), coerce=int, validators=[DataRequired(message=_l("请选择界别。"))])
     committee_id = SelectField(_l("专委会"), coerce=int)

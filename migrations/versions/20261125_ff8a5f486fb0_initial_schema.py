@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: cac173b8eae4
+Revision ID: ff8a5f486fb0
 Revises: 
-Create Date: 2026-11-25 15:26:43.276679
+Create Date: 2026-11-25 15:56:53.231674
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'cac173b8eae4'
+revision = 'ff8a5f486fb0'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -214,10 +214,14 @@ def upgrade():
     sa.Column('return_reason', sa.Text(), nullable=False),
     sa.Column('locked', sa.Boolean(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('verified_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(), nullable=True),
+    sa.Column('verified_at', sa.DateTime(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['branch_id'], ['unit.id'], name=op.f('fk_branch_result_branch_id_unit')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_branch_result_created_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['verified_by_id'], ['user.id'], name=op.f('fk_branch_result_verified_by_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_branch_result')),
     sa.UniqueConstraint('branch_id', 'period', name=op.f('uq_branch_result_branch_id'))
     )
@@ -247,12 +251,17 @@ def upgrade():
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('location', sa.String(length=120), nullable=False),
     sa.Column('state', sa.Enum('DRAFT', 'SUBMITTED', 'VERIFIED', 'RETURNED', name='recordstate', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('return_reason', sa.Text(), nullable=False),
     sa.Column('locked', sa.Boolean(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('verified_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(), nullable=True),
+    sa.Column('verified_at', sa.DateTime(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_meeting_created_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_meeting_unit_id_unit')),
+    sa.ForeignKeyConstraint(['verified_by_id'], ['user.id'], name=op.f('fk_meeting_verified_by_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting'))
     )
     with op.batch_alter_table('meeting', schema=None) as batch_op:

@@ -1,0 +1,106 @@
+"""The audit log (操作日志): rows added to the caller's transaction, one per changed field. Flush, never commit."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.models import AuditLog, User
+from app.models.enums import LabelledEnum
+
+# A password, hashed or not, never reaches the log: only the field's name does.
+SECRET_FIELDS = frozenset({"password", "password_hash"})
+
+Changes = Mapping[str, tuple[Any, Any]]
+
+# Words for the log's readers. A feature that logs a new entity or field adds its Chinese name here.
+ACTION_LABELS = {
+    "create": _l("新增"), "update": _l("修改"), "reset_password": _l("重置密码"), "unlock": _l("解除锁定"),
+    "delete": _l("删除"), "reopen": _l("重新打开"),
+}
+ENTITY_LABELS = {"user": _l("用户"), "unit": _l("组织单位"), "enterprise": _l("企业")}
+FIELD_LABELS = {
+    "code": _l("编号"), "name": _l("名称"), "kind": _l("类型"), "parent": _l("上级单位"),
+    "branch_form": _l("组建方式"), "sort_order": _l("排序号"), "active": _l("启用"), "industry": _l("所属行业"),
+    "employees": _l("职工人数"), "branch": _l("所属党支部"), "username": _l("用户名"), "display_name": _l("姓名"),
+    "role": _l("角色"), "units": _l("负责单位"), "member": _l("对应委员"), "password": _l("密码"),
+    "must_change_password": _l("须修改密码"), "failed_logins": _l("连续登录失败次数"), "locked_until": _l("锁定至"),
+}
+
+
+def as_text(value: Any) -> str:
+    """How a value reads in the log: Chinese labels for enums, 是/否, ISO dates, lists joined by 、."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, LabelledEnum):
+        return value.label
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return "、".join(sorted(as_text(v) for v in value))
+    if isinstance(value, (list, tuple)):
+        return "、".join(as_text(v) for v in value)
+    return str(value)
+
+
+def snapshot(obj: object, fields: Iterable[str]) -> dict[str, Any]:
+    """The current values of `fields` of `obj`, to compare with `diff` after a change."""
+    return {name: getattr(obj, name) for name in fields}
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The fields whose text differs, as {field: (before, after)}; a missing `before` counts as empty."""
+    return {name: (before.get(name), value) for name, value in after.items()
+            if as_text(before.get(name)) != as_text(value)}
+
+
+def record(user: User | None, action: str, entity: str, entity_id: int | None,
+           changes: Changes | None = None, reason: str = "", ip: str = "") -> list[AuditLog]:
+    """Add one AuditLog row per changed field, or a single row without a field when `changes` is empty.
+
+    `action` is a short English verb (create, update, reset_password, unlock …), `entity` the table's
+    English name (user, unit, enterprise …). Values are stored as text (see `as_text`).
+    """
+    user_id = user.id if user is not None and getattr(user, "is_authenticated", True) else None
+    items = list((changes or {}).items()) or [("", (None, None))]
+    rows = []
+    for field, (before, after) in items:
+        secret = field in SECRET_FIELDS
+        rows.append(AuditLog(user_id=user_id, action=action[:40], entity=entity[:40], entity_id=entity_id,
+                             field=field[:60], before="" if secret else as_text(before),
+                             after="" if secret else as_text(after), reason=reason, ip=(ip or "")[:64]))
+    db.session.add_all(rows)
+    db.session.flush()
+    return rows
+
+
+def log_query(entity: str = "", entity_id: int | None = None) -> sa.Select[tuple[AuditLog]]:
+    """Audit rows, newest first; of one entity kind, or of one record, when given."""
+    stmt = sa.select(AuditLog)
+    if entity:
+        stmt = stmt.where(AuditLog.entity == entity)
+    if entity_id is not None:
+        stmt = stmt.where(AuditLog.entity_id == entity_id)
+    return stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc())
+
+
+def history(entity: str, entity_id: int, limit: int = 30) -> list[AuditLog]:
+    """The latest changes of one record, for the 变更记录 under its form."""
+    return list(db.session.scalars(log_query(entity, entity_id).limit(limit)))
+
+
+def actor_names(rows: list[AuditLog]) -> dict[int, str]:
+    """The display names of the users who made `rows`, by user id."""
+    ids = {r.user_id for r in rows if r.user_id is not None}
+    if not ids:
+        return {}
+    return {i: name for i, name in db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids)))}
