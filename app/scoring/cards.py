@@ -1,0 +1,149 @@
+"""What the engine returns: a ScoreCard per subject that explains every point; JSON-ready (decimals as strings)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, is_dataclass
+from decimal import Decimal
+from typing import Any
+
+from app.scoring.exact import plain
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses → dicts, Decimal → "7.5", tuples → lists; nothing else changes."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Decimal):
+        return plain(value)
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    return value
+
+
+class _Json:
+    def to_json(self) -> dict[str, Any]:
+        return to_jsonable(self)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class RecordPoints(_Json):
+    """One record's points on a line, after sharing joint credit (`share` says how it was shared)."""
+
+    record_id: int
+    points: Decimal
+    share: str = ""
+
+
+@dataclass(frozen=True)
+class Line(_Json):
+    """One rule item that fired: the records it counted, points before (`raw`) and after its own cap/floor."""
+
+    period: str
+    section: str
+    item: str
+    label: str
+    records: tuple[RecordPoints, ...]
+    raw: Decimal
+    points: Decimal
+
+    @property
+    def record_ids(self) -> tuple[int, ...]:
+        return tuple(r.record_id for r in self.records)
+
+
+@dataclass(frozen=True)
+class SectionScore(_Json):
+    """A section's base plus its lines (`raw`) and the result after its cap and floor (`points`)."""
+
+    period: str
+    section: str
+    label: str
+    base: Decimal
+    raw: Decimal
+    points: Decimal
+
+
+@dataclass(frozen=True)
+class Note(_Json):
+    """Why a matching record did not count (double counting, over max_count, before from_nth, max taken)."""
+
+    period: str
+    item: str
+    record_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class GateResult(_Json):
+    name: str
+    label: str
+    met: bool
+    detail: str
+    veto: bool = False
+
+
+@dataclass(frozen=True)
+class Flag(_Json):
+    """A trigger that fired (for the 通报 list)."""
+
+    name: str
+    label: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Place(_Json):
+    """A place in one ranking (and group): equal keys share a place (1, 2, 2, 4)."""
+
+    ranking: str
+    group: str
+    place: int
+    size: int
+
+
+@dataclass(frozen=True)
+class PartScore(_Json):
+    """One part of a combined period (H1 of a weighted year) and its weight."""
+
+    period: str
+    total: Decimal
+    weight: str
+
+
+@dataclass(frozen=True)
+class ScoreCard(_Json):
+    subject_id: int
+    period: str
+    total: Decimal
+    before_limits: Decimal          # base + sections, before the overall cap/floor
+    grade: str | None
+    eligible: bool
+    gates: tuple[GateResult, ...]
+    lines: tuple[Line, ...]
+    sections: tuple[SectionScore, ...]
+    notes: tuple[Note, ...] = ()
+    flags: tuple[Flag, ...] = ()
+    places: tuple[Place, ...] = ()
+    parts: tuple[PartScore, ...] = ()
+    grade_note: str = ""
+
+    def section_points(self, name: str) -> Decimal:
+        return sum((s.points for s in self.sections if s.section == name), Decimal(0))
+
+    def item_points(self, name: str) -> Decimal:
+        return sum((line.points for line in self.lines if line.item == name), Decimal(0))
+
+    def place(self, ranking: str) -> int | None:
+        return next((p.place for p in self.places if p.ranking == ranking), None)
+
+
+@dataclass(frozen=True)
+class AwardResult(_Json):
+    """Who an award goes to, in order, and why the others near the line did not get it."""
+
+    award: str
+    label: str
+    winners: tuple[int, ...]
+    quota: int | None
+    notes: tuple[tuple[int, str], ...] = ()

@@ -1,0 +1,313 @@
+"""The scoring engine: subjects + verified records + one RuleSet → ScoreCards. Pure, deterministic, exact."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal, localcontext
+from fractions import Fraction
+
+from app.scoring.cards import Flag, GateResult, Line, Note, PartScore, RecordPoints, ScoreCard, SectionScore
+from app.scoring.errors import RuleError
+from app.scoring.exact import CONTEXT, ZERO, fraction_to_decimal
+from app.scoring.grades import GradeLimits, assign_grades
+from app.scoring.ranking import rank_cards
+from app.scoring.rules import Effect, Item, Match, Period, RuleSet, Section, subject_matches
+from app.scoring.types import Record, Subject
+
+
+@dataclass(frozen=True, slots=True)
+class _Credit:
+    record: Record
+    position: int
+    people: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Cand:
+    item: Item
+    record: Record
+    points: Decimal
+    share: str
+    order: int  # the item's place in its section, for deterministic choices
+
+
+def validate_records(records: Iterable[Record], ruleset: RuleSet) -> None:
+    """Every record must be of a declared kind with declared field values; raises RuleError listing all."""
+    errors: list[str] = []
+    seen: set[int] = set()
+    where = ruleset.source_name or ruleset.name
+    for record in records:
+        if record.id in seen:
+            errors.append(f"{where}: 记录编号 {record.id} 重复")
+        seen.add(record.id)
+        spec = ruleset.kinds.get(record.kind)
+        if spec is None:
+            errors.append(f"{where}: 记录 {record.id} 的类型 '{record.kind}' 未在细则 kinds 中声明,无法计分")
+            continue
+        if record.category and record.category != spec.category:
+            errors.append(f"{where}: 记录 {record.id}('{record.kind}')的类别 '{record.category}' "
+                          f"与细则声明的 '{spec.category}' 不符")
+        for name, fspec in spec.fields.items():
+            value = record.fields.get(name)
+            if value is None or value == "":
+                continue
+            if fspec.type == "enum" and value not in fspec.values:
+                errors.append(f"{where}: 记录 {record.id} 的字段 {name} = '{value}' 不在细则声明的取值中"
+                              f"({'、'.join(fspec.values)})")
+            elif fspec.type == "number" and not isinstance(value, (Decimal, int)):
+                errors.append(f"{where}: 记录 {record.id} 的字段 {name} 应为数字")
+            elif fspec.type == "integer" and not isinstance(value, int):
+                errors.append(f"{where}: 记录 {record.id} 的字段 {name} 应为整数")
+    if errors:
+        raise RuleError(errors)
+
+
+def score(subjects: Iterable[Subject], records: Iterable[Record], ruleset: RuleSet,
+          period: str) -> list[ScoreCard]:
+    """Score every subject for one period of the rule set: totals, grades, gates, places; ordered by subject id.
+
+    Records whose credited subjects are not among `subjects` are ignored; records outside the period's window
+    are not scored (triggers with `window: input` still see them). Raises RuleError for an unknown period,
+    duplicate ids, or a record the rules do not declare.
+    """
+    with localcontext(CONTEXT):
+        subject_list = sorted(subjects, key=lambda s: s.id)
+        by_id = {s.id: s for s in subject_list}
+        if len(by_id) != len(subject_list):
+            raise RuleError(f"{ruleset.source_name}: 考评对象编号重复")
+        record_list = sorted(records, key=lambda r: r.id)
+        validate_records(record_list, ruleset)
+        if period not in ruleset.periods:
+            raise RuleError(f"{ruleset.source_name}: 细则没有名为 '{period}' 的考评周期"
+                            f"(可用:{'、'.join(ruleset.periods)})")
+        wanted = ruleset.periods[period]
+        windows = _windows(wanted, ruleset)
+        credits = _credits(record_list, by_id)
+        start = min(w[0].start for w in windows)  # type: ignore[type-var]
+        end = max(w[0].end for w in windows)  # type: ignore[type-var]
+        cards: list[ScoreCard] = []
+        limits: dict[int, GradeLimits] = {}
+        for subject in subject_list:
+            mine = credits.get(subject.id, [])
+            card, effect = _score_subject(subject, mine, ruleset, wanted, windows, start, end)
+            cards.append(card)
+            limits[subject.id] = GradeLimits(effect.grade, effect.max_grade)
+        grades = assign_grades(cards, by_id, ruleset, limits)
+        placed = rank_cards(cards, by_id, ruleset)
+        return [replace(c, grade=grades[c.subject_id][0], grade_note=grades[c.subject_id][1],
+                        places=placed[c.subject_id]) for c in cards]
+
+
+def _windows(period: Period, ruleset: RuleSet) -> list[tuple[Period, Fraction | None]]:
+    if period.combine is None:
+        return [(period, None)]
+    return [(ruleset.periods[name], weight) for name, weight in period.parts]
+
+
+def _credits(records: Sequence[Record], subjects: Mapping[int, Subject]) -> dict[int, list[_Credit]]:
+    """Group records by credited subject once (a joint proposal appears under each signer, with its position)."""
+    out: dict[int, list[_Credit]] = {}
+    for record in records:
+        people = record.credited()
+        seen: set[int] = set()
+        for position, subject_id in enumerate(people, start=1):
+            if subject_id in subjects and subject_id not in seen:
+                seen.add(subject_id)
+                out.setdefault(subject_id, []).append(_Credit(record, position, len(people)))
+    return out
+
+
+def _score_subject(subject: Subject, credits: list[_Credit], ruleset: RuleSet, period: Period,
+                   windows: list[tuple[Period, Fraction | None]], start: dt.date | None,
+                   end: dt.date | None) -> tuple[ScoreCard, Effect]:
+    lines: list[Line] = []
+    sections: list[SectionScore] = []
+    notes: list[Note] = []
+    parts: list[PartScore] = []
+    totals: list[tuple[Decimal, Fraction | None]] = []
+    before = ZERO
+    for window, weight in windows:
+        inside = [c for c in credits if window.start <= c.record.occurred_on <= window.end]  # type: ignore[operator]
+        total, before = _score_window(subject, inside, ruleset, window.name, lines, sections, notes)
+        totals.append((total, weight))
+        if weight is not None:
+            parts.append(PartScore(window.name, total, str(weight)))
+    if period.combine is None:
+        total = totals[0][0]
+    else:
+        exact = sum((Fraction(t) * w for t, w in totals if w is not None), Fraction(0))
+        total = fraction_to_decimal(exact, ruleset.precision, ruleset.rounding)
+        before = total
+    in_period = [c for c in credits if start <= c.record.occurred_on <= end]  # type: ignore[operator]
+    gates, effects = _gates(subject, in_period, ruleset)
+    flags, trigger_effects = _triggers(subject, total, in_period, credits, ruleset)
+    effect = _combine(ruleset, [*effects, *trigger_effects])
+    card = ScoreCard(subject_id=subject.id, period=period.name, total=total, before_limits=before, grade=None,
+                     eligible=effect.eligible, gates=tuple(gates), lines=tuple(lines), sections=tuple(sections),
+                     notes=tuple(notes), flags=tuple(flags), parts=tuple(parts))
+    return card, effect
+
+
+def _clamp(value: Decimal, floor: Decimal | None, cap: Decimal | None) -> Decimal:
+    if cap is not None and value > cap:
+        value = cap
+    if floor is not None and value < floor:
+        value = floor
+    return value
+
+
+def _score_window(subject: Subject, credits: list[_Credit], ruleset: RuleSet, period: str, lines: list[Line],
+                  sections: list[SectionScore], notes: list[Note]) -> tuple[Decimal, Decimal]:
+    by_section: dict[str, list[_Cand]] = {s.name: [] for s in ruleset.sections}
+    for credit in credits:
+        record = credit.record
+        for item in ruleset.items_by_kind.get(record.kind, ()):
+            if item.when and not subject_matches(item.when, subject):
+                continue
+            if not item.match.test(record, ruleset.kinds):
+                continue
+            raw = item.source.value(record) if item.source is not None else item.by_count[0][1]
+            if raw is None:
+                continue
+            share, how = item.credit.share(credit.position, credit.people)
+            if share == 0:
+                notes.append(Note(period, item.name, record.id, how))
+                continue
+            if share == 1 and isinstance(raw, Decimal):
+                points = raw
+            else:
+                points = fraction_to_decimal(Fraction(raw) * share, ruleset.precision, ruleset.rounding)
+            by_section[item.section].append(_Cand(item, record, points, how, item.order))
+    overall = ruleset.base
+    for section in ruleset.sections:
+        by_item: dict[str, list[_Cand]] = {}
+        for cand in _dedupe(by_section[section.name], section, period, notes):
+            by_item.setdefault(cand.item.name, []).append(cand)
+        subtotal = section.base
+        for item in section.items:
+            if item.name not in by_item:
+                continue
+            line = _score_item(item, by_item[item.name], period, notes)
+            lines.append(line)
+            subtotal += line.points
+        after = _clamp(subtotal, section.floor, section.cap)
+        sections.append(SectionScore(period, section.name, section.label, section.base, subtotal, after))
+        overall += after
+    return _clamp(overall, ruleset.floor, ruleset.cap), overall
+
+
+def _work(record: Record) -> str:
+    return record.work_id if record.work_id is not None else f"#{record.id}"
+
+
+def _dedupe(cands: list[_Cand], section: Section, period: str, notes: list[Note]) -> list[_Cand]:
+    """One piece of work counts once per item and, unless the section allows stacking, under one item only."""
+    best: dict[tuple[str, str], _Cand] = {}
+    for cand in sorted(cands, key=lambda c: (-c.points, c.record.occurred_on, c.record.id)):
+        key = (cand.item.name, _work(cand.record))
+        if key in best:
+            notes.append(Note(period, cand.item.name, cand.record.id,
+                              f"与记录 {best[key].record.id} 是同一项工作,只计一次"))
+        else:
+            best[key] = cand
+    kept = list(best.values())
+    if section.no_double_counting:
+        chosen: dict[str, _Cand] = {}
+        for cand in sorted(kept, key=lambda c: (-c.points, c.order, c.record.occurred_on, c.record.id)):
+            work = _work(cand.record)
+            if work in chosen:
+                winner = chosen[work]
+                notes.append(Note(period, cand.item.name, cand.record.id,
+                                  f"同一项工作已在“{winner.item.label}”计分(记录 {winner.record.id}),不重复计分"))
+            else:
+                chosen[work] = cand
+        kept = list(chosen.values())
+    return sorted(kept, key=lambda c: (c.order, c.record.occurred_on, c.record.id))
+
+
+def _score_item(item: Item, cands: list[_Cand], period: str, notes: list[Note]) -> Line:
+    cands = sorted(cands, key=lambda c: (c.record.occurred_on, c.record.id))
+    if item.from_nth > 1:
+        for n, cand in enumerate(cands[:item.from_nth - 1], start=1):
+            notes.append(Note(period, item.name, cand.record.id, f"第 {n} 件,本条从第 {item.from_nth} 件起计分"))
+        cands = cands[item.from_nth - 1:]
+    if item.aggregate == "max" and len(cands) > 1:
+        top = min(cands, key=lambda c: (-c.points, c.record.occurred_on, c.record.id))
+        for cand in cands:
+            if cand is not top:
+                notes.append(Note(period, item.name, cand.record.id, "本条取最高一项,不累加"))
+        cands = [top]
+    if item.max_count is not None and len(cands) > item.max_count:
+        ranked = sorted(cands, key=lambda c: (-c.points, c.record.occurred_on, c.record.id))
+        for cand in ranked[item.max_count:]:
+            notes.append(Note(period, item.name, cand.record.id, f"本条最多计 {item.max_count} 件"))
+        keep = {id(c) for c in ranked[:item.max_count]}
+        cands = [c for c in cands if id(c) in keep]
+    if item.by_count:
+        count = len(cands)
+        raw = ZERO
+        for low, points in item.by_count:
+            if count >= low:
+                raw = points
+        records = tuple(RecordPoints(c.record.id, ZERO, f"计件(共 {count} 件)") for c in cands)
+    else:
+        raw = sum((c.points for c in cands), ZERO)
+        records = tuple(RecordPoints(c.record.id, c.points, c.share) for c in cands)
+    return Line(period, item.section, item.name, item.label, records, raw, _clamp(raw, item.floor, item.cap))
+
+
+def _count(credits: Iterable[_Credit], match: Match, ruleset: RuleSet) -> int:
+    works = {_work(c.record) for c in credits if match.test(c.record, ruleset.kinds)}
+    return len(works)
+
+
+def _gates(subject: Subject, credits: list[_Credit], ruleset: RuleSet) -> tuple[list[GateResult], list[Effect]]:
+    results: list[GateResult] = []
+    effects: list[Effect] = []
+    for gate in ruleset.gates:
+        if gate.when and not subject_matches(gate.when, subject):
+            continue
+        details = []
+        met = True
+        for req in gate.requires:
+            count = _count(credits, req.match, ruleset)
+            ok = req.met(count)
+            met = met and ok
+            suffix = "" if ok else "(一票否决)" if gate.veto else "(未达到)"
+            details.append(f"{req.label}:{count} 件{suffix}")
+        results.append(GateResult(gate.name, gate.label, met, ";".join(details), gate.veto))
+        if not met:
+            effects.append(gate.effect)
+    return results, effects
+
+
+def _triggers(subject: Subject, total: Decimal, in_period: list[_Credit], every: list[_Credit],
+              ruleset: RuleSet) -> tuple[list[Flag], list[Effect]]:
+    flags: list[Flag] = []
+    effects: list[Effect] = []
+    history = {h.year: h for h in subject.history}
+    for trigger in ruleset.triggers:
+        if trigger.below is not None:
+            years = [ruleset.year - k for k in range(1, trigger.years)]
+            if total < trigger.below and all(y in history and history[y].total < trigger.below for y in years):
+                flags.append(Flag(trigger.name, trigger.label,
+                                  f"连续 {trigger.years} 年低于 {trigger.below} 分"))
+                effects.append(trigger.effect)
+        elif trigger.match is not None:
+            pool = every if trigger.window == "input" else in_period
+            count = _count(pool, trigger.match, ruleset)
+            if count >= trigger.min_count:
+                flags.append(Flag(trigger.name, trigger.label, f"{count} 件(达到 {trigger.min_count} 件)"))
+                effects.append(trigger.effect)
+    return flags, effects
+
+
+def _combine(ruleset: RuleSet, effects: list[Effect]) -> Effect:
+    """The strictest of several effects: the worst forced grade, the worst cap, ineligible if any says so."""
+    order = {g.name: i for i, g in enumerate(ruleset.grades)}
+    forced = [e.grade for e in effects if e.grade is not None]
+    capped = [e.max_grade for e in effects if e.max_grade is not None]
+    return Effect(grade=max(forced, key=order.__getitem__) if forced else None,
+                  max_grade=max(capped, key=order.__getitem__) if capped else None,
+                  eligible=all(e.eligible for e in effects))

@@ -1,0 +1,96 @@
+"""Plain input data for the engine: subjects (who is scored) and records (what they did). Pure: no database."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+
+FieldValue = str | Decimal | int
+AttrValue = str | bool
+
+#: Subject attributes a rule file may test (`when:`, ranking groups, quotas per unit, exclusions).
+#: A tuple lists the only values allowed; `bool`/`str` give the type. `unit` is special: the subject's unit ids.
+SUBJECT_ATTRIBUTES: dict[str, type | tuple[str, ...]] = {
+    "standing": bool,            # 常委
+    "resident_standing": bool,   # 驻会常委
+    "chair_council": bool,       # 主席会议成员
+    "active": bool,
+    "sector": str,               # 界别
+    "party": str,                # 党派
+    "committee": str,            # 专委会
+    "liaison": str,              # 乡镇政协联络处
+    "unit": str,                 # any of the subject's units (unit_ids)
+    "unit_kind": ("专门委员会", "界别活动组", "乡镇政协联络处", "党支部"),
+    "branch": str,               # 党支部 of a party member
+    "branch_form": ("单独组建", "联合支部"),
+    "party_status": ("正式党员", "预备党员"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """A previous year's official result, for triggers across years (below 60 two years running)."""
+
+    year: int
+    total: Decimal
+    grade: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """Who is scored: a member, a unit (专委会, 界别活动组, 联络处), a branch or a party member."""
+
+    id: int
+    name: str = ""
+    unit_ids: tuple[int, ...] = ()
+    attrs: Mapping[str, AttrValue] = field(default_factory=dict)
+    history: tuple[HistoryEntry, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "attrs", MappingProxyType(dict(self.attrs)))
+        object.__setattr__(self, "unit_ids", tuple(self.unit_ids))
+        object.__setattr__(self, "history", tuple(self.history))
+
+    def attr(self, name: str) -> AttrValue | tuple[str, ...] | None:
+        if name == "unit":
+            return tuple(str(u) for u in self.unit_ids)
+        return self.attrs.get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One verified fact: an activity, an attendance, a branch indicator value.
+
+    `fields` holds what the rules may test or count (outcome, level, amount, meeting, status, value …);
+    numbers are Decimal or int, never float. `participants` lists joint signers in order (position 1 is the
+    first proposer); when empty, `subject_id` alone gets the credit. Records sharing a `work_id` are one piece
+    of work (a proposal that became a 社情民意) and are counted once.
+    """
+
+    id: int
+    subject_id: int
+    kind: str
+    occurred_on: dt.date
+    fields: Mapping[str, FieldValue] = field(default_factory=dict)
+    participants: tuple[int, ...] = ()
+    work_id: str | None = None
+    category: str = ""
+
+    def __post_init__(self) -> None:
+        clean: dict[str, FieldValue] = {}
+        for key, value in dict(self.fields).items():
+            if isinstance(value, float):
+                raise TypeError(f"记录 {self.id} 的字段 {key} 是二进制浮点数;请用 Decimal 或字符串")
+            if isinstance(value, bool):
+                raise TypeError(f"记录 {self.id} 的字段 {key} 不能是布尔值")
+            clean[key] = value
+        object.__setattr__(self, "fields", MappingProxyType(clean))
+        object.__setattr__(self, "participants", tuple(self.participants))
+        if self.work_id is not None:
+            object.__setattr__(self, "work_id", str(self.work_id))
+
+    def credited(self) -> tuple[int, ...]:
+        """Who the record credits, in order."""
+        return self.participants or (self.subject_id,)
