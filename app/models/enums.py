@@ -56,13 +56,19 @@ class RecordState(LabelledEnum):
 
 
 class Category(LabelledEnum):
-    """The four 一 of the CPPCC campaign, and the party members' 比贡献."""
+    """How the forms group records: the four 一, the party members' 比贡献, study, commendations, other.
+
+    The rule file, not this enum, decides how a kind scores: its `kinds:` block gives each kind its category.
+    """
 
     IDEA = "献一智"
     ENTERPRISE = "引一企"
     PAIRING = "联一户"
     RELIEF = "解一难"
     CONTRIBUTION = "比贡献"
+    STUDY = "学习"
+    HONOUR = "表彰"
+    OTHER = "其他"  # anything else a rule file names, e.g. 违纪违法 for a veto
 
 
 class MeetingKind(LabelledEnum):

@@ -25,6 +25,8 @@ class Member(db.Model):
     committee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
     liaison_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
     is_standing: Mapped[bool] = mapped_column(default=False)
+    is_chair_council: Mapped[bool] = mapped_column(default=False)  # 主席会议成员: excluded from awards
+    is_resident_standing: Mapped[bool] = mapped_column(default=False)  # 驻会常委: excluded from awards
     term_id: Mapped[int] = mapped_column(sa.ForeignKey("term.id"))
     employer: Mapped[str] = mapped_column(sa.String(120), default="")
     position: Mapped[str] = mapped_column(sa.String(80), default="")

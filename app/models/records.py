@@ -40,6 +40,7 @@ class Activity(db.Model):
     people_helped: Mapped[int | None]
     counterpart: Mapped[str] = mapped_column(sa.String(120), default="")  # enterprise, village, household
     support: Mapped[str] = mapped_column(sa.Text, default="")
+    work_key: Mapped[str] = mapped_column(sa.String(40), default="", index=True)  # one piece of work across records
     state: Mapped[RecordState] = mapped_column(enum_column(RecordState), default=RecordState.DRAFT, index=True)
     return_reason: Mapped[str] = mapped_column(sa.Text, default="")
     self_reported: Mapped[bool] = mapped_column(default=False)
@@ -124,7 +125,7 @@ class Attendance(db.Model):
 
 
 class BranchResult(db.Model):
-    """A branch's 比实绩 for one period ("2025H1" or "2025"): indicator values named by the rule file."""
+    """A branch's 比实绩 report for one half-year ("2025H1", "2025H2"): indicator values named by the rule file."""
 
     __table_args__ = (sa.UniqueConstraint("branch_id", "period"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -153,6 +154,7 @@ class BranchIndicator(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     result_id: Mapped[int] = mapped_column(sa.ForeignKey("branch_result.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(sa.String(40))
-    value: Mapped[Decimal] = mapped_column(ScaledDecimal())
+    value: Mapped[Decimal | None] = mapped_column(ScaledDecimal())
+    choice: Mapped[str] = mapped_column(sa.String(40), default="")  # for a graded indicator (劳资关系: 和谐)
     note: Mapped[str] = mapped_column(sa.String(200), default="")
     result: Mapped[BranchResult] = relationship(back_populates="indicators")

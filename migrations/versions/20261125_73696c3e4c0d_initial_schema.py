@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ff8a5f486fb0
+Revision ID: 73696c3e4c0d
 Revises: 
-Create Date: 2026-11-25 15:56:53.231674
+Create Date: 2026-11-25 16:00:18.688621
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'ff8a5f486fb0'
+revision = '73696c3e4c0d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -79,6 +79,8 @@ def upgrade():
     sa.Column('committee_id', sa.Integer(), nullable=True),
     sa.Column('liaison_id', sa.Integer(), nullable=True),
     sa.Column('is_standing', sa.Boolean(), nullable=False),
+    sa.Column('is_chair_council', sa.Boolean(), nullable=False),
+    sa.Column('is_resident_standing', sa.Boolean(), nullable=False),
     sa.Column('term_id', sa.Integer(), nullable=False),
     sa.Column('employer', sa.String(length=120), nullable=False),
     sa.Column('position', sa.String(length=80), nullable=False),
@@ -145,7 +147,7 @@ def upgrade():
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=True),
     sa.Column('party_member_id', sa.Integer(), nullable=True),
-    sa.Column('category', sa.Enum('IDEA', 'ENTERPRISE', 'PAIRING', 'RELIEF', 'CONTRIBUTION', name='category', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('category', sa.Enum('IDEA', 'ENTERPRISE', 'PAIRING', 'RELIEF', 'CONTRIBUTION', 'STUDY', 'HONOUR', 'OTHER', name='category', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
@@ -157,6 +159,7 @@ def upgrade():
     sa.Column('people_helped', sa.Integer(), nullable=True),
     sa.Column('counterpart', sa.String(length=120), nullable=False),
     sa.Column('support', sa.Text(), nullable=False),
+    sa.Column('work_key', sa.String(length=40), nullable=False),
     sa.Column('state', sa.Enum('DRAFT', 'SUBMITTED', 'VERIFIED', 'RETURNED', name='recordstate', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('return_reason', sa.Text(), nullable=False),
     sa.Column('self_reported', sa.Boolean(), nullable=False),
@@ -185,6 +188,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_activity_party_member_id'), ['party_member_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_activity_state'), ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_activity_unit_id'), ['unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_work_key'), ['work_key'], unique=False)
 
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -344,7 +348,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('result_id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=40), nullable=False),
-    sa.Column('value', sa.BigInteger(), nullable=False),
+    sa.Column('value', sa.BigInteger(), nullable=True),
+    sa.Column('choice', sa.String(length=40), nullable=False),
     sa.Column('note', sa.String(length=200), nullable=False),
     sa.ForeignKeyConstraint(['result_id'], ['branch_result.id'], name=op.f('fk_branch_indicator_result_id_branch_result'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_branch_indicator')),
@@ -590,6 +595,7 @@ def downgrade():
 
     op.drop_table('audit_log')
     with op.batch_alter_table('activity', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_activity_work_key'))
         batch_op.drop_index(batch_op.f('ix_activity_unit_id'))
         batch_op.drop_index(batch_op.f('ix_activity_state'))
         batch_op.drop_index(batch_op.f('ix_activity_party_member_id'))

@@ -1,0 +1,151 @@
+"""`flask rules check|diff` and `flask score`: the office's rule and scoring commands (exit 1 on errors)."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import unicodedata
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from app import scoring
+from app.rankings import services
+
+rules_cli = AppGroup("rules", help="评分细则:检查、比较 / Check and compare rule files.")
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    gap = " " * max(0, width - _width(text))
+    return gap + text if right else text + gap
+
+
+def _table(rows: list[list[str]], right: set[int] = frozenset()) -> str:  # type: ignore[assignment]
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(_pad(cell, widths[i], i in right) for i, cell in enumerate(row)).rstrip()
+                     for row in rows)
+
+
+def _load(path: str) -> scoring.RuleSet:
+    try:
+        return scoring.load_ruleset(Path(path))
+    except scoring.RuleError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+
+
+@rules_cli.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def check(files: tuple[str, ...]) -> None:
+    """Load each rule file; print OK or every error as FILE:LINE:COLUMN: 说明."""
+    failed = False
+    for path in files:
+        try:
+            ruleset = scoring.load_ruleset(Path(path))
+        except scoring.RuleError as error:
+            failed = True
+            click.echo("\n".join(error.errors))
+        else:
+            click.echo(f"{path}: OK({ruleset.name},{len(ruleset.kinds)} 种记录,"
+                       f"{sum(len(s.items) for s in ruleset.sections)} 个计分条目)")
+    if failed:
+        sys.exit(1)
+
+
+def _scored(rules: str, period: str) -> services.Scored:
+    ruleset = _load(rules)
+    try:
+        return services.score_period(ruleset, period)
+    except scoring.RuleError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+
+
+@click.command("score")
+@click.option("--rules", "rules", required=True, type=click.Path(exists=True, dir_okay=False), help="细则文件")
+@click.option("--period", required=True, help="2025(全年总结)或 2025H1(半年小结)")
+@click.option("--subject", type=click.Choice(list(services.SUBJECT_KINDS)),
+              help="考评对象;缺省为细则中的 subject,两者须一致")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.option("--explain", is_flag=True, help="列出每个计分条目、所依据的记录和封顶前后的分数")
+def score_command(rules: str, period: str, subject: str | None, fmt: str, explain: bool) -> None:
+    """Score the database's verified records with a rule file, ranked and explained."""
+    scored = _scored(rules, period)
+    if subject and subject != scored.ruleset.subject:
+        click.echo(f"{rules}: 细则的考评对象是 {scored.ruleset.subject},不是 {subject}", err=True)
+        sys.exit(1)
+    rows = services.result_rows(scored)
+    if fmt == "json":
+        click.echo(json.dumps(services.as_json(scored), ensure_ascii=False, indent=2))
+        return
+    gates = scored.ruleset.gates
+    header = ["名次", "编号", "姓名", "单位", "总分", "等次",
+              *[f"一票否决:{g.label}" if g.veto else g.label for g in gates]]
+
+    def gate_cells(row: dict, yes: str, no: str) -> list[str]:
+        met = {g["name"]: g["met"] for g in row["gates"]}
+        return [("—" if met[g.name] else "否决") if g.veto else (yes if met[g.name] else no) for g in gates]
+
+    if fmt == "csv":
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        out.writerow(header + (["条目", "原始分", "计入分", "记录"] if explain else []))
+        for row in rows:
+            base = [row["rank"], row["subject"]["id"], row["subject"]["name"], row["subject"]["unit"], row["score"],
+                    row["grade"] or "", *gate_cells(row, "是", "否")]
+            if not explain:
+                out.writerow(base)
+            for item in row["items"] if explain else ():
+                out.writerow(base + [item["rule"], item["raw"], item["points"], " ".join(map(str, item["records"]))])
+        return
+    click.echo(f"{scored.ruleset.name} · {scored.period}({scored.period_key})· 共 {len(rows)} 个考评对象")
+    click.echo(f"内容校验码 sha256: {scored.hash}")
+    if not explain:
+        table = [header] + [[str(r["rank"]), str(r["subject"]["id"]), r["subject"]["name"], r["subject"]["unit"],
+                             r["score"], r["grade"] or "", *gate_cells(r, "✓", "✗")]
+                            for r in rows]
+        click.echo(_table(table, right={0, 1, 4}))
+        return
+    for r in rows:
+        gates = ";".join(f"{g['label']}:{'达到' if g['met'] else '未达到'}" for g in r["gates"])
+        click.echo(f"\n第 {r['rank']} 名  {r['subject']['name']}({r['subject']['unit']})  总分 {r['score']}"
+                   f"  等次 {r['grade'] or '—'}" + (f"  [{gates}]" if gates else ""))
+        for s in r["sections"]:
+            capped = f" → {s['points']}" if s["points"] != s["raw"] else ""
+            click.echo(f"  {s['section']}: {s['raw']}{capped}")
+        for item in r["items"]:
+            capped = f" → {item['points']}" if item["points"] != item["raw"] else ""
+            click.echo(f"    · {item['rule']} {item['raw']}{capped}  记录 {', '.join(map(str, item['records']))}")
+
+
+@rules_cli.command("diff")
+@click.argument("old", type=click.Path(exists=True, dir_okay=False))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False))
+@click.option("--period", required=True, help="2025 或 2025H1")
+def diff(old: str, new: str, period: str) -> None:
+    """What changing from OLD to NEW rules does, subject by subject: rank, grade and award before and after."""
+    before, after = _scored(old, period), _scored(new, period)
+    if before.ruleset.subject != after.ruleset.subject:
+        click.echo(f"两份细则的考评对象不同({before.ruleset.subject} / {after.ruleset.subject}),无法比较", err=True)
+        sys.exit(1)
+    rows_before = {r["subject"]["id"]: r for r in services.result_rows(before)}
+    rows_after = {r["subject"]["id"]: r for r in services.result_rows(after)}
+    awards_before, awards_after = services.awards(before), services.awards(after)
+    table = [["编号", "姓名", "总分", "名次", "等次", "表彰"]]
+    changed = 0
+    for row in services.result_rows(after):
+        sid = row["subject"]["id"]
+        old_row = rows_before[sid]
+        pairs = [(old_row["score"], row["score"]), (str(old_row["rank"]), str(row["rank"])),
+                 (old_row["grade"] or "—", row["grade"] or "—"),
+                 ("、".join(awards_before.get(sid, [])) or "—", "、".join(awards_after.get(sid, [])) or "—")]
+        if any(a != b for a, b in pairs):
+            changed += 1
+            table.append([str(sid), row["subject"]["name"], *[a if a == b else f"{a} → {b}" for a, b in pairs]])
+    click.echo(f"{before.ruleset.name} → {after.ruleset.name} · {period}:{len(rows_after)} 个考评对象中 {changed} 个有变化")
+    if changed:
+        click.echo(_table(table))

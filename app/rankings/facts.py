@@ -1,0 +1,155 @@
+"""Recorded facts → the engine's plain inputs (Subject, Record). Reads the database; scores nothing.
+
+Record ids keep their origin: an activity keeps its id, an attendance row is its id negated, a branch
+indicator keeps its id (branch reviews see indicators only). `origin()` reads that back for explanations.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from app import scoring
+from app.extensions import db
+from app.models import (Activity, ActivityParticipant, Attendance, BranchIndicator, BranchResult, Meeting, Member,
+                        PartyMember, RecordState, SubjectKind, Unit, UnitKind)
+
+ATTENDANCE_KIND = "会议出勤"  # the kind under which rule files score meeting attendance
+CPPCC_UNIT_KINDS = (UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the engine sees for one subject kind and year, plus display names for the subjects."""
+
+    subjects: list[scoring.Subject]
+    records: list[scoring.Record]
+    units: dict[int, str]  # subject id → the unit shown beside the name
+
+
+def origin(record_id: int, subject_kind: SubjectKind) -> tuple[str, int]:
+    """Which table a record id came from: ("activity" | "attendance" | "indicator", row id)."""
+    if subject_kind == SubjectKind.BRANCHES:
+        return "indicator", record_id
+    return ("attendance", -record_id) if record_id < 0 else ("activity", record_id)
+
+
+def _number(value: Decimal | None) -> Decimal | int | None:
+    """Whole numbers as int, so a rule file's `integer` fields accept them; others stay exact Decimals."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else value
+
+
+def _activity_fields(a: Activity) -> dict[str, scoring.types.FieldValue]:
+    fields: dict[str, scoring.types.FieldValue | None] = {
+        "outcome": a.outcome, "level": a.level, "instruction_level": a.instruction_level,
+        "amount": _number(a.amount), "people_helped": a.people_helped}
+    return {k: v for k, v in fields.items() if v not in (None, "")}
+
+
+def _participants() -> dict[int, tuple[int, ...]]:
+    signers: dict[int, list[int]] = defaultdict(list)
+    for activity_id, member_id in db.session.execute(
+            sa.select(ActivityParticipant.activity_id, ActivityParticipant.member_id)
+            .order_by(ActivityParticipant.activity_id, ActivityParticipant.position)):
+        signers[activity_id].append(member_id)
+    return {k: tuple(v) for k, v in signers.items()}
+
+
+def _verified_activities(year: int, *where: sa.ColumnElement[bool]) -> list[Activity]:
+    return list(db.session.scalars(sa.select(Activity).where(
+        Activity.state == RecordState.VERIFIED, Activity.occurred_on.between(dt.date(year, 1, 1),
+                                                                             dt.date(year, 12, 31)), *where)
+        .order_by(Activity.id)))
+
+
+def _record(a: Activity, subject_id: int, participants: tuple[int, ...] = ()) -> scoring.Record:
+    return scoring.Record(id=a.id, subject_id=subject_id, kind=a.kind, occurred_on=a.occurred_on,
+                          fields=_activity_fields(a), participants=participants, work_id=a.work_key or None)
+
+
+def member_facts(year: int) -> Facts:
+    """Active members; their verified activities (joint work credits every signer) and attendance."""
+    members = db.session.scalars(sa.select(Member).where(Member.active).order_by(Member.id)).all()
+    names = {uid: name for uid, name in db.session.execute(sa.select(Unit.id, Unit.name))}
+    subjects = [scoring.Subject(
+        id=m.id, name=m.name, unit_ids=tuple(sorted(m.unit_ids)),
+        attrs={"standing": m.is_standing, "active": m.active, "sector": names[m.sector_id], "party": m.party,
+               "committee": names.get(m.committee_id, ""), "liaison": names.get(m.liaison_id, ""),
+               "chair_council": m.is_chair_council, "resident_standing": m.is_resident_standing})
+        for m in members]
+    signers = _participants()
+    records = []
+    for a in _verified_activities(year, Activity.party_member_id.is_(None)):
+        participants = signers.get(a.id, ())
+        if a.member_id is not None:
+            records.append(_record(a, a.member_id, participants))
+        elif participants:  # a unit's collective work credited to its named members
+            records.append(_record(a, participants[0], participants))
+    for att_id, member_id, held_on, meeting_kind, status in db.session.execute(
+            sa.select(Attendance.id, Attendance.member_id, Meeting.held_on, Meeting.kind, Attendance.status)
+            .join(Meeting).where(Meeting.state == RecordState.VERIFIED,
+                                 Meeting.held_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+            .order_by(Attendance.id)):
+        records.append(scoring.Record(id=-att_id, subject_id=member_id, kind=ATTENDANCE_KIND, occurred_on=held_on,
+                                      fields={"meeting": meeting_kind.label, "status": status.label}))
+    return Facts(subjects, records, {m.id: names[m.sector_id] for m in members})
+
+
+def unit_facts(year: int) -> Facts:
+    """专委会, 界别活动组 and 联络处, with the verified records they made as a unit."""
+    units = db.session.scalars(sa.select(Unit).where(Unit.kind.in_(CPPCC_UNIT_KINDS), Unit.active)
+                               .order_by(Unit.id)).all()
+    subjects = [scoring.Subject(id=u.id, name=u.name, unit_ids=(u.id,),
+                                attrs={"unit_kind": u.kind.label, "active": u.active}) for u in units]
+    records = [_record(a, a.unit_id) for a in _verified_activities(
+        year, Activity.member_id.is_(None), Activity.party_member_id.is_(None))]
+    return Facts(subjects, records, {u.id: u.kind.label for u in units})
+
+
+def party_member_facts(year: int) -> Facts:
+    """Active party members of the enterprise branches and their verified 比贡献 records."""
+    people = db.session.scalars(sa.select(PartyMember).where(PartyMember.active).order_by(PartyMember.id)).all()
+    names = {uid: name for uid, name in db.session.execute(sa.select(Unit.id, Unit.name))}
+    subjects = [scoring.Subject(id=p.id, name=p.name, unit_ids=(p.branch_id,),
+                                attrs={"party_status": p.status.label, "branch": names[p.branch_id],
+                                       "active": p.active}) for p in people]
+    records = [_record(a, a.party_member_id) for a in _verified_activities(year, Activity.party_member_id.isnot(None))]
+    return Facts(subjects, records, {p.id: names[p.branch_id] for p in people})
+
+
+HALF_ENDS = {"H1": (6, 30), "H2": (12, 31)}
+
+
+def branch_facts(year: int) -> Facts:
+    """Enterprise branches and the indicators of their verified half-year reports, dated at each half's end."""
+    branches = db.session.scalars(sa.select(Unit).where(Unit.kind == UnitKind.BRANCH, Unit.active)
+                                  .order_by(Unit.id)).all()
+    subjects = [scoring.Subject(id=b.id, name=b.name, unit_ids=(b.id,),
+                                attrs={"branch_form": b.branch_form.label if b.branch_form else "",
+                                       "active": b.active}) for b in branches]
+    records = []
+    rows = db.session.execute(
+        sa.select(BranchIndicator, BranchResult.branch_id, BranchResult.period).join(BranchResult)
+        .where(BranchResult.state == RecordState.VERIFIED, BranchResult.period.in_([f"{year}H1", f"{year}H2"]))
+        .order_by(BranchIndicator.id))
+    for indicator, branch_id, period in rows:
+        month, day = HALF_ENDS[period[-2:]]
+        value = indicator.choice or _number(indicator.value)
+        fields = {} if value is None or value == "" else {"value": value}
+        records.append(scoring.Record(id=indicator.id, subject_id=branch_id, kind=indicator.key,
+                                      occurred_on=dt.date(year, month, day), fields=fields))
+    return Facts(subjects, records, {b.id: b.branch_form.label if b.branch_form else "" for b in branches})
+
+
+GATHER = {SubjectKind.MEMBERS: member_facts, SubjectKind.UNITS: unit_facts,
+          SubjectKind.PARTY_MEMBERS: party_member_facts, SubjectKind.BRANCHES: branch_facts}
+
+
+def gather(subject_kind: SubjectKind, year: int) -> Facts:
+    """The verified facts of `year` for one kind of subject."""
+    return GATHER[subject_kind](year)

@@ -1,0 +1,103 @@
+"""Score a period: a rule file + the recorded facts → ranked, explained ScoreCards and the content hash."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from app import scoring
+from app.models import SubjectKind
+from app.rankings.facts import Facts, gather
+
+SUBJECT_KINDS = {"members": SubjectKind.MEMBERS, "units": SubjectKind.UNITS, "branches": SubjectKind.BRANCHES,
+                 "party-members": SubjectKind.PARTY_MEMBERS}
+ANNUAL_KEYS = ("全年", "annual", "year")
+_PERIOD = re.compile(r"^(\d{4})(H[12]|Q[1-4])?$")
+
+
+@dataclass(frozen=True)
+class Scored:
+    period: str  # as asked: "2025" or "2025H1"
+    period_key: str  # the rule file's name for it: "全年", "H1"
+    ruleset: scoring.RuleSet
+    facts: Facts
+    cards: list[scoring.ScoreCard]  # best first: by the first declared ranking, then subject id
+    hash: str
+
+    @property
+    def subjects(self) -> dict[int, scoring.Subject]:
+        return {s.id: s for s in self.facts.subjects}
+
+
+def period_key(ruleset: scoring.RuleSet, period: str) -> str:
+    """The rule file's period for "2025" (its whole-year period) or "2025H1"; RuleError when it has none."""
+    match = _PERIOD.match(period.strip())
+    where = ruleset.source_name or ruleset.name
+    if not match:
+        raise scoring.RuleError(f"考评周期 '{period}' 的写法不对:应写作 2025 或 2025H1")
+    year, part = int(match.group(1)), match.group(2)
+    if year != ruleset.year:
+        raise scoring.RuleError(f"{where}: 细则适用于 {ruleset.year} 年,不能用于 {period}")
+    candidates = (part,) if part else ANNUAL_KEYS
+    for key in candidates:
+        if key in ruleset.periods:
+            return key
+    raise scoring.RuleError(f"{where}: 细则没有 {period} 对应的考评周期(细则中有:{'、'.join(ruleset.periods)})")
+
+
+def subject_kind(ruleset: scoring.RuleSet) -> SubjectKind:
+    return SUBJECT_KINDS[ruleset.subject]
+
+
+def score_period(ruleset: scoring.RuleSet, period: str, facts: Facts | None = None) -> Scored:
+    """Score `period` under `ruleset` on the database's verified facts (or on `facts` given)."""
+    key = period_key(ruleset, period)
+    facts = facts if facts is not None else gather(subject_kind(ruleset), ruleset.year)
+    cards = scoring.score(facts.subjects, facts.records, ruleset, key)
+    first = ruleset.rankings[0].name if ruleset.rankings else None
+    cards.sort(key=lambda c: (c.place(first) or 0, c.subject_id) if first else (c.subject_id,))
+    digest = scoring.content_hash(ruleset, facts.subjects, facts.records, key)
+    return Scored(period, key, ruleset, facts, cards, digest)
+
+
+def awards(scored: Scored) -> dict[int, list[str]]:
+    """Subject id → the awards the rules would give it (before any human review)."""
+    given: dict[int, list[str]] = {}
+    for result in scoring.select_awards(scored.cards, scored.subjects, scored.ruleset):
+        for subject_id in result.winners:
+            given.setdefault(subject_id, []).append(result.label or result.award)
+    return given
+
+
+def _plain(value: Decimal) -> str:
+    return scoring.to_jsonable(value)  # type: ignore[no-any-return]
+
+
+def result_rows(scored: Scored) -> list[dict[str, Any]]:
+    """One JSON-ready row per subject, in ranking order: the `score --format json` contract."""
+    subjects = scored.subjects
+    first = scored.ruleset.rankings[0].name if scored.ruleset.rankings else None
+    rows = []
+    for card in scored.cards:
+        subject = subjects[card.subject_id]
+        rows.append({
+            "rank": card.place(first) if first else None,
+            "subject": {"id": subject.id, "name": subject.name, "unit": scored.facts.units.get(subject.id, "")},
+            "score": _plain(card.total),
+            "grade": card.grade,
+            "eligible": card.eligible,
+            "gates": [{"name": g.name, "label": g.label, "met": g.met, "detail": g.detail} for g in card.gates],
+            "items": [{"rule": f"{line.section}/{line.item}", "label": line.label, "raw": _plain(line.raw),
+                       "points": _plain(line.points), "records": list(line.record_ids)} for line in card.lines],
+            "sections": [{"section": s.section, "raw": _plain(s.raw), "points": _plain(s.points)}
+                         for s in card.sections],
+        })
+    return rows
+
+
+def as_json(scored: Scored) -> dict[str, Any]:
+    return {"period": scored.period,
+            "rules": {"name": scored.ruleset.name, "sha256": hashlib.sha256(scored.ruleset.source).hexdigest()},
+            "hash": scored.hash, "results": result_rows(scored)}
