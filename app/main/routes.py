@@ -30,8 +30,13 @@ NAV = {
 
 @bp.app_context_processor
 def navigation() -> dict[str, object]:
-    def nav_items() -> list[tuple[str, str]]:
-        return NAV.get(current_user.role, []) if current_user.is_authenticated else []
+    def nav_items() -> list[tuple[str, str, bool]]:
+        """(endpoint, label, active): the exact page wins, else the first entry of the same blueprint."""
+        items = NAV.get(current_user.role, []) if current_user.is_authenticated else []
+        here = request.endpoint or ""
+        active = next((e for e, _ in items if e == here), None) or next(
+            (e for e, _ in items if here != "main.index" and e.split(".")[0] == here.split(".")[0]), None)
+        return [(endpoint, label, endpoint == active) for endpoint, label in items]
     return {"nav_items": nav_items}
 
 

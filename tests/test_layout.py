@@ -1,4 +1,4 @@
-"""Error pages speak Chinese, never show a stack trace, and a failed request writes nothing."""
+"""The page frame: error pages in Chinese with no stack trace, a failed request writes nothing, navigation."""
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -37,3 +37,11 @@ def test_500_rolls_back_and_shows_no_trace(app, client):
     assert "secret internal detail" not in page and "Traceback" not in page
     db.session.commit()  # had the handler not rolled back, this would keep the half-written row
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Setting)) == 0
+
+
+def test_navigation_marks_only_the_current_section(client, make_user, login):
+    make_user("root", Role.ADMIN)
+    login("root")
+    html = client.get("/admin/users").get_data(as_text=True)
+    assert html.count('aria-current="page"') == 1
+    assert 'href="/admin/users" class="active"' in html
