@@ -28,3 +28,9 @@ class ChineseIntegerField(IntegerField):
         except ValueError:
             self.data = None
             raise ValueError(str(_l("请输入整数。"))) from None
+
+
+def attach_errors(form: object, errors: dict[str, list[str]]) -> None:
+    """Show a service's errors beside the fields they name."""
+    for name, messages in errors.items():
+        getattr(form, name).errors.extend(messages)

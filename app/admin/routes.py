@@ -15,6 +15,7 @@ from app.admin.forms import NONE, EnterpriseForm, NewUserForm, ResetPasswordForm
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
 from app.extensions import db
+from app.forms import attach_errors
 from app.models import Enterprise, Role, Unit, UnitKind, User
 from app.timeutil import utcnow
 from app.web import page_args
@@ -31,11 +32,6 @@ def audit_words() -> dict[str, object]:
 
 def _ip() -> str:
     return request.remote_addr or ""
-
-
-def _attach(form: object, errors: dict[str, list[str]]) -> None:
-    for name, messages in errors.items():
-        getattr(form, name).errors.extend(messages)
 
 
 # Units ---------------------------------------------------------------------------------------------------------
@@ -64,7 +60,7 @@ def unit_new() -> str | Response:
             return redirect(url_for("admin.unit_edit", unit_id=unit.id) if unit.kind == UnitKind.BRANCH
                             else url_for("admin.units"))
         db.session.rollback()
-        _attach(form, errors)
+        attach_errors(form, errors)
     return render_template("admin/unit_form.html", form=form, unit=None)
 
 
@@ -84,7 +80,7 @@ def unit_edit(unit_id: int) -> str | Response:
             flash(_("已保存单位 %(name)s。", name=unit.name), "success")
             return redirect(url_for("admin.units"))
         db.session.rollback()
-        _attach(form, errors)
+        attach_errors(form, errors)
     return render_template("admin/unit_form.html", form=form, unit=unit, history=audit.history("unit", unit.id))
 
 
@@ -104,7 +100,7 @@ def enterprise_new(unit_id: int) -> str | Response:
             flash(_("已为 %(branch)s 登记企业 %(name)s。", branch=branch.name, name=enterprise.name), "success")
             return redirect(url_for("admin.unit_edit", unit_id=branch.id))
         db.session.rollback()
-        _attach(form, errors)
+        attach_errors(form, errors)
     return render_template("admin/enterprise_form.html", form=form, branch=branch, enterprise=None)
 
 
@@ -121,7 +117,7 @@ def enterprise_edit(enterprise_id: int) -> str | Response:
             flash(_("已保存企业 %(name)s。", name=enterprise.name), "success")
             return redirect(url_for("admin.unit_edit", unit_id=branch.id))
         db.session.rollback()
-        _attach(form, errors)
+        attach_errors(form, errors)
     return render_template("admin/enterprise_form.html", form=form, branch=branch, enterprise=enterprise,
                            history=audit.history("enterprise", enterprise.id))
 
@@ -152,7 +148,7 @@ def user_new() -> str | Response:
             flash(_("已创建用户 %(name)s，首次登录时须修改密码。", name=user.username), "success")
             return redirect(url_for("admin.users"))
         db.session.rollback()
-        _attach(form, errors)
+        attach_errors(form, errors)
     return render_template("admin/user_form.html", form=form, user=None)
 
 
@@ -182,7 +178,7 @@ def user_edit(user_id: int) -> str | Response:
             flash(_("已保存用户 %(name)s。", name=user.username), "success")
             return redirect(url_for("admin.users"))
         db.session.rollback()
-        _attach(form, errors)
+        attach_errors(form, errors)
     return _render_user(user, form, ResetPasswordForm(formdata=None))
 
 
@@ -198,7 +194,7 @@ def user_reset_password(user_id: int) -> str | Response:
             flash(_("已重置 %(name)s 的密码，并解除锁定；该用户下次登录时须修改密码。", name=user.username), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
         db.session.rollback()
-        _attach(reset_form, errors)
+        attach_errors(reset_form, errors)
     return _render_user(user, _user_form(user), reset_form)
 
 

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404, scoped
 from app.extensions import db
+from app.forms import attach_errors
 from app.members import services
 from app.members.forms import MemberForm
 from app.models import Attendance, Member, Role, Unit, UnitKind
@@ -75,8 +76,7 @@ def create() -> str | Response:
             flash(_("已添加委员 %(name)s。", name=member.name), "success")
             return redirect(url_for("members.detail", member_id=member.id))
         db.session.rollback()
-        for field, messages in errors.items():
-            getattr(form, field).errors.extend(messages)
+        attach_errors(form, errors)
     return render_template("members/form.html", form=form, member=None)
 
 
@@ -96,6 +96,5 @@ def edit(member_id: int) -> str | Response:
             flash(_("已保存 %(name)s 的信息。", name=member.name), "success")
             return redirect(url_for("members.detail", member_id=member.id))
         db.session.rollback()
-        for field, messages in errors.items():
-            getattr(form, field).errors.extend(messages)
+        attach_errors(form, errors)
     return render_template("members/form.html", form=form, member=member)
