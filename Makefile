@@ -33,8 +33,9 @@ demo: install $(SECRET_FILE)
 test: install
 	$(PY) -m pytest
 
+# --ignore-dirs: Babel's default also skips directories starting with _ (templates/_macros).
 translations: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot app
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --ignore-dirs '.* __pycache__' -o app/translations/messages.pot .
 	PYTHONPATH=. $(PY) scripts/add_enum_labels.py app/translations/messages.pot
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 	$(VENV)/bin/pybabel compile -d app/translations

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask, current_app, has_request_context, session
+from flask_babel import refresh
 
 from app.extensions import babel
 
@@ -18,6 +19,11 @@ def select_locale() -> str:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(app.root_path) + "/translations")
+
+    @app.before_request
+    def forget_cached_locale() -> None:
+        """Flask-Babel caches the locale in `g`; requests that share one app context (tests) must not share it."""
+        refresh()
 
     @app.template_filter("cndate")
     def cndate(value: dt.date | None) -> str:

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from app.auth import services
 from app.auth.forms import ChangePasswordForm, LoginForm
 from app.extensions import db
+from app.forms import attach_errors
 from app.timeutil import utcnow
 from app.web import safe_next
 
@@ -25,9 +26,13 @@ def login() -> str | Response:
                                        request.remote_addr or "", current_app.config)
         db.session.commit()  # the login log and the failure count are kept either way
         if result.user is not None:
+            chosen = session.get("lang")  # picked on the sign-in page: it wins, and the account remembers it
             session.clear()
             login_user(result.user)
             session["last_seen"] = utcnow().timestamp()
+            if chosen in current_app.config["LANGUAGES"] and chosen != result.user.locale:
+                result.user.locale = chosen
+                db.session.commit()
             if result.user.locale:
                 session["lang"] = result.user.locale
             if result.user.must_change_password:
@@ -58,6 +63,5 @@ def change_password() -> str | Response:
             flash(_("密码已修改。"), "success")
             return redirect(url_for("main.index"))
         db.session.rollback()
-        for field, messages in errors.items():
-            getattr(form, field).errors.extend(messages)
+        attach_errors(form, errors)
     return render_template("auth/change_password.html", form=form)

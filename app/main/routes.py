@@ -50,7 +50,7 @@ def index() -> str:
         stats.append((_l("委员"), count(Member, Member.active)))
         stats.append((_l("常委"), count(Member, Member.active, Member.is_standing)))
         for state in (RecordState.SUBMITTED, RecordState.VERIFIED, RecordState.RETURNED):
-            stats.append((_l("履职记录·%(state)s", state=state.label), count(Activity, Activity.state == state)))
+            stats.append((_l("履职记录·%(state)s", state=_l(state.label)), count(Activity, Activity.state == state)))
     if current_user.role in (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON):
         stats.append((_l("党支部"), count(Unit, Unit.kind == UnitKind.BRANCH)))
         stats.append((_l("党员"), count(PartyMember, PartyMember.active)))
