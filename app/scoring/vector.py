@@ -1,0 +1,1704 @@
+"""Vectorised scoring (pandas/NumPy): the same results as `score()` on columns, exact int64 units inside. Pure.
+
+`score_frame(subjects, records, ruleset, period)` scores a whole province in one pass: totals, grades, gates,
+flags and places per subject, and the explanation as tables (one row per record and item, per line, per section),
+so every score still explains itself without building 100,000 ScoreCards; `FrameResult.card(subject_id)` builds
+one subject's ScoreCard from those tables, equal to what `score()` returns for that subject.
+
+Points are integers in units of 10^-k (k: the most decimal places any number in the rule file has, at least the
+rule file's `precision`); `FrameResult.scale` is 10^k. Nothing is ever a binary float. An input this module cannot
+score exactly (numbers too large for int64, more than 12 decimal places in a field) raises `Unsupported`; call
+`score()` then. Awards are not selected here (`select_awards` needs ScoreCards of the few candidates).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from app.scoring.cards import Flag, GateResult, Line, Note, PartScore, Place, RecordPoints, ScoreCard, SectionScore
+from app.scoring.errors import RuleError
+from app.scoring.exact import COUNT_ROUNDINGS
+from app.scoring.rules import (
+    AttrCond,
+    Bands,
+    Credit,
+    FieldCond,
+    Fixed,
+    Item,
+    Ladder,
+    Match,
+    Per,
+    Period,
+    RuleSet,
+    Table,
+)
+from app.scoring.types import SUBJECT_ATTRIBUTES, Record, Subject
+
+_LIMIT = 2 ** 62            # int64 headroom: every product is checked against this before it is formed
+_BIG = np.iinfo(np.int64).max
+_MAX_FIELD_DIGITS = 12
+
+#: Why a (record, item) candidate did not count; the codes of `FrameResult.records["status"]`.
+STATUSES = ("计分", "联名不计分", "同一条目同一项工作", "同一部分同一项工作", "未到起计件数", "非最高一项", "超出件数上限")
+COUNTED, SHARE_ZERO, SAME_WORK_ITEM, SAME_WORK_SECTION, BEFORE_NTH, NOT_MAX, OVER_MAX = range(7)
+
+
+class Unsupported(Exception):
+    """The vectorised path cannot score this input exactly; the caller should use `score()` instead."""
+
+
+# --- exact integer helpers ----------------------------------------------------------------------------------
+
+def _digits(value: Decimal | int) -> int:
+    if isinstance(value, int):
+        return 0
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -int(exponent))  # type: ignore[arg-type]
+
+
+def _round_div(num: np.ndarray, den: np.ndarray | int, mode: str) -> np.ndarray:
+    """num / den (den > 0) rounded to an integer as Decimal would: half_up (away from zero), half_even, floor, ceil."""
+    q = num // den
+    r = num - q * den               # 0 <= r < den
+    if mode == "floor":
+        return q
+    if mode == "ceil":
+        return q + (r > 0)
+    twice = 2 * r
+    if mode == "half_up":
+        up = (twice > den) | ((twice == den) & (num >= 0))   # a tie goes away from zero
+    else:  # half_even
+        up = (twice > den) | ((twice == den) & (q % 2 == 1))
+    return q + up
+
+
+def _check(bound: int, what: str) -> None:
+    if bound >= _LIMIT:
+        raise Unsupported(f"{what} 超出 64 位整数范围,请用 score()")
+
+
+def _absmax(values: np.ndarray) -> int:
+    return int(np.abs(values).max()) if len(values) else 0
+
+
+# --- compiled rule set --------------------------------------------------------------------------------------
+
+@dataclass
+class _Plan:
+    """The rule set in integer units: item, section and grade tables the vectorised code indexes by position."""
+
+    rs: RuleSet
+    k: int
+    unit: int
+    quantum: int                    # units per step of `precision`
+    items: list[Item]
+    item_section: np.ndarray        # item → section index
+    sections: list[Any]
+    kinds: list[str]
+    kind_index: dict[str, int]
+
+    def units(self, value: Decimal | int) -> int:
+        scaled = Decimal(value).scaleb(self.k)
+        if scaled != scaled.to_integral_value():
+            raise Unsupported(f"{value} 的小数位多于计分单位 10^-{self.k}")
+        return int(scaled)
+
+    def units_ceil(self, value: Decimal) -> int:
+        return math.ceil(Fraction(value) * self.unit)
+
+    def dec(self, units: int) -> Decimal:
+        return Decimal(int(units)).scaleb(-self.k)
+
+
+def _plan(rs: RuleSet) -> _Plan:
+    numbers: list[Decimal] = [rs.base]
+    numbers += [v for v in (rs.cap, rs.floor) if v is not None]
+    items = [i for s in rs.sections for i in s.items]
+    for section in rs.sections:
+        numbers += [section.base] + [v for v in (section.cap, section.floor) if v is not None]
+    for item in items:
+        numbers += [v for v in (item.cap, item.floor) if v is not None]
+        numbers += [p for _, p in item.by_count]
+        src = item.source
+        if isinstance(src, Fixed):
+            numbers.append(src.points)
+        elif isinstance(src, Table):
+            numbers += list(src.values.values())
+        elif isinstance(src, Ladder):
+            numbers += [p for _, p in src.steps]
+        elif isinstance(src, Per):
+            numbers.append(src.points)
+        elif isinstance(src, Bands):
+            numbers += [p for _, p in src.bands]
+    numbers += [g.min for g in rs.grades if g.min is not None]
+    numbers += [t.below for t in rs.triggers if t.below is not None]
+    p = -int(rs.precision.as_tuple().exponent)  # type: ignore[arg-type]
+    k = max([0, p, *(_digits(n) for n in numbers)])
+    if k > 9:
+        raise Unsupported("细则中的数字小数位过多")
+    unit = 10 ** k
+    section_of = {i.name: n for n, s in enumerate(rs.sections) for i in s.items}
+    kinds = list(rs.kinds)
+    return _Plan(rs, k, unit, 10 ** (k - p), items, np.array([section_of[i.name] for i in items], dtype=np.int64),
+                 list(rs.sections), kinds, {name: n for n, name in enumerate(kinds)})
+
+
+# --- input columns ------------------------------------------------------------------------------------------
+
+def _is_missing(value: Any) -> bool:
+    if value is None or (isinstance(value, str) and value == ""):
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _codes(col: pd.Series, names: Sequence[str], dtype: type = np.int16) -> np.ndarray:
+    """Codes of a column's values in `names`: -1 missing (None, NaN, ""), -2 a value that is not in `names`."""
+    cats, codes = _raw_codes(col)
+    return _recode(cats, codes, names, dtype)
+
+
+def _raw_codes(col: pd.Series) -> tuple[list[Any], np.ndarray]:
+    """(categories, codes) of a column: free for a categorical, one hash pass otherwise; -1 for missing."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.categories.tolist(), col.cat.codes.to_numpy()
+    codes, uniques = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
+    return list(uniques), codes
+
+
+def _recode(cats: list[Any], codes: np.ndarray, names: Sequence[str], dtype: type = np.int16) -> np.ndarray:
+    index = {name: n for n, name in enumerate(names)}
+
+    def code(value: Any) -> int:
+        if _is_missing(value):
+            return -1
+        return index.get(value, -2) if isinstance(value, str) else -2
+
+    lut = np.array([code(c) for c in cats] + [-1], dtype=dtype)
+    return lut[codes]
+
+
+def _factorize(col: pd.Series) -> tuple[list[Any], np.ndarray]:
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    return list(uniques), np.asarray(codes)
+
+
+def _dates(col: pd.Series) -> np.ndarray:
+    """Days since 1970-01-01 as int64."""
+    values = col.to_numpy()
+    if not np.issubdtype(values.dtype, np.datetime64):
+        values = pd.to_datetime(col).to_numpy()
+    unit, count = np.datetime_data(values.dtype)
+    per_day = {"D": 1, "h": 24, "m": 1440, "s": 86400, "ms": 86400 * 10**3, "us": 86400 * 10**6,
+               "ns": 86400 * 10**9}.get(unit)
+    if per_day is None or count != 1 or per_day == 1:
+        return values.astype("datetime64[D]").astype(np.int64)
+    return values.view(np.int64) // per_day       # floor division: days before 1970 stay right
+
+
+def _day(date: dt.date) -> int:
+    return int(np.datetime64(date, "D").astype(np.int64))
+
+
+@dataclass
+class _Number:
+    values: np.ndarray      # int64, the field × 10^digits
+    present: np.ndarray     # bool
+    digits: int
+
+
+def _numbers(col: pd.Series | None, rows: np.ndarray, integer: bool, name: str, ids: np.ndarray,
+             errors: list[tuple[int, str]], where: str) -> _Number:
+    n = len(rows)
+    if col is None:
+        return _Number(np.zeros(n, np.int64), np.zeros(n, bool), 0)
+    dtype = col.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        sub = col.to_numpy(dtype=object)[rows]
+        if any(not _is_missing(v) for v in sub):
+            raise TypeError(f"记录的字段 {name} 不能是布尔值")
+        return _Number(np.zeros(n, np.int64), np.zeros(n, bool), 0)
+    if pd.api.types.is_integer_dtype(dtype):
+        if isinstance(dtype, np.dtype):
+            return _Number(col.to_numpy()[rows].astype(np.int64), np.ones(n, bool), 0)
+        arr = col.array.take(rows)
+        return _Number(arr.to_numpy(dtype=np.int64, na_value=0), ~np.asarray(arr.isna(), dtype=bool), 0)
+    if pd.api.types.is_float_dtype(dtype):
+        sub = col.to_numpy()[rows]
+        if not np.isnan(sub).all():
+            raise TypeError(f"记录的字段 {name} 是二进制浮点数;请用 Decimal、整数或字符串")
+        return _Number(np.zeros(n, np.int64), np.zeros(n, bool), 0)
+    sub = col.to_numpy(dtype=object)[rows]
+    present = np.zeros(n, bool)
+    clean: list[int | Decimal] = []
+    digits = 0
+    for index, value in enumerate(sub):
+        if _is_missing(value):
+            clean.append(0)
+            continue
+        if isinstance(value, bool):
+            raise TypeError(f"记录 {ids[rows[index]]} 的字段 {name} 不能是布尔值")
+        if isinstance(value, float):
+            raise TypeError(f"记录 {ids[rows[index]]} 的字段 {name} 是二进制浮点数;请用 Decimal 或字符串")
+        if isinstance(value, (int, np.integer)):
+            clean.append(int(value))
+        elif isinstance(value, Decimal) and not integer and value.is_finite():
+            clean.append(value)
+            digits = max(digits, _digits(value))
+        else:
+            errors.append((int(ids[rows[index]]), (f"{where}: 记录 {ids[rows[index]]} 的字段 {name} 应为"
+                                                  f"{'整数' if integer else '数字'}")))
+            clean.append(0)
+            continue
+        present[index] = True
+    if digits > _MAX_FIELD_DIGITS:
+        raise Unsupported(f"字段 {name} 的小数位过多")
+    scaled = [int(v.scaleb(digits)) if isinstance(v, Decimal) else v * 10 ** digits for v in clean]
+    _check(max((abs(v) for v in scaled), default=0), f"字段 {name}")
+    return _Number(np.array(scaled, dtype=np.int64), present, digits)
+
+
+@dataclass
+class _Kind:
+    """The records of one kind: their global rows, field values, and the credits they give."""
+
+    name: str
+    rec: np.ndarray                       # global record rows, ascending
+    date: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    enum: dict[str, np.ndarray] = field(default_factory=dict)      # codes into the kind's declared values
+    num: dict[str, _Number] = field(default_factory=dict)
+    cl: np.ndarray | None = None          # credit → local record (None: one credit per record, in order)
+    subj: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    pos: np.ndarray | None = None         # None: every credit is position 1 of 1
+    people: np.ndarray | None = None
+    has_work: np.ndarray | None = None    # local: the record has a work_id (None: none of them has)
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+    def credits(self, local_ok: np.ndarray | None) -> np.ndarray | None:
+        """Credit rows whose record passes `local_ok` (None: every credit)."""
+        if local_ok is None:
+            return None
+        if self.cl is None:
+            return np.flatnonzero(local_ok)
+        return np.flatnonzero(local_ok[self.cl])
+
+    def local(self, credits: np.ndarray | None) -> np.ndarray | None:
+        if credits is None:
+            return self.cl
+        return credits if self.cl is None else self.cl[credits]
+
+
+@dataclass
+class _Input:
+    ids: np.ndarray
+    dates: np.ndarray
+    work: np.ndarray
+    id_key: np.ndarray          # id order as small non-negative ints (id - min id, or the id's rank)
+    kinds: list[_Kind]
+    subject_ids: np.ndarray     # sorted
+    attrs: pd.DataFrame         # subject attributes, in subject_ids order
+    units: list[tuple[int, str]]  # (subject row, unit id as text)
+
+
+def _subject_frame(subjects: pd.DataFrame, where: str) -> tuple[np.ndarray, pd.DataFrame]:
+    ids = subjects["id"].to_numpy().astype(np.int64, copy=False)
+    if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
+        order = np.argsort(ids, kind="stable")
+        ids = ids[order]
+        if (ids[1:] == ids[:-1]).any():
+            raise RuleError(f"{where}: 考评对象编号重复")
+        subjects = subjects.iloc[order]
+    return ids, subjects.reset_index(drop=True)
+
+
+def _lookup(sorted_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Row of each wanted id in sorted_ids, -1 when absent."""
+    if len(sorted_ids) == 0:
+        return np.full(len(wanted), -1, np.int64)
+    low, high = int(sorted_ids[0]), int(sorted_ids[-1])
+    if high - low <= 8 * len(sorted_ids) + 1024:
+        lut = np.full(high - low + 3, -1, np.int64)          # a -1 on either side catches ids out of range
+        lut[sorted_ids - low + 1] = np.arange(len(sorted_ids))
+        at = wanted - (low - 1)
+        np.clip(at, 0, high - low + 2, out=at)
+        return lut[at]
+    at = np.searchsorted(sorted_ids, wanted).clip(0, len(sorted_ids) - 1)
+    return np.where(sorted_ids[at] == wanted, at, -1)
+
+
+def _record_ids(records: pd.DataFrame, where: str, errors: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray]:
+    """The ids (int64) and an order key for them (small non-negative ints); repeated ids are errors."""
+    ids = records["id"].to_numpy().astype(np.int64, copy=False)
+    n = len(ids)
+    if not n:
+        return ids, ids
+    if n == 1 or (ids[1:] > ids[:-1]).all():      # the usual case: loaded in id order
+        return ids, ids - ids[0]
+    low = int(ids.min())
+    span = int(ids.max()) - low + 1
+    if span <= 4 * n + 1024:
+        id_key = ids - low
+        counts = np.bincount(id_key, minlength=span)
+        repeated = np.flatnonzero(counts > 1) + low
+    else:
+        order = np.argsort(ids, kind="stable")
+        id_key = np.empty(n, np.int64)
+        id_key[order] = np.arange(n)
+        sorted_ids = ids[order]
+        repeated = np.unique(sorted_ids[1:][sorted_ids[1:] == sorted_ids[:-1]])
+    for r in repeated.tolist():
+        errors += [(r, f"{where}: 记录编号 {r} 重复")] * (int((ids == r).sum()) - 1)
+    return ids, id_key
+
+
+def _prepare(subjects: pd.DataFrame, records: pd.DataFrame, plan: _Plan) -> _Input:
+    rs = plan.rs
+    where = rs.source_name or rs.name
+    subject_ids, attrs = _subject_frame(subjects, rs.source_name)
+    units: list[tuple[int, str]] = []
+    if "unit_ids" in attrs.columns:
+        for row, value in enumerate(attrs["unit_ids"].tolist()):
+            if isinstance(value, (tuple, list)):
+                units += [(row, str(u)) for u in value]
+    errors: list[tuple[int, str]] = []
+    n = len(records)
+    ids, id_key = _record_ids(records, where, errors)
+    kind_codes = _codes(records["kind"], plan.kinds, np.int8 if len(plan.kinds) < 127 else np.int16)
+    bad = np.flatnonzero(kind_codes < 0) if n and kind_codes.min() < 0 else np.zeros(0, np.int64)
+    if len(bad):
+        raw = records["kind"].to_numpy(dtype=object)
+        errors += [(int(ids[b]), f"{where}: 记录 {ids[b]} 的类型 '{raw[b]}' 未在细则 kinds 中声明,无法计分")
+                   for b in bad]
+        kind_codes = np.where(kind_codes < 0, 0, kind_codes).astype(kind_codes.dtype)
+    perm = np.argsort(kind_codes, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(kind_codes, minlength=len(plan.kinds)))])
+    slices = []
+    for code in range(len(plan.kinds)):
+        rows = perm[bounds[code]:bounds[code + 1]]
+        slices.append(rows[~np.isin(rows, bad)] if len(bad) else rows)
+    if "category" in records.columns:
+        cats, codes = _raw_codes(records["category"])
+        for code, name in enumerate(plan.kinds):
+            declared = rs.kinds[name].category
+            wrong = _recode(cats, codes[slices[code]], [declared]) == -2
+            for r in slices[code][wrong]:
+                errors.append((int(ids[r]), (f"{where}: 记录 {ids[r]}('{name}')的类别 "
+                                            f"'{records['category'].iloc[r]}' 与细则声明的 '{declared}' 不符")))
+    kinds = [_Kind(name, slices[code]) for code, name in enumerate(plan.kinds)]
+    columns = set(records.columns)
+    raw_cache: dict[str, tuple[list[Any], np.ndarray]] = {}
+    for kind in kinds:
+        rows = kind.rec
+        for fname, fspec in rs.kinds[kind.name].fields.items():
+            if fspec.type == "enum":
+                if fname not in columns:
+                    kind.enum[fname] = np.full(len(rows), -1, np.int16)
+                    continue
+                if fname not in raw_cache:
+                    raw_cache[fname] = _raw_codes(records[fname])
+                cats, codes = raw_cache[fname]
+                local = _recode(cats, codes[rows], fspec.values)
+                if len(local) and local.min() == -2:
+                    for b in np.flatnonzero(local == -2):
+                        value = records[fname].iloc[rows[b]]
+                        errors.append((int(ids[rows[b]]), (f"{where}: 记录 {ids[rows[b]]} 的字段 {fname} = "
+                                                          f"'{value}' 不在细则声明的取值中({'、'.join(fspec.values)})")))
+                kind.enum[fname] = local
+            else:
+                kind.num[fname] = _numbers(records[fname] if fname in columns else None, rows,
+                                           fspec.type == "integer", fname, ids, errors, where)
+    if errors:
+        errors.sort(key=lambda e: e[0])
+        raise RuleError([e[1] for e in errors])
+
+    dates = _dates(records["occurred_on"]) if n else np.zeros(0, np.int64)
+    work, has_work = _work_keys(records, ids, n)
+    subj_all = _lookup(subject_ids, records["subject_id"].to_numpy().astype(np.int64, copy=False))
+    joint_parts: dict[int, tuple[np.ndarray, ...]] = {}
+    joint_listed = joint_kind = None
+    if "participants" in columns:
+        people_col = records["participants"].to_numpy(dtype=object)
+        listed = np.flatnonzero(pd.notna(people_col))
+        if len(listed):
+            lengths = np.fromiter((len(p) for p in people_col[listed]), np.int64, len(listed))
+            listed, lengths = listed[lengths > 0], lengths[lengths > 0]
+        if len(listed):
+            joint_listed, joint_kind = listed, kind_codes[listed]
+            flat = np.fromiter(itertools.chain.from_iterable(people_col[listed]), np.int64, int(lengths.sum()))
+            rec = np.repeat(listed, lengths)
+            starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+            pos = np.arange(len(flat)) - starts + 1
+            people = np.repeat(lengths, lengths)
+            repeat = np.zeros(len(flat), bool)           # a subject listed twice counts at its first place
+            for shift in range(1, int(lengths.max())):
+                same = (flat[shift:] == flat[:-shift]) & (rec[shift:] == rec[:-shift])
+                repeat[shift:] |= same
+            subj = _lookup(subject_ids, flat)
+            keep = ~repeat & (subj >= 0)
+            rec, subj, pos, people = rec[keep], subj[keep], pos[keep], people[keep]
+            by_kind = kind_codes[rec]
+            order = np.argsort(by_kind, kind="stable")
+            edges = np.searchsorted(by_kind[order], np.arange(len(plan.kinds) + 1))
+            for code in range(len(plan.kinds)):
+                part = order[edges[code]:edges[code + 1]]
+                if len(part):
+                    joint_parts[code] = (rec[part], subj[part], pos[part], people[part])
+    worked_rows = np.flatnonzero(has_work)
+    worked_kind = kind_codes[worked_rows]
+    for code, kind in enumerate(kinds):
+        rows = kind.rec
+        kind.date = dates[rows]
+        mine = worked_rows[worked_kind == code]
+        if len(mine):
+            kind.has_work = np.zeros(len(rows), bool)
+            kind.has_work[np.searchsorted(rows, mine)] = True
+        subj = subj_all[rows]
+        base = subj >= 0
+        if joint_listed is not None:        # a record that lists participants credits them, not subject_id
+            base[np.searchsorted(rows, joint_listed[joint_kind == code])] = False
+        if code not in joint_parts:
+            if base.all():
+                kind.subj = subj
+            else:
+                kind.cl = np.flatnonzero(base)
+                kind.subj = subj[kind.cl]
+            continue
+        rec_j, subj_j, pos_j, people_j = joint_parts[code]
+        cl = np.flatnonzero(base)
+        kind.cl = np.concatenate([cl, np.searchsorted(rows, rec_j)])
+        kind.subj = np.concatenate([subj[cl], subj_j])
+        kind.pos = np.concatenate([np.ones(len(cl), np.int64), pos_j])
+        kind.people = np.concatenate([np.ones(len(cl), np.int64), people_j])
+    return _Input(ids, dates, work, id_key, kinds, subject_ids, attrs, units)
+
+
+_HASH_ID = re.compile(r"#(-?[0-9]+)")
+
+
+def _work_keys(records: pd.DataFrame, ids: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """One int64 key per piece of work: the row for a record without work_id (its work is "#<id>"), else n + code.
+
+    A work_id written "#<id>" of another record is that record's own work, as in the reference engine.
+    """
+    has = np.zeros(n, bool)
+    if "work_id" not in records.columns:
+        return np.zeros(0, np.int64), has
+    col = records["work_id"].to_numpy(dtype=object)
+    listed = np.flatnonzero(pd.notna(col))
+    if not len(listed):
+        return np.zeros(0, np.int64), has
+    work = np.arange(n, dtype=np.int64)
+    text = np.array([str(v) for v in col[listed]], dtype=object)
+    codes, uniques = pd.factorize(text)
+    keys = n + np.arange(len(uniques), dtype=np.int64)
+    for index, value in enumerate(uniques):
+        m = _HASH_ID.fullmatch(value)
+        if m and value == f"#{int(m.group(1))}":
+            hit = np.flatnonzero(ids == int(m.group(1)))
+            if len(hit):
+                keys[index] = hit[0]
+                has[hit[0]] = True
+    work[listed] = keys[codes]
+    has[listed] = True
+    return work, has
+
+
+# --- subject conditions -------------------------------------------------------------------------------------
+
+class _Subjects:
+    def __init__(self, data: _Input) -> None:
+        self.n = len(data.subject_ids)
+        self.attrs = data.attrs
+        self.units = data.units
+        self.cache: dict[Any, np.ndarray] = {}
+
+    def column(self, attr: str) -> tuple[np.ndarray, list[Any]]:
+        """Codes and unique values (None for missing) of an attribute."""
+        key = ("col", attr)
+        if key not in self.cache:
+            if attr not in self.attrs.columns:
+                self.cache[key] = (np.zeros(self.n, np.int64), [None])  # type: ignore[assignment]
+            else:
+                uniques, codes = _raw_codes(self.attrs[attr]) if isinstance(self.attrs[attr].dtype,
+                                                                            pd.CategoricalDtype) else \
+                    _factorize(self.attrs[attr])
+                values = [None if _is_missing(v) else v.item() if isinstance(v, np.generic) else v for v in uniques]
+                self.cache[key] = (np.where(codes < 0, len(values), codes), [*values, None])  # type: ignore[assignment]
+        return self.cache[key]  # type: ignore[return-value]
+
+    def cond(self, cond: AttrCond) -> np.ndarray:
+        if cond.attr == "unit":
+            mask = np.zeros(self.n, bool)
+            for row, unit in self.units:
+                if unit in cond.values:
+                    mask[row] = True
+            return mask
+        codes, values = self.column(cond.attr)
+        probe = Subject(0, attrs={})
+        ok = []
+        for value in values:
+            attrs = {} if value is None else {cond.attr: value}
+            ok.append(cond.test(Subject(0, attrs=attrs)) if attrs else cond.test(probe))
+        return np.array(ok, dtype=bool)[codes]
+
+    def when(self, conds: tuple[AttrCond, ...]) -> np.ndarray | None:
+        """A mask over subjects, or None when there is no condition."""
+        if not conds:
+            return None
+        key = ("when", conds)
+        if key not in self.cache:
+            mask = np.ones(self.n, bool)
+            for cond in conds:
+                mask &= self.cond(cond)
+            self.cache[key] = mask
+        return self.cache[key]
+
+    def groups(self, attr: str | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """(subject rows, group codes, group names sorted) of a ranking; a subject may be in several groups (unit)."""
+        rows = np.arange(self.n)
+        if attr is None:
+            return rows, np.zeros(self.n, np.int64), ["全部"]
+        if attr == "unit":
+            pairs: dict[int, list[str]] = {}
+            for row, unit in self.units:
+                pairs.setdefault(row, [])
+                if unit not in pairs[row]:
+                    pairs[row].append(unit)
+            labels = [pairs.get(r, ["(无)"]) for r in range(self.n)]
+            rows = np.repeat(rows, [len(x) for x in labels])
+            flat = [g for x in labels for g in x]
+            names = sorted(set(flat))
+            index = {g: i for i, g in enumerate(names)}
+            return rows, np.array([index[g] for g in flat], dtype=np.int64), names
+        codes, values = self.column(attr)
+        labels = []
+        for value in values:
+            if value is None and SUBJECT_ATTRIBUTES.get(attr) is bool:
+                value = False
+            if isinstance(value, bool):
+                labels.append("是" if value else "否")
+            else:
+                labels.append(str(value) if value not in (None, "") else "(无)")
+        names = sorted(set(labels))
+        index = {g: i for i, g in enumerate(names)}
+        return rows, np.array([index[g] for g in labels], dtype=np.int64)[codes], names
+
+
+# --- record conditions and point sources, per kind ----------------------------------------------------------
+
+
+# --- record conditions and point sources, per kind ----------------------------------------------------------
+
+def _cond_mask(kind: _Kind, cond: FieldCond, rs: RuleSet) -> np.ndarray:
+    key = ("cond", cond)
+    if key in kind.cache:
+        return kind.cache[key]
+    spec = rs.kinds[kind.name].fields[cond.field]
+    if spec.type == "enum":
+        codes = kind.enum[cond.field]
+        ok = np.ones(len(spec.values) + 1, bool)     # the last slot is "missing" (code -1)
+        ok[-1] = False
+        if cond.values is not None:
+            ok[:-1] &= np.array([v in cond.values for v in spec.values], dtype=bool)
+        if cond.at_least is not None:
+            ok[:-1] &= np.arange(len(spec.values)) >= spec.order(cond.at_least)
+        if cond.at_most is not None:
+            ok[:-1] &= np.arange(len(spec.values)) <= spec.order(cond.at_most)
+        if cond.min is not None or cond.max is not None:
+            ok[:-1] = False
+        mask = ok[codes]
+    else:
+        number = kind.num[cond.field]
+        scale = 10 ** number.digits
+        mask = number.present.copy()
+        x = number.values
+        if cond.values is not None:
+            hits = np.zeros(len(x), bool)
+            for value in cond.values:
+                if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+                    target = Fraction(value) * scale
+                    if target.denominator == 1:
+                        hits |= x == target.numerator
+            mask &= hits
+        if cond.min is not None:
+            mask &= x >= math.ceil(Fraction(cond.min) * scale)
+        if cond.max is not None:
+            mask &= x <= math.floor(Fraction(cond.max) * scale)
+    kind.cache[key] = mask
+    return mask
+
+
+def _passing(kind: _Kind, conds: tuple[FieldCond, ...], window: tuple[int, int] | None,
+             rs: RuleSet) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(mask, rows) of this kind's records inside the window that meet the field conditions; (None, None): all."""
+    key = ("pass", conds, window)
+    if key not in kind.cache:
+        mask = None
+        if window is not None and len(kind.date) and (kind.date.min() < window[0] or kind.date.max() > window[1]):
+            mask = (kind.date >= window[0]) & (kind.date <= window[1])
+        for cond in conds:
+            m = _cond_mask(kind, cond, rs)
+            mask = m if mask is None else mask & m
+        kind.cache[key] = (mask, None if mask is None else np.flatnonzero(mask))
+    return kind.cache[key]
+
+
+@dataclass
+class _Raw:
+    """Points of matched records before sharing: num / den units; `fraction` when not a Decimal (per, whole: no)."""
+
+    num: np.ndarray | int
+    ok: np.ndarray | None       # None: every record has a value
+    den: int = 1
+    fraction: bool = False
+
+
+def _source(item: Item, kind: _Kind, local: np.ndarray | None, rs: RuleSet, plan: _Plan) -> _Raw:
+    """Raw points of the records `local` (rows of this kind; None: all) under the item's point source."""
+    src = item.source
+    spec = rs.kinds[kind.name]
+    pick = (lambda a: a) if local is None else (lambda a: a[local])
+    if src is None:       # by_count: a placeholder used only to choose between duplicates
+        return _Raw(plan.units(item.by_count[0][1]), None)
+    if isinstance(src, Fixed):
+        return _Raw(plan.units(src.points), None)
+    if isinstance(src, Table):
+        size = 1
+        index: np.ndarray | int = 0
+        for fname in src.fields:
+            values = spec.fields[fname].values
+            codes = pick(kind.enum[fname]).astype(np.int64)
+            index = index * (len(values) + 1) + np.where(codes < 0, len(values), codes)
+            size *= len(values) + 1
+        points = np.zeros(size, np.int64)
+        ok = np.zeros(size, bool)
+        for key, value in src.values.items():
+            flat = 0
+            for fname, part in zip(src.fields, key):
+                values = spec.fields[fname].values
+                flat = flat * (len(values) + 1) + values.index(part)
+            points[flat] = plan.units(value)
+            ok[flat] = True
+        return _Raw(points[index], ok[index])
+    if isinstance(src, Ladder):
+        order = spec.fields[src.field].values
+        points = np.zeros(len(order) + 1, np.int64)
+        ok = np.zeros(len(order) + 1, bool)
+        for top in range(len(order)):
+            hit = [p for step, p in src.steps if src.order.index(step) <= top]
+            if hit:
+                ok[top] = True
+                points[top] = plan.units(sum(hit, Decimal(0)) if src.cumulative else hit[-1])
+        codes = pick(kind.enum[src.field])
+        return _Raw(points[codes], ok[codes])          # code -1 (missing) reads the last slot: no value
+    number = kind.num[src.field]
+    x = pick(number.values)
+    present = pick(number.present)
+    if isinstance(src, Per):
+        each = Fraction(src.each)
+        num_each, den_each = each.numerator, each.denominator       # each = num_each / den_each
+        # quantity / each = x · den_each / (10^d · num_each)
+        _check(_absmax(x) * den_each, f"per {src.field}")
+        top = x * den_each
+        bottom = 10 ** number.digits * num_each
+        _check(bottom, f"per {src.field}")
+        points = plan.units(src.points)
+        if src.whole:
+            whole = np.sign(top) * (np.abs(top) // bottom)           # Decimal divide_int truncates toward zero
+            _check(_absmax(whole) * abs(points), f"per {src.field}")
+            return _Raw(whole * points, present)
+        _check(_absmax(top) * abs(points), f"per {src.field}")
+        return _Raw(top * points, present, den=bottom, fraction=True)
+    assert isinstance(src, Bands)
+    scale = 10 ** number.digits
+    got = np.zeros(len(x), np.int64)
+    hit = np.zeros(len(x), bool)
+    for low, points in src.bands:
+        reached = present & (x >= math.ceil(Fraction(low) * scale))
+        got[reached] = plan.units(points)
+        hit |= reached
+    return _Raw(got, hit)
+
+
+def _share(credit: Credit, pos: np.ndarray, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The credited fraction a / b per credit (a = 0: no credit), as Credit.share computes it."""
+    n = len(pos)
+    one = np.ones(n, np.int64)
+    zero_mask = np.zeros(n, bool)
+    if credit.max_people is not None:
+        zero_mask = pos > credit.max_people
+        people = np.minimum(people, credit.max_people)
+    if credit.mode == "all":
+        a, b = one, one.copy()
+    elif credit.mode == "first_only":
+        a, b = (pos == 1).astype(np.int64), one
+    elif credit.mode == "equal":
+        a, b = one, people.astype(np.int64)
+    elif credit.mode == "first_half":
+        a = one
+        b = np.where(people == 1, 1, np.where(pos == 1, 2, 2 * (people - 1)))
+    elif credit.mode == "by_position":
+        a = np.full(n, credit.rest.numerator, np.int64)
+        b = np.full(n, credit.rest.denominator, np.int64)
+        for position, factor in credit.factors.items():
+            at = pos == position
+            a = np.where(at, factor.numerator, a)
+            b = np.where(at, factor.denominator, b)
+    else:  # pragma: no cover - the loader only admits the modes above
+        raise Unsupported(f"联名分配方式 {credit.mode}")
+    a = np.where(zero_mask, 0, a)
+    return a, b
+
+
+# --- the per-window candidate table ---------------------------------------------------------------------------
+
+@dataclass
+class _Cands:
+    """One row per (credit, item) that matched, in item order: item i owns rows ranges[i]:ranges[i + 1]."""
+
+    rec: np.ndarray      # global record row
+    subj: np.ndarray
+    points: np.ndarray   # units, after sharing
+    status: np.ndarray   # int8, STATUSES
+    pos: np.ndarray
+    people: np.ndarray
+    ranges: np.ndarray
+    worked: np.ndarray   # rows whose record has a work_id
+    other: np.ndarray | None = None       # the winning record's row (same work), or n for BEFORE_NTH
+    other_item: np.ndarray | None = None
+
+    def item(self) -> np.ndarray:
+        return np.repeat(np.arange(len(self.ranges) - 1), np.diff(self.ranges))
+
+    def note(self, rows: np.ndarray, other: np.ndarray, other_item: np.ndarray | None = None) -> None:
+        if self.other is None:
+            self.other = np.full(len(self.rec), -1, np.int64)
+            self.other_item = np.full(len(self.rec), -1, np.int64)
+        self.other[rows] = other
+        if other_item is not None:
+            self.other_item[rows] = other_item  # type: ignore[index]
+
+
+def _candidates(plan: _Plan, data: _Input, subjects: _Subjects, window: tuple[int, int]) -> _Cands:
+    rs = plan.rs
+    parts: list[tuple[Any, ...]] = []
+    sizes = np.zeros(len(plan.items), np.int64)
+    for index, item in enumerate(plan.items):
+        when = subjects.when(item.when)
+        for kind_name in sorted(item.match.kinds):
+            kind = data.kinds[plan.kind_index[kind_name]]
+            if not len(kind.subj):
+                continue
+            mask, local = _passing(kind, item.match.fields, window, rs)
+            raw = _source(item, kind, local, rs, plan)
+            if raw.ok is not None and not raw.ok.all():
+                local = np.flatnonzero(raw.ok) if local is None else local[raw.ok]
+                raw = _Raw(raw.num[raw.ok], None, raw.den, raw.fraction)  # type: ignore[index]
+                mask = np.zeros(len(kind.rec), bool)
+                mask[local] = True
+            # credits of the passing records, and where each one's record sits in `local`
+            if kind.cl is None:
+                credits, at = local, None
+            elif local is None:
+                credits, at = None, kind.cl
+            else:
+                assert mask is not None
+                credits = np.flatnonzero(mask[kind.cl])
+                place = np.cumsum(mask) - 1
+                at = place[kind.cl[credits]]
+            subj = kind.subj if credits is None else kind.subj[credits]
+            if when is not None:
+                keep = np.flatnonzero(when[subj])
+                if len(keep) < len(subj):
+                    credits = keep if credits is None else credits[keep]
+                    subj = subj[keep]
+                    at = keep if at is None else at[keep]
+            num = raw.num if isinstance(raw.num, int) or at is None else raw.num[at]
+            count = len(subj)
+            pos = people = None
+            if kind.pos is not None:
+                pos = kind.pos if credits is None else kind.pos[credits]
+                people = kind.people if credits is None else kind.people[credits]  # type: ignore[index]
+            trivial = item.credit == Credit() or (kind.pos is None and item.credit.mode != "by_position")
+            status = None
+            if trivial and not raw.fraction:
+                points = num
+            else:
+                ones = np.ones(count, np.int64)
+                a, b = (ones, ones) if trivial else _share(item.credit, ones if pos is None else pos,
+                                                            ones if people is None else people)
+                num = np.broadcast_to(np.asarray(num, np.int64), (count,))
+                exact = (a == b) & (not raw.fraction)
+                _check(_absmax(num) * (_absmax(a) or 1), "联名分摊")
+                den = raw.den * b * plan.quantum
+                _check(_absmax(den), "联名分摊")
+                points = np.where(exact, num, _round_div(num * a, den, rs.rounding) * plan.quantum)
+                if (a == 0).any():
+                    status = np.where(a == 0, SHARE_ZERO, COUNTED).astype(np.int8)
+                    points = np.where(a == 0, 0, points)
+            rec_local = kind.local(credits)
+            rec = kind.rec if rec_local is None else kind.rec[rec_local]
+            worked = None
+            if kind.has_work is not None:
+                worked = np.flatnonzero(kind.has_work if rec_local is None else kind.has_work[rec_local])
+            parts.append((rec, subj, points, status, pos, people, worked, count))
+            sizes[index] += count
+    total = int(sizes.sum())
+    out = _Cands(np.empty(total, np.int64), np.empty(total, np.int64), np.empty(total, np.int64),
+                 np.zeros(total, np.int8), np.ones(total, np.int64), np.ones(total, np.int64),
+                 np.concatenate([[0], np.cumsum(sizes)]), np.zeros(0, np.int64))
+    at = 0
+    worked_all = []
+    for rec, subj, points, status, pos, people, worked, count in parts:
+        end = at + count
+        out.rec[at:end] = rec
+        out.subj[at:end] = subj
+        out.points[at:end] = points
+        if status is not None:
+            out.status[at:end] = status
+        if pos is not None:
+            out.pos[at:end] = pos
+            out.people[at:end] = people
+        if worked is not None and len(worked):
+            worked_all.append(worked + at)
+        at = end
+    if worked_all:
+        out.worked = np.concatenate(worked_all)
+    return out
+
+
+def _ranks(group: np.ndarray, *keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Order by (group, *keys) and each element's 0-based rank within its group."""
+    order = np.lexsort((*reversed(keys), group))
+    g = group[order]
+    start = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, bool)
+    first = np.maximum.accumulate(np.where(start, np.arange(len(g)), 0)) if len(g) else g
+    rank = np.empty(len(g), np.int64)
+    rank[order] = np.arange(len(g)) - first
+    return order, rank
+
+
+def _top_one(groups: np.ndarray, n_groups: int, keys: list[tuple[np.ndarray, int]]) -> np.ndarray | None:
+    """Mask of the smallest key per group when the keys pack into one int64 ((values, span) pairs); else None."""
+    span = 1
+    for _, s in keys:
+        span *= s
+    if span >= _LIMIT:
+        return None
+    packed = np.zeros(len(groups), np.int64)
+    for values, s in keys:
+        packed = packed * s + values
+    best = np.full(n_groups, _BIG, np.int64)
+    np.minimum.at(best, groups, packed)
+    return packed == best[groups]
+
+
+def _resolve(plan: _Plan, data: _Input, cands: _Cands, n_subjects: int) -> None:
+    """Same work counted once (per item, then per section), from_nth, aggregate max and max_count: sets status."""
+    dates, id_key = data.dates, data.id_key
+    id_span = int(id_key.max()) + 1 if len(id_key) else 1
+    n_items = len(plan.items)
+    ranges = cands.ranges
+    span = len(data.ids) * 2 + 1
+    item_of = lambda rows: np.searchsorted(ranges, rows, side="right") - 1
+    # 1. one piece of work counts once per item: best by (-points, date, id)
+    risky = cands.worked[cands.status[cands.worked] == COUNTED]
+    if len(risky):
+        rec = cands.rec[risky]
+        group = (cands.subj[risky] * n_items + item_of(risky)) * span + data.work[rec]
+        order, _ = _ranks(group, -cands.points[risky], dates[rec], id_key[rec])
+        _mark_losers(cands, risky, order, group, SAME_WORK_ITEM, item_of)
+    # 2. and under one item only in a section that does not allow stacking: best by (-points, order, date, id)
+    first = 0
+    for section in plan.sections:
+        last = first + len(section.items)
+        a, b = int(ranges[first]), int(ranges[last])
+        first_item = first
+        first = last
+        if not section.no_double_counting or len(section.items) < 2 or a == b:
+            continue
+        worked = cands.worked[(cands.worked >= a) & (cands.worked < b)]
+        overlapping = _overlapping(section.items, plan.rs, data)
+        if overlapping:     # a record may match two of these items (a joint one counts once per person)
+            risky_mask = np.zeros(b - a, bool)
+            risky_mask[worked - a] = True
+            for offset in overlapping:
+                risky_mask[int(ranges[first_item + offset]) - a:int(ranges[first_item + offset + 1]) - a] = True
+            rows = a + np.flatnonzero(risky_mask & (cands.status[a:b] == COUNTED))
+            twice = pd.Series(cands.rec[rows] * n_subjects + cands.subj[rows]).duplicated(keep=False).to_numpy()
+            rows = rows[twice | np.isin(rows, worked)]
+        else:
+            rows = worked[cands.status[worked] == COUNTED]
+        if not len(rows):
+            continue
+        rec = cands.rec[rows]
+        work = data.work[rec] if len(data.work) else rec
+        group = cands.subj[rows] * span + work
+        order_in_section = np.array([i.order for i in plan.items])[item_of(rows)]
+        order, _ = _ranks(group, -cands.points[rows], order_in_section, dates[rec], id_key[rec])
+        _mark_losers(cands, rows, order, group, SAME_WORK_SECTION, item_of)
+    # 3. item rules, on what is left
+    for index, item in enumerate(plan.items):
+        if item.from_nth == 1 and item.aggregate != "max" and item.max_count is None:
+            continue
+        a, b = int(ranges[index]), int(ranges[index + 1])
+        rows = a + np.flatnonzero(cands.status[a:b] == COUNTED)
+        if not len(rows):
+            continue
+        if item.from_nth > 1:
+            rec = cands.rec[rows]
+            d = dates[rec]
+            d0 = int(d.min())
+            early = None
+            if item.from_nth == 2:
+                early = _top_one(cands.subj[rows], n_subjects, [(d - d0, int(d.max()) - d0 + 1), (id_key[rec], id_span)])
+                rank = np.zeros(len(rows), np.int64)
+            if early is None:
+                _, rank = _ranks(cands.subj[rows], d, id_key[rec])
+                early = rank < item.from_nth - 1
+            cands.status[rows[early]] = BEFORE_NTH
+            cands.note(rows[early], rank[early] + 1)
+            rows = rows[~early]
+        for rule, limit in (("max", 1), ("count", item.max_count)):
+            if rule == "max" and item.aggregate != "max":
+                continue
+            if limit is None or not len(rows):
+                continue
+            rec = cands.rec[rows]
+            pts = cands.points[rows]
+            top = int(pts.max())
+            d = dates[rec]
+            d0 = int(d.min())
+            keep = None
+            if limit == 1:
+                keep = _top_one(cands.subj[rows], n_subjects,
+                                [(top - pts, top - int(pts.min()) + 1), (d - d0, int(d.max()) - d0 + 1),
+                                 (id_key[rec], id_span)])
+            if keep is None:
+                _, rank = _ranks(cands.subj[rows], -pts, d, id_key[rec])
+                keep = rank < limit
+            cands.status[rows[~keep]] = NOT_MAX if rule == "max" else OVER_MAX
+            rows = rows[keep]
+
+
+def _overlapping(items: Sequence[Item], rs: RuleSet, data: _Input) -> list[int]:
+    """Which of a section's items may match the same record as another one (offsets in the section).
+
+    Two items cannot when they share no kind, or when a field (one value per record) or a yes/no subject
+    attribute (one value per subject) admits disjoint values in them.
+    """
+    def allowed(item: Item, kind: str) -> dict[str, set[Any]]:
+        out: dict[str, set[Any]] = {}
+        for cond in item.match.fields:
+            spec = rs.kinds[kind].fields[cond.field]
+            if spec.type == "enum":
+                ok = {v for n, v in enumerate(spec.values)
+                      if (cond.values is None or v in cond.values)
+                      and (cond.at_least is None or n >= spec.order(cond.at_least))
+                      and (cond.at_most is None or n <= spec.order(cond.at_most))}
+                out[cond.field] = out.get(cond.field, ok) & ok
+        return out
+
+    def attrs(item: Item) -> dict[str, set[Any]]:
+        out: dict[str, set[Any]] = {}
+        for cond in item.when:
+            if SUBJECT_ATTRIBUTES.get(cond.attr) is bool:
+                ok = {v if v is not None else False for v in cond.values}
+                out[cond.attr] = out.get(cond.attr, ok) & ok
+        return out
+
+    def exclusive(one: Item, two: Item) -> bool:
+        a, b = attrs(one), attrs(two)
+        if any(not (a[k] & b[k]) for k in a.keys() & b.keys()):
+            return True
+        for kind in one.match.kinds & two.match.kinds:
+            x, y = allowed(one, kind), allowed(two, kind)
+            if not any(not (x[f] & y[f]) for f in x.keys() & y.keys()):
+                return False
+        return True
+
+    out = set()
+    for i, one in enumerate(items):
+        for j in range(i + 1, len(items)):
+            if not exclusive(one, items[j]):
+                out |= {i, j}
+    return sorted(out)
+
+
+def _mark_losers(cands: _Cands, rows: np.ndarray, order: np.ndarray, group: np.ndarray, status: int,
+                 item_of: Any) -> None:
+    sorted_rows = rows[order]
+    g = group[order]
+    start = np.r_[True, g[1:] != g[:-1]]
+    winner = sorted_rows[np.maximum.accumulate(np.where(start, np.arange(len(g)), 0))]
+    losers = ~start
+    cands.status[sorted_rows[losers]] = status
+    cands.note(sorted_rows[losers], cands.rec[winner[losers]], item_of(winner[losers]))
+
+
+# --- lines, sections and totals per window --------------------------------------------------------------------
+
+@dataclass
+class _Window:
+    period: Period
+    cands: _Cands
+    exists: np.ndarray      # (items, subjects) bool: the item has a line
+    raw: np.ndarray         # (items, subjects) units, before the item's cap/floor
+    points: np.ndarray      # (items, subjects) units, 0 where no line
+    section_raw: np.ndarray     # (sections, subjects)
+    section_points: np.ndarray
+    overall: np.ndarray     # before the overall cap/floor
+    total: np.ndarray
+    by_subject: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def _clamp(values: np.ndarray, floor: int | None, cap: int | None) -> np.ndarray:
+    if cap is not None:
+        values = np.minimum(values, cap)
+    if floor is not None:
+        values = np.maximum(values, floor)
+    return values
+
+
+def _window(plan: _Plan, data: _Input, subjects: _Subjects, period: Period) -> _Window:
+    assert period.start is not None and period.end is not None
+    cands = _candidates(plan, data, subjects, (_day(period.start), _day(period.end)))
+    n_items = len(plan.items)
+    n = subjects.n
+    _check(_absmax(cands.points) * max(len(cands.points), 1), "分数合计")
+    _resolve(plan, data, cands, n)
+    raw = np.zeros((n_items, n), np.int64)
+    exists = np.zeros((n_items, n), bool)
+    points = np.zeros((n_items, n), np.int64)
+    for index, item in enumerate(plan.items):
+        a, b = int(cands.ranges[index]), int(cands.ranges[index + 1])
+        if a == b:
+            continue
+        subj, pts, status = cands.subj[a:b], cands.points[a:b], cands.status[a:b]
+        if status.any():
+            exists[index, subj[(status == COUNTED) | (status > SAME_WORK_SECTION)]] = True
+            counted = status == COUNTED
+            subj, pts = subj[counted], pts[counted]
+        else:
+            exists[index, subj] = True
+        if item.by_count:
+            counts = np.bincount(subj, minlength=n)
+            for low, value in item.by_count:
+                raw[index, counts >= low] = plan.units(value)
+        else:
+            np.add.at(raw[index], subj, pts)
+        if item.cap is None and item.floor is None:
+            points[index] = raw[index]
+        else:
+            clamped = _clamp(raw[index], plan.units(item.floor) if item.floor is not None else None,
+                             plan.units(item.cap) if item.cap is not None else None)
+            points[index] = np.where(exists[index], clamped, 0)
+    section_raw = np.zeros((len(plan.sections), n), np.int64)
+    section_points = np.zeros_like(section_raw)
+    overall = np.full(n, plan.units(plan.rs.base), np.int64)
+    first = 0
+    for s_index, section in enumerate(plan.sections):
+        last = first + len(section.items)
+        subtotal = plan.units(section.base) + points[first:last].sum(axis=0)
+        first = last
+        section_raw[s_index] = subtotal
+        after = _clamp(subtotal, plan.units(section.floor) if section.floor is not None else None,
+                       plan.units(section.cap) if section.cap is not None else None)
+        section_points[s_index] = after
+        overall += after
+    rs = plan.rs
+    total = _clamp(overall, plan.units(rs.floor) if rs.floor is not None else None,
+                   plan.units(rs.cap) if rs.cap is not None else None)
+    return _Window(period, cands, exists, raw, points, section_raw, section_points, overall, total)
+
+
+# --- gates and triggers ---------------------------------------------------------------------------------------
+
+def _count_works(plan: _Plan, data: _Input, match: Match, window: tuple[int, int] | None, n: int) -> np.ndarray:
+    """Distinct pieces of work per subject among its credits the match accepts (inside the window, if given)."""
+    plain = np.zeros(n, np.int64)
+    keyed: list[np.ndarray] = []
+    span = len(data.ids) * 2 + 1
+    for kind_name in sorted(match.kinds):
+        kind = data.kinds[plan.kind_index[kind_name]]
+        if not len(kind.subj):
+            continue
+        mask, _ = _passing(kind, match.fields, window, plan.rs)
+        credits = kind.credits(mask)
+        subj = kind.subj if credits is None else kind.subj[credits]
+        if kind.has_work is not None:
+            local = kind.local(credits)
+            worked = kind.has_work if local is None else kind.has_work[local]
+            if worked.any():
+                rec = kind.rec if local is None else kind.rec[local]
+                keyed.append(subj[worked] * span + data.work[rec[worked]])
+                subj = subj[~worked]
+        plain += np.bincount(subj, minlength=n)
+    if keyed:
+        unique = np.unique(np.concatenate(keyed))
+        plain += np.bincount(unique // span, minlength=n)
+    return plain
+
+
+def _order(values: list[np.ndarray], n: int) -> np.ndarray:
+    """Subjects in the declared order: tie-break values high to low, then subject id (row) low to high."""
+    spans = [(int(v.max()) - int(v.min()) + 1) if n else 1 for v in values]
+    if math.prod(spans) * max(n, 1) < _LIMIT:
+        packed = np.zeros(n, np.int64)
+        for v, s in zip(values, spans):
+            packed = packed * s + (int(v.max()) - v)
+        return np.argsort(packed * max(n, 1) + np.arange(n), kind="stable")
+    return np.lexsort((np.arange(n), *(-v for v in reversed(values))))
+
+
+# --- result -------------------------------------------------------------------------------------------------
+
+@dataclass
+class FrameResult:
+    """Scores of every subject for one period, as columns; `card(subject_id)` explains one subject.
+
+    Points are int64 in units of 1/scale (scale = 10^k), never floats; `decimal(units)` turns one into a Decimal.
+    Tables:
+      subjects  — subject_id, total, before_limits, grade, grade_note, eligible (one row per subject, by id)
+      places    — subject_id, ranking, group, place, size (ties share a place: 1, 2, 2, 4)
+      gates     — subject_id, gate, requirement, count, met (requirement met), gate_met
+      flags     — subject_id, trigger, count (triggers that fired)
+      records   — record_id, subject_id, period, section, item, points, status, position, people
+                  (one row per record and item it matched; status says whether it counted and why not)
+      lines     — subject_id, period, section, item, raw, points (raw: before the item's cap/floor)
+      sections  — subject_id, period, section, base, raw, points (raw: base + lines, before cap/floor)
+    """
+
+    ruleset: RuleSet
+    period: str
+    scale: int
+    subjects: pd.DataFrame
+    places: pd.DataFrame
+    gates: pd.DataFrame
+    flags: pd.DataFrame
+    records: pd.DataFrame
+    lines: pd.DataFrame
+    sections: pd.DataFrame
+    _state: Any = field(repr=False, default=None)
+
+    def decimal(self, units: int) -> Decimal:
+        return Decimal(int(units)).scaleb(-len(str(self.scale)) + 1)
+
+    def totals(self) -> dict[int, Decimal]:
+        """Total per subject id, as Decimal (the edge of the vectorised world)."""
+        return {int(s): self.decimal(t) for s, t in zip(self.subjects["subject_id"], self.subjects["total"])}
+
+    def card(self, subject_id: int) -> ScoreCard:
+        """One subject's ScoreCard, built from the tables; equal to the one `score()` returns."""
+        return self._state.card(subject_id)
+
+
+def score_frame(subjects: pd.DataFrame, records: pd.DataFrame, ruleset: RuleSet, period: str,
+                history: pd.DataFrame | None = None) -> FrameResult:
+    """Score every subject for one period, vectorised; the same totals, grades, gates, flags and places as score().
+
+    subjects: `id` and the attribute columns rules test (standing, sector, …; bool or str), optionally `unit_ids`
+    (tuples). records: `id`, `subject_id`, `kind`, `occurred_on` (datetime64 or dates), the declared field columns
+    (enum fields as str or categorical; number/integer fields as integers or Decimal objects, never float),
+    optionally `participants` (tuples, in order), `work_id`, `category`. history: `subject_id`, `year`, `total`
+    (integers or Decimal) for triggers across years. Raises RuleError as score() does; Unsupported when the
+    input cannot be scored exactly here.
+    """
+    plan = _plan(ruleset)
+    data = _prepare(subjects, records, plan)
+    if period not in ruleset.periods:
+        raise RuleError(f"{ruleset.source_name}: 细则没有名为 '{period}' 的考评周期"
+                        f"(可用:{'、'.join(ruleset.periods)})")
+    state = _State(plan, data, ruleset.periods[period], history)
+    return state.result()
+
+
+class _State:
+    """Everything computed for one call; turns into tables and, on demand, into one subject's ScoreCard."""
+
+    def __init__(self, plan: _Plan, data: _Input, period: Period, history: pd.DataFrame | None) -> None:
+        rs = plan.rs
+        self.plan, self.data, self.period = plan, data, period
+        self.subj = _Subjects(data)
+        n = self.subj.n
+        if period.combine is None:
+            parts: list[tuple[Period, Fraction | None]] = [(period, None)]
+        else:
+            parts = [(rs.periods[name], weight) for name, weight in period.parts]
+        self.parts = parts
+        self.windows = [_window(plan, data, self.subj, p) for p, _ in parts]
+        if period.combine is None:
+            self.total = self.windows[0].total
+            self.before = self.windows[0].overall
+        else:
+            common = math.lcm(*(w.denominator for _, w in parts))  # type: ignore[union-attr]
+            num = np.zeros(n, np.int64)
+            for win, (_, weight) in zip(self.windows, parts):
+                factor = weight.numerator * (common // weight.denominator)  # type: ignore[union-attr]
+                _check((_absmax(win.total) + 1) * factor * len(parts), "加权合成")
+                num += win.total * factor
+            self.total = _round_div(num, common * plan.quantum, rs.rounding) * plan.quantum
+            self.before = self.total
+        start = min(_day(p.start) for p, _ in parts)  # type: ignore[arg-type]
+        end = max(_day(p.end) for p, _ in parts)  # type: ignore[arg-type]
+        self.in_period = (start, end)
+        self._gates(history)
+        self._grades()
+        self._places()
+
+    # ---- gates, vetoes, triggers → effects
+    def _gates(self, history: pd.DataFrame | None) -> None:
+        plan, rs, n = self.plan, self.plan.rs, self.subj.n
+        order = {g.name: i for i, g in enumerate(rs.grades)}
+        self.forced = np.full(n, -1, np.int64)
+        self.max_grade = np.full(n, -1, np.int64)
+        self.eligible = np.ones(n, bool)
+        self.gate_applies: list[np.ndarray] = []
+        self.gate_counts: list[list[np.ndarray]] = []
+        self.gate_met: list[np.ndarray] = []
+
+        def apply(effect: Any, where: np.ndarray) -> None:
+            if effect.grade is not None:
+                self.forced = np.where(where, np.maximum(self.forced, order[effect.grade]), self.forced)
+            if effect.max_grade is not None:
+                self.max_grade = np.where(where, np.maximum(self.max_grade, order[effect.max_grade]),
+                                          self.max_grade)
+            if not effect.eligible:
+                self.eligible &= ~where
+
+        for gate in rs.gates:
+            applies = self.subj.when(gate.when)
+            applies = np.ones(n, bool) if applies is None else applies
+            counts = [_count_works(plan, self.data, req.match, self.in_period, n) for req in gate.requires]
+            met = np.ones(n, bool)
+            for req, count in zip(gate.requires, counts):
+                ok = np.ones(n, bool)
+                if req.min_count is not None:
+                    ok &= count >= req.min_count
+                if req.max_count is not None:
+                    ok &= count <= req.max_count
+                met &= ok
+            self.gate_applies.append(applies)
+            self.gate_counts.append(counts)
+            self.gate_met.append(met)
+            apply(gate.effect, applies & ~met)
+        self.trigger_fired: list[np.ndarray] = []
+        self.trigger_counts: list[np.ndarray | None] = []
+        for trigger in rs.triggers:
+            if trigger.below is not None:
+                fired = self.total < plan.units_ceil(trigger.below)
+                years = [rs.year - k for k in range(1, trigger.years)]
+                if years:
+                    fired &= self._history_below(history, years, trigger.below)
+                self.trigger_counts.append(None)
+            else:
+                assert trigger.match is not None
+                window = None if trigger.window == "input" else self.in_period
+                count = _count_works(plan, self.data, trigger.match, window, n)
+                fired = count >= trigger.min_count
+                self.trigger_counts.append(count)
+            self.trigger_fired.append(fired)
+            apply(trigger.effect, fired)
+
+    def _history_below(self, history: pd.DataFrame | None, years: list[int], below: Decimal) -> np.ndarray:
+        n = self.subj.n
+        if history is None or not len(history):
+            return np.zeros(n, bool)
+        rows = _lookup(self.data.subject_ids, history["subject_id"].to_numpy().astype(np.int64, copy=False))
+        year = history["year"].to_numpy().astype(np.int64, copy=False)
+        slot = np.full(len(year), -1, np.int64)
+        for index, y in enumerate(years):
+            slot[year == y] = index
+        use = np.flatnonzero((rows >= 0) & (slot >= 0))
+        last = np.full(n * len(years), -1, np.int64)          # the last entry for a year wins, as in a dict
+        np.maximum.at(last, rows[use] * len(years) + slot[use], use)
+        at = last[last >= 0]
+        totals = history["total"]
+        if pd.api.types.is_integer_dtype(totals.dtype) and isinstance(totals.dtype, np.dtype):
+            low = totals.to_numpy()[at] < math.ceil(Fraction(below))
+        else:
+            values = totals.to_numpy(dtype=object)[at]
+            low = np.array([isinstance(v, (int, Decimal)) and not isinstance(v, bool) and v < below
+                            for v in values], dtype=bool)
+        hits = np.bincount(rows[at][low], minlength=n)
+        return hits == len(years)
+
+    # ---- order, grades, places
+    def _tie_values(self) -> list[np.ndarray]:
+        plan = self.plan
+        out = []
+        for key in plan.rs.tie_break:
+            if key.by == "total":
+                out.append(self.total)
+            elif key.by == "section":
+                s = [i for i, sec in enumerate(plan.sections) if sec.name == key.name]
+                out.append(sum((w.section_points[j] for w in self.windows for j in s),
+                               np.zeros(self.subj.n, np.int64)))
+            elif key.by == "item":
+                s = [i for i, it in enumerate(plan.items) if it.name == key.name]
+                out.append(sum((w.points[j] for w in self.windows for j in s), np.zeros(self.subj.n, np.int64)))
+        return out
+
+    def _grades(self) -> None:
+        plan, rs, n = self.plan, self.plan.rs, self.subj.n
+        values = self._tie_values()
+        self.order = _order(values, n)
+        self.rank_of = np.empty(n, np.int64)
+        self.rank_of[self.order] = np.arange(n)
+        tie_group = np.zeros(n, np.int64)
+        if n:
+            differs = np.zeros(n - 1, bool)
+            for v in values:
+                ordered = v[self.order]
+                differs |= ordered[1:] != ordered[:-1]
+            tie_group[self.order] = np.concatenate([[0], np.cumsum(differs)])
+        self.tie_group = tie_group
+        self.grade = np.full(n, -1, np.int64)
+        self.note_kind = np.zeros(n, np.int64)         # 0 none, 1 forced, 2 over a share limit, 3 no grade fits
+        self.note_grade = np.full(n, -1, np.int64)
+        self.limit_info: dict[int, tuple[int, int]] = {}
+        if not rs.grades:
+            return
+        forced = self.forced >= 0
+        self.grade[forced] = self.forced[forced]
+        self.note_kind[forced] = 1
+        pool = ~forced
+        for index, grade in enumerate(rs.grades):
+            qualified = pool & ~((self.max_grade >= 0) & (index < self.max_grade))
+            if grade.min is not None:
+                qualified &= self.total >= plan.units_ceil(grade.min)
+            when = self.subj.when(grade.when)
+            if when is not None:
+                qualified &= when
+            if grade.limit is not None:
+                lim = grade.limit
+                of = self.subj.when(lim.of)
+                denominator = n if of is None else int(of.sum())
+                allowed = int(COUNT_ROUNDINGS[lim.round](lim.share * denominator))
+                self.limit_info[index] = (denominator, allowed)
+                taken = self._take(qualified, allowed, lim.ties)
+                over = qualified & ~taken & (self.note_kind == 0)
+                self.note_kind[over] = 2
+                self.note_grade[over] = index
+                qualified = taken
+            self.grade[qualified] = index
+            pool &= ~qualified
+        leftover = pool & (self.note_kind == 0)
+        self.note_kind[leftover] = 3
+
+    def _take(self, mask: np.ndarray, n_take: int, policy: str) -> np.ndarray:
+        """take_with_ties over the subjects in `mask`, in the declared order."""
+        ordered = self.order[mask[self.order]]
+        out = np.zeros(len(mask), bool)
+        if n_take >= len(ordered):
+            out[ordered] = True
+            return out
+        if n_take <= 0:
+            return out
+        groups = self.tie_group[ordered]
+        boundary = groups[n_take - 1]
+        if groups[n_take] != boundary:
+            out[ordered[:n_take]] = True
+        elif policy == "all_in":
+            out[ordered[:n_take + int((groups[n_take:] == boundary).sum())]] = True
+        else:
+            out[ordered[:int(np.searchsorted(groups, boundary))]] = True
+        return out
+
+    def _places(self) -> None:
+        rows_all, rank_all, group_all, size_all, ranking_all = [], [], [], [], []
+        self.group_names: list[list[str]] = []
+        for r_index, ranking in enumerate(self.plan.rs.rankings):
+            rows, groups, names = self.subj.groups(ranking.by)
+            self.group_names.append(names)
+            if len(rows) == self.subj.n:          # one group each: walk the subjects in ranking order
+                rows = self.order
+                groups = groups[rows]
+            else:
+                by_rank = np.argsort(self.rank_of[rows], kind="stable")
+                rows, groups = rows[by_rank], groups[by_rank]
+            small = groups.astype(np.int16) if len(names) < 2 ** 15 else groups
+            regroup = np.argsort(small, kind="stable")      # radix sort: stays in ranking order per group
+            rows, groups = rows[regroup], groups[regroup]
+            tg = self.tie_group[rows]
+            m = len(rows)
+            new_group = np.r_[True, groups[1:] != groups[:-1]] if m else np.zeros(0, bool)
+            group_start = np.maximum.accumulate(np.where(new_group, np.arange(m), 0)) if m else new_group
+            new_tie = new_group | (np.r_[True, tg[1:] != tg[:-1]] if m else new_group)
+            tie_start = np.maximum.accumulate(np.where(new_tie, np.arange(m), 0)) if m else new_group
+            sizes = np.bincount(groups, minlength=len(names))
+            rows_all.append(rows)
+            rank_all.append(tie_start - group_start + 1)
+            group_all.append(groups)
+            size_all.append(sizes[groups])
+            ranking_all.append(np.full(m, r_index, np.int8))
+        cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        self.place_rows, self.place_rank = cat(rows_all), cat(rank_all)
+        self.place_group, self.place_size, self.place_ranking = cat(group_all), cat(size_all), cat(ranking_all)
+        self.place_index: np.ndarray | None = None
+
+    # ---- tables
+    def result(self) -> FrameResult:
+        plan, rs, data = self.plan, self.plan.rs, self.data
+        sid = data.subject_ids
+        n = len(sid)
+        grade_names = [g.name for g in rs.grades]
+        grade = pd.Categorical.from_codes(self.grade, categories=grade_names) if grade_names else \
+            pd.Categorical.from_codes(np.full(n, -1), categories=["-"])
+        subjects = pd.DataFrame({"subject_id": sid, "total": self.total, "before_limits": self.before,
+                                 "grade": grade, "eligible": self.eligible}, copy=False)
+        ranking_names = [r.name for r in rs.rankings]
+        all_groups = sorted({g for names in self.group_names for g in names})
+        group_index = {g: i for i, g in enumerate(all_groups)}
+        group_codes = np.zeros(len(self.place_group), np.int64)
+        for r_index, names in enumerate(self.group_names):
+            at = self.place_ranking == r_index
+            group_codes[at] = np.array([group_index[g] for g in names], dtype=np.int64)[self.place_group[at]]
+        places = pd.DataFrame({
+            "subject_id": sid[self.place_rows],
+            "ranking": pd.Categorical.from_codes(self.place_ranking, categories=ranking_names),
+            "group": pd.Categorical.from_codes(group_codes, categories=all_groups),
+            "place": self.place_rank, "size": self.place_size}, copy=False)
+        gate_parts: list[dict[str, np.ndarray]] = []
+        gate_names = [g.name for g in rs.gates]
+        req_labels: list[str] = []
+        for g_index, gate in enumerate(rs.gates):
+            applies = np.flatnonzero(self.gate_applies[g_index])
+            for req in gate.requires:
+                if req.label not in req_labels:
+                    req_labels.append(req.label)
+            for r_index, req in enumerate(gate.requires):
+                count = self.gate_counts[g_index][r_index][applies]
+                ok = np.ones(len(applies), bool)
+                if req.min_count is not None:
+                    ok &= count >= req.min_count
+                if req.max_count is not None:
+                    ok &= count <= req.max_count
+                gate_parts.append({"subject_id": sid[applies], "gate": np.full(len(applies), g_index, np.int16),
+                                   "requirement": np.full(len(applies), req_labels.index(req.label), np.int16),
+                                   "count": count, "met": ok, "gate_met": self.gate_met[g_index][applies]})
+        flag_parts: list[dict[str, np.ndarray]] = []
+        for t_index, trigger in enumerate(rs.triggers):
+            fired = np.flatnonzero(self.trigger_fired[t_index])
+            count = self.trigger_counts[t_index]
+            flag_parts.append({"subject_id": sid[fired], "trigger": np.full(len(fired), t_index, np.int16),
+                               "count": count[fired] if count is not None else np.full(len(fired), -1, np.int64)})
+        item_names = [i.name for i in plan.items]
+        section_names = [s.name for s in plan.sections]
+        window_names = [p.name for p, _ in self.parts]
+        item_section = plan.item_section
+        n_sec = len(plan.sections)
+        bases = np.array([plan.units(s.base) for s in plan.sections], dtype=np.int64)
+        rec_parts, line_parts, section_parts = [], [], []
+        for w_index, win in enumerate(self.windows):
+            c = win.cands
+            item = c.item().astype(np.int16)
+            rec_parts.append({"record_id": data.ids[c.rec], "subject_id": sid[c.subj],
+                              "period": np.full(len(c.rec), w_index, np.int8),
+                              "section": item_section.astype(np.int16)[item], "item": item, "points": c.points,
+                              "status": c.status, "position": c.pos, "people": c.people})
+            cols = [np.flatnonzero(row) for row in win.exists]
+            sizes = [len(c) for c in cols]
+            s_cols = np.concatenate(cols) if cols else np.zeros(0, np.int64)
+            i_rows = np.repeat(np.arange(len(cols), dtype=np.int16), sizes)
+            line_parts.append({"subject_id": sid[s_cols], "period": np.full(len(s_cols), w_index, np.int8),
+                               "section": item_section.astype(np.int16)[i_rows], "item": i_rows,
+                               "raw": np.concatenate([r[c] for r, c in zip(win.raw, cols)]),
+                               "points": np.concatenate([r[c] for r, c in zip(win.points, cols)])})
+            section_parts.append({"subject_id": np.tile(sid, n_sec), "period": np.full(n * n_sec, w_index, np.int8),
+                                  "section": np.repeat(np.arange(n_sec), n), "base": np.repeat(bases, n),
+                                  "raw": win.section_raw.reshape(-1), "points": win.section_points.reshape(-1)})
+
+        def frame(parts: list[dict[str, np.ndarray]], cats: dict[str, list[str]]) -> pd.DataFrame:
+            joined = {k: (np.concatenate([p[k] for p in parts]) if len(parts) > 1 else parts[0][k])
+                      for k in parts[0]}
+            for key, names in cats.items():
+                joined[key] = pd.Categorical.from_codes(joined[key], categories=names,  # type: ignore[assignment]
+                                                        validate=False)
+            return pd.DataFrame(joined, copy=False)
+
+        empty = lambda names: {k: np.zeros(0, np.int64) for k in names}
+        gates = frame(gate_parts or [empty(["subject_id", "gate", "requirement", "count", "met", "gate_met"])],
+                      {"gate": gate_names, "requirement": req_labels})
+        flags = frame(flag_parts or [empty(["subject_id", "trigger", "count"])],
+                      {"trigger": [t.name for t in rs.triggers]})
+        cats = {"period": window_names, "section": section_names, "item": item_names}
+        records = frame(rec_parts, {**cats, "status": list(STATUSES)})
+        lines = frame(line_parts, cats)
+        sections = frame(section_parts, {"period": window_names, "section": section_names})
+        return FrameResult(rs, self.period.name, plan.unit, subjects, places, gates, flags, records, lines,
+                           sections, _state=self)
+
+    # ---- one card
+    def _rows_of(self, w_index: int, row: int) -> np.ndarray:
+        """The candidate rows of one subject (an index by subject is built on the first call)."""
+        win = self.windows[w_index]
+        if win.by_subject is None:
+            order = np.argsort(win.cands.subj, kind="stable")
+            bounds = np.searchsorted(win.cands.subj[order], np.arange(self.subj.n + 1))
+            win.by_subject = (order, bounds)
+        order, bounds = win.by_subject
+        return order[bounds[row]:bounds[row + 1]]
+
+    def card(self, subject_id: int) -> ScoreCard:
+        plan, rs, data = self.plan, self.plan.rs, self.data
+        at = np.searchsorted(data.subject_ids, subject_id)
+        if at >= len(data.subject_ids) or data.subject_ids[at] != subject_id:
+            raise KeyError(subject_id)
+        row = int(at)
+        dec = plan.dec
+        ids, dates = data.ids, data.dates
+        lines: list[Line] = []
+        sections: list[SectionScore] = []
+        notes: list[Note] = []
+        parts: list[PartScore] = []
+        for w_index, (win, (period, weight)) in enumerate(zip(self.windows, self.parts)):
+            c = win.cands
+            rows = self._rows_of(w_index, row)
+            item_of = np.repeat(np.arange(len(plan.items)), np.diff(c.ranges))[rows]
+            c_item = dict(zip(rows.tolist(), item_of.tolist()))
+            c_other = c.other if c.other is not None else np.full(len(c.rec), -1, np.int64)
+            c_other_item = c.other_item if c.other_item is not None else c_other
+            name = period.name
+            rid = lambda r, c=c: int(ids[c.rec[r]])
+            how = lambda r, c=c, c_item=c_item: plan.items[c_item[r]].credit.share(int(c.pos[r]),
+                                                                                    int(c.people[r]))[1]
+            zero = sorted((r for r in rows if c.status[r] == SHARE_ZERO), key=lambda r: (rid(r), c_item[r]))
+            notes += [Note(name, plan.items[c_item[r]].name, rid(r), how(r)) for r in zero]
+            for s_index, section in enumerate(plan.sections):
+                mine = [r for r in rows if plan.item_section[c_item[r]] == s_index and c.status[r] != SHARE_ZERO]
+                dup = sorted((r for r in mine if c.status[r] == SAME_WORK_ITEM),
+                             key=lambda r: (-c.points[r], dates[c.rec[r]], rid(r), c_item[r]))
+                notes += [Note(name, plan.items[c_item[r]].name, rid(r),
+                               f"与记录 {int(ids[c_other[r]])} 是同一项工作,只计一次") for r in dup]
+                cross = sorted((r for r in mine if c.status[r] == SAME_WORK_SECTION),
+                               key=lambda r: (-c.points[r], plan.items[c_item[r]].order, dates[c.rec[r]], rid(r)))
+                notes += [Note(name, plan.items[c_item[r]].name, rid(r),
+                               f"同一项工作已在“{plan.items[c_other_item[r]].label}”计分"
+                               f"(记录 {int(ids[c_other[r]])}),不重复计分") for r in cross]
+                for item in section.items:
+                    i_index = plan.items.index(item)
+                    if not win.exists[i_index, row]:
+                        continue
+                    own = [r for r in mine if c_item[r] == i_index]
+                    by_date = lambda r, c=c, rid=rid: (dates[c.rec[r]], rid(r))
+                    notes += [Note(name, item.name, rid(r), f"第 {int(c_other[r])} 件,本条从第 {item.from_nth} 件起计分")
+                              for r in sorted((r for r in own if c.status[r] == BEFORE_NTH), key=by_date)]
+                    notes += [Note(name, item.name, rid(r), "本条取最高一项,不累加")
+                              for r in sorted((r for r in own if c.status[r] == NOT_MAX), key=by_date)]
+                    notes += [Note(name, item.name, rid(r), f"本条最多计 {item.max_count} 件")
+                              for r in sorted((r for r in own if c.status[r] == OVER_MAX),
+                                              key=lambda r: (-c.points[r], *by_date(r)))]
+                    kept = sorted((r for r in own if c.status[r] == COUNTED), key=by_date)
+                    if item.by_count:
+                        recs = tuple(RecordPoints(rid(r), Decimal(0), f"计件(共 {len(kept)} 件)") for r in kept)
+                    else:
+                        recs = tuple(RecordPoints(rid(r), dec(c.points[r]), how(r)) for r in kept)
+                    lines.append(Line(name, section.name, item.name, item.label, recs, dec(win.raw[i_index, row]),
+                                      dec(win.points[i_index, row])))
+                sections.append(SectionScore(name, section.name, section.label, section.base,
+                                             dec(win.section_raw[s_index, row]), dec(win.section_points[s_index, row])))
+            if weight is not None:
+                parts.append(PartScore(name, dec(win.total[row]), str(weight)))
+        gates: list[GateResult] = []
+        for g_index, gate in enumerate(rs.gates):
+            if not self.gate_applies[g_index][row]:
+                continue
+            details = []
+            for req, counts in zip(gate.requires, self.gate_counts[g_index]):
+                count = int(counts[row])
+                ok = req.met(count)
+                suffix = "" if ok else "(一票否决)" if gate.veto else "(未达到)"
+                details.append(f"{req.label}:{count} 件{suffix}")
+            gates.append(GateResult(gate.name, gate.label, bool(self.gate_met[g_index][row]), ";".join(details),
+                                    gate.veto))
+        flags: list[Flag] = []
+        for t_index, trigger in enumerate(rs.triggers):
+            if not self.trigger_fired[t_index][row]:
+                continue
+            if trigger.below is not None:
+                flags.append(Flag(trigger.name, trigger.label, f"连续 {trigger.years} 年低于 {trigger.below} 分"))
+            else:
+                count = int(self.trigger_counts[t_index][row])  # type: ignore[index]
+                flags.append(Flag(trigger.name, trigger.label, f"{count} 件(达到 {trigger.min_count} 件)"))
+        places = []
+        for p in np.flatnonzero(self.place_rows == row):
+            r_index = int(self.place_ranking[p])
+            places.append((r_index, self.group_names[r_index][int(self.place_group[p])],
+                           Place(rs.rankings[r_index].name, self.group_names[r_index][int(self.place_group[p])],
+                                 int(self.place_rank[p]), int(self.place_size[p]))))
+        places.sort(key=lambda x: (x[0], x[1]))
+        grade = rs.grades[int(self.grade[row])].name if self.grade[row] >= 0 else None
+        return ScoreCard(subject_id=int(subject_id), period=self.period.name, total=dec(self.total[row]),
+                         before_limits=dec(self.before[row]), grade=grade, eligible=bool(self.eligible[row]),
+                         gates=tuple(gates), lines=tuple(lines), sections=tuple(sections), notes=tuple(notes),
+                         flags=tuple(flags), places=tuple(p for _, _, p in places), parts=tuple(parts),
+                         grade_note=self._grade_note(row))
+
+    def _grade_note(self, row: int) -> str:
+        kind = int(self.note_kind[row])
+        if kind == 1:
+            return "未满足基本要求或被否决,直接评定"
+        if kind == 2:
+            index = int(self.note_grade[row])
+            grade = self.plan.rs.grades[index]
+            denominator, allowed = self.limit_info[index]
+            return f"超出“{grade.name}”比例上限 {grade.limit.share}(分母 {denominator} 人,名额 {allowed})"  # type: ignore[union-attr]
+        if kind == 3:
+            return "没有适用的等次"
+        return ""
+
+
+# --- dataclasses ↔ frames -----------------------------------------------------------------------------------
+
+def to_frames(subjects: Iterable[Subject], records: Iterable[Record]) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                                               pd.DataFrame]:
+    """(subjects, records, history) frames from the engine's dataclasses, for score_frame()."""
+    subject_list = list(subjects)
+    attrs = sorted({a for s in subject_list for a in s.attrs})
+    sframe = pd.DataFrame({"id": pd.Series([s.id for s in subject_list], dtype="int64"),
+                           **{a: pd.Series([s.attrs.get(a) for s in subject_list], dtype=object) for a in attrs},
+                           "unit_ids": pd.Series([tuple(s.unit_ids) for s in subject_list], dtype=object)})
+    history = pd.DataFrame({"subject_id": pd.Series([s.id for s in subject_list for _ in s.history], dtype="int64"),
+                            "year": pd.Series([h.year for s in subject_list for h in s.history], dtype="int64"),
+                            "total": pd.Series([h.total for s in subject_list for h in s.history], dtype=object)})
+    record_list = list(records)
+    fields = sorted({f for r in record_list for f in r.fields})
+    rframe = pd.DataFrame({
+        "id": pd.Series([r.id for r in record_list], dtype="int64"),
+        "subject_id": pd.Series([r.subject_id for r in record_list], dtype="int64"),
+        "kind": pd.Series([r.kind for r in record_list], dtype=object),
+        "occurred_on": pd.Series(np.array([np.datetime64(r.occurred_on, "D") for r in record_list],
+                                          dtype="datetime64[s]")),
+        **{f: pd.Series([r.fields.get(f) for r in record_list], dtype=object) for f in fields},
+        "participants": pd.Series([tuple(r.participants) or None for r in record_list], dtype=object),
+        "work_id": pd.Series([r.work_id for r in record_list], dtype=object),
+        "category": pd.Series([r.category for r in record_list], dtype=object)})
+    return sframe, rframe, history
+
+
+def score_or_fallback(subjects: Sequence[Subject], records: Sequence[Record], ruleset: RuleSet,
+                      period: str) -> FrameResult | list[ScoreCard]:
+    """score_frame() on the dataclasses, or score() when the vectorised path says it cannot be exact."""
+    from app.scoring.engine import score
+
+    sframe, rframe, history = to_frames(subjects, records)
+    try:
+        return score_frame(sframe, rframe, ruleset, period, history=history)
+    except Unsupported:
+        return score(subjects, records, ruleset, period)
+
+
+__all__ = ["STATUSES", "FrameResult", "Unsupported", "score_frame", "score_or_fallback", "to_frames"]
