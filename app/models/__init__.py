@@ -18,5 +18,6 @@ __all__ = [
     "LoginEvent", "Meeting", "MeetingKind", "Member", "Objection", "ObjectionOutcome", "PartyMember",
     "PartyStatus", "PasswordHistory", "PrintLog", "RecordState", "Review", "ReviewEntry", "ReviewKind",
     "ReviewState", "Role", "RuleSet", "Setting", "SubjectKind", "Term", "Unit", "UnitKind", "User", "Vote",
+    "VoteChoice",
     "user_unit",
 ]
