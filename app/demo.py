@@ -162,16 +162,35 @@ TOPICS = ("加快县城老旧小区改造", "推动造纸产业绿色转型升�
           "提升基层医疗服务能力", "推进数字乡村建设", "加强河湖长制落实", "促进返乡创业",
           "规范校外培训机构管理", "加强消防安全隐患排查", "打造县城15分钟便民生活圈", "推进农村厕所改造",
           "加强中小学心理健康教育", "提升政务服务便利度", "培育本地技能人才", "加强古村落保护")
+# Record kinds and field values are those the shipped 2025 rule files declare under `kinds:`
+# (scoring_rules/2025-四个一-委员.yaml, -单位.yaml, 2025-双比双争-党员.yaml, -党支部.yaml): the engine refuses others.
 IDEA_KINDS = (("提案", 45), ("社情民意", 35), ("意见建议", 20))
-ENTERPRISE_KINDS = (("引进企业", 60), ("招商信息", 40))
-PAIRING_KINDS = (("结对困难户", 40), ("结对重点企业", 25), ("结对专业合作社", 20), ("结对村", 15))
+ENTERPRISE_KINDS = (("引进企业", 45), ("招商信息", 35), ("服务重点项目", 20))
+# Members pair with a key enterprise, a 专业合作社（协会） or needy households (seed, 联一户).
+PAIRING_KINDS = (("结对困难户", 45), ("结对重点企业", 30), ("结对合作社", 25))
+# Units pair with an enterprise, a village (社区) or a 专业合作社（协会）; a 联络处 mostly with a village.
+UNIT_PAIRING_KINDS = {UnitKind.COMMITTEE: (("结对企业", 50), ("结对村社区", 25), ("结对合作社", 25)),
+                      UnitKind.SECTOR_GROUP: (("结对企业", 40), ("结对村社区", 35), ("结对合作社", 25)),
+                      UnitKind.LIAISON_OFFICE: (("结对企业", 20), ("结对村社区", 60), ("结对合作社", 20))}
+# The county's 四大战略 (seed): what a unit or member serves under 引一企.
+INDUSTRIES = ("造纸产业", "纸制品包装产业", "现代物流产业", "优质水稻产业", "生猪养殖产业", "茶叶产业",
+              "乡村旅游", "农产品加工产业")
+PROJECTS = ("大源工业功能区污水集中处理厂扩建项目", "年产30万吨高档包装纸项目", "县城老旧小区改造工程",
+            "县人民医院新院区建设项目", "县现代物流园建设项目", "高标准农田建设项目", "城南新区道路建设工程",
+            "农产品冷链仓储中心项目", "县职业教育中心实训基地项目")
+PROJECT_SERVICES = ("协调解决征地拆迁遗留问题", "帮助办理施工许可和环评手续", "跟踪服务项目建设进度，反映企业诉求",
+                    "协调解决项目用水用电问题", "组织委员为项目建设建言献策")
+STUDY_TOPICS = ("中共二十届三中全会精神", "《中国人民政治协商会议章程》",
+                "习近平总书记关于加强和改进人民政协工作的重要思想", "县政协十届四次会议工作报告",
+                "县委经济工作会议精神", "《政协委员履职手册》", "县委全会精神")
 RELIEF_KINDS = ("捐资助学", "扶贫济困", "修桥补路", "义诊义演", "法律救助")
 RELIEF_WEIGHTS = {"医药卫生界": (2, 2, 1, 8, 1), "文化艺术界": (2, 2, 1, 6, 1), "特邀界": (2, 2, 1, 1, 6),
                   "社会福利和社会保障界": (2, 4, 1, 1, 4)}
 RELIEF_DEFAULT_WEIGHTS = (5, 4, 2, 1, 1)
-CONTRIBUTION_KINDS = (("示范岗", 15), ("先锋岗", 15), ("责任区", 12), ("一个党员一面旗", 12), ("技术攻关", 15),
+CONTRIBUTION_KINDS = (("示范岗", 15), ("先锋岗", 15), ("党员责任区", 12), ("一个党员一面旗", 12), ("技术攻关", 15),
                       ("合理化建议", 20), ("荣誉", 11))
 LEVELS = ("县", "市", "省", "全国")
+HONOUR_LEVEL_NAMES = {"镇": "镇级", "县": "县级", "市": "市级", "省": "省级", "全国": "全国"}
 ADOPTED_BY = {"县": "县政协", "市": "市政协", "省": "省政协", "全国": "全国政协"}
 PAPER_AREAS = ("制浆车间", "抄纸车间", "成品仓库", "污水处理站", "锅炉房")
 OTHER_AREAS = ("生产车间", "成品仓库", "装卸作业区", "配电房", "质检室")
@@ -189,13 +208,16 @@ RETURN_REASONS = ("佐证材料不全，请补充照片或会议纪要后重新�
 # Engagement: how likely a member is to do each 一 at all, and how many records when they do.
 # (IDEA, ENTERPRISE, PAIRING, RELIEF) probabilities; (low, high) records per category done.
 ENGAGEMENT = {
-    "star": ((1.0, 0.9, 1.0, 1.0), (2, 5)),
-    "high": ((0.95, 0.6, 0.85, 0.8), (1, 4)),
-    "medium": ((0.8, 0.3, 0.6, 0.5), (1, 3)),
-    "low": ((0.5, 0.1, 0.25, 0.2), (1, 1)),
+    "star": ((1.0, 0.95, 1.0, 1.0), (2, 5)),
+    "high": ((1.0, 0.8, 0.95, 0.9), (1, 4)),
+    "medium": ((0.95, 0.6, 0.8, 0.7), (1, 3)),
+    "low": ((0.7, 0.2, 0.4, 0.35), (1, 1)),
     "none": ((0.0, 0.0, 0.0, 0.0), (0, 0)),
 }
-ENGAGEMENT_WEIGHTS = {"star": 10, "high": 25, "medium": 35, "low": 22, "none": 8}
+# Per level: chance of keeping a 学习笔记, of writing a 心得体会, and of an honour from above (表彰).
+STUDY_AND_HONOUR = {"star": (1.0, 0.85, 0.45), "high": (0.95, 0.65, 0.2), "medium": (0.75, 0.35, 0.08),
+                    "low": (0.35, 0.1, 0.02), "none": (0.0, 0.0, 0.0)}
+ENGAGEMENT_WEIGHTS = {"star": 12, "high": 30, "medium": 38, "low": 14, "none": 6}
 FOUR = (Category.IDEA, Category.ENTERPRISE, Category.PAIRING, Category.RELIEF)
 
 
@@ -423,15 +445,27 @@ def _build_members(county: _County, names: _Names, term: Term) -> list[Member]:
             member = Member(code=f"W{len(members) + 1:04d}", name=name, search_key=search_key(name), gender=gender,
                             party=_party_of(rng, sector), sector=sector_unit, committee=committee, liaison=liaison,
                             term=term, employer=employer, position=position, phone=_phone(county),
-                            is_standing=False, active=True)  # explicit: column defaults arrive only at flush
+                            is_standing=False, is_chair_council=False, is_resident_standing=False,
+                            active=True)  # explicit: column defaults arrive only at flush
             db.session.add(member)
             members.append(member)
     weights = {"中共": 3.0, "民主党派": 3.0, "工商联": 2.5}
     pool_left = list(members)
+    standing: list[Member] = []
     for _ in range(30):  # 常委
         chosen = rng.choices(pool_left, [weights.get(m.sector.name, 1.0) for m in pool_left])[0]
         chosen.is_standing = True
         pool_left.remove(chosen)
+        standing.append(chosen)
+    # 主席会议成员 (主席, 副主席, 秘书长) and 驻会常委 work at the 县政协 itself; rule files exclude them from awards.
+    chair = rng.choice([m for m in standing if m.party == "中共"])
+    council = [chair, *rng.sample([m for m in standing if m is not chair], 3)]
+    for member, position in zip(council, ("主席", "副主席", "副主席", "秘书长"), strict=True):
+        member.is_chair_council, member.employer, member.position = True, "县政协", position
+    resident = rng.sample([m for m in standing if not m.is_chair_council], 2)
+    for member, position in zip(resident, ("提案委员会主任", "经济科技委员会主任"), strict=True):
+        member.is_resident_standing, member.employer, member.position = True, "县政协", position
+        member.committee = committees[position.removesuffix("主任")]
     for member in rng.sample(pool_left, 5):
         member.active = False
     return members
@@ -553,22 +587,28 @@ def _investor(rng: random.Random) -> str:
     return rng.choice(PROVINCES) + rng.choice(BRANDS) + rng.choice(INVESTOR_TRADES) + "有限公司"
 
 
-def _enterprise(county: _County, who: str) -> dict[str, Any]:
+def _enterprise(county: _County, who: str, kind: str | None = None, landed: float = 0.45) -> dict[str, Any]:
+    """Facts of one 引一企 record: an enterprise brought in (万元), a lead passed on, or a key project served."""
     rng = county.rng
-    kind = _pick(rng, ENTERPRISE_KINDS)
+    kind = kind or _pick(rng, ENTERPRISE_KINDS)
+    occurred_on = _day(rng, dt.date(YEAR, 2, 10), dt.date(YEAR, 12, 15))
+    if kind in ("服务重点项目", "服务主导产业"):
+        target = rng.choice(PROJECTS) if kind == "服务重点项目" or rng.random() < 0.4 else rng.choice(INDUSTRIES)
+        support = rng.choice(PROJECT_SERVICES)
+        return {"kind": kind, "title": f"联系服务{target}", "occurred_on": occurred_on, "counterpart": target,
+                "support": support, "description": f"{who}联系服务{target}，{support}。"}
     investor = _investor(rng)
     amount = Decimal(rng.choice(INVESTMENT_BANDS)) * Decimal(rng.randint(80, 120)) / 100
-    occurred_on = _day(rng, dt.date(YEAR, 2, 10), dt.date(YEAR, 12, 15))
     if kind == "引进企业":
-        outcome = _pick(rng, (("签约", 55), ("落地", 45)))
+        outcome = "落地" if rng.random() < landed else "签约"
         title = f"引进{investor}{'投资项目签约' if outcome == '签约' else '项目落地'}"
         description = (f"{who}牵线搭桥，{investor}计划投资{amount}万元在{rng.choice(TOWNS)}建设生产基地，"
                        f"{'已签订投资协议' if outcome == '签约' else '项目已开工建设'}。")
-    else:
-        outcome = _pick(rng, (("报送", 70), ("签约", 30)))
+    else:  # 招商信息: 报送 to the county's investment office, 采用 when it follows the lead up
+        outcome = _pick(rng, (("报送", 60), ("采用", 40)))
         title = f"提供{investor}投资意向信息"
         description = (f"{who}向县招商部门提供{investor}拟投资{amount}万元的招商信息"
-                       f"{'，双方已签约' if outcome == '签约' else '，正在跟踪洽谈'}。")
+                       f"{'，被县招商部门采用并已进入实质性洽谈' if outcome == '采用' else '，正在跟踪洽谈'}。")
     return {"kind": kind, "title": title, "occurred_on": occurred_on, "amount": amount, "outcome": outcome,
             "counterpart": investor, "description": description}
 
@@ -587,18 +627,19 @@ def _pairing(county: _County, who: str, kind: str | None = None) -> dict[str, An
                               "帮助联系县人民医院办理大病救助", "帮助家中劳动力在本地企业就业",
                               "协调办理低保和临时救助"))
         title = f"结对帮扶{counterpart}"
-    elif kind == "结对重点企业":
+    elif kind in ("结对重点企业", "结对企业"):
         counterpart = rng.choice(county.enterprises).name
         support = rng.choice(("协调办理技改项目环评手续", f"帮助争取技改专项资金{rng.randint(20, 200)}万元",
                               "联系高校开展技术合作", "协调解决用工和用电难题", "帮助对接银行获得流动资金贷款"))
-        title = f"联系服务{counterpart}"
-    elif kind == "结对专业合作社":
+        title = f"联系服务{counterpart}" if kind == "结对重点企业" else f"与{counterpart}结为扶助对子"
+    elif kind == "结对合作社":
         counterpart = f"{town}{rng.choice(BRANDS)}{rng.choice(PRODUCE)}专业合作社"
         support = rng.choice(("引进优良品种并请专家现场指导", "联系电商平台拓宽农产品销路",
                               "帮助申报市级示范合作社", "协调小额贷款支持扩大规模"))
         title = f"结对帮扶{counterpart}"
-    else:
-        counterpart = f"{town}{village}村"
+    else:  # 结对村社区: a village, or in the county seat a 社区
+        counterpart = (f"城关镇{rng.choice(('东门', '西街', '南湖', '北城', '城中'))}社区" if town == "城关镇"
+                       else f"{town}{village}村")
         support = rng.choice(("协调资金修建村文化广场", "帮助引进特色种植项目", "捐建村卫生室设备",
                               "协调解决村组道路硬化问题", "帮助村集体发展光伏发电项目"))
         title = f"与{counterpart}结对共建"
@@ -646,9 +687,40 @@ def _member_units(member: Member) -> list[Unit]:
     return [u for u in (member.sector, member.committee, member.liaison) if u is not None]
 
 
-def _build_member_records(county: _County, members: list[Member], model: Member) -> None:
-    """四个一 records of members; `model` gets a full, verified year (the demo `member` account's own)."""
+def _study(county: _County, who: str, kind: str) -> dict[str, Any]:
+    """A 学习笔记 (notes kept in the 活动记录本) or a 心得体会 article."""
     rng = county.rng
+    topic = rng.choice(STUDY_TOPICS)
+    occurred_on = _day(rng, dt.date(YEAR, 1, 15), dt.date(YEAR, 11, 30))
+    if kind == "学习笔记":
+        return {"kind": kind, "title": f"学习{topic}笔记", "occurred_on": occurred_on,
+                "description": f"{who}在“四个一”活动记录本上记录学习{topic}的笔记{rng.randint(3, 12)}篇。"}
+    return {"kind": kind, "title": f"学习{topic}的心得体会", "occurred_on": occurred_on,
+            "description": f"{who}撰写学习{topic}心得体会文章一篇，约{rng.randint(15, 40) * 100}字。"}
+
+
+def _honour(county: _County, member: Member) -> dict[str, Any]:
+    """A commendation from above (县/市/省/全国), fitting the member's 界别, party and gender."""
+    rng = county.rng
+    choices = ["劳动模范", "先进工作者", "五一劳动奖章", "乡村振兴先进个人"]
+    choices += {"教育界": ["优秀教师"] * 3, "医药卫生界": ["最美医生"] * 3, "特邀界": ["优秀法律工作者"] * 2,
+                "工商联": ["优秀民营企业家"] * 3, "经济界": ["优秀民营企业家"]}.get(member.sector.name, [])
+    if member.party == "中共":
+        choices += ["优秀共产党员"] * 2
+    if member.gender == Gender.FEMALE:
+        choices += ["三八红旗手"] * 2
+    level = _pick(rng, (("县", 50), ("市", 30), ("省", 15), ("全国", 5)))
+    honour = rng.choice(choices)
+    return {"kind": "荣誉", "level": level, "title": f"获{HONOUR_LEVEL_NAMES[level]}“{honour}”称号",
+            "occurred_on": _day(rng, dt.date(YEAR, 3, 1), dt.date(YEAR, 12, 10)),
+            "description": f"{member.name}委员被评为{HONOUR_LEVEL_NAMES[level]}“{honour}”。"}
+
+
+def _build_member_records(county: _County, members: list[Member], model: Member) -> None:
+    """四个一, study and honour records of members; `model` gets a full, verified year (the demo `member` account's)."""
+    rng = county.rng
+    proposals: list[tuple[Activity, Member, Unit]] = []
+    diligent: list[Member] = []  # candidates for the one disciplinary case: points alone would rank them well
     for member in members:
         level = "star" if member is model else _pick(rng, list(ENGAGEMENT_WEIGHTS.items()))
         if not member.active:
@@ -660,6 +732,7 @@ def _build_member_records(county: _County, members: list[Member], model: Member)
             chances = (1.0, 1.0, 1.0, 1.0)
         units = [model.committee, model.liaison] if member is model else _member_units(member)
         who = f"{member.name}委员"
+        state = RecordState.VERIFIED if member is model else None
         for category, chance in zip(FOUR, chances, strict=True):
             if rng.random() >= chance:
                 continue
@@ -672,11 +745,50 @@ def _build_member_records(county: _County, members: list[Member], model: Member)
                     facts = _pairing(county, who)
                 else:
                     facts = _relief(county, who, member.sector.name)
-                state = RecordState.VERIFIED if member is model else None
-                record = _activity(county, rng.choice(units), category, member=member, state=state, **facts)
-                if facts["kind"] == "提案" and rng.random() < 0.22:
-                    _add_cosigners(county, record, member, members)
+                unit = rng.choice(units)
+                record = _activity(county, unit, category, member=member, state=state, **facts)
+                if facts["kind"] == "提案":
+                    proposals.append((record, member, unit))
+                    if rng.random() < 0.22:
+                        _add_cosigners(county, record, member, members)
+        notes, essay, honour = STUDY_AND_HONOUR[level]
+        for kind, chance in (("学习笔记", notes), ("心得体会", essay)):
+            if rng.random() < chance:
+                _activity(county, rng.choice(units), Category.STUDY, member=member, state=state,
+                          **_study(county, who, kind))
+        if rng.random() < honour:
+            _activity(county, rng.choice(units), Category.HONOUR, member=member, state=state,
+                      **_honour(county, member))
+        if member.active and not member.is_standing and member is not model and level == "high":
+            diligent.append(member)
+    _build_same_work(county, proposals, model)
     _build_self_reports(county, model)
+    _build_discipline(county, rng.choice(diligent))
+
+
+def _build_same_work(county: _County, proposals: list[tuple[Activity, Member, Unit]], model: Member) -> None:
+    """Two verified proposals whose substance was also reported as 社情民意: one piece of work (same work_key)."""
+    rng = county.rng
+    verified = [p for p in proposals if p[0].state == RecordState.VERIFIED and p[1] is not model and p[1].active
+                and p[0].occurred_on < dt.date(YEAR, 10, 1)]
+    for n, i in enumerate(sorted(rng.sample(range(len(verified)), 2)), 1):
+        proposal, member, unit = verified[i]
+        key = f"GZ{YEAR}-{n:03d}"
+        proposal.work_key = key
+        title = proposal.title.removesuffix("的提案")
+        _activity(county, unit, Category.IDEA, member=member, state=RecordState.VERIFIED,
+                  kind="社情民意", title=f"{title}的社情民意信息", work_key=key, outcome="采用", level="市",
+                  occurred_on=proposal.occurred_on + dt.timedelta(days=rng.randint(10, 40)),
+                  description=f"{member.name}委员将提案“{proposal.title}”的主要内容整理为社情民意信息报送，"
+                              f"被市政协采用（与该提案为同一件工作，只计一次）。")
+
+
+def _build_discipline(county: _County, member: Member) -> None:
+    """The one member disciplined this year (一票否决: 不合格 whatever the points)."""
+    _activity(county, member.committee or member.sector, Category.OTHER, member=member,
+              state=RecordState.VERIFIED, kind="违纪违法", title="受到政务记过处分",
+              occurred_on=dt.date(YEAR, 4, 22),
+              description=f"{member.name}委员因违反中央八项规定精神，受到所在单位政务记过处分（县纪委监委通报）。")
 
 
 def _add_cosigners(county: _County, record: Activity, first: Member, members: list[Member]) -> None:
@@ -706,26 +818,97 @@ def _build_self_reports(county: _County, model: Member) -> None:
                   self_reported=True, **fact)
 
 
-def _build_unit_records(county: _County) -> None:
-    """The units' own 四个一 (seed: each serves a leading industry or project, and pairs with a firm or village)."""
+UNIT_DEEDS = (("组织委员开展送医送药下乡义诊", "群众"), ("组织委员为留守儿童捐赠学习用品", "名留守儿童"),
+              ("组织委员开展法律咨询进村活动", "群众"), ("组织委员走访慰问困难群众", "户困难群众"),
+              ("组织委员开展送文化下乡演出", "群众"), ("组织委员为企业开展用工培训", "名务工人员"))
+RESEARCH = ("造纸产业绿色转型", "县域物流发展", "乡村振兴特色产业", "民营企业融资难", "农村养老服务",
+            "义务教育均衡发展", "基层医疗卫生服务", "农村人居环境整治", "非物质文化遗产保护")
+
+
+# How hard a unit works at its own 四个一 and 自身建设: chances of each item, and choices of how many.
+UNIT_EFFORT: dict[str, dict[str, Any]] = {
+    "active": {"serve": 1.0, "invest": 0.9, "pair": 1.0, "reports": (2, 2, 3), "deeds": (2, 3, 3),
+               "plan": 1.0, "files": 1.0, "posts": (4, 4, 3), "propose": 1.5, "proposals": (2,)},
+    "steady": {"serve": 0.95, "invest": 0.45, "pair": 0.95, "reports": (1, 1, 2), "deeds": (1, 2, 2, 3),
+               "plan": 0.95, "files": 0.85, "posts": (2, 3, 4), "propose": 1.0, "proposals": (1,)},
+    "weak": {"serve": 0.6, "invest": 0.1, "pair": 0.65, "reports": (0, 0, 1), "deeds": (0, 1),
+             "plan": 0.6, "files": 0.3, "posts": (0, 1), "propose": 0.3, "proposals": (1,)},
+}
+
+
+def _unit_members(unit: Unit, members: list[Member]) -> list[Member]:
+    return [m for m in members if m.active and unit.id in (m.sector_id, m.committee_id, m.liaison_id)]
+
+
+def _build_unit_records(county: _County, members: list[Member]) -> None:
+    """The units' own 四个一 and 自身建设, in the words of 2025-四个一-单位.yaml.
+
+    Seed: each 专委会, 界别 and 联络处 serves one leading industry or key project and may bring in an enterprise
+    (引一企), pairs with an enterprise, a village (社区) or a 专业合作社 (联一户), proposes collectively and does
+    practical deeds with its members; 自身建设 is its work plan and summary, members' files and website posts.
+    """
     rng = county.rng
     for unit in [*county.committees, *county.sectors, *county.liaisons]:
         who = unit.name
+        effort = UNIT_EFFORT[_pick(rng, (("active", 40), ("steady", 45), ("weak", 15)))]
         plans: list[tuple[Category, dict[str, Any]]] = []
-        if rng.random() < 0.9:
-            plans.append((Category.ENTERPRISE, _enterprise(county, who)))
-        if rng.random() < 0.9:
-            kind = rng.choice(("结对重点企业", "结对村", "结对专业合作社"))
-            plans.append((Category.PAIRING, _pairing(county, who, kind=kind)))
-        if rng.random() < 0.6:
-            idea = _idea(county, who, None, kind=rng.choice(("提案", "意见建议")))
-            if idea["kind"] == "提案":
-                idea["title"] = idea["title"].replace("的提案", "的集体提案")
-            plans.append((Category.IDEA, idea))
-        if rng.random() < 0.4:
-            plans.append((Category.RELIEF, _relief(county, who, unit.name)))
+        if rng.random() < effort["serve"]:
+            plans.append((Category.ENTERPRISE, _enterprise(county, who, kind="服务主导产业")))
+        if rng.random() < effort["invest"]:
+            plans.append((Category.ENTERPRISE, _enterprise(county, who, kind="引进企业", landed=0.65)))
+        if rng.random() < effort["pair"]:
+            plans.append((Category.PAIRING, _pairing(county, who, kind=_pick(rng, UNIT_PAIRING_KINDS[unit.kind]))))
+        for _, facts in plans:  # a unit settles whom it serves and pairs with early in the year, mostly
+            if facts["kind"] != "引进企业" and rng.random() < 0.75:
+                facts["occurred_on"] = _day(rng, dt.date(YEAR, 2, 20), dt.date(YEAR, 6, 20))
+        for _ in range(rng.choice(effort["reports"])):
+            topic = rng.choice(RESEARCH)
+            adopted = rng.random() < 0.45
+            plans.append((Category.IDEA, {
+                "kind": "调研报告", "title": f"关于{topic}的调研报告", "outcome": "采用" if adopted else "报送",
+                "occurred_on": _day(rng, dt.date(YEAR, 3, 1), dt.date(YEAR, 11, 30)),
+                "description": f"{who}组织委员就{topic}开展调研，形成调研报告报送县政协"
+                               f"{'，被县委、县政府采纳' if adopted else ''}。"}))
+        for _ in range(rng.choice(effort["deeds"])):
+            deed, whom = rng.choice(UNIT_DEEDS)
+            people = rng.randint(20, 300) if whom == "群众" else rng.randint(5, 60)
+            plans.append((Category.RELIEF, {
+                "kind": "实事", "title": deed, "people_helped": people,
+                "occurred_on": _day(rng, dt.date(YEAR, 1, 10), dt.date(YEAR, 12, 20)),
+                "description": f"{who}{deed}，惠及{people}{whom}。"}))
+        if rng.random() < effort["plan"]:
+            plans.append((Category.OTHER, {"kind": "工作计划总结", "title": f"{who}{YEAR}年“四个一”活动工作计划",
+                                           "occurred_on": _day(rng, dt.date(YEAR, 1, 15), dt.date(YEAR, 2, 28)),
+                                           "description": f"{who}制定{YEAR}年度“四个一”活动工作计划。"}))
+        if rng.random() < effort["files"]:
+            plans.append((Category.OTHER, {"kind": "履职档案", "title": f"{who}委员履职档案整理",
+                                           "occurred_on": _day(rng, dt.date(YEAR, 6, 1), dt.date(YEAR, 7, 15)),
+                                           "description": f"{who}及时登记活动情况，建立健全委员履职档案。"}))
+        for quarter in sorted(rng.sample(range(4), rng.choice(effort["posts"]))):
+            start = dt.date(YEAR, quarter * 3 + 1, 1)
+            plans.append((Category.OTHER, {"kind": "网站上稿", "title": f"{who}活动信息在县政协网站刊发",
+                                           "occurred_on": _day(rng, start, start + dt.timedelta(days=85)),
+                                           "description": f"{who}报送的活动信息被县政协网站采用刊发。"}))
         for category, facts in plans:
             _activity(county, unit, category, **facts)
+        signers = _unit_members(unit, members)
+        chance = {UnitKind.COMMITTEE: 0.75, UnitKind.SECTOR_GROUP: 0.6, UnitKind.LIAISON_OFFICE: 0.25}[unit.kind]
+        if len(signers) >= 3 and rng.random() < chance * effort["propose"]:
+            for _ in range(rng.choice(effort["proposals"])):
+                _collective_proposal(county, unit, rng.sample(signers, rng.randint(2, 3)))
+
+
+def _collective_proposal(county: _County, unit: Unit, signers: list[Member]) -> None:
+    """A 集体提案 in the unit's name: its subject is the unit; the named members (至多 3 人) share the credit."""
+    rng = county.rng
+    topic = rng.choice(TOPICS)
+    outcome = _pick(rng, (("提交", 10), ("立案", 55), ("重点", 22), ("优秀", 13)))
+    names = "、".join(m.name for m in signers)
+    record = _activity(county, unit, Category.IDEA, kind="集体提案", title=f"关于{topic}的集体提案", outcome=outcome,
+                       occurred_on=_day(rng, PLENARY_ON - dt.timedelta(days=5), PLENARY_ON + dt.timedelta(days=2)),
+                       description=f"{unit.name}以集体名义提出，主要执笔人{names}；"
+                                   f"{'经提案委员会审查立案交办' if outcome != '提交' else '未立案，转有关部门参考'}。")
+    record.participants = [ActivityParticipant(position=i, member_id=m.id) for i, m in enumerate(signers, 1)]
 
 
 def _contribution(county: _County, person: PartyMember) -> dict[str, Any]:
@@ -739,22 +922,30 @@ def _contribution(county: _County, person: PartyMember) -> dict[str, Any]:
         facts["title"] = f"{person.post}岗位创建党员示范岗"
     elif kind == "先锋岗":
         facts["title"] = f"在{rng.choice(('技改攻坚', '安全生产月', '旺季保供', '节能降耗'))}中争当党员先锋岗"
-    elif kind == "责任区":
+    elif kind == "党员责任区":
         facts["title"] = f"认领{rng.choice(PAPER_AREAS if paper else OTHER_AREAS)}党员责任区"
     elif kind == "一个党员一面旗":
         facts["title"] = f"“一个党员一面旗”：{rng.choice(('带徒传艺', '义务加班抢修', '帮扶困难职工', '化解劳资矛盾'))}"
     elif kind == "技术攻关":
-        saving = rng.randint(5, 120)
-        facts["title"] = f"牵头{rng.choice(PAPER_PROBLEMS if paper else OTHER_PROBLEMS)}技术攻关"
-        facts["description"] = f"为{company}年节约成本约{saving}万元。"
+        outcome = _pick(rng, (("立项", 35), ("完成", 45), ("获奖", 20)))
+        problem = rng.choice(PAPER_PROBLEMS if paper else OTHER_PROBLEMS)
+        facts.update(outcome=outcome, title=f"牵头{problem}技术攻关（{outcome}）")
+        facts["description"] = {
+            "立项": f"{problem}攻关课题经{company}批准立项，预计年节约成本{rng.randint(10, 80)}万元。",
+            "完成": f"完成{problem}攻关，为{company}年节约成本约{rng.randint(5, 120)}万元。",
+            "获奖": f"{problem}攻关成果获{rng.choice(('县', '市'))}科技进步奖。"}[outcome]
     elif kind == "合理化建议":
-        facts["outcome"] = _pick(rng, (("采用", 60), ("报送", 40)))
         topic = rng.choice(("降低吨纸能耗" if paper else "降低单位能耗", "优化排班", "减少原料损耗", "改进安全巡检"))
-        facts["title"] = f"提出{topic}合理化建议"
+        facts.update(outcome=_pick(rng, (("采纳", 60), ("提出", 40))), title=f"提出{topic}合理化建议")
+        if facts["outcome"] == "采纳":  # what the adopted suggestion saved or earned, 万元
+            facts["amount"] = Decimal(rng.randint(2, 120)) / 2
+            facts["description"] = (f"{person.name}（{person.post}）提出{topic}建议被{company}采纳，"
+                                    f"年创效约{facts['amount']}万元。")
     else:
-        level = _pick(rng, (("县", 50), ("市", 30), ("省", 15), ("全国", 5)))
+        level = _pick(rng, (("镇", 30), ("县", 40), ("市", 20), ("省", 8), ("全国", 2)))
         honour = rng.choice(("优秀共产党员", "劳动模范", "技术能手", "五一劳动奖章", "岗位能手"))
-        facts.update(level=level, title=f"获{'全国' if level == '全国' else level + '级'}“{honour}”称号")
+        where = "大源镇" if level == "镇" else HONOUR_LEVEL_NAMES[level]
+        facts.update(level=level, title=f"获{where}“{honour}”称号")
     facts.setdefault("description", f"{person.name}（{person.post}）{facts['title']}。")
     return facts
 
@@ -764,9 +955,13 @@ def _build_party_records(county: _County, people: list[PartyMember]) -> None:
     for person in people:
         if not person.active or rng.random() < 0.15:
             continue
-        for _ in range(rng.randint(1, 4)):
+        for _ in range(rng.choice((1, 1, 2, 2, 3, 3, 4, 5, 6))):  # a few backbone members do much more
             _activity(county, person.branch, Category.CONTRIBUTION, party_member=person,
                       **_contribution(county, person))
+    person = rng.choice([p for p in people if p.active and p.status == PartyStatus.FULL])
+    _activity(county, person.branch, Category.OTHER, party_member=person, state=RecordState.VERIFIED, kind="违纪",
+              title="受到党内警告处分", occurred_on=dt.date(YEAR, 8, 14), counterpart=person.branch.name,
+              description=f"{person.name}因违反工作纪律造成安全隐患，经镇纪委研究给予党内警告处分（一票否决）。")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -830,53 +1025,74 @@ def _build_meetings(county: _County, members: list[Member], model: Member) -> No
         db.session.add(meeting)
 
 
+# The 比实绩 indicators, keyed exactly as 2025-双比双争-党支部.yaml declares them; one report per half-year.
 INDICATOR_NOTES = {
-    "组织建设": "三会一课等组织生活次数", "党员发展": "发展党员及确定入党积极分子人数",
-    "活动开展": "主题党日等活动次数", "党员示范岗": "个", "党员先锋岗": "个", "党员责任区": "个",
-    "产值万元": "企业产值，万元", "税收万元": "企业纳税，万元", "就业人数": "人", "劳资和谐": "1 = 期内无劳资纠纷",
+    "组织建设": "联络员按“三会一课”、阵地、制度评分（0–20）", "党员发展": "本期发展党员及确定入党积极分子人数",
+    "活动开展": "本期主题党日等组织活动次数", "党员示范岗": "党员示范岗、先锋岗、责任区个数",
+    "产值增长": "产值比上年同期增长，%", "税收": "本期纳税额，万元", "就业人数": "期末在岗职工人数",
+    "劳资关系": "劳资关系评价", "重大事故": "重大安全生产、环境污染事故或群体性事件",
 }
-FLOWS = ("组织建设", "活动开展", "产值万元", "税收万元")  # accumulate over the year; the rest are counts at a date
+Indicator = tuple[Decimal | None, str]  # (value, choice): 劳资关系 is a choice, the rest numbers
 
 
-def _indicators(rng: random.Random, companies: list[Enterprise], people: int) -> tuple[dict[str, Decimal], ...]:
-    """A branch's 比实绩 facts for the half year and the whole year, the half a part of the whole."""
-    output = sum((Decimal(c.employees) * Decimal(rng.randint(35, 90)) for c in companies), Decimal(0))
-    year = {
-        "组织建设": Decimal(rng.randint(14, 26)),
-        "党员发展": Decimal(rng.randint(0, 3)),
-        "活动开展": Decimal(rng.randint(6, 16)),
-        "党员示范岗": Decimal(rng.randint(1, max(1, people // 3))),
-        "党员先锋岗": Decimal(rng.randint(1, max(1, people // 3))),
-        "党员责任区": Decimal(rng.randint(1, max(1, people // 4))),
-        "产值万元": output.quantize(Decimal("0.01")),
-        "税收万元": (output * Decimal(rng.randint(30, 75)) / 1000).quantize(Decimal("0.01")),
-        "就业人数": Decimal(sum(c.employees for c in companies)),
-        "劳资和谐": Decimal(0 if rng.random() < 0.08 else 1),
-    }
-    half = {key: (value * Decimal(rng.randint(42, 55)) / 100).quantize(value if key in ("组织建设", "活动开展")
-                                                                        else Decimal("0.01"))
-            if key in FLOWS else value for key, value in year.items()}
-    half["党员发展"] = Decimal(rng.randint(0, int(year["党员发展"])))
-    for key in ("党员示范岗", "党员先锋岗", "党员责任区"):
-        half[key] = Decimal(rng.randint(1, int(year[key])))
-    half["劳资和谐"] = max(year["劳资和谐"], Decimal(int(rng.random() < 0.5)))
-    return half, year
+def _indicators(rng: random.Random, companies: list[Enterprise], people: int,
+                single: bool) -> tuple[dict[str, Indicator], ...]:
+    """A branch's 比实绩 reports for the first and the second half-year.
+
+    `strength` (0–1) is how well the branch and its firms do: it moves party work and growth together, so the
+    township has a few model branches, many ordinary ones and a few weak ones.
+    """
+    strength = rng.random() ** 0.6 if single else 0.25 + rng.random() * 0.65
+    employees = sum(c.employees for c in companies)
+    output = sum((Decimal(c.employees) * Decimal(rng.randint(35, 90)) for c in companies), Decimal(0))  # 万元/年
+    tax_rate = Decimal(rng.randint(30, 75)) / 1000
+    quality = 24 + round(strength * 15)  # how well it keeps its 三会一课, in half points out of 40
+    growth = -50 + round(strength * 170) + rng.randint(-20, 20)  # the firms' trend, ‰ of last year's output
+    posts = max(1, round(people * (0.2 + 0.5 * strength)))  # 示范岗, 先锋岗 and 责任区 together
+    mood = _pick(rng, (("和谐", 70 + 25 * strength), ("一般", 16), ("有纠纷", 5)))
+    first = Decimal(rng.randint(42, 50)) / 100  # the first half's share of the year's output
+    reports = []
+    for share in (first, 1 - first):
+        posts = min(posts + rng.randint(0, 1), max(1, people))
+        events = (4 if single else 2) + round(strength * 7) + rng.randint(-1, 2)
+        recruits = rng.choice((0, 1, 1, 2) if strength > 0.5 else (0, 0, 1, 1))
+        staff = max(5, employees + rng.randint(-employees // 20 - 1, employees // 15 + 1))
+        labour = mood if rng.random() < 0.85 else _pick(rng, (("和谐", 70), ("一般", 25), ("有纠纷", 5)))
+        reports.append({
+            "组织建设": (Decimal(min(40, max(10, quality + rng.randint(-3, 3)))) / 2, ""),
+            "党员发展": (Decimal(recruits), ""),
+            "活动开展": (Decimal(max(1, events)), ""),
+            "党员示范岗": (Decimal(posts), ""),
+            "产值增长": (Decimal(growth + rng.randint(-25, 25)) / 10, ""),
+            "税收": ((output * share * tax_rate).quantize(Decimal("0.01")), ""),
+            "就业人数": (Decimal(staff), ""),
+            "劳资关系": (None, labour),
+        })
+    return tuple(reports)
 
 
 def _build_branch_results(county: _County, people: list[PartyMember]) -> None:
+    """Two 比实绩 reports per branch, "2025H1" (verified in July) and "2025H2" (mostly verified by year end)."""
     rng = county.rng
+    polluters = [b for b in county.branches if b.branch_form == BranchForm.SINGLE
+                 and any(e.industry in ("造纸", "化工") for e in county.enterprises if e.branch is b)]
+    accident = rng.choice(polluters)  # the one branch with a 重大事故 this year (一票否决)
+    # At year end two second-half reports are still with the office: one waiting, one sent back.
+    late = dict(zip(rng.sample([b for b in county.branches if b is not accident], 2),
+                    (RecordState.SUBMITTED, RecordState.RETURNED), strict=True))
     for branch in county.branches:
         companies = [e for e in county.enterprises if e.branch is branch]
         size = sum(1 for p in people if p.branch is branch)
         creator = county.creators.get(branch.code)
-        values = _indicators(rng, companies, size)
-        for (period, half), facts in zip(((f"{YEAR}H1", True), (str(YEAR), False)), values, strict=True):
+        reports = _indicators(rng, companies, size, branch.branch_form == BranchForm.SINGLE)
+        for (period, half), facts in zip(((f"{YEAR}H1", True), (f"{YEAR}H2", False)), reports, strict=True):
             if half:
                 state, updated = RecordState.VERIFIED, _stamp(rng, dt.date(YEAR, 7, 3), rng.randint(0, 10))
             else:
-                state = _pick(rng, ((RecordState.VERIFIED, 14), (RecordState.SUBMITTED, 3),
-                                    (RecordState.RETURNED, 1), (RecordState.DRAFT, 1)))
+                state = late.get(branch, RecordState.VERIFIED)
                 updated = _stamp(rng, dt.date(YEAR, 12, 15), rng.randint(0, 14))
+            if branch is accident and not half:
+                facts["重大事故"] = (Decimal(1), "")
             reason = "产值数据与企业报表不一致，请核对。" if state == RecordState.RETURNED else ""
             verified = state == RecordState.VERIFIED
             result = BranchResult(branch_id=branch.id, period=period, state=state, updated_at=updated,
@@ -884,8 +1100,11 @@ def _build_branch_results(county: _County, people: list[PartyMember]) -> None:
                                   submitted_at=None if state == RecordState.DRAFT else updated,
                                   verified_by_id=county.users["office"].id if verified else None,
                                   verified_at=updated + dt.timedelta(days=1) if verified else None)
-            result.indicators = [BranchIndicator(key=key, value=value, note=INDICATOR_NOTES[key])
-                                 for key, value in facts.items()]
+            notes = dict(INDICATOR_NOTES)
+            if "重大事故" in facts:
+                notes["重大事故"] = f"9月{rng.randint(3, 26)}日发生废水超标排放环境污染事件，被县生态环境局立案查处"
+            result.indicators = [BranchIndicator(key=key, value=value, choice=choice, note=notes[key])
+                                 for key, (value, choice) in facts.items()]
             db.session.add(result)
 
 
@@ -896,6 +1115,36 @@ def _build_branch_results(county: _County, people: list[PartyMember]) -> None:
 def database_has_data() -> bool:
     """True when any unit, member or account exists: demo data must never mix with real data."""
     return any(db.session.scalar(sa.select(model.id).limit(1)) is not None for model in (Unit, Member, User))
+
+
+PARTY_LIFE = (("党员大会", 1, 16), ("主题党日", 3, 20), ("党课", 5, 18), ("党员大会", 7, 15),
+              ("主题党日", 9, 19), ("党课", 11, 14))
+
+
+def _build_party_life(county: _County, people: list[PartyMember]) -> None:
+    """Each branch's 组织生活 (党员大会, 主题党日, 党课) every other month, with its party members' attendance."""
+    rng = county.rng
+    office = county.users["office"]
+    for branch in county.branches:
+        members = [p for p in people if p.branch_id == branch.id and p.active]
+        habit = {p.id: rng.choice((0.97, 0.93, 0.8)) for p in members}
+        creator = county.creators.get(branch.code, office)
+        for title, month, day in PARTY_LIFE:
+            held_on = dt.date(YEAR, month, day)
+            created_at = _stamp(rng, held_on, 1)
+            meeting = Meeting(kind=MeetingKind.PARTY_LIFE, title=f"{branch.name}{month}月{title}", held_on=held_on,
+                              unit=branch, location=f"{branch.enterprises[0].name}会议室",
+                              state=RecordState.VERIFIED, created_by_id=creator.id, created_at=created_at,
+                              submitted_at=created_at, verified_by_id=office.id,
+                              verified_at=created_at + dt.timedelta(days=2))
+            for person in members:
+                roll = rng.random()
+                present = habit[person.id]
+                status = (AttendanceStatus.PRESENT if roll < present else AttendanceStatus.LEAVE
+                          if roll < present + (1 - present) / 2 else
+                          rng.choice((AttendanceStatus.ABSENT, AttendanceStatus.LATE, AttendanceStatus.EARLY)))
+                meeting.attendance.append(Attendance(party_member_id=person.id, status=status))
+            db.session.add(meeting)
 
 
 def build_demo(seed: int = DEFAULT_SEED) -> DemoSummary:
@@ -915,10 +1164,11 @@ def build_demo(seed: int = DEFAULT_SEED) -> DemoSummary:
     county.users["member"] = _user("member", model.name, Role.MEMBER, password_hash, 10, member_id=model.id)
     db.session.flush()
     _build_member_records(county, members, model)
-    _build_unit_records(county)
+    _build_unit_records(county, members)
     _build_party_records(county, people)
     _build_meetings(county, members, model)
     _build_branch_results(county, people)
+    _build_party_life(county, people)
     db.session.flush()
     return summarize(seed)
 

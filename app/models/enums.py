@@ -78,6 +78,7 @@ class MeetingKind(LabelledEnum):
     INSPECTION = "视察"
     RESEARCH = "调研"
     OTHER = "其他活动"
+    PARTY_LIFE = "组织生活"  # a branch's 党员大会, 党小组会, 党课: party members attend
 
 
 class AttendanceStatus(LabelledEnum):

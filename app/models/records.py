@@ -112,16 +112,22 @@ class Meeting(db.Model):
 
 
 class Attendance(db.Model):
-    """出席 / 请假 / 缺席 / 迟到 / 早退 of one invited member at one meeting."""
+    """出席 / 请假 / 缺席 / 迟到 / 早退 of one invited member (or, at 组织生活, party member) at one meeting."""
 
-    __table_args__ = (sa.UniqueConstraint("meeting_id", "member_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("meeting_id", "member_id"),
+        sa.UniqueConstraint("meeting_id", "party_member_id", name="uq_attendance_meeting_id_party_member"),
+        sa.CheckConstraint("(member_id IS NULL) <> (party_member_id IS NULL)", name="one_attendee"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int] = mapped_column(sa.ForeignKey("member.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("member.id"), index=True)
+    party_member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("party_member.id"), index=True)
     status: Mapped[AttendanceStatus] = mapped_column(enum_column(AttendanceStatus))
     note: Mapped[str] = mapped_column(sa.String(200), default="")
     meeting: Mapped[Meeting] = relationship(back_populates="attendance")
-    member: Mapped[Member] = relationship()
+    member: Mapped[Member | None] = relationship()
+    party_member: Mapped[PartyMember | None] = relationship()
 
 
 class BranchResult(db.Model):

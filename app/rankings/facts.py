@@ -17,7 +17,8 @@ from app.extensions import db
 from app.models import (Activity, ActivityParticipant, Attendance, BranchIndicator, BranchResult, Meeting, Member,
                         PartyMember, RecordState, SubjectKind, Unit, UnitKind)
 
-ATTENDANCE_KIND = "会议出勤"  # the kind under which rule files score meeting attendance
+ATTENDANCE_KIND = "会议出勤"  # the kind under which rule files score members' meeting attendance
+PARTY_LIFE_KIND = "组织生活"  # … and party members' attendance at their branch's 组织生活
 CPPCC_UNIT_KINDS = (UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE)
 
 
@@ -72,6 +73,18 @@ def _record(a: Activity, subject_id: int, participants: tuple[int, ...] = ()) ->
                           fields=_activity_fields(a), participants=participants, work_id=a.work_key or None)
 
 
+def _attendance(year: int, attendee: sa.ColumnElement[int | None], kind: str) -> list[scoring.Record]:
+    """Attendance at the year's verified meetings as records of `kind` (meeting type and status as fields)."""
+    rows = db.session.execute(
+        sa.select(Attendance.id, attendee, Meeting.held_on, Meeting.kind, Attendance.status).join(Meeting)
+        .where(Meeting.state == RecordState.VERIFIED, attendee.isnot(None),
+               Meeting.held_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+        .order_by(Attendance.id))
+    return [scoring.Record(id=-att_id, subject_id=subject_id, kind=kind, occurred_on=held_on,
+                           fields={"meeting": meeting_kind.label, "status": status.label})
+            for att_id, subject_id, held_on, meeting_kind, status in rows]
+
+
 def member_facts(year: int) -> Facts:
     """Active members; their verified activities (joint work credits every signer) and attendance."""
     members = db.session.scalars(sa.select(Member).where(Member.active).order_by(Member.id)).all()
@@ -90,13 +103,7 @@ def member_facts(year: int) -> Facts:
             records.append(_record(a, a.member_id, participants))
         elif participants:  # a unit's collective work credited to its named members
             records.append(_record(a, participants[0], participants))
-    for att_id, member_id, held_on, meeting_kind, status in db.session.execute(
-            sa.select(Attendance.id, Attendance.member_id, Meeting.held_on, Meeting.kind, Attendance.status)
-            .join(Meeting).where(Meeting.state == RecordState.VERIFIED,
-                                 Meeting.held_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
-            .order_by(Attendance.id)):
-        records.append(scoring.Record(id=-att_id, subject_id=member_id, kind=ATTENDANCE_KIND, occurred_on=held_on,
-                                      fields={"meeting": meeting_kind.label, "status": status.label}))
+    records += _attendance(year, Attendance.member_id, ATTENDANCE_KIND)
     return Facts(subjects, records, {m.id: names[m.sector_id] for m in members})
 
 
@@ -119,6 +126,7 @@ def party_member_facts(year: int) -> Facts:
                                 attrs={"party_status": p.status.label, "branch": names[p.branch_id],
                                        "active": p.active}) for p in people]
     records = [_record(a, a.party_member_id) for a in _verified_activities(year, Activity.party_member_id.isnot(None))]
+    records += _attendance(year, Attendance.party_member_id, PARTY_LIFE_KIND)
     return Facts(subjects, records, {p.id: names[p.branch_id] for p in people})
 
 

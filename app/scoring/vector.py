@@ -328,6 +328,11 @@ def _lookup(sorted_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     if len(sorted_ids) == 0:
         return np.full(len(wanted), -1, np.int64)
     low, high = int(sorted_ids[0]), int(sorted_ids[-1])
+    if high - low == len(sorted_ids) - 1:       # no gaps (ids ascend, so each id is at id - low)
+        at = wanted - low
+        if len(at) and (int(at.min()) < 0 or int(at.max()) > high - low):
+            at = np.where((at >= 0) & (at <= high - low), at, -1)
+        return at
     if high - low <= 8 * len(sorted_ids) + 1024:
         lut = np.full(high - low + 3, -1, np.int64)          # a -1 on either side catches ids out of range
         lut[sorted_ids - low + 1] = np.arange(len(sorted_ids))
@@ -338,14 +343,16 @@ def _lookup(sorted_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.where(sorted_ids[at] == wanted, at, -1)
 
 
-def _record_ids(records: pd.DataFrame, where: str, errors: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray]:
-    """The ids (int64) and an order key for them (small non-negative ints); repeated ids are errors."""
+def _record_ids(records: pd.DataFrame, where: str,
+                errors: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The ids (int64), an order key for them (small non-negative ints) and whether they ascend; repeated ids are
+    errors."""
     ids = records["id"].to_numpy().astype(np.int64, copy=False)
     n = len(ids)
     if not n:
-        return ids, ids
+        return ids, ids, True
     if n == 1 or (ids[1:] > ids[:-1]).all():      # the usual case: loaded in id order
-        return ids, ids - ids[0]
+        return ids, ids - ids[0], True
     low = int(ids.min())
     span = int(ids.max()) - low + 1
     if span <= 4 * n + 1024:
@@ -360,10 +367,11 @@ def _record_ids(records: pd.DataFrame, where: str, errors: list[tuple[int, str]]
         repeated = np.unique(sorted_ids[1:][sorted_ids[1:] == sorted_ids[:-1]])
     for r in repeated.tolist():
         errors += [(r, f"{where}: 记录编号 {r} 重复")] * (int((ids == r).sum()) - 1)
-    return ids, id_key
+    return ids, id_key, False
 
 
-def _prepare(subjects: pd.DataFrame, records: pd.DataFrame, plan: _Plan) -> _Input:
+def _prepare(subjects: pd.DataFrame, records: pd.DataFrame, plan: _Plan,
+             participants: pd.DataFrame | None = None) -> _Input:
     rs = plan.rs
     where = rs.source_name or rs.name
     subject_ids, attrs = _subject_frame(subjects, rs.source_name)
@@ -374,7 +382,7 @@ def _prepare(subjects: pd.DataFrame, records: pd.DataFrame, plan: _Plan) -> _Inp
                 units += [(row, str(u)) for u in value]
     errors: list[tuple[int, str]] = []
     n = len(records)
-    ids, id_key = _record_ids(records, where, errors)
+    ids, id_key, ascending = _record_ids(records, where, errors)
     kind_codes = _codes(records["kind"], plan.kinds, np.int8 if len(plan.kinds) < 127 else np.int16)
     bad = np.flatnonzero(kind_codes < 0) if n and kind_codes.min() < 0 else np.zeros(0, np.int64)
     if len(bad):
@@ -428,21 +436,13 @@ def _prepare(subjects: pd.DataFrame, records: pd.DataFrame, plan: _Plan) -> _Inp
     subj_all = _lookup(subject_ids, records["subject_id"].to_numpy().astype(np.int64, copy=False))
     joint_parts: dict[int, tuple[np.ndarray, ...]] = {}
     joint_listed = joint_kind = None
-    if "participants" in columns:
-        people_col = records["participants"].to_numpy(dtype=object)
-        listed = np.flatnonzero(pd.notna(people_col))
-        if len(listed):
-            lengths = np.fromiter((len(p) for p in people_col[listed]), np.int64, len(listed))
-            listed, lengths = listed[lengths > 0], lengths[lengths > 0]
+    joint = _joint(records, participants, ids, ascending, where)
+    if joint is not None:
+        listed, rec, flat, pos, people = joint
         if len(listed):
             joint_listed, joint_kind = listed, kind_codes[listed]
-            flat = np.fromiter(itertools.chain.from_iterable(people_col[listed]), np.int64, int(lengths.sum()))
-            rec = np.repeat(listed, lengths)
-            starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
-            pos = np.arange(len(flat)) - starts + 1
-            people = np.repeat(lengths, lengths)
             repeat = np.zeros(len(flat), bool)           # a subject listed twice counts at its first place
-            for shift in range(1, int(lengths.max())):
+            for shift in range(1, int(people.max())):
                 same = (flat[shift:] == flat[:-shift]) & (rec[shift:] == rec[:-shift])
                 repeat[shift:] |= same
             subj = _lookup(subject_ids, flat)
@@ -484,6 +484,71 @@ def _prepare(subjects: pd.DataFrame, records: pd.DataFrame, plan: _Plan) -> _Inp
     return _Input(ids, dates, work, id_key, kinds, subject_ids, attrs, units)
 
 
+def _joint(records: pd.DataFrame, participants: pd.DataFrame | None, ids: np.ndarray, ascending: bool,
+           where: str) -> tuple[np.ndarray, ...] | None:
+    """Joint records as flat arrays: (listed rows, then per participant: record row, subject id, position, people).
+
+    From the long frame (record_id, subject_id, position) when given, else from the `participants` column of
+    tuples. Participants come grouped by record row, in position order; `people` counts everyone listed.
+    """
+    if participants is not None:
+        if "participants" in records.columns:
+            raise ValueError("联名人员只能给一种形式:records 的 participants 列,或 participants 长表")
+        rec_id = participants["record_id"].to_numpy().astype(np.int64, copy=False)
+        flat = participants["subject_id"].to_numpy().astype(np.int64, copy=False)
+        if not len(rec_id):
+            return None
+        rec = _row_of(ids, ascending, rec_id)
+        if (rec < 0).any():
+            raise RuleError([f"{where}: 联名人员表中的记录 {r} 不在记录中"
+                             for r in np.unique(rec_id[rec < 0]).tolist()])
+        given = "position" in participants.columns
+        position = participants["position"].to_numpy().astype(np.int64, copy=False) if given else None
+        order = None
+        if len(rec) > 1:
+            if position is None:
+                if (rec[1:] < rec[:-1]).any():
+                    order = np.argsort(rec, kind="stable")
+            else:
+                key = rec * (int(position.max()) + 1) + position if position.min() >= 0 else None
+                if key is None or (key[1:] <= key[:-1]).any():
+                    order = np.lexsort((position, rec))
+        if order is not None:
+            rec, flat = rec[order], flat[order]
+            position = position[order] if position is not None else None
+        start = np.r_[True, rec[1:] != rec[:-1]]
+        first = np.flatnonzero(start)
+        lengths = np.diff(np.append(first, len(rec)))
+        pos = np.arange(len(rec)) - np.repeat(first, lengths) + 1
+        if position is not None and (position != pos).any():
+            raise ValueError("participants 的 position 在每条记录内应为 1, 2, …, 人数")
+        return rec[first], rec, flat, pos, np.repeat(lengths, lengths)
+    if "participants" not in records.columns:
+        return None
+    people_col = records["participants"].to_numpy(dtype=object)
+    listed = np.flatnonzero(pd.notna(people_col))
+    if len(listed):
+        lengths = np.fromiter((len(p) for p in people_col[listed]), np.int64, len(listed))
+        listed, lengths = listed[lengths > 0], lengths[lengths > 0]
+    if not len(listed):
+        return None
+    flat = np.fromiter(itertools.chain.from_iterable(people_col[listed]), np.int64, int(lengths.sum()))
+    rec = np.repeat(listed, lengths)
+    pos = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths) + 1
+    return listed, rec, flat, pos, np.repeat(lengths, lengths)
+
+
+def _row_of(ids: np.ndarray, ascending: bool, wanted: np.ndarray) -> np.ndarray:
+    """Row of each wanted record id, -1 when absent (ids are unique: repeated ones were refused before)."""
+    if not len(ids):
+        return np.full(len(wanted), -1, np.int64)
+    if ascending:
+        return _lookup(ids, wanted)
+    order = np.argsort(ids, kind="stable")
+    at = _lookup(ids[order], wanted)
+    return np.where(at >= 0, order[np.maximum(at, 0)], -1)
+
+
 _HASH_ID = re.compile(r"#(-?[0-9]+)")
 
 
@@ -495,15 +560,25 @@ def _work_keys(records: pd.DataFrame, ids: np.ndarray, n: int) -> tuple[np.ndarr
     has = np.zeros(n, bool)
     if "work_id" not in records.columns:
         return np.zeros(0, np.int64), has
-    col = records["work_id"].to_numpy(dtype=object)
-    listed = np.flatnonzero(pd.notna(col))
+    col = records["work_id"]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        listed = np.flatnonzero(codes >= 0)
+        codes, uniques = pd.factorize(np.array([str(v) for v in col.cat.categories], dtype=object)[codes[listed]])
+    else:
+        values = col.to_numpy(dtype=object)
+        listed = np.flatnonzero(pd.notna(values))
+        if isinstance(col.dtype, pd.StringDtype):
+            codes, uniques = pd.factorize(values[listed])
+        else:
+            codes, uniques = pd.factorize(np.array([str(v) for v in values[listed]], dtype=object))
     if not len(listed):
         return np.zeros(0, np.int64), has
     work = np.arange(n, dtype=np.int64)
-    text = np.array([str(v) for v in col[listed]], dtype=object)
-    codes, uniques = pd.factorize(text)
     keys = n + np.arange(len(uniques), dtype=np.int64)
     for index, value in enumerate(uniques):
+        if not value.startswith("#"):
+            continue
         m = _HASH_ID.fullmatch(value)
         if m and value == f"#{int(m.group(1))}":
             hit = np.flatnonzero(ids == int(m.group(1)))
@@ -1165,13 +1240,12 @@ def _order(values: list[np.ndarray], n: int) -> np.ndarray:
 
 # --- result -------------------------------------------------------------------------------------------------
 
-@dataclass
 class FrameResult:
     """Scores of every subject for one period, as columns; `card(subject_id)` explains one subject.
 
     Points are int64 in units of 1/scale (scale = 10^k), never floats; `decimal(units)` turns one into a Decimal.
     Tables:
-      subjects  — subject_id, total, before_limits, grade, grade_note, eligible (one row per subject, by id)
+      subjects  — subject_id, total, before_limits, grade, eligible (one row per subject, by id)
       places    — subject_id, ranking, group, place, size (ties share a place: 1, 2, 2, 4)
       gates     — subject_id, gate, requirement, count, met (requirement met), gate_met
       flags     — subject_id, trigger, count (triggers that fired)
@@ -1179,19 +1253,29 @@ class FrameResult:
                   (one row per record and item it matched; status says whether it counted and why not)
       lines     — subject_id, period, section, item, raw, points (raw: before the item's cap/floor)
       sections  — subject_id, period, section, base, raw, points (raw: base + lines, before cap/floor)
+    Everything is computed by score_frame(); all tables but `subjects` are assembled from those arrays on first
+    access (the explanation tables run to millions of rows, and most callers read a few cards or none).
     """
 
-    ruleset: RuleSet
-    period: str
-    scale: int
-    subjects: pd.DataFrame
-    places: pd.DataFrame
-    gates: pd.DataFrame
-    flags: pd.DataFrame
-    records: pd.DataFrame
-    lines: pd.DataFrame
-    sections: pd.DataFrame
-    _state: Any = field(repr=False, default=None)
+    def __init__(self, ruleset: RuleSet, period: str, scale: int, subjects: pd.DataFrame, state: _State) -> None:
+        self.ruleset, self.period, self.scale, self.subjects = ruleset, period, scale, subjects
+        self._state = state
+        self._tables: dict[str, pd.DataFrame] = {}
+
+    def __repr__(self) -> str:
+        return f"FrameResult({self.ruleset.name!r}, {self.period!r}, {len(self.subjects)} subjects)"
+
+    def _table(self, name: str) -> pd.DataFrame:
+        if name not in self._tables:
+            self._tables[name] = getattr(self._state, f"{name}_table")()
+        return self._tables[name]
+
+    places = property(lambda self: self._table("places"), doc="subject_id, ranking, group, place, size")
+    gates = property(lambda self: self._table("gates"), doc="subject_id, gate, requirement, count, met, gate_met")
+    flags = property(lambda self: self._table("flags"), doc="subject_id, trigger, count")
+    records = property(lambda self: self._table("records"), doc="one row per record and item it matched")
+    lines = property(lambda self: self._table("lines"), doc="one row per subject, period and line")
+    sections = property(lambda self: self._table("sections"), doc="one row per subject, period and section")
 
     def decimal(self, units: int) -> Decimal:
         return Decimal(int(units)).scaleb(-len(str(self.scale)) + 1)
@@ -1206,23 +1290,37 @@ class FrameResult:
 
 
 def score_frame(subjects: pd.DataFrame, records: pd.DataFrame, ruleset: RuleSet, period: str,
-                history: pd.DataFrame | None = None) -> FrameResult:
+                history: pd.DataFrame | None = None, participants: pd.DataFrame | None = None) -> FrameResult:
     """Score every subject for one period, vectorised; the same totals, grades, gates, flags and places as score().
 
     subjects: `id` and the attribute columns rules test (standing, sector, …; bool or str), optionally `unit_ids`
     (tuples). records: `id`, `subject_id`, `kind`, `occurred_on` (datetime64 or dates), the declared field columns
     (enum fields as str or categorical; number/integer fields as integers or Decimal objects, never float),
-    optionally `participants` (tuples, in order), `work_id`, `category`. history: `subject_id`, `year`, `total`
+    optionally `participants` (tuples, in order), `work_id`, `category`. participants: instead of that column, the
+    long form a join table gives, `record_id`, `subject_id` and optionally `position` (1, 2, … within a record;
+    without it, the frame's order). history: `subject_id`, `year`, `total`
     (integers or Decimal) for triggers across years. Raises RuleError as score() does; Unsupported when the
     input cannot be scored exactly here.
     """
     plan = _plan(ruleset)
-    data = _prepare(subjects, records, plan)
+    data = _prepare(subjects, records, plan, participants)
     if period not in ruleset.periods:
         raise RuleError(f"{ruleset.source_name}: 细则没有名为 '{period}' 的考评周期"
                         f"(可用:{'、'.join(ruleset.periods)})")
     state = _State(plan, data, ruleset.periods[period], history)
     return state.result()
+
+
+def _frame(parts: list[dict[str, np.ndarray]], cats: dict[str, list[str]]) -> pd.DataFrame:
+    joined = {k: (np.concatenate([p[k] for p in parts]) if len(parts) > 1 else parts[0][k]) for k in parts[0]}
+    for key, names in cats.items():
+        joined[key] = pd.Categorical.from_codes(joined[key], categories=names,  # type: ignore[assignment]
+                                                validate=False)
+    return pd.DataFrame(joined, copy=False)
+
+
+def _empty(names: list[str]) -> dict[str, np.ndarray]:
+    return {k: np.zeros(0, np.int64) for k in names}
 
 
 class _State:
@@ -1451,14 +1549,16 @@ class _State:
 
     # ---- tables
     def result(self) -> FrameResult:
-        plan, rs, data = self.plan, self.plan.rs, self.data
-        sid = data.subject_ids
-        n = len(sid)
+        rs, sid = self.plan.rs, self.data.subject_ids
         grade_names = [g.name for g in rs.grades]
         grade = pd.Categorical.from_codes(self.grade, categories=grade_names) if grade_names else \
-            pd.Categorical.from_codes(np.full(n, -1), categories=["-"])
+            pd.Categorical.from_codes(np.full(len(sid), -1), categories=["-"])
         subjects = pd.DataFrame({"subject_id": sid, "total": self.total, "before_limits": self.before,
                                  "grade": grade, "eligible": self.eligible}, copy=False)
+        return FrameResult(rs, self.period.name, self.plan.unit, subjects, self)
+
+    def places_table(self) -> pd.DataFrame:
+        rs, sid = self.plan.rs, self.data.subject_ids
         ranking_names = [r.name for r in rs.rankings]
         all_groups = sorted({g for names in self.group_names for g in names})
         group_index = {g: i for i, g in enumerate(all_groups)}
@@ -1466,11 +1566,14 @@ class _State:
         for r_index, names in enumerate(self.group_names):
             at = self.place_ranking == r_index
             group_codes[at] = np.array([group_index[g] for g in names], dtype=np.int64)[self.place_group[at]]
-        places = pd.DataFrame({
+        return pd.DataFrame({
             "subject_id": sid[self.place_rows],
             "ranking": pd.Categorical.from_codes(self.place_ranking, categories=ranking_names),
             "group": pd.Categorical.from_codes(group_codes, categories=all_groups),
             "place": self.place_rank, "size": self.place_size}, copy=False)
+
+    def gates_table(self) -> pd.DataFrame:
+        rs, sid = self.plan.rs, self.data.subject_ids
         gate_parts: list[dict[str, np.ndarray]] = []
         gate_names = [g.name for g in rs.gates]
         req_labels: list[str] = []
@@ -1489,57 +1592,63 @@ class _State:
                 gate_parts.append({"subject_id": sid[applies], "gate": np.full(len(applies), g_index, np.int16),
                                    "requirement": np.full(len(applies), req_labels.index(req.label), np.int16),
                                    "count": count, "met": ok, "gate_met": self.gate_met[g_index][applies]})
+        return _frame(gate_parts or [_empty(["subject_id", "gate", "requirement", "count", "met", "gate_met"])],
+                      {"gate": gate_names, "requirement": req_labels})
+
+    def flags_table(self) -> pd.DataFrame:
+        rs, sid = self.plan.rs, self.data.subject_ids
         flag_parts: list[dict[str, np.ndarray]] = []
         for t_index, trigger in enumerate(rs.triggers):
             fired = np.flatnonzero(self.trigger_fired[t_index])
             count = self.trigger_counts[t_index]
             flag_parts.append({"subject_id": sid[fired], "trigger": np.full(len(fired), t_index, np.int16),
                                "count": count[fired] if count is not None else np.full(len(fired), -1, np.int64)})
-        item_names = [i.name for i in plan.items]
-        section_names = [s.name for s in plan.sections]
-        window_names = [p.name for p, _ in self.parts]
-        item_section = plan.item_section
-        n_sec = len(plan.sections)
-        bases = np.array([plan.units(s.base) for s in plan.sections], dtype=np.int64)
-        rec_parts, line_parts, section_parts = [], [], []
+        return _frame(flag_parts or [_empty(["subject_id", "trigger", "count"])],
+                      {"trigger": [t.name for t in rs.triggers]})
+
+    def _names(self) -> dict[str, list[str]]:
+        return {"period": [p.name for p, _ in self.parts], "section": [s.name for s in self.plan.sections],
+                "item": [i.name for i in self.plan.items]}
+
+    def records_table(self) -> pd.DataFrame:
+        data, sid = self.data, self.data.subject_ids
+        item_section = self.plan.item_section.astype(np.int16)
+        parts = []
         for w_index, win in enumerate(self.windows):
             c = win.cands
             item = c.item().astype(np.int16)
-            rec_parts.append({"record_id": data.ids[c.rec], "subject_id": sid[c.subj],
-                              "period": np.full(len(c.rec), w_index, np.int8),
-                              "section": item_section.astype(np.int16)[item], "item": item, "points": c.points,
-                              "status": c.status, "position": c.pos, "people": c.people})
+            parts.append({"record_id": data.ids[c.rec], "subject_id": sid[c.subj],
+                          "period": np.full(len(c.rec), w_index, np.int8), "section": item_section[item],
+                          "item": item, "points": c.points, "status": c.status, "position": c.pos,
+                          "people": c.people})
+        return _frame(parts, {**self._names(), "status": list(STATUSES)})
+
+    def lines_table(self) -> pd.DataFrame:
+        sid = self.data.subject_ids
+        item_section = self.plan.item_section.astype(np.int16)
+        parts = []
+        for w_index, win in enumerate(self.windows):
             cols = [np.flatnonzero(row) for row in win.exists]
             sizes = [len(c) for c in cols]
             s_cols = np.concatenate(cols) if cols else np.zeros(0, np.int64)
             i_rows = np.repeat(np.arange(len(cols), dtype=np.int16), sizes)
-            line_parts.append({"subject_id": sid[s_cols], "period": np.full(len(s_cols), w_index, np.int8),
-                               "section": item_section.astype(np.int16)[i_rows], "item": i_rows,
-                               "raw": np.concatenate([r[c] for r, c in zip(win.raw, cols)]),
-                               "points": np.concatenate([r[c] for r, c in zip(win.points, cols)])})
-            section_parts.append({"subject_id": np.tile(sid, n_sec), "period": np.full(n * n_sec, w_index, np.int8),
-                                  "section": np.repeat(np.arange(n_sec), n), "base": np.repeat(bases, n),
-                                  "raw": win.section_raw.reshape(-1), "points": win.section_points.reshape(-1)})
+            parts.append({"subject_id": sid[s_cols], "period": np.full(len(s_cols), w_index, np.int8),
+                          "section": item_section[i_rows], "item": i_rows,
+                          "raw": np.concatenate([r[c] for r, c in zip(win.raw, cols)]),
+                          "points": np.concatenate([r[c] for r, c in zip(win.points, cols)])})
+        return _frame(parts, self._names())
 
-        def frame(parts: list[dict[str, np.ndarray]], cats: dict[str, list[str]]) -> pd.DataFrame:
-            joined = {k: (np.concatenate([p[k] for p in parts]) if len(parts) > 1 else parts[0][k])
-                      for k in parts[0]}
-            for key, names in cats.items():
-                joined[key] = pd.Categorical.from_codes(joined[key], categories=names,  # type: ignore[assignment]
-                                                        validate=False)
-            return pd.DataFrame(joined, copy=False)
-
-        empty = lambda names: {k: np.zeros(0, np.int64) for k in names}
-        gates = frame(gate_parts or [empty(["subject_id", "gate", "requirement", "count", "met", "gate_met"])],
-                      {"gate": gate_names, "requirement": req_labels})
-        flags = frame(flag_parts or [empty(["subject_id", "trigger", "count"])],
-                      {"trigger": [t.name for t in rs.triggers]})
-        cats = {"period": window_names, "section": section_names, "item": item_names}
-        records = frame(rec_parts, {**cats, "status": list(STATUSES)})
-        lines = frame(line_parts, cats)
-        sections = frame(section_parts, {"period": window_names, "section": section_names})
-        return FrameResult(rs, self.period.name, plan.unit, subjects, places, gates, flags, records, lines,
-                           sections, _state=self)
+    def sections_table(self) -> pd.DataFrame:
+        plan, sid = self.plan, self.data.subject_ids
+        n, n_sec = len(sid), len(plan.sections)
+        bases = np.array([plan.units(s.base) for s in plan.sections], dtype=np.int64)
+        parts = []
+        for w_index, win in enumerate(self.windows):
+            parts.append({"subject_id": np.tile(sid, n_sec), "period": np.full(n * n_sec, w_index, np.int8),
+                          "section": np.repeat(np.arange(n_sec), n), "base": np.repeat(bases, n),
+                          "raw": win.section_raw.reshape(-1), "points": win.section_points.reshape(-1)})
+        names = self._names()
+        return _frame(parts, {"period": names["period"], "section": names["section"]})
 
     # ---- one card
     def _rows_of(self, w_index: int, row: int) -> np.ndarray:

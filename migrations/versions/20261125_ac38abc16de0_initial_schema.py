@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 73696c3e4c0d
+Revision ID: ac38abc16de0
 Revises: 
-Create Date: 2026-11-25 16:00:18.688621
+Create Date: 2026-11-25 16:17:32.180173
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '73696c3e4c0d'
+revision = 'ac38abc16de0'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -249,7 +249,7 @@ def upgrade():
 
     op.create_table('meeting',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('PLENARY', 'STANDING', 'BRIEFING', 'INSPECTION', 'RESEARCH', 'OTHER', name='meetingkind', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('kind', sa.Enum('PLENARY', 'STANDING', 'BRIEFING', 'INSPECTION', 'RESEARCH', 'OTHER', 'PARTY_LIFE', name='meetingkind', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('held_on', sa.Date(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
@@ -332,17 +332,22 @@ def upgrade():
     op.create_table('attendance',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('meeting_id', sa.Integer(), nullable=False),
-    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=True),
+    sa.Column('party_member_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.Enum('PRESENT', 'LEAVE', 'ABSENT', 'LATE', 'EARLY', name='attendancestatus', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('note', sa.String(length=200), nullable=False),
+    sa.CheckConstraint('(member_id IS NULL) <> (party_member_id IS NULL)', name=op.f('ck_attendance_one_attendee')),
     sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_attendance_meeting_id_meeting'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_attendance_member_id_member')),
+    sa.ForeignKeyConstraint(['party_member_id'], ['party_member.id'], name=op.f('fk_attendance_party_member_id_party_member')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attendance')),
-    sa.UniqueConstraint('meeting_id', 'member_id', name=op.f('uq_attendance_meeting_id'))
+    sa.UniqueConstraint('meeting_id', 'member_id', name=op.f('uq_attendance_meeting_id')),
+    sa.UniqueConstraint('meeting_id', 'party_member_id', name='uq_attendance_meeting_id_party_member')
     )
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attendance_meeting_id'), ['meeting_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attendance_member_id'), ['member_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attendance_party_member_id'), ['party_member_id'], unique=False)
 
     op.create_table('branch_indicator',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -554,6 +559,7 @@ def downgrade():
 
     op.drop_table('branch_indicator')
     with op.batch_alter_table('attendance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attendance_party_member_id'))
         batch_op.drop_index(batch_op.f('ix_attendance_member_id'))
         batch_op.drop_index(batch_op.f('ix_attendance_meeting_id'))
 
