@@ -17,7 +17,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)  # tests pass their settings last, so they win
     if app.config["SECRET_KEY"] == "dev" and not (app.debug or app.testing):
-        raise RuntimeError("请设置 FLASK_SECRET_KEY 后再运行 / Set FLASK_SECRET_KEY before running in production.")
+        # Refuse to serve, not to start: the office's commands (rules check, score) need no secret key, but a
+        # server signing sessions with a known key would let anyone forge a sign-in.
+        app.before_request(_refuse_without_secret_key)
     os.makedirs(app.instance_path, exist_ok=True)
 
     from app import activities, admin, auth, branches, cli, errors, i18n, main, members, models  # noqa: F401  (models: tables for Alembic)
@@ -37,3 +39,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _refuse_without_secret_key() -> tuple[str, int, dict[str, str]]:
+    return ("服务器尚未设置 FLASK_SECRET_KEY，暂不能提供服务。请管理员设置后重新启动。\n"
+            "FLASK_SECRET_KEY is not set: this server refuses to serve until it is.\n",
+            503, {"Content-Type": "text/plain; charset=utf-8"})

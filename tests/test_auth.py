@@ -154,11 +154,15 @@ def test_next_parameter_cannot_send_users_to_another_site(client, make_user):
     assert response.headers["Location"] in ("/", "http://localhost/")
 
 
-def test_secret_key_dev_is_refused_outside_debug_and_testing(monkeypatch):
+def test_without_a_secret_key_the_server_refuses_to_serve_but_commands_work(monkeypatch):
     from app import create_app
     monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
-    with pytest.raises(RuntimeError, match="FLASK_SECRET_KEY"):
-        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    for path in ("/", "/auth/login", "/healthz"):
+        response = app.test_client().get(path)
+        assert response.status_code == 503 and "FLASK_SECRET_KEY" in response.get_data(as_text=True)
+    result = app.test_cli_runner().invoke(args=["rules", "check", "scoring_rules/2025-四个一-委员.yaml"])
+    assert result.exit_code == 0 and "OK" in result.output
 
 
 def test_logout_needs_a_post_with_csrf_token(app, client, make_user, login):
