@@ -1,9 +1,10 @@
 """Vectorised scoring (pandas/NumPy): the same results as `score()` on columns, exact int64 units inside. Pure.
 
 `score_frame(subjects, records, ruleset, period)` scores a whole province in one pass: totals, grades, gates,
-flags and places per subject, and the explanation as tables (one row per record and item, per line, per section),
-so every score still explains itself without building 100,000 ScoreCards; `FrameResult.card(subject_id)` builds
-one subject's ScoreCard from those tables, equal to what `score()` returns for that subject.
+flags and places per subject, and the explanation as tables (one row per record and item, per line, per section;
+assembled on first access from the arrays the scoring leaves), so every score still explains itself without
+building 100,000 ScoreCards; `FrameResult.card(subject_id)` builds one subject's ScoreCard from those arrays,
+equal to what `score()` returns for that subject.
 
 Points are integers in units of 10^-k (k: the most decimal places any number in the rule file has, at least the
 rule file's `precision`); `FrameResult.scale` is 10^k. Nothing is ever a binary float. An input this module cannot
@@ -88,7 +89,7 @@ def _check(bound: int, what: str) -> None:
 
 
 def _absmax(values: np.ndarray) -> int:
-    return int(np.abs(values).max()) if len(values) else 0
+    return max(abs(int(values.min())), abs(int(values.max()))) if len(values) else 0
 
 
 # --- compiled rule set --------------------------------------------------------------------------------------
@@ -187,7 +188,7 @@ def _recode(cats: list[Any], codes: np.ndarray, names: Sequence[str], dtype: typ
         return index.get(value, -2) if isinstance(value, str) else -2
 
     lut = np.array([code(c) for c in cats] + [-1], dtype=dtype)
-    return lut[codes]
+    return lut[codes.astype(np.intp, copy=False)]    # indexing with small ints casts slowly; cast first
 
 
 def _factorize(col: pd.Series) -> tuple[list[Any], np.ndarray]:
@@ -275,8 +276,8 @@ class _Kind:
     """The records of one kind: their global rows, field values, and the credits they give."""
 
     name: str
+    code: int                             # position in the rule set's kinds
     rec: np.ndarray                       # global record rows, ascending
-    date: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     enum: dict[str, np.ndarray] = field(default_factory=dict)      # codes into the kind's declared values
     num: dict[str, _Number] = field(default_factory=dict)
     cl: np.ndarray | None = None          # credit → local record (None: one credit per record, in order)
@@ -310,6 +311,16 @@ class _Input:
     subject_ids: np.ndarray     # sorted
     attrs: pd.DataFrame         # subject attributes, in subject_ids order
     units: list[tuple[int, str]]  # (subject row, unit id as text)
+    kind_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+    def outside(self, window: tuple[int, int], code: int) -> np.ndarray:
+        """The rows of one kind dated outside the window (one scan of all dates per window)."""
+        if window not in self.cache:
+            rows = np.flatnonzero((self.dates < window[0]) | (self.dates > window[1]))
+            codes = self.kind_codes[rows]
+            self.cache[window] = {int(c): rows[codes == c] for c in np.unique(codes)}
+        return self.cache[window].get(code, np.zeros(0, np.int64))
 
 
 def _subject_frame(subjects: pd.DataFrame, where: str) -> tuple[np.ndarray, pd.DataFrame]:
@@ -404,7 +415,7 @@ def _prepare(subjects: pd.DataFrame, records: pd.DataFrame, plan: _Plan,
             for r in slices[code][wrong]:
                 errors.append((int(ids[r]), (f"{where}: 记录 {ids[r]}('{name}')的类别 "
                                             f"'{records['category'].iloc[r]}' 与细则声明的 '{declared}' 不符")))
-    kinds = [_Kind(name, slices[code]) for code, name in enumerate(plan.kinds)]
+    kinds = [_Kind(name, code, slices[code]) for code, name in enumerate(plan.kinds)]
     columns = set(records.columns)
     raw_cache: dict[str, tuple[list[Any], np.ndarray]] = {}
     for kind in kinds:
@@ -459,7 +470,6 @@ def _prepare(subjects: pd.DataFrame, records: pd.DataFrame, plan: _Plan,
     worked_kind = kind_codes[worked_rows]
     for code, kind in enumerate(kinds):
         rows = kind.rec
-        kind.date = dates[rows]
         mine = worked_rows[worked_kind == code]
         if len(mine):
             kind.has_work = np.zeros(len(rows), bool)
@@ -481,7 +491,7 @@ def _prepare(subjects: pd.DataFrame, records: pd.DataFrame, plan: _Plan,
         kind.subj = np.concatenate([subj[cl], subj_j])
         kind.pos = np.concatenate([np.ones(len(cl), np.int64), pos_j])
         kind.people = np.concatenate([np.ones(len(cl), np.int64), people_j])
-    return _Input(ids, dates, work, id_key, kinds, subject_ids, attrs, units)
+    return _Input(ids, dates, work, id_key, kinds, subject_ids, attrs, units, kind_codes)
 
 
 def _joint(records: pd.DataFrame, participants: pd.DataFrame | None, ids: np.ndarray, ascending: bool,
@@ -693,7 +703,7 @@ def _cond_mask(kind: _Kind, cond: FieldCond, rs: RuleSet) -> np.ndarray:
             ok[:-1] &= np.arange(len(spec.values)) <= spec.order(cond.at_most)
         if cond.min is not None or cond.max is not None:
             ok[:-1] = False
-        mask = ok[codes]
+        mask = ok[codes.astype(np.intp)]
     else:
         number = kind.num[cond.field]
         scale = 10 ** number.digits
@@ -716,13 +726,15 @@ def _cond_mask(kind: _Kind, cond: FieldCond, rs: RuleSet) -> np.ndarray:
 
 
 def _passing(kind: _Kind, conds: tuple[FieldCond, ...], window: tuple[int, int] | None,
-             rs: RuleSet) -> tuple[np.ndarray | None, np.ndarray | None]:
+             rs: RuleSet, data: _Input) -> tuple[np.ndarray | None, np.ndarray | None]:
     """(mask, rows) of this kind's records inside the window that meet the field conditions; (None, None): all."""
     key = ("pass", conds, window)
     if key not in kind.cache:
         mask = None
-        if window is not None and len(kind.date) and (kind.date.min() < window[0] or kind.date.max() > window[1]):
-            mask = (kind.date >= window[0]) & (kind.date <= window[1])
+        out = data.outside(window, kind.code) if window is not None else None
+        if out is not None and len(out):
+            mask = np.ones(len(kind.rec), bool)
+            mask[np.searchsorted(kind.rec, out)] = False
         for cond in conds:
             m = _cond_mask(kind, cond, rs)
             mask = m if mask is None else mask & m
@@ -776,7 +788,7 @@ def _source(item: Item, kind: _Kind, local: np.ndarray | None, rs: RuleSet, plan
             if hit:
                 ok[top] = True
                 points[top] = plan.units(sum(hit, Decimal(0)) if src.cumulative else hit[-1])
-        codes = pick(kind.enum[src.field])
+        codes = pick(kind.enum[src.field]).astype(np.intp)
         return _Raw(points[codes], ok[codes])          # code -1 (missing) reads the last slot: no value
     number = kind.num[src.field]
     x = pick(number.values)
@@ -847,23 +859,35 @@ class _Cands:
     subj: np.ndarray
     points: np.ndarray   # units, after sharing
     status: np.ndarray   # int8, STATUSES
-    pos: np.ndarray
-    people: np.ndarray
     ranges: np.ndarray
     worked: np.ndarray   # rows whose record has a work_id
-    other: np.ndarray | None = None       # the winning record's row (same work), or n for BEFORE_NTH
-    other_item: np.ndarray | None = None
+    joint: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)   # (first row, position, people)
+    notes: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = field(default_factory=list)
 
     def item(self) -> np.ndarray:
         return np.repeat(np.arange(len(self.ranges) - 1), np.diff(self.ranges))
 
+    def positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: the credit's position and the number of people listed (1 and 1 for a record of one)."""
+        pos, people = np.ones(len(self.rec), np.int64), np.ones(len(self.rec), np.int64)
+        for at, p, n in self.joint:
+            pos[at:at + len(p)] = p
+            people[at:at + len(p)] = n
+        return pos, people
+
     def note(self, rows: np.ndarray, other: np.ndarray, other_item: np.ndarray | None = None) -> None:
-        if self.other is None:
-            self.other = np.full(len(self.rec), -1, np.int64)
-            self.other_item = np.full(len(self.rec), -1, np.int64)
-        self.other[rows] = other
-        if other_item is not None:
-            self.other_item[rows] = other_item  # type: ignore[index]
+        """Remember, for the rows that lost, the winning record's row and item (same work) or their rank."""
+        self.notes.append((rows, other, other_item))
+
+    def others(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: the winning record's row (same work) or the rank (before from_nth), and the winner's item."""
+        other = np.full(len(self.rec), -1, np.int64)
+        other_item = np.full(len(self.rec), -1, np.int64)
+        for rows, value, item in self.notes:
+            other[rows] = value
+            if item is not None:
+                other_item[rows] = item
+        return other, other_item
 
 
 def _candidates(plan: _Plan, data: _Input, subjects: _Subjects, window: tuple[int, int]) -> _Cands:
@@ -876,7 +900,7 @@ def _candidates(plan: _Plan, data: _Input, subjects: _Subjects, window: tuple[in
             kind = data.kinds[plan.kind_index[kind_name]]
             if not len(kind.subj):
                 continue
-            mask, local = _passing(kind, item.match.fields, window, rs)
+            mask, local = _passing(kind, item.match.fields, window, rs, data)
             raw = _source(item, kind, local, rs, plan)
             if raw.ok is not None and not raw.ok.all():
                 local = np.flatnonzero(raw.ok) if local is None else local[raw.ok]
@@ -914,15 +938,17 @@ def _candidates(plan: _Plan, data: _Input, subjects: _Subjects, window: tuple[in
                 ones = np.ones(count, np.int64)
                 a, b = (ones, ones) if trivial else _share(item.credit, ones if pos is None else pos,
                                                             ones if people is None else people)
-                num = np.broadcast_to(np.asarray(num, np.int64), (count,))
-                exact = (a == b) & (not raw.fraction)
-                _check(_absmax(num) * (_absmax(a) or 1), "联名分摊")
+                points = np.array(np.broadcast_to(np.asarray(num, np.int64), (count,)))
+                _check(_absmax(points) * (_absmax(a) or 1), "联名分摊")
                 den = raw.den * b * plan.quantum
                 _check(_absmax(den), "联名分摊")
-                points = np.where(exact, num, _round_div(num * a, den, rs.rounding) * plan.quantum)
-                if (a == 0).any():
-                    status = np.where(a == 0, SHARE_ZERO, COUNTED).astype(np.int8)
-                    points = np.where(a == 0, 0, points)
+                zero = a == 0
+                shared = np.flatnonzero(~zero & (a != b)) if not raw.fraction else np.flatnonzero(~zero)
+                if len(shared):             # only a share below one (or a fraction) needs rounding
+                    points[shared] = _round_div(points[shared] * a[shared], den[shared], rs.rounding) * plan.quantum
+                if zero.any():
+                    status = np.where(zero, SHARE_ZERO, COUNTED).astype(np.int8)
+                    points[zero] = 0
             rec_local = kind.local(credits)
             rec = kind.rec if rec_local is None else kind.rec[rec_local]
             worked = None
@@ -932,8 +958,7 @@ def _candidates(plan: _Plan, data: _Input, subjects: _Subjects, window: tuple[in
             sizes[index] += count
     total = int(sizes.sum())
     out = _Cands(np.empty(total, np.int64), np.empty(total, np.int64), np.empty(total, np.int64),
-                 np.zeros(total, np.int8), np.ones(total, np.int64), np.ones(total, np.int64),
-                 np.concatenate([[0], np.cumsum(sizes)]), np.zeros(0, np.int64))
+                 np.zeros(total, np.int8), np.concatenate([[0], np.cumsum(sizes)]), np.zeros(0, np.int64))
     at = 0
     worked_all = []
     for rec, subj, points, status, pos, people, worked, count in parts:
@@ -944,8 +969,7 @@ def _candidates(plan: _Plan, data: _Input, subjects: _Subjects, window: tuple[in
         if status is not None:
             out.status[at:end] = status
         if pos is not None:
-            out.pos[at:end] = pos
-            out.people[at:end] = people
+            out.joint.append((at, pos, people))
         if worked is not None and len(worked):
             worked_all.append(worked + at)
         at = end
@@ -963,6 +987,11 @@ def _ranks(group: np.ndarray, *keys: np.ndarray) -> tuple[np.ndarray, np.ndarray
     rank = np.empty(len(g), np.int64)
     rank[order] = np.arange(len(g)) - first
     return order, rank
+
+
+def _shared(group: np.ndarray) -> np.ndarray:
+    """Positions whose group value occurs more than once (only those can lose to another one)."""
+    return np.flatnonzero(pd.Series(group, copy=False).duplicated(keep=False).to_numpy())
 
 
 def _top_one(groups: np.ndarray, n_groups: int, keys: list[tuple[np.ndarray, int]]) -> np.ndarray | None:
@@ -993,8 +1022,11 @@ def _resolve(plan: _Plan, data: _Input, cands: _Cands, n_subjects: int) -> None:
     if len(risky):
         rec = cands.rec[risky]
         group = (cands.subj[risky] * n_items + item_of(risky)) * span + data.work[rec]
-        order, _ = _ranks(group, -cands.points[risky], dates[rec], id_key[rec])
-        _mark_losers(cands, risky, order, group, SAME_WORK_ITEM, item_of)
+        shared = _shared(group)
+        if len(shared):
+            risky, rec, group = risky[shared], rec[shared], group[shared]
+            order, _ = _ranks(group, -cands.points[risky], dates[rec], id_key[rec])
+            _mark_losers(cands, risky, order, group, SAME_WORK_ITEM, item_of)
     # 2. and under one item only in a section that does not allow stacking: best by (-points, order, date, id)
     first = 0
     for section in plan.sections:
@@ -1021,6 +1053,10 @@ def _resolve(plan: _Plan, data: _Input, cands: _Cands, n_subjects: int) -> None:
         rec = cands.rec[rows]
         work = data.work[rec] if len(data.work) else rec
         group = cands.subj[rows] * span + work
+        shared = _shared(group)
+        if not len(shared):
+            continue
+        rows, rec, group = rows[shared], rec[shared], group[shared]
         order_in_section = np.array([i.order for i in plan.items])[item_of(rows)]
         order, _ = _ranks(group, -cands.points[rows], order_in_section, dates[rec], id_key[rec])
         _mark_losers(cands, rows, order, group, SAME_WORK_SECTION, item_of)
@@ -1137,6 +1173,8 @@ class _Window:
     overall: np.ndarray     # before the overall cap/floor
     total: np.ndarray
     by_subject: tuple[np.ndarray, np.ndarray] | None = None
+    others: tuple[np.ndarray, np.ndarray] | None = None
+    positions: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _clamp(values: np.ndarray, floor: int | None, cap: int | None) -> np.ndarray:
@@ -1156,7 +1194,8 @@ def _window(plan: _Plan, data: _Input, subjects: _Subjects, period: Period) -> _
     _resolve(plan, data, cands, n)
     raw = np.zeros((n_items, n), np.int64)
     exists = np.zeros((n_items, n), bool)
-    points = np.zeros((n_items, n), np.int64)
+    limited = any(i.cap is not None or i.floor is not None for i in plan.items)
+    points = np.zeros((n_items, n), np.int64) if limited else raw     # without item caps, points are the raw sums
     for index, item in enumerate(plan.items):
         a, b = int(cands.ranges[index]), int(cands.ranges[index + 1])
         if a == b:
@@ -1172,10 +1211,13 @@ def _window(plan: _Plan, data: _Input, subjects: _Subjects, period: Period) -> _
             counts = np.bincount(subj, minlength=n)
             for low, value in item.by_count:
                 raw[index, counts >= low] = plan.units(value)
+        elif len(pts) and pts[0] == pts.min() == pts.max():      # one value for all: count, then multiply
+            raw[index] = np.bincount(subj, minlength=n) * pts[0]
         else:
             np.add.at(raw[index], subj, pts)
         if item.cap is None and item.floor is None:
-            points[index] = raw[index]
+            if limited:
+                points[index] = raw[index]
         else:
             clamped = _clamp(raw[index], plan.units(item.floor) if item.floor is not None else None,
                              plan.units(item.cap) if item.cap is not None else None)
@@ -1210,7 +1252,7 @@ def _count_works(plan: _Plan, data: _Input, match: Match, window: tuple[int, int
         kind = data.kinds[plan.kind_index[kind_name]]
         if not len(kind.subj):
             continue
-        mask, _ = _passing(kind, match.fields, window, plan.rs)
+        mask, _ = _passing(kind, match.fields, window, plan.rs, data)
         credits = kind.credits(mask)
         subj = kind.subj if credits is None else kind.subj[credits]
         if kind.has_work is not None:
@@ -1234,7 +1276,7 @@ def _order(values: list[np.ndarray], n: int) -> np.ndarray:
         packed = np.zeros(n, np.int64)
         for v, s in zip(values, spans):
             packed = packed * s + (int(v.max()) - v)
-        return np.argsort(packed * max(n, 1) + np.arange(n), kind="stable")
+        return np.argsort(packed * max(n, 1) + np.arange(n))      # distinct keys: no need for a stable sort
     return np.lexsort((np.arange(n), *(-v for v in reversed(values))))
 
 
@@ -1516,9 +1558,10 @@ class _State:
         return out
 
     def _places(self) -> None:
-        rows_all, rank_all, group_all, size_all, ranking_all = [], [], [], [], []
+        """Per ranking: subject rows by group, then in the declared order, and each one's place (ties share)."""
+        self.place_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self.group_names: list[list[str]] = []
-        for r_index, ranking in enumerate(self.plan.rs.rankings):
+        for ranking in self.plan.rs.rankings:
             rows, groups, names = self.subj.groups(ranking.by)
             self.group_names.append(names)
             if len(rows) == self.subj.n:          # one group each: walk the subjects in ranking order
@@ -1527,25 +1570,21 @@ class _State:
             else:
                 by_rank = np.argsort(self.rank_of[rows], kind="stable")
                 rows, groups = rows[by_rank], groups[by_rank]
-            small = groups.astype(np.int16) if len(names) < 2 ** 15 else groups
-            regroup = np.argsort(small, kind="stable")      # radix sort: stays in ranking order per group
-            rows, groups = rows[regroup], groups[regroup]
-            tg = self.tie_group[rows]
-            m = len(rows)
-            new_group = np.r_[True, groups[1:] != groups[:-1]] if m else np.zeros(0, bool)
-            group_start = np.maximum.accumulate(np.where(new_group, np.arange(m), 0)) if m else new_group
-            new_tie = new_group | (np.r_[True, tg[1:] != tg[:-1]] if m else new_group)
-            tie_start = np.maximum.accumulate(np.where(new_tie, np.arange(m), 0)) if m else new_group
             sizes = np.bincount(groups, minlength=len(names))
-            rows_all.append(rows)
-            rank_all.append(tie_start - group_start + 1)
-            group_all.append(groups)
-            size_all.append(sizes[groups])
-            ranking_all.append(np.full(m, r_index, np.int8))
-        cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0, np.int64)
-        self.place_rows, self.place_rank = cat(rows_all), cat(rank_all)
-        self.place_group, self.place_size, self.place_ranking = cat(group_all), cat(size_all), cat(ranking_all)
-        self.place_index: np.ndarray | None = None
+            if len(names) > 1:
+                small = groups.astype(np.int16) if len(names) < 2 ** 15 else groups
+                regroup = np.argsort(small, kind="stable")      # radix sort: stays in ranking order per group
+                rows, groups = rows[regroup], groups[regroup]
+            m = len(rows)
+            if not m:
+                self.place_parts.append((rows, np.zeros(0, np.int64), groups, sizes))
+                continue
+            tg = self.tie_group[rows]
+            new_tie = np.r_[True, (tg[1:] != tg[:-1]) | (groups[1:] != groups[:-1])]
+            starts = np.flatnonzero(new_tie)
+            tie_start = np.repeat(starts, np.diff(np.append(starts, m)))
+            group_start = np.repeat(np.cumsum(sizes) - sizes, sizes)
+            self.place_parts.append((rows, tie_start - group_start + 1, groups, sizes))
 
     # ---- tables
     def result(self) -> FrameResult:
@@ -1562,15 +1601,17 @@ class _State:
         ranking_names = [r.name for r in rs.rankings]
         all_groups = sorted({g for names in self.group_names for g in names})
         group_index = {g: i for i, g in enumerate(all_groups)}
-        group_codes = np.zeros(len(self.place_group), np.int64)
-        for r_index, names in enumerate(self.group_names):
-            at = self.place_ranking == r_index
-            group_codes[at] = np.array([group_index[g] for g in names], dtype=np.int64)[self.place_group[at]]
+        parts = self.place_parts
+        lut = [np.array([group_index[g] for g in names], dtype=np.int64) for names in self.group_names]
+        cat = lambda arrays: np.concatenate(arrays) if arrays else np.zeros(0, np.int64)
         return pd.DataFrame({
-            "subject_id": sid[self.place_rows],
-            "ranking": pd.Categorical.from_codes(self.place_ranking, categories=ranking_names),
-            "group": pd.Categorical.from_codes(group_codes, categories=all_groups),
-            "place": self.place_rank, "size": self.place_size}, copy=False)
+            "subject_id": sid[cat([rows for rows, _, _, _ in parts])],
+            "ranking": pd.Categorical.from_codes(cat([np.full(len(p[0]), r, np.int8) for r, p in enumerate(parts)]),
+                                                 categories=ranking_names),
+            "group": pd.Categorical.from_codes(cat([lut[r][g] for r, (_, _, g, _) in enumerate(parts)]),
+                                               categories=all_groups),
+            "place": cat([place for _, place, _, _ in parts]),
+            "size": cat([sizes[g] for _, _, g, sizes in parts])}, copy=False)
 
     def gates_table(self) -> pd.DataFrame:
         rs, sid = self.plan.rs, self.data.subject_ids
@@ -1617,10 +1658,11 @@ class _State:
         for w_index, win in enumerate(self.windows):
             c = win.cands
             item = c.item().astype(np.int16)
+            pos, people = c.positions()
             parts.append({"record_id": data.ids[c.rec], "subject_id": sid[c.subj],
                           "period": np.full(len(c.rec), w_index, np.int8), "section": item_section[item],
-                          "item": item, "points": c.points, "status": c.status, "position": c.pos,
-                          "people": c.people})
+                          "item": item, "points": c.points, "status": c.status, "position": pos,
+                          "people": people})
         return _frame(parts, {**self._names(), "status": list(STATUSES)})
 
     def lines_table(self) -> pd.DataFrame:
@@ -1678,12 +1720,16 @@ class _State:
             rows = self._rows_of(w_index, row)
             item_of = np.repeat(np.arange(len(plan.items)), np.diff(c.ranges))[rows]
             c_item = dict(zip(rows.tolist(), item_of.tolist()))
-            c_other = c.other if c.other is not None else np.full(len(c.rec), -1, np.int64)
-            c_other_item = c.other_item if c.other_item is not None else c_other
+            if win.others is None:
+                win.others = c.others()
+            c_other, c_other_item = win.others
             name = period.name
             rid = lambda r, c=c: int(ids[c.rec[r]])
-            how = lambda r, c=c, c_item=c_item: plan.items[c_item[r]].credit.share(int(c.pos[r]),
-                                                                                    int(c.people[r]))[1]
+            if win.positions is None:
+                win.positions = c.positions()
+            pos, people = win.positions
+            how = lambda r, c_item=c_item, pos=pos, people=people: plan.items[c_item[r]].credit.share(
+                int(pos[r]), int(people[r]))[1]
             zero = sorted((r for r in rows if c.status[r] == SHARE_ZERO), key=lambda r: (rid(r), c_item[r]))
             notes += [Note(name, plan.items[c_item[r]].name, rid(r), how(r)) for r in zero]
             for s_index, section in enumerate(plan.sections):
@@ -1743,11 +1789,11 @@ class _State:
                 count = int(self.trigger_counts[t_index][row])  # type: ignore[index]
                 flags.append(Flag(trigger.name, trigger.label, f"{count} 件(达到 {trigger.min_count} 件)"))
         places = []
-        for p in np.flatnonzero(self.place_rows == row):
-            r_index = int(self.place_ranking[p])
-            places.append((r_index, self.group_names[r_index][int(self.place_group[p])],
-                           Place(rs.rankings[r_index].name, self.group_names[r_index][int(self.place_group[p])],
-                                 int(self.place_rank[p]), int(self.place_size[p]))))
+        for r_index, (rows, place, groups, sizes) in enumerate(self.place_parts):
+            for p in np.flatnonzero(rows == row).tolist():
+                name = self.group_names[r_index][int(groups[p])]
+                places.append((r_index, name, Place(rs.rankings[r_index].name, name, int(place[p]),
+                                                    int(sizes[groups[p]]))))
         places.sort(key=lambda x: (x[0], x[1]))
         grade = rs.grades[int(self.grade[row])].name if self.grade[row] >= 0 else None
         return ScoreCard(subject_id=int(subject_id), period=self.period.name, total=dec(self.total[row]),

@@ -195,6 +195,45 @@ def test_columns_as_a_bulk_loader_gives_them() -> None:
     assert [result.card(c.subject_id) for c in expected] == expected
 
 
+def _long_participants(records: list[Record]) -> pd.DataFrame:
+    """The participants as a join table gives them: one row per (record, person), with the person's position."""
+    rows = [(r.id, sid, pos) for r in records for pos, sid in enumerate(r.participants, start=1)]
+    return pd.DataFrame(rows, columns=["record_id", "subject_id", "position"], dtype="int64")
+
+
+def test_participants_as_a_long_frame() -> None:
+    """The long form (record_id, subject_id, position), in any row order, scores exactly as the tuple column."""
+    rs = load_ruleset(RULES_DIR / "2025-四个一-委员.yaml")
+    rnd = random.Random(11)
+    subjects = _subjects(rnd, 25, rs.year)
+    records = _records(rnd, rs, [s.id for s in subjects], 400)
+    records += [Record(10 ** 6, subjects[0].id, "提案", dt.date(rs.year, 3, 1), {"outcome": "立案"},
+                       (subjects[1].id, subjects[0].id, subjects[1].id, 999))]      # repeated and unknown people
+    expected = score(subjects, records, rs, "全年")
+    sframe, rframe, history = to_frames(subjects, records)
+    long = _long_participants(records)
+    rframe = rframe.drop(columns="participants")
+    shuffled = long.sample(frac=1, random_state=3)
+    for people in (shuffled, long.drop(columns="position")):
+        result = score_frame(sframe, rframe, rs, "全年", history=history, participants=people)
+        assert [result.card(c.subject_id) for c in expected] == expected
+
+
+def test_participants_long_frame_errors() -> None:
+    rs = load_ruleset(RULES_DIR / "2025-四个一-委员.yaml")
+    subjects = [Subject(1), Subject(2)]
+    records = [Record(5, 1, "提案", dt.date(2025, 1, 1), {"outcome": "立案"}, (1, 2))]
+    sframe, rframe, _ = to_frames(subjects, records)
+    long = _long_participants(records)
+    with pytest.raises(ValueError):                     # both forms at once
+        score_frame(sframe, rframe, rs, "全年", participants=long)
+    rframe = rframe.drop(columns="participants")
+    with pytest.raises(RuleError, match="记录 6"):
+        score_frame(sframe, rframe, rs, "全年", participants=long.assign(record_id=[5, 6]))
+    with pytest.raises(ValueError):                     # positions must run 1, 2, ... within a record
+        score_frame(sframe, rframe, rs, "全年", participants=long.assign(position=[1, 3]))
+
+
 def test_explanation_tables_add_up() -> None:
     rs = load_ruleset(RULES_DIR / "2025-四个一-委员.yaml")
     rnd = random.Random(3)
