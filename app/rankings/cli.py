@@ -1,4 +1,8 @@
-"""`flask rules check|diff` and `flask score`: the office's rule and scoring commands (exit 1 on errors)."""
+"""`flask rules check|diff` and `flask score`: the office's rule and scoring commands (exit 1 on errors).
+
+`score` and `rules diff` read the database's verified records, or with `--records FILE` a spreadsheet in the import
+format (app/spreadsheets) and nothing from the database.
+"""
 from __future__ import annotations
 
 import csv
@@ -10,7 +14,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from app import scoring
+from app import scoring, spreadsheets
 from app.rankings import services
 
 rules_cli = AppGroup("rules", help="评分细则:检查、比较 / Check and compare rule files.")
@@ -57,13 +61,29 @@ def check(files: tuple[str, ...]) -> None:
         sys.exit(1)
 
 
-def _scored(rules: str, period: str) -> services.Scored:
+def _scored(rules: str, period: str, records: str | None = None) -> services.Scored:
+    """Score the database's verified facts, or with `records` a spreadsheet's (the database is not touched)."""
     ruleset = _load(rules)
+    facts = None
+    if records:
+        try:
+            facts, notes = services.file_facts(Path(records), ruleset)
+        except spreadsheets.SheetError as error:
+            click.echo("\n".join(error.errors), err=True)
+            click.echo(f"{Path(records).name}: 共 {len(error.errors)} 处错误,未计分", err=True)
+            sys.exit(1)
+        for note in notes:
+            click.echo(f"提示:{note}", err=True)
     try:
-        return services.score_period(ruleset, period)
+        return services.score_period(ruleset, period, facts)
     except scoring.RuleError as error:
         click.echo(str(error), err=True)
         sys.exit(1)
+
+
+RECORDS_OPTION = click.option(
+    "--records", type=click.Path(exists=True, dir_okay=False),
+    help="用表格(.xlsx 或 .csv,导入格式)中的对象和记录计分,不读写数据库")
 
 
 @click.command("score")
@@ -71,11 +91,13 @@ def _scored(rules: str, period: str) -> services.Scored:
 @click.option("--period", required=True, help="2025(全年总结)或 2025H1(半年小结)")
 @click.option("--subject", type=click.Choice(list(services.SUBJECT_KINDS)),
               help="考评对象;缺省为细则中的 subject,两者须一致")
+@RECORDS_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
 @click.option("--explain", is_flag=True, help="列出每个计分条目、所依据的记录和封顶前后的分数")
-def score_command(rules: str, period: str, subject: str | None, fmt: str, explain: bool) -> None:
-    """Score the database's verified records with a rule file, ranked and explained."""
-    scored = _scored(rules, period)
+def score_command(rules: str, period: str, subject: str | None, records: str | None, fmt: str,
+                  explain: bool) -> None:
+    """Score the database's verified records (or a spreadsheet's, --records) with a rule file, ranked and explained."""
+    scored = _scored(rules, period, records)
     if subject and subject != scored.ruleset.subject:
         click.echo(f"{rules}: 细则的考评对象是 {scored.ruleset.subject},不是 {subject}", err=True)
         sys.exit(1)
@@ -126,9 +148,10 @@ def score_command(rules: str, period: str, subject: str | None, fmt: str, explai
 @click.argument("old", type=click.Path(exists=True, dir_okay=False))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False))
 @click.option("--period", required=True, help="2025 或 2025H1")
-def diff(old: str, new: str, period: str) -> None:
+@RECORDS_OPTION
+def diff(old: str, new: str, period: str, records: str | None) -> None:
     """What changing from OLD to NEW rules does, subject by subject: rank, grade and award before and after."""
-    before, after = _scored(old, period), _scored(new, period)
+    before, after = _scored(old, period, records), _scored(new, period, records)
     if before.ruleset.subject != after.ruleset.subject:
         click.echo(f"两份细则的考评对象不同({before.ruleset.subject} / {after.ruleset.subject}),无法比较", err=True)
         sys.exit(1)

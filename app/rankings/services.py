@@ -5,9 +5,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from app import scoring
+from app import scoring, spreadsheets
 from app.models import SubjectKind
 from app.rankings.facts import Facts, gather
 
@@ -60,6 +61,13 @@ def score_period(ruleset: scoring.RuleSet, period: str, facts: Facts | None = No
     cards.sort(key=lambda c: (c.place(first) or 0, c.subject_id) if first else (c.subject_id,))
     digest = scoring.content_hash(ruleset, facts.subjects, facts.records, key)
     return Scored(period, key, ruleset, facts, cards, digest)
+
+
+def file_facts(path: Path, ruleset: scoring.RuleSet) -> tuple[Facts, list[str]]:
+    """Facts from a spreadsheet in the import format, without the database; and notes (rows left out, columns
+    ignored). :raises spreadsheets.SheetError: listing every bad row."""
+    read = spreadsheets.read_facts(path.read_bytes(), path.name, ruleset)
+    return Facts(read.subjects, read.records, read.units), read.notes
 
 
 def awards(scored: Scored) -> dict[int, list[str]]:

@@ -1,0 +1,176 @@
+"""The spreadsheet import format: sheets, their Chinese headers, value types and allowed values. Pure: data only.
+
+The later .xlsx templates (instructions sheet, dropdowns) are generated from these definitions, and the reader
+matches a file's headers against them: by header text, in any column order, surrounding spaces and a trailing
+required-mark `*` ignored.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# value types of a column
+TEXT = "text"          # any text; numbers are read as their text
+CODE = "code"          # an 编号: text, and a whole number typed into Excel reads as its digits ("1001", not "1001.0")
+CODES = "codes"        # several 编号 in order, separated by 、 , ; or spaces
+DATE = "date"          # an Excel date, or text 2025-03-02, 2025/3/2, 2025.3.2, 2025年3月2日, 20250302
+DECIMAL = "decimal"    # an exact decimal number (never binary float)
+INTEGER = "integer"    # a whole number
+CHOICE = "choice"      # one of `choices`
+YES_NO = "yes_no"      # 是 / 否 (an Excel TRUE/FALSE too)
+PERIOD = "period"      # a half-year: 2025H1 or 2025H2
+
+YES, NO = "是", "否"
+MEETING_KINDS = ("全体会议", "常委会议", "政情通报会", "视察", "调研", "其他活动", "组织生活")
+PARTY_LIFE = "组织生活"  # the only meeting type party members attend; CPPCC members never do
+ATTENDANCE_STATUSES = ("出席", "请假", "缺席", "迟到", "早退")
+UNIT_KINDS = ("专门委员会", "界别活动组", "乡镇政协联络处")
+BRANCH_FORMS = ("单独组建", "联合支部")
+PARTY_STATUSES = ("正式党员", "预备党员")
+GENDERS = ("男", "女")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its header, the key the reader files its value under, the type and what may be written."""
+
+    header: str
+    key: str
+    type: str = TEXT
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    default: str | bool | None = None  # what a blank cell means (None: nothing)
+    note: str = ""                     # one line for the template's instructions sheet
+    aliases: tuple[str, ...] = ()      # other headers accepted for this column
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of the workbook (a CSV file is one sheet)."""
+
+    name: str
+    columns: tuple[Column, ...]
+    note: str = ""
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    def lookup(self) -> dict[str, Column]:
+        """Normalised header text (and aliases) → column."""
+        found: dict[str, Column] = {}
+        for col in self.columns:
+            for text in (col.header, *col.aliases):
+                found[normalise_header(text)] = col
+        return found
+
+
+def normalise_header(text: object) -> str:
+    """The header as matched: white space, a trailing * (required mark) and a trailing (unit) dropped."""
+    text = re.sub(r"\s+", "", str(text or "")).rstrip("*＊")
+    return re.sub(r"[(（][^()（）]*[)）]$", "", text).rstrip("*＊")  # 金额(万元) is 金额
+
+
+def _yes_no(header: str, key: str, default: bool, note: str) -> Column:
+    return Column(header, key, YES_NO, choices=(YES, NO), default=default, note=note)
+
+
+# --- subjects: one sheet per kind of subject ---------------------------------------------------------------
+
+MEMBERS = Sheet("委员", (
+    Column("委员编号", "code", CODE, required=True, note="委员的编号,其他表用它指明是哪位委员"),
+    Column("姓名", "name", required=True),
+    Column("性别", "gender", CHOICE, choices=GENDERS),
+    Column("界别", "sector", note="界别活动组名称,如 经济界"),
+    Column("党派", "party", note="中共、民盟、无党派人士 ……"),
+    Column("专委会", "committee", note="所在专门委员会名称"),
+    Column("联络处", "liaison", note="所在乡镇政协联络处名称"),
+    _yes_no("常委", "standing", False, "是 / 否,空白为否"),
+    _yes_no("主席会议成员", "chair_council", False, "是 / 否,空白为否"),
+    _yes_no("驻会常委", "resident_standing", False, "是 / 否,空白为否"),
+    _yes_no("在职", "active", True, "是 / 否,空白为是;否:不参加考评"),
+), note="每位委员一行")
+
+UNITS = Sheet("单位", (
+    Column("单位编号", "code", CODE, required=True),
+    Column("名称", "name", required=True),
+    Column("类型", "unit_kind", CHOICE, required=True, choices=UNIT_KINDS),
+), note="专门委员会、界别活动组、乡镇政协联络处,每个一行")
+
+BRANCHES = Sheet("党支部", (
+    Column("支部编号", "code", CODE, required=True),
+    Column("名称", "name", required=True),
+    Column("组建方式", "branch_form", CHOICE, choices=BRANCH_FORMS),
+), note="非公企业党支部,每个一行")
+
+PARTY_MEMBERS = Sheet("党员", (
+    Column("党员编号", "code", CODE, required=True),
+    Column("姓名", "name", required=True),
+    Column("性别", "gender", CHOICE, choices=GENDERS),
+    Column("支部", "branch", note="所在党支部名称"),
+    Column("党员类别", "party_status", CHOICE, choices=PARTY_STATUSES, default=PARTY_STATUSES[0],
+           note="空白为正式党员"),
+    _yes_no("在职", "active", True, "是 / 否,空白为是;否:不参加考评"),
+), note="每名党员一行")
+
+# --- what the subjects did --------------------------------------------------------------------------------
+
+_RECORD_NO = Column("记录编号", "record_no", CODE, note="可不填;填写时不能重复")
+_NAME = Column("姓名", "name", aliases=("名称",), note="可不填;填写时须与对象表一致")
+
+ACTIVITIES = Sheet("履职记录", (
+    _RECORD_NO,
+    Column("对象编号", "subject", CODE, required=True, note="委员(或单位、党员)的编号"),
+    _NAME,
+    Column("类型", "kind", required=True, note="细则中声明的记录类型,如 提案、社情民意、引进企业"),
+    Column("日期", "occurred_on", DATE, required=True),
+    Column("标题", "title"),
+    Column("结果", "outcome", note="如 提交/立案/重点/优秀,报送/采用,签约/落地"),
+    Column("级别", "level", note="县/市/省/全国"),
+    Column("批示级别", "instruction_level", note="领导批示的级别"),
+    Column("金额", "amount", DECIMAL, note="万元或元,按细则;精确小数"),
+    Column("受益人数", "people_helped", INTEGER),
+    Column("联名", "signers", CODES, note="其他联名人的编号,按顺序,用 、 隔开;对象编号为第一提案人"),
+    Column("事项编号", "work_key", note="同一件事的几条记录填同一个编号,只计一次"),
+), note="每条履职记录一行")
+
+ATTENDANCE = Sheet("出勤", (
+    _RECORD_NO,
+    Column("会议名称", "meeting_title"),
+    Column("会议类型", "meeting", CHOICE, required=True, choices=MEETING_KINDS),
+    Column("日期", "occurred_on", DATE, required=True),
+    Column("对象编号", "subject", CODE, required=True),
+    _NAME,
+    Column("出席情况", "status", CHOICE, required=True, choices=ATTENDANCE_STATUSES),
+), note="每人每次会议一行;党员的组织生活也记在这里")
+
+INDICATORS = Sheet("比实绩", (
+    _RECORD_NO,
+    Column("支部编号", "subject", CODE, required=True),
+    Column("名称", "name", aliases=("支部名称",), note="可不填;填写时须与“党支部”表一致"),
+    Column("期间", "period", PERIOD, required=True, note="2025H1(上半年)或 2025H2(下半年)"),
+    Column("指标", "kind", required=True, note="细则中声明的指标,如 组织建设、税收、劳资关系"),
+    Column("数值", "number", DECIMAL, note="数值指标填这里"),
+    Column("等级", "grade", note="等级指标(如 劳资关系:和谐)填这里"),
+), note="每个支部每半年每个指标一行")
+
+
+def _optional(column: Column) -> Column:
+    return Column(column.header, column.key, column.type, False, column.choices, column.default, column.note,
+                  column.aliases)
+
+
+#: A CSV file of records: 履职记录 columns, and a row with 会议类型 / 出席情况 is an attendance.
+CSV_ACTIVITIES = Sheet("履职记录", (
+    *(_optional(c) if c.key == "kind" else c for c in ACTIVITIES.columns),
+    *(_optional(ATTENDANCE.column(k)) for k in ("meeting_title", "meeting", "status")),
+), note="CSV:履职记录与出勤在同一张表,填了会议类型或出席情况的行是出勤")
+
+#: The subjects sheet for each rule file `subject:`, and the record sheets read for it.
+SUBJECT_SHEETS: dict[str, Sheet] = {"members": MEMBERS, "units": UNITS, "branches": BRANCHES,
+                                    "party-members": PARTY_MEMBERS}
+RECORD_SHEETS: dict[str, tuple[Sheet, ...]] = {"members": (ACTIVITIES, ATTENDANCE), "units": (ACTIVITIES,),
+                                               "branches": (INDICATORS,), "party-members": (ACTIVITIES, ATTENDANCE)}
+#: A sheet that only names units, read when present: members' 界别/专委会/联络处, party members' 支部.
+UNIT_SHEETS: dict[str, Sheet] = {"members": UNITS, "party-members": BRANCHES}
+CSV_SHEETS: dict[str, Sheet] = {"members": CSV_ACTIVITIES, "units": ACTIVITIES, "branches": INDICATORS,
+                                "party-members": CSV_ACTIVITIES}

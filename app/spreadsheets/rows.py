@@ -1,0 +1,317 @@
+"""Raw sheets → typed rows; every bad cell is reported as `FILE:sheet:row:column: 原因`. Pure: no database.
+
+A sheet's header row is the first row (of the first ten) that names its key column; columns are matched by
+header text in any order, unknown columns are ignored with a note. Empty rows are skipped; merged cells over the
+data are reported. Numbers are read exactly: text as written, an Excel number as the 15 significant digits Excel
+shows, never through binary arithmetic.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from openpyxl.utils.cell import get_column_letter
+
+from app.spreadsheets.columns import (CHOICE, CODE, CODES, DATE, DECIMAL, INTEGER, NO, PERIOD, TEXT, YES, YES_NO,
+                                      Column, Sheet, normalise_header)
+from app.spreadsheets.workbook import FileError, MergedRange, RawSheet, read_sheets
+
+HEADER_SEARCH_ROWS = 10
+MAX_PLACES = 4            # decimal places the database keeps (ScaledDecimal)
+MAX_WHOLE_DIGITS = 14     # … and whole digits, so a file scores exactly what an import would store
+MAX_INTEGER = 2**31 - 1
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(\s+\d{1,2}:\d{2}(:\d{2})?)?")
+_DATE8 = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_PERIOD = re.compile(r"(\d{4})\s*(?:H([12])|年?([上下])半年)")
+_SPLIT = re.compile(r"[、,，;；\s]+")
+
+
+def where(file: str, sheet: str, row: int | None = None, header: str | None = None) -> str:
+    """The position prefix of a message: FILE:sheet:row:column."""
+    return ":".join(str(part) for part in (file, sheet, row, header) if part not in (None, ""))
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One data row: column key → typed value (None when blank); `bad` keys could not be read (reported)."""
+
+    sheet: str
+    number: int
+    values: Mapping[str, Any]
+    bad: frozenset[str] = frozenset()
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values.get(key)
+
+
+@dataclass
+class Book:
+    """A file read against the format: rows per sheet found, every error and note so far."""
+
+    file: str  # the file name errors start with
+    is_csv: bool = False
+    sheets: dict[str, list[SheetRow]] = field(default_factory=dict)  # sheet name (as in columns.py) → rows
+    columns: dict[str, set[str]] = field(default_factory=dict)       # sheet name → keys of the columns present
+    found: list[str] = field(default_factory=list)                   # the file's own sheet names, in order
+    notes: list[str] = field(default_factory=list)
+    _problems: list[tuple[str, int, str]] = field(default_factory=list)
+
+    def error(self, sheet: str, row: int | None, header: str | None, reason: str) -> None:
+        """Report a problem at FILE:sheet:row:column (sheet "" for the whole file; row None for a whole sheet)."""
+        self._problems.append((sheet, row or 0, f"{where(self.file, sheet, row, header)}: {reason}"))
+
+    @property
+    def errors(self) -> list[str]:
+        """Every problem, in reading order: the file, then sheet by sheet (as in the file) and row by row."""
+        rank = {name: i for i, name in enumerate(self.found)}
+        ordered = sorted(self._problems, key=lambda p: (rank.get(p[0], -1) if p[0] else -2, p[1]))
+        return [text for _, _, text in ordered]
+
+    def note(self, sheet: str, text: str) -> None:
+        self.notes.append(f"{where(self.file, sheet)}: {text}")
+
+
+def read_book(data: bytes, filename: str, sheets: Iterable[Sheet], csv_sheet: Sheet) -> Book:
+    """Read `sheets` of a workbook (those present), or a CSV file as the one sheet `csv_sheet`."""
+    file = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    book = Book(file)
+    try:
+        raw = read_sheets(data, filename)
+    except FileError as error:
+        book.error("", None, None, str(error))
+        return book
+    if len(raw) == 1 and raw[0].name == "":
+        book.is_csv = True
+        book.found = [csv_sheet.name]
+        parse_sheet(book, RawSheet(csv_sheet.name, raw[0].rows), csv_sheet)
+        return book
+    book.found = [s.name for s in raw]
+    by_name = {s.name: s for s in raw}
+    for spec in sheets:
+        if spec.name in by_name and spec.name not in book.sheets:
+            parse_sheet(book, by_name[spec.name], spec)
+    return book
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def parse_sheet(book: Book, raw: RawSheet, spec: Sheet) -> None:
+    """Add the typed rows of `raw` to `book.sheets[spec.name]`, and its errors and notes to the book."""
+    rows: list[SheetRow] = book.sheets.setdefault(spec.name, [])
+    lookup = spec.lookup()
+    key_column = next(c for c in spec.columns if c.required)
+    key_names = {normalise_header(t) for t in (key_column.header, *key_column.aliases)}
+    header_at = next((i for i, (_, values) in enumerate(raw.rows[:HEADER_SEARCH_ROWS])
+                      if key_names & {normalise_header(v) for v in values if not _blank(v)}), None)
+    if header_at is None:
+        first = next((number for number, values in raw.rows if not all(_blank(v) for v in values)), None)
+        if first is not None:
+            book.error(spec.name, first, key_column.header,
+                       f"找不到“{key_column.header}”列:数据上面应有一行列名,如 "
+                       + "、".join(c.header for c in spec.columns if c.required))
+        book.columns[spec.name] = set()
+        return
+    header_row, header = raw.rows[header_at]
+    positions: dict[str, int] = {}  # column key → 0-based index
+    for index, text in enumerate(header):
+        if _blank(text):
+            continue
+        column = lookup.get(normalise_header(text))
+        if column is None:
+            guess = difflib.get_close_matches(normalise_header(text), [c.header for c in spec.columns], 1, 0.5)
+            hint = f"(是否想写“{guess[0]}”?)" if guess else ""
+            book.note(spec.name, f"第 {get_column_letter(index + 1)} 列“{str(text).strip()}”不是本表的列,已忽略{hint}")
+        elif column.key in positions:
+            book.error(spec.name, header_row, column.header,
+                       f"列名重复(第 {get_column_letter(positions[column.key] + 1)} 列和第 "
+                       f"{get_column_letter(index + 1)} 列)")
+        else:
+            positions[column.key] = index
+    book.columns[spec.name] = set(positions)
+    for column in spec.columns:
+        if column.required and column.key not in positions:
+            book.error(spec.name, header_row, column.header, "缺少这一必填列")
+    by_index = {index: spec.column(key) for key, index in positions.items()}
+    merged = [m for m in raw.merged if m.max_row >= header_row
+              and any(m.min_col <= i + 1 <= m.max_col for i in by_index)]
+    for m in merged:
+        column = by_index.get(m.min_col - 1) or next(c for i, c in sorted(by_index.items())
+                                                      if m.min_col <= i + 1 <= m.max_col)
+        book.error(spec.name, max(m.min_row, header_row), column.header,
+                   f"有合并单元格 {m.ref}:请取消合并,每一行、每一格分别填写")
+    merged_rows: dict[int, list[MergedRange]] = {}
+    last_row = raw.rows[-1][0]
+    for m in merged:
+        for number in range(max(m.min_row, header_row), min(m.max_row, last_row) + 1):
+            merged_rows.setdefault(number, []).append(m)
+    for number, cells in raw.rows[header_at + 1:]:
+        if all(_blank(cells[i]) for i in by_index if i < len(cells)):
+            continue  # an empty row
+        values: dict[str, Any] = {}
+        bad: set[str] = set()
+        for column in spec.columns:
+            index = positions.get(column.key)
+            cell = cells[index] if index is not None and index < len(cells) else None
+            covered = index is not None and any(m.covers(number, index + 1) for m in merged_rows.get(number, ()))
+            if _blank(cell):
+                values[column.key] = column.default
+                if column.required and index is not None and not covered:
+                    book.error(spec.name, number, column.header, "必填,不能为空")
+                    bad.add(column.key)
+                continue
+            try:
+                values[column.key] = read_cell(column, cell)
+            except ValueError as error:
+                values[column.key] = None
+                bad.add(column.key)
+                if not covered:  # the merge itself is reported
+                    book.error(spec.name, number, column.header, str(error))
+        rows.append(SheetRow(spec.name, number, values, frozenset(bad)))
+
+
+# --- one cell ---------------------------------------------------------------------------------------------
+
+def _shown(value: object) -> str:
+    if isinstance(value, float):
+        return format(value, ".15g")
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def read_cell(column: Column, value: object) -> Any:
+    """A non-blank cell as the column's type. :raises ValueError: with the reason in Chinese."""
+    reader = _READERS[column.type]
+    return reader(column, value)
+
+
+def _text(column: Column, value: object) -> str:
+    return _shown(value)
+
+
+def _code(column: Column, value: object) -> str:
+    if isinstance(value, (bool, dt.date, dt.time)):
+        raise ValueError(f"“{_shown(value)}”不是编号")
+    return unicodedata.normalize("NFKC", _shown(value)).strip()
+
+
+def _codes(column: Column, value: object) -> tuple[str, ...]:
+    return tuple(part for part in _SPLIT.split(_code(column, value)) if part)
+
+
+def _choice(column: Column, value: object) -> str:
+    text = _shown(value)
+    if text not in column.choices:
+        raise ValueError(f"“{text}”不是可选的值(可选:{'、'.join(column.choices)})")
+    return text
+
+
+def _yes_no(column: Column, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _shown(value)
+    if text not in (YES, NO):
+        raise ValueError(f"“{text}”应填 是 或 否")
+    return text == YES
+
+
+def read_decimal(value: object) -> Decimal:
+    """An exact Decimal from a cell: text as written; an Excel number as its 15 significant digits.
+
+    :raises ValueError: text that is not a plain number, too many digits.
+    """
+    if isinstance(value, (bool, dt.date, dt.time)):
+        raise ValueError(f"“{_shown(value)}”不是数字")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):  # Excel keeps numbers as binary doubles: take the 15 digits Excel shows
+        number = Decimal(format(value, ".15g"))
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "")
+        if _GROUPED.fullmatch(text):
+            text = text.replace(",", "")  # 1,234.56
+        if not _NUMBER.fullmatch(text):
+            raise ValueError(f"“{str(value).strip()}”不是数字")
+        number = Decimal(text)
+    if not number.is_finite():
+        raise ValueError(f"“{_shown(value)}”不是数字")
+    exponent = number.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MAX_PLACES:
+        raise ValueError(f"“{_shown(value)}”小数位数过多(至多 {MAX_PLACES} 位)")
+    if number and number.adjusted() >= MAX_WHOLE_DIGITS:
+        raise ValueError(f"“{_shown(value)}”太大")
+    return number
+
+
+def _decimal(column: Column, value: object) -> Decimal:
+    return read_decimal(value)
+
+
+def _integer(column: Column, value: object) -> int:
+    try:
+        number = read_decimal(value)
+    except ValueError:
+        raise ValueError(f"“{_shown(value)}”不是整数") from None
+    if number != number.to_integral_value() or abs(number) > MAX_INTEGER:
+        raise ValueError(f"“{_shown(value)}”不是整数")
+    return int(number)
+
+
+def read_date(value: object) -> dt.date:
+    """A date from an Excel date cell or text 2025-03-02, 2025/3/2, 2025.3.2, 2025年3月2日, 20250302.
+
+    :raises ValueError: anything else (an Excel serial number without a date format, too).
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"“{_shown(value)}”不是日期(请写作 2025-03-02)")
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    match = _DATE.fullmatch(text) or _DATE8.fullmatch(text)
+    if not match:
+        raise ValueError(f"“{text}”不是日期(请写作 2025-03-02)")
+    try:
+        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        raise ValueError(f"“{text}”不是有效的日期") from None
+
+
+def _date(column: Column, value: object) -> dt.date:
+    return read_date(value)
+
+
+def _period(column: Column, value: object) -> str:
+    text = unicodedata.normalize("NFKC", _shown(value)).strip().upper()
+    match = _PERIOD.fullmatch(text)
+    if not match:
+        raise ValueError(f"“{_shown(value)}”不是半年期间(请写作 2025H1 或 2025H2)")
+    half = match.group(2) or ("1" if match.group(3) == "上" else "2")
+    return f"{match.group(1)}H{half}"
+
+
+_READERS = {TEXT: _text, CODE: _code, CODES: _codes, CHOICE: _choice, YES_NO: _yes_no, DECIMAL: _decimal,
+            INTEGER: _integer, DATE: _date, PERIOD: _period}
+
+
+def whole_number_ids(keys: Sequence[str | None], fallback: Sequence[int]) -> list[int]:
+    """The ids for a sheet's rows: its 编号 when every one is a whole number (1001, not 01001), else `fallback`."""
+    if keys and all(k is not None and re.fullmatch(r"[1-9][0-9]{0,17}", k) for k in keys):
+        return [int(k) for k in keys]  # type: ignore[arg-type]
+    return list(fallback)

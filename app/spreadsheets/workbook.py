@@ -1,0 +1,150 @@
+"""File bytes → raw sheets: .xlsx through openpyxl (read-only, cached values), .csv in UTF-8 or GBK. Pure: no database.
+
+Cells come back as openpyxl gives them (str, int, float, datetime, bool, None); the typed reading is in records.py.
+Anything that is not a readable .xlsx or .csv raises FileError with the reason in Chinese.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import posixpath
+import warnings
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from xml.etree import ElementTree
+
+import openpyxl
+from openpyxl.utils.cell import range_boundaries
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and password-protected .xlsx
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+SAVE_AS = "请在 Excel 或 WPS 中“另存为” Excel 工作簿(.xlsx)或 CSV 后再试"
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+class FileError(Exception):
+    """The file as a whole cannot be read (wrong type, damaged, unknown encoding)."""
+
+
+@dataclass(frozen=True)
+class MergedRange:
+    ref: str  # as Excel writes it: "A3:A5"
+    min_row: int
+    min_col: int
+    max_row: int
+    max_col: int
+
+    def covers(self, row: int, col: int) -> bool:
+        return self.min_row <= row <= self.max_row and self.min_col <= col <= self.max_col
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    """One sheet's cells: (spreadsheet row number, values from column A on); rows may differ in length."""
+
+    name: str  # the sheet's tab name, stripped; "" for a CSV file
+    rows: Sequence[tuple[int, tuple[object, ...]]]
+    merged: tuple[MergedRange, ...] = field(default=())
+
+
+def read_sheets(data: bytes, filename: str) -> list[RawSheet]:
+    """Every worksheet of an .xlsx file, or the one sheet of a .csv file.
+
+    :raises FileError: an old .xls, an encrypted workbook, a file renamed to .xlsx, an unknown suffix or encoding.
+    """
+    suffix = PurePath(filename).suffix.lower()
+    if data.startswith(OLE2_MAGIC):
+        raise FileError(f"这是旧版 Excel(.xls)文件或加密的工作簿,系统无法读取:{SAVE_AS}")
+    if suffix == ".xls":
+        raise FileError(f"不支持旧版 Excel(.xls)文件:{SAVE_AS}")
+    if suffix in WORKBOOK_SUFFIXES:
+        if not data.startswith(ZIP_MAGIC):
+            raise FileError(f"不是有效的 Excel 工作簿(.xlsx),可能是改了扩展名的其他文件:{SAVE_AS}")
+        return _read_workbook(data)
+    if suffix == ".csv":
+        if data.startswith(ZIP_MAGIC):
+            raise FileError("这是 Excel 工作簿,不是 CSV 文件:请把扩展名改为 .xlsx")
+        return [RawSheet("", _read_csv(data))]
+    raise FileError(f"不支持的文件类型“{suffix or '无扩展名'}”:请使用 .xlsx 或 .csv 文件")
+
+
+def _read_workbook(data: bytes) -> list[RawSheet]:
+    merged = _merged_ranges(data)
+    sheets = []
+    # openpyxl warns about parts it drops (data-validation extensions, missing styles …); none affect the values
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many kinds (KeyError, BadZipFile, InvalidFileException …)
+            raise FileError(f"不是有效的 Excel 工作簿(.xlsx),文件可能已损坏或改了扩展名:{SAVE_AS}") from error
+        try:
+            for sheet in book.worksheets:
+                if not hasattr(sheet, "iter_rows"):  # a chart sheet
+                    continue
+                sheet.reset_dimensions()  # some programs write a wrong size; read every row there is
+                rows = [(number, tuple(values))
+                        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
+                sheets.append(RawSheet(sheet.title.strip(), rows, tuple(merged.get(sheet.title, ()))))
+        except Exception as error:  # a damaged sheet part: XML errors, bad numbers, missing shared strings …
+            raise FileError(f"工作簿内容已损坏,无法读取:{SAVE_AS}") from error
+        finally:
+            book.close()
+    return sheets
+
+
+def _merged_ranges(data: bytes) -> dict[str, list[MergedRange]]:
+    """Sheet name → its merged cells. Read-only openpyxl does not report them, so read the sheet XML directly."""
+    found: dict[str, list[MergedRange]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            package = ElementTree.fromstring(archive.read("_rels/.rels"))
+            book_part = next(r.get("Target", "") for r in package
+                             if r.get("Type", "").endswith("/officeDocument")).lstrip("/")
+            folder = posixpath.dirname(book_part)
+            rels = ElementTree.fromstring(archive.read(
+                posixpath.join(folder, "_rels", posixpath.basename(book_part) + ".rels")))
+            targets = {r.get("Id"): r.get("Target", "") for r in rels}
+            for sheet in ElementTree.fromstring(archive.read(book_part)).iter(f"{_MAIN}sheet"):
+                target = targets.get(sheet.get(_REL_ID), "")
+                part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+                    posixpath.join(folder, target))
+                ranges = found.setdefault(sheet.get("name", ""), [])
+                with archive.open(part) as source:
+                    for _, element in ElementTree.iterparse(source):
+                        if element.tag == f"{_MAIN}mergeCell":
+                            min_col, min_row, max_col, max_row = range_boundaries(element.get("ref", ""))
+                            ranges.append(MergedRange(element.get("ref", ""), min_row, min_col, max_row, max_col))
+                        elif element.tag == f"{_MAIN}row":
+                            element.clear()
+    except (KeyError, StopIteration, ValueError, TypeError, zipfile.BadZipFile, ElementTree.ParseError):
+        return {}  # not a workbook openpyxl can read either; load_workbook reports it
+    return found
+
+
+def decode_csv(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK: what Excel in China saves), or UTF-16 by BOM."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileError("无法识别 CSV 文件的编码:请保存为“CSV UTF-8(逗号分隔)”或 GBK 编码的 CSV")
+
+
+def _read_csv(data: bytes) -> list[tuple[int, tuple[object, ...]]]:
+    text = decode_csv(data)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","  # Excel's “Unicode 文本” is tab-separated
+    try:
+        return [(number, tuple(row))
+                for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1)]
+    except csv.Error as error:
+        raise FileError(f"CSV 文件格式有误:{error}") from None
