@@ -165,12 +165,6 @@ def _is_missing(value: Any) -> bool:
         return False
 
 
-def _codes(col: pd.Series, names: Sequence[str], dtype: type = np.int16) -> np.ndarray:
-    """Codes of a column's values in `names`: -1 missing (None, NaN, ""), -2 a value that is not in `names`."""
-    cats, codes = _raw_codes(col)
-    return _recode(cats, codes, names, dtype)
-
-
 def _raw_codes(col: pd.Series) -> tuple[list[Any], np.ndarray]:
     """(categories, codes) of a column: free for a categorical, one hash pass otherwise; -1 for missing."""
     if isinstance(col.dtype, pd.CategoricalDtype):
@@ -306,19 +300,28 @@ class _Input:
     ids: np.ndarray
     dates: np.ndarray
     work: np.ndarray
-    id_key: np.ndarray          # id order as small non-negative ints (id - min id, or the id's rank)
+    id_key: np.ndarray | None   # id order as small non-negative ints (id - min id, or the id's rank); None: rows
     kinds: list[_Kind]
     subject_ids: np.ndarray     # sorted
     attrs: pd.DataFrame         # subject attributes, in subject_ids order
     units: list[tuple[int, str]]  # (subject row, unit id as text)
-    kind_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+    kind_raw: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))    # the kind column's own codes
+    kind_lut: np.ndarray = field(default_factory=lambda: np.full(1, -1, np.int16))  # raw code → kind (-1: none)
     cache: dict[Any, Any] = field(default_factory=dict)
+
+    def id_order(self, rows: np.ndarray) -> np.ndarray:
+        """A key that orders records by id (small non-negative ints)."""
+        return rows if self.id_key is None else self.id_key[rows]
+
+    def kind_of(self, rows: np.ndarray) -> np.ndarray:
+        """The rule set's kind code of some rows."""
+        return self.kind_lut[self.kind_raw[rows].astype(np.intp)]
 
     def outside(self, window: tuple[int, int], code: int) -> np.ndarray:
         """The rows of one kind dated outside the window (one scan of all dates per window)."""
         if window not in self.cache:
             rows = np.flatnonzero((self.dates < window[0]) | (self.dates > window[1]))
-            codes = self.kind_codes[rows]
+            codes = self.kind_of(rows)
             self.cache[window] = {int(c): rows[codes == c] for c in np.unique(codes)}
         return self.cache[window].get(code, np.zeros(0, np.int64))
 
@@ -355,15 +358,15 @@ def _lookup(sorted_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 
 def _record_ids(records: pd.DataFrame, where: str,
-                errors: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray, bool]:
-    """The ids (int64), an order key for them (small non-negative ints) and whether they ascend; repeated ids are
-    errors."""
+                errors: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray | None, bool]:
+    """The ids (int64), an order key for them (small non-negative ints; None: the rows themselves) and whether they
+    ascend; repeated ids are errors."""
     ids = records["id"].to_numpy().astype(np.int64, copy=False)
     n = len(ids)
     if not n:
-        return ids, ids, True
-    if n == 1 or (ids[1:] > ids[:-1]).all():      # the usual case: loaded in id order
-        return ids, ids - ids[0], True
+        return ids, None, True
+    if n == 1 or (ids[1:] > ids[:-1]).all():      # the usual case: loaded in id order: rows order the ids
+        return ids, None, True
     low = int(ids.min())
     span = int(ids.max()) - low + 1
     if span <= 4 * n + 1024:
@@ -394,19 +397,30 @@ def _prepare(subjects: pd.DataFrame, records: pd.DataFrame, plan: _Plan,
     errors: list[tuple[int, str]] = []
     n = len(records)
     ids, id_key, ascending = _record_ids(records, where, errors)
-    kind_codes = _codes(records["kind"], plan.kinds, np.int8 if len(plan.kinds) < 127 else np.int16)
-    bad = np.flatnonzero(kind_codes < 0) if n and kind_codes.min() < 0 else np.zeros(0, np.int64)
+    kind_cats, kind_raw = _raw_codes(records["kind"])
+    small = np.int8 if len(kind_cats) < 127 else np.int16 if len(kind_cats) < 2 ** 15 else np.int64
+    kind_raw = kind_raw.astype(small, copy=False)               # radix sort for small codes
+    kind_lut = _recode(kind_cats, np.arange(len(kind_cats)), plan.kinds, np.int16)
+    # sort by the column's own codes (no recoding of every row): each declared kind is one run of the sorted rows
+    perm = np.argsort(kind_raw, kind="stable")
+    edges = np.searchsorted(kind_raw[perm], np.arange(-1, len(kind_cats) + 1).astype(small))
+    slices = [np.zeros(0, np.int64)] * len(plan.kinds)
+    kind_start = np.zeros(len(plan.kinds), np.int64)            # where each kind's run starts in perm
+    bad_parts = [perm[edges[0]:edges[1]]]                       # missing kind
+    for raw_code, code in enumerate(kind_lut.tolist()):
+        rows = perm[edges[raw_code + 1]:edges[raw_code + 2]]
+        if code >= 0:
+            slices[code] = rows
+            kind_start[code] = edges[raw_code + 1]
+        elif len(rows):
+            bad_parts.append(rows)
+    bad = np.sort(np.concatenate(bad_parts))
     if len(bad):
         raw = records["kind"].to_numpy(dtype=object)
         errors += [(int(ids[b]), f"{where}: 记录 {ids[b]} 的类型 '{raw[b]}' 未在细则 kinds 中声明,无法计分")
                    for b in bad]
-        kind_codes = np.where(kind_codes < 0, 0, kind_codes).astype(kind_codes.dtype)
-    perm = np.argsort(kind_codes, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(kind_codes, minlength=len(plan.kinds)))])
-    slices = []
-    for code in range(len(plan.kinds)):
-        rows = perm[bounds[code]:bounds[code + 1]]
-        slices.append(rows[~np.isin(rows, bad)] if len(bad) else rows)
+    kind_lut = np.append(kind_lut, -1).astype(np.int16)        # raw code -1 (missing) reads the last slot
+    kind_of = lambda rows: kind_lut[kind_raw[rows].astype(np.intp)]
     if "category" in records.columns:
         cats, codes = _raw_codes(records["category"])
         for code, name in enumerate(plan.kinds):
@@ -443,15 +457,16 @@ def _prepare(subjects: pd.DataFrame, records: pd.DataFrame, plan: _Plan,
         raise RuleError([e[1] for e in errors])
 
     dates = _dates(records["occurred_on"]) if n else np.zeros(0, np.int64)
-    work, has_work = _work_keys(records, ids, n)
-    subj_all = _lookup(subject_ids, records["subject_id"].to_numpy().astype(np.int64, copy=False))
+    work, worked_rows = _work_keys(records, ids, n)
+    # subject rows in kind order: one gather, then each kind's rows are a view
+    subj_sorted = _lookup(subject_ids, records["subject_id"].to_numpy().astype(np.int64, copy=False)[perm])
     joint_parts: dict[int, tuple[np.ndarray, ...]] = {}
     joint_listed = joint_kind = None
     joint = _joint(records, participants, ids, ascending, where)
     if joint is not None:
         listed, rec, flat, pos, people = joint
         if len(listed):
-            joint_listed, joint_kind = listed, kind_codes[listed]
+            joint_listed, joint_kind = listed, kind_of(listed)
             repeat = np.zeros(len(flat), bool)           # a subject listed twice counts at its first place
             for shift in range(1, int(people.max())):
                 same = (flat[shift:] == flat[:-shift]) & (rec[shift:] == rec[:-shift])
@@ -459,25 +474,25 @@ def _prepare(subjects: pd.DataFrame, records: pd.DataFrame, plan: _Plan,
             subj = _lookup(subject_ids, flat)
             keep = ~repeat & (subj >= 0)
             rec, subj, pos, people = rec[keep], subj[keep], pos[keep], people[keep]
-            by_kind = kind_codes[rec]
+            by_kind = kind_of(rec)
             order = np.argsort(by_kind, kind="stable")
             edges = np.searchsorted(by_kind[order], np.arange(len(plan.kinds) + 1))
             for code in range(len(plan.kinds)):
                 part = order[edges[code]:edges[code + 1]]
                 if len(part):
                     joint_parts[code] = (rec[part], subj[part], pos[part], people[part])
-    worked_rows = np.flatnonzero(has_work)
-    worked_kind = kind_codes[worked_rows]
+    worked_kind = kind_of(worked_rows)
+    joint_codes = set() if joint_listed is None else set(np.unique(joint_kind).tolist())
     for code, kind in enumerate(kinds):
         rows = kind.rec
         mine = worked_rows[worked_kind == code]
         if len(mine):
             kind.has_work = np.zeros(len(rows), bool)
             kind.has_work[np.searchsorted(rows, mine)] = True
-        subj = subj_all[rows]
+        subj = subj_sorted[kind_start[code]:kind_start[code] + len(rows)]
         base = subj >= 0
-        if joint_listed is not None:        # a record that lists participants credits them, not subject_id
-            base[np.searchsorted(rows, joint_listed[joint_kind == code])] = False
+        if code in joint_codes:         # a record that lists participants credits them, not subject_id
+            base[np.searchsorted(rows, joint_listed[joint_kind == code])] = False  # type: ignore[index]
         if code not in joint_parts:
             if base.all():
                 kind.subj = subj
@@ -487,11 +502,14 @@ def _prepare(subjects: pd.DataFrame, records: pd.DataFrame, plan: _Plan,
             continue
         rec_j, subj_j, pos_j, people_j = joint_parts[code]
         cl = np.flatnonzero(base)
-        kind.cl = np.concatenate([cl, np.searchsorted(rows, rec_j)])
+        # participants come grouped by record: look each record up once
+        first = np.flatnonzero(np.r_[True, rec_j[1:] != rec_j[:-1]])
+        local_j = np.repeat(np.searchsorted(rows, rec_j[first]), np.diff(np.append(first, len(rec_j))))
+        kind.cl = np.concatenate([cl, local_j])
         kind.subj = np.concatenate([subj[cl], subj_j])
         kind.pos = np.concatenate([np.ones(len(cl), np.int64), pos_j])
         kind.people = np.concatenate([np.ones(len(cl), np.int64), people_j])
-    return _Input(ids, dates, work, id_key, kinds, subject_ids, attrs, units, kind_codes)
+    return _Input(ids, dates, work, id_key, kinds, subject_ids, attrs, units, kind_raw, kind_lut)
 
 
 def _joint(records: pd.DataFrame, participants: pd.DataFrame | None, ids: np.ndarray, ascending: bool,
@@ -563,13 +581,14 @@ _HASH_ID = re.compile(r"#(-?[0-9]+)")
 
 
 def _work_keys(records: pd.DataFrame, ids: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """One int64 key per piece of work: the row for a record without work_id (its work is "#<id>"), else n + code.
+    """One int64 key per piece of work: the row for a record without work_id (its work is "#<id>"), else n + code;
+    and the rows (ascending) that have a work_id or are named by one.
 
     A work_id written "#<id>" of another record is that record's own work, as in the reference engine.
     """
-    has = np.zeros(n, bool)
+    none = np.zeros(0, np.int64)
     if "work_id" not in records.columns:
-        return np.zeros(0, np.int64), has
+        return none, none
     col = records["work_id"]
     if isinstance(col.dtype, pd.CategoricalDtype):
         codes = col.cat.codes.to_numpy()
@@ -583,21 +602,20 @@ def _work_keys(records: pd.DataFrame, ids: np.ndarray, n: int) -> tuple[np.ndarr
         else:
             codes, uniques = pd.factorize(np.array([str(v) for v in values[listed]], dtype=object))
     if not len(listed):
-        return np.zeros(0, np.int64), has
+        return none, none
     work = np.arange(n, dtype=np.int64)
+    named = []
     keys = n + np.arange(len(uniques), dtype=np.int64)
-    for index, value in enumerate(uniques):
-        if not value.startswith("#"):
-            continue
+    for index in [i for i, v in enumerate(uniques) if v[:1] == "#"]:
+        value = uniques[index]
         m = _HASH_ID.fullmatch(value)
         if m and value == f"#{int(m.group(1))}":
             hit = np.flatnonzero(ids == int(m.group(1)))
             if len(hit):
                 keys[index] = hit[0]
-                has[hit[0]] = True
+                named.append(int(hit[0]))
     work[listed] = keys[codes]
-    has[listed] = True
-    return work, has
+    return work, np.union1d(listed, named) if named else listed
 
 
 # --- subject conditions -------------------------------------------------------------------------------------
@@ -862,6 +880,8 @@ class _Cands:
     ranges: np.ndarray
     worked: np.ndarray   # rows whose record has a work_id
     joint: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)   # (first row, position, people)
+    constant: list[int | None] = field(default_factory=list)    # per item: the points of every counted row, if one
+    absmax: int = 0                                             # the largest |points| of any row
     notes: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = field(default_factory=list)
 
     def item(self) -> np.ndarray:
@@ -894,8 +914,11 @@ def _candidates(plan: _Plan, data: _Input, subjects: _Subjects, window: tuple[in
     rs = plan.rs
     parts: list[tuple[Any, ...]] = []
     sizes = np.zeros(len(plan.items), np.int64)
+    constant: list[int | None] = []
+    absmax = 0
     for index, item in enumerate(plan.items):
         when = subjects.when(item.when)
+        same: set[int | None] = set()      # the points of every counted row, when they are all one number
         for kind_name in sorted(item.match.kinds):
             kind = data.kinds[plan.kind_index[kind_name]]
             if not len(kind.subj):
@@ -917,15 +940,16 @@ def _candidates(plan: _Plan, data: _Input, subjects: _Subjects, window: tuple[in
                 credits = np.flatnonzero(mask[kind.cl])
                 place = np.cumsum(mask) - 1
                 at = place[kind.cl[credits]]
-            subj = kind.subj if credits is None else kind.subj[credits]
+            subj = None                     # gathered straight into the candidate arrays unless needed here
             if when is not None:
+                subj = kind.subj if credits is None else kind.subj[credits]
                 keep = np.flatnonzero(when[subj])
                 if len(keep) < len(subj):
                     credits = keep if credits is None else credits[keep]
                     subj = subj[keep]
                     at = keep if at is None else at[keep]
             num = raw.num if isinstance(raw.num, int) or at is None else raw.num[at]
-            count = len(subj)
+            count = len(kind.subj) if credits is None else len(credits)
             pos = people = None
             if kind.pos is not None:
                 pos = kind.pos if credits is None else kind.pos[credits]
@@ -934,6 +958,7 @@ def _candidates(plan: _Plan, data: _Input, subjects: _Subjects, window: tuple[in
             status = None
             if trivial and not raw.fraction:
                 points = num
+                same.add(num if isinstance(num, int) else None)
             else:
                 ones = np.ones(count, np.int64)
                 a, b = (ones, ones) if trivial else _share(item.credit, ones if pos is None else pos,
@@ -949,22 +974,28 @@ def _candidates(plan: _Plan, data: _Input, subjects: _Subjects, window: tuple[in
                 if zero.any():
                     status = np.where(zero, SHARE_ZERO, COUNTED).astype(np.int8)
                     points[zero] = 0
+                same.add(num if isinstance(num, int) and not len(shared) else None)
+            absmax = max(absmax, abs(points) if isinstance(points, int) else _absmax(points))
             rec_local = kind.local(credits)
-            rec = kind.rec if rec_local is None else kind.rec[rec_local]
             worked = None
             if kind.has_work is not None:
                 worked = np.flatnonzero(kind.has_work if rec_local is None else kind.has_work[rec_local])
-            parts.append((rec, subj, points, status, pos, people, worked, count))
+            parts.append((kind, rec_local, subj, credits, points, status, pos, people, worked, count))
             sizes[index] += count
+        constant.append(same.pop() if len(same) == 1 else None)
     total = int(sizes.sum())
     out = _Cands(np.empty(total, np.int64), np.empty(total, np.int64), np.empty(total, np.int64),
                  np.zeros(total, np.int8), np.concatenate([[0], np.cumsum(sizes)]), np.zeros(0, np.int64))
+    out.constant, out.absmax = constant, absmax
     at = 0
     worked_all = []
-    for rec, subj, points, status, pos, people, worked, count in parts:
+    for kind, rec_local, subj, credits, points, status, pos, people, worked, count in parts:
         end = at + count
-        out.rec[at:end] = rec
-        out.subj[at:end] = subj
+        _put(out.rec[at:end], kind.rec, rec_local)
+        if subj is not None:
+            out.subj[at:end] = subj
+        else:
+            _put(out.subj[at:end], kind.subj, credits)
         out.points[at:end] = points
         if status is not None:
             out.status[at:end] = status
@@ -978,15 +1009,46 @@ def _candidates(plan: _Plan, data: _Input, subjects: _Subjects, window: tuple[in
     return out
 
 
+def _put(target: np.ndarray, source: np.ndarray, rows: np.ndarray | None) -> None:
+    """target[:] = source[rows] (rows None: all of source), gathered in place without a temporary."""
+    if rows is None:
+        target[:] = source
+    else:
+        np.take(source, rows, out=target, mode="clip")      # "raise" would buffer; the rows are in range
+
+
 def _ranks(group: np.ndarray, *keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Order by (group, *keys) and each element's 0-based rank within its group."""
-    order = np.lexsort((*reversed(keys), group))
+    order = _packed_order(group, *keys)
     g = group[order]
     start = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, bool)
     first = np.maximum.accumulate(np.where(start, np.arange(len(g)), 0)) if len(g) else g
     rank = np.empty(len(g), np.int64)
     rank[order] = np.arange(len(g)) - first
     return order, rank
+
+
+def _packed_order(*keys: np.ndarray) -> np.ndarray:
+    """The stable order by keys[0], then keys[1], ...: one int64 sort when the keys pack into one, else lexsort."""
+    if not len(keys[0]):
+        return np.zeros(0, np.intp)
+    first = keys[0]
+    low, high = int(first.min()), int(first.max())
+    if high - low >= len(first):        # sparse: rank the distinct values first
+        _, first = np.unique(first, return_inverse=True)
+        low, high = 0, int(first.max())
+    parts = [(first - low, high - low + 1)]
+    span = high - low + 1
+    for key in keys[1:]:
+        low, high = int(key.min()), int(key.max())
+        parts.append((key - low, high - low + 1))
+        span *= high - low + 1
+    if span >= _LIMIT:
+        return np.lexsort(tuple(reversed(keys)))
+    packed = parts[0][0].astype(np.int64)
+    for values, size in parts[1:]:
+        packed = packed * size + values
+    return np.argsort(packed, kind="stable")
 
 
 def _shared(group: np.ndarray) -> np.ndarray:
@@ -1011,8 +1073,8 @@ def _top_one(groups: np.ndarray, n_groups: int, keys: list[tuple[np.ndarray, int
 
 def _resolve(plan: _Plan, data: _Input, cands: _Cands, n_subjects: int) -> None:
     """Same work counted once (per item, then per section), from_nth, aggregate max and max_count: sets status."""
-    dates, id_key = data.dates, data.id_key
-    id_span = int(id_key.max()) + 1 if len(id_key) else 1
+    dates, id_key = data.dates, data.id_order
+    id_span = max(len(data.ids) if data.id_key is None or not len(data.ids) else int(data.id_key.max()) + 1, 1)
     n_items = len(plan.items)
     ranges = cands.ranges
     span = len(data.ids) * 2 + 1
@@ -1025,7 +1087,7 @@ def _resolve(plan: _Plan, data: _Input, cands: _Cands, n_subjects: int) -> None:
         shared = _shared(group)
         if len(shared):
             risky, rec, group = risky[shared], rec[shared], group[shared]
-            order, _ = _ranks(group, -cands.points[risky], dates[rec], id_key[rec])
+            order, _ = _ranks(group, -cands.points[risky], dates[rec], id_key(rec))
             _mark_losers(cands, risky, order, group, SAME_WORK_ITEM, item_of)
     # 2. and under one item only in a section that does not allow stacking: best by (-points, order, date, id)
     first = 0
@@ -1058,7 +1120,7 @@ def _resolve(plan: _Plan, data: _Input, cands: _Cands, n_subjects: int) -> None:
             continue
         rows, rec, group = rows[shared], rec[shared], group[shared]
         order_in_section = np.array([i.order for i in plan.items])[item_of(rows)]
-        order, _ = _ranks(group, -cands.points[rows], order_in_section, dates[rec], id_key[rec])
+        order, _ = _ranks(group, -cands.points[rows], order_in_section, dates[rec], id_key(rec))
         _mark_losers(cands, rows, order, group, SAME_WORK_SECTION, item_of)
     # 3. item rules, on what is left
     for index, item in enumerate(plan.items):
@@ -1074,10 +1136,10 @@ def _resolve(plan: _Plan, data: _Input, cands: _Cands, n_subjects: int) -> None:
             d0 = int(d.min())
             early = None
             if item.from_nth == 2:
-                early = _top_one(cands.subj[rows], n_subjects, [(d - d0, int(d.max()) - d0 + 1), (id_key[rec], id_span)])
+                early = _top_one(cands.subj[rows], n_subjects, [(d - d0, int(d.max()) - d0 + 1), (id_key(rec), id_span)])
                 rank = np.zeros(len(rows), np.int64)
             if early is None:
-                _, rank = _ranks(cands.subj[rows], d, id_key[rec])
+                _, rank = _ranks(cands.subj[rows], d, id_key(rec))
                 early = rank < item.from_nth - 1
             cands.status[rows[early]] = BEFORE_NTH
             cands.note(rows[early], rank[early] + 1)
@@ -1096,9 +1158,9 @@ def _resolve(plan: _Plan, data: _Input, cands: _Cands, n_subjects: int) -> None:
             if limit == 1:
                 keep = _top_one(cands.subj[rows], n_subjects,
                                 [(top - pts, top - int(pts.min()) + 1), (d - d0, int(d.max()) - d0 + 1),
-                                 (id_key[rec], id_span)])
+                                 (id_key(rec), id_span)])
             if keep is None:
-                _, rank = _ranks(cands.subj[rows], -pts, d, id_key[rec])
+                _, rank = _ranks(cands.subj[rows], -pts, d, id_key(rec))
                 keep = rank < limit
             cands.status[rows[~keep]] = NOT_MAX if rule == "max" else OVER_MAX
             rows = rows[keep]
@@ -1190,31 +1252,36 @@ def _window(plan: _Plan, data: _Input, subjects: _Subjects, period: Period) -> _
     cands = _candidates(plan, data, subjects, (_day(period.start), _day(period.end)))
     n_items = len(plan.items)
     n = subjects.n
-    _check(_absmax(cands.points) * max(len(cands.points), 1), "分数合计")
+    _check(cands.absmax * max(len(cands.points), 1), "分数合计")
     _resolve(plan, data, cands, n)
     raw = np.zeros((n_items, n), np.int64)
     exists = np.zeros((n_items, n), bool)
     limited = any(i.cap is not None or i.floor is not None for i in plan.items)
     points = np.zeros((n_items, n), np.int64) if limited else raw     # without item caps, points are the raw sums
+    # per status: 0 counted, 1 not on the line (no credit, same work), 2 on the line but not counted
+    line_class = np.array([0, 1, 1, 1, 2, 2, 2], np.int64)
     for index, item in enumerate(plan.items):
         a, b = int(cands.ranges[index]), int(cands.ranges[index + 1])
         if a == b:
             continue
         subj, pts, status = cands.subj[a:b], cands.points[a:b], cands.status[a:b]
-        if status.any():
-            exists[index, subj[(status == COUNTED) | (status > SAME_WORK_SECTION)]] = True
-            counted = status == COUNTED
-            subj, pts = subj[counted], pts[counted]
+        summed = not item.by_count and cands.constant[index] is None
+        if status.any():                # one count per subject and class
+            by_class = np.bincount(subj * 3 + line_class[status.astype(np.intp)], minlength=3 * n).reshape(n, 3)
+            counts = by_class[:, 0]
+            exists[index] = (counts > 0) | (by_class[:, 2] > 0)
+            if summed:
+                np.add.at(raw[index], subj, np.where(status == COUNTED, pts, 0))
         else:
-            exists[index, subj] = True
-        if item.by_count:
             counts = np.bincount(subj, minlength=n)
+            exists[index] = counts > 0
+            if summed:
+                np.add.at(raw[index], subj, pts)
+        if item.by_count:
             for low, value in item.by_count:
                 raw[index, counts >= low] = plan.units(value)
-        elif len(pts) and pts[0] == pts.min() == pts.max():      # one value for all: count, then multiply
-            raw[index] = np.bincount(subj, minlength=n) * pts[0]
-        else:
-            np.add.at(raw[index], subj, pts)
+        elif not summed:                # one value for every counted row: count, then multiply
+            raw[index] = counts * cands.constant[index]
         if item.cap is None and item.floor is None:
             if limited:
                 points[index] = raw[index]
@@ -1264,7 +1331,7 @@ def _count_works(plan: _Plan, data: _Input, match: Match, window: tuple[int, int
                 subj = subj[~worked]
         plain += np.bincount(subj, minlength=n)
     if keyed:
-        unique = np.unique(np.concatenate(keyed))
+        unique = pd.unique(np.concatenate(keyed))         # a hash: no need to sort
         plain += np.bincount(unique // span, minlength=n)
     return plain
 
