@@ -95,7 +95,12 @@ def test_score_table_and_explain_read_in_chinese(runner, scored_county):
     assert result.exit_code == 0, result.output
     assert "名次" in result.output and "张三" in result.output and "内容校验码" in result.output
     explained = runner.invoke(args=["score", "--rules", str(RULES), "--period", "2025", "--explain"]).output
-    assert "第 1 名  张三" in explained and "献一智/提案 20" in explained
+    assert "第 1 名  张三" in explained
+    zhang = explained[explained.index("第 1 名  张三"):explained.index("第 2 名")]
+    assert "  献一智: 20\n    · 提案 20  记录 " in zhang
+    assert "[“四个一”每项至少完成一次:未达到" in zhang and "[一票否决 受到党纪政务处分或有违法犯罪行为:无]" in zhang
+    li = explained[explained.index("第 2 名  李四"):]
+    assert "    · 委员出勤 -1.5  记录 出勤" in li  # an attendance row, not a minus-signed record id
 
 
 def test_score_csv_has_one_row_per_subject_or_per_line(runner, scored_county):

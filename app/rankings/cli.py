@@ -133,15 +133,41 @@ def score_command(rules: str, period: str, subject: str | None, records: str | N
         click.echo(_table(table, right={0, 1, 4}))
         return
     for r in rows:
-        gates = ";".join(f"{g['label']}:{'达到' if g['met'] else '未达到'}" for g in r["gates"])
-        click.echo(f"\n第 {r['rank']} 名  {r['subject']['name']}({r['subject']['unit']})  总分 {r['score']}"
-                   f"  等次 {r['grade'] or '—'}" + (f"  [{gates}]" if gates else ""))
-        for s in r["sections"]:
-            capped = f" → {s['points']}" if s["points"] != s["raw"] else ""
-            click.echo(f"  {s['section']}: {s['raw']}{capped}")
-        for item in r["items"]:
-            capped = f" → {item['points']}" if item["points"] != item["raw"] else ""
-            click.echo(f"    · {item['rule']} {item['raw']}{capped}  记录 {', '.join(map(str, item['records']))}")
+        _explain(r)
+
+
+def _record_label(record_id: int) -> str:
+    """Attendance rows enter the engine with negated ids (app.rankings.facts): say so instead of a minus sign."""
+    return f"出勤{-record_id}" if record_id < 0 else str(record_id)
+
+
+def _explain(r: dict) -> None:
+    """One subject's score as the office reads it: each section, the items under it, the records, the notes."""
+    gates = []
+    for g in r["gates"]:
+        if g["veto"]:
+            gates.append(f"一票否决 {g['label']}:{'无' if g['met'] else '已触发'}")
+        else:
+            gates.append(f"{g['label']}:{'达到' if g['met'] else '未达到'}" + (f"({g['detail']})" if g["detail"] else ""))
+    click.echo(f"\n第 {r['rank']} 名  {r['subject']['name']}({r['subject']['unit']})  总分 {r['score']}"
+               f"  等次 {r['grade'] or '—'}")
+    for line in gates:
+        click.echo(f"  [{line}]")
+    if r["grade_note"]:
+        click.echo(f"  等次说明:{r['grade_note']}")
+    for flag in r["flags"]:
+        click.echo(f"  通报:{flag['label']}({flag['detail']})")
+    for s in r["sections"]:
+        capped = f" → 计 {s['points']}" if s["points"] != s["raw"] else ""
+        base = f"(基础分 {s['base']})" if s["base"] != "0" else ""
+        click.echo(f"  {s['section']}{base}: {s['raw']}{capped}")
+        for item in (i for i in r["items"] if i["rule"].split("/", 1)[0] == s["section"]):
+            capped = f" → 计 {item['points']}" if item["points"] != item["raw"] else ""
+            records = "、".join(_record_label(i) for i in item["records"])
+            click.echo(f"    · {item['rule'].split('/', 1)[1]} {item['raw']}{capped}"
+                       + (f"  记录 {records}" if records else ""))
+    for note in r["notes"]:
+        click.echo(f"  说明:记录 {_record_label(note['record'])}({note['item']})未计分:{note['reason']}")
 
 
 @rules_cli.command("diff")

@@ -96,11 +96,15 @@ def result_rows(scored: Scored) -> list[dict[str, Any]]:
             "score": _plain(card.total),
             "grade": card.grade,
             "eligible": card.eligible,
-            "gates": [{"name": g.name, "label": g.label, "met": g.met, "detail": g.detail} for g in card.gates],
+            "grade_note": card.grade_note,
+            "gates": [{"name": g.name, "label": g.label, "met": g.met, "detail": g.detail, "veto": g.veto}
+                      for g in card.gates],
+            "flags": [{"name": f.name, "label": f.label, "detail": f.detail} for f in card.flags],
+            "notes": [{"item": n.item, "record": n.record_id, "reason": n.reason} for n in card.notes],
             "items": [{"rule": f"{line.section}/{line.item}", "label": line.label, "raw": _plain(line.raw),
                        "points": _plain(line.points), "records": list(line.record_ids)} for line in card.lines],
-            "sections": [{"section": s.section, "raw": _plain(s.raw), "points": _plain(s.points)}
-                         for s in card.sections],
+            "sections": [{"section": s.section, "label": s.label, "base": _plain(s.base), "raw": _plain(s.raw),
+                          "points": _plain(s.points)} for s in card.sections],
         })
     return rows
 
