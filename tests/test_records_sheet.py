@@ -4,7 +4,6 @@ facts in the database and in a file giving the same output and hash, and no data
 """
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import json
 import zipfile
@@ -27,8 +26,6 @@ from conftest import TEST_CONFIG
 RULES_DIR = Path(__file__).resolve().parents[1] / "scoring_rules"
 RULES = {"members": RULES_DIR / "2025-四个一-委员.yaml", "units": RULES_DIR / "2025-四个一-单位.yaml",
          "branches": RULES_DIR / "2025-双比双争-党支部.yaml", "party-members": RULES_DIR / "2025-双比双争-党员.yaml"}
-SPREADSHEETS = Path(__file__).resolve().parents[1] / "app" / "spreadsheets"
-FORBIDDEN = ("flask", "sqlalchemy", "flask_sqlalchemy", "app.models", "app.extensions", "app.rankings")
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # the start of an old .xls (or an encrypted .xlsx)
 
 
@@ -59,28 +56,6 @@ def by_id(items):
     return {item.id: item for item in items}
 
 
-# --- purity -----------------------------------------------------------------------------------------------
-
-def _imports(path: Path) -> list[str]:
-    names = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names += [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            names.append(node.module or "")
-            if node.module == "app":
-                names += [f"app.{a.name}" for a in node.names]
-    return names
-
-
-@pytest.mark.parametrize("path", sorted(SPREADSHEETS.glob("*.py")), ids=lambda p: p.name)
-def test_spreadsheet_modules_are_pure(path: Path) -> None:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    assert ast.get_docstring(tree), f"{path.name} has no module docstring"
-    bad = [n for n in _imports(path) if any(n == f or n.startswith(f + ".") for f in FORBIDDEN)]
-    assert bad == [], f"{path.name} imports {bad}"
-    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "float"]
-    assert calls == [], f"{path.name} converts to binary float"
 
 
 def test_attendance_kinds_are_the_ones_the_database_seam_uses() -> None:

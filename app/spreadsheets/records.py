@@ -291,7 +291,7 @@ class _Builder:
     def _kind(self, row: SheetRow, kind: str) -> KindSpec | None:
         spec = self.ruleset.kinds.get(kind)
         if spec is None:
-            guess = difflib.get_close_matches(kind, list(self.ruleset.kinds), 1, 0.5)
+            guess = difflib.get_close_matches(kind, list(self.ruleset.kinds), n=1, cutoff=0.5)
             hint = f",是否想写“{guess[0]}”?" if guess else ""
             self.error(row, "kind", f"“{kind}”不是细则 {self.ruleset.source_name or self.ruleset.name} "
                                     f"声明的记录类型{hint}")

@@ -129,7 +129,7 @@ def parse_sheet(book: Book, raw: RawSheet, spec: Sheet) -> None:
             continue
         column = lookup.get(normalise_header(text))
         if column is None:
-            guess = difflib.get_close_matches(normalise_header(text), [c.header for c in spec.columns], 1, 0.5)
+            guess = difflib.get_close_matches(normalise_header(text), [c.header for c in spec.columns], n=1, cutoff=0.5)
             hint = f"(是否想写“{guess[0]}”?)" if guess else ""
             book.note(spec.name, f"第 {get_column_letter(index + 1)} 列“{str(text).strip()}”不是本表的列,已忽略{hint}")
         elif column.key in positions:
