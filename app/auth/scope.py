@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, has_request_context, request
 from flask_login import current_user
 
 from app.extensions import db
@@ -22,11 +22,21 @@ COUNTY_ROLES = frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER})
 
 
 def unit_ids(user: User) -> set[int] | None:
-    """The units a user acts for, with every unit below them; None means the whole county."""
+    """The units a user acts for, with every unit below them; None means the whole county.
+
+    Worked out once per request (a page asks several times), never across requests: units may change.
+    """
     if user.role in COUNTY_ROLES:
         return None
     if user.role == Role.MEMBER:
         return set()
+    cache = request.environ.setdefault("siyi.scope_unit_ids", {}) if has_request_context() else {}
+    if user.id not in cache:
+        cache[user.id] = _units_below(user)
+    return set(cache[user.id])
+
+
+def _units_below(user: User) -> set[int]:
     children: dict[int | None, list[int]] = {}
     for unit_id, parent_id in db.session.execute(sa.select(Unit.id, Unit.parent_id)):
         children.setdefault(parent_id, []).append(unit_id)
