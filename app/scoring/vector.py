@@ -10,6 +10,8 @@ Points are integers in units of 10^-k (k: the most decimal places any number in 
 rule file's `precision`); `FrameResult.scale` is 10^k. Nothing is ever a binary float. An input this module cannot
 score exactly (numbers too large for int64, more than 12 decimal places in a field) raises `Unsupported`; call
 `score()` then. Awards are not selected here (`select_awards` needs ScoreCards of the few candidates).
+Independent phases run on a module-wide pool of two threads (NumPy releases the GIL in most kernels); results are
+assembled in a fixed order, so they never depend on scheduling.
 """
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ import datetime as dt
 import itertools
 import math
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -90,6 +94,62 @@ def _check(bound: int, what: str) -> None:
 
 def _absmax(values: np.ndarray) -> int:
     return max(abs(int(values.min())), abs(int(values.max()))) if len(values) else 0
+
+
+# --- two threads --------------------------------------------------------------------------------------------
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+_POOL_NAME = "score_frame"
+
+
+def _pool() -> ThreadPoolExecutor:
+    """A module-wide pool of two threads, created on first use (NumPy releases the GIL in most array kernels)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix=_POOL_NAME)
+    return _POOL
+
+
+def _both(first: Callable[[], Any], second: Callable[[], Any]) -> tuple[Any, Any]:
+    """(first(), second()), the second on the pool while this thread runs the first.
+
+    Both always finish before this returns. An exception from `first` wins over one from `second`, so errors come
+    out as they would one after the other. Each function writes only its own results (or fills a cache with the
+    value any thread would compute), so the outcome does not depend on which finishes first.
+    """
+    if threading.current_thread().name.startswith(_POOL_NAME):
+        return first(), second()    # already on the pool: waiting there for another task could deadlock it
+    later = _pool().submit(second)
+    try:
+        one = first()
+    except BaseException:
+        later.exception()       # wait: nothing may still run when the caller sees the error
+        raise
+    return one, later.result()
+
+
+def _map2(fn: Callable[[int], Any], costs: Sequence[int]) -> list[Any]:
+    """[fn(0), fn(1), …], shared out between this thread and the pool by cost (largest first, to the lighter side).
+
+    `fn` must have no effect but its result (and caches). On any error everything runs again in order, so the error
+    raised is the one a plain loop raises.
+    """
+    sides: tuple[list[int], list[int]] = ([], [])
+    load = [0, 0]
+    for index in sorted(range(len(costs)), key=lambda i: -costs[i]):
+        side = 0 if load[0] <= load[1] else 1
+        sides[side].append(index)
+        load[side] += costs[index]
+    try:
+        one, two = _both(lambda: [fn(i) for i in sides[0]], lambda: [fn(i) for i in sides[1]])
+    except Exception:  # noqa: BLE001 - any error: run again in order, to raise the one a plain loop raises
+        return [fn(i) for i in range(len(costs))]
+    out: list[Any] = [None] * len(costs)
+    for index, value in zip(sides[0] + sides[1], one + two):
+        out[index] = value
+    return out
 
 
 # --- compiled rule set --------------------------------------------------------------------------------------
@@ -385,7 +445,7 @@ def _record_ids(records: pd.DataFrame, where: str,
 
 
 def _prepare(subjects: pd.DataFrame, records: pd.DataFrame, plan: _Plan,
-             participants: pd.DataFrame | None = None) -> _Input:
+             participants: pd.DataFrame | None = None, works: pd.DataFrame | None = None) -> _Input:
     rs = plan.rs
     where = rs.source_name or rs.name
     subject_ids, attrs = _subject_frame(subjects, rs.source_name)
@@ -400,14 +460,95 @@ def _prepare(subjects: pd.DataFrame, records: pd.DataFrame, plan: _Plan,
     kind_cats, kind_raw = _raw_codes(records["kind"])
     small = np.int8 if len(kind_cats) < 127 else np.int16 if len(kind_cats) < 2 ** 15 else np.int64
     kind_raw = kind_raw.astype(small, copy=False)               # radix sort for small codes
-    kind_lut = _recode(kind_cats, np.arange(len(kind_cats)), plan.kinds, np.int16)
+    kind_lut = np.append(_recode(kind_cats, np.arange(len(kind_cats)), plan.kinds, np.int16), -1).astype(np.int16)
+    kind_of = lambda rows: kind_lut[kind_raw[rows].astype(np.intp)]   # raw code -1 (missing) reads the last slot
+
+    def columns() -> tuple[Any, ...]:
+        dates = _dates(records["occurred_on"]) if n else np.zeros(0, np.int64)
+        work, worked_rows = _work_keys(records, works, ids, ascending, n, where)
+        joint = _joint_parts(_joint(records, participants, ids, ascending, where), subject_ids, kind_of,
+                             len(plan.kinds))
+        subj_rows = _lookup(subject_ids, records["subject_id"].to_numpy().astype(np.int64, copy=False))
+        return dates, work, worked_rows, joint, subj_rows
+
+    # the kind sort and the validation of fields run beside reading dates, work_ids, participants and subjects
+    (kinds, perm, kind_start), (dates, work, worked_rows, joint, subj_rows) = _both(
+        lambda: _by_kind(records, plan, ids, kind_cats, kind_raw, kind_lut, errors, where), columns)
+    joint_listed, joint_kind, joint_parts = joint
+    subj_sorted = subj_rows[perm]       # subject rows in kind order: one gather, then each kind's rows are a view
+    worked_kind = kind_of(worked_rows)
+    joint_codes = set() if joint_listed is None else set(np.unique(joint_kind).tolist())
+    for code, kind in enumerate(kinds):
+        rows = kind.rec
+        mine = worked_rows[worked_kind == code]
+        if len(mine):
+            kind.has_work = np.zeros(len(rows), bool)
+            kind.has_work[np.searchsorted(rows, mine)] = True
+        subj = subj_sorted[kind_start[code]:kind_start[code] + len(rows)]
+        base = subj >= 0
+        if code in joint_codes:         # a record that lists participants credits them, not subject_id
+            base[np.searchsorted(rows, joint_listed[joint_kind == code])] = False  # type: ignore[index]
+        if code not in joint_parts:
+            if base.all():
+                kind.subj = subj
+            else:
+                kind.cl = np.flatnonzero(base)
+                kind.subj = subj[kind.cl]
+            continue
+        rec_j, subj_j, pos_j, people_j = joint_parts[code]
+        cl = np.flatnonzero(base)
+        # participants come grouped by record: look each record up once
+        first = np.flatnonzero(np.r_[True, rec_j[1:] != rec_j[:-1]])
+        local_j = np.repeat(np.searchsorted(rows, rec_j[first]), np.diff(np.append(first, len(rec_j))))
+        kind.cl = np.concatenate([cl, local_j])
+        kind.subj = np.concatenate([subj[cl], subj_j])
+        kind.pos = np.concatenate([np.ones(len(cl), np.int64), pos_j])
+        kind.people = np.concatenate([np.ones(len(cl), np.int64), people_j])
+    return _Input(ids, dates, work, id_key, kinds, subject_ids, attrs, units, kind_raw, kind_lut)
+
+
+def _joint_parts(joint: tuple[np.ndarray, ...] | None, subject_ids: np.ndarray,
+                 kind_of: Callable[[np.ndarray], np.ndarray],
+                 n_kinds: int) -> tuple[np.ndarray | None, np.ndarray | None, dict[int, tuple[np.ndarray, ...]]]:
+    """(listed rows, their kinds, per kind: record row, subject row, position, people of each credit) of joint
+    records; a subject listed twice counts at its first place, an unknown one not at all."""
+    joint_parts: dict[int, tuple[np.ndarray, ...]] = {}
+    joint_listed = joint_kind = None
+    if joint is None:
+        return joint_listed, joint_kind, joint_parts
+    listed, rec, flat, pos, people = joint
+    if len(listed):
+        joint_listed, joint_kind = listed, kind_of(listed)
+        repeat = np.zeros(len(flat), bool)           # a subject listed twice counts at its first place
+        for shift in range(1, int(people.max())):
+            same = (flat[shift:] == flat[:-shift]) & (rec[shift:] == rec[:-shift])
+            repeat[shift:] |= same
+        subj = _lookup(subject_ids, flat)
+        keep = ~repeat & (subj >= 0)
+        rec, subj, pos, people = rec[keep], subj[keep], pos[keep], people[keep]
+        by_kind = kind_of(rec)
+        order = np.argsort(by_kind, kind="stable")
+        edges = np.searchsorted(by_kind[order], np.arange(n_kinds + 1))
+        for code in range(n_kinds):
+            part = order[edges[code]:edges[code + 1]]
+            if len(part):
+                joint_parts[code] = (rec[part], subj[part], pos[part], people[part])
+    return joint_listed, joint_kind, joint_parts
+
+
+def _by_kind(records: pd.DataFrame, plan: _Plan, ids: np.ndarray, kind_cats: list[Any], kind_raw: np.ndarray,
+             kind_lut: np.ndarray, errors: list[tuple[int, str]], where: str) -> tuple[list[_Kind], np.ndarray,
+                                                                                         np.ndarray]:
+    """Records grouped by kind, with their declared fields read and checked (RuleError listing every problem, with
+    those already in `errors`): (kinds, the kind order of all rows, where each kind's run starts in it)."""
+    rs = plan.rs
     # sort by the column's own codes (no recoding of every row): each declared kind is one run of the sorted rows
     perm = np.argsort(kind_raw, kind="stable")
-    edges = np.searchsorted(kind_raw[perm], np.arange(-1, len(kind_cats) + 1).astype(small))
+    edges = np.searchsorted(kind_raw[perm], np.arange(-1, len(kind_cats) + 1).astype(kind_raw.dtype))
     slices = [np.zeros(0, np.int64)] * len(plan.kinds)
     kind_start = np.zeros(len(plan.kinds), np.int64)            # where each kind's run starts in perm
     bad_parts = [perm[edges[0]:edges[1]]]                       # missing kind
-    for raw_code, code in enumerate(kind_lut.tolist()):
+    for raw_code, code in enumerate(kind_lut[:-1].tolist()):
         rows = perm[edges[raw_code + 1]:edges[raw_code + 2]]
         if code >= 0:
             slices[code] = rows
@@ -419,8 +560,6 @@ def _prepare(subjects: pd.DataFrame, records: pd.DataFrame, plan: _Plan,
         raw = records["kind"].to_numpy(dtype=object)
         errors += [(int(ids[b]), f"{where}: 记录 {ids[b]} 的类型 '{raw[b]}' 未在细则 kinds 中声明,无法计分")
                    for b in bad]
-    kind_lut = np.append(kind_lut, -1).astype(np.int16)        # raw code -1 (missing) reads the last slot
-    kind_of = lambda rows: kind_lut[kind_raw[rows].astype(np.intp)]
     if "category" in records.columns:
         cats, codes = _raw_codes(records["category"])
         for code, name in enumerate(plan.kinds):
@@ -455,61 +594,7 @@ def _prepare(subjects: pd.DataFrame, records: pd.DataFrame, plan: _Plan,
     if errors:
         errors.sort(key=lambda e: e[0])
         raise RuleError([e[1] for e in errors])
-
-    dates = _dates(records["occurred_on"]) if n else np.zeros(0, np.int64)
-    work, worked_rows = _work_keys(records, ids, n)
-    # subject rows in kind order: one gather, then each kind's rows are a view
-    subj_sorted = _lookup(subject_ids, records["subject_id"].to_numpy().astype(np.int64, copy=False)[perm])
-    joint_parts: dict[int, tuple[np.ndarray, ...]] = {}
-    joint_listed = joint_kind = None
-    joint = _joint(records, participants, ids, ascending, where)
-    if joint is not None:
-        listed, rec, flat, pos, people = joint
-        if len(listed):
-            joint_listed, joint_kind = listed, kind_of(listed)
-            repeat = np.zeros(len(flat), bool)           # a subject listed twice counts at its first place
-            for shift in range(1, int(people.max())):
-                same = (flat[shift:] == flat[:-shift]) & (rec[shift:] == rec[:-shift])
-                repeat[shift:] |= same
-            subj = _lookup(subject_ids, flat)
-            keep = ~repeat & (subj >= 0)
-            rec, subj, pos, people = rec[keep], subj[keep], pos[keep], people[keep]
-            by_kind = kind_of(rec)
-            order = np.argsort(by_kind, kind="stable")
-            edges = np.searchsorted(by_kind[order], np.arange(len(plan.kinds) + 1))
-            for code in range(len(plan.kinds)):
-                part = order[edges[code]:edges[code + 1]]
-                if len(part):
-                    joint_parts[code] = (rec[part], subj[part], pos[part], people[part])
-    worked_kind = kind_of(worked_rows)
-    joint_codes = set() if joint_listed is None else set(np.unique(joint_kind).tolist())
-    for code, kind in enumerate(kinds):
-        rows = kind.rec
-        mine = worked_rows[worked_kind == code]
-        if len(mine):
-            kind.has_work = np.zeros(len(rows), bool)
-            kind.has_work[np.searchsorted(rows, mine)] = True
-        subj = subj_sorted[kind_start[code]:kind_start[code] + len(rows)]
-        base = subj >= 0
-        if code in joint_codes:         # a record that lists participants credits them, not subject_id
-            base[np.searchsorted(rows, joint_listed[joint_kind == code])] = False  # type: ignore[index]
-        if code not in joint_parts:
-            if base.all():
-                kind.subj = subj
-            else:
-                kind.cl = np.flatnonzero(base)
-                kind.subj = subj[kind.cl]
-            continue
-        rec_j, subj_j, pos_j, people_j = joint_parts[code]
-        cl = np.flatnonzero(base)
-        # participants come grouped by record: look each record up once
-        first = np.flatnonzero(np.r_[True, rec_j[1:] != rec_j[:-1]])
-        local_j = np.repeat(np.searchsorted(rows, rec_j[first]), np.diff(np.append(first, len(rec_j))))
-        kind.cl = np.concatenate([cl, local_j])
-        kind.subj = np.concatenate([subj[cl], subj_j])
-        kind.pos = np.concatenate([np.ones(len(cl), np.int64), pos_j])
-        kind.people = np.concatenate([np.ones(len(cl), np.int64), people_j])
-    return _Input(ids, dates, work, id_key, kinds, subject_ids, attrs, units, kind_raw, kind_lut)
+    return kinds, perm, kind_start
 
 
 def _joint(records: pd.DataFrame, participants: pd.DataFrame | None, ids: np.ndarray, ascending: bool,
@@ -580,27 +665,49 @@ def _row_of(ids: np.ndarray, ascending: bool, wanted: np.ndarray) -> np.ndarray:
 _HASH_ID = re.compile(r"#(-?[0-9]+)")
 
 
-def _work_keys(records: pd.DataFrame, ids: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _work_keys(records: pd.DataFrame, works: pd.DataFrame | None, ids: np.ndarray, ascending: bool, n: int,
+               where: str) -> tuple[np.ndarray, np.ndarray]:
     """One int64 key per piece of work: the row for a record without work_id (its work is "#<id>"), else n + code;
     and the rows (ascending) that have a work_id or are named by one.
 
-    A work_id written "#<id>" of another record is that record's own work, as in the reference engine.
+    From the sparse frame (record_id, work_id) when given, else from the `work_id` column. A work_id written
+    "#<id>" of another record is that record's own work, as in the reference engine.
     """
     none = np.zeros(0, np.int64)
-    if "work_id" not in records.columns:
+    if works is not None:
+        if "work_id" in records.columns:
+            raise ValueError("工作编号只能给一种形式:records 的 work_id 列,或 works 表")
+        given = works["work_id"]
+        values = given.to_numpy(dtype=object)
+        present = np.flatnonzero(pd.notna(values))
+        rec_id = works["record_id"].to_numpy().astype(np.int64, copy=False)[present]
+        rows = _row_of(ids, ascending, rec_id)
+        if (rows < 0).any():
+            raise RuleError([f"{where}: 工作编号表中的记录 {r} 不在记录中"
+                             for r in np.unique(rec_id[rows < 0]).tolist()])
+        order = np.argsort(rows, kind="stable")
+        listed = rows[order]
+        if (listed[1:] == listed[:-1]).any():
+            raise RuleError([f"{where}: 工作编号表中的记录 {r} 出现多次"
+                             for r in np.unique(ids[listed[1:][listed[1:] == listed[:-1]]]).tolist()])
+        values = values[present[order]]
+        text = isinstance(given.dtype, pd.StringDtype)
+        codes, uniques = pd.factorize(values if text else np.array([str(v) for v in values], dtype=object))
+    elif "work_id" not in records.columns:
         return none, none
-    col = records["work_id"]
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        codes = col.cat.codes.to_numpy()
-        listed = np.flatnonzero(codes >= 0)
-        codes, uniques = pd.factorize(np.array([str(v) for v in col.cat.categories], dtype=object)[codes[listed]])
     else:
-        values = col.to_numpy(dtype=object)
-        listed = np.flatnonzero(pd.notna(values))
-        if isinstance(col.dtype, pd.StringDtype):
-            codes, uniques = pd.factorize(values[listed])
+        col = records["work_id"]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            codes = col.cat.codes.to_numpy()
+            listed = np.flatnonzero(codes >= 0)
+            codes, uniques = pd.factorize(np.array([str(v) for v in col.cat.categories], dtype=object)[codes[listed]])
         else:
-            codes, uniques = pd.factorize(np.array([str(v) for v in values[listed]], dtype=object))
+            values = col.to_numpy(dtype=object)
+            listed = np.flatnonzero(pd.notna(values))
+            if isinstance(col.dtype, pd.StringDtype):
+                codes, uniques = pd.factorize(values[listed])
+            else:
+                codes, uniques = pd.factorize(np.array([str(v) for v in values[listed]], dtype=object))
     if not len(listed):
         return none, none
     work = np.arange(n, dtype=np.int64)
@@ -910,79 +1017,88 @@ class _Cands:
         return other, other_item
 
 
-def _candidates(plan: _Plan, data: _Input, subjects: _Subjects, window: tuple[int, int]) -> _Cands:
+def _item_parts(plan: _Plan, data: _Input, subjects: _Subjects, window: tuple[int, int],
+                item: Item) -> tuple[list[tuple[Any, ...]], int | None, int]:
+    """One item's candidates, per kind it matches: (parts, the points of every counted row if they are all one
+    number, the largest |points|)."""
     rs = plan.rs
     parts: list[tuple[Any, ...]] = []
-    sizes = np.zeros(len(plan.items), np.int64)
-    constant: list[int | None] = []
     absmax = 0
-    for index, item in enumerate(plan.items):
-        when = subjects.when(item.when)
-        same: set[int | None] = set()      # the points of every counted row, when they are all one number
-        for kind_name in sorted(item.match.kinds):
-            kind = data.kinds[plan.kind_index[kind_name]]
-            if not len(kind.subj):
-                continue
-            mask, local = _passing(kind, item.match.fields, window, rs, data)
-            raw = _source(item, kind, local, rs, plan)
-            if raw.ok is not None and not raw.ok.all():
-                local = np.flatnonzero(raw.ok) if local is None else local[raw.ok]
-                raw = _Raw(raw.num[raw.ok], None, raw.den, raw.fraction)  # type: ignore[index]
-                mask = np.zeros(len(kind.rec), bool)
-                mask[local] = True
-            # credits of the passing records, and where each one's record sits in `local`
-            if kind.cl is None:
-                credits, at = local, None
-            elif local is None:
-                credits, at = None, kind.cl
-            else:
-                assert mask is not None
-                credits = np.flatnonzero(mask[kind.cl])
-                place = np.cumsum(mask) - 1
-                at = place[kind.cl[credits]]
-            subj = None                     # gathered straight into the candidate arrays unless needed here
-            if when is not None:
-                subj = kind.subj if credits is None else kind.subj[credits]
-                keep = np.flatnonzero(when[subj])
-                if len(keep) < len(subj):
-                    credits = keep if credits is None else credits[keep]
-                    subj = subj[keep]
-                    at = keep if at is None else at[keep]
-            num = raw.num if isinstance(raw.num, int) or at is None else raw.num[at]
-            count = len(kind.subj) if credits is None else len(credits)
-            pos = people = None
-            if kind.pos is not None:
-                pos = kind.pos if credits is None else kind.pos[credits]
-                people = kind.people if credits is None else kind.people[credits]  # type: ignore[index]
-            trivial = item.credit == Credit() or (kind.pos is None and item.credit.mode != "by_position")
-            status = None
-            if trivial and not raw.fraction:
-                points = num
-                same.add(num if isinstance(num, int) else None)
-            else:
-                ones = np.ones(count, np.int64)
-                a, b = (ones, ones) if trivial else _share(item.credit, ones if pos is None else pos,
-                                                            ones if people is None else people)
-                points = np.array(np.broadcast_to(np.asarray(num, np.int64), (count,)))
-                _check(_absmax(points) * (_absmax(a) or 1), "联名分摊")
-                den = raw.den * b * plan.quantum
-                _check(_absmax(den), "联名分摊")
-                zero = a == 0
-                shared = np.flatnonzero(~zero & (a != b)) if not raw.fraction else np.flatnonzero(~zero)
-                if len(shared):             # only a share below one (or a fraction) needs rounding
-                    points[shared] = _round_div(points[shared] * a[shared], den[shared], rs.rounding) * plan.quantum
-                if zero.any():
-                    status = np.where(zero, SHARE_ZERO, COUNTED).astype(np.int8)
-                    points[zero] = 0
-                same.add(num if isinstance(num, int) and not len(shared) else None)
-            absmax = max(absmax, abs(points) if isinstance(points, int) else _absmax(points))
-            rec_local = kind.local(credits)
-            worked = None
-            if kind.has_work is not None:
-                worked = np.flatnonzero(kind.has_work if rec_local is None else kind.has_work[rec_local])
-            parts.append((kind, rec_local, subj, credits, points, status, pos, people, worked, count))
-            sizes[index] += count
-        constant.append(same.pop() if len(same) == 1 else None)
+    when = subjects.when(item.when)
+    same: set[int | None] = set()      # the points of every counted row, when they are all one number
+    for kind_name in sorted(item.match.kinds):
+        kind = data.kinds[plan.kind_index[kind_name]]
+        if not len(kind.subj):
+            continue
+        mask, local = _passing(kind, item.match.fields, window, rs, data)
+        raw = _source(item, kind, local, rs, plan)
+        if raw.ok is not None and not raw.ok.all():
+            local = np.flatnonzero(raw.ok) if local is None else local[raw.ok]
+            raw = _Raw(raw.num[raw.ok], None, raw.den, raw.fraction)  # type: ignore[index]
+            mask = np.zeros(len(kind.rec), bool)
+            mask[local] = True
+        # credits of the passing records, and where each one's record sits in `local`
+        if kind.cl is None:
+            credits, at = local, None
+        elif local is None:
+            credits, at = None, kind.cl
+        else:
+            assert mask is not None
+            credits = np.flatnonzero(mask[kind.cl])
+            place = np.cumsum(mask) - 1
+            at = place[kind.cl[credits]]
+        subj = None                     # gathered straight into the candidate arrays unless needed here
+        if when is not None:
+            subj = kind.subj if credits is None else kind.subj[credits]
+            keep = np.flatnonzero(when[subj])
+            if len(keep) < len(subj):
+                credits = keep if credits is None else credits[keep]
+                subj = subj[keep]
+                at = keep if at is None else at[keep]
+        num = raw.num if isinstance(raw.num, int) or at is None else raw.num[at]
+        count = len(kind.subj) if credits is None else len(credits)
+        pos = people = None
+        if kind.pos is not None:
+            pos = kind.pos if credits is None else kind.pos[credits]
+            people = kind.people if credits is None else kind.people[credits]  # type: ignore[index]
+        trivial = item.credit == Credit() or (kind.pos is None and item.credit.mode != "by_position")
+        status = None
+        if trivial and not raw.fraction:
+            points = num
+            same.add(num if isinstance(num, int) else None)
+        else:
+            ones = np.ones(count, np.int64)
+            a, b = (ones, ones) if trivial else _share(item.credit, ones if pos is None else pos,
+                                                        ones if people is None else people)
+            points = np.array(np.broadcast_to(np.asarray(num, np.int64), (count,)))
+            _check(_absmax(points) * (_absmax(a) or 1), "联名分摊")
+            den = raw.den * b * plan.quantum
+            _check(_absmax(den), "联名分摊")
+            zero = a == 0
+            shared = np.flatnonzero(~zero & (a != b)) if not raw.fraction else np.flatnonzero(~zero)
+            if len(shared):             # only a share below one (or a fraction) needs rounding
+                points[shared] = _round_div(points[shared] * a[shared], den[shared], rs.rounding) * plan.quantum
+            if zero.any():
+                status = np.where(zero, SHARE_ZERO, COUNTED).astype(np.int8)
+                points[zero] = 0
+            same.add(num if isinstance(num, int) and not len(shared) else None)
+        absmax = max(absmax, abs(points) if isinstance(points, int) else _absmax(points))
+        rec_local = kind.local(credits)
+        worked = None
+        if kind.has_work is not None:
+            worked = np.flatnonzero(kind.has_work if rec_local is None else kind.has_work[rec_local])
+        parts.append((kind, rec_local, subj, credits, points, status, pos, people, worked, count))
+    return parts, (same.pop() if len(same) == 1 else None), absmax
+
+
+def _candidates(plan: _Plan, data: _Input, subjects: _Subjects, window: tuple[int, int]) -> _Cands:
+    # items are independent: shared between two threads by the number of records of their kinds
+    costs = [sum(len(data.kinds[plan.kind_index[k]].subj) for k in item.match.kinds) for item in plan.items]
+    per_item = _map2(lambda i: _item_parts(plan, data, subjects, window, plan.items[i]), costs)
+    parts = [part for item_parts, _, _ in per_item for part in item_parts]
+    sizes = np.array([sum(part[-1] for part in item_parts) for item_parts, _, _ in per_item], dtype=np.int64)
+    constant = [same for _, same, _ in per_item]
+    absmax = max((m for _, _, m in per_item), default=0)
     total = int(sizes.sum())
     out = _Cands(np.empty(total, np.int64), np.empty(total, np.int64), np.empty(total, np.int64),
                  np.zeros(total, np.int8), np.concatenate([[0], np.cumsum(sizes)]), np.zeros(0, np.int64))
@@ -1122,14 +1238,18 @@ def _resolve(plan: _Plan, data: _Input, cands: _Cands, n_subjects: int) -> None:
         order_in_section = np.array([i.order for i in plan.items])[item_of(rows)]
         order, _ = _ranks(group, -cands.points[rows], order_in_section, dates[rec], id_key(rec))
         _mark_losers(cands, rows, order, group, SAME_WORK_SECTION, item_of)
-    # 3. item rules, on what is left
-    for index, item in enumerate(plan.items):
+    # 3. item rules, on what is left; items are independent: two threads, by candidate rows
+    def rules(index: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None] | None:
+        """(the item's new statuses, its from_nth note) or None; reads cands, writes nothing."""
+        item = plan.items[index]
         if item.from_nth == 1 and item.aggregate != "max" and item.max_count is None:
-            continue
+            return None
         a, b = int(ranges[index]), int(ranges[index + 1])
-        rows = a + np.flatnonzero(cands.status[a:b] == COUNTED)
+        status = cands.status[a:b].copy()
+        rows = a + np.flatnonzero(status == COUNTED)
         if not len(rows):
-            continue
+            return None
+        note = None
         if item.from_nth > 1:
             rec = cands.rec[rows]
             d = dates[rec]
@@ -1141,8 +1261,8 @@ def _resolve(plan: _Plan, data: _Input, cands: _Cands, n_subjects: int) -> None:
             if early is None:
                 _, rank = _ranks(cands.subj[rows], d, id_key(rec))
                 early = rank < item.from_nth - 1
-            cands.status[rows[early]] = BEFORE_NTH
-            cands.note(rows[early], rank[early] + 1)
+            status[rows[early] - a] = BEFORE_NTH
+            note = (rows[early], rank[early] + 1)
             rows = rows[~early]
         for rule, limit in (("max", 1), ("count", item.max_count)):
             if rule == "max" and item.aggregate != "max":
@@ -1162,9 +1282,15 @@ def _resolve(plan: _Plan, data: _Input, cands: _Cands, n_subjects: int) -> None:
             if keep is None:
                 _, rank = _ranks(cands.subj[rows], -pts, d, id_key(rec))
                 keep = rank < limit
-            cands.status[rows[~keep]] = NOT_MAX if rule == "max" else OVER_MAX
+            status[rows[~keep] - a] = NOT_MAX if rule == "max" else OVER_MAX
             rows = rows[keep]
+        return status, note
 
+    for index, done in enumerate(_map2(rules, np.diff(ranges).tolist())):
+        if done is not None:
+            cands.status[int(ranges[index]):int(ranges[index + 1])] = done[0]
+            if done[1] is not None:
+                cands.note(*done[1])
 
 def _overlapping(items: Sequence[Item], rs: RuleSet, data: _Input) -> list[int]:
     """Which of a section's items may match the same record as another one (offsets in the section).
@@ -1260,10 +1386,12 @@ def _window(plan: _Plan, data: _Input, subjects: _Subjects, period: Period) -> _
     points = np.zeros((n_items, n), np.int64) if limited else raw     # without item caps, points are the raw sums
     # per status: 0 counted, 1 not on the line (no credit, same work), 2 on the line but not counted
     line_class = np.array([0, 1, 1, 1, 2, 2, 2], np.int64)
-    for index, item in enumerate(plan.items):
+
+    def line(index: int) -> None:       # writes row `index` of raw, exists and points
+        item = plan.items[index]
         a, b = int(cands.ranges[index]), int(cands.ranges[index + 1])
         if a == b:
-            continue
+            return
         subj, pts, status = cands.subj[a:b], cands.points[a:b], cands.status[a:b]
         summed = not item.by_count and cands.constant[index] is None
         if status.any():                # one count per subject and class
@@ -1289,6 +1417,8 @@ def _window(plan: _Plan, data: _Input, subjects: _Subjects, period: Period) -> _
             clamped = _clamp(raw[index], plan.units(item.floor) if item.floor is not None else None,
                              plan.units(item.cap) if item.cap is not None else None)
             points[index] = np.where(exists[index], clamped, 0)
+
+    _map2(line, np.diff(cands.ranges).tolist())     # items are independent: two threads, by candidate rows
     section_raw = np.zeros((len(plan.sections), n), np.int64)
     section_points = np.zeros_like(section_raw)
     overall = np.full(n, plan.units(plan.rs.base), np.int64)
@@ -1399,7 +1529,8 @@ class FrameResult:
 
 
 def score_frame(subjects: pd.DataFrame, records: pd.DataFrame, ruleset: RuleSet, period: str,
-                history: pd.DataFrame | None = None, participants: pd.DataFrame | None = None) -> FrameResult:
+                history: pd.DataFrame | None = None, participants: pd.DataFrame | None = None,
+                works: pd.DataFrame | None = None) -> FrameResult:
     """Score every subject for one period, vectorised; the same totals, grades, gates, flags and places as score().
 
     subjects: `id` and the attribute columns rules test (standing, sector, …; bool or str), optionally `unit_ids`
@@ -1407,12 +1538,13 @@ def score_frame(subjects: pd.DataFrame, records: pd.DataFrame, ruleset: RuleSet,
     (enum fields as str or categorical; number/integer fields as integers or Decimal objects, never float),
     optionally `participants` (tuples, in order), `work_id`, `category`. participants: instead of that column, the
     long form a join table gives, `record_id`, `subject_id` and optionally `position` (1, 2, … within a record;
-    without it, the frame's order). history: `subject_id`, `year`, `total`
+    without it, the frame's order). works: instead of the `work_id` column, the sparse form a query of the records
+    that have one gives, `record_id` and `work_id` (one row per record). history: `subject_id`, `year`, `total`
     (integers or Decimal) for triggers across years. Raises RuleError as score() does; Unsupported when the
     input cannot be scored exactly here.
     """
     plan = _plan(ruleset)
-    data = _prepare(subjects, records, plan, participants)
+    data = _prepare(subjects, records, plan, participants, works)
     if period not in ruleset.periods:
         raise RuleError(f"{ruleset.source_name}: 细则没有名为 '{period}' 的考评周期"
                         f"(可用:{'、'.join(ruleset.periods)})")
@@ -1445,7 +1577,12 @@ class _State:
         else:
             parts = [(rs.periods[name], weight) for name, weight in period.parts]
         self.parts = parts
-        self.windows = [_window(plan, data, self.subj, p) for p, _ in parts]
+        start = min(_day(p.start) for p, _ in parts)  # type: ignore[arg-type]
+        end = max(_day(p.end) for p, _ in parts)  # type: ignore[arg-type]
+        self.in_period = (start, end)
+        # what gates and triggers count does not depend on points: it runs beside the windows
+        self.windows, counts = _both(lambda: [_window(plan, data, self.subj, p) for p, _ in parts],
+                                     lambda: self._counts(history))
         if period.combine is None:
             self.total = self.windows[0].total
             self.before = self.windows[0].overall
@@ -1458,15 +1595,29 @@ class _State:
                 num += win.total * factor
             self.total = _round_div(num, common * plan.quantum, rs.rounding) * plan.quantum
             self.before = self.total
-        start = min(_day(p.start) for p, _ in parts)  # type: ignore[arg-type]
-        end = max(_day(p.end) for p, _ in parts)  # type: ignore[arg-type]
-        self.in_period = (start, end)
-        self._gates(history)
+        self._gates(*counts)
         self._grades()
         self._places()
 
     # ---- gates, vetoes, triggers → effects
-    def _gates(self, history: pd.DataFrame | None) -> None:
+    def _counts(self, history: pd.DataFrame | None) -> tuple[list[list[np.ndarray]], list[np.ndarray]]:
+        """Per gate requirement and per trigger, what it counts: distinct works per subject; for a trigger on low
+        totals, whether the history was below in every earlier year it looks at."""
+        plan, rs, n = self.plan, self.plan.rs, self.subj.n
+        gates = [[_count_works(plan, self.data, req.match, self.in_period, n) for req in gate.requires]
+                 for gate in rs.gates]
+        triggers: list[np.ndarray] = []
+        for trigger in rs.triggers:
+            if trigger.below is not None:
+                years = [rs.year - k for k in range(1, trigger.years)]
+                triggers.append(self._history_below(history, years, trigger.below) if years else np.ones(n, bool))
+            else:
+                assert trigger.match is not None
+                window = None if trigger.window == "input" else self.in_period
+                triggers.append(_count_works(plan, self.data, trigger.match, window, n))
+        return gates, triggers
+
+    def _gates(self, gate_counts: list[list[np.ndarray]], trigger_counts: list[np.ndarray]) -> None:
         plan, rs, n = self.plan, self.plan.rs, self.subj.n
         order = {g.name: i for i, g in enumerate(rs.grades)}
         self.forced = np.full(n, -1, np.int64)
@@ -1485,10 +1636,9 @@ class _State:
             if not effect.eligible:
                 self.eligible &= ~where
 
-        for gate in rs.gates:
+        for gate, counts in zip(rs.gates, gate_counts):
             applies = self.subj.when(gate.when)
             applies = np.ones(n, bool) if applies is None else applies
-            counts = [_count_works(plan, self.data, req.match, self.in_period, n) for req in gate.requires]
             met = np.ones(n, bool)
             for req, count in zip(gate.requires, counts):
                 ok = np.ones(n, bool)
@@ -1503,17 +1653,11 @@ class _State:
             apply(gate.effect, applies & ~met)
         self.trigger_fired: list[np.ndarray] = []
         self.trigger_counts: list[np.ndarray | None] = []
-        for trigger in rs.triggers:
+        for trigger, count in zip(rs.triggers, trigger_counts):
             if trigger.below is not None:
-                fired = self.total < plan.units_ceil(trigger.below)
-                years = [rs.year - k for k in range(1, trigger.years)]
-                if years:
-                    fired &= self._history_below(history, years, trigger.below)
+                fired = (self.total < plan.units_ceil(trigger.below)) & count
                 self.trigger_counts.append(None)
             else:
-                assert trigger.match is not None
-                window = None if trigger.window == "input" else self.in_period
-                count = _count_works(plan, self.data, trigger.match, window, n)
                 fired = count >= trigger.min_count
                 self.trigger_counts.append(count)
             self.trigger_fired.append(fired)

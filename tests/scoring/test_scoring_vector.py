@@ -234,6 +234,39 @@ def test_participants_long_frame_errors() -> None:
         score_frame(sframe, rframe, rs, "全年", participants=long.assign(position=[1, 3]))
 
 
+def test_work_ids_as_a_sparse_frame() -> None:
+    """The sparse form (record_id, work_id), in any row order, scores exactly as the work_id column."""
+    rs = load_ruleset(RULES_DIR / "2025-四个一-委员.yaml")
+    rnd = random.Random(13)
+    subjects = _subjects(rnd, 25, rs.year)
+    records = _records(rnd, rs, [s.id for s in subjects], 400)     # W1-W3 and "#<id>" of another record
+    expected = score(subjects, records, rs, "全年")
+    sframe, rframe, history = to_frames(subjects, records)
+    works = pd.DataFrame({"record_id": [r.id for r in records if r.work_id is not None],
+                          "work_id": [r.work_id for r in records if r.work_id is not None]})
+    rframe = rframe.drop(columns="work_id")
+    for given in (works.sample(frac=1, random_state=5), works.astype({"work_id": "category"}),
+                  works.astype({"work_id": pd.StringDtype(na_value=np.nan)}),
+                  pd.concat([works, pd.DataFrame({"record_id": [records[0].id], "work_id": [None]})])):
+        result = score_frame(sframe, rframe, rs, "全年", history=history, works=given)
+        assert [result.card(c.subject_id) for c in expected] == expected
+
+
+def test_work_ids_sparse_frame_errors() -> None:
+    rs = load_ruleset(RULES_DIR / "2025-四个一-委员.yaml")
+    subjects = [Subject(1)]
+    records = [Record(5, 1, "提案", dt.date(2025, 1, 1), {"outcome": "立案"}, (), "W1")]
+    sframe, rframe, _ = to_frames(subjects, records)
+    works = pd.DataFrame({"record_id": [5], "work_id": ["W1"]})
+    with pytest.raises(ValueError):                     # both forms at once
+        score_frame(sframe, rframe, rs, "全年", works=works)
+    rframe = rframe.drop(columns="work_id")
+    with pytest.raises(RuleError, match="记录 6"):
+        score_frame(sframe, rframe, rs, "全年", works=pd.DataFrame({"record_id": [5, 6], "work_id": ["W1", "W2"]}))
+    with pytest.raises(RuleError, match="记录 5"):      # one work_id per record
+        score_frame(sframe, rframe, rs, "全年", works=pd.DataFrame({"record_id": [5, 5], "work_id": ["W1", "W2"]}))
+
+
 def test_explanation_tables_add_up() -> None:
     rs = load_ruleset(RULES_DIR / "2025-四个一-委员.yaml")
     rnd = random.Random(3)
