@@ -377,13 +377,14 @@ class _Input:
         """The rule set's kind code of some rows."""
         return self.kind_lut[self.kind_raw[rows].astype(np.intp)]
 
-    def outside(self, window: tuple[int, int], code: int) -> np.ndarray:
-        """The rows of one kind dated outside the window (one scan of all dates per window)."""
+    def inside(self, window: tuple[int, int], kind: _Kind) -> np.ndarray | None:
+        """Which of one kind's records are dated inside the window (None: all of them); one scan of all dates per
+        window."""
         if window not in self.cache:
-            rows = np.flatnonzero((self.dates < window[0]) | (self.dates > window[1]))
-            codes = self.kind_of(rows)
-            self.cache[window] = {int(c): rows[codes == c] for c in np.unique(codes)}
-        return self.cache[window].get(code, np.zeros(0, np.int64))
+            out = (self.dates < window[0]) | (self.dates > window[1])
+            self.cache[window] = (out, set(np.unique(self.kind_of(np.flatnonzero(out))).tolist()))
+        out, codes = self.cache[window]
+        return ~out[kind.rec] if kind.code in codes else None
 
 
 def _subject_frame(subjects: pd.DataFrame, where: str) -> tuple[np.ndarray, pd.DataFrame]:
@@ -463,48 +464,80 @@ def _prepare(subjects: pd.DataFrame, records: pd.DataFrame, plan: _Plan,
     kind_lut = np.append(_recode(kind_cats, np.arange(len(kind_cats)), plan.kinds, np.int16), -1).astype(np.int16)
     kind_of = lambda rows: kind_lut[kind_raw[rows].astype(np.intp)]   # raw code -1 (missing) reads the last slot
 
+    # this thread sorts by kind and looks the subjects up in that order, then reads and checks the declared fields
+    # and the dates; the other thread reads work_ids and participants, then (once the sort is there) puts each
+    # kind's subjects and credits together
+    sorted_kinds: list[Any] = []        # filled by this thread: (slices, kind_start, subject rows in kind order)
+    sort_done = threading.Event()
+
+    def fields() -> tuple[list[_Kind], np.ndarray]:
+        try:
+            perm, kind_start, slices = _kind_sort(records, plan, ids, kind_cats, kind_raw, kind_lut, errors, where)
+            subject_id = records["subject_id"].to_numpy().astype(np.int64, copy=False)
+            sorted_kinds.append((slices, kind_start, _lookup(subject_ids, subject_id[perm])))
+        finally:
+            sort_done.set()             # the other side never waits for a sort that failed
+        kinds = _kind_fields(records, plan, ids, slices, errors, where)
+        return kinds, _dates(records["occurred_on"]) if n else np.zeros(0, np.int64)
+
     def columns() -> tuple[Any, ...]:
-        dates = _dates(records["occurred_on"]) if n else np.zeros(0, np.int64)
         work, worked_rows = _work_keys(records, works, ids, ascending, n, where)
         joint = _joint_parts(_joint(records, participants, ids, ascending, where), subject_ids, kind_of,
                              len(plan.kinds))
-        subj_rows = _lookup(subject_ids, records["subject_id"].to_numpy().astype(np.int64, copy=False))
-        return dates, work, worked_rows, joint, subj_rows
+        sort_done.wait()
+        if not sorted_kinds:
+            return None
+        return work, _credits(*sorted_kinds[0], worked_rows, kind_of, joint)
 
-    # the kind sort and the validation of fields run beside reading dates, work_ids, participants and subjects
-    (kinds, perm, kind_start), (dates, work, worked_rows, joint, subj_rows) = _both(
-        lambda: _by_kind(records, plan, ids, kind_cats, kind_raw, kind_lut, errors, where), columns)
+    (kinds, dates), (work, credits) = _both(fields, columns)
+    for kind, kind_credits in zip(kinds, credits):
+        kind.has_work, kind.cl, kind.subj, kind.pos, kind.people = kind_credits
+    return _Input(ids, dates, work, id_key, kinds, subject_ids, attrs, units, kind_raw, kind_lut)
+
+
+def _credits(slices: list[np.ndarray], kind_start: np.ndarray, subj_sorted: np.ndarray, worked_rows: np.ndarray,
+             kind_of: Callable[[np.ndarray], np.ndarray],
+             joint: tuple[np.ndarray | None, np.ndarray | None, dict[int, tuple[np.ndarray, ...]]]) -> list[tuple]:
+    """Per kind: (has_work, cl, subj, pos, people) of `_Kind`, from the subject rows in kind order."""
     joint_listed, joint_kind, joint_parts = joint
-    subj_sorted = subj_rows[perm]       # subject rows in kind order: one gather, then each kind's rows are a view
     worked_kind = kind_of(worked_rows)
     joint_codes = set() if joint_listed is None else set(np.unique(joint_kind).tolist())
-    for code, kind in enumerate(kinds):
-        rows = kind.rec
+    if joint_codes:
+        is_listed = np.zeros(len(subj_sorted), bool)        # global rows of the records that list participants
+        is_listed[joint_listed] = True
+    out: list[tuple] = []
+    for code, rows in enumerate(slices):
+        has_work = None
         mine = worked_rows[worked_kind == code]
         if len(mine):
-            kind.has_work = np.zeros(len(rows), bool)
-            kind.has_work[np.searchsorted(rows, mine)] = True
-        subj = subj_sorted[kind_start[code]:kind_start[code] + len(rows)]
+            has_work = np.zeros(len(rows), bool)
+            has_work[np.searchsorted(rows, mine)] = True
+        subj = subj_sorted[kind_start[code]:kind_start[code] + len(rows)]   # a view: one gather for all kinds
         base = subj >= 0
+        listed_local = None
         if code in joint_codes:         # a record that lists participants credits them, not subject_id
-            base[np.searchsorted(rows, joint_listed[joint_kind == code])] = False  # type: ignore[index]
+            listed_local = np.flatnonzero(is_listed[rows])
+            base[listed_local] = False
         if code not in joint_parts:
             if base.all():
-                kind.subj = subj
+                out.append((has_work, None, subj, None, None))
             else:
-                kind.cl = np.flatnonzero(base)
-                kind.subj = subj[kind.cl]
+                cl = np.flatnonzero(base)
+                out.append((has_work, cl, subj[cl], None, None))
             continue
         rec_j, subj_j, pos_j, people_j = joint_parts[code]
         cl = np.flatnonzero(base)
         # participants come grouped by record: look each record up once
         first = np.flatnonzero(np.r_[True, rec_j[1:] != rec_j[:-1]])
-        local_j = np.repeat(np.searchsorted(rows, rec_j[first]), np.diff(np.append(first, len(rec_j))))
-        kind.cl = np.concatenate([cl, local_j])
-        kind.subj = np.concatenate([subj[cl], subj_j])
-        kind.pos = np.concatenate([np.ones(len(cl), np.int64), pos_j])
-        kind.people = np.concatenate([np.ones(len(cl), np.int64), people_j])
-    return _Input(ids, dates, work, id_key, kinds, subject_ids, attrs, units, kind_raw, kind_lut)
+        if listed_local is not None and len(listed_local) == len(first):
+            local_first = listed_local              # every listed record kept someone: the same rows, in order
+        else:
+            local_first = np.searchsorted(rows, rec_j[first])
+        local_j = np.repeat(local_first, np.diff(np.append(first, len(rec_j))))
+        out.append((has_work, np.concatenate([cl, local_j]), np.concatenate([subj[cl], subj_j]),
+                    np.concatenate([np.ones(len(cl), np.int64), pos_j]),
+                    np.concatenate([np.ones(len(cl), np.int64), people_j])))
+    return out
 
 
 def _joint_parts(joint: tuple[np.ndarray, ...] | None, subject_ids: np.ndarray,
@@ -536,11 +569,11 @@ def _joint_parts(joint: tuple[np.ndarray, ...] | None, subject_ids: np.ndarray,
     return joint_listed, joint_kind, joint_parts
 
 
-def _by_kind(records: pd.DataFrame, plan: _Plan, ids: np.ndarray, kind_cats: list[Any], kind_raw: np.ndarray,
-             kind_lut: np.ndarray, errors: list[tuple[int, str]], where: str) -> tuple[list[_Kind], np.ndarray,
-                                                                                         np.ndarray]:
-    """Records grouped by kind, with their declared fields read and checked (RuleError listing every problem, with
-    those already in `errors`): (kinds, the kind order of all rows, where each kind's run starts in it)."""
+def _kind_sort(records: pd.DataFrame, plan: _Plan, ids: np.ndarray, kind_cats: list[Any], kind_raw: np.ndarray,
+               kind_lut: np.ndarray, errors: list[tuple[int, str]],
+               where: str) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """The kind order of all rows, where each kind's run starts in it and each kind's rows (ascending); rows of an
+    undeclared or missing kind are added to `errors`."""
     rs = plan.rs
     # sort by the column's own codes (no recoding of every row): each declared kind is one run of the sorted rows
     perm = np.argsort(kind_raw, kind="stable")
@@ -568,6 +601,14 @@ def _by_kind(records: pd.DataFrame, plan: _Plan, ids: np.ndarray, kind_cats: lis
             for r in slices[code][wrong]:
                 errors.append((int(ids[r]), (f"{where}: 记录 {ids[r]}('{name}')的类别 "
                                             f"'{records['category'].iloc[r]}' 与细则声明的 '{declared}' 不符")))
+    return perm, kind_start, slices
+
+
+def _kind_fields(records: pd.DataFrame, plan: _Plan, ids: np.ndarray, slices: list[np.ndarray],
+                 errors: list[tuple[int, str]], where: str) -> list[_Kind]:
+    """Records grouped by kind, with their declared fields read and checked (RuleError listing every problem, with
+    those already in `errors`)."""
+    rs = plan.rs
     kinds = [_Kind(name, code, slices[code]) for code, name in enumerate(plan.kinds)]
     columns = set(records.columns)
     raw_cache: dict[str, tuple[list[Any], np.ndarray]] = {}
@@ -594,7 +635,7 @@ def _by_kind(records: pd.DataFrame, plan: _Plan, ids: np.ndarray, kind_cats: lis
     if errors:
         errors.sort(key=lambda e: e[0])
         raise RuleError([e[1] for e in errors])
-    return kinds, perm, kind_start
+    return kinds
 
 
 def _joint(records: pd.DataFrame, participants: pd.DataFrame | None, ids: np.ndarray, ascending: bool,
@@ -855,11 +896,7 @@ def _passing(kind: _Kind, conds: tuple[FieldCond, ...], window: tuple[int, int] 
     """(mask, rows) of this kind's records inside the window that meet the field conditions; (None, None): all."""
     key = ("pass", conds, window)
     if key not in kind.cache:
-        mask = None
-        out = data.outside(window, kind.code) if window is not None else None
-        if out is not None and len(out):
-            mask = np.ones(len(kind.rec), bool)
-            mask[np.searchsorted(kind.rec, out)] = False
+        mask = data.inside(window, kind) if window is not None else None
         for cond in conds:
             m = _cond_mask(kind, cond, rs)
             mask = m if mask is None else mask & m
@@ -1103,10 +1140,11 @@ def _candidates(plan: _Plan, data: _Input, subjects: _Subjects, window: tuple[in
     out = _Cands(np.empty(total, np.int64), np.empty(total, np.int64), np.empty(total, np.int64),
                  np.zeros(total, np.int8), np.concatenate([[0], np.cumsum(sizes)]), np.zeros(0, np.int64))
     out.constant, out.absmax = constant, absmax
-    at = 0
-    worked_all = []
-    for kind, rec_local, subj, credits, points, status, pos, people, worked, count in parts:
-        end = at + count
+    starts = np.concatenate([[0], np.cumsum([part[-1] for part in parts], dtype=np.int64)]).tolist()
+
+    def gather(index: int) -> None:     # writes only rows starts[index]:starts[index + 1] of the arrays
+        kind, rec_local, subj, credits, points, status, _, _, _, _ = parts[index]
+        at, end = starts[index], starts[index + 1]
         _put(out.rec[at:end], kind.rec, rec_local)
         if subj is not None:
             out.subj[at:end] = subj
@@ -1115,11 +1153,15 @@ def _candidates(plan: _Plan, data: _Input, subjects: _Subjects, window: tuple[in
         out.points[at:end] = points
         if status is not None:
             out.status[at:end] = status
+
+    _map2(gather, [part[-1] for part in parts])     # disjoint slices: two threads, by rows
+    worked_all = []
+    for index, (_, _, _, _, _, _, pos, people, worked, _) in enumerate(parts):
+        at = starts[index]
         if pos is not None:
             out.joint.append((at, pos, people))
         if worked is not None and len(worked):
             worked_all.append(worked + at)
-        at = end
     if worked_all:
         out.worked = np.concatenate(worked_all)
     return out

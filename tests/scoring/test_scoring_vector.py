@@ -328,3 +328,30 @@ def test_point_one_plus_point_two_is_point_three() -> None:
 
 def test_module_is_importable_without_pandas_elsewhere() -> None:
     assert Path(__file__).name == "test_scoring_vector.py" and pd.__version__ >= "3"
+
+
+def test_threads_do_not_change_the_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The two-thread path, the same call from inside the pool (where both sides run in line, one after the other)
+    and a plain serial run give the same tables; when both sides of the input fail, the error is the serial one."""
+    from app.scoring import vector
+
+    rs = load_ruleset(RULES_DIR / "2025-四个一-委员.yaml")
+    rnd = random.Random(21)
+    subjects = _subjects(rnd, 30, rs.year)
+    records = _records(rnd, rs, [s.id for s in subjects], 500)
+    sframe, rframe, history = to_frames(subjects, records)
+    call = lambda: score_frame(sframe, rframe, rs, "全年", history=history)
+    threaded = call()
+    nested = vector._pool().submit(call).result()
+    monkeypatch.setattr(vector, "_both", lambda first, second: (first(), second()))
+    serial = call()
+    for name in ("subjects", "places", "gates", "flags", "records", "lines", "sections"):
+        pd.testing.assert_frame_equal(getattr(threaded, name), getattr(serial, name), check_exact=True)
+        pd.testing.assert_frame_equal(getattr(nested, name), getattr(serial, name), check_exact=True)
+    monkeypatch.undo()
+    bad = [Record(1, 1, "跳广场舞", dt.date(2025, 1, 1)), Record(2, 1, "提案", dt.date(2025, 1, 1), {"outcome": "立案"})]
+    sframe, rframe, _ = to_frames([Subject(1)], bad)
+    works = pd.DataFrame({"record_id": [9], "work_id": ["W1"]})     # record 9 does not exist: the other side fails
+    for _ in range(3):
+        with pytest.raises(RuleError, match="跳广场舞"):
+            score_frame(sframe, rframe.drop(columns="work_id"), rs, "全年", works=works)
