@@ -1,17 +1,24 @@
-"""Record list with filters, and one record's page."""
+"""Record list with filters, one record's page, entry (clerk, office) and verification (office, admin)."""
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, render_template, request
-from flask_login import login_required
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
 
-from app.activities import services
+from app import audit
+from app.activities import entry, services
+from app.activities.forms import ActivityForm, ReasonForm
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404, scoped
 from app.extensions import db
-from app.models import Activity, Category, RecordState, Role, Unit
-from app.web import page_args
+from app.forms import attach_errors, select_choices
+from app.models import Activity, Category, Member, RecordState, Role, Unit
+from app.web import page_args, safe_next
 
 bp = Blueprint("activities", __name__)
 
@@ -23,21 +30,230 @@ def _date_arg(name: str) -> dt.date | None:
         return None
 
 
+def _filters() -> dict[str, object]:
+    return {"q": request.args.get("q", ""), "unit": request.args.get("unit", 0, type=int) or "",
+            "category": request.args.get("category", ""), "state": request.args.get("state", ""),
+            "start": request.args.get("start", ""), "end": request.args.get("end", "")}
+
+
+def _filtered(filters: dict[str, object]) -> sa.Select[tuple[Activity]]:
+    return services.activity_query(str(filters["q"]), int(filters["unit"] or 0) or None, str(filters["category"]),
+                                   str(filters["state"]), _date_arg("start"), _date_arg("end"))
+
+
 @bp.route("/")
 @roles_required(Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK, Role.LIAISON, Role.MEMBER)
 def index() -> str:
-    filters = {"q": request.args.get("q", ""), "unit": request.args.get("unit", 0, type=int) or "",
-               "category": request.args.get("category", ""), "state": request.args.get("state", ""),
-               "start": request.args.get("start", ""), "end": request.args.get("end", "")}
-    stmt = services.activity_query(filters["q"], filters["unit"] or None, filters["category"], filters["state"],
-                                   _date_arg("start"), _date_arg("end"))
-    pagination = db.paginate(stmt, **page_args())
+    filters = _filters()
+    pagination = db.paginate(_filtered(filters), **page_args())
     units = db.session.scalars(scoped(Unit).order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
     return render_template("activities/index.html", pagination=pagination, filters=filters, units=units,
-                           categories=list(Category), states=list(RecordState))
+                           categories=list(Category), states=list(RecordState),
+                           can_enter=current_user.role in entry.ENTRY_ROLES,
+                           can_verify=current_user.role in entry.VERIFY_ROLES, four_ones=entry.FOUR_ONES)
 
 
 @bp.route("/<int:activity_id>")
 @login_required
 def detail(activity_id: int) -> str:
-    return render_template("activities/detail.html", activity=get_or_404(Activity, activity_id))
+    activity = get_or_404(Activity, activity_id)
+    is_office = current_user.role in entry.VERIFY_ROLES
+    history = audit.history("activity", activity.id) if is_office else []
+    return render_template("activities/detail.html", activity=activity, history=history,
+                           names=audit.actor_names(history), actions=entry.ACTION_LABELS,
+                           fields=entry.FIELD_LABELS, can_edit=entry.can_edit(activity, current_user),
+                           can_verify=is_office, reason_form=ReasonForm())
+
+
+# --- entry ---------------------------------------------------------------------------------------------------
+
+def _category(name: str) -> Category:
+    if name not in Category.__members__ or Category[name] not in entry.FOUR_ONES:
+        abort(404)
+    return Category[name]
+
+
+def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
+    subjects = [(f"m:{m.id}", f"{m.name}（{m.code}）") for m in entry.subject_members()]
+    units = [(f"u:{u.id}", f"{u.name}") for u in entry.subject_units(current_user)]
+    choices = select_choices(subjects, optgroup=_("委员")) + select_choices(units, optgroup=_("本单位"))
+    kinds = (select_choices([(k.name, k.label or k.name) for k in entry.kinds_for(category, "members")],
+                            optgroup=_("委员的记录")) +
+             select_choices([(k.name, k.label or k.name) for k in entry.kinds_for(category, "units")],
+                            optgroup=_("单位的记录")))
+    values = {name: entry.field_values(category, name) for name in entry.CHOICE_FIELDS}
+    form = ActivityForm(choices, kinds, values, obj=activity)
+    if activity is not None and request.method == "GET":
+        form.subject.data = f"m:{activity.member_id}" if activity.member_id else f"u:{activity.unit_id}"
+        form.signers.data = "、".join(p.member.code for p in activity.participants[1:])
+    if activity is not None:
+        form.version.data = str(activity.version) if request.method == "GET" else form.version.data
+    return form
+
+
+def _guard_subject(raw: str) -> None:
+    """A member or unit outside the user's scope, named in a post, reads as not found.
+
+    :raises 404: for a member the user may not see, or a unit that is not theirs.
+    """
+    prefix, _sep, ident = (raw or "").partition(":")
+    if not ident.isdigit():
+        return
+    if prefix == "m":
+        get_or_404(Member, int(ident))
+    elif prefix == "u" and int(ident) not in {u.id for u in entry.subject_units(current_user)}:
+        abort(404)
+
+
+def _entry(form: ActivityForm) -> entry.Entry:
+    version = form.version.data
+    return entry.Entry(
+        subject=form.subject.data or "", kind=form.kind.data or "", title=form.title.data or "",
+        occurred_on=form.occurred_on.data, description=form.description.data or "",
+        outcome=form.outcome.data or "", level=form.level.data or "",
+        instruction_level=form.instruction_level.data or "", amount=form.amount.data,
+        people_helped=form.people_helped.data, counterpart=form.counterpart.data or "",
+        support=form.support.data or "", signers=form.signers.data or "",
+        version=int(version) if version and str(version).isdigit() else None)
+
+
+def _save(form: ActivityForm, activity: Activity, category: Category) -> Response | None:
+    """Validate and save; the redirect on success, None to show the form again with its errors."""
+    if request.method == "POST":
+        _guard_subject(form.subject.data or "")
+    if not form.validate_on_submit():
+        return None
+    submit = bool(form.send.data)
+    try:
+        errors = entry.save(activity, category, _entry(form), current_user, submit)
+    except StaleDataError:
+        errors = {"title": [entry.stale()]}
+    if errors:
+        db.session.rollback()
+        attach_errors(form, errors)
+        return None
+    db.session.commit()
+    flash(_("已提交核实。") if submit else _("已保存草稿。"), "success")
+    return redirect(url_for("activities.detail", activity_id=activity.id))
+
+
+@bp.route("/new/<category>", methods=["GET", "POST"])
+@roles_required(*entry.ENTRY_ROLES)
+def create(category: str) -> str | Response:
+    cat = _category(category)
+    form = _form(cat)
+    done = _save(form, Activity(), cat)
+    if done is not None:
+        return done
+    return render_template("activities/form.html", form=form, category=cat, activity=None,
+                           fields=entry.declared_fields(cat), years=entry.open_years())
+
+
+@bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
+@roles_required(*entry.ENTRY_ROLES)
+def edit(activity_id: int) -> str | Response:
+    activity = get_or_404(Activity, activity_id)
+    if activity.category not in entry.FOUR_ONES:
+        abort(404)
+    if not entry.can_edit(activity, current_user):
+        flash(_("该记录已提交或已核实，不能修改。"), "error")
+        return redirect(url_for("activities.detail", activity_id=activity.id))
+    form = _form(activity.category, activity)
+    done = _save(form, activity, activity.category)
+    if done is not None:
+        return done
+    return render_template("activities/form.html", form=form, category=activity.category, activity=activity,
+                           fields=entry.declared_fields(activity.category), years=entry.open_years())
+
+
+@bp.route("/subjects.json")
+@roles_required(*entry.ENTRY_ROLES)
+def subjects() -> Response:
+    """In-scope members matching a name or pinyin initials, for the subject picker."""
+    found = entry.subject_members(request.args.get("q", ""), limit=50)
+    return jsonify([{"value": f"m:{m.id}", "label": f"{m.name}（{m.code}）"} for m in found])
+
+
+def _version() -> int | None:
+    raw = request.form.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _finish(activity: Activity, error: str | None, done: str) -> Response:
+    if error:
+        db.session.rollback()
+        flash(error, "error")
+    else:
+        try:
+            db.session.commit()
+            flash(done, "success")
+        except StaleDataError:
+            db.session.rollback()
+            flash(entry.stale(), "error")
+    target = request.form.get("next")
+    return redirect(safe_next(target) if target else url_for("activities.detail", activity_id=activity.id))
+
+
+@bp.route("/<int:activity_id>/submit", methods=["POST"])
+@roles_required(*entry.ENTRY_ROLES)
+def submit(activity_id: int) -> Response:
+    activity = get_or_404(Activity, activity_id)
+    return _finish(activity, entry.submit(activity, current_user, _version()), _("已提交核实。"))
+
+
+# --- verification --------------------------------------------------------------------------------------------
+
+@bp.route("/queue")
+@roles_required(*entry.VERIFY_ROLES)
+def queue() -> str:
+    filters = _filters()
+    filters["state"] = RecordState.SUBMITTED.name
+    pagination = db.paginate(_filtered(filters), **page_args())
+    units = db.session.scalars(sa.select(Unit).order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
+    return render_template("activities/queue.html", pagination=pagination, filters=filters, units=units,
+                           categories=entry.FOUR_ONES, reason_form=ReasonForm())
+
+
+@bp.route("/queue/verify", methods=["POST"])
+@roles_required(*entry.VERIFY_ROLES)
+def verify_bulk() -> Response:
+    """核实 the ticked records, or every submitted record the queue's filters select."""
+    filters = _filters()
+    filters["state"] = RecordState.SUBMITTED.name
+    stmt = _filtered(filters)
+    if request.form.get("scope") != "all":
+        ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+        stmt = stmt.where(Activity.id.in_(ids))
+    try:
+        count = entry.verify_many(stmt, current_user)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash(entry.stale(), "error")
+        return redirect(url_for("activities.queue", **filters))
+    flash(_("已核实 %(n)s 条记录。", n=count), "success")
+    filters.pop("state")
+    return redirect(url_for("activities.queue", **{k: v for k, v in filters.items() if v}))
+
+
+@bp.route("/<int:activity_id>/verify", methods=["POST"])
+@roles_required(*entry.VERIFY_ROLES)
+def verify(activity_id: int) -> Response:
+    activity = get_or_404(Activity, activity_id)
+    return _finish(activity, entry.verify(activity, current_user, _version()), _("已核实。"))
+
+
+@bp.route("/<int:activity_id>/return", methods=["POST"])
+@roles_required(*entry.VERIFY_ROLES)
+def send_back(activity_id: int) -> Response:
+    activity = get_or_404(Activity, activity_id)
+    error = entry.send_back(activity, current_user, request.form.get("reason", ""), _version())
+    return _finish(activity, error, _("已退回。"))
+
+
+@bp.route("/<int:activity_id>/reopen", methods=["POST"])
+@roles_required(*entry.VERIFY_ROLES)
+def reopen(activity_id: int) -> Response:
+    activity = get_or_404(Activity, activity_id)
+    error = entry.reopen(activity, current_user, request.form.get("reason", ""), _version())
+    return _finish(activity, error, _("已重新打开，退回录入员修改。"))

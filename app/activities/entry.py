@@ -1,0 +1,377 @@
+"""Record entry and verification: rule-file vocabulary, save with checks, state changes. Flush, never commit.
+
+Kinds and values come from the open appraisal year's rule files (one for members, one for units); a record
+that names anything the file does not declare is refused. Every change writes audit rows in the caller's
+transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app import audit
+from app.auth.scope import scoped, unit_ids
+from app.extensions import db
+from app.models import (
+    Activity,
+    ActivityParticipant,
+    AppraisalYear,
+    Category,
+    Member,
+    RecordState,
+    Role,
+    Unit,
+    UnitKind,
+    User,
+)
+from app.scoring import load_ruleset
+from app.scoring.rules import KindSpec, RuleSet
+from app.timeutil import utcnow
+from app.web import name_search
+
+Errors = dict[str, list[str]]
+FOUR_ONES = (Category.IDEA, Category.ENTERPRISE, Category.PAIRING, Category.RELIEF)
+EDITABLE = (RecordState.DRAFT, RecordState.RETURNED)
+ENTRY_ROLES = (Role.CLERK, Role.OFFICE, Role.ADMIN)
+VERIFY_ROLES = (Role.OFFICE, Role.ADMIN)
+SUBJECT_UNIT_KINDS = (UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE)
+CHOICE_FIELDS = ("outcome", "level", "instruction_level")
+AUDITED = ("member_id", "unit_id", "category", "kind", "title", "description", "occurred_on", "outcome", "level",
+           "instruction_level", "amount", "people_helped", "counterpart", "support", "signers", "state")
+
+# Words for the audit log's readers, beyond those app.audit already knows.
+ACTION_LABELS = {**audit.ACTION_LABELS, "submit": _l("提交"), "verify": _l("核实"), "return": _l("退回")}
+FIELD_LABELS = {**audit.FIELD_LABELS, "member_id": _l("履职对象"), "unit_id": _l("录入单位"), "category": _l("类别"),
+                "kind": _l("类型"), "title": _l("标题"), "description": _l("内容摘要"), "occurred_on": _l("日期"),
+                "outcome": _l("结果"), "level": _l("采用级别"), "instruction_level": _l("领导批示级别"),
+                "amount": _l("金额"), "people_helped": _l("受益人数"), "counterpart": _l("对象"),
+                "support": _l("帮扶内容"), "signers": _l("联名委员"), "state": _l("状态")}
+
+def stale() -> str:
+    """The message for a save made from an out-of-date copy of a record."""
+    return _("该记录已被他人修改，请刷新后再改")
+
+
+_cache: dict[tuple[str, tuple[tuple[str, float], ...]], list[RuleSet]] = {}
+
+
+def rulesets() -> list[RuleSet]:
+    """Every rule file in SCORING_RULES_DIR, parsed once per set of file modification times."""
+    directory = Path(current_app.config["SCORING_RULES_DIR"])
+    files = tuple(sorted((p.name, os.stat(p).st_mtime) for p in directory.glob("*.yaml")))
+    key = (str(directory), files)
+    if key not in _cache:
+        _cache.clear()
+        _cache[key] = [load_ruleset(directory / name) for name, _mtime in files]
+    return _cache[key]
+
+
+def open_years() -> list[int]:
+    """Appraisal years still open for recording, newest first."""
+    return list(db.session.scalars(sa.select(AppraisalYear.year).where(AppraisalYear.recording_closed_at.is_(None))
+                                   .order_by(AppraisalYear.year.desc())))
+
+
+def ruleset_for(year: int, subject: str) -> RuleSet | None:
+    """The rule file of `year` for `subject` ("members" or "units"); the newest if several."""
+    found = [r for r in rulesets() if r.year == year and r.subject == subject]
+    return found[-1] if found else None
+
+
+def kinds_for(category: Category, subject: str, year: int | None = None) -> list[KindSpec]:
+    """The kinds of one category the rule file of `year` (default: the newest open year) declares."""
+    year = year if year is not None else next(iter(open_years()), None)
+    ruleset = ruleset_for(year, subject) if year is not None else None
+    if ruleset is None:
+        return []
+    return [k for k in ruleset.kinds.values() if k.category == category.label]
+
+
+def field_values(category: Category, name: str) -> list[str]:
+    """The values any kind of `category` declares for a choice field, in the rule files' order."""
+    values: list[str] = []
+    for subject in ("members", "units"):
+        for kind in kinds_for(category, subject):
+            spec = kind.fields.get(name)
+            for value in spec.values if spec is not None else ():
+                if value not in values:
+                    values.append(value)
+    return values
+
+
+def declared_fields(category: Category) -> set[str]:
+    return {name for subject in ("members", "units") for kind in kinds_for(category, subject) for name in kind.fields}
+
+
+# --- subjects ------------------------------------------------------------------------------------------------
+
+def subject_members(q: str = "", limit: int | None = None) -> list[Member]:
+    """Active members in the user's scope, optionally matched by name or pinyin initials, by code."""
+    stmt = scoped(Member).where(Member.active)
+    if q:
+        stmt = stmt.where(name_search(Member.name, Member.search_key, q))
+    stmt = stmt.order_by(Member.code)
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def subject_units(user: User) -> list[Unit]:
+    """Units that may be a record's subject: a clerk's own units; every CPPCC unit for the office."""
+    if unit_ids(user) is None:
+        return list(db.session.scalars(sa.select(Unit).where(Unit.kind.in_(SUBJECT_UNIT_KINDS), Unit.active)
+                                       .order_by(Unit.kind, Unit.sort_order, Unit.id)))
+    return sorted((u for u in user.units if u.kind in SUBJECT_UNIT_KINDS), key=lambda u: (u.sort_order, u.id))
+
+
+def recording_unit(member: Member, user: User) -> int:
+    """The unit a member's record is entered for: the first of the member's units the user acts for."""
+    ids = unit_ids(user)
+    for unit_id in (member.liaison_id, member.committee_id, member.sector_id):
+        if unit_id is not None and (ids is None or unit_id in ids):
+            return unit_id
+    return member.sector_id
+
+
+# --- saving --------------------------------------------------------------------------------------------------
+
+@dataclass
+class Entry:
+    """A record's fields as the form gives them, already shape-checked."""
+
+    subject: str  # "m:<member id>" or "u:<unit id>"
+    kind: str
+    title: str
+    occurred_on: dt.date | None
+    description: str = ""
+    outcome: str = ""
+    level: str = ""
+    instruction_level: str = ""
+    amount: Decimal | None = None
+    people_helped: int | None = None
+    counterpart: str = ""
+    support: str = ""
+    signers: str = ""
+    version: int | None = None
+
+
+def can_edit(activity: Activity, user: User) -> bool:
+    return user.role in ENTRY_ROLES and activity.state in EDITABLE and not activity.locked
+
+
+def _snapshot(activity: Activity) -> dict[str, Any]:
+    values = audit.snapshot(activity, [f for f in AUDITED if f != "signers"])
+    values["signers"] = [p.member.name for p in activity.participants if p.member is not None]
+    return values
+
+
+def _resolve_subject(entry: Entry, user: User) -> tuple[Member | None, Unit | None, Errors]:
+    """The member or unit named by the picker, in the user's scope. Unknown or out of scope reads the same."""
+    prefix, _sep, raw = entry.subject.partition(":")
+    if raw.isdigit():
+        if prefix == "m":
+            member = db.session.scalar(scoped(Member).where(Member.id == int(raw)))
+            if member is not None:
+                return member, None, {}
+        elif prefix == "u":
+            unit = next((u for u in subject_units(user) if u.id == int(raw)), None)
+            if unit is not None:
+                return None, unit, {}
+    return None, None, {"subject": [_("请选择您负责单位的委员或单位。")]}
+
+
+def _resolve_signers(text: str, first: Member) -> tuple[list[Member], list[str]]:
+    """Joint signers after the first, in the order typed; names or member codes, separated by 、 , ， or spaces."""
+    found: list[Member] = []
+    problems: list[str] = []
+    for word in [w for w in text.replace("，", ",").replace("、", ",").replace(" ", ",").split(",") if w.strip()]:
+        word = word.strip()
+        matches = list(db.session.scalars(scoped(Member).where(sa.or_(Member.code == word, Member.name == word))))
+        if len(matches) != 1:
+            problems.append(_("找不到联名委员“%(name)s”。", name=word) if not matches
+                            else _("“%(name)s”有重名，请改填委员编号。", name=word))
+        elif matches[0].id == first.id or matches[0] in found:
+            problems.append(_("联名委员“%(name)s”重复。", name=word))
+        else:
+            found.append(matches[0])
+    return found, problems
+
+
+def _check_values(kind: KindSpec, entry: Entry, errors: Errors) -> None:
+    for name in CHOICE_FIELDS:
+        value = getattr(entry, name)
+        if not value:
+            continue
+        spec = kind.fields.get(name)
+        if spec is None or value not in spec.values:
+            errors.setdefault(name, []).append(_("细则没有为“%(kind)s”规定这个取值。", kind=kind.name))
+    for name in ("amount", "people_helped"):
+        value = getattr(entry, name)
+        if value is None:
+            continue
+        if value < 0:
+            errors.setdefault(name, []).append(_("不能为负数。"))
+        elif name not in kind.fields:
+            errors.setdefault(name, []).append(_("细则没有为“%(kind)s”规定这一项。", kind=kind.name))
+
+
+def save(activity: Activity, category: Category, entry: Entry, user: User, submit: bool) -> Errors:
+    """Validate `entry` and copy it onto `activity` (new or existing); submit it if asked. Errors by field.
+
+    Refuses a stale version, a closed year, a future date, a subject outside the user's scope, a kind or value
+    the rule file does not declare, negative numbers and a duplicate (same subject, kind, date and title).
+    """
+    errors: Errors = {}
+    is_new = activity.id is None
+    if not is_new and entry.version != activity.version:
+        return {"title": [stale()]}
+    if not is_new and not can_edit(activity, user):
+        return {"title": [_("该记录已提交或已核实，不能修改。")]}
+    member, unit, errors = _resolve_subject(entry, user)
+    today = dt.date.today()
+    years = open_years()
+    if entry.occurred_on is not None:
+        if entry.occurred_on > today:
+            errors.setdefault("occurred_on", []).append(_("日期不能晚于今天。"))
+        elif entry.occurred_on.year not in years:
+            errors.setdefault("occurred_on", []).append(_("该日期不在开放录入的考评年度内。"))
+    year = entry.occurred_on.year if entry.occurred_on and entry.occurred_on.year in years else \
+        next(iter(years), today.year)
+    kind = None
+    if member is not None or unit is not None:
+        subject = "members" if member is not None else "units"
+        kind = next((k for k in kinds_for(category, subject, year) if k.name == entry.kind), None)
+        if kind is None:
+            errors.setdefault("kind", []).append(_("本年度细则没有为该对象规定这个类型。"))
+        else:
+            _check_values(kind, entry, errors)
+    signers: list[Member] = []
+    if entry.signers.strip():
+        if category != Category.IDEA or member is None:
+            errors.setdefault("signers", []).append(_("只有委员的献一智记录可以填写联名委员。"))
+        else:
+            signers, problems = _resolve_signers(entry.signers, member)
+            if problems:
+                errors.setdefault("signers", []).extend(problems)
+    if errors:
+        return errors
+    assert kind is not None and entry.occurred_on is not None
+    title = entry.title.strip()
+    duplicate = sa.select(Activity.id).where(
+        Activity.kind == kind.name, Activity.occurred_on == entry.occurred_on, Activity.title == title,
+        Activity.id != (activity.id or 0),
+        Activity.member_id == member.id if member is not None else
+        sa.and_(Activity.member_id.is_(None), Activity.party_member_id.is_(None), Activity.unit_id == unit.id))
+    if db.session.scalar(duplicate) is not None:
+        return {"title": [_("已有同一对象、类型、日期和标题的记录，请勿重复录入。")]}
+
+    before = {} if is_new else _snapshot(activity)
+    activity.category = category
+    activity.member_id = member.id if member is not None else None
+    activity.unit_id = recording_unit(member, user) if member is not None else unit.id  # type: ignore[union-attr]
+    activity.kind = kind.name
+    activity.title = title
+    activity.description = entry.description.strip()
+    activity.occurred_on = entry.occurred_on
+    activity.outcome = entry.outcome
+    activity.level = entry.level
+    activity.instruction_level = entry.instruction_level
+    activity.amount = entry.amount
+    activity.people_helped = entry.people_helped
+    activity.counterpart = entry.counterpart.strip()
+    activity.support = entry.support.strip()
+    if is_new:
+        activity.created_by_id = user.id
+        activity.state = RecordState.DRAFT
+    activity.participants = ([ActivityParticipant(position=i, member_id=m.id)
+                              for i, m in enumerate([member, *signers], start=1)] if signers else [])
+    if submit:
+        activity.state = RecordState.SUBMITTED
+        activity.submitted_at = utcnow()
+    db.session.add(activity)
+    db.session.flush()
+    db.session.refresh(activity, ["participants"])
+    changes = audit.diff(before, _snapshot(activity))
+    audit.record(user, "create" if is_new else "update", "activity", activity.id, changes)
+    return {}
+
+
+# --- state changes -------------------------------------------------------------------------------------------
+
+def _change_state(activity: Activity, user: User, action: str, state: RecordState, reason: str = "") -> None:
+    before = activity.state
+    activity.state = state
+    if state == RecordState.SUBMITTED:
+        activity.submitted_at = utcnow()
+    elif state == RecordState.VERIFIED:
+        activity.verified_at = utcnow()
+        activity.verified_by_id = user.id
+        activity.return_reason = ""
+    elif state == RecordState.RETURNED:
+        activity.return_reason = reason
+    db.session.flush()
+    audit.record(user, action, "activity", activity.id, {"state": (before, state)}, reason=reason)
+
+
+def submit(activity: Activity, user: User, version: int | None) -> str | None:
+    """Send a draft or returned record for verification; the error message, or None."""
+    if version != activity.version:
+        return stale()
+    if not can_edit(activity, user):
+        return _("只有草稿或退回的记录可以提交。")
+    _change_state(activity, user, "submit", RecordState.SUBMITTED)
+    return None
+
+
+def verify(activity: Activity, user: User, version: int | None = None) -> str | None:
+    if version is not None and version != activity.version:
+        return stale()
+    if activity.state != RecordState.SUBMITTED or activity.locked:
+        return _("只有已提交的记录可以核实或退回。")
+    _change_state(activity, user, "verify", RecordState.VERIFIED)
+    return None
+
+
+def send_back(activity: Activity, user: User, reason: str, version: int | None = None) -> str | None:
+    """退回 a submitted record with a reason the clerk will read."""
+    reason = reason.strip()
+    if not reason:
+        return _("请填写退回原因。")
+    if version is not None and version != activity.version:
+        return stale()
+    if activity.state != RecordState.SUBMITTED or activity.locked:
+        return _("只有已提交的记录可以核实或退回。")
+    _change_state(activity, user, "return", RecordState.RETURNED, reason)
+    return None
+
+
+def reopen(activity: Activity, user: User, reason: str, version: int | None = None) -> str | None:
+    """Send a verified record back to 退回 so its clerk may correct it; a reason is required."""
+    reason = reason.strip()
+    if not reason:
+        return _("请填写重新打开的原因。")
+    if version is not None and version != activity.version:
+        return stale()
+    if activity.state != RecordState.VERIFIED:
+        return _("只有已核实的记录可以重新打开。")
+    if activity.locked:
+        return _("该记录已用于定稿的表彰名单，需由系统管理员解锁。")
+    _change_state(activity, user, "reopen", RecordState.RETURNED, reason)
+    return None
+
+
+def verify_many(stmt: sa.Select[tuple[Activity]], user: User) -> int:
+    """核实 every submitted, unlocked record `stmt` selects; the count. One transaction, the caller's."""
+    records = list(db.session.scalars(stmt.where(Activity.state == RecordState.SUBMITTED, ~Activity.locked)))
+    for activity in records:
+        _change_state(activity, user, "verify", RecordState.VERIFIED)
+    return len(records)

@@ -1,0 +1,77 @@
+"""Forms for record entry and verification; choices arrive through the constructor from the rule files."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.forms import ChineseIntegerField, select_choices
+
+
+class ChineseDateField(DateField):
+    """A DateField whose parse error reads in Chinese."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(_l("请输入有效日期，如 2025-03-01。"))) from None
+
+
+class ChineseDecimalField(DecimalField):
+    """A DecimalField whose parse error reads in Chinese."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(_l("请输入数字。"))) from None
+
+
+class ActivityForm(FlaskForm):
+    """One form for the four 一; the template shows the fields of the record's category."""
+
+    subject = SelectField(_l("履职对象"), validate_choice=False,
+                          validators=[DataRequired(message=_l("请选择委员或单位。"))])
+    kind = SelectField(_l("类型"), validate_choice=False, validators=[DataRequired(message=_l("请选择类型。"))])
+    occurred_on = ChineseDateField(_l("日期"), validators=[InputRequired(message=_l("请填写日期。"))])
+    title = StringField(_l("标题"), validators=[DataRequired(message=_l("请填写标题。")), Length(max=200)])
+    description = TextAreaField(_l("内容摘要"), validators=[Optional(), Length(max=4000)])
+    signers = StringField(_l("其他联名委员"), validators=[Optional(), Length(max=400)])
+    outcome = SelectField(_l("结果"), validate_choice=False)
+    level = SelectField(_l("采用级别"), validate_choice=False)
+    instruction_level = SelectField(_l("领导批示级别"), validate_choice=False)
+    amount = ChineseDecimalField(_l("金额"), places=None, validators=[Optional()])
+    people_helped = ChineseIntegerField(_l("受益人数"), validators=[Optional()])
+    counterpart = StringField(_l("对象"), validators=[Optional(), Length(max=120)])
+    support = TextAreaField(_l("帮扶内容"), validators=[Optional(), Length(max=4000)])
+    version = HiddenField()
+    save = SubmitField(_l("保存草稿"))
+    send = SubmitField(_l("提交核实"))
+
+    def __init__(self, subjects: list[SelectChoice], kinds: list[SelectChoice],
+                 values: dict[str, list[str]], **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.subject.choices = select_choices([("", "—")]) + subjects
+        self.kind.choices = select_choices([("", "—")]) + kinds
+        for name in ("outcome", "level", "instruction_level"):
+            getattr(self, name).choices = select_choices([("", "—")] + [(v, v) for v in values.get(name, [])])
+
+
+class ReasonForm(FlaskForm):
+    """退回 or 重新打开: a reason is required."""
+
+    reason = TextAreaField(_l("原因"), validators=[DataRequired(message=_l("请填写原因。")), Length(max=1000)])
+    version = HiddenField()
