@@ -22,7 +22,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.before_request(_refuse_without_secret_key)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from app import activities, admin, auth, branches, cli, errors, i18n, main, members, models  # noqa: F401  (models: tables for Alembic)
+    from app import activities, admin, auth, branches, cli, errors, i18n, main, meetings, members, models  # noqa: F401  (models: tables for Alembic)
     from app.extensions import csrf, db, migrate
 
     db.init_app(app)
@@ -35,6 +35,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(members.bp, url_prefix="/members")
     app.register_blueprint(activities.bp, url_prefix="/activities")
     app.register_blueprint(branches.bp, url_prefix="/branches")
+    app.register_blueprint(meetings.bp, url_prefix="/meetings")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     errors.init_app(app)
     cli.init_app(app)

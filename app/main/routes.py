@@ -16,13 +16,17 @@ bp = Blueprint("main", __name__)
 
 NAV = {
     Role.ADMIN: [("members.index", _l("委员名册")), ("activities.index", _l("履职记录")),
+                 ("meetings.index", _l("会议与活动")),
                  ("branches.index", _l("党支部与党员")),
                  ("admin.units", _l("组织单位")), ("admin.users", _l("用户")), ("admin.login_log", _l("登录日志"))],
     Role.OFFICE: [("members.index", _l("委员名册")), ("activities.index", _l("履职记录")),
+                  ("meetings.index", _l("会议与活动")),
                   ("branches.index", _l("党支部与党员"))],
     Role.LEADER: [("members.index", _l("委员名册")), ("activities.index", _l("履职记录")),
+                  ("meetings.index", _l("会议与活动")),
                   ("branches.index", _l("党支部与党员"))],
-    Role.CLERK: [("members.index", _l("本单位委员")), ("activities.index", _l("履职记录"))],
+    Role.CLERK: [("members.index", _l("本单位委员")), ("activities.index", _l("履职记录")),
+                 ("meetings.index", _l("会议与活动"))],
     Role.LIAISON: [("branches.index", _l("联系的党支部")), ("activities.index", _l("比贡献记录"))],
     Role.MEMBER: [("members.mine", _l("我的履职档案")), ("activities.index", _l("我的履职记录"))],
 }

@@ -1,0 +1,54 @@
+"""Meeting forms; organiser choices arrive through the constructor. Attendance marks are read by the view."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.forms import select_choices
+from app.meetings.services import MEMBER_KINDS
+
+
+class ChineseDateField(DateField):
+    """A DateField whose parse error reads in Chinese."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(_l("请输入有效的日期。"))) from None
+
+
+class MeetingForm(FlaskForm):
+    kind = SelectField(_l("会议类型"), choices=select_choices((k.name, _l(k.label)) for k in MEMBER_KINDS),
+                       validators=[DataRequired()])
+    title = StringField(_l("会议名称"), validators=[DataRequired(message=_l("请填写会议名称。")), Length(max=200)])
+    held_on = ChineseDateField(_l("会议日期"), validators=[InputRequired(message=_l("请填写会议日期。"))])
+    unit_id = SelectField(_l("组织单位"), coerce=int, validators=[DataRequired(message=_l("请选择组织单位。"))])
+    location = StringField(_l("地点"), validators=[Optional(), Length(max=120)])
+    submit = SubmitField(_l("创建并录入出席情况"))
+
+    def __init__(self, organisers: list[tuple[int, str]], **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.unit_id.choices = select_choices([(0, "—")] + organisers)
+
+
+class VersionForm(FlaskForm):
+    """CSRF and the meeting version the page was made from (optimistic locking)."""
+
+    version = HiddenField()
+
+
+class ReturnForm(VersionForm):
+    reason = TextAreaField(_l("退回原因"), validators=[DataRequired(message=_l("请填写退回原因。")),
+                                                   Length(max=1000)])
+    submit = SubmitField(_l("退回"))
+
+
+def version_of(form: VersionForm) -> int | None:
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError):
+        return None

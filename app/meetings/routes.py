@@ -1,0 +1,194 @@
+"""会议与活动: list, create, invitees, the one-screen attendance sheet, verify and return."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from app.auth.decorators import roles_required
+from app.auth.scope import get_or_404, scoped
+from app.extensions import db
+from app.forms import attach_errors
+from app.meetings import services
+from app.meetings.forms import MeetingForm, ReturnForm, VersionForm, version_of
+from app.models import AttendanceStatus, Meeting, RecordState, Role, Unit
+from app.web import page_args
+
+bp = Blueprint("meetings", __name__)
+READERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK)
+CREATORS = (Role.OFFICE, Role.CLERK)
+
+
+def _date_arg(name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _stale() -> Response:
+    db.session.rollback()
+    flash(str(services.StaleMeeting()), "error")
+    return redirect(request.path)
+
+
+@bp.route("/")
+@roles_required(*READERS)
+def index() -> str:
+    filters = {"kind": request.args.get("kind", ""), "unit": request.args.get("unit", 0, type=int) or "",
+               "start": request.args.get("start", ""), "end": request.args.get("end", "")}
+    stmt = services.meeting_query(filters["kind"], _date_arg("start"), _date_arg("end"), filters["unit"] or None)
+    pagination = db.paginate(stmt, **page_args())
+    counts = services.status_counts([m.id for m in pagination.items])
+    units = db.session.scalars(scoped(Unit).where(Unit.kind.in_(services.CPPCC_KINDS))
+                               .order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
+    return render_template("meetings/index.html", pagination=pagination, counts=counts, filters=filters,
+                           units=units, kinds=services.MEMBER_KINDS, statuses=AttendanceStatus,
+                           can_create=current_user.role in CREATORS)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*CREATORS)
+def create() -> str | Response:
+    form = MeetingForm(services.organiser_choices(current_user))
+    if form.validate_on_submit():
+        meeting, errors = services.create_meeting(form.data, current_user, ip=request.remote_addr or "")
+        if meeting is not None:
+            db.session.commit()
+            flash(_("已创建会议，已按会议类型邀请 %(n)s 名委员，默认出席。", n=len(meeting.attendance)), "success")
+            return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
+        db.session.rollback()
+        attach_errors(form, errors)
+    return render_template("meetings/form.html", form=form)
+
+
+def _marks() -> tuple[dict[int, tuple[str, str]], bool]:
+    """The posted {member id: (status, note)}, and whether every key was well formed."""
+    marks: dict[int, tuple[str, str]] = {}
+    ok = True
+    for key, value in request.form.items():
+        if key.startswith("status-"):
+            try:
+                member_id = int(key.removeprefix("status-"))
+            except ValueError:
+                ok = False
+                continue
+            marks[member_id] = (value, request.form.get(f"note-{member_id}", ""))
+    return marks, ok
+
+
+@bp.route("/<int:meeting_id>/attendance", methods=["GET", "POST"])
+@roles_required(*READERS)
+def attendance(meeting_id: int) -> str | Response:
+    meeting = get_or_404(Meeting, meeting_id)
+    editable = services.can_edit(meeting, current_user)
+    form = VersionForm(version=meeting.version) if request.method == "GET" else VersionForm()
+    rows, others = services.visible_rows(meeting, current_user)
+    shown = {a.member_id: a.status.name for a in rows}
+    notes = {a.member_id: a.note for a in rows}
+    errors: list[str] = []
+    if request.method == "POST":
+        if not editable:
+            abort(403)
+        if not form.validate_on_submit():
+            abort(400)
+        marks, well_formed = _marks()
+        action = request.form.get("action", "draft")
+        if action == "all_present":  # the no-JS path of the 全部出席 button: show, do not save
+            shown = dict.fromkeys(shown, AttendanceStatus.PRESENT.name)
+            notes.update({i: note for i, (_s, note) in marks.items() if i in notes})
+            flash(_("已将全部委员设为出席，请检查后保存。"), "info")
+        else:
+            try:
+                errors = [_("提交的数据格式有误，未保存。")] if not well_formed else services.save_attendance(
+                    meeting, version_of(form), marks, current_user, submit=action == "submit",
+                    ip=request.remote_addr or "")
+                if not errors:
+                    db.session.commit()
+            except (services.StaleMeeting, StaleDataError):
+                return _stale()
+            if not errors:
+                flash(_("已提交，等待办公室核实。") if action == "submit" else _("已保存草稿。"), "success")
+                return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
+            db.session.rollback()
+    return render_template("meetings/attendance.html", meeting=meeting, rows=rows, others=others, shown=shown,
+                           notes=notes, errors=errors, form=form, editable=editable,
+                           statuses=list(AttendanceStatus), return_form=ReturnForm(version=meeting.version),
+                           can_invite=services.can_manage_invitees(meeting, current_user),
+                           can_verify=current_user.role == Role.OFFICE and meeting.state == RecordState.SUBMITTED,
+                           counts=services.status_counts([meeting.id]).get(meeting.id, {}))
+
+
+@bp.route("/<int:meeting_id>/invitees", methods=["GET", "POST"])
+@roles_required(*CREATORS)
+def invitees(meeting_id: int) -> str | Response:
+    meeting = get_or_404(Meeting, meeting_id)
+    if not services.can_manage_invitees(meeting, current_user):
+        abort(403)
+    form = VersionForm(version=meeting.version) if request.method == "GET" else VersionForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            wanted = {int(v) for v in request.form.getlist("member_id")}
+        except ValueError:
+            abort(400)
+        try:
+            errors = services.set_invitees(meeting, version_of(form), wanted, current_user,
+                                           ip=request.remote_addr or "")
+            if not errors:
+                db.session.commit()
+        except (services.StaleMeeting, StaleDataError):
+            return _stale()
+        if not errors:
+            flash(_("已更新参会人员。"), "success")
+            return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
+        db.session.rollback()
+    invited = {a.member_id for a in meeting.attendance}
+    return render_template("meetings/invitees.html", meeting=meeting, form=form, errors=errors, invited=invited,
+                           members=services.invitable_members(current_user))
+
+
+def _review(meeting_id: int, action: str) -> Response:
+    meeting = get_or_404(Meeting, meeting_id)
+    form = ReturnForm() if action == "return" else VersionForm()
+    if not form.validate_on_submit():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
+    try:
+        if action == "return":
+            errors = services.send_back(meeting, version_of(form), form.reason.data, current_user,  # type: ignore[attr-defined]
+                                        ip=request.remote_addr or "")
+        else:
+            errors = services.verify(meeting, version_of(form), current_user, ip=request.remote_addr or "")
+        if not errors:
+            db.session.commit()
+    except (services.StaleMeeting, StaleDataError):
+        db.session.rollback()
+        flash(str(services.StaleMeeting()), "error")
+        return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
+    if errors:
+        db.session.rollback()
+        for message in errors:
+            flash(message, "error")
+    else:
+        flash(_("已退回。") if action == "return" else _("已核实，该会议的出席情况将计入考评。"), "success")
+    return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
+
+
+@bp.route("/<int:meeting_id>/verify", methods=["POST"])
+@roles_required(Role.OFFICE)
+def verify(meeting_id: int) -> Response:
+    return _review(meeting_id, "verify")
+
+
+@bp.route("/<int:meeting_id>/return", methods=["POST"])
+@roles_required(Role.OFFICE)
+def send_back(meeting_id: int) -> Response:
+    return _review(meeting_id, "return")
+
