@@ -21,15 +21,22 @@ Changes = Mapping[str, tuple[Any, Any]]
 # Words for the log's readers. A feature that logs a new entity or field adds its Chinese name here.
 ACTION_LABELS = {
     "create": _l("新增"), "update": _l("修改"), "reset_password": _l("重置密码"), "unlock": _l("解除锁定"),
-    "delete": _l("删除"), "reopen": _l("重新打开"),
+    "delete": _l("删除"), "reopen": _l("重新打开"), "submit": _l("提交"), "verify": _l("核实"), "return": _l("退回"),
 }
-ENTITY_LABELS = {"user": _l("用户"), "unit": _l("组织单位"), "enterprise": _l("企业")}
+ENTITY_LABELS = {"user": _l("用户"), "unit": _l("组织单位"), "enterprise": _l("企业"), "activity": _l("履职记录"),
+                 "meeting": _l("会议和活动"), "attendance": _l("出席情况")}
 FIELD_LABELS = {
     "code": _l("编号"), "name": _l("名称"), "kind": _l("类型"), "parent": _l("上级单位"),
     "branch_form": _l("组建方式"), "sort_order": _l("排序号"), "active": _l("启用"), "industry": _l("所属行业"),
     "employees": _l("职工人数"), "branch": _l("所属党支部"), "username": _l("用户名"), "display_name": _l("姓名"),
     "role": _l("角色"), "units": _l("负责单位"), "member": _l("对应委员"), "password": _l("密码"),
     "must_change_password": _l("须修改密码"), "failed_logins": _l("连续登录失败次数"), "locked_until": _l("锁定至"),
+    "member_id": _l("履职对象"), "unit_id": _l("录入单位"), "category": _l("类别"), "title": _l("标题"),
+    "description": _l("内容摘要"), "occurred_on": _l("日期"), "outcome": _l("结果"), "level": _l("采用级别"),
+    "instruction_level": _l("领导批示级别"), "amount": _l("金额"), "people_helped": _l("受益人数"),
+    "counterpart": _l("对象"), "support": _l("帮扶内容"), "signers": _l("联名委员"), "state": _l("状态"),
+    "invited": _l("受邀委员"), "status": _l("出席情况"), "note": _l("备注"), "held_on": _l("日期"),
+    "location": _l("地点"),
 }
 
 

@@ -16,7 +16,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from app import audit
 from app.auth.scope import scoped, unit_ids
@@ -47,14 +46,6 @@ SUBJECT_UNIT_KINDS = (UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISO
 CHOICE_FIELDS = ("outcome", "level", "instruction_level")
 AUDITED = ("member_id", "unit_id", "category", "kind", "title", "description", "occurred_on", "outcome", "level",
            "instruction_level", "amount", "people_helped", "counterpart", "support", "signers", "state")
-
-# Words for the audit log's readers, beyond those app.audit already knows.
-ACTION_LABELS = {**audit.ACTION_LABELS, "submit": _l("提交"), "verify": _l("核实"), "return": _l("退回")}
-FIELD_LABELS = {**audit.FIELD_LABELS, "member_id": _l("履职对象"), "unit_id": _l("录入单位"), "category": _l("类别"),
-                "kind": _l("类型"), "title": _l("标题"), "description": _l("内容摘要"), "occurred_on": _l("日期"),
-                "outcome": _l("结果"), "level": _l("采用级别"), "instruction_level": _l("领导批示级别"),
-                "amount": _l("金额"), "people_helped": _l("受益人数"), "counterpart": _l("对象"),
-                "support": _l("帮扶内容"), "signers": _l("联名委员"), "state": _l("状态")}
 
 def stale() -> str:
     """The message for a save made from an out-of-date copy of a record."""

@@ -60,8 +60,8 @@ def detail(activity_id: int) -> str:
     is_office = current_user.role in entry.VERIFY_ROLES
     history = audit.history("activity", activity.id) if is_office else []
     return render_template("activities/detail.html", activity=activity, history=history,
-                           names=audit.actor_names(history), actions=entry.ACTION_LABELS,
-                           fields=entry.FIELD_LABELS, can_edit=entry.can_edit(activity, current_user),
+                           names=audit.actor_names(history), actions=audit.ACTION_LABELS,
+                           fields=audit.FIELD_LABELS, can_edit=entry.can_edit(activity, current_user),
                            can_verify=is_office, reason_form=ReasonForm())
 
 
