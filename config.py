@@ -32,3 +32,5 @@ class Config:
     PAGE_SIZE = 20
     SCORING_RULES_DIR = BASE_DIR / "scoring_rules"
     EVIDENCE_DIR = None  # default: instance/evidence
+    EVIDENCE_MAX_BYTES = 10 * 1024 * 1024  # one evidence file
+    MAX_CONTENT_LENGTH = EVIDENCE_MAX_BYTES + 1024 * 1024  # a bigger request gets the 413 page

@@ -36,7 +36,7 @@ FIELD_LABELS = {
     "instruction_level": _l("领导批示级别"), "amount": _l("金额"), "people_helped": _l("受益人数"),
     "counterpart": _l("对象"), "support": _l("帮扶内容"), "signers": _l("联名委员"), "state": _l("状态"),
     "invited": _l("受邀委员"), "status": _l("出席情况"), "note": _l("备注"), "held_on": _l("日期"),
-    "location": _l("地点"),
+    "location": _l("地点"), "evidence": _l("证明材料"),
 }
 
 

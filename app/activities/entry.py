@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from app import audit
+from app import audit, evidence
 from app.auth.scope import scoped, unit_ids
 from app.extensions import db
 from app.models import (
@@ -25,6 +25,7 @@ from app.models import (
     ActivityParticipant,
     AppraisalYear,
     Category,
+    Evidence,
     Member,
     RecordState,
     Role,
@@ -46,6 +47,8 @@ SUBJECT_UNIT_KINDS = (UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISO
 CHOICE_FIELDS = ("outcome", "level", "instruction_level")
 AUDITED = ("member_id", "unit_id", "category", "kind", "title", "description", "occurred_on", "outcome", "level",
            "instruction_level", "amount", "people_helped", "counterpart", "support", "signers", "state")
+
+
 
 def stale() -> str:
     """The message for a save made from an out-of-date copy of a record."""
@@ -126,7 +129,7 @@ def subject_units(user: User) -> list[Unit]:
 
 def recording_unit(member: Member, user: User) -> int:
     """The unit a member's record is entered for: the first of the member's units the user acts for."""
-    ids = unit_ids(user)
+    ids = None if user.role == Role.MEMBER else unit_ids(user)  # a member reports to their own first unit
     for unit_id in (member.liaison_id, member.committee_id, member.sector_id):
         if unit_id is not None and (ids is None or unit_id in ids):
             return unit_id
@@ -366,3 +369,65 @@ def verify_many(stmt: sa.Select[tuple[Activity]], user: User) -> int:
     for activity in records:
         _change_state(activity, user, "verify", RecordState.VERIFIED)
     return len(records)
+
+
+# --- evidence ------------------------------------------------------------------------------------------------
+
+def can_change_evidence(activity: Activity, user: User) -> bool:
+    """Clerks while they may edit the record (草稿/退回); the office at any time before it is locked."""
+    if activity.locked:
+        return False
+    return user.role in VERIFY_ROLES or can_edit(activity, user)
+
+
+def evidence_dir() -> Path:
+    configured = current_app.config.get("EVIDENCE_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "evidence"
+
+
+def add_evidence(activity: Activity, user: User, filename: str | None, data: bytes) -> tuple[Evidence | None, str]:
+    """Check and store one uploaded file for `activity`; (the new row, "") or (None, the error in Chinese)."""
+    if not can_change_evidence(activity, user):
+        return None, _("该记录已提交或已锁定，不能修改证明材料。")
+    limit = int(current_app.config["EVIDENCE_MAX_BYTES"])
+    if not data:
+        return None, _("文件是空的，请重新选择。")
+    if len(data) > limit:
+        return None, _("文件不能超过 %(mb)s MB。", mb=f"{limit / 1024 / 1024:g}")
+    content_type = evidence.sniff(data)
+    if content_type is None or not evidence.name_agrees(filename, content_type):
+        return None, _("只接受 PDF、JPEG、PNG、DOCX、XLSX 文件（按文件内容识别）")
+    sha = evidence.store(evidence_dir(), data)
+    row = Evidence(activity_id=activity.id, original_name=evidence.clean_name(filename, content_type), sha256=sha,
+                   content_type=content_type, size=len(data), uploaded_by_id=user.id)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(user, "create", "activity", activity.id, {"evidence": (None, f"{row.original_name}（{sha[:12]}）")})
+    return row, ""
+
+
+def remove_evidence(item: Evidence, user: User) -> str | None:
+    """Delete one evidence row; the error, or None. The caller deletes unused bytes after committing."""
+    activity = item.activity
+    if not can_change_evidence(activity, user):
+        return _("该记录已提交或已锁定，不能修改证明材料。")
+    audit.record(user, "delete", "activity", activity.id,
+                 {"evidence": (f"{item.original_name}（{item.sha256[:12]}）", None)})
+    db.session.delete(item)
+    db.session.flush()
+    return None
+
+
+def unused(sha256: str) -> bool:
+    """No evidence row refers to these bytes any more."""
+    return db.session.scalar(sa.select(Evidence.id).where(Evidence.sha256 == sha256).limit(1)) is None
+
+
+# --- self-report ---------------------------------------------------------------------------------------------
+
+def self_report(member: Member, category: Category, entry: Entry, user: User) -> tuple[Activity, Errors]:
+    """A member's own report: subject fixed to themselves, no joint signers, lands as 已提交 and self_reported."""
+    entry.subject = f"m:{member.id}"
+    entry.signers = ""
+    activity = Activity(self_reported=True)
+    return activity, save(activity, category, entry, user, submit=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
     DecimalField,
@@ -75,3 +76,9 @@ class ReasonForm(FlaskForm):
 
     reason = TextAreaField(_l("原因"), validators=[DataRequired(message=_l("请填写原因。")), Length(max=1000)])
     version = HiddenField()
+
+
+class EvidenceForm(FlaskForm):
+    """One evidence file for a record; its type and size are checked by `entry.add_evidence`."""
+
+    file = FileField(_l("证明材料"), validators=[FileRequired(message=_l("请选择要上传的文件。"))])

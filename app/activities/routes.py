@@ -4,20 +4,20 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from app import audit
+from app import audit, evidence
 from app.activities import entry, services
-from app.activities.forms import ActivityForm, ReasonForm
+from app.activities.forms import ActivityForm, EvidenceForm, ReasonForm
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404, scoped
 from app.extensions import db
 from app.forms import attach_errors, select_choices
-from app.models import Activity, Category, Member, RecordState, Role, Unit
+from app.models import Activity, Category, Evidence, Member, RecordState, Role, Unit
 from app.web import page_args, safe_next
 
 bp = Blueprint("activities", __name__)
@@ -53,16 +53,83 @@ def index() -> str:
                            can_verify=current_user.role in entry.VERIFY_ROLES, four_ones=entry.FOUR_ONES)
 
 
-@bp.route("/<int:activity_id>")
-@login_required
-def detail(activity_id: int) -> str:
-    activity = get_or_404(Activity, activity_id)
+def _detail(activity: Activity, evidence_form: EvidenceForm | None = None) -> str:
     is_office = current_user.role in entry.VERIFY_ROLES
     history = audit.history("activity", activity.id) if is_office else []
     return render_template("activities/detail.html", activity=activity, history=history,
                            names=audit.actor_names(history), actions=audit.ACTION_LABELS,
                            fields=audit.FIELD_LABELS, can_edit=entry.can_edit(activity, current_user),
-                           can_verify=is_office, reason_form=ReasonForm())
+                           can_verify=is_office, reason_form=ReasonForm(),
+                           can_change_evidence=entry.can_change_evidence(activity, current_user),
+                           evidence_form=evidence_form or EvidenceForm(formdata=None))
+
+
+@bp.route("/<int:activity_id>")
+@login_required
+def detail(activity_id: int) -> str:
+    return _detail(get_or_404(Activity, activity_id))
+
+
+# --- evidence ------------------------------------------------------------------------------------------------
+
+@bp.route("/<int:activity_id>/evidence", methods=["POST"])
+@roles_required(*entry.ENTRY_ROLES)
+def upload_evidence(activity_id: int) -> str | Response:
+    activity = get_or_404(Activity, activity_id)
+    if not entry.can_change_evidence(activity, current_user):
+        flash(_("该记录已提交或已锁定，不能修改证明材料。"), "error")
+        return redirect(url_for("activities.detail", activity_id=activity.id))
+    form = EvidenceForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.stream.read(int(current_app.config["EVIDENCE_MAX_BYTES"]) + 1)
+        _row, error = entry.add_evidence(activity, current_user, upload.filename, data)
+        if not error:
+            db.session.commit()
+            flash(_("已上传证明材料。"), "success")
+            return redirect(url_for("activities.detail", activity_id=activity.id))
+        db.session.rollback()
+        form.file.errors = [*form.file.errors, error]
+    return _detail(activity, form)
+
+
+def _evidence(activity_id: int, evidence_id: int) -> Evidence:
+    """An evidence file the user may see, of this record; anything else reads as not found."""
+    item = get_or_404(Evidence, evidence_id)
+    if item.activity_id != activity_id:
+        abort(404)
+    return item
+
+
+@bp.route("/<int:activity_id>/evidence/<int:evidence_id>")
+@login_required
+def download_evidence(activity_id: int, evidence_id: int) -> Response:
+    item = _evidence(activity_id, evidence_id)
+    path = evidence.path_for(entry.evidence_dir(), item.sha256)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.original_name,
+                         max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/<int:activity_id>/evidence/<int:evidence_id>/remove", methods=["POST"])
+@roles_required(*entry.ENTRY_ROLES)
+def remove_evidence(activity_id: int, evidence_id: int) -> Response:
+    item = _evidence(activity_id, evidence_id)
+    sha = item.sha256
+    error = entry.remove_evidence(item, current_user)
+    if error:
+        db.session.rollback()
+        flash(error, "error")
+    else:
+        db.session.commit()
+        if entry.unused(sha):
+            evidence.discard(entry.evidence_dir(), sha)
+        flash(_("已删除证明材料。"), "success")
+    return redirect(url_for("activities.detail", activity_id=activity_id))
 
 
 # --- entry ---------------------------------------------------------------------------------------------------
@@ -164,6 +231,43 @@ def edit(activity_id: int) -> str | Response:
         return done
     return render_template("activities/form.html", form=form, category=activity.category, activity=activity,
                            fields=entry.declared_fields(activity.category), years=entry.open_years())
+
+
+# --- self-report ---------------------------------------------------------------------------------------------
+
+def _own_member() -> Member:
+    member = db.session.get(Member, current_user.member_id) if current_user.member_id else None
+    if member is None:
+        abort(404)
+    return member
+
+
+@bp.route("/report")
+@bp.route("/report/<category>", methods=["GET", "POST"])
+@roles_required(Role.MEMBER)
+def report(category: str | None = None) -> str | Response:
+    """报告履职情况: a member reports their own work; it goes straight to the office for verification."""
+    member = _own_member()
+    if category is None:
+        return render_template("activities/report.html", categories=entry.FOUR_ONES, category=None,
+                               member=member, years=entry.open_years())
+    cat = _category(category)
+    kinds = select_choices([(k.name, k.label or k.name) for k in entry.kinds_for(cat, "members")])
+    values = {name: entry.field_values(cat, name) for name in entry.CHOICE_FIELDS}
+    own = f"m:{member.id}"
+    form = ActivityForm(select_choices([(own, f"{member.name}（{member.code}）")]), kinds, values)
+    form.subject.data = own  # fixed: whatever the post says, a member reports only for themselves
+    form.signers.data = ""
+    if form.validate_on_submit():
+        activity, errors = entry.self_report(member, cat, _entry(form), current_user)
+        if not errors:
+            db.session.commit()
+            flash(_("已提交，等待活动办公室核实。"), "success")
+            return redirect(url_for("activities.detail", activity_id=activity.id))
+        db.session.rollback()
+        attach_errors(form, errors)
+    return render_template("activities/report.html", form=form, category=cat, categories=entry.FOUR_ONES,
+                           member=member, fields=entry.declared_fields(cat), years=entry.open_years())
 
 
 @bp.route("/subjects.json")

@@ -28,7 +28,8 @@ NAV = {
     Role.CLERK: [("members.index", _l("本单位委员")), ("activities.index", _l("履职记录")),
                  ("meetings.index", _l("会议与活动"))],
     Role.LIAISON: [("branches.index", _l("联系的党支部")), ("activities.index", _l("比贡献记录"))],
-    Role.MEMBER: [("members.mine", _l("我的履职档案")), ("activities.index", _l("我的履职记录"))],
+    Role.MEMBER: [("members.mine", _l("我的履职档案")), ("activities.index", _l("我的履职记录")),
+                  ("activities.report", _l("报告履职情况"))],
 }
 
 
