@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectChoice
+from wtforms import DateField, DecimalField, IntegerField, SelectChoice
 
 from app.models.enums import LabelledEnum
 
@@ -34,3 +34,25 @@ def attach_errors(form: object, errors: dict[str, list[str]]) -> None:
     """Show a service's errors beside the fields they name."""
     for name, messages in errors.items():
         getattr(form, name).errors.extend(messages)
+
+
+class ChineseDateField(DateField):
+    """A DateField whose parse error reads in Chinese."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(_l("请输入有效日期，如 2025-03-01。"))) from None
+
+
+class ChineseDecimalField(DecimalField):
+    """A DecimalField whose parse error reads in Chinese."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(_l("请输入数字。"))) from None

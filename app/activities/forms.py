@@ -5,8 +5,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    DateField,
-    DecimalField,
     HiddenField,
     SelectChoice,
     SelectField,
@@ -16,29 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.forms import ChineseIntegerField, select_choices
-
-
-class ChineseDateField(DateField):
-    """A DateField whose parse error reads in Chinese."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(str(_l("请输入有效日期，如 2025-03-01。"))) from None
-
-
-class ChineseDecimalField(DecimalField):
-    """A DecimalField whose parse error reads in Chinese."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(str(_l("请输入数字。"))) from None
+from app.forms import ChineseDateField, ChineseDecimalField, ChineseIntegerField, select_choices
 
 
 class ActivityForm(FlaskForm):

@@ -3,22 +3,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.forms import select_choices
+from app.forms import ChineseDateField, select_choices
 from app.meetings.services import MEMBER_KINDS
-
-
-class ChineseDateField(DateField):
-    """A DateField whose parse error reads in Chinese."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(str(_l("请输入有效的日期。"))) from None
 
 
 class MeetingForm(FlaskForm):
