@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,6 +19,7 @@ from app.models import (Activity, ActivityParticipant, AppraisalYear, Attendance
                         BranchIndicator, BranchResult, Category, Enterprise, Gender, Meeting, MeetingKind, Member,
                         PartyMember, PartyStatus, RecordState, Role, Term, Unit, UnitKind, User)
 from app.pinyin import search_key
+from app.text_table import text_table
 
 T = TypeVar("T")
 
@@ -1193,14 +1193,6 @@ def summarize(seed: int) -> DemoSummary:
         meetings=count(Meeting), attendance=attendance, branch_results=count(BranchResult), users=count(User))
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
-
-
 def echo_accounts() -> None:
     """Print where to sign in and the demo accounts, if there are any."""
     users = db.session.scalars(sa.select(User).where(User.is_demo).order_by(User.id)).all()
@@ -1213,11 +1205,9 @@ def echo_accounts() -> None:
         else:
             scope = "、".join(u.name for u in user.units) or "全县"
         rows.append((user.username, user.role.label, scope))
-    widths = [max(_width(row[i]) for row in rows) + 2 for i in range(2)]
     click.echo(f"\n登录地址：{URL}")
     click.echo(f"演示账号（密码均为 {PASSWORD}）：")
-    for username, role, scope in rows:
-        click.echo(f"  {_pad(username, widths[0])}{_pad(role, widths[1])}{scope}")
+    click.echo(text_table(rows, indent="  "))
     click.echo("注意：演示账号只在演示模式下可以登录（FLASK_DEMO_MODE=true；make run 会自动打开演示模式）。")
     if not current_app.config.get("DEMO_MODE"):
         click.echo("当前未开启演示模式，用上面的账号登录会被拒绝。")

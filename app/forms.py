@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DecimalField, IntegerField, SelectChoice
 
+from app.extensions import db
 from app.models.enums import LabelledEnum
 
 
@@ -34,6 +35,16 @@ def attach_errors(form: object, errors: dict[str, list[str]]) -> None:
     """Show a service's errors beside the fields they name."""
     for name, messages in errors.items():
         getattr(form, name).errors.extend(messages)
+
+
+def commit_or_attach(form: object, errors: dict[str, list[str]]) -> bool:
+    """The view's one commit: True when the service found nothing wrong; else roll back and show its errors."""
+    if errors:
+        db.session.rollback()
+        attach_errors(form, errors)
+        return False
+    db.session.commit()
+    return True
 
 
 class ChineseDateField(DateField):

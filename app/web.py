@@ -1,6 +1,7 @@
 """Small helpers shared by views: safe redirects, paging and search arguments."""
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -14,6 +15,14 @@ def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
     return url_for("main.index")
+
+
+def date_arg(name: str) -> dt.date | None:
+    """A date from the query string (2025-03-01), or None when it is missing or not a date."""
+    try:
+        return dt.date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
 
 
 def page_args() -> dict[str, int]:

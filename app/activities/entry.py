@@ -187,9 +187,11 @@ def _resolve_signers(text: str, first: Member) -> tuple[list[Member], list[str]]
     """Joint signers after the first, in the order typed; names or member codes, separated by 、 , ， or spaces."""
     found: list[Member] = []
     problems: list[str] = []
-    for word in [w for w in text.replace("，", ",").replace("、", ",").replace(" ", ",").split(",") if w.strip()]:
-        word = word.strip()
-        matches = list(db.session.scalars(scoped(Member).where(sa.or_(Member.code == word, Member.name == word))))
+    words = [w.strip() for w in text.replace("，", ",").replace("、", ",").replace(" ", ",").split(",") if w.strip()]
+    candidates = list(db.session.scalars(scoped(Member).where(sa.or_(Member.code.in_(words),
+                                                                     Member.name.in_(words))))) if words else []
+    for word in words:
+        matches = [m for m in candidates if word in (m.code, m.name)]
         if len(matches) != 1:
             problems.append(_("找不到联名委员“%(name)s”。", name=word) if not matches
                             else _("“%(name)s”有重名，请改填委员编号。", name=word))

@@ -1,7 +1,6 @@
 """Record list with filters, one record's page, entry (clerk, office) and verification (office, admin)."""
 from __future__ import annotations
 
-import datetime as dt
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
@@ -18,16 +17,9 @@ from app.auth.scope import get_or_404, scoped
 from app.extensions import db
 from app.forms import attach_errors, select_choices
 from app.models import Activity, Category, Evidence, Member, RecordState, Role, Unit
-from app.web import page_args, safe_next
+from app.web import date_arg, page_args, safe_next
 
 bp = Blueprint("activities", __name__)
-
-
-def _date_arg(name: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
 
 
 def _filters() -> dict[str, object]:
@@ -38,7 +30,7 @@ def _filters() -> dict[str, object]:
 
 def _filtered(filters: dict[str, object]) -> sa.Select[tuple[Activity]]:
     return services.activity_query(str(filters["q"]), int(filters["unit"] or 0) or None, str(filters["category"]),
-                                   str(filters["state"]), _date_arg("start"), _date_arg("end"))
+                                   str(filters["state"]), date_arg("start"), date_arg("end"))
 
 
 @bp.route("/")
@@ -236,10 +228,9 @@ def edit(activity_id: int) -> str | Response:
 # --- self-report ---------------------------------------------------------------------------------------------
 
 def _own_member() -> Member:
-    member = db.session.get(Member, current_user.member_id) if current_user.member_id else None
-    if member is None:
+    if not current_user.member_id:
         abort(404)
-    return member
+    return get_or_404(Member, current_user.member_id)
 
 
 @bp.route("/report")

@@ -15,7 +15,7 @@ from app.admin.forms import NONE, EnterpriseForm, NewUserForm, ResetPasswordForm
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
 from app.extensions import db
-from app.forms import attach_errors
+from app.forms import commit_or_attach
 from app.models import Enterprise, Role, Unit, UnitKind, User
 from app.timeutil import utcnow
 from app.web import page_args
@@ -53,14 +53,10 @@ def unit_new() -> str | Response:
         form.kind.data = next((k.name for k, fits in services.PARENT_KINDS.items() if parent.kind in fits), None)
     if form.validate_on_submit():
         unit = Unit()
-        errors = services.save_unit(unit, form.data, current_user, _ip())
-        if not errors:
-            db.session.commit()
+        if commit_or_attach(form, services.save_unit(unit, form.data, current_user, _ip())):
             flash(_("已添加单位 %(name)s。", name=unit.name), "success")
             return redirect(url_for("admin.unit_edit", unit_id=unit.id) if unit.kind == UnitKind.BRANCH
                             else url_for("admin.units"))
-        db.session.rollback()
-        attach_errors(form, errors)
     return render_template("admin/unit_form.html", form=form, unit=None)
 
 
@@ -73,14 +69,9 @@ def unit_edit(unit_id: int) -> str | Response:
         form.kind.data = unit.kind.name
         form.parent_id.data = unit.parent_id or NONE
         form.branch_form.data = unit.branch_form.name if unit.branch_form else ""
-    if form.validate_on_submit():
-        errors = services.save_unit(unit, form.data, current_user, _ip())
-        if not errors:
-            db.session.commit()
-            flash(_("已保存单位 %(name)s。", name=unit.name), "success")
-            return redirect(url_for("admin.units"))
-        db.session.rollback()
-        attach_errors(form, errors)
+    if form.validate_on_submit() and commit_or_attach(form, services.save_unit(unit, form.data, current_user, _ip())):
+        flash(_("已保存单位 %(name)s。", name=unit.name), "success")
+        return redirect(url_for("admin.units"))
     return render_template("admin/unit_form.html", form=form, unit=unit, history=audit.history("unit", unit.id))
 
 
@@ -94,13 +85,9 @@ def enterprise_new(unit_id: int) -> str | Response:
     form = EnterpriseForm()
     if form.validate_on_submit():
         enterprise = Enterprise()
-        errors = services.save_enterprise(enterprise, branch, form.data, current_user, _ip())
-        if not errors:
-            db.session.commit()
+        if commit_or_attach(form, services.save_enterprise(enterprise, branch, form.data, current_user, _ip())):
             flash(_("已为 %(branch)s 登记企业 %(name)s。", branch=branch.name, name=enterprise.name), "success")
             return redirect(url_for("admin.unit_edit", unit_id=branch.id))
-        db.session.rollback()
-        attach_errors(form, errors)
     return render_template("admin/enterprise_form.html", form=form, branch=branch, enterprise=None)
 
 
@@ -110,14 +97,10 @@ def enterprise_edit(enterprise_id: int) -> str | Response:
     enterprise = get_or_404(Enterprise, enterprise_id)
     branch = get_or_404(Unit, enterprise.branch_id)
     form = EnterpriseForm(obj=enterprise)
-    if form.validate_on_submit():
-        errors = services.save_enterprise(enterprise, branch, form.data, current_user, _ip())
-        if not errors:
-            db.session.commit()
-            flash(_("已保存企业 %(name)s。", name=enterprise.name), "success")
-            return redirect(url_for("admin.unit_edit", unit_id=branch.id))
-        db.session.rollback()
-        attach_errors(form, errors)
+    if form.validate_on_submit() and commit_or_attach(
+            form, services.save_enterprise(enterprise, branch, form.data, current_user, _ip())):
+        flash(_("已保存企业 %(name)s。", name=enterprise.name), "success")
+        return redirect(url_for("admin.unit_edit", unit_id=branch.id))
     return render_template("admin/enterprise_form.html", form=form, branch=branch, enterprise=enterprise,
                            history=audit.history("enterprise", enterprise.id))
 
@@ -142,13 +125,9 @@ def user_new() -> str | Response:
     form = NewUserForm(services.unit_choices(), services.member_choices())
     if form.validate_on_submit():
         user = User()
-        errors = services.save_user(user, form.data, current_user, current_app.config, _ip())
-        if not errors:
-            db.session.commit()
+        if commit_or_attach(form, services.save_user(user, form.data, current_user, current_app.config, _ip())):
             flash(_("已创建用户 %(name)s，首次登录时须修改密码。", name=user.username), "success")
             return redirect(url_for("admin.users"))
-        db.session.rollback()
-        attach_errors(form, errors)
     return render_template("admin/user_form.html", form=form, user=None)
 
 
@@ -171,14 +150,10 @@ def _render_user(user: User, form: UserForm, reset_form: ResetPasswordForm) -> s
 def user_edit(user_id: int) -> str | Response:
     user = db.get_or_404(User, user_id)  # accounts have no data scope: only admins reach this page
     form = _user_form(user)
-    if form.validate_on_submit():
-        errors = services.save_user(user, form.data, current_user, current_app.config, _ip())
-        if not errors:
-            db.session.commit()
-            flash(_("已保存用户 %(name)s。", name=user.username), "success")
-            return redirect(url_for("admin.users"))
-        db.session.rollback()
-        attach_errors(form, errors)
+    if form.validate_on_submit() and commit_or_attach(
+            form, services.save_user(user, form.data, current_user, current_app.config, _ip())):
+        flash(_("已保存用户 %(name)s。", name=user.username), "success")
+        return redirect(url_for("admin.users"))
     return _render_user(user, form, ResetPasswordForm(formdata=None))
 
 
@@ -189,12 +164,9 @@ def user_reset_password(user_id: int) -> str | Response:
     reset_form = ResetPasswordForm()
     if reset_form.validate_on_submit():
         errors = services.reset_password(user, reset_form.password.data, current_user, current_app.config, _ip())
-        if not errors:
-            db.session.commit()
+        if commit_or_attach(reset_form, errors):
             flash(_("已重置 %(name)s 的密码，并解除锁定；该用户下次登录时须修改密码。", name=user.username), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
-        db.session.rollback()
-        attach_errors(reset_form, errors)
     return _render_user(user, _user_form(user), reset_form)
 
 

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from app.auth import services
 from app.auth.forms import ChangePasswordForm, LoginForm
 from app.extensions import db
-from app.forms import attach_errors
+from app.forms import commit_or_attach
 from app.timeutil import utcnow
 from app.web import safe_next
 
@@ -58,10 +58,7 @@ def change_password() -> str | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         errors = services.change_password(current_user, form.current.data, form.new.data, current_app.config)
-        if not errors:
-            db.session.commit()
+        if commit_or_attach(form, errors):
             flash(_("密码已修改。"), "success")
             return redirect(url_for("main.index"))
-        db.session.rollback()
-        attach_errors(form, errors)
     return render_template("auth/change_password.html", form=form)

@@ -6,7 +6,7 @@ them; a member sees only their own dossier.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -37,11 +37,16 @@ def unit_ids(user: User) -> set[int] | None:
 
 
 def _units_below(user: User) -> set[int]:
+    return units_below(u.id for u in user.units)
+
+
+def units_below(unit_ids: Iterable[int]) -> set[int]:
+    """The given units and every unit below them in the tree (one query)."""
     children: dict[int | None, list[int]] = {}
     for unit_id, parent_id in db.session.execute(sa.select(Unit.id, Unit.parent_id)):
         children.setdefault(parent_id, []).append(unit_id)
     found: set[int] = set()
-    stack = [u.id for u in user.units]
+    stack = list(unit_ids)
     while stack:
         unit_id = stack.pop()
         if unit_id not in found:

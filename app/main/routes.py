@@ -9,8 +9,8 @@ from werkzeug.wrappers import Response
 
 from app.auth.scope import clause
 from app.extensions import db
-from app.web import safe_next
 from app.models import Activity, Member, PartyMember, RecordState, Role, Unit, UnitKind
+from app.web import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -48,14 +48,17 @@ def navigation() -> dict[str, object]:
 @bp.route("/")
 @login_required
 def index() -> str:
-    count = lambda model, *where: db.session.scalar(  # noqa: E731
-        sa.select(sa.func.count()).select_from(model).where(clause(model), *where))
+    def count(model: type, *where: sa.ColumnElement[bool]) -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(clause(model), *where)) or 0
+
     stats: list[tuple[str, int]] = []
     if current_user.role in (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK):
         stats.append((_l("委员"), count(Member, Member.active)))
         stats.append((_l("常委"), count(Member, Member.active, Member.is_standing)))
+        by_state = dict(db.session.execute(sa.select(Activity.state, sa.func.count()).where(clause(Activity))
+                                           .group_by(Activity.state)).all())
         for state in (RecordState.SUBMITTED, RecordState.VERIFIED, RecordState.RETURNED):
-            stats.append((_l("履职记录·%(state)s", state=_l(state.label)), count(Activity, Activity.state == state)))
+            stats.append((_l("履职记录·%(state)s", state=_l(state.label)), by_state.get(state, 0)))
     if current_user.role in (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON):
         stats.append((_l("党支部"), count(Unit, Unit.kind == UnitKind.BRANCH)))
         stats.append((_l("党员"), count(PartyMember, PartyMember.active)))

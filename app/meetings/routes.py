@@ -1,7 +1,6 @@
 """会议与活动: list, create, invitees, the one-screen attendance sheet, verify and return."""
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,18 +15,11 @@ from app.forms import attach_errors
 from app.meetings import services
 from app.meetings.forms import MeetingForm, ReturnForm, VersionForm, version_of
 from app.models import AttendanceStatus, Meeting, RecordState, Role, Unit
-from app.web import page_args
+from app.web import date_arg, page_args
 
 bp = Blueprint("meetings", __name__)
 READERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK)
 CREATORS = (Role.OFFICE, Role.CLERK)
-
-
-def _date_arg(name: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
 
 
 def _stale() -> Response:
@@ -41,7 +33,7 @@ def _stale() -> Response:
 def index() -> str:
     filters = {"kind": request.args.get("kind", ""), "unit": request.args.get("unit", 0, type=int) or "",
                "start": request.args.get("start", ""), "end": request.args.get("end", "")}
-    stmt = services.meeting_query(filters["kind"], _date_arg("start"), _date_arg("end"), filters["unit"] or None)
+    stmt = services.meeting_query(filters["kind"], date_arg("start"), date_arg("end"), filters["unit"] or None)
     pagination = db.paginate(stmt, **page_args())
     counts = services.status_counts([m.id for m in pagination.items])
     units = db.session.scalars(scoped(Unit).where(Unit.kind.in_(services.CPPCC_KINDS))

@@ -10,9 +10,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from app import audit
-from app.auth.scope import scoped, unit_ids
+from app.auth.scope import scoped, unit_ids, units_below
 from app.extensions import db
 from app.models import (AppraisalYear, Attendance, AttendanceStatus, Meeting, MeetingKind, Member, RecordState,
                         Role, Unit, UnitKind, User)
@@ -65,19 +66,6 @@ def organiser_choices(user: User) -> list[tuple[int, str]]:
     return [(u.id, u.name) for u in db.session.scalars(stmt.order_by(Unit.kind, Unit.sort_order, Unit.id))]
 
 
-def _subtree(unit_id: int) -> set[int]:
-    children: dict[int | None, list[int]] = {}
-    for child, parent in db.session.execute(sa.select(Unit.id, Unit.parent_id)):
-        children.setdefault(parent, []).append(child)
-    found, stack = set(), [unit_id]
-    while stack:
-        current = stack.pop()
-        if current not in found:
-            found.add(current)
-            stack.extend(children.get(current, ()))
-    return found
-
-
 def default_invitees(kind: MeetingKind, unit_id: int, user: User) -> list[Member]:
     """Who a new meeting invites: 全体会议 every active member, 常委会议 every 常委, otherwise the organiser's
     members; always limited to the members the user may see."""
@@ -85,7 +73,7 @@ def default_invitees(kind: MeetingKind, unit_id: int, user: User) -> list[Member
     if kind == MeetingKind.STANDING:
         stmt = stmt.where(Member.is_standing)
     elif kind != MeetingKind.PLENARY:
-        ids = _subtree(unit_id)
+        ids = units_below([unit_id])
         stmt = stmt.where(sa.or_(Member.sector_id.in_(ids), Member.committee_id.in_(ids),
                                  Member.liaison_id.in_(ids)))
     return list(db.session.scalars(stmt.order_by(Member.code)))
@@ -162,8 +150,14 @@ def _touch(meeting: Meeting, version: int) -> None:
 
 
 def visible_rows(meeting: Meeting, user: User) -> tuple[list[Attendance], int]:
-    """The invited members the user may see on the attendance screen, and how many others there are."""
-    in_scope = in_scope_member_ids({a.member_id for a in meeting.attendance if a.member_id is not None}, user)
+    """The invited members the user may see on the attendance screen, and how many others there are.
+
+    The members and their 界别 are loaded in one go, so neither the sort nor the sheet lazy-loads per row.
+    """
+    ids = {a.member_id for a in meeting.attendance if a.member_id is not None}
+    members = list(db.session.scalars(scoped(Member, user).where(Member.id.in_(ids))
+                                      .options(selectinload(Member.sector)))) if ids else []
+    in_scope = {m.id for m in members}
     rows = sorted((a for a in meeting.attendance if a.member_id in in_scope),
                   key=lambda a: (not a.member.is_standing, a.member.code))
     return rows, len(meeting.attendance) - len(rows)
@@ -173,6 +167,13 @@ def in_scope_member_ids(ids: set[int], user: User) -> set[int]:
     if not ids:
         return set()
     return set(db.session.scalars(scoped(Member, user).with_only_columns(Member.id).where(Member.id.in_(ids))))
+
+
+def _names(ids: set[int]) -> dict[int, str]:
+    """Members' names by id, in one query (for the audit log)."""
+    if not ids:
+        return {}
+    return {i: name for i, name in db.session.execute(sa.select(Member.id, Member.name).where(Member.id.in_(ids)))}
 
 
 def save_attendance(meeting: Meeting, version: int | None, marks: Mapping[int, tuple[str, str]], user: User,
@@ -194,13 +195,14 @@ def save_attendance(meeting: Meeting, version: int | None, marks: Mapping[int, t
         errors.append(_("出席情况无效，未保存。"))
     if errors:
         return errors
+    names = _names(set(marks))
     for member_id, (status_name, note) in marks.items():
         row = rows[member_id]
         before = audit.snapshot(row, ("status", "note"))
         row.status = AttendanceStatus[status_name]
         row.note = note.strip()[:200]
         if changes := audit.diff(before, audit.snapshot(row, ("status", "note"))):
-            audit.record(user, "update", "attendance", row.id, changes, reason=row.member.name, ip=ip)
+            audit.record(user, "update", "attendance", row.id, changes, reason=names[member_id], ip=ip)
     if submit:
         audit.record(user, "update", "meeting", meeting.id, {"state": (meeting.state, RecordState.SUBMITTED)}, ip=ip)
         meeting.state = RecordState.SUBMITTED
@@ -223,12 +225,12 @@ def set_invitees(meeting: Meeting, version: int | None, wanted: set[int], user: 
     added = sorted(wanted - set(current))
     for row in removed:
         meeting.attendance.remove(row)
-    names = {i: name for i, name in db.session.execute(sa.select(Member.id, Member.name).where(Member.id.in_(added)))}
+    names = _names({r.member_id for r in removed} | set(added))
     for member_id in added:
         meeting.attendance.append(Attendance(member_id=member_id, status=AttendanceStatus.PRESENT))
     if removed or added:
         audit.record(user, "update", "meeting", meeting.id,
-                     {"invited": ([r.member.name for r in removed], [names[i] for i in added])}, ip=ip)
+                     {"invited": ([names[r.member_id] for r in removed], [names[i] for i in added])}, ip=ip)
         _touch(meeting, meeting.version)
     db.session.flush()
     return []

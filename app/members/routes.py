@@ -1,19 +1,18 @@
 """政协委员: list with search, a member's page, create and edit (admin and office)."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.auth.decorators import roles_required
-from app.auth.scope import get_or_404, scoped
+from app.auth.scope import get_or_404
 from app.extensions import db
-from app.forms import attach_errors
+from app.forms import commit_or_attach
 from app.members import services
 from app.members.forms import MemberForm
-from app.models import Attendance, Member, Role, Unit, UnitKind
+from app.models import Member, Role, UnitKind
 from app.web import page_args
 
 bp = Blueprint("members", __name__)
@@ -30,9 +29,7 @@ def index() -> str:
     include_inactive = request.args.get("inactive") == "1"
     stmt = services.member_query(q, unit_id, standing, include_inactive)
     pagination = db.paginate(stmt, **page_args())
-    units = db.session.scalars(scoped(Unit).where(
-        Unit.kind.in_([UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE]))
-        .order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
+    units = services.filter_units()
     filters = {"q": q, "unit": unit_id or "", "standing": standing, "inactive": "1" if include_inactive else ""}
     return render_template("members/index.html", pagination=pagination, units=units, filters=filters,
                            can_create=current_user.role in CREATORS)
@@ -44,10 +41,8 @@ def detail(member_id: int) -> str:
     member = get_or_404(Member, member_id)
     activities = db.session.scalars(services.member_activities(member.id)).all()
     done = services.four_ones_done(activities)
-    attendance = db.session.scalars(sa.select(Attendance).where(Attendance.member_id == member.id)
-                                    .join(Attendance.meeting).order_by(sa.desc("held_on")).limit(50)).all()
-    return render_template("members/detail.html", member=member, activities=activities, attendance=attendance,
-                           done=done,
+    return render_template("members/detail.html", member=member, activities=activities,
+                           attendance=services.member_attendance(member.id), done=done,
                            can_edit=current_user.role in EDITORS)
 
 
@@ -70,13 +65,9 @@ def create() -> str | Response:
     form = _form()
     if form.validate_on_submit():
         member = Member()
-        errors = services.save_member(member, form.data)
-        if not errors:
-            db.session.commit()
+        if commit_or_attach(form, services.save_member(member, form.data)):
             flash(_("已添加委员 %(name)s。", name=member.name), "success")
             return redirect(url_for("members.detail", member_id=member.id))
-        db.session.rollback()
-        attach_errors(form, errors)
     return render_template("members/form.html", form=form, member=None)
 
 
@@ -89,12 +80,7 @@ def edit(member_id: int) -> str | Response:
         form.gender.data = member.gender.name
         form.committee_id.data = member.committee_id or 0
         form.liaison_id.data = member.liaison_id or 0
-    if form.validate_on_submit():
-        errors = services.save_member(member, form.data)
-        if not errors:
-            db.session.commit()
-            flash(_("已保存 %(name)s 的信息。", name=member.name), "success")
-            return redirect(url_for("members.detail", member_id=member.id))
-        db.session.rollback()
-        attach_errors(form, errors)
+    if form.validate_on_submit() and commit_or_attach(form, services.save_member(member, form.data)):
+        flash(_("已保存 %(name)s 的信息。", name=member.name), "success")
+        return redirect(url_for("members.detail", member_id=member.id))
     return render_template("members/form.html", form=form, member=member)

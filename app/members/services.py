@@ -5,11 +5,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from app.auth.scope import scoped
 from app.extensions import db
-from app.models import (Activity, ActivityParticipant, Category, Gender, Member, RecordState, Term, Unit,
-                        UnitKind)
+from app.models import (Activity, ActivityParticipant, Attendance, Category, Gender, Member, Meeting, RecordState,
+                        Term, Unit, UnitKind)
 from app.pinyin import search_key
 from app.web import name_search
 
@@ -23,10 +24,18 @@ def term_choices() -> list[tuple[int, str]]:
     return [(t.id, t.name) for t in db.session.scalars(sa.select(Term).order_by(Term.number.desc()))]
 
 
+def filter_units() -> list[Unit]:
+    """The units in scope a member list can be narrowed to: 专委会, 界别活动组, 联络处."""
+    return list(db.session.scalars(scoped(Unit).where(
+        Unit.kind.in_([UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE]))
+        .order_by(Unit.kind, Unit.sort_order, Unit.id)))
+
+
 def member_query(q: str = "", unit_id: int | None = None, standing: str = "",
                  include_inactive: bool = False) -> sa.Select[tuple[Member]]:
     """Members the signed-in user may see, filtered; ordered by pinyin-free stable keys (code)."""
-    stmt = scoped(Member)
+    stmt = scoped(Member).options(selectinload(Member.sector), selectinload(Member.committee),
+                                  selectinload(Member.liaison))
     if q:
         stmt = stmt.where(name_search(Member.name, Member.search_key, q))
     if unit_id:
@@ -76,6 +85,12 @@ def member_activities(member_id: int) -> sa.Select[tuple[Activity]]:
     cosigned = sa.select(ActivityParticipant.activity_id).where(ActivityParticipant.member_id == member_id)
     return (scoped(Activity).where(sa.or_(Activity.member_id == member_id, Activity.id.in_(cosigned)))
             .order_by(Activity.occurred_on.desc(), Activity.id.desc()))
+
+
+def member_attendance(member_id: int, limit: int = 50) -> list[Attendance]:
+    """A member's latest meeting attendance, newest meeting first."""
+    return list(db.session.scalars(sa.select(Attendance).where(Attendance.member_id == member_id)
+                                   .join(Attendance.meeting).order_by(Meeting.held_on.desc()).limit(limit)))
 
 
 def four_ones_done(activities: list[Activity]) -> list[tuple[Category, int]]:

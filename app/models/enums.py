@@ -9,10 +9,6 @@ class LabelledEnum(enum.Enum):
     def label(self) -> str:
         return self.value
 
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(member.name, member.value) for member in cls]
-
 
 class Role(LabelledEnum):
     CLERK = "录入员"

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import json
 import sys
-import unicodedata
 from pathlib import Path
 
 import click
@@ -16,23 +15,9 @@ from flask.cli import AppGroup
 
 from app import scoring, spreadsheets
 from app.rankings import services
+from app.text_table import text_table
 
 rules_cli = AppGroup("rules", help="评分细则:检查、比较 / Check and compare rule files.")
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    gap = " " * max(0, width - _width(text))
-    return gap + text if right else text + gap
-
-
-def _table(rows: list[list[str]], right: set[int] = frozenset()) -> str:  # type: ignore[assignment]
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(_pad(cell, widths[i], i in right) for i, cell in enumerate(row)).rstrip()
-                     for row in rows)
 
 
 def _load(path: str) -> scoring.RuleSet:
@@ -130,7 +115,7 @@ def score_command(rules: str, period: str, subject: str | None, records: str | N
         table = [header] + [[str(r["rank"]), str(r["subject"]["id"]), r["subject"]["name"], r["subject"]["unit"],
                              r["score"], r["grade"] or "", *gate_cells(r, "✓", "✗")]
                             for r in rows]
-        click.echo(_table(table, right={0, 1, 4}))
+        click.echo(text_table(table, right={0, 1, 4}))
         return
     for r in rows:
         _explain(r)
@@ -182,11 +167,11 @@ def diff(old: str, new: str, period: str, records: str | None) -> None:
         click.echo(f"两份细则的考评对象不同({before.ruleset.subject} / {after.ruleset.subject}),无法比较", err=True)
         sys.exit(1)
     rows_before = {r["subject"]["id"]: r for r in services.result_rows(before)}
-    rows_after = {r["subject"]["id"]: r for r in services.result_rows(after)}
+    rows_after = services.result_rows(after)
     awards_before, awards_after = services.awards(before), services.awards(after)
     table = [["编号", "姓名", "总分", "名次", "等次", "表彰"]]
     changed = 0
-    for row in services.result_rows(after):
+    for row in rows_after:
         sid = row["subject"]["id"]
         old_row = rows_before[sid]
         pairs = [(old_row["score"], row["score"]), (str(old_row["rank"]), str(row["rank"])),
@@ -197,4 +182,4 @@ def diff(old: str, new: str, period: str, records: str | None) -> None:
             table.append([str(sid), row["subject"]["name"], *[a if a == b else f"{a} → {b}" for a, b in pairs]])
     click.echo(f"{before.ruleset.name} → {after.ruleset.name} · {period}:{len(rows_after)} 个考评对象中 {changed} 个有变化")
     if changed:
-        click.echo(_table(table))
+        click.echo(text_table(table))

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -16,9 +15,10 @@ from app import scoring
 from app.extensions import db
 from app.models import (Activity, ActivityParticipant, Attendance, BranchIndicator, BranchResult, Meeting, Member,
                         PartyMember, RecordState, SubjectKind, Unit, UnitKind)
+from app.scoring.exact import whole_as_int
+# the kinds attendance is filed under and the half-years' end dates: shared with the spreadsheet reader
+from app.spreadsheets.records import ATTENDANCE_KIND, HALF_ENDS, PARTY_LIFE_KIND, half_end  # noqa: F401
 
-ATTENDANCE_KIND = "会议出勤"  # the kind under which rule files score members' meeting attendance
-PARTY_LIFE_KIND = "组织生活"  # … and party members' attendance at their branch's 组织生活
 CPPCC_UNIT_KINDS = (UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE)
 
 
@@ -38,17 +38,10 @@ def origin(record_id: int, subject_kind: SubjectKind) -> tuple[str, int]:
     return ("attendance", -record_id) if record_id < 0 else ("activity", record_id)
 
 
-def _number(value: Decimal | None) -> Decimal | int | None:
-    """Whole numbers as int, so a rule file's `integer` fields accept them; others stay exact Decimals."""
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else value
-
-
 def _activity_fields(a: Activity) -> dict[str, scoring.types.FieldValue]:
     fields: dict[str, scoring.types.FieldValue | None] = {
         "outcome": a.outcome, "level": a.level, "instruction_level": a.instruction_level,
-        "amount": _number(a.amount), "people_helped": a.people_helped}
+        "amount": whole_as_int(a.amount), "people_helped": a.people_helped}
     return {k: v for k, v in fields.items() if v not in (None, "")}
 
 
@@ -85,10 +78,14 @@ def _attendance(year: int, attendee: sa.ColumnElement[int | None], kind: str) ->
             for att_id, subject_id, held_on, meeting_kind, status in rows]
 
 
+def _unit_names() -> dict[int, str]:
+    return {uid: name for uid, name in db.session.execute(sa.select(Unit.id, Unit.name))}
+
+
 def member_facts(year: int) -> Facts:
     """Active members; their verified activities (joint work credits every signer) and attendance."""
     members = db.session.scalars(sa.select(Member).where(Member.active).order_by(Member.id)).all()
-    names = {uid: name for uid, name in db.session.execute(sa.select(Unit.id, Unit.name))}
+    names = _unit_names()
     subjects = [scoring.Subject(
         id=m.id, name=m.name, unit_ids=tuple(sorted(m.unit_ids)),
         attrs={"standing": m.is_standing, "active": m.active, "sector": names[m.sector_id], "party": m.party,
@@ -121,7 +118,7 @@ def unit_facts(year: int) -> Facts:
 def party_member_facts(year: int) -> Facts:
     """Active party members of the enterprise branches and their verified 比贡献 records."""
     people = db.session.scalars(sa.select(PartyMember).where(PartyMember.active).order_by(PartyMember.id)).all()
-    names = {uid: name for uid, name in db.session.execute(sa.select(Unit.id, Unit.name))}
+    names = _unit_names()
     subjects = [scoring.Subject(id=p.id, name=p.name, unit_ids=(p.branch_id,),
                                 attrs={"party_status": p.status.label, "branch": names[p.branch_id],
                                        "active": p.active}) for p in people]
@@ -130,28 +127,24 @@ def party_member_facts(year: int) -> Facts:
     return Facts(subjects, records, {p.id: names[p.branch_id] for p in people})
 
 
-HALF_ENDS = {"H1": (6, 30), "H2": (12, 31)}
-
-
 def branch_facts(year: int) -> Facts:
     """Enterprise branches and the indicators of their verified half-year reports, dated at each half's end."""
     branches = db.session.scalars(sa.select(Unit).where(Unit.kind == UnitKind.BRANCH, Unit.active)
                                   .order_by(Unit.id)).all()
+    forms = {b.id: b.branch_form.label if b.branch_form else "" for b in branches}
     subjects = [scoring.Subject(id=b.id, name=b.name, unit_ids=(b.id,),
-                                attrs={"branch_form": b.branch_form.label if b.branch_form else "",
-                                       "active": b.active}) for b in branches]
+                                attrs={"branch_form": forms[b.id], "active": b.active}) for b in branches]
     records = []
     rows = db.session.execute(
         sa.select(BranchIndicator, BranchResult.branch_id, BranchResult.period).join(BranchResult)
         .where(BranchResult.state == RecordState.VERIFIED, BranchResult.period.in_([f"{year}H1", f"{year}H2"]))
         .order_by(BranchIndicator.id))
     for indicator, branch_id, period in rows:
-        month, day = HALF_ENDS[period[-2:]]
-        value = indicator.choice or _number(indicator.value)
+        value = indicator.choice or whole_as_int(indicator.value)
         fields = {} if value is None or value == "" else {"value": value}
         records.append(scoring.Record(id=indicator.id, subject_id=branch_id, kind=indicator.key,
-                                      occurred_on=dt.date(year, month, day), fields=fields))
-    return Facts(subjects, records, {b.id: b.branch_form.label if b.branch_form else "" for b in branches})
+                                      occurred_on=half_end(period), fields=fields))
+    return Facts(subjects, records, forms)
 
 
 GATHER = {SubjectKind.MEMBERS: member_facts, SubjectKind.UNITS: unit_facts,

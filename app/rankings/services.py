@@ -4,13 +4,13 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from app import scoring, spreadsheets
 from app.models import SubjectKind
 from app.rankings.facts import Facts, gather
+from app.scoring.exact import plain
 
 SUBJECT_KINDS = {"members": SubjectKind.MEMBERS, "units": SubjectKind.UNITS, "branches": SubjectKind.BRANCHES,
                  "party-members": SubjectKind.PARTY_MEMBERS}
@@ -79,10 +79,6 @@ def awards(scored: Scored) -> dict[int, list[str]]:
     return given
 
 
-def _plain(value: Decimal) -> str:
-    return scoring.to_jsonable(value)  # type: ignore[no-any-return]
-
-
 def result_rows(scored: Scored) -> list[dict[str, Any]]:
     """One JSON-ready row per subject, in ranking order: the `score --format json` contract."""
     subjects = scored.subjects
@@ -93,18 +89,17 @@ def result_rows(scored: Scored) -> list[dict[str, Any]]:
         rows.append({
             "rank": card.place(first) if first else None,
             "subject": {"id": subject.id, "name": subject.name, "unit": scored.facts.units.get(subject.id, "")},
-            "score": _plain(card.total),
+            "score": plain(card.total),
             "grade": card.grade,
             "eligible": card.eligible,
             "grade_note": card.grade_note,
-            "gates": [{"name": g.name, "label": g.label, "met": g.met, "detail": g.detail, "veto": g.veto}
-                      for g in card.gates],
-            "flags": [{"name": f.name, "label": f.label, "detail": f.detail} for f in card.flags],
+            "gates": [g.to_json() for g in card.gates],
+            "flags": [f.to_json() for f in card.flags],
             "notes": [{"item": n.item, "record": n.record_id, "reason": n.reason} for n in card.notes],
-            "items": [{"rule": f"{line.section}/{line.item}", "label": line.label, "raw": _plain(line.raw),
-                       "points": _plain(line.points), "records": list(line.record_ids)} for line in card.lines],
-            "sections": [{"section": s.section, "label": s.label, "base": _plain(s.base), "raw": _plain(s.raw),
-                          "points": _plain(s.points)} for s in card.sections],
+            "items": [{"rule": f"{line.section}/{line.item}", "label": line.label, "raw": plain(line.raw),
+                       "points": plain(line.points), "records": list(line.record_ids)} for line in card.lines],
+            "sections": [{"section": s.section, "label": s.label, "base": plain(s.base), "raw": plain(s.raw),
+                          "points": plain(s.points)} for s in card.sections],
         })
     return rows
 

@@ -61,21 +61,26 @@ def select_awards(cards: Sequence[ScoreCard], subjects: Mapping[int, Subject], r
             groups: dict[str, list[ScoreCard]] = {}
             for card in pool:  # a subject in several units (by: unit) counts against its first one only
                 groups.setdefault(group_values(subjects[card.subject_id], quota.by)[0], []).append(card)
+            population_of: dict[str, list[Subject]] = {}  # each group's subjects, found in one pass
+            for subject in population:
+                for group in group_values(subject, quota.by):
+                    population_of.setdefault(group, []).append(subject)
             kept: set[int] = set()
             for group, members in sorted(groups.items()):
-                in_group = [s for s in population if group in group_values(s, quota.by)]
-                n = quota_size(quota, in_group)
-                taken = take_with_ties(members, n, value, award.ties)
-                kept |= {c.subject_id for c in taken}
-                notes.extend((c.subject_id, f"超出本单位({group})名额 {n}") for c in members if c not in taken)
+                n = quota_size(quota, population_of[group])
+                taken_ids = {c.subject_id for c in take_with_ties(members, n, value, award.ties)}
+                kept |= taken_ids
+                notes.extend((c.subject_id, f"超出本单位({group})名额 {n}") for c in members
+                             if c.subject_id not in taken_ids)
             pool = [c for c in pool if c.subject_id in kept]
         total_quota = None
         if award.quota is not None:
             total_quota = quota_size(award.quota, population)
             taken = take_with_ties(pool, total_quota, value, award.ties)
+            taken_ids = {c.subject_id for c in taken}
             notes.extend((c.subject_id, f"超出总名额 {total_quota}"
                           + ("(末位并列,按规定均不入选)" if award.ties == "none" and len(taken) < total_quota else ""))
-                         for c in pool if c not in taken)
+                         for c in pool if c.subject_id not in taken_ids)
             pool = taken
         results.append(AwardResult(award.name, award.label, tuple(c.subject_id for c in pool), total_quota,
                                    tuple(sorted(notes))))

@@ -52,6 +52,13 @@ def _exact_decimal(value: Fraction) -> Decimal | None:
     return Decimal(scaled.numerator).scaleb(-digits, context=CONTEXT)
 
 
+def whole_as_int(value: Decimal | None) -> Decimal | int | None:
+    """Whole numbers as int, so a rule file's `integer` fields accept them; others stay exact Decimals."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else value
+
+
 def plain(value: Decimal) -> str:
     """A decimal as people write it: 7.5, 20, -1.5 (never 2E+1, never 7.50)."""
     text = f"{value.normalize(context=CONTEXT):f}"

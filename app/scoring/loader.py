@@ -114,7 +114,7 @@ class _Reader:
                 self.error(key_node, f"重复的键 '{key}'(第 {first.line + 1} 行已有)")
                 continue
             if allowed_set is not None and key not in allowed_set:
-                hint = _suggest(key, allowed_set)
+                hint = suggest(key, allowed_set)
                 suffix = f",是否想写 '{hint[0]}'?" if hint else f";可用的键:{', '.join(allowed_set)}"
                 self.error(key_node, f"{what}中未知的键 '{key}'{suffix}")
                 result[key] = (key_node, value_node)  # remembered for duplicate detection only
@@ -459,7 +459,7 @@ class _Builder:
             wanted = [r.text(n, "kind(记录类型)") for n in r.seq_or_one(entries["kind"][1])]
             for n, k in zip(r.seq_or_one(entries["kind"][1]), wanted):
                 if k is not None and k not in self.kinds:
-                    hint = _suggest(k, list(self.kinds))
+                    hint = suggest(k, list(self.kinds))
                     r.error(n, f"未在 kinds 中声明的记录类型 '{k}'" + (f",是否想写 '{hint[0]}'?" if hint else ""))
                     ok = False
             kinds &= {k for k in wanted if k is not None}
@@ -875,15 +875,11 @@ class _Builder:
         r = self.r
         grades: list[Grade] = []
         rows = r.sequence(node, "grades(等次)") or []
-        names = []
-        for row in rows:
-            spec = r.mapping(row, "等次", ("name", "min", "when", "max_share"), required=("name",))
-            names.append(r.text(spec["name"][1], "name") if spec is not None and "name" in spec else None)
+        specs = [r.mapping(row, "等次", ("name", "min", "when", "max_share"), required=("name",)) for row in rows]
+        names = [r.text(spec["name"][1], "name") if spec is not None and "name" in spec else None for spec in specs]
         self.grade_names = [n for n in names if n is not None]
         last_min: Decimal | None = None
-        for index, row in enumerate(rows):
-            spec = r.mapping(row, "等次", ("name", "min", "when", "max_share"))
-            name = names[index]
+        for index, (row, spec, name) in enumerate(zip(rows, specs, names, strict=True)):
             if spec is None or "name" not in spec or name is None:
                 continue
             if names.count(name) > 1 and names.index(name) != index:
@@ -1085,7 +1081,8 @@ class _Builder:
         return out
 
 
-def _suggest(word: str, options: list[str]) -> list[str]:
+def suggest(word: str, options: list[str]) -> list[str]:
+    """The closest of `options` to a misspelt `word` (at most one)."""
     # 0.5, not difflib's 0.6: two-character Chinese names (提按 / 提案) differ by half
     return difflib.get_close_matches(word, options, n=1, cutoff=0.5)
 

@@ -23,11 +23,8 @@ class Standing:
 def rank(totals: Mapping[int, Decimal]) -> list[Standing]:
     """Highest points first; equal points share a place (1, 2, 2, 4); subject id orders a tie."""
     ordered = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
-    standings: list[Standing] = []
-    for position, (subject_id, points) in enumerate(ordered, start=1):
-        tied = bool(standings) and standings[-1].points == points
-        standings.append(Standing(standings[-1].place if tied else position, subject_id, points))
-    return standings
+    return [Standing(place, subject_id, points)
+            for (subject_id, points), place in zip(ordered, places(ordered, lambda item: item[1]), strict=True)]
 
 
 def tie_values(card: ScoreCard, keys: Sequence[TieKey]) -> tuple[Decimal, ...]:

@@ -420,6 +420,3 @@ class RuleSet:
         for spec in self.kinds.values():
             seen.setdefault(spec.category, None)
         return tuple(seen)
-
-    def grade_order(self, name: str) -> int:
-        return [g.name for g in self.grades].index(name)

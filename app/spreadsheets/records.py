@@ -9,19 +9,20 @@ written from the database (编号 = the system's numbers) gives the very same fa
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from app import scoring
+from app.scoring.exact import whole_as_int
+from app.scoring.loader import suggest
 from app.scoring.rules import KindSpec
 from app.spreadsheets.columns import (ATTENDANCE, CSV_SHEETS, INDICATORS, PARTY_LIFE, RECORD_SHEETS, SUBJECT_SHEETS,
                                       UNIT_SHEETS, Sheet)
 from app.spreadsheets.rows import Book, SheetRow, read_book, whole_number_ids
 
-ATTENDANCE_KIND = "会议出勤"  # the kinds app/rankings/facts.py files attendance under (a test keeps them equal)
+ATTENDANCE_KIND = "会议出勤"  # the kinds attendance is filed under, here and in app/rankings/facts.py
 PARTY_LIFE_KIND = "组织生活"
 HALF_ENDS = {"H1": (6, 30), "H2": (12, 31)}
 #: The member sheet's unit columns and the 单位 类型 each must name.
@@ -77,11 +78,10 @@ def read_facts(data: bytes, filename: str, ruleset: scoring.RuleSet) -> FileFact
     return facts
 
 
-def _number(value: Decimal | None) -> Decimal | int | None:
-    """Whole numbers as int, others as exact Decimals: as facts.py hands the database's numbers to the engine."""
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else value
+def half_end(period: str) -> dt.date:
+    """The date a half-year's indicators are filed under: 2025H1 → 2025-06-30, 2025H2 → 2025-12-31."""
+    month, day = HALF_ENDS[period[-2:]]
+    return dt.date(int(period[:4]), month, day)
 
 
 @dataclass
@@ -258,9 +258,8 @@ class _Builder:
             attendance = [r for r in rows if sheet is ATTENDANCE or self._is_attendance(r)]
             marked = {id(r) for r in attendance}
             activities = [r for r in rows if id(r) not in marked]
-            for part, sign in ((activities, 1), (attendance, -1)):
+            for part, sign, make in ((activities, 1, self._activity), (attendance, -1, self._attendance)):
                 for row, record_id in self._record_ids(part):
-                    make = self._attendance if sign < 0 else self._activity
                     record = make(row, sign * record_id)
                     if record is not None:
                         records.append(record)
@@ -291,7 +290,7 @@ class _Builder:
     def _kind(self, row: SheetRow, kind: str) -> KindSpec | None:
         spec = self.ruleset.kinds.get(kind)
         if spec is None:
-            guess = difflib.get_close_matches(kind, list(self.ruleset.kinds), n=1, cutoff=0.5)
+            guess = suggest(kind, list(self.ruleset.kinds))
             hint = f",是否想写“{guess[0]}”?" if guess else ""
             self.error(row, "kind", f"“{kind}”不是细则 {self.ruleset.source_name or self.ruleset.name} "
                                     f"声明的记录类型{hint}")
@@ -333,7 +332,7 @@ class _Builder:
             participants = self._signers(row, entry)
         fields = {name: row[key] for name, key in FIELD_COLUMNS.items() if row[key] is not None}
         if "amount" in fields:
-            fields["amount"] = _number(fields["amount"])
+            fields["amount"] = whole_as_int(fields["amount"])
         if spec is None or not self._check_fields(row, spec, fields, FIELD_COLUMNS):
             return None
         return scoring.Record(id=record_id, subject_id=entry.id, kind=kind, occurred_on=on, fields=fields,
@@ -415,11 +414,10 @@ class _Builder:
             if fspec is not None and fspec.type != "enum" and grade is not None:
                 self.error(row, "grade", f"“{kind}”是数值指标,请在“数值”列填写")
                 continue
-            value: Any = grade if grade is not None else _number(number)
+            value: Any = grade if grade is not None else whole_as_int(number)
             fields = {} if value is None else {"value": value}
             if not self._check_fields(row, spec, fields, {"value": "grade" if grade is not None else "number"}):
                 continue
-            month, day = HALF_ENDS[period[-2:]]
             records.append(scoring.Record(id=record_id, subject_id=entry.id, kind=kind,
-                                          occurred_on=dt.date(int(period[:4]), month, day), fields=fields))
+                                          occurred_on=half_end(period), fields=fields))
         return records

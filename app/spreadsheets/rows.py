@@ -8,7 +8,6 @@ shows, never through binary arithmetic.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,6 +17,7 @@ from typing import Any
 
 from openpyxl.utils.cell import get_column_letter
 
+from app.scoring.loader import suggest
 from app.spreadsheets.columns import (CHOICE, CODE, CODES, DATE, DECIMAL, INTEGER, NO, PERIOD, TEXT, YES, YES_NO,
                                       Column, Sheet, normalise_header)
 from app.spreadsheets.workbook import FileError, MergedRange, RawSheet, read_sheets
@@ -129,7 +129,7 @@ def parse_sheet(book: Book, raw: RawSheet, spec: Sheet) -> None:
             continue
         column = lookup.get(normalise_header(text))
         if column is None:
-            guess = difflib.get_close_matches(normalise_header(text), [c.header for c in spec.columns], n=1, cutoff=0.5)
+            guess = suggest(normalise_header(text), [c.header for c in spec.columns])
             hint = f"(是否想写“{guess[0]}”?)" if guess else ""
             book.note(spec.name, f"第 {get_column_letter(index + 1)} 列“{str(text).strip()}”不是本表的列,已忽略{hint}")
         elif column.key in positions:
