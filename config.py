@@ -33,4 +33,6 @@ class Config:
     SCORING_RULES_DIR = BASE_DIR / "scoring_rules"
     EVIDENCE_DIR = None  # default: instance/evidence
     EVIDENCE_MAX_BYTES = 10 * 1024 * 1024  # one evidence file
-    MAX_CONTENT_LENGTH = EVIDENCE_MAX_BYTES + 1024 * 1024  # a bigger request gets the 413 page
+    IMPORT_MAX_BYTES = 20 * 1024 * 1024  # one spreadsheet to import
+    IMPORT_DIR = None  # default: instance/imports (a file between its dry run and its confirmation)
+    MAX_CONTENT_LENGTH = max(EVIDENCE_MAX_BYTES, IMPORT_MAX_BYTES) + 1024 * 1024  # a bigger request: the 413 page

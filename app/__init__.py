@@ -22,7 +22,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.before_request(_refuse_without_secret_key)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from app import activities, admin, auth, branches, cli, errors, i18n, main, meetings, members, models  # noqa: F401  (models: tables for Alembic)
+    from app import activities, admin, auth, branches, cli, errors, i18n, imports, main, meetings, members, models  # noqa: F401  (models: tables for Alembic)
     from app.extensions import csrf, db, migrate
 
     db.init_app(app)
@@ -37,6 +37,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(branches.bp, url_prefix="/branches")
     app.register_blueprint(meetings.bp, url_prefix="/meetings")
     app.register_blueprint(admin.bp, url_prefix="/admin")
+    app.register_blueprint(imports.bp, url_prefix="/imports")
     errors.init_app(app)
     cli.init_app(app)
     return app

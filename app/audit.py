@@ -22,21 +22,29 @@ Changes = Mapping[str, tuple[Any, Any]]
 ACTION_LABELS = {
     "create": _l("新增"), "update": _l("修改"), "reset_password": _l("重置密码"), "unlock": _l("解除锁定"),
     "delete": _l("删除"), "reopen": _l("重新打开"), "submit": _l("提交"), "verify": _l("核实"), "return": _l("退回"),
+    "import": _l("导入"),
 }
 ENTITY_LABELS = {"user": _l("用户"), "unit": _l("组织单位"), "enterprise": _l("企业"), "activity": _l("履职记录"),
-                 "meeting": _l("会议和活动"), "attendance": _l("出席情况")}
+                 "meeting": _l("会议和活动"), "attendance": _l("出席情况"), "branch_result": _l("比实绩"),
+                 "member": _l("政协委员"), "party_member": _l("党员")}
 FIELD_LABELS = {
     "code": _l("编号"), "name": _l("名称"), "kind": _l("类型"), "parent": _l("上级单位"),
     "branch_form": _l("组建方式"), "sort_order": _l("排序号"), "active": _l("启用"), "industry": _l("所属行业"),
     "employees": _l("职工人数"), "branch": _l("所属党支部"), "username": _l("用户名"), "display_name": _l("姓名"),
     "role": _l("角色"), "units": _l("负责单位"), "member": _l("对应委员"), "password": _l("密码"),
     "must_change_password": _l("须修改密码"), "failed_logins": _l("连续登录失败次数"), "locked_until": _l("锁定至"),
-    "member_id": _l("履职对象"), "unit_id": _l("录入单位"), "category": _l("类别"), "title": _l("标题"),
+    "member_id": _l("履职对象"), "party_member_id": _l("党员"), "unit_id": _l("录入单位"), "category": _l("类别"),
+    "title": _l("标题"),
     "description": _l("内容摘要"), "occurred_on": _l("日期"), "outcome": _l("结果"), "level": _l("采用级别"),
     "instruction_level": _l("领导批示级别"), "amount": _l("金额"), "people_helped": _l("受益人数"),
     "counterpart": _l("对象"), "support": _l("帮扶内容"), "signers": _l("联名委员"), "state": _l("状态"),
     "invited": _l("受邀委员"), "status": _l("出席情况"), "note": _l("备注"), "held_on": _l("日期"),
-    "location": _l("地点"), "evidence": _l("证明材料"),
+    "location": _l("地点"), "evidence": _l("证明材料"), "file": _l("文件"), "added": _l("新增行数"),
+    "changed": _l("修改行数"), "gender": _l("性别"), "party": _l("党派"), "sector_id": _l("界别"),
+    "committee_id": _l("专委会"), "liaison_id": _l("联络处"), "is_standing": _l("常委"),
+    "is_chair_council": _l("主席会议成员"), "is_resident_standing": _l("驻会常委"), "employer": _l("工作单位"),
+    "position": _l("职务"), "phone": _l("联系电话"), "branch_id": _l("所在党支部"), "party_status": _l("党员类别"),
+    "joined_on": _l("入党日期"), "enterprise_id": _l("所在企业"), "post": _l("岗位"), "parent_id": _l("上级组织"),
 }
 
 

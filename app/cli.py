@@ -35,9 +35,11 @@ def create_admin(username: str, display_name: str, password: str) -> None:
 
 def init_app(app: Flask) -> None:
     from app.demo import demo_command
+    from app.imports.cli import import_command
     from app.rankings.cli import rules_cli, score_command
 
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(rules_cli)
     app.cli.add_command(score_command)
+    app.cli.add_command(import_command)

@@ -1,7 +1,8 @@
-"""Office verification: the queue, 核实 / 退回 with a reason, bulk 核实, reopening, audit history."""
+"""Office verification: the queue, 核实 / 退回 per row or with a reason, bulk 核实, reopening, audit history."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -172,3 +173,81 @@ def test_clerk_does_not_see_the_audit_history(client, login, setup, add):
     client.post("/auth/logout")
     login("clerk1")
     assert "变更记录" not in text_of(client.get(f"/activities/{record.id}"))
+
+
+def row_form(page, action, record_id):
+    """The action and hidden fields of one queue row's own form (核实 or 退回), as the browser would post it."""
+    match = re.search(rf'<form method="post" action="([^"]+)" id="{action}-{record_id}" hidden>(.*?)</form>',
+                      page, flags=re.S)
+    assert match, f"no {action} form for record {record_id}"
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', match.group(2)))
+    return match.group(1).replace("&amp;", "&"), fields
+
+
+def test_each_queue_row_verifies_or_returns_only_itself(client, login, setup, add):
+    a = add(setup["ours"], "甲提案")
+    b = add(setup["theirs"], "乙提案")
+    c = add(setup["theirs"], "丙提案")
+    login("office")
+    page = client.get("/activities/queue?category=IDEA").get_data(as_text=True)
+    assert page.count('form="verify-') == 3 and page.count('form="return-') >= 3
+    action, fields = row_form(page, "verify", a.id)
+    response = client.post(action, data=fields)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/activities/queue?category=IDEA")
+    assert fresh(a.id).state == RecordState.VERIFIED and fresh(b.id).state == RecordState.SUBMITTED
+    action, fields = row_form(page, "return", b.id)
+    response = client.post(action, data=dict(fields, reason="请补充调研材料"), follow_redirects=True)
+    assert "已退回" in text_of(response)
+    record = fresh(b.id)
+    assert record.state == RecordState.RETURNED and record.return_reason == "请补充调研材料"
+    action, fields = row_form(page, "return", c.id)
+    response = client.post(action, data=dict(fields, reason=" "), follow_redirects=True)
+    assert "请填写退回原因" in text_of(response)
+    assert fresh(c.id).state == RecordState.SUBMITTED
+    page = text_of(client.get("/activities/queue?category=IDEA"))
+    assert "丙提案" in page and "甲提案" not in page and "乙提案" not in page
+
+
+def test_a_queue_row_from_a_stale_page_is_refused(client, login, setup, add):
+    record = add(setup["ours"], "甲提案")
+    login("office")
+    page = client.get("/activities/queue").get_data(as_text=True)
+    verify_action, verify_fields = row_form(page, "verify", record.id)
+    return_action, return_fields = row_form(page, "return", record.id)
+    # meanwhile it is returned, corrected and submitted again: the row's copy is out of date
+    client.post(f"/activities/{record.id}/return", data={"version": record.version, "reason": "补材料"})
+    client.post("/auth/logout")
+    login("clerk1")
+    client.post(f"/activities/{record.id}/submit", data={"version": fresh(record.id).version})
+    client.post("/auth/logout")
+    login("office")
+    assert fresh(record.id).state == RecordState.SUBMITTED
+    response = client.post(verify_action, data=verify_fields, follow_redirects=True)
+    assert "该记录已被他人修改，请刷新后再改" in text_of(response)
+    response = client.post(return_action, data=dict(return_fields, reason="过时的退回"), follow_redirects=True)
+    assert "该记录已被他人修改，请刷新后再改" in text_of(response)
+    assert fresh(record.id).state == RecordState.SUBMITTED and fresh(record.id).return_reason == "补材料"
+
+
+def test_bulk_verify_still_works_beside_the_row_buttons(client, login, setup, add):
+    a = add(setup["ours"], "甲提案")
+    b = add(setup["ours"], "乙提案")
+    login("office")
+    page = client.get("/activities/queue").get_data(as_text=True)
+    assert "核实所选记录" in page and "核实筛选出的全部 2 条" in page
+    client.post("/activities/queue/verify", data={"scope": "selected", "ids": [b.id]})
+    assert fresh(a.id).state == RecordState.SUBMITTED and fresh(b.id).state == RecordState.VERIFIED
+
+
+def test_party_member_records_wait_in_the_same_queue(client, login, setup, make_party_member):
+    person = make_party_member("李四", branch="branch_a")
+    record = Activity(unit_id=person.branch_id, party_member_id=person.id, category=Category.CONTRIBUTION,
+                      kind="示范岗", title="车间党员示范岗", occurred_on=dt.date(2025, 3, 1), state=RecordState.SUBMITTED)
+    db.session.add(record)
+    db.session.commit()
+    login("office")
+    page = client.get("/activities/queue?category=CONTRIBUTION")
+    assert "车间党员示范岗" in text_of(page) and "正式党员" in text_of(page)
+    action, fields = row_form(page.get_data(as_text=True), "verify", record.id)
+    client.post(action, data=fields)
+    assert fresh(record.id).state == RecordState.VERIFIED

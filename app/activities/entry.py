@@ -1,8 +1,9 @@
 """Record entry and verification: rule-file vocabulary, save with checks, state changes. Flush, never commit.
 
-Kinds and values come from the open appraisal year's rule files (one for members, one for units); a record
-that names anything the file does not declare is refused. Every change writes audit rows in the caller's
-transaction.
+Kinds and values come from the open appraisal year's rule files (members, units, party members); a record
+that names anything the file does not declare is refused. Clerks enter the four 一 of members and units;
+party liaisons the 比贡献 (and 违纪) records of their branches' party members. Every change writes audit rows in
+the caller's transaction.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from app.models import (
     Category,
     Evidence,
     Member,
+    PartyMember,
     RecordState,
     Role,
     Unit,
@@ -40,13 +42,19 @@ from app.web import name_search
 
 Errors = dict[str, list[str]]
 FOUR_ONES = (Category.IDEA, Category.ENTERPRISE, Category.PAIRING, Category.RELIEF)
+PARTY_CATEGORIES = (Category.CONTRIBUTION, Category.OTHER)  # a party member's 比贡献, and 违纪 (否决)
 EDITABLE = (RecordState.DRAFT, RecordState.RETURNED)
-ENTRY_ROLES = (Role.CLERK, Role.OFFICE, Role.ADMIN)
+ENTRY_ROLES = (Role.CLERK, Role.OFFICE, Role.ADMIN)  # members' and units' records
+PARTY_ENTRY_ROLES = (Role.LIAISON, Role.OFFICE, Role.ADMIN)  # party members' records
+RECORD_ROLES = (Role.CLERK, Role.LIAISON, Role.OFFICE, Role.ADMIN)
 VERIFY_ROLES = (Role.OFFICE, Role.ADMIN)
+# The rule files call the veto category 否决; the forms keep such records under 其他.
+RULE_CATEGORIES = {Category.OTHER: "否决"}
 SUBJECT_UNIT_KINDS = (UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE)
 CHOICE_FIELDS = ("outcome", "level", "instruction_level")
-AUDITED = ("member_id", "unit_id", "category", "kind", "title", "description", "occurred_on", "outcome", "level",
-           "instruction_level", "amount", "people_helped", "counterpart", "support", "signers", "state")
+AUDITED = ("member_id", "party_member_id", "unit_id", "category", "kind", "title", "description", "occurred_on",
+           "outcome", "level", "instruction_level", "amount", "people_helped", "counterpart", "support", "signers",
+           "state")
 
 
 
@@ -76,7 +84,7 @@ def open_years() -> list[int]:
 
 
 def ruleset_for(year: int, subject: str) -> RuleSet | None:
-    """The rule file of `year` for `subject` ("members" or "units"); the newest if several."""
+    """The rule file of `year` for `subject` ("members", "units" or "party-members"); the newest if several."""
     found = [r for r in rulesets() if r.year == year and r.subject == subject]
     return found[-1] if found else None
 
@@ -87,13 +95,24 @@ def kinds_for(category: Category, subject: str, year: int | None = None) -> list
     ruleset = ruleset_for(year, subject) if year is not None else None
     if ruleset is None:
         return []
-    return [k for k in ruleset.kinds.values() if k.category == category.label]
+    label = RULE_CATEGORIES.get(category, category.label)
+    return [k for k in ruleset.kinds.values() if k.category == label]
+
+
+def subjects_of(category: Category) -> tuple[str, ...]:
+    """The rule-file subjects whose records a form of `category` enters."""
+    return ("party-members",) if category in PARTY_CATEGORIES else ("members", "units")
+
+
+def entry_roles(category: Category) -> tuple[Role, ...]:
+    """Who may enter records of `category`: clerks the four 一, liaisons the party members' records."""
+    return PARTY_ENTRY_ROLES if category in PARTY_CATEGORIES else ENTRY_ROLES
 
 
 def field_values(category: Category, name: str) -> list[str]:
     """The values any kind of `category` declares for a choice field, in the rule files' order."""
     values: list[str] = []
-    for subject in ("members", "units"):
+    for subject in subjects_of(category):
         for kind in kinds_for(category, subject):
             spec = kind.fields.get(name)
             for value in spec.values if spec is not None else ():
@@ -103,7 +122,8 @@ def field_values(category: Category, name: str) -> list[str]:
 
 
 def declared_fields(category: Category) -> set[str]:
-    return {name for subject in ("members", "units") for kind in kinds_for(category, subject) for name in kind.fields}
+    return {name for subject in subjects_of(category) for kind in kinds_for(category, subject)
+            for name in kind.fields}
 
 
 # --- subjects ------------------------------------------------------------------------------------------------
@@ -114,6 +134,19 @@ def subject_members(q: str = "", limit: int | None = None) -> list[Member]:
     if q:
         stmt = stmt.where(name_search(Member.name, Member.search_key, q))
     stmt = stmt.order_by(Member.code)
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def subject_party_members(q: str = "", limit: int | None = None, branch_id: int | None = None) -> list[PartyMember]:
+    """Active party members in the user's scope (a liaison: their branches), by name or pinyin initials."""
+    stmt = scoped(PartyMember).where(PartyMember.active)
+    if q:
+        stmt = stmt.where(name_search(PartyMember.name, PartyMember.search_key, q))
+    if branch_id:
+        stmt = stmt.where(PartyMember.branch_id == branch_id)
+    stmt = stmt.order_by(PartyMember.branch_id, PartyMember.code)
     if limit:
         stmt = stmt.limit(limit)
     return list(db.session.scalars(stmt))
@@ -142,7 +175,7 @@ def recording_unit(member: Member, user: User) -> int:
 class Entry:
     """A record's fields as the form gives them, already shape-checked."""
 
-    subject: str  # "m:<member id>" or "u:<unit id>"
+    subject: str  # "m:<member id>", "u:<unit id>" or "p:<party member id>"
     kind: str
     title: str
     occurred_on: dt.date | None
@@ -158,8 +191,33 @@ class Entry:
     version: int | None = None
 
 
+@dataclass
+class Subject:
+    """Whom a record is about: a member, a party member, or else the unit itself."""
+
+    member: Member | None = None
+    party_member: PartyMember | None = None
+    unit: Unit | None = None
+
+    @property
+    def rules(self) -> str:
+        """The rule-file subject whose kinds apply."""
+        return "members" if self.member else "party-members" if self.party_member else "units"
+
+
+def roles_for(activity: Activity) -> tuple[Role, ...]:
+    """Who may change a record: liaisons and the office a party member's; clerks and the office the rest."""
+    return PARTY_ENTRY_ROLES if activity.party_member_id is not None else ENTRY_ROLES
+
+
 def can_edit(activity: Activity, user: User) -> bool:
-    return user.role in ENTRY_ROLES and activity.state in EDITABLE and not activity.locked
+    return user.role in roles_for(activity) and activity.state in EDITABLE and not activity.locked
+
+
+def can_delete(activity: Activity, user: User) -> bool:
+    """Only a draft that was never submitted may be deleted, by whoever may edit it."""
+    return (user.role in roles_for(activity) and activity.state == RecordState.DRAFT
+            and activity.submitted_at is None and not activity.locked)
 
 
 def _snapshot(activity: Activity) -> dict[str, Any]:
@@ -168,19 +226,29 @@ def _snapshot(activity: Activity) -> dict[str, Any]:
     return values
 
 
-def _resolve_subject(entry: Entry, user: User) -> tuple[Member | None, Unit | None, Errors]:
-    """The member or unit named by the picker, in the user's scope. Unknown or out of scope reads the same."""
+def _resolve_subject(entry: Entry, user: User, category: Category) -> tuple[Subject | None, Errors]:
+    """The subject named by the picker, in the user's scope, of a kind `category` records.
+
+    A party member's records take "p:<id>" only; the four 一 take "m:<id>" or "u:<id>". Unknown, out of scope
+    and of the wrong kind all read the same.
+    """
     prefix, _sep, raw = entry.subject.partition(":")
+    if category in PARTY_CATEGORIES:
+        if prefix == "p" and raw.isdigit():
+            person = db.session.scalar(scoped(PartyMember, user).where(PartyMember.id == int(raw)))
+            if person is not None:
+                return Subject(party_member=person), {}
+        return None, {"subject": [_("请选择您负责党支部的党员。")]}
     if raw.isdigit():
         if prefix == "m":
             member = db.session.scalar(scoped(Member).where(Member.id == int(raw)))
             if member is not None:
-                return member, None, {}
+                return Subject(member=member), {}
         elif prefix == "u":
             unit = next((u for u in subject_units(user) if u.id == int(raw)), None)
             if unit is not None:
-                return None, unit, {}
-    return None, None, {"subject": [_("请选择您负责单位的委员或单位。")]}
+                return Subject(unit=unit), {}
+    return None, {"subject": [_("请选择您负责单位的委员或单位。")]}
 
 
 def _resolve_signers(text: str, first: Member) -> tuple[list[Member], list[str]]:
@@ -232,7 +300,8 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
         return {"title": [stale()]}
     if not is_new and not can_edit(activity, user):
         return {"title": [_("该记录已提交或已核实，不能修改。")]}
-    member, unit, errors = _resolve_subject(entry, user)
+    subject, errors = _resolve_subject(entry, user, category)
+    member = subject.member if subject is not None else None
     today = dt.date.today()
     years = open_years()
     if entry.occurred_on is not None:
@@ -243,9 +312,8 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
     year = entry.occurred_on.year if entry.occurred_on and entry.occurred_on.year in years else \
         next(iter(years), today.year)
     kind = None
-    if member is not None or unit is not None:
-        subject = "members" if member is not None else "units"
-        kind = next((k for k in kinds_for(category, subject, year) if k.name == entry.kind), None)
+    if subject is not None:
+        kind = next((k for k in kinds_for(category, subject.rules, year) if k.name == entry.kind), None)
         if kind is None:
             errors.setdefault("kind", []).append(_("本年度细则没有为该对象规定这个类型。"))
         else:
@@ -260,20 +328,31 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
                 errors.setdefault("signers", []).extend(problems)
     if errors:
         return errors
-    assert kind is not None and entry.occurred_on is not None
+    assert kind is not None and entry.occurred_on is not None and subject is not None
+    person = subject.party_member
     title = entry.title.strip()
+    if member is not None:
+        same_subject = Activity.member_id == member.id
+        unit_id = recording_unit(member, user)
+    elif person is not None:
+        same_subject = Activity.party_member_id == person.id
+        unit_id = person.branch_id
+    else:
+        assert subject.unit is not None
+        same_subject = sa.and_(Activity.member_id.is_(None), Activity.party_member_id.is_(None),
+                               Activity.unit_id == subject.unit.id)
+        unit_id = subject.unit.id
     duplicate = sa.select(Activity.id).where(
         Activity.kind == kind.name, Activity.occurred_on == entry.occurred_on, Activity.title == title,
-        Activity.id != (activity.id or 0),
-        Activity.member_id == member.id if member is not None else
-        sa.and_(Activity.member_id.is_(None), Activity.party_member_id.is_(None), Activity.unit_id == unit.id))
+        Activity.id != (activity.id or 0), same_subject)
     if db.session.scalar(duplicate) is not None:
         return {"title": [_("已有同一对象、类型、日期和标题的记录，请勿重复录入。")]}
 
     before = {} if is_new else _snapshot(activity)
     activity.category = category
     activity.member_id = member.id if member is not None else None
-    activity.unit_id = recording_unit(member, user) if member is not None else unit.id  # type: ignore[union-attr]
+    activity.party_member_id = person.id if person is not None else None
+    activity.unit_id = unit_id
     activity.kind = kind.name
     activity.title = title
     activity.description = entry.description.strip()
@@ -363,6 +442,28 @@ def reopen(activity: Activity, user: User, reason: str, version: int | None = No
         return _("该记录已用于定稿的表彰名单，需由系统管理员解锁。")
     _change_state(activity, user, "reopen", RecordState.RETURNED, reason)
     return None
+
+
+def delete_draft(activity: Activity, user: User, version: int | None) -> tuple[list[str], str | None]:
+    """Delete a never-submitted draft with its evidence rows: (the evidence sha256s, None) or ([], the error).
+
+    The audit keeps a snapshot of what was deleted; the caller commits, then discards bytes no row still uses.
+    """
+    if version != activity.version:
+        return [], stale()
+    if not can_delete(activity, user):
+        if user.role not in roles_for(activity):
+            return [], _("您不能删除这条记录。")
+        return [], _("只有从未提交过的草稿可以删除；已提交、已核实或退回的记录不能删除。")
+    gone = {name: (value, None) for name, value in _snapshot(activity).items() if audit.as_text(value)}
+    files = sorted(activity.evidence, key=lambda e: e.id)
+    if files:
+        gone["evidence"] = ([f"{e.original_name}（{e.sha256[:12]}）" for e in files], None)
+    audit.record(user, "delete", "activity", activity.id, gone)
+    shas = [e.sha256 for e in files]
+    db.session.delete(activity)  # its evidence rows and joint signers go with it
+    db.session.flush()
+    return shas, None
 
 
 def verify_many(stmt: sa.Select[tuple[Activity]], user: User) -> int:

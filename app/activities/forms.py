@@ -39,8 +39,12 @@ class ActivityForm(FlaskForm):
     send = SubmitField(_l("提交核实"))
 
     def __init__(self, subjects: list[SelectChoice], kinds: list[SelectChoice],
-                 values: dict[str, list[str]], **kwargs: object) -> None:
+                 values: dict[str, list[str]], party: bool = False, **kwargs: object) -> None:
         super().__init__(**kwargs)
+        if party:  # a party member's 比贡献: the subject is a party member, `level` an honour's level
+            self.subject.label.text = _l("党员")
+            self.subject.validators = [DataRequired(message=_l("请选择党员。"))]
+            self.level.label.text = _l("荣誉级别")
         self.subject.choices = select_choices([("", "—")]) + subjects
         self.kind.choices = select_choices([("", "—")]) + kinds
         for name in ("outcome", "level", "instruction_level"):

@@ -1,13 +1,15 @@
-"""Record list with filters, one record's page, entry (clerk, office) and verification (office, admin)."""
+"""Record list with filters, one record's page, entry (clerk, liaison, office), draft deletion, verification."""
 from __future__ import annotations
 
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from app import audit, evidence
 from app.activities import entry, services
@@ -16,10 +18,13 @@ from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404, scoped
 from app.extensions import db
 from app.forms import attach_errors, select_choices
-from app.models import Activity, Category, Evidence, Member, RecordState, Role, Unit
+from app.models import Activity, Category, Evidence, Member, PartyMember, RecordState, Role, Unit
 from app.web import date_arg, page_args, safe_next
 
 bp = Blueprint("activities", __name__)
+
+# What the entry buttons and headings call the party members' forms.
+PARTY_LABELS = {Category.CONTRIBUTION: _l("党员比贡献"), Category.OTHER: _l("党员违纪（一票否决）")}
 
 
 def _filters() -> dict[str, object]:
@@ -42,7 +47,9 @@ def index() -> str:
     return render_template("activities/index.html", pagination=pagination, filters=filters, units=units,
                            categories=list(Category), states=list(RecordState),
                            can_enter=current_user.role in entry.ENTRY_ROLES,
-                           can_verify=current_user.role in entry.VERIFY_ROLES, four_ones=entry.FOUR_ONES)
+                           can_enter_party=current_user.role in entry.PARTY_ENTRY_ROLES,
+                           can_verify=current_user.role in entry.VERIFY_ROLES, four_ones=entry.FOUR_ONES,
+                           party_labels=PARTY_LABELS)
 
 
 def _detail(activity: Activity, evidence_form: EvidenceForm | None = None) -> str:
@@ -51,6 +58,7 @@ def _detail(activity: Activity, evidence_form: EvidenceForm | None = None) -> st
     return render_template("activities/detail.html", activity=activity, history=history,
                            names=audit.actor_names(history), actions=audit.ACTION_LABELS,
                            fields=audit.FIELD_LABELS, can_edit=entry.can_edit(activity, current_user),
+                           can_delete=entry.can_delete(activity, current_user),
                            can_verify=is_office, reason_form=ReasonForm(),
                            can_change_evidence=entry.can_change_evidence(activity, current_user),
                            evidence_form=evidence_form or EvidenceForm(formdata=None))
@@ -65,7 +73,7 @@ def detail(activity_id: int) -> str:
 # --- evidence ------------------------------------------------------------------------------------------------
 
 @bp.route("/<int:activity_id>/evidence", methods=["POST"])
-@roles_required(*entry.ENTRY_ROLES)
+@roles_required(*entry.RECORD_ROLES)
 def upload_evidence(activity_id: int) -> str | Response:
     activity = get_or_404(Activity, activity_id)
     if not entry.can_change_evidence(activity, current_user):
@@ -108,7 +116,7 @@ def download_evidence(activity_id: int, evidence_id: int) -> Response:
 
 
 @bp.route("/<int:activity_id>/evidence/<int:evidence_id>/remove", methods=["POST"])
-@roles_required(*entry.ENTRY_ROLES)
+@roles_required(*entry.RECORD_ROLES)
 def remove_evidence(activity_id: int, evidence_id: int) -> Response:
     item = _evidence(activity_id, evidence_id)
     sha = item.sha256
@@ -126,24 +134,44 @@ def remove_evidence(activity_id: int, evidence_id: int) -> Response:
 
 # --- entry ---------------------------------------------------------------------------------------------------
 
-def _category(name: str) -> Category:
-    if name not in Category.__members__ or Category[name] not in entry.FOUR_ONES:
+def _category(name: str, allowed: tuple[Category, ...] = entry.FOUR_ONES) -> Category:
+    if name not in Category.__members__ or Category[name] not in allowed:
         abort(404)
     return Category[name]
 
 
-def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
+def _party_label(person: PartyMember) -> str:
+    """A party member in the picker: name, code and 正式/预备, which matters for awards."""
+    return f"{person.name}（{person.code}，{_(person.status.label)}）"
+
+
+def _subject_choices(category: Category, activity: Activity | None) -> list[SelectChoice]:
+    if category in entry.PARTY_CATEGORIES:
+        people = entry.subject_party_members(branch_id=request.args.get("branch", 0, type=int) or None)
+        if activity is not None and activity.party_member is not None and activity.party_member not in people:
+            people.insert(0, activity.party_member)
+        return select_choices([(f"p:{p.id}", _party_label(p)) for p in people], optgroup=_("党员"))
     subjects = [(f"m:{m.id}", f"{m.name}（{m.code}）") for m in entry.subject_members()]
     units = [(f"u:{u.id}", f"{u.name}") for u in entry.subject_units(current_user)]
-    choices = select_choices(subjects, optgroup=_("委员")) + select_choices(units, optgroup=_("本单位"))
-    kinds = (select_choices([(k.name, k.label or k.name) for k in entry.kinds_for(category, "members")],
-                            optgroup=_("委员的记录")) +
-             select_choices([(k.name, k.label or k.name) for k in entry.kinds_for(category, "units")],
-                            optgroup=_("单位的记录")))
+    return select_choices(subjects, optgroup=_("委员")) + select_choices(units, optgroup=_("本单位"))
+
+
+def _kind_choices(category: Category) -> list[SelectChoice]:
+    if category in entry.PARTY_CATEGORIES:
+        return select_choices([(k.name, k.label or k.name) for k in entry.kinds_for(category, "party-members")])
+    return (select_choices([(k.name, k.label or k.name) for k in entry.kinds_for(category, "members")],
+                           optgroup=_("委员的记录")) +
+            select_choices([(k.name, k.label or k.name) for k in entry.kinds_for(category, "units")],
+                           optgroup=_("单位的记录")))
+
+
+def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
     values = {name: entry.field_values(category, name) for name in entry.CHOICE_FIELDS}
-    form = ActivityForm(choices, kinds, values, obj=activity)
+    form = ActivityForm(_subject_choices(category, activity), _kind_choices(category), values,
+                        party=category in entry.PARTY_CATEGORIES, obj=activity)
     if activity is not None and request.method == "GET":
-        form.subject.data = f"m:{activity.member_id}" if activity.member_id else f"u:{activity.unit_id}"
+        form.subject.data = (f"m:{activity.member_id}" if activity.member_id else
+                             f"p:{activity.party_member_id}" if activity.party_member_id else f"u:{activity.unit_id}")
         form.signers.data = "、".join(p.member.code for p in activity.participants[1:])
     if activity is not None:
         form.version.data = str(activity.version) if request.method == "GET" else form.version.data
@@ -151,15 +179,17 @@ def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
 
 
 def _guard_subject(raw: str) -> None:
-    """A member or unit outside the user's scope, named in a post, reads as not found.
+    """A member, party member or unit outside the user's scope, named in a post, reads as not found.
 
-    :raises 404: for a member the user may not see, or a unit that is not theirs.
+    :raises 404: for a member or party member the user may not see, or a unit that is not theirs.
     """
     prefix, _sep, ident = (raw or "").partition(":")
     if not ident.isdigit():
         return
     if prefix == "m":
         get_or_404(Member, int(ident))
+    elif prefix == "p":
+        get_or_404(PartyMember, int(ident))
     elif prefix == "u" and int(ident) not in {u.id for u in entry.subject_units(current_user)}:
         abort(404)
 
@@ -196,24 +226,36 @@ def _save(form: ActivityForm, activity: Activity, category: Category) -> Respons
     return redirect(url_for("activities.detail", activity_id=activity.id))
 
 
+def _render_form(form: ActivityForm, category: Category, activity: Activity | None) -> str:
+    party = category in entry.PARTY_CATEGORIES
+    return render_template("activities/form.html", form=form, category=category, activity=activity,
+                           fields=entry.declared_fields(category), years=entry.open_years(), party=party,
+                           heading=PARTY_LABELS[category] if party else _(category.label))
+
+
 @bp.route("/new/<category>", methods=["GET", "POST"])
-@roles_required(*entry.ENTRY_ROLES)
+@roles_required(*entry.RECORD_ROLES)
 def create(category: str) -> str | Response:
-    cat = _category(category)
+    """录入: the four 一 for clerks, a party member's 比贡献 (or 违纪) for liaisons; the office both."""
+    cat = _category(category, entry.FOUR_ONES + entry.PARTY_CATEGORIES)
+    if current_user.role not in entry.entry_roles(cat):
+        abort(403)
     form = _form(cat)
     done = _save(form, Activity(), cat)
     if done is not None:
         return done
-    return render_template("activities/form.html", form=form, category=cat, activity=None,
-                           fields=entry.declared_fields(cat), years=entry.open_years())
+    return _render_form(form, cat, None)
 
 
 @bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
-@roles_required(*entry.ENTRY_ROLES)
+@roles_required(*entry.RECORD_ROLES)
 def edit(activity_id: int) -> str | Response:
     activity = get_or_404(Activity, activity_id)
-    if activity.category not in entry.FOUR_ONES:
+    allowed = entry.PARTY_CATEGORIES if activity.party_member_id else entry.FOUR_ONES
+    if activity.category not in allowed:
         abort(404)
+    if current_user.role not in entry.roles_for(activity):
+        abort(403)
     if not entry.can_edit(activity, current_user):
         flash(_("该记录已提交或已核实，不能修改。"), "error")
         return redirect(url_for("activities.detail", activity_id=activity.id))
@@ -221,8 +263,35 @@ def edit(activity_id: int) -> str | Response:
     done = _save(form, activity, activity.category)
     if done is not None:
         return done
-    return render_template("activities/form.html", form=form, category=activity.category, activity=activity,
-                           fields=entry.declared_fields(activity.category), years=entry.open_years())
+    return _render_form(form, activity.category, activity)
+
+
+@bp.route("/<int:activity_id>/delete", methods=["GET", "POST"])
+@roles_required(*entry.RECORD_ROLES)
+def delete(activity_id: int) -> str | Response:
+    """删除草稿: GET asks for confirmation, POST deletes; only a draft that was never submitted."""
+    activity = get_or_404(Activity, activity_id)
+    if request.method == "GET":
+        if not entry.can_delete(activity, current_user):
+            flash(_("只有从未提交过的草稿可以删除；已提交、已核实或退回的记录不能删除。"), "error")
+            return redirect(url_for("activities.detail", activity_id=activity.id))
+        return render_template("activities/delete.html", activity=activity)
+    title = activity.title
+    shas, error = entry.delete_draft(activity, current_user, _version())
+    if error is None:
+        try:
+            db.session.commit()
+        except StaleDataError:
+            error = entry.stale()
+    if error is not None:
+        db.session.rollback()
+        flash(error, "error")
+        return redirect(url_for("activities.detail", activity_id=activity_id))
+    for sha in set(shas):
+        if entry.unused(sha):
+            evidence.discard(entry.evidence_dir(), sha)
+    flash(_("已删除草稿“%(title)s”。", title=title), "success")
+    return redirect(url_for("activities.index"))
 
 
 # --- self-report ---------------------------------------------------------------------------------------------
@@ -269,6 +338,15 @@ def subjects() -> Response:
     return jsonify([{"value": f"m:{m.id}", "label": f"{m.name}（{m.code}）"} for m in found])
 
 
+@bp.route("/party-members.json")
+@roles_required(*entry.PARTY_ENTRY_ROLES)
+def party_subjects() -> Response:
+    """In-scope party members matching a name or pinyin initials, with 正式/预备, for the party picker."""
+    found = entry.subject_party_members(request.args.get("q", ""), limit=50,
+                                        branch_id=request.args.get("branch", 0, type=int) or None)
+    return jsonify([{"value": f"p:{p.id}", "label": _party_label(p)} for p in found])
+
+
 def _version() -> int | None:
     raw = request.form.get("version", "")
     return int(raw) if raw.isdigit() else None
@@ -290,7 +368,7 @@ def _finish(activity: Activity, error: str | None, done: str) -> Response:
 
 
 @bp.route("/<int:activity_id>/submit", methods=["POST"])
-@roles_required(*entry.ENTRY_ROLES)
+@roles_required(*entry.RECORD_ROLES)
 def submit(activity_id: int) -> Response:
     activity = get_or_404(Activity, activity_id)
     return _finish(activity, entry.submit(activity, current_user, _version()), _("已提交核实。"))
@@ -305,8 +383,10 @@ def queue() -> str:
     filters["state"] = RecordState.SUBMITTED.name
     pagination = db.paginate(_filtered(filters), **page_args())
     units = db.session.scalars(sa.select(Unit).order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
+    here = request.full_path.rstrip("?")
     return render_template("activities/queue.html", pagination=pagination, filters=filters, units=units,
-                           categories=entry.FOUR_ONES, reason_form=ReasonForm())
+                           categories=entry.FOUR_ONES + entry.PARTY_CATEGORIES, reason_form=ReasonForm(),
+                           here=here)
 
 
 @bp.route("/queue/verify", methods=["POST"])

@@ -1,14 +1,22 @@
-"""非公企业党支部 and their party members: lists and a branch's page, read only, within the data scope."""
+"""非公企业党支部 and their party members, within the data scope; each branch's half-year 比实绩: entry by its
+liaison (or the office), verification by the office."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
 
+from app import audit
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
-from app.branches import services
+from app.branches import results, services
+from app.branches.forms import ReasonForm, indicator_form, values_of, version_of
 from app.extensions import db
-from app.models import PartyMember, PartyStatus, Role, Unit, UnitKind
+from app.forms import commit_or_attach
+from app.models import BranchResult, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind
 from app.web import page_args
 
 bp = Blueprint("branches", __name__)
@@ -40,7 +48,9 @@ def detail(unit_id: int) -> str:
     full, probationary = counts.get(PartyStatus.FULL, 0), counts.get(PartyStatus.PROBATIONARY, 0)
     return render_template("branches/detail.html", branch=branch, members=services.branch_members(branch.id),
                            by_enterprise=services.enterprise_counts(branch.id), full=full,
-                           probationary=probationary, can_edit=current_user.role == Role.ADMIN)
+                           probationary=probationary, can_edit=current_user.role == Role.ADMIN,
+                           half_years=results.branch_periods(branch.id), label=results.period_label,
+                           can_enter=current_user.role in results.ENTRY_ROLES)
 
 
 @bp.route("/party-members")
@@ -59,3 +69,136 @@ def party_members() -> str:
                "inactive": "1" if include_inactive else ""}
     return render_template("branches/party_members.html", pagination=pagination, branches=branches,
                            filters=filters, statuses=list(PartyStatus))
+
+
+# --- 比实绩: half-year results -----------------------------------------------------------------------------------
+
+def _stale_result(target: str) -> Response:
+    db.session.rollback()
+    flash(str(results.StaleResult()), "error")
+    return redirect(target)
+
+
+@bp.route("/<int:unit_id>/results/<period>", methods=["GET", "POST"])
+@roles_required(*VIEWERS)
+def result(unit_id: int, period: str) -> str | Response:
+    """One branch's 比实绩 for one half-year: the form while 草稿/退回, read only otherwise; verify for the office."""
+    branch = _branch_or_404(unit_id)
+    parsed = results.parse_period(period)
+    if parsed is None:
+        abort(404)
+    record = results.find(branch.id, period)
+    problem = results.period_problem(period)
+    back = url_for("branches.detail", unit_id=branch.id)
+    if problem and record is None:
+        flash(problem, "error")
+        return redirect(back)
+    items = results.indicators(parsed[0])
+    form_class = indicator_form(items)
+    editable = problem is None and results.can_edit(record, current_user)
+    general: list[str] = []
+    if request.method == "GET":
+        rows = {r.key: r for r in record.indicators} if record is not None else {}
+        initial = {ind.key: results.value_of(ind, rows.get(ind.key)) for ind in items}
+        form = form_class(data=initial | {"version": record.version if record else ""})
+    else:
+        if current_user.role not in results.ENTRY_ROLES:
+            abort(403)
+        form = form_class()
+        if problem:
+            flash(problem, "error")
+            return redirect(back)
+        if not editable:
+            flash(_("只有草稿或退回的比实绩可以修改。"), "error")
+            return redirect(request.path)
+        if form.validate_on_submit():
+            submit = request.form.get("action") == "submit"
+            try:
+                _saved, errors = results.save(branch, period, record, version_of(form), values_of(form, items),
+                                              current_user, submit=submit, ip=request.remote_addr or "")
+                general = errors.pop("", [])
+                if not general and commit_or_attach(form, errors):
+                    flash(_("已提交，等待办公室核实。") if submit else _("已保存草稿。"), "success")
+                    return redirect(request.path)
+            except (results.StaleResult, StaleDataError):
+                return _stale_result(request.path)
+            db.session.rollback()
+        elif "csrf_token" in form.errors:
+            abort(400)
+    is_office = current_user.role in results.VERIFY_ROLES
+    history = audit.history("branch_result", record.id) if record is not None and is_office else []
+    return render_template("branches/result.html", branch=branch, period=period,
+                           label=results.period_label(period), record=record, form=form,
+                           groups=results.grouped(items), editable=editable, problem=problem, errors=general,
+                           can_verify=is_office and record is not None, reason_form=ReasonForm(formdata=None),
+                           history=history, names=audit.actor_names(history), actions=audit.ACTION_LABELS,
+                           fields=audit.FIELD_LABELS)
+
+
+def _review(unit_id: int, period: str, action: str) -> Response:
+    branch = _branch_or_404(unit_id)
+    record = results.find(branch.id, period)
+    if record is None:
+        abort(404)
+    target = url_for("branches.result", unit_id=branch.id, period=period)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    version, reason, ip = version_of(form), form.reason.data or "", request.remote_addr or ""
+    try:
+        if action == "verify":
+            error = results.verify(record, version, current_user, ip=ip)
+        elif action == "return":
+            error = results.send_back(record, version, reason, current_user, ip=ip)
+        else:
+            error = results.reopen(record, version, reason, current_user, ip=ip)
+    except (results.StaleResult, StaleDataError):
+        return _stale_result(target)
+    if error:
+        db.session.rollback()
+        flash(error, "error")
+    else:
+        db.session.commit()
+        flash({"verify": _("已核实，该比实绩将计入考评。"), "return": _("已退回联络员修改。"),
+               "reopen": _("已重新打开，退回联络员修改。")}[action], "success")
+    return redirect(target)
+
+
+@bp.route("/<int:unit_id>/results/<period>/verify", methods=["POST"])
+@roles_required(*results.VERIFY_ROLES)
+def verify_result(unit_id: int, period: str) -> Response:
+    return _review(unit_id, period, "verify")
+
+
+@bp.route("/<int:unit_id>/results/<period>/return", methods=["POST"])
+@roles_required(*results.VERIFY_ROLES)
+def return_result(unit_id: int, period: str) -> Response:
+    return _review(unit_id, period, "return")
+
+
+@bp.route("/<int:unit_id>/results/<period>/reopen", methods=["POST"])
+@roles_required(*results.VERIFY_ROLES)
+def reopen_result(unit_id: int, period: str) -> Response:
+    return _review(unit_id, period, "reopen")
+
+
+@bp.route("/results")
+@roles_required(*VIEWERS)
+def result_list() -> str:
+    """Results by branch, half-year and state; the office lands on the submitted ones, waiting to be verified."""
+    default = RecordState.SUBMITTED.name if current_user.role in results.VERIFY_ROLES else ""
+    state_name = request.args.get("state", default)
+    state = RecordState[state_name] if state_name in RecordState.__members__ else None
+    branch_id = request.args.get("branch", 0, type=int)
+    if branch_id:
+        _branch_or_404(branch_id)
+    period = request.args.get("period", "")
+    period = period if results.parse_period(period) else ""
+    stmt = results.result_query(branch_id, period, state).options(selectinload(BranchResult.branch))
+    pagination = db.paginate(stmt, **page_args())
+    filters = {"branch": branch_id or "", "period": period, "state": state.name if state else ""}
+    return render_template("branches/results.html", pagination=pagination, filters=filters,
+                           counts=results.state_counts(branch_id, period), states=list(RecordState),
+                           branches=db.session.scalars(services.branch_query()).all(),
+                           periods=sorted(set(results.open_periods()) | set(results.stored_periods()), reverse=True),
+                           label=results.period_label, can_verify=current_user.role in results.VERIFY_ROLES)

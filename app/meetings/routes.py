@@ -1,4 +1,4 @@
-"""会议与活动: list, create, invitees, the one-screen attendance sheet, verify and return."""
+"""会议与活动 and branches' 组织生活: list, create, invitees, the one-screen attendance sheet, verify and return."""
 from __future__ import annotations
 
 
@@ -14,12 +14,12 @@ from app.extensions import db
 from app.forms import attach_errors
 from app.meetings import services
 from app.meetings.forms import MeetingForm, ReturnForm, VersionForm, version_of
-from app.models import AttendanceStatus, Meeting, RecordState, Role, Unit
+from app.models import AttendanceStatus, Meeting, RecordState, Role, Unit, UnitKind
 from app.web import date_arg, page_args
 
 bp = Blueprint("meetings", __name__)
-READERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK)
-CREATORS = (Role.OFFICE, Role.CLERK)
+READERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK, Role.LIAISON)
+CREATORS = (Role.OFFICE, Role.CLERK, Role.LIAISON)
 
 
 def _stale() -> Response:
@@ -36,22 +36,26 @@ def index() -> str:
     stmt = services.meeting_query(filters["kind"], date_arg("start"), date_arg("end"), filters["unit"] or None)
     pagination = db.paginate(stmt, **page_args())
     counts = services.status_counts([m.id for m in pagination.items])
-    units = db.session.scalars(scoped(Unit).where(Unit.kind.in_(services.CPPCC_KINDS))
+    unit_kinds = services.ORGANISER_KINDS.get(current_user.role, (*services.CPPCC_KINDS, UnitKind.BRANCH))
+    units = db.session.scalars(scoped(Unit).where(Unit.kind.in_(unit_kinds))
                                .order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
     return render_template("meetings/index.html", pagination=pagination, counts=counts, filters=filters,
-                           units=units, kinds=services.MEMBER_KINDS, statuses=AttendanceStatus,
+                           units=units, kinds=services.kinds_for(current_user), statuses=AttendanceStatus,
                            can_create=current_user.role in CREATORS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*CREATORS)
 def create() -> str | Response:
-    form = MeetingForm(services.organiser_choices(current_user))
+    form = MeetingForm(services.organisers(current_user), services.kinds_for(current_user))
     if form.validate_on_submit():
         meeting, errors = services.create_meeting(form.data, current_user, ip=request.remote_addr or "")
         if meeting is not None:
             db.session.commit()
-            flash(_("已创建会议，已按会议类型邀请 %(n)s 名委员，默认出席。", n=len(meeting.attendance)), "success")
+            if services.party_life(meeting):
+                flash(_("已创建组织生活，已邀请本支部 %(n)s 名党员，默认出席。", n=len(meeting.attendance)), "success")
+            else:
+                flash(_("已创建会议，已按会议类型邀请 %(n)s 名委员，默认出席。", n=len(meeting.attendance)), "success")
             return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
         db.session.rollback()
         attach_errors(form, errors)
@@ -80,8 +84,9 @@ def attendance(meeting_id: int) -> str | Response:
     editable = services.can_edit(meeting, current_user)
     form = VersionForm(version=meeting.version) if request.method == "GET" else VersionForm()
     rows, others = services.visible_rows(meeting, current_user)
-    shown = {a.member_id: a.status.name for a in rows}
-    notes = {a.member_id: a.note for a in rows}
+    party = services.party_life(meeting)
+    shown = {services.attendee_id(meeting, a): a.status.name for a in rows}
+    notes = {services.attendee_id(meeting, a): a.note for a in rows}
     errors: list[str] = []
     if request.method == "POST":
         if not editable:
@@ -93,7 +98,8 @@ def attendance(meeting_id: int) -> str | Response:
         if action == "all_present":  # the no-JS path of the 全部出席 button: show, do not save
             shown = dict.fromkeys(shown, AttendanceStatus.PRESENT.name)
             notes.update({i: note for i, (_s, note) in marks.items() if i in notes})
-            flash(_("已将全部委员设为出席，请检查后保存。"), "info")
+            flash(_("已将全部党员设为出席，请检查后保存。") if party else _("已将全部委员设为出席，请检查后保存。"),
+                  "info")
         else:
             try:
                 errors = [_("提交的数据格式有误，未保存。")] if not well_formed else services.save_attendance(
@@ -108,6 +114,7 @@ def attendance(meeting_id: int) -> str | Response:
                 return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
             db.session.rollback()
     return render_template("meetings/attendance.html", meeting=meeting, rows=rows, others=others, shown=shown,
+                           party=party, attendee_id=services.attendee_id,
                            notes=notes, errors=errors, form=form, editable=editable,
                            statuses=list(AttendanceStatus), return_form=ReturnForm(version=meeting.version),
                            can_invite=services.can_manage_invitees(meeting, current_user),
@@ -139,9 +146,10 @@ def invitees(meeting_id: int) -> str | Response:
             flash(_("已更新参会人员。"), "success")
             return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
         db.session.rollback()
-    invited = {a.member_id for a in meeting.attendance}
+    invited = {services.attendee_id(meeting, a) for a in meeting.attendance}
     return render_template("meetings/invitees.html", meeting=meeting, form=form, errors=errors, invited=invited,
-                           members=services.invitable_members(current_user))
+                           members=services.invitable_members(current_user, meeting),
+                           party=services.party_life(meeting))
 
 
 def _review(meeting_id: int, action: str) -> Response:

@@ -10,6 +10,7 @@ from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
 from app.extensions import db
 from app.forms import commit_or_attach
+from app.imports import export
 from app.members import services
 from app.members.forms import MemberForm
 from app.models import Member, Role, UnitKind
@@ -22,12 +23,16 @@ EDITORS = (Role.ADMIN, Role.OFFICE, Role.CLERK)  # a clerk edits members of thei
 
 @bp.route("/")
 @roles_required(Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK)
-def index() -> str:
+def index() -> str | Response:
     q = request.args.get("q", "")
     unit_id = request.args.get("unit", 0, type=int)
     standing = request.args.get("standing", "")
     include_inactive = request.args.get("inactive") == "1"
     stmt = services.member_query(q, unit_id, standing, include_inactive)
+    fmt = export.wanted()
+    if fmt:
+        return export.send("members", export.member_rows(db.session.scalars(stmt)), fmt,
+                           export.export_title(_("委员名册")))
     pagination = db.paginate(stmt, **page_args())
     units = services.filter_units()
     filters = {"q": q, "unit": unit_id or "", "standing": standing, "inactive": "1" if include_inactive else ""}

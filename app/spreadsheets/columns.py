@@ -28,6 +28,8 @@ UNIT_KINDS = ("专门委员会", "界别活动组", "乡镇政协联络处")
 BRANCH_FORMS = ("单独组建", "联合支部")
 PARTY_STATUSES = ("正式党员", "预备党员")
 GENDERS = ("男", "女")
+SUBJECT_TYPES = ("委员", "单位", "党员")
+STATES = ("草稿", "已提交", "已核实")  # what an imported row may be filed as (已核实: the office only)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,10 @@ class Sheet:
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
+
+    def keys(self) -> set[str]:
+        """The keys of every column."""
+        return {c.key for c in self.columns}
 
     def lookup(self) -> dict[str, Column]:
         """Normalised header text (and aliases) → column."""
@@ -88,6 +94,9 @@ MEMBERS = Sheet("委员", (
     _yes_no("主席会议成员", "chair_council", False, "是 / 否,空白为否"),
     _yes_no("驻会常委", "resident_standing", False, "是 / 否,空白为否"),
     _yes_no("在职", "active", True, "是 / 否,空白为是;否:不参加考评"),
+    Column("工作单位", "employer"),
+    Column("职务", "position"),
+    Column("联系电话", "phone", CODE),
 ), note="每位委员一行")
 
 UNITS = Sheet("单位", (
@@ -100,6 +109,8 @@ BRANCHES = Sheet("党支部", (
     Column("支部编号", "code", CODE, required=True),
     Column("名称", "name", required=True),
     Column("组建方式", "branch_form", CHOICE, choices=BRANCH_FORMS),
+    Column("上级组织", "parent", note="镇党委或党总支的名称;空白为镇党委"),
+    Column("所属企业", "enterprises", CODES, note="企业名称,联合支部有几个写几个,用 、 隔开"),
 ), note="非公企业党支部,每个一行")
 
 PARTY_MEMBERS = Sheet("党员", (
@@ -110,6 +121,10 @@ PARTY_MEMBERS = Sheet("党员", (
     Column("党员类别", "party_status", CHOICE, choices=PARTY_STATUSES, default=PARTY_STATUSES[0],
            note="空白为正式党员"),
     _yes_no("在职", "active", True, "是 / 否,空白为是;否:不参加考评"),
+    Column("入党日期", "joined_on", DATE),
+    Column("所在企业", "enterprise", note="须是本支部的企业"),
+    Column("岗位", "post"),
+    Column("联系电话", "phone", CODE),
 ), note="每名党员一行")
 
 # --- what the subjects did --------------------------------------------------------------------------------
@@ -131,6 +146,11 @@ ACTIVITIES = Sheet("履职记录", (
     Column("受益人数", "people_helped", INTEGER),
     Column("联名", "signers", CODES, note="其他联名人的编号,按顺序,用 、 隔开;对象编号为第一提案人"),
     Column("事项编号", "work_key", note="同一件事的几条记录填同一个编号,只计一次"),
+    Column("对象类别", "subject_type", CHOICE, choices=SUBJECT_TYPES, note="可不填;编号在委员、单位、党员中重复时填写"),
+    Column("内容", "description", note="情况说明"),
+    Column("对接对象", "counterpart", note="引进的企业、结对的村或户"),
+    Column("帮扶内容", "support"),
+    Column("状态", "state", CHOICE, choices=STATES, default=STATES[1], note="空白为已提交;已核实只有办公室可填"),
 ), note="每条履职记录一行")
 
 ATTENDANCE = Sheet("出勤", (
@@ -141,6 +161,7 @@ ATTENDANCE = Sheet("出勤", (
     Column("对象编号", "subject", CODE, required=True),
     _NAME,
     Column("出席情况", "status", CHOICE, required=True, choices=ATTENDANCE_STATUSES),
+    Column("组织单位", "organiser", note="可不填;空白为您负责的第一个单位(组织生活为党员所在支部)"),
 ), note="每人每次会议一行;党员的组织生活也记在这里")
 
 INDICATORS = Sheet("比实绩", (
@@ -150,7 +171,8 @@ INDICATORS = Sheet("比实绩", (
     Column("期间", "period", PERIOD, required=True, note="2025H1(上半年)或 2025H2(下半年)"),
     Column("指标", "kind", required=True, note="细则中声明的指标,如 组织建设、税收、劳资关系"),
     Column("数值", "number", DECIMAL, note="数值指标填这里"),
-    Column("等级", "grade", note="等级指标(如 劳资关系:和谐)填这里"),
+    Column("等级", "grade", note="等级指标(如 劳资关系:和谐)填这里;无数值的指标(如 重大事故)填“是”"),
+    Column("状态", "state", CHOICE, choices=STATES, default=STATES[1], note="空白为已提交;已核实只有办公室可填"),
 ), note="每个支部每半年每个指标一行")
 
 
@@ -174,3 +196,10 @@ RECORD_SHEETS: dict[str, tuple[Sheet, ...]] = {"members": (ACTIVITIES, ATTENDANC
 UNIT_SHEETS: dict[str, Sheet] = {"members": UNITS, "party-members": BRANCHES}
 CSV_SHEETS: dict[str, Sheet] = {"members": CSV_ACTIVITIES, "units": ACTIVITIES, "branches": INDICATORS,
                                 "party-members": CSV_ACTIVITIES}
+
+
+def require(sheet: Sheet, *keys: str) -> Sheet:
+    """`sheet` with the columns `keys` made required (the database needs them; a file to score does not)."""
+    columns = tuple(Column(c.header, c.key, c.type, c.required or c.key in keys, c.choices, c.default, c.note,
+                           c.aliases) for c in sheet.columns)
+    return Sheet(sheet.name, columns, sheet.note)

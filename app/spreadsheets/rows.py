@@ -63,18 +63,23 @@ class Book:
     columns: dict[str, set[str]] = field(default_factory=dict)       # sheet name → keys of the columns present
     found: list[str] = field(default_factory=list)                   # the file's own sheet names, in order
     notes: list[str] = field(default_factory=list)
-    _problems: list[tuple[str, int, str]] = field(default_factory=list)
+    _problems: list[tuple[str, int | None, str | None, str]] = field(default_factory=list)
 
     def error(self, sheet: str, row: int | None, header: str | None, reason: str) -> None:
         """Report a problem at FILE:sheet:row:column (sheet "" for the whole file; row None for a whole sheet)."""
-        self._problems.append((sheet, row or 0, f"{where(self.file, sheet, row, header)}: {reason}"))
+        self._problems.append((sheet, row, header, reason))
+
+    @property
+    def problems(self) -> list[tuple[str, int | None, str | None, str]]:
+        """(sheet, row, column header, reason) of every problem, in reading order: the file, then sheet by sheet
+        (as in the file) and row by row. `sheet` is the format's sheet name (a CSV file's too)."""
+        rank = {name: i for i, name in enumerate(self.found)}
+        return sorted(self._problems, key=lambda p: (rank.get(p[0], -1) if p[0] else -2, p[1] or 0))
 
     @property
     def errors(self) -> list[str]:
-        """Every problem, in reading order: the file, then sheet by sheet (as in the file) and row by row."""
-        rank = {name: i for i, name in enumerate(self.found)}
-        ordered = sorted(self._problems, key=lambda p: (rank.get(p[0], -1) if p[0] else -2, p[1]))
-        return [text for _, _, text in ordered]
+        """Every problem as `FILE:sheet:row:column: 原因`, in reading order."""
+        return [f"{where(self.file, sheet, row, header)}: {reason}" for sheet, row, header, reason in self.problems]
 
     def note(self, sheet: str, text: str) -> None:
         self.notes.append(f"{where(self.file, sheet)}: {text}")

@@ -1,30 +1,24 @@
-"""File bytes → raw sheets: .xlsx through openpyxl (read-only, cached values), .csv in UTF-8 or GBK. Pure: no database.
+"""File bytes → raw sheets: .xlsx through python-calamine (cached values), .csv in UTF-8 or GBK. Pure: no database.
 
-Cells come back as openpyxl gives them (str, int, float, datetime, bool, None); the typed reading is in records.py.
+Cells come back as calamine gives them (str, float, date, datetime, time, bool; "" for an empty cell); the typed
+reading is in rows.py.
 Anything that is not a readable .xlsx or .csv raises FileError with the reason in Chinese.
 """
 from __future__ import annotations
 
 import csv
 import io
-import posixpath
-import warnings
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from xml.etree import ElementTree
 
-import openpyxl
-from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.cell import get_column_letter
+from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and password-protected .xlsx
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 SAVE_AS = "请在 Excel 或 WPS 中“另存为” Excel 工作簿(.xlsx)或 CSV 后再试"
-
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
 class FileError(Exception):
@@ -74,57 +68,30 @@ def read_sheets(data: bytes, filename: str) -> list[RawSheet]:
 
 
 def _read_workbook(data: bytes) -> list[RawSheet]:
-    merged = _merged_ranges(data)
-    sheets = []
-    # openpyxl warns about parts it drops (data-validation extensions, missing styles …); none affect the values
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds (KeyError, BadZipFile, InvalidFileException …)
-            raise FileError(f"不是有效的 Excel 工作簿(.xlsx),文件可能已损坏或改了扩展名:{SAVE_AS}") from error
-        try:
-            for sheet in book.worksheets:
-                if not hasattr(sheet, "iter_rows"):  # a chart sheet
-                    continue
-                sheet.reset_dimensions()  # some programs write a wrong size; read every row there is
-                rows = [(number, tuple(values))
-                        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
-                sheets.append(RawSheet(sheet.title.strip(), rows, tuple(merged.get(sheet.title, ()))))
-        except Exception as error:  # a damaged sheet part: XML errors, bad numbers, missing shared strings …
-            raise FileError(f"工作簿内容已损坏,无法读取:{SAVE_AS}") from error
-        finally:
-            book.close()
-    return sheets
-
-
-def _merged_ranges(data: bytes) -> dict[str, list[MergedRange]]:
-    """Sheet name → its merged cells. Read-only openpyxl does not report them, so read the sheet XML directly."""
-    found: dict[str, list[MergedRange]] = {}
+    """Every worksheet's cached values, read with calamine (Rust: a 100,000-row sheet in about a second)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            package = ElementTree.fromstring(archive.read("_rels/.rels"))
-            book_part = next(r.get("Target", "") for r in package
-                             if r.get("Type", "").endswith("/officeDocument")).lstrip("/")
-            folder = posixpath.dirname(book_part)
-            rels = ElementTree.fromstring(archive.read(
-                posixpath.join(folder, "_rels", posixpath.basename(book_part) + ".rels")))
-            targets = {r.get("Id"): r.get("Target", "") for r in rels}
-            for sheet in ElementTree.fromstring(archive.read(book_part)).iter(f"{_MAIN}sheet"):
-                target = targets.get(sheet.get(_REL_ID), "")
-                part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-                    posixpath.join(folder, target))
-                ranges = found.setdefault(sheet.get("name", ""), [])
-                with archive.open(part) as source:
-                    for _, element in ElementTree.iterparse(source):
-                        if element.tag == f"{_MAIN}mergeCell":
-                            min_col, min_row, max_col, max_row = range_boundaries(element.get("ref", ""))
-                            ranges.append(MergedRange(element.get("ref", ""), min_row, min_col, max_row, max_col))
-                        elif element.tag == f"{_MAIN}row":
-                            element.clear()
-    except (KeyError, StopIteration, ValueError, TypeError, zipfile.BadZipFile, ElementTree.ParseError):
-        return {}  # not a workbook openpyxl can read either; load_workbook reports it
-    return found
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as error:  # calamine raises its own errors for a broken archive or missing parts
+        raise FileError(f"不是有效的 Excel 工作簿(.xlsx),文件可能已损坏或改了扩展名:{SAVE_AS}") from error
+    sheets = []
+    try:
+        for meta in book.sheets_metadata:
+            if meta.typ != SheetTypeEnum.WorkSheet:  # chart sheets, macro sheets
+                continue
+            sheet = book.get_sheet_by_name(meta.name)
+            rows = [(number, tuple(values))
+                    for number, values in enumerate(sheet.iter_rows(), start=1)]  # rows from 1, columns from the used area's
+            if sheet.start and sheet.start[1]:  # the used area starts right of column A: pad to keep positions
+                rows = [(n, ("",) * sheet.start[1] + values) for n, values in rows]
+            merged = tuple(MergedRange(f"{get_column_letter(c1 + 1)}{r1 + 1}:{get_column_letter(c2 + 1)}{r2 + 1}",
+                                       r1 + 1, c1 + 1, r2 + 1, c2 + 1)
+                           for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or ()))
+            sheets.append(RawSheet(meta.name.strip(), rows, merged))
+    except Exception as error:  # a damaged sheet part: XML errors, bad numbers, missing shared strings …
+        raise FileError(f"工作簿内容已损坏,无法读取:{SAVE_AS}") from error
+    finally:
+        book.close()
+    return sheets
 
 
 def decode_csv(data: bytes) -> str:

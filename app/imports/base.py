@@ -1,0 +1,199 @@
+"""What every import shares: the outcome, the checking context, and `run_import`.
+
+A dataset reads its sheets (app/spreadsheets), checks every row against the database, the user's data scope and
+the open year's rule files, and plans each row as 新增 / 修改 / 不变 by its natural key. Only when not a single row
+has a problem, and it is not a dry run, does it write: in the caller's transaction (flush, never commit), so the
+file lands whole or not at all.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+
+from app import audit
+from app.auth.scope import unit_ids
+from app.extensions import db
+from app.models import AppraisalYear, Role, User
+from app.spreadsheets.columns import STATES, Sheet
+from app.spreadsheets.rows import Book, SheetRow, read_book, where
+
+ADDED, CHANGED, SAME = "新增", "修改", "不变"
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What importing one row does: 新增, 修改 (naming the changed columns) or 不变."""
+
+    sheet: str
+    row: int
+    action: str
+    what: str                      # the row's subject as a user recognises it: "1001 张三 提案 2025-03-02"
+    fields: tuple[str, ...] = ()   # the headers of the changed columns
+
+
+@dataclass
+class Outcome:
+    """The result of reading, checking and (unless a dry run or a problem) writing one file."""
+
+    dataset: str
+    file: str
+    dry_run: bool
+    planned: list[Planned] = field(default_factory=list)
+    problems: list[tuple[str, int | None, str | None, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def counts(self) -> dict[str, int]:
+        found = Counter(p.action for p in self.planned)
+        return {action: found.get(action, 0) for action in (ADDED, CHANGED, SAME)}
+
+    @property
+    def errors(self) -> list[str]:
+        """Every problem as `FILE:sheet:row:column: 原因`."""
+        return [f"{where(self.file, sheet, row, header)}: {reason}" for sheet, row, header, reason in self.problems]
+
+    def summary(self) -> str:
+        counts = self.counts
+        text = f"新增 {counts[ADDED]} 行,修改 {counts[CHANGED]} 行,不变 {counts[SAME]} 行"
+        if not self.ok:
+            return f"{len(self.problems)} 处错误,整个文件未导入"
+        return ("试导入:" + text + "(未写入)") if self.dry_run else ("已导入:" + text)
+
+
+class Context:
+    """One import's checking state: the user and their scope, the book to report problems to, today's date."""
+
+    def __init__(self, user: User | None, book: Book, specs: dict[str, Sheet]) -> None:
+        self.user = user
+        self.book = book
+        self.specs = specs
+        self.scope = None if user is None else unit_ids(user)  # None: the whole county (the office, the CLI)
+        self.today = dt.date.today()
+        self.open_years = set(db.session.scalars(
+            sa.select(AppraisalYear.year).where(AppraisalYear.recording_closed_at.is_(None))))
+        self.planned: list[Planned] = []
+
+    @property
+    def is_office(self) -> bool:
+        return self.user is None or self.user.role in (Role.OFFICE, Role.ADMIN)
+
+    def in_scope(self, *units: int | None) -> bool:
+        return self.scope is None or any(u in self.scope for u in units if u is not None)
+
+    def error(self, row: SheetRow, key: str | None, reason: str) -> None:
+        """Report `reason` at the row's cell of column `key` (None: the whole row)."""
+        header = self.specs[row.sheet].column(key).header if key else None
+        self.book.error(row.sheet, row.number, header, reason)
+
+    def plan(self, row: SheetRow, action: str, what: str, fields: Iterable[str] = ()) -> None:
+        spec = self.specs[row.sheet]
+        headers = tuple(spec.column(k).header if k in spec.keys() else k for k in fields)
+        self.planned.append(Planned(row.sheet, row.number, action, what, headers))
+
+    def check_date(self, row: SheetRow, key: str, value: dt.date | None) -> bool:
+        """A record's date: not after today, in a year open for recording."""
+        if value is None:
+            return False
+        if value > self.today:
+            self.error(row, key, f"日期 {value.isoformat()} 晚于今天")
+            return False
+        if value.year not in self.open_years:
+            years = "、".join(map(str, sorted(self.open_years))) or "无"
+            self.error(row, key, f"{value.year} 年不是开放录入的考评年度(开放:{years})")
+            return False
+        return True
+
+    def check_lengths(self, row: SheetRow, model: type, values: dict[str, Any], columns: dict[str, str]) -> bool:
+        """Text no longer than the database keeps (PostgreSQL refuses more; SQLite would keep it)."""
+        ok = True
+        table = sa.inspect(model).columns
+        for attr, value in values.items():
+            length = getattr(table[attr].type, "length", None) if attr in table else None
+            if isinstance(value, str) and length and len(value) > length:
+                key = columns.get(attr, attr)
+                self.error(row, key if key in self.specs[row.sheet].keys() else None,
+                           f"“{value[:20]}…”太长(至多 {length} 字)")
+                ok = False
+        return ok
+
+    def check_state(self, row: SheetRow) -> str:
+        """The row's 状态 (blank: 已提交). Whether the user may file it so is decided where the row is matched."""
+        return row["state"] or STATES[1]
+
+    def may_verify(self, row: SheetRow, already_verified: bool) -> bool:
+        """已核实 in a new or changed row is the office's to give; report it otherwise."""
+        if row["state"] == STATES[2] and not already_verified and not self.is_office:
+            self.error(row, "state", "只有活动领导小组办公室可以把记录导入为已核实,请填 草稿 或 已提交")
+            return False
+        return True
+
+
+class Dataset:
+    """One kind of import: its sheets, who may use it, and how its rows are checked and written."""
+
+    name: ClassVar[str]            # the CLI's and the URL's word: members, records …
+    label: ClassVar[str]           # 委员名册, 履职记录 …
+    sheets: ClassVar[tuple[Sheet, ...]]
+    roles: ClassVar[tuple[Role, ...]]
+    entity: ClassVar[str]          # the audit log's entity
+    instructions: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def csv_sheet(self) -> Sheet:
+        return self.sheets[0]
+
+    def choices(self, user: User | None) -> dict[str, list[str]]:
+        """Dropdown values per column key that depend on the database or the rule files."""
+        return {}
+
+    def check(self, ctx: Context, sheets: dict[str, list[SheetRow]]) -> Any:
+        """Check every row, report problems, plan each row; return what `write` needs."""
+        raise NotImplementedError
+
+    def write(self, ctx: Context, plan: Any) -> None:
+        """Apply the checked plan (called only when there is no problem)."""
+        raise NotImplementedError
+
+
+def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, dry_run: bool) -> Outcome:
+    """Read, check and, unless a dry run or a problem, write one file. The caller commits or rolls back."""
+    book = read_book(data, filename, dataset.sheets, dataset.csv_sheet)
+    outcome = Outcome(dataset.name, book.file, dry_run)
+    specs = {s.name: s for s in dataset.sheets}
+    if book.found and not book.is_csv and dataset.sheets[0].name not in book.sheets:
+        book.error(dataset.sheets[0].name, None, None, f"工作簿中没有“{dataset.sheets[0].name}”表"
+                   f"(现有:{'、'.join(book.found) or '无'});请使用下载的模板")
+    rows_read = sum(len(rows) for rows in book.sheets.values())
+    if book.found and not book.errors and rows_read == 0:
+        book.error(dataset.sheets[0].name, None, None, "没有数据行")
+    if book.found and (book.is_csv or dataset.sheets[0].name in book.sheets):  # rows with bad cells are skipped
+        ctx = Context(user, book, specs)
+        plan = dataset.check(ctx, {name: book.sheets.get(name, []) for name in specs})
+        outcome.planned = sorted(ctx.planned, key=lambda p: ([s.name for s in dataset.sheets].index(p.sheet), p.row))
+        if not book.errors and not dry_run:
+            dataset.write(ctx, plan)
+            counts = outcome.counts
+            audit.record(user, "import", dataset.entity, None,
+                         {"file": (None, outcome.file), "added": (None, counts[ADDED]),
+                          "changed": (None, counts[CHANGED])})
+            db.session.flush()
+            outcome.written = True
+    outcome.problems = book.problems
+    outcome.notes = list(book.notes)
+    return outcome
+
+
+def chunks(items: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:
+    """`items` in slices, for IN (…) lists and bulk inserts that stay under the databases' parameter limits."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

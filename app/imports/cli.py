@@ -1,0 +1,54 @@
+"""`flask import {members,records,attendance,branches,party-members,branch-results} FILE [--dry-run]`.
+
+All or nothing: on any problem nothing is written, every problem is printed as `FILE:sheet:row:column: 原因` and
+the command exits 1. Run without --user it acts for the office (the whole county); with --user NAME it acts with
+that account's role and data scope.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.imports import DATASETS, run_import
+from app.models import User
+
+
+@click.command("import")
+@click.argument("dataset", type=click.Choice(list(DATASETS)))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="只检查、显示将新增和修改的行,不写入 / Check only, write nothing.")
+@click.option("--user", "username", default=None, help="以该用户的角色和数据范围导入 / Act as this user.")
+@click.option("--verbose", "-v", is_flag=True, help="逐行列出新增和修改 / List every added or changed row.")
+def import_command(dataset: str, file: str, dry_run: bool, username: str | None, verbose: bool) -> None:
+    """导入电子表格(.xlsx 或 .csv)/ Import a spreadsheet, all or nothing."""
+    user = None
+    if username:
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        if user is None or not user.active:
+            click.echo(f"没有用户“{username}”(或已停用)", err=True)
+            sys.exit(2)
+        if user.role not in DATASETS[dataset].roles:
+            click.echo(f"用户“{username}”({user.role.label})不能导入{DATASETS[dataset].label}", err=True)
+            sys.exit(2)
+    outcome = run_import(DATASETS[dataset], Path(file).read_bytes(), file, user, dry_run)
+    for note in outcome.notes:
+        click.echo(f"注意:{note}", err=True)
+    if not outcome.ok:
+        db.session.rollback()
+        click.echo("\n".join(outcome.errors), err=True)
+        click.echo(f"{outcome.file}: {outcome.summary()}", err=True)
+        sys.exit(1)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    if verbose:
+        for item in outcome.planned:
+            if item.action != "不变":
+                fields = f"({'、'.join(item.fields)})" if item.fields else ""
+                click.echo(f"{outcome.file}:{item.sheet}:{item.row}: {item.action} {item.what}{fields}")
+    click.echo(f"{outcome.file}: {outcome.summary()}")

@@ -1,0 +1,450 @@
+"""Importing 履职记录 (四个一 records of members and units, party members' 比贡献 records).
+
+A row is matched to a record already in the system by its 记录编号 (the system's number, as an export writes it),
+or else by its natural key: the same subject, type, date and title — the rule the entry form uses to refuse a
+duplicate. So importing a file twice adds nothing the second time. New rows are inserted in bulk (a 100,000-row
+file is one statement per 5,000 rows), each with an audit row naming the file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app import audit
+from app.activities import entry
+from app.auth.scope import clause
+from app.extensions import db
+from app.imports.base import ADDED, CHANGED, SAME, Context, Dataset, chunks
+from app.models import (Activity, ActivityParticipant, AuditLog, Category, Member, PartyMember, RecordState, Role,
+                        Unit, User)
+from app.scoring.rules import KindSpec, RuleSet
+from app.spreadsheets.columns import ACTIVITIES, STATES, SUBJECT_TYPES, require
+from app.spreadsheets.records import ATTENDANCE_KIND, PARTY_LIFE_KIND
+from app.spreadsheets.rows import SheetRow
+from app.timeutil import utcnow
+
+SHEET = require(ACTIVITIES, "title")
+STATE_BY_LABEL = {STATES[0]: RecordState.DRAFT, STATES[1]: RecordState.SUBMITTED, STATES[2]: RecordState.VERIFIED}
+CATEGORY_BY_LABEL = {c.label: c for c in Category}
+RULE_SUBJECT = {"m": "members", "u": "units", "p": "party-members"}
+TYPE_TAG = dict(zip(SUBJECT_TYPES, ("m", "u", "p"), strict=True))
+CHOICE_KEYS = ("outcome", "level", "instruction_level")
+NUMBER_KEYS = ("amount", "people_helped")
+TEXT_KEYS = ("description", "counterpart", "support", "work_key")
+COMPARED = ("category", "kind", "title", "occurred_on", *CHOICE_KEYS, *NUMBER_KEYS, *TEXT_KEYS)
+
+
+@dataclass(frozen=True)
+class Subject:
+    tag: str                      # m (member), u (unit), p (party member)
+    id: int
+    code: str
+    name: str
+    units: tuple[int | None, ...]  # the units whose scope covers it (a member's liaison, committee, sector)
+    active: bool = True
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.tag, self.id
+
+
+@dataclass
+class Row:
+    """A checked row: the values to store, and the record it updates (None: a new record)."""
+
+    sheet_row: SheetRow
+    subject: Subject
+    values: dict[str, Any]
+    signers: tuple[int, ...]
+    state: RecordState
+    existing: Activity | None = None
+
+
+@dataclass
+class Plan:
+    new: list[Row] = field(default_factory=list)
+    changed: list[Row] = field(default_factory=list)
+
+
+def _key(subject: tuple[str, int], kind: str, on: dt.date, title: str) -> tuple[Any, ...]:
+    return subject, kind, on, title
+
+
+def _activity_subject(a: Activity | Any) -> tuple[str, int]:
+    if a.member_id is not None:
+        return "m", a.member_id
+    if a.party_member_id is not None:
+        return "p", a.party_member_id
+    return "u", a.unit_id
+
+
+class Records(Dataset):
+    name = "records"
+    label = "履职记录"
+    sheets = (SHEET,)
+    roles = (Role.CLERK, Role.LIAISON, Role.OFFICE, Role.ADMIN)
+    entity = "activity"
+    instructions = (
+        "每条记录一行:对象编号填委员编号、单位编号或党员编号,类型和结果、级别等取值须是本年度细则声明的。",
+        "记录编号可不填;从本系统导出的文件带有记录编号,修改后再导入即更新这些记录。",
+        "同一对象、类型、日期和标题的记录只会有一条:同一文件再导入一次不会重复新增。",
+        "已提交、已核实的记录不能通过导入修改;出勤请用“出勤”模板导入。",
+    )
+
+    def choices(self, user: User | None) -> dict[str, list[str]]:
+        kinds: list[str] = []
+        values: dict[str, list[str]] = {k: [] for k in CHOICE_KEYS}
+        for ruleset in _open_rulesets():
+            for spec in ruleset.kinds.values():
+                if spec.name in (ATTENDANCE_KIND, PARTY_LIFE_KIND) or spec.name in kinds:
+                    continue
+                kinds.append(spec.name)
+                for key in CHOICE_KEYS:
+                    fspec = spec.fields.get(key)
+                    values[key] += [v for v in (fspec.values if fspec else ()) if v not in values[key]]
+        return {"kind": kinds, **{k: v for k, v in values.items() if v}}
+
+    # --- checking --------------------------------------------------------------------------------------------
+
+    def check(self, ctx: Context, sheets: dict[str, list[SheetRow]]) -> Plan:
+        rows = sheets[SHEET.name]
+        lookup = _Subjects(ctx)
+        checked: list[tuple[Row, tuple[Any, ...]]] = []
+        seen: dict[tuple[Any, ...], int] = {}
+        for row in rows:
+            found = self._check_row(ctx, lookup, row)
+            if found is None:
+                continue
+            key = _key(found.subject.key, found.values["kind"], found.values["occurred_on"], found.values["title"])
+            if key in seen:
+                ctx.error(row, "title", f"与第 {seen[key]} 行是同一条记录(同一对象、类型、日期和标题)")
+                continue
+            seen[key] = row.number
+            checked.append((found, key))
+        return self._match(ctx, checked)
+
+    def _check_row(self, ctx: Context, lookup: _Subjects, row: SheetRow) -> Row | None:
+        ok = not row.bad
+        subject = lookup.find(row) if row["subject"] else None
+        on = row["occurred_on"]
+        ok = ctx.check_date(row, "occurred_on", on) and ok
+        state = ctx.check_state(row)
+        if subject is None or not ok:
+            return None
+        kind_name = row["kind"]
+        ruleset = lookup.ruleset(on.year, RULE_SUBJECT[subject.tag])
+        if kind_name in (ATTENDANCE_KIND, PARTY_LIFE_KIND):
+            ctx.error(row, "kind", "出勤请用“出勤”模板导入")
+            return None
+        spec = ruleset.kinds.get(kind_name) if ruleset else None
+        if spec is None:
+            declared = "、".join(k for k in (ruleset.kinds if ruleset else ()) if k not in
+                                (ATTENDANCE_KIND, PARTY_LIFE_KIND))
+            ctx.error(row, "kind", f"“{kind_name}”不是 {on.year} 年细则为{_subject_word(subject.tag)}声明的记录类型"
+                      + (f"(可选:{declared})" if declared else "(该年度没有相应的细则文件)"))
+            return None
+        values = {"kind": spec.name, "category": CATEGORY_BY_LABEL.get(spec.category, Category.OTHER),
+                  "title": (row["title"] or "").strip(), "occurred_on": on}
+        if not self._check_values(ctx, row, spec, values):
+            return None
+        signers = self._signers(ctx, lookup, row, subject, values["category"])
+        if signers is None:
+            return None
+        return Row(row, subject, values, signers, STATE_BY_LABEL[state])
+
+    @staticmethod
+    def _check_values(ctx: Context, row: SheetRow, spec: KindSpec, values: dict[str, Any]) -> bool:
+        ok = True
+        for key in CHOICE_KEYS:
+            value = row[key] or ""
+            fspec = spec.fields.get(key)
+            if value and (fspec is None or value not in fspec.values):
+                allowed = f"(可选:{'、'.join(fspec.values)})" if fspec and fspec.values else "(该类型不填这一项)"
+                ctx.error(row, key, f"“{value}”不是细则为“{spec.name}”规定的取值{allowed}")
+                ok = False
+            values[key] = value
+        for key in NUMBER_KEYS:
+            value = row[key]
+            if value is not None and value < 0:
+                ctx.error(row, key, "不能为负数")
+                ok = False
+            elif value is not None and key not in spec.fields:
+                ctx.error(row, key, f"细则没有为“{spec.name}”规定这一项,请留空")
+                ok = False
+            values[key] = Decimal(value) if key == "amount" and value is not None else value
+        for key in TEXT_KEYS:
+            values[key] = (row[key] or "").strip()
+        return ctx.check_lengths(row, Activity, {k: values[k] for k in ("title", *TEXT_KEYS)}, {}) and ok
+
+    @staticmethod
+    def _signers(ctx: Context, lookup: _Subjects, row: SheetRow, subject: Subject,
+                 category: Category) -> tuple[int, ...] | None:
+        codes = row["signers"] or ()
+        if not codes:
+            return ()
+        if subject.tag != "m" or category != Category.IDEA:
+            ctx.error(row, "signers", "只有委员的献一智记录可以联名")
+            return None
+        people = [subject.id]
+        for code in codes:
+            other = lookup.members.get(code)
+            if other is None or not ctx.in_scope(*other.units):
+                ctx.error(row, "signers", f"找不到编号为“{code}”的委员")
+                return None
+            if other.id in people:
+                ctx.error(row, "signers", f"“{code}”重复(对象编号本人是第一提案人,不必再写)"
+                          if other.id == subject.id else f"“{code}”重复")
+                return None
+            people.append(other.id)
+        return tuple(people)
+
+    # --- matching rows with records in the system ------------------------------------------------------------
+
+    def _match(self, ctx: Context, checked: list[tuple[Row, tuple[Any, ...]]]) -> Plan:
+        plan = Plan()
+        if not checked:
+            return plan
+        by_key = _existing_keys(min(r.values["occurred_on"] for r, _ in checked),
+                                max(r.values["occurred_on"] for r, _ in checked))
+        numbered = [r for r, _ in checked if r.sheet_row["record_no"]]
+        by_number = _by_number(ctx, numbered)
+        wanted: set[int] = set()
+        for found, key in checked:
+            number = found.sheet_row["record_no"]
+            if number:
+                if number not in by_number:
+                    ctx.error(found.sheet_row, "record_no", f"系统中没有编号为“{number}”的记录(新记录请留空)")
+                    continue
+                target = by_number[number]
+                other = by_key.get(key)
+                if other is not None and other != target:
+                    ctx.error(found.sheet_row, "title", f"已有同一对象、类型、日期和标题的记录(编号 {other})")
+                    continue
+            else:
+                target = by_key.get(key)
+            if target is not None:
+                wanted.add(target)
+            found.existing = target  # type: ignore[assignment]  # an id until loaded below
+        loaded = _load(wanted)
+        for found, _key_ in checked:
+            target_id = found.existing
+            if not ctx.may_verify(found.sheet_row, target_id is not None and
+                                  loaded[target_id].state == RecordState.VERIFIED):  # type: ignore[index]
+                continue
+            if target_id is None:
+                plan.new.append(found)
+                ctx.plan(found.sheet_row, ADDED, _what(found))
+                continue
+            activity = loaded[target_id]  # type: ignore[index]
+            found.existing = activity
+            changed = _changes(activity, found)
+            content = [c for c in changed if c != "state"]
+            may_edit = activity.state in entry.EDITABLE or ctx.is_office and activity.state == RecordState.SUBMITTED
+            if not changed:
+                ctx.plan(found.sheet_row, SAME, _what(found))
+            elif activity.locked or content and not may_edit:
+                ctx.error(found.sheet_row, None, f"编号 {activity.id} 的记录{activity.state.label},不能通过导入修改"
+                          f"(改动了:{'、'.join(_header(c) for c in content)})")
+            else:
+                plan.changed.append(found)
+                ctx.plan(found.sheet_row, CHANGED, _what(found), [c for c in changed if c != "category"])
+        return plan
+
+    # --- writing ---------------------------------------------------------------------------------------------
+
+    def write(self, ctx: Context, plan: Plan) -> None:
+        now = utcnow()
+        user_id = ctx.user.id if ctx.user is not None else None
+        scope = ctx.scope
+        for part in chunks(plan.new):
+            params = [_insert_values(r, user_id, now, scope) for r in part]
+            # Core, not the ORM's bulk insert: with a version column the ORM would insert row by row
+            table = Activity.__table__
+            ids = list(db.session.scalars(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                          params))
+            signers = [{"activity_id": i, "position": n, "member_id": m}
+                       for i, r in zip(ids, part, strict=True) for n, m in enumerate(r.signers, start=1)]
+            if signers:
+                db.session.execute(sa.insert(ActivityParticipant), signers)
+            db.session.execute(sa.insert(AuditLog), [
+                {"user_id": user_id, "action": "import", "entity": "activity", "entity_id": i, "field": "",
+                 "before": "", "after": "", "reason": ctx.book.file, "ip": ""} for i in ids])
+        for found in plan.changed:
+            _update(found, ctx)
+        db.session.flush()
+
+
+# --- helpers -----------------------------------------------------------------------------------------------------
+
+class _Subjects:
+    """Every member, CPPCC unit and party member by code; a row's subject found and checked against the scope."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.members = {code: Subject("m", i, code, name, (liaison, committee, sector), active)
+                        for i, code, name, sector, committee, liaison, active in db.session.execute(
+                            sa.select(Member.id, Member.code, Member.name, Member.sector_id, Member.committee_id,
+                                      Member.liaison_id, Member.active))}
+        self.units = {code: Subject("u", i, code, name, (i,), active) for i, code, name, active in db.session.execute(
+            sa.select(Unit.id, Unit.code, Unit.name, Unit.active).where(Unit.kind.in_(entry.SUBJECT_UNIT_KINDS)))}
+        self.party = {code: Subject("p", i, code, name, (branch,), active)
+                      for i, code, name, branch, active in db.session.execute(
+                          sa.select(PartyMember.id, PartyMember.code, PartyMember.name, PartyMember.branch_id,
+                                    PartyMember.active))}
+        self.tables = {"m": self.members, "u": self.units, "p": self.party}
+        self.rulesets: dict[tuple[int, str], RuleSet | None] = {}
+
+    def ruleset(self, year: int, subject: str) -> RuleSet | None:
+        """The rule file of `year` for `subject`, looked up once per import."""
+        if (year, subject) not in self.rulesets:
+            self.rulesets[year, subject] = entry.ruleset_for(year, subject)
+        return self.rulesets[year, subject]
+
+    def allowed(self, tag: str) -> bool:
+        """Clerks record members and units; party liaisons party members; the office all three."""
+        role = self.ctx.user.role if self.ctx.user is not None else None
+        return role in (None, Role.OFFICE, Role.ADMIN) or (tag == "p") == (role == Role.LIAISON)
+
+    def find(self, row: SheetRow) -> Subject | None:
+        ctx, code = self.ctx, row["subject"]
+        tags = [TYPE_TAG[row["subject_type"]]] if row["subject_type"] else ["m", "u", "p"]
+        found = [self.tables[t][code] for t in tags if code in self.tables[t]]
+        found = [s for s in found if self.allowed(s.tag) and ctx.in_scope(*s.units)]
+        if not found:
+            ctx.error(row, "subject", f"找不到编号为“{code}”的{'或'.join(_subject_word(t) for t in tags)}"
+                      "(或不在您负责的范围内)")
+            return None
+        if len(found) > 1:
+            ctx.error(row, "subject", f"编号“{code}”同时是{'和'.join(_subject_word(s.tag) for s in found)}的编号,"
+                      "请在“对象类别”列注明")
+            return None
+        subject = found[0]
+        if not subject.active:
+            ctx.error(row, "subject", f"{subject.code} {subject.name} 已不在职(或已停用),不能新增记录")
+            return None
+        if row["name"] and row["name"] != subject.name:
+            ctx.error(row, "name", f"{code} 是{subject.name},不是{row['name']}")
+            return None
+        return subject
+
+
+def _subject_word(tag: str) -> str:
+    return {"m": "委员", "u": "单位", "p": "党员"}[tag]
+
+
+def _header(key: str) -> str:
+    return "联名" if key == "signers" else "状态" if key == "state" else SHEET.column(key).header \
+        if any(c.key == key for c in SHEET.columns) else key
+
+
+def _what(found: Row) -> str:
+    v = found.values
+    return f"{found.subject.code} {found.subject.name} {v['kind']} {v['occurred_on'].isoformat()} {v['title']}"
+
+
+def _open_rulesets() -> list[RuleSet]:
+    years = set(entry.open_years())
+    return [r for r in entry.rulesets() if r.year in years and r.subject in RULE_SUBJECT.values()]
+
+
+def _existing_keys(first: dt.date, last: dt.date) -> dict[tuple[Any, ...], int]:
+    """Natural key → id of every record dated within the file's dates (whatever the scope: a duplicate is one)."""
+    rows = db.session.execute(sa.select(Activity.id, Activity.member_id, Activity.party_member_id, Activity.unit_id,
+                                        Activity.kind, Activity.occurred_on, Activity.title)
+                              .where(Activity.occurred_on.between(first, last)))
+    return {_key(_activity_subject(r), r.kind, r.occurred_on, r.title): r.id for r in rows}
+
+
+def _by_number(ctx: Context, rows: list[Row]) -> dict[str, int]:
+    """记录编号 → id, for the numbers that are records in the user's scope."""
+    numbers = {r.sheet_row["record_no"] for r in rows}
+    ids = [int(n) for n in numbers if n.isdigit() and len(n) < 12]
+    found: dict[str, int] = {}
+    for part in chunks(ids):
+        stmt = sa.select(Activity.id).where(Activity.id.in_(part))
+        if ctx.user is not None:
+            stmt = stmt.where(clause(Activity, ctx.user))
+        found.update((str(i), i) for i in db.session.scalars(stmt))
+    return found
+
+
+def _load(ids: set[int]) -> dict[int, Activity]:
+    found: dict[int, Activity] = {}
+    for part in chunks(sorted(ids)):
+        found.update((a.id, a) for a in db.session.scalars(
+            sa.select(Activity).options(selectinload(Activity.participants)).where(Activity.id.in_(part))))
+    return found
+
+
+def _changes(activity: Activity, found: Row) -> list[str]:
+    """The columns whose values differ from the record's (a state only counts when it moves forward)."""
+    changed = [k for k in COMPARED if _same_text(getattr(activity, k)) != _same_text(found.values[k])]
+    if _activity_subject(activity) != found.subject.key:
+        changed.insert(0, "subject")
+    if tuple(p.member_id for p in activity.participants) != found.signers:
+        changed.append("signers")
+    if _forward(activity.state, found.state):
+        changed.append("state")
+    return changed
+
+
+def _same_text(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return value.normalize()
+    return value if value is not None else ""
+
+
+def _forward(current: RecordState, wanted: RecordState) -> bool:
+    order = [RecordState.DRAFT, RecordState.RETURNED, RecordState.SUBMITTED, RecordState.VERIFIED]
+    return order.index(wanted) > order.index(current) and wanted != RecordState.RETURNED
+
+
+def _recording_unit(subject: Subject, scope: set[int] | None) -> int:
+    """The unit a record is filed under: a member's first unit in the importer's scope; a unit or branch itself."""
+    if subject.tag != "m":
+        return subject.units[0]  # type: ignore[return-value]
+    units = [u for u in subject.units if u is not None]
+    return next((u for u in units if scope is None or u in scope), units[-1])
+
+
+def _insert_values(found: Row, user_id: int | None, now: dt.datetime, scope: set[int] | None) -> dict[str, Any]:
+    v, subject, state = found.values, found.subject, found.state
+    return {**v, "unit_id": _recording_unit(subject, scope),
+            "member_id": subject.id if subject.tag == "m" else None,
+            "party_member_id": subject.id if subject.tag == "p" else None,
+            "state": state, "return_reason": "", "self_reported": False, "published": False, "locked": False,
+            "created_by_id": user_id, "created_at": now, "updated_at": now, "version": 1,
+            "submitted_at": now if state != RecordState.DRAFT else None,
+            "verified_at": now if state == RecordState.VERIFIED else None,
+            "verified_by_id": user_id if state == RecordState.VERIFIED else None}
+
+
+def _update(found: Row, ctx: Context) -> None:
+    activity = found.existing
+    assert activity is not None
+    fields = [f for f in entry.AUDITED if f != "signers"]
+    before = audit.snapshot(activity, fields)
+    before["signers"] = [p.member_id for p in activity.participants]
+    for key, value in found.values.items():
+        setattr(activity, key, value)
+    subject = found.subject
+    activity.member_id = subject.id if subject.tag == "m" else None
+    activity.party_member_id = subject.id if subject.tag == "p" else None
+    activity.unit_id = _recording_unit(subject, ctx.scope)
+    if [p.member_id for p in activity.participants] != list(found.signers):
+        activity.participants = [ActivityParticipant(position=n, member_id=m)
+                                 for n, m in enumerate(found.signers, start=1)]
+    if _forward(activity.state, found.state):
+        activity.state = found.state
+        activity.submitted_at = activity.submitted_at or utcnow()
+        if found.state == RecordState.VERIFIED:
+            activity.verified_at, activity.verified_by_id = utcnow(), ctx.user.id if ctx.user else None
+    db.session.flush()
+    after = audit.snapshot(activity, fields)
+    after["signers"] = list(found.signers)
+    audit.record(ctx.user, "update", "activity", activity.id, audit.diff(before, after), reason=ctx.book.file)

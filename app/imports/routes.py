@@ -1,0 +1,180 @@
+"""导入导出: templates to download, upload with a dry run first, confirm, and the error workbook.
+
+The uploaded file is kept under instance/imports/<user id>/<sha256> between the dry run and the confirmation, so
+the confirmed import reads exactly the file that was checked; it is deleted once imported.
+"""
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path, PurePath
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+from wtforms import FileField, HiddenField
+
+from app.auth.decorators import roles_required
+from app.evidence import digest
+from app.extensions import db
+from app.imports import DATASETS, Dataset, Outcome, run_import
+from app.models import Role
+from app.spreadsheets.annotate import Problem, mark_errors
+from app.spreadsheets.template import build_template
+
+bp = Blueprint("imports", __name__)
+IMPORT_ROLES = (Role.ADMIN, Role.OFFICE, Role.CLERK, Role.LIAISON)
+SUFFIXES = (".xlsx", ".xlsm", ".csv", ".xls")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN_ROWS = 500
+
+
+class UploadForm(FlaskForm):
+    file = FileField()
+
+
+class ConfirmForm(FlaskForm):
+    token = HiddenField()
+    filename = HiddenField()
+
+
+def _dataset(name: str) -> Dataset:
+    dataset = DATASETS.get(name)
+    if dataset is None or current_user.role not in dataset.roles:
+        abort(404)
+    return dataset
+
+
+def _store_dir() -> Path:
+    configured = current_app.config.get("IMPORT_DIR")
+    base = Path(configured) if configured else Path(current_app.instance_path) / "imports"
+    folder = base / str(current_user.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _stored(token: str) -> Path:
+    if not re.fullmatch(r"[0-9a-f]{64}", token or ""):
+        abort(404)
+    path = _store_dir() / token
+    if not path.exists():
+        abort(404)
+    return path
+
+
+def _clean_name(filename: str) -> str:
+    name = PurePath((filename or "").replace("\\", "/")).name.strip()
+    return re.sub(r"[\x00-\x1f/]", "", name)[:120] or "上传的文件.xlsx"
+
+
+@bp.route("/")
+@roles_required(*IMPORT_ROLES)
+def index() -> str:
+    datasets = [d for d in DATASETS.values() if current_user.role in d.roles]
+    return render_template("imports/index.html", datasets=datasets, form=UploadForm(),
+                           limit_mb=current_app.config["IMPORT_MAX_BYTES"] // (1024 * 1024))
+
+
+@bp.route("/<name>/template.xlsx")
+@roles_required(*IMPORT_ROLES)
+def template(name: str) -> Response:
+    dataset = _dataset(name)
+    data = build_template(dataset.sheets, title=_("%(label)s导入模板", label=dataset.label),
+                          choices=dataset.choices(current_user), instructions=dataset.instructions)
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=_("%(label)s导入模板.xlsx", label=dataset.label))
+
+
+def _preview(dataset: Dataset, outcome: Outcome, token: str, filename: str, status: int = 200) -> tuple[str, int]:
+    changed = [p for p in outcome.planned if p.action != "不变"]
+    return render_template("imports/preview.html", dataset=dataset, outcome=outcome, token=token,
+                           filename=filename, changed=changed[:SHOWN_ROWS], hidden=max(0, len(changed) - SHOWN_ROWS),
+                           errors=outcome.errors[:SHOWN_ROWS], more_errors=max(0, len(outcome.errors) - SHOWN_ROWS),
+                           form=ConfirmForm(token=token, filename=filename)), status
+
+
+@bp.route("/<name>/check", methods=["POST"])
+@roles_required(*IMPORT_ROLES)
+def check(name: str) -> str | Response | tuple[str, int]:
+    dataset = _dataset(name)
+    limit = int(current_app.config["IMPORT_MAX_BYTES"])
+    try:
+        form = UploadForm()
+        upload = request.files.get("file")
+    except RequestEntityTooLarge:
+        flash(_("文件超过 %(mb)s MB，请分成几个文件导入。", mb=limit // (1024 * 1024)), "error")
+        return redirect(url_for("imports.index", _anchor=name))
+    if not form.validate_on_submit():
+        abort(400)
+    if upload is None or not upload.filename:
+        flash(_("请选择要导入的文件。"), "error")
+        return redirect(url_for("imports.index", _anchor=name))
+    filename = _clean_name(upload.filename)
+    if PurePath(filename).suffix.lower() not in SUFFIXES:
+        flash(_("只能导入 .xlsx 或 .csv 文件。"), "error")
+        return redirect(url_for("imports.index", _anchor=name))
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        flash(_("文件超过 %(mb)s MB，请分成几个文件导入。", mb=limit // (1024 * 1024)), "error")
+        return redirect(url_for("imports.index", _anchor=name))
+    if not data:
+        flash(_("文件是空的，请重新选择。"), "error")
+        return redirect(url_for("imports.index", _anchor=name))
+    token = digest(data)
+    (_store_dir() / token).write_bytes(data)
+    outcome = run_import(dataset, data, filename, current_user, dry_run=True)
+    db.session.rollback()
+    return _preview(dataset, outcome, token, filename, 200 if outcome.ok else 422)
+
+
+@bp.route("/<name>/confirm", methods=["POST"])
+@roles_required(*IMPORT_ROLES)
+def confirm(name: str) -> str | Response | tuple[str, int]:
+    dataset = _dataset(name)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    path = _stored(form.token.data)
+    filename = _clean_name(form.filename.data)
+    outcome = run_import(dataset, path.read_bytes(), filename, current_user, dry_run=False)
+    if not outcome.ok:  # the data changed since the dry run
+        db.session.rollback()
+        return _preview(dataset, outcome, form.token.data, filename, 422)
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    counts = outcome.counts
+    flash(_("%(file)s 已导入：新增 %(added)s 行，修改 %(changed)s 行，不变 %(same)s 行。", file=filename,
+            added=counts["新增"], changed=counts["修改"], same=counts["不变"]), "success")
+    return redirect(url_for("imports.index"))
+
+
+@bp.route("/<name>/errors/<token>")
+@roles_required(*IMPORT_ROLES)
+def errors(name: str, token: str) -> Response:
+    """The uploaded workbook with every bad cell marked and a reason column."""
+    dataset = _dataset(name)
+    path = _stored(token)
+    filename = _clean_name(request.args.get("filename", ""))
+    data = path.read_bytes()
+    outcome = run_import(dataset, data, filename, current_user, dry_run=True)
+    db.session.rollback()
+    is_csv = filename.lower().endswith(".csv")
+    problems = [Problem("" if is_csv else sheet, row, header, reason)
+                for sheet, row, header, reason in outcome.problems]
+    try:
+        marked = mark_errors(data, filename, problems)
+    except Exception:  # noqa: BLE001  (a file too broken to open again: give the list of errors instead)
+        current_app.logger.exception("cannot mark errors in %s", filename)
+        marked = mark_errors(b"", "errors.csv", problems)
+    stem = PurePath(filename).stem
+    return send_file(io.BytesIO(marked), mimetype=XLSX, as_attachment=True,
+                     download_name=_("%(name)s-错误标注.xlsx", name=stem))
+
+
+@bp.app_context_processor
+def import_helpers() -> dict[str, object]:
+    return {"import_datasets": DATASETS}
+

@@ -1,0 +1,233 @@
+"""A file that failed to import → the same workbook with every problem marked on it, for the user to fix. Pure.
+
+Each bad cell gets a red fill and a comment with the reason, each sheet with problems a 错误原因 column listing a
+row's reasons, and a leading 错误汇总 sheet lists every problem in order. An .xlsx keeps the user's data and
+formatting (as far as openpyxl keeps them: charts and images are not carried over); a CSV becomes a workbook of
+one sheet holding its cells as text. Marking a file marked before replaces the old marks.
+"""
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import openpyxl
+from openpyxl.cell.cell import MergedCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.cell import get_column_letter
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+
+from app.spreadsheets.columns import normalise_header
+from app.spreadsheets.rows import HEADER_SEARCH_ROWS
+from app.spreadsheets.workbook import FileError, read_sheets
+
+SUMMARY = "错误汇总"
+REASONS = "错误原因"
+AUTHOR = "导入检查"        # the comments' author: how a later marking finds and replaces the old marks
+WHOLE_FILE = "(整个文件)"
+SEPARATOR = " ;"
+BAD_FILL = PatternFill("solid", fgColor="FFFFC7CE")
+_REASON_FONT = Font(color="FF9C0006")
+_REASONS_HEADER_FONT = Font(bold=True, color="FFFFFFFF")
+_REASONS_HEADER_FILL = PatternFill("solid", fgColor="FFC00000")
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="FFDDEBF7")
+_NO_FILL = PatternFill()
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_TAB_COLOR = "FFC00000"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of an uploaded file.
+
+    sheet: the tab name as in the file ("" for a CSV file, or a problem with the whole file); row: the spreadsheet
+    row number (None for the whole sheet); header: the column header as columns.py names it (None for the whole
+    row); reason: Chinese text for the user.
+    """
+
+    sheet: str
+    row: int | None
+    header: str | None
+    reason: str
+
+
+def mark_errors(data: bytes, filename: str, problems: Sequence[Problem]) -> bytes:
+    """The uploaded file as an .xlsx with `problems` marked; a file that cannot be opened gives the summary alone."""
+    book, csv_title = _open(data, filename)
+    sheets = {ws.title.strip(): ws for ws in book.worksheets}
+    placed: dict[Worksheet, list[Problem]] = {}
+    for problem in problems:
+        ws = _sheet_of(problem, sheets, csv_title)
+        if ws is not None:
+            ws.sheet_properties.tabColor = _TAB_COLOR
+            if problem.row:
+                placed.setdefault(ws, []).append(problem)
+    columns: dict[tuple[Worksheet, str], int | None] = {}  # where each problem's header was found
+    for ws, found in placed.items():
+        columns.update({(ws, header): column for header, column in _mark_sheet(ws, found).items()})
+    _write_summary(book, problems, sheets, csv_title, columns)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _open(data: bytes, filename: str) -> tuple[Workbook, str | None]:
+    """The workbook to mark (without sheets if the file cannot be opened), and for a CSV the title of its sheet."""
+    book = Workbook()
+    if PurePath(filename).suffix.lower() == ".csv":
+        try:
+            rows = read_sheets(data, filename)[0].rows
+        except FileError:  # the problems say why
+            book.remove(book.active)
+            return book, None
+        ws = book.active
+        ws.title = _csv_title(filename)
+        for number, values in rows:
+            for index, value in enumerate(values, start=1):
+                if value != "":
+                    cell = ws.cell(row=number, column=index, value=value)
+                    cell.data_type = "s"  # as text: 0012 stays 0012, and =… is never a formula
+                    cell.number_format = "@"
+        return book, ws.title
+    # openpyxl warns about parts it drops (data-validation extensions …); the cells are unaffected
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            return openpyxl.load_workbook(io.BytesIO(data)), None
+        except Exception:  # openpyxl raises many kinds (KeyError, BadZipFile …); the problems say why
+            book.remove(book.active)
+            return book, None
+
+
+def _csv_title(filename: str) -> str:
+    stem = re.sub(r"[\[\]:*?/\\']", "", PurePath(filename.replace("\\", "/")).stem).strip()
+    return stem[:31] or "数据"
+
+
+def _sheet_of(problem: Problem, sheets: dict[str, Worksheet], csv_title: str | None) -> Worksheet | None:
+    if csv_title is not None:  # a CSV file has one sheet, whatever name the reader gave it
+        return sheets[csv_title] if problem.sheet or problem.row else None
+    return sheets.get(problem.sheet.strip()) if problem.sheet else None
+
+
+def _mark_sheet(ws: Worksheet, problems: Sequence[Problem]) -> dict[str, int | None]:
+    """Fill and comment the bad cells, write the 错误原因 column; returns header → column number (None: absent)."""
+    headers = _header_cells(ws)
+    wanted = {p.header: headers.get(normalise_header(p.header)) for p in problems if p.header}
+    header_row = min((row for row, _ in filter(None, wanted.values())), default=1)
+    reasons_column = _clear_old_marks(ws, header_row)
+    comments: dict[tuple[int, int], list[str]] = {}
+    by_row: dict[int, list[str]] = {}
+    for problem in problems:
+        row = problem.row or header_row
+        place = wanted.get(problem.header) if problem.header else None
+        text = problem.reason
+        if place is not None:
+            comments.setdefault(_anchor(ws, row, place[1]), []).append(problem.reason)
+            text = f"第 {get_column_letter(place[1])} 列 {problem.header}:{problem.reason}"
+        elif problem.header:
+            text = f"{problem.header}:{problem.reason}"
+        by_row.setdefault(row, []).append(text)
+    for (row, column), reasons in comments.items():
+        cell = ws.cell(row=row, column=column)
+        cell.fill = BAD_FILL
+        old = cell.comment.text if cell.comment is not None and cell.comment.author != AUTHOR else ""
+        text = "\n".join(reasons) + (f"\n——原批注:{old}" if old else "")
+        cell.comment = Comment(text, AUTHOR, height=120, width=300)
+    label = ws.cell(row=header_row, column=reasons_column)
+    label.value = REASONS
+    label.font, label.fill = _REASONS_HEADER_FONT, _REASONS_HEADER_FILL
+    ws.column_dimensions[get_column_letter(reasons_column)].width = 60
+    for row, texts in by_row.items():
+        cell = ws.cell(row=row, column=reasons_column)
+        joined = SEPARATOR.join(texts)
+        cell.value = f"{REASONS}:{joined}" if row == header_row else joined  # the header row's own problems
+        cell.data_type = "s"
+        cell.font = _REASONS_HEADER_FONT if row == header_row else _REASON_FONT
+        cell.alignment = _WRAP
+    return {h: (place[1] if place else None) for h, place in wanted.items()}
+
+
+def _header_cells(ws: Worksheet) -> dict[str, tuple[int, int]]:
+    """Normalised header text → (row, column) of its first cell in the first rows, as the reader finds headers."""
+    found: dict[str, tuple[int, int]] = {}
+    for row in ws.iter_rows(min_row=1, max_row=min(HEADER_SEARCH_ROWS, ws.max_row)):
+        for cell in row:
+            if cell.value is not None and not isinstance(cell, MergedCell):
+                found.setdefault(normalise_header(cell.value), (cell.row, cell.column))
+    found.pop("", None)
+    return found
+
+
+def _clear_old_marks(ws: Worksheet, header_row: int) -> int:
+    """Remove the marks of an earlier marking (the file came back fixed); returns the column for the reasons."""
+    last = 0
+    reasons_column = None
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell, MergedCell):
+                continue
+            if cell.comment is not None and cell.comment.author == AUTHOR:
+                cell.comment = None
+                if cell.fill == BAD_FILL:
+                    cell.fill = _NO_FILL
+            if cell.value is None:
+                continue
+            if reasons_column is None and isinstance(cell.value, str) and cell.value.startswith(REASONS) \
+                    and cell.row <= HEADER_SEARCH_ROWS:
+                reasons_column = cell.column
+            last = max(last, cell.column)
+    if reasons_column is not None:
+        for (cell,) in ws.iter_rows(min_col=reasons_column, max_col=reasons_column):
+            if not isinstance(cell, MergedCell):
+                cell.value = None
+        return reasons_column
+    return min(last + 1, 16384)  # 16384: Excel's last column
+
+
+def _anchor(ws: Worksheet, row: int, column: int) -> tuple[int, int]:
+    """The cell carrying a mark: a merged cell's top-left cell, as only that one holds a value and a comment."""
+    if isinstance(ws.cell(row=row, column=column), MergedCell):
+        for merged in ws.merged_cells.ranges:
+            if merged.min_row <= row <= merged.max_row and merged.min_col <= column <= merged.max_col:
+                return merged.min_row, merged.min_col
+    return row, column
+
+
+def _write_summary(book: Workbook, problems: Sequence[Problem], sheets: dict[str, Worksheet],
+                   csv_title: str | None, columns: dict[tuple[Worksheet, str], int | None]) -> None:
+    if SUMMARY in book.sheetnames:  # from an earlier marking
+        del book[SUMMARY]
+    ws = book.create_sheet(SUMMARY, 0)
+    for sheet in book.worksheets:
+        sheet.sheet_view.tabSelected = sheet is ws  # else Excel opens the sheets grouped
+    book.active = 0
+    ws.append(["工作表", "行", "列", "原因"])
+    for cell in ws[1]:
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+    ws.freeze_panes = "A2"
+    for letter, width in zip("ABCD", (16, 8, 20, 80)):
+        ws.column_dimensions[letter].width = width
+    for number, problem in enumerate(problems, start=2):
+        target = _sheet_of(problem, sheets, csv_title)
+        column = columns.get((target, problem.header)) if target is not None and problem.header else None
+        where = problem.header or ""
+        if column is not None:
+            where = f"第 {get_column_letter(column)} 列 {problem.header}"
+        sheet_name = target.title if target is not None else problem.sheet or WHOLE_FILE
+        ws.append([sheet_name, problem.row or None, where, problem.reason])
+        for cell in ws[number]:
+            cell.data_type = "s" if isinstance(cell.value, str) else cell.data_type
+            cell.alignment = _WRAP
+        if target is not None and problem.row:
+            link = ws.cell(row=number, column=2)
+            place = f"'{target.title}'!{get_column_letter(column or 1)}{problem.row}"
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=place)  # a click goes to the cell
+            link.font = Font(color="FF0563C1", underline="single")
