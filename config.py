@@ -34,5 +34,6 @@ class Config:
     EVIDENCE_DIR = None  # default: instance/evidence
     EVIDENCE_MAX_BYTES = 10 * 1024 * 1024  # one evidence file
     IMPORT_MAX_BYTES = 20 * 1024 * 1024  # one spreadsheet to import
+    IMPORT_MARK_MAX_BYTES = 256 * 1024  # past this, the error workbook is the summary sheet without the file's cells
     IMPORT_DIR = None  # default: instance/imports (a file between its dry run and its confirmation)
     MAX_CONTENT_LENGTH = max(EVIDENCE_MAX_BYTES, IMPORT_MAX_BYTES) + 1024 * 1024  # a bigger request: the 413 page

@@ -214,3 +214,14 @@ def test_amounts_are_stored_exactly(client, login, setup):
     rows = [["W001", "张三", "引进企业", "2025-06-01", "引进宏远包装", "落地", None, "1234.5678", None]]
     confirm(client, upload(client, workbook(rows)))
     assert records()[0].amount == Decimal("1234.5678")
+
+
+def test_a_large_file_gets_the_error_summary_without_its_cells(app, client, login, setup):
+    login("clerk1")
+    app.config["IMPORT_MARK_MAX_BYTES"] = 100
+    response = upload(client, workbook(GOOD + [["W001", "张三", "提案", "2025-13-01", "坏日期", "提交", None, None, None]]))
+    link = re.search(r'href="(/imports/records/errors/[^"]+)"', response.get_data(as_text=True)).group(1)
+    book = openpyxl.load_workbook(io.BytesIO(client.get(link.replace("&amp;", "&")).data))
+    assert book.sheetnames == ["错误汇总"]
+    cells = " ".join(str(c.value) for row in book["错误汇总"].iter_rows() for c in row if c.value is not None)
+    assert "履职记录" in cells and "不是有效的日期" in cells

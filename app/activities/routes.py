@@ -18,6 +18,7 @@ from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404, scoped
 from app.extensions import db
 from app.forms import attach_errors, select_choices
+from app.imports import export
 from app.models import Activity, Category, Evidence, Member, PartyMember, RecordState, Role, Unit
 from app.web import date_arg, page_args, safe_next
 
@@ -40,8 +41,10 @@ def _filtered(filters: dict[str, object]) -> sa.Select[tuple[Activity]]:
 
 @bp.route("/")
 @roles_required(Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK, Role.LIAISON, Role.MEMBER)
-def index() -> str:
+def index() -> str | Response:
     filters = _filters()
+    if fmt := export.wanted():
+        return _export(filters, fmt, _("履职记录"))
     pagination = db.paginate(_filtered(filters), **page_args())
     units = db.session.scalars(scoped(Unit).order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
     return render_template("activities/index.html", pagination=pagination, filters=filters, units=units,
@@ -50,6 +53,12 @@ def index() -> str:
                            can_enter_party=current_user.role in entry.PARTY_ENTRY_ROLES,
                            can_verify=current_user.role in entry.VERIFY_ROLES, four_ones=entry.FOUR_ONES,
                            party_labels=PARTY_LABELS)
+
+
+def _export(filters: dict[str, object], fmt: str, label: str) -> Response:
+    """Every record the filters select (not one page), in the records import format."""
+    rows = db.session.scalars(_filtered(filters).options(*export.RECORD_LOADS))
+    return export.send("records", export.record_rows(rows), fmt, export.export_title(label))
 
 
 def _detail(activity: Activity, evidence_form: EvidenceForm | None = None) -> str:
@@ -378,9 +387,11 @@ def submit(activity_id: int) -> Response:
 
 @bp.route("/queue")
 @roles_required(*entry.VERIFY_ROLES)
-def queue() -> str:
+def queue() -> str | Response:
     filters = _filters()
     filters["state"] = RecordState.SUBMITTED.name
+    if fmt := export.wanted():
+        return _export(filters, fmt, _("待核实记录"))
     pagination = db.paginate(_filtered(filters), **page_args())
     units = db.session.scalars(sa.select(Unit).order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
     here = request.full_path.rstrip("?")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_timezone
+from flask_babel import format_datetime, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -16,7 +16,8 @@ from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
 from app.extensions import db
 from app.forms import commit_or_attach
-from app.models import Enterprise, Role, Unit, UnitKind, User
+from app.imports import export
+from app.models import AuditLog, Enterprise, Role, Unit, UnitKind, User
 from app.timeutil import utcnow
 from app.web import page_args
 
@@ -109,14 +110,37 @@ def enterprise_edit(enterprise_id: int) -> str | Response:
 
 @bp.route("/users")
 @roles_required(Role.ADMIN)
-def users() -> str:
+def users() -> str | Response:
     q = request.args.get("q", "")
     role_name = request.args.get("role", "")
     role = Role[role_name] if role_name in Role.__members__ else None
+    if fmt := export.wanted():
+        return _export_users(db.session.scalars(services.user_query(q, role)).all(), fmt)
     pagination = db.paginate(services.user_query(q, role), **page_args())
     filters = {"q": q, "role": role.name if role else ""}
     return render_template("admin/users.html", pagination=pagination, filters=filters, roles=list(Role),
                            now=utcnow())
+
+
+def _export_users(users: list[User], fmt: str) -> Response:
+    """The accounts as a table; never a password hash, only whether a change is due."""
+    now = utcnow()
+
+    def state(user: User) -> str:
+        if not user.active:
+            return _("已停用")
+        return _("已锁定") if services.is_locked(user, now) else _("正常")
+    headers = [_("用户名"), _("姓名"), _("角色"), _("负责单位"), _("对应委员"), _("状态"), _("待改密码"),
+               _("最近登录")]
+    rows = ([u.username, u.display_name, _(u.role.label), tuple(unit.name for unit in u.units),
+             f"{u.member.name}（{u.member.code}）" if u.member else None, state(u), u.must_change_password,
+             _local(u.last_login_at)] for u in users)
+    return export.send_table(headers, rows, fmt, export.export_title(_("用户")))
+
+
+def _local(at: dt.datetime | None) -> str | None:
+    """A stored naive-UTC time as the site's local time, as the pages show it."""
+    return format_datetime(at, "yyyy-MM-dd HH:mm:ss") if at else None
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -194,7 +218,7 @@ def _local_day_start(day: dt.date | None) -> dt.datetime | None:
 
 @bp.route("/login-log")
 @roles_required(Role.ADMIN)
-def login_log() -> str:
+def login_log() -> str | Response:
     username = request.args.get("username", "")
     result = request.args.get("result", "")
     result = result if result in services.LOGIN_RESULTS else ""
@@ -202,6 +226,11 @@ def login_log() -> str:
     end = request.args.get("end", type=dt.date.fromisoformat)
     stmt = services.login_events(username, result, _local_day_start(start),
                                  _local_day_start(end + dt.timedelta(days=1)) if end else None)
+    if fmt := export.wanted():
+        rows = ([_local(e.at), e.username, str(services.LOGIN_RESULTS.get(e.result, e.result)), e.ip]
+                for e in db.session.scalars(stmt))
+        return export.send_table([_("时间"), _("用户名"), _("结果"), _("IP 地址")], rows, fmt,
+                                 export.export_title(_("登录日志")))
     pagination = db.paginate(stmt, **page_args())
     filters = {"username": username, "result": result, "start": start.isoformat() if start else "",
                "end": end.isoformat() if end else ""}
@@ -211,9 +240,22 @@ def login_log() -> str:
 
 @bp.route("/audit-log")
 @roles_required(Role.ADMIN)
-def audit_log() -> str:
+def audit_log() -> str | Response:
     entity = request.args.get("entity", "")
     entity = entity if entity in AUDIT_ENTITIES else ""
+    if fmt := export.wanted():
+        return _export_audit(db.session.scalars(audit.log_query(entity)).all(), fmt)
     pagination = db.paginate(audit.log_query(entity), **page_args())
     return render_template("admin/audit_log.html", pagination=pagination, filters={"entity": entity},
                            entities=AUDIT_ENTITIES, usernames=audit.actor_names(pagination.items))
+
+
+def _export_audit(entries: list[AuditLog], fmt: str) -> Response:
+    names = audit.actor_names(entries)
+    headers = [_("时间"), _("操作人"), _("操作"), _("对象"), _("对象编号"), _("项目"), _("原值"), _("新值"),
+               _("IP 地址")]
+    rows = ([_local(r.at), names.get(r.user_id) if r.user_id is not None else None,
+             str(audit.ACTION_LABELS.get(r.action, r.action)), str(audit.ENTITY_LABELS.get(r.entity, r.entity)),
+             r.entity_id, str(audit.FIELD_LABELS.get(r.field, r.field)) if r.field else None, r.before, r.after,
+             r.ip] for r in entries)
+    return export.send_table(headers, rows, fmt, export.export_title(_("操作日志")))

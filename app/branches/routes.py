@@ -16,6 +16,7 @@ from app.branches import results, services
 from app.branches.forms import ReasonForm, indicator_form, values_of, version_of
 from app.extensions import db
 from app.forms import commit_or_attach
+from app.imports import export
 from app.models import BranchResult, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind
 from app.web import page_args
 
@@ -33,7 +34,10 @@ def _branch_or_404(unit_id: int) -> Unit:
 
 @bp.route("/")
 @roles_required(*VIEWERS)
-def index() -> str:
+def index() -> str | Response:
+    if fmt := export.wanted():
+        branches = db.session.scalars(services.branch_query().options(*export.BRANCH_LOADS))
+        return export.send("branches", export.branch_rows(branches), fmt, export.export_title(_("党支部")))
     rows = services.branch_rows()
     totals = {"full": sum(r.full for r in rows), "probationary": sum(r.probationary for r in rows),
               "enterprises": sum(len(r.enterprises) for r in rows)}
@@ -55,7 +59,7 @@ def detail(unit_id: int) -> str:
 
 @bp.route("/party-members")
 @roles_required(*VIEWERS)
-def party_members() -> str:
+def party_members() -> str | Response:
     q = request.args.get("q", "")
     branch_id = request.args.get("branch", 0, type=int)
     if branch_id:
@@ -63,7 +67,11 @@ def party_members() -> str:
     status_name = request.args.get("status", "")
     status = PartyStatus[status_name] if status_name in PartyStatus.__members__ else None
     include_inactive = request.args.get("inactive") == "1"
-    pagination = db.paginate(services.party_member_query(q, branch_id, status, include_inactive), **page_args())
+    stmt = services.party_member_query(q, branch_id, status, include_inactive)
+    if fmt := export.wanted():
+        people = db.session.scalars(stmt.options(*export.PARTY_MEMBER_LOADS))
+        return export.send("party-members", export.party_member_rows(people), fmt, export.export_title(_("党员")))
+    pagination = db.paginate(stmt, **page_args())
     branches = db.session.scalars(services.branch_query()).all()
     filters = {"q": q, "branch": branch_id or "", "status": status.name if status else "",
                "inactive": "1" if include_inactive else ""}
@@ -184,7 +192,7 @@ def reopen_result(unit_id: int, period: str) -> Response:
 
 @bp.route("/results")
 @roles_required(*VIEWERS)
-def result_list() -> str:
+def result_list() -> str | Response:
     """Results by branch, half-year and state; the office lands on the submitted ones, waiting to be verified."""
     default = RecordState.SUBMITTED.name if current_user.role in results.VERIFY_ROLES else ""
     state_name = request.args.get("state", default)
@@ -194,7 +202,12 @@ def result_list() -> str:
         _branch_or_404(branch_id)
     period = request.args.get("period", "")
     period = period if results.parse_period(period) else ""
-    stmt = results.result_query(branch_id, period, state).options(selectinload(BranchResult.branch))
+    stmt = results.result_query(branch_id, period, state)
+    if fmt := export.wanted():
+        found = db.session.scalars(stmt.options(*export.BRANCH_RESULT_LOADS))
+        return export.send("branch-results", export.branch_result_rows(found), fmt,
+                           export.export_title(_("党支部比实绩")))
+    stmt = stmt.options(selectinload(BranchResult.branch))
     pagination = db.paginate(stmt, **page_args())
     filters = {"branch": branch_id or "", "period": period, "state": state.name if state else ""}
     return render_template("branches/results.html", pagination=pagination, filters=filters,

@@ -8,12 +8,14 @@ file lands whole or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
+from psycopg.copy import QueuedLibpqWriter
 
 from app import audit
 from app.auth.scope import unit_ids
@@ -115,11 +117,11 @@ class Context:
 
     def check_lengths(self, row: SheetRow, model: type, values: dict[str, Any], columns: dict[str, str]) -> bool:
         """Text no longer than the database keeps (PostgreSQL refuses more; SQLite would keep it)."""
+        limits = _limits(model)
         ok = True
-        table = sa.inspect(model).columns
         for attr, value in values.items():
-            length = getattr(table[attr].type, "length", None) if attr in table else None
-            if isinstance(value, str) and length and len(value) > length:
+            length = limits.get(attr)
+            if length is not None and isinstance(value, str) and len(value) > length:
                 key = columns.get(attr, attr)
                 self.error(row, key if key in self.specs[row.sheet].keys() else None,
                            f"“{value[:20]}…”太长(至多 {length} 字)")
@@ -136,6 +138,12 @@ class Context:
             self.error(row, "state", "只有活动领导小组办公室可以把记录导入为已核实,请填 草稿 或 已提交")
             return False
         return True
+
+
+@functools.cache
+def _limits(model: type) -> dict[str, int]:
+    """The length of each string column of `model`'s table."""
+    return {c.key: c.type.length for c in sa.inspect(model).columns if getattr(c.type, "length", None)}
 
 
 class Dataset:
@@ -191,6 +199,54 @@ def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, 
     outcome.problems = book.problems
     outcome.notes = list(book.notes)
     return outcome
+
+
+def bulk_insert(table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows in the caller's transaction: COPY on PostgreSQL (a 100,000-row import in about a second),
+    executemany elsewhere. Values go through each column type's own bind processing, as with any insert."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        for part in chunks(rows):
+            connection.execute(sa.insert(table), part)
+        return
+    columns = [table.c[name] for name in rows[0]]
+    width = len(columns)
+    # Only the columns whose type processes bound values; an Enum's or a Boolean's is remembered per value.
+    processing = [(i, _remembered(p) if isinstance(c.type, (sa.Enum, sa.Boolean)) else p)
+                  for i, c in enumerate(columns) if (p := c.type._cached_bind_processor(dialect))]
+    names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    # A writer thread sends the data while the rows are still being formatted.
+    with cursor.copy(f"COPY {dialect.identifier_preparer.format_table(table)} ({names}) FROM STDIN",
+                     writer=QueuedLibpqWriter(cursor)) as copy:
+        write_row = copy.write_row
+        for row in rows:
+            values = list(row.values())
+            if len(values) != width:
+                raise ValueError(f"bulk_insert: a row has {len(values)} values, not {width}")
+            for i, process in processing:
+                values[i] = process(values[i])
+            write_row(values)
+
+
+def _remembered(process: Any) -> Any:
+    """`process` (a pure bind processor of few, hashable values: an Enum's, a Boolean's), remembered per value."""
+    known: dict[Any, Any] = {}
+    missing = object()
+
+    def remembered(value: Any) -> Any:
+        key = (value.__class__, value)  # the type too: a str-valued enum member equals its value
+        try:
+            found = known.get(key, missing)
+        except TypeError:  # unhashable: not remembered
+            return process(value)
+        if found is missing:
+            found = known[key] = process(value)
+        return found
+    return remembered
 
 
 def chunks(items: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:

@@ -4,16 +4,24 @@ imported again: 记录编号 carries the system's number, 对象编号 the membe
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from flask import Response, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy.orm import selectinload
 
-from app.imports import DATASETS
-from app.models import Activity, BranchResult, Meeting, Member, PartyMember, RecordState, Unit
+from app import imports  # the package: app.activities imports this module while app.imports loads
+from app.models import (Activity, ActivityParticipant, Attendance, BranchResult, Meeting, Member, PartyMember,
+                        RecordState, Unit)
 from app.spreadsheets.columns import NO, YES, Sheet
 from app.spreadsheets.template import build_template
 
@@ -29,7 +37,7 @@ def wanted() -> str | None:
 
 def send(dataset: str, rows: Iterable[Sequence[Any]], fmt: str, title: str) -> Response:
     """The rows as a download in the import format of `dataset`."""
-    spec = DATASETS[dataset]
+    spec = imports.DATASETS[dataset]
     sheet = spec.sheets[0]
     if fmt == "csv":
         return _send_csv(sheet, rows, title)
@@ -39,14 +47,81 @@ def send(dataset: str, rows: Iterable[Sequence[Any]], fmt: str, title: str) -> R
 
 
 def _send_csv(sheet: Sheet, rows: Iterable[Sequence[Any]], title: str) -> Response:
+    return _csv_response([c.header for c in sheet.columns], rows, title)
+
+
+def _csv_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str,
+                  text: Callable[[Any], str] | None = None) -> Response:
     """UTF-8 with a byte-order mark: Excel in China opens it without garbling the Chinese."""
+    text = text or _csv_text
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.header for c in sheet.columns])
+    writer.writerow(headers)
     for row in rows:
-        writer.writerow([_csv_text(v) for v in row])
+        writer.writerow([text(v) for v in row])
     data = out.getvalue().encode("utf-8-sig")
     return send_file(io.BytesIO(data), mimetype="text/csv", as_attachment=True, download_name=f"{title}.csv")
+
+
+def send_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, title: str) -> Response:
+    """A plain table (no import format) as .xlsx or .csv: for lists nobody imports, such as the logs."""
+    if fmt == "csv":
+        return _csv_response(headers, rows, title, _inert_text)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])  # Excel refuses longer sheet names
+    sheet.freeze_panes = "A2"
+    widths = [_width(h) for h in headers]
+    body: list[list[Any]] = []
+    for row in rows:  # widths are set before the first row is written, so the rows are held once
+        cells = [_cell(v) for v in row]
+        body.append(cells)
+        widths = [max(w, _width(c)) for w, c in zip(widths, cells, strict=False)]
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = min(width + 2, 60)
+    bold = Font(bold=True)
+    sheet.append([_bold(sheet, h, bold) for h in headers])
+    for cells in body:
+        sheet.append([_inert(sheet, c) for c in cells])
+    out = io.BytesIO()
+    book.save(out)
+    return send_file(io.BytesIO(out.getvalue()), mimetype=XLSX, as_attachment=True, download_name=f"{title}.xlsx")
+
+
+def _bold(sheet: Any, text: str, font: Font) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.font = font
+    return cell
+
+
+def _cell(value: Any) -> Any:
+    """What a cell holds: numbers, text and dates stay themselves; yes/no, lists and the rest become text."""
+    if value is None or isinstance(value, (int, Decimal, str, dt.date)) and not isinstance(value, bool):
+        return value
+    return _csv_text(value)
+
+
+# Text a spreadsheet would run as a formula. Log tables hold what strangers typed (a username at the sign-in
+# form), so their exports never let it run: text in .xlsx, a leading apostrophe in .csv (OWASP's advice).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(sheet: Any, value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def _inert_text(value: Any) -> str:
+    text = _csv_text(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _width(value: Any) -> int:
+    """Display width: a Chinese character takes two columns."""
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
 def _csv_text(value: Any) -> str:
@@ -65,10 +140,22 @@ def _ordered(sheet: Sheet, values: dict[str, Any]) -> list[Any]:
     return [values.get(c.key) for c in sheet.columns]
 
 
+# --- what each list loads up front, so an export of thousands of rows issues a handful of queries ---------------
+
+RECORD_LOADS = (selectinload(Activity.member), selectinload(Activity.party_member), selectinload(Activity.unit),
+                selectinload(Activity.participants).selectinload(ActivityParticipant.member))
+ATTENDANCE_LOADS = (selectinload(Meeting.unit),
+                    selectinload(Meeting.attendance).options(selectinload(Attendance.member),
+                                                             selectinload(Attendance.party_member)))
+PARTY_MEMBER_LOADS = (selectinload(PartyMember.branch), selectinload(PartyMember.enterprise))
+BRANCH_LOADS = (selectinload(Unit.parent), selectinload(Unit.enterprises))
+BRANCH_RESULT_LOADS = (selectinload(BranchResult.branch), selectinload(BranchResult.indicators))
+
+
 # --- one list each -------------------------------------------------------------------------------------------
 
 def member_rows(members: Iterable[Member]) -> Iterable[list[Any]]:
-    sheet = DATASETS["members"].sheets[0]
+    sheet = imports.DATASETS["members"].sheets[0]
     for m in members:
         yield _ordered(sheet, {
             "code": m.code, "name": m.name, "gender": m.gender.label, "sector": m.sector.name, "party": m.party,
@@ -79,7 +166,7 @@ def member_rows(members: Iterable[Member]) -> Iterable[list[Any]]:
 
 
 def record_rows(activities: Iterable[Activity]) -> Iterable[list[Any]]:
-    sheet = DATASETS["records"].sheets[0]
+    sheet = imports.DATASETS["records"].sheets[0]
     for a in activities:
         if a.member is not None:
             code, name, kind = a.member.code, a.member.name, "委员"
@@ -96,10 +183,13 @@ def record_rows(activities: Iterable[Activity]) -> Iterable[list[Any]]:
             "support": a.support, "state": a.state.label if a.state != RecordState.RETURNED else RecordState.DRAFT.label})
 
 
-def attendance_rows(meetings: Iterable[Meeting]) -> Iterable[list[Any]]:
-    sheet = DATASETS["attendance"].sheets[0]
+def attendance_rows(meetings: Iterable[Meeting],
+                    visible: Callable[[Attendance], bool] | None = None) -> Iterable[list[Any]]:
+    """Every invitee of every meeting, or those `visible` lets through (the user's scope)."""
+    sheet = imports.DATASETS["attendance"].sheets[0]
     for meeting in meetings:
-        for item in sorted(meeting.attendance, key=lambda x: (x.member or x.party_member).code):
+        shown = meeting.attendance if visible is None else [a for a in meeting.attendance if visible(a)]
+        for item in sorted(shown, key=lambda x: (x.member or x.party_member).code):
             person = item.member or item.party_member
             yield _ordered(sheet, {
                 "meeting_title": meeting.title, "meeting": meeting.kind.label, "occurred_on": meeting.held_on,
@@ -108,7 +198,7 @@ def attendance_rows(meetings: Iterable[Meeting]) -> Iterable[list[Any]]:
 
 
 def party_member_rows(people: Iterable[PartyMember]) -> Iterable[list[Any]]:
-    sheet = DATASETS["party-members"].sheets[0]
+    sheet = imports.DATASETS["party-members"].sheets[0]
     for p in people:
         yield _ordered(sheet, {
             "code": p.code, "name": p.name, "gender": p.gender.label, "branch": p.branch.name,
@@ -117,7 +207,7 @@ def party_member_rows(people: Iterable[PartyMember]) -> Iterable[list[Any]]:
 
 
 def branch_rows(branches: Iterable[Unit]) -> Iterable[list[Any]]:
-    sheet = DATASETS["branches"].sheets[0]
+    sheet = imports.DATASETS["branches"].sheets[0]
     for b in branches:
         yield _ordered(sheet, {
             "code": b.code, "name": b.name, "branch_form": b.branch_form.label if b.branch_form else None,
@@ -125,7 +215,7 @@ def branch_rows(branches: Iterable[Unit]) -> Iterable[list[Any]]:
 
 
 def branch_result_rows(results: Iterable[BranchResult]) -> Iterable[list[Any]]:
-    sheet = DATASETS["branch-results"].sheets[0]
+    sheet = imports.DATASETS["branch-results"].sheets[0]
     for r in results:
         for i in r.indicators:
             flag = i.value is None and not i.choice

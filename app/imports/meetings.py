@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.activities import entry
-from app.auth.scope import unit_ids
+from app.auth.scope import scoped, unit_ids
 from app.extensions import db
 from app.imports.base import ADDED, CHANGED, SAME, Context, Dataset
 from app.models import (Attendance, AttendanceStatus, BranchIndicator, BranchResult, Meeting, MeetingKind, Member,
@@ -28,6 +28,7 @@ from app.timeutil import utcnow
 MEETING_KIND = {k.label: k for k in MeetingKind}
 STATUS = {s.label: s for s in AttendanceStatus}
 CPPCC_UNITS = (UnitKind.CPPCC, UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE)
+_NO_ORGANISER = "找不到组织单位“{name}”(或不在您负责的范围内;组织生活的组织单位是党支部)"
 STATE_BY_LABEL = {STATES[0]: RecordState.DRAFT, STATES[1]: RecordState.SUBMITTED, STATES[2]: RecordState.VERIFIED}
 
 
@@ -105,10 +106,10 @@ class AttendanceImport(Dataset):
         if name:
             unit = units.get(name)
             wanted = (UnitKind.BRANCH,) if party_member is not None else CPPCC_UNITS
-            if unit is None or unit.kind not in wanted or not ctx.in_scope(unit.id):
-                ctx.error(row, "organiser", f"找不到组织单位“{name}”(或不在您负责的范围内;组织生活的组织单位是党支部)")
+            if unit is None or unit.kind not in wanted:
+                ctx.error(row, "organiser", _NO_ORGANISER.format(name=name))
                 return None
-            return unit
+            return unit  # outside the scope only for a meeting the user already sees: checked in _match
         if party_member is not None:
             return party_member.branch
         if default is None:
@@ -123,8 +124,17 @@ class AttendanceImport(Dataset):
         existing = {(m.kind, m.held_on, m.title, m.unit_id): m for m in db.session.scalars(
             sa.select(Meeting).options(selectinload(Meeting.attendance))
             .where(Meeting.held_on.between(min(dates), max(dates))))}
+        foreign = [m.id for key, m in existing.items() if key in meetings and not ctx.in_scope(key[3])]
+        seen = set(db.session.scalars(scoped(Meeting, ctx.user).with_only_columns(Meeting.id)
+                                      .where(Meeting.id.in_(foreign)))) if foreign and ctx.user else set()
         for key, group in meetings.items():
             meeting = existing.get(key)
+            if not ctx.in_scope(key[3]) and (meeting is None or meeting.id not in seen):
+                # Another unit's meeting: a clerk marks their members at one they see (as on the attendance
+                # screen: a county plenary their members were invited to), but never creates one.
+                for row, _status, _person in group["rows"].values():
+                    ctx.error(row, "organiser", _NO_ORGANISER.format(name=row["organiser"]))
+                continue
             if meeting is None:
                 plan["new"].append((key, group))
                 for row, status, person in group["rows"].values():

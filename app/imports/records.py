@@ -8,6 +8,7 @@ file is one statement per 5,000 rows), each with an audit row naming the file.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,7 @@ from app import audit
 from app.activities import entry
 from app.auth.scope import clause
 from app.extensions import db
-from app.imports.base import ADDED, CHANGED, SAME, Context, Dataset, chunks
+from app.imports.base import ADDED, CHANGED, SAME, Context, Dataset, Planned, _limits, bulk_insert, chunks
 from app.models import (Activity, ActivityParticipant, AuditLog, Category, Member, PartyMember, RecordState, Role,
                         Unit, User)
 from app.scoring.rules import KindSpec, RuleSet
@@ -116,11 +117,13 @@ class Records(Dataset):
         lookup = _Subjects(ctx)
         checked: list[tuple[Row, tuple[Any, ...]]] = []
         seen: dict[tuple[Any, ...], int] = {}
+        check_row = self._check_row
         for row in rows:
-            found = self._check_row(ctx, lookup, row)
+            found = check_row(ctx, lookup, row)
             if found is None:
                 continue
-            key = _key(found.subject.key, found.values["kind"], found.values["occurred_on"], found.values["title"])
+            values, subject = found.values, found.subject
+            key = ((subject.tag, subject.id), values["kind"], values["occurred_on"], values["title"])  # _key()
             if key in seen:
                 ctx.error(row, "title", f"与第 {seen[key]} 行是同一条记录(同一对象、类型、日期和标题)")
                 continue
@@ -129,15 +132,19 @@ class Records(Dataset):
         return self._match(ctx, checked)
 
     def _check_row(self, ctx: Context, lookup: _Subjects, row: SheetRow) -> Row | None:
+        get = row.values.get  # row[key], without a method call per cell
         ok = not row.bad
-        subject = lookup.find(row) if row["subject"] else None
-        on = row["occurred_on"]
-        ok = ctx.check_date(row, "occurred_on", on) and ok
-        state = ctx.check_state(row)
+        subject = lookup.find(row) if get("subject") else None
+        on = get("occurred_on")
+        if on is None or on > ctx.today or on.year not in ctx.open_years:  # the happy path needs no call
+            ok = ctx.check_date(row, "occurred_on", on) and ok
+        state = get("state") or STATES[1]  # ctx.check_state(row)
         if subject is None or not ok:
             return None
-        kind_name = row["kind"]
-        ruleset = lookup.ruleset(on.year, RULE_SUBJECT[subject.tag])
+        kind_name = get("kind")
+        ruleset = lookup.rulesets.get((on.year, RULE_SUBJECT[subject.tag]), _MISSING)
+        if ruleset is _MISSING:
+            ruleset = lookup.ruleset(on.year, RULE_SUBJECT[subject.tag])
         if kind_name in (ATTENDANCE_KIND, PARTY_LIFE_KIND):
             ctx.error(row, "kind", "出勤请用“出勤”模板导入")
             return None
@@ -149,37 +156,52 @@ class Records(Dataset):
                       + (f"(可选:{declared})" if declared else "(该年度没有相应的细则文件)"))
             return None
         values = {"kind": spec.name, "category": CATEGORY_BY_LABEL.get(spec.category, Category.OTHER),
-                  "title": (row["title"] or "").strip(), "occurred_on": on}
+                  "title": (get("title") or "").strip(), "occurred_on": on}
         if not self._check_values(ctx, row, spec, values):
             return None
-        signers = self._signers(ctx, lookup, row, subject, values["category"])
-        if signers is None:
-            return None
+        if get("signers"):
+            signers = self._signers(ctx, lookup, row, subject, values["category"])
+            if signers is None:
+                return None
+        else:
+            signers = ()  # what _signers gives a row without 联名
         return Row(row, subject, values, signers, STATE_BY_LABEL[state])
 
     @staticmethod
     def _check_values(ctx: Context, row: SheetRow, spec: KindSpec, values: dict[str, Any]) -> bool:
         ok = True
+        get = row.values.get
+        fields = spec.fields
         for key in CHOICE_KEYS:
-            value = row[key] or ""
-            fspec = spec.fields.get(key)
-            if value and (fspec is None or value not in fspec.values):
+            value = get(key) or ""
+            if not value:
+                values[key] = value
+                continue
+            fspec = fields.get(key)
+            if fspec is None or value not in fspec.values:
                 allowed = f"(可选:{'、'.join(fspec.values)})" if fspec and fspec.values else "(该类型不填这一项)"
                 ctx.error(row, key, f"“{value}”不是细则为“{spec.name}”规定的取值{allowed}")
                 ok = False
             values[key] = value
         for key in NUMBER_KEYS:
-            value = row[key]
-            if value is not None and value < 0:
+            value = get(key)
+            if value is None:
+                values[key] = None
+                continue
+            if value < 0:
                 ctx.error(row, key, "不能为负数")
                 ok = False
-            elif value is not None and key not in spec.fields:
+            elif key not in fields:
                 ctx.error(row, key, f"细则没有为“{spec.name}”规定这一项,请留空")
                 ok = False
-            values[key] = Decimal(value) if key == "amount" and value is not None else value
+            values[key] = Decimal(value) if key == "amount" else value
         for key in TEXT_KEYS:
-            values[key] = (row[key] or "").strip()
-        return ctx.check_lengths(row, Activity, {k: values[k] for k in ("title", *TEXT_KEYS)}, {}) and ok
+            values[key] = (get(key) or "").strip()
+        for key, limit in _text_limits():  # only a text too long needs check_lengths (which reports it)
+            value = values[key]
+            if isinstance(value, str) and len(value) > limit:
+                return ctx.check_lengths(row, Activity, {k: values[k] for k in ("title", *TEXT_KEYS)}, {}) and ok
+        return ok
 
     @staticmethod
     def _signers(ctx: Context, lookup: _Subjects, row: SheetRow, subject: Subject,
@@ -231,14 +253,18 @@ class Records(Dataset):
                 wanted.add(target)
             found.existing = target  # type: ignore[assignment]  # an id until loaded below
         loaded = _load(wanted)
+        verified = STATES[2]
+        new, planned = plan.new, ctx.planned
         for found, _key_ in checked:
             target_id = found.existing
-            if not ctx.may_verify(found.sheet_row, target_id is not None and
-                                  loaded[target_id].state == RecordState.VERIFIED):  # type: ignore[index]
+            sheet_row = found.sheet_row
+            if sheet_row.values.get("state") == verified and not ctx.may_verify(  # only 已核实 may be refused
+                    sheet_row, target_id is not None and
+                    loaded[target_id].state == RecordState.VERIFIED):  # type: ignore[index]
                 continue
             if target_id is None:
-                plan.new.append(found)
-                ctx.plan(found.sheet_row, ADDED, _what(found))
+                new.append(found)
+                planned.append(Planned(sheet_row.sheet, sheet_row.number, ADDED, _what(found)))  # ctx.plan(…)
                 continue
             activity = loaded[target_id]  # type: ignore[index]
             found.existing = activity
@@ -260,20 +286,16 @@ class Records(Dataset):
     def write(self, ctx: Context, plan: Plan) -> None:
         now = utcnow()
         user_id = ctx.user.id if ctx.user is not None else None
-        scope = ctx.scope
-        for part in chunks(plan.new):
-            params = [_insert_values(r, user_id, now, scope) for r in part]
-            # Core, not the ORM's bulk insert: with a version column the ORM would insert row by row
-            table = Activity.__table__
-            ids = list(db.session.scalars(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                          params))
-            signers = [{"activity_id": i, "position": n, "member_id": m}
-                       for i, r in zip(ids, part, strict=True) for n, m in enumerate(r.signers, start=1)]
-            if signers:
-                db.session.execute(sa.insert(ActivityParticipant), signers)
-            db.session.execute(sa.insert(AuditLog), [
-                {"user_id": user_id, "action": "import", "entity": "activity", "entity_id": i, "field": "",
-                 "before": "", "after": "", "reason": ctx.book.file, "ip": ""} for i in ids])
+        ids = _new_ids(len(plan.new))
+        params = _insert_rows(ids, plan.new, user_id, now, ctx.scope)
+        signers = [{"activity_id": i, "position": n, "member_id": m}
+                   for i, r in zip(ids, plan.new, strict=True) for n, m in enumerate(r.signers, start=1)]
+        audits = [{"user_id": user_id, "action": "import", "entity": "activity", "entity_id": i, "field": "",
+                   "before": "", "after": "", "reason": ctx.book.file, "ip": "", "at": now} for i in ids]
+        # Straight into the tables: no RETURNING, no per-row ORM work; the ids were taken beforehand.
+        for table, rows in ((Activity.__table__, params), (ActivityParticipant.__table__, signers),
+                            (AuditLog.__table__, audits)):
+            bulk_insert(table, rows)
         for found in plan.changed:
             _update(found, ctx)
         db.session.flush()
@@ -298,6 +320,7 @@ class _Subjects:
                                     PartyMember.active))}
         self.tables = {"m": self.members, "u": self.units, "p": self.party}
         self.rulesets: dict[tuple[int, str], RuleSet | None] = {}
+        self.searched = [(t, self.tables[t]) for t in ("m", "u", "p") if self.allowed(t)]  # no subject type given
 
     def ruleset(self, year: int, subject: str) -> RuleSet | None:
         """The rule file of `year` for `subject`, looked up once per import."""
@@ -311,10 +334,17 @@ class _Subjects:
         return role in (None, Role.OFFICE, Role.ADMIN) or (tag == "p") == (role == Role.LIAISON)
 
     def find(self, row: SheetRow) -> Subject | None:
-        ctx, code = self.ctx, row["subject"]
-        tags = [TYPE_TAG[row["subject_type"]]] if row["subject_type"] else ["m", "u", "p"]
-        found = [self.tables[t][code] for t in tags if code in self.tables[t]]
-        found = [s for s in found if self.allowed(s.tag) and ctx.in_scope(*s.units)]
+        ctx, get = self.ctx, row.values.get
+        code, subject_type = get("subject"), get("subject_type")
+        if subject_type:
+            tags = [TYPE_TAG[subject_type]]
+            found = [self.tables[t][code] for t in tags if code in self.tables[t]]
+            found = [s for s in found if self.allowed(s.tag) and ctx.in_scope(*s.units)]
+        else:
+            tags = ["m", "u", "p"]
+            scope = ctx.scope
+            found = [s for _t, table in self.searched if (s := table.get(code)) is not None
+                     and (scope is None or ctx.in_scope(*s.units))]
         if not found:
             ctx.error(row, "subject", f"找不到编号为“{code}”的{'或'.join(_subject_word(t) for t in tags)}"
                       "(或不在您负责的范围内)")
@@ -327,10 +357,21 @@ class _Subjects:
         if not subject.active:
             ctx.error(row, "subject", f"{subject.code} {subject.name} 已不在职(或已停用),不能新增记录")
             return None
-        if row["name"] and row["name"] != subject.name:
+        name = get("name")
+        if name and name != subject.name:
             ctx.error(row, "name", f"{code} 是{subject.name},不是{row['name']}")
             return None
         return subject
+
+
+_MISSING: Any = object()
+
+
+@functools.cache
+def _text_limits() -> tuple[tuple[str, int], ...]:
+    """(key, length) of the checked texts that have a length limit (what check_lengths tests)."""
+    limits = _limits(Activity)
+    return tuple((k, limits[k]) for k in ("title", *TEXT_KEYS) if limits.get(k) is not None)
 
 
 def _subject_word(tag: str) -> str:
@@ -343,8 +384,8 @@ def _header(key: str) -> str:
 
 
 def _what(found: Row) -> str:
-    v = found.values
-    return f"{found.subject.code} {found.subject.name} {v['kind']} {v['occurred_on'].isoformat()} {v['title']}"
+    v, subject = found.values, found.subject
+    return f"{subject.code} {subject.name} {v['kind']} {v['occurred_on'].isoformat()} {v['title']}"
 
 
 def _open_rulesets() -> list[RuleSet]:
@@ -371,6 +412,20 @@ def _by_number(ctx: Context, rows: list[Row]) -> dict[str, int]:
             stmt = stmt.where(clause(Activity, ctx.user))
         found.update((str(i), i) for i in db.session.scalars(stmt))
     return found
+
+
+def _new_ids(count: int) -> list[int]:
+    """`count` fresh record ids: from the sequence on PostgreSQL; after the largest on SQLite (one writer at a time,
+    and this transaction holds the write lock once it has written)."""
+    if not count:
+        return []
+    if db.session.get_bind().dialect.name == "postgresql":
+        return list(db.session.scalar(sa.text(  # one array, not a row per id
+            "SELECT array_agg(nextval(pg_get_serial_sequence('activity', 'id'))) FROM generate_series(1, :n)"),
+            {"n": count}))
+    db.session.execute(sa.update(Activity.__table__).where(sa.false()).values(title=""))  # take the write lock
+    start = (db.session.scalar(sa.select(sa.func.max(Activity.id))) or 0) + 1
+    return list(range(start, start + count))
 
 
 def _load(ids: set[int]) -> dict[int, Activity]:
@@ -422,6 +477,29 @@ def _insert_values(found: Row, user_id: int | None, now: dt.datetime, scope: set
             "submitted_at": now if state != RecordState.DRAFT else None,
             "verified_at": now if state == RecordState.VERIFIED else None,
             "verified_by_id": user_id if state == RecordState.VERIFIED else None}
+
+
+def _insert_rows(ids: list[int], rows: list[Row], user_id: int | None, now: dt.datetime,
+                 scope: set[int] | None) -> list[dict[str, Any]]:
+    """{"id": id, **_insert_values(row, …)} of every new row, with what depends only on the state or the subject
+    worked out once."""
+    tails: dict[RecordState, dict[str, Any]] = {}
+    units: dict[tuple[str, int], int] = {}
+    params = []
+    for i, found in zip(ids, rows, strict=True):
+        subject, state = found.subject, found.state
+        tag = subject.tag
+        tail = tails.get(state)
+        if tail is None:
+            tail = tails[state] = {k: v for k, v in _insert_values(found, user_id, now, scope).items()
+                                   if k not in found.values and k not in ("unit_id", "member_id", "party_member_id")}
+        unit = units.get((tag, subject.id))
+        if unit is None:
+            unit = units[tag, subject.id] = _recording_unit(subject, scope)
+        params.append({"id": i, **found.values, "unit_id": unit,
+                       "member_id": subject.id if tag == "m" else None,
+                       "party_member_id": subject.id if tag == "p" else None, **tail})
+    return params
 
 
 def _update(found: Row, ctx: Context) -> None:

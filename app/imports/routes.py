@@ -164,11 +164,10 @@ def errors(name: str, token: str) -> Response:
     is_csv = filename.lower().endswith(".csv")
     problems = [Problem("" if is_csv else sheet, row, header, reason)
                 for sheet, row, header, reason in outcome.problems]
-    try:
-        marked = mark_errors(data, filename, problems)
-    except Exception:  # noqa: BLE001  (a file too broken to open again: give the list of errors instead)
-        current_app.logger.exception("cannot mark errors in %s", filename)
-        marked = mark_errors(b"", "errors.csv", problems)
+    # marking cells means loading and saving the whole workbook (about 1 s per 1,000 rows): past a size, the
+    # summary sheet alone, each row number linked, says the same
+    large = len(data) > int(current_app.config["IMPORT_MARK_MAX_BYTES"])
+    marked = mark_errors(data, filename, problems, summary_only=large)
     stem = PurePath(filename).stem
     return send_file(io.BytesIO(marked), mimetype=XLSX, as_attachment=True,
                      download_name=_("%(name)s-错误标注.xlsx", name=stem))

@@ -12,6 +12,7 @@ from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404, scoped
 from app.extensions import db
 from app.forms import attach_errors
+from app.imports import export
 from app.meetings import services
 from app.meetings.forms import MeetingForm, ReturnForm, VersionForm, version_of
 from app.models import AttendanceStatus, Meeting, RecordState, Role, Unit, UnitKind
@@ -30,10 +31,14 @@ def _stale() -> Response:
 
 @bp.route("/")
 @roles_required(*READERS)
-def index() -> str:
+def index() -> str | Response:
     filters = {"kind": request.args.get("kind", ""), "unit": request.args.get("unit", 0, type=int) or "",
                "start": request.args.get("start", ""), "end": request.args.get("end", "")}
     stmt = services.meeting_query(filters["kind"], date_arg("start"), date_arg("end"), filters["unit"] or None)
+    if fmt := export.wanted():  # every attendance row, in scope, of every meeting the filters select
+        meetings = db.session.scalars(stmt.options(*export.ATTENDANCE_LOADS))
+        return export.send("attendance", export.attendance_rows(meetings, services.visible_attendance(current_user)),
+                           fmt, export.export_title(_("会议出席情况")))
     pagination = db.paginate(stmt, **page_args())
     counts = services.status_counts([m.id for m in pagination.items])
     unit_kinds = services.ORGANISER_KINDS.get(current_user.role, (*services.CPPCC_KINDS, UnitKind.BRANCH))

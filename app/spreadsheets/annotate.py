@@ -58,9 +58,12 @@ class Problem:
     reason: str
 
 
-def mark_errors(data: bytes, filename: str, problems: Sequence[Problem]) -> bytes:
-    """The uploaded file as an .xlsx with `problems` marked; a file that cannot be opened gives the summary alone."""
-    book, csv_title = _open(data, filename)
+def mark_errors(data: bytes, filename: str, problems: Sequence[Problem], *, summary_only: bool = False) -> bytes:
+    """The uploaded file as an .xlsx with `problems` marked; a file that cannot be opened gives the summary alone.
+
+    `summary_only`: give the summary alone anyway (a very large file takes minutes to load and save in openpyxl).
+    """
+    book, csv_title = _open(b"", ".xlsx") if summary_only else _open(data, filename)
     sheets = {ws.title.strip(): ws for ws in book.worksheets}
     placed: dict[Worksheet, list[Problem]] = {}
     for problem in problems:

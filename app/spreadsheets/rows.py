@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from openpyxl.utils.cell import get_column_letter
 
@@ -40,16 +40,18 @@ def where(file: str, sheet: str, row: int | None = None, header: str | None = No
     return ":".join(str(part) for part in (file, sheet, row, header) if part not in (None, ""))
 
 
-@dataclass(frozen=True)
-class SheetRow:
-    """One data row: column key → typed value (None when blank); `bad` keys could not be read (reported)."""
+class SheetRow(NamedTuple):
+    """One data row: column key → typed value (None when blank); `bad` keys could not be read (reported).
+
+    A named tuple, not a dataclass: a 100,000-row file makes 100,000 of them.
+    """
 
     sheet: str
     number: int
     values: Mapping[str, Any]
     bad: frozenset[str] = frozenset()
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> Any:  # type: ignore[override]  # by column key, not by position
         return self.values.get(key)
 
 
@@ -160,29 +162,44 @@ def parse_sheet(book: Book, raw: RawSheet, spec: Sheet) -> None:
     for m in merged:
         for number in range(max(m.min_row, header_row), min(m.max_row, last_row) + 1):
             merged_rows.setdefault(number, []).append(m)
+    present = [(column.key, positions[column.key], _READERS[column.type], column, column.default, column.required,
+                column.header) for column in spec.columns if column.key in positions]
+    absent = {column.key: column.default for column in spec.columns if column.key not in positions}
+    indexes = [index for _key, index, *_rest in present]
+    no_bad: frozenset[str] = frozenset()
+    name = spec.name
+    append, error = rows.append, book.error
     for number, cells in raw.rows[header_at + 1:]:
-        if all(_blank(cells[i]) for i in by_index if i < len(cells)):
-            continue  # an empty row
-        values: dict[str, Any] = {}
-        bad: set[str] = set()
-        for column in spec.columns:
-            index = positions.get(column.key)
-            cell = cells[index] if index is not None and index < len(cells) else None
-            covered = index is not None and any(m.covers(number, index + 1) for m in merged_rows.get(number, ()))
-            if _blank(cell):
-                values[column.key] = column.default
-                if column.required and index is not None and not covered:
-                    book.error(spec.name, number, column.header, "必填,不能为空")
-                    bad.add(column.key)
+        width = len(cells)
+        for i in indexes:  # an empty row (every cell read blank) is skipped
+            if i < width:
+                cell = cells[i]
+                if cell.__class__ is str:
+                    if cell.strip():
+                        break
+                elif cell is not None:
+                    break
+        else:
+            continue
+        values: dict[str, Any] = dict(absent)
+        bad: set[str] | None = None
+        covering = merged_rows.get(number)
+        for key, index, reader, column, default, required, header in present:
+            cell = cells[index] if index < width else None
+            if cell is None or (cell.__class__ is str and not cell.strip()):  # blank ("" too)
+                values[key] = default
+                if required and not (covering and any(m.covers(number, index + 1) for m in covering)):
+                    error(name, number, header, "必填,不能为空")
+                    bad = (bad or set()) | {key}
                 continue
             try:
-                values[column.key] = read_cell(column, cell)
-            except ValueError as error:
-                values[column.key] = None
-                bad.add(column.key)
-                if not covered:  # the merge itself is reported
-                    book.error(spec.name, number, column.header, str(error))
-        rows.append(SheetRow(spec.name, number, values, frozenset(bad)))
+                values[key] = reader(column, cell)
+            except ValueError as exc:
+                values[key] = None
+                bad = (bad or set()) | {key}
+                if not (covering and any(m.covers(number, index + 1) for m in covering)):  # the merge is reported
+                    error(name, number, header, str(exc))
+        append(SheetRow(name, number, values, frozenset(bad) if bad else no_bad))
 
 
 # --- one cell ---------------------------------------------------------------------------------------------
@@ -204,10 +221,14 @@ def read_cell(column: Column, value: object) -> Any:
 
 
 def _text(column: Column, value: object) -> str:
+    if type(value) is str:
+        return value.strip()
     return _shown(value)
 
 
 def _code(column: Column, value: object) -> str:
+    if type(value) is str and value.isascii():
+        return value.strip()  # NFKC changes nothing in ASCII
     if isinstance(value, (bool, dt.date, dt.time)):
         raise ValueError(f"“{_shown(value)}”不是编号")
     return unicodedata.normalize("NFKC", _shown(value)).strip()
@@ -218,7 +239,7 @@ def _codes(column: Column, value: object) -> tuple[str, ...]:
 
 
 def _choice(column: Column, value: object) -> str:
-    text = _shown(value)
+    text = value.strip() if type(value) is str else _shown(value)
     if text not in column.choices:
         raise ValueError(f"“{text}”不是可选的值(可选:{'、'.join(column.choices)})")
     return text
@@ -299,6 +320,8 @@ def read_date(value: object) -> dt.date:
 
 
 def _date(column: Column, value: object) -> dt.date:
+    if type(value) is dt.date:
+        return value
     return read_date(value)
 
 
