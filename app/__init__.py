@@ -25,6 +25,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from app import activities, admin, auth, branches, cli, errors, i18n, imports, main, meetings, members, models  # noqa: F401  (models: tables for Alembic)
     from app.extensions import csrf, db, migrate
 
+    from app.web import IdConverter
+    app.url_map.converters["int"] = IdConverter  # before any blueprint's routes are registered
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)

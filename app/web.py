@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, request, url_for
+from werkzeug.routing import IntegerConverter
 
 from app.pinyin import as_pinyin_query
 
@@ -17,6 +18,28 @@ def safe_next(target: str | None) -> str:
     return url_for("main.index")
 
 
+MAX_ID = 2**31 - 1  # the largest value of an integer column on PostgreSQL
+
+
+def db_id(text: str) -> int:
+    """A row id from the query string (`request.args.get("unit", 0, type=db_id)`); anything else is the default.
+
+    :raises ValueError: not a whole number between 1 and MAX_ID (PostgreSQL would refuse a larger one).
+    """
+    value = int(text)
+    if not 0 < value <= MAX_ID:
+        raise ValueError(text)
+    return value
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in a URL, no larger than an integer column holds: /branches/99999999999 is a 404, not a 500."""
+
+    def __init__(self, map: object, *args: object, **kwargs: object) -> None:  # noqa: A002  (werkzeug's name)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)  # type: ignore[arg-type]
+
+
 def date_arg(name: str) -> dt.date | None:
     """A date from the query string (2025-03-01), or None when it is missing or not a date."""
     try:
@@ -26,8 +49,8 @@ def date_arg(name: str) -> dt.date | None:
 
 
 def page_args() -> dict[str, int]:
-    page = request.args.get("page", 1, type=int) or 1
-    return {"page": max(page, 1), "per_page": current_app.config["PAGE_SIZE"], "error_out": False}
+    page = request.args.get("page", 1, type=db_id)
+    return {"page": page, "per_page": current_app.config["PAGE_SIZE"], "error_out": False}
 
 
 def name_search(name_column: sa.ColumnElement[str], key_column: sa.ColumnElement[str],

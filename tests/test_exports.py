@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.imports import DATASETS, SAME, run_import
-from app.models import (Activity, AppraisalYear, AuditLog, Enterprise, LoginEvent, PartyStatus, RecordState, Role,
-                        User)
+from app.models import (Activity, AppraisalYear, AuditLog, BranchResult, Enterprise, LoginEvent, PartyStatus,
+                        RecordState, Role, User)
 
 BOM = b"\xef\xbb\xbf"
 
@@ -119,11 +119,14 @@ def world(county, make_member, make_party_member, make_user):
         ["三月党员大会", "组织生活", "2025-03-05", "P0001", "周五", "出席", None],
         ["三月党员大会", "组织生活", "2025-03-05", "P0002", "吴六", "迟到", None],
         ["联合支部党课", "组织生活", "2025-03-06", "P0003", "郑七", "出席", None]]))
-    load("branch-results", xlsx("比实绩", ["支部编号", "期间", "指标", "数值", "等级"], [
-        [county["branch_a"].code, "2025H1", "税收", "120.5", None],
-        [county["branch_a"].code, "2025H1", "劳资关系", None, "和谐"],
-        [county["branch_a"].code, "2025H1", "重大事故", None, "是"],
-        [county["branch_b"].code, "2025H1", "税收", "3", None]]))
+    load("branch-results", xlsx("比实绩", ["支部编号", "期间", "指标", "数值", "等级", "状态"], [
+        [county["branch_a"].code, "2025H1", "税收", "120.5", None, "草稿"],
+        [county["branch_a"].code, "2025H1", "劳资关系", None, "和谐", "草稿"],
+        [county["branch_a"].code, "2025H1", "重大事故", None, "是", "草稿"],
+        [county["branch_b"].code, "2025H1", "税收", "3", None, "草稿"]]))
+    # submitted as they are (an import, like the form, submits only a complete result): the export shows 已提交
+    db.session.execute(sa.update(BranchResult).values(state=RecordState.SUBMITTED))
+    db.session.commit()
     return users
 
 

@@ -182,7 +182,8 @@ def test_a_clerk_imports_only_within_their_scope(client, login, setup):
     login("clerk1")
     assert client.get("/imports/members/template.xlsx").status_code == 404
     assert upload(client, b"x", "m.xlsx", dataset="members").status_code == 404
-    assert client.get("/imports/records/errors/" + "0" * 64).status_code == 404
+    assert client.get("/imports/records/errors/" + "0" * 64).status_code == 302  # no such upload of theirs
+    assert client.get("/imports/records/errors/../../secret").status_code == 404
 
 
 def test_template_has_instructions_and_rule_file_dropdowns(client, login, setup):
@@ -225,3 +226,57 @@ def test_a_large_file_gets_the_error_summary_without_its_cells(app, client, logi
     assert book.sheetnames == ["错误汇总"]
     cells = " ".join(str(c.value) for row in book["错误汇总"].iter_rows() for c in row if c.value is not None)
     assert "履职记录" in cells and "不是有效的日期" in cells
+
+
+def test_confirming_twice_imports_once_and_says_so(client, login, setup):
+    login("clerk1")
+    response = upload(client, workbook(GOOD))
+    confirm(client, response)
+    page = text_of(confirm(client, response))
+    assert "该文件已经导入" in page
+    assert len(records()) == 2
+
+
+def test_record_numbers_must_be_ours_and_not_repeated(client, login, setup):
+    login("clerk1")
+    confirm(client, upload(client, workbook(GOOD)))
+    first = records()[0]
+    headers = ["记录编号", *HEADERS]
+    rows = [[str(first.id), *GOOD[0]], [str(first.id), *GOOD[1]], ["13912345678", *GOOD[0][:4], "另一条", *GOOD[0][5:]]]
+    page = text_of(upload(client, workbook(rows, headers)))
+    assert f"records.xlsx:履职记录:3:记录编号: 与第 2 行的记录编号相同" in page
+    assert "records.xlsx:履职记录:4:记录编号: 系统中没有编号为“13912345678”的记录" in page
+
+
+def test_a_deleted_drafts_number_is_never_given_to_an_imported_record(client, login, setup):
+    login("clerk1")
+    confirm(client, upload(client, workbook([r + ["草稿"] for r in GOOD], HEADERS + ["状态"])))
+    last = records()[-1]
+    assert client.post(f"/activities/{last.id}/delete", data={"version": last.version}).status_code in (302, 303)
+    confirm(client, upload(client, workbook([["W001", "张三", "提案", "2025-07-01", "新的一条", "提交", None, None, None]])))
+    assert records()[-1].id > last.id
+
+
+def test_a_formula_like_title_is_quoted_in_csv_exports_and_imports_back_unchanged(client, login, setup):
+    login("clerk1")
+    rows = [["W001", "张三", "提案", "2025-03-02", "@SUM(1+1)*cmd", "立案", None, None, None]]
+    response = upload(client, workbook(rows))
+    assert response.status_code == 200, text_of(response)
+    confirm(client, response)
+    exported = client.get("/activities/?export=csv").data.decode("utf-8-sig")
+    assert "'@SUM(1+1)*cmd" in exported
+    again = text_of(upload(client, exported.encode("utf-8-sig"), "export.csv"))
+    assert "将新增 0 行、修改 0 行；1 行与系统中相同" in again
+
+
+def test_an_over_long_enterprise_name_is_reported_not_a_server_error(client, login, setup):
+    login("office")
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "党支部"
+    ws.append(["支部编号", "名称", "组建方式", "所属企业"])
+    ws.append(["B01", "新支部", "单独组建", "长" * 121])
+    out = io.BytesIO()
+    book.save(out)
+    page = text_of(upload(client, out.getvalue(), "branches.xlsx", dataset="branches"))
+    assert "branches.xlsx:党支部:2:所属企业: 企业名称" in page and "太长(至多 120 字)" in page

@@ -142,15 +142,21 @@ INDICATOR_HEADERS = ["支部编号", "期间", "指标", "数值", "等级"]
 
 def test_branch_results_by_number_grade_and_flag(year):
     code = year["branch_a"].code
-    rows = [[code, "2025H1", "税收", "120.5", None], [code, "2025H1", "劳资关系", None, "和谐"],
-            [code, "2025H1", "重大事故", None, "是"], [code, "2025年下半年", "产值增长", "-3.5", None]]
-    outcome = run("branch-results", xlsx("比实绩", INDICATOR_HEADERS, rows))
+    counts = [[code, "2025H1", kind, number, None, None] for kind, number in
+              (("组织建设", "18"), ("党员发展", "2"), ("活动开展", "6"), ("党员示范岗", "3"), ("产值增长", "4"),
+               ("就业人数", "320"))]  # a blank 状态 submits: every indicator but the 否决 flag is filled
+    rows = [[code, "2025H1", "税收", "120.5", None, None], [code, "2025H1", "劳资关系", None, "和谐", None],
+            [code, "2025H1", "重大事故", None, "是", None], *counts,
+            [code, "2025年下半年", "产值增长", "-3.5", None, "草稿"]]
+    outcome = run("branch-results", xlsx("比实绩", [*INDICATOR_HEADERS, "状态"], rows))
     assert outcome.ok, outcome.errors
     h1 = db.session.scalar(sa.select(BranchResult).where(BranchResult.period == "2025H1"))
-    values = {i.key: (i.value, i.choice) for i in h1.indicators}
+    values = {i.key: (i.value, i.choice) for i in h1.indicators if i.key in ("税收", "劳资关系", "重大事故")}
     assert values == {"税收": (Decimal("120.5"), ""), "劳资关系": (None, "和谐"), "重大事故": (None, "")}
     assert h1.state == RecordState.SUBMITTED
-    assert run("branch-results", xlsx("比实绩", INDICATOR_HEADERS, rows)).counts["不变"] == 4
+    h2 = db.session.scalar(sa.select(BranchResult).where(BranchResult.period == "2025H2"))
+    assert h2.state == RecordState.DRAFT and h2.indicators[0].value == Decimal("-3.5")
+    assert run("branch-results", xlsx("比实绩", [*INDICATOR_HEADERS, "状态"], rows)).counts["不变"] == 10
 
 
 def test_branch_result_errors(year):

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.forms import attach_errors, select_choices
 from app.imports import export
 from app.models import Activity, Category, Evidence, Member, PartyMember, RecordState, Role, Unit
-from app.web import date_arg, page_args, safe_next
+from app.web import date_arg, db_id, page_args, safe_next
 
 bp = Blueprint("activities", __name__)
 
@@ -29,7 +29,7 @@ PARTY_LABELS = {Category.CONTRIBUTION: _l("党员比贡献"), Category.OTHER: _l
 
 
 def _filters() -> dict[str, object]:
-    return {"q": request.args.get("q", ""), "unit": request.args.get("unit", 0, type=int) or "",
+    return {"q": request.args.get("q", ""), "unit": request.args.get("unit", 0, type=db_id) or "",
             "category": request.args.get("category", ""), "state": request.args.get("state", ""),
             "start": request.args.get("start", ""), "end": request.args.get("end", "")}
 
@@ -156,7 +156,7 @@ def _party_label(person: PartyMember) -> str:
 
 def _subject_choices(category: Category, activity: Activity | None) -> list[SelectChoice]:
     if category in entry.PARTY_CATEGORIES:
-        people = entry.subject_party_members(branch_id=request.args.get("branch", 0, type=int) or None)
+        people = entry.subject_party_members(branch_id=request.args.get("branch", 0, type=db_id) or None)
         if activity is not None and activity.party_member is not None and activity.party_member not in people:
             people.insert(0, activity.party_member)
         return select_choices([(f"p:{p.id}", _party_label(p)) for p in people], optgroup=_("党员"))
@@ -352,7 +352,7 @@ def subjects() -> Response:
 def party_subjects() -> Response:
     """In-scope party members matching a name or pinyin initials, with 正式/预备, for the party picker."""
     found = entry.subject_party_members(request.args.get("q", ""), limit=50,
-                                        branch_id=request.args.get("branch", 0, type=int) or None)
+                                        branch_id=request.args.get("branch", 0, type=db_id) or None)
     return jsonify([{"value": f"p:{p.id}", "label": _party_label(p)} for p in found])
 
 

@@ -19,7 +19,7 @@ from app.forms import commit_or_attach
 from app.imports import export
 from app.models import AuditLog, Enterprise, Role, Unit, UnitKind, User
 from app.timeutil import utcnow
-from app.web import page_args
+from app.web import db_id, page_args
 
 bp = Blueprint("admin", __name__)
 AUDIT_ENTITIES = ("user", "unit", "enterprise")
@@ -48,7 +48,7 @@ def units() -> str:
 @roles_required(Role.ADMIN)
 def unit_new() -> str | Response:
     form = UnitForm(services.parent_choices())
-    if request.method == "GET" and (parent_id := request.args.get("parent", 0, type=int)):
+    if request.method == "GET" and (parent_id := request.args.get("parent", 0, type=db_id)):
         parent = get_or_404(Unit, parent_id)
         form.parent_id.data = parent.id
         form.kind.data = next((k.name for k, fits in services.PARENT_KINDS.items() if parent.kind in fits), None)

@@ -198,7 +198,7 @@ def can_edit(result: BranchResult | None, user: User) -> bool:
     return result is None or (result.state in EDITABLE and not result.locked)
 
 
-def _check(ind: Indicator, value: Value, submit: bool) -> str | None:
+def check_value(ind: Indicator, value: Value, submit: bool) -> str | None:
     if value is None or value == "" or value is False:
         return _("提交前请填写此项。") if submit and ind.type != "flag" else None
     if ind.type == "enum":
@@ -218,7 +218,7 @@ def _check(ind: Indicator, value: Value, submit: bool) -> str | None:
     return None
 
 
-def _store(ind: Indicator, row: BranchIndicator, value: Value) -> None:
+def store_value(ind: Indicator, row: BranchIndicator, value: Value) -> None:
     if ind.type == "enum":
         row.value, row.choice = None, str(value)
     elif ind.type == "flag":
@@ -246,7 +246,7 @@ def save(branch: Unit, period: str, result: BranchResult | None, version: int | 
     items = indicators(parse_period(period)[0])  # type: ignore[index]
     errors: Errors = {}
     for ind in items:
-        if message := _check(ind, values.get(ind.key), submit):
+        if message := check_value(ind, values.get(ind.key), submit):
             errors[ind.key] = [message]
     if errors:
         return None, errors
@@ -269,7 +269,7 @@ def save(branch: Unit, period: str, result: BranchResult | None, version: int | 
             if row is None:
                 row = BranchIndicator(key=ind.key)
                 result.indicators.append(row)
-            _store(ind, row, value)
+            store_value(ind, row, value)
     result.updated_at = utcnow()  # always an UPDATE of the result, so its version guards indicator-only edits
     db.session.flush()
     if is_new or changes:

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.forms import commit_or_attach
 from app.imports import export
 from app.models import BranchResult, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind
-from app.web import page_args
+from app.web import db_id, page_args
 
 bp = Blueprint("branches", __name__)
 VIEWERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON)
@@ -61,7 +61,7 @@ def detail(unit_id: int) -> str:
 @roles_required(*VIEWERS)
 def party_members() -> str | Response:
     q = request.args.get("q", "")
-    branch_id = request.args.get("branch", 0, type=int)
+    branch_id = request.args.get("branch", 0, type=db_id)
     if branch_id:
         _branch_or_404(branch_id)
     status_name = request.args.get("status", "")
@@ -197,7 +197,7 @@ def result_list() -> str | Response:
     default = RecordState.SUBMITTED.name if current_user.role in results.VERIFY_ROLES else ""
     state_name = request.args.get("state", default)
     state = RecordState[state_name] if state_name in RecordState.__members__ else None
-    branch_id = request.args.get("branch", 0, type=int)
+    branch_id = request.args.get("branch", 0, type=db_id)
     if branch_id:
         _branch_or_404(branch_id)
     period = request.args.get("period", "")

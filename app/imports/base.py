@@ -9,22 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from psycopg.copy import QueuedLibpqWriter
 
 from app import audit
 from app.auth.scope import unit_ids
 from app.extensions import db
-from app.models import AppraisalYear, Role, User
+from app.models import AppraisalYear, RecordState, Role, User
 from app.spreadsheets.columns import STATES, Sheet
 from app.spreadsheets.rows import Book, SheetRow, read_book, where
 
 ADDED, CHANGED, SAME = "新增", "修改", "不变"
+STATE_BY_LABEL = {STATES[0]: RecordState.DRAFT, STATES[1]: RecordState.SUBMITTED, STATES[2]: RecordState.VERIFIED}
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,13 @@ class Context:
                 ok = False
         return ok
 
+    def check_name(self, row: SheetRow, key: str, code: str, expected: str) -> bool:
+        """The row's optional name in column `key` (blank: not checked) is `expected`, the name of `code`."""
+        if row[key] and row[key] != expected:
+            self.error(row, key, f"{code} 是{expected},不是{row[key]}")
+            return False
+        return True
+
     def check_state(self, row: SheetRow) -> str:
         """The row's 状态 (blank: 已提交). Whether the user may file it so is decided where the row is matched."""
         return row["state"] or STATES[1]
@@ -185,9 +193,14 @@ def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, 
     if book.found and not book.errors and rows_read == 0:
         book.error(dataset.sheets[0].name, None, None, "没有数据行")
     if book.found and (book.is_csv or dataset.sheets[0].name in book.sheets):  # rows with bad cells are skipped
+        if not dry_run:
+            _one_at_a_time(dataset)
         ctx = Context(user, book, specs)
         plan = dataset.check(ctx, {name: book.sheets.get(name, []) for name in specs})
-        outcome.planned = sorted(ctx.planned, key=lambda p: ([s.name for s in dataset.sheets].index(p.sheet), p.row))
+        rank = {}  # sheet name → its place in the dataset (the first, if named twice), as list.index gives
+        for i, s in enumerate(dataset.sheets):
+            rank.setdefault(s.name, i)
+        outcome.planned = sorted(ctx.planned, key=lambda p: (rank[p.sheet], p.row))
         if not book.errors and not dry_run:
             dataset.write(ctx, plan)
             counts = outcome.counts
@@ -201,29 +214,40 @@ def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, 
     return outcome
 
 
-def bulk_insert(table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+def _one_at_a_time(dataset: Dataset) -> None:
+    """Serialise real imports of one kind until the transaction ends, so that two uploads of the same file at once
+    (a double click, two tabs, the command line beside the web) cannot both add its rows. SQLite has one writer."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"import:{dataset.name}"})
+
+
+def bulk_insert(table: sa.Table, rows: Iterable[dict[str, Any]]) -> None:
     """Insert many rows in the caller's transaction: COPY on PostgreSQL (a 100,000-row import in about a second),
-    executemany elsewhere. Values go through each column type's own bind processing, as with any insert."""
-    if not rows:
+    executemany elsewhere. Values go through each column type's own bind processing, as with any insert.
+    `rows` may be a generator: on PostgreSQL each row is made while the server stores the ones sent before."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
     connection = db.session.connection()
     dialect = connection.dialect
     if dialect.name != "postgresql":
-        for part in chunks(rows):
+        for part in chunks([first, *rows]):
             connection.execute(sa.insert(table), part)
         return
-    columns = [table.c[name] for name in rows[0]]
+    columns = [table.c[name] for name in first]
     width = len(columns)
     # Only the columns whose type processes bound values; an Enum's or a Boolean's is remembered per value.
     processing = [(i, _remembered(p) if isinstance(c.type, (sa.Enum, sa.Boolean)) else p)
                   for i, c in enumerate(columns) if (p := c.type._cached_bind_processor(dialect))]
     names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    from psycopg.copy import QueuedLibpqWriter  # PostgreSQL only
     # A writer thread sends the data while the rows are still being formatted.
     with cursor.copy(f"COPY {dialect.identifier_preparer.format_table(table)} ({names}) FROM STDIN",
                      writer=QueuedLibpqWriter(cursor)) as copy:
         write_row = copy.write_row
-        for row in rows:
+        for row in itertools.chain((first,), rows):
             values = list(row.values())
             if len(values) != width:
                 raise ValueError(f"bulk_insert: a row has {len(values)} values, not {width}")

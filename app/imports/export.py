@@ -47,7 +47,8 @@ def send(dataset: str, rows: Iterable[Sequence[Any]], fmt: str, title: str) -> R
 
 
 def _send_csv(sheet: Sheet, rows: Iterable[Sequence[Any]], title: str) -> Response:
-    return _csv_response([c.header for c in sheet.columns], rows, title)
+    # a title a member typed as =HYPERLINK(…) must not run in Excel; the import drops the ' again
+    return _csv_response([c.header for c in sheet.columns], rows, title, _inert_text)
 
 
 def _csv_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str,
@@ -114,8 +115,9 @@ def _inert(sheet: Any, value: Any) -> Any:
 
 
 def _inert_text(value: Any) -> str:
+    """Text that Excel would run as a formula, quoted with a leading ' (numbers, -3.5 too, stay numbers)."""
     text = _csv_text(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return "'" + text if isinstance(value, str) and text.startswith(_FORMULA_STARTS) else text
 
 
 def _width(value: Any) -> int:

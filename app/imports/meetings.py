@@ -7,7 +7,7 @@ by its name. Either way a row already stored with the same value changes nothing
 """
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -17,11 +17,13 @@ from sqlalchemy.orm import selectinload
 from app import audit
 from app.activities import entry
 from app.auth.scope import scoped, unit_ids
+from app.branches import results
 from app.extensions import db
-from app.imports.base import ADDED, CHANGED, SAME, Context, Dataset
+from app.imports.base import ADDED, CHANGED, SAME, STATE_BY_LABEL, Context, Dataset
+from app.meetings import services as meeting_rules
 from app.models import (Attendance, AttendanceStatus, BranchIndicator, BranchResult, Meeting, MeetingKind, Member,
                         PartyMember, RecordState, Role, Unit, UnitKind, User)
-from app.spreadsheets.columns import ATTENDANCE, INDICATORS, STATES, YES
+from app.spreadsheets.columns import ATTENDANCE, INDICATORS, YES
 from app.spreadsheets.rows import SheetRow
 from app.timeutil import utcnow
 
@@ -29,12 +31,23 @@ MEETING_KIND = {k.label: k for k in MeetingKind}
 STATUS = {s.label: s for s in AttendanceStatus}
 CPPCC_UNITS = (UnitKind.CPPCC, UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE)
 _NO_ORGANISER = "找不到组织单位“{name}”(或不在您负责的范围内;组织生活的组织单位是党支部)"
-STATE_BY_LABEL = {STATES[0]: RecordState.DRAFT, STATES[1]: RecordState.SUBMITTED, STATES[2]: RecordState.VERIFIED}
+STATE_LABEL = {RecordState.SUBMITTED: "提交", RecordState.VERIFIED: "核实"}  # the file's state, as a verb
+_BAD = object()  # a cell whose problem is already reported
 
 
-def _editable(ctx: Context, state: RecordState, locked: bool) -> bool:
-    """Clerks change only 草稿 / 退回; the office also what is 已提交; nobody what is locked."""
-    return not locked and (state in entry.EDITABLE or ctx.is_office and state == RecordState.SUBMITTED)
+def _actor(ctx: Context) -> User:
+    """Whom the screens' rules judge: the user; the CLI (no user: the whole county) acts as the office."""
+    return ctx.user if ctx.user is not None else User(role=Role.OFFICE)
+
+
+def _meeting_refusal(meeting: Meeting) -> str:
+    """Why `meeting_rules.can_edit` refuses the meeting's attendance to the user."""
+    if meeting.locked:
+        return f"会议“{meeting.title}”已用于定稿的表彰名单,出勤不能修改"
+    if meeting.state not in meeting_rules.EDITABLE:
+        return f"会议“{meeting.title}”{meeting.state.label},出勤不能通过导入修改"
+    keeper = "党建工作联络员" if meeting_rules.party_life(meeting) else "政协组织单位的工作人员"
+    return f"会议“{meeting.title}”的出勤由{keeper}或办公室录入,您不能修改"
 
 
 class AttendanceImport(Dataset):
@@ -46,7 +59,8 @@ class AttendanceImport(Dataset):
     instructions = ("每人每次会议一行:会议类型、日期、会议名称相同的行是同一次会议。",
                     "委员的会议填委员编号;组织生活填党员编号。组织单位空白时,委员会议记在您负责的第一个单位,"
                     "组织生活记在党员所在支部。",
-                    "系统中已有的会议(类型、日期、名称、组织单位相同)会更新其出勤;已核实的会议不能修改。")
+                    "系统中已有的会议(类型、日期、名称、组织单位相同)会更新其出勤,规则与出勤录入页面相同:"
+                    "只有组织单位(或办公室)可以增加受邀人员;已提交、已核实的会议只有办公室可以修改。")
 
     def choices(self, user: User | None) -> dict[str, list[str]]:
         scope = None if user is None else unit_ids(user)
@@ -75,8 +89,7 @@ class AttendanceImport(Dataset):
                     if code in (members if party_life else party) else "(或不在您负责的范围内)"
                 ctx.error(row, "subject", f"找不到编号为“{code}”的{'党员' if party_life else '委员'}{hint}")
                 continue
-            if row["name"] and row["name"] != person.name:
-                ctx.error(row, "name", f"{code} 是{person.name},不是{row['name']}")
+            if not ctx.check_name(row, "name", code, person.name):
                 continue
             organiser = self._organiser(ctx, row, units, default_unit, person if party_life else None)
             if organiser is None:
@@ -140,8 +153,10 @@ class AttendanceImport(Dataset):
                 for row, status, person in group["rows"].values():
                     ctx.plan(row, ADDED, f"{key[1].isoformat()} {key[2]}:{person.code} {person.name} {status.label}")
                 continue
-            party_life = key[0] == MeetingKind.PARTY_LIFE
-            have = {(a.party_member_id if party_life else a.member_id): a for a in meeting.attendance}
+            have = {meeting_rules.attendee_id(meeting, a): a for a in meeting.attendance}
+            # the attendance screen's rules: marks where the user may edit, invitees only where they organise
+            may_edit = meeting_rules.can_edit(meeting, _actor(ctx))
+            may_invite = meeting_rules.can_manage_invitees(meeting, _actor(ctx))
             updates = []
             for row, status, person in group["rows"].values():
                 what = f"{key[1].isoformat()} {key[2]}:{person.code} {person.name} {status.label}"
@@ -149,8 +164,12 @@ class AttendanceImport(Dataset):
                 if current is not None and current.status == status:
                     ctx.plan(row, SAME, what)
                     continue
-                if not _editable(ctx, meeting.state, meeting.locked):
-                    ctx.error(row, "status", f"会议“{meeting.title}”{meeting.state.label},出勤不能通过导入修改")
+                if not may_edit:
+                    ctx.error(row, "status", _meeting_refusal(meeting))
+                    continue
+                if current is None and not may_invite:
+                    ctx.error(row, "subject", f"{person.code} {person.name} 不在会议“{meeting.title}”的受邀名单中;"
+                              f"只有组织单位{meeting.unit.name}(或办公室)可以增加受邀人员")
                     continue
                 ctx.plan(row, ADDED if current is None else CHANGED, what, () if current is None else ("status",))
                 updates.append((person, status, current))
@@ -173,17 +192,18 @@ class AttendanceImport(Dataset):
             audit.record(ctx.user, "import", "meeting", meeting.id, {"invited": (None, len(meeting.attendance))},
                          reason=ctx.book.file)
         for meeting, updates in plan["changed"]:
+            version = meeting.version
             party_life = meeting.kind == MeetingKind.PARTY_LIFE
             for person, status, current in updates:
+                before = f"{person.name} {current.status.label}" if current is not None else None
                 if current is None:
                     meeting.attendance.append(Attendance(status=status, **{
                         "party_member_id" if party_life else "member_id": person.id}))
                 else:
                     current.status = status
                 audit.record(ctx.user, "update", "meeting", meeting.id,
-                             {"status": (current.status if current else None, f"{person.name} {status.label}")},
-                             reason=ctx.book.file)
-            db.session.flush()
+                             {"status": (before, f"{person.name} {status.label}")}, reason=ctx.book.file)
+            meeting_rules.touch(meeting, version)  # as a screen save: a form shown before the import is now stale
 
 
 class BranchResults(Dataset):
@@ -194,7 +214,8 @@ class BranchResults(Dataset):
     entity = "branch_result"
     instructions = ("每个支部每半年每个指标一行;期间填 2025H1(上半年)或 2025H2(下半年)。",
                     "数值指标填“数值”列;等级指标(如 劳资关系)填“等级”列;无数值的否决事项(如 重大事故)在“等级”列填“是”。",
-                    "已核实的比实绩不能通过导入修改。")
+                    "状态空白为已提交:提交时,除否决事项外的每个指标都须已填写(文件中或系统中);暂不提交请填“草稿”。",
+                    "规则与比实绩录入页面相同:已提交、已核实的比实绩不能通过导入修改。")
 
     def choices(self, user: User | None) -> dict[str, list[str]]:
         scope = None if user is None else unit_ids(user)
@@ -213,8 +234,9 @@ class BranchResults(Dataset):
 
     def check(self, ctx: Context, sheets: dict[str, list[SheetRow]]) -> list[tuple[Any, ...]]:
         branches = {u.code: u for u in db.session.scalars(sa.select(Unit).where(Unit.kind == UnitKind.BRANCH))}
-        results = {(r.branch_id, r.period): r for r in db.session.scalars(
+        stored = {(r.branch_id, r.period): r for r in db.session.scalars(
             sa.select(BranchResult).options(selectinload(BranchResult.indicators)))}
+        by_year: dict[int, dict[str, results.Indicator]] = {}
         seen: dict[tuple[int, str, str], int] = {}
         groups: dict[tuple[int, str], dict[str, Any]] = {}
         for row in sheets[INDICATORS.name]:
@@ -224,117 +246,135 @@ class BranchResults(Dataset):
             if branch is None or not ctx.in_scope(branch.id):
                 ctx.error(row, "subject", f"找不到编号为“{row['subject']}”的党支部(或不是您联系的支部)")
                 continue
-            if row["name"] and row["name"] != branch.name:
-                ctx.error(row, "name", f"{branch.code} 是{branch.name},不是{row['name']}")
+            if not ctx.check_name(row, "name", branch.code, branch.name):
                 continue
-            if not self._period_open(ctx, row, period):
+            if problem := results.period_problem(period, ctx.today):
+                ctx.error(row, "period", problem)
                 continue
-            state = ctx.check_state(row)
-            value = self._value(ctx, row, int(period[:4]), kind)
-            current = results.get((branch.id, period))
-            if value is False or not ctx.may_verify(row, current is not None and
-                                                    current.state == RecordState.VERIFIED):
+            group = groups.setdefault((branch.id, period), {
+                "branch": branch, "state": STATE_BY_LABEL[ctx.check_state(row)], "rows": [], "tried": set()})
+            group["tried"].add(kind)
+            year = int(period[:4])
+            if year not in by_year:
+                by_year[year] = {ind.key: ind for ind in results.indicators(year)}
+            ind = by_year[year].get(kind)
+            if ind is None:
+                ctx.error(row, "kind", f"“{kind}”不是 {year} 年比实绩细则声明的指标(可选:{'、'.join(by_year[year])})")
+                continue
+            value = self._value(ctx, row, ind)
+            current = stored.get((branch.id, period))
+            if value is _BAD or not ctx.may_verify(row, current is not None and current.state == RecordState.VERIFIED):
                 continue
             key = (branch.id, period, kind)
             if key in seen:
                 ctx.error(row, "kind", f"第 {seen[key]} 行已填过 {branch.code} {period} 的“{kind}”")
                 continue
             seen[key] = row.number
-            group = groups.setdefault((branch.id, period), {"branch": branch, "state": STATE_BY_LABEL[state],
-                                                            "rows": []})
-            group["rows"].append((row, kind, value))
+            group["rows"].append((row, ind, value))
         plan = []
         for (branch_id, period), group in groups.items():
-            result = results.get((branch_id, period))
-            have = {i.key: i for i in result.indicators} if result is not None else {}
-            changes = []
-            for row, kind, value in group["rows"]:
-                what = f"{group['branch'].code} {group['branch'].name} {period} {kind}"
-                current = have.get(kind)
-                if current is not None and _stored(current) == value:
-                    ctx.plan(row, SAME, what)
-                    continue
-                if result is not None and not _editable(ctx, result.state, result.locked):
-                    ctx.error(row, "kind", f"{group['branch'].name} {period} 的比实绩{result.state.label},不能通过导入修改")
-                    continue
-                ctx.plan(row, ADDED if current is None else CHANGED, what,
-                         () if current is None else ("number" if isinstance(value, Decimal) else "grade",))
-                changes.append((kind, value, current))
-            if changes:
-                plan.append((branch_id, period, group["state"], result, changes))
+            if group["rows"]:
+                planned = self._plan(ctx, group, period, stored.get((branch_id, period)),
+                                     by_year[int(period[:4])].values())
+                plan += [planned] if planned is not None else []
         return plan
 
     @staticmethod
-    def _period_open(ctx: Context, row: SheetRow, period: str) -> bool:
-        year, starts = int(period[:4]), dt.date(int(period[:4]), 1 if period.endswith("H1") else 7, 1)
-        if starts > ctx.today:
-            ctx.error(row, "period", f"{period} 还没有开始")
-            return False
-        if year not in ctx.open_years:
-            ctx.error(row, "period", f"{year} 年不是开放录入的考评年度")
-            return False
-        return True
-
-    @staticmethod
-    def _value(ctx: Context, row: SheetRow, year: int, kind: str) -> Decimal | str | None | bool:
-        """The indicator's value (a number, a grade, or None for a flag), or False after reporting a problem."""
-        ruleset = entry.ruleset_for(year, "branches")
-        spec = ruleset.kinds.get(kind) if ruleset else None
-        if spec is None:
-            names = "、".join(ruleset.kinds) if ruleset else ""
-            ctx.error(row, "kind", f"“{kind}”不是 {year} 年比实绩细则声明的指标" + (f"(可选:{names})" if names else ""))
-            return False
-        number, grade, field = row["number"], row["grade"], spec.fields.get("value")
+    def _value(ctx: Context, row: SheetRow, ind: results.Indicator) -> Any:
+        """The row's value as the entry form holds it (a number, a grade, True for a flag), or _BAD after
+        reporting a problem. Which cell holds what is the sheet's; what a value may be is results.check_value's."""
+        number, grade = row["number"], row["grade"]
         if number is not None and grade is not None:
             ctx.error(row, "grade", "数值和等级只填一项")
-            return False
-        if field is None:  # a flag: present or not
+            return _BAD
+        if ind.type == "flag":
             if number is not None or grade not in (YES, None):
-                ctx.error(row, "grade", f"“{kind}”没有数值,发生时在“等级”列填“是”")
-                return False
+                ctx.error(row, "grade", f"“{ind.key}”没有数值,发生时在“等级”列填“是”")
+                return _BAD
+            return True
+        if ind.type == "enum":
+            if grade is None:
+                ctx.error(row, "grade", f"“{ind.key}”是等级指标,请在“等级”列填写(可选:{'、'.join(ind.values)})")
+                return _BAD
+            value, key = grade, "grade"
+        else:
+            if number is None:
+                ctx.error(row, "number", f"“{ind.key}”是数值指标,请在“数值”列填写")
+                return _BAD
+            value, key = Decimal(number), "number"
+        if message := results.check_value(ind, value, submit=False):
+            ctx.error(row, key, f"“{ind.key}”:{message}")
+            return _BAD
+        return value
+
+    @staticmethod
+    def _plan(ctx: Context, group: dict[str, Any], period: str, result: BranchResult | None,
+              items: Iterable[results.Indicator]) -> tuple[Any, ...] | None:
+        """Plan one branch's half-year by the entry form's rules; None after reporting a problem."""
+        branch, state = group["branch"], group["state"]
+        # a draft or returned result moves forward to the file's 已提交 (已核实), as the form's 提交 does
+        moves = result is not None and result.state in results.EDITABLE and state != RecordState.DRAFT
+        have = {i.key: i for i in result.indicators} if result is not None else {}
+        changes, unchanged = [], []
+        for row, ind, value in group["rows"]:
+            current = have.get(ind.key)
+            if current is not None and results.text_of(results.value_of(ind, current)) == results.text_of(value):
+                unchanged.append(row)
+            else:
+                changes.append((row, ind, value, current))
+        what = f"{branch.code} {branch.name} {period}"
+        if not changes and not moves:
+            for row, ind, _value in group["rows"]:
+                ctx.plan(row, SAME, f"{what} {ind.key}")
             return None
-        if field.type == "enum":
-            if grade not in field.values:
-                ctx.error(row, "grade", f"“{kind}”是等级指标,请在“等级”列填写(可选:{'、'.join(field.values)})")
-                return False
-            return grade
-        if number is None:
-            ctx.error(row, "number", f"“{kind}”是数值指标,请在“数值”列填写")
-            return False
-        # a growth rate may fall below zero; a count or an amount may not
-        if number < 0 and "增长" not in kind:
-            ctx.error(row, "number", "不能为负数")
-            return False
-        if field.type == "integer" and number != number.to_integral_value():
-            ctx.error(row, "number", f"“{kind}”应为整数")
-            return False
-        return Decimal(number)
+        if result is not None and not results.can_edit(result, _actor(ctx)):
+            reason = "已用于定稿的表彰名单" if result.locked else result.state.label
+            for row in [c[0] for c in changes] or unchanged:
+                ctx.error(row, "kind", f"{branch.name} {period} 的比实绩{reason},不能通过导入修改")
+            return None
+        if state != RecordState.DRAFT and (result is None or moves):
+            filed = {ind.key for _row, ind, _value in group["rows"]} | set(have) | group["tried"]
+            missing = [ind.key for ind in items
+                       if ind.key not in filed and results.check_value(ind, None, submit=True)]
+            if missing:
+                ctx.error(group["rows"][0][0], "state",
+                          f"{branch.code} {period} 的比实绩{STATE_LABEL[state]}前须填写全部指标,还缺:{'、'.join(missing)}"
+                          "(文件中或系统中);暂不提交请在“状态”列填“草稿”")
+                return None
+        moved = ("state",) if moves else ()
+        for row in unchanged:
+            ctx.plan(row, CHANGED, f"{what} {row['kind']}", moved)
+        for row, ind, value, current in changes:
+            ctx.plan(row, ADDED if current is None else CHANGED, f"{what} {ind.key}",
+                     (() if current is None else ("grade" if ind.type in ("enum", "flag") else "number",)) + moved)
+        return branch, period, state, result, moves, [c[1:] for c in changes]
 
     def write(self, ctx: Context, plan: list[tuple[Any, ...]]) -> None:
         now = utcnow()
         user_id = ctx.user.id if ctx.user is not None else None
-        for branch_id, period, state, result, changes in plan:
+        for branch, period, state, result, moves, changes in plan:
+            before_state = result.state if result is not None else None
             if result is None:
-                result = BranchResult(branch_id=branch_id, period=period, state=state, created_by_id=user_id,
-                                      submitted_at=now if state != RecordState.DRAFT else None)
-                if state == RecordState.VERIFIED:
-                    result.verified_at, result.verified_by_id = now, user_id
+                result = BranchResult(branch_id=branch.id, period=period, state=RecordState.DRAFT,
+                                      created_by_id=user_id)
                 db.session.add(result)
-            for kind, value, current in changes:
-                before = _stored(current) if current is not None else None
+            if result.state != state and (before_state is None or moves):
+                result.state = state
+                result.submitted_at = now
+                if state == RecordState.VERIFIED:
+                    result.verified_at, result.verified_by_id, result.return_reason = now, user_id, ""
+            values: dict[str, tuple[str | None, str | None]] = {}
+            for ind, value, current in changes:
+                before = results.text_of(results.value_of(ind, current))
                 if current is None:
-                    current = BranchIndicator(key=kind)
+                    current = BranchIndicator(key=ind.key)
                     result.indicators.append(current)
-                current.value = value if isinstance(value, Decimal) else None
-                current.choice = value if isinstance(value, str) else ""
-                db.session.flush()
-                audit.record(ctx.user, "import", "branch_result", result.id,
-                             {kind: (before, "是" if value is None else value)}, reason=ctx.book.file)
+                results.store_value(ind, current, value)
+                values[ind.key] = (before, results.text_of(value))
+            result.updated_at = now  # always an UPDATE of the result, as results.save: its version guards the form
+            db.session.flush()
+            if moves:
+                values["state"] = (before_state, result.state)
+            audit.record(ctx.user, "import", "branch_result", result.id, values, reason=ctx.book.file)
         db.session.flush()
-
-
-def _stored(indicator: BranchIndicator) -> Decimal | str | None:
-    if indicator.choice:
-        return indicator.choice
-    return indicator.value.normalize() if indicator.value is not None else None
 

@@ -193,7 +193,11 @@ class Branches(Roll):
                       else "请填写上级组织(镇党委或党总支的名称)")
             return None
         names = list(row["enterprises"] or ())
+        limit = sa.inspect(Enterprise).columns["name"].type.length
         for name in names:
+            if len(name) > limit:
+                ctx.error(row, "enterprises", f"企业名称“{name[:20]}…”太长(至多 {limit} 字)")
+                return None
             owner = self.enterprises.get(name)
             if owner is not None and owner.branch is not None and owner.branch.code != row["code"] or \
                     self.claimed.get(name, row["code"]) != row["code"]:

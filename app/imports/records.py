@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,7 +21,8 @@ from app import audit
 from app.activities import entry
 from app.auth.scope import clause
 from app.extensions import db
-from app.imports.base import ADDED, CHANGED, SAME, Context, Dataset, Planned, _limits, bulk_insert, chunks
+from app.imports.base import (ADDED, CHANGED, SAME, STATE_BY_LABEL, Context, Dataset, Planned, _limits, bulk_insert,
+                              chunks)
 from app.models import (Activity, ActivityParticipant, AuditLog, Category, Member, PartyMember, RecordState, Role,
                         Unit, User)
 from app.scoring.rules import KindSpec, RuleSet
@@ -30,10 +32,10 @@ from app.spreadsheets.rows import SheetRow
 from app.timeutil import utcnow
 
 SHEET = require(ACTIVITIES, "title")
-STATE_BY_LABEL = {STATES[0]: RecordState.DRAFT, STATES[1]: RecordState.SUBMITTED, STATES[2]: RecordState.VERIFIED}
 CATEGORY_BY_LABEL = {c.label: c for c in Category}
 RULE_SUBJECT = {"m": "members", "u": "units", "p": "party-members"}
 TYPE_TAG = dict(zip(SUBJECT_TYPES, ("m", "u", "p"), strict=True))
+MAX_ID = 2**31 - 1  # an integer column's largest value (a phone number typed as 记录编号 is simply unknown)
 CHOICE_KEYS = ("outcome", "level", "instruction_level")
 NUMBER_KEYS = ("amount", "people_helped")
 TEXT_KEYS = ("description", "counterpart", "support", "work_key")
@@ -52,6 +54,14 @@ class Subject:
     @property
     def key(self) -> tuple[str, int]:
         return self.tag, self.id
+
+    @property
+    def member_id(self) -> int | None:
+        return self.id if self.tag == "m" else None
+
+    @property
+    def party_member_id(self) -> int | None:
+        return self.id if self.tag == "p" else None
 
 
 @dataclass
@@ -123,7 +133,7 @@ class Records(Dataset):
             if found is None:
                 continue
             values, subject = found.values, found.subject
-            key = ((subject.tag, subject.id), values["kind"], values["occurred_on"], values["title"])  # _key()
+            key = _key(subject.key, values["kind"], values["occurred_on"], values["title"])
             if key in seen:
                 ctx.error(row, "title", f"与第 {seen[key]} 行是同一条记录(同一对象、类型、日期和标题)")
                 continue
@@ -138,13 +148,11 @@ class Records(Dataset):
         on = get("occurred_on")
         if on is None or on > ctx.today or on.year not in ctx.open_years:  # the happy path needs no call
             ok = ctx.check_date(row, "occurred_on", on) and ok
-        state = get("state") or STATES[1]  # ctx.check_state(row)
+        state = ctx.check_state(row)
         if subject is None or not ok:
             return None
         kind_name = get("kind")
-        ruleset = lookup.rulesets.get((on.year, RULE_SUBJECT[subject.tag]), _MISSING)
-        if ruleset is _MISSING:
-            ruleset = lookup.ruleset(on.year, RULE_SUBJECT[subject.tag])
+        ruleset = lookup.ruleset(on.year, RULE_SUBJECT[subject.tag])
         if kind_name in (ATTENDANCE_KIND, PARTY_LIFE_KIND):
             ctx.error(row, "kind", "出勤请用“出勤”模板导入")
             return None
@@ -164,7 +172,7 @@ class Records(Dataset):
             if signers is None:
                 return None
         else:
-            signers = ()  # what _signers gives a row without 联名
+            signers = ()
         return Row(row, subject, values, signers, STATE_BY_LABEL[state])
 
     @staticmethod
@@ -233,12 +241,17 @@ class Records(Dataset):
             return plan
         by_key = _existing_keys(min(r.values["occurred_on"] for r, _ in checked),
                                 max(r.values["occurred_on"] for r, _ in checked))
-        numbered = [r for r, _ in checked if r.sheet_row["record_no"]]
+        numbered = [r for r, _ in checked if r.sheet_row.values.get("record_no")]
         by_number = _by_number(ctx, numbered)
         wanted: set[int] = set()
+        numbers_seen: dict[str, int] = {}
         for found, key in checked:
-            number = found.sheet_row["record_no"]
+            number = found.sheet_row.values.get("record_no")
             if number:
+                if number in numbers_seen:
+                    ctx.error(found.sheet_row, "record_no", f"与第 {numbers_seen[number]} 行的记录编号相同")
+                    continue
+                numbers_seen[number] = found.sheet_row.number
                 if number not in by_number:
                     ctx.error(found.sheet_row, "record_no", f"系统中没有编号为“{number}”的记录(新记录请留空)")
                     continue
@@ -264,7 +277,7 @@ class Records(Dataset):
                 continue
             if target_id is None:
                 new.append(found)
-                planned.append(Planned(sheet_row.sheet, sheet_row.number, ADDED, _what(found)))  # ctx.plan(…)
+                planned.append(Planned(sheet_row.sheet, sheet_row.number, ADDED, _what(found)))  # ctx.plan, faster
                 continue
             activity = loaded[target_id]  # type: ignore[index]
             found.existing = activity
@@ -290,8 +303,8 @@ class Records(Dataset):
         params = _insert_rows(ids, plan.new, user_id, now, ctx.scope)
         signers = [{"activity_id": i, "position": n, "member_id": m}
                    for i, r in zip(ids, plan.new, strict=True) for n, m in enumerate(r.signers, start=1)]
-        audits = [{"user_id": user_id, "action": "import", "entity": "activity", "entity_id": i, "field": "",
-                   "before": "", "after": "", "reason": ctx.book.file, "ip": "", "at": now} for i in ids]
+        audits = ({"user_id": user_id, "action": "import", "entity": "activity", "entity_id": i, "field": "",
+                   "before": "", "after": "", "reason": ctx.book.file, "ip": "", "at": now} for i in ids)
         # Straight into the tables: no RETURNING, no per-row ORM work; the ids were taken beforehand.
         for table, rows in ((Activity.__table__, params), (ActivityParticipant.__table__, signers),
                             (AuditLog.__table__, audits)):
@@ -364,9 +377,6 @@ class _Subjects:
         return subject
 
 
-_MISSING: Any = object()
-
-
 @functools.cache
 def _text_limits() -> tuple[tuple[str, int], ...]:
     """(key, length) of the checked texts that have a length limit (what check_lengths tests)."""
@@ -404,7 +414,7 @@ def _existing_keys(first: dt.date, last: dt.date) -> dict[tuple[Any, ...], int]:
 def _by_number(ctx: Context, rows: list[Row]) -> dict[str, int]:
     """记录编号 → id, for the numbers that are records in the user's scope."""
     numbers = {r.sheet_row["record_no"] for r in rows}
-    ids = [int(n) for n in numbers if n.isdigit() and len(n) < 12]
+    ids = [int(n) for n in numbers if n.isdigit() and 0 < int(n) <= MAX_ID]
     found: dict[str, int] = {}
     for part in chunks(ids):
         stmt = sa.select(Activity.id).where(Activity.id.in_(part))
@@ -424,7 +434,8 @@ def _new_ids(count: int) -> list[int]:
             "SELECT array_agg(nextval(pg_get_serial_sequence('activity', 'id'))) FROM generate_series(1, :n)"),
             {"n": count}))
     db.session.execute(sa.update(Activity.__table__).where(sa.false()).values(title=""))  # take the write lock
-    start = (db.session.scalar(sa.select(sa.func.max(Activity.id))) or 0) + 1
+    used = db.session.scalar(sa.text("SELECT seq FROM sqlite_sequence WHERE name = 'activity'")) or 0
+    start = max(used, db.session.scalar(sa.select(sa.func.max(Activity.id))) or 0) + 1  # a deleted id is never reused
     return list(range(start, start + count))
 
 
@@ -467,12 +478,9 @@ def _recording_unit(subject: Subject, scope: set[int] | None) -> int:
     return next((u for u in units if scope is None or u in scope), units[-1])
 
 
-def _insert_values(found: Row, user_id: int | None, now: dt.datetime, scope: set[int] | None) -> dict[str, Any]:
-    v, subject, state = found.values, found.subject, found.state
-    return {**v, "unit_id": _recording_unit(subject, scope),
-            "member_id": subject.id if subject.tag == "m" else None,
-            "party_member_id": subject.id if subject.tag == "p" else None,
-            "state": state, "return_reason": "", "self_reported": False, "published": False, "locked": False,
+def _state_columns(state: RecordState, user_id: int | None, now: dt.datetime) -> dict[str, Any]:
+    """The columns of a new record that follow from its state and the import alone."""
+    return {"state": state, "return_reason": "", "self_reported": False, "published": False, "locked": False,
             "created_by_id": user_id, "created_at": now, "updated_at": now, "version": 1,
             "submitted_at": now if state != RecordState.DRAFT else None,
             "verified_at": now if state == RecordState.VERIFIED else None,
@@ -480,26 +488,21 @@ def _insert_values(found: Row, user_id: int | None, now: dt.datetime, scope: set
 
 
 def _insert_rows(ids: list[int], rows: list[Row], user_id: int | None, now: dt.datetime,
-                 scope: set[int] | None) -> list[dict[str, Any]]:
-    """{"id": id, **_insert_values(row, …)} of every new row, with what depends only on the state or the subject
-    worked out once."""
+                 scope: set[int] | None) -> Iterator[dict[str, Any]]:
+    """Every new row's columns, made one by one as bulk_insert sends them; what depends only on the state or the
+    subject is worked out once."""
     tails: dict[RecordState, dict[str, Any]] = {}
     units: dict[tuple[str, int], int] = {}
-    params = []
     for i, found in zip(ids, rows, strict=True):
         subject, state = found.subject, found.state
-        tag = subject.tag
         tail = tails.get(state)
         if tail is None:
-            tail = tails[state] = {k: v for k, v in _insert_values(found, user_id, now, scope).items()
-                                   if k not in found.values and k not in ("unit_id", "member_id", "party_member_id")}
-        unit = units.get((tag, subject.id))
+            tail = tails[state] = _state_columns(state, user_id, now)
+        unit = units.get(subject.key)
         if unit is None:
-            unit = units[tag, subject.id] = _recording_unit(subject, scope)
-        params.append({"id": i, **found.values, "unit_id": unit,
-                       "member_id": subject.id if tag == "m" else None,
-                       "party_member_id": subject.id if tag == "p" else None, **tail})
-    return params
+            unit = units[subject.key] = _recording_unit(subject, scope)
+        yield {"id": i, **found.values, "unit_id": unit, "member_id": subject.member_id,
+               "party_member_id": subject.party_member_id, **tail}
 
 
 def _update(found: Row, ctx: Context) -> None:
@@ -511,8 +514,7 @@ def _update(found: Row, ctx: Context) -> None:
     for key, value in found.values.items():
         setattr(activity, key, value)
     subject = found.subject
-    activity.member_id = subject.id if subject.tag == "m" else None
-    activity.party_member_id = subject.id if subject.tag == "p" else None
+    activity.member_id, activity.party_member_id = subject.member_id, subject.party_member_id
     activity.unit_id = _recording_unit(subject, ctx.scope)
     if [p.member_id for p in activity.participants] != list(found.signers):
         activity.participants = [ActivityParticipant(position=n, member_id=m)

@@ -5,8 +5,11 @@ the confirmed import reads exactly the file that was checked; it is deleted once
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import re
+import time
+import uuid
 from pathlib import Path, PurePath
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -30,6 +33,7 @@ IMPORT_ROLES = (Role.ADMIN, Role.OFFICE, Role.CLERK, Role.LIAISON)
 SUFFIXES = (".xlsx", ".xlsm", ".csv", ".xls")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ROWS = 500
+KEEP_SECONDS = 24 * 3600  # an upload awaiting confirmation is kept a day
 
 
 class UploadForm(FlaskForm):
@@ -49,20 +53,30 @@ def _dataset(name: str) -> Dataset:
 
 
 def _store_dir() -> Path:
+    """The signed-in user's folder of uploads awaiting confirmation; files older than a day are removed."""
     configured = current_app.config.get("IMPORT_DIR")
     base = Path(configured) if configured else Path(current_app.instance_path) / "imports"
     folder = base / str(current_user.id)
     folder.mkdir(parents=True, exist_ok=True)
+    stale = time.time() - KEEP_SECONDS
+    for old in folder.iterdir():
+        with contextlib.suppress(OSError):  # another request may have just removed it
+            if old.stat().st_mtime < stale:
+                old.unlink()
     return folder
 
 
-def _stored(token: str) -> Path:
+def _stored(token: str) -> Path | None:
+    """The upload `token` names, if it is still there (it is removed once imported, or after a day)."""
     if not re.fullmatch(r"[0-9a-f]{64}", token or ""):
         abort(404)
     path = _store_dir() / token
-    if not path.exists():
-        abort(404)
-    return path
+    return path if path.exists() else None
+
+
+def _gone(name: str) -> Response:
+    flash(_("该文件已经导入，或上传已超过一天，请重新上传。"), "warning")
+    return redirect(url_for("imports.index", _anchor=name))
 
 
 def _clean_name(filename: str) -> str:
@@ -138,13 +152,21 @@ def confirm(name: str) -> str | Response | tuple[str, int]:
     if not form.validate_on_submit():
         abort(400)
     path = _stored(form.token.data)
+    if path is None:  # a second click, the back button, or a day later
+        return _gone(name)
+    claimed = path.with_name(f"{path.name}.{uuid.uuid4().hex}")
+    try:
+        path.rename(claimed)  # one confirmation per upload, even when two arrive at once
+    except FileNotFoundError:
+        return _gone(name)
     filename = _clean_name(form.filename.data)
-    outcome = run_import(dataset, path.read_bytes(), filename, current_user, dry_run=False)
+    outcome = run_import(dataset, claimed.read_bytes(), filename, current_user, dry_run=False)
     if not outcome.ok:  # the data changed since the dry run
         db.session.rollback()
+        claimed.rename(path)
         return _preview(dataset, outcome, form.token.data, filename, 422)
     db.session.commit()
-    path.unlink(missing_ok=True)
+    claimed.unlink(missing_ok=True)
     counts = outcome.counts
     flash(_("%(file)s 已导入：新增 %(added)s 行，修改 %(changed)s 行，不变 %(same)s 行。", file=filename,
             added=counts["新增"], changed=counts["修改"], same=counts["不变"]), "success")
@@ -157,6 +179,8 @@ def errors(name: str, token: str) -> Response:
     """The uploaded workbook with every bad cell marked and a reason column."""
     dataset = _dataset(name)
     path = _stored(token)
+    if path is None:
+        return _gone(name)
     filename = _clean_name(request.args.get("filename", ""))
     data = path.read_bytes()
     outcome = run_import(dataset, data, filename, current_user, dry_run=True)

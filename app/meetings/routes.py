@@ -16,7 +16,7 @@ from app.imports import export
 from app.meetings import services
 from app.meetings.forms import MeetingForm, ReturnForm, VersionForm, version_of
 from app.models import AttendanceStatus, Meeting, RecordState, Role, Unit, UnitKind
-from app.web import date_arg, page_args
+from app.web import date_arg, db_id, page_args
 
 bp = Blueprint("meetings", __name__)
 READERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK, Role.LIAISON)
@@ -32,7 +32,7 @@ def _stale() -> Response:
 @bp.route("/")
 @roles_required(*READERS)
 def index() -> str | Response:
-    filters = {"kind": request.args.get("kind", ""), "unit": request.args.get("unit", 0, type=int) or "",
+    filters = {"kind": request.args.get("kind", ""), "unit": request.args.get("unit", 0, type=db_id) or "",
                "start": request.args.get("start", ""), "end": request.args.get("end", "")}
     stmt = services.meeting_query(filters["kind"], date_arg("start"), date_arg("end"), filters["unit"] or None)
     if fmt := export.wanted():  # every attendance row, in scope, of every meeting the filters select

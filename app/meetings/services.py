@@ -166,7 +166,7 @@ def _check_version(meeting: Meeting, version: int | None) -> None:
         raise StaleMeeting()
 
 
-def _touch(meeting: Meeting, version: int) -> None:
+def touch(meeting: Meeting, version: int) -> None:
     """Bump the version even when only attendance rows changed, so a concurrent save is refused.
 
     :raises StaleMeeting: when another transaction bumped it first.
@@ -280,7 +280,7 @@ def save_attendance(meeting: Meeting, version: int | None, marks: Mapping[int, t
         audit.record(user, "update", "meeting", meeting.id, {"state": (meeting.state, RecordState.SUBMITTED)}, ip=ip)
         meeting.state = RecordState.SUBMITTED
         meeting.submitted_at = utcnow()
-    _touch(meeting, meeting.version)
+    touch(meeting, meeting.version)
     return []
 
 
@@ -310,7 +310,7 @@ def set_invitees(meeting: Meeting, version: int | None, wanted: set[int], user: 
         audit.record(user, "update", "meeting", meeting.id,
                      {"invited": ([names[attendee_id(meeting, r)] for r in removed],  # type: ignore[index]
                                   [names[i] for i in added])}, ip=ip)
-        _touch(meeting, meeting.version)
+        touch(meeting, meeting.version)
     db.session.flush()
     return []
 

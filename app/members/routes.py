@@ -14,7 +14,7 @@ from app.imports import export
 from app.members import services
 from app.members.forms import MemberForm
 from app.models import Member, Role, UnitKind
-from app.web import page_args
+from app.web import db_id, page_args
 
 bp = Blueprint("members", __name__)
 CREATORS = (Role.ADMIN, Role.OFFICE)
@@ -25,7 +25,7 @@ EDITORS = (Role.ADMIN, Role.OFFICE, Role.CLERK)  # a clerk edits members of thei
 @roles_required(Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK)
 def index() -> str | Response:
     q = request.args.get("q", "")
-    unit_id = request.args.get("unit", 0, type=int)
+    unit_id = request.args.get("unit", 0, type=db_id)
     standing = request.args.get("standing", "")
     include_inactive = request.args.get("inactive") == "1"
     stmt = services.member_query(q, unit_id, standing, include_inactive)

@@ -23,13 +23,15 @@ class Activity(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("member_id IS NULL OR party_member_id IS NULL", name="one_subject"),
+        # SQLite would otherwise reuse a deleted draft's id, and the audit log would tell its story of the next one
+        {"sqlite_autoincrement": True},
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
     member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("member.id"), index=True)
     party_member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("party_member.id"), index=True)
-    category: Mapped[Category] = mapped_column(enum_column(Category), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(40), index=True)  # a key under the rule file's kinds
+    category: Mapped[Category] = mapped_column(enum_column(Category))
+    kind: Mapped[str] = mapped_column(sa.String(40))  # a key under the rule file's kinds
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     occurred_on: Mapped[dt.date] = mapped_column(index=True)
@@ -40,7 +42,7 @@ class Activity(db.Model):
     people_helped: Mapped[int | None]
     counterpart: Mapped[str] = mapped_column(sa.String(120), default="")  # enterprise, village, household
     support: Mapped[str] = mapped_column(sa.Text, default="")
-    work_key: Mapped[str] = mapped_column(sa.String(40), default="", index=True)  # one piece of work across records
+    work_key: Mapped[str] = mapped_column(sa.String(40), default="")  # one piece of work across records
     state: Mapped[RecordState] = mapped_column(enum_column(RecordState), default=RecordState.DRAFT, index=True)
     return_reason: Mapped[str] = mapped_column(sa.Text, default="")
     self_reported: Mapped[bool] = mapped_column(default=False)

@@ -186,7 +186,14 @@ def parse_sheet(book: Book, raw: RawSheet, spec: Sheet) -> None:
         covering = merged_rows.get(number)
         for key, index, reader, column, default, required, header in present:
             cell = cells[index] if index < width else None
-            if cell is None or (cell.__class__ is str and not cell.strip()):  # blank ("" too)
+            if cell.__class__ is str:
+                text = cell.strip()
+                if text and reader is _text and text[0] != "'":  # what _text reads from text, without the call
+                    values[key] = text
+                    continue
+            else:
+                text = cell
+            if text is None or text == "":  # blank: None, "" or only spaces
                 values[key] = default
                 if required and not (covering and any(m.covers(number, index + 1) for m in covering)):
                     error(name, number, header, "必填,不能为空")
@@ -222,8 +229,13 @@ def read_cell(column: Column, value: object) -> Any:
 
 def _text(column: Column, value: object) -> str:
     if type(value) is str:
-        return value.strip()
+        return _unquoted(value.strip())
     return _shown(value)
+
+
+def _unquoted(text: str) -> str:
+    """Text without the ' an export puts before =, +, - or @ so that Excel shows it instead of running it."""
+    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
 
 
 def _code(column: Column, value: object) -> str:
