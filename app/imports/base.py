@@ -7,11 +7,12 @@ file lands whole or not at all.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import itertools
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -172,6 +173,12 @@ class Dataset:
         """Dropdown values per column key that depend on the database or the rule files."""
         return {}
 
+    def run(self, ctx: Context, sheets: dict[str, Iterator[SheetRow]], dry_run: bool) -> None:
+        """Check every row (each sheet's rows come as read, once) and, unless a dry run or a problem, write."""
+        plan = self.check(ctx, {name: list(rows) for name, rows in sheets.items()})
+        if not ctx.book.has_errors and not dry_run:
+            self.write(ctx, plan)
+
     def check(self, ctx: Context, sheets: dict[str, list[SheetRow]]) -> Any:
         """Check every row, report problems, plan each row; return what `write` needs."""
         raise NotImplementedError
@@ -183,26 +190,25 @@ class Dataset:
 
 def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, dry_run: bool) -> Outcome:
     """Read, check and, unless a dry run or a problem, write one file. The caller commits or rolls back."""
-    book = read_book(data, filename, dataset.sheets, dataset.csv_sheet)
+    book = read_book(data, filename, dataset.sheets, dataset.csv_sheet, lazy=True)
     outcome = Outcome(dataset.name, book.file, dry_run)
     specs = {s.name: s for s in dataset.sheets}
     if book.found and not book.is_csv and dataset.sheets[0].name not in book.sheets:
         book.error(dataset.sheets[0].name, None, None, f"工作簿中没有“{dataset.sheets[0].name}”表"
                    f"(现有:{'、'.join(book.found) or '无'});请使用下载的模板")
-    rows_read = sum(len(rows) for rows in book.sheets.values())
-    if book.found and not book.errors and rows_read == 0:
-        book.error(dataset.sheets[0].name, None, None, "没有数据行")
     if book.found and (book.is_csv or dataset.sheets[0].name in book.sheets):  # rows with bad cells are skipped
         if not dry_run:
             _one_at_a_time(dataset)
         ctx = Context(user, book, specs)
-        plan = dataset.check(ctx, {name: book.sheets.get(name, []) for name in specs})
+        counted = _Counted()
+        dataset.run(ctx, {name: counted(book.sheets.get(name, ())) for name in specs}, dry_run)
+        if counted.rows == 0 and not book.has_errors:
+            book.error(dataset.sheets[0].name, None, None, "没有数据行")
         rank = {}  # sheet name → its place in the dataset (the first, if named twice), as list.index gives
         for i, s in enumerate(dataset.sheets):
             rank.setdefault(s.name, i)
         outcome.planned = sorted(ctx.planned, key=lambda p: (rank[p.sheet], p.row))
-        if not book.errors and not dry_run:
-            dataset.write(ctx, plan)
+        if not book.has_errors and not dry_run:
             counts = outcome.counts
             audit.record(user, "import", dataset.entity, None,
                          {"file": (None, outcome.file), "added": (None, counts[ADDED]),
@@ -214,6 +220,18 @@ def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, 
     return outcome
 
 
+class _Counted:
+    """Counts the rows of the sheets it wraps as they are read."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+
+    def __call__(self, rows: Iterable[SheetRow]) -> Iterator[SheetRow]:
+        for row in rows:
+            self.rows += 1
+            yield row
+
+
 def _one_at_a_time(dataset: Dataset) -> None:
     """Serialise real imports of one kind until the transaction ends, so that two uploads of the same file at once
     (a double click, two tabs, the command line beside the web) cannot both add its rows. SQLite has one writer."""
@@ -222,38 +240,73 @@ def _one_at_a_time(dataset: Dataset) -> None:
 
 
 def bulk_insert(table: sa.Table, rows: Iterable[dict[str, Any]]) -> None:
-    """Insert many rows in the caller's transaction: COPY on PostgreSQL (a 100,000-row import in about a second),
-    executemany elsewhere. Values go through each column type's own bind processing, as with any insert.
-    `rows` may be a generator: on PostgreSQL each row is made while the server stores the ones sent before."""
+    """Insert many rows (dicts with the same keys) in the caller's transaction; see `inserting`."""
     rows = iter(rows)
     first = next(rows, None)
     if first is None:
         return
+    columns = list(first)
+    with inserting(table, columns) as send:
+        for row in itertools.chain((first,), rows):
+            send([row[name] for name in columns])
+
+
+@contextlib.contextmanager
+def inserting(table: sa.Table, columns: Sequence[str]) -> Iterator[Callable[[Sequence[Any]], None]]:
+    """A function taking one row's values (in the order of `columns`) at a time, inserted in the caller's
+    transaction: COPY on PostgreSQL, sent while later rows are still being made (the server stores them meanwhile;
+    no other statement may run on the session until the block ends); executemany at the end elsewhere. Values go
+    through each column type's own bind processing, as with any insert."""
     connection = db.session.connection()
     dialect = connection.dialect
+    width = len(columns)
     if dialect.name != "postgresql":
-        for part in chunks([first, *rows]):
+        kept: list[dict[str, Any]] = []
+        yield lambda values: kept.append(dict(zip(columns, values, strict=True)))
+        for part in chunks(kept):
             connection.execute(sa.insert(table), part)
         return
-    columns = [table.c[name] for name in first]
-    width = len(columns)
+    typed = [table.c[name] for name in columns]
     # Only the columns whose type processes bound values; an Enum's or a Boolean's is remembered per value.
     processing = [(i, _remembered(p) if isinstance(c.type, (sa.Enum, sa.Boolean)) else p)
-                  for i, c in enumerate(columns) if (p := c.type._cached_bind_processor(dialect))]
-    names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
+                  for i, c in enumerate(typed) if (p := c.type._cached_bind_processor(dialect))]
+    names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in typed)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    from psycopg.copy import QueuedLibpqWriter  # PostgreSQL only
-    # A writer thread sends the data while the rows are still being formatted.
-    with cursor.copy(f"COPY {dialect.identifier_preparer.format_table(table)} ({names}) FROM STDIN",
-                     writer=QueuedLibpqWriter(cursor)) as copy:
-        write_row = copy.write_row
-        for row in itertools.chain((first,), rows):
-            values = list(row.values())
+    lines: list[str] = []
+    # COPY's text format written here, a block at a time: psycopg adapting value by value costs more than the
+    # server takes to store them
+    with cursor.copy(f"COPY {dialect.identifier_preparer.format_table(table)} ({names}) FROM STDIN") as copy:
+        def send(values: Sequence[Any]) -> None:
             if len(values) != width:
-                raise ValueError(f"bulk_insert: a row has {len(values)} values, not {width}")
+                raise ValueError(f"inserting: a row has {len(values)} values, not {width}")
+            values = list(values)
             for i, process in processing:
                 values[i] = process(values[i])
-            write_row(values)
+            lines.append("\t".join(map(_copy_text, values)))
+            if len(lines) >= COPY_BLOCK:
+                copy.write("\n".join(lines) + "\n")
+                lines.clear()
+        yield send
+        if lines:
+            copy.write("\n".join(lines) + "\n")
+
+
+COPY_BLOCK = 2000  # rows per write
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if value.__class__ is str:
+        return value.translate(_COPY_ESCAPES) if ("\\" in value or "\t" in value or "\n" in value
+                                                  or "\r" in value) else value
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
 
 
 def _remembered(process: Any) -> Any:

@@ -182,7 +182,12 @@ def record_rows(activities: Iterable[Activity]) -> Iterable[list[Any]]:
             "title": a.title, "outcome": a.outcome, "level": a.level, "instruction_level": a.instruction_level,
             "amount": a.amount, "people_helped": a.people_helped, "signers": signers, "work_key": a.work_key,
             "subject_type": kind, "description": a.description, "counterpart": a.counterpart,
-            "support": a.support, "state": a.state.label if a.state != RecordState.RETURNED else RecordState.DRAFT.label})
+            "support": a.support, "state": _exported_state(a.state)})
+
+
+def _exported_state(state: RecordState) -> str:
+    """退回 is exported as 草稿: what the import accepts for a record its clerk is still correcting."""
+    return (RecordState.DRAFT if state == RecordState.RETURNED else state).label
 
 
 def attendance_rows(meetings: Iterable[Meeting],
@@ -224,7 +229,7 @@ def branch_result_rows(results: Iterable[BranchResult]) -> Iterable[list[Any]]:
             yield _ordered(sheet, {
                 "subject": r.branch.code, "name": r.branch.name, "period": r.period, "kind": i.key,
                 "number": i.value, "grade": i.choice or (YES if flag else None),
-                "state": r.state.label if r.state != RecordState.RETURNED else RecordState.DRAFT.label})
+                "state": _exported_state(r.state)})
 
 
 def export_title(label: str) -> str:

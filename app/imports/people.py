@@ -13,7 +13,8 @@ from app import audit
 from app.auth.scope import unit_ids
 from app.extensions import db
 from app.imports.base import ADDED, CHANGED, SAME, Context, Dataset
-from app.models import BranchForm, Enterprise, Gender, Member, PartyMember, PartyStatus, Role, Term, Unit, UnitKind, User
+from app.models import (BranchForm, Enterprise, Gender, Member, PartyMember, PartyStatus, Role, Term, Unit, UnitKind,
+                        User)
 from app.pinyin import search_key
 from app.spreadsheets.columns import BRANCHES, MEMBERS, PARTY_MEMBERS, require
 from app.spreadsheets.rows import SheetRow

@@ -8,9 +8,10 @@ shows, never through binary arithmetic.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -64,12 +65,17 @@ class Book:
     sheets: dict[str, list[SheetRow]] = field(default_factory=dict)  # sheet name (as in columns.py) → rows
     columns: dict[str, set[str]] = field(default_factory=dict)       # sheet name → keys of the columns present
     found: list[str] = field(default_factory=list)                   # the file's own sheet names, in order
+    heights: dict[str, int] = field(default_factory=dict)            # sheet name → its last row's number
     notes: list[str] = field(default_factory=list)
     _problems: list[tuple[str, int | None, str | None, str]] = field(default_factory=list)
 
     def error(self, sheet: str, row: int | None, header: str | None, reason: str) -> None:
         """Report a problem at FILE:sheet:row:column (sheet "" for the whole file; row None for a whole sheet)."""
         self._problems.append((sheet, row, header, reason))
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self._problems)
 
     @property
     def problems(self) -> list[tuple[str, int | None, str | None, str]]:
@@ -87,8 +93,11 @@ class Book:
         self.notes.append(f"{where(self.file, sheet)}: {text}")
 
 
-def read_book(data: bytes, filename: str, sheets: Iterable[Sheet], csv_sheet: Sheet) -> Book:
-    """Read `sheets` of a workbook (those present), or a CSV file as the one sheet `csv_sheet`."""
+def read_book(data: bytes, filename: str, sheets: Iterable[Sheet], csv_sheet: Sheet, lazy: bool = False) -> Book:
+    """Read `sheets` of a workbook (those present), or a CSV file as the one sheet `csv_sheet`.
+
+    `lazy`: each sheet's rows are an iterator, typed (and their cells' problems reported) as it is read, once.
+    """
     file = filename.replace("\\", "/").rsplit("/", 1)[-1]
     book = Book(file)
     try:
@@ -99,37 +108,52 @@ def read_book(data: bytes, filename: str, sheets: Iterable[Sheet], csv_sheet: Sh
     if len(raw) == 1 and raw[0].name == "":
         book.is_csv = True
         book.found = [csv_sheet.name]
-        parse_sheet(book, RawSheet(csv_sheet.name, raw[0].rows), csv_sheet)
+        (read if not lazy else _lazily)(book, RawSheet(csv_sheet.name, raw[0].rows, height=raw[0].height), csv_sheet)
         return book
     book.found = [s.name for s in raw]
     by_name = {s.name: s for s in raw}
     for spec in sheets:
         if spec.name in by_name and spec.name not in book.sheets:
-            parse_sheet(book, by_name[spec.name], spec)
+            (read if not lazy else _lazily)(book, by_name[spec.name], spec)
     return book
+
+
+def _lazily(book: Book, raw: RawSheet, spec: Sheet) -> None:
+    book.heights[spec.name] = raw.height
+    book.sheets[spec.name] = open_sheet(book, raw, spec)  # type: ignore[assignment]
 
 
 def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def parse_sheet(book: Book, raw: RawSheet, spec: Sheet) -> None:
+def read(book: Book, raw: RawSheet, spec: Sheet) -> None:
     """Add the typed rows of `raw` to `book.sheets[spec.name]`, and its errors and notes to the book."""
-    rows: list[SheetRow] = book.sheets.setdefault(spec.name, [])
+    book.sheets.setdefault(spec.name, []).extend(open_sheet(book, raw, spec))
+
+
+def open_sheet(book: Book, raw: RawSheet, spec: Sheet) -> Iterator[SheetRow]:
+    """Find the header and report its problems now; the typed rows come as they are iterated (once).
+
+    Each row's problems are reported to the book as the row is reached.
+    """
     lookup = spec.lookup()
     key_column = next(c for c in spec.columns if c.required)
     key_names = {normalise_header(t) for t in (key_column.header, *key_column.aliases)}
-    header_at = next((i for i, (_, values) in enumerate(raw.rows[:HEADER_SEARCH_ROWS])
+    source = iter(raw.rows)
+    head = list(itertools.islice(source, HEADER_SEARCH_ROWS))
+    header_at = next((i for i, (_, values) in enumerate(head)
                       if key_names & {normalise_header(v) for v in values if not _blank(v)}), None)
     if header_at is None:
-        first = next((number for number, values in raw.rows if not all(_blank(v) for v in values)), None)
+        first = next((number for number, values in itertools.chain(head, source)
+                      if not all(_blank(v) for v in values)), None)
         if first is not None:
             book.error(spec.name, first, key_column.header,
                        f"找不到“{key_column.header}”列:数据上面应有一行列名,如 "
                        + "、".join(c.header for c in spec.columns if c.required))
         book.columns[spec.name] = set()
-        return
-    header_row, header = raw.rows[header_at]
+        return iter(())
+    header_row, header = head[header_at]
     positions: dict[str, int] = {}  # column key → 0-based index
     for index, text in enumerate(header):
         if _blank(text):
@@ -158,7 +182,7 @@ def parse_sheet(book: Book, raw: RawSheet, spec: Sheet) -> None:
         book.error(spec.name, max(m.min_row, header_row), column.header,
                    f"有合并单元格 {m.ref}:请取消合并,每一行、每一格分别填写")
     merged_rows: dict[int, list[MergedRange]] = {}
-    last_row = raw.rows[-1][0]
+    last_row = raw.height or head[-1][0]
     for m in merged:
         for number in range(max(m.min_row, header_row), min(m.max_row, last_row) + 1):
             merged_rows.setdefault(number, []).append(m)
@@ -166,10 +190,16 @@ def parse_sheet(book: Book, raw: RawSheet, spec: Sheet) -> None:
                 column.header) for column in spec.columns if column.key in positions]
     absent = {column.key: column.default for column in spec.columns if column.key not in positions}
     indexes = [index for _key, index, *_rest in present]
+    return _typed_rows(book, spec.name, itertools.chain(head[header_at + 1:], source), present, absent, indexes,
+                       merged_rows)
+
+
+def _typed_rows(book: Book, name: str, source: Iterable[tuple[int, tuple[object, ...]]], present: list[Any],
+                absent: dict[str, Any], indexes: list[int],
+                merged_rows: dict[int, list[MergedRange]]) -> Iterator[SheetRow]:
     no_bad: frozenset[str] = frozenset()
-    name = spec.name
-    append, error = rows.append, book.error
-    for number, cells in raw.rows[header_at + 1:]:
+    error = book.error
+    for number, cells in source:
         width = len(cells)
         for i in indexes:  # an empty row (every cell read blank) is skipped
             if i < width:
@@ -206,7 +236,7 @@ def parse_sheet(book: Book, raw: RawSheet, spec: Sheet) -> None:
                 bad = (bad or set()) | {key}
                 if not (covering and any(m.covers(number, index + 1) for m in covering)):  # the merge is reported
                     error(name, number, header, str(exc))
-        append(SheetRow(name, number, values, frozenset(bad) if bad else no_bad))
+        yield SheetRow(name, number, values, frozenset(bad) if bad else no_bad)
 
 
 # --- one cell ---------------------------------------------------------------------------------------------

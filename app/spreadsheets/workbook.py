@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -39,11 +39,15 @@ class MergedRange:
 
 @dataclass(frozen=True)
 class RawSheet:
-    """One sheet's cells: (spreadsheet row number, values from column A on); rows may differ in length."""
+    """One sheet's cells: (spreadsheet row number, values from column A on); rows may differ in length.
+
+    A workbook's rows are made as they are read (once): a 100,000-row sheet is never all Python objects at once.
+    """
 
     name: str  # the sheet's tab name, stripped; "" for a CSV file
-    rows: Sequence[tuple[int, tuple[object, ...]]]
+    rows: Iterable[tuple[int, tuple[object, ...]]]
     merged: tuple[MergedRange, ...] = field(default=())
+    height: int = 0  # the last row's number
 
 
 def read_sheets(data: bytes, filename: str) -> list[RawSheet]:
@@ -63,7 +67,8 @@ def read_sheets(data: bytes, filename: str) -> list[RawSheet]:
     if suffix == ".csv":
         if data.startswith(ZIP_MAGIC):
             raise FileError("这是 Excel 工作簿,不是 CSV 文件:请把扩展名改为 .xlsx")
-        return [RawSheet("", _read_csv(data))]
+        rows = _read_csv(data)
+        return [RawSheet("", rows, height=rows[-1][0] if rows else 0)]
     raise FileError(f"不支持的文件类型“{suffix or '无扩展名'}”:请使用 .xlsx 或 .csv 文件")
 
 
@@ -79,19 +84,23 @@ def _read_workbook(data: bytes) -> list[RawSheet]:
             if meta.typ != SheetTypeEnum.WorkSheet:  # chart sheets, macro sheets
                 continue
             sheet = book.get_sheet_by_name(meta.name)
-            rows = [(number, tuple(values))
-                    for number, values in enumerate(sheet.iter_rows(), start=1)]  # rows from 1, columns from the used area's
-            if sheet.start and sheet.start[1]:  # the used area starts right of column A: pad to keep positions
-                rows = [(n, ("",) * sheet.start[1] + values) for n, values in rows]
+            rows = _rows(sheet.iter_rows(), sheet.start[1] if sheet.start else 0)
             merged = tuple(MergedRange(f"{get_column_letter(c1 + 1)}{r1 + 1}:{get_column_letter(c2 + 1)}{r2 + 1}",
                                        r1 + 1, c1 + 1, r2 + 1, c2 + 1)
                            for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or ()))
-            sheets.append(RawSheet(meta.name.strip(), rows, merged))
+            sheets.append(RawSheet(meta.name.strip(), rows, merged, sheet.end[0] + 1 if sheet.end else 0))
     except Exception as error:  # a damaged sheet part: XML errors, bad numbers, missing shared strings …
         raise FileError(f"工作簿内容已损坏,无法读取:{SAVE_AS}") from error
     finally:
         book.close()
     return sheets
+
+
+def _rows(cells: Iterator[list[object]], left: int) -> Iterator[tuple[int, tuple[object, ...]]]:
+    """calamine's rows numbered from 1; padded when the used area starts right of column A, to keep positions."""
+    pad = ("",) * left
+    for number, values in enumerate(cells, start=1):
+        yield number, pad + tuple(values) if left else tuple(values)
 
 
 def decode_csv(data: bytes) -> str:
