@@ -6,11 +6,13 @@ per session and every table is emptied after each test.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import os
 import re
 from collections.abc import Callable, Iterator
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -19,8 +21,8 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.auth.passwords import hash_password
 from app.extensions import db
-from app.models import (BranchForm, Gender, Member, PartyMember, PartyStatus, Role, Term, Unit, UnitKind,
-                        User)
+from app.models import (AppraisalYear, BranchForm, Gender, Member, PartyMember, PartyStatus, Role, Term, Unit,
+                        UnitKind, User)
 from app.pinyin import search_key
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
@@ -101,6 +103,14 @@ def county(make_unit: Callable[..., Unit]) -> dict[str, Unit]:
 
 
 @pytest.fixture
+def year(county: dict[str, Unit]) -> dict[str, Unit]:
+    """The county with appraisal year 2025 open for recording (the shipped rule files are 2025's)."""
+    db.session.add(AppraisalYear(year=2025, name="2025年度"))
+    db.session.commit()
+    return county
+
+
+@pytest.fixture
 def make_member(county: dict[str, Unit]) -> Callable[..., Member]:
     codes = (f"M{n:04d}" for n in itertools.count(1))
 
@@ -149,6 +159,21 @@ def login(client: FlaskClient) -> Callable[..., object]:
         return client.post("/auth/login", data={"username": username, "password": password},
                            follow_redirects=follow)
     return do
+
+
+def xlsx(sheet: str, headers: list[str], rows: list[list[object]], merge: str | None = None) -> bytes:
+    """A workbook of one sheet: a header row, then `rows` (openpyxl writes dates as dates, text as text)."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = sheet
+    ws.append(headers)
+    for row in rows:
+        ws.append(row)
+    if merge:
+        ws.merge_cells(merge)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def text_of(response: object) -> str:

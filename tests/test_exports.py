@@ -10,6 +10,8 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from conftest import xlsx
+
 from app.extensions import db
 from app.imports import DATASETS, SAME, run_import
 from app.models import (Activity, AppraisalYear, AuditLog, BranchResult, Enterprise, LoginEvent, PartyStatus,
@@ -17,17 +19,6 @@ from app.models import (Activity, AppraisalYear, AuditLog, BranchResult, Enterpr
 
 BOM = b"\xef\xbb\xbf"
 
-
-def xlsx(sheet: str, headers: list[str], rows: list[list[object]]) -> bytes:
-    book = openpyxl.Workbook()
-    ws = book.active
-    ws.title = sheet
-    ws.append(headers)
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def load(dataset: str, data: bytes, user: User | None = None) -> None:

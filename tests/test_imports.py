@@ -9,7 +9,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from conftest import text_of
+from conftest import text_of, xlsx
 
 from app.extensions import db
 from app.models import Activity, AppraisalYear, AuditLog, RecordState, Role
@@ -18,17 +18,7 @@ HEADERS = ["对象编号", "姓名", "类型", "日期", "标题", "结果", "�
 
 
 def workbook(rows, headers=HEADERS, sheet="履职记录", merge=None) -> bytes:
-    book = openpyxl.Workbook()
-    ws = book.active
-    ws.title = sheet
-    ws.append(headers)
-    for row in rows:
-        ws.append(row)
-    if merge:
-        ws.merge_cells(merge)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx(sheet, headers, rows, merge)
 
 
 @pytest.fixture

@@ -3,17 +3,15 @@ optimistic lock, and the audit log."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 
-import openpyxl
 import pytest
 import sqlalchemy as sa
-from conftest import text_of
+from conftest import text_of, xlsx
 
 from app.extensions import db
 from app.imports import DATASETS, run_import
-from app.models import (AppraisalYear, Attendance, AttendanceStatus, AuditLog, BranchIndicator, BranchResult,
+from app.models import (Attendance, AttendanceStatus, AuditLog, BranchIndicator, BranchResult,
                         Meeting, MeetingKind, RecordState, Role)
 
 ATTENDANCE_HEADERS = ["会议名称", "会议类型", "日期", "对象编号", "姓名", "出席情况", "组织单位"]
@@ -24,17 +22,6 @@ ALL_BUT_TAX = {"组织建设": "18.5", "党员发展": "2", "活动开展": "6",
                "就业人数": "320"}
 
 
-def xlsx(sheet: str, headers: list[str], rows: list[list[object]]) -> bytes:
-    book = openpyxl.Workbook()
-    ws = book.active
-    ws.title = sheet
-    ws.append(headers)
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
 
 def run(dataset: str, rows: list[list[object]], user=None):
     sheet, headers = ("出勤", ATTENDANCE_HEADERS) if dataset == "attendance" else ("比实绩", INDICATOR_HEADERS)
@@ -44,13 +31,6 @@ def run(dataset: str, rows: list[list[object]], user=None):
     else:
         db.session.rollback()
     return outcome
-
-
-@pytest.fixture
-def year(county):
-    db.session.add(AppraisalYear(year=2025, name="2025年度"))
-    db.session.commit()
-    return county
 
 
 def make_meeting(county, unit, invited, kind=MeetingKind.PLENARY, title="十届三次全会"):

@@ -2,29 +2,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 
-import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from conftest import xlsx
+
 from app.extensions import db
 from app.imports import DATASETS, run_import
-from app.models import (AppraisalYear, Attendance, AttendanceStatus, BranchResult, Enterprise, Gender, Meeting,
+from app.models import (Attendance, AttendanceStatus, BranchResult, Enterprise, Gender, Meeting,
                         MeetingKind, Member, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind)
 
-
-def xlsx(sheet: str, headers: list[str], rows: list[list[object]]) -> bytes:
-    book = openpyxl.Workbook()
-    ws = book.active
-    ws.title = sheet
-    ws.append(headers)
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def run(dataset: str, data: bytes, user=None, dry_run=False, name="file.xlsx"):
@@ -34,13 +23,6 @@ def run(dataset: str, data: bytes, user=None, dry_run=False, name="file.xlsx"):
     else:
         db.session.rollback()
     return outcome
-
-
-@pytest.fixture
-def year(county):
-    db.session.add(AppraisalYear(year=2025, name="2025年度"))
-    db.session.commit()
-    return county
 
 
 MEMBER_HEADERS = ["委员编号", "姓名", "性别", "界别", "党派", "专委会", "联络处", "常委", "工作单位"]

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from app import audit, evidence
+from app import audit, evidence, workflow
 from app.auth.scope import scoped, unit_ids
 from app.extensions import db
 from app.models import (
@@ -383,16 +383,7 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
 # --- state changes -------------------------------------------------------------------------------------------
 
 def _change_state(activity: Activity, user: User, action: str, state: RecordState, reason: str = "") -> None:
-    before = activity.state
-    activity.state = state
-    if state == RecordState.SUBMITTED:
-        activity.submitted_at = utcnow()
-    elif state == RecordState.VERIFIED:
-        activity.verified_at = utcnow()
-        activity.verified_by_id = user.id
-        activity.return_reason = ""
-    elif state == RecordState.RETURNED:
-        activity.return_reason = reason
+    before = workflow.move(activity, state, user, reason)
     db.session.flush()
     audit.record(user, action, "activity", activity.id, {"state": (before, state)}, reason=reason)
 

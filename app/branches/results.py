@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app import audit
+from app import audit, workflow
 from app.activities.entry import open_years, ruleset_for
 from app.auth.scope import scoped
 from app.extensions import db
@@ -284,18 +284,7 @@ def save(branch: Unit, period: str, result: BranchResult | None, version: int | 
 
 def _change_state(result: BranchResult, user: User, action: str, state: RecordState, reason: str = "",
                   ip: str = "") -> None:
-    before = result.state
-    result.state = state
-    if state == RecordState.SUBMITTED:
-        result.submitted_at = utcnow()
-    elif state == RecordState.VERIFIED:
-        result.verified_at = utcnow()
-        result.verified_by_id = user.id
-        result.return_reason = ""
-    elif state == RecordState.RETURNED:
-        result.return_reason = reason
-        result.verified_at = None
-        result.verified_by_id = None
+    before = workflow.move(result, state, user, reason)
     db.session.flush()
     audit.record(user, action, "branch_result", result.id, {"state": (before, state)}, reason=reason, ip=ip)
 
