@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from app import audit
 from app.auth.scope import unit_ids
@@ -324,6 +325,14 @@ def _remembered(process: Any) -> Any:
             found = known[key] = process(value)
         return found
     return remembered
+
+
+def id_in(column: sa.ColumnElement[int], ids: Sequence[int]) -> sa.ColumnElement[bool]:
+    """`column IN ids`: on PostgreSQL one array parameter (= ANY), not one placeholder an id; SQLite takes at most
+    32,766 placeholders, so callers pass slices (`chunks`)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, list(ids), type_=postgresql.ARRAY(sa.Integer)))
+    return column.in_(ids)
 
 
 def chunks(items: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:

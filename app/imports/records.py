@@ -23,7 +23,7 @@ from app.activities import entry
 from app.auth.scope import clause
 from app.extensions import db
 from app.imports.base import (ADDED, CHANGED, SAME, STATE_BY_LABEL, Context, Dataset, Planned, _limits, bulk_insert,
-                              chunks, inserting)
+                              chunks, id_in, inserting)
 from app.models import (Activity, ActivityParticipant, AuditLog, Category, Member, PartyMember, RecordState, Role,
                         Unit, User)
 from app.scoring.rules import KindSpec, RuleSet
@@ -74,12 +74,13 @@ class Row:
     values: dict[str, Any]
     signers: tuple[int, ...]
     state: RecordState
-    existing: Activity | None = None
+    existing: _Stored | None = None  # the record in the system it names (None: a new record)
 
 
 @dataclass
 class Plan:
-    new: list[Row] = field(default_factory=list)
+    """The rows that change a record already in the system (new records are sent as they are checked)."""
+
     changed: list[Row] = field(default_factory=list)
 
 
@@ -267,7 +268,7 @@ class Records(Dataset):
             return plan
         numbered = [r for r, _ in checked if r.sheet_row.values.get("record_no")]
         by_number = _by_number(ctx, numbered)
-        wanted: set[int] = set()
+        targets: list[tuple[Row, int]] = []
         numbers_seen: dict[str, int] = {}
         for found, key in checked:
             number = found.sheet_row.values.get("record_no")
@@ -285,26 +286,13 @@ class Records(Dataset):
                     ctx.error(found.sheet_row, "title", f"已有同一对象、类型、日期和标题的记录(编号 {other})")
                     continue
             else:
-                target = by_key.get(key)
-            if target is not None:
-                wanted.add(target)
-            found.existing = target  # type: ignore[assignment]  # an id until loaded below
-        loaded = _load(wanted)
-        verified = STATES[2]
-        new, planned = plan.new, ctx.planned
-        for found, _key_ in checked:
-            target_id = found.existing
-            sheet_row = found.sheet_row
-            if sheet_row.values.get("state") == verified and not ctx.may_verify(  # only 已核实 may be refused
-                    sheet_row, target_id is not None and
-                    loaded[target_id].state == RecordState.VERIFIED):  # type: ignore[index]
+                target = by_key[key]  # only rows with a number or a known key come here
+            targets.append((found, target))
+        loaded = _load({target for _found, target in targets})
+        for found, target in targets:
+            activity = found.existing = loaded[target]
+            if not ctx.may_verify(found.sheet_row, activity.state == RecordState.VERIFIED):
                 continue
-            if target_id is None:
-                new.append(found)
-                planned.append(Planned(sheet_row.sheet, sheet_row.number, ADDED, _what(found)))  # ctx.plan, faster
-                continue
-            activity = loaded[target_id]  # type: ignore[index]
-            found.existing = activity
             changed = _changes(activity, found)
             content = [c for c in changed if c != "state"]
             may_edit = activity.state in entry.EDITABLE or ctx.is_office and activity.state == RecordState.SUBMITTED
@@ -322,7 +310,6 @@ class Records(Dataset):
 
     def write(self, ctx: Context, plan: Plan, added: list[tuple[int, Row]] = ()) -> None:  # type: ignore[assignment]
         """What follows the new records (already sent): their 联名 and audit rows, then the changed records."""
-        assert not plan.new, "a row naming a record in the system is never new"
         user_id = ctx.user.id if ctx.user is not None else None
         bulk_insert(ActivityParticipant.__table__, (
             {"activity_id": i, "position": n, "member_id": m}
@@ -479,22 +466,51 @@ def _new_ids(count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def _load(ids: set[int]) -> dict[int, Activity]:
-    found: dict[int, Activity] = {}
-    for part in chunks(sorted(ids)):
-        found.update((a.id, a) for a in db.session.scalars(
-            sa.select(Activity).options(selectinload(Activity.participants)).where(Activity.id.in_(part))))
+@dataclass(frozen=True)
+class _Stored:
+    """What a matched record holds, as plain values: comparing 100,000 of them needs no ORM object."""
+
+    id: int
+    member_id: int | None
+    party_member_id: int | None
+    unit_id: int
+    state: RecordState
+    locked: bool
+    values: dict[str, Any]
+    signers: tuple[int, ...]
+
+
+def _load(ids: set[int]) -> dict[int, _Stored]:
+    """The records `ids`, with their 联名 in order."""
+    found: dict[int, _Stored] = {}
+    columns = [getattr(Activity, k) for k in COMPARED]
+    for part in chunks(sorted(ids), 30_000):
+        signers: dict[int, list[int]] = {}
+        for activity_id, member_id in db.session.execute(
+                sa.select(ActivityParticipant.activity_id, ActivityParticipant.member_id)
+                .where(id_in(ActivityParticipant.activity_id, part))
+                .order_by(ActivityParticipant.activity_id, ActivityParticipant.position)):
+            signers.setdefault(activity_id, []).append(member_id)
+        for row in db.session.execute(sa.select(Activity.id, Activity.member_id, Activity.party_member_id,
+                                                Activity.unit_id, Activity.state, Activity.locked, *columns)
+                                      .where(id_in(Activity.id, part))):
+            found[row.id] = _Stored(row.id, row.member_id, row.party_member_id, row.unit_id, row.state, row.locked,
+                                    dict(zip(COMPARED, row[6:], strict=True)), tuple(signers.get(row.id, ())))
     return found
 
 
-def _changes(activity: Activity, found: Row) -> list[str]:
+def _changes(stored: _Stored, found: Row) -> list[str]:
     """The columns whose values differ from the record's (a state only counts when it moves forward)."""
-    changed = [k for k in COMPARED if _same_text(getattr(activity, k)) != _same_text(found.values[k])]
-    if _activity_subject(activity) != found.subject.key:
+    values = found.values
+    if all(stored.values[k] == values[k] for k in COMPARED):  # the usual case, at a glance (Decimals by value)
+        changed = []
+    else:
+        changed = [k for k in COMPARED if _same_text(stored.values[k]) != _same_text(values[k])]
+    if _activity_subject(stored) != found.subject.key:
         changed.insert(0, "subject")
-    if tuple(p.member_id for p in activity.participants) != found.signers:
+    if stored.signers != found.signers:
         changed.append("signers")
-    if _forward(activity.state, found.state):
+    if _forward(stored.state, found.state):
         changed.append("state")
     return changed
 
@@ -558,8 +574,9 @@ class _Columns:
 
 
 def _update(found: Row, ctx: Context) -> None:
-    activity = found.existing
-    assert activity is not None
+    assert found.existing is not None
+    activity = db.session.scalar(sa.select(Activity).options(selectinload(Activity.participants))
+                                 .where(Activity.id == found.existing.id))
     fields = [f for f in entry.AUDITED if f != "signers"]
     before = audit.snapshot(activity, fields)
     before["signers"] = [p.member_id for p in activity.participants]
