@@ -270,3 +270,16 @@ def test_an_over_long_enterprise_name_is_reported_not_a_server_error(client, log
     book.save(out)
     page = text_of(upload(client, out.getvalue(), "branches.xlsx", dataset="branches"))
     assert "branches.xlsx:党支部:2:所属企业: 企业名称" in page and "太长(至多 120 字)" in page
+
+
+def test_joint_signers_land_on_their_own_records_among_many(client, login, setup):
+    login("clerk1")
+    rows = [["W001", "张三", "提案", f"2025-03-{day:02d}", f"第{day}件提案", "提交", None, None,
+             "W002" if day % 2 else None] for day in range(1, 21)]
+    rows.append(["W002", "李红", "提案", "2025-04-01", "李红领衔的提案", "提交", None, None, "W001"])
+    confirm(client, upload(client, workbook(rows)))
+    signed = {a.title: [p.member_id for p in a.participants] for a in records()}
+    ours, second = setup["ours"].id, setup["second"].id
+    assert signed["第1件提案"] == [ours, second] and signed["第2件提案"] == []
+    assert signed["李红领衔的提案"] == [second, ours]
+    assert sum(1 for members in signed.values() if members) == 11

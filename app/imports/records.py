@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -132,10 +132,9 @@ class Records(Dataset):
         lookup.load_rulesets(ctx.open_years)  # nothing may query the database while the rows stream in
         by_key = _existing_keys(ctx.open_years)
         writing = not dry_run
-        ids = iter(_new_ids(ctx.book.heights.get(SHEET.name, 0)) if writing else ())
         user_id = ctx.user.id if ctx.user is not None else None
-        now = utcnow()
-        added: list[tuple[int, Row]] = []
+        now = utcnow()  # every record of this import is created at this instant: how the ids are found afterwards
+        joint: list[Row] = []  # new records with 联名, whose ids are looked up afterwards
         later: list[tuple[Row, tuple[Any, ...]]] = []
         seen: dict[tuple[Any, ...], int] = {}
         check_row, planned, book = self._check_row, ctx.planned, ctx.book
@@ -159,12 +158,12 @@ class Records(Dataset):
                     continue
                 planned.append(Planned(row.sheet, row.number, ADDED, _what(found)))  # ctx.plan, faster
                 if send is not None and not book.has_errors:
-                    record_id = next(ids)
-                    send(columns.of(record_id, found))
-                    added.append((record_id, found))
+                    send(columns.of(found))  # the database numbers it
+                    if found.signers:
+                        joint.append(found)
         plan = self._match(ctx, later, by_key)
         if writing and not book.has_errors:
-            self.write(ctx, plan, added)
+            self.write(ctx, plan, joint, now)
 
     def _check_row(self, ctx: Context, lookup: _Subjects, row: SheetRow) -> Row | None:
         get = row.values.get  # row[key], without a method call per cell
@@ -308,24 +307,28 @@ class Records(Dataset):
 
     # --- writing ---------------------------------------------------------------------------------------------
 
-    def write(self, ctx: Context, plan: Plan, added: list[tuple[int, Row]] = ()) -> None:  # type: ignore[assignment]
-        """What follows the new records (already sent): their 联名 and audit rows, then the changed records."""
+    def write(self, ctx: Context, plan: Plan, joint: Sequence[Row] = (),  # type: ignore[override]
+              created: dt.datetime | None = None) -> None:
+        """What follows the new records (already sent, all created at `created`): their audit rows and 联名, then
+        the changed records."""
         user_id = ctx.user.id if ctx.user is not None else None
-        bulk_insert(ActivityParticipant.__table__, (
-            {"activity_id": i, "position": n, "member_id": m}
-            for i, found in added for n, m in enumerate(found.signers, start=1)))
-        now = utcnow()
-        ids = [i for i, _found in added]
-        if db.session.get_bind().dialect.name == "postgresql":  # made by the server: 100,000 rows in a blink
-            db.session.execute(sa.text(
-                "INSERT INTO audit_log (at, user_id, action, entity, entity_id, field, before, after, reason, ip) "
-                "SELECT :at, :user_id, 'import', 'activity', id, '', '', '', :reason, '' "
-                "FROM unnest(CAST(:ids AS integer[])) AS id"),
-                {"at": now, "user_id": user_id, "reason": ctx.book.file, "ids": ids})
-        else:
-            bulk_insert(AuditLog.__table__, (
-                {"user_id": user_id, "action": "import", "entity": "activity", "entity_id": i, "field": "",
-                 "before": "", "after": "", "reason": ctx.book.file, "ip": "", "at": now} for i in ids))
+        if created is not None:
+            ours = sa.and_(Activity.created_at == created, Activity.created_by_id.is_(None) if user_id is None
+                           else Activity.created_by_id == user_id)
+            audit_log = AuditLog.__table__
+            db.session.execute(sa.insert(audit_log).from_select(  # one statement, made by the database
+                ["at", "user_id", "action", "entity", "entity_id", "field", "before", "after", "reason", "ip"],
+                sa.select(sa.literal(created, sa.DateTime), sa.literal(user_id, sa.Integer), sa.literal("import"),
+                          sa.literal("activity"), Activity.id, sa.literal(""), sa.literal(""), sa.literal(""),
+                          sa.literal(ctx.book.file), sa.literal("")).where(ours)))
+            if joint:
+                ids = {_key(_activity_subject(r), r.kind, r.occurred_on, r.title): r.id for r in db.session.execute(
+                    sa.select(Activity.id, Activity.member_id, Activity.party_member_id, Activity.unit_id,
+                              Activity.kind, Activity.occurred_on, Activity.title).where(ours))}
+                bulk_insert(ActivityParticipant.__table__, (
+                    {"activity_id": ids[_key(f.subject.key, f.values["kind"], f.values["occurred_on"],
+                                             f.values["title"])], "position": n, "member_id": m}
+                    for f in joint for n, m in enumerate(f.signers, start=1)))
         for found in plan.changed:
             _update(found, ctx)
         db.session.flush()
@@ -451,21 +454,6 @@ def _by_number(ctx: Context, rows: list[Row]) -> dict[str, int]:
     return found
 
 
-def _new_ids(count: int) -> list[int]:
-    """`count` fresh record ids: from the sequence on PostgreSQL; after the largest on SQLite (one writer at a time,
-    and this transaction holds the write lock once it has written)."""
-    if not count:
-        return []
-    if db.session.get_bind().dialect.name == "postgresql":
-        return list(db.session.scalar(sa.text(  # one array, not a row per id
-            "SELECT array_agg(nextval(pg_get_serial_sequence('activity', 'id'))) FROM generate_series(1, :n)"),
-            {"n": count}))
-    db.session.execute(sa.update(Activity.__table__).where(sa.false()).values(title=""))  # take the write lock
-    used = db.session.scalar(sa.text("SELECT seq FROM sqlite_sequence WHERE name = 'activity'")) or 0
-    start = max(used, db.session.scalar(sa.select(sa.func.max(Activity.id))) or 0) + 1  # a deleted id is never reused
-    return list(range(start, start + count))
-
-
 @dataclass(frozen=True)
 class _Stored:
     """What a matched record holds, as plain values: comparing 100,000 of them needs no ORM object."""
@@ -543,7 +531,7 @@ def _state_columns(state: RecordState, user_id: int | None, now: dt.datetime) ->
             "verified_by_id": user_id if state == RecordState.VERIFIED else None}
 
 
-INSERT_COLUMNS = ("id", "kind", "category", "title", "occurred_on", *CHOICE_KEYS, *NUMBER_KEYS, *TEXT_KEYS,
+INSERT_COLUMNS = ("kind", "category", "title", "occurred_on", *CHOICE_KEYS, *NUMBER_KEYS, *TEXT_KEYS,
                   "unit_id", "member_id", "party_member_id", "state", "return_reason", "self_reported", "published",
                   "locked", "created_by_id", "created_at", "updated_at", "version", "submitted_at", "verified_at",
                   "verified_by_id")
@@ -557,9 +545,9 @@ class _Columns:
         self.user_id, self.now, self.scope = user_id, now, scope
         self.tails: dict[RecordState, tuple[Any, ...]] = {}
         self.subjects: dict[tuple[str, int], tuple[Any, ...]] = {}
-        self.values = INSERT_COLUMNS[1:INSERT_COLUMNS.index("unit_id")]
+        self.values = INSERT_COLUMNS[:INSERT_COLUMNS.index("unit_id")]
 
-    def of(self, record_id: int, found: Row) -> tuple[Any, ...]:
+    def of(self, found: Row) -> tuple[Any, ...]:
         subject, state = found.subject, found.state
         tail = self.tails.get(state)
         if tail is None:
@@ -570,7 +558,7 @@ class _Columns:
             who = self.subjects[subject.key] = (_recording_unit(subject, self.scope), subject.member_id,
                                                 subject.party_member_id)
         values = found.values
-        return (record_id, *[values[k] for k in self.values], *who, *tail)
+        return (*[values[k] for k in self.values], *who, *tail)
 
 
 def _update(found: Row, ctx: Context) -> None:
