@@ -7,6 +7,7 @@ file lands whole or not at all.
 """
 from __future__ import annotations
 
+import abc
 import contextlib
 import datetime as dt
 import functools
@@ -156,7 +157,7 @@ def _limits(model: type) -> dict[str, int]:
     return {c.key: c.type.length for c in sa.inspect(model).columns if getattr(c.type, "length", None)}
 
 
-class Dataset:
+class Dataset(abc.ABC):
     """One kind of import: its sheets, who may use it, and how its rows are checked and written."""
 
     name: ClassVar[str]            # the CLI's and the URL's word: members, records …
@@ -174,19 +175,27 @@ class Dataset:
         """Dropdown values per column key that depend on the database or the rule files."""
         return {}
 
+    @abc.abstractmethod
     def run(self, ctx: Context, sheets: dict[str, Iterator[SheetRow]], dry_run: bool) -> None:
-        """Check every row (each sheet's rows come as read, once) and, unless a dry run or a problem, write."""
+        """Check every row (each sheet's rows come as read, once), report problems to `ctx`, plan each row with
+        `ctx.plan`; and unless a dry run or a problem, write in the caller's transaction."""
+
+
+class CheckThenWrite(Dataset):
+    """A dataset of modest size: every row is checked first, then the plan is written."""
+
+    def run(self, ctx: Context, sheets: dict[str, Iterator[SheetRow]], dry_run: bool) -> None:
         plan = self.check(ctx, {name: list(rows) for name, rows in sheets.items()})
         if not ctx.book.has_errors and not dry_run:
             self.write(ctx, plan)
 
+    @abc.abstractmethod
     def check(self, ctx: Context, sheets: dict[str, list[SheetRow]]) -> Any:
         """Check every row, report problems, plan each row; return what `write` needs."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def write(self, ctx: Context, plan: Any) -> None:
         """Apply the checked plan (called only when there is no problem)."""
-        raise NotImplementedError
 
 
 def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, dry_run: bool) -> Outcome:

@@ -19,7 +19,7 @@ from app.activities import entry
 from app.auth.scope import scoped, unit_ids
 from app.branches import results
 from app.extensions import db
-from app.imports.base import ADDED, CHANGED, SAME, STATE_BY_LABEL, Context, Dataset
+from app.imports.base import ADDED, CHANGED, SAME, STATE_BY_LABEL, CheckThenWrite, Context
 from app.meetings import services as meeting_rules
 from app.models import (Attendance, AttendanceStatus, BranchIndicator, BranchResult, Meeting, MeetingKind, Member,
                         PartyMember, RecordState, Role, Unit, UnitKind, User)
@@ -50,7 +50,7 @@ def _meeting_refusal(meeting: Meeting) -> str:
     return f"会议“{meeting.title}”的出勤由{keeper}或办公室录入,您不能修改"
 
 
-class AttendanceImport(Dataset):
+class AttendanceImport(CheckThenWrite):
     name = "attendance"
     label = "出勤"
     sheets = (ATTENDANCE,)
@@ -206,7 +206,7 @@ class AttendanceImport(Dataset):
             meeting_rules.touch(meeting, version)  # as a screen save: a form shown before the import is now stale
 
 
-class BranchResults(Dataset):
+class BranchResults(CheckThenWrite):
     name = "branch-results"
     label = "比实绩"
     sheets = (INDICATORS,)

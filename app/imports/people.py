@@ -5,6 +5,7 @@ a row equal to what is stored changes nothing.
 """
 from __future__ import annotations
 
+import abc
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from app import audit
 from app.auth.scope import unit_ids
 from app.extensions import db
-from app.imports.base import ADDED, CHANGED, SAME, Context, Dataset
+from app.imports.base import ADDED, CHANGED, SAME, CheckThenWrite, Context
 from app.models import (BranchForm, Enterprise, Gender, Member, PartyMember, PartyStatus, Role, Term, Unit, UnitKind,
                         User)
 from app.pinyin import search_key
@@ -30,7 +31,7 @@ def _units(*kinds: UnitKind) -> dict[str, Unit]:
                                                   .order_by(Unit.sort_order, Unit.id))}
 
 
-class Roll(Dataset):
+class Roll(CheckThenWrite):
     """A roll keyed by 编号: check each row into the attributes to store, then add or update."""
 
     model: ClassVar[type[Any]]
@@ -41,8 +42,9 @@ class Roll(Dataset):
     def existing(self, ctx: Context) -> dict[str, Any]:
         return {obj.code: obj for obj in db.session.scalars(sa.select(self.model))}
 
+    @abc.abstractmethod
     def values(self, ctx: Context, row: SheetRow) -> dict[str, Any] | None:
-        raise NotImplementedError
+        """The attributes to store for `row`, or None after reporting its problems."""
 
     def may_change(self, ctx: Context, obj: Any) -> bool:
         return True

@@ -307,28 +307,26 @@ class Records(Dataset):
 
     # --- writing ---------------------------------------------------------------------------------------------
 
-    def write(self, ctx: Context, plan: Plan, joint: Sequence[Row] = (),  # type: ignore[override]
-              created: dt.datetime | None = None) -> None:
+    def write(self, ctx: Context, plan: Plan, joint: Sequence[Row], created: dt.datetime) -> None:
         """What follows the new records (already sent, all created at `created`): their audit rows and 联名, then
         the changed records."""
         user_id = ctx.user.id if ctx.user is not None else None
-        if created is not None:
-            ours = sa.and_(Activity.created_at == created, Activity.created_by_id.is_(None) if user_id is None
-                           else Activity.created_by_id == user_id)
-            audit_log = AuditLog.__table__
-            db.session.execute(sa.insert(audit_log).from_select(  # one statement, made by the database
-                ["at", "user_id", "action", "entity", "entity_id", "field", "before", "after", "reason", "ip"],
-                sa.select(sa.literal(created, sa.DateTime), sa.literal(user_id, sa.Integer), sa.literal("import"),
-                          sa.literal("activity"), Activity.id, sa.literal(""), sa.literal(""), sa.literal(""),
-                          sa.literal(ctx.book.file), sa.literal("")).where(ours)))
-            if joint:
-                ids = {_key(_activity_subject(r), r.kind, r.occurred_on, r.title): r.id for r in db.session.execute(
-                    sa.select(Activity.id, Activity.member_id, Activity.party_member_id, Activity.unit_id,
-                              Activity.kind, Activity.occurred_on, Activity.title).where(ours))}
-                bulk_insert(ActivityParticipant.__table__, (
-                    {"activity_id": ids[_key(f.subject.key, f.values["kind"], f.values["occurred_on"],
-                                             f.values["title"])], "position": n, "member_id": m}
-                    for f in joint for n, m in enumerate(f.signers, start=1)))
+        ours = sa.and_(Activity.created_at == created, Activity.created_by_id.is_(None) if user_id is None
+                       else Activity.created_by_id == user_id)
+        audit_log = AuditLog.__table__
+        db.session.execute(sa.insert(audit_log).from_select(  # one statement, made by the database
+            ["at", "user_id", "action", "entity", "entity_id", "field", "before", "after", "reason", "ip"],
+            sa.select(sa.literal(created, sa.DateTime), sa.literal(user_id, sa.Integer), sa.literal("import"),
+                      sa.literal("activity"), Activity.id, sa.literal(""), sa.literal(""), sa.literal(""),
+                      sa.literal(ctx.book.file), sa.literal("")).where(ours)))
+        if joint:
+            ids = {_key(_activity_subject(r), r.kind, r.occurred_on, r.title): r.id for r in db.session.execute(
+                sa.select(Activity.id, Activity.member_id, Activity.party_member_id, Activity.unit_id,
+                          Activity.kind, Activity.occurred_on, Activity.title).where(ours))}
+            bulk_insert(ActivityParticipant.__table__, (
+                {"activity_id": ids[_key(f.subject.key, f.values["kind"], f.values["occurred_on"],
+                                         f.values["title"])], "position": n, "member_id": m}
+                for f in joint for n, m in enumerate(f.signers, start=1)))
         for found in plan.changed:
             _update(found, ctx)
         db.session.flush()
