@@ -234,7 +234,7 @@ def test_record_numbers_must_be_ours_and_not_repeated(client, login, setup):
     headers = ["记录编号", *HEADERS]
     rows = [[str(first.id), *GOOD[0]], [str(first.id), *GOOD[1]], ["13912345678", *GOOD[0][:4], "另一条", *GOOD[0][5:]]]
     page = text_of(upload(client, workbook(rows, headers)))
-    assert f"records.xlsx:履职记录:3:记录编号: 与第 2 行的记录编号相同" in page
+    assert "records.xlsx:履职记录:3:记录编号: 与第 2 行的记录编号相同" in page
     assert "records.xlsx:履职记录:4:记录编号: 系统中没有编号为“13912345678”的记录" in page
 
 

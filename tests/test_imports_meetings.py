@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
 from conftest import text_of, xlsx
 
@@ -48,7 +47,7 @@ def statuses(meeting_id):
 
 
 def test_a_clerk_marks_their_members_at_a_county_plenary_but_invites_nobody(year, make_member, make_user):
-    a1, a2 = make_member("张三", code="W001"), make_member("李四", code="W002")
+    a1, _a2 = make_member("张三", code="W001"), make_member("李四", code="W002")
     plenary = make_meeting(year, "cppcc", [a1])
     clerk = make_user("clerk", Role.CLERK, units=("liaison_a",))
     rows = [["十届三次全会", "全体会议", "2025-01-10", "W001", "张三", "缺席", "县政协"],

@@ -4,15 +4,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
 
 from conftest import xlsx
 
 from app.extensions import db
 from app.imports import DATASETS, run_import
-from app.models import (Attendance, AttendanceStatus, BranchResult, Enterprise, Gender, Meeting,
-                        MeetingKind, Member, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind)
+from app.models import (Attendance, AttendanceStatus, BranchResult, Gender, Meeting, MeetingKind, Member,
+                        PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind)
 
 
 

@@ -89,6 +89,12 @@ def ruleset_for(year: int, subject: str) -> RuleSet | None:
     return found[-1] if found else None
 
 
+def open_rulesets(*subjects: str) -> list[RuleSet]:
+    """The rule files of the years open for recording whose `subject:` is one of `subjects`."""
+    years = set(open_years())
+    return [r for r in rulesets() if r.year in years and r.subject in subjects]
+
+
 def kinds_for(category: Category, subject: str, year: int | None = None) -> list[KindSpec]:
     """The kinds of one category the rule file of `year` (default: the newest open year) declares."""
     year = year if year is not None else next(iter(open_years()), None)

@@ -221,15 +221,15 @@ class BranchResults(CheckThenWrite):
         scope = None if user is None else unit_ids(user)
         kinds: list[str] = []
         grades: list[str] = [YES]
-        for ruleset in entry.rulesets():
-            if ruleset.subject == "branches" and ruleset.year in entry.open_years():
-                for spec in ruleset.kinds.values():
-                    kinds += [spec.name] if spec.name not in kinds else []
-                    field = spec.fields.get("value")
-                    grades += [v for v in (field.values if field else ()) if v not in grades]
-        branches = db.session.scalars(sa.select(Unit.code).where(Unit.kind == UnitKind.BRANCH, Unit.active)
-                                      .order_by(Unit.sort_order, Unit.id) if scope is None else
-                                      sa.select(Unit.code).where(Unit.kind == UnitKind.BRANCH, Unit.id.in_(scope)))
+        for ruleset in entry.open_rulesets("branches"):  # the open years read once, not once a rule file
+            for spec in ruleset.kinds.values():
+                kinds += [spec.name] if spec.name not in kinds else []
+                field = spec.fields.get("value")
+                grades += [v for v in (field.values if field else ()) if v not in grades]
+        stmt = sa.select(Unit.code).where(Unit.kind == UnitKind.BRANCH, Unit.active)
+        if scope is not None:
+            stmt = stmt.where(Unit.id.in_(scope))
+        branches = db.session.scalars(stmt.order_by(Unit.sort_order, Unit.id))
         return {"kind": kinds, "grade": grades, "subject": list(branches)}
 
     def check(self, ctx: Context, sheets: dict[str, list[SheetRow]]) -> list[tuple[Any, ...]]:

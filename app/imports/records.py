@@ -112,7 +112,7 @@ class Records(Dataset):
     def choices(self, user: User | None) -> dict[str, list[str]]:
         kinds: list[str] = []
         values: dict[str, list[str]] = {k: [] for k in CHOICE_KEYS}
-        for ruleset in _open_rulesets():
+        for ruleset in entry.open_rulesets(*RULE_SUBJECT.values()):
             for spec in ruleset.kinds.values():
                 if spec.name in (ATTENDANCE_KIND, PARTY_LIFE_KIND) or spec.name in kinds:
                     continue
@@ -420,11 +420,6 @@ def _header(key: str) -> str:
 def _what(found: Row) -> str:
     v, subject = found.values, found.subject
     return f"{subject.code} {subject.name} {v['kind']} {v['occurred_on'].isoformat()} {v['title']}"
-
-
-def _open_rulesets() -> list[RuleSet]:
-    years = set(entry.open_years())
-    return [r for r in entry.rulesets() if r.year in years and r.subject in RULE_SUBJECT.values()]
 
 
 def _existing_keys(years: set[int]) -> dict[tuple[Any, ...], int]:

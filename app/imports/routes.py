@@ -197,7 +197,3 @@ def errors(name: str, token: str) -> Response:
                      download_name=_("%(name)s-错误标注.xlsx", name=stem))
 
 
-@bp.app_context_processor
-def import_helpers() -> dict[str, object]:
-    return {"import_datasets": DATASETS}
-

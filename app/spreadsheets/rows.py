@@ -249,12 +249,6 @@ def _shown(value: object) -> str:
     return str(value).strip()
 
 
-def read_cell(column: Column, value: object) -> Any:
-    """A non-blank cell as the column's type. :raises ValueError: with the reason in Chinese."""
-    reader = _READERS[column.type]
-    return reader(column, value)
-
-
 def _text(column: Column, value: object) -> str:
     if type(value) is str:
         return _unquoted(value.strip())

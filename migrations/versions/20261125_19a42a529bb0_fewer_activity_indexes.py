@@ -10,7 +10,6 @@ Create Date: 2026-11-25 18:40:14.506526
 
 """
 from alembic import op
-import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
