@@ -79,7 +79,8 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple
 
 
 def record(user: User | None, action: str, entity: str, entity_id: int | None,
-           changes: Changes | None = None, reason: str = "", ip: str = "") -> list[AuditLog]:
+           changes: Changes | None = None, reason: str = "", ip: str = "",
+           at: dt.datetime | None = None) -> list[AuditLog]:
     """Add one AuditLog row per changed field, or a single row without a field when `changes` is empty.
 
     `action` is a short English verb (create, update, reset_password, unlock …), `entity` the table's
@@ -92,7 +93,8 @@ def record(user: User | None, action: str, entity: str, entity_id: int | None,
         secret = field in SECRET_FIELDS
         rows.append(AuditLog(user_id=user_id, action=action[:40], entity=entity[:40], entity_id=entity_id,
                              field=field[:60], before="" if secret else as_text(before),
-                             after="" if secret else as_text(after), reason=reason, ip=(ip or "")[:64]))
+                             after="" if secret else as_text(after), reason=reason, ip=(ip or "")[:64],
+                             **({"at": at} if at is not None else {})))
     db.session.add_all(rows)
     db.session.flush()
     return rows
@@ -108,9 +110,20 @@ def log_query(entity: str = "", entity_id: int | None = None) -> sa.Select[tuple
     return stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc())
 
 
-def history(entity: str, entity_id: int, limit: int = 30) -> list[AuditLog]:
-    """The latest changes of one record, for the 变更记录 under its form."""
-    return list(db.session.scalars(log_query(entity, entity_id).limit(limit)))
+def history(entity: str, entity_id: int, limit: int = 30,
+            imported: tuple[dt.datetime, int | None] | None = None) -> list[AuditLog]:
+    """The latest changes of one record, for the 变更记录 under its form.
+
+    `imported`: the record's creation (instant, user). A record added by an import has no row of its own: the
+    import's rows (file, rows added) are at the very instant its records were created, by the same user.
+    """
+    stmt = log_query(entity, None if imported else entity_id)
+    if imported is not None:
+        at, user_id = imported
+        stmt = stmt.where(sa.or_(AuditLog.entity_id == entity_id, sa.and_(
+            AuditLog.entity_id.is_(None), AuditLog.action == "import", AuditLog.at == at,
+            AuditLog.user_id.is_(None) if user_id is None else AuditLog.user_id == user_id)))
+    return list(db.session.scalars(stmt.limit(limit)))
 
 
 def actor_names(rows: list[AuditLog]) -> dict[int, str]:

@@ -68,8 +68,18 @@ def test_dry_run_lists_the_rows_and_writes_nothing_then_confirm_imports_them(cli
                                                                        RecordState.SUBMITTED)
     assert [p.member_id for p in first.participants] == [setup["ours"].id, setup["second"].id]
     assert (second.level, second.occurred_on) == ("市", dt.date(2025, 4, 1))
+    # the import's audit rows (file, rows added) are in each new record's history, and in no other record's
+    client.post("/auth/logout")
+    login("office")
+    history = text_of(client.get(f"/activities/{first.id}")).split("变更记录", 1)[1]
+    assert "导入" in history and "records.xlsx" in history and "新增行数" in history
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
-        AuditLog.action == "import", AuditLog.entity_id == first.id)) == 1
+        AuditLog.action == "import", AuditLog.entity == "activity")) == 3  # file, added, changed: one import
+    manual = Activity(unit_id=first.unit_id, member_id=first.member_id, kind="提案", title="另一条",
+                      occurred_on=dt.date(2025, 5, 1), category=first.category)
+    db.session.add(manual)
+    db.session.commit()
+    assert "records.xlsx" not in text_of(client.get(f"/activities/{manual.id}"))
 
 
 def test_importing_the_same_file_twice_adds_nothing_the_second_time(client, login, setup):

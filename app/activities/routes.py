@@ -63,7 +63,8 @@ def _export(filters: dict[str, object], fmt: str, label: str) -> Response:
 
 def _detail(activity: Activity, evidence_form: EvidenceForm | None = None) -> str:
     is_office = current_user.role in entry.VERIFY_ROLES
-    history = audit.history("activity", activity.id) if is_office else []
+    history = audit.history("activity", activity.id, imported=(activity.created_at, activity.created_by_id)) \
+        if is_office else []
     return render_template("activities/detail.html", activity=activity, history=history,
                            names=audit.actor_names(history), actions=audit.ACTION_LABELS,
                            fields=audit.FIELD_LABELS, can_edit=entry.can_edit(activity, current_user),

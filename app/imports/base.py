@@ -11,11 +11,14 @@ import abc
 import contextlib
 import datetime as dt
 import functools
+import gc
 import itertools
+import queue
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -25,15 +28,16 @@ from app.auth.scope import unit_ids
 from app.extensions import db
 from app.models import AppraisalYear, RecordState, Role, User
 from app.spreadsheets.columns import STATES, Sheet
-from app.spreadsheets.rows import Book, SheetRow, read_book, where
+from app.spreadsheets.rows import Book, SheetRow, TypedRows, read_book, where
+from app.timeutil import utcnow
 
 ADDED, CHANGED, SAME = "新增", "修改", "不变"
 STATE_BY_LABEL = {STATES[0]: RecordState.DRAFT, STATES[1]: RecordState.SUBMITTED, STATES[2]: RecordState.VERIFIED}
 
 
-@dataclass(frozen=True)
-class Planned:
-    """What importing one row does: 新增, 修改 (naming the changed columns) or 不变."""
+class Planned(NamedTuple):
+    """What importing one row does: 新增, 修改 (naming the changed columns) or 不变. (A named tuple: a 100,000-row
+    file plans 100,000 of them.)"""
 
     sheet: str
     row: int
@@ -85,6 +89,7 @@ class Context:
         self.specs = specs
         self.scope = None if user is None else unit_ids(user)  # None: the whole county (the office, the CLI)
         self.today = dt.date.today()
+        self.now = utcnow()  # the import's instant: the audit row's, and every record it adds is created at it
         self.open_years = set(db.session.scalars(
             sa.select(AppraisalYear.year).where(AppraisalYear.recording_closed_at.is_(None))))
         self.planned: list[Planned] = []
@@ -210,9 +215,10 @@ def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, 
         if not dry_run:
             _one_at_a_time(dataset)
         ctx = Context(user, book, specs)
-        counted = _Counted()
-        dataset.run(ctx, {name: counted(book.sheets.get(name, ())) for name in specs}, dry_run)
-        if counted.rows == 0 and not book.has_errors:
+        sheets = {name: book.sheets.get(name) or TypedRows(book, name, iter(()), [], {}, {}) for name in specs}
+        with _collecting_later():
+            dataset.run(ctx, sheets, dry_run)  # type: ignore[arg-type]  # lazy: each sheet is TypedRows
+        if sum(s.count for s in sheets.values()) == 0 and not book.has_errors:
             book.error(dataset.sheets[0].name, None, None, "没有数据行")
         rank = {}  # sheet name → its place in the dataset (the first, if named twice), as list.index gives
         for i, s in enumerate(dataset.sheets):
@@ -222,7 +228,7 @@ def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, 
             counts = outcome.counts
             audit.record(user, "import", dataset.entity, None,
                          {"file": (None, outcome.file), "added": (None, counts[ADDED]),
-                          "changed": (None, counts[CHANGED])})
+                          "changed": (None, counts[CHANGED])}, at=ctx.now)
             db.session.flush()
             outcome.written = True
     outcome.problems = book.problems
@@ -230,16 +236,17 @@ def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, 
     return outcome
 
 
-class _Counted:
-    """Counts the rows of the sheets it wraps as they are read."""
-
-    def __init__(self) -> None:
-        self.rows = 0
-
-    def __call__(self, rows: Iterable[SheetRow]) -> Iterator[SheetRow]:
-        for row in rows:
-            self.rows += 1
-            yield row
+@contextlib.contextmanager
+def _collecting_later() -> Iterator[None]:
+    """No garbage collection while the rows are checked: an import makes hundreds of thousands of small objects it
+    keeps to the end (keys, plans), and each full collection would walk them all again, for no cycle to free."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _one_at_a_time(dataset: Dataset) -> None:
@@ -264,9 +271,11 @@ def bulk_insert(table: sa.Table, rows: Iterable[dict[str, Any]]) -> None:
 @contextlib.contextmanager
 def inserting(table: sa.Table, columns: Sequence[str]) -> Iterator[Callable[[Sequence[Any]], None]]:
     """A function taking one row's values (in the order of `columns`) at a time, inserted in the caller's
-    transaction: COPY on PostgreSQL, sent while later rows are still being made (the server stores them meanwhile;
-    no other statement may run on the session until the block ends); executemany at the end elsewhere. Values go
-    through each column type's own bind processing, as with any insert."""
+    transaction; values go through each column type's own bind processing, as with any insert.
+
+    On PostgreSQL the rows go by COPY, `COPY_BATCH` to a statement, from a thread of their own: while the server
+    stores one batch (and checks its foreign keys, at the statement's end) the caller is already making the next.
+    No other statement may run on the session until the block ends. Elsewhere: executemany at the end."""
     connection = db.session.connection()
     dialect = connection.dialect
     width = len(columns)
@@ -276,47 +285,118 @@ def inserting(table: sa.Table, columns: Sequence[str]) -> Iterator[Callable[[Seq
         for part in chunks(kept):
             connection.execute(sa.insert(table), part)
         return
-    typed = [table.c[name] for name in columns]
-    # Only the columns whose type processes bound values; an Enum's or a Boolean's is remembered per value.
-    processing = [(i, _remembered(p) if isinstance(c.type, (sa.Enum, sa.Boolean)) else p)
-                  for i, c in enumerate(typed) if (p := c.type._cached_bind_processor(dialect))]
-    names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in typed)
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    lines: list[str] = []
-    # COPY's text format written here, a block at a time: psycopg adapting value by value costs more than the
-    # server takes to store them
-    with cursor.copy(f"COPY {dialect.identifier_preparer.format_table(table)} ({names}) FROM STDIN") as copy:
-        def send(values: Sequence[Any]) -> None:
-            if len(values) != width:
-                raise ValueError(f"inserting: a row has {len(values)} values, not {width}")
-            values = list(values)
-            for i, process in processing:
-                values[i] = process(values[i])
-            lines.append("\t".join(map(_copy_text, values)))
-            if len(lines) >= COPY_BLOCK:
-                copy.write("\n".join(lines) + "\n")
-                lines.clear()
+    writer = _CopyWriter(connection, table, columns)
+    batch: list[Sequence[Any]] = []
+    size = COPY_FIRST  # a small first batch: the server starts at once
+
+    def send(values: Sequence[Any]) -> None:
+        nonlocal batch, size
+        if len(values) != width:
+            raise ValueError(f"inserting: a row has {len(values)} values, not {width}")
+        batch.append(values)
+        if len(batch) >= size:
+            writer.put(batch)
+            batch, size = [], COPY_BATCH
+    try:
         yield send
-        if lines:
-            copy.write("\n".join(lines) + "\n")
+        if batch:
+            writer.put(batch)
+    except BaseException:
+        writer.close(failed=True)
+        raise
+    writer.close()
 
 
-COPY_BLOCK = 2000  # rows per write
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+COPY_FIRST, COPY_BATCH = 2_000, 10_000  # rows in the first COPY statement, in each of the others
+COPY_QUEUE = 2  # batches made and waiting for the writer, at most
 
 
-def _copy_text(value: Any) -> str:
-    """One value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if value.__class__ is str:
-        return value.translate(_COPY_ESCAPES) if ("\\" in value or "\t" in value or "\n" in value
-                                                  or "\r" in value) else value
-    if value is True or value is False:
-        return "t" if value else "f"
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return str(value)
+class _CopyWriter:
+    """COPY … FROM STDIN of batches of rows, on a thread of its own (psycopg waits for the server without the GIL).
+
+    The connection is the caller's (one transaction); the caller must not use it until `close`. A batch that
+    fails stops the writer: the error is raised in the caller at its next `put`, or at `close`."""
+
+    def __init__(self, connection: sa.Connection, table: sa.Table, columns: Sequence[str]) -> None:
+        dialect = connection.dialect
+        typed = [table.c[name] for name in columns]
+        # Only the columns whose type processes bound values; an Enum's or a Boolean's is remembered per value.
+        self.processing = [(i, _remembered(p) if isinstance(c.type, (sa.Enum, sa.Boolean)) else p)
+                           for i, c in enumerate(typed) if (p := c.type._cached_bind_processor(dialect))]
+        binary = [_binary_type(c.type) for c in typed]
+        self.types = binary if None not in binary else None  # else COPY's text format, written by psycopg
+        names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in typed)
+        self.statement = (f"COPY {dialect.identifier_preparer.format_table(table)} ({names}) FROM STDIN"
+                          + (" (FORMAT BINARY)" if self.types else ""))
+        self.cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        self.queue: queue.Queue[list[Sequence[Any]] | None] = queue.Queue(maxsize=COPY_QUEUE)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="copy-writer", daemon=True)
+        self.thread.start()
+
+    def put(self, batch: list[Sequence[Any]]) -> None:
+        """Queue `batch` (processed here, in the caller's thread: the writer's turn is the server's)."""
+        if self.error is not None:
+            raise self.error
+        if self.processing:  # column by column: an Enum's or a Boolean's values are few, processed once a batch
+            columns = list(zip(*batch, strict=True))
+            for i, process in self.processing:
+                columns[i] = _processed(process, columns[i])  # type: ignore[call-overload]
+            batch = list(zip(*columns, strict=True))
+        self.queue.put(batch)
+
+    def close(self, failed: bool = False) -> None:
+        """Wait until every batch is stored; raise the writer's error, unless the caller's is on its way."""
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None and not failed:
+            raise self.error
+
+    def _run(self) -> None:
+        while (batch := self.queue.get()) is not None:
+            if self.error is not None:
+                continue  # drain: the caller learns of the error at its next put
+            try:
+                self._write(batch)
+            except BaseException as error:  # noqa: BLE001  # handed to the caller's thread
+                self.error = error
+
+    def _write(self, batch: list[Sequence[Any]]) -> None:
+        with self.cursor.copy(self.statement) as copy:
+            if self.types:
+                copy.set_types(self.types)
+            write_row = copy.write_row
+            for values in batch:
+                write_row(values)
+
+
+def _processed(process: Any, values: Sequence[Any]) -> list[Any]:
+    """`process` applied to every one of `values`: once a distinct value when it is remembered (`_remembered`).
+    The values are told apart by identity: an enum member, True, False and None are each one object."""
+    if not getattr(process, "remembered", False):
+        return list(map(process, values))
+    distinct = {id(v): v for v in values}  # every value is alive (in `values`): no id is reused meanwhile
+    done = {key: process(v) for key, v in distinct.items()}
+    return list(map(done.__getitem__, map(id, values)))
+
+
+def _binary_type(column_type: sa.types.TypeEngine[Any]) -> str | None:
+    """The PostgreSQL type a value of `column_type` is sent as in a binary COPY (after bind processing)."""
+    kind = column_type.impl_instance if isinstance(column_type, sa.TypeDecorator) else column_type
+    if isinstance(kind, sa.String):  # an Enum too (kept as its name); text and varchar are the same in binary
+        return "text"
+    if isinstance(kind, sa.Boolean):  # its bind processing keeps True and False as they are
+        return "bool"
+    for integer, name in ((sa.BigInteger, "int8"), (sa.SmallInteger, "int2"), (sa.Integer, "int4")):
+        if isinstance(kind, integer):
+            return name
+    if isinstance(kind, sa.DateTime):
+        return "timestamptz" if kind.timezone else "timestamp"
+    if isinstance(kind, sa.Date):
+        return "date"
+    if isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Float):
+        return "numeric"
+    return None
 
 
 def _remembered(process: Any) -> Any:
@@ -333,6 +413,7 @@ def _remembered(process: Any) -> Any:
         if found is missing:
             found = known[key] = process(value)
         return found
+    remembered.remembered = True  # type: ignore[attr-defined]
     return remembered
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -24,12 +24,12 @@ from app.auth.scope import clause
 from app.extensions import db
 from app.imports.base import (ADDED, CHANGED, SAME, STATE_BY_LABEL, Context, Dataset, Planned, _limits, bulk_insert,
                               chunks, id_in, inserting)
-from app.models import (Activity, ActivityParticipant, AuditLog, Category, Member, PartyMember, RecordState, Role,
+from app.models import (Activity, ActivityParticipant, Category, Member, PartyMember, RecordState, Role,
                         Unit, User)
 from app.scoring.rules import KindSpec, RuleSet
 from app.spreadsheets.columns import ACTIVITIES, STATES, SUBJECT_TYPES, require
 from app.spreadsheets.records import ATTENDANCE_KIND, PARTY_LIFE_KIND
-from app.spreadsheets.rows import SheetRow
+from app.spreadsheets.rows import Block, SheetRow, TypedRows
 from app.timeutil import utcnow
 
 SHEET = require(ACTIVITIES, "title")
@@ -124,16 +124,20 @@ class Records(Dataset):
 
     # --- checking --------------------------------------------------------------------------------------------
 
-    def run(self, ctx: Context, sheets: dict[str, Iterator[SheetRow]], dry_run: bool) -> None:
+    def run(self, ctx: Context, sheets: dict[str, TypedRows], dry_run: bool) -> None:
         """Check the rows as they are read; a new record goes to the database at once (its checks passed, and no
         row before it had a problem), so the server stores the file while the rest is being checked. A record
-        already in the system waits for the end, to be compared. On any problem the caller rolls it all back."""
+        already in the system waits for the end, to be compared. On any problem the caller rolls it all back.
+
+        The rows come a block at a time, checked column by column (`_Quick`); a row that is not plainly a new,
+        correct record (a problem, a 记录编号, a known natural key, 联名 …) takes the row-by-row path, which
+        reports its problems or matches it."""
         lookup = _Subjects(ctx)
         lookup.load_rulesets(ctx.open_years)  # nothing may query the database while the rows stream in
         by_key = _existing_keys(ctx.open_years)
         writing = not dry_run
         user_id = ctx.user.id if ctx.user is not None else None
-        now = utcnow()  # every record of this import is created at this instant: how the ids are found afterwards
+        now = ctx.now  # every record of this import is created at this instant: how the ids are found afterwards
         joint: list[Row] = []  # new records with 联名, whose ids are looked up afterwards
         later: list[tuple[Row, tuple[Any, ...]]] = []
         seen: dict[tuple[Any, ...], int] = {}
@@ -141,26 +145,42 @@ class Records(Dataset):
         verified = STATES[2]
         with inserting(Activity.__table__, INSERT_COLUMNS) if writing else contextlib.nullcontext() as send:
             columns = _Columns(user_id, now, ctx.scope)
-            for row in sheets[SHEET.name]:
+
+            def take(row: SheetRow) -> None:
+                """The row-by-row path: every check, with its reasons."""
                 found = check_row(ctx, lookup, row)
                 if found is None:
-                    continue
+                    return
                 values, subject = found.values, found.subject
                 key = _key(subject.key, values["kind"], values["occurred_on"], values["title"])
                 if key in seen:
                     ctx.error(row, "title", f"与第 {seen[key]} 行是同一条记录(同一对象、类型、日期和标题)")
-                    continue
+                    return
                 seen[key] = row.number
                 if key in by_key or row.values.get("record_no"):
                     later.append((found, key))
-                    continue
+                    return
                 if row.values.get("state") == verified and not ctx.may_verify(row, False):
-                    continue
+                    return
                 planned.append(Planned(row.sheet, row.number, ADDED, _what(found)))  # ctx.plan, faster
                 if send is not None and not book.has_errors:
-                    send(columns.of(found))  # the database numbers it
+                    send(columns.of(found.subject, found.state, found.values))  # the database numbers it
                     if found.signers:
                         joint.append(found)
+
+            quick = _Quick(ctx, lookup, by_key, seen)
+            for block in sheets[SHEET.name].blocks():
+                name, numbers, of = block.sheet, block.numbers, columns.of
+                for i, new in quick.check(block):
+                    if new is None:
+                        row = block.row(i)
+                        if row is not None:
+                            take(row)
+                        continue
+                    subject, state, values, what = new
+                    planned.append(Planned(name, numbers[i], ADDED, what))
+                    if send is not None and not book.has_errors:
+                        send(of(subject, state, values))
         plan = self._match(ctx, later, by_key)
         if writing and not book.has_errors:
             self.write(ctx, plan, joint, now)
@@ -308,17 +328,11 @@ class Records(Dataset):
     # --- writing ---------------------------------------------------------------------------------------------
 
     def write(self, ctx: Context, plan: Plan, joint: Sequence[Row], created: dt.datetime) -> None:
-        """What follows the new records (already sent, all created at `created`): their audit rows and 联名, then
-        the changed records."""
+        """What follows the new records (already sent, all created at `created`): their 联名, then the changed
+        records. The new records' audit is the import's own row, at the same instant (see `audit.history`)."""
         user_id = ctx.user.id if ctx.user is not None else None
         ours = sa.and_(Activity.created_at == created, Activity.created_by_id.is_(None) if user_id is None
                        else Activity.created_by_id == user_id)
-        audit_log = AuditLog.__table__
-        db.session.execute(sa.insert(audit_log).from_select(  # one statement, made by the database
-            ["at", "user_id", "action", "entity", "entity_id", "field", "before", "after", "reason", "ip"],
-            sa.select(sa.literal(created, sa.DateTime), sa.literal(user_id, sa.Integer), sa.literal("import"),
-                      sa.literal("activity"), Activity.id, sa.literal(""), sa.literal(""), sa.literal(""),
-                      sa.literal(ctx.book.file), sa.literal("")).where(ours)))
         if joint:
             ids = {_key(_activity_subject(r), r.kind, r.occurred_on, r.title): r.id for r in db.session.execute(
                 sa.select(Activity.id, Activity.member_id, Activity.party_member_id, Activity.unit_id,
@@ -365,6 +379,15 @@ class _Subjects:
             self.rulesets[year, subject] = entry.ruleset_for(year, subject)
         return self.rulesets[year, subject]
 
+    def unambiguous(self) -> dict[str, Subject]:
+        """Code → subject, for the codes that `find` takes, without an 对象类别, to one active subject in scope."""
+        found: dict[str, list[Subject]] = {}
+        for _tag, table in self.searched:
+            for code, subject in table.items():
+                if self.ctx.in_scope(*subject.units):
+                    found.setdefault(code, []).append(subject)
+        return {code: subjects[0] for code, subjects in found.items() if len(subjects) == 1 and subjects[0].active}
+
     def allowed(self, tag: str) -> bool:
         """Clerks record members and units; party liaisons party members; the office all three."""
         role = self.ctx.user.role if self.ctx.user is not None else None
@@ -399,6 +422,112 @@ class _Subjects:
             ctx.error(row, "name", f"{code} 是{subject.name},不是{row['name']}")
             return None
         return subject
+
+
+class _Quick:
+    """The column-by-column check of a block of rows: a row is passed only when it is plainly a new, correct
+    record — every check the row-by-row path makes passes, it names no 记录编号, 联名 or 对象类别, and its natural
+    key is in neither the system nor an earlier row. Its values are then exactly those `_check_row` gives. Any
+    other row is left to the row-by-row path, which says what is wrong (or matches it with its record)."""
+
+    def __init__(self, ctx: Context, lookup: _Subjects, by_key: dict[tuple[Any, ...], int],
+                 seen: dict[tuple[Any, ...], int]) -> None:
+        self.ctx, self.by_key, self.seen = ctx, by_key, seen
+        self.subjects = lookup.unambiguous()
+        self.kinds: dict[tuple[int, str, str], _QuickKind] = {}
+        for (year, rule_subject), ruleset in lookup.rulesets.items():
+            if ruleset is None:
+                continue
+            tag = next(t for t, s in RULE_SUBJECT.items() if s == rule_subject)
+            for spec in ruleset.kinds.values():
+                if spec.name not in (ATTENDANCE_KIND, PARTY_LIFE_KIND):
+                    self.kinds[year, tag, spec.name] = _QuickKind.of(spec)
+        self.limits = dict(_text_limits())
+        self.states = {label: STATE_BY_LABEL[label] for label in STATES
+                       if label != STATES[2] or ctx.is_office}  # 已核实: the office's to give
+
+    def check(self, block: Block) -> list[tuple[int, tuple[Subject, RecordState, tuple[Any, ...], str] | None]]:
+        """(position, (subject, state, the values of INSERT_COLUMNS up to unit_id, what)) of each row of `block`
+        that passes, in order; (position, None) for each row the row-by-row path must take."""
+        ctx, kinds, by_key, seen = self.ctx, self.kinds, self.by_key, self.seen
+        today, years, states = ctx.today, ctx.open_years, self.states
+        columns, numbers, size = block.columns, block.numbers, len(block)
+        nothing = [None] * size
+
+        def column(key: str) -> list[Any]:
+            return columns.get(key) or nothing
+
+        # What sends a row the row-by-row way, found a column at a time (most columns have none of it).
+        other = bytearray(block.slow)
+        for key in ("subject_type", "signers", "record_no"):
+            if any(column(key)):
+                for i, value in enumerate(column(key)):
+                    if value:
+                        other[i] = 1
+        subjects = list(map(self.subjects.get, column("subject")))
+        if any(column("name")):
+            for i, (name, subject) in enumerate(zip(column("name"), subjects)):
+                if name and subject is not None and name != subject.name:
+                    other[i] = 1
+        texts = {}
+        for key in ("title", *TEXT_KEYS):
+            values = column(key)
+            limit = self.limits.get(key)
+            if limit is not None and max(map(len, filter(None, values)), default=0) > limit:
+                for i, value in enumerate(values):
+                    if value and len(value) > limit:
+                        other[i] = 1
+            texts[key] = values if key == "title" or all(values) else [v or "" for v in values]
+        choices = [column(key) if all(column(key)) else [v or "" for v in column(key)] for key in CHOICE_KEYS]
+
+        found: list[tuple[int, tuple[Subject, RecordState, tuple[Any, ...], str] | None]] = []
+        append = found.append
+        for i, (subject, kind, on, title, outcome, level, instruction_level, amount, people, description,
+                counterpart, support, work_key, label, number, odd) in enumerate(zip(
+                subjects, column("kind"), column("occurred_on"), texts["title"], *choices, column("amount"),
+                column("people_helped"), *(texts[k] for k in TEXT_KEYS), column("state"), numbers, other)):
+            if odd or subject is None or on is None or on > today or on.year not in years or not title:
+                append((i, None))
+                continue
+            quick = kinds.get((on.year, subject.tag, kind))
+            state = states.get(label or STATES[1])
+            if quick is None or state is None:
+                append((i, None))
+                continue
+            allowed = quick.choices
+            if (outcome and outcome not in allowed[0] or level and level not in allowed[1]
+                    or instruction_level and instruction_level not in allowed[2]
+                    or amount is not None and (amount < 0 or not quick.amount)
+                    or people is not None and (people < 0 or not quick.people)):
+                append((i, None))
+                continue
+            key = (subject.key, kind, on, title)
+            if key in seen or key in by_key:
+                append((i, None))
+                continue
+            seen[key] = number
+            append((i, (subject, state, (kind, quick.category, title, on, outcome, level, instruction_level, amount,
+                                         people, description, counterpart, support, work_key),
+                        f"{subject.code} {subject.name} {kind} {on.isoformat()} {title}")))
+        return found
+
+
+@dataclass(frozen=True)
+class _QuickKind:
+    """What the column-by-column check needs of one record type of a rule file."""
+
+    category: Category
+    choices: tuple[frozenset[str], frozenset[str], frozenset[str]]  # outcome, level, instruction_level
+    amount: bool                                                   # the type declares 金额
+    people: bool                                                   # … 受益人数
+
+    @classmethod
+    def of(cls, spec: KindSpec) -> _QuickKind:
+        fields = spec.fields
+        return cls(CATEGORY_BY_LABEL.get(spec.category, Category.OTHER),
+                   tuple(frozenset(fields[k].values) if k in fields else frozenset()  # type: ignore[arg-type]
+                         for k in CHOICE_KEYS),
+                   "amount" in fields, "people_helped" in fields)
 
 
 @functools.cache
@@ -540,8 +669,8 @@ class _Columns:
         self.subjects: dict[tuple[str, int], tuple[Any, ...]] = {}
         self.values = INSERT_COLUMNS[:INSERT_COLUMNS.index("unit_id")]
 
-    def of(self, found: Row) -> tuple[Any, ...]:
-        subject, state = found.subject, found.state
+    def of(self, subject: Subject, state: RecordState, values: dict[str, Any] | Sequence[Any]) -> tuple[Any, ...]:
+        """The row to insert: `values` by key, or already in the order of INSERT_COLUMNS up to unit_id."""
         tail = self.tails.get(state)
         if tail is None:
             columns = _state_columns(state, self.user_id, self.now)
@@ -550,8 +679,9 @@ class _Columns:
         if who is None:
             who = self.subjects[subject.key] = (_recording_unit(subject, self.scope), subject.member_id,
                                                 subject.party_member_id)
-        values = found.values
-        return (*[values[k] for k in self.values], *who, *tail)
+        if isinstance(values, dict):
+            values = [values[k] for k in self.values]
+        return (*values, *who, *tail)
 
 
 def _update(found: Row, ctx: Context) -> None:

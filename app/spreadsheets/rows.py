@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import operator
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -130,7 +131,7 @@ def read(book: Book, raw: RawSheet, spec: Sheet) -> None:
     book.sheets.setdefault(spec.name, []).extend(open_sheet(book, raw, spec))
 
 
-def open_sheet(book: Book, raw: RawSheet, spec: Sheet) -> Iterator[SheetRow]:
+def open_sheet(book: Book, raw: RawSheet, spec: Sheet) -> TypedRows:
     """Find the header and report its problems now; the typed rows come as they are iterated (once).
 
     Each row's problems are reported to the book as the row is reached.
@@ -150,7 +151,7 @@ def open_sheet(book: Book, raw: RawSheet, spec: Sheet) -> Iterator[SheetRow]:
                        f"找不到“{key_column.header}”列:数据上面应有一行列名,如 "
                        + "、".join(c.header for c in spec.columns if c.required))
         book.columns[spec.name] = set()
-        return iter(())
+        return TypedRows(book, spec.name, iter(()), [], {}, {})
     header_row, header = head[header_at]
     positions: dict[str, int] = {}  # column key → 0-based index
     for index, text in enumerate(header):
@@ -187,9 +188,243 @@ def open_sheet(book: Book, raw: RawSheet, spec: Sheet) -> Iterator[SheetRow]:
     present = [(column.key, positions[column.key], _READERS[column.type], column, column.default, column.required,
                 column.header) for column in spec.columns if column.key in positions]
     absent = {column.key: column.default for column in spec.columns if column.key not in positions}
-    indexes = [index for _key, index, *_rest in present]
-    return _typed_rows(book, spec.name, itertools.chain(head[header_at + 1:], source), present, absent, indexes,
-                       merged_rows)
+    return TypedRows(book, spec.name, itertools.chain(head[header_at + 1:], source), present, absent, merged_rows)
+
+
+class TypedRows:
+    """A sheet's data rows, read once: one at a time (iterate: typed `SheetRow`s) or a block at a time (`blocks`:
+    typed columns, for a dataset that checks a large sheet column by column). `count`: the rows read so far that
+    were not empty."""
+
+    def __init__(self, book: Book, name: str, source: Iterator[tuple[int, tuple[object, ...]]], present: list[Any],
+                 absent: dict[str, Any], merged_rows: dict[int, list[MergedRange]]) -> None:
+        self.book, self.name, self.source = book, name, source
+        self.present, self.absent, self.merged_rows = present, absent, merged_rows
+        self.indexes = [index for _key, index, *_rest in present]
+        self.count = 0
+
+    def __iter__(self) -> Iterator[SheetRow]:
+        for row in _typed_rows(self.book, self.name, self.source, self.present, self.absent, self.indexes,
+                               self.merged_rows):
+            self.count += 1
+            yield row
+
+    def typed(self, number: int, cells: tuple[object, ...]) -> SheetRow | None:
+        """One raw row typed as iterating would (its cells' problems reported); None for an empty row."""
+        row = next(_typed_rows(self.book, self.name, ((number, cells),), self.present, self.absent, self.indexes,
+                               self.merged_rows), None)
+        if row is not None:
+            self.count += 1
+        return row
+
+    def blocks(self, size: int = 5000) -> Iterator[Block]:
+        """The rows `size` at a time as typed columns. A cell is typed here only when it is of the usual kind
+        (text in a text column, a date cell in a date column …); a row with any other cell, a blank required cell,
+        or a merged cell is marked `slow` and left to `Block.row`, which types it exactly as iterating would."""
+        source = self.source
+        while True:
+            part = list(itertools.islice(source, size))
+            if not part:
+                return
+            yield Block(self, part)
+
+
+class Block:
+    """Up to a few thousand consecutive rows of a sheet, typed column by column (see `TypedRows.blocks`)."""
+
+    def __init__(self, rows: TypedRows, part: list[tuple[int, tuple[object, ...]]]) -> None:
+        self.rows = rows
+        self.sheet = rows.name
+        self.raw = part
+        self.numbers = [number for number, _cells in part]
+        size = len(part)
+        slow = bytearray(size)
+        cells = [c for _number, c in part]
+        width = min(len(c) for c in cells)
+        self.columns: dict[str, list[Any]] = {key: [default] * size for key, default in rows.absent.items()}
+        for key, index, reader, column, default, required, _header in rows.present:
+            raw = [c[index] for c in cells] if index < width else [c[index] if index < len(c) else None
+                                                                   for c in cells]
+            self.columns[key] = _FAST.get(reader, _fast_other)(reader, column, raw, default, required, slow)
+        merged = rows.merged_rows
+        if merged:
+            for i, number in enumerate(self.numbers):
+                if number in merged:
+                    slow[i] = 1
+        self.slow = slow
+        self.fast = size - sum(slow)
+        rows.count += self.fast
+        self._typed: dict[int, SheetRow | None] = {}
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def row(self, i: int) -> SheetRow | None:
+        """The row at position `i` as a `SheetRow` (None: an empty row). A slow row is typed (and its problems
+        reported) on the first call only."""
+        if not self.slow[i]:
+            return SheetRow(self.sheet, self.numbers[i], {key: values[i] for key, values in self.columns.items()})
+        if i not in self._typed:
+            self._typed[i] = self.rows.typed(*self.raw[i])
+        return self._typed[i]
+
+
+# --- a column of a block: the usual cells typed, the rest marked slow ------------------------------------------
+# A column whose cells are all of the usual kind is typed with C-level map/set calls; any other goes cell by cell.
+
+_NONE = type(None)
+_QUOTED = operator.methodcaller("startswith", "'")
+
+
+def _strings(cells: list[object], default: Any, required: bool, slow: bytearray) -> list[Any] | None:
+    """The cells stripped, when every one is text or blank (a blank: the default; in a required column, the row's
+    way, which reports it); None when the column must be typed cell by cell."""
+    if _all_blank(cells):
+        return _blank_column(default, required, slow)
+    kinds = set(map(type, cells))
+    if kinds == {str}:
+        out: list[Any] = list(map(str.strip, cells))  # type: ignore[arg-type]
+        if "" not in out:
+            return out
+    elif kinds == {str, _NONE}:
+        out = [None if c is None else c.strip() for c in cells]  # type: ignore[union-attr]
+    else:
+        return None
+    if required:  # a blank cell: the row's way, which reports it
+        return None
+    return [v or default for v in out]  # blank ("" or None): the default
+
+
+def _all_blank(cells: list[object]) -> bool:
+    """A column left blank: every cell "" or None (a 0 or a FALSE is not blank)."""
+    return cells.count("") + cells.count(None) == len(cells)
+
+
+def _blank_column(default: Any, required: bool, slow: bytearray) -> list[Any]:
+    if required:
+        slow[:] = b"\x01" * len(slow)
+    return [default] * len(slow)
+
+
+def _fast_text(reader: Any, column: Column, cells: list[object], default: Any, required: bool,
+               slow: bytearray) -> list[Any]:
+    out = _strings(cells, default, required, slow)
+    if out is not None and not any(map(_QUOTED, filter(None, out))):
+        return out
+    return _by_cell(lambda cell, text: text if text[0] != "'" else None, cells, default, required, slow)
+
+
+def _fast_code(reader: Any, column: Column, cells: list[object], default: Any, required: bool,
+               slow: bytearray) -> list[Any]:
+    out = _strings(cells, default, required, slow)
+    if out is not None and all(map(str.isascii, filter(None, cells))):  # type: ignore[arg-type]
+        return out  # as _code reads it: NFKC changes nothing in ASCII
+    return _by_cell(lambda cell, text: text if cell.isascii() else None, cells, default, required, slow)
+
+
+def _fast_choice(reader: Any, column: Column, cells: list[object], default: Any, required: bool,
+                 slow: bytearray) -> list[Any]:
+    choices = set(column.choices)
+    out = _strings(cells, default, required, slow)
+    if out is not None and set(out) - {default} <= choices:
+        return out
+    return _by_cell(lambda cell, text: text if text in choices else None, cells, default, required, slow)
+
+
+def _by_cell(accept: Callable[[str, str], str | None], cells: list[object], default: Any, required: bool,
+             slow: bytearray) -> list[Any]:
+    """A text-like column cell by cell: blank is the default; a text cell is what `accept(cell, stripped)` gives,
+    None for the row's way; any other cell goes the row's way."""
+    out: list[Any] = []
+    append = out.append
+    for i, cell in enumerate(cells):
+        if cell.__class__ is str:
+            text = cell.strip()
+            if not text:
+                append(default)
+                if required:
+                    slow[i] = 1
+                continue
+            value = accept(cell, text)
+            if value is not None:
+                append(value)
+                continue
+        elif cell is None:
+            append(default)
+            if required:
+                slow[i] = 1
+            continue
+        append(None)
+        slow[i] = 1
+    return out
+
+
+def _fast_date(reader: Any, column: Column, cells: list[object], default: Any, required: bool,
+               slow: bytearray) -> list[Any]:
+    if _all_blank(cells):
+        return _blank_column(default, required, slow)
+    if set(map(type, cells)) == {dt.date}:
+        return list(cells)
+    date = dt.date
+    out: list[Any] = []
+    append = out.append
+    for i, cell in enumerate(cells):
+        if cell.__class__ is date:
+            append(cell)
+        elif cell is None or cell.__class__ is str and not cell.strip():
+            append(default)
+            if required:
+                slow[i] = 1
+        else:
+            append(None)
+            slow[i] = 1
+    return out
+
+
+def _fast_other(reader: Any, column: Column, cells: list[object], default: Any, required: bool,
+                slow: bytearray) -> list[Any]:
+    """Any other type: a blank is the default, a filled cell goes through the column's reader (once a value: the
+    readers are pure, and a column repeats its values)."""
+    if _all_blank(cells):
+        return _blank_column(default, required, slow)
+    out: list[Any] = []
+    append = out.append
+    known: dict[tuple[type, object], Any] = {}
+    for i, cell in enumerate(cells):
+        if cell is None or cell.__class__ is str and not cell.strip():
+            append(default)
+            if required:
+                slow[i] = 1
+            continue
+        key = (cell.__class__, cell)  # the type too: 1 == 1.0 == True
+        value = known.get(key, known)
+        if value is known:
+            try:
+                value = known[key] = reader(column, cell)
+            except ValueError:
+                value = known[key] = None
+        if value is None:
+            slow[i] = 1
+        append(value)
+    return out
+
+
+def _fast_codes(reader: Any, column: Column, cells: list[object], default: Any, required: bool,
+                slow: bytearray) -> list[Any]:
+    """Several codes: a blank is the default; a filled cell is rare enough to go the row's way."""
+    if _all_blank(cells):
+        return _blank_column(default, required, slow)
+    out: list[Any] = []
+    append = out.append
+    for i, cell in enumerate(cells):
+        if cell is None or cell.__class__ is str and not cell.strip():
+            append(default)
+            if required:
+                slow[i] = 1
+        else:
+            append(None)
+            slow[i] = 1
+    return out
 
 
 def _typed_rows(book: Book, name: str, source: Iterable[tuple[int, tuple[object, ...]]], present: list[Any],
@@ -370,6 +605,7 @@ def _period(column: Column, value: object) -> str:
 
 _READERS = {TEXT: _text, CODE: _code, CODES: _codes, CHOICE: _choice, YES_NO: _yes_no, DECIMAL: _decimal,
             INTEGER: _integer, DATE: _date, PERIOD: _period}
+_FAST = {_text: _fast_text, _code: _fast_code, _codes: _fast_codes, _choice: _fast_choice, _date: _fast_date}
 
 
 def whole_number_ids(keys: Sequence[str | None], fallback: Sequence[int]) -> list[int]:

@@ -100,7 +100,7 @@ def _rows(cells: Iterator[list[object]], left: int) -> Iterator[tuple[int, tuple
     """calamine's rows numbered from 1; padded when the used area starts right of column A, to keep positions."""
     pad = ("",) * left
     for number, values in enumerate(cells, start=1):
-        yield number, pad + tuple(values) if left else tuple(values)
+        yield number, pad + tuple(values) if left else values  # type: ignore[misc]  # a list: read, never changed
 
 
 def decode_csv(data: bytes) -> str:
