@@ -133,6 +133,15 @@ def test_a_file_with_problems_is_reported_the_same_either_way(monkeypatch, peopl
     assert len({row for _s, row, _h, _r in problems}) == len(BAD) - len(GOOD) - 2 * (who == "office")
 
 
+def test_a_duplicate_is_reported_on_the_later_row_whichever_path_the_earlier_one_took(monkeypatch, people):
+    """The first row (a date as text: the row-by-row way) and the second (the block way) are one record."""
+    data = xlsx("履职记录", HEADERS, [row(on="2025-03-02"), row(on=D)])
+    fast, slow = run_both(monkeypatch, data, None, dry_run=True)
+    assert fast[:3] == slow[:3]
+    assert [(p.row, p.action) for p in fast[0]] == [(2, "新增")]
+    assert [(r, reason[:8]) for _s, r, _h, reason in fast[1]] == [(3, "与第 2 行是同")]
+
+
 def test_a_dry_run_of_a_file_already_imported_plans_the_same_either_way(monkeypatch, people):
     assert run_import(DATASETS["records"], xlsx("履职记录", HEADERS, GOOD), "records.xlsx", None, dry_run=False).ok
     db.session.commit()

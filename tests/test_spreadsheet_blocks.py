@@ -12,10 +12,15 @@ from app.spreadsheets.rows import Book, open_sheet
 from app.spreadsheets.workbook import MergedRange, RawSheet
 
 # What a cell may hold, as calamine or the CSV reader hands it over: text of every shape, numbers, dates, blanks.
+def exactly(values) -> dict[str, tuple[type, str]]:
+    """Values compared by type and repr: Decimal("-0") is not Decimal("0"), 1 is not True."""
+    return {key: (type(value), repr(value)) for key, value in values.items()}
+
+
 CELLS = ["", None, "  ", "\u3000", "W001", " W001 ", "ｗ００１", "W001、W002", "提案", "已提交", "已核实", "草稿",
          "出席", "是", "否", "正式党员", "2025H1", "2025年上半年", "'=SUM(A1)", "'+86", "'abc", "=1+1", "12人",
          "1,234.5", "1.23456", "-5", "0", "3000", "2025-03-02", "2025/3/2", "20250302", "2025-02-30", "张三",
-         0, 1, -3, 12, 3000, 0.1, 1.5, 1e20, True, False, dt.date(2025, 3, 2), dt.datetime(2025, 3, 2),
+         0, 1, -3, 12, 3000, 0.1, 1.5, 1e20, 0.0, -0.0, 2**40, True, False, dt.time(9, 30), dt.date(2025, 3, 2), dt.datetime(2025, 3, 2),
          dt.datetime(2025, 3, 2, 9, 30), "长" * 300]
 BLOCK = 40
 
@@ -51,7 +56,7 @@ def raw_sheet(spec: Sheet, rows: int, seed: int, merged: bool) -> RawSheet:
 def _usual(column: Column) -> list[object]:
     """Cells that look right for `column` (a blank only where it may be blank)."""
     blank = [] if column.required else [None, ""]
-    return {"date": [dt.date(2025, 3, 2), dt.date(2025, 7, 1)], "decimal": [3000, "1250.5", 0.1, 0],
+    return {"date": [dt.date(2025, 3, 2), dt.date(2025, 7, 1)], "decimal": [3000, "1250.5", 0.1, 0, 0.0, -0.0],
             "integer": [12, 0], "yes_no": ["是", "否", True, False],
             "choice": [*column.choices, f" {column.choices[0]} "] if column.choices else [],
             "codes": [], "code": ["W001", " W002 ", "U004"], "period": ["2025H1"],
@@ -75,8 +80,8 @@ def test_blocks_type_every_row_as_iterating_does(spec, seed):
         typed = open_sheet(by_block, raw_sheet(spec, 300, seed, merged), spec)
         blocks = list(typed.blocks(size=BLOCK))
         got = [row for block in blocks for i in range(len(block)) if (row := block.row(i)) is not None]
-        assert [(r.number, dict(r.values), r.bad) for r in got] == \
-            [(r.number, dict(r.values), r.bad) for r in expected]
+        assert [(r.number, exactly(r.values), r.bad) for r in got] == \
+            [(r.number, exactly(r.values), r.bad) for r in expected]
         assert by_block.problems == by_row.problems
         assert typed.count == len(expected)
         assert any(block_row.bad for block_row in got)  # the random cells did reach the row-by-row path

@@ -239,7 +239,9 @@ def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, 
 @contextlib.contextmanager
 def _collecting_later() -> Iterator[None]:
     """No garbage collection while the rows are checked: an import makes hundreds of thousands of small objects it
-    keeps to the end (keys, plans), and each full collection would walk them all again, for no cycle to free."""
+    keeps to the end (keys, plans), and each full collection would walk them all again, for no cycle to free.
+    Process-wide (a threaded server's other requests collect nothing meanwhile, for seconds); always turned back on
+    by whoever turned it off."""
     was = gc.isenabled()
     gc.disable()
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -446,9 +446,11 @@ class _Quick:
         self.states = {label: STATE_BY_LABEL[label] for label in STATES
                        if label != STATES[2] or ctx.is_office}  # 已核实: the office's to give
 
-    def check(self, block: Block) -> list[tuple[int, tuple[Subject, RecordState, tuple[Any, ...], str] | None]]:
+    def check(self, block: Block) -> Iterator[tuple[int, tuple[Subject, RecordState, tuple[Any, ...], str] | None]]:
         """(position, (subject, state, the values of INSERT_COLUMNS up to unit_id, what)) of each row of `block`
-        that passes, in order; (position, None) for each row the row-by-row path must take."""
+        that passes, in order; (position, None) for each row the row-by-row path must take. A generator: the caller
+        takes each (position, None) row before the next is checked, so that a natural key is claimed by the first
+        row that has it, whichever path that row takes."""
         ctx, kinds, by_key, seen = self.ctx, self.kinds, self.by_key, self.seen
         today, years, states = ctx.today, ctx.open_years, self.states
         columns, numbers, size = block.columns, block.numbers, len(block)
@@ -480,36 +482,33 @@ class _Quick:
             texts[key] = values if key == "title" or all(values) else [v or "" for v in values]
         choices = [column(key) if all(column(key)) else [v or "" for v in column(key)] for key in CHOICE_KEYS]
 
-        found: list[tuple[int, tuple[Subject, RecordState, tuple[Any, ...], str] | None]] = []
-        append = found.append
         for i, (subject, kind, on, title, outcome, level, instruction_level, amount, people, description,
                 counterpart, support, work_key, label, number, odd) in enumerate(zip(
                 subjects, column("kind"), column("occurred_on"), texts["title"], *choices, column("amount"),
                 column("people_helped"), *(texts[k] for k in TEXT_KEYS), column("state"), numbers, other)):
             if odd or subject is None or on is None or on > today or on.year not in years or not title:
-                append((i, None))
+                yield i, None
                 continue
             quick = kinds.get((on.year, subject.tag, kind))
             state = states.get(label or STATES[1])
             if quick is None or state is None:
-                append((i, None))
+                yield i, None
                 continue
             allowed = quick.choices
             if (outcome and outcome not in allowed[0] or level and level not in allowed[1]
                     or instruction_level and instruction_level not in allowed[2]
                     or amount is not None and (amount < 0 or not quick.amount)
                     or people is not None and (people < 0 or not quick.people)):
-                append((i, None))
+                yield i, None
                 continue
             key = (subject.key, kind, on, title)
             if key in seen or key in by_key:
-                append((i, None))
+                yield i, None
                 continue
             seen[key] = number
-            append((i, (subject, state, (kind, quick.category, title, on, outcome, level, instruction_level, amount,
-                                         people, description, counterpart, support, work_key),
-                        f"{subject.code} {subject.name} {kind} {on.isoformat()} {title}")))
-        return found
+            yield i, (subject, state, (kind, quick.category, title, on, outcome, level, instruction_level, amount,
+                                       people, description, counterpart, support, work_key),
+                      f"{subject.code} {subject.name} {kind} {on.isoformat()} {title}")
 
 
 @dataclass(frozen=True)

@@ -396,13 +396,16 @@ def _fast_other(reader: Any, column: Column, cells: list[object], default: Any, 
             if required:
                 slow[i] = 1
             continue
-        key = (cell.__class__, cell)  # the type too: 1 == 1.0 == True
+        # the type too (1 == 1.0 == True); a zero is read each time (-0.0 == 0.0, but Decimal keeps the sign)
+        key = (cell.__class__, cell) if cell else None
         value = known.get(key, known)
         if value is known:
             try:
-                value = known[key] = reader(column, cell)
+                value = reader(column, cell)
             except ValueError:
-                value = known[key] = None
+                value = None
+            if key is not None:
+                known[key] = value
         if value is None:
             slow[i] = 1
         append(value)
