@@ -365,11 +365,15 @@ def _fast_date(reader: Any, column: Column, cells: list[object], default: Any, r
         return _blank_column(default, required, slow)
     if set(map(type, cells)) == {dt.date}:
         return list(cells)
-    date = dt.date
+    return _only(dt.date, cells, default, required, slow)
+
+
+def _only(kind: type | None, cells: list[object], default: Any, required: bool, slow: bytearray) -> list[Any]:
+    """A column cell by cell: a cell of exactly `kind` is kept, a blank is the default; the rest is slow."""
     out: list[Any] = []
     append = out.append
     for i, cell in enumerate(cells):
-        if cell.__class__ is date:
+        if cell.__class__ is kind:
             append(cell)
         elif cell is None or cell.__class__ is str and not cell.strip():
             append(default)
@@ -417,17 +421,7 @@ def _fast_codes(reader: Any, column: Column, cells: list[object], default: Any, 
     """Several codes: a blank is the default; a filled cell is rare enough to go the row's way."""
     if _all_blank(cells):
         return _blank_column(default, required, slow)
-    out: list[Any] = []
-    append = out.append
-    for i, cell in enumerate(cells):
-        if cell is None or cell.__class__ is str and not cell.strip():
-            append(default)
-            if required:
-                slow[i] = 1
-        else:
-            append(None)
-            slow[i] = 1
-    return out
+    return _only(None, cells, default, required, slow)  # None: no cell is kept as it is
 
 
 def _typed_rows(book: Book, name: str, source: Iterable[tuple[int, tuple[object, ...]]], present: list[Any],
