@@ -61,5 +61,8 @@ class ReviewEntry(db.Model):
     grade: Mapped[str] = mapped_column(sa.String(20), default="")
     rank: Mapped[int]
     group_rank: Mapped[int | None]
+    eligible: Mapped[bool] = mapped_column(default=True)  # no gate failed, no veto (may be awarded)
+    places: Mapped[str] = mapped_column(sa.Text, default="[]")  # [[ranking, group, place, size], …] as JSON
+    flags: Mapped[str] = mapped_column(sa.Text, default="[]")  # the labels of the triggers that fired, as JSON
     card: Mapped[str] = mapped_column(sa.Text)  # the ScoreCard as JSON
     review: Mapped[Review] = relationship(back_populates="entries")

@@ -1,0 +1,1 @@
+"""Reviews (考评): frozen runs of a rule file over a period, their rankings and the explanation of each score."""
