@@ -22,7 +22,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.before_request(_refuse_without_secret_key)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from app import activities, admin, auth, branches, cli, errors, i18n, imports, main, meetings, members, models  # noqa: F401  (models: tables for Alembic)
+    from app import (activities, admin, auth, branches, cli, dashboard, errors, i18n, imports, main,  # noqa: F401
+                     meetings, members, models, reviews)  # (models: tables for Alembic)
     from app.extensions import csrf, db, migrate
 
     from app.web import IdConverter
@@ -40,6 +41,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(meetings.bp, url_prefix="/meetings")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(imports.bp, url_prefix="/imports")
+    app.register_blueprint(reviews.bp, url_prefix="/reviews")
+    app.register_blueprint(dashboard.bp, url_prefix="/dashboard")
     errors.init_app(app)
     cli.init_app(app)
     return app
