@@ -1,7 +1,7 @@
 """The pure scoring engine (no Flask, no database): rule files → RuleSet; subjects + records → ScoreCards."""
 from app.scoring.awards import select_awards
 from app.scoring.cards import (AwardResult, Flag, GateResult, Line, Note, PartScore, Place, RecordPoints, ScoreCard,
-                               SectionScore, to_jsonable)
+                               SectionScore, card_from_json, to_jsonable)
 from app.scoring.engine import score, validate_records
 from app.scoring.errors import RuleError
 from app.scoring.grades import assign_grades
@@ -14,6 +14,6 @@ from app.scoring.types import SUBJECT_ATTRIBUTES, HistoryEntry, Record, Subject
 __all__ = [
     "SUBJECT_ATTRIBUTES", "AwardResult", "Flag", "GateResult", "HistoryEntry", "Line", "Note", "PartScore", "Place",
     "Record", "RecordPoints", "RuleError", "RuleSet", "ScoreCard", "SectionScore", "Standing", "Subject",
-    "assign_grades", "content_hash", "load_dir", "load_ruleset", "rank", "rank_cards", "score", "select_awards",
-    "to_jsonable", "validate_records",
+    "assign_grades", "card_from_json", "content_hash", "load_dir", "load_ruleset", "rank", "rank_cards", "score",
+    "select_awards", "to_jsonable", "validate_records",
 ]

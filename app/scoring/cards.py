@@ -147,3 +147,23 @@ class AwardResult(_Json):
     winners: tuple[int, ...]
     quota: int | None
     notes: tuple[tuple[int, str], ...] = ()
+
+
+def card_from_json(data: dict[str, Any]) -> ScoreCard:
+    """A ScoreCard back from its JSON (`to_json`): what a frozen review kept, to rank and award again exactly."""
+    d = Decimal
+
+    def many(cls: type, items: list[dict[str, Any]], decimals: tuple[str, ...] = ()) -> tuple[Any, ...]:
+        return tuple(cls(**{k: d(v) if k in decimals else v for k, v in item.items()}) for item in items)
+
+    return ScoreCard(
+        subject_id=data["subject_id"], period=data["period"], total=d(data["total"]),
+        before_limits=d(data["before_limits"]), grade=data["grade"], eligible=data["eligible"],
+        gates=many(GateResult, data["gates"]),
+        lines=tuple(Line(**{**line, "raw": d(line["raw"]), "points": d(line["points"]),
+                            "records": many(RecordPoints, line["records"], ("points",))}) for line in data["lines"]),
+        sections=many(SectionScore, data["sections"], ("base", "raw", "points")),
+        notes=many(Note, data.get("notes", [])), flags=many(Flag, data.get("flags", [])),
+        places=many(Place, data.get("places", [])),
+        parts=many(PartScore, data.get("parts", []), ("total",)), grade_note=data.get("grade_note", ""))
+

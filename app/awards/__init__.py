@@ -1,0 +1,1 @@
+"""The award decision: recommendation within quotas, the leading group's review, approval, 公示, final list."""

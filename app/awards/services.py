@@ -1,0 +1,475 @@
+"""The award decision, from an annual review to the final list (表彰名单).
+
+单位推荐 (each unit's clerk picks candidates within the rule file's quotas, with a 事迹 text each) → 领导小组考核
+(every leader votes approve or reject with a reason; the office sets the group's conclusion) → 审定 (the approving
+body's decision: meeting, date, 文号; the list is frozen) → 公示 (a public page for some days; anyone may object;
+the office handles each objection) → 定稿 (the records, the review and the list are locked). Only an admin reopens,
+with a reason. Every step is one transaction of the caller's and leaves a row in the audit log.
+
+Eligibility and quotas come from the review's own frozen cards and subjects and its own rule file, through the
+scoring engine's award rules (app/scoring/awards.py): exactly what the review said, whatever happened since.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from app import audit, scoring
+from app.auth.scope import unit_ids
+from app.extensions import db
+from app.models import (Activity, Attendance, AwardList, AwardListState, BranchIndicator, BranchResult, Candidate,
+                        CandidateState, Meeting, Objection, ObjectionOutcome, Review, ReviewEntry, ReviewKind,
+                        ReviewState, Role, User, Vote, VoteChoice)
+from app.rankings.facts import origin
+from app.reviews import services as reviews
+from app.scoring.awards import quota_size, why_ineligible
+from app.scoring.ranking import group_values, ordered_cards, take_with_ties, tie_values
+from app.timeutil import utcnow
+
+
+class AwardError(ValueError):
+    """A step that may not be taken now, with the reason in Chinese (shown to the user as it is)."""
+
+
+RECOMMENDERS = (Role.CLERK, Role.OFFICE, Role.ADMIN)
+
+
+# --- opening an annual review for recommendation ---------------------------------------------------------------
+
+def open_lists(review: Review, user: User | None) -> list[AwardList]:
+    """An award list per award category of the review's rule file (those already open are kept as they are).
+
+    :raises AwardError: not a frozen annual review, or its rule file names no award.
+    """
+    if review.kind != ReviewKind.ANNUAL or review.state != ReviewState.FROZEN:
+        raise AwardError("只有最新的全年总结可以开始推荐表彰人选")
+    ruleset = reviews.loaded_rules(review)
+    if ruleset is None or not ruleset.awards:
+        raise AwardError("该考评所用的细则没有规定表彰类别")
+    existing = {a.category: a for a in db.session.scalars(sa.select(AwardList).where(AwardList.review_id == review.id))}
+    lists = []
+    for award in ruleset.awards:
+        found = existing.get(award.name)
+        if found is None:
+            found = AwardList(review_id=review.id, category=award.name,
+                              title=f"关于表彰{ruleset.year}年度{award.label or award.name}的决定")
+            db.session.add(found)
+            db.session.flush()
+            audit.record(user, "create", "award_list", found.id,
+                         {"category": (None, award.name), "state": (None, found.state)})
+        lists.append(found)
+    return lists
+
+
+# --- what the review says about each subject ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Standing:
+    """One subject of the review, as one award sees it."""
+
+    subject_id: int
+    name: str
+    unit: str
+    score: Decimal
+    grade: str
+    group: str               # the per-unit quota's group (a 界别, a 支部 …); "" without one
+    reason: str | None       # why not eligible; None: eligible
+    suggested: bool          # within the quotas by score (the rules' own pick)
+
+
+@dataclass(frozen=True)
+class Board:
+    """An award list's standings and quotas: how many each group and the whole list may take."""
+
+    award: scoring.rules.Award
+    standings: dict[int, Standing]  # by subject id, best first
+    group_quota: dict[str, int]     # per-unit quota group → how many it may take (ties as the rule file says)
+    total_quota: int | None         # the whole list (None: no overall quota)
+
+
+def board(award_list: AwardList) -> Board:
+    review = award_list.review
+    ruleset = reviews.loaded_rules(review)
+    if ruleset is None:
+        raise AwardError("该考评的细则文件无法读取")
+    award = next((a for a in ruleset.awards if a.name == award_list.category), None)
+    if award is None:
+        raise AwardError(f"细则中没有表彰类别“{award_list.category}”")
+    entries = {e.subject_id: e for e in db.session.scalars(
+        sa.select(ReviewEntry).where(ReviewEntry.review_id == review.id))}
+    cards = ordered_cards([scoring.card_from_json(json.loads(e.card)) for e in entries.values()], ruleset)
+    subjects = frozen_subjects(review, entries)
+    value = lambda c: tie_values(c, ruleset.tie_break)  # noqa: E731
+    reasons = {c.subject_id: why_ineligible(c, subjects[c.subject_id], award, ruleset) for c in cards}
+    pool = [c for c in cards if reasons[c.subject_id] is None]
+    group_of = {c.subject_id: (group_values(subjects[c.subject_id], award.per_unit.by)[0] if award.per_unit else "")
+                for c in cards}
+    group_quota: dict[str, int] = {}
+    if award.per_unit is not None:
+        population: dict[str, list[scoring.Subject]] = {}
+        for subject in subjects.values():
+            for group in group_values(subject, award.per_unit.by):
+                population.setdefault(group, []).append(subject)
+        kept: list[scoring.ScoreCard] = []
+        for group in sorted({group_of[c.subject_id] for c in cards}):
+            members = [c for c in pool if group_of[c.subject_id] == group]
+            n = quota_size(award.per_unit, population.get(group, []))
+            taken = take_with_ties(members, n, value, award.ties)
+            group_quota[group] = max(len(taken), 0) if len(members) > n else n
+            kept += taken
+        pool = [c for c in pool if c in kept]
+    total = None
+    if award.quota is not None:
+        n = quota_size(award.quota, list(subjects.values()))
+        taken = take_with_ties(pool, n, value, award.ties)
+        total = len(taken) if len(pool) > n else n
+        pool = taken
+    suggested = {c.subject_id for c in pool}
+    standings = {c.subject_id: Standing(c.subject_id, entries[c.subject_id].subject_name,
+                                        entries[c.subject_id].unit_name, c.total, c.grade or "",
+                                        group_of[c.subject_id], reasons[c.subject_id], c.subject_id in suggested)
+                 for c in cards}
+    return Board(award, standings, group_quota, total)
+
+
+def frozen_subjects(review: Review, entries: dict[int, ReviewEntry] | None = None) -> dict[int, scoring.Subject]:
+    """The subjects as the review saw them (attributes, units), with their names."""
+    names = {e.subject_id: e.subject_name for e in (entries or {}).values()} if entries else dict(db.session.execute(
+        sa.select(ReviewEntry.subject_id, ReviewEntry.subject_name).where(ReviewEntry.review_id == review.id)).all())
+    out = {}
+    for s in json.loads(review.input_records)["subjects"]:
+        attrs = {k: _plain(v) for k, v in s["attrs"].items()}
+        out[s["id"]] = scoring.Subject(s["id"], names.get(s["id"], ""), tuple(s["units"]), attrs)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """An attribute back from the review's normalised JSON ({"d": "3"} is a number)."""
+    if isinstance(value, dict) and set(value) == {"d"}:
+        text = value["d"]
+        return int(text) if text.lstrip("-").isdigit() else Decimal(text)
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def problems(award_list: AwardList, candidates: list[Candidate] | None = None,
+             board_: Board | None = None) -> dict[int, list[str]]:
+    """Candidate id → what is wrong with the pick (ineligible, over a quota); the picks considered are the list's
+    candidates still in the running (or `candidates`)."""
+    found = board_ or board(award_list)
+    picks = candidates if candidates is not None else [c for c in award_list.candidates if c.state in ACTIVE]
+    out: dict[int, list[str]] = {c.id: [] for c in picks}
+    by_group: dict[str, list[Candidate]] = {}
+    for c in picks:
+        standing = found.standings.get(c.subject_id)
+        if standing is None:
+            out[c.id].append("不在本次考评之列")
+            continue
+        if standing.reason:
+            out[c.id].append(standing.reason)
+        by_group.setdefault(standing.group, []).append(c)
+    for group, members in by_group.items():
+        allowed = found.group_quota.get(group)
+        if allowed is not None and len(members) > allowed:
+            for c in _beyond(members, allowed, found):
+                out[c.id].append(f"超出{group}的名额({allowed} 名)")
+    if found.total_quota is not None:
+        in_running = [c for c in picks if c.subject_id in found.standings]
+        if len(in_running) > found.total_quota:
+            for c in _beyond(in_running, found.total_quota, found):
+                out[c.id].append(f"超出总名额({found.total_quota} 名)")
+    return out
+
+
+def _beyond(picks: list[Candidate], allowed: int, found: Board) -> list[Candidate]:
+    """The picks past the first `allowed` by score (the ones a smaller list would leave out)."""
+    order = list(found.standings)
+    return sorted(picks, key=lambda c: order.index(c.subject_id))[allowed:]
+
+
+ACTIVE = (CandidateState.DRAFT, CandidateState.RECOMMENDED, CandidateState.APPROVED)
+
+
+# --- 单位推荐 ---------------------------------------------------------------------------------------------------------
+
+def recommending_units(user: User, subject: scoring.Subject) -> list[int]:
+    """The units of the subject the user may recommend it for: their own (a clerk), any of its units (the office)."""
+    scope = unit_ids(user)
+    return [u for u in subject.unit_ids if scope is None or u in scope]
+
+
+def recommend(award_list: AwardList, subject_id: int, deeds: str, user: User) -> Candidate:
+    """Add a subject to the list as a draft pick of the user's unit; problems are shown, and refused at submit.
+
+    :raises AwardError: the list is past recommendation, the subject is not in the review or not in the user's
+        scope, or already picked.
+    """
+    _require(award_list, AwardListState.RECOMMENDING, "推荐")
+    subjects = frozen_subjects(award_list.review)
+    subject = subjects.get(subject_id)
+    entry = db.session.scalar(sa.select(ReviewEntry).where(ReviewEntry.review_id == award_list.review_id,
+                                                           ReviewEntry.subject_id == subject_id))
+    if subject is None or entry is None:
+        raise AwardError("该对象不在本次考评之列")
+    units = recommending_units(user, subject)
+    if not units:
+        raise AwardError("只能推荐本单位的对象")
+    if any(c.subject_id == subject_id for c in award_list.candidates):
+        raise AwardError(f"{entry.subject_name} 已在推荐名单中")
+    candidate = Candidate(award_list=award_list, subject_id=subject_id, subject_name=entry.subject_name,
+                          unit_id=units[0], deeds=deeds.strip(), recommended_by_id=user.id)
+    db.session.add(candidate)
+    db.session.flush()
+    audit.record(user, "create", "candidate", candidate.id,
+                 {"award_list": (None, award_list.category), "subject": (None, entry.subject_name),
+                  "deeds": (None, candidate.deeds)})
+    return candidate
+
+
+def submit(award_list: AwardList, user: User) -> list[Candidate]:
+    """The user's units' draft picks become 已推荐; refused as a whole while any pick (of the whole list) has a
+    problem, since quotas are shared.
+
+    :raises AwardError: listing every problem.
+    """
+    _require(award_list, AwardListState.RECOMMENDING, "推荐")
+    scope = unit_ids(user)
+    mine = [c for c in award_list.candidates if c.state == CandidateState.DRAFT
+            and (scope is None or c.unit_id in scope)]
+    if not mine:
+        raise AwardError("没有待提交的推荐人选")
+    found = problems(award_list)
+    wrong = [f"{c.subject_name}:{'；'.join(found[c.id])}" for c in mine if found.get(c.id)]
+    if wrong:
+        raise AwardError("以下人选不符合条件或超出名额,不能提交:" + "；".join(wrong))
+    for c in mine:
+        c.state = CandidateState.RECOMMENDED
+        audit.record(user, "submit", "candidate", c.id, {"state": (CandidateState.DRAFT, CandidateState.RECOMMENDED)})
+    return mine
+
+
+def withdraw(candidate: Candidate, user: User) -> None:
+    """Take a pick back while the list is still being recommended."""
+    _require(candidate.award_list, AwardListState.RECOMMENDING, "撤回推荐")
+    audit.record(user, "delete", "candidate", candidate.id, {"subject": (candidate.subject_name, None)})
+    db.session.delete(candidate)
+
+
+# --- 领导小组考核 ---------------------------------------------------------------------------------------------------
+
+def start_review(award_list: AwardList, user: User) -> None:
+    """Close recommendation; the leading group reviews the recommended candidates (drafts are dropped)."""
+    _require(award_list, AwardListState.RECOMMENDING, "开始考核")
+    if not any(c.state == CandidateState.RECOMMENDED for c in award_list.candidates):
+        raise AwardError("还没有单位提交推荐人选")
+    for c in [c for c in award_list.candidates if c.state == CandidateState.DRAFT]:
+        audit.record(user, "delete", "candidate", c.id, {"subject": (c.subject_name, None)}, reason="推荐截止时未提交")
+        award_list.candidates.remove(c)
+    _move(award_list, AwardListState.REVIEWING, user)
+
+
+def vote(candidate: Candidate, user: User, choice: VoteChoice, reason: str) -> Vote:
+    """A leader's approve or reject (a reason is required to reject); voting again replaces the earlier vote."""
+    _require(candidate.award_list, AwardListState.REVIEWING, "考核")
+    if user.role != Role.LEADER:
+        raise AwardError("只有活动领导小组成员可以表决")
+    if choice == VoteChoice.REJECT and not reason.strip():
+        raise AwardError("不同意时请写明理由")
+    found = db.session.scalar(sa.select(Vote).where(Vote.candidate_id == candidate.id, Vote.user_id == user.id))
+    before = found.choice if found else None
+    if found is None:
+        found = Vote(candidate=candidate, user_id=user.id, choice=choice, reason=reason.strip())
+        db.session.add(found)
+    else:
+        found.choice, found.reason, found.at = choice, reason.strip(), utcnow()
+    db.session.flush()
+    audit.record(user, "vote", "candidate", candidate.id, {"vote": (before, choice)}, reason=reason.strip())
+    return found
+
+
+def tally(award_list: AwardList) -> dict[int, Counter[VoteChoice]]:
+    """Candidate id → votes by choice."""
+    out: dict[int, Counter[VoteChoice]] = {c.id: Counter() for c in award_list.candidates}
+    for c in award_list.candidates:
+        for v in c.votes:
+            out[c.id][v.choice] += 1
+    return out
+
+
+def conclude(award_list: AwardList, decisions: dict[int, CandidateState], conclusion: str, user: User) -> None:
+    """The office records the group's conclusion: each recommended candidate 考核通过 or 考核未通过."""
+    _require(award_list, AwardListState.REVIEWING, "记录考核结论")
+    by_id = {c.id: c for c in award_list.candidates}
+    for candidate_id, state in decisions.items():
+        candidate = by_id.get(candidate_id)
+        if candidate is None or state not in (CandidateState.APPROVED, CandidateState.REJECTED):
+            raise AwardError("考核结论有误")
+        if candidate.state != state:
+            audit.record(user, "conclude", "candidate", candidate.id, {"state": (candidate.state, state)})
+            candidate.state = state
+    if conclusion.strip() != award_list.group_conclusion:
+        audit.record(user, "update", "award_list", award_list.id,
+                     {"group_conclusion": (award_list.group_conclusion, conclusion.strip())})
+        award_list.group_conclusion = conclusion.strip()
+
+
+# --- 审定, 公示, 定稿 ----------------------------------------------------------------------------------------------------
+
+def approve(award_list: AwardList, body: str, meeting_name: str, decided_on: dt.date, document_number: str,
+            user: User) -> None:
+    """The approving body's decision; the list is frozen from now on."""
+    _require(award_list, AwardListState.REVIEWING, "审定")
+    undecided = [c.subject_name for c in award_list.candidates if c.state == CandidateState.RECOMMENDED]
+    if undecided:
+        raise AwardError(f"还有人选没有考核结论:{'、'.join(undecided)}")
+    if not any(c.state == CandidateState.APPROVED for c in award_list.candidates):
+        raise AwardError("没有考核通过的人选")
+    if not (body.strip() and meeting_name.strip() and document_number.strip()):
+        raise AwardError("请填写审定机构、会议名称和文号")
+    changes = {"approving_body": (award_list.approving_body, body.strip()),
+               "meeting_name": (award_list.meeting_name, meeting_name.strip()),
+               "decided_on": (award_list.decided_on, decided_on),
+               "document_number": (award_list.document_number, document_number.strip())}
+    award_list.approving_body, award_list.meeting_name = body.strip(), meeting_name.strip()
+    award_list.decided_on, award_list.document_number = decided_on, document_number.strip()
+    audit.record(user, "update", "award_list", award_list.id, changes)
+    _move(award_list, AwardListState.APPROVED, user)
+
+
+def publish(award_list: AwardList, starts_on: dt.date, days: int, user: User) -> None:
+    _require(award_list, AwardListState.APPROVED, "公示")
+    if days < 1:
+        raise AwardError("公示天数至少 1 天")
+    award_list.publicity_starts_on, award_list.publicity_days = starts_on, days
+    audit.record(user, "update", "award_list", award_list.id,
+                 {"publicity_starts_on": (None, starts_on), "publicity_days": (None, days)})
+    _move(award_list, AwardListState.PUBLISHED, user)
+
+
+def publicity_ends_on(award_list: AwardList) -> dt.date | None:
+    """The last day of 公示."""
+    if award_list.publicity_starts_on is None:
+        return None
+    return award_list.publicity_starts_on + dt.timedelta(days=award_list.publicity_days - 1)
+
+
+def published_names(award_list: AwardList) -> list[Candidate]:
+    """What the public page shows: the approved candidates, none removed."""
+    return [c for c in award_list.candidates if c.state == CandidateState.APPROVED]
+
+
+def lodge_objection(award_list: AwardList, candidate_id: int | None, name: str, contact: str, text: str,
+                    today: dt.date) -> Objection:
+    """An objection from the public page, while the list is published and the period lasts."""
+    ends = publicity_ends_on(award_list)
+    if award_list.state != AwardListState.PUBLISHED or ends is None or not (
+            award_list.publicity_starts_on <= today <= ends):
+        raise AwardError("该名单不在公示期内")
+    if candidate_id is not None and candidate_id not in {c.id for c in published_names(award_list)}:
+        raise AwardError("所选人员不在公示名单中")
+    if not contact.strip() or not text.strip():
+        raise AwardError("请填写联系方式和异议内容")
+    objection = Objection(award_list_id=award_list.id, candidate_id=candidate_id, name=name.strip()[:40],
+                          contact=contact.strip()[:80], text=text.strip())
+    db.session.add(objection)
+    db.session.flush()
+    audit.record(None, "create", "objection", objection.id, {"award_list": (None, award_list.category)})
+    return objection
+
+
+def handle_objection(objection: Objection, outcome: ObjectionOutcome, response: str, user: User) -> None:
+    """The office's answer; an upheld objection against a candidate removes the name, with the reason kept."""
+    award_list = db.session.get(AwardList, objection.award_list_id)
+    assert award_list is not None
+    _require(award_list, AwardListState.PUBLISHED, "处理异议")
+    if outcome == ObjectionOutcome.PENDING or not response.strip():
+        raise AwardError("请选择处理结果并写明处理意见")
+    objection.outcome, objection.response = outcome, response.strip()
+    objection.handled_by_id, objection.handled_at = user.id, utcnow()
+    audit.record(user, "handle", "objection", objection.id, {"outcome": (ObjectionOutcome.PENDING, outcome)},
+                 reason=response.strip())
+    if outcome == ObjectionOutcome.UPHELD and objection.candidate_id is not None:
+        candidate = db.session.get(Candidate, objection.candidate_id)
+        if candidate is not None and candidate.state == CandidateState.APPROVED:
+            candidate.state, candidate.removal_reason = CandidateState.REMOVED, response.strip()
+            audit.record(user, "remove", "candidate", candidate.id,
+                         {"state": (CandidateState.APPROVED, CandidateState.REMOVED)}, reason=response.strip())
+
+
+def finalise(award_list: AwardList, user: User, today: dt.date) -> None:
+    """定稿 after the 公示 period, every objection handled: the list, its review and every record that fed the
+    review are locked."""
+    _require(award_list, AwardListState.PUBLISHED, "定稿")
+    ends = publicity_ends_on(award_list)
+    if ends is None or today <= ends:
+        raise AwardError(f"公示期到 {ends.isoformat() if ends else '?'} 为止,期满后才能定稿")
+    pending = db.session.scalar(sa.select(sa.func.count()).select_from(Objection).where(
+        Objection.award_list_id == award_list.id, Objection.outcome == ObjectionOutcome.PENDING))
+    if pending:
+        raise AwardError(f"还有 {pending} 件异议没有处理")
+    award_list.finalised_at = utcnow()
+    _move(award_list, AwardListState.FINAL, user)
+    _lock(award_list.review, True)
+
+
+def reopen(award_list: AwardList, reason: str, user: User) -> None:
+    """Only an admin, with a reason: the list goes back to 已重新打开 and what it locked is unlocked (unless
+    another final list of the same review still holds it)."""
+    if user.role != Role.ADMIN:
+        raise AwardError("只有系统管理员可以重新打开已定稿的名单")
+    _require(award_list, AwardListState.FINAL, "重新打开")
+    if not reason.strip():
+        raise AwardError("请写明重新打开的理由")
+    _move(award_list, AwardListState.REOPENED, user, reason=reason.strip())
+    still = db.session.scalar(sa.select(sa.func.count()).select_from(AwardList).where(
+        AwardList.review_id == award_list.review_id, AwardList.state == AwardListState.FINAL))
+    if not still:
+        _lock(award_list.review, False)
+
+
+def _lock(review: Review, locked: bool) -> None:
+    """Lock (or unlock) the review and every record its facts came from."""
+    review.locked = locked
+    kinds: dict[str, list[int]] = {}
+    for record in json.loads(review.input_records)["records"]:
+        table, row_id = origin(record["id"], review.subject_kind)
+        kinds.setdefault(table, []).append(row_id)
+    for ids in _chunks(kinds.get("activity", [])):
+        db.session.execute(sa.update(Activity).where(Activity.id.in_(ids)).values(locked=locked))
+    for ids in _chunks(kinds.get("attendance", [])):
+        meetings = sa.select(Attendance.meeting_id).where(Attendance.id.in_(ids))
+        db.session.execute(sa.update(Meeting).where(Meeting.id.in_(meetings)).values(locked=locked))
+    for ids in _chunks(kinds.get("indicator", [])):
+        results = sa.select(BranchIndicator.result_id).where(BranchIndicator.id.in_(ids))
+        db.session.execute(sa.update(BranchResult).where(BranchResult.id.in_(results)).values(locked=locked))
+
+
+def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+def _require(award_list: AwardList, state: AwardListState, step: str) -> None:
+    if award_list.state != state:
+        raise AwardError(f"名单当前为“{award_list.state.label}”,不能{step}")
+
+
+def _move(award_list: AwardList, state: AwardListState, user: User | None, reason: str = "") -> None:
+    audit.record(user, "state", "award_list", award_list.id, {"state": (award_list.state, state)}, reason=reason)
+    award_list.state = state
+
+
+def timeline(award_list: AwardList) -> list[Any]:
+    """Every audit row of the list and of its candidates, oldest first."""
+    from app.models import AuditLog
+    candidate_ids = [c.id for c in award_list.candidates]
+    return list(db.session.scalars(sa.select(AuditLog).where(sa.or_(
+        sa.and_(AuditLog.entity == "award_list", AuditLog.entity_id == award_list.id),
+        sa.and_(AuditLog.entity == "candidate", AuditLog.entity_id.in_(candidate_ids or [-1])))
+    ).order_by(AuditLog.at, AuditLog.id)))
