@@ -23,7 +23,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     from app import (activities, admin, auth, branches, cli, dashboard, errors, i18n, imports, main,  # noqa: F401
-                     meetings, members, models, reviews)  # (models: tables for Alembic)
+                     meetings, members, models, public, reviews)  # (models: tables for Alembic)
     from app.extensions import csrf, db, migrate
 
     from app.web import IdConverter
@@ -43,6 +43,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(imports.bp, url_prefix="/imports")
     app.register_blueprint(reviews.bp, url_prefix="/reviews")
     app.register_blueprint(dashboard.bp, url_prefix="/dashboard")
+    app.register_blueprint(public.bp, url_prefix="/public")
     errors.init_app(app)
     cli.init_app(app)
     return app
