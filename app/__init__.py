@@ -22,7 +22,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.before_request(_refuse_without_secret_key)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from app import (activities, admin, auth, branches, cli, dashboard, errors, i18n, imports, main,  # noqa: F401
+    from app import (activities, admin, auth, awards, branches, cli, dashboard, errors, i18n, imports, main,  # noqa: F401
                      meetings, members, models, public, reviews)  # (models: tables for Alembic)
     from app.extensions import csrf, db, migrate
 
@@ -44,6 +44,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(reviews.bp, url_prefix="/reviews")
     app.register_blueprint(dashboard.bp, url_prefix="/dashboard")
     app.register_blueprint(public.bp, url_prefix="/public")
+    app.register_blueprint(awards.bp, url_prefix="/awards")
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -473,3 +473,38 @@ def timeline(award_list: AwardList) -> list[Any]:
         sa.and_(AuditLog.entity == "award_list", AuditLog.entity_id == award_list.id),
         sa.and_(AuditLog.entity == "candidate", AuditLog.entity_id.in_(candidate_ids or [-1])))
     ).order_by(AuditLog.at, AuditLog.id)))
+
+
+# --- 通报 -------------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Notice:
+    """A subject who did not perform in a review, and why (the rule file's words)."""
+
+    subject_id: int
+    name: str
+    unit: str
+    score: Decimal
+    grade: str
+    reasons: tuple[str, ...]
+
+
+def notices(review: Review) -> list[Notice]:
+    """通报: the subjects below the pass line (the rule file's last grade, when it declares thresholds), with a
+    gate failed, or a trigger fired (two years running, absences in a 届 …), lowest score first."""
+    ruleset = reviews.loaded_rules(review)
+    failing = ruleset.grades[-1].name if ruleset and len(ruleset.grades) > 1 and ruleset.grades[-1].min is None \
+        else None
+    found = []
+    for entry in db.session.scalars(sa.select(ReviewEntry).where(ReviewEntry.review_id == review.id)):
+        card = json.loads(entry.card)
+        reasons = []
+        if failing and entry.grade == failing:
+            reasons.append(f"等次为{failing}")
+        reasons += [f"{g['label']}:{g['detail']}" for g in card["gates"] if not g["met"]]
+        reasons += [f"{f['label']}({f['detail']})" if f["detail"] else f["label"] for f in card.get("flags", [])]
+        if reasons:
+            found.append(Notice(entry.subject_id, entry.subject_name, entry.unit_name, Decimal(entry.score),
+                                entry.grade, tuple(reasons)))
+    return sorted(found, key=lambda n: (n.score, n.subject_id))
+

@@ -1,6 +1,83 @@
-"""The dashboard and the early-warning list."""
+"""The dashboard (数据看板) and the early-warning list (预警), for the county roles and, within their units, clerks."""
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from app.auth.decorators import roles_required
+from app.dashboard import services
+from app.imports import export
+from app.models import Category, Role
+from app.web import db_id
 
 bp = Blueprint("dashboard", __name__)
+VIEWERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK)
+
+
+def _year() -> int | None:
+    return services.pick_year(request.args.get("year", None, type=db_id))
+
+
+@bp.route("/")
+@roles_required(*VIEWERS)
+def index() -> str:
+    year = _year()
+    board = services.dashboard(year) if year is not None else None
+    return render_template("dashboard/index.html", board=board, years=services.years(), year=year,
+                           categories=services.FOUR_ONES,
+                           chart=services.chart_data(board) if board is not None else None)
+
+
+def _problem_labels() -> dict[str, str]:
+    labels = {"missing": _("未完成任一项“四个一”")}
+    labels |= {c.name: _("未完成%(item)s", item=_(c.label)) for c in services.FOUR_ONES}
+    labels |= {"absent": _("有缺席"), "below": _("低于合格线")}
+    return labels
+
+
+def _export_rows(items: list[services.Warning]) -> tuple[list[str], list[list[Any]]]:
+    headers = [_("编号"), _("姓名"), _("界别"), _("专委会"), _("联络处")]
+    for c in services.FOUR_ONES:
+        headers += [_("%(item)s已核实", item=_(c.label)), _("%(item)s待核实", item=_(c.label))]
+    headers += [_("未完成"), _("缺席"), _("请假"), _("当前得分"), _("当前等次"), _("低于合格线")]
+    rows = []
+    for w in items:
+        p = w.person
+        row: list[Any] = [p.code, p.name, p.sector, p.committee, p.liaison]
+        for c in services.FOUR_ONES:
+            row += [p.verified[c], p.waiting[c]]
+        row += ["、".join(_(c.label) for c in p.missing), p.absent, p.leave,
+                w.score.total if w.score else None, w.score.grade if w.score else "", _("是") if w.below else ""]
+        rows.append(row)
+    return headers, rows
+
+
+@bp.route("/warnings")
+@roles_required(*VIEWERS)
+def warnings() -> str | Response:
+    year = _year()
+    units = services.visible_units()
+    unit_id = request.args.get("unit", None, type=db_id)
+    if unit_id is not None and unit_id not in {u.id for u in units}:
+        abort(404)
+    problem = request.args.get("problem", "")
+    if problem not in services.PROBLEMS:
+        problem = ""
+    q = request.args.get("q", "").strip()
+    filters = {"year": year or "", "unit": unit_id or "", "problem": problem, "q": q}
+    if year is None:
+        return render_template("dashboard/warnings.html", year=None, years=[], filters=filters, units=units,
+                               problems=_problem_labels(), items=[], summary=[], live=None, live_problem="",
+                               categories=services.FOUR_ONES, total=0)
+    everyone, live, live_problem = services.warnings(year)
+    items = services.filter_warnings(everyone, unit_id, problem, q)
+    if fmt := export.wanted():
+        headers, rows = _export_rows(items)
+        return export.send_table(headers, rows, fmt, _("%(year)s年预警名单", year=year))
+    return render_template("dashboard/warnings.html", year=year, years=services.years(), filters=filters,
+                           units=units, problems=_problem_labels(), items=items,
+                           summary=services.unit_warnings(units, everyone), live=live, live_problem=live_problem,
+                           categories=services.FOUR_ONES, total=len(everyone), Category=Category)

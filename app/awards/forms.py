@@ -1,0 +1,62 @@
+"""The award decision's forms: every field's error beside it."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.forms import ChineseDateField, ChineseIntegerField, select_choices
+
+APPROVING_BODIES = ("常委会议", "主席会议")
+
+
+class RecommendForm(FlaskForm):
+    subject_id = HiddenField(validators=[DataRequired()])
+    deeds = TextAreaField(_l("事迹"), validators=[Length(max=2000)])
+
+
+class DeedsForm(FlaskForm):
+    deeds = TextAreaField(_l("事迹"), validators=[Length(max=2000)])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes the list's state (submit, start the review, finalise)."""
+
+
+class VoteForm(FlaskForm):
+    choice = RadioField(_l("表决"), choices=select_choices([("APPROVE", _l("同意")), ("REJECT", _l("不同意"))]),
+                        validators=[DataRequired(message=_l("请选择同意或不同意"))])
+    reason = TextAreaField(_l("理由"), validators=[Length(max=1000)])
+
+
+class ConclusionForm(FlaskForm):
+    conclusion = TextAreaField(_l("领导小组考核结论"), validators=[Length(max=2000)])
+
+
+class ApproveForm(FlaskForm):
+    body = SelectField(_l("审定机构"), choices=select_choices((b, _l(b)) for b in APPROVING_BODIES))
+    meeting_name = StringField(_l("会议名称"), validators=[DataRequired(message=_l("请填写会议名称")), Length(max=120)])
+    decided_on = ChineseDateField(_l("审定日期"), validators=[DataRequired(message=_l("请填写审定日期"))])
+    document_number = StringField(_l("文号"), validators=[DataRequired(message=_l("请填写文号")), Length(max=60)])
+
+
+class PublishForm(FlaskForm):
+    starts_on = ChineseDateField(_l("公示开始日期"), validators=[DataRequired(message=_l("请填写公示开始日期"))])
+    days = ChineseIntegerField(_l("公示天数"), default=7,
+                               validators=[DataRequired(message=_l("请填写公示天数")),
+                                           NumberRange(min=1, max=60, message=_l("公示天数应在 1 到 60 天之间"))])
+
+
+class HandleForm(FlaskForm):
+    outcome = SelectField(_l("处理结果"), choices=select_choices([("DISMISSED", _l("异议不成立")),
+                                                              ("UPHELD", _l("异议成立"))]))
+    response = TextAreaField(_l("处理意见"), validators=[DataRequired(message=_l("请写明处理意见")), Length(max=2000)])
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(_l("重新打开的理由"), validators=[DataRequired(message=_l("请写明理由")), Length(max=1000)])
+
+
+class OptionalReasonForm(FlaskForm):
+    reason = TextAreaField(_l("理由"), validators=[Optional(), Length(max=1000)])

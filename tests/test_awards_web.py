@@ -1,0 +1,168 @@
+"""The award decision through the web, on the demo county: a clerk recommends (an over-quota pick refused), the
+office closes recommendation, a leader votes (a reject without a reason shown beside the field), the office
+concludes, approves (a missing 文号 beside its field), publishes; an objection is handled; the final list locks a
+record the office then cannot reopen; the admin reopens with a reason, and the page's timeline shows every step."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+import sqlalchemy as sa
+from conftest import text_of
+
+from app.awards import services as awards
+from app.demo import PASSWORD, build_demo
+from app.extensions import db
+from app.models import Activity, AwardList, AwardListState, Candidate, CandidateState, Objection, RecordState, User
+from app.reviews import services as reviews
+
+
+def csrf(page: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+@pytest.fixture
+def county(app):
+    build_demo()
+    db.session.commit()
+    office = db.session.scalar(sa.select(User).where(User.username == "office"))
+    review = reviews.run_review(reviews.rule_file("2025-四个一-委员.yaml"), "2025", office)
+    db.session.commit()
+    return review
+
+
+@pytest.fixture
+def as_user(client, app):
+    app.config["DEMO_MODE"] = True  # the demo accounts sign in only in demo mode
+
+    def sign_in(name: str) -> None:
+        client.post("/auth/logout")
+        response = client.post("/auth/login", data={"username": name, "password": PASSWORD})
+        assert response.status_code == 302, text_of(response)
+    return sign_in
+
+
+def post(client, url: str, data: dict | None = None, page_url: str | None = None):
+    token = csrf(client.get(page_url or "/awards/").get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token, **(data or {})}, follow_redirects=True)
+
+
+def test_the_year_end_decision_through_the_web(client, as_user, county):
+    review = county
+    as_user("office")
+    page = text_of(client.get("/awards/"))
+    assert "开始推荐表彰人选" in page
+    post(client, f"/awards/open/{review.id}")
+    award_list = db.session.scalar(sa.select(AwardList).where(AwardList.review_id == review.id))
+    url = f"/awards/{award_list.id}"
+
+    as_user("clerk2")  # 经济界
+    page = text_of(client.get(url))
+    board = awards.board(award_list)
+    ours = [s for s in board.standings.values() if s.group == "经济界" and s.reason is None]
+    others = [s for s in board.standings.values() if s.group != "经济界"]
+    assert ours[0].name in page and not any(f">{s.name}<" in client.get(url).get_data(as_text=True)
+                                            for s in others[:20])
+    allowed = board.group_quota["经济界"]
+    for s in ours[:allowed + 1]:
+        post(client, f"{url}/recommend", {"subject_id": s.subject_id, "deeds": f"{s.name}同志提出提案多件"}, url)
+    page = text_of(post(client, f"{url}/submit", page_url=url))
+    assert "不能提交" in page and "超出经济界的名额" in page
+    extra = db.session.scalar(sa.select(Candidate).where(Candidate.subject_id == ours[allowed].subject_id))
+    post(client, f"/awards/candidates/{extra.id}/withdraw", page_url=url)
+    page = text_of(post(client, f"{url}/submit", page_url=url))
+    assert "推荐人选已提交" in page
+
+    as_user("clerk")  # another unit's clerk cannot touch 经济界's picks
+    first = db.session.scalar(sa.select(Candidate).where(Candidate.subject_id == ours[0].subject_id))
+    token = csrf(client.get(url).get_data(as_text=True))
+    assert client.post(f"/awards/candidates/{first.id}/withdraw", data={"csrf_token": token}).status_code == 404
+
+    as_user("office")
+    assert "领导小组开始考核" in text_of(post(client, f"{url}/start", page_url=url))
+
+    as_user("clerk2")
+    assert client.get(url).status_code == 404  # recommendation is over for clerks
+    as_user("member")
+    assert client.get(url).status_code == 403
+
+    as_user("leader")
+    second = db.session.scalar(sa.select(Candidate).where(Candidate.subject_id == ours[1].subject_id))
+    page = text_of(post(client, f"/awards/candidates/{second.id}/vote", {"choice": "REJECT", "reason": ""}, url))
+    assert "不同意时请写明理由" in page
+    post(client, f"/awards/candidates/{first.id}/vote", {"choice": "APPROVE"}, url)
+    post(client, f"/awards/candidates/{second.id}/vote", {"choice": "REJECT", "reason": "事迹材料不实"}, url)
+    assert client.post(f"{url}/approve").status_code in (400, 403)  # not the leader's to do
+
+    as_user("office")
+    page = text_of(client.get(url))
+    assert "事迹材料不实" in page
+    picks = db.session.scalars(sa.select(Candidate.id).where(Candidate.award_list_id == award_list.id)).all()
+    decisions = {f"decision-{cid}": "REJECTED" if cid == second.id else "APPROVED" for cid in picks}
+    post(client, f"{url}/conclude", {**decisions, "conclusion": "从严考核,一人未通过"}, url)
+    page = text_of(post(client, f"{url}/approve", {"body": "常委会议", "meeting_name": "十届常委会第五次会议",
+                                                   "decided_on": "2025-12-20", "document_number": ""}, url))
+    assert "请填写文号" in page
+    db.session.expire_all()
+    assert db.session.get(AwardList, award_list.id).state == AwardListState.REVIEWING
+    page = text_of(post(client, f"{url}/approve", {"body": "常委会议", "meeting_name": "十届常委会第五次会议",
+                                                   "decided_on": "2025-12-20", "document_number": "政协发〔2025〕9号"},
+                        url))
+    assert "名单已冻结" in page, page[:3000]
+    starts = dt.date.today() - dt.timedelta(days=10)
+    post(client, f"{url}/publish", {"starts_on": starts.isoformat(), "days": "7"}, url)
+    db.session.expire_all()
+    award_list = db.session.get(AwardList, award_list.id)
+    assert award_list.state == AwardListState.PUBLISHED
+
+    # an objection came in during the period (the public form is tested in test_public.py)
+    objection = awards.lodge_objection(award_list, first.id, "", "13800000000", "提案系他人代写",
+                                       starts + dt.timedelta(days=2))
+    db.session.commit()
+    page = text_of(post(client, f"{url}/finalise", page_url=url))
+    assert "1 件异议没有处理" in page
+    post(client, f"/awards/objections/{objection.id}/handle", {"outcome": "DISMISSED", "response": "经核实,提案为本人撰写"},
+         url)
+    page = text_of(post(client, f"{url}/finalise", page_url=url))
+    assert "已定稿" in page
+    db.session.expire_all()
+    assert db.session.get(Objection, objection.id).response == "经核实,提案为本人撰写"
+    assert db.session.get(Candidate, first.id).state == CandidateState.APPROVED
+
+    # a record that fed the list cannot be reopened or edited now
+    record_id = next(r["id"] for r in json.loads(review.input_records)["records"] if r["id"] > 0)
+    record = db.session.get(Activity, record_id)
+    assert record.locked and record.state == RecordState.VERIFIED
+    page = text_of(post(client, f"/activities/{record_id}/reopen", {"reason": "改错"}, f"/activities/{record_id}"))
+    assert "需由系统管理员解锁" in page
+    db.session.expire_all()
+    assert db.session.get(Activity, record_id).state == RecordState.VERIFIED
+
+    assert client.post(f"{url}/reopen", data={"csrf_token": csrf(client.get(url).get_data(as_text=True)),
+                                               "reason": "x"}).status_code == 403
+    as_user("admin")
+    page = text_of(post(client, f"{url}/reopen", {"reason": ""}, url))
+    assert "请写明理由" in page
+    page = text_of(post(client, f"{url}/reopen", {"reason": "常委会议决定补充人选"}, url))
+    assert "名单已重新打开" in page
+    db.session.expire_all()
+    assert not db.session.get(Activity, record_id).locked
+    timeline = page.split("过程记录", 1)[1]
+    for step in ("领导小组考核", "已审定", "公示中", "已定稿", "已重新打开", "常委会议决定补充人选"):
+        assert step in timeline
+
+
+def test_the_notice_list_names_who_did_not_perform_and_why(client, as_user, county):
+    as_user("leader")
+    page = text_of(client.get(f"/awards/notices/{county.id}"))
+    rows = awards.notices(county)
+    assert rows and all(r.reasons for r in rows)
+    assert rows[0].name in page and rows[0].reasons[0] in page
+    assert all(r.grade == "不合格" or any("未达到" in why or "连续" in why or "缺席" in why for why in r.reasons)
+               for r in rows)
+    export = client.get(f"/awards/notices/{county.id}?export=csv")
+    assert export.status_code == 200 and rows[0].name in export.get_data(as_text=True)
+    as_user("clerk")
+    assert client.get(f"/awards/notices/{county.id}").status_code == 403
