@@ -22,11 +22,13 @@ Changes = Mapping[str, tuple[Any, Any]]
 ACTION_LABELS = {
     "create": _l("新增"), "update": _l("修改"), "reset_password": _l("重置密码"), "unlock": _l("解除锁定"),
     "delete": _l("删除"), "reopen": _l("重新打开"), "submit": _l("提交"), "verify": _l("核实"), "return": _l("退回"),
-    "import": _l("导入"),
+    "import": _l("导入"), "state": _l("状态变更"), "vote": _l("表决"), "conclude": _l("考核结论"),
+    "handle": _l("处理异议"), "remove": _l("撤销"),
 }
 ENTITY_LABELS = {"user": _l("用户"), "unit": _l("组织单位"), "enterprise": _l("企业"), "activity": _l("履职记录"),
                  "meeting": _l("会议和活动"), "attendance": _l("出席情况"), "branch_result": _l("比实绩"),
-                 "member": _l("政协委员"), "party_member": _l("党员")}
+                 "member": _l("政协委员"), "party_member": _l("党员"), "review": _l("考评"),
+                 "award_list": _l("表彰名单"), "candidate": _l("推荐人选"), "objection": _l("异议")}
 FIELD_LABELS = {
     "code": _l("编号"), "name": _l("名称"), "kind": _l("类型"), "parent": _l("上级单位"),
     "branch_form": _l("组建方式"), "sort_order": _l("排序号"), "active": _l("启用"), "industry": _l("所属行业"),
@@ -45,6 +47,11 @@ FIELD_LABELS = {
     "is_chair_council": _l("主席会议成员"), "is_resident_standing": _l("驻会常委"), "employer": _l("工作单位"),
     "position": _l("职务"), "phone": _l("联系电话"), "branch_id": _l("所在党支部"), "party_status": _l("党员类别"),
     "joined_on": _l("入党日期"), "enterprise_id": _l("所在企业"), "post": _l("岗位"), "parent_id": _l("上级组织"),
+    "award_list": _l("表彰名单"), "subject": _l("对象"), "deeds": _l("事迹"), "vote": _l("表决"),
+    "group_conclusion": _l("考核结论"), "approving_body": _l("审定机构"), "meeting_name": _l("会议名称"),
+    "decided_on": _l("审定日期"), "document_number": _l("文号"), "publicity_starts_on": _l("公示开始日期"),
+    "publicity_days": _l("公示天数"), "period": _l("考评周期"), "subject_kind": _l("考评对象"), "version": _l("版本"),
+    "rule_set": _l("细则文件"), "content_hash": _l("内容哈希"), "entries": _l("对象数"), "published": _l("委员风采"),
 }
 
 

@@ -84,7 +84,9 @@ def _render(award_list: AwardList, **given: Any) -> str:
     candidates = [c for c in award_list.candidates if scope is None or c.unit_id in scope]
     found = services.problems(award_list, board_=board)
     picked = {c.subject_id for c in award_list.candidates}
-    standings = [s for s in board.standings.values() if s.subject_id in in_scope]
+    reachable = [s for s in board.standings.values() if s.subject_id in in_scope]
+    show_all = request.args.get("all") == "1"
+    standings = reachable if show_all else [s for s in reachable if s.reason is None]
     mine = {v.candidate_id: v for c in award_list.candidates for v in c.votes if v.user_id == current_user.id}
     objections = db.session.scalars(sa.select(Objection).where(Objection.award_list_id == award_list.id)
                                     .order_by(Objection.id)).all()
@@ -97,7 +99,7 @@ def _render(award_list: AwardList, **given: Any) -> str:
     names = audit.actor_names(timeline := services.timeline(award_list))
     return render_template(
         "awards/detail.html", award_list=award_list, board=board, standings=standings, candidates=candidates,
-        problems=found, picked=picked, counts={cid: (t[VoteChoice.APPROVE], t[VoteChoice.REJECT])
+        problems=found, picked=picked, show_all=show_all, hidden=len(reachable) - len(standings), counts={cid: (t[VoteChoice.APPROVE], t[VoteChoice.REJECT])
                                                for cid, t in services.tally(award_list).items()},
         mine=mine, objections=objections,
         timeline=timeline, names=names, fields=audit.FIELD_LABELS, actions=audit.ACTION_LABELS,

@@ -17,8 +17,11 @@ import sqlalchemy as sa
 from app import audit, scoring
 from app.activities import entry
 from app.extensions import db
-from app.models import Review, ReviewEntry, ReviewKind, ReviewState, RuleSet, SubjectKind, User
+from app.auth import scope
+from app.models import (Activity, Attendance, Meeting, Member, PartyMember, Review, ReviewEntry, ReviewKind,
+                        ReviewState, RuleSet, SubjectKind, Unit, UnitKind, User)
 from app.rankings import services as rankings
+from app.rankings.facts import CPPCC_UNIT_KINDS, origin
 from app.scoring.exact import plain
 from app.scoring.hashing import normalise_record, normalise_subject
 
@@ -259,3 +262,67 @@ def previous(review: Review) -> Review | None:
     return db.session.scalar(sa.select(Review).where(
         Review.period == review.period, Review.subject_kind == review.subject_kind,
         Review.version < review.version).order_by(Review.version.desc()).limit(1))
+
+
+# --- what the screens need beside the frozen result ---------------------------------------------------------------
+
+SUBJECT_MODELS = {SubjectKind.MEMBERS: Member, SubjectKind.UNITS: Unit, SubjectKind.BRANCHES: Unit,
+                  SubjectKind.PARTY_MEMBERS: PartyMember}
+
+
+def visible_subjects(review: Review, user: User) -> set[int] | None:
+    """The subject ids of `review` that `user` may see; None: all of them (the county roles).
+
+    A clerk sees the members (or units) of their own units only; a kind of subject outside their scope gives
+    an empty set, never someone else's rows.
+    """
+    if scope.unit_ids(user) is None:
+        return None
+    model = SUBJECT_MODELS[review.subject_kind]
+    found = set(db.session.scalars(sa.select(model.id).where(scope.clause(model, user))))
+    if review.subject_kind == SubjectKind.UNITS:
+        found &= set(db.session.scalars(sa.select(Unit.id).where(Unit.kind.in_(CPPCC_UNIT_KINDS))))
+    elif review.subject_kind == SubjectKind.BRANCHES:
+        found &= set(db.session.scalars(sa.select(Unit.id).where(Unit.kind == UnitKind.BRANCH)))
+    return found
+
+
+def failed_gates(review: Review) -> dict[int, list[str]]:
+    """Subject id → the labels of the gates and vetoes it failed, for the subjects not eligible."""
+    found: dict[int, list[str]] = {}
+    for subject_id, text in db.session.execute(sa.select(ReviewEntry.subject_id, ReviewEntry.card).where(
+            ReviewEntry.review_id == review.id, ReviewEntry.eligible.is_(False))):
+        found[subject_id] = [g["label"] for g in json.loads(text)["gates"] if not g["met"]]
+    return found
+
+
+def entry_counts() -> dict[int, int]:
+    """Review id → how many subjects it ranked."""
+    return dict(db.session.execute(sa.select(ReviewEntry.review_id, sa.func.count())  # type: ignore[arg-type]
+                                   .group_by(ReviewEntry.review_id)).all())
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a record id of a review came from, and what that row is called now (None: no longer there)."""
+
+    kind: str  # "activity" | "attendance" | "indicator"
+    row_id: int
+    title: str | None
+
+
+def origins(review: Review, record_ids: Any, user: User) -> dict[int, Origin]:
+    """Each record id's origin; titles only of rows that still exist and that `user` may see."""
+    found = {rid: origin(rid, review.subject_kind) for rid in record_ids}
+    activities = [row for kind, row in found.values() if kind == "activity"]
+    meetings = [row for kind, row in found.values() if kind == "attendance"]
+    titles: dict[tuple[str, int], str] = {}
+    if activities:
+        titles.update((("activity", i), t) for i, t in db.session.execute(
+            sa.select(Activity.id, Activity.title).where(Activity.id.in_(activities), scope.clause(Activity, user))))
+    if meetings:
+        titles.update((("attendance", i), t) for i, t in db.session.execute(
+            sa.select(Attendance.id, Meeting.title).join(Meeting)
+            .where(Attendance.id.in_(meetings), scope.clause(Attendance, user))))
+    return {rid: Origin(kind, row, titles.get((kind, row))) for rid, (kind, row) in found.items()}
+
