@@ -444,3 +444,15 @@ def reopen(activity_id: int) -> Response:
     activity = get_or_404(Activity, activity_id)
     error = entry.reopen(activity, current_user, request.form.get("reason", ""), _version())
     return _finish(activity, error, _("已重新打开，退回录入员修改。"))
+
+
+@bp.route("/<int:activity_id>/publish", methods=["POST"])
+@roles_required(*entry.VERIFY_ROLES)
+def publish(activity_id: int) -> Response:
+    """发布到委员风采 (or 取消发布): the office's choice of verified records for the public page."""
+    from app.public import services as public  # here, not at the top: this feature's edit stays in one place
+
+    activity = get_or_404(Activity, activity_id)
+    wanted = request.form.get("published") == "1"
+    error = public.set_published(activity, wanted, current_user)
+    return _finish(activity, error, _("已发布到委员风采。") if wanted else _("已从委员风采撤下。"))
