@@ -23,7 +23,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     from app import (activities, admin, auth, awards, branches, cli, dashboard, errors, i18n, imports, main,  # noqa: F401
-                     meetings, members, models, public, reviews)  # (models: tables for Alembic)
+                     meetings, members, models, pagecache, public, reviews)  # (models: tables for Alembic)
     from app.extensions import csrf, db, migrate
 
     from app.web import IdConverter
@@ -33,6 +33,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
+    pagecache.init_app(app)
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(members.bp, url_prefix="/members")

@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app import scoring
+from app import pagecache, scoring
 from app.auth.decorators import roles_required
 from app.extensions import db
 from app.forms import select_choices
@@ -227,8 +227,19 @@ def placed_rows(table: list[services.Row], filters: dict[str, str]) -> tuple[lis
     return found, len(members)
 
 
+def _state(review_id: int, **_args: Any) -> str | None:
+    """What a review page shows that can still change: the review's state, its lock, the newest version."""
+    newer = sa.select(sa.func.max(Review.version)).where(
+        Review.period == sa.select(Review.period).where(Review.id == review_id).scalar_subquery(),
+        Review.subject_kind == sa.select(Review.subject_kind).where(Review.id == review_id).scalar_subquery()
+    ).scalar_subquery()
+    row = db.session.execute(sa.select(Review.state, Review.locked, newer).where(Review.id == review_id)).first()
+    return None if row is None else f"{row[0].name}|{row[1]}|{row[2]}"
+
+
 @bp.route("/<int:review_id>")
 @roles_required(*VIEWERS)
+@pagecache.kept(_state)
 def ranking(review_id: int) -> str | Response:
     review = _review_or_404(review_id)
     table = _visible_rows(review)
@@ -268,6 +279,7 @@ class SectionView:
 
 @bp.route("/<int:review_id>/subjects/<int:subject_id>")
 @roles_required(*VIEWERS)
+@pagecache.kept(_state)
 def explain(review_id: int, subject_id: int) -> str:
     review = _review_or_404(review_id)
     visible = services.visible_subjects(review, current_user)
@@ -297,6 +309,7 @@ def explain(review_id: int, subject_id: int) -> str:
 
 @bp.route("/<int:review_id>/compare")
 @roles_required(*VIEWERS)
+@pagecache.kept(_state)
 def compare(review_id: int) -> str:
     """What changed between this review and another version (`?with=`) of the same period and subject kind.
 
