@@ -30,6 +30,7 @@ class Config:
     LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
 
     PAGE_SIZE = 20
+    RANKING_PAGE_SIZE = 50  # rows of a ranking on screen; the export and the printed table have them all
     SCORING_RULES_DIR = BASE_DIR / "scoring_rules"
     EVIDENCE_DIR = None  # default: instance/evidence
     EVIDENCE_MAX_BYTES = 10 * 1024 * 1024  # one evidence file

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, request, url_for
+from flask_sqlalchemy.pagination import Pagination
 from werkzeug.routing import IntegerConverter
 
 from app.pinyin import as_pinyin_query
@@ -62,3 +65,21 @@ def name_search(name_column: sa.ColumnElement[str], key_column: sa.ColumnElement
         return sa.or_(key_column.contains("|" + query, autoescape=True),
                       name_column.contains(text, autoescape=True))
     return name_column.contains(text, autoescape=True)
+
+
+class ListPagination(Pagination):
+    """A page of a list already in memory (a frozen review's rows), for the same pager as the query lists."""
+
+    def _query_items(self) -> list[Any]:
+        start = (self.page - 1) * self.per_page
+        return list(self._query_args["items"][start:start + self.per_page])
+
+    def _query_count(self) -> int:
+        return len(self._query_args["items"])
+
+
+def paginate_list(items: Sequence[Any], per_page: int | None = None) -> ListPagination:
+    """`items` a page at a time, by `?page=` (out of range: an empty page, not an error)."""
+    return ListPagination(page=request.args.get("page", 1, type=db_id),
+                          per_page=per_page or current_app.config["PAGE_SIZE"], error_out=False, items=items)
+

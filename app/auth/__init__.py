@@ -1,9 +1,13 @@
 """Sign-in, sessions, roles and data scope."""
 from __future__ import annotations
 
-from flask import Flask, flash, redirect, request, session, url_for
+import time
+
+import sqlalchemy as sa
+from flask import Flask, current_app, flash, has_app_context, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
+from sqlalchemy.orm import Session, make_transient_to_detached
 from werkzeug.wrappers import Response
 
 from app.auth.routes import bp
@@ -23,9 +27,12 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("请先登录。")
     login_manager.login_message_category = "info"
 
+    app.config.setdefault("USER_RECHECK_SECONDS", 10)
+    app.extensions["signed_in_users"] = {}
+
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+        return _signed_in_user(int(user_id))
 
     @app.before_request
     def enforce_session_policy() -> Response | None:
@@ -38,7 +45,44 @@ def init_app(app: Flask) -> None:
             session.clear()
             flash(_l("由于长时间未操作，您已自动退出，请重新登录。"), "warning")
             return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
-        session["last_seen"] = now
+        if now - last_seen >= 30 or "last_seen" not in session:  # not on every request: an unchanged session
+            session["last_seen"] = now                              # is not signed and sent again
         if current_user.must_change_password and request.endpoint not in EXEMPT_ENDPOINTS:
             return redirect(url_for("auth.change_password"))
         return None
+
+
+def _signed_in_user(user_id: int) -> User | None:
+    """The signed-in user of this request. Read from the database at most every `USER_RECHECK_SECONDS` per process
+    (and at once after any change to the account made in this process: see `_forget_changed_users`); in between,
+    the columns read last time are put back into the session without a query. So an account disabled, locked or
+    given another role by an administrator working in another server process takes effect within those seconds."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    seconds = app.config["USER_RECHECK_SECONDS"]
+    known: dict[int, tuple[float, dict[str, object]]] = app.extensions["signed_in_users"]
+    now = time.monotonic()
+    found = known.get(user_id)
+    if seconds > 0 and found is not None and found[0] > now:
+        user = User(**found[1])
+        make_transient_to_detached(user)  # as if just read from the database: nothing to write back
+        return db.session.merge(user, load=False)
+    user = db.session.get(User, user_id)
+    if user is None:
+        known.pop(user_id, None)
+    elif seconds > 0:
+        known[user_id] = (now + seconds, {c.key: getattr(user, c.key) for c in sa.inspect(User).column_attrs})
+    return user
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _forget_changed_users(session: Session, _context: object) -> None:
+    """Any account changed, added or deleted in this process is read from the database on its next request."""
+    if not has_app_context():
+        return
+    known = current_app.extensions.get("signed_in_users")
+    if known is None:
+        return
+    for obj in (*session.dirty, *session.deleted, *session.new):
+        if isinstance(obj, User) and obj.id is not None:
+            known.pop(obj.id, None)
+

@@ -1,6 +1,7 @@
 """Reviews: the list and the run form (office), rankings, the explanation of each score, versions compared."""
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,7 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, has_app_context, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -25,7 +27,7 @@ from app.pinyin import as_pinyin_query, search_key
 from app.reviews import services
 from app.reviews.forms import RunReviewForm
 from app.scoring.types import SUBJECT_ATTRIBUTES
-from app.web import db_id
+from app.web import db_id, paginate_list
 
 bp = Blueprint("reviews", __name__)
 VIEWERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK, Role.LIAISON)
@@ -227,8 +229,30 @@ def placed_rows(table: list[services.Row], filters: dict[str, str]) -> tuple[lis
     return found, len(members)
 
 
+STATE_SECONDS = 5  # how long a process trusts what it read of a review's state (it changes when a newer version
+# is run, or when its award list is finalised or reopened: rare, and a page a few seconds late says no wrong number)
+
+
 def _state(review_id: int, **_args: Any) -> str | None:
     """What a review page shows that can still change: the review's state, its lock, the newest version."""
+    known = current_app.extensions.setdefault("review_states", {})
+    found = known.get(review_id)
+    if found is not None and found[0] > time.monotonic():
+        return found[1]
+    state = _read_state(review_id)
+    if state is not None:
+        known[review_id] = (time.monotonic() + STATE_SECONDS, state)
+    return state
+
+
+@sa.event.listens_for(sa.orm.Session, "after_flush")
+def _forget_states(session: sa.orm.Session, _context: object) -> None:
+    """A review changed in this process (a newer version superseding it, a lock) is read again at once."""
+    if has_app_context() and any(isinstance(o, Review) for o in (*session.new, *session.dirty)):
+        current_app.extensions.get("review_states", {}).clear()
+
+
+def _read_state(review_id: int) -> str | None:
     newer = sa.select(sa.func.max(Review.version)).where(
         Review.period == sa.select(Review.period).where(Review.id == review_id).scalar_subquery(),
         Review.subject_kind == sa.select(Review.subject_kind).where(Review.id == review_id).scalar_subquery()
@@ -265,6 +289,7 @@ def ranking(review_id: int) -> str | Response:
     grades = [g.name for g in rules.grades] if rules else sorted({r.grade for r in table if r.grade})
     return render_template("reviews/ranking.html", **_header(review), rankings=rankings, chosen=chosen,
                            filters=filters, shown=shown, total=total, everyone=len(table), gates=gates,
+                           pagination=paginate_list(shown, current_app.config["RANKING_PAGE_SIZE"]),
                            group_label=label, ranking_names=names, grouped=grouped, grades=grades,
                            groups=_groups(chosen) if chosen else [])
 

@@ -1,0 +1,42 @@
+"""A long ranking on screen goes a page at a time (the export keeps every row); a kept page is the same page."""
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from app.demo import PASSWORD, build_demo
+from app.extensions import db
+from app.models import User
+from app.reviews import services as reviews
+
+
+def rows_on(page: str) -> list[str]:
+    return re.findall(r'href="/reviews/\d+/subjects/(\d+)"', page)
+
+
+def test_a_long_ranking_is_paged_and_the_export_has_every_row(app, client):
+    build_demo()
+    db.session.commit()
+    office = db.session.scalar(sa.select(User).where(User.username == "office"))
+    review = reviews.run_review(reviews.rule_file("2025-四个一-委员.yaml"), "2025", office)
+    db.session.commit()
+    everyone = len(reviews.rows(review))
+    app.config["DEMO_MODE"] = True
+    client.post("/auth/login", data={"username": "office", "password": PASSWORD})
+    size = app.config["RANKING_PAGE_SIZE"]
+    first = client.get(f"/reviews/{review.id}").get_data(as_text=True)
+    assert len(rows_on(first)) == size and "下一页" in first
+    pages = -(-everyone // size)
+    last = client.get(f"/reviews/{review.id}?page={pages}").get_data(as_text=True)
+    assert len(rows_on(last)) == everyone - size * (pages - 1)
+    seen = {s for n in range(1, pages + 1)
+            for s in rows_on(client.get(f"/reviews/{review.id}?page={n}").get_data(as_text=True))}
+    assert len(seen) == everyone
+    export = client.get(f"/reviews/{review.id}?export=csv").get_data(as_text=True)
+    assert len(export.strip().splitlines()) == everyone + 1  # a header, then every row
+    # a kept page follows the review's state: once a newer version is run, the old one says so
+    assert "已被新版本取代" not in first
+    reviews.run_review(reviews.rule_file("2025-四个一-委员.yaml"), "2025", office)
+    db.session.commit()
+    assert "已被新版本取代" in client.get(f"/reviews/{review.id}").get_data(as_text=True)
