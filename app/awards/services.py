@@ -19,6 +19,8 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app import audit, scoring
 from app.auth.scope import unit_ids
@@ -48,10 +50,10 @@ def open_lists(review: Review, user: User | None) -> list[AwardList]:
     :raises AwardError: not a frozen annual review, or its rule file names no award.
     """
     if review.kind != ReviewKind.ANNUAL or review.state != ReviewState.FROZEN:
-        raise AwardError("只有最新的全年总结可以开始推荐表彰人选")
+        raise AwardError(_("只有最新的全年总结可以开始推荐表彰人选"))
     ruleset = reviews.loaded_rules(review)
     if ruleset is None or not ruleset.awards:
-        raise AwardError("该考评所用的细则没有规定表彰类别")
+        raise AwardError(_("该考评所用的细则没有规定表彰类别"))
     existing = {a.category: a for a in db.session.scalars(sa.select(AwardList).where(AwardList.review_id == review.id))}
     lists = []
     for award in ruleset.awards:
@@ -97,10 +99,10 @@ def board(award_list: AwardList) -> Board:
     review = award_list.review
     ruleset = reviews.loaded_rules(review)
     if ruleset is None:
-        raise AwardError("该考评的细则文件无法读取")
+        raise AwardError(_("该考评的细则文件无法读取"))
     award = next((a for a in ruleset.awards if a.name == award_list.category), None)
     if award is None:
-        raise AwardError(f"细则中没有表彰类别“{award_list.category}”")
+        raise AwardError(_("细则中没有表彰类别“%(name)s”", name=award_list.category))
     entries = {e.subject_id: e for e in db.session.scalars(
         sa.select(ReviewEntry).where(ReviewEntry.review_id == review.id))}
     cards = ordered_cards([scoring.card_from_json(json.loads(e.card)) for e in entries.values()], ruleset)
@@ -170,7 +172,7 @@ def problems(award_list: AwardList, candidates: list[Candidate] | None = None,
     for c in picks:
         standing = found.standings.get(c.subject_id)
         if standing is None:
-            out[c.id].append("不在本次考评之列")
+            out[c.id].append(_("不在本次考评之列"))
             continue
         if standing.reason:
             out[c.id].append(standing.reason)
@@ -179,12 +181,12 @@ def problems(award_list: AwardList, candidates: list[Candidate] | None = None,
         allowed = found.group_quota.get(group)
         if allowed is not None and len(members) > allowed:
             for c in _beyond(members, allowed, found):
-                out[c.id].append(f"超出{group}的名额({allowed} 名)")
+                out[c.id].append(_("超出%(group)s的名额（%(n)s 名）", group=group, n=allowed))
     if found.total_quota is not None:
         in_running = [c for c in picks if c.subject_id in found.standings]
         if len(in_running) > found.total_quota:
             for c in _beyond(in_running, found.total_quota, found):
-                out[c.id].append(f"超出总名额({found.total_quota} 名)")
+                out[c.id].append(_("超出总名额（%(n)s 名）", n=found.total_quota))
     return out
 
 
@@ -211,18 +213,18 @@ def recommend(award_list: AwardList, subject_id: int, deeds: str, user: User) ->
     :raises AwardError: the list is past recommendation, the subject is not in the review or not in the user's
         scope, or already picked.
     """
-    _require(award_list, AwardListState.RECOMMENDING, "推荐")
+    _require(award_list, AwardListState.RECOMMENDING, _l("推荐"))
     subjects = frozen_subjects(award_list.review)
     subject = subjects.get(subject_id)
     entry = db.session.scalar(sa.select(ReviewEntry).where(ReviewEntry.review_id == award_list.review_id,
                                                            ReviewEntry.subject_id == subject_id))
     if subject is None or entry is None:
-        raise AwardError("该对象不在本次考评之列")
+        raise AwardError(_("该对象不在本次考评之列"))
     units = recommending_units(user, subject)
     if not units:
-        raise AwardError("只能推荐本单位的对象")
+        raise AwardError(_("只能推荐本单位的对象"))
     if any(c.subject_id == subject_id for c in award_list.candidates):
-        raise AwardError(f"{entry.subject_name} 已在推荐名单中")
+        raise AwardError(_("%(name)s 已在推荐名单中", name=entry.subject_name))
     candidate = Candidate(award_list=award_list, subject_id=subject_id, subject_name=entry.subject_name,
                           unit_id=units[0], deeds=deeds.strip(), recommended_by_id=user.id)
     db.session.add(candidate)
@@ -239,16 +241,16 @@ def submit(award_list: AwardList, user: User) -> list[Candidate]:
 
     :raises AwardError: listing every problem.
     """
-    _require(award_list, AwardListState.RECOMMENDING, "推荐")
+    _require(award_list, AwardListState.RECOMMENDING, _l("推荐"))
     scope = unit_ids(user)
     mine = [c for c in award_list.candidates if c.state == CandidateState.DRAFT
             and (scope is None or c.unit_id in scope)]
     if not mine:
-        raise AwardError("没有待提交的推荐人选")
+        raise AwardError(_("没有待提交的推荐人选"))
     found = problems(award_list)
     wrong = [f"{c.subject_name}:{'；'.join(found[c.id])}" for c in mine if found.get(c.id)]
     if wrong:
-        raise AwardError("以下人选不符合条件或超出名额,不能提交:" + "；".join(wrong))
+        raise AwardError(_("以下人选不符合条件或超出名额，不能提交：%(list)s", list="；".join(wrong)))
     for c in mine:
         c.state = CandidateState.RECOMMENDED
         audit.record(user, "submit", "candidate", c.id, {"state": (CandidateState.DRAFT, CandidateState.RECOMMENDED)})
@@ -257,7 +259,7 @@ def submit(award_list: AwardList, user: User) -> list[Candidate]:
 
 def withdraw(candidate: Candidate, user: User) -> None:
     """Take a pick back while the list is still being recommended."""
-    _require(candidate.award_list, AwardListState.RECOMMENDING, "撤回推荐")
+    _require(candidate.award_list, AwardListState.RECOMMENDING, _l("撤回推荐"))
     audit.record(user, "delete", "candidate", candidate.id, {"subject": (candidate.subject_name, None)})
     db.session.delete(candidate)
 
@@ -266,9 +268,9 @@ def withdraw(candidate: Candidate, user: User) -> None:
 
 def start_review(award_list: AwardList, user: User) -> None:
     """Close recommendation; the leading group reviews the recommended candidates (drafts are dropped)."""
-    _require(award_list, AwardListState.RECOMMENDING, "开始考核")
+    _require(award_list, AwardListState.RECOMMENDING, _l("开始考核"))
     if not any(c.state == CandidateState.RECOMMENDED for c in award_list.candidates):
-        raise AwardError("还没有单位提交推荐人选")
+        raise AwardError(_("还没有单位提交推荐人选"))
     for c in [c for c in award_list.candidates if c.state == CandidateState.DRAFT]:
         audit.record(user, "delete", "candidate", c.id, {"subject": (c.subject_name, None)}, reason="推荐截止时未提交")
         award_list.candidates.remove(c)
@@ -277,11 +279,11 @@ def start_review(award_list: AwardList, user: User) -> None:
 
 def vote(candidate: Candidate, user: User, choice: VoteChoice, reason: str) -> Vote:
     """A leader's approve or reject (a reason is required to reject); voting again replaces the earlier vote."""
-    _require(candidate.award_list, AwardListState.REVIEWING, "考核")
+    _require(candidate.award_list, AwardListState.REVIEWING, _l("考核"))
     if user.role != Role.LEADER:
-        raise AwardError("只有活动领导小组成员可以表决")
+        raise AwardError(_("只有活动领导小组成员可以表决"))
     if choice == VoteChoice.REJECT and not reason.strip():
-        raise AwardError("不同意时请写明理由")
+        raise AwardError(_("不同意时请写明理由"))
     found = db.session.scalar(sa.select(Vote).where(Vote.candidate_id == candidate.id, Vote.user_id == user.id))
     before = found.choice if found else None
     if found is None:
@@ -305,12 +307,12 @@ def tally(award_list: AwardList) -> dict[int, Counter[VoteChoice]]:
 
 def conclude(award_list: AwardList, decisions: dict[int, CandidateState], conclusion: str, user: User) -> None:
     """The office records the group's conclusion: each recommended candidate 考核通过 or 考核未通过."""
-    _require(award_list, AwardListState.REVIEWING, "记录考核结论")
+    _require(award_list, AwardListState.REVIEWING, _l("记录考核结论"))
     by_id = {c.id: c for c in award_list.candidates}
     for candidate_id, state in decisions.items():
         candidate = by_id.get(candidate_id)
         if candidate is None or state not in (CandidateState.APPROVED, CandidateState.REJECTED):
-            raise AwardError("考核结论有误")
+            raise AwardError(_("考核结论有误"))
         if candidate.state != state:
             audit.record(user, "conclude", "candidate", candidate.id, {"state": (candidate.state, state)})
             candidate.state = state
@@ -325,14 +327,14 @@ def conclude(award_list: AwardList, decisions: dict[int, CandidateState], conclu
 def approve(award_list: AwardList, body: str, meeting_name: str, decided_on: dt.date, document_number: str,
             user: User) -> None:
     """The approving body's decision; the list is frozen from now on."""
-    _require(award_list, AwardListState.REVIEWING, "审定")
+    _require(award_list, AwardListState.REVIEWING, _l("审定"))
     undecided = [c.subject_name for c in award_list.candidates if c.state == CandidateState.RECOMMENDED]
     if undecided:
-        raise AwardError(f"还有人选没有考核结论:{'、'.join(undecided)}")
+        raise AwardError(_("还有人选没有考核结论：%(names)s", names="、".join(undecided)))
     if not any(c.state == CandidateState.APPROVED for c in award_list.candidates):
-        raise AwardError("没有考核通过的人选")
+        raise AwardError(_("没有考核通过的人选"))
     if not (body.strip() and meeting_name.strip() and document_number.strip()):
-        raise AwardError("请填写审定机构、会议名称和文号")
+        raise AwardError(_("请填写审定机构、会议名称和文号"))
     changes = {"approving_body": (award_list.approving_body, body.strip()),
                "meeting_name": (award_list.meeting_name, meeting_name.strip()),
                "decided_on": (award_list.decided_on, decided_on),
@@ -344,9 +346,9 @@ def approve(award_list: AwardList, body: str, meeting_name: str, decided_on: dt.
 
 
 def publish(award_list: AwardList, starts_on: dt.date, days: int, user: User) -> None:
-    _require(award_list, AwardListState.APPROVED, "公示")
+    _require(award_list, AwardListState.APPROVED, _l("公示"))
     if days < 1:
-        raise AwardError("公示天数至少 1 天")
+        raise AwardError(_("公示天数至少 1 天"))
     award_list.publicity_starts_on, award_list.publicity_days = starts_on, days
     audit.record(user, "update", "award_list", award_list.id,
                  {"publicity_starts_on": (None, starts_on), "publicity_days": (None, days)})
@@ -371,11 +373,11 @@ def lodge_objection(award_list: AwardList, candidate_id: int | None, name: str, 
     ends = publicity_ends_on(award_list)
     if award_list.state != AwardListState.PUBLISHED or ends is None or not (
             award_list.publicity_starts_on <= today <= ends):
-        raise AwardError("该名单不在公示期内")
+        raise AwardError(_("该名单不在公示期内"))
     if candidate_id is not None and candidate_id not in {c.id for c in published_names(award_list)}:
-        raise AwardError("所选人员不在公示名单中")
+        raise AwardError(_("所选人员不在公示名单中"))
     if not contact.strip() or not text.strip():
-        raise AwardError("请填写联系方式和异议内容")
+        raise AwardError(_("请填写联系方式和异议内容"))
     objection = Objection(award_list_id=award_list.id, candidate_id=candidate_id, name=name.strip()[:40],
                           contact=contact.strip()[:80], text=text.strip())
     db.session.add(objection)
@@ -388,9 +390,9 @@ def handle_objection(objection: Objection, outcome: ObjectionOutcome, response: 
     """The office's answer; an upheld objection against a candidate removes the name, with the reason kept."""
     award_list = db.session.get(AwardList, objection.award_list_id)
     assert award_list is not None
-    _require(award_list, AwardListState.PUBLISHED, "处理异议")
+    _require(award_list, AwardListState.PUBLISHED, _l("处理异议"))
     if outcome == ObjectionOutcome.PENDING or not response.strip():
-        raise AwardError("请选择处理结果并写明处理意见")
+        raise AwardError(_("请选择处理结果并写明处理意见"))
     objection.outcome, objection.response = outcome, response.strip()
     objection.handled_by_id, objection.handled_at = user.id, utcnow()
     audit.record(user, "handle", "objection", objection.id, {"outcome": (ObjectionOutcome.PENDING, outcome)},
@@ -406,14 +408,14 @@ def handle_objection(objection: Objection, outcome: ObjectionOutcome, response: 
 def finalise(award_list: AwardList, user: User, today: dt.date) -> None:
     """定稿 after the 公示 period, every objection handled: the list, its review and every record that fed the
     review are locked."""
-    _require(award_list, AwardListState.PUBLISHED, "定稿")
+    _require(award_list, AwardListState.PUBLISHED, _l("定稿"))
     ends = publicity_ends_on(award_list)
     if ends is None or today <= ends:
-        raise AwardError(f"公示期到 {ends.isoformat() if ends else '?'} 为止,期满后才能定稿")
+        raise AwardError(_("公示期到 %(date)s 为止，期满后才能定稿", date=ends.isoformat() if ends else "?"))
     pending = db.session.scalar(sa.select(sa.func.count()).select_from(Objection).where(
         Objection.award_list_id == award_list.id, Objection.outcome == ObjectionOutcome.PENDING))
     if pending:
-        raise AwardError(f"还有 {pending} 件异议没有处理")
+        raise AwardError(_("还有 %(n)s 件异议没有处理", n=pending))
     award_list.finalised_at = utcnow()
     _move(award_list, AwardListState.FINAL, user)
     _lock(award_list.review, True)
@@ -423,10 +425,10 @@ def reopen(award_list: AwardList, reason: str, user: User) -> None:
     """Only an admin, with a reason: the list goes back to 已重新打开 and what it locked is unlocked (unless
     another final list of the same review still holds it)."""
     if user.role != Role.ADMIN:
-        raise AwardError("只有系统管理员可以重新打开已定稿的名单")
-    _require(award_list, AwardListState.FINAL, "重新打开")
+        raise AwardError(_("只有系统管理员可以重新打开已定稿的名单"))
+    _require(award_list, AwardListState.FINAL, _l("重新打开"))
     if not reason.strip():
-        raise AwardError("请写明重新打开的理由")
+        raise AwardError(_("请写明重新打开的理由"))
     _move(award_list, AwardListState.REOPENED, user, reason=reason.strip())
     still = db.session.scalar(sa.select(sa.func.count()).select_from(AwardList).where(
         AwardList.review_id == award_list.review_id, AwardList.state == AwardListState.FINAL))
@@ -455,9 +457,9 @@ def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:
     return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
-def _require(award_list: AwardList, state: AwardListState, step: str) -> None:
+def _require(award_list: AwardList, state: AwardListState, step: object) -> None:
     if award_list.state != state:
-        raise AwardError(f"名单当前为“{award_list.state.label}”,不能{step}")
+        raise AwardError(_("名单当前为“%(state)s”，不能%(step)s", state=_(award_list.state.label), step=step))
 
 
 def _move(award_list: AwardList, state: AwardListState, user: User | None, reason: str = "") -> None:
@@ -500,7 +502,7 @@ def notices(review: Review) -> list[Notice]:
         card = json.loads(entry.card)
         reasons = []
         if failing and entry.grade == failing:
-            reasons.append(f"等次为{failing}")
+            reasons.append(_("等次为%(grade)s", grade=failing))
         reasons += [f"{g['label']}:{g['detail']}" for g in card["gates"] if not g["met"]]
         reasons += [f"{f['label']}({f['detail']})" if f["detail"] else f["label"] for f in card.get("flags", [])]
         if reasons:

@@ -39,7 +39,7 @@
 
     make("chart-overall", {
       grid: {left: 8, right: 16, top: 24, bottom: 8, containLabel: true},
-      xAxis: {type: "category", data: data.categories}, yAxis: percentAxis(),
+      xAxis: {type: "category", data: data.categories, axisLabel: {interval: 0}}, yAxis: percentAxis(),
       series: [{name: L.share, type: "bar", data: data.overall, barMaxWidth: 48,
                 label: {show: true, position: "top", formatter: "{c}%"}}]
     });
@@ -55,7 +55,7 @@
     if (data.bands) {
       make("chart-scores", {
         grid: {left: 8, right: 16, top: 24, bottom: 8, containLabel: true},
-        xAxis: {type: "category", data: data.bands}, yAxis: {type: "value", minInterval: 1, name: L.people},
+        xAxis: {type: "category", data: data.bands, axisLabel: {interval: 0}}, yAxis: {type: "value", minInterval: 1, name: L.people},
         series: [{name: L.people, type: "bar", data: data.bandCounts, barCategoryGap: "8%",
                   label: {show: true, position: "top"}}]
       });
