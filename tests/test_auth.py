@@ -148,6 +148,56 @@ def test_a_disabled_account_is_signed_out_at_its_next_request(client, make_user,
     assert client.get("/").status_code == 302
 
 
+def test_an_account_disabled_by_another_server_process_is_signed_out_within_the_recheck_interval(
+        app, client, make_user, login, monkeypatch):
+    """This process keeps the signed-in user's columns for USER_RECHECK_SECONDS; a change made elsewhere (another
+    gunicorn worker: here a statement this process's session does not see) takes effect when they run out."""
+    from flask import g
+
+    import app.auth as auth
+
+    def get(path: str):  # as a server does: each request loads its user afresh (the test's app context is shared)
+        g.pop("_login_user", None)
+        db.session.expire_all()
+        return client.get(path)
+
+    user = make_user("office1", Role.OFFICE)
+    login("office1")
+    assert get("/").status_code == 200 and user.id in app.extensions["signed_in_users"]
+    with db.engine.begin() as other:  # as another process would: no flush in this session, so nothing forgotten
+        other.execute(sa.update(User).where(User.id == user.id).values(active=False))
+    assert get("/").status_code == 200  # within the interval: the columns read last time
+    later = auth.time.monotonic() + app.config["USER_RECHECK_SECONDS"] + 1
+    monkeypatch.setattr(auth.time, "monotonic", lambda: later)
+    response = get("/")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    assert get("/").status_code == 302  # and stays out while the disabled account's columns are the ones kept
+
+
+def test_a_kept_user_reads_its_units_and_takes_changes_like_the_account(app, client, make_user, login):
+    """Between rechecks the user is a SignedInUser: its columns without a query, its units and any change through
+    the account itself, and a change made here is seen at once."""
+    from flask import g
+
+    from app.auth import SignedInUser
+
+    def get(path: str):
+        g.pop("_login_user", None)
+        db.session.expire_all()
+        return client.get(path)
+
+    user = make_user("office1", Role.OFFICE)
+    login("office1")
+    get("/")
+    with app.test_request_context("/"):
+        kept = app.login_manager._user_callback(str(user.id))
+        assert isinstance(kept, SignedInUser) and kept.username == "office1" and kept.is_authenticated
+        kept.display_name = "新名字"  # through the account itself
+        db.session.commit()
+    assert user.id not in app.extensions["signed_in_users"]  # forgotten at once: read again on the next request
+    assert "新名字" in get("/").get_data(as_text=True)
+
+
 def test_next_parameter_cannot_send_users_to_another_site(client, make_user):
     make_user("office1", Role.OFFICE)
     response = client.post("/auth/login?next=//evil.example/x", data={"username": "office1", "password": PASSWORD})

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, flash, has_app_context, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app.auth.routes import bp
@@ -52,26 +52,65 @@ def init_app(app: Flask) -> None:
         return None
 
 
-def _signed_in_user(user_id: int) -> User | None:
+def _signed_in_user(user_id: int) -> User | SignedInUser | None:
     """The signed-in user of this request. Read from the database at most every `USER_RECHECK_SECONDS` per process
     (and at once after any change to the account made in this process: see `_forget_changed_users`); in between,
-    the columns read last time are put back into the session without a query. So an account disabled, locked or
-    given another role by an administrator working in another server process takes effect within those seconds."""
+    a `SignedInUser` holds the columns read last time. So an account disabled, locked or given another role by an
+    administrator working in another server process takes effect within those seconds."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     seconds = app.config["USER_RECHECK_SECONDS"]
     known: dict[int, tuple[float, dict[str, object]]] = app.extensions["signed_in_users"]
     now = time.monotonic()
     found = known.get(user_id)
     if seconds > 0 and found is not None and found[0] > now:
-        user = User(**found[1])
-        make_transient_to_detached(user)  # as if just read from the database: nothing to write back
-        return db.session.merge(user, load=False)
+        return SignedInUser(dict(found[1]))
     user = db.session.get(User, user_id)
     if user is None:
         known.pop(user_id, None)
     elif seconds > 0:
         known[user_id] = (now + seconds, {c.key: getattr(user, c.key) for c in sa.inspect(User).column_attrs})
     return user
+
+
+class SignedInUser:
+    """The signed-in account as read a few seconds ago: its columns without a query; anything else (its units, its
+    member, a change to it) is the account itself, read from the database on first use in the request."""
+
+    __slots__ = ("_columns", "_account")
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:  # as Flask-Login's UserMixin: a disabled account is not signed in
+        return self.is_active
+
+    def __init__(self, columns: dict[str, object]) -> None:
+        object.__setattr__(self, "_columns", columns)
+        object.__setattr__(self, "_account", None)
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self._columns["active"])
+
+    def get_id(self) -> str:
+        return str(self._columns["id"])
+
+    def account(self) -> User:
+        """The User row itself, in this request's session."""
+        if self._account is None:
+            object.__setattr__(self, "_account", db.session.get(User, self._columns["id"]))
+        return self._account  # type: ignore[return-value]
+
+    def __getattr__(self, name: str) -> object:  # only what the slots and the class do not have
+        columns = object.__getattribute__(self, "_columns")
+        if name in columns and object.__getattribute__(self, "_account") is None:
+            return columns[name]
+        return getattr(self.account(), name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        setattr(self.account(), name, value)
+
+    def __repr__(self) -> str:
+        return f"<SignedInUser {self._columns['username']} {self._columns['role']}>"
 
 
 @sa.event.listens_for(Session, "after_flush")

@@ -5,16 +5,20 @@ indicator keeps its id (branch reviews see indicators only). `origin()` reads th
 """
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from app import scoring
 from app.extensions import db
 from app.models import (Activity, ActivityParticipant, Attendance, BranchIndicator, BranchResult, Meeting, Member,
-                        PartyMember, RecordState, SubjectKind, Unit, UnitKind)
+                        PartyMember, RecordState, Review, ReviewEntry, ReviewKind, ReviewState, SubjectKind, Unit,
+                        UnitKind)
 from app.scoring.exact import whole_as_int
 # the kinds attendance is filed under and the half-years' end dates: shared with the spreadsheet reader
 from app.spreadsheets.records import ATTENDANCE_KIND, HALF_ENDS, PARTY_LIFE_KIND, half_end  # noqa: F401
@@ -152,5 +156,30 @@ GATHER = {SubjectKind.MEMBERS: member_facts, SubjectKind.UNITS: unit_facts,
 
 
 def gather(subject_kind: SubjectKind, year: int) -> Facts:
-    """The verified facts of `year` for one kind of subject."""
-    return GATHER[subject_kind](year)
+    """The verified facts of `year` for one kind of subject, each subject with its official results of the years
+    before (for triggers across years: below 60 two years running)."""
+    facts = GATHER[subject_kind](year)
+    history = official_results(subject_kind, year)
+    if not history:
+        return facts
+    subjects = [dataclasses.replace(s, history=tuple(history.get(s.id, ()))) for s in facts.subjects]
+    return Facts(subjects, facts.records, facts.units)
+
+
+def official_results(subject_kind: SubjectKind, year: int,
+                     years_back: int = 5) -> dict[int, list[scoring.HistoryEntry]]:
+    """Subject id → its total and grade in the annual review of each earlier year (the newest frozen version of
+    that year; a superseded version is not the official one)."""
+    newest = sa.select(Review.period, sa.func.max(Review.version).label("version")).where(
+        Review.subject_kind == subject_kind, Review.kind == ReviewKind.ANNUAL, Review.state == ReviewState.FROZEN,
+        Review.period.in_([str(y) for y in range(year - years_back, year)])).group_by(Review.period).subquery()
+    rows = db.session.execute(
+        sa.select(Review.period, ReviewEntry.subject_id, ReviewEntry.score, ReviewEntry.grade)
+        .join(ReviewEntry, ReviewEntry.review_id == Review.id)
+        .join(newest, sa.and_(Review.period == newest.c.period, Review.version == newest.c.version))
+        .where(Review.subject_kind == subject_kind)
+        .order_by(Review.period, ReviewEntry.subject_id))
+    found: dict[int, list[scoring.HistoryEntry]] = {}
+    for period, subject_id, score, grade in rows:
+        found.setdefault(subject_id, []).append(scoring.HistoryEntry(int(period), Decimal(score), grade or None))
+    return found
