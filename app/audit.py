@@ -28,7 +28,8 @@ ACTION_LABELS = {
 ENTITY_LABELS = {"user": _l("用户"), "unit": _l("组织单位"), "enterprise": _l("企业"), "activity": _l("履职记录"),
                  "meeting": _l("会议和活动"), "attendance": _l("出席情况"), "branch_result": _l("比实绩"),
                  "member": _l("政协委员"), "party_member": _l("党员"), "review": _l("考评"),
-                 "award_list": _l("表彰名单"), "candidate": _l("推荐人选"), "objection": _l("异议")}
+                 "award_list": _l("表彰名单"), "candidate": _l("推荐人选"), "objection": _l("异议"),
+                 "setting": _l("系统设置")}
 FIELD_LABELS = {
     "code": _l("编号"), "name": _l("名称"), "kind": _l("类型"), "parent": _l("上级单位"),
     "branch_form": _l("组建方式"), "sort_order": _l("排序号"), "active": _l("启用"), "industry": _l("所属行业"),

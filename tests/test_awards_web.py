@@ -166,3 +166,31 @@ def test_the_notice_list_names_who_did_not_perform_and_why(client, as_user, coun
     assert export.status_code == 200 and rows[0].name in export.get_data(as_text=True)
     as_user("clerk")
     assert client.get(f"/awards/notices/{county.id}").status_code == 403
+
+
+def test_the_admin_sets_the_approving_body_and_the_days_of_publicity(client, as_user, county):
+    as_user("office")
+    assert client.get("/admin/settings").status_code == 403
+    as_user("admin")
+    page = text_of(post(client, "/admin/settings", {"approving_body": "主席会议", "publicity_days": "0"},
+                        "/admin/settings"))
+    assert "公示天数应在 1 到 60 天之间" in page
+    page = text_of(post(client, "/admin/settings", {"approving_body": "主席会议", "publicity_days": "5"},
+                        "/admin/settings"))
+    assert "设置已保存" in page
+    as_user("office")
+    post(client, f"/awards/open/{county.id}")
+    award_list = db.session.scalar(sa.select(AwardList).where(AwardList.review_id == county.id))
+    office = db.session.scalar(sa.select(User).where(User.username == "office"))
+    pick = next(s for s in awards.board(award_list).standings.values() if s.suggested)
+    awards.recommend(award_list, pick.subject_id, "", office)
+    awards.submit(award_list, office)
+    awards.start_review(award_list, office)
+    db.session.commit()
+    html = client.get(f"/awards/{award_list.id}").get_data(as_text=True)
+    chosen = re.search(r'<select[^>]*name="body"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert re.search(r'<option[^>]*selected[^>]*value="主席会议"|<option[^>]*value="主席会议"[^>]*selected', chosen)
+    from app.models import AuditLog
+    change = db.session.scalar(sa.select(AuditLog).where(AuditLog.entity == "setting",
+                                                         AuditLog.field == "approving_body"))
+    assert (change.before, change.after) == ("常委会议", "主席会议")

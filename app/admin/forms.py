@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.forms import ChineseIntegerField, enum_choices, select_choices
 from app.models import BranchForm, Role, UnitKind
@@ -76,3 +76,13 @@ class ResetPasswordForm(FlaskForm):
     confirm = PasswordField(_l("再次输入"), validators=[
         DataRequired(REQUIRED), EqualTo("password", message=_l("两次输入的密码不一致。"))])
     submit = SubmitField(_l("重置密码"))
+
+
+class AwardSettingsForm(FlaskForm):
+    """The award decision's defaults: which body approves the lists, how many days a 公示 lasts."""
+
+    approving_body = SelectField(_l("审定机构(默认)"), choices=select_choices(
+        (body, _l(body)) for body in ("常委会议", "主席会议")))
+    publicity_days = ChineseIntegerField(_l("公示天数(默认)"), validators=[
+        InputRequired(message=_l("请填写公示天数")), NumberRange(min=1, max=60, message=_l("公示天数应在 1 到 60 天之间"))])
+

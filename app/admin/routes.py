@@ -11,7 +11,8 @@ from werkzeug.wrappers import Response
 
 from app import audit
 from app.admin import services
-from app.admin.forms import NONE, EnterpriseForm, NewUserForm, ResetPasswordForm, UnitForm, UserForm
+from app.admin.forms import (NONE, AwardSettingsForm, EnterpriseForm, NewUserForm, ResetPasswordForm, UnitForm,
+                             UserForm)
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
 from app.extensions import db
@@ -259,3 +260,20 @@ def _export_audit(entries: list[AuditLog], fmt: str) -> Response:
              r.entity_id, str(audit.FIELD_LABELS.get(r.field, r.field)) if r.field else None, r.before, r.after,
              r.ip] for r in entries)
     return export.send_table(headers, rows, fmt, export.export_title(_("操作日志")))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def settings() -> str | Response:
+    """Site settings: the award decision's defaults (the approving body, the days of 公示)."""
+    current = {key: services.setting(key, default) for key, default in services.AWARD_DEFAULTS.items()}
+    form = AwardSettingsForm(data={"approving_body": current["approving_body"],
+                                   "publicity_days": int(current["publicity_days"])})
+    if form.validate_on_submit():
+        services.save_settings({"approving_body": form.approving_body.data,
+                                "publicity_days": str(form.publicity_days.data)}, current_user)
+        db.session.commit()
+        flash(_("设置已保存"), "success")
+        return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form)
+

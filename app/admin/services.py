@@ -20,6 +20,7 @@ from app.auth.services import set_password
 from app.extensions import db
 from app.models import (Activity, BranchForm, Enterprise, LoginEvent, Meeting, Member, PartyMember, PartyStatus,
                         Role, Unit, UnitKind, User, user_unit)
+from app.models.audit import Setting
 from app.timeutil import utcnow
 
 Errors = dict[str, list[str]]
@@ -443,3 +444,26 @@ def login_events(username: str = "", result: str = "", start: dt.datetime | None
     if end is not None:
         stmt = stmt.where(LoginEvent.at < end)
     return stmt.order_by(LoginEvent.at.desc(), LoginEvent.id.desc())
+
+
+AWARD_DEFAULTS = {"approving_body": "常委会议", "publicity_days": "7"}  # the settings and their defaults
+
+
+def setting(key: str, default: str = "") -> str:
+    """A site setting's value (`default` when it was never set)."""
+    found = db.session.get(Setting, key)
+    return found.value if found is not None else default
+
+
+def save_settings(values: dict[str, str], user: User) -> None:
+    """Store site settings, each change in the audit log."""
+    for key, value in values.items():
+        found = db.session.get(Setting, key)
+        before = found.value if found is not None else AWARD_DEFAULTS.get(key, "")
+        if found is None:
+            db.session.add(Setting(key=key, value=value))
+        elif found.value != value:
+            found.value = value
+        if before != value:
+            audit.record(user, "update", "setting", None, {key: (before, value)})
+

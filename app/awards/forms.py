@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.forms import ChineseDateField, ChineseIntegerField, select_choices
 
@@ -44,7 +44,7 @@ class ApproveForm(FlaskForm):
 class PublishForm(FlaskForm):
     starts_on = ChineseDateField(_l("公示开始日期"), validators=[DataRequired(message=_l("请填写公示开始日期"))])
     days = ChineseIntegerField(_l("公示天数"), default=7,
-                               validators=[DataRequired(message=_l("请填写公示天数")),
+                               validators=[InputRequired(message=_l("请填写公示天数")),
                                            NumberRange(min=1, max=60, message=_l("公示天数应在 1 到 60 天之间"))])
 
 

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.imports import export
 from app.models import (AwardList, AwardListState, Candidate, CandidateState, Objection, ObjectionOutcome, Review,
                         ReviewKind, ReviewState, Role, VoteChoice)
-from app.models.audit import Setting
+from app.admin.services import setting
 from app.reviews import services as reviews
 
 bp = Blueprint("awards", __name__)
@@ -90,12 +90,14 @@ def _render(award_list: AwardList, **given: Any) -> str:
     mine = {v.candidate_id: v for c in award_list.candidates for v in c.votes if v.user_id == current_user.id}
     objections = db.session.scalars(sa.select(Objection).where(Objection.award_list_id == award_list.id)
                                     .order_by(Objection.id)).all()
-    body = db.session.get(Setting, "approving_body")
+    body = setting("approving_body", "常委会议")
     approve = given.get("approve_form") or forms.ApproveForm(
-        body=body.value if body and body.value in forms.APPROVING_BODIES else "常委会议",
+        body=body if body in forms.APPROVING_BODIES else "常委会议",
         meeting_name=award_list.meeting_name, decided_on=award_list.decided_on,
         document_number=award_list.document_number)
-    publish = given.get("publish_form") or forms.PublishForm(starts_on=dt.date.today())
+    days = setting("publicity_days", "7")
+    publish = given.get("publish_form") or forms.PublishForm(starts_on=dt.date.today(),
+                                                              days=int(days) if days.isdigit() else 7)
     names = audit.actor_names(timeline := services.timeline(award_list))
     return render_template(
         "awards/detail.html", award_list=award_list, board=board, standings=standings, candidates=candidates,
