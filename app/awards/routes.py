@@ -104,7 +104,7 @@ def _render(award_list: AwardList, **given: Any) -> str:
         problems=found, picked=picked, show_all=show_all, hidden=len(reachable) - len(standings), counts={cid: (t[VoteChoice.APPROVE], t[VoteChoice.REJECT])
                                                for cid, t in services.tally(award_list).items()},
         mine=mine, objections=objections,
-        timeline=timeline, names=names, fields=audit.FIELD_LABELS, actions=audit.ACTION_LABELS,
+        timeline=timeline, names=names, about={c.id: c.subject_name for c in award_list.candidates}, fields=audit.FIELD_LABELS, actions=audit.ACTION_LABELS,
         ends_on=services.publicity_ends_on(award_list), is_office=current_user.role in OFFICE,
         is_leader=current_user.role == Role.LEADER, can_recommend=current_user.role in services.RECOMMENDERS
         and award_list.state == AwardListState.RECOMMENDING, today=dt.date.today(),

@@ -261,7 +261,7 @@ def withdraw(candidate: Candidate, user: User) -> None:
     """Take a pick back while the list is still being recommended."""
     _require(candidate.award_list, AwardListState.RECOMMENDING, _l("撤回推荐"))
     audit.record(user, "delete", "candidate", candidate.id, {"subject": (candidate.subject_name, None)})
-    db.session.delete(candidate)
+    candidate.award_list.candidates.remove(candidate)  # (delete-orphan: gone from the list and the database)
 
 
 # --- 领导小组考核 ---------------------------------------------------------------------------------------------------
