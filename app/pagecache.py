@@ -16,6 +16,7 @@ from typing import Any
 from cachelib import SimpleCache
 from flask import Flask, Response, current_app, request, session
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from app.auth.scope import unit_ids
 from app.i18n import select_locale
@@ -41,6 +42,7 @@ def kept(version: Callable[..., str | None]) -> Callable[[Callable[..., Any]], C
             state = version(**kwargs)
             if state is None:
                 return view(**kwargs)
+            generate_csrf()  # the session's token exists before it names the key (a fresh sign-in has none yet)
             scope = unit_ids(current_user)
             key = hashlib.sha256("\x1f".join(map(str, (
                 request.endpoint, sorted(kwargs.items()), request.query_string.decode("latin-1"), state,

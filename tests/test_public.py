@@ -129,7 +129,16 @@ def test_a_person_not_on_the_public_list_cannot_be_named(client, publicity):
     assert response.status_code == 200 and objections() == []
 
 
-@pytest.mark.parametrize(("starts_in_days", "days", "sentence"), [(3, 7, "公示尚未开始"), (-8, 7, "公示期已结束")])
+def test_a_list_whose_publicity_has_not_begun_shows_nothing_yet(client, publicity):
+    award_list = publicity(starts_in_days=3, days=7)
+    assert client.get(f"/public/publicity/{award_list.id}").status_code == 404
+    assert award_list.title not in text_of(client.get("/public/publicity"))
+    response = client.post(f"/public/publicity/{award_list.id}",
+                           data={"candidate": "0", "contact": "13800000000", "text": "材料不实"})
+    assert response.status_code == 404 and objections() == []
+
+
+@pytest.mark.parametrize(("starts_in_days", "days", "sentence"), [(-8, 7, "公示期已结束")])
 def test_outside_the_period_the_form_is_replaced_and_an_objection_refused(client, publicity, starts_in_days,
                                                                         days, sentence):
     award_list = publicity(starts_in_days=starts_in_days, days=days)

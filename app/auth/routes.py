@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from app.auth import services
 from app.auth.forms import ChangePasswordForm, LoginForm
 from app.extensions import db
+from app.models import User
 from app.forms import commit_or_attach
 from app.timeutil import utcnow
 from app.web import safe_next
@@ -57,7 +58,8 @@ def logout() -> Response:
 def change_password() -> str | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        errors = services.change_password(current_user, form.current.data, form.new.data, current_app.config)
+        account = db.session.get(User, current_user.id)  # as stored now, not as this process read it last
+        errors = services.change_password(account, form.current.data, form.new.data, current_app.config)
         if commit_or_attach(form, errors):
             flash(_("密码已修改。"), "success")
             return redirect(url_for("main.index"))

@@ -2,7 +2,6 @@
 conclusion, approval, 公示 and objections, the final list, an admin's reopening; and the 通报 list."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +21,7 @@ from app.models import (AwardList, AwardListState, Candidate, CandidateState, Ob
                         ReviewKind, ReviewState, Role, VoteChoice)
 from app.admin.services import setting
 from app.reviews import services as reviews
+from app.timeutil import beijing_today
 
 bp = Blueprint("awards", __name__)
 VIEWERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK)
@@ -76,7 +76,10 @@ def open_review(review_id: int) -> Response:
 
 
 def _render(award_list: AwardList, **given: Any) -> str:
-    """The list's page: what the user's role may do at the list's state; `given` forms carry their errors."""
+    """The list's page: what the user's role may do at the list's state; `given` forms carry their errors.
+    A clerk sees a list only while it is being recommended, and of it only their units' picks."""
+    if current_user.role == Role.CLERK and award_list.state != AwardListState.RECOMMENDING:
+        abort(404)
     board = services.board(award_list)
     scope = unit_ids(current_user)
     subjects = services.frozen_subjects(award_list.review)
@@ -96,18 +99,22 @@ def _render(award_list: AwardList, **given: Any) -> str:
         meeting_name=award_list.meeting_name, decided_on=award_list.decided_on,
         document_number=award_list.document_number)
     days = setting("publicity_days", "7")
-    publish = given.get("publish_form") or forms.PublishForm(starts_on=dt.date.today(),
+    publish = given.get("publish_form") or forms.PublishForm(starts_on=beijing_today(),
                                                               days=int(days) if days.isdigit() else 7)
-    names = audit.actor_names(timeline := services.timeline(award_list))
+    timeline = services.timeline(award_list)
+    if scope is not None:  # another unit's picks (names, 事迹, who recommended) are not a clerk's to read
+        ours = {c.id for c in candidates}
+        timeline = [row for row in timeline if row.entity != "candidate" or row.entity_id in ours]
+    names = audit.actor_names(timeline)
     return render_template(
         "awards/detail.html", award_list=award_list, board=board, standings=standings, candidates=candidates,
         problems=found, picked=picked, show_all=show_all, hidden=len(reachable) - len(standings), counts={cid: (t[VoteChoice.APPROVE], t[VoteChoice.REJECT])
                                                for cid, t in services.tally(award_list).items()},
         mine=mine, objections=objections,
-        timeline=timeline, names=names, about={c.id: c.subject_name for c in award_list.candidates}, fields=audit.FIELD_LABELS, actions=audit.ACTION_LABELS,
+        timeline=timeline, names=names, about={c.id: c.subject_name for c in candidates}, fields=audit.FIELD_LABELS, actions=audit.ACTION_LABELS,
         ends_on=services.publicity_ends_on(award_list), is_office=current_user.role in OFFICE,
         is_leader=current_user.role == Role.LEADER, can_recommend=current_user.role in services.RECOMMENDERS
-        and award_list.state == AwardListState.RECOMMENDING, today=dt.date.today(),
+        and award_list.state == AwardListState.RECOMMENDING, today=beijing_today(),
         recommend_form=given.get("recommend_form") or forms.RecommendForm(), action_form=forms.ActionForm(),
         vote_forms={c.id: given.get("vote_form") if given.get("vote_for") == c.id else forms.VoteForm(
             choice=mine[c.id].choice.name if c.id in mine else None, reason=mine[c.id].reason if c.id in mine
@@ -122,10 +129,7 @@ def _render(award_list: AwardList, **given: Any) -> str:
 @bp.route("/<int:list_id>")
 @roles_required(*VIEWERS)
 def detail(list_id: int) -> str:
-    award_list = _list_or_404(list_id)
-    if current_user.role == Role.CLERK and award_list.state != AwardListState.RECOMMENDING:
-        abort(404)
-    return _render(award_list)
+    return _render(_list_or_404(list_id))
 
 
 def _done(award_list: AwardList, step: Any, message: str) -> Response | str:
@@ -160,7 +164,7 @@ def deeds(candidate_id: int) -> Response | str:
     award_list = candidate.award_list
     form = forms.DeedsForm()
     editable = award_list.state == AwardListState.RECOMMENDING or (
-        current_user.role in OFFICE and award_list.state == AwardListState.REVIEWING)
+        current_user.role in OFFICE and award_list.state in services.REVIEWABLE)
     if not editable:
         flash(_("名单已审定,事迹不能再修改"), "error")
         return redirect(url_for("awards.detail", list_id=award_list.id))
@@ -277,7 +281,7 @@ def finalise(list_id: int) -> Response | str:
     award_list = _list_or_404(list_id)
     if not forms.ActionForm().validate_on_submit():
         abort(400)
-    return _done(award_list, lambda: services.finalise(award_list, current_user, dt.date.today()),
+    return _done(award_list, lambda: services.finalise(award_list, current_user, beijing_today()),
                  _("名单已定稿;相关记录、考评和名单均已锁定"))
 
 

@@ -40,6 +40,8 @@ class AwardError(ValueError):
 
 
 RECOMMENDERS = (Role.CLERK, Role.OFFICE, Role.ADMIN)
+REVIEWABLE = (AwardListState.REVIEWING, AwardListState.REOPENED)  # votes, conclusion, approval
+FROZEN = (AwardListState.APPROVED, AwardListState.PUBLISHED, AwardListState.FINAL)  # records locked
 
 
 # --- opening an annual review for recommendation ---------------------------------------------------------------
@@ -247,14 +249,44 @@ def submit(award_list: AwardList, user: User) -> list[Candidate]:
             and (scope is None or c.unit_id in scope)]
     if not mine:
         raise AwardError(_("没有待提交的推荐人选"))
-    found = problems(award_list)
+    standing = [c for c in award_list.candidates if c.state in (CandidateState.RECOMMENDED, CandidateState.APPROVED)]
+    found = problems(award_list, standing + mine)  # other units' drafts do not count against this unit
     wrong = [f"{c.subject_name}:{'；'.join(found[c.id])}" for c in mine if found.get(c.id)]
+    wrong += _no_room(award_list, standing, mine)
     if wrong:
         raise AwardError(_("以下人选不符合条件或超出名额，不能提交：%(list)s", list="；".join(wrong)))
     for c in mine:
         c.state = CandidateState.RECOMMENDED
         audit.record(user, "submit", "candidate", c.id, {"state": (CandidateState.DRAFT, CandidateState.RECOMMENDED)})
     return mine
+
+
+def _no_room(award_list: AwardList, standing: list[Candidate], mine: list[Candidate]) -> list[str]:
+    """The quotas `mine` would overrun on top of the picks already submitted, whatever their scores: a later,
+    higher-scoring pick may not push an earlier submitted one over the line."""
+    found = board(award_list)
+    group = {sid: s.group for sid, s in found.standings.items()}
+    out = []
+    for name in sorted({group.get(c.subject_id, "") for c in mine}):
+        allowed = found.group_quota.get(name)
+        taken = sum(1 for c in standing if group.get(c.subject_id) == name)
+        adding = [c for c in mine if group.get(c.subject_id) == name]
+        if allowed is not None and taken + len(adding) > allowed:
+            out.append(_("%(group)s的名额 %(n)s 名，已提交 %(taken)s 名，不能再提交 %(adding)s 名", group=name,
+                         n=allowed, taken=taken, adding=len(adding)))
+    if found.total_quota is not None and len(standing) + len(mine) > found.total_quota:
+        out.append(_("总名额 %(n)s 名，已提交 %(taken)s 名，不能再提交 %(adding)s 名", n=found.total_quota,
+                     taken=len(standing), adding=len(mine)))
+    return out
+
+
+def _check_quotas(award_list: AwardList, states: tuple[CandidateState, ...]) -> None:
+    """Refuse a step while the picks in `states` break a quota or include an ineligible one."""
+    picks = [c for c in award_list.candidates if c.state in states]
+    found = problems(award_list, picks)
+    wrong = [f"{c.subject_name}:{'；'.join(found[c.id])}" for c in picks if found.get(c.id)]
+    if wrong:
+        raise AwardError(_("以下人选不符合条件或超出名额：%(list)s", list="；".join(wrong)))
 
 
 def withdraw(candidate: Candidate, user: User) -> None:
@@ -271,6 +303,7 @@ def start_review(award_list: AwardList, user: User) -> None:
     _require(award_list, AwardListState.RECOMMENDING, _l("开始考核"))
     if not any(c.state == CandidateState.RECOMMENDED for c in award_list.candidates):
         raise AwardError(_("还没有单位提交推荐人选"))
+    _check_quotas(award_list, (CandidateState.RECOMMENDED,))
     for c in [c for c in award_list.candidates if c.state == CandidateState.DRAFT]:
         audit.record(user, "delete", "candidate", c.id, {"subject": (c.subject_name, None)}, reason="推荐截止时未提交")
         award_list.candidates.remove(c)
@@ -279,7 +312,7 @@ def start_review(award_list: AwardList, user: User) -> None:
 
 def vote(candidate: Candidate, user: User, choice: VoteChoice, reason: str) -> Vote:
     """A leader's approve or reject (a reason is required to reject); voting again replaces the earlier vote."""
-    _require(candidate.award_list, AwardListState.REVIEWING, _l("考核"))
+    _require(candidate.award_list, REVIEWABLE, _l("考核"))
     if user.role != Role.LEADER:
         raise AwardError(_("只有活动领导小组成员可以表决"))
     if choice == VoteChoice.REJECT and not reason.strip():
@@ -307,7 +340,7 @@ def tally(award_list: AwardList) -> dict[int, Counter[VoteChoice]]:
 
 def conclude(award_list: AwardList, decisions: dict[int, CandidateState], conclusion: str, user: User) -> None:
     """The office records the group's conclusion: each recommended candidate 考核通过 or 考核未通过."""
-    _require(award_list, AwardListState.REVIEWING, _l("记录考核结论"))
+    _require(award_list, REVIEWABLE, _l("记录考核结论"))
     by_id = {c.id: c for c in award_list.candidates}
     for candidate_id, state in decisions.items():
         candidate = by_id.get(candidate_id)
@@ -327,12 +360,13 @@ def conclude(award_list: AwardList, decisions: dict[int, CandidateState], conclu
 def approve(award_list: AwardList, body: str, meeting_name: str, decided_on: dt.date, document_number: str,
             user: User) -> None:
     """The approving body's decision; the list is frozen from now on."""
-    _require(award_list, AwardListState.REVIEWING, _l("审定"))
+    _require(award_list, REVIEWABLE, _l("审定"))
     undecided = [c.subject_name for c in award_list.candidates if c.state == CandidateState.RECOMMENDED]
     if undecided:
         raise AwardError(_("还有人选没有考核结论：%(names)s", names="、".join(undecided)))
     if not any(c.state == CandidateState.APPROVED for c in award_list.candidates):
         raise AwardError(_("没有考核通过的人选"))
+    _check_quotas(award_list, (CandidateState.APPROVED,))
     if not (body.strip() and meeting_name.strip() and document_number.strip()):
         raise AwardError(_("请填写审定机构、会议名称和文号"))
     changes = {"approving_body": (award_list.approving_body, body.strip()),
@@ -343,6 +377,7 @@ def approve(award_list: AwardList, body: str, meeting_name: str, decided_on: dt.
     award_list.decided_on, award_list.document_number = decided_on, document_number.strip()
     audit.record(user, "update", "award_list", award_list.id, changes)
     _move(award_list, AwardListState.APPROVED, user)
+    _lock(award_list.review, True)  # nothing that fed an approved list changes without an admin reopening it
 
 
 def publish(award_list: AwardList, starts_on: dt.date, days: int, user: User) -> None:
@@ -391,6 +426,8 @@ def handle_objection(objection: Objection, outcome: ObjectionOutcome, response: 
     award_list = db.session.get(AwardList, objection.award_list_id)
     assert award_list is not None
     _require(award_list, AwardListState.PUBLISHED, _l("处理异议"))
+    if objection.outcome != ObjectionOutcome.PENDING:
+        raise AwardError(_("该异议已经处理过"))
     if outcome == ObjectionOutcome.PENDING or not response.strip():
         raise AwardError(_("请选择处理结果并写明处理意见"))
     objection.outcome, objection.response = outcome, response.strip()
@@ -406,8 +443,8 @@ def handle_objection(objection: Objection, outcome: ObjectionOutcome, response: 
 
 
 def finalise(award_list: AwardList, user: User, today: dt.date) -> None:
-    """定稿 after the 公示 period, every objection handled: the list, its review and every record that fed the
-    review are locked."""
+    """定稿 after the 公示 period, every objection handled. (The review and every record that fed it have been
+    locked since the approval.)"""
     _require(award_list, AwardListState.PUBLISHED, _l("定稿"))
     ends = publicity_ends_on(award_list)
     if ends is None or today <= ends:
@@ -418,7 +455,6 @@ def finalise(award_list: AwardList, user: User, today: dt.date) -> None:
         raise AwardError(_("还有 %(n)s 件异议没有处理", n=pending))
     award_list.finalised_at = utcnow()
     _move(award_list, AwardListState.FINAL, user)
-    _lock(award_list.review, True)
 
 
 def reopen(award_list: AwardList, reason: str, user: User) -> None:
@@ -426,23 +462,29 @@ def reopen(award_list: AwardList, reason: str, user: User) -> None:
     another final list of the same review still holds it)."""
     if user.role != Role.ADMIN:
         raise AwardError(_("只有系统管理员可以重新打开已定稿的名单"))
-    _require(award_list, AwardListState.FINAL, _l("重新打开"))
+    _require(award_list, FROZEN, _l("重新打开"))
     if not reason.strip():
         raise AwardError(_("请写明重新打开的理由"))
     _move(award_list, AwardListState.REOPENED, user, reason=reason.strip())
-    still = db.session.scalar(sa.select(sa.func.count()).select_from(AwardList).where(
-        AwardList.review_id == award_list.review_id, AwardList.state == AwardListState.FINAL))
-    if not still:
-        _lock(award_list.review, False)
+    db.session.flush()
+    _lock(award_list.review, False)
 
 
 def _lock(review: Review, locked: bool) -> None:
-    """Lock (or unlock) the review and every record its facts came from."""
+    """Lock the review and every record its facts came from; or unlock them, except what another frozen list
+    (approved, in 公示 or final, of this or any other review) still holds."""
+    kinds = _fed_by(review)
+    if not locked:
+        others = db.session.scalars(sa.select(Review).join(AwardList, AwardList.review_id == Review.id).where(
+            AwardList.state.in_(FROZEN), AwardList.review_id != review.id).distinct()).all()
+        held = [_fed_by(other) for other in others]
+        kinds = {table: [i for i in ids if not any(i in set(h.get(table, ())) for h in held)]
+                 for table, ids in kinds.items()}
+        still_frozen = db.session.scalar(sa.select(sa.func.count()).select_from(AwardList).where(
+            AwardList.review_id == review.id, AwardList.state.in_(FROZEN)))
+        if still_frozen:  # another category of the same review: everything stays locked
+            return
     review.locked = locked
-    kinds: dict[str, list[int]] = {}
-    for record in json.loads(review.input_records)["records"]:
-        table, row_id = origin(record["id"], review.subject_kind)
-        kinds.setdefault(table, []).append(row_id)
     for ids in _chunks(kinds.get("activity", [])):
         db.session.execute(sa.update(Activity).where(Activity.id.in_(ids)).values(locked=locked))
     for ids in _chunks(kinds.get("attendance", [])):
@@ -453,12 +495,21 @@ def _lock(review: Review, locked: bool) -> None:
         db.session.execute(sa.update(BranchResult).where(BranchResult.id.in_(results)).values(locked=locked))
 
 
+def _fed_by(review: Review) -> dict[str, list[int]]:
+    """Table → the row ids the review's facts came from (activity, attendance, indicator)."""
+    kinds: dict[str, list[int]] = {}
+    for record in json.loads(review.input_records)["records"]:
+        table, row_id = origin(record["id"], review.subject_kind)
+        kinds.setdefault(table, []).append(row_id)
+    return kinds
+
+
 def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:
     return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
-def _require(award_list: AwardList, state: AwardListState, step: object) -> None:
-    if award_list.state != state:
+def _require(award_list: AwardList, state: AwardListState | tuple[AwardListState, ...], step: object) -> None:
+    if award_list.state not in (state if isinstance(state, tuple) else (state,)):
         raise AwardError(_("名单当前为“%(state)s”，不能%(step)s", state=_(award_list.state.label), step=step))
 
 

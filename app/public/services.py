@@ -11,7 +11,6 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -20,13 +19,8 @@ from app import audit
 from app.awards import services as awards
 from app.extensions import db
 from app.models import (Activity, AwardList, AwardListState, RecordState, ReviewEntry, SubjectKind, User)
+from app.timeutil import beijing_today
 
-BEIJING = ZoneInfo("Asia/Shanghai")
-
-
-def beijing_today() -> dt.date:
-    """Today's date in Beijing: the 公示 period is announced in local dates."""
-    return dt.datetime.now(BEIJING).date()
 
 
 # --- 公示 ------------------------------------------------------------------------------------------------------------
@@ -49,15 +43,20 @@ class PublicName:
 
 
 def lists_in_publicity() -> list[AwardList]:
-    """The award lists now in 公示, the latest first."""
-    return list(db.session.scalars(sa.select(AwardList).where(AwardList.state == AwardListState.PUBLISHED)
-                                   .order_by(AwardList.publicity_starts_on.desc(), AwardList.id.desc())))
+    """The award lists now in 公示 (published, and the first day come), the latest first."""
+    return list(db.session.scalars(sa.select(AwardList).where(
+        AwardList.state == AwardListState.PUBLISHED, AwardList.publicity_starts_on <= beijing_today())
+        .order_by(AwardList.publicity_starts_on.desc(), AwardList.id.desc())))
 
 
 def list_in_publicity(list_id: int) -> AwardList | None:
-    """The list if it is in 公示 now; None for any other state (final lists included) or no such list."""
+    """The list if it is in 公示 now (published, its first day come; it stays readable after the last day until
+    the office finalises it); None for any other state (final lists included), before its first day, or no list."""
     found = db.session.get(AwardList, list_id)
-    return found if found is not None and found.state == AwardListState.PUBLISHED else None
+    if found is None or found.state != AwardListState.PUBLISHED or found.publicity_starts_on is None \
+            or found.publicity_starts_on > beijing_today():
+        return None
+    return found
 
 
 def period(award_list: AwardList, today: dt.date) -> Period:

@@ -114,7 +114,7 @@ def _run(form: RunReviewForm) -> Review | None:
         return None
     try:
         return services.run_review(ruleset, form.period.data, current_user)
-    except scoring.RuleError as error:
+    except (scoring.RuleError, services.ReviewError) as error:
         db.session.rollback()
         form.period.errors = [*form.period.errors, str(error)]
         return None

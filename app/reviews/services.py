@@ -13,13 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app import audit, scoring
 from app.activities import entry
 from app.extensions import db
 from app.auth import scope
-from app.models import (Activity, Attendance, Meeting, Member, PartyMember, Review, ReviewEntry, ReviewKind,
-                        ReviewState, RuleSet, SubjectKind, Unit, UnitKind, User)
+from app.models import (Activity, Attendance, AwardList, AwardListState, Meeting, Member, PartyMember, Review,
+                        ReviewEntry, ReviewKind, ReviewState, RuleSet, SubjectKind, Unit, UnitKind, User)
 from app.rankings import services as rankings
 from app.rankings.facts import CPPCC_UNIT_KINDS, origin
 from app.scoring.exact import plain
@@ -49,13 +50,25 @@ def kind_of(period: str) -> ReviewKind:
     return ReviewKind.ANNUAL if period.isdigit() else ReviewKind.HALF_YEAR
 
 
+class ReviewError(ValueError):
+    """A review that may not be run now, with the reason in Chinese."""
+
+
 def run_review(ruleset: scoring.RuleSet, period: str, user: User | None) -> Review:
     """Score `period` under `ruleset` on the verified records now, and freeze it as the next version.
 
     :raises scoring.RuleError: a period the rule file does not declare.
+    :raises ReviewError: the period's review already feeds an award list (being decided, approved or final): a
+        new version would leave that list on a superseded review. Only an admin's reopening frees it.
     """
-    scored = rankings.score_period(ruleset, period)
     subject_kind = rankings.subject_kind(ruleset)
+    busy = db.session.scalar(sa.select(AwardList.title).join(Review, AwardList.review_id == Review.id).where(
+        Review.period == period, Review.subject_kind == subject_kind,
+        AwardList.state != AwardListState.REOPENED).limit(1))
+    if busy is not None:
+        raise ReviewError(_("该周期的考评已用于表彰名单“%(title)s”，不能再运行新版本；如需重新考评，请系统管理员先重新打开名单。",
+                            title=busy))
+    scored = rankings.score_period(ruleset, period)
     rule_set = _stored(ruleset, subject_kind, user)
     same = sa.and_(Review.period == period, Review.subject_kind == subject_kind)
     version = (db.session.scalar(sa.select(sa.func.max(Review.version)).where(same)) or 0) + 1
