@@ -42,7 +42,8 @@ def kept(version: Callable[..., str | None]) -> Callable[[Callable[..., Any]], C
             state = version(**kwargs)
             if state is None:
                 return view(**kwargs)
-            generate_csrf()  # the session's token exists before it names the key (a fresh sign-in has none yet)
+            if "csrf_token" not in session:  # a fresh sign-in has none yet: make it before it names the key
+                generate_csrf()
             scope = unit_ids(current_user)
             key = hashlib.sha256("\x1f".join(map(str, (
                 request.endpoint, sorted(kwargs.items()), request.query_string.decode("latin-1"), state,
