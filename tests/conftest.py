@@ -181,3 +181,9 @@ def text_of(response: object) -> str:
     html = response.get_data(as_text=True)  # type: ignore[attr-defined]
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def user_named(username: str) -> User:
+    """An account by its user name (the demo county's office, clerk2, leader, admin …)."""
+    return db.session.scalar(sa.select(User).where(User.username == username))
+

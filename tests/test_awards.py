@@ -7,21 +7,18 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+from conftest import user_named as user
 
 from app.activities import entry
 from app.awards import services as awards
 from app.awards.services import AwardError
 from app.demo import build_demo
 from app.extensions import db
-from app.models import (Activity, AuditLog, AwardListState, CandidateState, ObjectionOutcome, Review, Role, User,
+from app.models import (Activity, AuditLog, AwardListState, CandidateState, ObjectionOutcome, Review, Role,
                         VoteChoice)
 from app.reviews import services as reviews
 
 RULES = "2025-四个一-委员.yaml"
-
-
-def user(name: str) -> User:
-    return db.session.scalar(sa.select(User).where(User.username == name))
 
 
 @pytest.fixture

@@ -10,21 +10,17 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from conftest import text_of
+from conftest import text_of, user_named as user
 
 from app.awards import services as awards
 from app.awards.services import AwardError
 from app.demo import PASSWORD, build_demo
 from app.extensions import db
-from app.models import (Activity, AwardListState, CandidateState, ObjectionOutcome, Review, ReviewState, User,
+from app.models import (Activity, AwardListState, CandidateState, ObjectionOutcome, Review, ReviewState,
                         VoteChoice)
 from app.reviews import services as reviews
 
 MEMBERS, UNITS = "2025-四个一-委员.yaml", "2025-四个一-单位.yaml"
-
-
-def user(name: str) -> User:
-    return db.session.scalar(sa.select(User).where(User.username == name))
 
 
 @pytest.fixture

@@ -85,7 +85,7 @@ def _render(award_list: AwardList, **given: Any) -> str:
     subjects = services.frozen_subjects(award_list.review)
     in_scope = {sid for sid, s in subjects.items() if scope is None or set(s.unit_ids) & scope}
     candidates = [c for c in award_list.candidates if scope is None or c.unit_id in scope]
-    found = services.problems(award_list, board_=board)
+    found = services.problems(award_list)
     picked = {c.subject_id for c in award_list.candidates}
     reachable = [s for s in board.standings.values() if s.subject_id in in_scope]
     show_all = request.args.get("all") == "1"

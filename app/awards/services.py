@@ -14,11 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -98,6 +100,19 @@ class Board:
 
 
 def board(award_list: AwardList) -> Board:
+    """The list's standings and quotas: worked out once per process, as the review they come from never changes."""
+    return _once(("board", award_list.review_id, award_list.category), lambda: _board(award_list))
+
+
+def _once(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    """What `make` gives for a frozen review, kept by this process (a frozen review's rows never change)."""
+    known = current_app.extensions.setdefault("frozen_reviews", {})
+    if key not in known:
+        known[key] = make()
+    return known[key]
+
+
+def _board(award_list: AwardList) -> Board:
     review = award_list.review
     ruleset = reviews.loaded_rules(review)
     if ruleset is None:
@@ -108,7 +123,7 @@ def board(award_list: AwardList) -> Board:
     entries = {e.subject_id: e for e in db.session.scalars(
         sa.select(ReviewEntry).where(ReviewEntry.review_id == review.id))}
     cards = ordered_cards([scoring.card_from_json(json.loads(e.card)) for e in entries.values()], ruleset)
-    subjects = frozen_subjects(review, entries)
+    subjects = frozen_subjects(review)
     value = lambda c: tie_values(c, ruleset.tie_break)  # noqa: E731
     reasons = {c.subject_id: why_ineligible(c, subjects[c.subject_id], award, ruleset) for c in cards}
     pool = [c for c in cards if reasons[c.subject_id] is None]
@@ -120,14 +135,14 @@ def board(award_list: AwardList) -> Board:
         for subject in subjects.values():
             for group in group_values(subject, award.per_unit.by):
                 population.setdefault(group, []).append(subject)
-        kept: list[scoring.ScoreCard] = []
+        kept: set[int] = set()
         for group in sorted({group_of[c.subject_id] for c in cards}):
             members = [c for c in pool if group_of[c.subject_id] == group]
             n = quota_size(award.per_unit, population.get(group, []))
             taken = take_with_ties(members, n, value, award.ties)
-            group_quota[group] = max(len(taken), 0) if len(members) > n else n
-            kept += taken
-        pool = [c for c in pool if c in kept]
+            group_quota[group] = len(taken) if len(members) > n else n
+            kept |= {c.subject_id for c in taken}
+        pool = [c for c in pool if c.subject_id in kept]
     total = None
     if award.quota is not None:
         n = quota_size(award.quota, list(subjects.values()))
@@ -142,9 +157,13 @@ def board(award_list: AwardList) -> Board:
     return Board(award, standings, group_quota, total)
 
 
-def frozen_subjects(review: Review, entries: dict[int, ReviewEntry] | None = None) -> dict[int, scoring.Subject]:
-    """The subjects as the review saw them (attributes, units), with their names."""
-    names = {e.subject_id: e.subject_name for e in (entries or {}).values()} if entries else dict(db.session.execute(
+def frozen_subjects(review: Review) -> dict[int, scoring.Subject]:
+    """The subjects as the review saw them (attributes, units), with their names; read once per process."""
+    return _once(("subjects", review.id), lambda: _frozen_subjects(review))
+
+
+def _frozen_subjects(review: Review) -> dict[int, scoring.Subject]:
+    names = dict(db.session.execute(
         sa.select(ReviewEntry.subject_id, ReviewEntry.subject_name).where(ReviewEntry.review_id == review.id)).all())
     out = {}
     for s in json.loads(review.input_records)["subjects"]:
@@ -163,11 +182,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def problems(award_list: AwardList, candidates: list[Candidate] | None = None,
-             board_: Board | None = None) -> dict[int, list[str]]:
+def problems(award_list: AwardList, candidates: list[Candidate] | None = None) -> dict[int, list[str]]:
     """Candidate id → what is wrong with the pick (ineligible, over a quota); the picks considered are the list's
     candidates still in the running (or `candidates`)."""
-    found = board_ or board(award_list)
+    found = board(award_list)
     picks = candidates if candidates is not None else [c for c in award_list.candidates if c.state in ACTIVE]
     out: dict[int, list[str]] = {c.id: [] for c in picks}
     by_group: dict[str, list[Candidate]] = {}

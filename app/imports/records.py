@@ -508,7 +508,7 @@ class _Quick:
             seen[key] = number
             yield i, (subject, state, (kind, quick.category, title, on, outcome, level, instruction_level, amount,
                                        people, description, counterpart, support, work_key),
-                      f"{subject.code} {subject.name} {kind} {on.isoformat()} {title}")
+                      _describe(subject, kind, on, title))
 
 
 @dataclass(frozen=True)
@@ -546,8 +546,13 @@ def _header(key: str) -> str:
 
 
 def _what(found: Row) -> str:
-    v, subject = found.values, found.subject
-    return f"{subject.code} {subject.name} {v['kind']} {v['occurred_on'].isoformat()} {v['title']}"
+    v = found.values
+    return _describe(found.subject, v["kind"], v["occurred_on"], v["title"])
+
+
+def _describe(subject: Subject, kind: str, on: dt.date, title: str) -> str:
+    """A row as the plan lists it: "1001 张三 提案 2025-03-02 关于…"."""
+    return f"{subject.code} {subject.name} {kind} {on.isoformat()} {title}"
 
 
 def _existing_keys(years: set[int]) -> dict[tuple[Any, ...], int]:
