@@ -22,8 +22,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.before_request(_refuse_without_secret_key)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from app import (activities, admin, auth, awards, branches, cli, dashboard, errors, i18n, imports, main,  # noqa: F401
-                     meetings, members, models, pagecache, public, reviews)  # (models: tables for Alembic)
+    from app import (activities, admin, auth, awards, branches, cli, dashboard, documents, errors, i18n,  # noqa: F401
+                     imports, main, meetings, members, models, pagecache, public, reviews)  # (models: tables for Alembic)
     from app.extensions import csrf, db, migrate
 
     from app.web import IdConverter
@@ -46,6 +46,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard.bp, url_prefix="/dashboard")
     app.register_blueprint(public.bp, url_prefix="/public")
     app.register_blueprint(awards.bp, url_prefix="/awards")
+    app.register_blueprint(documents.bp, url_prefix="/documents")
+    app.register_blueprint(documents.verify_bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

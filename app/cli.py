@@ -35,6 +35,7 @@ def create_admin(username: str, display_name: str, password: str) -> None:
 
 def init_app(app: Flask) -> None:
     from app.demo import demo_command
+    from app.documents.cli import report_command
     from app.imports.cli import import_command
     from app.rankings.cli import rules_cli, score_command
 
@@ -43,3 +44,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(rules_cli)
     app.cli.add_command(score_command)
     app.cli.add_command(import_command)
+    app.cli.add_command(report_command)

@@ -1229,12 +1229,17 @@ def _echo_summary(summary: DemoSummary) -> None:
 @click.command("demo")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="随机种子：同一种子生成相同的数据。")
 @click.option("--if-empty", is_flag=True, help="数据库已有数据时跳过，不报错（make run 使用）。")
+@click.option("--year-end", is_flag=True,
+              help="再把 2025 年度走完：运行全年总结，表彰名单推荐、考核、审定、公示、定稿（用来看打印文件）。")
 @with_appcontext
-def demo_command(seed: int, if_empty: bool) -> None:
+def demo_command(seed: int, if_empty: bool, year_end: bool) -> None:
     """Load the demo county (260 members, 19 party branches, a year of records) into an empty database."""
     if not sa.inspect(db.engine).has_table(Unit.__tablename__):
         click.echo("数据库还没有建表，请先运行 flask --app wsgi db upgrade。", err=True)
         raise click.exceptions.Exit(1)
+    if year_end and database_has_data() and db.session.scalar(sa.select(User.id).where(User.username == "office")):
+        _finish_year()
+        return
     if database_has_data():
         if if_empty:
             click.echo("数据库中已有数据，跳过演示数据加载。")
@@ -1251,4 +1256,20 @@ def demo_command(seed: int, if_empty: bool) -> None:
         db.session.rollback()
         raise
     _echo_summary(summary)
+    if year_end:
+        _finish_year()
     echo_accounts()
+
+
+def _finish_year() -> None:
+    from app.awards.services import AwardError
+    from app.documents.yearend import finish_year
+    try:
+        lists = finish_year()
+        db.session.commit()
+    except AwardError as error:
+        db.session.rollback()
+        click.echo(f"无法走完 2025 年度：{error}", err=True)
+        raise click.exceptions.Exit(1) from None
+    for award_list in lists:
+        click.echo(f"  {award_list.category}：已定稿，{len(award_list.candidates)} 名（考评编号 {award_list.review_id}）")

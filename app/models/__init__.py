@@ -1,6 +1,7 @@
 """Every table, re-exported so Alembic and the app see them all."""
 from app.models.audit import AuditLog, Setting
-from app.models.awards import AwardList, Candidate, Certificate, Objection, PrintLog, Vote
+from app.models.awards import (AwardList, Candidate, Certificate, Objection, PrinterProfile, PrintLog,
+                               RewardAmount, Vote)
 from app.models.enums import (AttendanceStatus, AwardListState, BranchForm, CandidateState, Category,
                               CertificateKind, Gender, MeetingKind, ObjectionOutcome, PartyStatus, RecordState,
                               ReviewKind, ReviewState, Role, SubjectKind, UnitKind, VoteChoice)
@@ -16,8 +17,8 @@ __all__ = [
     "AwardList", "AwardListState", "BranchForm", "BranchIndicator", "BranchResult", "Candidate",
     "CandidateState", "Category", "Certificate", "CertificateKind", "Enterprise", "Evidence", "Gender",
     "LoginEvent", "Meeting", "MeetingKind", "Member", "Objection", "ObjectionOutcome", "PartyMember",
-    "PartyStatus", "PasswordHistory", "PrintLog", "RecordState", "Review", "ReviewEntry", "ReviewKind",
-    "ReviewState", "Role", "RuleSet", "Setting", "SubjectKind", "Term", "Unit", "UnitKind", "User", "Vote",
+    "PartyStatus", "PasswordHistory", "PrintLog", "PrinterProfile", "RecordState", "Review", "ReviewEntry", "ReviewKind",
+    "ReviewState", "RewardAmount", "Role", "RuleSet", "Setting", "SubjectKind", "Term", "Unit", "UnitKind", "User", "Vote",
     "VoteChoice",
     "user_unit",
 ]

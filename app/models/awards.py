@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,7 +11,7 @@ from app.extensions import db
 from app.models.enums import AwardListState, CandidateState, CertificateKind, ObjectionOutcome, VoteChoice
 from app.models.org import Unit
 from app.models.reviews import Review
-from app.models.types import enum_column
+from app.models.types import ScaledDecimal, enum_column
 from app.timeutil import utcnow
 
 
@@ -88,24 +89,59 @@ class Objection(db.Model):
 
 
 class Certificate(db.Model):
-    """A numbered 荣誉证书 or 奖状; a reprint keeps its number; a revoked one says so on /verify."""
+    """A numbered 荣誉证书 or 奖状, given when first printed from a final list; a reprint keeps its number.
 
+    What the public check page shows is kept as printed (name, honour, year, issuer), so it never changes
+    with later edits; a revoked certificate says so on /verify.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("candidate_id", "kind"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(40), unique=True)
     kind: Mapped[CertificateKind] = mapped_column(enum_column(CertificateKind))
     candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidate.id"), index=True)
+    sequence: Mapped[int] = mapped_column(default=0)  # the n of 2025-四个一-0001, counted per year, campaign, kind
+    year: Mapped[int] = mapped_column(default=0)
+    campaign: Mapped[str] = mapped_column(sa.String(40), default="")
+    subject_name: Mapped[str] = mapped_column(sa.String(80), default="")
+    honour: Mapped[str] = mapped_column(sa.String(120), default="")  # 2025年度优秀政协委员
+    issuer: Mapped[str] = mapped_column(sa.String(120), default="")
     issued_on: Mapped[dt.date]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     revoked_at: Mapped[dt.datetime | None]
     revoked_reason: Mapped[str] = mapped_column(sa.Text, default="")
     candidate: Mapped[Candidate] = relationship()
 
 
 class PrintLog(db.Model):
-    """Who printed which numbered documents, and when; reprints included."""
+    """Who printed which documents, and when: certificate numbers, first prints and reprints."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    review_id: Mapped[int | None] = mapped_column(sa.ForeignKey("review.id", ondelete="SET NULL"), index=True)
     document: Mapped[str] = mapped_column(sa.String(40))
+    detail: Mapped[str] = mapped_column(sa.String(200), default="")  # 套打 · 打印机 · 排序 …
     numbers: Mapped[str] = mapped_column(sa.Text, default="")
     reprint: Mapped[bool] = mapped_column(default=False)
+
+
+class PrinterProfile(db.Model):
+    """A printer's correction for 套打 on pre-printed certificates, measured from its calibration page."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    dx_mm: Mapped[Decimal] = mapped_column(ScaledDecimal(2), default=Decimal(0))
+    dy_mm: Mapped[Decimal] = mapped_column(ScaledDecimal(2), default=Decimal(0))
+    scale: Mapped[Decimal] = mapped_column(ScaledDecimal(4), default=Decimal(1))
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class RewardAmount(db.Model):
+    """The material reward of one award category in one year (元 per honoree), for the 奖励发放表."""
+
+    __table_args__ = (sa.UniqueConstraint("year", "category"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(index=True)
+    category: Mapped[str] = mapped_column(sa.String(60))
+    amount: Mapped[Decimal] = mapped_column(ScaledDecimal(2))

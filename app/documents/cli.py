@@ -1,0 +1,82 @@
+"""`flask --app wsgi report DOCUMENT --review ID -o FILE`: any printed document from the command line, with a
+progress bar for large batches (certificates, 奖状, every member's 履职档案). A file ending in .xlsx gets the
+spreadsheet version (表彰名单, 排名表, 奖励发放表)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+
+from app.documents import services
+from app.documents.services import DocumentError, Options
+from app.extensions import db
+from app.models import PrinterProfile, Review, User
+
+
+@click.command("report")
+@click.argument("document", type=click.Choice(list(services.DOCUMENTS)))
+@click.option("--review", "review_id", type=int, required=True, help="考评编号（考评排名页面地址中的数字）")
+@click.option("--order", type=click.Choice(list(services.ORDERS)), default="strokes", show_default=True,
+              help="名单和证书的顺序：score 按得分，strokes 按姓氏笔画")
+@click.option("--mode", type=click.Choice(list(services.MODES)), default="full", show_default=True,
+              help="证书：full 整张打印，overlay 套打")
+@click.option("--numerals", type=click.Choice(list(services.NUMERALS)), default="chinese", show_default=True,
+              help="证书日期：chinese 二〇二五年十二月，arabic 2025年12月")
+@click.option("--paper", type=click.Choice(list(services.PAPERS)), default="A4", show_default=True, help="奖状纸张")
+@click.option("--printer", "printer_name", default="", help="套打校正所用的打印机名称（打印设置中登记的）")
+@click.option("--ranking", default=None, help="排名表：排名名称，如 总排名、按界别")
+@click.option("--group", default=None, help="排名表：分组，如 经济界")
+@click.option("--subject", "subject_id", type=int, default=None, help="履职档案：只生成这位委员的（委员编号 id）")
+@click.option("--preview", is_flag=True, help="证书只出样稿：不编号、不登记")
+@click.option("--user", "username", default="", help="登记在打印记录中的操作人用户名")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出文件")
+@with_appcontext
+def report_command(document: str, review_id: int, order: str, mode: str, numerals: str, paper: str,
+                   printer_name: str, ranking: str | None, group: str | None, subject_id: int | None,
+                   preview: bool, username: str, output: Path) -> None:
+    """生成打印文件（PDF，或以 .xlsx 结尾时生成表格）。"""
+    review = db.session.get(Review, review_id)
+    if review is None:
+        raise click.UsageError(f"没有编号为 {review_id} 的考评")
+    printer_id = None
+    if printer_name:
+        printer_id = db.session.scalar(sa.select(PrinterProfile.id).where(PrinterProfile.name == printer_name))
+        if printer_id is None:
+            raise click.UsageError(f"没有名为“{printer_name}”的打印机，请先在打印设置中登记")
+    user = None
+    if username:
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        if user is None:
+            raise click.UsageError(f"没有用户 {username}")
+    options = Options(order=order, mode=mode, numerals=numerals, paper=paper, printer_id=printer_id,
+                      ranking=ranking, group=group, subject_id=subject_id)
+    bar: dict[str, Any] = {}
+
+    def progress(done: int, total: int) -> None:
+        if total < 20:
+            return
+        if "bar" not in bar:
+            bar["bar"] = click.progressbar(length=total, label="生成中", file=sys.stderr)
+            bar["bar"].__enter__()
+        bar["bar"].update(done - bar["bar"].pos)
+
+    try:
+        if output.suffix.lower() == ".xlsx":
+            made = services.spreadsheet(document, review, options)
+        else:
+            made = services.make(document, review, options, user, progress=progress, print_run=not preview)
+    except DocumentError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    finally:
+        if "bar" in bar:
+            bar["bar"].__exit__(None, None, None)
+    output.write_bytes(made.data)
+    db.session.commit()
+    note = "（样稿：名单尚未定稿或只出样稿）" if made.draft and document in services.CERTIFICATE_DOCS else \
+        "（样稿）" if made.draft else ""
+    click.echo(f"已生成 {output}：{len(made.data) // 1024} KB{note}")

@@ -1,0 +1,40 @@
+"""Print settings, printer profiles, reward amounts and certificate revocation: each error beside its field."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from app.forms import ChineseDecimalField
+
+
+class SettingsForm(FlaskForm):
+    issuer_cppcc = StringField(_l("“四个一”文件落款"), validators=[Length(max=120)])
+    issuer_party = StringField(_l("“双比双争”文件落款"), validators=[Length(max=120)])
+    hr_department = StringField(_l("组织人事部门（抄送函收文单位）"), validators=[Length(max=120)])
+    public_url = StringField(_l("公众访问地址（证书二维码指向）"), validators=[
+        Optional(), Length(max=200),
+        Regexp(r"^https?://[^\s/]+(/[^\s]*)?$", message=_l("请填写以 http:// 或 https:// 开头的地址"))])
+    publicity_contact = TextAreaField(_l("公示通知中的联系方式（每行一项）"), validators=[Length(max=1000)])
+
+
+class PrinterForm(FlaskForm):
+    name = StringField(_l("打印机名称"), validators=[DataRequired(message=_l("请填写打印机名称")), Length(max=60)])
+    dx_mm = ChineseDecimalField(_l("水平偏移（毫米，向右为正）"), places=2, default=Decimal(0), validators=[
+        NumberRange(min=-50, max=50, message=_l("偏移应在 -50 到 50 毫米之间"))])
+    dy_mm = ChineseDecimalField(_l("垂直偏移（毫米，向上为正）"), places=2, default=Decimal(0), validators=[
+        NumberRange(min=-50, max=50, message=_l("偏移应在 -50 到 50 毫米之间"))])
+    scale = ChineseDecimalField(_l("缩放比例"), places=4, default=Decimal(1), validators=[
+        NumberRange(min=Decimal("0.8"), max=Decimal("1.2"), message=_l("缩放比例应在 0.8 到 1.2 之间"))])
+    note = StringField(_l("备注"), validators=[Length(max=200)])
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(_l("撤销理由"), validators=[DataRequired(message=_l("请写明撤销理由")), Length(max=1000)])
+
+
+class RewardsForm(FlaskForm):
+    """One text box per award category, named `amount-<n>`; checked by services.parse_amount."""

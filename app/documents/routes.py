@@ -1,0 +1,269 @@
+"""打印文件: every printed document of a review, previewed and downloaded; certificates numbered and logged;
+printer profiles for 套打 with their calibration page; a member's own 履职档案; the public certificate check."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.admin.services import save_settings, setting
+from app.auth.decorators import roles_required
+from app.auth.scope import get_or_404
+from app.documents import forms, services
+from app.documents.services import DocumentError, Options
+from app.extensions import db
+from app.models import (AwardListState, Certificate, Member, PrinterProfile, Review, ReviewState, Role,
+                        SubjectKind, User)
+from app.reviews import services as reviews
+from app.timeutil import beijing_today
+from app.web import db_id
+
+bp = Blueprint("documents", __name__)
+verify_bp = Blueprint("verify", __name__)
+OFFICE = (Role.ADMIN, Role.OFFICE)
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SETTING_FIELDS = dict(zip(("issuer_cppcc", "issuer_party", "hr_department", "public_url", "publicity_contact"),
+                          services.DOCUMENT_SETTINGS, strict=True))
+
+
+def _review_or_404(review_id: int) -> Review:
+    review = db.session.get(Review, review_id)
+    if review is None:
+        abort(404)
+    return review
+
+
+def _options() -> Options:
+    """The choices of a document's form; anything unknown falls back to the default (never an error page)."""
+    args = request.values
+
+    def pick(name: str, allowed: dict[str, object], default: str) -> str:
+        value = args.get(name, default)
+        return value if value in allowed else default
+
+    only = args.get("only", "").split()
+    return Options(order=pick("order", services.ORDERS, "strokes"), mode=pick("mode", services.MODES, "full"),
+                   numerals=pick("numerals", services.NUMERALS, "chinese"), paper=pick("paper", services.PAPERS, "A4"),
+                   printer_id=args.get("printer", 0, type=db_id) or None, ranking=args.get("ranking") or None,
+                   group=args.get("group") or None, subject_id=args.get("subject", 0, type=db_id) or None,
+                   only=frozenset(only) if only else None)
+
+
+def _send(made: services.Made, mimetype: str) -> Response:
+    """Inline for a preview in the browser's viewer, attachment when `download=1`."""
+    from flask import send_file
+    import io
+    response = send_file(io.BytesIO(made.data), mimetype=mimetype, download_name=made.filename,
+                         as_attachment=request.values.get("download") == "1", max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/")
+@roles_required(*OFFICE)
+def index() -> str:
+    found = db.session.scalars(sa.select(Review).where(Review.state == ReviewState.FROZEN)
+                               .order_by(Review.period.desc(), Review.subject_kind, Review.version.desc())).all()
+    return render_template("documents/index.html", reviews=found, final={r.id: services.is_final(r) for r in found},
+                           lists={r.id: services.award_lists(r) for r in found})
+
+
+@bp.route("/review/<int:review_id>")
+@roles_required(*OFFICE)
+def review(review_id: int) -> str:
+    found = _review_or_404(review_id)
+    return _render(found)
+
+
+def _render(found: Review, rewards_errors: dict[str, str] | None = None,
+            revoke_form: forms.RevokeForm | None = None, revoke_for: int | None = None) -> str:
+    table = reviews.rows(found)
+    lists = services.award_lists(found)
+    certificates = services.certificates_of(found)
+    amounts = services.reward_amounts(services.year_of(found))
+    names = {u.id: u.display_name for u in db.session.scalars(sa.select(User))}
+    return render_template(
+        "documents/review.html", review=found, lists=lists, final=services.is_final(found),
+        published=any(a.publicity_starts_on for a in lists), rankings=reviews.rankings_of(found, table),
+        certificates=certificates, log=services.print_log(found), names=names, printers=services.printers(),
+        amounts=amounts, rewards_errors=rewards_errors or {}, label=services.review_label(found),
+        revoke_forms={c.id: revoke_form if revoke_for == c.id and revoke_form else forms.RevokeForm()
+                      for c in certificates},
+        action_form=forms.RewardsForm(), members=found.subject_kind == SubjectKind.MEMBERS,
+        orders=services.ORDERS, modes=services.MODES, numerals=services.NUMERALS, papers=services.PAPERS,
+        documents=services.DOCUMENTS, states=AwardListState)
+
+
+@bp.route("/review/<int:review_id>/<name>.pdf", methods=["GET", "POST"])
+@roles_required(*OFFICE)
+def pdf(review_id: int, name: str) -> Response | str:
+    """GET: a preview (certificates as 样稿, nothing written). POST (certificates and 奖状 of a final list): the
+    print run, numbered and logged in the same transaction."""
+    found = _review_or_404(review_id)
+    if name not in services.DOCUMENTS:
+        abort(404)
+    print_run = request.method == "POST"
+    if print_run and (name not in services.CERTIFICATE_DOCS or not forms.RewardsForm().validate_on_submit()):
+        abort(400)
+    try:
+        made = services.make(name, found, _options(), current_user, print_run=print_run)
+    except DocumentError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("documents.review", review_id=found.id))
+    db.session.commit()
+    return _send(made, PDF)
+
+
+@bp.route("/review/<int:review_id>/<name>.xlsx")
+@roles_required(*OFFICE)
+def xlsx(review_id: int, name: str) -> Response:
+    found = _review_or_404(review_id)
+    if name not in services.SPREADSHEETS:
+        abort(404)
+    try:
+        made = services.spreadsheet(name, found, _options())
+    except DocumentError as error:
+        flash(str(error), "error")
+        return redirect(url_for("documents.review", review_id=found.id))
+    return _send(made, XLSX)
+
+
+@bp.route("/review/<int:review_id>/rewards", methods=["POST"])
+@roles_required(*OFFICE)
+def rewards(review_id: int) -> Response | str:
+    """The reward per award category for the review's year; every amount checked, nothing saved on an error."""
+    found = _review_or_404(review_id)
+    if not forms.RewardsForm().validate_on_submit():
+        abort(400)
+    categories = [a.category for a in services.award_lists(found)]
+    amounts: dict[str, Decimal | None] = {}
+    errors: dict[str, str] = {}
+    for index, category in enumerate(categories):
+        try:
+            amounts[category] = services.parse_amount(request.form.get(f"amount-{index}", ""))
+        except ValueError as error:
+            errors[category] = str(error)
+    if errors:
+        return _render(found, rewards_errors=errors), 422  # type: ignore[return-value]
+    services.save_rewards(services.year_of(found), amounts, current_user)
+    db.session.commit()
+    flash(_("奖励标准已保存"), "success")
+    return redirect(url_for("documents.review", review_id=found.id) + "#rewards")
+
+
+@bp.route("/certificates/<int:cert_id>/revoke", methods=["POST"])
+@roles_required(*OFFICE)
+def revoke(cert_id: int) -> Response | str:
+    cert = db.session.get(Certificate, cert_id) or abort(404)
+    review_ = cert.candidate.award_list.review
+    form = forms.RevokeForm()
+    if not form.validate_on_submit():
+        return _render(review_, revoke_form=form, revoke_for=cert.id), 422  # type: ignore[return-value]
+    try:
+        services.revoke(cert, form.reason.data or "", current_user)
+    except DocumentError as error:
+        db.session.rollback()
+        form.reason.errors = [str(error)]
+        return _render(review_, revoke_form=form, revoke_for=cert.id), 422  # type: ignore[return-value]
+    db.session.commit()
+    flash(_("证书 %(number)s 已撤销，查验页面将显示“已撤销”", number=cert.number), "success")
+    return redirect(url_for("documents.review", review_id=review_.id) + "#certificates")
+
+
+# --- settings and printers -----------------------------------------------------------------------------------------
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required(*OFFICE)
+def settings() -> Response | str:
+    form = forms.SettingsForm(data={field: setting(key) for field, key in SETTING_FIELDS.items()}
+                              if request.method == "GET" else None)
+    if form.validate_on_submit():
+        save_settings({key: (getattr(form, field).data or "").strip() for field, key in SETTING_FIELDS.items()},
+                      current_user)
+        db.session.commit()
+        flash(_("打印设置已保存"), "success")
+        return redirect(url_for("documents.settings"))
+    return render_template("documents/settings.html", form=form, printers=services.printers(),
+                           printer_form=forms.PrinterForm(), public_url=services.public_url())
+
+
+@bp.route("/printers/new", methods=["POST"])
+@bp.route("/printers/<int:printer_id>", methods=["GET", "POST"])
+@roles_required(*OFFICE)
+def printer(printer_id: int | None = None) -> Response | str:
+    profile = db.session.get(PrinterProfile, printer_id) if printer_id else PrinterProfile()
+    if profile is None:
+        abort(404)
+    form = forms.PrinterForm(obj=profile if request.method == "GET" else None)
+    if form.validate_on_submit():
+        name = (form.name.data or "").strip()
+        clash = db.session.scalar(sa.select(PrinterProfile.id).where(PrinterProfile.name == name))
+        if clash is not None and clash != profile.id:
+            form.name.errors = [_("已有同名的打印机")]
+        else:
+            services.save_printer(profile, {"name": name, "dx_mm": form.dx_mm.data, "dy_mm": form.dy_mm.data,
+                                            "scale": form.scale.data, "note": (form.note.data or "").strip()},
+                                  current_user)
+            db.session.commit()
+            flash(_("打印机“%(name)s”已保存", name=name), "success")
+            return redirect(url_for("documents.settings") + "#printers")
+    return render_template("documents/printer.html", form=form, profile=profile), (422 if form.errors else 200)
+
+
+@bp.route("/calibration.pdf")
+@roles_required(*OFFICE)
+def calibration() -> Response:
+    from reports.certificates import calibration as page
+    import io
+    from flask import send_file
+    where = services.placement(request.args.get("printer", 0, type=db_id) or None)
+    paper = request.args.get("paper", "A4") if request.args.get("paper") in services.PAPERS else "A4"
+    return send_file(io.BytesIO(page(where, paper)), mimetype=PDF, download_name="套打校准页.pdf", max_age=0)
+
+
+# --- a member's own 履职档案 ------------------------------------------------------------------------------------------
+
+@bp.route("/dossier/<int:member_id>.pdf")
+@roles_required(Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK, Role.MEMBER)
+def dossier(member_id: int) -> Response:
+    """A member's 履职档案 of a year as PDF: the member their own, a clerk their units', the office anyone's."""
+    member = get_or_404(Member, member_id)
+    year = request.args.get("year", 0, type=int) or _latest_year(member.id)
+    if not 2000 <= year <= 2100:
+        abort(404)
+    from reports.dossier import dossier as render
+    made = services.Made(render(services.dossier(member, year)), f"{member.name}-{year}年度履职档案.pdf", False)
+    return _send(made, PDF)
+
+
+def _latest_year(member_id: int) -> int:
+    from app.models import ReviewEntry
+    period = db.session.scalar(sa.select(Review.period).join(ReviewEntry, ReviewEntry.review_id == Review.id)
+                               .where(Review.subject_kind == SubjectKind.MEMBERS, ReviewEntry.subject_id == member_id)
+                               .order_by(Review.period.desc()).limit(1))
+    return int(period[:4]) if period else beijing_today().year
+
+
+# --- the public certificate check --------------------------------------------------------------------------------------
+
+@verify_bp.route("/verify", methods=["GET"])
+def verify_form() -> Response | str:
+    number = request.args.get("number", "").strip()
+    if number:
+        return redirect(url_for("verify.verify", number=number[:60]))
+    return render_template("public/verify.html", cert=None, number="", asked=False)
+
+
+@verify_bp.route("/verify/<path:number>")
+def verify(number: str) -> tuple[str, int]:
+    """Genuine or not: name, award, year, issuer; nothing else. Unknown and revoked numbers say so."""
+    number = number.strip()[:60]
+    cert = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
+    status = 200 if cert is not None else 404
+    return render_template("public/verify.html", cert=cert, number=number, asked=True), status

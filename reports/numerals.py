@@ -1,0 +1,40 @@
+"""Dates as documents write them: 二〇二五年十二月 (Chinese numerals) or 2025年12月1日 (Arabic)."""
+from __future__ import annotations
+
+import datetime as dt
+
+DIGITS = "〇一二三四五六七八九"
+
+
+def _small(number: int) -> str:
+    """1–31 as 一 … 十 … 二十一 … 三十一."""
+    tens, ones = divmod(number, 10)
+    if tens == 0:
+        return DIGITS[ones]
+    return (DIGITS[tens] if tens > 1 else "") + "十" + (DIGITS[ones] if ones else "")
+
+
+def chinese_year(year: int) -> str:
+    """2025 → 二〇二五 (each digit read out, with 〇 for zero)."""
+    return "".join(DIGITS[int(d)] for d in str(year))
+
+
+def chinese_date(day: dt.date, with_day: bool = True) -> str:
+    """2021-01-01 → 二〇二一年一月一日; without the day: 二〇二一年一月."""
+    text = f"{chinese_year(day.year)}年{_small(day.month)}月"
+    return text + f"{_small(day.day)}日" if with_day else text
+
+
+def arabic_date(day: dt.date, with_day: bool = True) -> str:
+    """2021-01-01 → 2021年1月1日; without the day: 2021年1月."""
+    text = f"{day.year}年{day.month}月"
+    return text + f"{day.day}日" if with_day else text
+
+
+def document_date(day: dt.date, numerals: str = "chinese", with_day: bool = True) -> str:
+    """The date in the style chosen for a document: "chinese" or "arabic"."""
+    if numerals == "chinese":
+        return chinese_date(day, with_day)
+    if numerals == "arabic":
+        return arabic_date(day, with_day)
+    raise ValueError(f"unknown numerals {numerals!r}")

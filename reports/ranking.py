@@ -1,0 +1,90 @@
+"""Ranking tables of a review (overall or within one group), as PDF and as an .xlsx with one sheet per table."""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable
+
+from reports import layout
+from reports.awards import workbook_stamp
+from reports.model import RankingTable
+
+HEADER = ("名次", "姓名", "单位", "分组", "得分", "等次", "可参评表彰", "备注")
+WIDTHS = (12 * mm, 22 * mm, 36 * mm, 24 * mm, 15 * mm, 13 * mm, 16 * mm, 32 * mm)  # 170 mm
+SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+SHEET_MAX = 31
+
+
+def _yes(value: bool) -> str:
+    return "是" if value else "否"
+
+
+def ranking_table(t: RankingTable) -> bytes:
+    """One ranking as PDF bytes; a long one runs over pages with the header repeated on each."""
+    return layout.build(_story(t), title=t.title, footer=layout.hash_footer(t.review_hash), draft=t.draft)
+
+
+def ranking_tables(tables: Sequence[RankingTable]) -> bytes:
+    """Several rankings (every group of a review) in one PDF, each starting a page and numbered on its own."""
+    first = tables[0]
+    return layout.build(layout.parts([_story(t) for t in tables]), title=first.title,
+                        footer=layout.hash_footer(first.review_hash), draft=any(t.draft for t in tables))
+
+
+def _story(t: RankingTable) -> list[Flowable]:
+    s = layout.styles()
+    story: list[Flowable] = [layout.text(layout.title_lines(t.title, s["title"], sum(WIDTHS)), s["title"])]
+    if t.subtitle:
+        story.append(layout.text(t.subtitle, s["subtitle"]))
+    rows = [(r.place, r.name, r.unit, r.group, r.score, r.grade, _yes(r.eligible), "；".join(r.flags))
+            for r in t.rows]
+    if not rows:
+        rows = [("", "（无）", "", "", "", "", "", "")]
+    story.append(layout.table(HEADER, rows, WIDTHS, center=(0, 1, 4, 5, 6)))
+    return story
+
+
+def sheet_titles(names: Sequence[str]) -> list[str]:
+    """Names Excel accepts for sheets: none of []:*?/\\, at most 31 characters, not empty, all different
+    (a repeated name gets （2）, （3） … within the 31)."""
+    result: list[str] = []
+    taken: set[str] = set()
+    for index, name in enumerate(names, start=1):
+        base = SHEET_FORBIDDEN.sub("_", name or "").strip().strip("'") or f"排名{index}"
+        title = base[:SHEET_MAX]
+        counter = 1
+        while title.casefold() in taken:
+            counter += 1
+            suffix = f"（{counter}）"
+            title = base[:SHEET_MAX - len(suffix)] + suffix
+        taken.add(title.casefold())
+        result.append(title)
+    return result
+
+
+def _decimal(value: str) -> Decimal | str | None:
+    try:
+        return Decimal(value) if value.strip() else None
+    except InvalidOperation:
+        return value
+
+
+def ranking_workbook(tables: Sequence[RankingTable]) -> bytes:
+    """The rankings as an .xlsx: one sheet per table, named after its subtitle (or title); scores as numbers."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    titles = sheet_titles([t.subtitle or t.title for t in tables]) or ["排名"]
+    if not tables:
+        layout.sheet(wb, titles[0], HEADER, (6, 12, 30, 16, 10, 8, 12, 30), first=True)
+    for index, (t, title) in enumerate(zip(tables, titles)):
+        ws = layout.sheet(wb, title, HEADER, (6, 12, 30, 16, 10, 8, 12, 30), first=index == 0)
+        for r in t.rows:
+            ws.append([r.place, r.name, r.unit, r.group, _decimal(r.score), r.grade, _yes(r.eligible),
+                       "；".join(r.flags)])
+    years = [int(m.group(1)) for t in tables if (m := re.search(r"(\d{4})年", t.title))]
+    year = years[0] if years else 2000  # the year the tables are about, from the first title that names one
+    return layout.workbook_bytes(wb, workbook_stamp(year))
