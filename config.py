@@ -30,6 +30,7 @@ class Config:
     LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
 
     PAGE_SIZE = 20
+    PUBLIC_BASE_URL = ""  # what certificates' QR codes point to (FLASK_PUBLIC_BASE_URL); 打印设置 may override it
     RANKING_PAGE_SIZE = 50  # rows of a ranking on screen; the export and the printed table have them all
     SCORING_RULES_DIR = BASE_DIR / "scoring_rules"
     EVIDENCE_DIR = None  # default: instance/evidence
