@@ -275,3 +275,12 @@ def test_an_upheld_objection_leaves_the_name_off_every_document(client, as_user,
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Candidate).where(
         Candidate.state == CandidateState.APPROVED, Candidate.award_list_id == award_list.id)) == len(
         award_list.candidates) - 1
+
+
+def test_every_members_dossier_in_one_pdf_each_numbered_on_its_own(client, as_user, year):
+    as_user("office")
+    response = client.get(f"/documents/review/{year.id}/dossier.pdf")
+    pages = pdf_text(response.data)
+    firsts = [p for p in pages if "2025年度履职档案" in p.replace(" ", "")]
+    assert len(firsts) == len(reviews.rows(year))  # one dossier for each member of the review
+    assert all(re.search(r"第\s*1\s*页", p) for p in firsts)  # each dossier counts its own pages

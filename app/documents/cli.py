@@ -39,6 +39,8 @@ def report_command(document: str, review_id: int, order: str, mode: str, numeral
                    printer_name: str, ranking: str | None, group: str | None, subject_id: int | None,
                    preview: bool, username: str, output: Path) -> None:
     """生成打印文件（PDF，或以 .xlsx 结尾时生成表格）。"""
+    if not output.parent.is_dir():
+        raise click.UsageError(f"输出文件夹 {output.parent} 不存在")
     review = db.session.get(Review, review_id)
     if review is None:
         raise click.UsageError(f"没有编号为 {review_id} 的考评")

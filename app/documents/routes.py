@@ -90,7 +90,8 @@ def _render(found: Review, rewards_errors: dict[str, str] | None = None,
     return render_template(
         "documents/review.html", review=found, lists=lists, final=services.is_final(found),
         published=any(a.publicity_starts_on for a in lists), rankings=reviews.rankings_of(found, table),
-        certificates=certificates, log=services.print_log(found), names=names, printers=services.printers(),
+        certificates=certificates, valid={c.id: services.is_valid(c) for c in certificates},
+        log=services.print_log(found), names=names, printers=services.printers(),
         amounts=amounts, rewards_errors=rewards_errors or {}, label=services.review_label(found),
         revoke_forms={c.id: revoke_form if revoke_for == c.id and revoke_form else forms.RevokeForm()
                       for c in certificates},
@@ -145,6 +146,8 @@ def rewards(review_id: int) -> Response | str:
     amounts: dict[str, Decimal | None] = {}
     errors: dict[str, str] = {}
     for index, category in enumerate(categories):
+        if f"amount-{index}" not in request.form:  # not on the form sent: left as it is
+            continue
         try:
             amounts[category] = services.parse_amount(request.form.get(f"amount-{index}", ""))
         except ValueError as error:
@@ -162,6 +165,9 @@ def rewards(review_id: int) -> Response | str:
 def revoke(cert_id: int) -> Response | str:
     cert = db.session.get(Certificate, cert_id) or abort(404)
     review_ = cert.candidate.award_list.review
+    if cert.revoked_at is not None:  # sent twice: the page no longer shows its form, so say it on top
+        flash(_("该证书已经撤销"), "error")
+        return redirect(url_for("documents.review", review_id=review_.id) + "#certificates")
     form = forms.RevokeForm()
     if not form.validate_on_submit():
         return _render(review_, revoke_form=form, revoke_for=cert.id), 422  # type: ignore[return-value]
@@ -266,4 +272,5 @@ def verify(number: str) -> tuple[str, int]:
     number = number.strip()[:60]
     cert = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
     status = 200 if cert is not None else 404
-    return render_template("public/verify.html", cert=cert, number=number, asked=True), status
+    return render_template("public/verify.html", cert=cert, number=number, asked=True,
+                           valid=cert is not None and services.is_valid(cert)), status

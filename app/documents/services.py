@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -238,8 +239,13 @@ def certificate_texts(review: Review, kind: CertificateKind, order: str, user: U
                 if cert is None:
                     if only is not None:
                         continue
-                    cert = _issue(candidate, kind, year, name, honour, signer, user)
-                    new.append(cert.number)
+                    cert = _carried(candidate, kind, year, name, honour)
+                    if cert is not None:  # the number given before the list was reopened: a reprint
+                        _carry(cert, candidate, user)
+                        again.append(cert.number)
+                    else:
+                        cert = _issue(candidate, kind, year, name, honour, signer, user)
+                        new.append(cert.number)
                 elif only is not None and cert.number not in only:
                     continue
                 else:
@@ -263,6 +269,10 @@ def _ordered(people: tuple[rm.Honoree, ...], order: str) -> list[rm.Honoree]:
 
 def _issue(candidate: Candidate, kind: CertificateKind, year: int, name: str, honour: str, signer: str,
            user: User | None) -> Certificate:
+    if db.session.get_bind().dialect.name == "postgresql":
+        # two print runs at once must not take the same next number: wait for the other's transaction to end
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                           {"key": zlib.crc32(f"certificate {year} {name} {kind.name}".encode())})
     last = db.session.scalar(sa.select(sa.func.max(Certificate.sequence)).where(
         Certificate.year == year, Certificate.campaign == name, Certificate.kind == kind)) or 0
     prefix = f"{year}-{name}-" if kind == CertificateKind.CERTIFICATE else f"{year}-{name}-奖状-"
@@ -274,6 +284,37 @@ def _issue(candidate: Candidate, kind: CertificateKind, year: int, name: str, ho
     db.session.flush()
     audit.record(user, "create", "certificate", cert.id, {"number": (None, cert.number)})
     return cert
+
+
+def _carried(candidate: Candidate, kind: CertificateKind, year: int, name: str, honour: str) -> Certificate | None:
+    """The certificate already given to the same subject for the same honour on a list an admin has since
+    reopened (and the office decided again, perhaps on a new version of the review): it keeps its number, so
+    one honour never has two numbers and the paper already handed out stays good."""
+    return db.session.scalar(
+        sa.select(Certificate).join(Candidate, Candidate.id == Certificate.candidate_id)
+        .join(AwardList, AwardList.id == Candidate.award_list_id).join(Review, Review.id == AwardList.review_id)
+        .where(Certificate.kind == kind, Certificate.year == year, Certificate.campaign == name,
+               Certificate.honour == honour, Certificate.revoked_at.is_(None),
+               Candidate.subject_id == candidate.subject_id, Candidate.id != candidate.id,
+               Review.subject_kind == candidate.award_list.review.subject_kind,
+               AwardList.state == AwardListState.REOPENED)
+        .order_by(Certificate.sequence).limit(1))
+
+
+def _carry(cert: Certificate, candidate: Candidate, user: User | None) -> None:
+    """Move a certificate to the candidate of the list decided again; number and kept text stay."""
+    before = cert.candidate_id
+    cert.candidate_id = candidate.id
+    db.session.flush()
+    db.session.expire(cert, ["candidate"])
+    audit.record(user, "update", "certificate", cert.id, {"candidate_id": (before, candidate.id)})
+
+
+def is_valid(cert: Certificate) -> bool:
+    """What the public check calls genuine: not revoked, and its holder still honoured on a final list (a list
+    an admin reopened, or a name dropped when it was decided again, no longer vouches for it)."""
+    return (cert.revoked_at is None and cert.candidate.state == CandidateState.APPROVED
+            and cert.candidate.award_list.state == AwardListState.FINAL)
 
 
 def revoke(cert: Certificate, reason: str, user: User) -> None:
@@ -363,6 +404,8 @@ def parse_amount(text: str) -> Decimal | None:
         value = Decimal(text)
     except InvalidOperation:
         raise ValueError(_("请填写金额，例如 1000 或 1000.50")) from None
+    if not value.is_finite():  # "NaN", "Infinity": Decimal reads them, but they are no amount
+        raise ValueError(_("请填写金额，例如 1000 或 1000.50"))
     if value < 0 or value != value.quantize(Decimal("0.01")) or value >= Decimal("100000000"):
         raise ValueError(_("金额应为不超过两位小数的正数"))
     return value.quantize(Decimal("0.01"))
@@ -430,7 +473,8 @@ def publicity(review: Review) -> rm.Publicity:
                f"{body}审议，拟对以下同志（单位）予以表彰。现予公示，接受监督。"),
         awards=tuple(by_id[a.id] for a in lists), starts_on=starts, ends_on=ends,
         contact=contact + (_("网上查看与反映：%(url)s", url=public_url() + "/public/publicity"),),
-        review_hash=review.content_hash, draft=not is_final(review))
+        review_hash=review.content_hash,
+        draft=not all(a.state in (AwardListState.PUBLISHED, AwardListState.FINAL) for a in lists))
 
 
 def member_review(member_id: int, year: int) -> Review | None:
@@ -507,6 +551,7 @@ DOCUMENTS: dict[str, Any] = {
     "rewards": _l("奖励发放表"), "letters": _l("抄送函"), "ranking": _l("排名表"), "dossier": _l("履职档案"),
     "notice": _l("通报名单"), "publicity": _l("公示通知"),
 }
+FROM_DECISION = {"awards": "表彰名单", "plaques": "奖牌刻字清单", "rewards": "奖励发放表", "letters": "抄送函"}
 SPREADSHEETS = {"awards": _l("表彰名单"), "ranking": _l("排名表"), "rewards": _l("奖励发放表")}
 
 
@@ -560,18 +605,11 @@ def make(name: str, review: Review, options: Options, user: User | None,
             detail = " · ".join(filter(None, (str(MODES[options.mode]), where.name, str(ORDERS[options.order]))))
             log_print(user, review, name, detail, new, again)
         return Made(data, f"{stem}-{DOCUMENTS[name]}.pdf", not final, len(texts))
-    if name == "awards":
+    if name in FROM_DECISION:
         found = decision(review)
-        return Made(ra.award_list(found, options.order), f"{stem}-表彰名单.pdf", found.draft)
-    if name == "plaques":
-        found = decision(review)
-        return Made(rp.plaque_list(found), f"{stem}-奖牌刻字清单.pdf", found.draft)
-    if name == "rewards":
-        found = decision(review)
-        return Made(rw.reward_sheet(found), f"{stem}-奖励发放表.pdf", found.draft)
-    if name == "letters":
-        found = decision(review)
-        return Made(rl.letters(found), f"{stem}-抄送函.pdf", found.draft)
+        render = {"awards": lambda: ra.award_list(found, options.order), "plaques": lambda: rp.plaque_list(found),
+                  "rewards": lambda: rw.reward_sheet(found), "letters": lambda: rl.letters(found)}[name]
+        return Made(render(), f"{stem}-{FROM_DECISION[name]}.pdf", found.draft)
     if name == "publicity":
         found_p = publicity(review)
         return Made(rpub.publicity_notice(found_p, options.order), f"{stem}-公示通知.pdf", found_p.draft)
@@ -604,12 +642,10 @@ def spreadsheet(name: str, review: Review, options: Options, visible: set[int] |
     """The .xlsx version of the award list, the ranking tables or the 奖励发放表."""
     from reports import awards as ra, ranking as rr, rewards as rw
     stem = f"{year_of(review)}-{campaign(review)}"
-    if name == "awards":
+    if name in ("awards", "rewards"):
         found = decision(review)
-        return Made(ra.award_workbook(found, options.order), f"{stem}-表彰名单.xlsx", found.draft)
-    if name == "rewards":
-        found = decision(review)
-        return Made(rw.reward_workbook(found), f"{stem}-奖励发放表.xlsx", found.draft)
+        data = ra.award_workbook(found, options.order) if name == "awards" else rw.reward_workbook(found)
+        return Made(data, f"{stem}-{FROM_DECISION[name]}.xlsx", found.draft)
     if name == "ranking":
         tables = ranking_tables(review, options.ranking, options.group, visible)
         return Made(rr.ranking_workbook(tables), f"{stem}-排名表.xlsx", False)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.awards import services as awards
 from app.extensions import db
-from app.models import AwardList, CandidateState, Review, ReviewKind, Role, User, VoteChoice
+from app.models import AwardList, CandidateState, Review, ReviewKind, ReviewState, Role, User, VoteChoice
 from app.reviews import services as reviews
 
 DECISIONS = {  # rule file → (body, meeting, 文号)
@@ -43,9 +43,11 @@ def finish_year() -> list[AwardList]:
         if ruleset is None or not ruleset.awards:
             continue
         existing = db.session.scalar(sa.select(Review).where(
-            Review.period == "2025", Review.kind == ReviewKind.ANNUAL,
+            Review.period == "2025", Review.kind == ReviewKind.ANNUAL, Review.state == ReviewState.FROZEN,
             Review.rule_set.has(filename=filename)))
         review = existing or reviews.run_review(ruleset, "2025", office)
+        if db.session.scalar(sa.select(AwardList.id).where(AwardList.review_id == review.id).limit(1)):
+            continue  # decided already
         for award_list in awards.open_lists(review, office):
             _decide(award_list, office, leader, body, meeting, number)
             done.append(award_list)
