@@ -2,6 +2,8 @@
 was made (section, rule item, record, with the points before and after each cap)."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, Table, TableStyle

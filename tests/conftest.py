@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.auth.passwords import hash_password
 from app.extensions import db
-from app.models import (AppraisalYear, BranchForm, Gender, Member, PartyMember, PartyStatus, Role, Term, Unit,
+from app.models import (AppraisalYear, Review, SubjectKind, BranchForm, Gender, Member, PartyMember, PartyStatus, Role, Term, Unit,
                         UnitKind, User)
 from app.pinyin import search_key
 
@@ -187,3 +187,39 @@ def user_named(username: str) -> User:
     """An account by its user name (the demo county's office, clerk2, leader, admin …)."""
     return db.session.scalar(sa.select(User).where(User.username == username))
 
+
+
+def pdf_text(data: bytes) -> list[str]:
+    """Each page's text, as pypdf extracts it."""
+    from pypdf import PdfReader
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def flat(data: bytes) -> str:
+    """The whole PDF's text without any white space (names on lists are spaced out: 张　三)."""
+    return re.sub(r"\s", "", "".join(pdf_text(data)))
+
+
+@pytest.fixture
+def as_user(client: FlaskClient, app: Flask) -> Callable[[str], None]:
+    """Sign in as a demo account (the demo accounts sign in only in demo mode)."""
+    from app.demo import PASSWORD as DEMO_PASSWORD
+    app.config["DEMO_MODE"] = True
+
+    def sign_in(name: str) -> None:
+        client.post("/auth/logout")
+        response = client.post("/auth/login", data={"username": name, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, text_of(response)
+    return sign_in
+
+
+@pytest.fixture
+def finished_year(app: Flask) -> Review:
+    """The demo county with 2025 finished: four annual reviews, every award list final; the members' review."""
+    from app.demo import build_demo
+    from app.documents.yearend import finish_year
+    build_demo()
+    db.session.commit()
+    finish_year()
+    db.session.commit()
+    return db.session.scalar(sa.select(Review).where(Review.subject_kind == SubjectKind.MEMBERS))

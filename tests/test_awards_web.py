@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from conftest import text_of
 
 from app.awards import services as awards
-from app.demo import PASSWORD, build_demo
+from app.demo import build_demo
 from app.extensions import db
 from app.models import Activity, AwardList, AwardListState, Candidate, CandidateState, Objection, RecordState, User
 from app.reviews import services as reviews
@@ -33,15 +33,6 @@ def county(app):
     return review
 
 
-@pytest.fixture
-def as_user(client, app):
-    app.config["DEMO_MODE"] = True  # the demo accounts sign in only in demo mode
-
-    def sign_in(name: str) -> None:
-        client.post("/auth/logout")
-        response = client.post("/auth/login", data={"username": name, "password": PASSWORD})
-        assert response.status_code == 302, text_of(response)
-    return sign_in
 
 
 def post(client, url: str, data: dict | None = None, page_url: str | None = None):

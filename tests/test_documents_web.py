@@ -12,25 +12,24 @@ import pypdfium2 as pdfium
 import pytest
 import sqlalchemy as sa
 import zxingcpp
-from conftest import text_of, user_named
-from pypdf import PdfReader
+from conftest import flat, pdf_text, text_of, user_named
 
-from app.demo import PASSWORD, build_demo
+from app.demo import build_demo
 from app.documents import services
-from app.documents.yearend import finish_year
 from app.extensions import db
 from app.models import (Activity, AwardList, Candidate, CandidateState, Certificate, Member, PrinterProfile, PrintLog, Review,
                         RewardAmount, SubjectKind)
 from app.reviews import services as reviews
 
 
-def pdf_text(data: bytes) -> list[str]:
-    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
 
 
-def flat(data: bytes) -> str:
-    """The whole PDF's text without any white space (names are spaced out: 张　三)."""
-    return re.sub(r"\s", "", "".join(pdf_text(data)))
+
+
+@pytest.fixture
+def year(finished_year):
+    """The demo county's members review of 2025, every award list final."""
+    return finished_year
 
 
 def qr_of(data: bytes, page: int = 0) -> list[str]:
@@ -38,25 +37,8 @@ def qr_of(data: bytes, page: int = 0) -> list[str]:
     return [code.text for code in zxingcpp.read_barcodes(image)]
 
 
-@pytest.fixture
-def year(app):
-    """The demo county with 2025 finished: four annual reviews, every award list final."""
-    build_demo()
-    db.session.commit()
-    finish_year()
-    db.session.commit()
-    return db.session.scalar(sa.select(Review).where(Review.subject_kind == SubjectKind.MEMBERS))
 
 
-@pytest.fixture
-def as_user(client, app):
-    app.config["DEMO_MODE"] = True
-
-    def sign_in(name: str) -> None:
-        client.post("/auth/logout")
-        response = client.post("/auth/login", data={"username": name, "password": PASSWORD})
-        assert response.status_code == 302, text_of(response)
-    return sign_in
 
 
 def honoured_names(review: Review) -> list[str]:
