@@ -7,14 +7,14 @@ FLASK := $(VENV)/bin/flask --app wsgi
 SECRET_FILE := instance/secret_key
 RUN_ENV = FLASK_SECRET_KEY="$$(cat $(SECRET_FILE))" FLASK_DEMO_MODE=true
 
-.PHONY: run test install fonts demo translations clean
+.PHONY: run test install fonts demo translations lock clean
 
 # The PDFs embed these TrueType fonts (Debian packages); installed here when missing and we may (root, apt-get).
 FONT_PACKAGES := fonts-arphic-ukai fonts-arphic-uming fonts-wqy-zenhei
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -52,6 +52,13 @@ translations: install
 	PYTHONPATH=. $(PY) scripts/add_enum_labels.py app/translations/messages.pot
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 	$(VENV)/bin/pybabel compile -d app/translations
+
+# requirements.in → requirements.txt: every package pinned with its hashes (make install refuses anything else).
+lock: install
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check pip-tools==7.6.2
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --output-file requirements.txt requirements.in
+	sed -i 's|^#    pip-compile .*|#    make lock|' requirements.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -5,24 +5,30 @@ BASE_DIR = Path(__file__).resolve().parent
 
 
 class Config:
-    SECRET_KEY = "dev"  # create_app refuses it outside debug and testing
+    SECRET_KEY = "dev"  # nosec B105: a placeholder; create_app refuses it outside debug and testing
     SQLALCHEMY_DATABASE_URI = "sqlite:///siyi.db"  # relative to instance/
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     DEMO_MODE = False  # demo accounts can sign in only when this is true (make run sets it)
 
-    # Sign-in policy
+    # Sign-in policy (账号安全策略): defaults; the administrator may set each on /admin/account-policy
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_MINUTES = 15
     IDLE_TIMEOUT_MINUTES = 30
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_MIN_CLASSES = 2  # of: lower case, upper case, digits, other characters
     PASSWORD_HISTORY = 3  # a new password may not repeat the last N
+    PASSWORD_MAX_AGE_DAYS = 90  # a password older than this must be changed at sign-in; 0: never
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536  # KiB
     ARGON2_PARALLELISM = 2
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # FLASK_SESSION_COOKIE_SECURE=true behind TLS; false keeps http://127.0.0.1 working
+    TRUSTED_PROXY_COUNT = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are believed (1 behind nginx)
+    RATELIMIT_STORAGE_URI = "memory://"  # per process; production: redis://localhost:6379/0
+    LOGIN_RATE_LIMIT = "10 per minute"  # sign-in attempts (POSTs) per client address
+    OBJECTION_RATE_LIMIT = "5 per minute"  # objections sent from a 公示 page per client address
     WTF_CSRF_TIME_LIMIT = None  # a long form must not expire while a clerk types
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
@@ -39,3 +45,16 @@ class Config:
     IMPORT_MARK_MAX_BYTES = 256 * 1024  # past this, the error workbook is the summary sheet without the file's cells
     IMPORT_DIR = None  # default: instance/imports (a file between its dry run and its confirmation)
     MAX_CONTENT_LENGTH = max(EVIDENCE_MAX_BYTES, IMPORT_MAX_BYTES) + 1024 * 1024  # a bigger request: the 413 page
+
+    # Background jobs (app/jobs): "rq" in production (worker: flask --app wsgi jobs worker), "thread" in the
+    # embedded mode, "inline" in the tests (run inside the request)
+    JOBS_BACKEND = "thread"
+    REDIS_URL = "redis://localhost:6379/0"
+    JOBS_QUEUE = "siyi-jobs"
+    JOBS_THREADS = 2  # the thread backend's jobs at once
+    JOBS_TIMEOUT = 3600  # seconds an RQ job may run
+    JOBS_HEARTBEAT_SECONDS = 5  # a running job's heartbeat, even between progress steps
+    JOBS_STALE_SECONDS = 60  # a running job silent this long lost its worker: marked failed
+    JOBS_DIR = None  # default: instance/ (job_results/: print runs' PDFs; job_progress/: progress on SQLite)
+    JOBS_TEST_SLOWDOWN = 0  # seconds slept at each progress step (tests that kill a worker mid-job)
+    IMPORT_JOB_ROWS = 2000  # a confirmed import of more rows than this runs as a background job

@@ -53,6 +53,11 @@ FIELD_LABELS = {
     "decided_on": _l("审定日期"), "document_number": _l("文号"), "publicity_starts_on": _l("公示开始日期"),
     "publicity_days": _l("公示天数"), "period": _l("考评周期"), "subject_kind": _l("考评对象"), "version": _l("版本"),
     "rule_set": _l("细则文件"), "content_hash": _l("内容哈希"), "entries": _l("对象数"), "published": _l("委员风采"),
+    # the account policy (app.auth.policy): its settings' keys
+    "password_min_length": _l("密码最短长度（位）"), "password_min_classes": _l("密码至少包含的字符类别数"),
+    "password_history": _l("不得重复使用的历史密码个数"), "password_max_age_days": _l("密码有效期（天）"),
+    "login_max_failures": _l("连续登录失败锁定次数"), "login_lockout_minutes": _l("锁定时长（分钟）"),
+    "idle_timeout_minutes": _l("无操作自动退出（分钟）"),
 }
 
 

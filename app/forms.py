@@ -59,11 +59,14 @@ class ChineseDateField(DateField):
 
 
 class ChineseDecimalField(DecimalField):
-    """A DecimalField whose parse error reads in Chinese."""
+    """A DecimalField whose parse error reads in Chinese; NaN and Infinity are not numbers here (a signalling NaN
+    would crash NumberRange, and none can be stored)."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
         try:
             super().process_formdata(valuelist)
+            if self.data is not None and not self.data.is_finite():
+                raise ValueError("not finite")
         except ValueError:
             self.data = None
             raise ValueError(str(_l("请输入数字。"))) from None

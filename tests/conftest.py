@@ -10,6 +10,7 @@ import io
 import itertools
 import os
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 
 import openpyxl
@@ -31,6 +32,7 @@ PASSWORD = "Secret-2025"
 TEST_CONFIG = {
     "TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False, "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
     "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8, "ARGON2_PARALLELISM": 1, "SERVER_NAME": "localhost",
+    "JOBS_BACKEND": "inline", "JOBS_DIR": tempfile.mkdtemp(prefix="siyi-test-jobs-"),  # results out of instance/
 }
 
 

@@ -272,7 +272,7 @@ def test_the_log_exports_have_the_headers_and_keep_the_filter(client, login, wor
                             field="display_name", before="旧", after="新"))
     db.session.commit()
     rows = table(client.get(f"/admin/audit-log?entity=user&export={fmt}"))
-    assert rows[0] == ["时间", "操作人", "操作", "对象", "对象编号", "项目", "原值", "新值", "IP 地址"]
+    assert rows[0] == ["时间", "操作人", "操作", "对象", "对象编号", "项目", "原值", "新值", "原因", "IP 地址"]
     assert [r[6:8] for r in rows[1:]] == [["旧", "新"]]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginEvent)) >= 2
 

@@ -83,7 +83,7 @@ def test_office_plenary_invites_every_active_member_and_others_invite_the_organi
 
 
 @pytest.mark.parametrize(("changes", "message"), [
-    ({"held_on": (TODAY + dt.timedelta(days=1)).isoformat()}, "会议日期不能晚于今天"),
+    ({"held_on": (TODAY + dt.timedelta(days=2)).isoformat()}, "会议日期不能晚于今天"),
     ({"held_on": dt.date(TODAY.year - 1, 12, 31).isoformat()}, "不在开放录入的考评年度内"),
     ({"held_on": "2025-13-40"}, "请输入有效日期"),
     ({"title": ""}, "请填写会议名称"),

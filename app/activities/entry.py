@@ -37,7 +37,7 @@ from app.models import (
 )
 from app.scoring import load_ruleset
 from app.scoring.rules import KindSpec, RuleSet
-from app.timeutil import utcnow
+from app.timeutil import beijing_today, utcnow
 from app.web import name_search
 
 Errors = dict[str, list[str]]
@@ -308,7 +308,7 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
         return {"title": [_("该记录已提交或已核实，不能修改。")]}
     subject, errors = _resolve_subject(entry, user, category)
     member = subject.member if subject is not None else None
-    today = dt.date.today()
+    today = beijing_today()
     years = open_years()
     if entry.occurred_on is not None:
         if entry.occurred_on > today:

@@ -1,6 +1,7 @@
 """Record list with filters, one record's page, entry (clerk, liaison, office), draft deletion, verification."""
 from __future__ import annotations
 
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
@@ -362,17 +363,20 @@ def _version() -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def _finish(activity: Activity, error: str | None, done: str) -> Response:
+def _finish(activity: Activity, step: Callable[[], str | None], done: str) -> Response:
+    """Run a state change in the request's one transaction. Someone else's change to the same record in the
+    meantime (caught when the step flushes or at the commit) is said in words, never an error page."""
+    try:
+        error = step()
+        if not error:
+            db.session.commit()
+    except StaleDataError:
+        error = entry.stale()
     if error:
         db.session.rollback()
         flash(error, "error")
     else:
-        try:
-            db.session.commit()
-            flash(done, "success")
-        except StaleDataError:
-            db.session.rollback()
-            flash(entry.stale(), "error")
+        flash(done, "success")
     target = request.form.get("next")
     return redirect(safe_next(target) if target else url_for("activities.detail", activity_id=activity.id))
 
@@ -381,7 +385,7 @@ def _finish(activity: Activity, error: str | None, done: str) -> Response:
 @roles_required(*entry.RECORD_ROLES)
 def submit(activity_id: int) -> Response:
     activity = get_or_404(Activity, activity_id)
-    return _finish(activity, entry.submit(activity, current_user, _version()), _("已提交核实。"))
+    return _finish(activity, lambda: entry.submit(activity, current_user, _version()), _("已提交核实。"))
 
 
 # --- verification --------------------------------------------------------------------------------------------
@@ -427,23 +431,23 @@ def verify_bulk() -> Response:
 @roles_required(*entry.VERIFY_ROLES)
 def verify(activity_id: int) -> Response:
     activity = get_or_404(Activity, activity_id)
-    return _finish(activity, entry.verify(activity, current_user, _version()), _("已核实。"))
+    return _finish(activity, lambda: entry.verify(activity, current_user, _version()), _("已核实。"))
 
 
 @bp.route("/<int:activity_id>/return", methods=["POST"])
 @roles_required(*entry.VERIFY_ROLES)
 def send_back(activity_id: int) -> Response:
     activity = get_or_404(Activity, activity_id)
-    error = entry.send_back(activity, current_user, request.form.get("reason", ""), _version())
-    return _finish(activity, error, _("已退回。"))
+    return _finish(activity, lambda: entry.send_back(activity, current_user, request.form.get("reason", ""),
+                                                     _version()), _("已退回。"))
 
 
 @bp.route("/<int:activity_id>/reopen", methods=["POST"])
 @roles_required(*entry.VERIFY_ROLES)
 def reopen(activity_id: int) -> Response:
     activity = get_or_404(Activity, activity_id)
-    error = entry.reopen(activity, current_user, request.form.get("reason", ""), _version())
-    return _finish(activity, error, _("已重新打开，退回录入员修改。"))
+    return _finish(activity, lambda: entry.reopen(activity, current_user, request.form.get("reason", ""),
+                                                  _version()), _("已重新打开，退回录入员修改。"))
 
 
 @bp.route("/<int:activity_id>/publish", methods=["POST"])
@@ -454,5 +458,5 @@ def publish(activity_id: int) -> Response:
 
     activity = get_or_404(Activity, activity_id)
     wanted = request.form.get("published") == "1"
-    error = public.set_published(activity, wanted, current_user)
-    return _finish(activity, error, _("已发布到委员风采。") if wanted else _("已从委员风采撤下。"))
+    return _finish(activity, lambda: public.set_published(activity, wanted, current_user),
+                   _("已发布到委员风采。") if wanted else _("已从委员风采撤下。"))

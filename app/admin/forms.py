@@ -8,6 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
+from app.audit import FIELD_LABELS
+from app.auth.policy import ITEMS
 from app.forms import ChineseIntegerField, enum_choices, select_choices
 from app.models import BranchForm, Role, UnitKind
 
@@ -86,3 +88,23 @@ class AwardSettingsForm(FlaskForm):
     publicity_days = ChineseIntegerField(_l("公示天数(默认)"), validators=[
         InputRequired(message=_l("请填写公示天数")), NumberRange(min=1, max=60, message=_l("公示天数应在 1 到 60 天之间"))])
 
+
+
+def _policy_field(key: str) -> ChineseIntegerField:
+    item = ITEMS[key]
+    return ChineseIntegerField(FIELD_LABELS[key], validators=[
+        InputRequired(REQUIRED),
+        NumberRange(min=item.low, max=item.high, message=_l("请输入 %(min)s 到 %(max)s 之间的整数。"))])
+
+
+class AccountPolicyForm(FlaskForm):
+    """The account policy (账号安全策略); the ranges are app.auth.policy.ITEMS'."""
+
+    password_min_length = _policy_field("password_min_length")
+    password_min_classes = _policy_field("password_min_classes")
+    password_history = _policy_field("password_history")
+    password_max_age_days = _policy_field("password_max_age_days")
+    login_max_failures = _policy_field("login_max_failures")
+    login_lockout_minutes = _policy_field("login_lockout_minutes")
+    idle_timeout_minutes = _policy_field("idle_timeout_minutes")
+    submit = SubmitField(_l("保存"))

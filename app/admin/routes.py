@@ -1,6 +1,7 @@
-"""Units, enterprises, users, the login log and the audit log (admin only)."""
+"""Units, enterprises, users, the login log, the audit log and the settings (admin only)."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -11,8 +12,9 @@ from werkzeug.wrappers import Response
 
 from app import audit
 from app.admin import services
-from app.admin.forms import (NONE, AwardSettingsForm, EnterpriseForm, NewUserForm, ResetPasswordForm, UnitForm,
-                             UserForm)
+from app.admin.forms import (NONE, AccountPolicyForm, AwardSettingsForm, EnterpriseForm, NewUserForm,
+                             ResetPasswordForm, UnitForm, UserForm)
+from app.auth import policy
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
 from app.extensions import db
@@ -23,7 +25,6 @@ from app.timeutil import utcnow
 from app.web import db_id, page_args
 
 bp = Blueprint("admin", __name__)
-AUDIT_ENTITIES = ("user", "unit", "enterprise")
 
 
 @bp.context_processor
@@ -243,22 +244,31 @@ def login_log() -> str | Response:
 @roles_required(Role.ADMIN)
 def audit_log() -> str | Response:
     entity = request.args.get("entity", "")
-    entity = entity if entity in AUDIT_ENTITIES else ""
+    entity = entity if entity in audit.ENTITY_LABELS else ""
+    action = request.args.get("action", "")
+    action = action if action in audit.ACTION_LABELS else ""
+    actor = request.args.get("actor", "")
+    start = request.args.get("start", type=dt.date.fromisoformat)
+    end = request.args.get("end", type=dt.date.fromisoformat)
+    stmt = services.audit_entries(entity, action, actor, _local_day_start(start),
+                                  _local_day_start(end + dt.timedelta(days=1)) if end else None)
     if fmt := export.wanted():
-        return _export_audit(db.session.scalars(audit.log_query(entity)).all(), fmt)
-    pagination = db.paginate(audit.log_query(entity), **page_args())
-    return render_template("admin/audit_log.html", pagination=pagination, filters={"entity": entity},
-                           entities=AUDIT_ENTITIES, usernames=audit.actor_names(pagination.items))
+        return _export_audit(db.session.scalars(stmt).all(), fmt)
+    pagination = db.paginate(stmt, **page_args())
+    filters = {"entity": entity, "action": action, "actor": actor, "start": start.isoformat() if start else "",
+               "end": end.isoformat() if end else ""}
+    return render_template("admin/audit_log.html", pagination=pagination, filters=filters,
+                           usernames=audit.actor_names(pagination.items))
 
 
 def _export_audit(entries: list[AuditLog], fmt: str) -> Response:
     names = audit.actor_names(entries)
     headers = [_("时间"), _("操作人"), _("操作"), _("对象"), _("对象编号"), _("项目"), _("原值"), _("新值"),
-               _("IP 地址")]
+               _("原因"), _("IP 地址")]
     rows = ([_local(r.at), names.get(r.user_id) if r.user_id is not None else None,
              str(audit.ACTION_LABELS.get(r.action, r.action)), str(audit.ENTITY_LABELS.get(r.entity, r.entity)),
              r.entity_id, str(audit.FIELD_LABELS.get(r.field, r.field)) if r.field else None, r.before, r.after,
-             r.ip] for r in entries)
+             r.reason or None, r.ip] for r in entries)
     return export.send_table(headers, rows, fmt, export.export_title(_("操作日志")))
 
 
@@ -277,3 +287,17 @@ def settings() -> str | Response:
         return redirect(url_for("admin.settings"))
     return render_template("admin/settings.html", form=form)
 
+
+
+@bp.route("/account-policy", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def account_policy() -> str | Response:
+    """账号安全策略: password rules and expiry, lockout, idle sign-out; each change in the audit log."""
+    form = AccountPolicyForm(data=dataclasses.asdict(policy.current()))
+    if form.validate_on_submit():
+        policy.save({key: form[key].data for key in policy.ITEMS}, current_user, _ip())
+        db.session.commit()
+        flash(_("账号安全策略已保存。"), "success")
+        return redirect(url_for("admin.account_policy"))
+    return render_template("admin/account_policy.html", form=form, defaults=policy.defaults(),
+                           items=policy.ITEMS)

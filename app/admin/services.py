@@ -18,8 +18,8 @@ from app import audit
 from app.auth.passwords import policy_errors
 from app.auth.services import set_password
 from app.extensions import db
-from app.models import (Activity, BranchForm, Enterprise, LoginEvent, Meeting, Member, PartyMember, PartyStatus,
-                        Role, Unit, UnitKind, User, user_unit)
+from app.models import (Activity, AuditLog, BranchForm, Enterprise, LoginEvent, Meeting, Member, PartyMember,
+                        PartyStatus, Role, Unit, UnitKind, User, user_unit)
 from app.models.audit import Setting
 from app.timeutil import utcnow
 
@@ -335,7 +335,7 @@ def save_user(user: User, data: Mapping[str, Any], actor: User, config: Mapping[
     if new and db.session.scalar(sa.select(User.id).where(User.username == username)):
         errors["username"] = [_("用户名 %(name)s 已被使用。", name=username)]
     if new:
-        problems = policy_errors(data["password"], config)
+        problems = policy_errors(data["password"])
         if problems:
             errors["password"] = problems
 
@@ -403,12 +403,12 @@ def save_user(user: User, data: Mapping[str, Any], actor: User, config: Mapping[
 
 def reset_password(user: User, password: str, actor: User, config: Mapping[str, Any], ip: str = "") -> Errors:
     """Give `user` a temporary password to change at next sign-in, and lift any lockout."""
-    problems = policy_errors(password, config)
+    problems = policy_errors(password)
     if problems:
         return {"password": problems}
     changes: dict[str, tuple[Any, Any]] = {"password": ("", "")}
     changes.update(audit.diff(audit.snapshot(user, ("must_change_password", "failed_logins", "locked_until")),
-                              {"must_change_password": True, "failed_logins": 0, "locked_until": None}))
+                              {"must_change_password": True, "failed_logins": 0, "locked_until": None}))  # nosec B105: a flag
     set_password(user, password, config, must_change=True)
     user.failed_logins = 0
     user.locked_until = None
@@ -444,6 +444,26 @@ def login_events(username: str = "", result: str = "", start: dt.datetime | None
     if end is not None:
         stmt = stmt.where(LoginEvent.at < end)
     return stmt.order_by(LoginEvent.at.desc(), LoginEvent.id.desc())
+
+
+# Audit log -----------------------------------------------------------------------------------------------------
+
+def audit_entries(entity: str = "", action: str = "", actor: str = "", start: dt.datetime | None = None,
+                  end: dt.datetime | None = None) -> sa.Select[tuple[AuditLog]]:
+    """Audit rows, newest first: of an entity kind, an action, by users whose username or name contains
+    `actor`; `start` inclusive and `end` exclusive, both naive UTC."""
+    stmt = audit.log_query(entity)
+    if action:
+        stmt = stmt.where(AuditLog.action == action)
+    actor = actor.strip()[:40]
+    if actor:
+        stmt = stmt.where(AuditLog.user_id.in_(sa.select(User.id).where(sa.or_(
+            User.username.contains(actor, autoescape=True), User.display_name.contains(actor, autoescape=True)))))
+    if start is not None:
+        stmt = stmt.where(AuditLog.at >= start)
+    if end is not None:
+        stmt = stmt.where(AuditLog.at < end)
+    return stmt
 
 
 AWARD_DEFAULTS = {"approving_body": "常委会议", "publicity_days": "7"}  # the settings and their defaults

@@ -10,6 +10,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from app.auth import policy
 from app.auth.routes import bp
 from app.extensions import db, login_manager
 from app.models import User
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
 
     app.config.setdefault("USER_RECHECK_SECONDS", 10)
     app.extensions["signed_in_users"] = {}
+    app.context_processor(lambda: {"account_policy": policy.current})  # a function: read only where shown
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -38,16 +40,18 @@ def init_app(app: Flask) -> None:
     def enforce_session_policy() -> Response | None:
         if not current_user.is_authenticated:
             return None
+        rules = policy.current()
         now = utcnow().timestamp()
         last_seen = session.get("last_seen", now)
-        if now - last_seen > app.config["IDLE_TIMEOUT_MINUTES"] * 60:
+        if now - last_seen > rules.idle_timeout_minutes * 60:
             logout_user()
             session.clear()
             flash(_l("由于长时间未操作，您已自动退出，请重新登录。"), "warning")
             return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
         if now - last_seen >= 30 or "last_seen" not in session:  # not on every request: an unchanged session
             session["last_seen"] = now                              # is not signed and sent again
-        if current_user.must_change_password and request.endpoint not in EXEMPT_ENDPOINTS:
+        if request.endpoint not in EXEMPT_ENDPOINTS and (
+                current_user.must_change_password or policy.password_expired(current_user, rules)):
             return redirect(url_for("auth.change_password"))
         return None
 

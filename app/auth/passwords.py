@@ -1,4 +1,4 @@
-"""Password hashing (argon2id) and the password policy, both tuned by config."""
+"""Password hashing (argon2id, tuned by config) and the password rules of the account policy (app.auth.policy)."""
 from __future__ import annotations
 
 import string
@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from argon2 import PasswordHasher
-from flask_babel import gettext as _
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
+
+from app.auth import policy as account_policy
 
 
 def hasher(config: Mapping[str, Any]) -> PasswordHasher:
@@ -26,17 +28,19 @@ def verify_password(password_hash: str, password: str, config: Mapping[str, Any]
         return False
 
 
-def policy_errors(password: str, config: Mapping[str, Any]) -> list[str]:
-    """What is wrong with a new password under the configured policy, in Chinese; empty when it is fine."""
+def policy_errors(password: str, policy: account_policy.Policy | None = None) -> list[str]:
+    """What is wrong with a new password under the account policy (default: the current one), in Chinese;
+    empty when it is fine."""
+    policy = policy or account_policy.current()
     errors = []
-    if len(password) < config["PASSWORD_MIN_LENGTH"]:
-        errors.append(_("密码至少 %(n)s 位。", n=config["PASSWORD_MIN_LENGTH"]))
+    if len(password) < policy.password_min_length:
+        errors.append(_("密码至少 %(n)s 位。", n=policy.password_min_length))
     classes = sum((
         any(c in string.ascii_lowercase for c in password),
         any(c in string.ascii_uppercase for c in password),
         any(c in string.digits for c in password),
         any(not c.isascii() or not c.isalnum() for c in password),
     ))
-    if classes < config["PASSWORD_MIN_CLASSES"]:
-        errors.append(_("密码须包含小写字母、大写字母、数字、其他字符中的至少 %(n)s 类。", n=config["PASSWORD_MIN_CLASSES"]))
+    if classes < policy.password_min_classes:
+        errors.append(_("密码须包含小写字母、大写字母、数字、其他字符中的至少 %(n)s 类。", n=policy.password_min_classes))
     return errors

@@ -6,10 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from app.auth import services
+from app.auth import policy, services
 from app.auth.forms import ChangePasswordForm, LoginForm
 from app.extensions import db
 from app.models import User
+from app.security import limit_posts
 from app.forms import commit_or_attach
 from app.timeutil import utcnow
 from app.web import safe_next
@@ -18,6 +19,7 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit_posts("LOGIN_RATE_LIMIT")
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -39,6 +41,8 @@ def login() -> str | Response:
             if result.user.must_change_password:
                 flash(_("首次登录或密码已被重置，请先修改密码。"), "warning")
                 return redirect(url_for("auth.change_password"))
+            if policy.password_expired(result.user):
+                return redirect(url_for("auth.change_password"))  # the page says why
             return redirect(safe_next(request.args.get("next")))
         form.password.errors.append(result.error)
     return render_template("auth/login.html", form=form, demo=current_app.config["DEMO_MODE"])
@@ -63,4 +67,5 @@ def change_password() -> str | Response:
         if commit_or_attach(form, errors):
             flash(_("密码已修改。"), "success")
             return redirect(url_for("main.index"))
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form,
+                           expired=policy.password_expired(current_user))

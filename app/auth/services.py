@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.auth import policy as account_policy
 from app.auth.passwords import hash_password, hasher, policy_errors, verify_password
 from app.extensions import db
 from app.models import LoginEvent, PasswordHistory, User
@@ -22,8 +23,10 @@ class LoginResult:
 
 
 def authenticate(username: str, password: str, ip: str, config: Mapping[str, Any]) -> LoginResult:
-    """Check a sign-in attempt; every attempt is logged. Five failures lock the account for 15 minutes."""
+    """Check a sign-in attempt; every attempt is logged. After the account policy's number of failures in a row
+    the account is locked for its minutes (by default 5 failures, 15 minutes)."""
     now = utcnow()
+    policy = account_policy.current()
     user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
 
     def log(result: str) -> None:
@@ -41,12 +44,12 @@ def authenticate(username: str, password: str, ip: str, config: Mapping[str, Any
         return LoginResult(None, _("连续登录失败次数过多，账号已锁定，请 %(minutes)s 分钟后再试。", minutes=minutes))
     if not verify_password(user.password_hash, password, config):
         user.failed_logins += 1
-        if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
+        if user.failed_logins >= policy.login_max_failures:
             user.failed_logins = 0
-            user.locked_until = now + dt.timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+            user.locked_until = now + dt.timedelta(minutes=policy.login_lockout_minutes)
             log("locked_now")
             return LoginResult(None, _("连续 %(n)s 次登录失败，账号已锁定 %(minutes)s 分钟。",
-                                       n=config["LOGIN_MAX_FAILURES"], minutes=config["LOGIN_LOCKOUT_MINUTES"]))
+                                       n=policy.login_max_failures, minutes=policy.login_lockout_minutes))
         log("bad_password")
         return LoginResult(None, wrong)
     if not user.active:
@@ -68,13 +71,17 @@ def change_password(user: User, current: str, new: str, config: Mapping[str, Any
     """Set a new password; returns errors by form field name, empty on success."""
     if not verify_password(user.password_hash, current, config):
         return {"current": [_("当前密码不正确。")]}
-    errors = policy_errors(new, config)
+    policy = account_policy.current()
+    errors = policy_errors(new, policy)
     if not errors:
         earlier = db.session.scalars(
             sa.select(PasswordHistory.password_hash).where(PasswordHistory.user_id == user.id)
-            .order_by(PasswordHistory.id.desc()).limit(config["PASSWORD_HISTORY"])).all()
+            .order_by(PasswordHistory.id.desc()).limit(policy.password_history)).all()
         if any(verify_password(h, new, config) for h in [user.password_hash, *earlier]):
-            errors.append(_("新密码不能与最近 %(n)s 次使用过的密码相同。", n=config["PASSWORD_HISTORY"]))
+            if policy.password_history:
+                errors.append(_("新密码不能与最近 %(n)s 次使用过的密码相同。", n=policy.password_history))
+            else:
+                errors.append(_("新密码不能与当前密码相同。"))
     if errors:
         return {"new": errors}
     set_password(user, new, config)

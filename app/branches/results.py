@@ -21,7 +21,7 @@ from app.activities.entry import open_years, ruleset_for
 from app.auth.scope import scoped
 from app.extensions import db
 from app.models import BranchIndicator, BranchResult, RecordState, Role, Unit, User
-from app.timeutil import utcnow
+from app.timeutil import beijing_today, utcnow
 
 Errors = dict[str, list[str]]
 Value = Decimal | str | bool | None  # a number, an enum's choice, a flag that is set, or nothing entered
@@ -76,7 +76,7 @@ def period_problem(period: str, today: dt.date | None = None) -> str | None:
         return _("考评周期写法不对。")
     if parsed[0] not in open_years():
         return _("该考评年度未开放录入或已停止录入。")
-    if period_start(period) > (today or dt.date.today()):
+    if period_start(period) > (today or beijing_today()):
         return _("该半年尚未开始，不能录入。")
     if ruleset_for(parsed[0], "branches") is None:
         return _("本年度没有党支部考评细则，请联系办公室。")
@@ -160,7 +160,7 @@ def branch_periods(branch_id: int, today: dt.date | None = None) -> list[tuple[s
     """(period, its result or None, whether it has begun) for every open half-year and every stored result."""
     stored = {r.period: r for r in db.session.scalars(sa.select(BranchResult)
                                                       .where(BranchResult.branch_id == branch_id))}
-    today = today or dt.date.today()
+    today = today or beijing_today()
     periods = sorted(set(open_periods()) | set(stored), reverse=True)
     return [(p, stored.get(p), parse_period(p) is not None and period_start(p) <= today) for p in periods]
 

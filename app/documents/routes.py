@@ -16,7 +16,9 @@ from app.auth.scope import get_or_404
 from app.documents import forms, services
 from app.documents.services import DocumentError, Options
 from app.extensions import db
-from app.models import (AwardListState, Certificate, Member, PrinterProfile, Review, ReviewState, Role,
+from app.jobs import services as jobs
+from app.jobs.kinds import options_params
+from app.models import (JobState, AwardListState, Certificate, Member, PrinterProfile, Review, ReviewState, Role,
                         SubjectKind, User)
 from app.reviews import services as reviews
 from app.timeutil import beijing_today
@@ -111,6 +113,18 @@ def pdf(review_id: int, name: str) -> Response | str:
     print_run = request.method == "POST"
     if print_run and (name not in services.CERTIFICATE_DOCS or not forms.RewardsForm().validate_on_submit()):
         abort(400)
+    if print_run:  # numbering and rendering a batch: a background job, whose PDF its owner downloads
+        job = jobs.submit("print", {"review_id": found.id, "name": name, "options": options_params(_options()),
+                                    "user_id": current_user.id}, current_user)
+        if not jobs.is_inline():
+            return redirect(url_for("jobs.show", job_id=job.id))
+        if job.state != JobState.SUCCEEDED:
+            flash(job.error or job.message, "error")
+            return redirect(url_for("documents.review", review_id=found.id))
+        result = job.result or {}
+        path = jobs.result_path(job)
+        return _send(services.Made(path.read_bytes() if path else b"", result["filename"], result["draft"],
+                                   result["pages"]), PDF)
     try:
         made = services.make(name, found, _options(), current_user, print_run=print_run)
     except DocumentError as error:

@@ -221,6 +221,8 @@ def certificate_texts(review: Review, kind: CertificateKind, order: str, user: U
     reprint to some numbers; `issue=False` (a preview) gives no number and writes nothing.
     """
     final = is_final(review) and issue
+    if final:
+        _one_print_run_at_a_time(year_of(review), campaign(review), kind)
     signer = issuer(review)
     year, name = year_of(review), campaign(review)
     texts, new, again = [], [], []
@@ -267,12 +269,17 @@ def _ordered(people: tuple[rm.Honoree, ...], order: str) -> list[rm.Honoree]:
     return ordered(people, order)
 
 
-def _issue(candidate: Candidate, kind: CertificateKind, year: int, name: str, honour: str, signer: str,
-           user: User | None) -> Certificate:
+def _one_print_run_at_a_time(year: int, name: str, kind: CertificateKind) -> None:
+    """Two print runs at once must not both number the same honoree or take the same next number: on PostgreSQL
+    the second waits here, before it reads which certificates exist, until the first's transaction ends. (SQLite
+    has one writer at a time anyway.)"""
     if db.session.get_bind().dialect.name == "postgresql":
-        # two print runs at once must not take the same next number: wait for the other's transaction to end
         db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
                            {"key": zlib.crc32(f"certificate {year} {name} {kind.name}".encode())})
+
+
+def _issue(candidate: Candidate, kind: CertificateKind, year: int, name: str, honour: str, signer: str,
+           user: User | None) -> Certificate:
     last = db.session.scalar(sa.select(sa.func.max(Certificate.sequence)).where(
         Certificate.year == year, Certificate.campaign == name, Certificate.kind == kind)) or 0
     prefix = f"{year}-{name}-" if kind == CertificateKind.CERTIFICATE else f"{year}-{name}-奖状-"

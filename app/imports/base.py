@@ -29,7 +29,7 @@ from app.extensions import db
 from app.models import AppraisalYear, RecordState, Role, User
 from app.spreadsheets.columns import STATES, Sheet
 from app.spreadsheets.rows import Book, SheetRow, TypedRows, read_book, where
-from app.timeutil import utcnow
+from app.timeutil import beijing_today, utcnow
 
 ADDED, CHANGED, SAME = "新增", "修改", "不变"
 STATE_BY_LABEL = {STATES[0]: RecordState.DRAFT, STATES[1]: RecordState.SUBMITTED, STATES[2]: RecordState.VERIFIED}
@@ -88,7 +88,7 @@ class Context:
         self.book = book
         self.specs = specs
         self.scope = None if user is None else unit_ids(user)  # None: the whole county (the office, the CLI)
-        self.today = dt.date.today()
+        self.today = beijing_today()
         self.now = utcnow()  # the import's instant: the audit row's, and every record it adds is created at it
         self.open_years = set(db.session.scalars(
             sa.select(AppraisalYear.year).where(AppraisalYear.recording_closed_at.is_(None))))
@@ -203,8 +203,16 @@ class CheckThenWrite(Dataset):
         """Apply the checked plan (called only when there is no problem)."""
 
 
-def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, dry_run: bool) -> Outcome:
-    """Read, check and, unless a dry run or a problem, write one file. The caller commits or rolls back."""
+Progress = Callable[[int, int, str], None]
+PROGRESS_ROWS = 500  # rows between two calls of an import's progress callback
+
+
+def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, dry_run: bool,
+               progress: Progress | None = None) -> Outcome:
+    """Read, check and, unless a dry run or a problem, write one file. The caller commits or rolls back.
+
+    `progress(done, total, message)` is called every few hundred rows read (rows as numbered in the sheets) and
+    once at the end; whatever it raises stops the import (the caller rolls back)."""
     book = read_book(data, filename, dataset.sheets, dataset.csv_sheet, lazy=True)
     outcome = Outcome(dataset.name, book.file, dry_run)
     specs = {s.name: s for s in dataset.sheets}
@@ -216,6 +224,8 @@ def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, 
             _one_at_a_time(dataset)
         ctx = Context(user, book, specs)
         sheets = {name: book.sheets.get(name) or TypedRows(book, name, iter(()), [], {}, {}) for name in specs}
+        if progress is not None:
+            _count_rows(book, sheets, progress)
         with _collecting_later():
             dataset.run(ctx, sheets, dry_run)  # type: ignore[arg-type]  # lazy: each sheet is TypedRows
         if sum(s.count for s in sheets.values()) == 0 and not book.has_errors:
@@ -231,9 +241,32 @@ def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, 
                           "changed": (None, counts[CHANGED])}, at=ctx.now)
             db.session.flush()
             outcome.written = True
+        if progress is not None:
+            total = sum(book.heights.values())
+            progress(total, total, "正在保存")
     outcome.problems = book.problems
     outcome.notes = list(book.notes)
     return outcome
+
+
+def _count_rows(book: Book, sheets: dict[str, Any], progress: Progress) -> None:
+    """Have each sheet's rows, as the dataset reads them, call `progress` every `PROGRESS_ROWS` rows."""
+    total = sum(book.heights.get(name, 0) for name in sheets)
+    offset = 0
+    for name, rows in sheets.items():
+        if isinstance(rows, TypedRows):
+            rows.source = _counted(rows.source, offset, total, progress)
+        offset += book.heights.get(name, 0)
+    progress(0, total, "正在检查")
+
+
+def _counted(source: Iterator[tuple[int, tuple[object, ...]]], offset: int, total: int,
+             progress: Progress) -> Iterator[tuple[int, tuple[object, ...]]]:
+    step = PROGRESS_ROWS
+    for count, item in enumerate(source, start=1):
+        if count % step == 0:
+            progress(offset + item[0], total, "正在检查并导入")
+        yield item
 
 
 @contextlib.contextmanager

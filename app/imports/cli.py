@@ -1,13 +1,14 @@
 """`flask import {members,records,attendance,branches,party-members,branch-results} FILE [--dry-run]`.
 
 All or nothing: on any problem nothing is written, every problem is printed as `FILE:sheet:row:column: 原因` and
-the command exits 1. Run without --user it acts for the office (the whole county); with --user NAME it acts with
-that account's role and data scope.
+the command exits 1; a long file shows a progress bar on standard error. Run without --user it acts for the
+office (the whole county); with --user NAME it acts with that account's role and data scope.
 """
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -15,6 +16,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.imports import DATASETS, run_import
 from app.models import User
+
+PROGRESS_BAR_ROWS = 1000  # a file this long shows a progress bar (on standard error)
 
 
 @click.command("import")
@@ -34,7 +37,21 @@ def import_command(dataset: str, file: str, dry_run: bool, username: str | None,
         if user.role not in DATASETS[dataset].roles:
             click.echo(f"用户“{username}”({user.role.label})不能导入{DATASETS[dataset].label}", err=True)
             sys.exit(2)
-    outcome = run_import(DATASETS[dataset], Path(file).read_bytes(), file, user, dry_run)
+    bar: dict[str, Any] = {}
+
+    def progress(done: int, total: int, message: str = "") -> None:
+        if total < PROGRESS_BAR_ROWS:
+            return
+        if "bar" not in bar:
+            bar["bar"] = click.progressbar(length=total, label="导入中", file=sys.stderr)
+            bar["bar"].__enter__()
+        bar["bar"].update(max(0, min(done, total) - bar["bar"].pos))
+
+    try:
+        outcome = run_import(DATASETS[dataset], Path(file).read_bytes(), file, user, dry_run, progress=progress)
+    finally:
+        if "bar" in bar:
+            bar["bar"].__exit__(None, None, None)
     for note in outcome.notes:
         click.echo(f"注意:{note}", err=True)
     if not outcome.ok:

@@ -24,9 +24,11 @@ from app.auth.decorators import roles_required
 from app.evidence import digest
 from app.extensions import db
 from app.imports import DATASETS, Dataset, Outcome, run_import
-from app.models import Role
+from app.jobs import services as jobs
+from app.models import JobState, Role
 from app.spreadsheets.annotate import Problem, mark_errors
 from app.spreadsheets.template import build_template
+from app.spreadsheets.workbook import FileError, read_sheets
 
 bp = Blueprint("imports", __name__)
 IMPORT_ROLES = (Role.ADMIN, Role.OFFICE, Role.CLERK, Role.LIAISON)
@@ -160,7 +162,20 @@ def confirm(name: str) -> str | Response | tuple[str, int]:
     except FileNotFoundError:
         return _gone(name)
     filename = _clean_name(form.filename.data)
-    outcome = run_import(dataset, claimed.read_bytes(), filename, current_user, dry_run=False)
+    data = claimed.read_bytes()
+    if _rows(data, filename) > int(current_app.config["IMPORT_JOB_ROWS"]):  # a big file: a background job
+        job = jobs.submit("import", {"dataset": dataset.name, "path": str(claimed), "filename": filename,
+                                     "user_id": current_user.id, "restore": str(path)}, current_user)
+        if not jobs.is_inline():
+            return redirect(url_for("jobs.show", job_id=job.id))
+        if job.state != JobState.SUCCEEDED:
+            flash(job.error or job.message, "error")
+            return redirect(url_for("imports.index", _anchor=name))
+        counts = job.result["counts"]
+        flash(_("%(file)s 已导入：新增 %(added)s 行，修改 %(changed)s 行，不变 %(same)s 行。", file=filename,
+                added=counts["新增"], changed=counts["修改"], same=counts["不变"]), "success")
+        return redirect(url_for("imports.index"))
+    outcome = run_import(dataset, data, filename, current_user, dry_run=False)
     if not outcome.ok:  # the data changed since the dry run
         db.session.rollback()
         claimed.rename(path)
@@ -171,6 +186,14 @@ def confirm(name: str) -> str | Response | tuple[str, int]:
     flash(_("%(file)s 已导入：新增 %(added)s 行，修改 %(changed)s 行，不变 %(same)s 行。", file=filename,
             added=counts["新增"], changed=counts["修改"], same=counts["不变"]), "success")
     return redirect(url_for("imports.index"))
+
+
+def _rows(data: bytes, filename: str) -> int:
+    """The rows of a file, as its sheets' last row numbers say (0 if it cannot be read: the import says why)."""
+    try:
+        return sum(sheet.height for sheet in read_sheets(data, filename))
+    except FileError:
+        return 0
 
 
 @bp.route("/<name>/errors/<token>")

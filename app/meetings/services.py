@@ -20,7 +20,7 @@ from app.auth.scope import scoped, unit_ids, units_below
 from app.extensions import db
 from app.models import (AppraisalYear, Attendance, AttendanceStatus, Meeting, MeetingKind, Member, PartyMember,
                         PartyStatus, RecordState, Role, Unit, UnitKind, User)
-from app.timeutil import utcnow
+from app.timeutil import beijing_today, utcnow
 
 CPPCC_KINDS = (UnitKind.CPPCC, UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE)
 MEMBER_KINDS = tuple(k for k in MeetingKind if k != MeetingKind.PARTY_LIFE)
@@ -106,7 +106,7 @@ def default_invitees(kind: MeetingKind, unit_id: int, user: User) -> list[Member
 
 def check_date(held_on: dt.date, today: dt.date | None = None) -> list[str]:
     """Errors for a meeting date: not in the future, inside an appraisal year still open for recording."""
-    today = today or dt.date.today()
+    today = today or beijing_today()
     if held_on > today:
         return [_("会议日期不能晚于今天。")]
     year = db.session.get(AppraisalYear, held_on.year)

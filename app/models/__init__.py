@@ -5,6 +5,7 @@ from app.models.awards import (AwardList, Candidate, Certificate, Objection, Pri
 from app.models.enums import (AttendanceStatus, AwardListState, BranchForm, CandidateState, Category,
                               CertificateKind, Gender, MeetingKind, ObjectionOutcome, PartyStatus, RecordState,
                               ReviewKind, ReviewState, Role, SubjectKind, UnitKind, VoteChoice)
+from app.models.jobs import Job, JobState
 from app.models.org import AppraisalYear, Enterprise, Term, Unit
 from app.models.people import Member, PartyMember
 from app.models.records import (Activity, ActivityParticipant, Attendance, BranchIndicator, BranchResult,
@@ -15,7 +16,7 @@ from app.models.users import LoginEvent, PasswordHistory, User, user_unit
 __all__ = [
     "Activity", "ActivityParticipant", "AppraisalYear", "Attendance", "AttendanceStatus", "AuditLog",
     "AwardList", "AwardListState", "BranchForm", "BranchIndicator", "BranchResult", "Candidate",
-    "CandidateState", "Category", "Certificate", "CertificateKind", "Enterprise", "Evidence", "Gender",
+    "CandidateState", "Category", "Certificate", "CertificateKind", "Enterprise", "Evidence", "Gender", "Job", "JobState",
     "LoginEvent", "Meeting", "MeetingKind", "Member", "Objection", "ObjectionOutcome", "PartyMember",
     "PartyStatus", "PasswordHistory", "PrintLog", "PrinterProfile", "RecordState", "Review", "ReviewEntry", "ReviewKind",
     "ReviewState", "RewardAmount", "Role", "RuleSet", "Setting", "SubjectKind", "Term", "Unit", "UnitKind", "User", "Vote",

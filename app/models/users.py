@@ -35,7 +35,7 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[dt.datetime | None]
-    password_changed_at: Mapped[dt.datetime | None]
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
     locale: Mapped[str] = mapped_column(sa.String(10), default="")
     member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("member.id"), unique=True)

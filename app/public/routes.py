@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import Activity, AwardList
 from app.public import services
 from app.public.forms import ObjectionForm
+from app.security import limit_posts
 from app.web import page_args
 
 bp = Blueprint("public", __name__)
@@ -37,6 +38,7 @@ def publicity_index() -> str:
 
 
 @bp.route("/publicity/<int:list_id>", methods=["GET", "POST"])
+@limit_posts("OBJECTION_RATE_LIMIT")
 def publicity(list_id: int) -> str | Response:
     award_list = _publicity_or_404(list_id)
     names = services.public_names(award_list)

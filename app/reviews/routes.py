@@ -17,12 +17,13 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app import pagecache, scoring
+from app import pagecache
 from app.auth.decorators import roles_required
 from app.extensions import db
 from app.forms import select_choices
 from app.imports import export
-from app.models import Review, ReviewEntry, Role, SubjectKind, Unit, User
+from app.jobs import services as jobs
+from app.models import Job, JobState, Review, ReviewEntry, Role, SubjectKind, Unit, User
 from app.pinyin import as_pinyin_query, search_key
 from app.reviews import services
 from app.reviews.forms import RunReviewForm
@@ -101,8 +102,9 @@ def _run_form() -> RunReviewForm:
                          select_choices([("", _("请选择"))] + [(p, period_label(p)) for p in periods]))
 
 
-def _run(form: RunReviewForm) -> Review | None:
-    """Run the chosen rule file over the chosen period; on a bad choice, the error goes beside its field."""
+def _run(form: RunReviewForm) -> Review | Job | None:
+    """Run the chosen rule file over the chosen period, as a background job (done already when jobs run inline:
+    the review, or None with the error beside its field); on a bad choice, the error goes beside its field."""
     ruleset = services.rule_file(form.rule_file.data or "")
     if ruleset is None:
         form.rule_file.errors = [*form.rule_file.errors, _("没有这个评分细则文件，请重新选择。")]
@@ -112,12 +114,14 @@ def _run(form: RunReviewForm) -> Review | None:
         form.period.errors = [*form.period.errors, _("《%(name)s》没有这个考评周期；可选：%(periods)s。", name=ruleset.name,
                                                      periods="、".join(period_label(p) for p in allowed))]
         return None
-    try:
-        return services.run_review(ruleset, form.period.data, current_user)
-    except (scoring.RuleError, services.ReviewError) as error:
-        db.session.rollback()
-        form.period.errors = [*form.period.errors, str(error)]
+    job = jobs.submit("review", {"rule_file": form.rule_file.data, "period": form.period.data,
+                                 "user_id": current_user.id}, current_user)
+    if not jobs.is_inline():
+        return job
+    if job.state != JobState.SUCCEEDED:
+        form.period.errors = [*form.period.errors, job.error or job.message]
         return None
+    return db.session.get(Review, job.result["review_id"])
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -129,6 +133,8 @@ def index() -> str | Response:
     form = _run_form() if can_run else None
     if form is not None and form.validate_on_submit():
         review = _run(form)
+        if isinstance(review, Job):
+            return redirect(url_for("jobs.show", job_id=review.id))
         if review is not None:
             db.session.commit()
             flash(_("已完成%(period)s考评（第 %(version)s 版），结果已冻结。", period=period_label(review.period),

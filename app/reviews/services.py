@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -54,8 +55,10 @@ class ReviewError(ValueError):
     """A review that may not be run now, with the reason in Chinese."""
 
 
-def run_review(ruleset: scoring.RuleSet, period: str, user: User | None) -> Review:
+def run_review(ruleset: scoring.RuleSet, period: str, user: User | None,
+               progress: Callable[[int, int, str], None] | None = None) -> Review:
     """Score `period` under `ruleset` on the verified records now, and freeze it as the next version.
+    `progress(done, total, message)` hears of each of its three steps (a background job's progress bar).
 
     :raises scoring.RuleError: a period the rule file does not declare.
     :raises ReviewError: the period's review already feeds an award list (being decided, approved or final): a
@@ -68,7 +71,11 @@ def run_review(ruleset: scoring.RuleSet, period: str, user: User | None) -> Revi
     if busy is not None:
         raise ReviewError(_("该周期的考评已用于表彰名单“%(title)s”，不能再运行新版本；如需重新考评，请系统管理员先重新打开名单。",
                             title=busy))
+    if progress is not None:
+        progress(0, 3, "读取记录并计分")
     scored = rankings.score_period(ruleset, period)
+    if progress is not None:
+        progress(1, 3, "保存考评结果")
     rule_set = _stored(ruleset, subject_kind, user)
     same = sa.and_(Review.period == period, Review.subject_kind == subject_kind)
     version = (db.session.scalar(sa.select(sa.func.max(Review.version)).where(same)) or 0) + 1
@@ -104,6 +111,8 @@ def run_review(ruleset: scoring.RuleSet, period: str, user: User | None) -> Revi
                   "rule_set": (None, rule_set.filename), "content_hash": (None, review.content_hash),
                   "entries": (None, len(rows))})
     db.session.flush()
+    if progress is not None:
+        progress(2, 3, "即将完成")
     return review
 
 

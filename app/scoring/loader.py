@@ -49,6 +49,8 @@ from app.scoring.rules import (
 from app.scoring.types import SUBJECT_ATTRIBUTES
 
 MAX_BYTES = 1_000_000
+MAX_DEPTH = 40  # levels of nesting
+MAX_NODES = 20_000  # keys, values and list items in all
 SUBJECT_KINDS = ("members", "units", "branches", "party-members")
 FIELD_TYPES = ("number", "integer")
 TIE_POLICIES = ("all_in", "none")
@@ -70,7 +72,11 @@ class _Refused(Exception):
 
 
 class _Composer(yaml.SafeLoader):
-    """Builds the node tree only (nothing is ever constructed); refuses aliases and anchors."""
+    """Builds the node tree only (nothing is ever constructed); refuses aliases and anchors, and a tree deeper or
+    bigger than any real rule file (shipped files: depth 8, under 1,000 nodes), before it costs time or memory."""
+
+    depth = 0
+    nodes = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
         event = self.peek_event()
@@ -78,7 +84,16 @@ class _Composer(yaml.SafeLoader):
             raise _Refused(event.start_mark, "细则文件不支持别名(*引用),请直接写出内容")
         if getattr(event, "anchor", None) is not None:
             raise _Refused(event.start_mark, "细则文件不支持锚点(&),请直接写出内容")
-        return super().compose_node(parent, index)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Refused(event.start_mark, f"细则文件内容过多(超过 {MAX_NODES} 项),请检查是否粘贴了无关内容")
+        if self.depth >= MAX_DEPTH:
+            raise _Refused(event.start_mark, f"嵌套层次过深(超过 {MAX_DEPTH} 层)")
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 class _Reader:

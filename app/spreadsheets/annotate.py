@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from app.spreadsheets.columns import normalise_header
 from app.spreadsheets.rows import HEADER_SEARCH_ROWS
-from app.spreadsheets.workbook import FileError, read_sheets
+from app.spreadsheets.workbook import FileError, check_archive, read_sheets
 
 SUMMARY = "错误汇总"
 REASONS = "错误原因"
@@ -103,6 +103,7 @@ def _open(data: bytes, filename: str) -> tuple[Workbook, str | None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         try:
+            check_archive(data)  # openpyxl would inflate a zip bomb in memory
             return openpyxl.load_workbook(io.BytesIO(data)), None
         except Exception:  # openpyxl raises many kinds (KeyError, BadZipFile …); the problems say why
             book.remove(book.active)

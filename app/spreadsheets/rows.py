@@ -66,6 +66,7 @@ class Book:
     sheets: dict[str, list[SheetRow]] = field(default_factory=dict)  # sheet name (as in columns.py) → rows
     columns: dict[str, set[str]] = field(default_factory=dict)       # sheet name → keys of the columns present
     found: list[str] = field(default_factory=list)                   # the file's own sheet names, in order
+    heights: dict[str, int] = field(default_factory=dict)            # sheet name → its last row's number
     notes: list[str] = field(default_factory=list)
     _problems: list[tuple[str, int | None, str | None, str]] = field(default_factory=list)
 
@@ -119,6 +120,7 @@ def read_book(data: bytes, filename: str, sheets: Iterable[Sheet], csv_sheet: Sh
 
 
 def _lazily(book: Book, raw: RawSheet, spec: Sheet) -> None:
+    book.heights[spec.name] = raw.height
     book.sheets[spec.name] = open_sheet(book, raw, spec)  # type: ignore[assignment]
 
 

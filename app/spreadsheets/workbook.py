@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -19,6 +20,12 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and password-protected .xlsx
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 SAVE_AS = "请在 Excel 或 WPS 中“另存为” Excel 工作簿(.xlsx)或 CSV 后再试"
+# Zip bombs: what the archive's directory declares is checked before any part is inflated (calamine stops at a part
+# larger than it declared). A 100,000-row export is 56 MB unzipped at 16:1, so these leave real files alone.
+MAX_UNZIPPED_BYTES = 256 * 1024 * 1024  # all parts together
+MAX_RATIO = 100                         # a part this many times its compressed size …
+MAX_RATIO_FROM = 16 * 1024 * 1024       # … is refused once it unzips to more than this
+MAX_PARTS = 10_000
 
 
 class FileError(Exception):
@@ -63,6 +70,7 @@ def read_sheets(data: bytes, filename: str) -> list[RawSheet]:
     if suffix in WORKBOOK_SUFFIXES:
         if not data.startswith(ZIP_MAGIC):
             raise FileError(f"不是有效的 Excel 工作簿(.xlsx),可能是改了扩展名的其他文件:{SAVE_AS}")
+        check_archive(data)
         return _read_workbook(data)
     if suffix == ".csv":
         if data.startswith(ZIP_MAGIC):
@@ -70,6 +78,23 @@ def read_sheets(data: bytes, filename: str) -> list[RawSheet]:
         rows = _read_csv(data)
         return [RawSheet("", rows, height=rows[-1][0] if rows else 0)]
     raise FileError(f"不支持的文件类型“{suffix or '无扩展名'}”:请使用 .xlsx 或 .csv 文件")
+
+
+def check_archive(data: bytes) -> None:
+    """Refuse a workbook whose zip would inflate far beyond its size (a zip bomb) before anything reads it.
+
+    :raises FileError: not a zip archive, too many parts, or parts declaring too much or too compressed content.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        raise FileError(f"不是有效的 Excel 工作簿(.xlsx),文件可能已损坏或改了扩展名:{SAVE_AS}") from None
+    total = sum(part.file_size for part in parts)
+    bombs = [p for p in parts if p.file_size > MAX_RATIO_FROM and p.file_size > MAX_RATIO * max(p.compress_size, 1)]
+    if len(parts) > MAX_PARTS or total > MAX_UNZIPPED_BYTES or bombs:
+        raise FileError(f"工作簿解压后过大(共 {total // (1024 * 1024)} MB)或压缩比异常,疑为“压缩炸弹”,系统拒绝读取:"
+                        f"{SAVE_AS}")
 
 
 def _read_workbook(data: bytes) -> list[RawSheet]:

@@ -1,0 +1,159 @@
+"""`flask --app wsgi doctor`: checks a deployment's settings and says what to fix, in words for the person
+installing it. Exit status 1 when something must be fixed before serving; warnings alone exit 0."""
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from app.extensions import db
+
+OK, WARN, FAIL = "通过", "注意", "问题"
+WEAK_SECRETS = {"", "dev", "test", "secret", "changeme", "x"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's result: OK, WARN (works, but should be changed) or FAIL (fix before serving)."""
+
+    level: str
+    what: str
+    fix: str = ""
+
+
+def _secret_key(app: Flask) -> Finding:
+    key = str(app.config.get("SECRET_KEY") or "")
+    if key in WEAK_SECRETS:
+        return Finding(FAIL, "FLASK_SECRET_KEY 未设置或是默认值：任何人都能伪造登录",
+                       "设置环境变量 FLASK_SECRET_KEY 为随机字符串，例如：python3 -c 'import secrets; "
+                       "print(secrets.token_hex(32))'")
+    if len(key) < 32:
+        return Finding(WARN, f"FLASK_SECRET_KEY 只有 {len(key)} 个字符", "请改用至少 32 个字符的随机字符串")
+    return Finding(OK, "FLASK_SECRET_KEY 已设置")
+
+
+def _database(app: Flask) -> Finding:
+    url = db.engine.url
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 (any driver error means the same thing here)
+        return Finding(FAIL, f"连不上数据库 {url.render_as_string(hide_password=True)}：{error.__class__.__name__}",
+                       "检查 DATABASE_URL（例如 postgresql+psycopg://用户@主机:5432/库名）和数据库服务是否在运行")
+    if url.get_backend_name() == "sqlite" and not app.config.get("DEMO_MODE"):
+        return Finding(WARN, "使用的是嵌入式 SQLite 数据库", "正式部署请用 PostgreSQL：设置 DATABASE_URL")
+    return Finding(OK, f"数据库可以连接（{url.get_backend_name()}）")
+
+
+def _migrations(app: Flask) -> Finding:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    directory = app.extensions["migrate"].directory
+    heads = set(ScriptDirectory(directory).get_heads())
+    try:
+        with db.engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    except Exception:  # noqa: BLE001 (reported by the database check)
+        return Finding(FAIL, "无法读取数据库的迁移版本", "先解决数据库连接问题")
+    if current != heads:
+        return Finding(FAIL, f"数据库结构不是最新（数据库 {', '.join(sorted(current)) or '空'}，"
+                             f"程序 {', '.join(sorted(heads))}）",
+                       "运行 flask --app wsgi db upgrade（升级前先备份：flask --app wsgi backup -o 备份.zip）")
+    return Finding(OK, "数据库结构是最新的")
+
+
+def _fonts(app: Flask) -> Finding:
+    from reports import fonts
+    missing = fonts.missing()
+    if missing:
+        return Finding(FAIL, "缺少打印 PDF 用的中文字体", f"安装：apt-get install {' '.join(missing)}")
+    return Finding(OK, "打印用的中文字体齐全")
+
+
+def _redis(app: Flask) -> Finding | None:
+    uses = [key for key in ("REDIS_URL", "RATELIMIT_STORAGE_URI")
+            if str(app.config.get(key) or "").startswith(("redis://", "rediss://", "unix://"))]
+    if app.config.get("JOBS_BACKEND") == "rq" and "REDIS_URL" not in uses:
+        return Finding(FAIL, "后台任务使用 RQ，但没有设置 REDIS_URL", "设置 FLASK_REDIS_URL=redis://主机:6379/0")
+    if not uses:
+        return None
+    import redis
+    failed = []
+    for key in uses:
+        try:
+            redis.Redis.from_url(app.config[key], socket_connect_timeout=2).ping()
+        except Exception:  # noqa: BLE001 (any connection error)
+            failed.append(key)
+    if failed:
+        return Finding(FAIL, f"连不上 Redis（{'、'.join(failed)}）", "检查 Redis 服务和地址")
+    return Finding(OK, "Redis 可以连接")
+
+
+def _writable(app: Flask) -> Finding:
+    places = [Path(app.instance_path), Path(app.config.get("EVIDENCE_DIR") or Path(app.instance_path) / "evidence")]
+    bad = []
+    for place in places:
+        try:
+            place.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=place):
+                pass
+        except OSError:
+            bad.append(str(place))
+    if bad:
+        return Finding(FAIL, f"不能写入：{'、'.join(bad)}", "让运行程序的用户对这些目录有写权限")
+    return Finding(OK, "实例目录和证明材料目录可以写入")
+
+
+def _production(app: Flask) -> list[Finding]:
+    out = []
+    if app.config.get("DEMO_MODE"):
+        out.append(Finding(WARN, "演示模式已打开：演示账号（密码 demo2025）可以登录",
+                           "正式部署不要设置 FLASK_DEMO_MODE"))
+    public = str(app.config.get("PUBLIC_BASE_URL") or "")
+    if not public:
+        out.append(Finding(WARN, "没有设置公众访问地址：证书二维码将指向本机地址",
+                           "设置 FLASK_PUBLIC_BASE_URL，或在“打印设置”中填写公众访问地址"))
+    if public.startswith("https://") and not app.config.get("SESSION_COOKIE_SECURE"):
+        out.append(Finding(WARN, "通过 HTTPS 访问，但会话 Cookie 没有 Secure 标记",
+                           "设置 FLASK_SESSION_COOKIE_SECURE=true"))
+    return out
+
+
+CHECKS: tuple[Callable[[Flask], Finding | list[Finding] | None], ...] = (
+    _secret_key, _database, _migrations, _fonts, _redis, _writable, _production)
+
+
+def diagnose(app: Flask) -> list[Finding]:
+    """Every check's findings, in order."""
+    out: list[Finding] = []
+    for check in CHECKS:
+        found = check(app)
+        if isinstance(found, list):
+            out += found
+        elif found is not None:
+            out.append(found)
+    return out
+
+
+@click.command("doctor")
+@with_appcontext
+def doctor_command() -> None:
+    """检查部署设置（密钥、数据库、迁移、字体、Redis、目录权限），并说明如何修正。"""
+    findings = diagnose(current_app._get_current_object())  # type: ignore[attr-defined]
+    for f in findings:
+        click.echo(f"[{f.level}] {f.what}")
+        if f.fix and f.level != OK:
+            click.echo(f"       → {f.fix}")
+    failed = sum(f.level == FAIL for f in findings)
+    warned = sum(f.level == WARN for f in findings)
+    click.echo(f"共 {len(findings)} 项：{failed} 项必须修正，{warned} 项建议修正。" if failed or warned
+               else f"共 {len(findings)} 项，全部通过。")
+    if failed:
+        raise click.exceptions.Exit(1)
+

@@ -1,0 +1,4 @@
+"""后台任务: long work (a big import, a review, a certificate print run) off the request, with progress and cancel."""
+from app.jobs.routes import bp
+
+__all__ = ["bp"]

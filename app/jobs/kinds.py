@@ -1,0 +1,91 @@
+"""The job functions: a big import confirmed, a review run, a certificate print run. Each flushes, never commits
+(the job runner commits the work and the job's success together) and reports progress as it goes."""
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+from app.extensions import db
+from app.jobs.services import JobFailed, Progress, _folder, kind
+from app.models import Review, User
+
+SHOWN_ERRORS = 20
+
+
+def _user(params: dict[str, Any]) -> User | None:
+    user_id = params.get("user_id")
+    user = db.session.get(User, user_id) if user_id else None
+    if user_id and (user is None or not user.active):
+        raise JobFailed("提交任务的用户已不存在或已停用")
+    return user
+
+
+@kind("import")
+def confirm_import(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """params: dataset, path (the upload claimed for this job), filename, user_id, restore (where the upload goes
+    back to if the import fails: the dry run's token). The upload is deleted once imported."""
+    from app.imports import DATASETS, run_import
+    dataset = DATASETS[params["dataset"]]
+    path = Path(params["path"])
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise JobFailed("上传的文件已不存在，请重新上传") from None
+    outcome = run_import(dataset, data, params["filename"], _user(params), dry_run=False, progress=progress)
+    if not outcome.ok:  # the data changed since the dry run: nothing is written, the upload may be checked again
+        if params.get("restore"):
+            os.replace(path, params["restore"])
+        raise JobFailed("\n".join([outcome.summary(), *outcome.errors[:SHOWN_ERRORS]]
+                                  + ([f"……另有 {len(outcome.errors) - SHOWN_ERRORS} 处"]
+                                     if len(outcome.errors) > SHOWN_ERRORS else [])))
+    return {"_remove": [str(path)], "dataset": dataset.name, "filename": params["filename"], "counts": outcome.counts,
+            "summary": outcome.summary(), "notes": outcome.notes[:SHOWN_ERRORS]}
+
+
+@kind("review")
+def run_review(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """params: rule_file, period, user_id."""
+    from app import scoring
+    from app.reviews import services as reviews
+    ruleset = reviews.rule_file(params["rule_file"])
+    if ruleset is None:
+        raise JobFailed("没有这个评分细则文件")
+    try:
+        review = reviews.run_review(ruleset, params["period"], _user(params), progress=progress)
+    except (scoring.RuleError, reviews.ReviewError) as error:
+        raise JobFailed(str(error)) from None
+    return {"review_id": review.id, "period": review.period, "version": review.version}
+
+
+@kind("print")
+def print_run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """params: review_id, name (certificates or merit), options (documents.services.Options as a dict), user_id,
+    job_key. The PDF is kept as the job's result file; numbers and the print log commit with the job."""
+    from app.documents import services as documents
+    review = db.session.get(Review, params["review_id"])
+    if review is None:
+        raise JobFailed("考评已不存在")
+    if params["name"] not in documents.CERTIFICATE_DOCS:
+        raise JobFailed("只有证书和奖状可以批量打印")
+    options = dict(params.get("options") or {})
+    if options.get("only") is not None:
+        options["only"] = frozenset(options["only"])
+    try:
+        made = documents.make(params["name"], review, documents.Options(**options), _user(params),
+                              progress=lambda done, total: progress(done, total, "正在生成"), print_run=True)
+    except documents.DocumentError as error:
+        raise JobFailed(str(error)) from None
+    name = f"{params['job_key']}.pdf"
+    (_folder("job_results") / name).write_bytes(made.data)
+    return {"file": name, "filename": made.filename, "draft": made.draft, "pages": made.pages,
+            "size": len(made.data)}
+
+
+def options_params(options: Any) -> dict[str, Any]:
+    """documents.services.Options as JSON."""
+    found = dataclasses.asdict(options)
+    if found.get("only") is not None:
+        found["only"] = sorted(found["only"])
+    return found

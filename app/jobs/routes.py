@@ -1,0 +1,98 @@
+"""The jobs pages: the list of one's jobs, a job's progress (polled by static/js/jobs.js), cancel, the result file.
+
+A job is visible to whoever submitted it and to the office and the admin; to anyone else it does not exist (404).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from app.extensions import db
+from app.jobs import services
+from app.models import Job
+
+bp = Blueprint("jobs", __name__)
+
+
+class CancelForm(FlaskForm):
+    pass
+
+
+def _job_or_404(job_id: int) -> Job:
+    """:raises 404: no such job, or not the user's (and the user neither office nor admin)."""
+    job = db.session.get(Job, job_id)
+    if job is None or (current_user.role not in services.WATCHERS and job.created_by_id != current_user.id):
+        abort(404)
+    return job
+
+
+def result_link(job: Job) -> tuple[str, str] | None:
+    """(address, words) of what a finished job made."""
+    result = job.result or {}
+    if job.kind == "import":
+        return url_for("imports.index"), _("返回导入页面")
+    if job.kind == "review" and result.get("review_id"):
+        return url_for("reviews.ranking", review_id=result["review_id"]), _("查看考评排名")
+    if job.kind == "print" and result.get("file"):
+        return url_for("jobs.result", job_id=job.id), _("下载 PDF")
+    return None
+
+
+KIND_LABELS = {"import": _l("导入电子表格"), "review": _l("运行考评"), "print": _l("批量打印证书")}
+
+
+@bp.route("/")
+@login_required
+def index() -> str:
+    services.mark_stale()
+    jobs = db.session.scalars(services.visible(current_user).limit(200)).all()
+    return render_template("jobs/index.html", jobs=jobs, kinds=KIND_LABELS)
+
+
+@bp.route("/<int:job_id>")
+@login_required
+def show(job_id: int) -> str:
+    services.mark_stale()
+    job = _job_or_404(job_id)
+    return render_template("jobs/show.html", job=job, status=services.status(job), link=result_link(job),
+                           kinds=KIND_LABELS, form=CancelForm())
+
+
+@bp.route("/<int:job_id>.json")
+@login_required
+def status(job_id: int) -> Response:
+    job = _job_or_404(job_id)
+    found = services.status(job)
+    link = result_link(job) if job.state.finished else None
+    found["link"] = {"href": link[0], "text": link[1]} if link and found["state"] == "SUCCEEDED" else None
+    response = jsonify(found)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<int:job_id>/cancel", methods=["POST"])
+@login_required
+def cancel(job_id: int) -> Response:
+    job = _job_or_404(job_id)
+    if not CancelForm().validate_on_submit():
+        abort(400)
+    if not job.state.finished:
+        services.request_cancel(job)
+    return redirect(url_for("jobs.show", job_id=job_id))
+
+
+@bp.route("/<int:job_id>/result")
+@login_required
+def result(job_id: int) -> Response:
+    job = _job_or_404(job_id)
+    path = services.result_path(job)
+    if path is None or not path.exists():
+        abort(404)
+    response = send_file(path, mimetype="application/pdf", as_attachment=True,
+                         download_name=(job.result or {}).get("filename") or path.name, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response

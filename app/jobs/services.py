@@ -1,0 +1,378 @@
+"""Background jobs: submit, run, report progress, cancel, and find the stale ones.
+
+A job's own work runs in the job's session and commits once, together with the job's final state; progress, the
+heartbeat and the cancel flag go beside it, in short transactions of their own on another connection (on SQLite,
+whose one writer is the job itself, in a small file under JOBS_DIR/job_progress). A worker killed mid-job thus
+leaves its job `running` with a heartbeat that stops, and nothing of its work: `mark_stale` then says so.
+
+Backends (config JOBS_BACKEND): "rq" (an RQ queue on REDIS_URL; `flask --app wsgi jobs worker`), "thread" (an
+in-process executor: the embedded mode) and "inline" (run inside `submit`: the tests).
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from app.extensions import db
+from app.models import Job, JobState, Role, User
+from app.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+STALE_ERROR = "工作进程中断，未写入任何数据"
+CANCELLED_MESSAGE = "已取消，未写入任何数据"
+WATCHERS = (Role.OFFICE, Role.ADMIN)  # see every job; anyone else sees their own
+
+Progress = Callable[..., None]  # (done, total, message="")
+KindFunction = Callable[[dict[str, Any], Progress], dict[str, Any]]
+KINDS: dict[str, KindFunction] = {}
+
+
+class JobCancelled(Exception):
+    """Raised by a progress callback that finds the job's cancel flag set: the job's transaction rolls back."""
+
+
+class JobFailed(Exception):
+    """A job that cannot do its work, with the reason in Chinese for its owner."""
+
+
+def kind(name: str) -> Callable[[KindFunction], KindFunction]:
+    """Register a job function: (params, progress) → result (JSON). It flushes, never commits."""
+    def register(function: KindFunction) -> KindFunction:
+        KINDS[name] = function
+        return function
+    return register
+
+
+def _kinds() -> dict[str, KindFunction]:
+    from app.jobs import kinds  # noqa: F401  (registers the job functions)
+    return KINDS
+
+
+# --- files -------------------------------------------------------------------------------------------------------
+
+def _folder(name: str) -> Path:
+    base = current_app.config.get("JOBS_DIR") or current_app.instance_path
+    folder = Path(base) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def result_path(job: Job) -> Path | None:
+    """The job's result file (a print run's PDF), if it has one."""
+    name = (job.result or {}).get("file")
+    return _folder("job_results") / name if name else None
+
+
+def _progress_file(key: str) -> Path:
+    return _folder("job_progress") / f"{key}.json"
+
+
+def _cancel_file(key: str) -> Path:
+    return _folder("job_progress") / f"{key}.cancel"
+
+
+def _uses_files() -> bool:
+    """SQLite has one writer, the job itself: its progress cannot be committed beside it."""
+    return db.engine.dialect.name == "sqlite"
+
+
+def _read_progress(key: str) -> dict[str, Any] | None:
+    try:
+        return json.loads(_progress_file(key).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+# --- submitting --------------------------------------------------------------------------------------------------
+
+def create(kind_name: str, params: dict[str, Any], user: User | None) -> Job:
+    """A queued job (flushed)."""
+    if kind_name not in _kinds():
+        raise ValueError(f"unknown job kind {kind_name!r}")
+    job = Job(key=uuid.uuid4().hex, kind=kind_name, params=params, state=JobState.QUEUED,
+              created_by_id=user.id if user is not None else None)
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def submit(kind_name: str, params: dict[str, Any], user: User | None) -> Job:
+    """Create a job, commit it (a worker must see it) and hand it to the configured backend. With the inline
+    backend the job has finished when this returns."""
+    job = create(kind_name, params, user)
+    db.session.commit()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    backend = backend_name(app)
+    if backend == "inline":
+        run_isolated(app, job.id)
+        db.session.expire_all()
+    elif backend == "thread":
+        _executor(app).submit(run_isolated, app, job.id)
+    elif backend == "rq":
+        queue(app).enqueue_call("app.jobs.worker.perform", args=(job.id,),
+                                timeout=int(app.config["JOBS_TIMEOUT"]), description=f"{job.kind} #{job.id}")
+    else:
+        raise ValueError(f"JOBS_BACKEND {backend!r}: use rq, thread or inline")
+    return job
+
+
+def backend_name(app: Flask) -> str:
+    return str(app.config.get("JOBS_BACKEND") or "thread")
+
+
+def is_inline() -> bool:
+    return backend_name(current_app) == "inline"  # type: ignore[arg-type]
+
+
+_executor_lock = threading.Lock()
+
+
+def _executor(app: Flask) -> ThreadPoolExecutor:
+    with _executor_lock:
+        executor = app.extensions.get("jobs.executor")
+        if executor is None:
+            executor = ThreadPoolExecutor(max_workers=int(app.config["JOBS_THREADS"]), thread_name_prefix="job")
+            app.extensions["jobs.executor"] = executor
+        return executor
+
+
+def queue(app: Flask) -> Any:
+    """The RQ queue on REDIS_URL."""
+    from redis import Redis
+    from rq import Queue
+    return Queue(app.config["JOBS_QUEUE"], connection=Redis.from_url(app.config["REDIS_URL"]))
+
+
+def run_isolated(app: Flask, job_id: int) -> None:
+    """Run a job in an app context (and so a database session) of its own."""
+    with app.app_context():
+        try:
+            run_job(job_id)
+        except Exception:  # a thread or a worker must go on to the next job; the job says what went wrong
+            log.exception("job %s", job_id)
+        finally:
+            db.session.remove()
+
+
+# --- running -----------------------------------------------------------------------------------------------------
+
+class Reporter:
+    """A running job's side channel: progress and heartbeat written outside the job's transaction; the cancel
+    flag read at every progress call."""
+
+    def __init__(self, job: Job) -> None:
+        config = current_app.config
+        self.job_id, self.key = job.id, job.key
+        self.engine = db.engine
+        self.files = _uses_files()
+        self.progress_file, self.cancel_file = _progress_file(job.key), _cancel_file(job.key)
+        self.slowdown = float(config.get("JOBS_TEST_SLOWDOWN") or 0)
+        self.interval = float(config["JOBS_HEARTBEAT_SECONDS"])
+        self.state = {"done": 0, "total": 0, "message": ""}
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def __call__(self, done: int, total: int, message: str = "") -> None:
+        with self.lock:
+            self.state = {"done": max(0, int(done)), "total": max(0, int(total)), "message": str(message)[:200]}
+            cancel = self._write()
+        if cancel:
+            raise JobCancelled
+        if self.slowdown:  # the kill test's hook: time to see the job half done
+            time.sleep(self.slowdown)
+
+    def _write(self) -> bool:
+        """Write the progress and the heartbeat now; whether cancelling was asked for."""
+        now = utcnow()
+        if self.files:
+            temporary = self.progress_file.with_suffix(f".{threading.get_ident()}.tmp")
+            temporary.write_text(json.dumps({**self.state, "heartbeat_at": now.isoformat()}), encoding="utf-8")
+            os.replace(temporary, self.progress_file)
+            return self.cancel_file.exists()
+        table = Job.__table__
+        with self.engine.begin() as connection:
+            flag = connection.execute(sa.update(table).where(table.c.id == self.job_id)
+                                      .values(heartbeat_at=now, **self.state).returning(table.c.cancel_requested))
+            return bool(flag.scalar())
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._beat, name=f"job-{self.job_id}-heartbeat", daemon=True)
+        self.thread.start()
+
+    def _beat(self) -> None:
+        while not self.stopped.wait(self.interval):
+            with self.lock, contextlib.suppress(Exception):  # a missed beat is only a late one
+                self._write()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.thread is not None:
+            self.thread.join()
+        with contextlib.suppress(OSError):
+            self.progress_file.unlink(missing_ok=True)
+            self.cancel_file.unlink(missing_ok=True)
+
+
+def run_job(job_id: int) -> JobState | None:
+    """Run a queued job in the current app context and session: its work and its final state are committed
+    together; on a cancel or an error both roll back and the job is marked so in a transaction of its own.
+    Returns the job's final state (None: no such queued job)."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.state != JobState.QUEUED:
+        return None
+    function = _kinds().get(job.kind)
+    if job.cancel_requested or function is None:
+        _finish(job_id, JobState.CANCELLED if job.cancel_requested else JobState.FAILED,
+                "" if job.cancel_requested else f"未知的任务类型 {job.kind}")
+        return db.session.get(Job, job_id).state  # type: ignore[union-attr]
+    now = utcnow()
+    claimed = db.session.execute(sa.update(Job).where(Job.id == job_id, Job.state == JobState.QUEUED)
+                                 .values(state=JobState.RUNNING, started_at=now, heartbeat_at=now))
+    db.session.commit()
+    if claimed.rowcount != 1:  # cancelled, or another worker took it, meanwhile
+        return None
+    job = db.session.get(Job, job_id)
+    assert job is not None
+    params = {**(job.params or {}), "job_key": job.key}
+    reporter = Reporter(job)
+    reporter.start()
+    try:
+        result = function(params, reporter)
+    except JobCancelled:
+        db.session.rollback()
+        reporter.stop()
+        _finish(job_id, JobState.CANCELLED, "")
+    except JobFailed as error:
+        db.session.rollback()
+        reporter.stop()
+        _finish(job_id, JobState.FAILED, str(error))
+    except Exception as error:
+        db.session.rollback()
+        reporter.stop()
+        log.exception("job %s (%s)", job_id, job.kind)
+        _finish(job_id, JobState.FAILED, f"任务出错：{type(error).__name__}: {error}"[:2000])
+    else:
+        reporter.stop()
+        job = db.session.get(Job, job_id)
+        assert job is not None
+        remove = result.pop("_remove", [])  # files the work used up: removed once it is committed
+        total = max(reporter.state["total"], reporter.state["done"], 1)
+        job.state, job.result, job.done, job.total = JobState.SUCCEEDED, result, total, total
+        job.message, job.finished_at = "已完成", utcnow()
+        try:
+            db.session.commit()  # the work and the job's success, at once
+        except Exception as error:
+            db.session.rollback()
+            _drop_result(result)
+            log.exception("job %s commit", job_id)
+            _finish(job_id, JobState.FAILED, f"保存失败：{type(error).__name__}: {error}"[:2000])
+        else:
+            for path in remove:
+                with contextlib.suppress(OSError):
+                    Path(path).unlink(missing_ok=True)
+    return db.session.get(Job, job_id).state  # type: ignore[union-attr]
+
+
+def _drop_result(result: dict[str, Any] | None) -> None:
+    if result and result.get("file"):
+        with contextlib.suppress(OSError):
+            (_folder("job_results") / result["file"]).unlink(missing_ok=True)
+
+
+def _finish(job_id: int, state: JobState, error: str) -> None:
+    """Mark a job ended without its work (cancelled or failed), in a transaction of its own."""
+    db.session.rollback()
+    job = db.session.get(Job, job_id)
+    if job is None:
+        return
+    db.session.refresh(job)
+    job.state, job.error, job.finished_at = state, error, utcnow()
+    job.message = CANCELLED_MESSAGE if state == JobState.CANCELLED else "失败，未写入任何数据"
+    db.session.commit()
+
+
+# --- watching ----------------------------------------------------------------------------------------------------
+
+def visible(user: User) -> sa.Select[tuple[Job]]:
+    """The jobs `user` may see: their own; the office's and the admin's, all."""
+    stmt = sa.select(Job).order_by(Job.id.desc())
+    if user.role not in WATCHERS:
+        stmt = stmt.where(Job.created_by_id == user.id)
+    return stmt
+
+
+def status(job: Job) -> dict[str, Any]:
+    """The job as its page shows it; a running job's progress read where its worker writes it."""
+    done, total, message, heartbeat = job.done, job.total, job.message, job.heartbeat_at
+    if job.state == JobState.RUNNING and _uses_files():
+        found = _read_progress(job.key)
+        if found:
+            done, total, message = found.get("done", 0), found.get("total", 0), found.get("message", "")
+    percent = min(100, round(100 * done / total)) if total else (100 if job.state == JobState.SUCCEEDED else 0)
+    return {"id": job.id, "kind": job.kind, "state": job.state.name, "state_label": job.state.label,
+            "finished": job.state.finished, "done": done, "total": total, "percent": percent, "message": message,
+            "error": job.error, "cancel_requested": job.cancel_requested,
+            "heartbeat_at": heartbeat.isoformat() if heartbeat else None}
+
+
+def heartbeat_of(job: Job) -> dt.datetime | None:
+    beats = [job.heartbeat_at, job.started_at]
+    if _uses_files():
+        found = _read_progress(job.key)
+        if found and found.get("heartbeat_at"):
+            beats.append(dt.datetime.fromisoformat(found["heartbeat_at"]))
+    beats = [b for b in beats if b is not None]
+    return max(beats) if beats else None
+
+
+def mark_stale(seconds: float | None = None) -> int:
+    """Mark failed every running job whose heartbeat is older than `seconds` (JOBS_STALE_SECONDS): its worker was
+    killed, and its work rolled back with it. Commits; returns how many."""
+    limit = utcnow() - dt.timedelta(seconds=float(seconds if seconds is not None
+                                                  else current_app.config["JOBS_STALE_SECONDS"]))
+    running = db.session.scalars(sa.select(Job).where(Job.state == JobState.RUNNING)).all()
+    stale = [job for job in running if (heartbeat_of(job) or job.created_at) < limit]
+    if not stale:
+        db.session.rollback()
+        return 0
+    try:
+        db.session.execute(sa.update(Job).where(Job.id.in_([j.id for j in stale]), Job.state == JobState.RUNNING)
+                           .values(state=JobState.FAILED, error=STALE_ERROR, message=STALE_ERROR,
+                                   finished_at=utcnow()))
+        db.session.commit()
+    except sa.exc.OperationalError:  # SQLite: another job is writing; the next look will do it
+        db.session.rollback()
+        return 0
+    for job in stale:
+        with contextlib.suppress(OSError):
+            _progress_file(job.key).unlink(missing_ok=True)
+    return len(stale)
+
+
+def request_cancel(job: Job) -> None:
+    """Ask a job to stop: a queued one is cancelled now, a running one at its next progress call. Commits."""
+    if job.state == JobState.QUEUED:
+        db.session.execute(sa.update(Job).where(Job.id == job.id, Job.state == JobState.QUEUED).values(
+            state=JobState.CANCELLED, cancel_requested=True, message=CANCELLED_MESSAGE, finished_at=utcnow()))
+    if _uses_files():
+        _cancel_file(job.key).touch()
+    try:
+        db.session.execute(sa.update(Job).where(Job.id == job.id).values(cancel_requested=True))
+        db.session.commit()
+    except sa.exc.OperationalError:  # SQLite, while the job writes: the file says it
+        db.session.rollback()
+    db.session.expire_all()
