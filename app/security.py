@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -49,8 +49,19 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     for name in ("SECURE", "HTTPONLY", "SAMESITE"):  # Flask-Login's remember cookie, if ever used, as the session's
         app.config.setdefault(f"REMEMBER_COOKIE_{name}", app.config[f"SESSION_COOKIE_{name}"])
+    app.before_request(_refuse_nul)
     app.after_request(_add_headers)
     _init_limiter(app)
+
+
+def _refuse_nul(*_args: object) -> None:
+    """A NUL character is in no name, title or date anyone types; PostgreSQL refuses it in text, so a request
+    carrying one in a form field or the query string is refused whole (400) before any view reads it."""
+    if request.method in ("POST", "PUT", "PATCH") and any(
+            "\x00" in v for values in request.form.listvalues() for v in values):
+        abort(400)
+    if any("\x00" in v for values in request.args.listvalues() for v in values) or "\x00" in request.path:
+        abort(400)
 
 
 def _add_headers(response: Response) -> Response:

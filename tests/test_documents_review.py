@@ -35,6 +35,8 @@ def test_odd_query_strings_and_a_second_revocation_never_give_an_error_page(clie
     for query in ("?ranking=nonexistent", "?printer=999999999999", "?printer=abc", "?only=", "?only=x%20y",
                   "?subject=99999999999999", "?group=zzz", "?order=x&mode=y&numerals=z&paper=B5"):
         for name in services.DOCUMENTS:
+            if name == "dossier" and "subject" not in query:
+                continue  # every member's 履职档案, 255 of them: asked once below, with an odd subject
             assert client.get(f"/documents/review/{year.id}/{name}.pdf{query}").status_code in (200, 302), (
                 name, query)
     nothing = client.get(f"/documents/review/{year.id}/ranking.pdf?ranking=nonexistent", follow_redirects=True)

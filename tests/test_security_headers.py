@@ -5,9 +5,11 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask import request, session
 
 from app import create_app
+from app.extensions import db
 from app.models import Role
 from conftest import TEST_CONFIG
 
@@ -145,3 +147,15 @@ def test_no_template_has_an_inline_script_an_event_handler_or_a_javascript_url()
         found += [f"{name}: {m[1]}" for m in re.finditer(r"<[a-z][^>]*?\s(on[a-z]+\s*=)", text, re.I)]
         found += [f"{name}: javascript:" for _ in re.finditer(r"javascript:", text, re.I)]
     assert found == []
+
+
+def test_a_nul_character_in_a_form_or_the_query_string_is_refused_whole(client, login, make_user):
+    """PostgreSQL refuses NUL in text: such a request is a 400 before any view reads it, and nothing is saved."""
+    from app.models import Setting
+    make_user("office1", Role.OFFICE)
+    login("office1")
+    response = client.post("/documents/settings", data={"issuer_cppcc": "县政协\x00", "hr_department": "组织部"})
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Setting)) == 0
+    assert client.get("/members/?q=张\x00").status_code == 400
+    assert client.post("/documents/settings", data={"hr_department": "组织部"}).status_code == 302
