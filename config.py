@@ -5,7 +5,7 @@ BASE_DIR = Path(__file__).resolve().parent
 
 
 class Config:
-    SECRET_KEY = "dev"  # nosec B105: a placeholder; create_app refuses it outside debug and testing
+    SECRET_KEY = "dev"  # a placeholder; create_app refuses it outside debug and testing  # nosec B105
     SQLALCHEMY_DATABASE_URI = "sqlite:///siyi.db"  # relative to instance/
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     DEMO_MODE = False  # demo accounts can sign in only when this is true (make run sets it)

@@ -450,7 +450,7 @@ def _reset_sequences(conn: sa.Connection, tables: list[sa.Table]) -> None:
             sequence = conn.scalar(sa.text("SELECT pg_get_serial_sequence(:table, :column)"),
                                    {"table": quote(table.name), "column": column.name})
             if sequence:
-                # nosec B608: the names are our own tables' and columns', quoted by the dialect; no input
+                # B608 below: the names are our own tables' and columns', quoted by the dialect; no input
                 conn.execute(sa.text(f"SELECT setval(:sequence, COALESCE(MAX({quote(column.name)}), 0) + 1, false) "  # nosec B608
                                      f"FROM {quote(table.name)}"), {"sequence": sequence})
 

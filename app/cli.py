@@ -25,7 +25,7 @@ def create_admin(username: str, display_name: str, password: str) -> None:
     errors = policy_errors(password)
     if errors:
         raise click.ClickException(" ".join(errors))
-    user = User(username=username, display_name=display_name, role=Role.ADMIN, password_hash="")  # nosec B106: set just below
+    user = User(username=username, display_name=display_name, role=Role.ADMIN, password_hash="")  # set just below  # nosec B106
     db.session.add(user)
     db.session.flush()
     set_password(user, password, current_app.config, must_change=True)

@@ -25,7 +25,7 @@ T = TypeVar("T")
 
 DEFAULT_SEED = 2025
 YEAR = 2025
-PASSWORD = "demo2025"  # nosec B105: demo accounts sign in only in demo mode, never in production
+PASSWORD = "demo2025"  # demo accounts sign in only in demo mode, never in production  # nosec B105
 URL = "http://127.0.0.1:5000"
 YEAR_STARTS = dt.date(YEAR, 1, 1)
 YEAR_ENDS = dt.date(YEAR, 12, 31)
@@ -1149,7 +1149,7 @@ def _build_party_life(county: _County, people: list[PartyMember]) -> None:
 
 def build_demo(seed: int = DEFAULT_SEED) -> DemoSummary:
     """Build the demo county in the current session and flush; the caller commits. Needs an empty database."""
-    rng = random.Random(seed)  # nosec B311: made-up demo data, the same for the same seed; no secret
+    rng = random.Random(seed)  # made-up demo data, the same for the same seed; no secret  # nosec B311
     password_hash = hash_password(PASSWORD, current_app.config)  # once: argon2 is slow on purpose
     county = _build_units(rng)
     term = _build_calendar()

@@ -15,7 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
-from xml.sax.saxutils import escape  # nosec B406: escapes text we write; parses nothing
+from xml.sax.saxutils import escape  # escapes text we write; parses nothing  # nosec B406
 
 from reports import fonts, layout
 from reports.model import Approval, Award, Decision, Honoree

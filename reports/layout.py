@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import LongTable, PageBreak, Paragraph, SimpleDocTemplate, TableStyle
 from reportlab.platypus.flowables import Flowable
-from xml.sax.saxutils import escape  # nosec B406: escapes text we write; parses nothing
+from xml.sax.saxutils import escape  # escapes text we write; parses nothing  # nosec B406
 
 from reports import fonts
 

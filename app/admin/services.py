@@ -408,7 +408,7 @@ def reset_password(user: User, password: str, actor: User, config: Mapping[str, 
         return {"password": problems}
     changes: dict[str, tuple[Any, Any]] = {"password": ("", "")}
     changes.update(audit.diff(audit.snapshot(user, ("must_change_password", "failed_logins", "locked_until")),
-                              {"must_change_password": True, "failed_logins": 0, "locked_until": None}))  # nosec B105: a flag
+                              {"must_change_password": True, "failed_logins": 0, "locked_until": None}))  # a flag  # nosec B105
     set_password(user, password, config, must_change=True)
     user.failed_logins = 0
     user.locked_until = None

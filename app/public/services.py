@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-import xml.etree.ElementTree as ET  # nosec B405: only writes the Atom feed, never parses input
+import xml.etree.ElementTree as ET  # only writes the Atom feed, never parses input  # nosec B405
 from collections.abc import Sequence
 from dataclasses import dataclass
 

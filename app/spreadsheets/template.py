@@ -22,7 +22,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING
-from xml.sax.saxutils import escape  # nosec B406: escapes text we write; parses nothing
+from xml.sax.saxutils import escape  # escapes text we write; parses nothing  # nosec B406
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
