@@ -459,15 +459,7 @@ def _write_file(archive: zipfile.ZipFile, item: dict[str, Any], target: Path) ->
     data = archive.read(EVIDENCE_PREFIX + item["path"])
     if evidence.digest(data) != item["sha256"]:  # read twice: the archive may have changed since the check
         raise BackupError(f"校验失败：证明材料 {item['path']} 与清单不符。")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".restore-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    evidence.write_whole(target, data)
 
 
 # --- command line ---------------------------------------------------------------------------------------------------

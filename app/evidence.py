@@ -89,16 +89,21 @@ def store(directory: str | os.PathLike[str], data: bytes) -> str:
     sha = digest(data)
     target = path_for(directory, sha)
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_whole(target, data)
     return sha
+
+
+def write_whole(target: Path, data: bytes) -> None:
+    """Write a file so that it is either all there or not there at all: a temporary name, then a rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def discard(directory: str | os.PathLike[str], sha256: str) -> None:

@@ -4,9 +4,6 @@ memory per app (a fresh app counts from zero), or in Redis shared by every proce
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import hashlib
-import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -17,10 +14,9 @@ from flask import Flask
 
 from app import create_app
 from app.extensions import db
-from app.models import (AwardList, AwardListState, Candidate, CandidateState, Objection, Review, ReviewKind, Role,
-                        RuleSet, SubjectKind)
-from app.public.services import beijing_today
+from app.models import Objection, Role
 from conftest import ON_SQLITE, TEST_CONFIG, text_of
+from tests.test_public import publicity  # noqa: F401 (the fixture: a small list in 公示)
 
 REDIS_URI = "redis://localhost:6379/0"
 
@@ -67,30 +63,8 @@ def test_the_limit_is_configurable_and_a_fresh_app_counts_from_zero(app, client)
         assert sign_in(other.test_client()).status_code == 200
 
 
-@pytest.fixture
-def published_list(county, make_member) -> AwardList:
-    member = make_member("王建国")
-    rules = RuleSet(name="2025年度细则", year=2025, subject_kind=SubjectKind.MEMBERS, filename="2025.yaml",
-                    content=b"name: x", sha256=hashlib.sha256(b"name: x").hexdigest())
-    db.session.add(rules)
-    db.session.flush()
-    review = Review(period="2025", kind=ReviewKind.ANNUAL, subject_kind=SubjectKind.MEMBERS, rule_set_id=rules.id,
-                    content_hash="0" * 64, input_records=json.dumps({"subjects": [], "records": []}))
-    db.session.add(review)
-    db.session.flush()
-    award_list = AwardList(review_id=review.id, category="优秀政协委员", title="关于表彰2025年度优秀政协委员的决定",
-                           state=AwardListState.PUBLISHED, decided_on=dt.date(2025, 12, 20),
-                           publicity_starts_on=beijing_today(), publicity_days=7)
-    db.session.add(award_list)
-    db.session.flush()
-    db.session.add(Candidate(award_list_id=award_list.id, subject_id=member.id, subject_name=member.name,
-                             unit_id=county["sector_a"].id, deeds="", state=CandidateState.APPROVED))
-    db.session.commit()
-    return award_list
-
-
-def test_the_sixth_objection_within_a_minute_is_refused(client, published_list):
-    url = f"/public/publicity/{published_list.id}"
+def test_the_sixth_objection_within_a_minute_is_refused(client, publicity):
+    url = f"/public/publicity/{publicity().id}"  # test_public's list in 公示 from today
     data = {"candidate": "0", "contact": "13800000000", "text": "材料不实"}
     for _ in range(5):
         assert client.post(url, data=data).status_code == 302
