@@ -456,7 +456,7 @@ def certificates(items: Iterable[Certificate], *, mode: str = "full", numerals: 
 
 
 def merit_text(item: Certificate) -> list[str]:
-    """授予 XXX 同志 … 称号 in two parts (who; which title), kept whole on a line where they fit, so a line break
+    """授予 (name) 同志 … 称号 in two parts (who; which title), kept whole on a line where they fit, so a line break
     falls between them and never leaves 称号 alone."""
     who = item.name if item.organisation else f"{item.name} 同志"
     return [f"授予 {who}", f"{item.honour} 称号"]
@@ -464,7 +464,7 @@ def merit_text(item: Certificate) -> list[str]:
 
 def merit(items: Iterable[Certificate], *, paper: str = "A4", mode: str = "full", numerals: str = "chinese",
           placement: Placement = Placement(), draft: bool = False, progress: Progress = None) -> bytes:
-    """奖状, one landscape page (A4 or A3) per item: 授予 XXX 同志 … 称号, issuer, date, seal, number, QR code."""
+    """奖状, one landscape page (A4 or A3) per item: 授予 (name) 同志 … 称号, issuer, date, seal, number, QR code."""
     _check(numerals)
 
     def design(canvas: Canvas) -> None:

@@ -63,7 +63,7 @@ class Certificate:
     """One 荣誉证书 or 奖状: the variable text of one page."""
 
     number: str  # 2025-四个一-0001
-    name: str  # XXX (a person) or XX党支部 (an organisation)
+    name: str  # a person (张三) or an organisation (某某党支部)
     honour: str  # 2025年度优秀政协委员
     citation: str  # 在2025年度政协委员“四个一”活动中表现突出，被评为优秀政协委员。
     issuer: str

@@ -5,6 +5,7 @@ per session and every table is emptied after each test.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import itertools
@@ -225,3 +226,25 @@ def finished_year(app: Flask) -> Review:
     finish_year()
     db.session.commit()
     return db.session.scalar(sa.select(Review).where(Review.subject_kind == SubjectKind.MEMBERS))
+
+
+@contextlib.contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """The app served on a free port of 127.0.0.1 from a thread, with CSRF on, for a browser; its base URL."""
+    import socket
+    import threading
+
+    from werkzeug.serving import make_server
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app.config.update(SERVER_NAME=f"127.0.0.1:{port}", WTF_CSRF_ENABLED=True)
+    db.session.remove()  # the server's requests use their own sessions
+    server = make_server("127.0.0.1", port, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        thread.join()

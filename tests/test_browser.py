@@ -5,12 +5,11 @@ and the explanation are kept (BROWSER_SHOTS=dir to keep them somewhere; else pyt
 from __future__ import annotations
 
 import os
-import socket
-import threading
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import served
 
 from app.demo import PASSWORD, build_demo
 from app.extensions import db
@@ -25,22 +24,12 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.
 
 @pytest.fixture
 def live(app):
-    """The app served on a free port of 127.0.0.1 from a thread, for the browser."""
-    from werkzeug.serving import make_server
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app.config.update(SERVER_NAME=f"127.0.0.1:{port}", DEMO_MODE=True, WTF_CSRF_ENABLED=True)
+    """The demo county served on a free port of 127.0.0.1 from a thread, for the browser."""
+    app.config.update(DEMO_MODE=True)
     build_demo()
     db.session.commit()
-    db.session.remove()  # the server's requests use their own sessions
-    server = make_server("127.0.0.1", port, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join()
+    with served(app) as url:
+        yield url
 
 
 def test_the_office_takes_the_annual_review_to_the_frozen_list_in_chromium(live, tmp_path):

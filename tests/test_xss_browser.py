@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import threading
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import served
 
 from app.demo import PASSWORD, build_demo
 from app.documents.yearend import finish_year
@@ -88,7 +87,6 @@ def annual(kind: SubjectKind) -> Review:
 @pytest.fixture
 def live(app, client, tmp_path):
     """The demo county's finished year, payloads everywhere, served on a free port of 127.0.0.1 from a thread."""
-    from werkzeug.serving import make_server
 
     app.config.update(DEMO_MODE=True, SCORING_RULES_DIR=rules_with_payloads(tmp_path / "rules"))
     build_demo()
@@ -107,17 +105,8 @@ def live(app, client, tmp_path):
     members_list.publicity_starts_on, members_list.publicity_days = beijing_today(), 7
     db.session.commit()
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app.config.update(SERVER_NAME=f"127.0.0.1:{port}", WTF_CSRF_ENABLED=True)
-    db.session.remove()  # the server's requests use their own sessions
-    server = make_server("127.0.0.1", port, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join()
+    with served(app) as url:
+        yield url
 
 
 def test_stored_payloads_show_as_text_and_never_run_in_chromium(live):
