@@ -139,8 +139,8 @@ def history(entity: str, entity_id: int, limit: int = 30,
     return list(db.session.scalars(stmt.limit(limit)))
 
 
-def actor_names(rows: list[AuditLog]) -> dict[int, str]:
-    """The display names of the users who made `rows`, by user id."""
+def actor_names(rows: Iterable[Any]) -> dict[int, str]:
+    """The display names of the users who made `rows` (anything with a `user_id`: audit or print log), by id."""
     ids = {r.user_id for r in rows if r.user_id is not None}
     if not ids:
         return {}

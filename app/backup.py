@@ -116,12 +116,17 @@ def _json_positions(table: sa.Table) -> list[int]:
     return [i for i, c in enumerate(table.columns) if isinstance(c.type, sa.JSON)]
 
 
-def _line(table: sa.Table, row: sa.Row[Any]) -> bytes:
+def _liner(table: sa.Table) -> Callable[[sa.Row[Any]], bytes]:
+    """The function that writes one row of `table` (as `_ordered` reads it) as its JSON Lines line."""
     width = len(table.columns)
-    json_columns = dict(zip(_json_positions(table), row[width:]))
-    values = [(None if json_columns[i] else _canonical(v)) if i in json_columns else _encode(v)
-              for i, v in enumerate(row[:width])]
-    return (json.dumps(values, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    positions = _json_positions(table)  # once per table, not per row
+
+    def line(row: sa.Row[Any]) -> bytes:
+        json_columns = dict(zip(positions, row[width:]))
+        values = [(None if json_columns[i] else _canonical(v)) if i in json_columns else _encode(v)
+                  for i, v in enumerate(row[:width])]
+        return (json.dumps(values, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    return line
 
 
 def _ordered(table: sa.Table, dialect: str) -> sa.Select[Any]:
@@ -160,9 +165,9 @@ def _revision(conn: sa.Connection) -> str | None:
 
 def dump_table(conn: sa.Connection, table: sa.Table) -> Iterator[bytes]:
     """One JSON Lines line per row, in primary-key order (tests compare databases with it)."""
-    result = conn.execute(_ordered(table, conn.dialect.name).execution_options(yield_per=BATCH))
-    for row in result:
-        yield _line(table, row)
+    line = _liner(table)
+    for row in conn.execute(_ordered(table, conn.dialect.name).execution_options(yield_per=BATCH)):
+        yield line(row)
 
 
 def dump(conn: sa.Connection) -> dict[str, list[bytes]]:
@@ -231,10 +236,11 @@ def _write_table(archive: zipfile.ZipFile, conn: sa.Connection, table: sa.Table,
     name = f"{DATA_PREFIX}{table.name}.jsonl"
     rows = size = 0
     holds_files = table.name == "evidence"
+    line = _liner(table)
     with archive.open(_member(name), "w", force_zip64=True) as out:
         result = conn.execute(_ordered(table, conn.dialect.name).execution_options(yield_per=BATCH))
         for batch in result.partitions():
-            data = b"".join(_line(table, row) for row in batch)
+            data = b"".join(line(row) for row in batch)
             sha.update(data)
             out.write(data)
             rows += len(batch)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from app.activities.entry import evidence_dir
 from app.extensions import db
 
 OK, WARN, FAIL = "通过", "注意", "问题"
@@ -96,7 +97,7 @@ def _redis(app: Flask) -> Finding | None:
 
 
 def _writable(app: Flask) -> Finding:
-    places = [Path(app.instance_path), Path(app.config.get("EVIDENCE_DIR") or Path(app.instance_path) / "evidence")]
+    places = [Path(app.instance_path), evidence_dir()]
     bad = []
     for place in places:
         try:

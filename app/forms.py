@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, IntegerField, SelectChoice
 
 from app.extensions import db
@@ -18,6 +19,10 @@ def select_choices(pairs: Iterable[tuple[object, object]], optgroup: str | None 
 def enum_choices(enum_cls: type[LabelledEnum]) -> list[SelectChoice]:
     """An enum's members as choices: the name is the value, the Chinese label is translated when shown."""
     return select_choices((member.name, _l(member.label)) for member in enum_cls)
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (submit, start the review, print for issue): its CSRF token only."""
 
 
 class ChineseIntegerField(IntegerField):

@@ -6,9 +6,9 @@ name grid prints the 公示 notice. `award_workbook` gives the same list as an .
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
@@ -19,20 +19,12 @@ from xml.sax.saxutils import escape  # escapes text we write; parses nothing  # 
 
 from reports import fonts, layout
 from reports.model import Approval, Award, Decision, Honoree
-from reports.numerals import arabic_date
+from reports.numerals import arabic_date, chinese_number
 
 ORDERS = ("score", "strokes")
-NONE = "（无）"
 FULL_SPACE = "\u3000"
-
-
-def chinese_number(number: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一 (for the 一、二、… of headings; up to 99)."""
-    digits = "〇一二三四五六七八九"
-    tens, ones = divmod(number, 10)
-    if tens == 0:
-        return digits[ones]
-    return (digits[tens] if tens > 1 else "") + "十" + (digits[ones] if ones else "")
+MARGINS = 25 * mm  # the side margins of the 表彰名单, the 公示 and the 抄送函
+WIDTH = layout.frame_width(MARGINS)
 
 
 def _score(value: str) -> Decimal | None:
@@ -99,13 +91,18 @@ def approval_line(approval: Approval) -> str:
     return f"（{FULL_SPACE.join(parts)}）" if parts else ""
 
 
+def counted(honorees: Sequence[Honoree]) -> str:
+    """12名, or 3个 when every one is an organisation."""
+    measure = "个" if honorees and all(h.organisation for h in honorees) else "名"
+    return f"{len(honorees)}{measure}"
+
+
 def award_heading(index: int, award: Award) -> str:
     """一、优秀政协委员（12名）; organisations are counted as 个."""
-    count = len(award.honorees)
-    measure = "个" if award.honorees and all(h.organisation for h in award.honorees) else "名"
-    return f"{chinese_number(index)}、{award.category}（{count}{measure}）"
+    return f"{chinese_number(index)}、{award.category}（{counted(award.honorees)}）"
 
 
+@cache
 def _grid_styles() -> dict[str, ParagraphStyle]:
     s = layout.styles()
     return {
@@ -121,7 +118,7 @@ def name_grid(honorees: Sequence[Honoree], width: float, columns: int | None = N
     inside its cell. The grid has no rules: it reads as the flowing rows of an official list."""
     st = _grid_styles()
     if not honorees:
-        return layout.text(NONE, st["none"])
+        return layout.text(layout.NONE, st["none"])
     if columns is None:
         columns = 2 if any(h.organisation or len(h.name) > 6 for h in honorees) else 3
     cells = []
@@ -146,33 +143,22 @@ def name_grid(honorees: Sequence[Honoree], width: float, columns: int | None = N
 
 def award_sections(awards: Sequence[Award], order: str, width: float) -> list[Flowable]:
     """For each award its heading 一、… (N名), then per recommending unit a subheading and the grid of names."""
-    s = layout.styles()
+    heading = layout.styles()["heading"]
     st = _grid_styles()
-    story: list[Flowable] = []
     if not awards:
-        return [layout.text(NONE, st["none"])]
+        return [layout.text(layout.NONE, st["none"])]
+    story: list[Flowable] = []
     for index, award in enumerate(awards, start=1):
-        story.append(layout.text(award_heading(index, award), s["heading"]))
+        story.append(layout.text(award_heading(index, award), heading))
         honorees = ordered(award.honorees, order)
         if not honorees:
-            story.append(layout.text(NONE, st["none"]))
+            story.append(layout.text(layout.NONE, st["none"]))
             continue
         for unit, members in by_unit(honorees):
             if unit:
-                measure = "个" if all(m.organisation for m in members) else "名"
-                story.append(layout.text(f"{unit}（{len(members)}{measure}）", st["unit"]))
+                story.append(layout.text(f"{unit}（{counted(members)}）", st["unit"]))
             story.append(name_grid(members, width))
     return story
-
-
-def frame_width(margins: float = layout.MARGIN) -> float:
-    """The width of the text block on an A4 portrait page with the given side margins."""
-    from reportlab.lib.pagesizes import A4
-
-    return A4[0] - 2 * margins
-
-
-MARGINS = 25 * mm
 
 
 def award_list(decision: Decision, order: str = "score") -> bytes:
@@ -180,22 +166,16 @@ def award_list(decision: Decision, order: str = "score") -> bytes:
     s = layout.styles()
     subtitle = ParagraphStyle("approval", parent=s["subtitle"], fontName=fonts.KAI, fontSize=12, leading=19,
                               alignment=TA_CENTER, spaceAfter=4 * mm)
-    story: list[Flowable] = [layout.text(layout.title_lines(decision.title, s["title"], frame_width(MARGINS)),
-                                         s["title"]),
+    story: list[Flowable] = [layout.title(decision.title, WIDTH),
                              layout.text("名" + FULL_SPACE + "单", ParagraphStyle(
                                  "list_word", parent=s["title"], fontSize=16, leading=22, spaceAfter=2 * mm))]
-    lines = approval_lines(decision.approval, subtitle, frame_width(MARGINS))
+    lines = approval_lines(decision.approval, subtitle, WIDTH)
     if lines:
         story.append(layout.text("\n".join(lines), subtitle))
     story.append(Spacer(1, 2 * mm))
-    story += award_sections(decision.awards, order, frame_width(MARGINS))
+    story += award_sections(decision.awards, order, WIDTH)
     return layout.build(story, title=decision.title, footer=layout.hash_footer(decision.review_hash),
                         draft=decision.draft, margins=MARGINS)
-
-
-def workbook_stamp(year: int) -> dt.datetime:
-    """The fixed date an .xlsx carries for a year's documents, so the same list gives the same bytes."""
-    return dt.datetime(year, 12, 31)
 
 
 def award_workbook(decision: Decision, order: str = "score") -> bytes:
@@ -212,4 +192,4 @@ def award_workbook(decision: Decision, order: str = "score") -> bytes:
                 number += 1
                 ws.append([award.category, unit, number, h.name, h.affiliation, _score(h.score), h.rank,
                            h.number])
-    return layout.workbook_bytes(wb, workbook_stamp(decision.year))
+    return layout.workbook_bytes(wb, layout.workbook_stamp(decision.year))

@@ -109,8 +109,18 @@ def _em(font: str, char: str) -> int:
     return round(pdfmetrics.stringWidth(char, font, 1000))
 
 
+def _ems(text: str, font: str) -> int:
+    """A string's advance in thousandths of the font size."""
+    return sum(_em(font, c) for c in text)
+
+
 def _width(text: str, font: str, size: int | Fraction) -> Fraction:
-    return Fraction(sum(_em(font, c) for c in text), 1000) * size
+    return Fraction(_ems(text, font), 1000) * size
+
+
+def _limit(width: float, size: int | Fraction) -> int:
+    """The most thousandths of an em that fit `width` points at `size`: a string fits when its `_ems` is no more."""
+    return int(Fraction(width) * 1000 / size)
 
 
 def wrap(text: str, font: str, size: int | Fraction, width: float, indent: int = 0) -> list[str]:
@@ -119,7 +129,7 @@ def wrap(text: str, font: str, size: int | Fraction, width: float, indent: int =
     Chinese breaks anywhere except before closing punctuation (，。” …) or after an opening one (“《 …); a run of
     Latin letters and digits (2025, 4G) is not split unless it alone is longer than a line.
     """
-    limit = int(Fraction(width) * 1000 / size)  # in thousandths of an em: integer arithmetic from here on
+    limit = _limit(width, size)  # in thousandths of an em: integer arithmetic from here on
     lines: list[str] = []
     start, used = 0, indent * 1000
     i = 0
@@ -154,8 +164,14 @@ class Fitted:
     shortened: bool
 
 
-def _lines_for(paragraphs: Sequence[str], size: int, width: float) -> list[list[str]]:
-    return [wrap(p, fonts.KAI, size, width, indent=2) for p in paragraphs]
+def _laid(paragraphs: Sequence[str], size: int, width: float, height: float) -> list[list[str]] | None:
+    """The lines of the paragraphs and 特发此证。 at `size`, or None when they take more rows than `height` holds."""
+    laid = [wrap(p, fonts.KAI, size, width, indent=2) for p in (*paragraphs, CLOSING)]
+    return laid if sum(len(p) for p in laid) <= int(Fraction(height) // (size * LEADING)) else None
+
+
+def _cut(text: str, length: int) -> str:
+    return text[:length].rstrip("，、；：,;: ") + ELLIPSIS
 
 
 def fit_body(citation: str, deeds: str, box: Box = BOXES["body"]) -> Fitted:
@@ -164,34 +180,26 @@ def fit_body(citation: str, deeds: str, box: Box = BOXES["body"]) -> Fitted:
     width, height = box.w * mm, box.h * mm
     texts = [t for t in (" ".join(citation.split()), " ".join(deeds.split())) if t]
     for size in BODY_SIZES:
-        leading = size * LEADING
-        rows = int(Fraction(height) // leading)
-        laid = _lines_for([*texts, CLOSING], size, width)
-        if sum(len(p) for p in laid) <= rows:
-            return Fitted(size, leading, tuple(tuple(p) for p in laid[:-1]), False)
+        laid = _laid(texts, size, width, height)
+        if laid is not None:
+            return Fitted(size, size * LEADING, tuple(tuple(p) for p in laid[:-1]), False)
     size = BODY_SIZES[-1]
-    leading = size * LEADING
-    rows = int(Fraction(height) // leading)
-
-    def fits(kept: list[str]) -> bool:
-        return sum(len(p) for p in _lines_for([*kept, CLOSING], size, width)) <= rows
-
     kept = texts[:]
     while kept:
         last = kept[-1]
         low, high = 0, len(last)  # the longest prefix of the last paragraph that fits with ……
         while low < high:
             middle = (low + high + 1) // 2
-            if fits([*kept[:-1], last[:middle].rstrip("，、；：,;: ") + ELLIPSIS]):
+            if _laid([*kept[:-1], _cut(last, middle)], size, width, height) is not None:
                 low = middle
             else:
                 high = middle - 1
         if low > 0:
-            kept[-1] = last[:low].rstrip("，、；：,;: ") + ELLIPSIS
+            kept[-1] = _cut(last, low)
             break
         kept.pop()
-    laid = _lines_for([*kept, CLOSING], size, width)
-    return Fitted(size, leading, tuple(tuple(p) for p in laid[:-1]), True)
+    laid = [wrap(p, fonts.KAI, size, width, indent=2) for p in kept]
+    return Fitted(size, size * LEADING, tuple(tuple(p) for p in laid), True)
 
 
 def fit_merit(segments: Sequence[str], box: Box = MERIT_BOXES["body"]) -> tuple[int, Fraction, list[str]]:
@@ -199,11 +207,12 @@ def fit_merit(segments: Sequence[str], box: Box = MERIT_BOXES["body"]) -> tuple[
     width, height = box.w * mm, box.h * mm
     for size in MERIT_SIZES:
         leading = size * Fraction(8, 5)
+        limit = _limit(width, size)
         lines: list[str] = []
         current = ""
         for segment in segments:
             candidate = f"{current} {segment}" if current else segment
-            if _width(candidate, fonts.KAI, size) <= width:
+            if _ems(candidate, fonts.KAI) <= limit:
                 current = candidate
                 continue
             if current:
@@ -270,10 +279,6 @@ def _canvas(out: io.BytesIO, size: tuple[float, float], title: str) -> Canvas:
     return canvas
 
 
-def _save(canvas: Canvas) -> None:
-    canvas.save()
-
-
 def _spaced(canvas: Canvas, text: str, font: str, size: int, centre_x: float, y: float, gap: Fraction) -> None:
     """A title with its letters spaced `gap` ems apart, centred on `centre_x`."""
     space = gap * size
@@ -313,8 +318,8 @@ def _border(canvas: Canvas) -> None:
     canvas.rect(9 * mm, 9 * mm, (w - 18) * mm, (h - 18) * mm, stroke=1, fill=0)
     canvas.setStrokeColor(GOLD)
     canvas.setLineWidth(Fraction(3, 4))
-    canvas.rect(11 * mm + mm // 2, 11 * mm + mm // 2, (w - 23) * mm, (h - 23) * mm, stroke=1, fill=0)
-    canvas.rect(12 * mm + mm // 2, 12 * mm + mm // 2, (w - 25) * mm, (h - 25) * mm, stroke=1, fill=0)
+    canvas.rect(11.5 * mm, 11.5 * mm, (w - 23) * mm, (h - 23) * mm, stroke=1, fill=0)  # the gold double rule, 11.5 and 12.5 mm in
+    canvas.rect(12.5 * mm, 12.5 * mm, (w - 25) * mm, (h - 25) * mm, stroke=1, fill=0)
     for sx, sy in ((1, 1), (-1, 1), (1, -1), (-1, -1)):
         canvas.saveState()
         canvas.translate((9 if sx > 0 else w - 9) * mm, (9 if sy > 0 else h - 9) * mm)
@@ -430,7 +435,7 @@ def _batch(items: Iterable[Certificate], *, paper: str, mode: str, draft: bool, 
         canvas.showPage()
         if progress:
             progress(done, len(items))
-    _save(canvas)
+    canvas.save()
     return out.getvalue()
 
 
@@ -594,6 +599,6 @@ def calibration(placement: Placement = Placement(), paper: str = "A4") -> bytes:
         y -= 11
     canvas.restoreState()
     canvas.showPage()
-    _save(canvas)
+    canvas.save()
     return out.getvalue()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from reportlab.lib import colors
@@ -21,6 +22,7 @@ from reports import fonts
 
 MARGIN = 20 * mm
 WATERMARK = "样稿"
+NONE = "（无）"  # what a document prints where it has nothing to list
 INK = colors.black
 RULE = colors.Color(0.35, 0.35, 0.35)
 HEADER_FILL = colors.Color(0.92, 0.92, 0.92)
@@ -30,8 +32,12 @@ def _style(name: str, font: str, size: float, leading: float, **kw: Any) -> Para
     return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading, wordWrap="CJK", textColor=INK, **kw)
 
 
+@cache
 def styles() -> dict[str, ParagraphStyle]:
-    """Title (黑体 18), subtitle, body (宋体 11), cell (宋体 10), small, heading (黑体 13), right-aligned cells."""
+    """Title (黑体 18), subtitle, body (宋体 11), cell (宋体 10), small, heading (黑体 13), right-aligned cells.
+
+    Built once per process and shared: a caller that needs a variant derives one (`ParagraphStyle(parent=…)`)
+    rather than changing these."""
     fonts.register()
     return {
         "title": _style("title", fonts.HEI, 18, 26, alignment=TA_CENTER, spaceAfter=4 * mm),
@@ -50,9 +56,40 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
+@cache
+def bold(style: ParagraphStyle) -> ParagraphStyle:
+    """The 黑体 variant of a shared style (the 小计 and 合计 rows of a table)."""
+    return ParagraphStyle(f"{style.name}_bold", parent=style, fontName=fonts.HEI)
+
+
 def text(value: object, style: ParagraphStyle) -> Paragraph:
     """A paragraph of plain text (escaped: a name with < or & prints as it is)."""
     return Paragraph(escape(str(value)).replace("\n", "<br/>"), style)
+
+
+def frame_width(margins: float = MARGIN) -> float:
+    """The width of the text block on an A4 portrait page with the given side margins."""
+    return A4[0] - 2 * margins
+
+
+def title(value: str, width: float) -> Paragraph:
+    """A document's title in 黑体 18, centred, broken into two balanced lines when it does not fit `width`."""
+    style = styles()["title"]
+    return text(title_lines(value, style, width), style)
+
+
+def empty_row(columns: int, at: int = 1) -> tuple[str, ...]:
+    """The one row of a table with nothing to list: （无） in column `at`, the other cells blank."""
+    return tuple(NONE if c == at else "" for c in range(columns))
+
+
+# The rules and padding of every ruled table (`table`, the dossier's facts); each adds where its labels are shaded.
+RULED = (
+    ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ("TOPPADDING", (0, 0), (-1, -1), 3),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+)
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[float],
@@ -67,19 +104,11 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]], widths: Seque
                 cells.append(value)
                 continue
             style = s["cell_right"] if c in right else s["cell_center"] if c in center else s["cell"]
-            if r in bold_rows:
-                style = ParagraphStyle(f"{style.name}_bold", parent=style, fontName=fonts.HEI)
-            cells.append(text(value, style))
+            cells.append(text(value, bold(style) if r in bold_rows else style))
         body.append(cells)
     data = [[text(h, s["cell_head"]) for h in header], *body]
     result = LongTable(data, colWidths=list(widths), repeatRows=1)
-    result.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.5, RULE),
-        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ]))
+    result.setStyle(TableStyle([*RULED, ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL)]))
     return result
 
 
@@ -169,6 +198,11 @@ def hash_footer(review_hash: str) -> str:
     return f"考评校验码 {review_hash[:16]}" if review_hash else ""
 
 
+def workbook_stamp(year: int) -> dt.datetime:
+    """The fixed date an .xlsx carries for a year's documents, so the same list gives the same bytes."""
+    return dt.datetime(year, 12, 31)
+
+
 def workbook_bytes(workbook: Any, stamp: dt.datetime) -> bytes:
     """An openpyxl workbook's .xlsx bytes, identical for identical content: the document properties carry `stamp`
     (not the time of saving) and every zip entry the same fixed date, so a download can be compared byte for byte."""
@@ -224,6 +258,7 @@ def title_lines(value: str, style: ParagraphStyle, width: float) -> str:
     `text()` prints the newline as a line break. A title that fits, or that even halved would not fit, is kept."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
+    @cache  # each candidate break measures two parts; the second pass measures the same parts again
     def w(part: str) -> float:
         return stringWidth(part, style.fontName, style.fontSize)
 

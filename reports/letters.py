@@ -3,17 +3,16 @@ employer's own people, one letter per addressee, each starting on a new page."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer
 
 from reports import layout
-from reports.awards import MARGINS, frame_width
+from reports.awards import MARGINS, WIDTH
 from reports.model import Award, Decision, Honoree
 from reports.numerals import chinese_date
-
-WIDTH = frame_width(MARGINS)
 
 
 def _who(people: Sequence[Honoree]) -> str:
@@ -41,12 +40,19 @@ def addressees(decision: Decision) -> list[tuple[str, list[tuple[Award, Honoree]
     return [(decision.hr_department, everyone), *((e, employers[e]) for e in by_strokes(employers))]
 
 
-def _letter(decision: Decision, addressee: str, entries: list[tuple[Award, Honoree]], to_hr: bool,
-            s: dict[str, ParagraphStyle]) -> list[Flowable]:
+@cache
+def _styles() -> tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle]:
+    """The letter's body, its salutation and its signature lines."""
+    s = layout.styles()
     body = ParagraphStyle("letter_body", parent=s["body"], fontSize=12, leading=24, firstLineIndent=24,
                           spaceAfter=1 * mm)
     plain = ParagraphStyle("letter_plain", parent=body, firstLineIndent=0, spaceBefore=4 * mm)
     sign = ParagraphStyle("letter_sign", parent=s["signature"], fontSize=12, leading=24, rightIndent=8 * mm)
+    return body, plain, sign
+
+
+def _letter(decision: Decision, addressee: str, entries: list[tuple[Award, Honoree]], to_hr: bool) -> list[Flowable]:
+    body, plain, sign = _styles()
     approval = decision.approval
     where = approval.meeting or approval.body
     number = f"（{approval.number}）" if approval.number else ""
@@ -58,16 +64,14 @@ def _letter(decision: Decision, addressee: str, entries: list[tuple[Award, Honor
         decided = f"决定对贵单位{who}予以表彰{number}。"
         rest = "现将贵单位受表彰人员名单抄送你们，望贵单位对受表彰同志予以鼓励，并继续支持他们履行委员职责。"
     opening = f"经{where}审议，{decision.issuer}" if where else f"{decision.issuer}"
-    title = f"关于抄送《{decision.title}》的函"
-    story: list[Flowable] = [layout.text(layout.title_lines(title, s["title"], WIDTH), s["title"]),
+    story: list[Flowable] = [layout.title(_title(decision), WIDTH),
                              Spacer(1, 4 * mm), layout.text(f"{addressee}：", plain),
                              layout.text(opening + decided + rest, body)]
     header = ["姓名", "奖项", "界别/党派"] + (["工作单位"] if to_hr else [])
     widths = [34 * mm, 40 * mm, 40 * mm, 46 * mm] if to_hr else [44 * mm, 58 * mm, 58 * mm]
     rows = [[h.name, a.category, h.affiliation] + ([h.employer] if to_hr else []) for a, h in entries]
-    if not rows:
-        rows = [["（无）"] + [""] * (len(header) - 1)]
-    story += [Spacer(1, 2 * mm), layout.table(header, rows, widths, center=(0, 1)),
+    story += [Spacer(1, 2 * mm), layout.table(header, rows or [layout.empty_row(len(header), at=0)], widths,
+                                              center=(0, 1)),
               Spacer(1, 2 * mm), layout.text("特此函告。", body)]
     day = decision.issued_on or approval.decided_on
     closing: list[Flowable] = [Spacer(1, 14 * mm), layout.text(decision.issuer, sign)]
@@ -77,12 +81,15 @@ def _letter(decision: Decision, addressee: str, entries: list[tuple[Award, Honor
     return story
 
 
+def _title(decision: Decision) -> str:
+    return f"关于抄送《{decision.title}》的函"
+
+
 def letters(decision: Decision) -> bytes:
     """Every 抄送函 of a decision in one PDF, each letter starting on a new page."""
-    s = layout.styles()
     story: list[Flowable] = []
     for index, (addressee, entries) in enumerate(addressees(decision)):
         if index:
             story.append(PageBreak())
-        story += _letter(decision, addressee, entries, index == 0, s)
-    return layout.build(story, title=f"关于抄送《{decision.title}》的函", draft=decision.draft, margins=MARGINS)
+        story += _letter(decision, addressee, entries, index == 0)
+    return layout.build(story, title=_title(decision), draft=decision.draft, margins=MARGINS)

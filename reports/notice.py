@@ -13,13 +13,9 @@ WIDTHS = (12 * mm, 20 * mm, 46 * mm, 16 * mm, 16 * mm, 60 * mm)  # 170 mm: A4 po
 
 def notice_list(n: NoticeList) -> bytes:
     """The 通报 list as PDF bytes; the reasons of one row are joined by "；"."""
-    s = layout.styles()
-    story: list[Flowable] = [layout.text(layout.title_lines(n.title, s["title"], sum(WIDTHS)), s["title"])]
+    story: list[Flowable] = [layout.title(n.title, sum(WIDTHS))]
     if n.subtitle:
-        story.append(layout.text(n.subtitle, s["subtitle"]))
+        story.append(layout.text(n.subtitle, layout.styles()["subtitle"]))
     rows = [(i, r.name, r.unit, r.score, r.grade, "；".join(r.reasons)) for i, r in enumerate(n.rows, start=1)]
-    if rows:
-        story.append(layout.table(HEADER, rows, WIDTHS, center=(0, 1, 3, 4)))
-    else:
-        story.append(layout.table(HEADER, [("", "（无）", "", "", "", "")], WIDTHS, center=(1,)))
+    story.append(layout.table(HEADER, rows or [layout.empty_row(len(HEADER))], WIDTHS, center=(0, 1, 3, 4)))
     return layout.build(story, title=n.title, footer=layout.hash_footer(n.review_hash), draft=n.draft)

@@ -6,8 +6,8 @@ import datetime as dt
 DIGITS = "〇一二三四五六七八九"
 
 
-def _small(number: int) -> str:
-    """1–31 as 一 … 十 … 二十一 … 三十一."""
+def chinese_number(number: int) -> str:
+    """0–99 as 〇 一 … 十 … 二十一 …: a month, a day, the 一、二、… of headings."""
     tens, ones = divmod(number, 10)
     if tens == 0:
         return DIGITS[ones]
@@ -21,8 +21,8 @@ def chinese_year(year: int) -> str:
 
 def chinese_date(day: dt.date, with_day: bool = True) -> str:
     """2021-01-01 → 二〇二一年一月一日; without the day: 二〇二一年一月."""
-    text = f"{chinese_year(day.year)}年{_small(day.month)}月"
-    return text + f"{_small(day.day)}日" if with_day else text
+    text = f"{chinese_year(day.year)}年{chinese_number(day.month)}月"
+    return text + f"{chinese_number(day.day)}日" if with_day else text
 
 
 def arabic_date(day: dt.date, with_day: bool = True) -> str:

@@ -24,7 +24,7 @@ def plaque_list(decision: Decision) -> bytes:
     """The 奖牌 inscription list as PDF bytes (organisation honorees only)."""
     s = layout.styles()
     title = f"{decision.year}年度表彰奖牌刻字清单"
-    story: list[Flowable] = [layout.text(title, s["title"])]
+    story: list[Flowable] = [layout.title(title, sum(WIDTHS))]
     if decision.approval.number:
         story.append(layout.text(f"（{decision.approval.number}）", s["subtitle"]))
     honoured = [(award, h) for award in decision.awards for h in award.honorees if h.organisation]

@@ -10,7 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from reports import layout
-from reports.awards import MARGINS, award_sections, frame_width
+from reports.awards import MARGINS, WIDTH, award_sections
 from reports.model import Publicity
 from reports.numerals import arabic_date
 
@@ -32,11 +32,10 @@ def publicity_notice(p: Publicity, order: str = "strokes") -> bytes:
                           spaceAfter=2 * mm)
     contact = ParagraphStyle("notice_contact", parent=body, spaceAfter=0)
     sign = ParagraphStyle("notice_sign", parent=s["signature"], fontSize=12, leading=22, rightIndent=8 * mm)
-    story: list[Flowable] = [layout.text(layout.title_lines(p.title, s["title"], frame_width(MARGINS)), s["title"]),
-                             Spacer(1, 2 * mm)]
+    story: list[Flowable] = [layout.title(p.title, WIDTH), Spacer(1, 2 * mm)]
     if p.intro:
         story.append(layout.text(p.intro, body))
-    story += award_sections(p.awards, order, frame_width(MARGINS))
+    story += award_sections(p.awards, order, WIDTH)
     story += [Spacer(1, 4 * mm), layout.text(period_line(p), body),
               layout.text(OBJECTION.format(issuer=p.issuer or "我们"), body)]
     closing: list[Flowable] = [layout.text(line, contact) for line in p.contact]

@@ -9,11 +9,11 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
 from reports import layout
-from reports.awards import workbook_stamp
 from reports.model import RankingTable
 
 HEADER = ("名次", "姓名", "单位", "分组", "得分", "等次", "可参评表彰", "备注")
 WIDTHS = (12 * mm, 22 * mm, 36 * mm, 24 * mm, 15 * mm, 13 * mm, 16 * mm, 32 * mm)  # 170 mm
+SHEET_WIDTHS = (6, 12, 30, 16, 10, 8, 12, 30)  # in characters
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 SHEET_MAX = 31
 
@@ -35,15 +35,12 @@ def ranking_tables(tables: Sequence[RankingTable]) -> bytes:
 
 
 def _story(t: RankingTable) -> list[Flowable]:
-    s = layout.styles()
-    story: list[Flowable] = [layout.text(layout.title_lines(t.title, s["title"], sum(WIDTHS)), s["title"])]
+    story: list[Flowable] = [layout.title(t.title, sum(WIDTHS))]
     if t.subtitle:
-        story.append(layout.text(t.subtitle, s["subtitle"]))
+        story.append(layout.text(t.subtitle, layout.styles()["subtitle"]))
     rows = [(r.place, r.name, r.unit, r.group, r.score, r.grade, _yes(r.eligible), "；".join(r.flags))
             for r in t.rows]
-    if not rows:
-        rows = [("", "（无）", "", "", "", "", "", "")]
-    story.append(layout.table(HEADER, rows, WIDTHS, center=(0, 1, 4, 5, 6)))
+    story.append(layout.table(HEADER, rows or [layout.empty_row(len(HEADER))], WIDTHS, center=(0, 1, 4, 5, 6)))
     return story
 
 
@@ -77,14 +74,12 @@ def ranking_workbook(tables: Sequence[RankingTable]) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook()
-    titles = sheet_titles([t.subtitle or t.title for t in tables]) or ["排名"]
-    if not tables:
-        layout.sheet(wb, titles[0], HEADER, (6, 12, 30, 16, 10, 8, 12, 30), first=True)
-    for index, (t, title) in enumerate(zip(tables, titles)):
-        ws = layout.sheet(wb, title, HEADER, (6, 12, 30, 16, 10, 8, 12, 30), first=index == 0)
-        for r in t.rows:
+    titles = sheet_titles([t.subtitle or t.title for t in tables]) or ["排名"]  # no table: one empty sheet
+    for index, (title, rows) in enumerate(zip(titles, [t.rows for t in tables] or [()])):
+        ws = layout.sheet(wb, title, HEADER, SHEET_WIDTHS, first=index == 0)
+        for r in rows:
             ws.append([r.place, r.name, r.unit, r.group, _decimal(r.score), r.grade, _yes(r.eligible),
                        "；".join(r.flags)])
-    years = [int(m.group(1)) for t in tables if (m := re.search(r"(\d{4})年", t.title))]
-    year = years[0] if years else 2000  # the year the tables are about, from the first title that names one
-    return layout.workbook_bytes(wb, workbook_stamp(year))
+    # the year the tables are about, from the first title that names one
+    year = next((int(m.group(1)) for t in tables if (m := re.search(r"(\d{4})年", t.title))), 2000)
+    return layout.workbook_bytes(wb, layout.workbook_stamp(year))

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from reports import layout
-from reports.awards import workbook_stamp
 from reports.model import Award, Decision, Honoree
 
 DASH = "—"
 HEADER = ("序号", "单位", "姓名", "奖项", "金额（元）", "领取人签名")
 WIDTHS = (12 * mm, 50 * mm, 30 * mm, 28 * mm, 22 * mm, 28 * mm)  # 170 mm
 SIGNATURE_HEIGHT = 9 * mm
+MONEY_FORMAT = "#,##0.00"  # the .xlsx's amounts
 
 
 def money(amount: Decimal | None) -> str:
@@ -61,7 +62,7 @@ def reward_sheet(decision: Decision) -> bytes:
     """The 奖励发放表 as PDF bytes."""
     s = layout.styles()
     title = sheet_title(decision)
-    story: list[Flowable] = [layout.text(layout.title_lines(title, s["title"], sum(WIDTHS)), s["title"])]
+    story: list[Flowable] = [layout.title(title, sum(WIDTHS))]
     line = [decision.issuer, decision.approval.number]
     story.append(layout.text("　".join(p for p in line if p), s["subtitle"]))
     note = unset_note(decision)
@@ -70,18 +71,20 @@ def reward_sheet(decision: Decision) -> bytes:
     rows: list[tuple] = []
     bold: list[int] = []
     number = 0
+    total = Decimal(0)
     for unit, entries in by_unit(decision):
         for award, honoree in entries:
             number += 1
             rows.append((number, unit, honoree.name, award.category, money(award.reward), Spacer(1, SIGNATURE_HEIGHT)))
+        subtotal = unit_total(entries)
+        total += subtotal
         bold.append(len(rows))
-        rows.append(("", f"{unit} 小计", f"{len(entries)}人", "", money(unit_total(entries)), ""))
-    if not rows:
-        rows.append(("", "（无）", "", "", "", ""))
-    else:
+        rows.append(("", f"{unit} 小计", f"{len(entries)}人", "", money(subtotal), ""))
+    if rows:
         bold.append(len(rows))
-        total = sum((unit_total(entries) for _, entries in by_unit(decision)), Decimal(0))
         rows.append(("", "合计", f"{number}人", "", money(total), ""))
+    else:
+        rows.append(layout.empty_row(len(HEADER)))
     story.append(layout.table(HEADER, rows, WIDTHS, right=(4,), center=(0, 2, 3), bold_rows=bold))
     signers = Table([[layout.text(f"{role}：", s["plain"]) for role in ("制表人", "审核人", "分管领导")]],
                     colWidths=[sum(WIDTHS) / 3] * 3)
@@ -97,6 +100,14 @@ def reward_workbook(decision: Decision) -> bytes:
     from openpyxl.styles import Font
 
     bold = Font(bold=True)
+
+    def add(sheet_: Any, row: list, amount_column: int, strong: bool = False) -> None:
+        sheet_.append(row)
+        sheet_.cell(row=sheet_.max_row, column=amount_column).number_format = MONEY_FORMAT
+        if strong:
+            for cell in sheet_[sheet_.max_row]:
+                cell.font = bold
+
     wb = Workbook()
     ws = layout.sheet(wb, "奖励发放表", HEADER, (6, 36, 14, 16, 14, 16), first=True)
     summary = layout.sheet(wb, "按单位汇总", ("单位", "人数", "金额（元）"), (36, 8, 14))
@@ -105,26 +116,16 @@ def reward_workbook(decision: Decision) -> bytes:
     for unit, entries in by_unit(decision):
         for award, honoree in entries:
             number += 1
-            ws.append([number, unit, honoree.name, award.category, award.reward, None])
-            ws.cell(row=ws.max_row, column=5).number_format = "#,##0.00"
-            if award.reward is None:
-                ws.cell(row=ws.max_row, column=5).value = DASH
+            amount = DASH if award.reward is None else award.reward
+            add(ws, [number, unit, honoree.name, award.category, amount, None], 5)
         subtotal = unit_total(entries)
         total += subtotal
-        ws.append([None, f"{unit} 小计", f"{len(entries)}人", None, subtotal, None])
-        summary.append([unit, len(entries), subtotal])
-        for cell in ws[ws.max_row]:
-            cell.font = bold
-        ws.cell(row=ws.max_row, column=5).number_format = "#,##0.00"
-        summary.cell(row=summary.max_row, column=3).number_format = "#,##0.00"
-    ws.append([None, "合计", f"{number}人", None, total, None])
-    summary.append(["合计", number, total])
-    for sheet_, column in ((ws, 5), (summary, 3)):
-        sheet_.cell(row=sheet_.max_row, column=column).number_format = "#,##0.00"
-        for cell in sheet_[sheet_.max_row]:
-            cell.font = bold
+        add(ws, [None, f"{unit} 小计", f"{len(entries)}人", None, subtotal, None], 5, strong=True)
+        add(summary, [unit, len(entries), subtotal], 3)
+    add(ws, [None, "合计", f"{number}人", None, total, None], 5, strong=True)
+    add(summary, ["合计", number, total], 3, strong=True)
     note = unset_note(decision)
     if note:
         ws.append([])
         ws.append([None, note])
-    return layout.workbook_bytes(wb, workbook_stamp(decision.year))
+    return layout.workbook_bytes(wb, layout.workbook_stamp(decision.year))

@@ -56,15 +56,19 @@ def _load() -> dict[str, tuple[int, str]]:
     return _table
 
 
+def _entry(char: str) -> tuple[int, str] | None:
+    return _load().get(char) if isinstance(char, str) else None
+
+
 def strokes(char: str) -> int | None:
     """Mainland total stroke count of one character, or None if it is not in the table."""
-    entry = _load().get(char) if isinstance(char, str) else None
+    entry = _entry(char)
     return entry[0] if entry else None
 
 
 def sequence(char: str) -> str | None:
     """Stroke sequence of one character in the letters h s p n z (横 竖 撇 点 折), or None if unknown."""
-    entry = _load().get(char) if isinstance(char, str) else None
+    entry = _entry(char)
     return (entry[1] or None) if entry else None
 
 

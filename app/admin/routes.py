@@ -22,7 +22,7 @@ from app.forms import commit_or_attach
 from app.imports import export
 from app.models import AuditLog, Enterprise, Role, Unit, UnitKind, User
 from app.timeutil import utcnow
-from app.web import db_id, page_args
+from app.web import date_arg, db_id, page_args
 
 bp = Blueprint("admin", __name__)
 
@@ -218,24 +218,29 @@ def _local_day_start(day: dt.date | None) -> dt.datetime | None:
     return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def _day_range() -> tuple[dict[str, str], dt.datetime | None, dt.datetime | None]:
+    """`?start=` and `?end=` (local days, both included): their text for the filter form, and the naive UTC
+    bounds (start inclusive, end exclusive) for the query."""
+    start, end = date_arg("start"), date_arg("end")
+    text = {"start": start.isoformat() if start else "", "end": end.isoformat() if end else ""}
+    return text, _local_day_start(start), _local_day_start(end + dt.timedelta(days=1)) if end else None
+
+
 @bp.route("/login-log")
 @roles_required(Role.ADMIN)
 def login_log() -> str | Response:
     username = request.args.get("username", "")
     result = request.args.get("result", "")
     result = result if result in services.LOGIN_RESULTS else ""
-    start = request.args.get("start", type=dt.date.fromisoformat)
-    end = request.args.get("end", type=dt.date.fromisoformat)
-    stmt = services.login_events(username, result, _local_day_start(start),
-                                 _local_day_start(end + dt.timedelta(days=1)) if end else None)
+    days, start, end = _day_range()
+    stmt = services.login_events(username, result, start, end)
     if fmt := export.wanted():
         rows = ([_local(e.at), e.username, str(services.LOGIN_RESULTS.get(e.result, e.result)), e.ip]
                 for e in db.session.scalars(stmt))
         return export.send_table([_("时间"), _("用户名"), _("结果"), _("IP 地址")], rows, fmt,
                                  export.export_title(_("登录日志")))
     pagination = db.paginate(stmt, **page_args())
-    filters = {"username": username, "result": result, "start": start.isoformat() if start else "",
-               "end": end.isoformat() if end else ""}
+    filters = {"username": username, "result": result, **days}
     return render_template("admin/login_log.html", pagination=pagination, filters=filters,
                            results=services.LOGIN_RESULTS)
 
@@ -248,15 +253,12 @@ def audit_log() -> str | Response:
     action = request.args.get("action", "")
     action = action if action in audit.ACTION_LABELS else ""
     actor = request.args.get("actor", "")
-    start = request.args.get("start", type=dt.date.fromisoformat)
-    end = request.args.get("end", type=dt.date.fromisoformat)
-    stmt = services.audit_entries(entity, action, actor, _local_day_start(start),
-                                  _local_day_start(end + dt.timedelta(days=1)) if end else None)
+    days, start, end = _day_range()
+    stmt = services.audit_entries(entity, action, actor, start, end)
     if fmt := export.wanted():
         return _export_audit(db.session.scalars(stmt).all(), fmt)
     pagination = db.paginate(stmt, **page_args())
-    filters = {"entity": entity, "action": action, "actor": actor, "start": start.isoformat() if start else "",
-               "end": end.isoformat() if end else ""}
+    filters = {"entity": entity, "action": action, "actor": actor, **days}
     return render_template("admin/audit_log.html", pagination=pagination, filters=filters,
                            usernames=audit.actor_names(pagination.items))
 

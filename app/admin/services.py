@@ -475,15 +475,16 @@ def setting(key: str, default: str = "") -> str:
     return found.value if found is not None else default
 
 
-def save_settings(values: dict[str, str], user: User) -> None:
-    """Store site settings, each change in the audit log."""
+def save_settings(values: Mapping[str, str], user: User, defaults: Mapping[str, str] = AWARD_DEFAULTS,
+                  ip: str = "") -> None:
+    """Store site settings, each change in the audit log (against `defaults` for a setting never stored)."""
     for key, value in values.items():
         found = db.session.get(Setting, key)
-        before = found.value if found is not None else AWARD_DEFAULTS.get(key, "")
+        before = found.value if found is not None else defaults.get(key, "")
         if found is None:
             db.session.add(Setting(key=key, value=value))
         elif found.value != value:
             found.value = value
         if before != value:
-            audit.record(user, "update", "setting", None, {key: (before, value)})
+            audit.record(user, "update", "setting", None, {key: (before, value)}, ip=ip)
 

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from app import audit
 from app.extensions import db
 from app.models import User
 from app.models.audit import Setting
@@ -39,10 +38,10 @@ class Policy:
 
 @dataclass(frozen=True)
 class Item:
-    """One setting of the policy: its Setting key (= the Policy attribute), its config default and its range."""
+    """One setting of the policy: its Setting key (= the Policy attribute; its default is the configuration's key
+    in upper case) and its range."""
 
     key: str
-    config_key: str
     low: int
     high: int
     hint: Any = ""
@@ -50,20 +49,20 @@ class Item:
 
 # The ranges keep the policy sane: nobody can be locked out for good, nor a password be shorter than 等保 wants.
 ITEMS: dict[str, Item] = {item.key: item for item in (
-    Item("password_min_length", "PASSWORD_MIN_LENGTH", 8, 64),
-    Item("password_min_classes", "PASSWORD_MIN_CLASSES", 1, 4, _l("小写字母、大写字母、数字、其他字符四类中至少几类。")),
-    Item("password_history", "PASSWORD_HISTORY", 0, 24, _l("新密码不得与当前密码及最近几次用过的密码相同。")),
-    Item("password_max_age_days", "PASSWORD_MAX_AGE_DAYS", 0, 365, _l("超过天数须修改密码后才能继续使用；0 表示永不过期。")),
-    Item("login_max_failures", "LOGIN_MAX_FAILURES", 3, 20),
-    Item("login_lockout_minutes", "LOGIN_LOCKOUT_MINUTES", 1, 1440),
-    Item("idle_timeout_minutes", "IDLE_TIMEOUT_MINUTES", 1, 480),
+    Item("password_min_length", 8, 64),
+    Item("password_min_classes", 1, 4, _l("小写字母、大写字母、数字、其他字符四类中至少几类。")),
+    Item("password_history", 0, 24, _l("新密码不得与当前密码及最近几次用过的密码相同。")),
+    Item("password_max_age_days", 0, 365, _l("超过天数须修改密码后才能继续使用；0 表示永不过期。")),
+    Item("login_max_failures", 3, 20),
+    Item("login_lockout_minutes", 1, 1440),
+    Item("idle_timeout_minutes", 1, 480),
 )}
 
 
 def defaults(config: Mapping[str, Any] | None = None) -> Policy:
     """The policy as the configuration sets it, before any setting of the administrator."""
     config = config if config is not None else current_app.config
-    return Policy(**{key: int(config[item.config_key]) for key, item in ITEMS.items()})
+    return Policy(**{key: int(config[key.upper()]) for key in ITEMS})
 
 
 def current() -> Policy:
@@ -103,21 +102,10 @@ def forget() -> None:
 def save(values: Mapping[str, int], actor: User, ip: str = "") -> None:
     """Store the administrator's policy; each changed item is one row in the audit log. Items left as they are
     stay unset, so they keep following the configuration's default."""
-    before = current()
-    changes: dict[str, tuple[Any, Any]] = {}
-    for key, value in values.items():
-        old = getattr(before, key)
-        if value == old:
-            continue
-        changes[key] = (old, value)
-        found = db.session.get(Setting, key)
-        if found is None:
-            db.session.add(Setting(key=key, value=str(value)))
-        else:
-            found.value = str(value)
-    db.session.flush()
-    if changes:
-        audit.record(actor, "update", "setting", None, changes, ip=ip)
+    from app.admin.services import save_settings  # app.admin imports the password rules, which import this
+    before = dataclasses.asdict(current())
+    save_settings({key: str(value) for key, value in values.items() if value != before[key]}, actor,
+                  defaults={key: str(value) for key, value in before.items()}, ip=ip)
     forget()
 
 

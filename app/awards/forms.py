@@ -20,10 +20,6 @@ class DeedsForm(FlaskForm):
     deeds = TextAreaField(_l("事迹"), validators=[Length(max=2000)])
 
 
-class ActionForm(FlaskForm):
-    """A button that changes the list's state (submit, start the review, finalise)."""
-
-
 class VoteForm(FlaskForm):
     choice = RadioField(_l("表决"), choices=select_choices([("APPROVE", _l("同意")), ("REJECT", _l("不同意"))]),
                         validators=[DataRequired(message=_l("请选择同意或不同意"))])

@@ -16,6 +16,7 @@ from app.auth.scope import unit_ids
 from app.awards import forms, services
 from app.awards.services import AwardError
 from app.extensions import db
+from app.forms import ActionForm
 from app.imports import export
 from app.models import (AwardList, AwardListState, Candidate, CandidateState, Objection, ObjectionOutcome, Review,
                         ReviewKind, ReviewState, Role, VoteChoice)
@@ -55,14 +56,14 @@ def index() -> str:
         r for r in db.session.scalars(sa.select(Review).where(
             Review.kind == ReviewKind.ANNUAL, Review.state == ReviewState.FROZEN).order_by(Review.id.desc()))
         if r.id not in opened]
-    return render_template("awards/index.html", lists=lists, annual=annual, form=forms.ActionForm())
+    return render_template("awards/index.html", lists=lists, annual=annual, form=ActionForm())
 
 
 @bp.route("/open/<int:review_id>", methods=["POST"])
 @roles_required(*OFFICE)
 def open_review(review_id: int) -> Response:
     review = db.session.get(Review, review_id) or abort(404)
-    if forms.ActionForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         try:
             lists = services.open_lists(review, current_user)
         except AwardError as error:
@@ -115,7 +116,7 @@ def _render(award_list: AwardList, **given: Any) -> str:
         ends_on=services.publicity_ends_on(award_list), is_office=current_user.role in OFFICE,
         is_leader=current_user.role == Role.LEADER, can_recommend=current_user.role in services.RECOMMENDERS
         and award_list.state == AwardListState.RECOMMENDING, today=beijing_today(),
-        recommend_form=given.get("recommend_form") or forms.RecommendForm(), action_form=forms.ActionForm(),
+        recommend_form=given.get("recommend_form") or forms.RecommendForm(), action_form=ActionForm(),
         vote_forms={c.id: given.get("vote_form") if given.get("vote_for") == c.id else forms.VoteForm(
             choice=mine[c.id].choice.name if c.id in mine else None, reason=mine[c.id].reason if c.id in mine
             else "") for c in candidates},
@@ -183,7 +184,7 @@ def deeds(candidate_id: int) -> Response | str:
 def withdraw(candidate_id: int) -> Response | str:
     candidate = _candidate_or_404(candidate_id)
     award_list = candidate.award_list
-    if not forms.ActionForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     return _done(award_list, lambda: services.withdraw(candidate, current_user), _("已撤回"))
 
@@ -192,7 +193,7 @@ def withdraw(candidate_id: int) -> Response | str:
 @roles_required(*services.RECOMMENDERS)
 def submit(list_id: int) -> Response | str:
     award_list = _list_or_404(list_id)
-    if not forms.ActionForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     return _done(award_list, lambda: services.submit(award_list, current_user), _("推荐人选已提交"))
 
@@ -201,7 +202,7 @@ def submit(list_id: int) -> Response | str:
 @roles_required(*OFFICE)
 def start(list_id: int) -> Response | str:
     award_list = _list_or_404(list_id)
-    if not forms.ActionForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     return _done(award_list, lambda: services.start_review(award_list, current_user),
                  _("推荐已截止,领导小组开始考核"))
@@ -279,7 +280,7 @@ def handle(objection_id: int) -> Response | str:
 @roles_required(*OFFICE)
 def finalise(list_id: int) -> Response | str:
     award_list = _list_or_404(list_id)
-    if not forms.ActionForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     return _done(award_list, lambda: services.finalise(award_list, current_user, beijing_today()),
                  _("名单已定稿;相关记录、考评和名单均已锁定"))

@@ -34,7 +34,3 @@ class PrinterForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     reason = TextAreaField(_l("撤销理由"), validators=[DataRequired(message=_l("请写明撤销理由")), Length(max=1000)])
-
-
-class RewardsForm(FlaskForm):
-    """One text box per award category, named `amount-<n>`; checked by services.parse_amount."""

@@ -2,24 +2,27 @@
 printer profiles for 套打 with their calibration page; a member's own 履职档案; the public certificate check."""
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app import audit
 from app.admin.services import save_settings, setting
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
 from app.documents import forms, services
 from app.documents.services import DocumentError, Options
 from app.extensions import db
+from app.forms import ActionForm
 from app.jobs import services as jobs
 from app.jobs.kinds import options_params
-from app.models import (JobState, AwardListState, Certificate, Member, PrinterProfile, Review, ReviewState, Role,
-                        SubjectKind, User)
+from app.models import (AwardListState, Certificate, JobState, Member, PrinterProfile, Review, ReviewState, Role,
+                        SubjectKind)
 from app.reviews import services as reviews
 from app.timeutil import beijing_today
 from app.web import db_id
@@ -58,8 +61,6 @@ def _options() -> Options:
 
 def _send(made: services.Made, mimetype: str) -> Response:
     """Inline for a preview in the browser's viewer, attachment when `download=1`."""
-    from flask import send_file
-    import io
     response = send_file(io.BytesIO(made.data), mimetype=mimetype, download_name=made.filename,
                          as_attachment=request.values.get("download") == "1", max_age=0)
     response.headers["Cache-Control"] = "no-store"
@@ -88,16 +89,16 @@ def _render(found: Review, rewards_errors: dict[str, str] | None = None,
     lists = services.award_lists(found)
     certificates = services.certificates_of(found)
     amounts = services.reward_amounts(services.year_of(found))
-    names = {u.id: u.display_name for u in db.session.scalars(sa.select(User))}
+    log = services.print_log(found)
     return render_template(
         "documents/review.html", review=found, lists=lists, final=services.is_final(found),
         published=any(a.publicity_starts_on for a in lists), rankings=reviews.rankings_of(found, table),
         certificates=certificates, valid={c.id: services.is_valid(c) for c in certificates},
-        log=services.print_log(found), names=names, printers=services.printers(),
+        log=log, names=audit.actor_names(log), printers=services.printers(),
         amounts=amounts, rewards_errors=rewards_errors or {}, label=services.review_label(found),
         revoke_forms={c.id: revoke_form if revoke_for == c.id and revoke_form else forms.RevokeForm()
                       for c in certificates},
-        action_form=forms.RewardsForm(), members=found.subject_kind == SubjectKind.MEMBERS,
+        action_form=ActionForm(), members=found.subject_kind == SubjectKind.MEMBERS,
         orders=services.ORDERS, modes=services.MODES, numerals=services.NUMERALS, papers=services.PAPERS,
         documents=services.DOCUMENTS, states=AwardListState)
 
@@ -111,7 +112,7 @@ def pdf(review_id: int, name: str) -> Response | str:
     if name not in services.DOCUMENTS:
         abort(404)
     print_run = request.method == "POST"
-    if print_run and (name not in services.CERTIFICATE_DOCS or not forms.RewardsForm().validate_on_submit()):
+    if print_run and (name not in services.CERTIFICATE_DOCS or not ActionForm().validate_on_submit()):
         abort(400)
     if print_run:  # numbering and rendering a batch: a background job, whose PDF its owner downloads
         job = jobs.submit("print", {"review_id": found.id, "name": name, "options": options_params(_options()),
@@ -154,7 +155,7 @@ def xlsx(review_id: int, name: str) -> Response:
 def rewards(review_id: int) -> Response | str:
     """The reward per award category for the review's year; every amount checked, nothing saved on an error."""
     found = _review_or_404(review_id)
-    if not forms.RewardsForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     categories = [a.category for a in services.award_lists(found)]
     amounts: dict[str, Decimal | None] = {}
@@ -240,11 +241,9 @@ def printer(printer_id: int | None = None) -> Response | str:
 @roles_required(*OFFICE)
 def calibration() -> Response:
     from reports.certificates import calibration as page
-    import io
-    from flask import send_file
     where = services.placement(request.args.get("printer", 0, type=db_id) or None)
     paper = request.args.get("paper", "A4") if request.args.get("paper") in services.PAPERS else "A4"
-    return send_file(io.BytesIO(page(where, paper)), mimetype=PDF, download_name="套打校准页.pdf", max_age=0)
+    return _send(services.Made(page(where, paper), "套打校准页.pdf", False), PDF)
 
 
 # --- a member's own 履职档案 ------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -138,14 +139,6 @@ def _entries(review: Review) -> dict[int, ReviewEntry]:
                                                         .where(ReviewEntry.review_id == review.id))}
 
 
-def _numbers(candidate_ids: list[int], kind: CertificateKind) -> dict[int, str]:
-    if not candidate_ids:
-        return {}
-    found = db.session.execute(sa.select(Certificate.candidate_id, Certificate.number)
-                               .where(Certificate.candidate_id.in_(candidate_ids), Certificate.kind == kind))
-    return {candidate_id: number for candidate_id, number in found}
-
-
 def _award_label(review: Review, category: str) -> str:
     rules = reviews.loaded_rules(review)
     for award in rules.awards if rules else ():
@@ -167,7 +160,8 @@ def _people(review: Review) -> list[tuple[AwardList, rm.Award, dict[int, Candida
     entries = _entries(review)
     picked = {a.id: honoured(a) for a in lists}
     subjects = _subjects(review, {c.subject_id for cs in picked.values() for c in cs})
-    numbers = _numbers([c.id for cs in picked.values() for c in cs], CertificateKind.CERTIFICATE)
+    numbers = {c.candidate_id: c.number for c in _certificates([c.id for cs in picked.values() for c in cs],
+                                                                CertificateKind.CERTIFICATE)}
     amounts = reward_amounts(year_of(review))
     out = []
     for award_list in lists:
@@ -221,47 +215,53 @@ def certificate_texts(review: Review, kind: CertificateKind, order: str, user: U
     reprint to some numbers; `issue=False` (a preview) gives no number and writes nothing.
     """
     final = is_final(review) and issue
-    if final:
-        _one_print_run_at_a_time(year_of(review), campaign(review), kind)
-    signer = issuer(review)
     year, name = year_of(review), campaign(review)
+    if final:
+        _one_print_run_at_a_time(year, name, kind)
+    signer = issuer(review)
+    people = _people(review)
+    given = {c.candidate_id: c for c in _certificates([c.id for _a, _award, whose in people
+                                                       for c in whose.values()], kind)}
+    numbering = _Numbering(year, name, kind)
     texts, new, again = [], [], []
-    for award_list, award, whose in _people(review):
+    for award_list, award, whose in people:
         for person in _ordered(award.honorees, order):
             candidate = whose[id(person)]
             honour = f"{year}年度{award.category}"
-            number = "（样稿）"
-            kept = None if final else db.session.scalar(sa.select(Certificate.number).where(
-                Certificate.candidate_id == candidate.id, Certificate.kind == kind))
-            if kept:
-                number = kept
-            if final:
-                cert = db.session.scalar(sa.select(Certificate).where(Certificate.candidate_id == candidate.id,
-                                                                      Certificate.kind == kind))
-                if cert is None:
-                    if only is not None:
-                        continue
-                    cert = _carried(candidate, kind, year, name, honour)
-                    if cert is not None:  # the number given before the list was reopened: a reprint
-                        _carry(cert, candidate, user)
-                        again.append(cert.number)
-                    else:
-                        cert = _issue(candidate, kind, year, name, honour, signer, user)
-                        new.append(cert.number)
-                elif only is not None and cert.number not in only:
-                    continue
-                else:
-                    again.append(cert.number)
-                number, honour = cert.number, cert.honour
-                issued_on = cert.issued_on
+            cert = given.get(candidate.id)
+            if not final:
+                texts.append(_text(review, person, award.category, cert.number if cert else "（样稿）", honour,
+                                   signer, award_list.decided_on or beijing_today(), None))
+                continue
+            if only is not None and (cert is None or cert.number not in only):
+                continue
+            if cert is not None:
+                again.append(cert.number)
+            elif (cert := _carried(candidate, kind, year, name, honour)) is not None:
+                _carry(cert, candidate, user)  # the number given before the list was reopened: a reprint
+                again.append(cert.number)
             else:
-                issued_on = award_list.decided_on or beijing_today()
-            texts.append(rm.Certificate(
-                number=number, name=person.name, honour=honour,
-                citation=_citation(review, award.category, person.organisation), issuer=signer,
-                issued_on=issued_on, verify_url=verify_url(number) if final else public_url() + "/verify",
-                deeds=person.deeds, organisation=person.organisation))
+                cert = numbering.issue(candidate, honour, signer, user)
+                new.append(cert.number)
+            texts.append(_text(review, person, award.category, cert.number, cert.honour, signer, cert.issued_on,
+                               verify_url(cert.number)))
     return texts, new, again
+
+
+def _text(review: Review, person: rm.Honoree, category: str, number: str, honour: str, signer: str,
+          issued_on: dt.date, checked_at: str | None) -> rm.Certificate:
+    """One page's text; a preview's QR code leads to the check page itself (`checked_at` None)."""
+    return rm.Certificate(number=number, name=person.name, honour=honour,
+                          citation=_citation(review, category, person.organisation), issuer=signer,
+                          issued_on=issued_on, verify_url=checked_at or public_url() + "/verify",
+                          deeds=person.deeds, organisation=person.organisation)
+
+
+def _certificates(candidate_ids: list[int], kind: CertificateKind) -> list[Certificate]:
+    if not candidate_ids:
+        return []
+    return list(db.session.scalars(sa.select(Certificate).where(Certificate.candidate_id.in_(candidate_ids),
+                                                                Certificate.kind == kind)))
 
 
 def _ordered(people: tuple[rm.Honoree, ...], order: str) -> list[rm.Honoree]:
@@ -278,19 +278,30 @@ def _one_print_run_at_a_time(year: int, name: str, kind: CertificateKind) -> Non
                            {"key": zlib.crc32(f"certificate {year} {name} {kind.name}".encode())})
 
 
-def _issue(candidate: Candidate, kind: CertificateKind, year: int, name: str, honour: str, signer: str,
-           user: User | None) -> Certificate:
-    last = db.session.scalar(sa.select(sa.func.max(Certificate.sequence)).where(
-        Certificate.year == year, Certificate.campaign == name, Certificate.kind == kind)) or 0
-    prefix = f"{year}-{name}-" if kind == CertificateKind.CERTIFICATE else f"{year}-{name}-奖状-"
-    cert = Certificate(number=f"{prefix}{last + 1:04d}", kind=kind, candidate_id=candidate.id, sequence=last + 1,
-                       year=year, campaign=name, subject_name=candidate.subject_name, honour=honour, issuer=signer,
-                       issued_on=candidate.award_list.decided_on or beijing_today(),
-                       created_by_id=user.id if user else None)
-    db.session.add(cert)
-    db.session.flush()
-    audit.record(user, "create", "certificate", cert.id, {"number": (None, cert.number)})
-    return cert
+class _Numbering:
+    """The next numbers of one year, activity and kind (2025-四个一-0001, 2025-四个一-奖状-0001): the highest
+    given so far is read once, at the first new certificate of a print run."""
+
+    def __init__(self, year: int, name: str, kind: CertificateKind) -> None:
+        self.year, self.name, self.kind = year, name, kind
+        self.last: int | None = None
+
+    def issue(self, candidate: Candidate, honour: str, signer: str, user: User | None) -> Certificate:
+        if self.last is None:
+            self.last = db.session.scalar(sa.select(sa.func.max(Certificate.sequence)).where(
+                Certificate.year == self.year, Certificate.campaign == self.name,
+                Certificate.kind == self.kind)) or 0
+        self.last += 1
+        prefix = f"{self.year}-{self.name}-" + ("" if self.kind == CertificateKind.CERTIFICATE else "奖状-")
+        cert = Certificate(number=f"{prefix}{self.last:04d}", kind=self.kind, candidate_id=candidate.id,
+                           sequence=self.last, year=self.year, campaign=self.name,
+                           subject_name=candidate.subject_name, honour=honour, issuer=signer,
+                           issued_on=candidate.award_list.decided_on or beijing_today(),
+                           created_by_id=user.id if user else None)
+        db.session.add(cert)
+        db.session.flush()
+        audit.record(user, "create", "certificate", cert.id, {"number": (None, cert.number)})
+        return cert
 
 
 def _carried(candidate: Candidate, kind: CertificateKind, year: int, name: str, honour: str) -> Certificate | None:
@@ -339,6 +350,7 @@ def certificates_of(review: Review) -> list[Certificate]:
     if not ids:
         return []
     return list(db.session.scalars(sa.select(Certificate).where(Certificate.candidate_id.in_(ids))
+                                   .options(selectinload(Certificate.candidate).selectinload(Candidate.award_list))
                                    .order_by(Certificate.kind, Certificate.sequence)))
 
 
@@ -493,9 +505,14 @@ def member_review(member_id: int, year: int) -> Review | None:
         .order_by((Review.kind == ReviewKind.ANNUAL).desc(), Review.version.desc(), Review.id.desc()).limit(1))
 
 
-def dossier(member: Member, year: int, review: Review | None = None) -> rm.Dossier:
+def _ranked(review: Review) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ReviewEntry)
+                             .where(ReviewEntry.review_id == review.id)) or 0
+
+
+def dossier(member: Member, year: int, review: Review | None = None, size: int | None = None) -> rm.Dossier:
     """A member's 履职档案 of a year: the records (their states as of now), the meetings, and the score as the
-    review froze it, with every rule item and cap."""
+    review froze it, with every rule item and cap. `size`: how many the review ranks, when the caller knows."""
     review = review or member_review(member.id, year)
     cosigned = sa.select(ActivityParticipant.activity_id).where(ActivityParticipant.member_id == member.id)
     records = db.session.scalars(sa.select(Activity).where(
@@ -518,8 +535,8 @@ def dossier(member: Member, year: int, review: Review | None = None) -> rm.Dossi
         entry = db.session.scalar(sa.select(ReviewEntry).where(ReviewEntry.review_id == review.id,
                                                                ReviewEntry.subject_id == member.id))
         found = json.loads(entry.card) if entry else {}
-    size = db.session.scalar(sa.select(sa.func.count()).select_from(ReviewEntry)
-                             .where(ReviewEntry.review_id == review.id)) if entry and review else 0
+    if entry and review and size is None:
+        size = _ranked(review)
     return rm.Dossier(
         name=member.name, year=year, facts=facts,
         records=tuple(rm.DossierRecord(a.occurred_on, _(a.category.label), a.title,
@@ -628,18 +645,20 @@ def make(name: str, review: Review, options: Options, user: User | None,
     if name == "dossier":
         if review.subject_kind != SubjectKind.MEMBERS:
             raise DocumentError(_("履职档案只有政协委员考评才有"))
-        ids = [options.subject_id] if options.subject_id else [e.subject_id for e in db.session.scalars(
-            sa.select(ReviewEntry).where(ReviewEntry.review_id == review.id).order_by(ReviewEntry.rank))]
+        ids = [options.subject_id] if options.subject_id else list(db.session.scalars(
+            sa.select(ReviewEntry.subject_id).where(ReviewEntry.review_id == review.id).order_by(ReviewEntry.rank)))
         if visible is not None:
             ids = [i for i in ids if i in visible]
         if not ids:
             raise DocumentError(_("没有可以生成履职档案的委员"))
-        items = []
-        for member_id in ids:
-            member = db.session.get(Member, member_id)
-            if member is None:
-                raise DocumentError(_("没有这位委员"))
-            items.append(dossier(member, year, review))
+        members = {m.id: m for m in db.session.scalars(
+            sa.select(Member).where(Member.id.in_(ids)).options(
+                selectinload(Member.sector), selectinload(Member.committee), selectinload(Member.liaison),
+                selectinload(Member.term)))}
+        if len(members) < len(ids):
+            raise DocumentError(_("没有这位委员"))
+        size = _ranked(review)
+        items = [dossier(members[member_id], year, review, size) for member_id in ids]
         one = items[0].name if len(items) == 1 else _("全体委员")
         return Made(rd.dossiers(items, progress), f"{stem}-{one}-履职档案.pdf", False, len(items))
     raise DocumentError(_("没有这种文件：%(name)s", name=name))

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from app import evidence
 from app.extensions import db
 from app.jobs.services import JobFailed, Progress, _folder, kind
 from app.models import Review, User
@@ -78,7 +79,7 @@ def print_run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     except documents.DocumentError as error:
         raise JobFailed(str(error)) from None
     name = f"{params['job_key']}.pdf"
-    (_folder("job_results") / name).write_bytes(made.data)
+    evidence.write_whole(_folder("job_results") / name, made.data)  # all there or not at all
     return {"file": name, "filename": made.filename, "draft": made.draft, "pages": made.pages,
             "size": len(made.data)}
 

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from app.extensions import db
 from app.jobs import services
-from app.models import Job
+from app.models import Job, JobState
 
 bp = Blueprint("jobs", __name__)
 
@@ -67,8 +67,8 @@ def show(job_id: int) -> str:
 def status(job_id: int) -> Response:
     job = _job_or_404(job_id)
     found = services.status(job)
-    link = result_link(job) if job.state.finished else None
-    found["link"] = {"href": link[0], "text": link[1]} if link and found["state"] == "SUCCEEDED" else None
+    link = result_link(job) if job.state == JobState.SUCCEEDED else None
+    found["link"] = {"href": link[0], "text": link[1]} if link else None
     response = jsonify(found)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -14,7 +14,6 @@ import contextlib
 import datetime as dt
 import json
 import logging
-import os
 import threading
 import time
 import uuid
@@ -26,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from app import evidence
 from app.extensions import db
 from app.models import Job, JobState, Role, User
 from app.timeutil import utcnow
@@ -175,7 +175,7 @@ class Reporter:
 
     def __init__(self, job: Job) -> None:
         config = current_app.config
-        self.job_id, self.key = job.id, job.key
+        self.job_id = job.id
         self.engine = db.engine
         self.files = _uses_files()
         self.progress_file, self.cancel_file = _progress_file(job.key), _cancel_file(job.key)
@@ -199,9 +199,8 @@ class Reporter:
         """Write the progress and the heartbeat now; whether cancelling was asked for."""
         now = utcnow()
         if self.files:
-            temporary = self.progress_file.with_suffix(f".{threading.get_ident()}.tmp")
-            temporary.write_text(json.dumps({**self.state, "heartbeat_at": now.isoformat()}), encoding="utf-8")
-            os.replace(temporary, self.progress_file)
+            evidence.write_whole(self.progress_file,
+                                 json.dumps({**self.state, "heartbeat_at": now.isoformat()}).encode())
             return self.cancel_file.exists()
         table = Job.__table__
         with self.engine.begin() as connection:
@@ -248,23 +247,23 @@ def run_job(job_id: int) -> JobState | None:
     job = db.session.get(Job, job_id)
     assert job is not None
     params = {**(job.params or {}), "job_key": job.key}
+    kind_name = job.kind
     reporter = Reporter(job)
     reporter.start()
+    ended: tuple[JobState, str] | None = None
     try:
         result = function(params, reporter)
     except JobCancelled:
-        db.session.rollback()
-        reporter.stop()
-        _finish(job_id, JobState.CANCELLED, "")
+        ended = JobState.CANCELLED, ""
     except JobFailed as error:
-        db.session.rollback()
-        reporter.stop()
-        _finish(job_id, JobState.FAILED, str(error))
+        ended = JobState.FAILED, str(error)
     except Exception as error:
+        log.exception("job %s (%s)", job_id, kind_name)
+        ended = JobState.FAILED, f"任务出错：{type(error).__name__}: {error}"[:2000]
+    if ended is not None:
         db.session.rollback()
         reporter.stop()
-        log.exception("job %s (%s)", job_id, job.kind)
-        _finish(job_id, JobState.FAILED, f"任务出错：{type(error).__name__}: {error}"[:2000])
+        _finish(job_id, *ended)
     else:
         reporter.stop()
         job = db.session.get(Job, job_id)
