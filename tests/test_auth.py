@@ -148,6 +148,7 @@ def test_a_disabled_account_is_signed_out_at_its_next_request(client, make_user,
     assert client.get("/").status_code == 302
 
 
+@pytest.mark.commits  # another connection changes the account
 def test_an_account_disabled_by_another_server_process_is_signed_out_within_the_recheck_interval(
         app, client, make_user, login, monkeypatch):
     """This process keeps the signed-in user's columns for USER_RECHECK_SECONDS; a change made elsewhere (another

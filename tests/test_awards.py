@@ -12,7 +12,6 @@ from conftest import user_named as user
 from app.activities import entry
 from app.awards import services as awards
 from app.awards.services import AwardError
-from app.demo import build_demo
 from app.extensions import db
 from app.models import (Activity, AuditLog, AwardListState, CandidateState, ObjectionOutcome, Review, Role,
                         VoteChoice)
@@ -22,11 +21,9 @@ RULES = "2025-四个一-委员.yaml"
 
 
 @pytest.fixture
-def annual(app):
+def annual(annual_review):
     """The demo county, its 2025 members review, and the award lists opened for recommendation."""
-    build_demo()
-    db.session.commit()
-    review = reviews.run_review(reviews.rule_file(RULES), "2025", user("office"))
+    review = annual_review
     lists = awards.open_lists(review, user("office"))
     db.session.commit()
     return review, lists[0]
@@ -37,9 +34,7 @@ def economy(board: awards.Board) -> list[awards.Standing]:
     return [s for s in board.standings.values() if s.group == "经济界"]
 
 
-def test_a_half_year_review_opens_no_award_list(app):
-    build_demo()
-    db.session.commit()
+def test_a_half_year_review_opens_no_award_list(demo):
     half = reviews.run_review(reviews.rule_file(RULES), "2025H1", user("office"))
     with pytest.raises(AwardError, match="全年总结"):
         awards.open_lists(half, user("office"))

@@ -14,7 +14,7 @@ from conftest import text_of, user_named as user
 
 from app.awards import services as awards
 from app.awards.services import AwardError
-from app.demo import PASSWORD, build_demo
+from app.demo import PASSWORD
 from app.extensions import db
 from app.models import (Activity, AwardListState, CandidateState, ObjectionOutcome, Review, ReviewState,
                         VoteChoice)
@@ -24,10 +24,8 @@ MEMBERS, UNITS = "2025-四个一-委员.yaml", "2025-四个一-单位.yaml"
 
 
 @pytest.fixture
-def county(app):
-    build_demo()
-    db.session.commit()
-    review = reviews.run_review(reviews.rule_file(MEMBERS), "2025", user("office"))
+def county(annual_review):
+    review = annual_review
     award_list = awards.open_lists(review, user("office"))[0]
     db.session.commit()
     return review, award_list

@@ -10,10 +10,9 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from conftest import text_of
+from conftest import beijing_date, text_of
 
 from app.awards import services as awards
-from app.demo import build_demo
 from app.extensions import db
 from app.models import Activity, AwardList, AwardListState, Candidate, CandidateState, Objection, RecordState, User
 from app.reviews import services as reviews
@@ -24,13 +23,8 @@ def csrf(page: str) -> str:
 
 
 @pytest.fixture
-def county(app):
-    build_demo()
-    db.session.commit()
-    office = db.session.scalar(sa.select(User).where(User.username == "office"))
-    review = reviews.run_review(reviews.rule_file("2025-四个一-委员.yaml"), "2025", office)
-    db.session.commit()
-    return review
+def county(annual_review):
+    return annual_review
 
 
 
@@ -40,7 +34,7 @@ def post(client, url: str, data: dict | None = None, page_url: str | None = None
     return client.post(url, data={"csrf_token": token, **(data or {})}, follow_redirects=True)
 
 
-def test_the_year_end_decision_through_the_web(client, as_user, county):
+def test_the_year_end_decision_through_the_web(client, as_user, county, clock):
     review = county
     as_user("office")
     page = text_of(client.get("/awards/"))
@@ -102,7 +96,7 @@ def test_the_year_end_decision_through_the_web(client, as_user, county):
                                                    "decided_on": "2025-12-20", "document_number": "政协发〔2025〕9号"},
                         url))
     assert "名单已冻结" in page, page[:3000]
-    starts = dt.date.today() - dt.timedelta(days=10)
+    starts = beijing_date() - dt.timedelta(days=10)
     post(client, f"{url}/publish", {"starts_on": starts.isoformat(), "days": "7"}, url)
     db.session.expire_all()
     award_list = db.session.get(AwardList, award_list.id)

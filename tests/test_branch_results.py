@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from conftest import text_of
+from conftest import beijing_date, text_of
 
 from app.activities.entry import ruleset_for
 from app.extensions import db
@@ -13,7 +13,6 @@ from app.models import AppraisalYear, AuditLog, BranchIndicator, BranchResult, R
 from app.rankings import facts
 from app.rankings.services import score_period
 
-TODAY = dt.date.today()
 FULL = {"组织建设": "18.5", "党员发展": "2", "活动开展": "6", "党员示范岗": "3", "产值增长": "-2.5",
         "税收": "120", "就业人数": "320", "劳资关系": "和谐"}
 
@@ -153,11 +152,13 @@ def test_a_draft_may_be_partial_and_growth_may_be_negative(client, county, users
     assert stored(county)[0] == {"产值增长": -12}
 
 
-def test_a_future_half_year_is_refused(client, county, users, login):
-    db.session.add(AppraisalYear(year=TODAY.year + 1, name="下一年度"))
+@pytest.mark.turn_of_year
+def test_a_future_half_year_is_refused(client, county, users, login, clock):
+    next_year = beijing_date().year + 1
+    db.session.add(AppraisalYear(year=next_year, name="下一年度"))
     db.session.commit()
     login("liaison_a")
-    future = f"{TODAY.year + 1}H1"
+    future = f"{next_year}H1"
     response = client.get(url(county, period=future), follow_redirects=True)
     assert "该半年尚未开始，不能录入" in text_of(response)
     assert "尚未开始" in text_of(client.get(f"/branches/{county['branch_a'].id}"))

@@ -9,25 +9,25 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import served
+from conftest import build_demo, served, use_snapshot
 
-from app.demo import PASSWORD, build_demo
+from app.demo import PASSWORD
 from app.extensions import db
 from app.models import AwardList, AwardListState, CandidateState, Review, ReviewState
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run"]
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-                                reason="Debian's chromium is not installed (.ci/run installs it)")
+pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+                                 reason="Debian's chromium is not installed (.ci/run installs it)"),
+              pytest.mark.commits]  # the served app's thread reads what the test wrote
 
 
 @pytest.fixture
 def live(app):
     """The demo county served on a free port of 127.0.0.1 from a thread, for the browser."""
     app.config.update(DEMO_MODE=True)
-    build_demo()
-    db.session.commit()
+    use_snapshot("demo", build_demo)
     with served(app) as url:
         yield url
 

@@ -13,17 +13,18 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import ON_SQLITE, text_of, user_named
+from conftest import ON_SQLITE, build_demo, use_snapshot, text_of, user_named
 
 from app.activities import entry
-from app.demo import PASSWORD, build_demo
+from app.demo import PASSWORD
 from app.extensions import db
 from app.models import Activity, ActivityParticipant, AuditLog, Certificate, RecordState, Review, Role, User
 from app.rankings.services import period_key
 from app.reviews import services as reviews
 from app.timeutil import utcnow
 
-pytestmark = pytest.mark.skipif(ON_SQLITE, reason="threads against PostgreSQL (in-memory SQLite is one connection)")
+pytestmark = [pytest.mark.skipif(ON_SQLITE, reason="threads against PostgreSQL (in-memory SQLite is one connection)"),
+              pytest.mark.commits]
 RULES = "2025-四个一-委员.yaml"
 
 
@@ -63,7 +64,7 @@ def signed_in(app, username: str):
 @pytest.fixture
 def county(app):
     app.config["DEMO_MODE"] = True
-    build_demo()
+    use_snapshot("demo", build_demo)
     clerk = user_named("clerk")
     second = User(username="clerk3", display_name="第二录入员", role=Role.CLERK, password_hash=clerk.password_hash,
                   units=list(clerk.units), must_change_password=False, password_changed_at=utcnow())

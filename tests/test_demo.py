@@ -12,7 +12,7 @@ from app.models import (Activity, ActivityParticipant, Attendance, AttendanceSta
 from app.scoring import load_ruleset
 from app.pinyin import initials
 from app.web import name_search
-from conftest import text_of
+from conftest import empty_database, text_of
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "scoring_rules"
 
@@ -29,17 +29,6 @@ def fingerprint() -> str:
         for row in db.session.execute(sa.select(*columns).order_by(*table.primary_key.columns)):
             digest.update(f"{table.name}{tuple(row)!r}\n".encode())
     return digest.hexdigest()
-
-
-def empty_database() -> None:
-    db.session.remove()
-    if db.engine.dialect.name == "sqlite":
-        db.drop_all()
-        db.create_all()
-    else:
-        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        with db.engine.begin() as conn:
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 def test_the_demo_county_is_what_the_product_promises(app):

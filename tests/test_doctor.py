@@ -6,6 +6,8 @@ import pytest
 
 from app.doctor import FAIL, OK, WARN, diagnose
 
+pytestmark = pytest.mark.commits  # the doctor opens connections of its own, to the database its URL names
+
 
 def levels(app) -> dict[str, str]:
     return {f.what: f.level for f in diagnose(app)}

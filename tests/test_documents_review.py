@@ -17,6 +17,8 @@ from app.models import (AwardList, AwardListState, CandidateState, Certificate, 
                         SubjectKind)
 from app.reviews import services as reviews
 
+pytestmark = pytest.mark.commits  # certificates print as a job, whose progress is written on a connection of its own
+
 
 
 

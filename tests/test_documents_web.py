@@ -14,12 +14,13 @@ import sqlalchemy as sa
 import zxingcpp
 from conftest import flat, pdf_text, text_of, user_named
 
-from app.demo import build_demo
 from app.documents import services
 from app.extensions import db
 from app.models import (Activity, AwardList, Candidate, CandidateState, Certificate, Member, PrinterProfile, PrintLog, Review,
                         RewardAmount, SubjectKind)
 from app.reviews import services as reviews
+
+pytestmark = pytest.mark.commits  # certificates print as a job, whose progress is written on a connection of its own
 
 
 
@@ -131,10 +132,9 @@ def test_the_public_check_tells_a_good_an_unknown_and_a_revoked_certificate_apar
     assert "此证书已撤销" in text_of(revoked) and cert.subject_name not in text_of(revoked)
 
 
-def test_before_the_list_is_final_every_document_is_a_draft_and_nothing_is_numbered(client, as_user, app):
-    build_demo()
-    db.session.commit()
-    review = reviews.run_review(reviews.rule_file("2025-四个一-委员.yaml"), "2025", user_named("office"))
+def test_before_the_list_is_final_every_document_is_a_draft_and_nothing_is_numbered(client, as_user, app,
+                                                                                      annual_review):
+    review = annual_review
     from app.awards import services as awards
     award_list = awards.open_lists(review, user_named("office"))[0]
     standing = next(s for s in awards.board(award_list).standings.values() if s.suggested)

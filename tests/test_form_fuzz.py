@@ -133,11 +133,8 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database
 
 
 @pytest.mark.slow
-def test_random_values_in_every_form_never_give_a_500_or_a_partial_write(app, client, as_user):
-    from app.demo import build_demo
+def test_random_values_in_every_form_never_give_a_500_or_a_partial_write(app, client, as_user, demo):
     app.config.update(LOGIN_RATE_LIMIT="1000 per minute", OBJECTION_RATE_LIMIT="1000 per minute")  # not what's tested
-    build_demo()
-    db.session.commit()
     ids = existing_ids()
     tried: collections.Counter[str] = collections.Counter()
     outcomes: collections.Counter[str] = collections.Counter()

@@ -112,13 +112,12 @@ def test_a_changed_draft_is_updated_and_audited_but_a_verified_record_is_refused
     assert "已核实,不能通过导入修改" in text_of(response)
 
 
-def test_one_bad_row_rejects_the_whole_file_with_every_problem_located(client, login, setup):
+def test_one_bad_row_rejects_the_whole_file_with_every_problem_located(client, login, setup, today):
     login("clerk1")
-    today = dt.date.today()
     bad = GOOD + [
         ["W009", "王五", "提案", "2025-05-01", "别的单位的委员", "提交", None, None, None],
         ["W001", "张三", "飞行", "2025-05-02", "不存在的类型", None, None, None, None],
-        ["W001", "张三", "提案", (today + dt.timedelta(days=3)).isoformat(), "将来的日期", "提交", None, None, None],
+        ["W001", "张三", "提案", (today + dt.timedelta(days=1)).isoformat(), "将来的日期", "提交", None, None, None],
         ["W001", "张三", "引进企业", "2025-05-03", "负数金额", None, None, -5, None],
         ["W001", "张三", "引进企业", "2025-05-04", "金额写了字", None, None, "五十万", None],
         ["W001", "张三", "提案", "2025-03-02", "关于修缮城关小学的提案", "立案", None, None, None],

@@ -140,11 +140,11 @@ def test_branch_results_by_number_grade_and_flag(year):
     assert run("branch-results", xlsx("比实绩", [*INDICATOR_HEADERS, "状态"], rows)).counts["不变"] == 10
 
 
-def test_branch_result_errors(year):
+def test_branch_result_errors(year, today):
     code = year["branch_a"].code
     rows = [[code, "2025H1", "税收", "-1", None], [code, "2025H1", "劳资关系", None, "很好"],
             [code, "2025H1", "党员发展", "1.5", None], ["B99", "2025H1", "税收", "1", None],
-            [code, f"{dt.date.today().year + 1}H1", "税收", "1", None]]
+            [code, f"{today.year + 1}H1", "税收", "1", None]]
     outcome = run("branch-results", xlsx("比实绩", INDICATOR_HEADERS, rows))
     assert [e.split(": ", 1)[0] for e in outcome.errors] == [
         "file.xlsx:比实绩:2:数值", "file.xlsx:比实绩:3:等级", "file.xlsx:比实绩:4:数值",

@@ -26,6 +26,7 @@ from app.pinyin import search_key
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADERS = ["对象编号", "姓名", "类型", "日期", "标题", "结果", "级别", "金额", "联名"]
+pytestmark = pytest.mark.commits  # a job writes its progress on a connection of its own
 PG_ADMIN_URL = os.environ.get("JOBS_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 

@@ -7,14 +7,18 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import (AppraisalYear, Attendance, AttendanceStatus, AuditLog, Meeting, MeetingKind, RecordState,
                         Role)
-from conftest import text_of
+from conftest import beijing_date, text_of
 
-TODAY = dt.date.today()
+pytestmark = pytest.mark.usefixtures("clock")  # today is Beijing's date at the frozen instant
+
+
+def today() -> dt.date:
+    return beijing_date()
 
 
 @pytest.fixture
 def year(app):
-    db.session.add(AppraisalYear(year=TODAY.year, name=f"{TODAY.year}年度"))
+    db.session.add(AppraisalYear(year=today().year, name=f"{today().year}年度"))
     db.session.commit()
 
 
@@ -31,7 +35,7 @@ def people(county, make_member):
 
 
 def make_meeting(county, unit="committee_b", kind=MeetingKind.INSPECTION, invited=(), state=RecordState.DRAFT):
-    meeting = Meeting(kind=kind, title="视察园区", held_on=TODAY, unit_id=county[unit].id, state=state,
+    meeting = Meeting(kind=kind, title="视察园区", held_on=today(), unit_id=county[unit].id, state=state,
                       attendance=[Attendance(member_id=m.id, status=AttendanceStatus.PRESENT) for m in invited])
     db.session.add(meeting)
     db.session.commit()
@@ -45,7 +49,7 @@ def statuses(meeting_id):
 
 
 def new_meeting(county, **changes):
-    data = {"kind": "INSPECTION", "title": "视察园区", "held_on": TODAY.isoformat(),
+    data = {"kind": "INSPECTION", "title": "视察园区", "held_on": today().isoformat(),
             "unit_id": county["committee_a"].id, "location": "工业园区"}
     data.update(changes)
     return data
@@ -71,6 +75,7 @@ def test_clerk_creates_a_meeting_with_the_roster_of_its_kind(client, county, peo
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(AuditLog.entity == "meeting"))
 
 
+@pytest.mark.turn_of_year  # a meeting held today, in Beijing, is taken whatever the date in UTC
 def test_office_plenary_invites_every_active_member_and_others_invite_the_organiser_unit(
         client, county, people, year, make_user, login):
     make_user("office1", Role.OFFICE)
@@ -83,15 +88,17 @@ def test_office_plenary_invites_every_active_member_and_others_invite_the_organi
 
 
 @pytest.mark.parametrize(("changes", "message"), [
-    ({"held_on": (TODAY + dt.timedelta(days=2)).isoformat()}, "会议日期不能晚于今天"),
-    ({"held_on": dt.date(TODAY.year - 1, 12, 31).isoformat()}, "不在开放录入的考评年度内"),
+    ({"held_on": lambda day: (day + dt.timedelta(days=1)).isoformat()}, "会议日期不能晚于今天"),
+    ({"held_on": lambda day: dt.date(day.year - 1, 12, 31).isoformat()}, "不在开放录入的考评年度内"),
     ({"held_on": "2025-13-40"}, "请输入有效日期"),
     ({"title": ""}, "请填写会议名称"),
     ({"unit_id": "committee_b"}, "不是有效的选择"),  # not among the clerk's organiser choices
 ])
+@pytest.mark.turn_of_year
 def test_meeting_form_errors_save_nothing(client, county, people, year, make_user, login, changes, message):
     make_user("clerk_a", Role.CLERK, units=("committee_a",))
     login("clerk_a")
+    changes = {k: v(today()) if callable(v) else v for k, v in changes.items()}
     if changes.get("unit_id") == "committee_b":
         changes = {"unit_id": county["committee_b"].id}
     response = client.post("/meetings/new", data=new_meeting(county, **changes))
@@ -100,7 +107,7 @@ def test_meeting_form_errors_save_nothing(client, county, people, year, make_use
 
 
 def test_a_closed_year_is_refused(client, county, people, year, make_user, login):
-    db.session.get(AppraisalYear, TODAY.year).recording_closed_at = dt.datetime(TODAY.year, 1, 1)
+    db.session.get(AppraisalYear, today().year).recording_closed_at = dt.datetime(today().year, 1, 1)
     db.session.commit()
     make_user("office1", Role.OFFICE)
     login("office1")
@@ -261,7 +268,7 @@ def test_list_filters_and_counts(client, county, people, make_user, login):
     assert "调研企业" in page and "视察园区" not in page and "共 1 次" in page
     page = text_of(client.get(f"/meetings/?unit={county['committee_a'].id}"))
     assert "视察园区" in page and "调研企业" not in page
-    yesterday = (TODAY - dt.timedelta(days=1)).isoformat()
+    yesterday = (today() - dt.timedelta(days=1)).isoformat()
     assert "共 0 次" in text_of(client.get(f"/meetings/?end={yesterday}"))
-    assert "共 2 次" in text_of(client.get(f"/meetings/?start={TODAY.isoformat()}&kind=bogus&start=x"))
+    assert "共 2 次" in text_of(client.get(f"/meetings/?start={today().isoformat()}&kind=bogus&start=x"))
     assert client.get("/meetings/new").status_code == 403

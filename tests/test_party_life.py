@@ -4,19 +4,23 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from conftest import text_of
+from conftest import beijing_date, text_of
 
 from app.extensions import db
 from app.models import (AppraisalYear, Attendance, AttendanceStatus, AuditLog, Meeting, MeetingKind, PartyStatus,
                         RecordState, Role)
 from app.rankings import facts
 
-TODAY = dt.date.today()
+pytestmark = pytest.mark.usefixtures("clock")  # today is Beijing's date at the frozen instant
+
+
+def today() -> dt.date:
+    return beijing_date()
 
 
 @pytest.fixture
 def year(app):
-    db.session.add(AppraisalYear(year=TODAY.year, name=f"{TODAY.year}年度"))
+    db.session.add(AppraisalYear(year=today().year, name=f"{today().year}年度"))
     db.session.commit()
 
 
@@ -42,14 +46,14 @@ def users(county, make_user):
 
 
 def new_meeting(county, **changes):
-    data = {"kind": "PARTY_LIFE", "title": "主题党日", "held_on": TODAY.isoformat(),
+    data = {"kind": "PARTY_LIFE", "title": "主题党日", "held_on": today().isoformat(),
             "unit_id": county["branch_a"].id, "location": "宏达纸业会议室"}
     data.update(changes)
     return data
 
 
 def make_meeting(county, people, branch="branch_a", invited=("zhang", "li"), state=RecordState.DRAFT):
-    meeting = Meeting(kind=MeetingKind.PARTY_LIFE, title="党员大会", held_on=TODAY, unit_id=county[branch].id,
+    meeting = Meeting(kind=MeetingKind.PARTY_LIFE, title="党员大会", held_on=today(), unit_id=county[branch].id,
                       state=state, attendance=[Attendance(party_member_id=people[k].id, status=AttendanceStatus.PRESENT)
                                                for k in invited])
     db.session.add(meeting)
@@ -85,14 +89,16 @@ def test_liaison_creates_party_life_inviting_the_branch_party_members(client, co
 @pytest.mark.parametrize(("user", "changes", "message"), [
     ("liaison_a", {"kind": "INSPECTION"}, "不是有效的选择"),
     ("liaison_a", {"unit_id": "branch_b"}, "不是有效的选择"),
-    ("liaison_a", {"held_on": (TODAY + dt.timedelta(days=2)).isoformat()}, "会议日期不能晚于今天"),
-    ("liaison_a", {"held_on": dt.date(TODAY.year - 1, 6, 1).isoformat()}, "不在开放录入的考评年度内"),
+    ("liaison_a", {"held_on": lambda day: (day + dt.timedelta(days=1)).isoformat()}, "会议日期不能晚于今天"),
+    ("liaison_a", {"held_on": lambda day: dt.date(day.year - 1, 6, 1).isoformat()}, "不在开放录入的考评年度内"),
     ("clerk_a", {}, "不是有效的选择"),  # clerks have no 组织生活 and no branch to organise for
     ("office1", {"unit_id": "committee_a"}, "组织生活由党支部组织"),
     ("office1", {"kind": "INSPECTION"}, "组织生活由党支部组织"),  # a CPPCC meeting never organised by a branch
 ])
+@pytest.mark.turn_of_year
 def test_wrong_kind_unit_or_date_is_refused(client, county, people, users, year, login, user, changes, message):
     login(user)
+    changes = {k: v(today()) if callable(v) else v for k, v in changes.items()}
     if "unit_id" in changes:
         changes = {"unit_id": county[changes["unit_id"]].id}
     response = client.post("/meetings/new", data=new_meeting(county, **changes))
@@ -215,7 +221,7 @@ def test_office_verifies_or_returns_and_the_liaison_reads_the_reason(client, cou
 def test_scope_by_url_and_by_post(client, county, people, users, make_member, login):
     other = make_meeting(county, people, branch="branch_b", invited=("wang",))
     mine = make_meeting(county, people)
-    cppcc = Meeting(kind=MeetingKind.INSPECTION, title="视察园区", held_on=TODAY, unit_id=county["committee_a"].id,
+    cppcc = Meeting(kind=MeetingKind.INSPECTION, title="视察园区", held_on=today(), unit_id=county["committee_a"].id,
                     attendance=[Attendance(member_id=people["member"].id, status=AttendanceStatus.PRESENT)])
     db.session.add(cppcc)
     db.session.commit()
@@ -246,7 +252,7 @@ def test_scope_by_url_and_by_post(client, county, people, users, make_member, lo
 def test_only_verified_party_life_reaches_scoring(client, county, people, users, login):
     verified = make_meeting(county, people, state=RecordState.VERIFIED)
     make_meeting(county, people, state=RecordState.SUBMITTED)
-    found = facts.party_member_facts(TODAY.year)
+    found = facts.party_member_facts(today().year)
     attendance = [r for r in found.records if r.kind == facts.PARTY_LIFE_KIND]
     assert {-r.id for r in attendance} == {a.id for a in verified.attendance}
     assert {r.fields["meeting"] for r in attendance} == {"组织生活"}

@@ -11,16 +11,17 @@ import pytest
 import sqlalchemy as sa
 
 from app.awards import services as awards
-from app.demo import build_demo
 from app.extensions import db
 from app.models import (Activity, AuditLog, AwardList, AwardListState, Candidate, CandidateState, Category,
                         Member, Objection, RecordState, Review, ReviewEntry, ReviewKind, Role, RuleSet, SubjectKind, User,
                         VoteChoice)
-from app.public.services import beijing_today
 from app.reviews import services as reviews
-from tests.conftest import text_of
+from conftest import beijing_date, text_of
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+pytestmark = pytest.mark.usefixtures("clock")  # 公示 runs by Beijing's date, taken at a frozen instant
 
 
 # --- a small list in 公示, built by hand --------------------------------------------------------------------------
@@ -60,7 +61,7 @@ def publicity(county, make_member):
     def set_to(state: AwardListState = AwardListState.PUBLISHED, starts_in_days: int = 0,
                days: int = 7) -> AwardList:
         award_list.state = state
-        award_list.publicity_starts_on = beijing_today() + dt.timedelta(days=starts_in_days)
+        award_list.publicity_starts_on = beijing_date() + dt.timedelta(days=starts_in_days)
         award_list.publicity_days = days
         db.session.commit()
         return award_list
@@ -71,6 +72,7 @@ def objections() -> list[Objection]:
     return list(db.session.scalars(sa.select(Objection)))
 
 
+@pytest.mark.turn_of_year  # from its first day in Beijing, whatever the date in UTC
 def test_anyone_reads_a_list_in_publicity_with_names_unit_sector_and_award_only(client, publicity):
     award_list = publicity()
     index = text_of(client.get("/public/publicity"))
@@ -79,7 +81,7 @@ def test_anyone_reads_a_list_in_publicity_with_names_unit_sector_and_award_only(
     assert page.status_code == 200
     text = text_of(page)
     assert "王建国" in text and "经济界" in text and "优秀政协委员" in text
-    start, end = beijing_today(), beijing_today() + dt.timedelta(days=6)
+    start, end = beijing_date(), beijing_date() + dt.timedelta(days=6)
     assert f"{start.year}年{start.month}月{start.day}日" in text and f"{end.year}年{end.month}月{end.day}日" in text
     assert "赵落选" not in text  # rejected by the leading group: not on the public list
     for private in ("13912345678", "宏达纸业", "987.25", "提出提案多件"):
@@ -129,8 +131,9 @@ def test_a_person_not_on_the_public_list_cannot_be_named(client, publicity):
     assert response.status_code == 200 and objections() == []
 
 
+@pytest.mark.turn_of_year  # tomorrow in Beijing has not begun, whatever the date in UTC
 def test_a_list_whose_publicity_has_not_begun_shows_nothing_yet(client, publicity):
-    award_list = publicity(starts_in_days=3, days=7)
+    award_list = publicity(starts_in_days=1, days=7)
     assert client.get(f"/public/publicity/{award_list.id}").status_code == 404
     assert award_list.title not in text_of(client.get("/public/publicity"))
     response = client.post(f"/public/publicity/{award_list.id}",
@@ -151,6 +154,7 @@ def test_outside_the_period_the_form_is_replaced_and_an_objection_refused(client
     assert objections() == []
 
 
+@pytest.mark.turn_of_year
 def test_the_last_day_of_the_period_still_takes_objections(client, publicity):
     award_list = publicity(starts_in_days=-6, days=7)
     client.post(f"/public/publicity/{award_list.id}", data={"candidate": "0", "contact": "x@y.cn", "text": "z"})
@@ -169,13 +173,11 @@ def test_the_objection_form_is_csrf_protected_for_anonymous_visitors(app, client
     assert len(objections()) == 1
 
 
-def test_a_list_walked_to_publicity_on_the_demo_county_shows_its_approved_names(client):
+def test_a_list_walked_to_publicity_on_the_demo_county_shows_its_approved_names(client, annual_review):
     """The whole decision through the award services, then the public page: sectors from the frozen review."""
-    build_demo()
-    db.session.commit()
     office, clerk2, leader = (db.session.scalar(sa.select(User).where(User.username == n))
                               for n in ("office", "clerk2", "leader"))
-    review = reviews.run_review(reviews.rule_file("2025-四个一-委员.yaml"), "2025", office)
+    review = annual_review
     award_list = awards.open_lists(review, office)[0]
     picks = [s for s in awards.board(award_list).standings.values() if s.group == "经济界" and s.reason is None][:2]
     for s in picks:
@@ -186,7 +188,7 @@ def test_a_list_walked_to_publicity_on_the_demo_county_shows_its_approved_names(
         awards.vote(c, leader, VoteChoice.APPROVE, "")
     awards.conclude(award_list, {c.id: CandidateState.APPROVED for c in award_list.candidates}, "通过", office)
     awards.approve(award_list, "常委会议", "常委会第五次会议", dt.date(2025, 12, 20), "政协发〔2025〕9号", office)
-    awards.publish(award_list, beijing_today(), 7, office)
+    awards.publish(award_list, beijing_date(), 7, office)
     db.session.commit()
 
     text = text_of(client.get(f"/public/publicity/{award_list.id}"))

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from app.demo import build_demo
 from app.extensions import db
 from app.models import (Activity, ActivityParticipant, Attendance, AttendanceStatus, BranchIndicator, BranchResult,
                         Category, Meeting, MeetingKind, Member, PartyMember, RecordState, SubjectKind, User)
@@ -31,11 +30,6 @@ def periods(ruleset) -> list[str]:
     return [("2025" if key in ANNUAL_KEYS else f"2025{key}") for key in ruleset.periods]
 
 
-def build() -> None:
-    build_demo(2025)
-    db.session.commit()
-
-
 def by_subject(scored) -> dict[int, ScoreCard]:
     return {card.subject_id: card for card in scored.cards}
 
@@ -48,8 +42,7 @@ def gate(card: ScoreCard, name: str):
     return next(g for g in card.gates if g.name == name)
 
 
-def test_every_shipped_rule_file_scores_the_demo_for_every_period_with_sensible_results(app):
-    build()
+def test_every_shipped_rule_file_scores_the_demo_for_every_period_with_sensible_results(demo):
     assert len(RULE_FILES) == 4
     annual = {}
     for path in RULE_FILES:
@@ -127,8 +120,7 @@ def test_every_shipped_rule_file_scores_the_demo_for_every_period_with_sensible_
         assert not gate(card, "重大事故").met
 
 
-def test_the_seam_counts_only_verified_facts_keeps_their_origin_and_hashes_them(app):
-    build()
+def test_the_seam_counts_only_verified_facts_keeps_their_origin_and_hashes_them(demo):
     unverified = set(db.session.scalars(sa.select(Activity.id).where(Activity.state != RecordState.VERIFIED)))
     submitted = set(db.session.scalars(sa.select(Activity.id).where(Activity.state == RecordState.SUBMITTED)))
     assert submitted and submitted <= unverified

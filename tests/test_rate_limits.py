@@ -15,7 +15,7 @@ from flask import Flask
 from app import create_app
 from app.extensions import db
 from app.models import Objection, Role
-from conftest import ON_SQLITE, TEST_CONFIG, text_of
+from conftest import ON_SQLITE, TEST_CONFIG, require_commits, text_of
 from tests.test_public import publicity  # noqa: F401 (the fixture: a small list in 公示)
 
 REDIS_URI = "redis://localhost:6379/0"
@@ -28,8 +28,9 @@ def sign_in(client, username="nobody", password="wrong", address="127.0.0.1"):
 
 @contextlib.contextmanager
 def another_app(**config: object) -> Iterator[Flask]:
-    """One more app (another server process) on the test database; use it beside the `app` fixture, which empties
-    the tables afterwards."""
+    """One more app (another server process) on the test database (its own in-memory one on SQLite); use it beside
+    the `app` fixture, in a test marked `commits`."""
+    require_commits("another app")
     other = create_app({**TEST_CONFIG, **config})
     with other.app_context():
         if ON_SQLITE:  # its own in-memory database
@@ -56,6 +57,7 @@ def test_the_eleventh_sign_in_attempt_within_a_minute_is_refused(client, make_us
     assert sign_in(client, "office1", "Secret-2025", address="10.0.0.2").status_code == 302  # another address
 
 
+@pytest.mark.commits  # another app, on the same database
 def test_the_limit_is_configurable_and_a_fresh_app_counts_from_zero(app, client):
     app.config["LOGIN_RATE_LIMIT"] = "2 per minute"
     assert [sign_in(client).status_code for _ in range(3)] == [200, 200, 429]
@@ -75,6 +77,7 @@ def test_the_sixth_objection_within_a_minute_is_refused(client, publicity):
     assert client.post(url, data=data, environ_base={"REMOTE_ADDR": "10.0.0.3"}).status_code == 302
 
 
+@pytest.mark.commits
 def test_behind_a_trusted_proxy_the_forwarded_client_address_is_counted(app):
     with another_app(TRUSTED_PROXY_COUNT=1, LOGIN_RATE_LIMIT="1 per minute") as proxied:
         client = proxied.test_client()
@@ -93,6 +96,7 @@ def redis_reachable() -> bool:
         return False
 
 
+@pytest.mark.commits
 def test_counters_in_redis_are_shared_by_every_process(app, client):
     if not redis_reachable():
         if os.environ.get("CI"):
@@ -113,6 +117,7 @@ def test_counters_in_redis_are_shared_by_every_process(app, client):
             store.delete(key)
 
 
+@pytest.mark.commits
 def test_with_redis_down_each_process_still_counts_in_memory(app):
     with another_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0", LOGIN_RATE_LIMIT="2 per minute") as cut_off:
         client = cut_off.test_client()

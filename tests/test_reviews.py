@@ -133,6 +133,7 @@ def test_compare_names_who_moved_the_rule_items_and_the_new_records(people, rule
 
 # --- the pages: running a review ------------------------------------------------------------------------------------
 
+@pytest.mark.commits  # the review runs as a job, whose progress is written on a connection of its own
 def test_office_runs_a_review_through_the_form_and_lands_on_its_ranking(client, login, make_user, people):
     make_user("office", Role.OFFICE, display_name="办公室小刘")
     login("office")

@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from conftest import user_named
 
-from app.demo import PASSWORD, build_demo
+from app.demo import PASSWORD
 from app.extensions import db
-from app.models import User
 from app.reviews import services as reviews
 
 
@@ -15,12 +15,8 @@ def rows_on(page: str) -> list[str]:
     return re.findall(r'href="/reviews/\d+/subjects/(\d+)"', page)
 
 
-def test_a_long_ranking_is_paged_and_the_export_has_every_row(app, client):
-    build_demo()
-    db.session.commit()
-    office = db.session.scalar(sa.select(User).where(User.username == "office"))
-    review = reviews.run_review(reviews.rule_file("2025-四个一-委员.yaml"), "2025", office)
-    db.session.commit()
+def test_a_long_ranking_is_paged_and_the_export_has_every_row(app, client, annual_review):
+    review = annual_review
     everyone = len(reviews.rows(review))
     app.config["DEMO_MODE"] = True
     client.post("/auth/login", data={"username": "office", "password": PASSWORD})
@@ -37,6 +33,6 @@ def test_a_long_ranking_is_paged_and_the_export_has_every_row(app, client):
     assert len(export.strip().splitlines()) == everyone + 1  # a header, then every row
     # a kept page follows the review's state: once a newer version is run, the old one says so
     assert "已被新版本取代" not in first
-    reviews.run_review(reviews.rule_file("2025-四个一-委员.yaml"), "2025", office)
+    reviews.run_review(reviews.rule_file("2025-四个一-委员.yaml"), "2025", user_named("office"))
     db.session.commit()
     assert "已被新版本取代" in client.get(f"/reviews/{review.id}").get_data(as_text=True)

@@ -25,7 +25,7 @@ from app.extensions import db
 from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Certificate, CertificateKind,
                         Enterprise, Evidence, Meeting, Member, Objection, PartyMember, PrinterProfile, RecordState,
                         Review, ReviewEntry, Role, SubjectKind, Unit, UnitKind, User)
-from conftest import text_of
+from conftest import build_finished_year, use_snapshot, text_of
 
 # 110 rules, 135 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1080 pairs probed.
 RULE_METHODS = 135
@@ -262,14 +262,9 @@ def _names_outside(review: Review, seen: set[int], exclude: set[int], inside: li
 
 def build_world(app: Flask, tmp_path) -> World:
     from app.activities import entry
-    from app.demo import build_demo
-    from app.documents.yearend import finish_year
     app.config.update(DEMO_MODE=True, EVIDENCE_DIR=str(tmp_path / "evidence"), IMPORT_DIR=str(tmp_path / "imports"),
                       LOGIN_RATE_LIMIT="1000 per minute", OBJECTION_RATE_LIMIT="1000 per minute")
-    build_demo()
-    db.session.commit()
-    finish_year()
-    db.session.commit()
+    use_snapshot("finished-year", build_finished_year)
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
     scoped_users = [users[n] for n in SCOPED]
     office = users["office"]

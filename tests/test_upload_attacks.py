@@ -94,12 +94,13 @@ def setup(app, tmp_path, county, make_member, make_user):
     ours = make_member("张三", code="W001", liaison="liaison_a")
     db.session.commit()
     clerk1 = make_user("clerk1", Role.CLERK, units=("liaison_a",))
-    make_user("office", Role.OFFICE)
+    office = make_user("office", Role.OFFICE)
     record = Activity(unit_id=county["liaison_a"].id, member_id=ours.id, category=Category.IDEA, kind="提案",
                       title="关于乡村道路的提案", occurred_on=dt.date(2025, 3, 1), created_by_id=clerk1.id)
     db.session.add(record)
     db.session.commit()
-    return {"record": record, "root": tmp_path, "evidence": tmp_path / "evidence", "imports": tmp_path / "imports"}
+    return {"record": record, "root": tmp_path, "evidence": tmp_path / "evidence", "imports": tmp_path / "imports",
+            "users": (clerk1.id, office.id)}
 
 
 def post_file(client, url: str, data: bytes, name: str):
@@ -197,7 +198,7 @@ def test_a_forged_or_bomb_spreadsheet_is_refused_in_the_import_report(client, lo
     page = text_of(response)
     assert response.status_code == 422 and "整个文件没有导入" in page and phrase in page
     assert counts() == before
-    assert {p.parent for p in files_under(setup["root"])} <= {setup["imports"] / str(1), setup["imports"] / "2"}
+    assert {p.parent for p in files_under(setup["root"])} <= {setup["imports"] / str(u) for u in setup["users"]}
     token = next(iter(files_under(setup["imports"]))).name
     marked = client.get(f"/imports/records/errors/{token}?filename={name}")  # the error workbook, not a 500
     assert marked.status_code == 200 and marked.data.startswith(b"PK")

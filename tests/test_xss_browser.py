@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import served
+from conftest import build_demo, served, use_snapshot
 
-from app.demo import PASSWORD, build_demo
+from app.demo import PASSWORD
 from app.documents.yearend import finish_year
 from app.extensions import db
 from app.models import (Activity, AwardList, AwardListState, Candidate, Certificate, Meeting, Member, RecordState,
@@ -25,8 +25,9 @@ from app.public.services import beijing_today
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run"]
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-                                reason="Debian's chromium is not installed (.ci/run installs it)")
+pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+                                 reason="Debian's chromium is not installed (.ci/run installs it)"),
+              pytest.mark.commits]  # the served app's thread reads what the test wrote
 
 SCRIPT, IMG, JS_URL, SVG = PAYLOADS = ("<script>window.__xss=1</script>", '"><img src=x onerror="window.__xss=1">',
                                        "javascript:window.__xss=1", "<svg onload=window.__xss=1>")
@@ -89,7 +90,7 @@ def live(app, client, tmp_path):
     """The demo county's finished year, payloads everywhere, served on a free port of 127.0.0.1 from a thread."""
 
     app.config.update(DEMO_MODE=True, SCORING_RULES_DIR=rules_with_payloads(tmp_path / "rules"))
-    build_demo()
+    use_snapshot("demo", build_demo)
     store_payloads()
     db.session.commit()
     finish_year()
