@@ -12,7 +12,6 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app import audit
-from app.admin.services import save_settings, setting
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
 from app.documents import forms, services
@@ -24,6 +23,7 @@ from app.jobs.kinds import options_params
 from app.models import (AwardListState, Certificate, JobState, Member, PrinterProfile, Review, ReviewState, Role,
                         SubjectKind)
 from app.reviews import services as reviews
+from app.settings import save_settings, setting
 from app.timeutil import beijing_today
 from app.web import db_id
 

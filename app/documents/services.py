@@ -22,13 +22,13 @@ from flask_babel import lazy_gettext as _l
 
 import reports.model as rm
 from app import audit
-from app.admin.services import setting
 from app.awards import services as awards
 from app.extensions import db
 from app.models import (Activity, ActivityParticipant, Attendance, AwardList, AwardListState, Candidate, CandidateState, Certificate,
                         CertificateKind, Meeting, Member, PartyMember, PrinterProfile, PrintLog, RecordState,
                         Review, ReviewEntry, ReviewKind, RewardAmount, SubjectKind, Unit, UnitKind, User)
 from app.reviews import services as reviews
+from app.settings import setting
 from app.timeutil import beijing_today, utcnow
 
 ORDERS = {"score": _l("按得分"), "strokes": _l("按姓氏笔画")}
