@@ -9,7 +9,9 @@ from typing import Any
 
 from app import evidence
 from app.extensions import db
-from app.jobs.services import JobFailed, Progress, _folder, kind
+from app.imports.base import run_import
+from app.imports.datasets import DATASETS
+from app.jobs.registry import JobFailed, Progress, folder, kind
 from app.models import Review, User
 
 SHOWN_ERRORS = 20
@@ -27,7 +29,6 @@ def _user(params: dict[str, Any]) -> User | None:
 def confirm_import(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """params: dataset, path (the upload claimed for this job), filename, user_id, restore (where the upload goes
     back to if the import fails: the dry run's token). The upload is deleted once imported."""
-    from app.imports import DATASETS, run_import
     dataset = DATASETS[params["dataset"]]
     path = Path(params["path"])
     try:
@@ -79,7 +80,7 @@ def print_run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     except documents.DocumentError as error:
         raise JobFailed(str(error)) from None
     name = f"{params['job_key']}.pdf"
-    evidence.write_whole(_folder("job_results") / name, made.data)  # all there or not at all
+    evidence.write_whole(folder("job_results") / name, made.data)  # all there or not at all
     return {"file": name, "filename": made.filename, "draft": made.draft, "pages": made.pages,
             "size": len(made.data)}
 
