@@ -27,8 +27,8 @@ from app.imports.base import (ADDED, CHANGED, SAME, STATE_BY_LABEL, Context, Dat
 from app.models import (Activity, ActivityParticipant, Category, Member, PartyMember, RecordState, Role,
                         Unit, User)
 from app.scoring.rules import KindSpec, RuleSet
+from app.scoring.types import ATTENDANCE_KIND, PARTY_LIFE_KIND
 from app.spreadsheets.columns import ACTIVITIES, STATES, SUBJECT_TYPES, require
-from app.spreadsheets.records import ATTENDANCE_KIND, PARTY_LIFE_KIND
 from app.spreadsheets.rows import Block, SheetRow, TypedRows
 from app.timeutil import utcnow
 
