@@ -40,7 +40,7 @@ def init_app(app: Flask) -> None:
     from app.documents.cli import report_command
     from app.imports.cli import import_command
     from app.jobs.cli import jobs_cli
-    from app.rankings.cli import rules_cli, score_command
+    from app.reviews.cli import rules_cli, score_command
 
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)

@@ -10,8 +10,8 @@ from conftest import text_of
 from app.activities.entry import ruleset_for
 from app.extensions import db
 from app.models import AppraisalYear, AuditLog, BranchIndicator, BranchResult, RecordState, Role
-from app.rankings import facts
-from app.rankings.services import score_period
+from app.reviews import facts
+from app.reviews.scoring import score_period
 
 TODAY = dt.date.today()
 FULL = {"组织建设": "18.5", "党员发展": "2", "活动开展": "6", "党员示范岗": "3", "产值增长": "-2.5",

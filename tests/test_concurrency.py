@@ -19,8 +19,8 @@ from app.activities import entry
 from app.demo import PASSWORD, build_demo
 from app.extensions import db
 from app.models import Activity, ActivityParticipant, AuditLog, Certificate, RecordState, Review, Role, User
-from app.rankings.services import period_key
 from app.reviews import services as reviews
+from app.reviews.scoring import period_key
 from app.timeutil import utcnow
 
 pytestmark = pytest.mark.skipif(ON_SQLITE, reason="threads against PostgreSQL (in-memory SQLite is one connection)")

@@ -9,7 +9,8 @@ from conftest import text_of
 from app.extensions import db
 from app.models import (AppraisalYear, Attendance, AttendanceStatus, AuditLog, Meeting, MeetingKind, PartyStatus,
                         RecordState, Role)
-from app.rankings import facts
+from app.reviews import facts
+from app.scoring.types import PARTY_LIFE_KIND
 
 TODAY = dt.date.today()
 
@@ -247,6 +248,6 @@ def test_only_verified_party_life_reaches_scoring(client, county, people, users,
     verified = make_meeting(county, people, state=RecordState.VERIFIED)
     make_meeting(county, people, state=RecordState.SUBMITTED)
     found = facts.party_member_facts(TODAY.year)
-    attendance = [r for r in found.records if r.kind == facts.PARTY_LIFE_KIND]
+    attendance = [r for r in found.records if r.kind == PARTY_LIFE_KIND]
     assert {-r.id for r in attendance} == {a.id for a in verified.attendance}
     assert {r.fields["meeting"] for r in attendance} == {"组织生活"}

@@ -2,7 +2,7 @@
 
 Flush, never commit. Which indicators exist, their labels, categories and value types come from the branch rule
 file (subject: branches) of the period's year: an indicator the file does not declare is never stored. Only a
-verified result reaches scoring (app.rankings.facts filters on 已核实).
+verified result reaches scoring (app.reviews.facts filters on 已核实).
 """
 from __future__ import annotations
 

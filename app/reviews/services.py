@@ -22,8 +22,9 @@ from app.extensions import db
 from app.auth import scope
 from app.models import (Activity, Attendance, AwardList, AwardListState, Meeting, Member, PartyMember, Review,
                         ReviewEntry, ReviewKind, ReviewState, RuleSet, SubjectKind, Unit, UnitKind, User)
-from app.rankings import services as rankings
-from app.rankings.facts import CPPCC_UNIT_KINDS, origin
+from app.reviews.facts import CPPCC_UNIT_KINDS, origin
+from app.reviews.scoring import ANNUAL_KEYS, score_period
+from app.reviews.scoring import subject_kind as subject_kind_of
 from app.scoring.exact import plain
 from app.scoring.hashing import normalise_record, normalise_subject
 
@@ -41,8 +42,8 @@ def rule_file(name: str) -> scoring.RuleSet | None:
 
 def periods(ruleset: scoring.RuleSet) -> list[str]:
     """The periods a review of `ruleset` may cover: "2025H1", "2025H2" … as the file declares, and the year."""
-    found = [f"{ruleset.year}{key}" for key in ruleset.periods if key not in rankings.ANNUAL_KEYS]
-    if any(key in ruleset.periods for key in rankings.ANNUAL_KEYS):
+    found = [f"{ruleset.year}{key}" for key in ruleset.periods if key not in ANNUAL_KEYS]
+    if any(key in ruleset.periods for key in ANNUAL_KEYS):
         found.append(str(ruleset.year))
     return found
 
@@ -64,7 +65,7 @@ def run_review(ruleset: scoring.RuleSet, period: str, user: User | None,
     :raises ReviewError: the period's review already feeds an award list (being decided, approved or final): a
         new version would leave that list on a superseded review. Only an admin's reopening frees it.
     """
-    subject_kind = rankings.subject_kind(ruleset)
+    subject_kind = subject_kind_of(ruleset)
     busy = db.session.scalar(sa.select(AwardList.title).join(Review, AwardList.review_id == Review.id).where(
         Review.period == period, Review.subject_kind == subject_kind,
         AwardList.state != AwardListState.REOPENED).limit(1))
@@ -73,7 +74,7 @@ def run_review(ruleset: scoring.RuleSet, period: str, user: User | None,
                             title=busy))
     if progress is not None:
         progress(0, 3, "读取记录并计分")
-    scored = rankings.score_period(ruleset, period)
+    scored = score_period(ruleset, period)
     if progress is not None:
         progress(1, 3, "保存考评结果")
     rule_set = _stored(ruleset, subject_kind, user)

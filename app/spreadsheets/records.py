@@ -1,4 +1,4 @@
-"""A spreadsheet in the import format → the engine's inputs (Subject, Record), as app/rankings/facts.py makes them
+"""A spreadsheet in the import format → the engine's inputs (Subject, Record), as app/reviews/facts.py makes them
 from the database. Pure: no database, no Flask; the rule file says which sheets are read and which kinds exist.
 
 Ids: the engine needs whole numbers. Subjects keep their 编号 when every 编号 of the sheet is a whole number, else
