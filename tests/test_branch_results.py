@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import text_of
 
-from app.activities.entry import ruleset_for
+from app.activities.services import ruleset_for
 from app.extensions import db
 from app.models import AppraisalYear, AuditLog, BranchIndicator, BranchResult, RecordState, Role
 from app.reviews import facts

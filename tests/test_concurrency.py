@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import ON_SQLITE, text_of, user_named
 
-from app.activities import entry
+from app.activities import services as activities
 from app.demo import PASSWORD, build_demo
 from app.extensions import db
 from app.models import Activity, ActivityParticipant, AuditLog, Certificate, RecordState, Review, Role, User
@@ -108,7 +108,7 @@ def test_two_clerks_editing_one_record_lose_no_update(app, county):
     assert not any(isinstance(a, Exception) for a in answers), answers
     assert sorted(a.status_code for a in answers) == [200, 302], [a.headers.get("Location") for a in answers]
     loser = next(a for a in answers if a.status_code == 200)
-    assert entry.stale() in text_of(loser)  # told someone else changed it, the typing kept in the form
+    assert activities.stale() in text_of(loser)  # told someone else changed it, the typing kept in the form
     db.session.expire_all()
     stored = db.session.get(Activity, record.id)
     winner = first if next(a for a in answers if a.status_code == 302) is answers[0] else second
@@ -147,7 +147,7 @@ def test_a_review_running_while_records_change_matches_its_hash(app, county):
         office = db.session.get(User, office_id)
         for activity_id in submitted:
             activity = db.session.get(Activity, activity_id)
-            assert entry.verify(activity, office) is None
+            assert activities.verify(activity, office) is None
             db.session.commit()
         return len(submitted)
 

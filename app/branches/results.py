@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import audit, workflow
-from app.activities.entry import open_years, ruleset_for
+from app.activities.services import open_years, ruleset_for
 from app.auth.scope import scoped
 from app.extensions import db
 from app.models import BranchIndicator, BranchResult, RecordState, Role, Unit, User

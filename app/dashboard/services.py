@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app import scoring
-from app.activities import entry
+from app.activities import services as activities
 from app.auth.scope import clause
 from app.extensions import db
 from app.models import (Activity, ActivityParticipant, AppraisalYear, Attendance, AttendanceStatus, Category,
@@ -178,7 +178,7 @@ class LiveScores:
 
 def live_scores(year: int) -> tuple[LiveScores | None, str]:
     """The year's verified records scored now with its members rule file; or None and why not."""
-    ruleset = entry.ruleset_for(year, "members")
+    ruleset = activities.ruleset_for(year, "members")
     if ruleset is None:
         return None, _("%(year)s 年没有委员评分细则(scoring_rules 中 subject: members 的文件)", year=year)
     try:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app import audit, scoring
-from app.activities import entry
+from app.activities import services as activities
 from app.extensions import db
 from app.auth import scope
 from app.models import (Activity, Attendance, AwardList, AwardListState, Meeting, Member, PartyMember, Review,
@@ -31,13 +31,13 @@ from app.scoring.hashing import normalise_record, normalise_subject
 
 def rule_files(year: int | None = None) -> list[scoring.RuleSet]:
     """The rule files in SCORING_RULES_DIR (of `year`, when given), newest year first."""
-    found = [r for r in entry.rulesets() if year is None or r.year == year]
+    found = [r for r in activities.rulesets() if year is None or r.year == year]
     return sorted(found, key=lambda r: (-r.year, r.subject, r.source_name or r.name))
 
 
 def rule_file(name: str) -> scoring.RuleSet | None:
     """The rule file named `name` (its file name in SCORING_RULES_DIR)."""
-    return next((r for r in entry.rulesets() if (r.source_name or r.name) == name), None)
+    return next((r for r in activities.rulesets() if (r.source_name or r.name) == name), None)
 
 
 def periods(ruleset: scoring.RuleSet) -> list[str]:
@@ -337,15 +337,15 @@ class Origin:
 def origins(review: Review, record_ids: Any, user: User) -> dict[int, Origin]:
     """Each record id's origin; titles only of rows that still exist and that `user` may see."""
     found = {rid: origin(rid, review.subject_kind) for rid in record_ids}
-    activities = [row for kind, row in found.values() if kind == "activity"]
-    meetings = [row for kind, row in found.values() if kind == "attendance"]
+    activity_ids = [row for kind, row in found.values() if kind == "activity"]
+    attendance_ids = [row for kind, row in found.values() if kind == "attendance"]
     titles: dict[tuple[str, int], str] = {}
-    if activities:
+    if activity_ids:
         titles.update((("activity", i), t) for i, t in db.session.execute(
-            sa.select(Activity.id, Activity.title).where(Activity.id.in_(activities), scope.clause(Activity, user))))
-    if meetings:
+            sa.select(Activity.id, Activity.title).where(Activity.id.in_(activity_ids), scope.clause(Activity, user))))
+    if attendance_ids:
         titles.update((("attendance", i), t) for i, t in db.session.execute(
             sa.select(Attendance.id, Meeting.title).join(Meeting)
-            .where(Attendance.id.in_(meetings), scope.clause(Attendance, user))))
+            .where(Attendance.id.in_(attendance_ids), scope.clause(Attendance, user))))
     return {rid: Origin(kind, row, titles.get((kind, row))) for rid, (kind, row) in found.items()}
 
