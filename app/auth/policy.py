@@ -1,8 +1,8 @@
 """The account policy (账号安全策略): password rules, password expiry, lockout and idle sign-out.
 
-The administrator sets it on /admin/account-policy (kept in the settings store, app.settings); an item never set there falls back
-to the configuration's default (config.py, or a FLASK_* variable). Everything that applies the policy reads it
-through `current()`. Flush, never commit.
+The administrator sets it on /admin/account-policy (kept in the settings store, app.settings); an item never set
+there falls back to the configuration's default (config.py, or a FLASK_* variable). Everything that applies the
+policy reads it through `current()`. Flush, never commit.
 """
 from __future__ import annotations
 

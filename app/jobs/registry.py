@@ -31,7 +31,8 @@ def kind(name: str) -> Callable[[KindFunction], KindFunction]:
 
 
 def folder(name: str) -> Path:
-    """A folder of the jobs' files (job_results, job_progress) under JOBS_DIR or the instance folder; made if missing."""
+    """A folder of the jobs' files (job_results, job_progress) under JOBS_DIR or the instance folder, made if
+    missing."""
     base = current_app.config.get("JOBS_DIR") or current_app.instance_path
     found = Path(base) / name
     found.mkdir(parents=True, exist_ok=True)
