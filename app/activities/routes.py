@@ -8,7 +8,6 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
@@ -21,7 +20,7 @@ from app.extensions import db
 from app.forms import attach_errors, select_choices
 from app.imports import export
 from app.models import Activity, Category, Evidence, Member, PartyMember, RecordState, Role, Unit
-from app.web import date_arg, db_id, page_args, safe_next
+from app.web import commit_or_stale, date_arg, db_id, page_args, safe_next
 
 bp = Blueprint("activities", __name__)
 
@@ -224,15 +223,11 @@ def _save(form: ActivityForm, activity: Activity, category: Category) -> Respons
     if not form.validate_on_submit():
         return None
     submit = bool(form.send.data)
-    try:
-        errors = services.save(activity, category, _entry(form), current_user, submit)
-    except StaleDataError:
-        errors = {"title": [services.stale()]}
+    errors = commit_or_stale(lambda: services.save(activity, category, _entry(form), current_user, submit),
+                             {"title": [services.stale()]})
     if errors:
-        db.session.rollback()
         attach_errors(form, errors)
         return None
-    db.session.commit()
     flash(_("已提交核实。") if submit else _("已保存草稿。"), "success")
     return redirect(url_for("activities.detail", activity_id=activity.id))
 
@@ -288,14 +283,9 @@ def delete(activity_id: int) -> str | Response:
             return redirect(url_for("activities.detail", activity_id=activity.id))
         return render_template("activities/delete.html", activity=activity)
     title = activity.title
-    shas, error = services.delete_draft(activity, current_user, _version())
-    if error is None:
-        try:
-            db.session.commit()
-        except StaleDataError:
-            error = services.stale()
+    shas, refused = services.delete_draft(activity, current_user, _version())
+    error = commit_or_stale(lambda: refused, services.stale())
     if error is not None:
-        db.session.rollback()
         flash(error, "error")
         return redirect(url_for("activities.detail", activity_id=activity_id))
     for sha in set(shas):
@@ -366,14 +356,8 @@ def _version() -> int | None:
 def _finish(activity: Activity, step: Callable[[], str | None], done: str) -> Response:
     """Run a state change in the request's one transaction. Someone else's change to the same record in the
     meantime (caught when the step flushes or at the commit) is said in words, never an error page."""
-    try:
-        error = step()
-        if not error:
-            db.session.commit()
-    except StaleDataError:
-        error = services.stale()
+    error = commit_or_stale(step, services.stale())
     if error:
-        db.session.rollback()
         flash(error, "error")
     else:
         flash(done, "success")
@@ -415,12 +399,15 @@ def verify_bulk() -> Response:
     if request.form.get("scope") != "all":
         ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
         stmt = stmt.where(Activity.id.in_(ids))
-    try:
+    count = 0
+
+    def verify_all() -> None:
+        nonlocal count
         count = services.verify_many(stmt, current_user)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        flash(services.stale(), "error")
+
+    error = commit_or_stale(verify_all, services.stale())
+    if error:
+        flash(error, "error")
         return redirect(url_for("activities.queue", **filters))
     flash(_("已核实 %(n)s 条记录。", n=count), "success")
     filters.pop("state")
