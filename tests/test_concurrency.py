@@ -170,7 +170,7 @@ def test_a_review_running_while_records_change_matches_its_hash(app, county):
 
 def test_two_print_runs_at_once_never_share_a_number(app, finished_year):
     office_id = user_named("office").id
-    from app.documents import services as documents
+    from app.documents import kinds as documents
 
     def print_run() -> int:
         review = db.session.get(Review, finished_year.id)
