@@ -119,10 +119,13 @@ def result(unit_id: int, period: str) -> str | Response:
             return redirect(request.path)
         if form.validate_on_submit():
             submit = request.form.get("action") == "submit"
-            errors = commit_or_stale(lambda: results.save(branch, period, record, version_of(form),
-                                                          values_of(form, items), current_user, submit=submit,
-                                                          ip=request.remote_addr or "")[1],
-                                     None, results.StaleResult)
+
+            def save() -> dict[str, list[str]]:
+                _saved, problems = results.save(branch, period, record, version_of(form), values_of(form, items),
+                                                current_user, submit=submit, ip=request.remote_addr or "")
+                return problems
+
+            errors = commit_or_stale(save, None, results.StaleResult)
             if errors is None:
                 return _stale_result(request.path)
             if not errors:
