@@ -29,7 +29,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.types import TypeDecorator
 
 from app import evidence
-from app.activities.entry import evidence_dir
+from app.activities.services import evidence_dir
 from app.extensions import db
 from app.timeutil import utcnow
 

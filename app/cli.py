@@ -35,12 +35,12 @@ def create_admin(username: str, display_name: str, password: str) -> None:
 
 def init_app(app: Flask) -> None:
     from app.backup import backup_command, restore_command
-    from app.demo import demo_command
+    from app.demo.cli import demo_command
     from app.doctor import doctor_command
     from app.documents.cli import report_command
     from app.imports.cli import import_command
     from app.jobs.cli import jobs_cli
-    from app.rankings.cli import rules_cli, score_command
+    from app.reviews.cli import rules_cli, score_command
 
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)

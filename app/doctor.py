@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from app.activities.entry import evidence_dir
+from app.activities.services import evidence_dir
 from app.extensions import db
 
 OK, WARN, FAIL = "通过", "注意", "问题"

@@ -1,17 +1,23 @@
-"""Small helpers shared by views: safe redirects, paging and search arguments."""
+"""Small helpers shared by views: safe redirects, paging and search arguments, and the one commit of a change to a
+row that someone else may have changed meanwhile."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, request, url_for
 from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import IntegerConverter
 
+from app.extensions import db
 from app.pinyin import as_pinyin_query
+
+E = TypeVar("E")
+S = TypeVar("S")
 
 
 def safe_next(target: str | None) -> str:
@@ -83,3 +89,23 @@ def paginate_list(items: Sequence[Any], per_page: int | None = None) -> ListPagi
     return ListPagination(page=request.args.get("page", 1, type=db_id),
                           per_page=per_page or current_app.config["PAGE_SIZE"], error_out=False, items=items)
 
+
+
+def commit_or_stale(step: Callable[[], E], stale: S, *conflicts: type[Exception]) -> E | S:
+    """The view's one commit of a change to a row with a version counter (a record, a meeting, a branch result).
+
+    Runs `step`, a service call that flushes and returns what is wrong (nothing when all is well), and commits when
+    it returned nothing, else rolls back and returns it. Someone else's change to the same row in the meantime —
+    SQLAlchemy's StaleDataError at a flush or at the commit, or one of the service's own `conflicts` — rolls back
+    too and returns `stale` instead: what the view tells the user, never an error page.
+    """
+    try:
+        errors = step()
+        if not errors:
+            db.session.commit()
+            return errors
+    except (StaleDataError, *conflicts):
+        db.session.rollback()
+        return stale
+    db.session.rollback()
+    return errors

@@ -70,7 +70,7 @@ def seed() -> None:
 
 
 def workbook(rows: int) -> bytes:
-    from app.imports import DATASETS
+    from app.imports.datasets import DATASETS
     from app.spreadsheets.template import build_template
 
     sheet = DATASETS["records"].sheets[0]
@@ -105,7 +105,8 @@ def import_file(url: str, path: str, rows: int, out: str) -> None:
     """
     from app import create_app
     from app.extensions import db
-    from app.imports import DATASETS, run_import
+    from app.imports.base import run_import
+    from app.imports.datasets import DATASETS
     from app.models import Activity
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})

@@ -16,8 +16,7 @@ from conftest import PASSWORD, text_of
 from app import audit
 from app.auth import policy
 from app.extensions import db
-from app.models import AuditLog, LoginEvent, Role, User
-from app.models.audit import Setting
+from app.models import AuditLog, LoginEvent, Role, Setting, User
 from app.timeutil import utcnow
 
 P2, P3 = "Second-pass-2", "Third-pass-33"

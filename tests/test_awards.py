@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import user_named as user
 
-from app.activities import entry
+from app.activities import services as activities
 from app.awards import services as awards
 from app.awards.services import AwardError
 from app.extensions import db
@@ -137,7 +137,7 @@ def test_the_whole_decision_from_recommendation_to_the_final_list_and_an_admins_
     # everything that fed the list is locked: the review and its records
     assert award_list.state == AwardListState.FINAL and db.session.get(Review, review.id).locked
     fed = db.session.get(Activity, first_activity(review))
-    assert fed.locked and not entry.can_edit(fed, office)
+    assert fed.locked and not activities.can_edit(fed, office)
 
     with pytest.raises(AwardError, match="系统管理员"):
         awards.reopen(award_list, "名单有误", office)

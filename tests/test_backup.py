@@ -25,8 +25,8 @@ from flask_migrate import downgrade, upgrade
 from app import backup, create_app, evidence, scoring
 from app.extensions import db
 from app.models import Activity, Category, Evidence, Job, Review, ReviewState, Unit, UnitKind
-from app.rankings import services as rankings
 from app.reviews import services as reviews
+from app.reviews.scoring import period_key, score_period
 from app.scoring.types import HistoryEntry, Record, Subject
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -174,7 +174,7 @@ def hash_from_stored_inputs(review: Review) -> str:
                       fields={k: _number(v) for k, v in r["fields"].items()}, participants=r["participants"],
                       work_id=r["work"], category=r["category"])
                for r in stored["records"]]
-    return scoring.content_hash(review.rule_set.content, subjects, records, rankings.period_key(ruleset, review.period))
+    return scoring.content_hash(review.rule_set.content, subjects, records, period_key(ruleset, review.period))
 
 
 def review_hashes(app: Flask) -> dict[int, tuple[str, str, str | None]]:
@@ -186,7 +186,7 @@ def review_hashes(app: Flask) -> dict[int, tuple[str, str, str | None]]:
             if review.state == ReviewState.FROZEN:
                 ruleset = reviews.loaded_rules(review)
                 assert ruleset is not None
-                rescored = rankings.score_period(ruleset, review.period).hash
+                rescored = score_period(ruleset, review.period).hash
             found[review.id] = (review.content_hash, hash_from_stored_inputs(review), rescored)
         db.session.remove()
     return found

@@ -7,11 +7,11 @@ import pytest
 import sqlalchemy as sa
 from conftest import beijing_date, text_of
 
-from app.activities.entry import ruleset_for
+from app.activities.services import ruleset_for
 from app.extensions import db
 from app.models import AppraisalYear, AuditLog, BranchIndicator, BranchResult, RecordState, Role
-from app.rankings import facts
-from app.rankings.services import score_period
+from app.reviews import facts
+from app.reviews.scoring import score_period
 
 FULL = {"组织建设": "18.5", "党员发展": "2", "活动开展": "6", "党员示范岗": "3", "产值增长": "-2.5",
         "税收": "120", "就业人数": "320", "劳资关系": "和谐"}

@@ -15,12 +15,12 @@ import pytest
 import sqlalchemy as sa
 from conftest import ON_SQLITE, build_demo, use_snapshot, text_of, user_named
 
-from app.activities import entry
+from app.activities import services as activities
 from app.demo import PASSWORD
 from app.extensions import db
 from app.models import Activity, ActivityParticipant, AuditLog, Certificate, RecordState, Review, Role, User
-from app.rankings.services import period_key
 from app.reviews import services as reviews
+from app.reviews.scoring import period_key
 from app.timeutil import utcnow
 
 pytestmark = [pytest.mark.skipif(ON_SQLITE, reason="threads against PostgreSQL (in-memory SQLite is one connection)"),
@@ -109,7 +109,7 @@ def test_two_clerks_editing_one_record_lose_no_update(app, county):
     assert not any(isinstance(a, Exception) for a in answers), answers
     assert sorted(a.status_code for a in answers) == [200, 302], [a.headers.get("Location") for a in answers]
     loser = next(a for a in answers if a.status_code == 200)
-    assert entry.stale() in text_of(loser)  # told someone else changed it, the typing kept in the form
+    assert activities.stale() in text_of(loser)  # told someone else changed it, the typing kept in the form
     db.session.expire_all()
     stored = db.session.get(Activity, record.id)
     winner = first if next(a for a in answers if a.status_code == 302) is answers[0] else second
@@ -148,7 +148,7 @@ def test_a_review_running_while_records_change_matches_its_hash(app, county):
         office = db.session.get(User, office_id)
         for activity_id in submitted:
             activity = db.session.get(Activity, activity_id)
-            assert entry.verify(activity, office) is None
+            assert activities.verify(activity, office) is None
             db.session.commit()
         return len(submitted)
 
@@ -171,7 +171,7 @@ def test_a_review_running_while_records_change_matches_its_hash(app, county):
 
 def test_two_print_runs_at_once_never_share_a_number(app, finished_year):
     office_id = user_named("office").id
-    from app.documents import services as documents
+    from app.documents import kinds as documents
 
     def print_run() -> int:
         review = db.session.get(Review, finished_year.id)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from conftest import flat, pdf_text, text_of, user_named
 
 from app.awards import services as awards
-from app.documents import services
+from app.documents import content, kinds
 from app.documents.yearend import DECISIONS, DECIDED_ON, FINALISED_ON, PUBLICITY_STARTS, _decide
 from app.extensions import db
 from app.models import (AwardList, AwardListState, CandidateState, Certificate, PrintLog, Review, RewardAmount,
@@ -36,7 +36,7 @@ def test_odd_query_strings_and_a_second_revocation_never_give_an_error_page(clie
     as_user("office")
     for query in ("?ranking=nonexistent", "?printer=999999999999", "?printer=abc", "?only=", "?only=x%20y",
                   "?subject=99999999999999", "?group=zzz", "?order=x&mode=y&numerals=z&paper=B5"):
-        for name in services.DOCUMENTS:
+        for name in kinds.DOCUMENTS:
             if name == "dossier" and "subject" not in query:
                 continue  # every member's 履职档案, 255 of them: asked once below, with an odd subject
             assert client.get(f"/documents/review/{year.id}/{name}.pdf{query}").status_code in (200, 302), (
@@ -73,7 +73,7 @@ def test_a_half_year_review_has_its_reports_and_says_why_it_has_no_award_documen
 
 def test_a_branch_gets_its_award_worded_for_an_organisation(client, as_user, year):
     branches = db.session.scalar(sa.select(Review).where(Review.subject_kind == SubjectKind.BRANCHES))
-    name = next(c.subject_name for a in services.award_lists(branches) for c in a.candidates)
+    name = next(c.subject_name for a in content.award_lists(branches) for c in a.candidates)
     as_user("office")
     merit = flat(client.post(f"/documents/review/{branches.id}/merit.pdf").data)
     assert f"授予{name}2025年度先进党组织称号" in merit and f"{name}同志" not in merit

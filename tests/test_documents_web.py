@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import zxingcpp
 from conftest import flat, pdf_text, text_of, user_named
 
-from app.documents import services
+from app.documents import content
 from app.extensions import db
 from app.models import (Activity, AwardList, Candidate, CandidateState, Certificate, Member, PrinterProfile, PrintLog, Review,
                         RewardAmount, SubjectKind)
@@ -43,7 +43,7 @@ def qr_of(data: bytes, page: int = 0) -> list[str]:
 
 
 def honoured_names(review: Review) -> list[str]:
-    return [c.subject_name for a in services.award_lists(review) for c in a.candidates
+    return [c.subject_name for a in content.award_lists(review) for c in a.candidates
             if c.state == CandidateState.APPROVED]
 
 

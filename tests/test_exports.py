@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from conftest import xlsx
 
 from app.extensions import db
-from app.imports import DATASETS, SAME, run_import
+from app.imports.base import SAME, run_import
+from app.imports.datasets import DATASETS
 from app.models import (Activity, AppraisalYear, AuditLog, BranchResult, Enterprise, LoginEvent, PartyStatus,
                         RecordState, Role, User)
 

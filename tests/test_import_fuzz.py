@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from app.extensions import db
-from app.imports import DATASETS, run_import
+from app.imports.base import run_import
+from app.imports.datasets import DATASETS
 from app.models import Role
 
 EXAMPLES = 50  # per import kind: 6 kinds × 50 = 300 examples

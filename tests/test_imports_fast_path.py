@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from conftest import xlsx
 
 from app.extensions import db
-from app.imports import DATASETS, records, run_import
 from app.imports import base as imports_base
+from app.imports import records
+from app.imports.base import run_import
+from app.imports.datasets import DATASETS
 from app.models import Activity, ActivityParticipant, Role
 from app.spreadsheets import rows as spreadsheet_rows
 

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from conftest import text_of, xlsx
 
 from app.extensions import db
-from app.imports import DATASETS, run_import
+from app.imports.base import run_import
+from app.imports.datasets import DATASETS
 from app.models import (Attendance, AttendanceStatus, AuditLog, BranchIndicator, BranchResult,
                         Meeting, MeetingKind, RecordState, Role)
 

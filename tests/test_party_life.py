@@ -9,7 +9,8 @@ from conftest import beijing_date, text_of
 from app.extensions import db
 from app.models import (AppraisalYear, Attendance, AttendanceStatus, AuditLog, Meeting, MeetingKind, PartyStatus,
                         RecordState, Role)
-from app.rankings import facts
+from app.reviews import facts
+from app.scoring.types import PARTY_LIFE_KIND
 
 pytestmark = pytest.mark.usefixtures("clock")  # today is Beijing's date at the frozen instant
 
@@ -253,6 +254,6 @@ def test_only_verified_party_life_reaches_scoring(client, county, people, users,
     verified = make_meeting(county, people, state=RecordState.VERIFIED)
     make_meeting(county, people, state=RecordState.SUBMITTED)
     found = facts.party_member_facts(today().year)
-    attendance = [r for r in found.records if r.kind == facts.PARTY_LIFE_KIND]
+    attendance = [r for r in found.records if r.kind == PARTY_LIFE_KIND]
     assert {-r.id for r in attendance} == {a.id for a in verified.attendance}
     assert {r.fields["meeting"] for r in attendance} == {"组织生活"}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PURE = {"app/scoring": (), "app/spreadsheets": ("app.rankings",), "reports": ("app",)}
+PURE = {"app/scoring": (), "app/spreadsheets": ("app.reviews",), "reports": ("app",)}
 # Points and millimetres on a page are measures, not money or scores: the documents may use floats for them.
 FLOATS_ALLOWED = {"reports"}
 FORBIDDEN = ("flask", "flask_sqlalchemy", "sqlalchemy", "app.models", "app.extensions")

@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models import (Activity, ActivityParticipant, Attendance, AttendanceStatus, BranchForm, BranchIndicator,
                         BranchResult, Category, Gender, Meeting, MeetingKind, Member, PartyMember, PartyStatus,
                         RecordState, Term, Unit, UnitKind)
-from app.rankings import facts as db_facts
+from app.scoring.types import ATTENDANCE_KIND, PARTY_LIFE_KIND, half_end
 from app.spreadsheets import SheetError, read_facts, records
 from conftest import TEST_CONFIG
 
@@ -58,9 +58,11 @@ def by_id(items):
 
 
 
-def test_attendance_kinds_are_the_ones_the_database_seam_uses() -> None:
-    assert (records.ATTENDANCE_KIND, records.PARTY_LIFE_KIND) == (db_facts.ATTENDANCE_KIND, db_facts.PARTY_LIFE_KIND)
-    assert records.HALF_ENDS == db_facts.HALF_ENDS
+def test_attendance_kinds_and_half_year_ends_are_the_ones_the_rule_files_use() -> None:
+    """The database seam and this reader both file attendance under app.scoring.types' kinds."""
+    assert ATTENDANCE_KIND in scoring.load_ruleset(RULES["members"]).kinds
+    assert PARTY_LIFE_KIND in scoring.load_ruleset(RULES["party-members"]).kinds
+    assert (half_end("2025H1"), half_end("2025H2")) == (dt.date(2025, 6, 30), dt.date(2025, 12, 31))
 
 
 # --- a members workbook -----------------------------------------------------------------------------------

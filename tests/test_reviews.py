@@ -18,8 +18,8 @@ from conftest import text_of
 
 from app.extensions import db
 from app.models import Activity, Category, RecordState, Review, ReviewEntry, ReviewState, Role, RuleSet
-from app.rankings.services import score_period
 from app.reviews import services
+from app.reviews.scoring import score_period
 
 RULES = "2025-四个一-委员.yaml"
 CATEGORIES = {"提案": Category.IDEA, "社情民意": Category.IDEA, "引进企业": Category.ENTERPRISE,

@@ -261,7 +261,7 @@ def _names_outside(review: Review, seen: set[int], exclude: set[int], inside: li
 
 
 def build_world(app: Flask, tmp_path) -> World:
-    from app.activities import entry
+    from app.activities import services as activities
     app.config.update(DEMO_MODE=True, EVIDENCE_DIR=str(tmp_path / "evidence"), IMPORT_DIR=str(tmp_path / "imports"),
                       LOGIN_RATE_LIMIT="1000 per minute", OBJECTION_RATE_LIMIT="1000 per minute")
     use_snapshot("finished-year", build_finished_year)
@@ -273,7 +273,7 @@ def build_world(app: Flask, tmp_path) -> World:
     activity_id = _outside(Activity, scoped_users, Activity.state == RecordState.DRAFT, Activity.member_id.is_not(None),
                            Activity.published.is_(False))[0]
     activity = db.session.get(Activity, activity_id)
-    evidence, error = entry.add_evidence(activity, office, "证明.pdf", b"%PDF-1.4\n%probe\n%%EOF\n")
+    evidence, error = activities.add_evidence(activity, office, "证明.pdf", b"%PDF-1.4\n%probe\n%%EOF\n")
     assert evidence is not None, error
     meeting_id = _outside(Meeting, scoped_users)[0]
     branch_id = _outside(Unit, scoped_users, Unit.kind == UnitKind.BRANCH)[0]

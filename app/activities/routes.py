@@ -8,12 +8,11 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from app import audit, evidence
-from app.activities import entry, services
+from app.activities import services
 from app.activities.forms import ActivityForm, EvidenceForm, ReasonForm
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404, scoped
@@ -21,7 +20,7 @@ from app.extensions import db
 from app.forms import attach_errors, select_choices
 from app.imports import export
 from app.models import Activity, Category, Evidence, Member, PartyMember, RecordState, Role, Unit
-from app.web import date_arg, db_id, page_args, safe_next
+from app.web import commit_or_stale, date_arg, db_id, page_args, safe_next
 
 bp = Blueprint("activities", __name__)
 
@@ -50,9 +49,9 @@ def index() -> str | Response:
     units = db.session.scalars(scoped(Unit).order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
     return render_template("activities/index.html", pagination=pagination, filters=filters, units=units,
                            categories=list(Category), states=list(RecordState),
-                           can_enter=current_user.role in entry.ENTRY_ROLES,
-                           can_enter_party=current_user.role in entry.PARTY_ENTRY_ROLES,
-                           can_verify=current_user.role in entry.VERIFY_ROLES, four_ones=entry.FOUR_ONES,
+                           can_enter=current_user.role in services.ENTRY_ROLES,
+                           can_enter_party=current_user.role in services.PARTY_ENTRY_ROLES,
+                           can_verify=current_user.role in services.VERIFY_ROLES, four_ones=services.FOUR_ONES,
                            party_labels=PARTY_LABELS)
 
 
@@ -63,15 +62,15 @@ def _export(filters: dict[str, object], fmt: str, label: str) -> Response:
 
 
 def _detail(activity: Activity, evidence_form: EvidenceForm | None = None) -> str:
-    is_office = current_user.role in entry.VERIFY_ROLES
+    is_office = current_user.role in services.VERIFY_ROLES
     history = audit.history("activity", activity.id, imported=(activity.created_at, activity.created_by_id)) \
         if is_office else []
     return render_template("activities/detail.html", activity=activity, history=history,
                            names=audit.actor_names(history), actions=audit.ACTION_LABELS,
-                           fields=audit.FIELD_LABELS, can_edit=entry.can_edit(activity, current_user),
-                           can_delete=entry.can_delete(activity, current_user),
+                           fields=audit.FIELD_LABELS, can_edit=services.can_edit(activity, current_user),
+                           can_delete=services.can_delete(activity, current_user),
                            can_verify=is_office, reason_form=ReasonForm(),
-                           can_change_evidence=entry.can_change_evidence(activity, current_user),
+                           can_change_evidence=services.can_change_evidence(activity, current_user),
                            evidence_form=evidence_form or EvidenceForm(formdata=None))
 
 
@@ -84,17 +83,17 @@ def detail(activity_id: int) -> str:
 # --- evidence ------------------------------------------------------------------------------------------------
 
 @bp.route("/<int:activity_id>/evidence", methods=["POST"])
-@roles_required(*entry.RECORD_ROLES)
+@roles_required(*services.RECORD_ROLES)
 def upload_evidence(activity_id: int) -> str | Response:
     activity = get_or_404(Activity, activity_id)
-    if not entry.can_change_evidence(activity, current_user):
+    if not services.can_change_evidence(activity, current_user):
         flash(_("该记录已提交或已锁定，不能修改证明材料。"), "error")
         return redirect(url_for("activities.detail", activity_id=activity.id))
     form = EvidenceForm()
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.stream.read(int(current_app.config["EVIDENCE_MAX_BYTES"]) + 1)
-        _row, error = entry.add_evidence(activity, current_user, upload.filename, data)
+        _row, error = services.add_evidence(activity, current_user, upload.filename, data)
         if not error:
             db.session.commit()
             flash(_("已上传证明材料。"), "success")
@@ -116,7 +115,7 @@ def _evidence(activity_id: int, evidence_id: int) -> Evidence:
 @login_required
 def download_evidence(activity_id: int, evidence_id: int) -> Response:
     item = _evidence(activity_id, evidence_id)
-    path = evidence.path_for(entry.evidence_dir(), item.sha256)
+    path = evidence.path_for(services.evidence_dir(), item.sha256)
     if not path.is_file():
         abort(404)
     response = send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.original_name,
@@ -127,25 +126,25 @@ def download_evidence(activity_id: int, evidence_id: int) -> Response:
 
 
 @bp.route("/<int:activity_id>/evidence/<int:evidence_id>/remove", methods=["POST"])
-@roles_required(*entry.RECORD_ROLES)
+@roles_required(*services.RECORD_ROLES)
 def remove_evidence(activity_id: int, evidence_id: int) -> Response:
     item = _evidence(activity_id, evidence_id)
     sha = item.sha256
-    error = entry.remove_evidence(item, current_user)
+    error = services.remove_evidence(item, current_user)
     if error:
         db.session.rollback()
         flash(error, "error")
     else:
         db.session.commit()
-        if entry.unused(sha):
-            evidence.discard(entry.evidence_dir(), sha)
+        if services.unused(sha):
+            evidence.discard(services.evidence_dir(), sha)
         flash(_("已删除证明材料。"), "success")
     return redirect(url_for("activities.detail", activity_id=activity_id))
 
 
 # --- entry ---------------------------------------------------------------------------------------------------
 
-def _category(name: str, allowed: tuple[Category, ...] = entry.FOUR_ONES) -> Category:
+def _category(name: str, allowed: tuple[Category, ...] = services.FOUR_ONES) -> Category:
     if name not in Category.__members__ or Category[name] not in allowed:
         abort(404)
     return Category[name]
@@ -157,29 +156,29 @@ def _party_label(person: PartyMember) -> str:
 
 
 def _subject_choices(category: Category, activity: Activity | None) -> list[SelectChoice]:
-    if category in entry.PARTY_CATEGORIES:
-        people = entry.subject_party_members(branch_id=request.args.get("branch", 0, type=db_id) or None)
+    if category in services.PARTY_CATEGORIES:
+        people = services.subject_party_members(branch_id=request.args.get("branch", 0, type=db_id) or None)
         if activity is not None and activity.party_member is not None and activity.party_member not in people:
             people.insert(0, activity.party_member)
         return select_choices([(f"p:{p.id}", _party_label(p)) for p in people], optgroup=_("党员"))
-    subjects = [(f"m:{m.id}", f"{m.name}（{m.code}）") for m in entry.subject_members()]
-    units = [(f"u:{u.id}", f"{u.name}") for u in entry.subject_units(current_user)]
+    subjects = [(f"m:{m.id}", f"{m.name}（{m.code}）") for m in services.subject_members()]
+    units = [(f"u:{u.id}", f"{u.name}") for u in services.subject_units(current_user)]
     return select_choices(subjects, optgroup=_("委员")) + select_choices(units, optgroup=_("本单位"))
 
 
 def _kind_choices(category: Category) -> list[SelectChoice]:
-    if category in entry.PARTY_CATEGORIES:
-        return select_choices([(k.name, k.label or k.name) for k in entry.kinds_for(category, "party-members")])
-    return (select_choices([(k.name, k.label or k.name) for k in entry.kinds_for(category, "members")],
+    if category in services.PARTY_CATEGORIES:
+        return select_choices([(k.name, k.label or k.name) for k in services.kinds_for(category, "party-members")])
+    return (select_choices([(k.name, k.label or k.name) for k in services.kinds_for(category, "members")],
                            optgroup=_("委员的记录")) +
-            select_choices([(k.name, k.label or k.name) for k in entry.kinds_for(category, "units")],
+            select_choices([(k.name, k.label or k.name) for k in services.kinds_for(category, "units")],
                            optgroup=_("单位的记录")))
 
 
 def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
-    values = {name: entry.field_values(category, name) for name in entry.CHOICE_FIELDS}
+    values = {name: services.field_values(category, name) for name in services.CHOICE_FIELDS}
     form = ActivityForm(_subject_choices(category, activity), _kind_choices(category), values,
-                        party=category in entry.PARTY_CATEGORIES, obj=activity)
+                        party=category in services.PARTY_CATEGORIES, obj=activity)
     if activity is not None and request.method == "GET":
         form.subject.data = (f"m:{activity.member_id}" if activity.member_id else
                              f"p:{activity.party_member_id}" if activity.party_member_id else f"u:{activity.unit_id}")
@@ -201,13 +200,13 @@ def _guard_subject(raw: str) -> None:
         get_or_404(Member, int(ident))
     elif prefix == "p":
         get_or_404(PartyMember, int(ident))
-    elif prefix == "u" and int(ident) not in {u.id for u in entry.subject_units(current_user)}:
+    elif prefix == "u" and int(ident) not in {u.id for u in services.subject_units(current_user)}:
         abort(404)
 
 
-def _entry(form: ActivityForm) -> entry.Entry:
+def _entry(form: ActivityForm) -> services.Entry:
     version = form.version.data
-    return entry.Entry(
+    return services.Entry(
         subject=form.subject.data or "", kind=form.kind.data or "", title=form.title.data or "",
         occurred_on=form.occurred_on.data, description=form.description.data or "",
         outcome=form.outcome.data or "", level=form.level.data or "",
@@ -224,32 +223,28 @@ def _save(form: ActivityForm, activity: Activity, category: Category) -> Respons
     if not form.validate_on_submit():
         return None
     submit = bool(form.send.data)
-    try:
-        errors = entry.save(activity, category, _entry(form), current_user, submit)
-    except StaleDataError:
-        errors = {"title": [entry.stale()]}
+    errors = commit_or_stale(lambda: services.save(activity, category, _entry(form), current_user, submit),
+                             {"title": [services.stale()]})
     if errors:
-        db.session.rollback()
         attach_errors(form, errors)
         return None
-    db.session.commit()
     flash(_("已提交核实。") if submit else _("已保存草稿。"), "success")
     return redirect(url_for("activities.detail", activity_id=activity.id))
 
 
 def _render_form(form: ActivityForm, category: Category, activity: Activity | None) -> str:
-    party = category in entry.PARTY_CATEGORIES
+    party = category in services.PARTY_CATEGORIES
     return render_template("activities/form.html", form=form, category=category, activity=activity,
-                           fields=entry.declared_fields(category), years=entry.open_years(), party=party,
+                           fields=services.declared_fields(category), years=services.open_years(), party=party,
                            heading=PARTY_LABELS[category] if party else _(category.label))
 
 
 @bp.route("/new/<category>", methods=["GET", "POST"])
-@roles_required(*entry.RECORD_ROLES)
+@roles_required(*services.RECORD_ROLES)
 def create(category: str) -> str | Response:
     """录入: the four 一 for clerks, a party member's 比贡献 (or 违纪) for liaisons; the office both."""
-    cat = _category(category, entry.FOUR_ONES + entry.PARTY_CATEGORIES)
-    if current_user.role not in entry.entry_roles(cat):
+    cat = _category(category, services.FOUR_ONES + services.PARTY_CATEGORIES)
+    if current_user.role not in services.entry_roles(cat):
         abort(403)
     form = _form(cat)
     done = _save(form, Activity(), cat)
@@ -259,15 +254,15 @@ def create(category: str) -> str | Response:
 
 
 @bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
-@roles_required(*entry.RECORD_ROLES)
+@roles_required(*services.RECORD_ROLES)
 def edit(activity_id: int) -> str | Response:
     activity = get_or_404(Activity, activity_id)
-    allowed = entry.PARTY_CATEGORIES if activity.party_member_id else entry.FOUR_ONES
+    allowed = services.PARTY_CATEGORIES if activity.party_member_id else services.FOUR_ONES
     if activity.category not in allowed:
         abort(404)
-    if current_user.role not in entry.roles_for(activity):
+    if current_user.role not in services.roles_for(activity):
         abort(403)
-    if not entry.can_edit(activity, current_user):
+    if not services.can_edit(activity, current_user):
         flash(_("该记录已提交或已核实，不能修改。"), "error")
         return redirect(url_for("activities.detail", activity_id=activity.id))
     form = _form(activity.category, activity)
@@ -278,29 +273,24 @@ def edit(activity_id: int) -> str | Response:
 
 
 @bp.route("/<int:activity_id>/delete", methods=["GET", "POST"])
-@roles_required(*entry.RECORD_ROLES)
+@roles_required(*services.RECORD_ROLES)
 def delete(activity_id: int) -> str | Response:
     """删除草稿: GET asks for confirmation, POST deletes; only a draft that was never submitted."""
     activity = get_or_404(Activity, activity_id)
     if request.method == "GET":
-        if not entry.can_delete(activity, current_user):
+        if not services.can_delete(activity, current_user):
             flash(_("只有从未提交过的草稿可以删除；已提交、已核实或退回的记录不能删除。"), "error")
             return redirect(url_for("activities.detail", activity_id=activity.id))
         return render_template("activities/delete.html", activity=activity)
     title = activity.title
-    shas, error = entry.delete_draft(activity, current_user, _version())
-    if error is None:
-        try:
-            db.session.commit()
-        except StaleDataError:
-            error = entry.stale()
+    shas, refused = services.delete_draft(activity, current_user, _version())
+    error = commit_or_stale(lambda: refused, services.stale())
     if error is not None:
-        db.session.rollback()
         flash(error, "error")
         return redirect(url_for("activities.detail", activity_id=activity_id))
     for sha in set(shas):
-        if entry.unused(sha):
-            evidence.discard(entry.evidence_dir(), sha)
+        if services.unused(sha):
+            evidence.discard(services.evidence_dir(), sha)
     flash(_("已删除草稿“%(title)s”。", title=title), "success")
     return redirect(url_for("activities.index"))
 
@@ -320,40 +310,40 @@ def report(category: str | None = None) -> str | Response:
     """报告履职情况: a member reports their own work; it goes straight to the office for verification."""
     member = _own_member()
     if category is None:
-        return render_template("activities/report.html", categories=entry.FOUR_ONES, category=None,
-                               member=member, years=entry.open_years())
+        return render_template("activities/report.html", categories=services.FOUR_ONES, category=None,
+                               member=member, years=services.open_years())
     cat = _category(category)
-    kinds = select_choices([(k.name, k.label or k.name) for k in entry.kinds_for(cat, "members")])
-    values = {name: entry.field_values(cat, name) for name in entry.CHOICE_FIELDS}
+    kinds = select_choices([(k.name, k.label or k.name) for k in services.kinds_for(cat, "members")])
+    values = {name: services.field_values(cat, name) for name in services.CHOICE_FIELDS}
     own = f"m:{member.id}"
     form = ActivityForm(select_choices([(own, f"{member.name}（{member.code}）")]), kinds, values)
     form.subject.data = own  # fixed: whatever the post says, a member reports only for themselves
     form.signers.data = ""
     if form.validate_on_submit():
-        activity, errors = entry.self_report(member, cat, _entry(form), current_user)
+        activity, errors = services.self_report(member, cat, _entry(form), current_user)
         if not errors:
             db.session.commit()
             flash(_("已提交，等待活动办公室核实。"), "success")
             return redirect(url_for("activities.detail", activity_id=activity.id))
         db.session.rollback()
         attach_errors(form, errors)
-    return render_template("activities/report.html", form=form, category=cat, categories=entry.FOUR_ONES,
-                           member=member, fields=entry.declared_fields(cat), years=entry.open_years())
+    return render_template("activities/report.html", form=form, category=cat, categories=services.FOUR_ONES,
+                           member=member, fields=services.declared_fields(cat), years=services.open_years())
 
 
 @bp.route("/subjects.json")
-@roles_required(*entry.ENTRY_ROLES)
+@roles_required(*services.ENTRY_ROLES)
 def subjects() -> Response:
     """In-scope members matching a name or pinyin initials, for the subject picker."""
-    found = entry.subject_members(request.args.get("q", ""), limit=50)
+    found = services.subject_members(request.args.get("q", ""), limit=50)
     return jsonify([{"value": f"m:{m.id}", "label": f"{m.name}（{m.code}）"} for m in found])
 
 
 @bp.route("/party-members.json")
-@roles_required(*entry.PARTY_ENTRY_ROLES)
+@roles_required(*services.PARTY_ENTRY_ROLES)
 def party_subjects() -> Response:
     """In-scope party members matching a name or pinyin initials, with 正式/预备, for the party picker."""
-    found = entry.subject_party_members(request.args.get("q", ""), limit=50,
+    found = services.subject_party_members(request.args.get("q", ""), limit=50,
                                         branch_id=request.args.get("branch", 0, type=db_id) or None)
     return jsonify([{"value": f"p:{p.id}", "label": _party_label(p)} for p in found])
 
@@ -366,14 +356,8 @@ def _version() -> int | None:
 def _finish(activity: Activity, step: Callable[[], str | None], done: str) -> Response:
     """Run a state change in the request's one transaction. Someone else's change to the same record in the
     meantime (caught when the step flushes or at the commit) is said in words, never an error page."""
-    try:
-        error = step()
-        if not error:
-            db.session.commit()
-    except StaleDataError:
-        error = entry.stale()
+    error = commit_or_stale(step, services.stale())
     if error:
-        db.session.rollback()
         flash(error, "error")
     else:
         flash(done, "success")
@@ -382,16 +366,16 @@ def _finish(activity: Activity, step: Callable[[], str | None], done: str) -> Re
 
 
 @bp.route("/<int:activity_id>/submit", methods=["POST"])
-@roles_required(*entry.RECORD_ROLES)
+@roles_required(*services.RECORD_ROLES)
 def submit(activity_id: int) -> Response:
     activity = get_or_404(Activity, activity_id)
-    return _finish(activity, lambda: entry.submit(activity, current_user, _version()), _("已提交核实。"))
+    return _finish(activity, lambda: services.submit(activity, current_user, _version()), _("已提交核实。"))
 
 
 # --- verification --------------------------------------------------------------------------------------------
 
 @bp.route("/queue")
-@roles_required(*entry.VERIFY_ROLES)
+@roles_required(*services.VERIFY_ROLES)
 def queue() -> str | Response:
     filters = _filters()
     filters["state"] = RecordState.SUBMITTED.name
@@ -401,12 +385,12 @@ def queue() -> str | Response:
     units = db.session.scalars(sa.select(Unit).order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
     here = request.full_path.rstrip("?")
     return render_template("activities/queue.html", pagination=pagination, filters=filters, units=units,
-                           categories=entry.FOUR_ONES + entry.PARTY_CATEGORIES, reason_form=ReasonForm(),
+                           categories=services.FOUR_ONES + services.PARTY_CATEGORIES, reason_form=ReasonForm(),
                            here=here)
 
 
 @bp.route("/queue/verify", methods=["POST"])
-@roles_required(*entry.VERIFY_ROLES)
+@roles_required(*services.VERIFY_ROLES)
 def verify_bulk() -> Response:
     """核实 the ticked records, or every submitted record the queue's filters select."""
     filters = _filters()
@@ -415,12 +399,15 @@ def verify_bulk() -> Response:
     if request.form.get("scope") != "all":
         ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
         stmt = stmt.where(Activity.id.in_(ids))
-    try:
-        count = entry.verify_many(stmt, current_user)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        flash(entry.stale(), "error")
+    count = 0
+
+    def verify_all() -> None:
+        nonlocal count
+        count = services.verify_many(stmt, current_user)
+
+    error = commit_or_stale(verify_all, services.stale())
+    if error:
+        flash(error, "error")
         return redirect(url_for("activities.queue", **filters))
     flash(_("已核实 %(n)s 条记录。", n=count), "success")
     filters.pop("state")
@@ -428,30 +415,30 @@ def verify_bulk() -> Response:
 
 
 @bp.route("/<int:activity_id>/verify", methods=["POST"])
-@roles_required(*entry.VERIFY_ROLES)
+@roles_required(*services.VERIFY_ROLES)
 def verify(activity_id: int) -> Response:
     activity = get_or_404(Activity, activity_id)
-    return _finish(activity, lambda: entry.verify(activity, current_user, _version()), _("已核实。"))
+    return _finish(activity, lambda: services.verify(activity, current_user, _version()), _("已核实。"))
 
 
 @bp.route("/<int:activity_id>/return", methods=["POST"])
-@roles_required(*entry.VERIFY_ROLES)
+@roles_required(*services.VERIFY_ROLES)
 def send_back(activity_id: int) -> Response:
     activity = get_or_404(Activity, activity_id)
-    return _finish(activity, lambda: entry.send_back(activity, current_user, request.form.get("reason", ""),
+    return _finish(activity, lambda: services.send_back(activity, current_user, request.form.get("reason", ""),
                                                      _version()), _("已退回。"))
 
 
 @bp.route("/<int:activity_id>/reopen", methods=["POST"])
-@roles_required(*entry.VERIFY_ROLES)
+@roles_required(*services.VERIFY_ROLES)
 def reopen(activity_id: int) -> Response:
     activity = get_or_404(Activity, activity_id)
-    return _finish(activity, lambda: entry.reopen(activity, current_user, request.form.get("reason", ""),
+    return _finish(activity, lambda: services.reopen(activity, current_user, request.form.get("reason", ""),
                                                   _version()), _("已重新打开，退回录入员修改。"))
 
 
 @bp.route("/<int:activity_id>/publish", methods=["POST"])
-@roles_required(*entry.VERIFY_ROLES)
+@roles_required(*services.VERIFY_ROLES)
 def publish(activity_id: int) -> Response:
     """发布到委员风采 (or 取消发布): the office's choice of verified records for the public page."""
     from app.public import services as public  # here, not at the top: this feature's edit stays in one place

@@ -1,15 +1,139 @@
-"""Record queries: what the signed-in user may see, filtered. Flush, never commit."""
+"""Record use cases: the lists the user may see, rule-file vocabulary, entry with checks, state changes, evidence,
+a member's self-report. Flush, never commit.
+
+Kinds and values come from the open appraisal year's rule files (members, units, party members); a record
+that names anything the file does not declare is refused. Clerks enter the four 一 of members and units;
+party liaisons the 比贡献 (and 违纪) records of their branches' party members. Every change writes audit rows in
+the caller's transaction.
+"""
 from __future__ import annotations
 
 import datetime as dt
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from app.auth.scope import scoped
-from app.models import Activity, Category, Member, PartyMember, RecordState
+from app import audit, evidence, workflow
+from app.auth.scope import scoped, unit_ids
+from app.extensions import db
+from app.models import (
+    Activity,
+    ActivityParticipant,
+    AppraisalYear,
+    Category,
+    Evidence,
+    Member,
+    PartyMember,
+    RecordState,
+    Role,
+    Unit,
+    UnitKind,
+    User,
+)
+from app.scoring import load_ruleset
+from app.scoring.rules import KindSpec, RuleSet
+from app.timeutil import beijing_today, utcnow
 from app.web import name_search
 
+Errors = dict[str, list[str]]
+FOUR_ONES = (Category.IDEA, Category.ENTERPRISE, Category.PAIRING, Category.RELIEF)
+PARTY_CATEGORIES = (Category.CONTRIBUTION, Category.OTHER)  # a party member's 比贡献, and 违纪 (否决)
+EDITABLE = (RecordState.DRAFT, RecordState.RETURNED)
+ENTRY_ROLES = (Role.CLERK, Role.OFFICE, Role.ADMIN)  # members' and units' records
+PARTY_ENTRY_ROLES = (Role.LIAISON, Role.OFFICE, Role.ADMIN)  # party members' records
+RECORD_ROLES = (Role.CLERK, Role.LIAISON, Role.OFFICE, Role.ADMIN)
+VERIFY_ROLES = (Role.OFFICE, Role.ADMIN)
+# The rule files call the veto category 否决; the forms keep such records under 其他.
+RULE_CATEGORIES = {Category.OTHER: "否决"}
+SUBJECT_UNIT_KINDS = (UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE)
+CHOICE_FIELDS = ("outcome", "level", "instruction_level")
+AUDITED = ("member_id", "party_member_id", "unit_id", "category", "kind", "title", "description", "occurred_on",
+           "outcome", "level", "instruction_level", "amount", "people_helped", "counterpart", "support", "signers",
+           "state")
+
+
+def stale() -> str:
+    """The message for a save made from an out-of-date copy of a record."""
+    return _("该记录已被他人修改，请刷新后再改")
+
+
+_cache: dict[tuple[str, tuple[tuple[str, float], ...]], list[RuleSet]] = {}
+
+
+def rulesets() -> list[RuleSet]:
+    """Every rule file in SCORING_RULES_DIR, parsed once per set of file modification times."""
+    directory = Path(current_app.config["SCORING_RULES_DIR"])
+    files = tuple(sorted((p.name, os.stat(p).st_mtime) for p in directory.glob("*.yaml")))
+    key = (str(directory), files)
+    if key not in _cache:
+        _cache.clear()
+        _cache[key] = [load_ruleset(directory / name) for name, _mtime in files]
+    return _cache[key]
+
+
+def open_years() -> list[int]:
+    """Appraisal years still open for recording, newest first."""
+    return list(db.session.scalars(sa.select(AppraisalYear.year).where(AppraisalYear.recording_closed_at.is_(None))
+                                   .order_by(AppraisalYear.year.desc())))
+
+
+def ruleset_for(year: int, subject: str) -> RuleSet | None:
+    """The rule file of `year` for `subject` ("members", "units" or "party-members"); the newest if several."""
+    found = [r for r in rulesets() if r.year == year and r.subject == subject]
+    return found[-1] if found else None
+
+
+def open_rulesets(*subjects: str) -> list[RuleSet]:
+    """The rule files of the years open for recording whose `subject:` is one of `subjects`."""
+    years = set(open_years())
+    return [r for r in rulesets() if r.year in years and r.subject in subjects]
+
+
+def kinds_for(category: Category, subject: str, year: int | None = None) -> list[KindSpec]:
+    """The kinds of one category the rule file of `year` (default: the newest open year) declares."""
+    year = year if year is not None else next(iter(open_years()), None)
+    ruleset = ruleset_for(year, subject) if year is not None else None
+    if ruleset is None:
+        return []
+    label = RULE_CATEGORIES.get(category, category.label)
+    return [k for k in ruleset.kinds.values() if k.category == label]
+
+
+def subjects_of(category: Category) -> tuple[str, ...]:
+    """The rule-file subjects whose records a form of `category` enters."""
+    return ("party-members",) if category in PARTY_CATEGORIES else ("members", "units")
+
+
+def entry_roles(category: Category) -> tuple[Role, ...]:
+    """Who may enter records of `category`: clerks the four 一, liaisons the party members' records."""
+    return PARTY_ENTRY_ROLES if category in PARTY_CATEGORIES else ENTRY_ROLES
+
+
+def field_values(category: Category, name: str) -> list[str]:
+    """The values any kind of `category` declares for a choice field, in the rule files' order."""
+    values: list[str] = []
+    for subject in subjects_of(category):
+        for kind in kinds_for(category, subject):
+            spec = kind.fields.get(name)
+            for value in spec.values if spec is not None else ():
+                if value not in values:
+                    values.append(value)
+    return values
+
+
+def declared_fields(category: Category) -> set[str]:
+    return {name for subject in subjects_of(category) for kind in kinds_for(category, subject)
+            for name in kind.fields}
+
+
+# --- lists ---------------------------------------------------------------------------------------------------
 
 def activity_query(q: str = "", unit_id: int | None = None, category: str = "", state: str = "",
                    start: dt.date | None = None, end: dt.date | None = None) -> sa.Select[tuple[Activity]]:
@@ -32,3 +156,404 @@ def activity_query(q: str = "", unit_id: int | None = None, category: str = "", 
     if end:
         stmt = stmt.where(Activity.occurred_on <= end)
     return stmt.order_by(Activity.occurred_on.desc(), Activity.id.desc())
+
+
+# --- subjects ------------------------------------------------------------------------------------------------
+
+def subject_members(q: str = "", limit: int | None = None) -> list[Member]:
+    """Active members in the user's scope, optionally matched by name or pinyin initials, by code."""
+    stmt = scoped(Member).where(Member.active)
+    if q:
+        stmt = stmt.where(name_search(Member.name, Member.search_key, q))
+    stmt = stmt.order_by(Member.code)
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def subject_party_members(q: str = "", limit: int | None = None, branch_id: int | None = None) -> list[PartyMember]:
+    """Active party members in the user's scope (a liaison: their branches), by name or pinyin initials."""
+    stmt = scoped(PartyMember).where(PartyMember.active)
+    if q:
+        stmt = stmt.where(name_search(PartyMember.name, PartyMember.search_key, q))
+    if branch_id:
+        stmt = stmt.where(PartyMember.branch_id == branch_id)
+    stmt = stmt.order_by(PartyMember.branch_id, PartyMember.code)
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def subject_units(user: User) -> list[Unit]:
+    """Units that may be a record's subject: a clerk's own units; every CPPCC unit for the office."""
+    if unit_ids(user) is None:
+        return list(db.session.scalars(sa.select(Unit).where(Unit.kind.in_(SUBJECT_UNIT_KINDS), Unit.active)
+                                       .order_by(Unit.kind, Unit.sort_order, Unit.id)))
+    return sorted((u for u in user.units if u.kind in SUBJECT_UNIT_KINDS), key=lambda u: (u.sort_order, u.id))
+
+
+def recording_unit(member: Member, user: User) -> int:
+    """The unit a member's record is entered for: the first of the member's units the user acts for."""
+    ids = None if user.role == Role.MEMBER else unit_ids(user)  # a member reports to their own first unit
+    for unit_id in (member.liaison_id, member.committee_id, member.sector_id):
+        if unit_id is not None and (ids is None or unit_id in ids):
+            return unit_id
+    return member.sector_id
+
+
+# --- saving --------------------------------------------------------------------------------------------------
+
+@dataclass
+class Entry:
+    """A record's fields as the form gives them, already shape-checked."""
+
+    subject: str  # "m:<member id>", "u:<unit id>" or "p:<party member id>"
+    kind: str
+    title: str
+    occurred_on: dt.date | None
+    description: str = ""
+    outcome: str = ""
+    level: str = ""
+    instruction_level: str = ""
+    amount: Decimal | None = None
+    people_helped: int | None = None
+    counterpart: str = ""
+    support: str = ""
+    signers: str = ""
+    version: int | None = None
+
+
+@dataclass
+class Subject:
+    """Whom a record is about: a member, a party member, or else the unit itself."""
+
+    member: Member | None = None
+    party_member: PartyMember | None = None
+    unit: Unit | None = None
+
+    @property
+    def rules(self) -> str:
+        """The rule-file subject whose kinds apply."""
+        return "members" if self.member else "party-members" if self.party_member else "units"
+
+
+def roles_for(activity: Activity) -> tuple[Role, ...]:
+    """Who may change a record: liaisons and the office a party member's; clerks and the office the rest."""
+    return PARTY_ENTRY_ROLES if activity.party_member_id is not None else ENTRY_ROLES
+
+
+def can_edit(activity: Activity, user: User) -> bool:
+    return user.role in roles_for(activity) and activity.state in EDITABLE and not activity.locked
+
+
+def can_delete(activity: Activity, user: User) -> bool:
+    """Only a draft that was never submitted may be deleted, by whoever may edit it."""
+    return (user.role in roles_for(activity) and activity.state == RecordState.DRAFT
+            and activity.submitted_at is None and not activity.locked)
+
+
+def _snapshot(activity: Activity) -> dict[str, Any]:
+    values = audit.snapshot(activity, [f for f in AUDITED if f != "signers"])
+    values["signers"] = [p.member.name for p in activity.participants if p.member is not None]
+    return values
+
+
+def _resolve_subject(entry: Entry, user: User, category: Category) -> tuple[Subject | None, Errors]:
+    """The subject named by the picker, in the user's scope, of a kind `category` records.
+
+    A party member's records take "p:<id>" only; the four 一 take "m:<id>" or "u:<id>". Unknown, out of scope
+    and of the wrong kind all read the same.
+    """
+    prefix, _sep, raw = entry.subject.partition(":")
+    if category in PARTY_CATEGORIES:
+        if prefix == "p" and raw.isdigit():
+            person = db.session.scalar(scoped(PartyMember, user).where(PartyMember.id == int(raw)))
+            if person is not None:
+                return Subject(party_member=person), {}
+        return None, {"subject": [_("请选择您负责党支部的党员。")]}
+    if raw.isdigit():
+        if prefix == "m":
+            member = db.session.scalar(scoped(Member).where(Member.id == int(raw)))
+            if member is not None:
+                return Subject(member=member), {}
+        elif prefix == "u":
+            unit = next((u for u in subject_units(user) if u.id == int(raw)), None)
+            if unit is not None:
+                return Subject(unit=unit), {}
+    return None, {"subject": [_("请选择您负责单位的委员或单位。")]}
+
+
+def _resolve_signers(text: str, first: Member) -> tuple[list[Member], list[str]]:
+    """Joint signers after the first, in the order typed; names or member codes, separated by 、 , ， or spaces."""
+    found: list[Member] = []
+    problems: list[str] = []
+    words = [w.strip() for w in text.replace("，", ",").replace("、", ",").replace(" ", ",").split(",") if w.strip()]
+    candidates = list(db.session.scalars(scoped(Member).where(sa.or_(Member.code.in_(words),
+                                                                     Member.name.in_(words))))) if words else []
+    for word in words:
+        matches = [m for m in candidates if word in (m.code, m.name)]
+        if len(matches) != 1:
+            problems.append(_("找不到联名委员“%(name)s”。", name=word) if not matches
+                            else _("“%(name)s”有重名，请改填委员编号。", name=word))
+        elif matches[0].id == first.id or matches[0] in found:
+            problems.append(_("联名委员“%(name)s”重复。", name=word))
+        else:
+            found.append(matches[0])
+    return found, problems
+
+
+def _check_values(kind: KindSpec, entry: Entry, errors: Errors) -> None:
+    for name in CHOICE_FIELDS:
+        value = getattr(entry, name)
+        if not value:
+            continue
+        spec = kind.fields.get(name)
+        if spec is None or value not in spec.values:
+            errors.setdefault(name, []).append(_("细则没有为“%(kind)s”规定这个取值。", kind=kind.name))
+    for name in ("amount", "people_helped"):
+        value = getattr(entry, name)
+        if value is None:
+            continue
+        if value < 0:
+            errors.setdefault(name, []).append(_("不能为负数。"))
+        elif name not in kind.fields:
+            errors.setdefault(name, []).append(_("细则没有为“%(kind)s”规定这一项。", kind=kind.name))
+
+
+def save(activity: Activity, category: Category, entry: Entry, user: User, submit: bool) -> Errors:
+    """Validate `entry` and copy it onto `activity` (new or existing); submit it if asked. Errors by field.
+
+    Refuses a stale version, a closed year, a future date, a subject outside the user's scope, a kind or value
+    the rule file does not declare, negative numbers and a duplicate (same subject, kind, date and title).
+    """
+    errors: Errors = {}
+    is_new = activity.id is None
+    if not is_new and entry.version != activity.version:
+        return {"title": [stale()]}
+    if not is_new and not can_edit(activity, user):
+        return {"title": [_("该记录已提交或已核实，不能修改。")]}
+    subject, errors = _resolve_subject(entry, user, category)
+    member = subject.member if subject is not None else None
+    today = beijing_today()
+    years = open_years()
+    if entry.occurred_on is not None:
+        if entry.occurred_on > today:
+            errors.setdefault("occurred_on", []).append(_("日期不能晚于今天。"))
+        elif entry.occurred_on.year not in years:
+            errors.setdefault("occurred_on", []).append(_("该日期不在开放录入的考评年度内。"))
+    year = entry.occurred_on.year if entry.occurred_on and entry.occurred_on.year in years else \
+        next(iter(years), today.year)
+    kind = None
+    if subject is not None:
+        kind = next((k for k in kinds_for(category, subject.rules, year) if k.name == entry.kind), None)
+        if kind is None:
+            errors.setdefault("kind", []).append(_("本年度细则没有为该对象规定这个类型。"))
+        else:
+            _check_values(kind, entry, errors)
+    signers: list[Member] = []
+    if entry.signers.strip():
+        if category != Category.IDEA or member is None:
+            errors.setdefault("signers", []).append(_("只有委员的献一智记录可以填写联名委员。"))
+        else:
+            signers, problems = _resolve_signers(entry.signers, member)
+            if problems:
+                errors.setdefault("signers", []).extend(problems)
+    if errors:
+        return errors
+    assert kind is not None and entry.occurred_on is not None and subject is not None
+    person = subject.party_member
+    title = entry.title.strip()
+    if member is not None:
+        same_subject = Activity.member_id == member.id
+        unit_id = recording_unit(member, user)
+    elif person is not None:
+        same_subject = Activity.party_member_id == person.id
+        unit_id = person.branch_id
+    else:
+        assert subject.unit is not None
+        same_subject = sa.and_(Activity.member_id.is_(None), Activity.party_member_id.is_(None),
+                               Activity.unit_id == subject.unit.id)
+        unit_id = subject.unit.id
+    duplicate = sa.select(Activity.id).where(
+        Activity.kind == kind.name, Activity.occurred_on == entry.occurred_on, Activity.title == title,
+        Activity.id != (activity.id or 0), same_subject)
+    if db.session.scalar(duplicate) is not None:
+        return {"title": [_("已有同一对象、类型、日期和标题的记录，请勿重复录入。")]}
+
+    before = {} if is_new else _snapshot(activity)
+    activity.category = category
+    activity.member_id = member.id if member is not None else None
+    activity.party_member_id = person.id if person is not None else None
+    activity.unit_id = unit_id
+    activity.kind = kind.name
+    activity.title = title
+    activity.description = entry.description.strip()
+    activity.occurred_on = entry.occurred_on
+    activity.outcome = entry.outcome
+    activity.level = entry.level
+    activity.instruction_level = entry.instruction_level
+    activity.amount = entry.amount
+    activity.people_helped = entry.people_helped
+    activity.counterpart = entry.counterpart.strip()
+    activity.support = entry.support.strip()
+    if is_new:
+        activity.created_by_id = user.id
+        activity.state = RecordState.DRAFT
+    activity.participants = ([ActivityParticipant(position=i, member_id=m.id)
+                              for i, m in enumerate([member, *signers], start=1)] if signers else [])
+    if submit:
+        activity.state = RecordState.SUBMITTED
+        activity.submitted_at = utcnow()
+    db.session.add(activity)
+    db.session.flush()
+    db.session.refresh(activity, ["participants"])
+    changes = audit.diff(before, _snapshot(activity))
+    audit.record(user, "create" if is_new else "update", "activity", activity.id, changes)
+    return {}
+
+
+# --- state changes -------------------------------------------------------------------------------------------
+
+def _change_state(activity: Activity, user: User, action: str, state: RecordState, reason: str = "") -> None:
+    before = workflow.move(activity, state, user, reason)
+    db.session.flush()
+    audit.record(user, action, "activity", activity.id, {"state": (before, state)}, reason=reason)
+
+
+def submit(activity: Activity, user: User, version: int | None) -> str | None:
+    """Send a draft or returned record for verification; the error message, or None."""
+    if version != activity.version:
+        return stale()
+    if not can_edit(activity, user):
+        return _("只有草稿或退回的记录可以提交。")
+    _change_state(activity, user, "submit", RecordState.SUBMITTED)
+    return None
+
+
+def verify(activity: Activity, user: User, version: int | None = None) -> str | None:
+    if version is not None and version != activity.version:
+        return stale()
+    if activity.state != RecordState.SUBMITTED or activity.locked:
+        return _("只有已提交的记录可以核实或退回。")
+    _change_state(activity, user, "verify", RecordState.VERIFIED)
+    return None
+
+
+def send_back(activity: Activity, user: User, reason: str, version: int | None = None) -> str | None:
+    """退回 a submitted record with a reason the clerk will read."""
+    reason = reason.strip()
+    if not reason:
+        return _("请填写退回原因。")
+    if version is not None and version != activity.version:
+        return stale()
+    if activity.state != RecordState.SUBMITTED or activity.locked:
+        return _("只有已提交的记录可以核实或退回。")
+    _change_state(activity, user, "return", RecordState.RETURNED, reason)
+    return None
+
+
+def reopen(activity: Activity, user: User, reason: str, version: int | None = None) -> str | None:
+    """Send a verified record back to 退回 so its clerk may correct it; a reason is required."""
+    reason = reason.strip()
+    if not reason:
+        return _("请填写重新打开的原因。")
+    if version is not None and version != activity.version:
+        return stale()
+    if activity.state != RecordState.VERIFIED:
+        return _("只有已核实的记录可以重新打开。")
+    if activity.locked:
+        return _("该记录已用于定稿的表彰名单，需由系统管理员解锁。")
+    _change_state(activity, user, "reopen", RecordState.RETURNED, reason)
+    return None
+
+
+def delete_draft(activity: Activity, user: User, version: int | None) -> tuple[list[str], str | None]:
+    """Delete a never-submitted draft with its evidence rows: (the evidence sha256s, None) or ([], the error).
+
+    The audit keeps a snapshot of what was deleted; the caller commits, then discards bytes no row still uses.
+    """
+    if version != activity.version:
+        return [], stale()
+    if not can_delete(activity, user):
+        if user.role not in roles_for(activity):
+            return [], _("您不能删除这条记录。")
+        return [], _("只有从未提交过的草稿可以删除；已提交、已核实或退回的记录不能删除。")
+    gone = {name: (value, None) for name, value in _snapshot(activity).items() if audit.as_text(value)}
+    files = sorted(activity.evidence, key=lambda e: e.id)
+    if files:
+        gone["evidence"] = ([f"{e.original_name}（{e.sha256[:12]}）" for e in files], None)
+    audit.record(user, "delete", "activity", activity.id, gone)
+    shas = [e.sha256 for e in files]
+    db.session.delete(activity)  # its evidence rows and joint signers go with it
+    db.session.flush()
+    return shas, None
+
+
+def verify_many(stmt: sa.Select[tuple[Activity]], user: User) -> int:
+    """核实 every submitted, unlocked record `stmt` selects; the count. One transaction, the caller's."""
+    records = list(db.session.scalars(stmt.where(Activity.state == RecordState.SUBMITTED, ~Activity.locked)))
+    for activity in records:
+        _change_state(activity, user, "verify", RecordState.VERIFIED)
+    return len(records)
+
+
+# --- evidence ------------------------------------------------------------------------------------------------
+
+def can_change_evidence(activity: Activity, user: User) -> bool:
+    """Clerks while they may edit the record (草稿/退回); the office at any time before it is locked."""
+    if activity.locked:
+        return False
+    return user.role in VERIFY_ROLES or can_edit(activity, user)
+
+
+def evidence_dir() -> Path:
+    configured = current_app.config.get("EVIDENCE_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "evidence"
+
+
+def add_evidence(activity: Activity, user: User, filename: str | None, data: bytes) -> tuple[Evidence | None, str]:
+    """Check and store one uploaded file for `activity`; (the new row, "") or (None, the error in Chinese)."""
+    if not can_change_evidence(activity, user):
+        return None, _("该记录已提交或已锁定，不能修改证明材料。")
+    limit = int(current_app.config["EVIDENCE_MAX_BYTES"])
+    if not data:
+        return None, _("文件是空的，请重新选择。")
+    if len(data) > limit:
+        return None, _("文件不能超过 %(mb)s MB。", mb=f"{limit / 1024 / 1024:g}")
+    content_type = evidence.sniff(data)
+    if content_type is None or not evidence.name_agrees(filename, content_type):
+        return None, _("只接受 PDF、JPEG、PNG、DOCX、XLSX 文件（按文件内容识别）")
+    sha = evidence.store(evidence_dir(), data)
+    row = Evidence(activity_id=activity.id, original_name=evidence.clean_name(filename, content_type), sha256=sha,
+                   content_type=content_type, size=len(data), uploaded_by_id=user.id)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(user, "create", "activity", activity.id, {"evidence": (None, f"{row.original_name}（{sha[:12]}）")})
+    return row, ""
+
+
+def remove_evidence(item: Evidence, user: User) -> str | None:
+    """Delete one evidence row; the error, or None. The caller deletes unused bytes after committing."""
+    activity = item.activity
+    if not can_change_evidence(activity, user):
+        return _("该记录已提交或已锁定，不能修改证明材料。")
+    audit.record(user, "delete", "activity", activity.id,
+                 {"evidence": (f"{item.original_name}（{item.sha256[:12]}）", None)})
+    db.session.delete(item)
+    db.session.flush()
+    return None
+
+
+def unused(sha256: str) -> bool:
+    """No evidence row refers to these bytes any more."""
+    return db.session.scalar(sa.select(Evidence.id).where(Evidence.sha256 == sha256).limit(1)) is None
+
+
+# --- self-report ---------------------------------------------------------------------------------------------
+
+def self_report(member: Member, category: Category, entry: Entry, user: User) -> tuple[Activity, Errors]:
+    """A member's own report: subject fixed to themselves, no joint signers, lands as 已提交 and self_reported."""
+    entry.subject = f"m:{member.id}"
+    entry.signers = ""
+    activity = Activity(self_reported=True)
+    return activity, save(activity, category, entry, user, submit=True)

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.forms import commit_or_attach
 from app.imports import export
 from app.models import AuditLog, Enterprise, Role, Unit, UnitKind, User
+from app.settings import save_settings, setting
 from app.timeutil import utcnow
 from app.web import date_arg, db_id, page_args
 
@@ -278,12 +279,12 @@ def _export_audit(entries: list[AuditLog], fmt: str) -> Response:
 @roles_required(Role.ADMIN)
 def settings() -> str | Response:
     """Site settings: the award decision's defaults (the approving body, the days of 公示)."""
-    current = {key: services.setting(key, default) for key, default in services.AWARD_DEFAULTS.items()}
+    current = {key: setting(key, default) for key, default in services.AWARD_DEFAULTS.items()}
     form = AwardSettingsForm(data={"approving_body": current["approving_body"],
                                    "publicity_days": int(current["publicity_days"])})
     if form.validate_on_submit():
-        services.save_settings({"approving_body": form.approving_body.data,
-                                "publicity_days": str(form.publicity_days.data)}, current_user)
+        save_settings({"approving_body": form.approving_body.data, "publicity_days": str(form.publicity_days.data)},
+                      current_user, defaults=services.AWARD_DEFAULTS)
         db.session.commit()
         flash(_("设置已保存"), "success")
         return redirect(url_for("admin.settings"))

@@ -1,4 +1,5 @@
-"""Administration use cases: the unit tree, units, enterprises, accounts, the login log. Flush, never commit.
+"""Administration use cases: the unit tree, units, enterprises, accounts, the login and audit logs, the award
+settings' defaults (stored through app.settings). Flush, never commit.
 
 Every change is written to the audit log in the same transaction (app.audit).
 """
@@ -20,7 +21,6 @@ from app.auth.services import set_password
 from app.extensions import db
 from app.models import (Activity, AuditLog, BranchForm, Enterprise, LoginEvent, Meeting, Member, PartyMember,
                         PartyStatus, Role, Unit, UnitKind, User, user_unit)
-from app.models.audit import Setting
 from app.timeutil import utcnow
 
 Errors = dict[str, list[str]]
@@ -466,25 +466,4 @@ def audit_entries(entity: str = "", action: str = "", actor: str = "", start: dt
     return stmt
 
 
-AWARD_DEFAULTS = {"approving_body": "常委会议", "publicity_days": "7"}  # the settings and their defaults
-
-
-def setting(key: str, default: str = "") -> str:
-    """A site setting's value (`default` when it was never set)."""
-    found = db.session.get(Setting, key)
-    return found.value if found is not None else default
-
-
-def save_settings(values: Mapping[str, str], user: User, defaults: Mapping[str, str] = AWARD_DEFAULTS,
-                  ip: str = "") -> None:
-    """Store site settings, each change in the audit log (against `defaults` for a setting never stored)."""
-    for key, value in values.items():
-        found = db.session.get(Setting, key)
-        before = found.value if found is not None else defaults.get(key, "")
-        if found is None:
-            db.session.add(Setting(key=key, value=value))
-        elif found.value != value:
-            found.value = value
-        if before != value:
-            audit.record(user, "update", "setting", None, {key: (before, value)}, ip=ip)
-
+AWARD_DEFAULTS = {"approving_body": "常委会议", "publicity_days": "7"}  # the award settings and their defaults

@@ -1,8 +1,8 @@
 """The account policy (账号安全策略): password rules, password expiry, lockout and idle sign-out.
 
-The administrator sets it on /admin/account-policy (kept in the Setting table); an item never set there falls back
-to the configuration's default (config.py, or a FLASK_* variable). Everything that applies the policy reads it
-through `current()`. Flush, never commit.
+The administrator sets it on /admin/account-policy (kept in the settings store, app.settings); an item never set
+there falls back to the configuration's default (config.py, or a FLASK_* variable). Everything that applies the
+policy reads it through `current()`. Flush, never commit.
 """
 from __future__ import annotations
 
@@ -13,13 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import db
 from app.models import User
-from app.models.audit import Setting
+from app.settings import save_settings, stored
 from app.timeutil import utcnow
 
 
@@ -84,7 +82,7 @@ def current() -> Policy:
 
 def _read(fallback: Policy) -> Policy:
     values = dataclasses.asdict(fallback)
-    for key, value in db.session.execute(sa.select(Setting.key, Setting.value).where(Setting.key.in_(ITEMS))):
+    for key, value in stored(ITEMS).items():
         try:
             number = int(value)
         except ValueError:
@@ -102,7 +100,6 @@ def forget() -> None:
 def save(values: Mapping[str, int], actor: User, ip: str = "") -> None:
     """Store the administrator's policy; each changed item is one row in the audit log. Items left as they are
     stay unset, so they keep following the configuration's default."""
-    from app.admin.services import save_settings  # app.admin imports the password rules, which import this
     before = dataclasses.asdict(current())
     save_settings({key: str(value) for key, value in values.items() if value != before[key]}, actor,
                   defaults={key: str(value) for key, value in before.items()}, ip=ip)

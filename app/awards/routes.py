@@ -20,8 +20,8 @@ from app.forms import ActionForm
 from app.imports import export
 from app.models import (AwardList, AwardListState, Candidate, CandidateState, Objection, ObjectionOutcome, Review,
                         ReviewKind, ReviewState, Role, VoteChoice)
-from app.admin.services import setting
 from app.reviews import services as reviews
+from app.settings import setting
 from app.timeutil import beijing_today
 
 bp = Blueprint("awards", __name__)

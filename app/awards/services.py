@@ -30,8 +30,8 @@ from app.extensions import db
 from app.models import (Activity, Attendance, AwardList, AwardListState, BranchIndicator, BranchResult, Candidate,
                         CandidateState, Meeting, Objection, ObjectionOutcome, Review, ReviewEntry, ReviewKind,
                         ReviewState, Role, User, Vote, VoteChoice)
-from app.rankings.facts import origin
 from app.reviews import services as reviews
+from app.reviews.facts import origin
 from app.scoring.awards import quota_size, why_ineligible
 from app.scoring.ranking import group_values, ordered_cards, take_with_ties, tie_values
 from app.timeutil import utcnow

@@ -2,7 +2,7 @@
 
 Flush, never commit. Which indicators exist, their labels, categories and value types come from the branch rule
 file (subject: branches) of the period's year: an indicator the file does not declare is never stored. Only a
-verified result reaches scoring (app.rankings.facts filters on 已核实).
+verified result reaches scoring (app.reviews.facts filters on 已核实).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import audit, workflow
-from app.activities.entry import open_years, ruleset_for
+from app.activities.services import open_years, ruleset_for
 from app.auth.scope import scoped
 from app.extensions import db
 from app.models import BranchIndicator, BranchResult, RecordState, Role, Unit, User

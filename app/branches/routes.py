@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from app import audit
@@ -15,10 +14,10 @@ from app.auth.scope import get_or_404
 from app.branches import results, services
 from app.branches.forms import ReasonForm, indicator_form, values_of, version_of
 from app.extensions import db
-from app.forms import commit_or_attach
+from app.forms import attach_errors
 from app.imports import export
 from app.models import BranchResult, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind
-from app.web import db_id, page_args
+from app.web import commit_or_stale, db_id, page_args
 
 bp = Blueprint("branches", __name__)
 VIEWERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON)
@@ -82,7 +81,6 @@ def party_members() -> str | Response:
 # --- 比实绩: half-year results -----------------------------------------------------------------------------------
 
 def _stale_result(target: str) -> Response:
-    db.session.rollback()
     flash(str(results.StaleResult()), "error")
     return redirect(target)
 
@@ -121,16 +119,20 @@ def result(unit_id: int, period: str) -> str | Response:
             return redirect(request.path)
         if form.validate_on_submit():
             submit = request.form.get("action") == "submit"
-            try:
-                _saved, errors = results.save(branch, period, record, version_of(form), values_of(form, items),
-                                              current_user, submit=submit, ip=request.remote_addr or "")
-                general = errors.pop("", [])
-                if not general and commit_or_attach(form, errors):
-                    flash(_("已提交，等待办公室核实。") if submit else _("已保存草稿。"), "success")
-                    return redirect(request.path)
-            except (results.StaleResult, StaleDataError):
+
+            def save() -> dict[str, list[str]]:
+                _saved, problems = results.save(branch, period, record, version_of(form), values_of(form, items),
+                                                current_user, submit=submit, ip=request.remote_addr or "")
+                return problems
+
+            errors = commit_or_stale(save, None, results.StaleResult)
+            if errors is None:
                 return _stale_result(request.path)
-            db.session.rollback()
+            if not errors:
+                flash(_("已提交，等待办公室核实。") if submit else _("已保存草稿。"), "success")
+                return redirect(request.path)
+            general = errors.pop("", [])  # a problem with the whole result; else each field's own
+            attach_errors(form, errors)
         elif "csrf_token" in form.errors:
             abort(400)
     is_office = current_user.role in results.VERIFY_ROLES
@@ -153,20 +155,18 @@ def _review(unit_id: int, period: str, action: str) -> Response:
     if not form.validate_on_submit():
         abort(400)
     version, reason, ip = version_of(form), form.reason.data or "", request.remote_addr or ""
-    try:
+
+    def decide() -> str | None:
         if action == "verify":
-            error = results.verify(record, version, current_user, ip=ip)
-        elif action == "return":
-            error = results.send_back(record, version, reason, current_user, ip=ip)
-        else:
-            error = results.reopen(record, version, reason, current_user, ip=ip)
-    except (results.StaleResult, StaleDataError):
-        return _stale_result(target)
+            return results.verify(record, version, current_user, ip=ip)
+        if action == "return":
+            return results.send_back(record, version, reason, current_user, ip=ip)
+        return results.reopen(record, version, reason, current_user, ip=ip)
+
+    error = commit_or_stale(decide, str(results.StaleResult()), results.StaleResult)
     if error:
-        db.session.rollback()
         flash(error, "error")
     else:
-        db.session.commit()
         flash({"verify": _("已核实，该比实绩将计入考评。"), "return": _("已退回联络员修改。"),
                "reopen": _("已重新打开，退回联络员修改。")}[action], "success")
     return redirect(target)

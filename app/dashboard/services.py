@@ -1,6 +1,6 @@
 """The numbers behind the dashboard and the early-warning list, limited to the signed-in user's data scope.
 
-Reads the database and scores live through app.rankings; writes nothing. Only 已核实 records count as done;
+Reads the database and scores live through app.reviews.scoring; writes nothing. Only 已核实 records count as done;
 已提交 records are counted apart as 待核实. Attendance is read from the year's 已核实 meetings, as the score does.
 """
 from __future__ import annotations
@@ -16,13 +16,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app import scoring
-from app.activities import entry
+from app.activities import services as activities
 from app.auth.scope import clause
 from app.extensions import db
 from app.models import (Activity, ActivityParticipant, AppraisalYear, Attendance, AttendanceStatus, Category,
                         Meeting, Member, RecordState, Review, ReviewEntry, ReviewState, SubjectKind, Unit, UnitKind)
-from app.rankings import services as rankings
 from app.reviews import services as review_services
+from app.reviews.scoring import score_period
 from app.web import name_search
 
 FOUR_ONES = (Category.IDEA, Category.ENTERPRISE, Category.PAIRING, Category.RELIEF)
@@ -178,11 +178,11 @@ class LiveScores:
 
 def live_scores(year: int) -> tuple[LiveScores | None, str]:
     """The year's verified records scored now with its members rule file; or None and why not."""
-    ruleset = entry.ruleset_for(year, "members")
+    ruleset = activities.ruleset_for(year, "members")
     if ruleset is None:
         return None, _("%(year)s 年没有委员评分细则(scoring_rules 中 subject: members 的文件)", year=year)
     try:
-        scored = rankings.score_period(ruleset, str(year))
+        scored = score_period(ruleset, str(year))
     except scoring.RuleError as error:
         return None, str(error)
     return LiveScores(ruleset, {c.subject_id: Score(c.total, c.grade or "") for c in scored.cards},

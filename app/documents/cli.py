@@ -11,22 +11,23 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from app.documents import services
-from app.documents.services import DocumentError, Options
+from app.documents import kinds
+from app.documents.errors import DocumentError
+from app.documents.kinds import Options
 from app.extensions import db
 from app.models import PrinterProfile, Review, User
 
 
 @click.command("report")
-@click.argument("document", type=click.Choice(list(services.DOCUMENTS)))
+@click.argument("document", type=click.Choice(list(kinds.DOCUMENTS)))
 @click.option("--review", "review_id", type=int, required=True, help="考评编号（考评排名页面地址中的数字）")
-@click.option("--order", type=click.Choice(list(services.ORDERS)), default="strokes", show_default=True,
+@click.option("--order", type=click.Choice(list(kinds.ORDERS)), default="strokes", show_default=True,
               help="名单和证书的顺序：score 按得分，strokes 按姓氏笔画")
-@click.option("--mode", type=click.Choice(list(services.MODES)), default="full", show_default=True,
+@click.option("--mode", type=click.Choice(list(kinds.MODES)), default="full", show_default=True,
               help="证书：full 整张打印，overlay 套打")
-@click.option("--numerals", type=click.Choice(list(services.NUMERALS)), default="chinese", show_default=True,
+@click.option("--numerals", type=click.Choice(list(kinds.NUMERALS)), default="chinese", show_default=True,
               help="证书日期：chinese 二〇二五年十二月，arabic 2025年12月")
-@click.option("--paper", type=click.Choice(list(services.PAPERS)), default="A4", show_default=True, help="奖状纸张")
+@click.option("--paper", type=click.Choice(list(kinds.PAPERS)), default="A4", show_default=True, help="奖状纸张")
 @click.option("--printer", "printer_name", default="", help="套打校正所用的打印机名称（打印设置中登记的）")
 @click.option("--ranking", default=None, help="排名表：排名名称，如 总排名、按界别")
 @click.option("--group", default=None, help="排名表：分组，如 经济界")
@@ -68,9 +69,9 @@ def report_command(document: str, review_id: int, order: str, mode: str, numeral
 
     try:
         if output.suffix.lower() == ".xlsx":
-            made = services.spreadsheet(document, review, options)
+            made = kinds.spreadsheet(document, review, options)
         else:
-            made = services.make(document, review, options, user, progress=progress, print_run=not preview)
+            made = kinds.make(document, review, options, user, progress=progress, print_run=not preview)
     except DocumentError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
@@ -79,6 +80,6 @@ def report_command(document: str, review_id: int, order: str, mode: str, numeral
             bar["bar"].__exit__(None, None, None)
     output.write_bytes(made.data)
     db.session.commit()
-    note = "（样稿：名单尚未定稿或只出样稿）" if made.draft and document in services.CERTIFICATE_DOCS else \
+    note = "（样稿：名单尚未定稿或只出样稿）" if made.draft and document in kinds.CERTIFICATE_DOCS else \
         "（样稿）" if made.draft else ""
     click.echo(f"已生成 {output}：{len(made.data) // 1024} KB{note}")

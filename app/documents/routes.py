@@ -12,11 +12,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app import audit
-from app.admin.services import save_settings, setting
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
-from app.documents import forms, services
-from app.documents.services import DocumentError, Options
+from app.documents import certificates, content, forms, kinds, print_settings
+from app.documents.errors import DocumentError
+from app.documents.kinds import Options
 from app.extensions import db
 from app.forms import ActionForm
 from app.jobs import services as jobs
@@ -24,6 +24,7 @@ from app.jobs.kinds import options_params
 from app.models import (AwardListState, Certificate, JobState, Member, PrinterProfile, Review, ReviewState, Role,
                         SubjectKind)
 from app.reviews import services as reviews
+from app.settings import save_settings, setting
 from app.timeutil import beijing_today
 from app.web import db_id
 
@@ -33,7 +34,7 @@ OFFICE = (Role.ADMIN, Role.OFFICE)
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SETTING_FIELDS = dict(zip(("issuer_cppcc", "issuer_party", "hr_department", "public_url", "publicity_contact"),
-                          services.DOCUMENT_SETTINGS, strict=True))
+                          print_settings.DOCUMENT_SETTINGS, strict=True))
 
 
 def _review_or_404(review_id: int) -> Review:
@@ -52,14 +53,14 @@ def _options() -> Options:
         return value if value in allowed else default
 
     only = args.get("only", "").split()
-    return Options(order=pick("order", services.ORDERS, "strokes"), mode=pick("mode", services.MODES, "full"),
-                   numerals=pick("numerals", services.NUMERALS, "chinese"), paper=pick("paper", services.PAPERS, "A4"),
+    return Options(order=pick("order", kinds.ORDERS, "strokes"), mode=pick("mode", kinds.MODES, "full"),
+                   numerals=pick("numerals", kinds.NUMERALS, "chinese"), paper=pick("paper", kinds.PAPERS, "A4"),
                    printer_id=args.get("printer", 0, type=db_id) or None, ranking=args.get("ranking") or None,
                    group=args.get("group") or None, subject_id=args.get("subject", 0, type=db_id) or None,
                    only=frozenset(only) if only else None)
 
 
-def _send(made: services.Made, mimetype: str) -> Response:
+def _send(made: kinds.Made, mimetype: str) -> Response:
     """Inline for a preview in the browser's viewer, attachment when `download=1`."""
     response = send_file(io.BytesIO(made.data), mimetype=mimetype, download_name=made.filename,
                          as_attachment=request.values.get("download") == "1", max_age=0)
@@ -72,8 +73,8 @@ def _send(made: services.Made, mimetype: str) -> Response:
 def index() -> str:
     found = db.session.scalars(sa.select(Review).where(Review.state == ReviewState.FROZEN)
                                .order_by(Review.period.desc(), Review.subject_kind, Review.version.desc())).all()
-    return render_template("documents/index.html", reviews=found, final={r.id: services.is_final(r) for r in found},
-                           lists={r.id: services.award_lists(r) for r in found})
+    return render_template("documents/index.html", reviews=found, final={r.id: content.is_final(r) for r in found},
+                           lists={r.id: content.award_lists(r) for r in found})
 
 
 @bp.route("/review/<int:review_id>")
@@ -86,21 +87,21 @@ def review(review_id: int) -> str:
 def _render(found: Review, rewards_errors: dict[str, str] | None = None,
             revoke_form: forms.RevokeForm | None = None, revoke_for: int | None = None) -> str:
     table = reviews.rows(found)
-    lists = services.award_lists(found)
-    certificates = services.certificates_of(found)
-    amounts = services.reward_amounts(services.year_of(found))
-    log = services.print_log(found)
+    lists = content.award_lists(found)
+    given = certificates.certificates_of(found)
+    amounts = print_settings.reward_amounts(content.year_of(found))
+    log = certificates.print_log(found)
     return render_template(
-        "documents/review.html", review=found, lists=lists, final=services.is_final(found),
+        "documents/review.html", review=found, lists=lists, final=content.is_final(found),
         published=any(a.publicity_starts_on for a in lists), rankings=reviews.rankings_of(found, table),
-        certificates=certificates, valid={c.id: services.is_valid(c) for c in certificates},
-        log=log, names=audit.actor_names(log), printers=services.printers(),
-        amounts=amounts, rewards_errors=rewards_errors or {}, label=services.review_label(found),
+        certificates=given, valid={c.id: certificates.is_valid(c) for c in given},
+        log=log, names=audit.actor_names(log), printers=print_settings.printers(),
+        amounts=amounts, rewards_errors=rewards_errors or {}, label=content.review_label(found),
         revoke_forms={c.id: revoke_form if revoke_for == c.id and revoke_form else forms.RevokeForm()
-                      for c in certificates},
+                      for c in given},
         action_form=ActionForm(), members=found.subject_kind == SubjectKind.MEMBERS,
-        orders=services.ORDERS, modes=services.MODES, numerals=services.NUMERALS, papers=services.PAPERS,
-        documents=services.DOCUMENTS, states=AwardListState)
+        orders=kinds.ORDERS, modes=kinds.MODES, numerals=kinds.NUMERALS, papers=kinds.PAPERS,
+        documents=kinds.DOCUMENTS, states=AwardListState)
 
 
 @bp.route("/review/<int:review_id>/<name>.pdf", methods=["GET", "POST"])
@@ -109,10 +110,10 @@ def pdf(review_id: int, name: str) -> Response | str:
     """GET: a preview (certificates as 样稿, nothing written). POST (certificates and 奖状 of a final list): the
     print run, numbered and logged in the same transaction."""
     found = _review_or_404(review_id)
-    if name not in services.DOCUMENTS:
+    if name not in kinds.DOCUMENTS:
         abort(404)
     print_run = request.method == "POST"
-    if print_run and (name not in services.CERTIFICATE_DOCS or not ActionForm().validate_on_submit()):
+    if print_run and (name not in kinds.CERTIFICATE_DOCS or not ActionForm().validate_on_submit()):
         abort(400)
     if print_run:  # numbering and rendering a batch: a background job, whose PDF its owner downloads
         job = jobs.submit("print", {"review_id": found.id, "name": name, "options": options_params(_options()),
@@ -124,10 +125,10 @@ def pdf(review_id: int, name: str) -> Response | str:
             return redirect(url_for("documents.review", review_id=found.id))
         result = job.result or {}
         path = jobs.result_path(job)
-        return _send(services.Made(path.read_bytes() if path else b"", result["filename"], result["draft"],
+        return _send(kinds.Made(path.read_bytes() if path else b"", result["filename"], result["draft"],
                                    result["pages"]), PDF)
     try:
-        made = services.make(name, found, _options(), current_user, print_run=print_run)
+        made = kinds.make(name, found, _options(), current_user, print_run=print_run)
     except DocumentError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -140,10 +141,10 @@ def pdf(review_id: int, name: str) -> Response | str:
 @roles_required(*OFFICE)
 def xlsx(review_id: int, name: str) -> Response:
     found = _review_or_404(review_id)
-    if name not in services.SPREADSHEETS:
+    if name not in kinds.SPREADSHEETS:
         abort(404)
     try:
-        made = services.spreadsheet(name, found, _options())
+        made = kinds.spreadsheet(name, found, _options())
     except DocumentError as error:
         flash(str(error), "error")
         return redirect(url_for("documents.review", review_id=found.id))
@@ -157,19 +158,19 @@ def rewards(review_id: int) -> Response | str:
     found = _review_or_404(review_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    categories = [a.category for a in services.award_lists(found)]
+    categories = [a.category for a in content.award_lists(found)]
     amounts: dict[str, Decimal | None] = {}
     errors: dict[str, str] = {}
     for index, category in enumerate(categories):
         if f"amount-{index}" not in request.form:  # not on the form sent: left as it is
             continue
         try:
-            amounts[category] = services.parse_amount(request.form.get(f"amount-{index}", ""))
+            amounts[category] = print_settings.parse_amount(request.form.get(f"amount-{index}", ""))
         except ValueError as error:
             errors[category] = str(error)
     if errors:
         return _render(found, rewards_errors=errors), 422  # type: ignore[return-value]
-    services.save_rewards(services.year_of(found), amounts, current_user)
+    print_settings.save_rewards(content.year_of(found), amounts, current_user)
     db.session.commit()
     flash(_("奖励标准已保存"), "success")
     return redirect(url_for("documents.review", review_id=found.id) + "#rewards")
@@ -187,7 +188,7 @@ def revoke(cert_id: int) -> Response | str:
     if not form.validate_on_submit():
         return _render(review_, revoke_form=form, revoke_for=cert.id), 422  # type: ignore[return-value]
     try:
-        services.revoke(cert, form.reason.data or "", current_user)
+        certificates.revoke(cert, form.reason.data or "", current_user)
     except DocumentError as error:
         db.session.rollback()
         form.reason.errors = [str(error)]
@@ -210,8 +211,8 @@ def settings() -> Response | str:
         db.session.commit()
         flash(_("打印设置已保存"), "success")
         return redirect(url_for("documents.settings"))
-    return render_template("documents/settings.html", form=form, printers=services.printers(),
-                           printer_form=forms.PrinterForm(), public_url=services.public_url())
+    return render_template("documents/settings.html", form=form, printers=print_settings.printers(),
+                           printer_form=forms.PrinterForm(), public_url=print_settings.public_url())
 
 
 @bp.route("/printers/new", methods=["POST"])
@@ -228,7 +229,7 @@ def printer(printer_id: int | None = None) -> Response | str:
         if clash is not None and clash != profile.id:
             form.name.errors = [_("已有同名的打印机")]
         else:
-            services.save_printer(profile, {"name": name, "dx_mm": form.dx_mm.data, "dy_mm": form.dy_mm.data,
+            print_settings.save_printer(profile, {"name": name, "dx_mm": form.dx_mm.data, "dy_mm": form.dy_mm.data,
                                             "scale": form.scale.data, "note": (form.note.data or "").strip()},
                                   current_user)
             db.session.commit()
@@ -241,9 +242,9 @@ def printer(printer_id: int | None = None) -> Response | str:
 @roles_required(*OFFICE)
 def calibration() -> Response:
     from reports.certificates import calibration as page
-    where = services.placement(request.args.get("printer", 0, type=db_id) or None)
-    paper = request.args.get("paper", "A4") if request.args.get("paper") in services.PAPERS else "A4"
-    return _send(services.Made(page(where, paper), "套打校准页.pdf", False), PDF)
+    where = print_settings.placement(request.args.get("printer", 0, type=db_id) or None)
+    paper = request.args.get("paper", "A4") if request.args.get("paper") in kinds.PAPERS else "A4"
+    return _send(kinds.Made(page(where, paper), "套打校准页.pdf", False), PDF)
 
 
 # --- a member's own 履职档案 ------------------------------------------------------------------------------------------
@@ -257,7 +258,7 @@ def dossier(member_id: int) -> Response:
     if not 2000 <= year <= 2100:
         abort(404)
     from reports.dossier import dossier as render
-    made = services.Made(render(services.dossier(member, year)), f"{member.name}-{year}年度履职档案.pdf", False)
+    made = kinds.Made(render(content.dossier(member, year)), f"{member.name}-{year}年度履职档案.pdf", False)
     return _send(made, PDF)
 
 
@@ -286,4 +287,4 @@ def verify(number: str) -> tuple[str, int]:
     cert = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
     status = 200 if cert is not None else 404
     return render_template("public/verify.html", cert=cert, number=number, asked=True,
-                           valid=cert is not None and services.is_valid(cert)), status
+                           valid=cert is not None and certificates.is_valid(cert)), status

@@ -14,7 +14,8 @@ import click
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.imports import DATASETS, run_import
+from app.imports.base import run_import
+from app.imports.datasets import DATASETS
 from app.models import User
 
 PROGRESS_BAR_ROWS = 1000  # a file this long shows a progress bar (on standard error)

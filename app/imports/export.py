@@ -19,7 +19,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import selectinload
 
-from app import imports  # the package: app.activities imports this module while app.imports loads
+from app.imports import datasets  # the module, read when called: loading it loads app.activities, which loads this
 from app.models import (Activity, ActivityParticipant, Attendance, BranchResult, Meeting, Member, PartyMember,
                         RecordState, Unit)
 from app.spreadsheets.columns import NO, YES, Sheet
@@ -37,7 +37,7 @@ def wanted() -> str | None:
 
 def send(dataset: str, rows: Iterable[Sequence[Any]], fmt: str, title: str) -> Response:
     """The rows as a download in the import format of `dataset`."""
-    spec = imports.DATASETS[dataset]
+    spec = datasets.DATASETS[dataset]
     sheet = spec.sheets[0]
     if fmt == "csv":
         return _send_csv(sheet, rows, title)
@@ -157,7 +157,7 @@ BRANCH_RESULT_LOADS = (selectinload(BranchResult.branch), selectinload(BranchRes
 # --- one list each -------------------------------------------------------------------------------------------
 
 def member_rows(members: Iterable[Member]) -> Iterable[list[Any]]:
-    sheet = imports.DATASETS["members"].sheets[0]
+    sheet = datasets.DATASETS["members"].sheets[0]
     for m in members:
         yield _ordered(sheet, {
             "code": m.code, "name": m.name, "gender": m.gender.label, "sector": m.sector.name, "party": m.party,
@@ -168,7 +168,7 @@ def member_rows(members: Iterable[Member]) -> Iterable[list[Any]]:
 
 
 def record_rows(activities: Iterable[Activity]) -> Iterable[list[Any]]:
-    sheet = imports.DATASETS["records"].sheets[0]
+    sheet = datasets.DATASETS["records"].sheets[0]
     for a in activities:
         if a.member is not None:
             code, name, kind = a.member.code, a.member.name, "委员"
@@ -193,7 +193,7 @@ def _exported_state(state: RecordState) -> str:
 def attendance_rows(meetings: Iterable[Meeting],
                     visible: Callable[[Attendance], bool] | None = None) -> Iterable[list[Any]]:
     """Every invitee of every meeting, or those `visible` lets through (the user's scope)."""
-    sheet = imports.DATASETS["attendance"].sheets[0]
+    sheet = datasets.DATASETS["attendance"].sheets[0]
     for meeting in meetings:
         shown = meeting.attendance if visible is None else [a for a in meeting.attendance if visible(a)]
         for item in sorted(shown, key=lambda x: (x.member or x.party_member).code):
@@ -205,7 +205,7 @@ def attendance_rows(meetings: Iterable[Meeting],
 
 
 def party_member_rows(people: Iterable[PartyMember]) -> Iterable[list[Any]]:
-    sheet = imports.DATASETS["party-members"].sheets[0]
+    sheet = datasets.DATASETS["party-members"].sheets[0]
     for p in people:
         yield _ordered(sheet, {
             "code": p.code, "name": p.name, "gender": p.gender.label, "branch": p.branch.name,
@@ -214,7 +214,7 @@ def party_member_rows(people: Iterable[PartyMember]) -> Iterable[list[Any]]:
 
 
 def branch_rows(branches: Iterable[Unit]) -> Iterable[list[Any]]:
-    sheet = imports.DATASETS["branches"].sheets[0]
+    sheet = datasets.DATASETS["branches"].sheets[0]
     for b in branches:
         yield _ordered(sheet, {
             "code": b.code, "name": b.name, "branch_form": b.branch_form.label if b.branch_form else None,
@@ -222,7 +222,7 @@ def branch_rows(branches: Iterable[Unit]) -> Iterable[list[Any]]:
 
 
 def branch_result_rows(results: Iterable[BranchResult]) -> Iterable[list[Any]]:
-    sheet = imports.DATASETS["branch-results"].sheets[0]
+    sheet = datasets.DATASETS["branch-results"].sheets[0]
     for r in results:
         for i in r.indicators:
             flag = i.value is None and not i.choice

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app import audit
-from app.activities import entry
+from app.activities import services as activities
 from app.auth.scope import scoped, unit_ids
 from app.branches import results
 from app.extensions import db
@@ -221,7 +221,7 @@ class BranchResults(CheckThenWrite):
         scope = None if user is None else unit_ids(user)
         kinds: list[str] = []
         grades: list[str] = [YES]
-        for ruleset in entry.open_rulesets("branches"):  # the open years read once, not once a rule file
+        for ruleset in activities.open_rulesets("branches"):  # the open years read once, not once a rule file
             for spec in ruleset.kinds.values():
                 kinds += [spec.name] if spec.name not in kinds else []
                 field = spec.fields.get("value")

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app import audit
-from app.activities import entry
+from app.activities import services as activities
 from app.auth.scope import clause
 from app.extensions import db
 from app.imports.base import (ADDED, CHANGED, SAME, STATE_BY_LABEL, Context, Dataset, Planned, _limits, bulk_insert,
@@ -27,8 +27,8 @@ from app.imports.base import (ADDED, CHANGED, SAME, STATE_BY_LABEL, Context, Dat
 from app.models import (Activity, ActivityParticipant, Category, Member, PartyMember, RecordState, Role,
                         Unit, User)
 from app.scoring.rules import KindSpec, RuleSet
+from app.scoring.types import ATTENDANCE_KIND, PARTY_LIFE_KIND
 from app.spreadsheets.columns import ACTIVITIES, STATES, SUBJECT_TYPES, require
-from app.spreadsheets.records import ATTENDANCE_KIND, PARTY_LIFE_KIND
 from app.spreadsheets.rows import Block, SheetRow, TypedRows
 from app.timeutil import utcnow
 
@@ -112,7 +112,7 @@ class Records(Dataset):
     def choices(self, user: User | None) -> dict[str, list[str]]:
         kinds: list[str] = []
         values: dict[str, list[str]] = {k: [] for k in CHOICE_KEYS}
-        for ruleset in entry.open_rulesets(*RULE_SUBJECT.values()):
+        for ruleset in activities.open_rulesets(*RULE_SUBJECT.values()):
             for spec in ruleset.kinds.values():
                 if spec.name in (ATTENDANCE_KIND, PARTY_LIFE_KIND) or spec.name in kinds:
                     continue
@@ -314,7 +314,8 @@ class Records(Dataset):
                 continue
             changed = _changes(activity, found)
             content = [c for c in changed if c != "state"]
-            may_edit = activity.state in entry.EDITABLE or ctx.is_office and activity.state == RecordState.SUBMITTED
+            may_edit = (activity.state in activities.EDITABLE
+                        or ctx.is_office and activity.state == RecordState.SUBMITTED)
             if not changed:
                 ctx.plan(found.sheet_row, SAME, _what(found))
             elif activity.locked or content and not may_edit:
@@ -358,7 +359,7 @@ class _Subjects:
                             sa.select(Member.id, Member.code, Member.name, Member.sector_id, Member.committee_id,
                                       Member.liaison_id, Member.active))}
         self.units = {code: Subject("u", i, code, name, (i,), active) for i, code, name, active in db.session.execute(
-            sa.select(Unit.id, Unit.code, Unit.name, Unit.active).where(Unit.kind.in_(entry.SUBJECT_UNIT_KINDS)))}
+            sa.select(Unit.id, Unit.code, Unit.name, Unit.active).where(Unit.kind.in_(activities.SUBJECT_UNIT_KINDS)))}
         self.party = {code: Subject("p", i, code, name, (branch,), active)
                       for i, code, name, branch, active in db.session.execute(
                           sa.select(PartyMember.id, PartyMember.code, PartyMember.name, PartyMember.branch_id,
@@ -376,7 +377,7 @@ class _Subjects:
     def ruleset(self, year: int, subject: str) -> RuleSet | None:
         """The rule file of `year` for `subject`, looked up once per import."""
         if (year, subject) not in self.rulesets:
-            self.rulesets[year, subject] = entry.ruleset_for(year, subject)
+            self.rulesets[year, subject] = activities.ruleset_for(year, subject)
         return self.rulesets[year, subject]
 
     def unambiguous(self) -> dict[str, Subject]:
@@ -692,7 +693,7 @@ def _update(found: Row, ctx: Context) -> None:
     assert found.existing is not None
     activity = db.session.scalar(sa.select(Activity).options(selectinload(Activity.participants))
                                  .where(Activity.id == found.existing.id))
-    fields = [f for f in entry.AUDITED if f != "signers"]
+    fields = [f for f in activities.AUDITED if f != "signers"]
     before = audit.snapshot(activity, fields)
     before["signers"] = [p.member_id for p in activity.participants]
     for key, value in found.values.items():

@@ -23,7 +23,8 @@ from wtforms import FileField, HiddenField
 from app.auth.decorators import roles_required
 from app.evidence import digest
 from app.extensions import db
-from app.imports import DATASETS, Dataset, Outcome, run_import
+from app.imports.base import Dataset, Outcome, run_import
+from app.imports.datasets import DATASETS
 from app.jobs import services as jobs
 from app.models import JobState, Role
 from app.spreadsheets.annotate import Problem, mark_errors

@@ -9,7 +9,9 @@ from typing import Any
 
 from app import evidence
 from app.extensions import db
-from app.jobs.services import JobFailed, Progress, _folder, kind
+from app.imports.base import run_import
+from app.imports.datasets import DATASETS
+from app.jobs.registry import JobFailed, Progress, folder, kind
 from app.models import Review, User
 
 SHOWN_ERRORS = 20
@@ -27,7 +29,6 @@ def _user(params: dict[str, Any]) -> User | None:
 def confirm_import(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """params: dataset, path (the upload claimed for this job), filename, user_id, restore (where the upload goes
     back to if the import fails: the dry run's token). The upload is deleted once imported."""
-    from app.imports import DATASETS, run_import
     dataset = DATASETS[params["dataset"]]
     path = Path(params["path"])
     try:
@@ -62,9 +63,10 @@ def run_review(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
 
 @kind("print")
 def print_run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
-    """params: review_id, name (certificates or merit), options (documents.services.Options as a dict), user_id,
+    """params: review_id, name (certificates or merit), options (app.documents.kinds.Options as a dict), user_id,
     job_key. The PDF is kept as the job's result file; numbers and the print log commit with the job."""
-    from app.documents import services as documents
+    from app.documents import kinds as documents
+    from app.documents.errors import DocumentError
     review = db.session.get(Review, params["review_id"])
     if review is None:
         raise JobFailed("考评已不存在")
@@ -76,16 +78,16 @@ def print_run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     try:
         made = documents.make(params["name"], review, documents.Options(**options), _user(params),
                               progress=lambda done, total: progress(done, total, "正在生成"), print_run=True)
-    except documents.DocumentError as error:
+    except DocumentError as error:
         raise JobFailed(str(error)) from None
     name = f"{params['job_key']}.pdf"
-    evidence.write_whole(_folder("job_results") / name, made.data)  # all there or not at all
+    evidence.write_whole(folder("job_results") / name, made.data)  # all there or not at all
     return {"file": name, "filename": made.filename, "draft": made.draft, "pages": made.pages,
             "size": len(made.data)}
 
 
 def options_params(options: Any) -> dict[str, Any]:
-    """documents.services.Options as JSON."""
+    """app.documents.kinds.Options as JSON."""
     found = dataclasses.asdict(options)
     if found.get("only") is not None:
         found["only"] = sorted(found["only"])

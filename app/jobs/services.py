@@ -17,7 +17,6 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from flask import Flask, current_app
 
 from app import evidence
 from app.extensions import db
+from app.jobs.registry import KINDS, JobCancelled, JobFailed, KindFunction, folder
 from app.models import Job, JobState, Role, User
 from app.timeutil import utcnow
 
@@ -34,26 +34,6 @@ log = logging.getLogger(__name__)
 STALE_ERROR = "工作进程中断，未写入任何数据"
 CANCELLED_MESSAGE = "已取消，未写入任何数据"
 WATCHERS = (Role.OFFICE, Role.ADMIN)  # see every job; anyone else sees their own
-
-Progress = Callable[..., None]  # (done, total, message="")
-KindFunction = Callable[[dict[str, Any], Progress], dict[str, Any]]
-KINDS: dict[str, KindFunction] = {}
-
-
-class JobCancelled(Exception):
-    """Raised by a progress callback that finds the job's cancel flag set: the job's transaction rolls back."""
-
-
-class JobFailed(Exception):
-    """A job that cannot do its work, with the reason in Chinese for its owner."""
-
-
-def kind(name: str) -> Callable[[KindFunction], KindFunction]:
-    """Register a job function: (params, progress) → result (JSON). It flushes, never commits."""
-    def register(function: KindFunction) -> KindFunction:
-        KINDS[name] = function
-        return function
-    return register
 
 
 def _kinds() -> dict[str, KindFunction]:
@@ -63,25 +43,18 @@ def _kinds() -> dict[str, KindFunction]:
 
 # --- files -------------------------------------------------------------------------------------------------------
 
-def _folder(name: str) -> Path:
-    base = current_app.config.get("JOBS_DIR") or current_app.instance_path
-    folder = Path(base) / name
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def result_path(job: Job) -> Path | None:
     """The job's result file (a print run's PDF), if it has one."""
     name = (job.result or {}).get("file")
-    return _folder("job_results") / name if name else None
+    return folder("job_results") / name if name else None
 
 
 def _progress_file(key: str) -> Path:
-    return _folder("job_progress") / f"{key}.json"
+    return folder("job_progress") / f"{key}.json"
 
 
 def _cancel_file(key: str) -> Path:
-    return _folder("job_progress") / f"{key}.cancel"
+    return folder("job_progress") / f"{key}.cancel"
 
 
 def _uses_files() -> bool:
@@ -289,7 +262,7 @@ def run_job(job_id: int) -> JobState | None:
 def _drop_result(result: dict[str, Any] | None) -> None:
     if result and result.get("file"):
         with contextlib.suppress(OSError):
-            (_folder("job_results") / result["file"]).unlink(missing_ok=True)
+            (folder("job_results") / result["file"]).unlink(missing_ok=True)
 
 
 def _finish(job_id: int, state: JobState, error: str) -> None:

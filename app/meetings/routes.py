@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from app.auth.decorators import roles_required
@@ -16,7 +15,7 @@ from app.imports import export
 from app.meetings import services
 from app.meetings.forms import MeetingForm, ReturnForm, VersionForm, version_of
 from app.models import AttendanceStatus, Meeting, RecordState, Role, Unit, UnitKind
-from app.web import date_arg, db_id, page_args
+from app.web import commit_or_stale, date_arg, db_id, page_args
 
 bp = Blueprint("meetings", __name__)
 READERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK, Role.LIAISON)
@@ -24,7 +23,6 @@ CREATORS = (Role.OFFICE, Role.CLERK, Role.LIAISON)
 
 
 def _stale() -> Response:
-    db.session.rollback()
     flash(str(services.StaleMeeting()), "error")
     return redirect(request.path)
 
@@ -106,18 +104,19 @@ def attendance(meeting_id: int) -> str | Response:
             flash(_("已将全部党员设为出席，请检查后保存。") if party else _("已将全部委员设为出席，请检查后保存。"),
                   "info")
         else:
-            try:
-                errors = [_("提交的数据格式有误，未保存。")] if not well_formed else services.save_attendance(
-                    meeting, version_of(form), marks, current_user, submit=action == "submit",
-                    ip=request.remote_addr or "")
-                if not errors:
-                    db.session.commit()
-            except (services.StaleMeeting, StaleDataError):
+            def save() -> list[str]:
+                if not well_formed:
+                    return [_("提交的数据格式有误，未保存。")]
+                return services.save_attendance(meeting, version_of(form), marks, current_user,
+                                                submit=action == "submit", ip=request.remote_addr or "")
+
+            saved = commit_or_stale(save, None, services.StaleMeeting)
+            if saved is None:
                 return _stale()
-            if not errors:
+            if not saved:
                 flash(_("已提交，等待办公室核实。") if action == "submit" else _("已保存草稿。"), "success")
                 return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
-            db.session.rollback()
+            errors = saved
     return render_template("meetings/attendance.html", meeting=meeting, rows=rows, others=others, shown=shown,
                            party=party, attendee_id=services.attendee_id,
                            notes=notes, errors=errors, form=form, editable=editable,
@@ -140,17 +139,15 @@ def invitees(meeting_id: int) -> str | Response:
             wanted = {int(v) for v in request.form.getlist("member_id")}
         except ValueError:
             abort(400)
-        try:
-            errors = services.set_invitees(meeting, version_of(form), wanted, current_user,
-                                           ip=request.remote_addr or "")
-            if not errors:
-                db.session.commit()
-        except (services.StaleMeeting, StaleDataError):
+        saved = commit_or_stale(lambda: services.set_invitees(meeting, version_of(form), wanted, current_user,
+                                                              ip=request.remote_addr or ""),
+                                None, services.StaleMeeting)
+        if saved is None:
             return _stale()
-        if not errors:
+        if not saved:
             flash(_("已更新参会人员。"), "success")
             return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
-        db.session.rollback()
+        errors = saved
     invited = {services.attendee_id(meeting, a) for a in meeting.attendance}
     return render_template("meetings/invitees.html", meeting=meeting, form=form, errors=errors, invited=invited,
                            members=services.invitable_members(current_user, meeting),
@@ -165,20 +162,16 @@ def _review(meeting_id: int, action: str) -> Response:
             for message in messages:
                 flash(message, "error")
         return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
-    try:
+
+    def decide() -> list[str]:
+        ip = request.remote_addr or ""
         if action == "return":
-            errors = services.send_back(meeting, version_of(form), form.reason.data, current_user,  # type: ignore[attr-defined]
-                                        ip=request.remote_addr or "")
-        else:
-            errors = services.verify(meeting, version_of(form), current_user, ip=request.remote_addr or "")
-        if not errors:
-            db.session.commit()
-    except (services.StaleMeeting, StaleDataError):
-        db.session.rollback()
-        flash(str(services.StaleMeeting()), "error")
-        return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
+            reason = form.reason.data  # type: ignore[attr-defined]
+            return services.send_back(meeting, version_of(form), reason, current_user, ip=ip)
+        return services.verify(meeting, version_of(form), current_user, ip=ip)
+
+    errors = commit_or_stale(decide, [str(services.StaleMeeting())], services.StaleMeeting)
     if errors:
-        db.session.rollback()
         for message in errors:
             flash(message, "error")
     else:

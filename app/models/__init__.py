@@ -1,5 +1,5 @@
 """Every table, re-exported so Alembic and the app see them all."""
-from app.models.audit import AuditLog, Setting
+from app.models.audit import AuditLog
 from app.models.awards import (AwardList, Candidate, Certificate, Objection, PrinterProfile, PrintLog,
                                RewardAmount, Vote)
 from app.models.enums import (AttendanceStatus, AwardListState, BranchForm, CandidateState, Category,
@@ -11,6 +11,7 @@ from app.models.people import Member, PartyMember
 from app.models.records import (Activity, ActivityParticipant, Attendance, BranchIndicator, BranchResult,
                                 Evidence, Meeting)
 from app.models.reviews import Review, ReviewEntry, RuleSet
+from app.models.settings import Setting
 from app.models.users import LoginEvent, PasswordHistory, User, user_unit
 
 __all__ = [

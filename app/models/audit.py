@@ -1,4 +1,4 @@
-"""The audit log and the key-value settings table."""
+"""The audit log table (操作日志); app.audit writes and reads it."""
 from __future__ import annotations
 
 import datetime as dt
@@ -27,9 +27,3 @@ class AuditLog(db.Model):
 
     __table_args__ = (sa.Index("ix_audit_log_entity", "entity", "entity_id"),)
 
-
-class Setting(db.Model):
-    """A site setting kept in the database (printer offsets, approving body …)."""
-
-    key: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
-    value: Mapped[str] = mapped_column(sa.Text, default="")

@@ -17,32 +17,33 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app import audit, scoring
-from app.activities import entry
+from app.activities import services as activities
 from app.extensions import db
 from app.auth import scope
 from app.models import (Activity, Attendance, AwardList, AwardListState, Meeting, Member, PartyMember, Review,
                         ReviewEntry, ReviewKind, ReviewState, RuleSet, SubjectKind, Unit, UnitKind, User)
-from app.rankings import services as rankings
-from app.rankings.facts import CPPCC_UNIT_KINDS, origin
+from app.reviews.facts import CPPCC_UNIT_KINDS, origin
+from app.reviews.scoring import ANNUAL_KEYS, score_period
+from app.reviews.scoring import subject_kind as subject_kind_of
 from app.scoring.exact import plain
 from app.scoring.hashing import normalise_record, normalise_subject
 
 
 def rule_files(year: int | None = None) -> list[scoring.RuleSet]:
     """The rule files in SCORING_RULES_DIR (of `year`, when given), newest year first."""
-    found = [r for r in entry.rulesets() if year is None or r.year == year]
+    found = [r for r in activities.rulesets() if year is None or r.year == year]
     return sorted(found, key=lambda r: (-r.year, r.subject, r.source_name or r.name))
 
 
 def rule_file(name: str) -> scoring.RuleSet | None:
     """The rule file named `name` (its file name in SCORING_RULES_DIR)."""
-    return next((r for r in entry.rulesets() if (r.source_name or r.name) == name), None)
+    return next((r for r in activities.rulesets() if (r.source_name or r.name) == name), None)
 
 
 def periods(ruleset: scoring.RuleSet) -> list[str]:
     """The periods a review of `ruleset` may cover: "2025H1", "2025H2" … as the file declares, and the year."""
-    found = [f"{ruleset.year}{key}" for key in ruleset.periods if key not in rankings.ANNUAL_KEYS]
-    if any(key in ruleset.periods for key in rankings.ANNUAL_KEYS):
+    found = [f"{ruleset.year}{key}" for key in ruleset.periods if key not in ANNUAL_KEYS]
+    if any(key in ruleset.periods for key in ANNUAL_KEYS):
         found.append(str(ruleset.year))
     return found
 
@@ -64,7 +65,7 @@ def run_review(ruleset: scoring.RuleSet, period: str, user: User | None,
     :raises ReviewError: the period's review already feeds an award list (being decided, approved or final): a
         new version would leave that list on a superseded review. Only an admin's reopening frees it.
     """
-    subject_kind = rankings.subject_kind(ruleset)
+    subject_kind = subject_kind_of(ruleset)
     busy = db.session.scalar(sa.select(AwardList.title).join(Review, AwardList.review_id == Review.id).where(
         Review.period == period, Review.subject_kind == subject_kind,
         AwardList.state != AwardListState.REOPENED).limit(1))
@@ -73,7 +74,7 @@ def run_review(ruleset: scoring.RuleSet, period: str, user: User | None,
                             title=busy))
     if progress is not None:
         progress(0, 3, "读取记录并计分")
-    scored = rankings.score_period(ruleset, period)
+    scored = score_period(ruleset, period)
     if progress is not None:
         progress(1, 3, "保存考评结果")
     rule_set = _stored(ruleset, subject_kind, user)
@@ -336,15 +337,15 @@ class Origin:
 def origins(review: Review, record_ids: Any, user: User) -> dict[int, Origin]:
     """Each record id's origin; titles only of rows that still exist and that `user` may see."""
     found = {rid: origin(rid, review.subject_kind) for rid in record_ids}
-    activities = [row for kind, row in found.values() if kind == "activity"]
-    meetings = [row for kind, row in found.values() if kind == "attendance"]
+    activity_ids = [row for kind, row in found.values() if kind == "activity"]
+    attendance_ids = [row for kind, row in found.values() if kind == "attendance"]
     titles: dict[tuple[str, int], str] = {}
-    if activities:
+    if activity_ids:
         titles.update((("activity", i), t) for i, t in db.session.execute(
-            sa.select(Activity.id, Activity.title).where(Activity.id.in_(activities), scope.clause(Activity, user))))
-    if meetings:
+            sa.select(Activity.id, Activity.title).where(Activity.id.in_(activity_ids), scope.clause(Activity, user))))
+    if attendance_ids:
         titles.update((("attendance", i), t) for i, t in db.session.execute(
             sa.select(Attendance.id, Meeting.title).join(Meeting)
-            .where(Attendance.id.in_(meetings), scope.clause(Attendance, user))))
+            .where(Attendance.id.in_(attendance_ids), scope.clause(Attendance, user))))
     return {rid: Origin(kind, row, titles.get((kind, row))) for rid, (kind, row) in found.items()}
 

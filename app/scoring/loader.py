@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -46,6 +45,7 @@ from app.scoring.rules import (
     TieKey,
     Trigger,
 )
+from app.scoring.spelling import suggest
 from app.scoring.types import SUBJECT_ATTRIBUTES
 
 MAX_BYTES = 1_000_000
@@ -1094,12 +1094,6 @@ class _Builder:
             if conds is not None:
                 out.append(Exclusion(name, conds))
         return out
-
-
-def suggest(word: str, options: list[str]) -> list[str]:
-    """The closest of `options` to a misspelt `word` (at most one)."""
-    # 0.5, not difflib's 0.6: two-character Chinese names (提按 / 提案) differ by half
-    return difflib.get_close_matches(word, options, n=1, cutoff=0.5)
 
 
 def _describe(spec: Mapping[str, tuple[Node, Node]]) -> str:

@@ -1,4 +1,5 @@
-"""Plain input data for the engine: subjects (who is scored) and records (what they did). Pure: no database."""
+"""Plain input data for the engine: subjects (who is scored) and records (what they did), and the kinds and dates
+the records of attendance and of half-year indicators are filed under. Pure: no database."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,6 +10,13 @@ from types import MappingProxyType
 
 FieldValue = str | Decimal | int
 AttrValue = str | bool
+
+#: The record kinds attendance is filed under: a member's at meetings, a party member's at 组织生活. The database
+#: seam (app/reviews/facts.py) and the spreadsheet reader (app/spreadsheets/records.py) both make such records.
+ATTENDANCE_KIND = "会议出勤"
+PARTY_LIFE_KIND = "组织生活"
+#: The (month, day) each half-year ends on: a branch's half-year indicators are dated then.
+HALF_ENDS = {"H1": (6, 30), "H2": (12, 31)}
 
 #: Subject attributes a rule file may test (`when:`, ranking groups, quotas per unit, exclusions).
 #: A tuple lists the only values allowed; `bool`/`str` give the type. `unit` is special: the subject's unit ids.
@@ -27,6 +35,12 @@ SUBJECT_ATTRIBUTES: dict[str, type | tuple[str, ...]] = {
     "branch_form": ("单独组建", "联合支部"),
     "party_status": ("正式党员", "预备党员"),
 }
+
+
+def half_end(period: str) -> dt.date:
+    """The date a half-year's indicators are filed under: 2025H1 → 2025-06-30, 2025H2 → 2025-12-31."""
+    month, day = HALF_ENDS[period[-2:]]
+    return dt.date(int(period[:4]), month, day)
 
 
 @dataclass(frozen=True, slots=True)

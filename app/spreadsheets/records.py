@@ -1,4 +1,4 @@
-"""A spreadsheet in the import format → the engine's inputs (Subject, Record), as app/rankings/facts.py makes them
+"""A spreadsheet in the import format → the engine's inputs (Subject, Record), as app/reviews/facts.py makes them
 from the database. Pure: no database, no Flask; the rule file says which sheets are read and which kinds exist.
 
 Ids: the engine needs whole numbers. Subjects keep their 编号 when every 编号 of the sheet is a whole number, else
@@ -8,7 +8,6 @@ written from the database (编号 = the system's numbers) gives the very same fa
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,15 +15,13 @@ from typing import Any
 
 from app import scoring
 from app.scoring.exact import whole_as_int
-from app.scoring.loader import suggest
 from app.scoring.rules import KindSpec
+from app.scoring.spelling import suggest
+from app.scoring.types import ATTENDANCE_KIND, PARTY_LIFE_KIND, half_end
 from app.spreadsheets.columns import (ATTENDANCE, CSV_SHEETS, INDICATORS, PARTY_LIFE, RECORD_SHEETS, SUBJECT_SHEETS,
                                       UNIT_SHEETS, Sheet)
 from app.spreadsheets.rows import Book, SheetRow, read_book, whole_number_ids
 
-ATTENDANCE_KIND = "会议出勤"  # the kinds attendance is filed under, here and in app/rankings/facts.py
-PARTY_LIFE_KIND = "组织生活"
-HALF_ENDS = {"H1": (6, 30), "H2": (12, 31)}
 #: The member sheet's unit columns and the 单位 类型 each must name.
 MEMBER_UNITS = (("sector", "界别活动组"), ("committee", "专门委员会"), ("liaison", "乡镇政协联络处"))
 #: Subject attributes when a CSV file gives nothing but 编号 and 姓名.
@@ -76,12 +73,6 @@ def read_facts(data: bytes, filename: str, ruleset: scoring.RuleSet) -> FileFact
     if book.errors:
         raise SheetError(book.errors)
     return facts
-
-
-def half_end(period: str) -> dt.date:
-    """The date a half-year's indicators are filed under: 2025H1 → 2025-06-30, 2025H2 → 2025-12-31."""
-    month, day = HALF_ENDS[period[-2:]]
-    return dt.date(int(period[:4]), month, day)
 
 
 @dataclass

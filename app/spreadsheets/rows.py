@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from openpyxl.utils.cell import get_column_letter
 
-from app.scoring.loader import suggest
+from app.scoring.spelling import suggest
 from app.spreadsheets.columns import (CHOICE, CODE, CODES, DATE, DECIMAL, INTEGER, NO, PERIOD, TEXT, YES, YES_NO,
                                       Column, Sheet, normalise_header)
 from app.spreadsheets.workbook import FileError, MergedRange, RawSheet, read_sheets

@@ -20,8 +20,7 @@ from app.models import (Activity, ActivityParticipant, Attendance, BranchIndicat
                         PartyMember, RecordState, Review, ReviewEntry, ReviewKind, ReviewState, SubjectKind, Unit,
                         UnitKind)
 from app.scoring.exact import whole_as_int
-# the kinds attendance is filed under and the half-years' end dates: shared with the spreadsheet reader
-from app.spreadsheets.records import ATTENDANCE_KIND, HALF_ENDS, PARTY_LIFE_KIND, half_end  # noqa: F401
+from app.scoring.types import ATTENDANCE_KIND, PARTY_LIFE_KIND, half_end
 
 CPPCC_UNIT_KINDS = (UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE)
 

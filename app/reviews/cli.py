@@ -14,7 +14,7 @@ import click
 from flask.cli import AppGroup
 
 from app import scoring, spreadsheets
-from app.rankings import services
+from app.reviews.scoring import SUBJECT_KINDS, Scored, as_json, awards, file_facts, result_rows, score_period
 from app.text_table import text_table
 
 rules_cli = AppGroup("rules", help="评分细则:检查、比较 / Check and compare rule files.")
@@ -46,13 +46,13 @@ def check(files: tuple[str, ...]) -> None:
         sys.exit(1)
 
 
-def _scored(rules: str, period: str, records: str | None = None) -> services.Scored:
+def _scored(rules: str, period: str, records: str | None = None) -> Scored:
     """Score the database's verified facts, or with `records` a spreadsheet's (the database is not touched)."""
     ruleset = _load(rules)
     facts = None
     if records:
         try:
-            facts, notes = services.file_facts(Path(records), ruleset)
+            facts, notes = file_facts(Path(records), ruleset)
         except spreadsheets.SheetError as error:
             click.echo("\n".join(error.errors), err=True)
             click.echo(f"{Path(records).name}: 共 {len(error.errors)} 处错误,未计分", err=True)
@@ -60,7 +60,7 @@ def _scored(rules: str, period: str, records: str | None = None) -> services.Sco
         for note in notes:
             click.echo(f"提示:{note}", err=True)
     try:
-        return services.score_period(ruleset, period, facts)
+        return score_period(ruleset, period, facts)
     except scoring.RuleError as error:
         click.echo(str(error), err=True)
         sys.exit(1)
@@ -74,7 +74,7 @@ RECORDS_OPTION = click.option(
 @click.command("score")
 @click.option("--rules", "rules", required=True, type=click.Path(exists=True, dir_okay=False), help="细则文件")
 @click.option("--period", required=True, help="2025(全年总结)或 2025H1(半年小结)")
-@click.option("--subject", type=click.Choice(list(services.SUBJECT_KINDS)),
+@click.option("--subject", type=click.Choice(list(SUBJECT_KINDS)),
               help="考评对象;缺省为细则中的 subject,两者须一致")
 @RECORDS_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
@@ -86,9 +86,9 @@ def score_command(rules: str, period: str, subject: str | None, records: str | N
     if subject and subject != scored.ruleset.subject:
         click.echo(f"{rules}: 细则的考评对象是 {scored.ruleset.subject},不是 {subject}", err=True)
         sys.exit(1)
-    rows = services.result_rows(scored)
+    rows = result_rows(scored)
     if fmt == "json":
-        click.echo(json.dumps(services.as_json(scored), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(as_json(scored), ensure_ascii=False, indent=2))
         return
     gates = scored.ruleset.gates
     header = ["名次", "编号", "姓名", "单位", "总分", "等次",
@@ -122,7 +122,7 @@ def score_command(rules: str, period: str, subject: str | None, records: str | N
 
 
 def _record_label(record_id: int) -> str:
-    """Attendance rows enter the engine with negated ids (app.rankings.facts): say so instead of a minus sign."""
+    """Attendance rows enter the engine with negated ids (app.reviews.facts): say so instead of a minus sign."""
     return f"出勤{-record_id}" if record_id < 0 else str(record_id)
 
 
@@ -166,9 +166,9 @@ def diff(old: str, new: str, period: str, records: str | None) -> None:
     if before.ruleset.subject != after.ruleset.subject:
         click.echo(f"两份细则的考评对象不同({before.ruleset.subject} / {after.ruleset.subject}),无法比较", err=True)
         sys.exit(1)
-    rows_before = {r["subject"]["id"]: r for r in services.result_rows(before)}
-    rows_after = services.result_rows(after)
-    awards_before, awards_after = services.awards(before), services.awards(after)
+    rows_before = {r["subject"]["id"]: r for r in result_rows(before)}
+    rows_after = result_rows(after)
+    awards_before, awards_after = awards(before), awards(after)
     table = [["编号", "姓名", "总分", "名次", "等次", "表彰"]]
     changed = 0
     for row in rows_after:

@@ -9,7 +9,7 @@ from typing import Any
 
 from app import scoring, spreadsheets
 from app.models import SubjectKind
-from app.rankings.facts import Facts, gather
+from app.reviews.facts import Facts, gather
 from app.scoring.exact import plain
 
 SUBJECT_KINDS = {"members": SubjectKind.MEMBERS, "units": SubjectKind.UNITS, "branches": SubjectKind.BRANCHES,

@@ -1,6 +1,6 @@
-"""The seam between the database and the scoring engine (app/rankings): the demo county scores under every shipped
-2025 rule file, only verified facts count, record ids lead back to their rows, the hash is stable, joint work credits
-its signers; and a small hand-made county gives exact points.
+"""The seam between the database and the scoring engine (app/reviews/facts.py, app/reviews/scoring.py): the demo
+county scores under every shipped 2025 rule file, only verified facts count, record ids lead back to their rows, the
+hash is stable, joint work credits its signers; and a small hand-made county gives exact points.
 
 Building the demo takes a second or two, so the demo tests each build it once and check many things.
 """
@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import (Activity, ActivityParticipant, Attendance, AttendanceStatus, BranchIndicator, BranchResult,
                         Category, Meeting, MeetingKind, Member, PartyMember, RecordState, SubjectKind, User)
-from app.rankings.facts import ATTENDANCE_KIND, gather, origin
-from app.rankings.services import ANNUAL_KEYS, score_period, subject_kind
+from app.reviews.facts import gather, origin
+from app.reviews.scoring import ANNUAL_KEYS, score_period, subject_kind
 from app.scoring import ScoreCard, load_ruleset
+from app.scoring.types import ATTENDANCE_KIND
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "scoring_rules"
 RULE_FILES = sorted(RULES_DIR.glob("2025-*.yaml"))

@@ -1,0 +1,67 @@
+"""The demo's meetings and activities of the year (plenary, standing committee, briefings, inspections, research),
+with every invited member's attendance."""
+from __future__ import annotations
+
+import datetime as dt
+
+from app.demo.county import County, pick, random_day, stamp
+from app.demo.vocabulary import PLENARY_ON, TOWNS, YEAR
+from app.extensions import db
+from app.models import Attendance, AttendanceStatus, Meeting, MeetingKind, Member, RecordState, Unit
+
+
+def _meeting_plan(county: County) -> list[tuple[MeetingKind, str, dt.date, Unit, str]]:
+    rng = county.rng
+    plan = [(MeetingKind.PLENARY, "县政协第十届委员会第四次会议", PLENARY_ON, county.cppcc, "县人民会堂")]
+    standing_days = (dt.date(YEAR, 2, 20), dt.date(YEAR, 4, 17), dt.date(YEAR, 6, 19), dt.date(YEAR, 8, 21),
+                     dt.date(YEAR, 10, 23), dt.date(YEAR, 12, 18))
+    plan += [(MeetingKind.STANDING, f"县政协第十届常务委员会第{n}次会议", day, county.cppcc, "县政协三楼会议室")
+             for n, day in enumerate(standing_days, 17)]
+    plan += [(MeetingKind.BRIEFING, f"全县{quarter}经济运行情况政情通报会", day, county.cppcc, "县人民会堂")
+             for quarter, day in (("一季度", dt.date(YEAR, 4, 10)), ("前三季度", dt.date(YEAR, 10, 16)))]
+    inspections = ("大源工业功能区造纸产业转型升级", "县城老旧小区改造", "农村饮水安全工程建设", "县人民医院新院区建设")
+    research = ("乡村振兴特色产业发展", "民营企业营商环境", "义务教育阶段教师队伍建设", "非物质文化遗产保护传承",
+                "居家养老服务体系建设")
+    for topic, month in zip(inspections, (3, 5, 7, 9), strict=True):
+        plan.append((MeetingKind.INSPECTION, f"视察{topic}情况", random_day(rng, dt.date(YEAR, month, 3),
+                     dt.date(YEAR, month, 26)), rng.choice(county.committees), rng.choice(TOWNS)))
+    for topic, month in zip(research, (3, 5, 6, 8, 11), strict=True):
+        plan.append((MeetingKind.RESEARCH, f"就{topic}开展专题调研", random_day(rng, dt.date(YEAR, month, 3),
+                     dt.date(YEAR, month, 26)), rng.choice(county.committees), rng.choice(TOWNS)))
+    return sorted(plan, key=lambda item: (item[2], item[1]))
+
+
+def build_meetings(county: County, members: list[Member], model: Member) -> None:
+    rng = county.rng
+    active = [m for m in members if m.active]
+    standing = [m for m in active if m.is_standing]
+    # Each member's habit: most come, a few often miss (the early-warning list needs them).
+    habit = {m.code: pick(rng, (("steady", 80), ("busy", 15), ("absent", 5))) for m in members}
+    habit[model.code] = "steady"
+    odds = {"steady": (92, 5, 1, 1, 1), "busy": (70, 20, 6, 2, 2), "absent": (40, 20, 36, 2, 2)}
+    statuses = (AttendanceStatus.PRESENT, AttendanceStatus.LEAVE, AttendanceStatus.ABSENT, AttendanceStatus.LATE,
+                AttendanceStatus.EARLY)
+    notes = {AttendanceStatus.LEAVE: ("因公出差", "病假", "参加上级培训", "家中有事"),
+             AttendanceStatus.LATE: ("迟到约20分钟", "迟到约半小时"), AttendanceStatus.EARLY: ("提前离会",)}
+    plan = _meeting_plan(county)
+    for kind, title, held_on, organiser, location in plan:
+        if kind in (MeetingKind.PLENARY, MeetingKind.BRIEFING):
+            invited = active
+        elif kind == MeetingKind.STANDING:
+            invited = standing
+        else:
+            own = [m for m in active if m.committee is organiser]
+            extra = [m for m in standing if m not in own]
+            invited = sorted(rng.sample(own, min(len(own), rng.randint(15, 25))) + rng.sample(extra, 5),
+                             key=lambda m: m.code)
+        created_at = stamp(rng, held_on, rng.randint(1, 3))
+        meeting = Meeting(kind=kind, title=title, held_on=held_on, unit=organiser, location=location,
+                          state=RecordState.VERIFIED,
+                          created_by_id=county.creators.get(organiser.code, county.users["office"]).id,
+                          created_at=created_at, submitted_at=created_at,
+                          verified_by_id=county.users["office"].id, verified_at=created_at + dt.timedelta(days=1))
+        for member in invited:
+            status = rng.choices(statuses, odds[habit[member.code]])[0]
+            note = rng.choice(notes[status]) if status in notes else ""
+            meeting.attendance.append(Attendance(member_id=member.id, status=status, note=note))
+        db.session.add(meeting)

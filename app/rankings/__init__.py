@@ -1,1 +1,0 @@
-"""Rankings: the seam between recorded facts and the scoring engine, and the `rules` / `score` commands."""
