@@ -36,7 +36,7 @@ from app.models import (AppraisalYear, Review, SubjectKind, BranchForm, Gender, 
                         UnitKind, User)
 from app.pinyin import search_key
 
-DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
 ON_SQLITE = DATABASE_URL.startswith("sqlite")
 PASSWORD = "Secret-2025"
 TEST_CONFIG = {
@@ -45,9 +45,8 @@ TEST_CONFIG = {
     "JOBS_BACKEND": "inline", "JOBS_DIR": tempfile.mkdtemp(prefix="siyi-test-jobs-"),  # results out of instance/
 }
 if not ON_SQLITE:  # a connection waiting on the outer transaction of a test not marked `commits` fails, never hangs
-    from config import Config
-    TEST_CONFIG["SQLALCHEMY_ENGINE_OPTIONS"] = {**Config.SQLALCHEMY_ENGINE_OPTIONS,
-                                                "connect_args": {"options": "-c lock_timeout=30s"}}
+    TEST_CONFIG["SQLALCHEMY_DATABASE_URI"] = sa.make_url(DATABASE_URL).update_query_dict(
+        {"options": "-c lock_timeout=30s"}).render_as_string(hide_password=False)
 if ON_SQLITE and sa.make_url(DATABASE_URL).database not in (None, "", ":memory:"):
     raise pytest.UsageError("TEST_DATABASE_URL: SQLite runs in memory (sqlite://); a file is not supported")
 
@@ -110,11 +109,11 @@ class Databases:
 
     def __init__(self) -> None:
         self.saved: dict[str, object] = {}  # snapshot name → an in-memory SQLite copy, or a template's name
+        self.sequences: dict[str, dict[str, int | None]] = {}  # PostgreSQL: snapshot → each sequence's last value
         self.current: str | None = None     # the snapshot the test database still equals (None: written to)
         self.outer: tuple[sa.Connection, sa.Transaction, sa.Engine] | None = None
         self.transactional = False
         self.building = 0
-        self.sequence_names: list[str] | None = None
         if not ON_SQLITE:
             url = sa.make_url(DATABASE_URL)
             self.name = url.database
@@ -134,21 +133,22 @@ class Databases:
 
     def finish(self) -> None:
         if not ON_SQLITE:
-            self._sql(*(f'DROP DATABASE IF EXISTS "{t}" WITH (FORCE)' for t in self.saved.values()))
+            self._sql(*(f'DROP DATABASE IF EXISTS "{t}" WITH (FORCE)' for t in self.saved.values() if t))
             self.server.dispose()
 
     # -- a test ------------------------------------------------------------------------------------------------
-    def begin_test(self, transactional: bool) -> None:
-        """The test's database is the empty schema; on PostgreSQL, inside an outer transaction when `transactional`."""
+    def begin_test(self, transactional: bool, snapshot: str = "empty") -> None:
+        """The test's database is the snapshot (the empty schema, or the one a fixture of the test will ask for:
+        on PostgreSQL a test that follows another on it then needs no copy); inside an outer transaction when
+        `transactional` (PostgreSQL only)."""
         self.transactional = transactional and not ON_SQLITE
-        if ON_SQLITE or self.current != "empty":  # on SQLite, each app has a database of its own
-            self._restore("empty")
+        self._become(snapshot if snapshot in self.saved else "empty")
         self._enter()
 
     def end_test(self) -> None:
         db.session.remove()
         if self.outer is not None:
-            self._leave()
+            self._leave()  # rolled back: the database is again the snapshot it was
         else:
             self.current = None  # committed writes: copied anew for the next test
         db.engine.dispose()
@@ -159,10 +159,9 @@ class Databases:
         db.session.remove()
         self._leave()
         if name in self.saved:
-            self._restore(name)
+            self._become(name)
         else:
-            if self.current != "empty":
-                self._restore("empty")
+            self._become("empty")
             self.current = None
             self.building += 1
             try:
@@ -180,16 +179,12 @@ class Databases:
             engine = db.engine
             connection = engine.connect()
             self.outer = (connection, connection.begin(), engine)
-            if self.current == "empty":  # ids from 1, as in a new database (restarting a sequence is rolled back)
-                connection.exec_driver_sql("; ".join(f'ALTER SEQUENCE "{name}" RESTART'
-                                                     for name in self._sequences(connection)))
+            # Sequences are not transactional: an earlier test on this snapshot used some numbers. Restarting them
+            # is (it is rolled back with the rest), so new rows get the ids they would get in a fresh copy.
+            connection.exec_driver_sql("; ".join(
+                f'ALTER SEQUENCE "{name}" RESTART' + (f" WITH {last + 1}" if last is not None else "")
+                for name, last in self.sequences[self.current].items()))  # type: ignore[index]
             db.engines[None] = connection  # type: ignore[index]  # the session binds to it: commits are savepoints
-
-    def _sequences(self, connection: sa.Connection) -> list[str]:
-        if self.sequence_names is None:
-            self.sequence_names = list(connection.scalars(sa.text(
-                "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema() ORDER BY 1")))
-        return self.sequence_names
 
     def _leave(self) -> None:
         if self.outer is not None:
@@ -208,18 +203,31 @@ class Databases:
                 connection.connection.driver_connection.backup(copy)  # type: ignore[union-attr]
             self.saved[name] = copy
         else:
+            with db.engine.connect() as connection:
+                self.sequences[name] = dict(connection.execute(sa.text(
+                    "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = current_schema()")).all())
             db.engine.dispose()
-            template = f"{self.name}_tpl_{len(self.saved)}"
-            self._sql(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)',
-                      f'CREATE DATABASE "{template}" TEMPLATE "{self.name}" STRATEGY FILE_COPY')
-            self.saved[name] = template
+            if name == "empty":  # emptied in place (TRUNCATE), quicker than a copy
+                self.saved[name] = ""
+            else:
+                template = f"{self.name}_tpl_{len(self.saved)}"
+                self._sql(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)',
+                          f'CREATE DATABASE "{template}" TEMPLATE "{self.name}" STRATEGY FILE_COPY')
+                self.saved[name] = template
         self.current = name
 
-    def _restore(self, name: str) -> None:
+    def _become(self, name: str) -> None:
+        """The test database as the snapshot `name` was saved. On PostgreSQL nothing is done while it still is."""
         db.session.remove()
-        if ON_SQLITE:
+        if ON_SQLITE:  # each app has a database of its own: always copied
             with db.engine.connect() as connection:
                 self.saved[name].backup(connection.connection.driver_connection)  # type: ignore[attr-defined]
+        elif self.current == name:
+            return
+        elif name == "empty":
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
         else:
             db.engine.dispose()
             self._sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)',
@@ -232,7 +240,8 @@ class Databases:
                 connection.execute(sa.text(statement))
 
 
-_databases: list[Databases] = []  # the session's, for `snapshot`
+_databases: list[Databases] = []  # the session's, for `use_snapshot`
+SNAPSHOT_FIXTURES = {"finished_year": "finished-year", "annual_review": "annual-review", "demo": "demo"}
 
 
 @pytest.fixture(scope="session")
@@ -248,9 +257,10 @@ def databases() -> Iterator[Databases]:
 def app(databases: Databases, request: pytest.FixtureRequest) -> Iterator[Flask]:
     if "clock" in request.fixturenames:
         request.getfixturevalue("clock")  # stopped before anything is written
+    snapshot = next((name for fixture, name in SNAPSHOT_FIXTURES.items() if fixture in request.fixturenames), "empty")
     app = create_app(TEST_CONFIG)
     with app.app_context():
-        databases.begin_test(transactional=request.node.get_closest_marker("commits") is None)
+        databases.begin_test(transactional=request.node.get_closest_marker("commits") is None, snapshot=snapshot)
         yield app
         databases.end_test()
 

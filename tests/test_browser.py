@@ -20,7 +20,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--no-first-run"]
 pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
                                  reason="Debian's chromium is not installed (.ci/run installs it)"),
-              pytest.mark.commits]  # the served app's thread reads what the test wrote
+              pytest.mark.commits,  # the served app's thread reads what the test wrote
+              pytest.mark.slow]
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ def sender(rule: str, method: str) -> str | None:
 
 
 @pytest.fixture
-def world(app, tmp_path):
+def world(app, tmp_path, finished_year):
     found = build_world(app, tmp_path)
     app.config["WTF_CSRF_ENABLED"] = True
 

@@ -2,6 +2,7 @@
 import hashlib
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from app.demo import LAST_STAMP, PASSWORD, build_demo
@@ -125,6 +126,7 @@ def test_the_demo_county_is_what_the_product_promises(app):
     assert member.id in found.all()
 
 
+@pytest.mark.slow  # the demo county built three times
 def test_the_same_seed_gives_the_same_rows_and_another_seed_other_rows(app):
     build_demo(2025)
     db.session.commit()

@@ -32,6 +32,7 @@ def year(finished_year):
     return finished_year
 
 
+@pytest.mark.slow  # every document, eight odd query strings
 def test_odd_query_strings_and_a_second_revocation_never_give_an_error_page(client, as_user, year):
     as_user("office")
     for query in ("?ranking=nonexistent", "?printer=999999999999", "?printer=abc", "?only=", "?only=x%20y",

@@ -259,6 +259,7 @@ def test_an_upheld_objection_leaves_the_name_off_every_document(client, as_user,
         award_list.candidates) - 1
 
 
+@pytest.mark.slow  # 255 dossiers, 578 pages
 def test_every_members_dossier_in_one_pdf_each_numbered_on_its_own(client, as_user, year):
     as_user("office")
     response = client.get(f"/documents/review/{year.id}/dossier.pdf")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, pdf_text, text_of, xlsx
+from conftest import ON_SQLITE, PASSWORD, pdf_text, text_of, xlsx
 
 from app import create_app
 from app.auth.passwords import hash_password
@@ -397,6 +397,8 @@ def _kill_mid_import(url: str, tmp_path: Path, rows: int, started) -> None:
         db.engine.dispose()
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(ON_SQLITE, reason="in the PostgreSQL run (TEST_DATABASE_URL): the kill test runs once per database")
 def test_a_worker_killed_mid_import_leaves_nothing_on_postgresql(tmp_path):
     url = _pg_url_or_skip("siyi_test_jobs_kill")
 
@@ -410,6 +412,8 @@ def test_a_worker_killed_mid_import_leaves_nothing_on_postgresql(tmp_path):
     _kill_mid_import(url, tmp_path, 12000, started)
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not ON_SQLITE, reason="in the SQLite run: the kill test runs once per database")
 def test_a_worker_killed_mid_import_leaves_nothing_on_sqlite(tmp_path):
     database = tmp_path / "kill.db"
 

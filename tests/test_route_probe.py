@@ -25,7 +25,7 @@ from app.extensions import db
 from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Certificate, CertificateKind,
                         Enterprise, Evidence, Meeting, Member, Objection, PartyMember, PrinterProfile, RecordState,
                         Review, ReviewEntry, Role, SubjectKind, Unit, UnitKind, User)
-from conftest import build_finished_year, use_snapshot, text_of
+from conftest import text_of
 
 # 110 rules, 135 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1080 pairs probed.
 RULE_METHODS = 135
@@ -261,10 +261,10 @@ def _names_outside(review: Review, seen: set[int], exclude: set[int], inside: li
 
 
 def build_world(app: Flask, tmp_path) -> World:
+    """On the demo county with its year finished (the `finished_year` fixture), what the probe visits."""
     from app.activities import services as activities
     app.config.update(DEMO_MODE=True, EVIDENCE_DIR=str(tmp_path / "evidence"), IMPORT_DIR=str(tmp_path / "imports"),
                       LOGIN_RATE_LIMIT="1000 per minute", OBJECTION_RATE_LIMIT="1000 per minute")
-    use_snapshot("finished-year", build_finished_year)
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
     scoped_users = [users[n] for n in SCOPED]
     office = users["office"]
@@ -445,7 +445,7 @@ def probe_all(client: FlaskClient, world: World, visitor: str) -> tuple[int, lis
 
 
 @pytest.mark.parametrize("visitor", VISITORS)
-def test_every_route_keeps_to_the_visitors_scope(app, client, tmp_path, visitor):
+def test_every_route_keeps_to_the_visitors_scope(app, client, tmp_path, finished_year, visitor):
     world = build_world(app, tmp_path)
     before = snapshot() if visitor in SCOPED or visitor == "anonymous" else None
     count, failures = probe_all(client, world, visitor)
@@ -457,7 +457,7 @@ def test_every_route_keeps_to_the_visitors_scope(app, client, tmp_path, visitor)
         assert not changed, f"{visitor}'s probes wrote to {changed}"
 
 
-def test_the_markers_are_real_names_the_county_roles_can_see(app, client, tmp_path):
+def test_the_markers_are_real_names_the_county_roles_can_see(app, client, tmp_path, finished_year):
     """The leak check looks for names that do show up on these pages for a county role: it cannot pass vacuously."""
     world = build_world(app, tmp_path)
     sign_in(client, "office")

@@ -21,7 +21,7 @@ FILTERS = ("q", "unit", "branch", "category", "state", "status", "kind", "start"
 
 
 @pytest.fixture
-def county(app, client, tmp_path):
+def county(app, client, tmp_path, finished_year):
     world = build_world(app, tmp_path)
     base = db.session.scalar(sa.select(Member).order_by(Member.id))
     for name, code in (("百分%号", "Z0001"), ("下划_线", "Z0002"), ("反斜\\杠", "Z0003")):

@@ -27,7 +27,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--no-first-run"]
 pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
                                  reason="Debian's chromium is not installed (.ci/run installs it)"),
-              pytest.mark.commits]  # the served app's thread reads what the test wrote
+              pytest.mark.commits,  # the served app's thread reads what the test wrote
+              pytest.mark.slow]
 
 SCRIPT, IMG, JS_URL, SVG = PAYLOADS = ("<script>window.__xss=1</script>", '"><img src=x onerror="window.__xss=1">',
                                        "javascript:window.__xss=1", "<svg onload=window.__xss=1>")
