@@ -114,40 +114,40 @@ def _merit(ask: Ask) -> Made:
     return _numbered(ask, "merit", partial(rc.merit, paper=ask.options.paper))
 
 
+def _decided(ask: Ask, render: Callable[[Any], bytes], name: str) -> Made:
+    """A document of the award decision alone (名单, 奖牌刻字, 奖励发放表, 抄送函): a 样稿 until the list is final."""
+    found = decision(ask.review)
+    return Made(render(found), f"{ask.stem}-{name}", found.draft)
+
+
 def _award_list(ask: Ask) -> Made:
     from reports import awards as ra
-    found = decision(ask.review)
-    return Made(ra.award_list(found, ask.options.order), f"{ask.stem}-表彰名单.pdf", found.draft)
+    return _decided(ask, lambda found: ra.award_list(found, ask.options.order), "表彰名单.pdf")
 
 
 def _award_workbook(ask: Ask) -> Made:
     from reports import awards as ra
-    found = decision(ask.review)
-    return Made(ra.award_workbook(found, ask.options.order), f"{ask.stem}-表彰名单.xlsx", found.draft)
+    return _decided(ask, lambda found: ra.award_workbook(found, ask.options.order), "表彰名单.xlsx")
 
 
 def _plaques(ask: Ask) -> Made:
     from reports import plaques as rp
-    found = decision(ask.review)
-    return Made(rp.plaque_list(found), f"{ask.stem}-奖牌刻字清单.pdf", found.draft)
+    return _decided(ask, rp.plaque_list, "奖牌刻字清单.pdf")
 
 
 def _rewards(ask: Ask) -> Made:
     from reports import rewards as rw
-    found = decision(ask.review)
-    return Made(rw.reward_sheet(found), f"{ask.stem}-奖励发放表.pdf", found.draft)
+    return _decided(ask, rw.reward_sheet, "奖励发放表.pdf")
 
 
 def _reward_workbook(ask: Ask) -> Made:
     from reports import rewards as rw
-    found = decision(ask.review)
-    return Made(rw.reward_workbook(found), f"{ask.stem}-奖励发放表.xlsx", found.draft)
+    return _decided(ask, rw.reward_workbook, "奖励发放表.xlsx")
 
 
 def _letters(ask: Ask) -> Made:
     from reports import letters as rl
-    found = decision(ask.review)
-    return Made(rl.letters(found), f"{ask.stem}-抄送函.pdf", found.draft)
+    return _decided(ask, rl.letters, "抄送函.pdf")
 
 
 def _ranking(ask: Ask) -> Made:
