@@ -170,9 +170,7 @@ def test_a_real_account_alone_is_enough_to_keep_the_demo_out(app):
     assert count(Unit) == 0 and count(Member) == 0
 
 
-def test_demo_accounts_cover_every_role_and_sign_in_only_in_demo_mode(app, client):
-    build_demo()
-    db.session.commit()
+def test_demo_accounts_cover_every_role_and_sign_in_only_in_demo_mode(app, client, demo):
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
     assert {u.role for u in users.values()} == set(Role)
     assert all(u.is_demo and not u.must_change_password for u in users.values())

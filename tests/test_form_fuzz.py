@@ -105,7 +105,11 @@ def url_values(rule: object, ids: dict[str, list[int]]) -> st.SearchStrategy[dic
 
 
 def counts() -> dict[str, int]:
-    return {t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t)) for t in db.metadata.sorted_tables}
+    """Every table's row count, in one statement (one round trip: this runs twice for each of ~1,000 posts)."""
+    tables = db.metadata.sorted_tables
+    row = db.session.execute(sa.select(*(sa.select(sa.func.count()).select_from(t).scalar_subquery().label(t.name)
+                                          for t in tables))).one()
+    return dict(zip((t.name for t in tables), row, strict=True))
 
 
 def existing_ids() -> dict[str, list[int]]:
