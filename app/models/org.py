@@ -49,6 +49,7 @@ class Term(db.Model):
     name: Mapped[str] = mapped_column(sa.String(40))
     starts_on: Mapped[dt.date]
     ends_on: Mapped[dt.date]
+    closed_at: Mapped[dt.datetime | None]  # 换届 done: the next 届 is current, this one is read-only history
 
 
 class AppraisalYear(db.Model):

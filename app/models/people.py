@@ -31,6 +31,11 @@ class Member(db.Model):
     employer: Mapped[str] = mapped_column(sa.String(120), default="")
     position: Mapped[str] = mapped_column(sa.String(80), default="")
     phone: Mapped[str] = mapped_column(sa.String(30), default="")
+    ethnicity: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")  # 民族
+    birth_month: Mapped[str] = mapped_column(sa.String(7), default="", server_default="")  # 出生年月, "1968-03"
+    note: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")  # 备注
+    joined_on: Mapped[dt.date | None]  # 任职起: None = from the start of the member's 届
+    left_on: Mapped[dt.date | None]  # 离任日期: None = still serving (or to the end of the 届)
     active: Mapped[bool] = mapped_column(default=True)
     sector: Mapped[Unit] = relationship(foreign_keys=[sector_id])
     committee: Mapped[Unit | None] = relationship(foreign_keys=[committee_id])
