@@ -55,7 +55,7 @@ class HistoricalResult(db.Model):
     subject_kind: Mapped[SubjectKind] = mapped_column(enum_column(SubjectKind))
     subject_id: Mapped[int]  # a member's, unit's, branch's (unit) or party member's id, by subject_kind
     year: Mapped[int]
-    score: Mapped[Decimal | None] = mapped_column(ScaledDecimal())
+    score: Mapped[Decimal] = mapped_column(ScaledDecimal())
     grade: Mapped[str] = mapped_column(sa.String(20), default="")
     note: Mapped[str] = mapped_column(sa.String(200), default="")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

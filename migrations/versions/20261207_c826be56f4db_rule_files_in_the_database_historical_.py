@@ -27,7 +27,7 @@ def upgrade():
     sa.Column('subject_kind', sa.Enum('MEMBERS', 'UNITS', 'BRANCHES', 'PARTY_MEMBERS', name='subjectkind', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('subject_id', sa.Integer(), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
-    sa.Column('score', sa.BigInteger(), nullable=True),
+    sa.Column('score', sa.BigInteger(), nullable=False),
     sa.Column('grade', sa.String(length=20), nullable=False),
     sa.Column('note', sa.String(length=200), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
