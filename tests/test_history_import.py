@@ -71,6 +71,7 @@ def test_every_bad_row_is_reported_at_its_cell_and_nothing_is_written(people):
         ["委员", "W003", None, 2024, 70, None, None],
         ["委员", "W003", None, 2024, 71, None, None],          # the same member and year twice
         ["领导", "W002", None, 2024, 70, None, None],          # not a kind
+        ["委员", "W002", None, 2022, None, None, None],        # no score
     ])
     assert not outcome.ok and outcome.counts["新增"] <= 1
     errors = outcome.errors
@@ -82,6 +83,7 @@ def test_every_bad_row_is_reported_at_its_cell_and_nothing_is_written(people):
     assert any(e.startswith("history.xlsx:历年考评结果:7:得分:") for e in errors)
     assert "history.xlsx:历年考评结果:9: 与第 8 行是同一对象同一年度" in errors
     assert any(e.startswith("history.xlsx:历年考评结果:10:考评对象:") for e in errors)
+    assert any(e.startswith("history.xlsx:历年考评结果:11:得分:") for e in errors)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(HistoricalResult)) == 0
 
 

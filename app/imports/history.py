@@ -45,8 +45,8 @@ class History(CheckThenWrite):
                 continue
             kind = KINDS[row["kind"]]
             subject = self._subject(ctx, row, kind, people[kind])
-            year = row["year"]
-            if subject is None or year is None:
+            year, score = row["year"], row["score"]
+            if subject is None or year is None or score is None:  # a blank required cell: the reader said so
                 continue
             if not LOWEST_YEAR <= year <= this_year:
                 ctx.error(row, "year", f"年度 {year} 不在 {LOWEST_YEAR}–{this_year} 之间")
@@ -54,7 +54,6 @@ class History(CheckThenWrite):
             if (kind, year) in reviewed:
                 ctx.error(row, "year", f"{year} 年度的{kind.label}全年总结已在系统内完成,以系统结果为准,不必录入")
                 continue
-            score: Decimal = row["score"]
             if not Decimal(0) <= score <= Decimal(1000) or score != score.quantize(Decimal("0.0001")):
                 ctx.error(row, "score", f"得分 {score} 应在 0–1000 之间,至多四位小数")
                 continue
