@@ -23,7 +23,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     from app import (activities, admin, auth, awards, branches, cli, dashboard, documents, errors, i18n,  # noqa: F401
-                     imports, jobs, main, meetings, members, models, pagecache, public, reviews)  # (models: tables for Alembic)
+                     imports, jobs, main, meetings, members, models, pagecache, public, reviews,
+                     rules)  # (models: tables for Alembic)
     from app.extensions import csrf, db, migrate
 
     from app.web import IdConverter
@@ -43,6 +44,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(imports.bp, url_prefix="/imports")
     app.register_blueprint(reviews.bp, url_prefix="/reviews")
+    app.register_blueprint(rules.bp, url_prefix="/rules")
     app.register_blueprint(dashboard.bp, url_prefix="/dashboard")
     app.register_blueprint(public.bp, url_prefix="/public")
     app.register_blueprint(awards.bp, url_prefix="/awards")

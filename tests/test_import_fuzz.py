@@ -24,7 +24,7 @@ from app.imports.base import run_import
 from app.imports.datasets import DATASETS
 from app.models import Role
 
-EXAMPLES = 50  # per import kind: 6 kinds × 50 = 300 examples
+EXAMPLES = 50  # per import kind: 7 kinds × 50 = 350 examples
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # Correct values by import and column key: a file made of them alone imports cleanly (or nearly), so the examples
@@ -47,6 +47,9 @@ VALID: dict[str, dict[str, list[object]]] = {
                       "joined_on": [None, dt.date(2010, 7, 1), "2010-07-01"], "active": [None, "是", "否"]},
     "branch-results": {"subject": ["U010", "U011"], "period": ["2025H1", "2025H2", "2025年上半年"],
                        "kind": ["组织建设", "活动开展", "税收"], "number": ["12", 8, "15.5"], "state": ["草稿", "草稿", None]},
+    "history": {"kind": [None, "委员", "党员", "单位"], "code": [None, "M0001", "M0002", "P0001"],
+                "name": [None, "张三", "李红", "刘一", "提案委员会"], "year": [2023, 2024, "2024"],
+                "score": [52, "88.5", 100], "grade": [None, "合格", "不合格"], "note": [None, "据考核通报"]},
 }
 NEAR_MISSES: list[object] = [
     "W101", "B01", "P0001", 1001, "M0003", "U004", "U008", 2**40, "abc", "未知", "农业界", "大源镇联络处", "没有的支部",

@@ -27,8 +27,8 @@ from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Cer
                         Review, ReviewEntry, Role, SubjectKind, Unit, UnitKind, User)
 from conftest import text_of
 
-# 110 rules, 135 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1080 pairs probed.
-RULE_METHODS = 135
+# 118 rules, 144 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1152 pairs probed.
+RULE_METHODS = 144
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -185,6 +185,14 @@ ROUTES: dict[str, Route] = {
     "/public/publicity": r(PUBLIC),
     "/public/publicity/<int:list_id>": r(PUBLIC, list_id="award_list"),
     "/reviews/": r({"GET": frozenset(REVIEW_VIEWERS), "POST": frozenset(VERIFY)}),
+    "/rules/": r(VERIFY),
+    "/rules/<int:rule_file_id>": r(VERIFY, rule_file_id="rule_file"),
+    "/rules/<int:rule_file_id>/adopt": r(VERIFY, rule_file_id="rule_file"),
+    "/rules/<int:rule_file_id>/compare": r(VERIFY, rule_file_id="rule_file"),
+    "/rules/<int:rule_file_id>/copy": r(VERIFY, rule_file_id="rule_file"),
+    "/rules/<int:rule_file_id>/download": r(VERIFY, rule_file_id="rule_file"),
+    "/rules/templates/<name>": r(VERIFY, name="template"),
+    "/rules/upload": r(VERIFY),
     # a review is the county's; a clerk's or liaison's page of it holds only their own subjects
     "/reviews/<int:review_id>": r(REVIEW_VIEWERS, also=(200,), review_id="review"),
     "/reviews/<int:review_id>/compare": r(REVIEW_VIEWERS, review_id="review"),
@@ -298,6 +306,9 @@ def build_world(app: Flask, tmp_path) -> World:
                   units=[db.session.get(Unit, branch_id)])
     from app.models import Job
     job = Job(key="probe" * 6, kind="print", params={}, created_by_id=office.id)
+    from app import rulefiles
+    rules = (app.config["SCORING_RULES_DIR"] / "2025-四个一-委员.yaml").read_bytes()
+    rule_file = rulefiles.save_version(2025, SubjectKind.MEMBERS, "2025-四个一-委员.yaml", rules, office)
     db.session.add_all([objection, certificate, printer, target, job])
     db.session.commit()
     token = "ab" * 32  # an upload waiting in the office's folder
@@ -310,7 +321,8 @@ def build_world(app: Flask, tmp_path) -> World:
               "printer": printer.id, "period": "2025H1", "document": "awards", "dataset": "records", "token": token,
               "language": "zh_Hans_CN", "static": "css/app.css", "certificate_number": certificate.number,
               "idea": "IDEA", "category": "IDEA", "review": members_review.id, "subject": member_id,
-              "party_member": party_member_id, "job": job.id}
+              "party_member": party_member_id, "job": job.id, "rule_file": rule_file.id,
+              "template": "2025-四个一-委员.yaml"}
     ids = {v: dict(common) for v in VISITORS}
     ids["liaison"] |= {"category": "CONTRIBUTION", "review": branches_review.id, "subject": branch_id}
 

@@ -9,7 +9,6 @@ the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from app import audit, evidence, workflow
+from app import audit, evidence, rulefiles, workflow
 from app.auth.scope import scoped, unit_ids
 from app.extensions import db
 from app.models import (
@@ -37,7 +36,6 @@ from app.models import (
     UnitKind,
     User,
 )
-from app.scoring import load_ruleset
 from app.scoring.rules import KindSpec, RuleSet
 from app.timeutil import beijing_today, utcnow
 from app.web import name_search
@@ -64,18 +62,9 @@ def stale() -> str:
     return _("该记录已被他人修改，请刷新后再改")
 
 
-_cache: dict[tuple[str, tuple[tuple[str, float], ...]], list[RuleSet]] = {}
-
-
 def rulesets() -> list[RuleSet]:
-    """Every rule file in SCORING_RULES_DIR, parsed once per set of file modification times."""
-    directory = Path(current_app.config["SCORING_RULES_DIR"])
-    files = tuple(sorted((p.name, os.stat(p).st_mtime) for p in directory.glob("*.yaml")))
-    key = (str(directory), files)
-    if key not in _cache:
-        _cache.clear()
-        _cache[key] = [load_ruleset(directory / name) for name, _mtime in files]
-    return _cache[key]
+    """Every rule file in force (app.rulefiles): the office's adopted versions, else the shipped files."""
+    return rulefiles.in_force()
 
 
 def open_years() -> list[int]:

@@ -1,4 +1,4 @@
-"""`flask import {members,records,attendance,branches,party-members,branch-results} FILE [--dry-run]`.
+"""`flask import {members,records,attendance,branches,party-members,branch-results,history} FILE [--dry-run]`.
 
 All or nothing: on any problem nothing is written, every problem is printed as `FILE:sheet:row:column: 原因` and
 the command exits 1; a long file shows a progress bar on standard error. Run without --user it acts for the

@@ -13,7 +13,9 @@ from app.forms import commit_or_attach
 from app.imports import export
 from app.members import services
 from app.members.forms import MemberForm
-from app.models import Member, Role, UnitKind
+from app.models import Member, Role, SubjectKind, UnitKind
+from app.reviews.facts import yearly_results
+from app.scoring.exact import plain
 from app.web import db_id, page_args
 
 bp = Blueprint("members", __name__)
@@ -48,6 +50,8 @@ def detail(member_id: int) -> str:
     done = services.four_ones_done(activities)
     return render_template("members/detail.html", member=member, activities=activities,
                            attendance=services.member_attendance(member.id), done=done,
+                           results=[(year, plain(score), grade, entered) for year, score, grade, entered
+                                    in yearly_results(SubjectKind.MEMBERS, member.id)],
                            can_edit=current_user.role in EDITORS)
 
 

@@ -103,6 +103,12 @@ class ReviewState(LabelledEnum):
     SUPERSEDED = "已被新版本取代"
 
 
+class RuleFileState(LabelledEnum):
+    DRAFT = "草稿"
+    ACTIVE = "施行中"
+    SUPERSEDED = "已替换"
+
+
 class AwardListState(LabelledEnum):
     RECOMMENDING = "单位推荐"
     REVIEWING = "领导小组考核"

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 
 from app import scoring
 from app.extensions import db
-from app.models import (Activity, ActivityParticipant, Attendance, BranchIndicator, BranchResult, Meeting, Member,
-                        PartyMember, RecordState, Review, ReviewEntry, ReviewKind, ReviewState, SubjectKind, Unit,
-                        UnitKind)
+from app.models import (Activity, ActivityParticipant, Attendance, BranchIndicator, BranchResult, HistoricalResult,
+                        Meeting, Member, PartyMember, RecordState, Review, ReviewEntry, ReviewKind, ReviewState,
+                        SubjectKind, Unit, UnitKind)
 from app.scoring.exact import whole_as_int
 from app.scoring.types import ATTENDANCE_KIND, PARTY_LIFE_KIND, half_end
 
@@ -168,7 +168,7 @@ def gather(subject_kind: SubjectKind, year: int) -> Facts:
 def official_results(subject_kind: SubjectKind, year: int,
                      years_back: int = 5) -> dict[int, list[scoring.HistoryEntry]]:
     """Subject id → its total and grade in the annual review of each earlier year (the newest frozen version of
-    that year; a superseded version is not the official one)."""
+    that year; a superseded version is not the official one), else as the office entered it (历年考评结果)."""
     newest = sa.select(Review.period, sa.func.max(Review.version).label("version")).where(
         Review.subject_kind == subject_kind, Review.kind == ReviewKind.ANNUAL, Review.state == ReviewState.FROZEN,
         Review.period.in_([str(y) for y in range(year - years_back, year)])).group_by(Review.period).subquery()
@@ -181,4 +181,32 @@ def official_results(subject_kind: SubjectKind, year: int,
     found: dict[int, list[scoring.HistoryEntry]] = {}
     for period, subject_id, score, grade in rows:
         found.setdefault(subject_id, []).append(scoring.HistoryEntry(int(period), Decimal(score), grade or None))
+    entered = db.session.execute(  # 历年考评结果 the office entered, for the years the system has no result of
+        sa.select(HistoricalResult.subject_id, HistoricalResult.year, HistoricalResult.score, HistoricalResult.grade)
+        .where(HistoricalResult.subject_kind == subject_kind, HistoricalResult.year >= year - years_back,
+               HistoricalResult.year < year)
+        .order_by(HistoricalResult.year, HistoricalResult.subject_id))
+    for subject_id, entry_year, score, grade in entered:
+        own = found.setdefault(subject_id, [])
+        if all(e.year != entry_year for e in own):
+            own.append(scoring.HistoryEntry(entry_year, Decimal(score), grade or None))
+            own.sort(key=lambda e: e.year)
     return found
+
+
+def yearly_results(subject_kind: SubjectKind, subject_id: int) -> list[tuple[int, Decimal, str, bool]]:
+    """One subject's official result of every year, oldest first: (year, score, grade, entered) — from the newest
+    frozen annual review of the year, else as the office entered it (`entered`)."""
+    newest = sa.select(Review.period, sa.func.max(Review.version).label("version")).where(
+        Review.subject_kind == subject_kind, Review.kind == ReviewKind.ANNUAL, Review.state == ReviewState.FROZEN,
+    ).group_by(Review.period).subquery()
+    found = {int(period): (Decimal(score), grade or "", False) for period, score, grade in db.session.execute(
+        sa.select(Review.period, ReviewEntry.score, ReviewEntry.grade)
+        .join(ReviewEntry, ReviewEntry.review_id == Review.id)
+        .join(newest, sa.and_(Review.period == newest.c.period, Review.version == newest.c.version))
+        .where(Review.subject_kind == subject_kind, ReviewEntry.subject_id == subject_id))}
+    for year, score, grade in db.session.execute(sa.select(
+            HistoricalResult.year, HistoricalResult.score, HistoricalResult.grade).where(
+            HistoricalResult.subject_kind == subject_kind, HistoricalResult.subject_id == subject_id)):
+        found.setdefault(year, (Decimal(score), grade, True))
+    return [(year, *found[year]) for year in sorted(found)]

@@ -16,8 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app import audit, scoring
-from app.activities import services as activities
+from app import audit, rulefiles, scoring
 from app.extensions import db
 from app.auth import scope
 from app.models import (Activity, Attendance, AwardList, AwardListState, Meeting, Member, PartyMember, Review,
@@ -30,14 +29,14 @@ from app.scoring.hashing import normalise_record, normalise_subject
 
 
 def rule_files(year: int | None = None) -> list[scoring.RuleSet]:
-    """The rule files in SCORING_RULES_DIR (of `year`, when given), newest year first."""
-    found = [r for r in activities.rulesets() if year is None or r.year == year]
+    """The rule files in force (of `year`, when given), newest year first."""
+    found = [r for r in rulefiles.in_force() if year is None or r.year == year]
     return sorted(found, key=lambda r: (-r.year, r.subject, r.source_name or r.name))
 
 
 def rule_file(name: str) -> scoring.RuleSet | None:
-    """The rule file named `name` (its file name in SCORING_RULES_DIR)."""
-    return next((r for r in activities.rulesets() if (r.source_name or r.name) == name), None)
+    """The rule file in force named `name` (its file name)."""
+    return next((r for r in rulefiles.in_force() if (r.source_name or r.name) == name), None)
 
 
 def periods(ruleset: scoring.RuleSet) -> list[str]:

@@ -181,6 +181,19 @@ def _optional(column: Column) -> Column:
                   column.aliases)
 
 
+HISTORY_KINDS = ("委员", "单位", "党支部", "党员")
+#: Last years' official results, entered by the office (历年考评结果).
+HISTORY = Sheet("历年考评结果", (
+    Column("考评对象", "kind", CHOICE, choices=HISTORY_KINDS, default="委员", note="委员、单位、党支部或党员;空白为委员"),
+    Column("编号", "code", CODE, note="委员编号、单位编号、支部编号或党员编号;空白时按姓名(名称)查找,须唯一"),
+    Column("姓名", "name", TEXT, aliases=("名称",), note="委员或党员的姓名,单位或支部的名称;与编号同填时须相符"),
+    Column("年度", "year", INTEGER, required=True, note="考评年度,如 2024"),
+    Column("得分", "score", DECIMAL, required=True, note="当年全年总结的得分,至多四位小数"),
+    Column("等次", "grade", TEXT, note="如 优秀、合格、不合格;可空"),
+    Column("备注", "note", TEXT, note="如 据2024年度考核结果通报"),
+), note="每个考评对象每年一行;已在系统内完成全年总结的年度以系统结果为准,不必录入")
+
+
 #: A CSV file of records: 履职记录 columns, and a row with 会议类型 / 出席情况 is an attendance.
 CSV_ACTIVITIES = Sheet("履职记录", (
     *(_optional(c) if c.key == "kind" else c for c in ACTIVITIES.columns),
