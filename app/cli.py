@@ -41,6 +41,8 @@ def init_app(app: Flask) -> None:
     from app.imports.cli import import_command
     from app.jobs.cli import jobs_cli
     from app.reviews.cli import rules_cli, score_command
+    from app.setup.cli import COMMANDS as SETUP_COMMANDS
+    from app.setup.cli import USER_COMMANDS
 
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
@@ -52,3 +54,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(doctor_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    for command in SETUP_COMMANDS:
+        app.cli.add_command(command)
+    for command in USER_COMMANDS:
+        users_cli.add_command(command)

@@ -24,11 +24,11 @@ from app.auth.scope import scoped
 from app.extensions import db
 from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Certificate, CertificateKind,
                         Enterprise, Evidence, Meeting, Member, Objection, PartyMember, PrinterProfile, RecordState,
-                        Review, ReviewEntry, Role, SubjectKind, Unit, UnitKind, User)
+                        Review, ReviewEntry, Role, SubjectKind, Term, Unit, UnitKind, User)
 from conftest import text_of
 
-# 110 rules, 135 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1080 pairs probed.
-RULE_METHODS = 135
+# 122 rules, 153 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1224 pairs probed.
+RULE_METHODS = 153
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -189,6 +189,18 @@ ROUTES: dict[str, Route] = {
     "/reviews/<int:review_id>": r(REVIEW_VIEWERS, also=(200,), review_id="review"),
     "/reviews/<int:review_id>/compare": r(REVIEW_VIEWERS, review_id="review"),
     "/reviews/<int:review_id>/subjects/<int:subject_id>": r(REVIEW_VIEWERS, review_id="review", subject_id="subject"),
+    "/setup/accounts": r((ADMIN,)),
+    "/setup/accounts/reissue": r((ADMIN,)),
+    "/setup/organisation": r((ADMIN,)),
+    "/setup/terms": r((ADMIN,)),
+    "/setup/terms/<int:term_id>/close": r((ADMIN,), term_id="term"),
+    "/setup/terms/<int:term_id>/edit": r((ADMIN,), term_id="term"),
+    "/setup/terms/<int:term_id>/reopen": r((ADMIN,), term_id="term"),
+    "/setup/terms/new": r((ADMIN,)),
+    "/setup/years": r(VERIFY),
+    "/setup/years/<int:year>/close": r(VERIFY, year="year"),
+    "/setup/years/<int:year>/reopen": r((ADMIN,), year="year"),
+    "/setup/years/open": r(VERIFY),
     "/static/<path:filename>": r(PUBLIC, filename="static"),
     "/verify": r(PUBLIC),
     "/verify/<path:number>": r(PUBLIC, number="certificate_number"),
@@ -310,7 +322,8 @@ def build_world(app: Flask, tmp_path) -> World:
               "printer": printer.id, "period": "2025H1", "document": "awards", "dataset": "records", "token": token,
               "language": "zh_Hans_CN", "static": "css/app.css", "certificate_number": certificate.number,
               "idea": "IDEA", "category": "IDEA", "review": members_review.id, "subject": member_id,
-              "party_member": party_member_id, "job": job.id}
+              "party_member": party_member_id, "job": job.id, "term": db.session.scalar(sa.select(Term.id)),
+              "year": 2025}
     ids = {v: dict(common) for v in VISITORS}
     ids["liaison"] |= {"category": "CONTRIBUTION", "review": branches_review.id, "subject": branch_id}
 

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from app.auth.scope import clause
 from app.extensions import db
 from app.models import Activity, Member, PartyMember, RecordState, Role, Unit, UnitKind
+from app.setup import checklist
 from app.web import safe_next
 
 bp = Blueprint("main", __name__)
@@ -27,7 +28,7 @@ NAV = {
                   ("branches.index", _l("党支部与党员")), ("branches.result_list", _l("比实绩核实")),
                   ("imports.index", _l("导入导出")), ("reviews.index", _l("考评排名")), ("awards.index", _l("表彰评选")),
                   ("documents.index", _l("打印文件")), ("dashboard.index", _l("数据看板")),
-                  ("jobs.index", _l("后台任务"))],
+                  ("jobs.index", _l("后台任务")), ("setup.year_list", _l("考评年度"))],
     Role.LEADER: [("members.index", _l("委员名册")), ("activities.index", _l("履职记录")),
                   ("meetings.index", _l("会议与活动")),
                   ("branches.index", _l("党支部与党员")), ("reviews.index", _l("考评排名")),
@@ -75,7 +76,21 @@ def index() -> str:
         stats.append((_l("党员"), count(PartyMember, PartyMember.active)))
     if current_user.role == Role.MEMBER:
         stats.append((_l("我的履职记录"), count(Activity)))
-    return render_template("main/index.html", stats=stats)
+    return render_template("main/index.html", stats=stats, **_setup())
+
+
+def _setup() -> dict[str, object]:
+    """The set-up checklist for the admin; for the office the steps it can do, and how many others are left."""
+    if current_user.role not in (Role.ADMIN, Role.OFFICE):
+        return {}
+    steps = checklist.steps()
+    if current_user.role == Role.ADMIN:
+        return {"setup_steps": steps, "setup_others": 0}
+    mine = [s for s in steps if Role.OFFICE in s.roles]
+    others = sum(not s.done for s in steps if Role.OFFICE not in s.roles)
+    if others == 0 and all(s.done for s in mine):
+        return {}  # all done: the office's home needs no reminder
+    return {"setup_steps": mine, "setup_others": others}
 
 
 @bp.route("/lang/<code>")
