@@ -258,3 +258,35 @@ def test_reissue_leaves_accounts_that_were_used_alone(app, make_member, public_u
     assert named.exit_code == 0 and list(credentials(pdf_text((tmp_path / "c.pdf").read_bytes()))) == ["zhangsan"]
     assert runner.invoke(args=["users", "reissue", "nobody", "-o", str(tmp_path / "d.pdf")]).exit_code == 1
     assert runner.invoke(args=["users", "reissue", "-o", str(tmp_path / "d.pdf")]).exit_code == 2
+
+
+def test_the_demo_admin_makes_the_missing_clerk_and_liaison_accounts_on_the_page(client, as_user, demo):
+    as_user("admin")
+    response = client.post("/setup/accounts", data={"clerk": "y", "liaison": "y"})
+    assert response.status_code == 200
+    found = credentials(pdf_text(data_link(response.get_data(as_text=True), "application/pdf")))
+    clerks = [u for u in found if u.startswith("clerk-")]
+    liaisons = [u for u in found if u.startswith("liaison-")]
+    assert clerks and liaisons
+    # the demo's own clerks keep their units: no second clerk for 提案委员会, 大源镇联络处 or 经济界
+    covered = {u.name for name in ("clerk", "clerk2") for u in db.session.scalar(
+        sa.select(User).where(User.username == name)).units}
+    made = db.session.scalars(sa.select(User).where(User.username.in_(clerks))).all()
+    assert not covered & {u.name for user in made for u in user.units}
+    assert "单位录入员账号 0" in text_of(client.get("/setup/accounts"))
+
+
+def test_a_big_batch_is_made_in_parts_and_says_so(app, client, login, make_user, make_member, public_url,
+                                                 monkeypatch):
+    from app.setup import routes
+    monkeypatch.setattr(routes, "BATCH", 2)
+    for name in ("张三", "李红", "王五"):
+        make_member(name)
+    db.session.commit()
+    make_user("root", Role.ADMIN)
+    login("root")
+    first = client.post("/setup/accounts", data={"member": "y"})
+    assert "还有 1 个账号没有创建" in text_of(first)
+    second = client.post("/setup/accounts", data={"member": "y"})
+    assert len(credentials(pdf_text(data_link(second.get_data(as_text=True), "application/pdf")))) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.role == Role.MEMBER)) == 3

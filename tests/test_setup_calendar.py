@@ -190,3 +190,20 @@ def test_the_office_opens_a_year_from_the_page(client, login, make_user, clock):
     assert twice.status_code == 422 and "2026年度已经开放录入" in text_of(twice)
     assert db.session.get(AppraisalYear, 2026).name == "2026年度"
     assert 'value="2027"' in client.get("/setup/years").get_data(as_text=True)  # then the next one
+
+
+def test_the_demo_countys_terms_and_years(app, client, as_user, demo):
+    listed = terms_cli(app, "list").output
+    assert "第十届" in listed and "当前届次" in listed and "260" in listed
+    years = years_cli(app, "list").output
+    assert "2024年度" in years and "已停止录入" in years and "2025年度" in years and "开放录入" in years
+    as_user("admin")
+    page = text_of(client.get("/setup/years"))
+    assert "2025年度" in page and "2024年度" in page
+    term = current_term()
+    notes = text_of(client.get(f"/setup/terms/{term.id}/close"))
+    assert "关闭后将没有当前届次" in notes and "2025 年度仍开放录入" in notes and "名在任委员" in notes
+    as_user("office")
+    assert client.post("/setup/years/2025/close", data={"confirm": "y"}).status_code == 302
+    assert db.session.get(AppraisalYear, 2025).recording_closed_at is not None
+    assert client.post("/setup/years/2025/reopen", data={"reason": "x"}).status_code == 403

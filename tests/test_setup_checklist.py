@@ -148,7 +148,7 @@ def test_the_office_sees_only_the_steps_it_can_take(client, login, make_user):
     page = client.get("/").get_data(as_text=True)
     keys = re.findall(r'<li class="(?:done)?" id="setup-([a-z]+)"', page)
     assert keys == ["year", "rules", "roster"]
-    assert "其余 2 项由系统管理员完成" in text_of(client.get("/"))
+    assert "系统管理员还需完成：组织信息、用户账号" in text_of(client.get("/"))
     assert 'href="/setup/organisation"' not in page
 
 

@@ -80,15 +80,15 @@ def index() -> str:
 
 
 def _setup() -> dict[str, object]:
-    """The set-up checklist for the admin; for the office the steps it can do, and how many others are left."""
+    """The set-up checklist for the admin; for the office the steps it can take, and the admin's steps not done."""
     if current_user.role not in (Role.ADMIN, Role.OFFICE):
         return {}
     steps = checklist.steps()
     if current_user.role == Role.ADMIN:
-        return {"setup_steps": steps, "setup_others": 0}
+        return {"setup_steps": steps, "setup_others": []}
     mine = [s for s in steps if Role.OFFICE in s.roles]
-    others = sum(not s.done for s in steps if Role.OFFICE not in s.roles)
-    if others == 0 and all(s.done for s in mine):
+    others = [str(s.title) for s in steps if Role.OFFICE not in s.roles and not s.done]
+    if not others and all(s.done for s in mine):
         return {}  # all done: the office's home needs no reminder
     return {"setup_steps": mine, "setup_others": others}
 
