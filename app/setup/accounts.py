@@ -9,8 +9,9 @@ password. Every account made or reset is a row in the audit log.
 
 User names: a member's is the pinyin of the name (张三 → zhangsan, then zhangsan2 …: what people type for a name);
 a clerk's is clerk- and the unit's code (clerk-zw01), a liaison's liaison- and the code of the 党总支 or 镇党委.
-A liaison account covers, one per 党总支 (the branches directly under a 镇党委 together), the branches that no
-liaison covers yet: who looks after which branch is the 镇党委's decision, so the admin may split them afterwards.
+A liaison account is made for each 党总支 (and for the branches directly under a 镇党委, together) that has branches
+no liaison covers, and covers those: who looks after which branch is the 镇党委's decision, so the admin may split
+them afterwards, or give a branch added later to an existing liaison on 用户 instead of making another account.
 """
 from __future__ import annotations
 
@@ -111,19 +112,31 @@ def units_without_clerk() -> list[Unit]:
     return sorted((u for u in units if u.id not in covered), key=lambda u: (kind_order[u.kind], u.sort_order, u.id))
 
 
-def branches_without_liaison() -> list[tuple[Unit, list[Unit]]]:
-    """Active party branches no active liaison covers (directly or through their 党总支), grouped by the unit they
-    sit under (a 党总支, or the 镇党委 itself)."""
+def _branch_groups() -> tuple[list[tuple[Unit, list[Unit]]], set[int]]:
+    """Active party branches grouped by the unit they sit under (a 党总支, or the 镇党委 itself), and the ids of the
+    branches some active liaison covers (directly or through their 党总支)."""
     covered = units_below(_active_role_units(Role.LIAISON))
     groups: dict[int, list[Unit]] = {}
     parents: dict[int, Unit] = {}
     for branch in db.session.scalars(sa.select(Unit).options(selectinload(Unit.parent)).where(
             Unit.kind == UnitKind.BRANCH, Unit.active).order_by(Unit.sort_order, Unit.id)):
-        if branch.id in covered or branch.parent is None:
-            continue
-        parents[branch.parent.id] = branch.parent
-        groups.setdefault(branch.parent.id, []).append(branch)
-    return [(parents[i], groups[i]) for i in sorted(groups, key=lambda i: (parents[i].sort_order, i))]
+        if branch.parent is not None:
+            parents[branch.parent.id] = branch.parent
+            groups.setdefault(branch.parent.id, []).append(branch)
+    return [(parents[i], groups[i]) for i in sorted(groups, key=lambda i: (parents[i].sort_order, i))], covered
+
+
+def branches_without_liaison() -> list[Unit]:
+    """Active party branches that no active liaison covers."""
+    groups, covered = _branch_groups()
+    return [b for _group, branches in groups for b in branches if b.id not in covered]
+
+
+def groups_without_liaison() -> list[tuple[Unit, list[Unit]]]:
+    """Each 党总支 (or 镇党委) with branches no liaison covers, and those branches: one liaison account each."""
+    groups, covered = _branch_groups()
+    found = [(group, [b for b in branches if b.id not in covered]) for group, branches in groups]
+    return [(group, branches) for group, branches in found if branches]
 
 
 def pending(kind: str) -> list[Pending]:
@@ -136,7 +149,7 @@ def pending(kind: str) -> list[Pending]:
     if kind == "liaison":
         return [Pending("liaison", _("%(unit)s党建工作联络员", unit=group.name)[:40],
                         "、".join(b.name for b in branches), units=tuple(branches),
-                        handle=f"liaison-{group.code.lower()}") for group, branches in branches_without_liaison()]
+                        handle=f"liaison-{group.code.lower()}") for group, branches in groups_without_liaison()]
     raise ValueError(f"unknown kind {kind!r}")
 
 

@@ -183,7 +183,7 @@ def _accounts(party: bool) -> Step:
     if members:
         missing.append(_("%(n)s 名委员还没有账号。", n=members))
     if party:
-        branches = [b.name for _group, found in accounts.branches_without_liaison() for b in found]
+        branches = [b.name for b in accounts.branches_without_liaison()]
         if branches:
             missing.append(_("%(n)s 个党支部还没有党建工作联络员：%(names)s。", n=len(branches),
                              names=_shortlist(branches)))
