@@ -23,8 +23,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     from app import (activities, admin, auth, awards, branches, cli, dashboard, documents, errors, i18n,  # noqa: F401
-                     imports, jobs, main, meetings, members, models, pagecache, public, reviews,
-                     rules)  # (models: tables for Alembic)
+                     imports, jobs, main, meetings, members, models, pagecache, public, reviews, rules,
+                     setup)  # (models: tables for Alembic)
     from app.extensions import csrf, db, migrate
 
     from app.web import IdConverter
@@ -51,6 +51,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(documents.bp, url_prefix="/documents")
     app.register_blueprint(documents.verify_bp)
     app.register_blueprint(jobs.bp, url_prefix="/jobs")
+    app.register_blueprint(setup.bp, url_prefix="/setup")
     from app import security
     security.init_app(app)  # after the blueprints: it wraps the rate-limited views
     errors.init_app(app)

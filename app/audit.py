@@ -29,7 +29,8 @@ ENTITY_LABELS = {"user": _l("用户"), "unit": _l("组织单位"), "enterprise":
                  "meeting": _l("会议和活动"), "attendance": _l("出席情况"), "branch_result": _l("比实绩"),
                  "member": _l("政协委员"), "party_member": _l("党员"), "review": _l("考评"),
                  "award_list": _l("表彰名单"), "candidate": _l("推荐人选"), "objection": _l("异议"),
-                 "setting": _l("系统设置"), "rule_file": _l("评分细则"), "historical_result": _l("历年考评结果")}
+                 "setting": _l("系统设置"), "rule_file": _l("评分细则"), "historical_result": _l("历年考评结果"),
+                 "term": _l("届次"), "appraisal_year": _l("考评年度")}
 FIELD_LABELS = {
     "code": _l("编号"), "name": _l("名称"), "kind": _l("类型"), "parent": _l("上级单位"),
     "branch_form": _l("组建方式"), "sort_order": _l("排序号"), "active": _l("启用"), "industry": _l("所属行业"),
@@ -52,7 +53,15 @@ FIELD_LABELS = {
     "group_conclusion": _l("考核结论"), "approving_body": _l("审定机构"), "meeting_name": _l("会议名称"),
     "decided_on": _l("审定日期"), "document_number": _l("文号"), "publicity_starts_on": _l("公示开始日期"),
     "publicity_days": _l("公示天数"), "period": _l("考评周期"), "subject_kind": _l("考评对象"), "version": _l("版本"),
-    "rule_set": _l("细则文件"), "in_force": _l("施行中的细则"), "content_hash": _l("内容哈希"), "entries": _l("对象数"), "published": _l("委员风采"),
+    "rule_set": _l("细则文件"), "in_force": _l("施行中的细则"), "content_hash": _l("内容哈希"), "entries": _l("对象数"),
+    "published": _l("委员风采"),
+    "number": _l("序号"), "starts_on": _l("开始日期"), "ends_on": _l("结束日期"), "closed_at": _l("关闭时间"),
+    "recording_closed_at": _l("停止录入时间"),
+    # the organisation (app.organisation) and the print settings: their settings' keys
+    "org.full_name": _l("政协全称"), "org.short_name": _l("政协简称"), "org.party_committee": _l("镇党委全称"),
+    "org.hr_department": _l("组织人事部门"), "org.public_url": _l("公众访问地址"),
+    "documents.issuer_cppcc": _l("“四个一”文件落款"), "documents.issuer_party": _l("“双比双争”文件落款"),
+    "documents.publicity_contact": _l("公示联系方式"),
     # the account policy (app.auth.policy): its settings' keys
     "password_min_length": _l("密码最短长度（位）"), "password_min_classes": _l("密码至少包含的字符类别数"),
     "password_history": _l("不得重复使用的历史密码个数"), "password_max_age_days": _l("密码有效期（天）"),

@@ -42,6 +42,8 @@ def init_app(app: Flask) -> None:
     from app.jobs.cli import jobs_cli
     from app.reviews.cli import rules_cli, score_command
     from app.rules.cli import adopt_command, carry_forward_command, list_command
+    from app.setup.cli import COMMANDS as SETUP_COMMANDS
+    from app.setup.cli import USER_COMMANDS
 
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
@@ -55,3 +57,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(doctor_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    for command in SETUP_COMMANDS:
+        app.cli.add_command(command)
+    for command in USER_COMMANDS:
+        users_cli.add_command(command)

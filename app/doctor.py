@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from app import organisation
 from app.activities.services import evidence_dir
 from app.extensions import db
 
@@ -117,9 +118,21 @@ def _production(app: Flask) -> list[Finding]:
         out.append(Finding(WARN, "演示模式已打开：演示账号（密码 demo2025）可以登录",
                            "正式部署不要设置 FLASK_DEMO_MODE"))
     public = str(app.config.get("PUBLIC_BASE_URL") or "")
-    if not public:
-        out.append(Finding(WARN, "没有设置公众访问地址：证书二维码将指向本机地址",
-                           "设置 FLASK_PUBLIC_BASE_URL，或在“打印设置”中填写公众访问地址"))
+    try:
+        org = organisation.current()
+    except Exception:  # noqa: BLE001 (no database, or not migrated: reported by those checks)
+        db.session.rollback()
+        org = None
+    if org is not None:
+        public = org.public_url
+        if not org.public_url:
+            out.append(Finding(WARN, "没有设置公众访问地址：荣誉证书不能正式打印，账号通知单没有登录地址",
+                               "由系统管理员在“组织信息”页面填写，或运行 flask --app wsgi org set --public-url "
+                               "https://…（也可设置 FLASK_PUBLIC_BASE_URL）"))
+        if not org.full_name:
+            out.append(Finding(WARN, "没有设置政协全称：荣誉证书没有落款，不能正式打印",
+                               "由系统管理员在“组织信息”页面填写，或运行 flask --app wsgi org set --full-name "
+                               "中国人民政治协商会议××县委员会"))
     if public.startswith("https://") and not app.config.get("SESSION_COOKIE_SECURE"):
         out.append(Finding(WARN, "通过 HTTPS 访问，但会话 Cookie 没有 Secure 标记",
                            "设置 FLASK_SESSION_COOKIE_SECURE=true"))

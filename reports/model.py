@@ -193,3 +193,25 @@ class Publicity:
     contact: tuple[str, ...] = field(default_factory=tuple)  # 联系电话, 地址, 网址 … one line each
     review_hash: str = ""
     draft: bool = True
+
+
+@dataclass(frozen=True)
+class AccountSlip:
+    """One person's sign-in slip (账号通知单): who, for which unit and role, the user name and one-time password."""
+
+    name: str  # 张三, or 提案委员会录入员
+    unit: str  # 经济界 · 提案委员会 · 城关镇联络处
+    role: str  # 政协委员, 录入员 …
+    username: str
+    password: str  # the initial password, valid until the first sign-in
+
+
+@dataclass(frozen=True)
+class AccountSlips:
+    """A batch of slips: where to sign in (the address printed and in the QR code), whose system it is, when."""
+
+    slips: tuple[AccountSlip, ...]
+    address: str  # https://zx.example.gov.cn/auth/login
+    issuer: str  # ××县政协: printed at the top of each slip
+    issued_on: dt.date
+    password_rule: str = ""  # 新密码至少 8 位，包含字母和数字

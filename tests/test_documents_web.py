@@ -87,7 +87,7 @@ def test_certificates_are_numbered_on_the_first_print_and_keep_their_numbers(cli
     numbers = [f"2025-四个一-{n:04d}" for n in range(1, len(names) + 1)]
     assert all(number in page for number, page in zip(numbers, pages, strict=True))
     assert "荣誉证书" in pages[0] and "特发此证" in pages[0] and "二〇二五年十二月" in pages[0]
-    assert qr_of(printed.data) == [f"http://localhost/verify/{numbers[0]}"]
+    assert qr_of(printed.data) == [f"http://127.0.0.1:5000/verify/{numbers[0]}"]  # the demo's public address
 
     again = client.post(f"/documents/review/{year.id}/certificates.pdf",
                         data={"order": "strokes", "mode": "overlay"})
@@ -117,7 +117,7 @@ def test_the_public_check_tells_a_good_an_unknown_and_a_revoked_certificate_apar
     good = client.get(f"/verify/{cert.number}")
     text = text_of(good)
     assert good.status_code == 200 and "证书真实有效" in text
-    assert cert.subject_name in text and "2025年度优秀政协委员" in text and "县政协" in text
+    assert cert.subject_name in text and "2025年度优秀政协委员" in text and "中国人民政治协商会议演示县委员会" in text
     assert member.phone not in text and member.employer not in text  # name, award, year, issuer: nothing else
     unknown = client.get("/verify/2025-四个一-9999")
     assert unknown.status_code == 404 and "查无此证" in text_of(unknown)
@@ -182,11 +182,14 @@ def test_printer_profiles_and_their_calibration_page(client, as_user, year):
 
 
 def test_settings_choose_the_issuer_and_where_the_qr_codes_point(client, as_user, year):
-    as_user("office")
-    bad = client.post("/documents/settings", data={"public_url": "ftp://x"})
+    as_user("admin")  # the public address is the organisation's, set by the admin
+    bad = client.post("/setup/organisation", data={"full_name": "中国人民政治协商会议演示县委员会",
+                                                   "public_url": "ftp://x"})
     assert "请填写以 http:// 或 https:// 开头的地址" in text_of(bad)
-    client.post("/documents/settings", data={"issuer_cppcc": "中国人民政治协商会议某某县委员会",
+    client.post("/setup/organisation", data={"full_name": "中国人民政治协商会议演示县委员会",
                                              "public_url": "https://zx.example.gov.cn/"})
+    as_user("office")  # the issuer of one activity's documents may differ from the organisation's name
+    client.post("/documents/settings", data={"issuer_cppcc": "中国人民政治协商会议某某县委员会"})
     printed = client.post(f"/documents/review/{year.id}/certificates.pdf")
     assert qr_of(printed.data)[0].startswith("https://zx.example.gov.cn/verify/2025-")
     assert "中国人民政治协商会议某某县委员会" in pdf_text(printed.data)[0]

@@ -24,11 +24,11 @@ from app.auth.scope import scoped
 from app.extensions import db
 from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Certificate, CertificateKind,
                         Enterprise, Evidence, Meeting, Member, Objection, PartyMember, PrinterProfile, RecordState,
-                        Review, ReviewEntry, Role, SubjectKind, Unit, UnitKind, User)
+                        Review, ReviewEntry, Role, SubjectKind, Term, Unit, UnitKind, User)
 from conftest import text_of
 
-# 118 rules, 144 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1152 pairs probed.
-RULE_METHODS = 144
+# 130 rules, 162 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1296 pairs probed.
+RULE_METHODS = 162
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -197,6 +197,18 @@ ROUTES: dict[str, Route] = {
     "/reviews/<int:review_id>": r(REVIEW_VIEWERS, also=(200,), review_id="review"),
     "/reviews/<int:review_id>/compare": r(REVIEW_VIEWERS, review_id="review"),
     "/reviews/<int:review_id>/subjects/<int:subject_id>": r(REVIEW_VIEWERS, review_id="review", subject_id="subject"),
+    "/setup/accounts": r((ADMIN,)),
+    "/setup/accounts/reissue": r((ADMIN,)),
+    "/setup/organisation": r((ADMIN,)),
+    "/setup/terms": r((ADMIN,)),
+    "/setup/terms/<int:term_id>/close": r((ADMIN,), term_id="term"),
+    "/setup/terms/<int:term_id>/edit": r((ADMIN,), term_id="term"),
+    "/setup/terms/<int:term_id>/reopen": r((ADMIN,), term_id="term"),
+    "/setup/terms/new": r((ADMIN,)),
+    "/setup/years": r(VERIFY),
+    "/setup/years/<int:year>/close": r(VERIFY, year="year"),
+    "/setup/years/<int:year>/reopen": r((ADMIN,), year="year"),
+    "/setup/years/open": r(VERIFY),
     "/static/<path:filename>": r(PUBLIC, filename="static"),
     "/verify": r(PUBLIC),
     "/verify/<path:number>": r(PUBLIC, number="certificate_number"),
@@ -322,7 +334,7 @@ def build_world(app: Flask, tmp_path) -> World:
               "language": "zh_Hans_CN", "static": "css/app.css", "certificate_number": certificate.number,
               "idea": "IDEA", "category": "IDEA", "review": members_review.id, "subject": member_id,
               "party_member": party_member_id, "job": job.id, "rule_file": rule_file.id,
-              "template": "2025-四个一-委员.yaml"}
+              "template": "2025-四个一-委员.yaml", "term": db.session.scalar(sa.select(Term.id)), "year": 2025}
     ids = {v: dict(common) for v in VISITORS}
     ids["liaison"] |= {"category": "CONTRIBUTION", "review": branches_review.id, "subject": branch_id}
 

@@ -13,8 +13,8 @@ from flask import current_app
 
 from app.auth.passwords import hash_password
 from app.demo.branches import build_branch_results, build_party_life
-from app.demo.county import (Names, build_calendar, build_members, build_party_members, build_units, build_users,
-                             demo_user)
+from app.demo.county import (Names, build_calendar, build_members, build_organisation, build_party_members,
+                             build_units, build_users, demo_user)
 from app.demo.meetings import build_meetings
 from app.demo.records import build_member_records, build_party_records, build_unit_records
 from app.demo.vocabulary import LAST_STAMP
@@ -56,6 +56,7 @@ def build_demo(seed: int = DEFAULT_SEED) -> DemoSummary:
     rng = random.Random(seed)  # made-up demo data, the same for the same seed; no secret  # nosec B311
     password_hash = hash_password(PASSWORD, current_app.config)  # once: argon2 is slow on purpose
     county = build_units(rng)
+    build_organisation()
     term = build_calendar()
     build_users(county, password_hash)
     names = Names(rng)

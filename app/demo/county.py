@@ -14,9 +14,10 @@ from app.demo.vocabulary import (ACTIVE_MOBILE_PREFIXES, BOSS_POSITIONS, BRANDS,
                                  JOINT_GROUPS, LAST_STAMP, OTHER_POSTS, PAPER_INDUSTRIES, PAPER_POSTS, SECTORS,
                                  SHORT_SUFFIX, SHOWCASE_SURNAMES, SINGLE_INDUSTRIES, SURNAMES, TOWNS, TOWN_WEIGHTS,
                                  VILLAGES, YEAR)
+from app import organisation
 from app.extensions import db
-from app.models import (AppraisalYear, BranchForm, Enterprise, Gender, Member, PartyMember, PartyStatus, Role, Term,
-                        Unit, UnitKind, User)
+from app.models import (AppraisalYear, BranchForm, Enterprise, Gender, Member, PartyMember, PartyStatus, Role,
+                        Setting, Term, Unit, UnitKind, User)
 from app.pinyin import search_key
 
 T = TypeVar("T")
@@ -145,6 +146,16 @@ def build_units(rng: random.Random) -> County:
             enterprise(industry, branch, 12, 95)
         branches.append(branch)
     return County(rng, cppcc, committees, sectors, liaisons, branches, enterprises)
+
+
+# The demo county's organisation (app.organisation), so its certificates print as a set-up county's would; the public
+# address is where `make run` serves the demo.
+ORGANISATION = {"full_name": "中国人民政治协商会议演示县委员会", "party_committee": "中共大源镇委员会",
+                "hr_department": "中共演示县委组织部", "public_url": "http://127.0.0.1:5000"}
+
+
+def build_organisation() -> None:
+    db.session.add_all(Setting(key=organisation.KEYS[name], value=value) for name, value in ORGANISATION.items())
 
 
 def build_calendar() -> Term:

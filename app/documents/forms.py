@@ -6,18 +6,16 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange
 
 from app.forms import ChineseDecimalField
 
 
 class SettingsForm(FlaskForm):
+    """The print-only settings; the organisation's names and public address are set on the organisation page."""
+
     issuer_cppcc = StringField(_l("“四个一”文件落款"), validators=[Length(max=120)])
     issuer_party = StringField(_l("“双比双争”文件落款"), validators=[Length(max=120)])
-    hr_department = StringField(_l("组织人事部门（抄送函收文单位）"), validators=[Length(max=120)])
-    public_url = StringField(_l("公众访问地址（证书二维码指向）"), validators=[
-        Optional(), Length(max=200),
-        Regexp(r"^https?://[^\s/]+(/[^\s]*)?$", message=_l("请填写以 http:// 或 https:// 开头的地址"))])
     publicity_contact = TextAreaField(_l("公示通知中的联系方式（每行一项）"), validators=[Length(max=1000)])
 
 

@@ -18,7 +18,7 @@ from app.documents.certificates import certificate_texts, log_print
 from app.documents.content import (campaign, decision, dossiers, is_final, notice_list, publicity, ranking_tables,
                                    year_of)
 from app.documents.errors import DocumentError
-from app.documents.print_settings import placement
+from app.documents.print_settings import certificate_blockers, placement
 from app.models import CertificateKind, Review, User
 
 ORDERS = {"score": _l("按得分"), "strokes": _l("按姓氏笔画")}
@@ -91,6 +91,8 @@ def _numbered(ask: Ask, name: str, render: Callable[..., bytes]) -> Made:
     final = is_final(ask.review) and ask.print_run
     kind = KINDS[name]
     assert kind.certificate is not None
+    if final and (missing := certificate_blockers(campaign(ask.review), ask.review.subject_kind)):
+        raise DocumentError(blocked_message(missing))
     texts, new, again = certificate_texts(ask.review, kind.certificate, options.order, ask.user,
                                           set(options.only) if options.only is not None else None, final)
     if not texts:
@@ -102,6 +104,12 @@ def _numbered(ask: Ask, name: str, render: Callable[..., bytes]) -> Made:
         detail = " · ".join(filter(None, (str(MODES[options.mode]), where.name, str(ORDERS[options.order]))))
         log_print(ask.user, ask.review, name, detail, new, again)
     return Made(data, f"{ask.stem}-{kind.label}.pdf", not final, len(texts))
+
+
+def blocked_message(missing: list[str]) -> str:
+    """Why certificates cannot be numbered and printed yet: what is missing, and where it is set."""
+    return _("还不能正式打印证书：请先设置%(missing)s（由系统管理员在“组织信息”页面设置）。样稿仍可预览。",
+             missing="、".join(missing))
 
 
 def _certificates(ask: Ask) -> Made:

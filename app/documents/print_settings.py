@@ -1,6 +1,9 @@
-"""The print settings: who signs the documents, the 组织人事部门, the address of the public certificate check and the
-公示 contact lines (set on /documents/settings, kept in the settings store), the printers' profiles for 套打, and each
+"""The print settings: who signs the documents (by default the organisation's names, app.organisation) and the 公示
+contact lines (set on /documents/settings, kept in the settings store), the printers' profiles for 套打, and each
 year's reward amounts (set on a review's page). Flush, never commit.
+
+The organisation's facts (its names, the 组织人事部门, the public address) are not kept here: they are set once, on
+the organisation page, and read from app.organisation.
 """
 from __future__ import annotations
 
@@ -8,20 +11,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import has_request_context, request
 from flask_babel import gettext as _
 
 import reports.model as rm
-from app import audit
+from app import audit, organisation
 from app.extensions import db
 from app.models import PrinterProfile, RewardAmount, SubjectKind, Unit, UnitKind, User
 from app.settings import setting
 
 ISSUER_KEYS = {"四个一": "documents.issuer_cppcc", "双比双争": "documents.issuer_party"}
-HR_KEY = "documents.hr_department"
-PUBLIC_URL_KEY = "documents.public_url"
 PUBLICITY_CONTACT_KEY = "documents.publicity_contact"
-DOCUMENT_SETTINGS = (ISSUER_KEYS["四个一"], ISSUER_KEYS["双比双争"], HR_KEY, PUBLIC_URL_KEY, PUBLICITY_CONTACT_KEY)
+DOCUMENT_SETTINGS = (ISSUER_KEYS["四个一"], ISSUER_KEYS["双比双争"], PUBLICITY_CONTACT_KEY)
 
 
 # --- /documents/settings --------------------------------------------------------------------------------------
@@ -31,22 +32,40 @@ def _root_name(kind: UnitKind) -> str:
                              .order_by(Unit.id)) or ""
 
 
+def _is_party(campaign: str, subject_kind: SubjectKind | None = None) -> bool:
+    if subject_kind is not None:
+        return subject_kind not in (SubjectKind.MEMBERS, SubjectKind.UNITS)
+    return campaign == "双比双争"
+
+
+def set_issuer(campaign: str, subject_kind: SubjectKind | None = None) -> str:
+    """The issuer as set: the print settings' 落款 of the activity, else the organisation's name (the 政协's full
+    name for “四个一”, the 镇党委's for “双比双争”); "" when neither is set."""
+    party = _is_party(campaign, subject_kind)
+    org = organisation.current()
+    key = ISSUER_KEYS["双比双争" if party else "四个一"]
+    return setting(key).strip() or (org.party_committee if party else org.full_name)
+
+
 def issuer(campaign: str, subject_kind: SubjectKind) -> str:
-    """Who signs the documents of an activity (“四个一”, “双比双争”) about `subject_kind`: set on the print settings
-    page, else the name of the top unit."""
-    key = ISSUER_KEYS.get(campaign, ISSUER_KEYS["四个一"])
-    root = UnitKind.CPPCC if subject_kind in (SubjectKind.MEMBERS, SubjectKind.UNITS) else UnitKind.PARTY_COMMITTEE
-    return setting(key) or _root_name(root)
+    """Who signs the documents of an activity (“四个一”, “双比双争”) about `subject_kind`: as set (`set_issuer`),
+    else the name of the top unit, so a 样稿 reads sensibly before the organisation is set."""
+    root = UnitKind.PARTY_COMMITTEE if _is_party(campaign, subject_kind) else UnitKind.CPPCC
+    return set_issuer(campaign, subject_kind) or _root_name(root)
 
 
 def hr_department() -> str:
-    return setting(HR_KEY) or "县委组织部"
+    return organisation.current().hr_department or "县委组织部"
+
+
+def public_url_set() -> str:
+    """The public address as set (the organisation page, else the deployment's PUBLIC_BASE_URL); "" if neither."""
+    return organisation.current().public_url
 
 
 def public_url() -> str:
-    """The address the QR codes point to: set on the print settings page (what the public can reach), else the
-    `PUBLIC_BASE_URL` setting of the deployment, else the address this request came to."""
-    base = setting(PUBLIC_URL_KEY) or current_app.config.get("PUBLIC_BASE_URL", "")
+    """The address the QR codes point to: as set (`public_url_set`), else the address this request came to."""
+    base = public_url_set()
     if not base and has_request_context():
         base = request.host_url
     return (base or "http://127.0.0.1:5000/").rstrip("/")
@@ -59,6 +78,17 @@ def verify_url(number: str) -> str:
 def publicity_contact() -> tuple[str, ...]:
     """The lines under “如有异议” on the 公示 notice, blank ones left out."""
     return tuple(line for line in setting(PUBLICITY_CONTACT_KEY).splitlines() if line.strip())
+
+
+def certificate_blockers(campaign: str, subject_kind: SubjectKind | None = None) -> list[str]:
+    """What must be set before certificates of an activity can be numbered and printed, in words for the office:
+    the issuer (落款) and the public address (the QR codes); empty when nothing is missing. A 样稿 needs neither."""
+    missing = []
+    if not set_issuer(campaign, subject_kind):
+        missing.append(_("镇党委全称（证书落款）") if _is_party(campaign, subject_kind) else _("政协全称（证书落款）"))
+    if not public_url_set():
+        missing.append(_("公众访问地址（证书二维码指向）"))
+    return missing
 
 
 # --- printers ---------------------------------------------------------------------------------------------------

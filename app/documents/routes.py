@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from app import audit
+from app import audit, organisation
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
 from app.documents import certificates, content, forms, kinds, print_settings
@@ -33,8 +34,8 @@ verify_bp = Blueprint("verify", __name__)
 OFFICE = (Role.ADMIN, Role.OFFICE)
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SETTING_FIELDS = dict(zip(("issuer_cppcc", "issuer_party", "hr_department", "public_url", "publicity_contact"),
-                          print_settings.DOCUMENT_SETTINGS, strict=True))
+SETTING_FIELDS = dict(zip(("issuer_cppcc", "issuer_party", "publicity_contact"), print_settings.DOCUMENT_SETTINGS,
+                          strict=True))
 
 
 def _review_or_404(review_id: int) -> Review:
@@ -91,6 +92,7 @@ def _render(found: Review, rewards_errors: dict[str, str] | None = None,
     given = certificates.certificates_of(found)
     amounts = print_settings.reward_amounts(content.year_of(found))
     log = certificates.print_log(found)
+    blockers = print_settings.certificate_blockers(content.campaign(found), found.subject_kind)
     return render_template(
         "documents/review.html", review=found, lists=lists, final=content.is_final(found),
         published=any(a.publicity_starts_on for a in lists), rankings=reviews.rankings_of(found, table),
@@ -101,7 +103,7 @@ def _render(found: Review, rewards_errors: dict[str, str] | None = None,
                       for c in given},
         action_form=ActionForm(), members=found.subject_kind == SubjectKind.MEMBERS,
         orders=kinds.ORDERS, modes=kinds.MODES, numerals=kinds.NUMERALS, papers=kinds.PAPERS,
-        documents=kinds.DOCUMENTS, states=AwardListState)
+        documents=kinds.DOCUMENTS, states=AwardListState, blockers=blockers)
 
 
 @bp.route("/review/<int:review_id>/<name>.pdf", methods=["GET", "POST"])
@@ -115,6 +117,9 @@ def pdf(review_id: int, name: str) -> Response | str:
     print_run = request.method == "POST"
     if print_run and (name not in kinds.CERTIFICATE_DOCS or not ActionForm().validate_on_submit()):
         abort(400)
+    if print_run and (missing := print_settings.certificate_blockers(content.campaign(found), found.subject_kind)):
+        flash(_blocked(missing), "error")
+        return redirect(url_for("documents.review", review_id=found.id) + "#awards")
     if print_run:  # numbering and rendering a batch: a background job, whose PDF its owner downloads
         job = jobs.submit("print", {"review_id": found.id, "name": name, "options": options_params(_options()),
                                     "user_id": current_user.id}, current_user)
@@ -135,6 +140,14 @@ def pdf(review_id: int, name: str) -> Response | str:
         return redirect(url_for("documents.review", review_id=found.id))
     db.session.commit()
     return _send(made, PDF)
+
+
+def _blocked(missing: list[str]) -> Markup:
+    """Why the print run was refused, with a link to the page where the missing facts are set (for the admin)."""
+    text = kinds.blocked_message(missing)
+    if current_user.role != Role.ADMIN:
+        return Markup.escape(text)
+    return Markup('{} <a href="{}">{}</a>').format(text, url_for("setup.organisation"), _("去设置"))
 
 
 @bp.route("/review/<int:review_id>/<name>.xlsx")
@@ -212,7 +225,7 @@ def settings() -> Response | str:
         flash(_("打印设置已保存"), "success")
         return redirect(url_for("documents.settings"))
     return render_template("documents/settings.html", form=form, printers=print_settings.printers(),
-                           printer_form=forms.PrinterForm(), public_url=print_settings.public_url())
+                           printer_form=forms.PrinterForm(), org=organisation.current())
 
 
 @bp.route("/printers/new", methods=["POST"])

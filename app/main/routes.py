@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from app.auth.scope import clause
 from app.extensions import db
 from app.models import Activity, Member, PartyMember, RecordState, Role, Unit, UnitKind
+from app.setup import checklist
 from app.web import safe_next
 
 bp = Blueprint("main", __name__)
@@ -29,7 +30,7 @@ NAV = {
                   ("imports.index", _l("导入导出")), ("rules.index", _l("评分细则")), ("reviews.index", _l("考评排名")),
                   ("awards.index", _l("表彰评选")),
                   ("documents.index", _l("打印文件")), ("dashboard.index", _l("数据看板")),
-                  ("jobs.index", _l("后台任务"))],
+                  ("jobs.index", _l("后台任务")), ("setup.year_list", _l("考评年度"))],
     Role.LEADER: [("members.index", _l("委员名册")), ("activities.index", _l("履职记录")),
                   ("meetings.index", _l("会议与活动")),
                   ("branches.index", _l("党支部与党员")), ("reviews.index", _l("考评排名")),
@@ -77,7 +78,21 @@ def index() -> str:
         stats.append((_l("党员"), count(PartyMember, PartyMember.active)))
     if current_user.role == Role.MEMBER:
         stats.append((_l("我的履职记录"), count(Activity)))
-    return render_template("main/index.html", stats=stats)
+    return render_template("main/index.html", stats=stats, **_setup())
+
+
+def _setup() -> dict[str, object]:
+    """The set-up checklist for the admin; for the office the steps it can take, and the admin's steps not done."""
+    if current_user.role not in (Role.ADMIN, Role.OFFICE):
+        return {}
+    steps = checklist.steps()
+    if current_user.role == Role.ADMIN:
+        return {"setup_steps": steps, "setup_others": []}
+    mine = [s for s in steps if Role.OFFICE in s.roles]
+    others = [str(s.title) for s in steps if Role.OFFICE not in s.roles and not s.done]
+    if not others and all(s.done for s in mine):
+        return {}  # all done: the office's home needs no reminder
+    return {"setup_steps": mine, "setup_others": others}
 
 
 @bp.route("/lang/<code>")
