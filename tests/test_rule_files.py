@@ -197,3 +197,27 @@ def test_the_year_change_leaves_comments_and_month_day_periods_alone():
     text = "# 2025 年度 细则\nname: 2025年度细则  # 2025\nyear: 2025\nperiods:\n  H1: {from: 01-01, to: 06-30}\n"
     assert rulefiles.with_year(text.encode(), 2025, 2026).decode() == (
         "# 2025 年度 细则\nname: 2026年度细则  # 2025\nyear: 2026\nperiods:\n  H1: {from: 01-01, to: 06-30}\n")
+
+
+def test_opening_a_year_carries_last_years_rules_forward_as_drafts(app, county, make_user, login, client):
+    db.session.add(AppraisalYear(year=2025, name="2025年度"))
+    db.session.commit()
+    make_user("admin1", Role.ADMIN)
+    login("admin1")
+    page = text_of(client.post("/setup/years/open", data={"year": "2026", "carry": "y"}, follow_redirects=True))
+    assert "已把 2025 年度的 4 份评分细则转入为 2026 年度的草稿" in page
+    drafts = versions()
+    assert {d.subject_kind for d in drafts} == set(SubjectKind) and all(d.state == RuleFileState.DRAFT for d in drafts)
+    assert ruleset_for(2026, "members") is None  # drafts until the office adopts them
+    page = text_of(client.post("/setup/years/open", data={"year": "2027"}, follow_redirects=True))
+    assert "已开放 2027 年度的录入" in page and not versions(2027)  # the box left unticked
+
+
+def test_the_years_command_carries_forward_unless_told_not_to(app, county):
+    db.session.add(AppraisalYear(year=2025, name="2025年度"))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["years", "open", "2026"])
+    assert result.exit_code == 0 and result.output.count("已转入为 2026 年度第 1 版(草稿)") == 4
+    result = runner.invoke(args=["years", "open", "2027", "--no-carry"])
+    assert result.exit_code == 0 and not versions(2027)

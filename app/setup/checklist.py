@@ -24,7 +24,7 @@ from app.timeutil import beijing_today
 PARTY_SUBJECTS = ("branches", "party-members")
 SUBJECT_LABELS: dict[str, Any] = {"members": _l("委员"), "units": _l("单位"), "branches": _l("党支部"),
                                   "party-members": _l("党员")}
-RULES_ENDPOINT = "reviews.index"  # where the rule files are listed
+RULES_ENDPOINT = "rules.index"  # where the rule files are kept
 ADMIN = frozenset({Role.ADMIN})
 OFFICE = frozenset({Role.ADMIN, Role.OFFICE})
 
@@ -47,8 +47,8 @@ def rule_subjects(year: int) -> set[str]:
     """The subjects ("members", "units", "branches", "party-members") that have a rule file for `year`.
 
     The one place the checklist asks about rule files: where they are kept may change, this function with it."""
-    from app.reviews.services import rule_files
-    return {r.subject for r in rule_files(year)}
+    from app import rulefiles
+    return {r.subject for r in rulefiles.in_force() if r.year == year}
 
 
 def _open_years() -> list[int]:

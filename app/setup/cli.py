@@ -12,7 +12,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from app import organisation
+from app import organisation, rulefiles
 from app.extensions import db
 from app.models import AppraisalYear, RecordState, Term, User
 from app.setup import accounts, terms, years
@@ -163,15 +163,23 @@ def _year(year: int) -> AppraisalYear:
 @years_cli.command("open")
 @click.argument("year", type=int)
 @user_option
-def years_open(year: int, username: str) -> None:
-    """开放考评年度的录入，例如：years open 2026"""
+@click.option("--carry/--no-carry", default=True, help="把上一年度施行中的评分细则转入为草稿(默认转入)")
+def years_open(year: int, username: str, carry: bool) -> None:
+    """开放考评年度的录入，例如：years open 2026；上一年度施行中的评分细则转入为草稿（--no-carry 不转入）。"""
+    operator = _operator(username)
     try:
-        years.open_year(year, _operator(username))
+        years.open_year(year, operator)
+        carried = rulefiles.carry_forward(year - 1, year, operator) if carry else []
     except years.YearError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"已开放 {year} 年度的录入。")
+    for version in carried:
+        click.echo(f"  {version.subject_kind.label}:{year - 1} 年度细则已转入为 {year} 年度第 {version.version} 版(草稿):"
+                   f"{version.filename}")
+    if carried:
+        click.echo("请检查后在“评分细则”页面上启用,或 flask --app wsgi rules carry-forward 时加 --adopt。")
 
 
 @years_cli.command("close")

@@ -49,6 +49,7 @@ class OpenYearForm(FlaskForm):
     year = ChineseIntegerField(_l("考评年度"), validators=[
         InputRequired(_l("请填写年份，例如 2026。")),
         NumberRange(min=2000, max=2100, message=_l("请填写 2000 到 2100 之间的年份。"))])
+    carry = BooleanField(_l("把上一年度施行中的评分细则转入为新年度的草稿（只改年度，启用前可修改）"), default=True)
 
 
 class AccountsForm(FlaskForm):

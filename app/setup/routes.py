@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import audit, organisation
+from app import audit, organisation, rulefiles
 from app.auth.decorators import roles_required
 from app.extensions import db
 from app.forms import commit_or_attach
@@ -147,12 +147,17 @@ def year_open() -> tuple[str, int] | Response:
     if form.validate_on_submit():
         try:
             years.open_year(form.year.data, current_user, _ip())
+            carried = rulefiles.carry_forward(form.year.data - 1, form.year.data, current_user) if form.carry.data \
+                else []
         except years.YearError as error:
             db.session.rollback()
             form.year.errors = [str(error)]
         else:
             db.session.commit()
             flash(_("已开放 %(year)s 年度的录入。", year=form.year.data), "success")
+            if carried:
+                flash(_("已把 %(last)s 年度的 %(n)s 份评分细则转入为 %(year)s 年度的草稿，请在“评分细则”中检查后启用。",
+                        last=form.year.data - 1, n=len(carried), year=form.year.data), "info")
             return redirect(url_for("setup.year_list"))
     return _years_page(open_form=form, status=422)
 
