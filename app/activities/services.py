@@ -40,6 +40,7 @@ from app.models import (
 )
 from app.scoring import load_ruleset
 from app.scoring.rules import FieldSpec, KindSpec, RuleSet
+from app.scoring.types import ATTENDANCE_KIND, PARTY_LIFE_KIND
 from app.settings import setting
 from app.timeutil import beijing_today, utcnow
 from app.web import name_search
@@ -96,6 +97,16 @@ def open_rulesets(*subjects: str) -> list[RuleSet]:
     """The rule files of the years open for recording whose `subject:` is one of `subjects`."""
     years = set(open_years())
     return [r for r in rulesets() if r.year in years and r.subject in subjects]
+
+
+RECORD_SUBJECTS = ("members", "units", "party-members")  # the rule files whose kinds are 履职记录
+
+
+def record_kinds(every_year: bool = False) -> list[KindSpec]:
+    """The 履职记录 kinds (attendance aside) the rule files of the years open for recording declare, in file order;
+    `every_year`: of every rule file, for exports of past years' records too."""
+    files = [r for r in rulesets() if r.subject in RECORD_SUBJECTS] if every_year else open_rulesets(*RECORD_SUBJECTS)
+    return [k for r in files for k in r.kinds.values() if k.name not in (ATTENDANCE_KIND, PARTY_LIFE_KIND)]
 
 
 def kinds_for(category: Category, subject: str, year: int | None = None) -> list[KindSpec]:
