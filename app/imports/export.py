@@ -204,7 +204,7 @@ def attendance_rows(meetings: Iterable[Meeting],
         for item in sorted(shown, key=lambda x: (x.member or x.party_member).code):
             person = item.member or item.party_member
             yield _ordered(sheet, {
-                "meeting_title": meeting.title, "meeting": meeting.kind.label, "occurred_on": meeting.held_on,
+                "meeting_title": meeting.title, "meeting": str(meeting.kind), "occurred_on": meeting.held_on,
                 "subject": person.code, "name": person.name, "status": item.status.label,
                 "organiser": meeting.unit.name})
 

@@ -18,8 +18,8 @@ from app.scoring.exact import whole_as_int
 from app.scoring.rules import KindSpec
 from app.scoring.spelling import suggest
 from app.scoring.types import ATTENDANCE_KIND, COLUMN_FIELDS, PARTY_LIFE_KIND, half_end
-from app.spreadsheets.columns import (ACTIVITIES, ATTENDANCE, CSV_SHEETS, INDICATORS, PARTY_LIFE, RECORD_SHEETS, SUBJECT_SHEETS,
-                                      UNIT_SHEETS, Sheet)
+from app.spreadsheets.columns import (ACTIVITIES, ATTENDANCE, CSV_SHEETS, INDICATORS, MEETING_KINDS, PARTY_LIFE,
+                                      RECORD_SHEETS, SUBJECT_SHEETS, UNIT_SHEETS, Sheet)
 from app.spreadsheets.declared import field_name, with_declared
 from app.spreadsheets.rows import Book, SheetRow, read_book, whole_number_ids
 
@@ -69,6 +69,15 @@ def csv_sheet_for(ruleset: scoring.RuleSet) -> Sheet:
     return _declared(CSV_SHEETS[ruleset.subject], ruleset)
 
 
+def meeting_types(ruleset: scoring.RuleSet) -> tuple[str, ...]:
+    """The meeting types an 出勤 row may name: those the rule file's attendance kind declares (the built-in ones when
+    it declares none), and 组织生活."""
+    spec = ruleset.kinds.get(ATTENDANCE_KIND)
+    field = spec.fields.get("meeting") if spec is not None else None
+    declared = field.values if field is not None and field.type == "enum" else MEETING_KINDS
+    return tuple(dict.fromkeys((*declared, PARTY_LIFE)))
+
+
 def _declared(sheet: Sheet, ruleset: scoring.RuleSet | None) -> Sheet:
     if ruleset is None or sheet.name != ACTIVITIES.name:
         return sheet
@@ -110,6 +119,7 @@ class _Builder:
         self.missing_kind: set[tuple[str, str]] = set()
         self.specs = {s.name: s for s in sheets_for(self.subject, ruleset)}
         self.csv_sheet = csv_sheet_for(ruleset)
+        self.meetings = meeting_types(ruleset)
         if book.is_csv:
             self.specs[self.csv_sheet.name] = self.csv_sheet
 
@@ -398,6 +408,9 @@ class _Builder:
                 self.error(row, "kind", "出勤行的类型应空着(填了会议类型或出席情况的行是出勤)")
                 return None
         entry, on, meeting, status = self._entry(row), row["occurred_on"], row["meeting"], row["status"]
+        if meeting is not None and meeting not in self.meetings:
+            self.error(row, "meeting", f"“{meeting}”不是可选的值(可选:{'、'.join(self.meetings)})")
+            return None
         if entry is None or on is None or meeting is None or status is None or not self._in_year(row, on.year):
             return None
         if self.subject == "party-members":
