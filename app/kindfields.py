@@ -37,6 +37,12 @@ def union(kinds: Iterable[KindSpec]) -> dict[str, list[tuple[KindSpec, FieldSpec
     return found
 
 
+def labels(kinds: Iterable[KindSpec]) -> dict[str, str]:
+    """Field name → what people read for it (with its unit), for the fields `kinds` keep in `details`."""
+    return {name: label(found[0][1]) + (f"({found[0][1].unit})" if found[0][1].unit else "")
+            for name, found in union(kinds).items()}
+
+
 def label(spec: FieldSpec) -> str:
     """What people read for the field: its label, else its name."""
     return spec.label or spec.name
@@ -58,8 +64,10 @@ def parse(spec: FieldSpec, raw: object) -> Stored | None:
     if spec.type in ("number", "integer"):
         try:
             number = read_decimal(raw)
-        except ValueError:
-            raise ValueError(f"“{_shown_raw(raw)}”不是{'整数' if spec.type == 'integer' else '数字'}") from None
+        except ValueError as problem:  # its own words: 不是数字, 小数位数过多, 太大
+            if spec.type == "integer" and str(problem).endswith("不是数字"):
+                raise ValueError(f"“{_shown_raw(raw)}”不是整数") from None
+            raise
         if spec.type == "integer" and number != number.to_integral_value():
             raise ValueError(f"“{_shown_raw(raw)}”不是整数")
         if number < 0:

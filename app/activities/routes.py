@@ -185,12 +185,16 @@ def _extras(form: ActivityForm, activity: Activity | None = None) -> None:
         form.extra_values = {k: kindfields.shown(v) for k, v in ((activity.details or {}) if activity else {}).items()}
 
 
-def _attach(form: ActivityForm, errors: dict[str, list[str]]) -> None:
-    """The service's errors beside their fields: the form's own, and the declared fields' (`x-<name>`)."""
+def _attach(form: ActivityForm, errors: dict[str, list[str]], shown: list[services.ExtraField]) -> None:
+    """The service's errors beside their fields: the form's own, and the declared fields' (`x-<name>`); one about
+    a field the page does not show (a post made by hand) beside the kind."""
     attach_errors(form, {k: v for k, v in errors.items() if not k.startswith("x-")})
+    names = {x.spec.name for x in shown}
     for key, messages in errors.items():
-        if key.startswith("x-"):
+        if key.startswith("x-") and key[2:] in names:
             form.extra_errors.setdefault(key[2:], []).extend(messages)
+        elif key.startswith("x-"):
+            form.kind.errors = [*form.kind.errors, *messages]
 
 
 def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
@@ -245,7 +249,7 @@ def _save(form: ActivityForm, activity: Activity, category: Category) -> Respons
     errors = commit_or_stale(lambda: services.save(activity, category, _entry(form), current_user, submit),
                              {"title": [services.stale()]})
     if errors:
-        _attach(form, errors)
+        _attach(form, errors, services.extra_fields(category))
         return None
     flash(_("已提交核实。") if submit else _("已保存草稿。"), "success")
     return redirect(url_for("activities.detail", activity_id=activity.id))
@@ -348,7 +352,7 @@ def report(category: str | None = None) -> str | Response:
             flash(services.self_report_notice(member), "success")
             return redirect(url_for("activities.detail", activity_id=activity.id))
         db.session.rollback()
-        _attach(form, errors)
+        _attach(form, errors, services.extra_fields(cat, ("members",)))
     return render_template("activities/report.html", form=form, category=cat, categories=services.FOUR_ONES,
                            member=member, fields=services.declared_fields(cat), years=services.open_years(),
                            extras=services.extra_fields(cat, ("members",)),

@@ -337,7 +337,7 @@ class Records(Dataset):
                 ctx.plan(found.sheet_row, SAME, _what(found))
             elif activity.locked or content and not may_edit:
                 ctx.error(found.sheet_row, None, f"编号 {activity.id} 的记录{activity.state.label},不能通过导入修改"
-                          f"(改动了:{'、'.join(_header(c) for c in content)})")
+                          f"(改动了:{'、'.join(_header(c, ctx) for c in content)})")
             else:
                 plan.changed.append(found)
                 ctx.plan(found.sheet_row, CHANGED, _what(found), [c for c in changed if c != "category"])
@@ -591,9 +591,10 @@ def _subject_word(tag: str) -> str:
     return {"m": "委员", "u": "单位", "p": "党员"}[tag]
 
 
-def _header(key: str) -> str:
-    return "联名" if key == "signers" else "状态" if key == "state" else SHEET.column(key).header \
-        if any(c.key == key for c in SHEET.columns) else field_name(key) or key
+def _header(key: str, ctx: Context) -> str:
+    sheet = ctx.specs[SHEET.name]
+    return "联名" if key == "signers" else "状态" if key == "state" else sheet.column(key).header \
+        if key in sheet.keys() else field_name(key) or key
 
 
 def _what(found: Row) -> str:
