@@ -67,8 +67,8 @@ class EvidenceForm(FlaskForm):
     file = FileField(_l("证明材料"), validators=[FileRequired(message=_l("请选择要上传的文件。"))])
 
 
-VERIFIER_CHOICES = (("clerk", _l("委员所在单位的录入员")), ("office", _l("活动领导小组办公室")),
-                    ("both", _l("录入员或办公室均可")))
+VERIFIER_CHOICES = select_choices((("clerk", _l("委员所在单位的录入员")), ("office", _l("活动领导小组办公室")),
+                                   ("both", _l("录入员或办公室均可"))))
 
 
 class VerifierForm(FlaskForm):
