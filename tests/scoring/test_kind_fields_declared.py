@@ -108,3 +108,17 @@ def test_a_text_or_date_field_cannot_be_scored() -> None:
     text = TRAINING.replace("per: {field: days,", "per: {field: held,")
     with pytest.raises(RuleError, match="字段 'held' 未在类型 技能培训 中声明为 number 或 integer"):
         load_ruleset(text.encode(), "错.yaml")
+
+
+def test_the_editor_schema_takes_the_declarations() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    schema = json.loads((Path(__file__).resolve().parents[2] / "app" / "scoring" / "schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    assert list(validator.iter_errors(yaml.safe_load(TRAINING))) == []
+    wrong = yaml.safe_load(TRAINING.replace("type: number, label: 培训天数", "type: numbr, label: 培训天数"))
+    assert list(validator.iter_errors(wrong))
