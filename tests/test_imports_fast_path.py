@@ -158,7 +158,8 @@ def new_record(title: str | None, unit_id: int) -> tuple:
     from app.models import Category, RecordState
     values = {"kind": "提案", "category": Category.IDEA, "title": title, "occurred_on": D, "outcome": "", "level": "",
               "instruction_level": "", "amount": None, "people_helped": None, "description": "", "counterpart": "",
-              "support": "", "work_key": "", "unit_id": unit_id, "member_id": None, "party_member_id": None,
+              "support": "", "work_key": "", "details": {}, "unit_id": unit_id, "member_id": None,
+              "party_member_id": None,
               **records._state_columns(RecordState.DRAFT, None, dt.datetime(2025, 1, 1))}
     return tuple(values[k] for k in records.INSERT_COLUMNS)
 

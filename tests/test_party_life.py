@@ -74,7 +74,7 @@ def test_liaison_creates_party_life_inviting_the_branch_party_members(client, co
     login("liaison_a")
     assert "组织生活" in text_of(client.get("/"))
     form = client.get("/meetings/new").get_data(as_text=True)
-    assert 'value="PARTY_LIFE"' in form and 'value="INSPECTION"' not in form
+    assert 'value="组织生活"' in form and 'value="视察"' not in form  # a type's value is its name
     assert "宏达纸业党支部" in form and "园区联合党支部" not in form and "提案委员会" not in form
     response = client.post("/meetings/new", data=new_meeting(county), follow_redirects=True)
     assert "已创建组织生活，已邀请本支部 2 名党员" in text_of(response)

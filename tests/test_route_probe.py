@@ -27,8 +27,8 @@ from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Cer
                         Review, ReviewEntry, Role, SubjectKind, Term, Unit, UnitKind, User)
 from conftest import text_of
 
-# 130 rules, 162 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1296 pairs probed.
-RULE_METHODS = 162
+# 133 rules, 167 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1336 pairs probed.
+RULE_METHODS = 167
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -64,6 +64,7 @@ def r(roles: object, also: tuple[int, ...] = (), **params: str) -> Route:
 
 RECORD = (CLERK, LIAISON, OFFICE, ADMIN)
 VERIFY = (OFFICE, ADMIN)
+SELF_REPORT_VERIFY = (OFFICE, ADMIN, CLERK)  # a clerk: their own units' members' own reports (the default setting)
 ENTRY = (CLERK, OFFICE, ADMIN)
 PARTY_ENTRY = (LIAISON, OFFICE, ADMIN)
 AWARD_VIEWERS = (ADMIN, OFFICE, LEADER, CLERK)
@@ -88,13 +89,14 @@ ROUTES: dict[str, Route] = {
                                                                          evidence_id="evidence"),
     "/activities/<int:activity_id>/publish": r(VERIFY, activity_id="activity"),
     "/activities/<int:activity_id>/reopen": r(VERIFY, activity_id="activity"),
-    "/activities/<int:activity_id>/return": r(VERIFY, activity_id="activity"),
+    "/activities/<int:activity_id>/return": r(SELF_REPORT_VERIFY, activity_id="activity"),
     "/activities/<int:activity_id>/submit": r(RECORD, activity_id="activity"),
-    "/activities/<int:activity_id>/verify": r(VERIFY, activity_id="activity"),
+    "/activities/<int:activity_id>/verify": r(SELF_REPORT_VERIFY, activity_id="activity"),
     "/activities/new/<category>": r(RECORD, category="category"),
     "/activities/party-members.json": r(PARTY_ENTRY),
-    "/activities/queue": r(VERIFY),
-    "/activities/queue/verify": r(VERIFY),
+    "/activities/queue": r(SELF_REPORT_VERIFY),
+    "/activities/queue/verify": r(SELF_REPORT_VERIFY),
+    "/activities/settings": r(VERIFY),
     "/activities/report": r((MEMBER,)),
     "/activities/report/<category>": r((MEMBER,), category="idea"),
     "/activities/subjects.json": r(ENTRY),
@@ -173,6 +175,8 @@ ROUTES: dict[str, Route] = {
     "/meetings/<int:meeting_id>/return": r((OFFICE,), meeting_id="meeting"),
     "/meetings/<int:meeting_id>/verify": r((OFFICE,), meeting_id="meeting"),
     "/meetings/new": r(MEETING_CREATORS),
+    "/meetings/types": r((ADMIN, OFFICE)),
+    "/meetings/types/edit": r((ADMIN, OFFICE)),
     "/members/": r(AWARD_VIEWERS),
     "/members/<int:member_id>": r(SIGNED_IN, member_id="member"),
     "/members/<int:member_id>/edit": r((ADMIN, OFFICE, CLERK), member_id="member"),

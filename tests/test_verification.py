@@ -69,12 +69,17 @@ def test_queue_lists_submitted_records_across_the_county_with_filters(client, lo
 
 def test_only_office_and_admin_verify(client, login, setup, add):
     record = add(setup["ours"], "甲提案")
-    for user in ("clerk1", "leader"):
-        login(user)
-        assert client.get("/activities/queue").status_code == 403
-        assert client.post(f"/activities/{record.id}/verify", data={"version": record.version}).status_code == 403
-        assert client.post("/activities/queue/verify", data={"scope": "all"}).status_code == 403
-        client.post("/auth/logout")
+    login("leader")
+    assert client.get("/activities/queue").status_code == 403
+    assert client.post(f"/activities/{record.id}/verify", data={"version": record.version}).status_code == 403
+    assert client.post("/activities/queue/verify", data={"scope": "all"}).status_code == 403
+    client.post("/auth/logout")
+    login("clerk1")  # a clerk verifies members' own reports only (test_self_report_verification.py)
+    assert "甲提案" not in text_of(client.get("/activities/queue"))
+    assert client.post(f"/activities/{record.id}/verify", data={"version": record.version}).status_code == 403
+    assert client.post(f"/activities/{record.id}/return", data={"version": record.version,
+                                                               "reason": "不对"}).status_code == 403
+    client.post("/activities/queue/verify", data={"scope": "all"})
     assert fresh(record.id).state == RecordState.SUBMITTED
 
 

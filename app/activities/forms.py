@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     HiddenField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
@@ -41,6 +42,8 @@ class ActivityForm(FlaskForm):
     def __init__(self, subjects: list[SelectChoice], kinds: list[SelectChoice],
                  values: dict[str, list[str]], party: bool = False, **kwargs: object) -> None:
         super().__init__(**kwargs)
+        self.extra_values: dict[str, str] = {}            # declared fields (x-<name>): shown again as typed
+        self.extra_errors: dict[str, list[str]] = {}
         if party:  # a party member's 比贡献: the subject is a party member, `level` an honour's level
             self.subject.label.text = _l("党员")
             self.subject.validators = [DataRequired(message=_l("请选择党员。"))]
@@ -62,3 +65,14 @@ class EvidenceForm(FlaskForm):
     """One evidence file for a record; its type and size are checked by `entry.add_evidence`."""
 
     file = FileField(_l("证明材料"), validators=[FileRequired(message=_l("请选择要上传的文件。"))])
+
+
+VERIFIER_CHOICES = select_choices((("clerk", _l("委员所在单位的录入员")), ("office", _l("活动领导小组办公室")),
+                                   ("both", _l("录入员或办公室均可"))))
+
+
+class VerifierForm(FlaskForm):
+    """Who verifies members' own reports (the office's setting)."""
+
+    verifier = RadioField(_l("委员自报记录由谁核实"), choices=VERIFIER_CHOICES,
+                          validators=[DataRequired(message=_l("请选择。"))])

@@ -11,15 +11,16 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from app import audit, evidence
+from app import audit, evidence, kindfields
 from app.activities import services
-from app.activities.forms import ActivityForm, EvidenceForm, ReasonForm
+from app.activities.forms import ActivityForm, EvidenceForm, ReasonForm, VerifierForm
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404, scoped
 from app.extensions import db
 from app.forms import attach_errors, select_choices
 from app.imports import export
 from app.models import Activity, Category, Evidence, Member, PartyMember, RecordState, Role, Unit
+from app.settings import save_settings
 from app.web import commit_or_stale, date_arg, db_id, page_args, safe_next
 
 bp = Blueprint("activities", __name__)
@@ -51,7 +52,7 @@ def index() -> str | Response:
                            categories=list(Category), states=list(RecordState),
                            can_enter=current_user.role in services.ENTRY_ROLES,
                            can_enter_party=current_user.role in services.PARTY_ENTRY_ROLES,
-                           can_verify=current_user.role in services.VERIFY_ROLES, four_ones=services.FOUR_ONES,
+                           can_verify=services.verifies_any(current_user), four_ones=services.FOUR_ONES,
                            party_labels=PARTY_LABELS)
 
 
@@ -68,8 +69,9 @@ def _detail(activity: Activity, evidence_form: EvidenceForm | None = None) -> st
     return render_template("activities/detail.html", activity=activity, history=history,
                            names=audit.actor_names(history), actions=audit.ACTION_LABELS,
                            fields=audit.FIELD_LABELS, can_edit=services.can_edit(activity, current_user),
-                           can_delete=services.can_delete(activity, current_user),
-                           can_verify=is_office, reason_form=ReasonForm(),
+                           can_delete=services.can_delete(activity, current_user), is_office=is_office,
+                           can_verify=services.may_verify(activity, current_user), reason_form=ReasonForm(),
+                           details=services.shown_details(activity),
                            can_change_evidence=services.can_change_evidence(activity, current_user),
                            evidence_form=evidence_form or EvidenceForm(formdata=None))
 
@@ -175,10 +177,31 @@ def _kind_choices(category: Category) -> list[SelectChoice]:
                            optgroup=_("单位的记录")))
 
 
+def _extras(form: ActivityForm, activity: Activity | None = None) -> None:
+    """The declared fields' values the form shows: as posted, else as the record keeps them."""
+    if request.method == "POST":
+        form.extra_values = {k[2:]: v for k, v in request.form.items() if k.startswith("x-")}
+    else:
+        form.extra_values = {k: kindfields.shown(v) for k, v in ((activity.details or {}) if activity else {}).items()}
+
+
+def _attach(form: ActivityForm, errors: dict[str, list[str]], shown: list[services.ExtraField]) -> None:
+    """The service's errors beside their fields: the form's own, and the declared fields' (`x-<name>`); one about
+    a field the page does not show (a post made by hand) beside the kind."""
+    attach_errors(form, {k: v for k, v in errors.items() if not k.startswith("x-")})
+    names = {x.spec.name for x in shown}
+    for key, messages in errors.items():
+        if key.startswith("x-") and key[2:] in names:
+            form.extra_errors.setdefault(key[2:], []).extend(messages)
+        elif key.startswith("x-"):
+            form.kind.errors = [*form.kind.errors, *messages]
+
+
 def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
     values = {name: services.field_values(category, name) for name in services.CHOICE_FIELDS}
     form = ActivityForm(_subject_choices(category, activity), _kind_choices(category), values,
                         party=category in services.PARTY_CATEGORIES, obj=activity)
+    _extras(form, activity)
     if activity is not None and request.method == "GET":
         form.subject.data = (f"m:{activity.member_id}" if activity.member_id else
                              f"p:{activity.party_member_id}" if activity.party_member_id else f"u:{activity.unit_id}")
@@ -213,7 +236,7 @@ def _entry(form: ActivityForm) -> services.Entry:
         instruction_level=form.instruction_level.data or "", amount=form.amount.data,
         people_helped=form.people_helped.data, counterpart=form.counterpart.data or "",
         support=form.support.data or "", signers=form.signers.data or "",
-        version=int(version) if version and str(version).isdigit() else None)
+        version=int(version) if version and str(version).isdigit() else None, details=dict(form.extra_values))
 
 
 def _save(form: ActivityForm, activity: Activity, category: Category) -> Response | None:
@@ -226,7 +249,7 @@ def _save(form: ActivityForm, activity: Activity, category: Category) -> Respons
     errors = commit_or_stale(lambda: services.save(activity, category, _entry(form), current_user, submit),
                              {"title": [services.stale()]})
     if errors:
-        attach_errors(form, errors)
+        _attach(form, errors, services.extra_fields(category))
         return None
     flash(_("已提交核实。") if submit else _("已保存草稿。"), "success")
     return redirect(url_for("activities.detail", activity_id=activity.id))
@@ -236,7 +259,8 @@ def _render_form(form: ActivityForm, category: Category, activity: Activity | No
     party = category in services.PARTY_CATEGORIES
     return render_template("activities/form.html", form=form, category=category, activity=activity,
                            fields=services.declared_fields(category), years=services.open_years(), party=party,
-                           heading=PARTY_LABELS[category] if party else _(category.label))
+                           heading=PARTY_LABELS[category] if party else _(category.label),
+                           extras=services.extra_fields(category), field_kinds=services.field_kinds(category))
 
 
 @bp.route("/new/<category>", methods=["GET", "POST"])
@@ -311,24 +335,28 @@ def report(category: str | None = None) -> str | Response:
     member = _own_member()
     if category is None:
         return render_template("activities/report.html", categories=services.FOUR_ONES, category=None,
-                               member=member, years=services.open_years())
+                               member=member, years=services.open_years(),
+                               verifier=services.self_report_verifier_text(member))
     cat = _category(category)
     kinds = select_choices([(k.name, k.label or k.name) for k in services.kinds_for(cat, "members")])
     values = {name: services.field_values(cat, name) for name in services.CHOICE_FIELDS}
     own = f"m:{member.id}"
     form = ActivityForm(select_choices([(own, f"{member.name}（{member.code}）")]), kinds, values)
+    _extras(form)
     form.subject.data = own  # fixed: whatever the post says, a member reports only for themselves
     form.signers.data = ""
     if form.validate_on_submit():
         activity, errors = services.self_report(member, cat, _entry(form), current_user)
         if not errors:
             db.session.commit()
-            flash(_("已提交，等待活动办公室核实。"), "success")
+            flash(services.self_report_notice(member), "success")
             return redirect(url_for("activities.detail", activity_id=activity.id))
         db.session.rollback()
-        attach_errors(form, errors)
+        _attach(form, errors, services.extra_fields(cat, ("members",)))
     return render_template("activities/report.html", form=form, category=cat, categories=services.FOUR_ONES,
-                           member=member, fields=services.declared_fields(cat), years=services.open_years())
+                           member=member, fields=services.declared_fields(cat), years=services.open_years(),
+                           extras=services.extra_fields(cat, ("members",)),
+                           field_kinds=services.field_kinds(cat), verifier=services.self_report_verifier_text(member))
 
 
 @bp.route("/subjects.json")
@@ -374,28 +402,41 @@ def submit(activity_id: int) -> Response:
 
 # --- verification --------------------------------------------------------------------------------------------
 
-@bp.route("/queue")
-@roles_required(*services.VERIFY_ROLES)
-def queue() -> str | Response:
-    filters = _filters()
+VERIFIERS = (*services.VERIFY_ROLES, Role.CLERK)  # a clerk: members' own reports, as the office set it
+
+
+def _queue_query(filters: dict[str, object]) -> sa.Select[tuple[Activity]]:
+    """The submitted records the filters select that the user may verify."""
     filters["state"] = RecordState.SUBMITTED.name
+    return _filtered(filters).where(services.verifiable(current_user))
+
+
+@bp.route("/queue")
+@roles_required(*VERIFIERS)
+def queue() -> str | Response:
+    if not services.verifies_any(current_user):
+        abort(403)
+    filters = _filters()
+    stmt = _queue_query(filters)
     if fmt := export.wanted():
-        return _export(filters, fmt, _("待核实记录"))
-    pagination = db.paginate(_filtered(filters), **page_args())
-    units = db.session.scalars(sa.select(Unit).order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
+        rows = db.session.scalars(stmt.options(*export.RECORD_LOADS))
+        return export.send("records", export.record_rows(rows), fmt, export.export_title(_("待核实记录")))
+    pagination = db.paginate(stmt, **page_args())
+    units = db.session.scalars(scoped(Unit).order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
     here = request.full_path.rstrip("?")
     return render_template("activities/queue.html", pagination=pagination, filters=filters, units=units,
                            categories=services.FOUR_ONES + services.PARTY_CATEGORIES, reason_form=ReasonForm(),
-                           here=here)
+                           here=here, is_office=current_user.role in services.VERIFY_ROLES,
+                           waiting=services.waiting_for_clerks() if current_user.role in services.VERIFY_ROLES else 0,
+                           verifier=services.self_report_verifier())
 
 
 @bp.route("/queue/verify", methods=["POST"])
-@roles_required(*services.VERIFY_ROLES)
+@roles_required(*VERIFIERS)
 def verify_bulk() -> Response:
-    """核实 the ticked records, or every submitted record the queue's filters select."""
+    """核实 the ticked records, or every submitted record the queue's filters select (that the user may verify)."""
     filters = _filters()
-    filters["state"] = RecordState.SUBMITTED.name
-    stmt = _filtered(filters)
+    stmt = _queue_query(filters)
     if request.form.get("scope") != "all":
         ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
         stmt = stmt.where(Activity.id.in_(ids))
@@ -414,17 +455,28 @@ def verify_bulk() -> Response:
     return redirect(url_for("activities.queue", **{k: v for k, v in filters.items() if v}))
 
 
-@bp.route("/<int:activity_id>/verify", methods=["POST"])
-@roles_required(*services.VERIFY_ROLES)
-def verify(activity_id: int) -> Response:
+def _verifiable_or_403(activity_id: int) -> Activity:
+    """A record the user may verify or return.
+
+    :raises 404: a record outside the user's scope. :raises 403: one they see but may not verify.
+    """
     activity = get_or_404(Activity, activity_id)
+    if not services.may_verify(activity, current_user):
+        abort(403)
+    return activity
+
+
+@bp.route("/<int:activity_id>/verify", methods=["POST"])
+@roles_required(*VERIFIERS)
+def verify(activity_id: int) -> Response:
+    activity = _verifiable_or_403(activity_id)
     return _finish(activity, lambda: services.verify(activity, current_user, _version()), _("已核实。"))
 
 
 @bp.route("/<int:activity_id>/return", methods=["POST"])
-@roles_required(*services.VERIFY_ROLES)
+@roles_required(*VERIFIERS)
 def send_back(activity_id: int) -> Response:
-    activity = get_or_404(Activity, activity_id)
+    activity = _verifiable_or_403(activity_id)
     return _finish(activity, lambda: services.send_back(activity, current_user, request.form.get("reason", ""),
                                                      _version()), _("已退回。"))
 
@@ -447,3 +499,17 @@ def publish(activity_id: int) -> Response:
     wanted = request.form.get("published") == "1"
     return _finish(activity, lambda: public.set_published(activity, wanted, current_user),
                    _("已发布到委员风采。") if wanted else _("已从委员风采撤下。"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required(*services.VERIFY_ROLES)
+def settings() -> str | Response:
+    """自报记录核实: who verifies members' own reports (clerk, office or both); the change is in the audit log."""
+    form = VerifierForm(data={"verifier": services.self_report_verifier()})
+    if form.validate_on_submit():
+        save_settings({services.VERIFIER_SETTING: form.verifier.data}, current_user,
+                      defaults={services.VERIFIER_SETTING: services.DEFAULT_VERIFIER}, ip=request.remote_addr or "")
+        db.session.commit()
+        flash(_("设置已保存"), "success")
+        return redirect(url_for("activities.settings"))
+    return render_template("activities/settings.html", form=form, waiting=services.waiting_for_clerks())

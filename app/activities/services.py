@@ -9,7 +9,7 @@ the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from app import audit, evidence, rulefiles, workflow
-from app.auth.scope import scoped, unit_ids
+from app import audit, evidence, kindfields, rulefiles, workflow
+from app.auth.scope import scoped, unit_ids, units_below
 from app.extensions import db
 from app.models import (
     Activity,
@@ -35,8 +35,11 @@ from app.models import (
     Unit,
     UnitKind,
     User,
+    user_unit,
 )
-from app.scoring.rules import KindSpec, RuleSet
+from app.scoring.rules import FieldSpec, KindSpec, RuleSet
+from app.scoring.types import ATTENDANCE_KIND, PARTY_LIFE_KIND
+from app.settings import setting
 from app.timeutil import beijing_today, utcnow
 from app.web import name_search
 
@@ -53,8 +56,8 @@ RULE_CATEGORIES = {Category.OTHER: "否决"}
 SUBJECT_UNIT_KINDS = (UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE)
 CHOICE_FIELDS = ("outcome", "level", "instruction_level")
 AUDITED = ("member_id", "party_member_id", "unit_id", "category", "kind", "title", "description", "occurred_on",
-           "outcome", "level", "instruction_level", "amount", "people_helped", "counterpart", "support", "signers",
-           "state")
+           "outcome", "level", "instruction_level", "amount", "people_helped", "counterpart", "support", "details",
+           "signers", "state")
 
 
 def stale() -> str:
@@ -83,6 +86,16 @@ def open_rulesets(*subjects: str) -> list[RuleSet]:
     """The rule files of the years open for recording whose `subject:` is one of `subjects`."""
     years = set(open_years())
     return [r for r in rulesets() if r.year in years and r.subject in subjects]
+
+
+RECORD_SUBJECTS = ("members", "units", "party-members")  # the rule files whose kinds are 履职记录
+
+
+def record_kinds(every_year: bool = False) -> list[KindSpec]:
+    """The 履职记录 kinds (attendance aside) the rule files of the years open for recording declare, in file order;
+    `every_year`: of every rule file, for exports of past years' records too."""
+    files = [r for r in rulesets() if r.subject in RECORD_SUBJECTS] if every_year else open_rulesets(*RECORD_SUBJECTS)
+    return [k for r in files for k in r.kinds.values() if k.name not in (ATTENDANCE_KIND, PARTY_LIFE_KIND)]
 
 
 def kinds_for(category: Category, subject: str, year: int | None = None) -> list[KindSpec]:
@@ -120,6 +133,65 @@ def field_values(category: Category, name: str) -> list[str]:
 def declared_fields(category: Category) -> set[str]:
     return {name for subject in subjects_of(category) for kind in kinds_for(category, subject)
             for name in kind.fields}
+
+
+def field_kinds(category: Category) -> dict[str, list[str]]:
+    """Field name → the kinds of `category` declaring it, in the rule files' order (the form shows a field only
+    for those kinds; without JavaScript it names them)."""
+    found: dict[str, list[str]] = {}
+    for subject in subjects_of(category):
+        for kind in kinds_for(category, subject):
+            for name in kind.fields:
+                if kind.name not in found.setdefault(name, []):
+                    found[name].append(kind.name)
+    return found
+
+
+@dataclass(frozen=True)
+class ExtraField:
+    """A field the rule files declare for some kinds of a category beyond the record's columns, as the form shows
+    it: posted as `x-<name>`."""
+
+    spec: FieldSpec  # as the first kind declaring it has it
+    kinds: tuple[str, ...]
+
+    @property
+    def input_name(self) -> str:
+        return f"x-{self.spec.name}"
+
+    @property
+    def label(self) -> str:
+        return kindfields.label(self.spec)
+
+
+def extra_fields(category: Category, subjects: tuple[str, ...] | None = None) -> list[ExtraField]:
+    """The declared fields of the kinds of `category` that the record keeps in `details`, in order."""
+    kinds = [k for subject in (subjects or subjects_of(category)) for k in kinds_for(category, subject)]
+    return [ExtraField(found[0][1], tuple(dict.fromkeys(k.name for k, _spec in found)))
+            for found in kindfields.union(kinds).values()]
+
+
+def kind_spec(activity: Activity) -> KindSpec | None:
+    """The kind of a record as its year's rule file declares it (None: no rule file, or the kind is gone)."""
+    subject = "members" if activity.member_id else "party-members" if activity.party_member_id else "units"
+    ruleset = ruleset_for(activity.occurred_on.year, subject) if activity.occurred_on else None
+    return ruleset.kinds.get(activity.kind) if ruleset is not None else None
+
+
+def shown_details(activity: Activity) -> list[tuple[str, str]]:
+    """(label, value as read) of the record's declared fields, in the rule file's order."""
+    kind = kind_spec(activity)
+    specs = {s.name: s for s in kindfields.extra(kind)} if kind is not None else {}
+    details = activity.details or {}
+    names = [n for n in specs if n in details] + [n for n in details if n not in specs]
+    out = []
+    for name in names:
+        spec = specs.get(name)
+        text = kindfields.shown(details[name])
+        if spec is not None and spec.unit and text:
+            text = f"{text} {spec.unit}"
+        out.append((kindfields.label(spec) if spec is not None else name, text))
+    return out
 
 
 # --- lists ---------------------------------------------------------------------------------------------------
@@ -210,6 +282,7 @@ class Entry:
     support: str = ""
     signers: str = ""
     version: int | None = None
+    details: dict[str, str] = field(default_factory=dict)  # declared fields as posted: name → text
 
 
 @dataclass
@@ -244,7 +317,13 @@ def can_delete(activity: Activity, user: User) -> bool:
 def _snapshot(activity: Activity) -> dict[str, Any]:
     values = audit.snapshot(activity, [f for f in AUDITED if f != "signers"])
     values["signers"] = [p.member.name for p in activity.participants if p.member is not None]
+    values["details"] = details_text(activity.details)
     return values
+
+
+def details_text(details: dict[str, Any] | None) -> str:
+    """Declared fields as the audit log keeps them: 天数=3;地点=北京."""
+    return ";".join(f"{name}={kindfields.shown(v)}" for name, v in sorted((details or {}).items()))
 
 
 def _resolve_subject(entry: Entry, user: User, category: Category) -> tuple[Subject | None, Errors]:
@@ -309,6 +388,28 @@ def _check_values(kind: KindSpec, entry: Entry, errors: Errors) -> None:
             errors.setdefault(name, []).append(_("细则没有为“%(kind)s”规定这一项。", kind=kind.name))
 
 
+def _check_details(kind: KindSpec, entry: Entry, errors: Errors) -> dict[str, Any]:
+    """The declared fields of `kind` read from the entry (errors under "x-<name>"); a value posted for a field
+    the kind does not declare is refused, never dropped without a word."""
+    kept: dict[str, Any] = {}
+    wanted = {spec.name: spec for spec in kindfields.extra(kind)}
+    for name, spec in wanted.items():
+        try:
+            value = kindfields.parse(spec, entry.details.get(name, ""))
+        except ValueError as problem:
+            errors.setdefault(f"x-{name}", []).append(f"{problem}。")
+            continue
+        if value is None:
+            if spec.required:
+                errors.setdefault(f"x-{name}", []).append(_("请填写%(label)s。", label=kindfields.label(spec)))
+            continue
+        kept[name] = value
+    for name, raw in entry.details.items():
+        if name not in wanted and raw.strip():
+            errors.setdefault(f"x-{name}", []).append(_("细则没有为“%(kind)s”规定这一项，请留空。", kind=kind.name))
+    return kept
+
+
 def save(activity: Activity, category: Category, entry: Entry, user: User, submit: bool) -> Errors:
     """Validate `entry` and copy it onto `activity` (new or existing); submit it if asked. Errors by field.
 
@@ -333,12 +434,14 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
     year = entry.occurred_on.year if entry.occurred_on and entry.occurred_on.year in years else \
         next(iter(years), today.year)
     kind = None
+    details: dict[str, Any] = {}
     if subject is not None:
         kind = next((k for k in kinds_for(category, subject.rules, year) if k.name == entry.kind), None)
         if kind is None:
             errors.setdefault("kind", []).append(_("本年度细则没有为该对象规定这个类型。"))
         else:
             _check_values(kind, entry, errors)
+            details = _check_details(kind, entry, errors)
     signers: list[Member] = []
     if entry.signers.strip():
         if category != Category.IDEA or member is None:
@@ -385,6 +488,7 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
     activity.people_helped = entry.people_helped
     activity.counterpart = entry.counterpart.strip()
     activity.support = entry.support.strip()
+    activity.details = details
     if is_new:
         activity.created_by_id = user.id
         activity.state = RecordState.DRAFT
@@ -399,6 +503,89 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
     changes = audit.diff(before, _snapshot(activity))
     audit.record(user, "create" if is_new else "update", "activity", activity.id, changes)
     return {}
+
+
+# --- who verifies --------------------------------------------------------------------------------------------
+
+#: Who verifies (核实 or 退回) a member's own report: the clerk of the member's units, the office, or either.
+#: Everything else is the office's. Default: the clerk, as the notices have the units organise and appraise their
+#: members; a member none of whose units has an active clerk account is the office's either way.
+VERIFIER_SETTING = "self_report_verifier"
+VERIFIERS = ("clerk", "office", "both")
+DEFAULT_VERIFIER = "clerk"
+
+
+def self_report_verifier() -> str:
+    """The office's choice of who verifies members' own reports: "clerk", "office" or "both"."""
+    value = setting(VERIFIER_SETTING, DEFAULT_VERIFIER)
+    return value if value in VERIFIERS else DEFAULT_VERIFIER
+
+
+def _clerk_units() -> set[int]:
+    """The units some active clerk account acts for, with every unit below them."""
+    return units_below(db.session.scalars(
+        sa.select(user_unit.c.unit_id).join(User, User.id == user_unit.c.user_id)
+        .where(User.role == Role.CLERK, User.active)))
+
+
+def _members_with_clerk(units: set[int]) -> sa.Select[tuple[int]]:
+    return sa.select(Member.id).where(sa.or_(Member.sector_id.in_(units), Member.committee_id.in_(units),
+                                             Member.liaison_id.in_(units)))
+
+
+def verifiable(user: User) -> sa.ColumnElement[bool]:
+    """The records `user` may verify or return (their state aside): the one rule the queue, the record page and
+    the buttons' posts all use. A clerk only ever gets members' own reports, of members in their scope."""
+    mode = self_report_verifier()
+    own_report = sa.and_(Activity.self_reported, Activity.member_id.isnot(None))
+    if user.role in VERIFY_ROLES:
+        if mode != "clerk":
+            return sa.true()
+        return sa.or_(~own_report, Activity.member_id.notin_(_members_with_clerk(_clerk_units())))
+    if user.role == Role.CLERK and mode in ("clerk", "both"):
+        return sa.and_(own_report, Activity.member_id.in_(scoped(Member, user).with_only_columns(Member.id)))
+    return sa.false()
+
+
+def may_verify(activity: Activity, user: User) -> bool:
+    """Whether `user` may verify or return `activity` (when it is submitted)."""
+    if user.role not in (*VERIFY_ROLES, Role.CLERK) or activity.id is None:
+        return False
+    return db.session.scalar(sa.select(Activity.id).where(Activity.id == activity.id, verifiable(user))) is not None
+
+
+def verifies_any(user: User) -> bool:
+    """Whether the verification queue is for `user` at all (the office; a clerk while clerks verify reports)."""
+    return user.role in VERIFY_ROLES or user.role == Role.CLERK and self_report_verifier() != "office"
+
+
+def waiting_for_clerks() -> int:
+    """Members' own reports awaiting their clerks (the office's queue says so while only clerks verify them)."""
+    if self_report_verifier() != "clerk":
+        return 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Activity).where(
+        Activity.state == RecordState.SUBMITTED, Activity.self_reported,
+        Activity.member_id.in_(_members_with_clerk(_clerk_units())))) or 0
+
+
+def self_report_verifier_text(member: Member) -> str:
+    """What the self-report page tells a member about who will verify their report."""
+    mode = self_report_verifier()
+    units = {member.sector_id, member.committee_id, member.liaison_id}
+    by_clerk = mode != "office" and bool(units & _clerk_units())
+    if by_clerk and mode == "clerk":
+        return _("提交后由您所在单位的录入员核实，提交后不能修改。")
+    if by_clerk:
+        return _("提交后由您所在单位的录入员或活动办公室核实，提交后不能修改。")
+    return _("提交后由活动办公室核实，提交后不能修改。")
+
+
+def self_report_notice(member: Member) -> str:
+    """The message after a member's report is sent."""
+    mode = self_report_verifier()
+    if mode != "office" and {member.sector_id, member.committee_id, member.liaison_id} & _clerk_units():
+        return _("已提交，等待您所在单位的录入员核实。") if mode == "clerk" else _("已提交，等待核实。")
+    return _("已提交，等待活动办公室核实。")
 
 
 # --- state changes -------------------------------------------------------------------------------------------
@@ -422,6 +609,8 @@ def submit(activity: Activity, user: User, version: int | None) -> str | None:
 def verify(activity: Activity, user: User, version: int | None = None) -> str | None:
     if version is not None and version != activity.version:
         return stale()
+    if not may_verify(activity, user):
+        return _("您不能核实这条记录。")
     if activity.state != RecordState.SUBMITTED or activity.locked:
         return _("只有已提交的记录可以核实或退回。")
     _change_state(activity, user, "verify", RecordState.VERIFIED)
@@ -435,6 +624,8 @@ def send_back(activity: Activity, user: User, reason: str, version: int | None =
         return _("请填写退回原因。")
     if version is not None and version != activity.version:
         return stale()
+    if not may_verify(activity, user):
+        return _("您不能退回这条记录。")
     if activity.state != RecordState.SUBMITTED or activity.locked:
         return _("只有已提交的记录可以核实或退回。")
     _change_state(activity, user, "return", RecordState.RETURNED, reason)
@@ -480,7 +671,8 @@ def delete_draft(activity: Activity, user: User, version: int | None) -> tuple[l
 
 def verify_many(stmt: sa.Select[tuple[Activity]], user: User) -> int:
     """核实 every submitted, unlocked record `stmt` selects; the count. One transaction, the caller's."""
-    records = list(db.session.scalars(stmt.where(Activity.state == RecordState.SUBMITTED, ~Activity.locked)))
+    records = list(db.session.scalars(stmt.where(Activity.state == RecordState.SUBMITTED, ~Activity.locked,
+                                                 verifiable(user))))
     for activity in records:
         _change_state(activity, user, "verify", RecordState.VERIFIED)
     return len(records)

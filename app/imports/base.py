@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import gc
 import itertools
+import json
 import queue
 import threading
 from collections import Counter
@@ -179,6 +180,10 @@ class Dataset(abc.ABC):
     def choices(self, user: User | None) -> dict[str, list[str]]:
         """Dropdown values per column key that depend on the database or the rule files."""
         return {}
+
+    def export_sheets(self) -> tuple[Sheet, ...]:
+        """The sheets an export of this dataset is written as (by default the import's own)."""
+        return self.sheets
 
     @abc.abstractmethod
     def run(self, ctx: Context, sheets: dict[str, Iterator[SheetRow]], dry_run: bool) -> None:
@@ -357,7 +362,7 @@ class _CopyWriter:
         typed = [table.c[name] for name in columns]
         # Only the columns whose type processes bound values; an Enum's or a Boolean's is remembered per value.
         self.processing = [(i, _remembered(p) if isinstance(c.type, (sa.Enum, sa.Boolean)) else p)
-                           for i, c in enumerate(typed) if (p := c.type._cached_bind_processor(dialect))]
+                           for i, c in enumerate(typed) if (p := _bind_processor(c.type, dialect))]
         binary = [_binary_type(c.type) for c in typed]
         self.types = binary if None not in binary else None  # else COPY's text format, written by psycopg
         names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in typed)
@@ -405,6 +410,14 @@ class _CopyWriter:
                 write_row(values)
 
 
+def _bind_processor(column_type: sa.types.TypeEngine[Any], dialect: Any) -> Any:
+    """What turns a column's value into what COPY sends: the type's own bind processing, except for JSON, whose
+    driver wrapper COPY cannot write: its text, as SQLAlchemy would serialise it (json.dumps)."""
+    if isinstance(column_type, sa.JSON):
+        return lambda value: None if value is None else json.dumps(value)
+    return column_type._cached_bind_processor(dialect)
+
+
 def _processed(process: Any, values: Sequence[Any]) -> list[Any]:
     """`process` applied to every one of `values`: once a distinct value when it is remembered (`_remembered`).
     The values are told apart by identity: an enum member, True, False and None are each one object."""
@@ -420,6 +433,8 @@ def _binary_type(column_type: sa.types.TypeEngine[Any]) -> str | None:
     kind = column_type.impl_instance if isinstance(column_type, sa.TypeDecorator) else column_type
     if isinstance(kind, sa.String):  # an Enum too (kept as its name); text and varchar are the same in binary
         return "text"
+    if isinstance(kind, sa.JSON) and not isinstance(kind, postgresql.JSONB):
+        return "text"  # json's binary form is its text, as the bind processing wrote it
     if isinstance(kind, sa.Boolean):  # its bind processing keeps True and False as they are
         return "bool"
     for integer, name in ((sa.BigInteger, "int8"), (sa.SmallInteger, "int2"), (sa.Integer, "int4")):

@@ -19,10 +19,12 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import selectinload
 
+from app import kindfields
 from app.imports import datasets  # the module, read when called: loading it loads app.activities, which loads this
 from app.models import (Activity, ActivityParticipant, Attendance, BranchResult, Meeting, Member, PartyMember,
                         RecordState, Unit)
 from app.spreadsheets.columns import NO, YES, Sheet
+from app.spreadsheets.declared import FIELD_KEY
 from app.spreadsheets.template import build_template
 
 FORMATS = ("xlsx", "csv")
@@ -38,10 +40,11 @@ def wanted() -> str | None:
 def send(dataset: str, rows: Iterable[Sequence[Any]], fmt: str, title: str) -> Response:
     """The rows as a download in the import format of `dataset`."""
     spec = datasets.DATASETS[dataset]
-    sheet = spec.sheets[0]
+    sheets = spec.export_sheets()
+    sheet = sheets[0]
     if fmt == "csv":
         return _send_csv(sheet, rows, title)
-    data = build_template(spec.sheets, title=title, choices=spec.choices(current_user),
+    data = build_template(sheets, title=title, choices=spec.choices(current_user),
                           rows={sheet.name: rows}, instructions=spec.instructions)
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=f"{title}.xlsx")
 
@@ -175,7 +178,8 @@ def member_rows(members: Iterable[Member]) -> Iterable[list[Any]]:
 
 
 def record_rows(activities: Iterable[Activity]) -> Iterable[list[Any]]:
-    sheet = datasets.DATASETS["records"].sheets[0]
+    """The records in the import format, each declared field (培训天数 …) in its column."""
+    sheet = datasets.DATASETS["records"].export_sheets()[0]
     for a in activities:
         if a.member is not None:
             code, name, kind = a.member.code, a.member.name, "委员"
@@ -189,7 +193,8 @@ def record_rows(activities: Iterable[Activity]) -> Iterable[list[Any]]:
             "title": a.title, "outcome": a.outcome, "level": a.level, "instruction_level": a.instruction_level,
             "amount": a.amount, "people_helped": a.people_helped, "signers": signers, "work_key": a.work_key,
             "subject_type": kind, "description": a.description, "counterpart": a.counterpart,
-            "support": a.support, "state": _exported_state(a.state)})
+            "support": a.support, "state": _exported_state(a.state),
+            **{FIELD_KEY + name: kindfields.cell(value) for name, value in (a.details or {}).items()}})
 
 
 def _exported_state(state: RecordState) -> str:
@@ -206,7 +211,7 @@ def attendance_rows(meetings: Iterable[Meeting],
         for item in sorted(shown, key=lambda x: (x.member or x.party_member).code):
             person = item.member or item.party_member
             yield _ordered(sheet, {
-                "meeting_title": meeting.title, "meeting": meeting.kind.label, "occurred_on": meeting.held_on,
+                "meeting_title": meeting.title, "meeting": str(meeting.kind), "occurred_on": meeting.held_on,
                 "subject": person.code, "name": person.name, "status": item.status.label,
                 "organiser": meeting.unit.name})
 

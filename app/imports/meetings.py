@@ -27,7 +27,6 @@ from app.spreadsheets.columns import ATTENDANCE, INDICATORS, YES
 from app.spreadsheets.rows import SheetRow
 from app.timeutil import utcnow
 
-MEETING_KIND = {k.label: k for k in MeetingKind}
 STATUS = {s.label: s for s in AttendanceStatus}
 CPPCC_UNITS = (UnitKind.CPPCC, UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE)
 _NO_ORGANISER = "找不到组织单位“{name}”(或不在您负责的范围内;组织生活的组织单位是党支部)"
@@ -66,7 +65,28 @@ class AttendanceImport(CheckThenWrite):
         scope = None if user is None else unit_ids(user)
         units = db.session.scalars(sa.select(Unit).where(Unit.kind.in_((*CPPCC_UNITS, UnitKind.BRANCH)), Unit.active)
                                    .order_by(Unit.kind, Unit.sort_order, Unit.id))
-        return {"organiser": [u.name for u in units if scope is None or u.id in scope]}
+        return {"organiser": [u.name for u in units if scope is None or u.id in scope],
+                "meeting": [t.name for t in meeting_rules.meeting_types(active_only=True)]}
+
+    @staticmethod
+    def _kind(ctx: Context, row: SheetRow, types: dict[str, meeting_rules.TypeView],
+              declared: dict[int, str | None]) -> meeting_rules.TypeView | None:
+        """The row's meeting type: one the system has (停用 only hides a type from the new-meeting form) that the
+        year's rule file scores; else reported at its cell."""
+        name = row["meeting"]
+        found = types.get(name or "")
+        if found is None:
+            ctx.error(row, "meeting", f"“{name}”不是系统中的会议类型(可选:{'、'.join(t for t in types)})")
+            return None
+        on = row["occurred_on"]
+        if on is not None:
+            key = (found.name, on.year)
+            if key not in declared:
+                declared[key] = meeting_rules.undeclared(found.name, on.year)  # type: ignore[index]
+            if declared[key]:  # type: ignore[index]
+                ctx.error(row, "meeting", declared[key])  # type: ignore[index,arg-type]
+                return None
+        return found
 
     def check(self, ctx: Context, sheets: dict[str, list[SheetRow]]) -> dict[str, Any]:
         units = {u.name: u for u in db.session.scalars(sa.select(Unit).where(Unit.active))}
@@ -74,12 +94,16 @@ class AttendanceImport(CheckThenWrite):
         party = {p.code: p for p in db.session.scalars(sa.select(PartyMember))}
         default_unit = self._default_unit(ctx)
         meetings: dict[tuple[Any, ...], dict[str, Any]] = {}
+        types = {t.name: t for t in meeting_rules.meeting_types()}
+        declared: dict[Any, str | None] = {}
         for row in sheets[ATTENDANCE.name]:
-            kind, on, code, status = (MEETING_KIND.get(row["meeting"] or ""), row["occurred_on"], row["subject"],
-                                      STATUS.get(row["status"] or ""))
-            if row.bad or kind is None or code is None or status is None or not ctx.check_date(row, "occurred_on", on):
+            on, code, status = row["occurred_on"], row["subject"], STATUS.get(row["status"] or "")
+            if row.bad or code is None or status is None or not ctx.check_date(row, "occurred_on", on):
                 continue
-            party_life = kind == MeetingKind.PARTY_LIFE
+            found = self._kind(ctx, row, types, declared)
+            if found is None:
+                continue
+            kind, party_life = found.name, found.party_life
             person = (party if party_life else members).get(code)
             scope_units = (person.branch_id,) if party_life and person else \
                 tuple(person.unit_ids) if person is not None else ()
@@ -94,7 +118,7 @@ class AttendanceImport(CheckThenWrite):
             organiser = self._organiser(ctx, row, units, default_unit, person if party_life else None)
             if organiser is None:
                 continue
-            title = (row["meeting_title"] or "").strip() or f"{organiser.name}{kind.label}"
+            title = (row["meeting_title"] or "").strip() or f"{organiser.name}{kind}"
             if not ctx.check_lengths(row, Meeting, {"title": title}, {"title": "meeting_title"}):
                 continue
             key = (kind, on, title, organiser.id)

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import audit
+from app import audit, kindfields
 from app.activities import services as activities
 from app.auth.scope import clause
 from app.extensions import db
@@ -28,7 +28,9 @@ from app.models import (Activity, ActivityParticipant, Category, Member, PartyMe
                         Unit, User)
 from app.scoring.rules import KindSpec, RuleSet
 from app.scoring.types import ATTENDANCE_KIND, PARTY_LIFE_KIND
-from app.spreadsheets.columns import ACTIVITIES, STATES, SUBJECT_TYPES, require
+from app.spreadsheets.columns import ACTIVITIES, STATES, SUBJECT_TYPES, Sheet, require
+from app.spreadsheets.declared import FIELD_KEY, field_name, with_declared
+from app.spreadsheets.declared import choices as declared_choices
 from app.spreadsheets.rows import Block, SheetRow, TypedRows
 from app.timeutil import utcnow
 
@@ -40,7 +42,7 @@ MAX_ID = 2**31 - 1  # an integer column's largest value (a phone number typed as
 CHOICE_KEYS = ("outcome", "level", "instruction_level")
 NUMBER_KEYS = ("amount", "people_helped")
 TEXT_KEYS = ("description", "counterpart", "support", "work_key")
-COMPARED = ("category", "kind", "title", "occurred_on", *CHOICE_KEYS, *NUMBER_KEYS, *TEXT_KEYS)
+COMPARED = ("category", "kind", "title", "occurred_on", *CHOICE_KEYS, *NUMBER_KEYS, *TEXT_KEYS, "details")
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,6 @@ def _activity_subject(a: Activity | Any) -> tuple[str, int]:
 class Records(Dataset):
     name = "records"
     label = "履职记录"
-    sheets = (SHEET,)
     roles = (Role.CLERK, Role.LIAISON, Role.OFFICE, Role.ADMIN)
     entity = "activity"
     instructions = (
@@ -109,7 +110,17 @@ class Records(Dataset):
         "已提交、已核实的记录不能通过导入修改;出勤请用“出勤”模板导入。",
     )
 
+    @property
+    def sheets(self) -> tuple[Sheet, ...]:  # type: ignore[override]
+        """The 履职记录 sheet with a column for each field the open years' rule files declare beyond its own."""
+        return (with_declared(SHEET, activities.record_kinds()),)
+
+    def export_sheets(self) -> tuple[Sheet, ...]:
+        """… of every rule file, so a past year's record exports with its declared fields too."""
+        return (with_declared(SHEET, activities.record_kinds(every_year=True)),)
+
     def choices(self, user: User | None) -> dict[str, list[str]]:
+        declared = declared_choices(activities.record_kinds(every_year=True))
         kinds: list[str] = []
         values: dict[str, list[str]] = {k: [] for k in CHOICE_KEYS}
         for ruleset in activities.open_rulesets(*RULE_SUBJECT.values()):
@@ -120,7 +131,7 @@ class Records(Dataset):
                 for key in CHOICE_KEYS:
                     fspec = spec.fields.get(key)
                     values[key] += [v for v in (fspec.values if fspec else ()) if v not in values[key]]
-        return {"kind": kinds, **{k: v for k, v in values.items() if v}}
+        return {"kind": kinds, **{k: v for k, v in values.items() if v}, **declared}
 
     # --- checking --------------------------------------------------------------------------------------------
 
@@ -169,6 +180,8 @@ class Records(Dataset):
                         joint.append(found)
 
             quick = _Quick(ctx, lookup, by_key, seen)
+            declared = [c.key for c in ctx.specs[SHEET.name].columns if field_name(c.key) is not None]
+            quick.declared = declared
             for block in sheets[SHEET.name].blocks():
                 name, numbers, of = block.sheet, block.numbers, columns.of
                 for i, new in quick.check(block):
@@ -249,6 +262,10 @@ class Records(Dataset):
             values[key] = Decimal(value) if key == "amount" else value
         for key in TEXT_KEYS:
             values[key] = (get(key) or "").strip()
+        details = _details(ctx, row, spec)
+        if details is None:
+            ok = False
+        values["details"] = details or {}
         for key, limit in _text_limits():  # only a text too long needs check_lengths (which reports it)
             value = values[key]
             if isinstance(value, str) and len(value) > limit:
@@ -320,7 +337,7 @@ class Records(Dataset):
                 ctx.plan(found.sheet_row, SAME, _what(found))
             elif activity.locked or content and not may_edit:
                 ctx.error(found.sheet_row, None, f"编号 {activity.id} 的记录{activity.state.label},不能通过导入修改"
-                          f"(改动了:{'、'.join(_header(c) for c in content)})")
+                          f"(改动了:{'、'.join(_header(c, ctx) for c in content)})")
             else:
                 plan.changed.append(found)
                 ctx.plan(found.sheet_row, CHANGED, _what(found), [c for c in changed if c != "category"])
@@ -348,6 +365,37 @@ class Records(Dataset):
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
+
+def _details(ctx: Context, row: SheetRow, spec: KindSpec) -> dict[str, Any] | None:
+    """The row's declared fields (培训天数 …) read by its kind's declaration; None when a cell is wrong (reported
+    there): a value the type refuses, a required one left blank, or one the kind does not declare."""
+    wanted = {f.name: f for f in kindfields.extra(spec)}
+    details: dict[str, Any] = {}
+    ok = True
+    for key, raw in row.values.items():
+        name = field_name(key)
+        if name is None or raw is None:
+            continue
+        fspec = wanted.get(name)
+        if fspec is None:
+            ctx.error(row, key, f"细则没有为“{spec.name}”规定这一项,请留空")
+            ok = False
+            continue
+        try:
+            value = kindfields.parse(fspec, raw)
+        except ValueError as problem:
+            ctx.error(row, key, str(problem))
+            ok = False
+            continue
+        if value is not None:
+            details[name] = value
+    for name, fspec in wanted.items():
+        key = FIELD_KEY + name
+        if fspec.required and name not in details and key not in row.bad and key in ctx.specs[row.sheet].keys():
+            ctx.error(row, key, f"“{spec.name}”必须填写{kindfields.label(fspec)}")
+            ok = False
+    return details if ok else None
+
 
 class _Subjects:
     """Every member, CPPCC unit and party member by code; a row's subject found and checked against the scope."""
@@ -444,6 +492,7 @@ class _Quick:
                 if spec.name not in (ATTENDANCE_KIND, PARTY_LIFE_KIND):
                     self.kinds[year, tag, spec.name] = _QuickKind.of(spec)
         self.limits = dict(_text_limits())
+        self.declared: list[str] = []  # the declared fields' column keys: a row with any value takes the slow path
         self.states = {label: STATE_BY_LABEL[label] for label in STATES
                        if label != STATES[2] or ctx.is_office}  # 已核实: the office's to give
 
@@ -462,7 +511,7 @@ class _Quick:
 
         # What sends a row the row-by-row way, found a column at a time (most columns have none of it).
         other = bytearray(block.slow)
-        for key in ("subject_type", "signers", "record_no"):
+        for key in ("subject_type", "signers", "record_no", *self.declared):
             if any(column(key)):
                 for i, value in enumerate(column(key)):
                     if value:
@@ -492,7 +541,7 @@ class _Quick:
                 continue
             quick = kinds.get((on.year, subject.tag, kind))
             state = states.get(label or STATES[1])
-            if quick is None or state is None:
+            if quick is None or state is None or quick.required:
                 yield i, None
                 continue
             allowed = quick.choices
@@ -508,7 +557,7 @@ class _Quick:
                 continue
             seen[key] = number
             yield i, (subject, state, (kind, quick.category, title, on, outcome, level, instruction_level, amount,
-                                       people, description, counterpart, support, work_key),
+                                       people, description, counterpart, support, work_key, {}),
                       _describe(subject, kind, on, title))
 
 
@@ -520,6 +569,7 @@ class _QuickKind:
     choices: tuple[frozenset[str], frozenset[str], frozenset[str]]  # outcome, level, instruction_level
     amount: bool                                                   # the type declares 金额
     people: bool                                                   # … 受益人数
+    required: bool = False                                         # … a declared field that must be filled
 
     @classmethod
     def of(cls, spec: KindSpec) -> _QuickKind:
@@ -527,7 +577,7 @@ class _QuickKind:
         return cls(CATEGORY_BY_LABEL.get(spec.category, Category.OTHER),
                    tuple(frozenset(fields[k].values) if k in fields else frozenset()  # type: ignore[arg-type]
                          for k in CHOICE_KEYS),
-                   "amount" in fields, "people_helped" in fields)
+                   "amount" in fields, "people_helped" in fields, any(f.required for f in kindfields.extra(spec)))
 
 
 @functools.cache
@@ -541,9 +591,10 @@ def _subject_word(tag: str) -> str:
     return {"m": "委员", "u": "单位", "p": "党员"}[tag]
 
 
-def _header(key: str) -> str:
-    return "联名" if key == "signers" else "状态" if key == "state" else SHEET.column(key).header \
-        if any(c.key == key for c in SHEET.columns) else key
+def _header(key: str, ctx: Context) -> str:
+    sheet = ctx.specs[SHEET.name]
+    return "联名" if key == "signers" else "状态" if key == "state" else sheet.column(key).header \
+        if key in sheet.keys() else field_name(key) or key
 
 
 def _what(found: Row) -> str:
@@ -621,6 +672,10 @@ def _changes(stored: _Stored, found: Row) -> list[str]:
         changed = []
     else:
         changed = [k for k in COMPARED if _same_text(stored.values[k]) != _same_text(values[k])]
+    if "details" in changed:  # named by the declared fields that differ
+        before, after = stored.values["details"] or {}, values["details"]
+        changed.remove("details")
+        changed += [FIELD_KEY + n for n in sorted(before.keys() | after.keys()) if before.get(n) != after.get(n)]
     if _activity_subject(stored) != found.subject.key:
         changed.insert(0, "subject")
     if stored.signers != found.signers:
@@ -658,7 +713,7 @@ def _state_columns(state: RecordState, user_id: int | None, now: dt.datetime) ->
             "verified_by_id": user_id if state == RecordState.VERIFIED else None}
 
 
-INSERT_COLUMNS = ("kind", "category", "title", "occurred_on", *CHOICE_KEYS, *NUMBER_KEYS, *TEXT_KEYS,
+INSERT_COLUMNS = ("kind", "category", "title", "occurred_on", *CHOICE_KEYS, *NUMBER_KEYS, *TEXT_KEYS, "details",
                   "unit_id", "member_id", "party_member_id", "state", "return_reason", "self_reported", "published",
                   "locked", "created_by_id", "created_at", "updated_at", "version", "submitted_at", "verified_at",
                   "verified_by_id")
@@ -696,6 +751,7 @@ def _update(found: Row, ctx: Context) -> None:
     fields = [f for f in activities.AUDITED if f != "signers"]
     before = audit.snapshot(activity, fields)
     before["signers"] = [p.member_id for p in activity.participants]
+    before["details"] = activities.details_text(activity.details)
     for key, value in found.values.items():
         setattr(activity, key, value)
     subject = found.subject
@@ -712,4 +768,5 @@ def _update(found: Row, ctx: Context) -> None:
     db.session.flush()
     after = audit.snapshot(activity, fields)
     after["signers"] = list(found.signers)
+    after["details"] = activities.details_text(activity.details)
     audit.record(ctx.user, "update", "activity", activity.id, audit.diff(before, after), reason=ctx.book.file)

@@ -3,25 +3,40 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.forms import ChineseDateField, select_choices
-from app.models import MeetingKind, Unit, UnitKind
+from app.forms import ChineseDateField, ChineseIntegerField, enum_choices, select_choices
+from app.meetings.services import TypeView
+from app.models import Invitees, MeetingKind, Unit, UnitKind
+
+
+class MeetingKindField(SelectField):
+    """The meeting type, by name; an old code (PLENARY …, as older links and scripts post it) names its type."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata(valuelist)
+        if self.data in MeetingKind.__members__:
+            self.data = MeetingKind[self.data].value
+
+
+def kind_label(name: str) -> str:
+    """A type's name as shown: a built-in one translated, an added one as the office wrote it."""
+    return _l(name) if name in {k.value for k in MeetingKind} else name  # type: ignore[return-value]
 
 
 class MeetingForm(FlaskForm):
-    kind = SelectField(_l("会议类型"), validators=[DataRequired()])
+    kind = MeetingKindField(_l("会议类型"), validators=[DataRequired()])
     title = StringField(_l("会议名称"), validators=[DataRequired(message=_l("请填写会议名称。")), Length(max=200)])
     held_on = ChineseDateField(_l("会议日期"), validators=[InputRequired(message=_l("请填写会议日期。"))])
     unit_id = SelectField(_l("组织单位"), coerce=int, validators=[DataRequired(message=_l("请选择组织单位。"))])
     location = StringField(_l("地点"), validators=[Optional(), Length(max=120)])
     submit = SubmitField(_l("创建并录入出席情况"))
 
-    def __init__(self, organisers: list[Unit], kinds: tuple[MeetingKind, ...], **kwargs: object) -> None:
+    def __init__(self, organisers: list[Unit], kinds: list[TypeView], **kwargs: object) -> None:
         """`organisers`: the units the user may organise for; CPPCC units and branches are grouped when both."""
         super().__init__(**kwargs)
-        self.kind.choices = select_choices((k.name, _l(k.label)) for k in kinds)
+        self.kind.choices = select_choices((k.name, kind_label(k.name)) for k in kinds)
         branches = [(u.id, u.name) for u in organisers if u.kind == UnitKind.BRANCH]
         cppcc = [(u.id, u.name) for u in organisers if u.kind != UnitKind.BRANCH]
         if branches and cppcc:
@@ -48,3 +63,23 @@ def version_of(form: VersionForm) -> int | None:
         return int(form.version.data)
     except (TypeError, ValueError):
         return None
+
+
+class MeetingTypeForm(FlaskForm):
+    """A new meeting type: its name (what rule files score) and whom it invites by default."""
+
+    name = StringField(_l("会议类型名称"), validators=[DataRequired(message=_l("请填写会议类型名称。")), Length(max=40)])
+    invitees = SelectField(_l("默认邀请"), choices=select_choices(
+        (i.name, _l(i.label)) for i in (Invitees.ORGANISER, Invitees.ALL, Invitees.STANDING)),
+        validators=[DataRequired()])
+    submit = SubmitField(_l("添加会议类型"))
+
+
+class MeetingTypeEditForm(FlaskForm):
+    """One type's settings, as a row of the types page posts them."""
+
+    name = HiddenField(validators=[DataRequired()])
+    invitees = SelectField(_l("默认邀请"), choices=enum_choices(Invitees), validators=[DataRequired()])
+    sort_order = ChineseIntegerField(_l("排序号"), validators=[InputRequired(message=_l("请填写排序号。")),
+                                                           NumberRange(min=0, max=9999)])
+    active = BooleanField(_l("启用"))

@@ -7,19 +7,30 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app.activities.services import open_years
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404, scoped
 from app.extensions import db
 from app.forms import attach_errors
 from app.imports import export
 from app.meetings import services
-from app.meetings.forms import MeetingForm, ReturnForm, VersionForm, version_of
-from app.models import AttendanceStatus, Meeting, RecordState, Role, Unit, UnitKind
+from app.meetings.forms import (MeetingForm, MeetingTypeEditForm, MeetingTypeForm, ReturnForm, VersionForm, kind_label,
+                                 version_of)
+from app.models import AttendanceStatus, Invitees, Meeting, RecordState, Role, Unit, UnitKind
 from app.web import commit_or_stale, date_arg, db_id, page_args
 
 bp = Blueprint("meetings", __name__)
 READERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK, Role.LIAISON)
 CREATORS = (Role.OFFICE, Role.CLERK, Role.LIAISON)
+
+
+TYPE_KEEPERS = (Role.ADMIN, Role.OFFICE)
+
+
+@bp.app_template_filter("meeting_kind")
+def meeting_kind(name: str) -> str:
+    """A meeting's type as shown: built-in names translated, the office's own as written."""
+    return str(kind_label(name))
 
 
 def _stale() -> Response:
@@ -43,8 +54,9 @@ def index() -> str | Response:
     units = db.session.scalars(scoped(Unit).where(Unit.kind.in_(unit_kinds))
                                .order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
     return render_template("meetings/index.html", pagination=pagination, counts=counts, filters=filters,
-                           units=units, kinds=services.kinds_for(current_user), statuses=AttendanceStatus,
-                           can_create=current_user.role in CREATORS)
+                           units=units, kinds=services.kinds_for(current_user, active_only=False),
+                           statuses=AttendanceStatus,
+                           can_create=current_user.role in CREATORS, can_keep_types=current_user.role in TYPE_KEEPERS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -190,3 +202,60 @@ def verify(meeting_id: int) -> Response:
 def send_back(meeting_id: int) -> Response:
     return _review(meeting_id, "return")
 
+
+
+# --- meeting types ----------------------------------------------------------------------------------------------
+
+def _types_page(add_form: MeetingTypeForm | None = None, errors: dict[str, list[str]] | None = None) -> str:
+    types = services.meeting_types()
+    years = open_years()
+    declared = {year: services.declared_meetings(year) for year in years}
+    names = {t.name for t in types}
+    missing = sorted({name for values in declared.values() if values for name in values if name not in names})
+    rows = []
+    for t in types:
+        form = MeetingTypeEditForm(formdata=None, data={"name": t.name, "invitees": t.invitees.name,
+                                                        "sort_order": t.sort_order, "active": t.active})
+        allowed = (Invitees.BRANCH,) if t.party_life else services.MEMBER_INVITEES
+        form.invitees.choices = [c for c in form.invitees.choices if c.value in {i.name for i in allowed}]
+        rows.append((t, form, (errors or {}).get(t.name, [])))
+    return render_template("meetings/types.html", rows=rows, add_form=add_form or MeetingTypeForm(formdata=None),
+                           declared=declared, missing=missing)
+
+
+@bp.route("/types", methods=["GET", "POST"])
+@roles_required(*TYPE_KEEPERS)
+def types() -> str | Response:
+    """会议类型: the built-in types and those the office added, whom each invites by default, which the year's rule
+    files score. POST adds a type."""
+    form = MeetingTypeForm()
+    if request.method == "POST" and form.validate_on_submit():
+        error = services.add_type(form.name.data or "", Invitees[form.invitees.data], current_user,
+                                  ip=request.remote_addr or "")
+        if error is None:
+            db.session.commit()
+            flash(_("已添加会议类型“%(name)s”。", name=form.name.data.strip()), "success")
+            return redirect(url_for("meetings.types"))
+        db.session.rollback()
+        form.name.errors = [*form.name.errors, error]
+    return _types_page(form if request.method == "POST" else None)
+
+
+@bp.route("/types/edit", methods=["POST"])
+@roles_required(*TYPE_KEEPERS)
+def edit_type() -> str | Response:
+    """One type's default invitees, order and whether new meetings may use it."""
+    form = MeetingTypeEditForm()
+    name = form.name.data or ""
+    if form.validate_on_submit() and form.invitees.data in Invitees.__members__:
+        error = services.update_type(name, Invitees[form.invitees.data], form.sort_order.data, bool(form.active.data),
+                                     current_user, ip=request.remote_addr or "")
+        if error is None:
+            db.session.commit()
+            flash(_("已保存会议类型“%(name)s”。", name=name), "success")
+            return redirect(url_for("meetings.types"))
+        db.session.rollback()
+        problems = [error]
+    else:
+        problems = [e for errors in form.errors.values() for e in errors] or [_("请检查填写的内容。")]
+    return _types_page(errors={name: problems})

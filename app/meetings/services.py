@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,12 +19,12 @@ from sqlalchemy.orm import selectinload
 from app import audit
 from app.auth.scope import scoped, unit_ids, units_below
 from app.extensions import db
-from app.models import (AppraisalYear, Attendance, AttendanceStatus, Meeting, MeetingKind, Member, PartyMember,
-                        PartyStatus, RecordState, Role, Unit, UnitKind, User)
+from app.models import (AppraisalYear, Attendance, AttendanceStatus, Invitees, Meeting, MeetingKind, MeetingType,
+                        Member, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind, User)
+from app.scoring.types import ATTENDANCE_KIND
 from app.timeutil import beijing_today, utcnow
 
 CPPCC_KINDS = (UnitKind.CPPCC, UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE)
-MEMBER_KINDS = tuple(k for k in MeetingKind if k != MeetingKind.PARTY_LIFE)
 EDITABLE = (RecordState.DRAFT, RecordState.RETURNED)
 MEETING_FIELDS = ("kind", "title", "held_on", "unit_id", "location")
 ORGANISER_KINDS = {Role.CLERK: CPPCC_KINDS, Role.LIAISON: (UnitKind.BRANCH,),
@@ -37,12 +38,116 @@ class StaleMeeting(Exception):
         super().__init__(_("该会议已被他人修改，您的修改未保存。请刷新页面后重新录入。"))
 
 
+# --- meeting types ---------------------------------------------------------------------------------------------
+
+#: Whom each built-in type invites until the office sets otherwise.
+BUILT_IN_INVITEES = {MeetingKind.PLENARY: Invitees.ALL, MeetingKind.STANDING: Invitees.STANDING,
+                     MeetingKind.PARTY_LIFE: Invitees.BRANCH}
+MEMBER_INVITEES = (Invitees.ALL, Invitees.STANDING, Invitees.ORGANISER)  # what a CPPCC meeting type may invite
+
+
+@dataclass(frozen=True)
+class TypeView:
+    """A meeting type as the app uses it: a built-in one (with the office's settings, if any) or an added one."""
+
+    name: str
+    invitees: Invitees
+    sort_order: int
+    active: bool
+    built_in: bool
+
+    @property
+    def party_life(self) -> bool:
+        return self.name == MeetingKind.PARTY_LIFE
+
+
+def meeting_types(active_only: bool = False) -> list[TypeView]:
+    """Every meeting type in the office's order: the built-in ones, then those it added (by name within an order)."""
+    rows = {t.name: t for t in db.session.scalars(sa.select(MeetingType))}
+    found = []
+    for number, kind in enumerate(MeetingKind, start=1):
+        row = rows.pop(kind.value, None)
+        found.append(TypeView(kind, row.invitees if row else BUILT_IN_INVITEES.get(kind, Invitees.ORGANISER),
+                              row.sort_order if row else number * 10, row.active if row else True, True))
+    found += [TypeView(r.name, r.invitees, r.sort_order, r.active, False) for r in rows.values()]
+    found.sort(key=lambda t: (t.sort_order, not t.built_in, t.name))
+    return [t for t in found if t.active or not active_only]
+
+
+def type_named(name: str) -> TypeView | None:
+    """The meeting type called `name` (an old code such as PLENARY names its built-in type too)."""
+    name = MeetingKind[name].value if name in MeetingKind.__members__ else name
+    return next((t for t in meeting_types() if t.name == name), None)
+
+
+def declared_meetings(year: int) -> tuple[str, ...] | None:
+    """The meeting types `year`'s members rule file scores (its attendance kind's `meeting` values); None when
+    there is no such file, or it declares no meeting field (then nothing is checked)."""
+    from app.activities.services import ruleset_for  # here: activities' imports reach meetings through imports
+
+    ruleset = ruleset_for(year, "members")
+    kind = ruleset.kinds.get(ATTENDANCE_KIND) if ruleset is not None else None
+    spec = kind.fields.get("meeting") if kind is not None else None
+    return spec.values if spec is not None and spec.type == "enum" else None
+
+
+def undeclared(name: str, year: int) -> str | None:
+    """Why a CPPCC meeting of type `name` in `year` could not be scored, or None: the year's rule file does not
+    declare the type among its attendance kind's meetings (a verified one would stop every review of the year)."""
+    if name == MeetingKind.PARTY_LIFE:
+        return None
+    declared = declared_meetings(year)
+    if declared is None or name in declared:
+        return None
+    return _("%(year)s 年的评分细则没有为“%(kind)s”声明会议类型“%(name)s”，出勤无法计分；请先在细则中加上它。",
+             year=year, kind=ATTENDANCE_KIND, name=name)
+
+
+def add_type(name: str, invitees: Invitees, user: User, ip: str = "") -> str | None:
+    """Add a meeting type (a CPPCC one); the error, or None."""
+    name = name.strip()
+    if not name:
+        return _("请填写会议类型名称。")
+    if type_named(name) is not None or name in MeetingKind.__members__:
+        return _("已有名为“%(name)s”的会议类型。", name=name)
+    if invitees not in MEMBER_INVITEES:
+        return _("请选择默认邀请的人员。")
+    order = max((t.sort_order for t in meeting_types()), default=0) + 10
+    db.session.add(MeetingType(name=name, invitees=invitees, sort_order=order, active=True))
+    db.session.flush()
+    audit.record(user, "create", "meeting_type", None, {"name": (None, name), "invitees": (None, invitees)},
+                 reason=name, ip=ip)
+    return None
+
+
+def update_type(name: str, invitees: Invitees, sort_order: int, active: bool, user: User, ip: str = "") -> str | None:
+    """Change a type's default invitees, order and whether it is offered for new meetings; the error, or None.
+    组织生活 always invites the branch's party members."""
+    current = type_named(name)
+    if current is None:
+        return _("没有这个会议类型。")
+    if current.party_life and invitees != Invitees.BRANCH or not current.party_life and invitees not in MEMBER_INVITEES:
+        return _("请选择默认邀请的人员。")
+    row = db.session.get(MeetingType, current.name)
+    if row is None:  # a built-in type's first change: its settings get a row
+        row = MeetingType(name=current.name, invitees=current.invitees, sort_order=current.sort_order, active=True)
+        db.session.add(row)
+    before = {"invitees": row.invitees, "sort_order": row.sort_order, "active": row.active}
+    row.invitees, row.sort_order, row.active = invitees, sort_order, active
+    db.session.flush()
+    if changes := audit.diff(before, {"invitees": invitees, "sort_order": sort_order, "active": active}):
+        audit.record(user, "update", "meeting_type", None, changes, reason=current.name, ip=ip)
+    return None
+
+
+# --- meetings --------------------------------------------------------------------------------------------------
+
 def meeting_query(kind: str = "", start: dt.date | None = None, end: dt.date | None = None,
                   unit_id: int | None = None) -> sa.Select[tuple[Meeting]]:
     """Meetings the signed-in user may see, newest first."""
     stmt = scoped(Meeting)
-    if kind in MeetingKind.__members__:
-        stmt = stmt.where(Meeting.kind == MeetingKind[kind])
+    if kind and (found := type_named(kind)) is not None:
+        stmt = stmt.where(Meeting.kind == found.name)
     if start:
         stmt = stmt.where(Meeting.held_on >= start)
     if end:
@@ -68,13 +173,15 @@ def party_life(meeting: Meeting) -> bool:
     return meeting.kind == MeetingKind.PARTY_LIFE
 
 
-def kinds_for(user: User) -> tuple[MeetingKind, ...]:
-    """The meeting kinds a user creates (and filters by): clerks CPPCC kinds, liaisons 组织生活, others all."""
+def kinds_for(user: User, active_only: bool = True) -> list[TypeView]:
+    """The meeting types a user creates (and filters by): clerks CPPCC types, liaisons 组织生活, others all;
+    only those in use for a new meeting."""
+    types = meeting_types(active_only)
     if user.role == Role.CLERK:
-        return MEMBER_KINDS
+        return [t for t in types if not t.party_life]
     if user.role == Role.LIAISON:
-        return (MeetingKind.PARTY_LIFE,)
-    return tuple(MeetingKind)
+        return [t for t in types if t.party_life]
+    return types
 
 
 def organisers(user: User) -> list[Unit]:
@@ -87,17 +194,18 @@ def organisers(user: User) -> list[Unit]:
     return list(db.session.scalars(stmt.order_by(Unit.kind, Unit.sort_order, Unit.id)))
 
 
-def default_invitees(kind: MeetingKind, unit_id: int, user: User) -> list[Member] | list[PartyMember]:
-    """Who a new meeting invites: 全体会议 every active member, 常委会议 every 常委, 组织生活 the organising
-    branch's active party members, otherwise the organiser's members; always limited to whom the user may see."""
-    if kind == MeetingKind.PARTY_LIFE:
+def default_invitees(kind: TypeView, unit_id: int, user: User) -> list[Member] | list[PartyMember]:
+    """Who a new meeting invites, as its type says (by default: 全体会议 every active member, 常委会议 every 常委,
+    组织生活 the organising branch's active party members, otherwise the organiser's members); always limited to
+    whom the user may see."""
+    if kind.party_life:
         return list(db.session.scalars(scoped(PartyMember, user).where(PartyMember.active,
                                                                        PartyMember.branch_id == unit_id)
                                        .order_by(PartyMember.status, PartyMember.code)))
     stmt = scoped(Member, user).where(Member.active)
-    if kind == MeetingKind.STANDING:
+    if kind.invitees == Invitees.STANDING:
         stmt = stmt.where(Member.is_standing)
-    elif kind != MeetingKind.PLENARY:
+    elif kind.invitees != Invitees.ALL:
         ids = units_below([unit_id])
         stmt = stmt.where(sa.or_(Member.sector_id.in_(ids), Member.committee_id.in_(ids),
                                  Member.liaison_id.in_(ids)))
@@ -120,18 +228,21 @@ def create_meeting(data: Mapping[str, Any], user: User, ip: str = "") -> tuple[M
     errors: dict[str, list[str]] = {}
     if date_errors := check_date(data["held_on"]):
         errors["held_on"] = date_errors
-    kind = MeetingKind[data["kind"]] if data["kind"] in MeetingKind.__members__ else None
-    if kind not in kinds_for(user):
+    kind = type_named(data["kind"] or "")
+    if kind is None or kind.name not in {t.name for t in kinds_for(user)}:
         errors["kind"] = [_("您不能创建这种会议。")]
+        kind = None
+    elif not errors and (reason := undeclared(kind.name, data["held_on"].year)):
+        errors["kind"] = [reason]
     unit = next((u for u in organisers(user) if u.id == data["unit_id"]), None)
     if unit is None:
         errors["unit_id"] = [_("请选择您负责的组织单位。")]
-    elif kind is not None and (kind == MeetingKind.PARTY_LIFE) != (unit.kind == UnitKind.BRANCH):
+    elif kind is not None and kind.party_life != (unit.kind == UnitKind.BRANCH):
         errors["unit_id"] = [_("组织生活由党支部组织，其他会议和活动由政协组织单位组织。")]
     if errors:
         return None, errors
     assert kind is not None
-    meeting = Meeting(kind=kind, title=data["title"].strip(), held_on=data["held_on"], unit_id=data["unit_id"],
+    meeting = Meeting(kind=kind.name, title=data["title"].strip(), held_on=data["held_on"], unit_id=data["unit_id"],
                       location=(data.get("location") or "").strip(), created_by_id=user.id)
     invitees = default_invitees(kind, meeting.unit_id, user)
     meeting.attendance = [_invite(meeting, person.id) for person in invitees]

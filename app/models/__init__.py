@@ -3,13 +3,14 @@ from app.models.audit import AuditLog
 from app.models.awards import (AwardList, Candidate, Certificate, Objection, PrinterProfile, PrintLog,
                                RewardAmount, Vote)
 from app.models.enums import (AttendanceStatus, AwardListState, BranchForm, CandidateState, Category,
-                              CertificateKind, Gender, MeetingKind, ObjectionOutcome, PartyStatus, RecordState,
-                              ReviewKind, ReviewState, Role, RuleFileState, SubjectKind, UnitKind, VoteChoice)
+                              CertificateKind, Gender, Invitees, MeetingKind, ObjectionOutcome, PartyStatus,
+                              RecordState, ReviewKind, ReviewState, Role, RuleFileState, SubjectKind, UnitKind,
+                              VoteChoice)
 from app.models.jobs import Job, JobState
 from app.models.org import AppraisalYear, Enterprise, Term, Unit
 from app.models.people import Member, PartyMember
 from app.models.records import (Activity, ActivityParticipant, Attendance, BranchIndicator, BranchResult,
-                                Evidence, Meeting)
+                                Evidence, Meeting, MeetingType)
 from app.models.reviews import Review, ReviewEntry, RuleSet
 from app.models.rules import HistoricalResult, RuleFile
 from app.models.settings import Setting
@@ -18,9 +19,9 @@ from app.models.users import LoginEvent, PasswordHistory, User, user_unit
 __all__ = [
     "Activity", "ActivityParticipant", "AppraisalYear", "Attendance", "AttendanceStatus", "AuditLog", "AwardList",
     "AwardListState", "BranchForm", "BranchIndicator", "BranchResult", "Candidate", "CandidateState", "Category",
-    "Certificate", "CertificateKind", "Enterprise", "Evidence", "Gender", "HistoricalResult", "Job", "JobState",
-    "LoginEvent", "Meeting", "MeetingKind", "Member", "Objection", "ObjectionOutcome", "PartyMember", "PartyStatus",
-    "PasswordHistory", "PrintLog", "PrinterProfile", "RecordState", "Review", "ReviewEntry", "ReviewKind",
-    "ReviewState", "RewardAmount", "Role", "RuleFile", "RuleFileState", "RuleSet", "Setting", "SubjectKind", "Term",
-    "Unit", "UnitKind", "User", "Vote", "VoteChoice", "user_unit",
+    "Certificate", "CertificateKind", "Enterprise", "Evidence", "Gender", "HistoricalResult", "Invitees", "Job",
+    "JobState", "LoginEvent", "Meeting", "MeetingKind", "MeetingType", "Member", "Objection", "ObjectionOutcome",
+    "PartyMember", "PartyStatus", "PasswordHistory", "PrintLog", "PrinterProfile", "RecordState", "Review",
+    "ReviewEntry", "ReviewKind", "ReviewState", "RewardAmount", "Role", "RuleFile", "RuleFileState", "RuleSet",
+    "Setting", "SubjectKind", "Term", "Unit", "UnitKind", "User", "Vote", "VoteChoice", "user_unit",
 ]

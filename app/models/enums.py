@@ -67,7 +67,11 @@ class Category(LabelledEnum):
     OTHER = "其他"  # anything else a rule file names, e.g. 违纪违法 for a veto
 
 
-class MeetingKind(LabelledEnum):
+class MeetingKind(enum.StrEnum):
+    """The built-in meeting types; the office adds its own (app.models.MeetingType). A meeting keeps its type's
+    Chinese name, which is what a rule file's `meeting:` values name; a built-in type reads back as this enum (a
+    str equal to its name), an added one as a plain str."""
+
     PLENARY = "全体会议"
     STANDING = "常委会议"
     BRIEFING = "政情通报会"
@@ -75,6 +79,19 @@ class MeetingKind(LabelledEnum):
     RESEARCH = "调研"
     OTHER = "其他活动"
     PARTY_LIFE = "组织生活"  # a branch's 党员大会, 党小组会, 党课: party members attend
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+class Invitees(LabelledEnum):
+    """Whom a new meeting of a type invites by default (its roster default)."""
+
+    ALL = "全体委员"
+    STANDING = "全体常委"
+    ORGANISER = "组织单位的委员"
+    BRANCH = "党支部的党员"  # 组织生活 only
 
 
 class AttendanceStatus(LabelledEnum):

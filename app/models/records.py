@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.enums import AttendanceStatus, Category, MeetingKind, RecordState
+from app.models.enums import AttendanceStatus, Category, Invitees, RecordState
 from app.models.org import Unit
 from app.models.people import Member, PartyMember
-from app.models.types import ScaledDecimal, enum_column
+from app.models.types import MeetingKindName, ScaledDecimal, enum_column
 from app.timeutil import utcnow
 
 
@@ -46,6 +46,10 @@ class Activity(db.Model):
     counterpart: Mapped[str] = mapped_column(sa.String(120), default="")  # enterprise, village, household
     support: Mapped[str] = mapped_column(sa.Text, default="")
     work_key: Mapped[str] = mapped_column(sa.String(40), default="")  # one piece of work across records
+    # The fields a rule file declares for the kind beyond the columns above (培训天数, 发言会议 …), by field name:
+    # text, choice and date values as text (dates ISO), numbers as {"d": "2.5"} (exact, as the content hash keeps
+    # them). app/kindfields.py reads and writes them.
+    details: Mapped[dict[str, object]] = mapped_column(sa.JSON, default=dict, server_default=sa.text("'{}'"))
     state: Mapped[RecordState] = mapped_column(enum_column(RecordState), default=RecordState.DRAFT, index=True)
     return_reason: Mapped[str] = mapped_column(sa.Text, default="")
     self_reported: Mapped[bool] = mapped_column(default=False)
@@ -96,7 +100,7 @@ class Meeting(db.Model):
     """A meeting or activity members are invited to (全体会议, 常委会议, 视察 …)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[MeetingKind] = mapped_column(enum_column(MeetingKind), index=True)
+    kind: Mapped[str] = mapped_column(MeetingKindName(), index=True)  # a meeting type's name (MeetingType)
     title: Mapped[str] = mapped_column(sa.String(200))
     held_on: Mapped[dt.date] = mapped_column(index=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)  # the organiser
@@ -114,6 +118,17 @@ class Meeting(db.Model):
     attendance: Mapped[list[Attendance]] = relationship(back_populates="meeting", cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class MeetingType(db.Model):
+    """A meeting type the office set up: one it added (专题协商会 …), or its settings for a built-in one (MeetingKind),
+    whose defaults apply while it has no row. The name is what meetings keep and rule files score."""
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    invitees: Mapped[Invitees] = mapped_column(enum_column(Invitees))
+    sort_order: Mapped[int] = mapped_column(default=100)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class Attendance(db.Model):

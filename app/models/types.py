@@ -5,6 +5,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
+from app.models.enums import MeetingKind
+
 
 class ScaledDecimal(TypeDecorator[Decimal]):
     """An exact Decimal kept as a scaled integer (10^-4 by default).
@@ -33,6 +35,24 @@ class ScaledDecimal(TypeDecorator[Decimal]):
         if value is None:
             return None
         return Decimal(value) / self.factor  # exact: the ideal exponent keeps 150 as 1.5, 1000000 as 100
+
+
+class MeetingKindName(TypeDecorator[str]):
+    """A meeting type's Chinese name; a built-in type's reads back as its MeetingKind (a str equal to the name)."""
+
+    impl = sa.String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else str(value)  # a StrEnum's str() is its value
+
+    def process_result_value(self, value: Any, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        try:
+            return MeetingKind(value)
+        except ValueError:
+            return str(value)
 
 
 def enum_column(enum_cls: type, length: int = 24) -> sa.Enum:

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app import scoring
+from app import kindfields, scoring
 from app.extensions import db
 from app.models import (Activity, ActivityParticipant, Attendance, BranchIndicator, BranchResult, HistoricalResult,
                         Meeting, Member, PartyMember, RecordState, Review, ReviewEntry, ReviewKind, ReviewState,
@@ -45,7 +45,7 @@ def _activity_fields(a: Activity) -> dict[str, scoring.types.FieldValue]:
     fields: dict[str, scoring.types.FieldValue | None] = {
         "outcome": a.outcome, "level": a.level, "instruction_level": a.instruction_level,
         "amount": whole_as_int(a.amount), "people_helped": a.people_helped}
-    return {k: v for k, v in fields.items() if v not in (None, "")}
+    return kindfields.engine_fields(a.details) | {k: v for k, v in fields.items() if v not in (None, "")}
 
 
 def _participants() -> dict[int, tuple[int, ...]]:
@@ -77,7 +77,7 @@ def _attendance(year: int, attendee: sa.ColumnElement[int | None], kind: str) ->
                Meeting.held_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
         .order_by(Attendance.id))
     return [scoring.Record(id=-att_id, subject_id=subject_id, kind=kind, occurred_on=held_on,
-                           fields={"meeting": meeting_kind.label, "status": status.label})
+                           fields={"meeting": str(meeting_kind), "status": status.label})
             for att_id, subject_id, held_on, meeting_kind, status in rows]
 
 

@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app import pagecache
+from app import kindfields, pagecache
 from app.auth.decorators import roles_required
 from app.extensions import db
 from app.forms import select_choices
@@ -331,7 +331,8 @@ def explain(review_id: int, subject_id: int) -> str:
     return render_template("reviews/explain.html", **_header(review), card=card, entry=entry, sections=sections,
                            facts=services.facts_of(review),
                            origins=services.origins(review, record_ids, current_user), items=items,
-                           periods={p["period"] for p in card["sections"]}, field_labels=FIELD_LABELS,
+                           periods={p["period"] for p in card["sections"]},
+                           field_labels={**FIELD_LABELS, **kindfields.labels(rules.kinds.values() if rules else ())},
                            group_label=group_labeller(review), ranking_names=ranking_labels(review),
                            grouped={r.name for r in rules.rankings if r.by} if rules else set())
 

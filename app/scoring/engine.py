@@ -59,6 +59,8 @@ def validate_records(records: Iterable[Record], ruleset: RuleSet) -> None:
                 errors.append(f"{where}: 记录 {record.id} 的字段 {name} 应为数字")
             elif fspec.type == "integer" and not isinstance(value, int):
                 errors.append(f"{where}: 记录 {record.id} 的字段 {name} 应为整数")
+            elif fspec.type in ("text", "date") and not isinstance(value, str):
+                errors.append(f"{where}: 记录 {record.id} 的字段 {name} 应为文字")
     if errors:
         raise RuleError(errors)
 

@@ -46,13 +46,13 @@ from app.scoring.rules import (
     Trigger,
 )
 from app.scoring.spelling import suggest
-from app.scoring.types import SUBJECT_ATTRIBUTES
+from app.scoring.types import COLUMN_FIELDS, SUBJECT_ATTRIBUTES
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40  # levels of nesting
 MAX_NODES = 20_000  # keys, values and list items in all
 SUBJECT_KINDS = ("members", "units", "branches", "party-members")
-FIELD_TYPES = ("number", "integer")
+FIELD_TYPES = ("number", "integer", "text", "choice", "date")
 TIE_POLICIES = ("all_in", "none")
 _TAG = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
@@ -63,6 +63,7 @@ _PERCENT = re.compile(r"(\d{1,3}(?:\.\d{1,4})?)\s*[%％]")
 _FULL_WIDTH_COLON = re.compile(r"^\s*(?:-\s+)?[^\s#:：'\"{}\[\],][^:#'\"{}]*?：")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MONTH_DAY = re.compile(r"(\d{2})-(\d{2})")
+_FIELD_NAME = re.compile(r"[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]{0,39}")
 
 
 class _Refused(Exception):
@@ -445,22 +446,82 @@ class _Builder:
             fields: dict[str, FieldSpec] = {}
             if "fields" in spec:
                 for fname, (fkey, fvalue) in (r.mapping(spec["fields"][1], f"类型 '{name}' 的 fields") or {}).items():
-                    if isinstance(fvalue, SequenceNode):
-                        values = [r.text(v, f"字段 '{fname}' 的取值") for v in fvalue.value]
-                        clean = [v for v in values if v is not None]
-                        if not clean:
-                            r.error(fvalue, f"字段 '{fname}' 至少要列出一个取值")
-                        dupes = {v for v in clean if clean.count(v) > 1}
-                        for v in sorted(dupes):
-                            r.error(fvalue, f"字段 '{fname}' 的取值 '{v}' 重复")
-                        fields[fname] = FieldSpec(fname, "enum", tuple(clean))
-                    else:
-                        ftype = r.choice(fvalue, f"字段 '{fname}' 的类型", FIELD_TYPES)
-                        if ftype is not None:
-                            fields[fname] = FieldSpec(fname, ftype)
+                    field_spec = self.parse_field(name, fname, fkey, fvalue)
+                    if field_spec is not None:
+                        fields[fname] = field_spec
             if category is not None:
                 kinds[name] = KindSpec(name, category, fields, label or "")
         return kinds
+
+    def parse_field(self, kind: str, fname: str, key: Node, node: Node) -> FieldSpec | None:
+        """One declared field: a list of values (a choice), a type word, or {type, label, unit, required, values}."""
+        r = self.r
+        if not _FIELD_NAME.fullmatch(fname):
+            r.error(key, f"类型 '{kind}' 的字段名 '{fname}' 不可用:请用汉字、字母、数字或下划线,不以数字开头,至多 40 个字")
+            return None
+        found: FieldSpec | None
+        if isinstance(node, SequenceNode):
+            values = self.field_values(fname, node)
+            found = None if values is None else FieldSpec(fname, "enum", values)
+        elif isinstance(node, MappingNode):
+            found = self.parse_field_mapping(fname, node)
+        else:
+            ftype = r.choice(node, f"字段 '{fname}' 的类型", FIELD_TYPES)
+            if ftype == "choice":
+                r.error(node, f"字段 '{fname}' 是选项(choice),请列出取值:{fname}: [甲, 乙] 或 {{type: choice, values: [甲, 乙]}}")
+                return None
+            found = None if ftype is None else FieldSpec(fname, ftype)
+        if found is not None and fname in COLUMN_FIELDS and found.type not in COLUMN_FIELDS[fname]:
+            allowed = "、".join("取值列表(choice)" if t == "enum" else t for t in COLUMN_FIELDS[fname])
+            r.error(node, f"字段 '{fname}' 是录入系统的固定字段,只能声明为 {allowed}")
+            return None
+        return found
+
+    def field_values(self, fname: str, node: Node) -> tuple[str, ...] | None:
+        r = self.r
+        rows = r.sequence(node, f"字段 '{fname}' 的取值")
+        if rows is None:
+            return None
+        values = [r.text(v, f"字段 '{fname}' 的取值") for v in rows]
+        clean = [v for v in values if v is not None]
+        if not clean:
+            r.error(node, f"字段 '{fname}' 至少要列出一个取值")
+        for v in sorted({v for v in clean if clean.count(v) > 1}):
+            r.error(node, f"字段 '{fname}' 的取值 '{v}' 重复")
+        return tuple(clean)
+
+    def parse_field_mapping(self, fname: str, node: Node) -> FieldSpec | None:
+        r = self.r
+        spec = r.mapping(node, f"字段 '{fname}'", ("type", "label", "unit", "required", "values"))
+        if spec is None:
+            return None
+        if "type" in spec:
+            ftype = r.choice(spec["type"][1], f"字段 '{fname}' 的 type(类型)", FIELD_TYPES)
+        elif "values" in spec:
+            ftype = "choice"
+        else:
+            r.error(node, f"字段 '{fname}' 缺少 type(类型):{' / '.join(FIELD_TYPES)}")
+            return None
+        if ftype is None:
+            return None
+        values: tuple[str, ...] | None = ()
+        if ftype == "choice":
+            if "values" not in spec:
+                r.error(node, f"字段 '{fname}' 是选项(choice),需要 values(取值列表)")
+                return None
+            values = self.field_values(fname, spec["values"][1])
+        elif "values" in spec:
+            r.error(spec["values"][0], f"只有选项(choice)字段写 values;'{fname}' 是 {ftype}")
+        if "unit" in spec and ftype not in ("number", "integer"):
+            r.error(spec["unit"][0], f"只有数字(number、integer)字段写 unit(单位);'{fname}' 是 {ftype}")
+        label = r.text(spec["label"][1], f"字段 '{fname}' 的 label(名称)") if "label" in spec else ""
+        unit = r.text(spec["unit"][1], f"字段 '{fname}' 的 unit(单位)") if "unit" in spec else ""
+        required = r.boolean(spec["required"][1], f"字段 '{fname}' 的 required(是否必填)") \
+            if "required" in spec else False
+        if values is None:
+            return None
+        return FieldSpec(fname, "enum" if ftype == "choice" else ftype, values, label or "", unit or "",
+                         bool(required))
 
     # ---- conditions
     def parse_match(self, node: Node, what: str) -> Match | None:
@@ -513,6 +574,9 @@ class _Builder:
             r.error(node, f"字段 '{fname}' 在这些类型中的定义不一致")
             return None
         ftype = types.pop()
+        if ftype in ("text", "date"):
+            r.error(node, f"字段 '{fname}' 是{'文字' if ftype == 'text' else '日期'},只供录入和查看,不能作为计分条件")
+            return None
         if isinstance(node, MappingNode):
             allowed = ("at_least", "at_most") if ftype == "enum" else ("min", "max")
             entries = r.mapping(node, f"字段 '{fname}' 的条件", allowed)
@@ -789,7 +853,7 @@ class _Builder:
         fname = self.r.text(node, "field(字段)")
         if fname is None:
             return None
-        bad = [k.name for k in kinds if fname not in k.fields or k.fields[fname].type == "enum"]
+        bad = [k.name for k in kinds if fname not in k.fields or k.fields[fname].type not in ("number", "integer")]
         if bad:
             self.r.error(node, f"字段 '{fname}' 未在类型 {'、'.join(bad)} 中声明为 number 或 integer")
             return None

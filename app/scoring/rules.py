@@ -17,11 +17,21 @@ Pos = tuple[int, int]  # (line, column), 1-based, of the rule in its file
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """A record field a kind declares: an ordered list of values (a ladder), a number, or an integer."""
+    """A record field a kind declares: an ordered list of values (a choice, a ladder), a number, an integer, or
+    (information for the forms and sheets, never scored) a text or a date. `label`, `unit` and `required` are for
+    the entry forms and sheets: the engine scores a missing value as no match."""
 
     name: str
-    type: str  # "enum" | "number" | "integer"
+    type: str  # "enum" (written `choice` or as a list) | "number" | "integer" | "text" | "date"
     values: tuple[str, ...] = ()
+    label: str = ""
+    unit: str = ""
+    required: bool = False
+
+    @property
+    def scored(self) -> bool:
+        """Whether rules may test or count it (text and date fields are only recorded)."""
+        return self.type in ("enum", "number", "integer")
 
     def order(self, value: str) -> int:
         return self.values.index(value)

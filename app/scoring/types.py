@@ -15,6 +15,14 @@ AttrValue = str | bool
 #: seam (app/reviews/facts.py) and the spreadsheet reader (app/spreadsheets/records.py) both make such records.
 ATTENDANCE_KIND = "会议出勤"
 PARTY_LIFE_KIND = "组织生活"
+#: Field names the recording system keeps in columns of their own, and the types a rule file may declare them as.
+#: Any other field a kind declares is kept with the record as it is (app/kindfields.py).
+COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
+    "outcome": ("enum",), "level": ("enum",), "instruction_level": ("enum",),
+    "amount": ("number", "integer"), "people_helped": ("integer",),
+    "meeting": ("enum",), "status": ("enum",),   # attendance: the meeting type and 出席/请假 …
+    "value": ("number", "integer", "enum"),      # a branch's 比实绩 indicator
+}
 #: The (month, day) each half-year ends on: a branch's half-year indicators are dated then.
 HALF_ENDS = {"H1": (6, 30), "H2": (12, 31)}
 

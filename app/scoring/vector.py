@@ -615,6 +615,8 @@ def _kind_fields(records: pd.DataFrame, plan: _Plan, ids: np.ndarray, slices: li
     for kind in kinds:
         rows = kind.rec
         for fname, fspec in rs.kinds[kind.name].fields.items():
+            if not fspec.scored:  # text and date: recorded for people, never tested nor counted
+                continue
             if fspec.type == "enum":
                 if fname not in columns:
                     kind.enum[fname] = np.full(len(rows), -1, np.int16)

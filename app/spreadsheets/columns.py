@@ -21,7 +21,7 @@ YES_NO = "yes_no"      # 是 / 否 (an Excel TRUE/FALSE too)
 PERIOD = "period"      # a half-year: 2025H1 or 2025H2
 
 YES, NO = "是", "否"
-MEETING_KINDS = ("全体会议", "常委会议", "政情通报会", "视察", "调研", "其他活动", "组织生活")
+MEETING_KINDS = ("全体会议", "常委会议", "政情通报会", "视察", "调研", "其他活动", "组织生活")  # the built-in ones
 PARTY_LIFE = "组织生活"  # the only meeting type party members attend; CPPCC members never do
 ATTENDANCE_STATUSES = ("出席", "请假", "缺席", "迟到", "早退")
 UNIT_KINDS = ("专门委员会", "界别活动组", "乡镇政协联络处")
@@ -156,7 +156,8 @@ ACTIVITIES = Sheet("履职记录", (
 ATTENDANCE = Sheet("出勤", (
     _RECORD_NO,
     Column("会议名称", "meeting_title"),
-    Column("会议类型", "meeting", CHOICE, required=True, choices=MEETING_KINDS),
+    Column("会议类型", "meeting", required=True,
+           note="如 全体会议、常委会议、视察、组织生活;须是系统中设立的、并在细则“会议出勤”中声明的会议类型"),
     Column("日期", "occurred_on", DATE, required=True),
     Column("对象编号", "subject", CODE, required=True),
     _NAME,

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from app import scoring
+from app import kindfields, scoring
 from app.scoring.exact import whole_as_int
 from app.scoring.rules import KindSpec
 from app.scoring.spelling import suggest
-from app.scoring.types import ATTENDANCE_KIND, PARTY_LIFE_KIND, half_end
-from app.spreadsheets.columns import (ATTENDANCE, CSV_SHEETS, INDICATORS, PARTY_LIFE, RECORD_SHEETS, SUBJECT_SHEETS,
-                                      UNIT_SHEETS, Sheet)
+from app.scoring.types import ATTENDANCE_KIND, COLUMN_FIELDS, PARTY_LIFE_KIND, half_end
+from app.spreadsheets.columns import (ACTIVITIES, ATTENDANCE, CSV_SHEETS, INDICATORS, MEETING_KINDS, PARTY_LIFE,
+                                      RECORD_SHEETS, SUBJECT_SHEETS, UNIT_SHEETS, Sheet)
+from app.spreadsheets.declared import field_name, with_declared
 from app.spreadsheets.rows import Book, SheetRow, read_book, whole_number_ids
 
 #: The member sheet's unit columns and the 单位 类型 each must name.
@@ -55,10 +56,32 @@ class FileFacts:
     notes: list[str] = field(default_factory=list)
 
 
-def sheets_for(subject: str) -> tuple[Sheet, ...]:
-    """The sheets read for a rule file's `subject:` (subjects first)."""
+def sheets_for(subject: str, ruleset: scoring.RuleSet | None = None) -> tuple[Sheet, ...]:
+    """The sheets read for a rule file's `subject:` (subjects first); the 履职记录 sheet with a column for each
+    field `ruleset`'s kinds declare beyond its own."""
     extra = (UNIT_SHEETS[subject],) if subject in UNIT_SHEETS else ()
-    return (SUBJECT_SHEETS[subject], *RECORD_SHEETS[subject], *extra)
+    records = tuple(_declared(s, ruleset) for s in RECORD_SHEETS[subject])
+    return (SUBJECT_SHEETS[subject], *records, *extra)
+
+
+def csv_sheet_for(ruleset: scoring.RuleSet) -> Sheet:
+    """The one sheet a CSV file is read as, for `ruleset`."""
+    return _declared(CSV_SHEETS[ruleset.subject], ruleset)
+
+
+def meeting_types(ruleset: scoring.RuleSet) -> tuple[str, ...]:
+    """The meeting types an 出勤 row may name: those the rule file's attendance kind declares (the built-in ones when
+    it declares none), and 组织生活."""
+    spec = ruleset.kinds.get(ATTENDANCE_KIND)
+    field = spec.fields.get("meeting") if spec is not None else None
+    declared = field.values if field is not None and field.type == "enum" else MEETING_KINDS
+    return tuple(dict.fromkeys((*declared, PARTY_LIFE)))
+
+
+def _declared(sheet: Sheet, ruleset: scoring.RuleSet | None) -> Sheet:
+    if ruleset is None or sheet.name != ACTIVITIES.name:
+        return sheet
+    return with_declared(sheet, ruleset.kinds.values())
 
 
 def read_facts(data: bytes, filename: str, ruleset: scoring.RuleSet) -> FileFacts:
@@ -66,7 +89,7 @@ def read_facts(data: bytes, filename: str, ruleset: scoring.RuleSet) -> FileFact
 
     :raises SheetError: listing every bad row of every sheet (nothing is scored then).
     """
-    book = read_book(data, filename, sheets_for(ruleset.subject), CSV_SHEETS[ruleset.subject])
+    book = read_book(data, filename, sheets_for(ruleset.subject, ruleset), csv_sheet_for(ruleset))
     if not book.found:  # the file itself could not be read
         raise SheetError(book.errors)
     facts = _Builder(book, ruleset).build()
@@ -94,9 +117,11 @@ class _Builder:
         self.roster: dict[str, _Entry] = {}
         self.skipped: dict[str, list[int]] = {}
         self.missing_kind: set[tuple[str, str]] = set()
-        self.specs = {s.name: s for s in sheets_for(self.subject)}
+        self.specs = {s.name: s for s in sheets_for(self.subject, ruleset)}
+        self.csv_sheet = csv_sheet_for(ruleset)
+        self.meetings = meeting_types(ruleset)
         if book.is_csv:
-            self.specs[CSV_SHEETS[self.subject].name] = CSV_SHEETS[self.subject]
+            self.specs[self.csv_sheet.name] = self.csv_sheet
 
     def error(self, row: SheetRow, key: str, reason: str) -> None:
         """Report `reason` at the row's cell of column `key`."""
@@ -205,7 +230,7 @@ class _Builder:
 
     def _csv_roster(self) -> None:
         """A CSV's subjects: every 编号 named (对象编号, then 联名), with the 姓名 given; attributes default."""
-        sheet = CSV_SHEETS[self.subject]
+        sheet = self.csv_sheet
         codes: dict[str, None] = {}  # in order of first appearance
         names: dict[str, tuple[str, int]] = {}
         for row in self.book.sheets.get(sheet.name, []):
@@ -240,7 +265,7 @@ class _Builder:
 
     def _records(self) -> list[scoring.Record]:
         records: list[scoring.Record] = []
-        sheets = (CSV_SHEETS[self.subject],) if self.book.is_csv else RECORD_SHEETS[self.subject]
+        sheets = (self.csv_sheet,) if self.book.is_csv else RECORD_SHEETS[self.subject]
         for sheet in sheets:
             rows = self.book.sheets.get(sheet.name, [])
             if sheet is INDICATORS:
@@ -326,8 +351,36 @@ class _Builder:
             fields["amount"] = whole_as_int(fields["amount"])
         if spec is None or not self._check_fields(row, spec, fields, FIELD_COLUMNS):
             return None
+        declared = self._declared_fields(row, spec)
+        if declared is None:
+            return None
+        fields.update(declared)
         return scoring.Record(id=record_id, subject_id=entry.id, kind=kind, occurred_on=on, fields=fields,
                               participants=participants, work_id=row["work_key"] or None)
+
+    def _declared_fields(self, row: SheetRow, spec: KindSpec) -> dict[str, Any] | None:
+        """The row's values in the declared fields' columns, read by the kind's own declaration (None: a problem,
+        reported at its cell). A value in a column the kind does not declare is a problem too."""
+        fields: dict[str, Any] = {}
+        ok = True
+        for key, raw in row.values.items():
+            name = field_name(key)
+            if name is None or raw is None:
+                continue
+            fspec = spec.fields.get(name)
+            if fspec is None or name in COLUMN_FIELDS:
+                self.error(row, key, f"细则没有为“{spec.name}”声明这一项,请留空")
+                ok = False
+                continue
+            try:
+                value = kindfields.value(kindfields.parse(fspec, raw))
+            except ValueError as problem:
+                self.error(row, key, str(problem))
+                ok = False
+                continue
+            if value is not None and value != "":
+                fields[name] = value
+        return fields if ok else None
 
     def _signers(self, row: SheetRow, entry: _Entry) -> tuple[int, ...]:
         """The first proposer (the row's subject), then the other signers in the order written."""
@@ -355,6 +408,9 @@ class _Builder:
                 self.error(row, "kind", "出勤行的类型应空着(填了会议类型或出席情况的行是出勤)")
                 return None
         entry, on, meeting, status = self._entry(row), row["occurred_on"], row["meeting"], row["status"]
+        if meeting is not None and meeting not in self.meetings:
+            self.error(row, "meeting", f"“{meeting}”不是可选的值(可选:{'、'.join(self.meetings)})")
+            return None
         if entry is None or on is None or meeting is None or status is None or not self._in_year(row, on.year):
             return None
         if self.subject == "party-members":
