@@ -192,29 +192,33 @@ class Credit:
     max_people: int | None = None
 
     def share(self, position: int, people: int) -> tuple[Fraction, str]:
-        """The credited fraction for the participant at `position` (1-based) of `people`, and a note."""
+        """The credited fraction for the participant at `position` (1-based) of `people`, and a note.
+
+        One person alone always gets the full points, whatever the mode (docs/rules.md §6)."""
         if self.max_people is not None:
             if position > self.max_people:
                 return Fraction(0), f"集体成果只计前 {self.max_people} 人"
             people = min(people, self.max_people)
+        if people == 1:
+            return Fraction(1), ""
         return CREDIT_MODES[self.mode](self, position, people)
 
 
+# Each mode is asked only about two people or more: Credit.share gives one person alone the full points.
+
 def _all(c: Credit, position: int, people: int) -> tuple[Fraction, str]:
-    return Fraction(1), "" if people == 1 else f"第 {position} 位,全额"
+    return Fraction(1), f"第 {position} 位,全额"
 
 
 def _first_only(c: Credit, position: int, people: int) -> tuple[Fraction, str]:
-    return (Fraction(1), "" if people == 1 else "第一提案人") if position == 1 else (Fraction(0), "只计第一提案人")
+    return (Fraction(1), "第一提案人") if position == 1 else (Fraction(0), "只计第一提案人")
 
 
 def _equal(c: Credit, position: int, people: int) -> tuple[Fraction, str]:
-    return Fraction(1, people), "" if people == 1 else f"{people} 人均分"
+    return Fraction(1, people), f"{people} 人均分"
 
 
 def _first_half(c: Credit, position: int, people: int) -> tuple[Fraction, str]:
-    if people == 1:
-        return Fraction(1), ""
     if position == 1:
         return Fraction(1, 2), "第一提案人 1/2"
     return Fraction(1, 2 * (people - 1)), f"其余 {people - 1} 人均分 1/2"

@@ -1007,6 +1007,8 @@ def _share(credit: Credit, pos: np.ndarray, people: np.ndarray) -> tuple[np.ndar
             b = np.where(at, factor.denominator, b)
     else:  # pragma: no cover - the loader only admits the modes above
         raise Unsupported(f"联名分配方式 {credit.mode}")
+    alone = people == 1                 # one person alone gets the full points, whatever the mode
+    a, b = np.where(alone, 1, a), np.where(alone, 1, b)
     a = np.where(zero_mask, 0, a)
     return a, b
 
@@ -1098,7 +1100,7 @@ def _item_parts(plan: _Plan, data: _Input, subjects: _Subjects, window: tuple[in
         if kind.pos is not None:
             pos = kind.pos if credits is None else kind.pos[credits]
             people = kind.people if credits is None else kind.people[credits]  # type: ignore[index]
-        trivial = item.credit == Credit() or (kind.pos is None and item.credit.mode != "by_position")
+        trivial = item.credit == Credit() or kind.pos is None     # no joint record: everyone alone, in full
         status = None
         if trivial and not raw.fraction:
             points = num

@@ -205,6 +205,17 @@ def test_sole_author_of_first_half_gets_everything() -> None:
     assert one(ruleset, [rec("提案")]).total == 10
 
 
+def test_sole_proposer_under_by_position_gets_the_full_points() -> None:
+    """docs/rules.md §6: 只有一个人时,任何方式都得全额 (a first proposer's factor applies only beside others)."""
+    ruleset = rules(CREDIT.format(credit='{mode: by_position, factors: {1: "2/3", 2: "1/3"}, rest: 0}'))
+    alone = one(ruleset, [rec("提案", id=5)])
+    assert alone.total == 10 and alone.lines[0].records[0].share == ""
+    listed_alone = one(ruleset, [rec("提案", participants=(1,))])
+    assert listed_alone.total == 10
+    cards = by_id(score([subj(1), subj(2)], [rec("提案", participants=(1, 2))], ruleset, "全年"))
+    assert (cards[1].total, cards[2].total) == (D("6.67"), D("3.33"))
+
+
 # --- counting -------------------------------------------------------------------------------------------------
 
 def test_from_nth_counts_the_second_and_later() -> None:  # 从第 2 件立案起每件 +5
