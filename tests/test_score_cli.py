@@ -135,3 +135,25 @@ def test_rules_diff_shows_who_changes(runner, scored_county, tmp_path):
     assert "张三" in result.output and "李四" not in result.output
     same = runner.invoke(args=["rules", "diff", str(RULES), str(RULES), "--period", "2025"])
     assert "0 个有变化" in same.output
+
+
+def test_a_gate_with_when_shows_not_applicable_in_table_and_csv(runner, scored_county, tmp_path):
+    """A gate that applies to some subjects only (`when:`) leaves a cell 不适用 for the others, instead of a crash."""
+    rules = tmp_path / "常委要求.yaml"
+    rules.write_text(RULES.read_text(encoding="utf-8").replace(
+        "    effect: {max_grade: 合格, eligible: false}\n",
+        "    effect: {max_grade: 合格, eligible: false}\n    when: {standing: true}\n", 1), encoding="utf-8")
+    zhang = scored_county["zhang"]
+    zhang.is_standing = True
+    db.session.commit()
+    table = runner.invoke(args=["score", "--rules", str(rules), "--period", "2025"])
+    assert table.exit_code == 0, table.output
+    lines = {line.split()[2]: line for line in table.output.splitlines()[3:] if len(line.split()) > 2}
+    assert "✗" in lines["张三"] and "不适用" in lines["李四"]
+    csv_out = runner.invoke(args=["score", "--rules", str(rules), "--period", "2025", "--format", "csv"])
+    assert csv_out.exit_code == 0, csv_out.output
+    rows = {r.split(",")[2]: r.split(",") for r in csv_out.output.splitlines()[1:]}
+    assert rows["张三"][6:8] == ["否", "—"] and rows["李四"][6:8] == ["不适用", "—"]
+    explained = runner.invoke(args=["score", "--rules", str(rules), "--period", "2025", "--format", "csv",
+                                    "--explain"])
+    assert explained.exit_code == 0 and "不适用" in explained.output

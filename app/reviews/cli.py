@@ -66,6 +66,8 @@ def _scored(rules: str, period: str, records: str | None = None) -> Scored:
         sys.exit(1)
 
 
+NOT_APPLICABLE = "不适用"  # a gate whose `when:` the subject does not meet
+
 RECORDS_OPTION = click.option(
     "--records", type=click.Path(exists=True, dir_okay=False),
     help="用表格(.xlsx 或 .csv,导入格式)中的对象和记录计分,不读写数据库")
@@ -95,8 +97,10 @@ def score_command(rules: str, period: str, subject: str | None, records: str | N
               *[f"一票否决:{g.label}" if g.veto else g.label for g in gates]]
 
     def gate_cells(row: dict, yes: str, no: str) -> list[str]:
+        """One cell per declared gate; a gate whose `when:` leaves the subject out does not apply to it."""
         met = {g["name"]: g["met"] for g in row["gates"]}
-        return [("—" if met[g.name] else "否决") if g.veto else (yes if met[g.name] else no) for g in gates]
+        return [NOT_APPLICABLE if g.name not in met else ("—" if met[g.name] else "否决") if g.veto
+                else (yes if met[g.name] else no) for g in gates]
 
     if fmt == "csv":
         out = csv.writer(sys.stdout, lineterminator="\n")
