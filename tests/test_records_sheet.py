@@ -361,6 +361,38 @@ def test_party_members_attend_only_party_life_and_cannot_co_sign(tmp_path):
     ]
 
 
+# --- 状态: only 已核实 rows count ------------------------------------------------------------------------------
+
+def test_only_verified_rows_count_when_the_sheet_has_a_state_column(tmp_path):
+    """docs/rules.md §21.3: a sheet with 状态 counts its 已核实 rows only (a blank 状态 is 已提交, as the import reads
+    it); a sheet without one counts every row; attendance rows of a CSV do not look at 状态."""
+    path = write_xlsx(tmp_path / "状态.xlsx", {"委员": MEMBER_ROWS, "履职记录": [
+        ["对象编号", "类型", "日期", "结果", "状态"],
+        ["M001", "提案", "2025-03-02", "立案", "已核实"],
+        ["M001", "社情民意", "2025-03-03", "采用", "已提交"],
+        ["M002", "提案", "2025-03-04", "立案", "草稿"],
+        ["M002", "结对困难户", "2025-03-05", None, None],
+        ["M003", "结对困难户", "2025-03-06", None, "已核实"]]})
+    got = read(path)
+    assert sorted((r.subject_id, r.kind) for r in got.records) == [(1, "提案"), (3, "结对困难户")]
+    assert "履职记录: 3 行的状态不是“已核实”(第 3、4、5 行),未计入" in "\n".join(got.notes)
+    without = write_xlsx(tmp_path / "无状态.xlsx", {"委员": MEMBER_ROWS, "履职记录": [
+        ["对象编号", "类型", "日期", "结果"], ["M001", "提案", "2025-03-02", "立案"],
+        ["M002", "社情民意", "2025-03-03", "采用"]]})
+    assert len(read(without).records) == 2
+    csv = tmp_path / "状态.csv"
+    csv.write_text("对象编号,类型,日期,结果,会议类型,出席情况,状态\n"
+                   "W1,提案,2025-03-02,立案,,,已核实\nW1,提案,2025-03-03,立案,,,草稿\n"
+                   "W1,,2025-01-08,,全体会议,缺席,\n", encoding="utf-8")
+    records_ = read(csv).records
+    assert sorted(r.kind for r in records_) == ["会议出勤", "提案"]
+    branches = write_xlsx(tmp_path / "支部.xlsx", {
+        "党支部": [["支部编号", "名称"], ["31", "宏达纸业党支部"]],
+        "比实绩": [["支部编号", "期间", "指标", "数值", "状态"], ["31", "2025H1", "组织建设", "15", "已核实"],
+                   ["31", "2025H2", "组织建设", "18", "已提交"]]})
+    assert [r.occurred_on for r in read(branches, "branches").records] == [dt.date(2025, 6, 30)]
+
+
 # --- the database and a file: the same facts give the same output and hash --------------------------------
 
 def _county() -> dict[str, dict[str, list[list[object]]]]:
@@ -412,6 +444,8 @@ def _county() -> dict[str, dict[str, list[list[object]]]]:
         act(u, "实事", dt.date(2025, 8, 1), unit=24, people_helped=30),
         act(p(201), "技术攻关", dt.date(2025, 5, 1), unit=31, outcome="完成"),
         act(p(203), "合理化建议", dt.date(2025, 6, 1), unit=32, outcome="采纳", amount=Decimal("12.5")),
+        act(u, "调研报告", dt.date(2025, 5, 5), unit=23, state=RecordState.DRAFT),
+        act(p(202), "示范岗", dt.date(2025, 5, 6), unit=31, state=RecordState.SUBMITTED),
     ]
 
     def meeting(kind, on, unit, state=RecordState.VERIFIED, **who):
@@ -443,15 +477,16 @@ def _county() -> dict[str, dict[str, list[list[object]]]]:
                report(32, "2025H2", RecordState.SUBMITTED, 组织建设=Decimal(20))]
     db.session.commit()
 
-    verified = [a for a in acts if a.state == RecordState.VERIFIED]
+    # the record sheets hold every record with its 状态, as the system exports them: only 已核实 rows may count
     yes = {True: "是", False: "否"}
     names = {u.id: u.name for u in units}
     field_cells = lambda a: [a.outcome, a.level, a.instruction_level,
-                             None if a.amount is None else str(a.amount), a.people_helped, a.work_key]
-    head = ["记录编号", "对象编号", "类型", "日期", "结果", "级别", "批示级别", "金额", "受益人数", "事项编号", "联名"]
+                             None if a.amount is None else str(a.amount), a.people_helped, a.work_key, a.state.label]
+    head = ["记录编号", "对象编号", "类型", "日期", "结果", "级别", "批示级别", "金额", "受益人数", "事项编号", "状态", "联名"]
+    assert any(a.state != RecordState.VERIFIED for a in acts) and any(r.state != RecordState.VERIFIED for r in reports)
     member_acts = [[a.id, a.member_id or a.participants[0].member_id, a.kind, a.occurred_on, *field_cells(a),
                     "、".join(str(s.member_id) for s in a.participants[1:])]
-                   for a in verified if a.member_id or (a.participants and not a.party_member_id)]
+                   for a in acts if a.member_id or (a.participants and not a.party_member_id)]
     attendance = [["记录编号", "会议类型", "日期", "对象编号", "出席情况"]] + [
         [att.id, mt.kind.label, mt.held_on, att.member_id or att.party_member_id, att.status.label]
         for mt in meetings if mt.state == RecordState.VERIFIED for att in mt.attendance]
@@ -467,19 +502,19 @@ def _county() -> dict[str, dict[str, list[list[object]]]]:
         "units": {
             "单位": [["单位编号", "名称", "类型"]] + [[x.code, x.name, x.kind.label] for x in units[:4]],
             "履职记录": [head[:-1]] + [[a.id, a.unit_id, a.kind, a.occurred_on, *field_cells(a)]
-                                       for a in verified if not a.member_id and not a.party_member_id]},
+                                       for a in acts if not a.member_id and not a.party_member_id]},
         "party-members": {
             "党员": [["党员编号", "姓名", "支部", "党员类别"]]
             + [[x.code, x.name, names[x.branch_id], x.status.label] for x in party],
             "党支部": [["支部编号", "名称", "组建方式"]] + [[x.code, x.name, x.branch_form.label] for x in units[4:]],
             "履职记录": [head[:-1]] + [[a.id, a.party_member_id, a.kind, a.occurred_on, *field_cells(a)]
-                                       for a in verified if a.party_member_id],
+                                       for a in acts if a.party_member_id],
             "出勤": [r for r in attendance if r[0] == "记录编号" or r[3] > 200]},
         "branches": {
             "党支部": [["支部编号", "名称", "组建方式"]] + [[x.code, x.name, x.branch_form.label] for x in units[4:]],
-            "比实绩": [["记录编号", "支部编号", "期间", "指标", "数值", "等级"]] + [
-                [i.id, r.branch_id, r.period, i.key, None if i.choice else str(i.value), i.choice or None]
-                for r in reports if r.state == RecordState.VERIFIED for i in r.indicators]},
+            "比实绩": [["记录编号", "支部编号", "期间", "指标", "数值", "等级", "状态"]] + [
+                [i.id, r.branch_id, r.period, i.key, None if i.choice else str(i.value), i.choice or None,
+                 r.state.label] for r in reports for i in r.indicators]},
     }
 
 
@@ -496,11 +531,14 @@ def test_the_same_facts_in_the_database_and_in_a_workbook_score_identically(app,
     doc = json.loads(from_db_json := runner.invoke(args=["score", "--rules", str(RULES[subject]), "--period", "2025",
                                                          "--format", "json"]).stdout)
     assert len(doc["results"]) >= 2 and any(r["score"] != "0" for r in doc["results"]), from_db_json
+    notes = runner.invoke(args=[*args, "--records", str(path)]).stderr
+    assert "状态不是“已核实”" in notes  # the 已提交 rows are in the file and left out, as the database leaves them out
     if subject == "members":
         assert [r["subject"]["name"] for r in doc["results"]].count("赵六") == 0  # not 在职
-        assert "1 行不在 2025 年" in runner.invoke(args=[*args, "--records", str(path)]).stderr
+        assert "1 行不在 2025 年" in notes
     record_sheet = next(name for name in ("履职记录", "比实绩") if name in sheets)
-    fewer = write_xlsx(tmp_path / "少一行.xlsx", {**sheets, record_sheet: sheets[record_sheet][:-1]})
+    fewer = write_xlsx(tmp_path / "少一行.xlsx", {**sheets, record_sheet: sheets[record_sheet][:1]
+                                                   + sheets[record_sheet][2:]})  # one verified row less
     changed = runner.invoke(args=["score", "--rules", str(RULES[subject]), "--period", "2025", "--format", "json",
                                   "--records", str(fewer)])
     assert json.loads(changed.stdout)["hash"] != doc["hash"]  # the file is what was scored

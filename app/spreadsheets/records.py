@@ -18,8 +18,8 @@ from app.scoring.exact import whole_as_int
 from app.scoring.rules import KindSpec
 from app.scoring.spelling import suggest
 from app.scoring.types import ATTENDANCE_KIND, PARTY_LIFE_KIND, half_end
-from app.spreadsheets.columns import (ATTENDANCE, CSV_SHEETS, INDICATORS, PARTY_LIFE, RECORD_SHEETS, SUBJECT_SHEETS,
-                                      UNIT_SHEETS, Sheet)
+from app.spreadsheets.columns import (ATTENDANCE, CSV_SHEETS, INDICATORS, PARTY_LIFE, RECORD_SHEETS, STATES,
+                                      SUBJECT_SHEETS, UNIT_SHEETS, Sheet)
 from app.spreadsheets.rows import Book, SheetRow, read_book, whole_number_ids
 
 #: The member sheet's unit columns and the 单位 类型 each must name.
@@ -32,6 +32,8 @@ CSV_DEFAULTS: dict[str, dict[str, scoring.types.AttrValue]] = {
     "branches": {"branch_form": "", "active": True},
     "party-members": {"party_status": "正式党员", "branch": "", "active": True},
 }
+#: The only 状态 that counts, as in the database (only 已核实 records count in an official review).
+VERIFIED = STATES[2]
 #: Record field ← column key (the same word, except where the engine's field is named otherwise).
 FIELD_COLUMNS = {"outcome": "outcome", "level": "level", "instruction_level": "instruction_level",
                  "amount": "amount", "people_helped": "people_helped"}
@@ -93,6 +95,7 @@ class _Builder:
         self.subject_sheet = SUBJECT_SHEETS[self.subject]
         self.roster: dict[str, _Entry] = {}
         self.skipped: dict[str, list[int]] = {}
+        self.unverified: dict[str, list[int]] = {}
         self.missing_kind: set[tuple[str, str]] = set()
         self.specs = {s.name: s for s in sheets_for(self.subject)}
         if book.is_csv:
@@ -114,8 +117,9 @@ class _Builder:
             self._roster()
         records = self._records()
         for sheet, numbers in self.skipped.items():
-            shown = "、".join(map(str, numbers[:10])) + (" 等" if len(numbers) > 10 else "")
-            self.book.note(sheet, f"{len(numbers)} 行不在 {self.ruleset.year} 年(第 {shown} 行),未计入")
+            self.book.note(sheet, f"{len(numbers)} 行不在 {self.ruleset.year} 年(第 {_rows(numbers)} 行),未计入")
+        for sheet, numbers in self.unverified.items():
+            self.book.note(sheet, f"{len(numbers)} 行的状态不是“{VERIFIED}”(第 {_rows(numbers)} 行),未计入")
         entries = sorted(self.roster.values(), key=lambda e: e.id)
         subjects = [scoring.Subject(id=e.id, name=e.name, unit_ids=e.unit_ids, attrs=e.attrs)
                     for e in entries if e.active]
@@ -278,6 +282,14 @@ class _Builder:
             return False
         return True
 
+    def _verified(self, row: SheetRow) -> bool:
+        """Only 已核实 rows count, as only verified records count in the system; a sheet without a 状态 column is
+        taken as verified throughout (a blank 状态 cell is 已提交, as the import reads it)."""
+        if "state" not in self.book.columns.get(row.sheet, ()) or row["state"] == VERIFIED:
+            return True
+        self.unverified.setdefault(row.sheet, []).append(row.number)
+        return False
+
     def _kind(self, row: SheetRow, kind: str) -> KindSpec | None:
         spec = self.ruleset.kinds.get(kind)
         if spec is None:
@@ -311,7 +323,7 @@ class _Builder:
         entry, on, kind = self._entry(row), row["occurred_on"], row["kind"]
         if self.book.is_csv and kind is None and "kind" not in row.bad:
             self.error(row, "kind", "必填,不能为空")
-        if entry is None or on is None or kind is None or not self._in_year(row, on.year):
+        if entry is None or on is None or kind is None or not self._in_year(row, on.year) or not self._verified(row):
             return None
         if kind in (ATTENDANCE_KIND, PARTY_LIFE_KIND) and self.subject in ("members", "party-members"):
             where = "填写会议类型和出席情况" if self.book.is_csv else f"填在“{ATTENDANCE.name}”表"
@@ -384,7 +396,8 @@ class _Builder:
         seen: dict[tuple[str, str, str], int] = {}
         for row, record_id in self._record_ids(rows):
             entry, period, kind = self._entry(row), row["period"], row["kind"]
-            if entry is None or period is None or kind is None or not self._in_year(row, int(period[:4])):
+            if entry is None or period is None or kind is None or not self._in_year(row, int(period[:4])) \
+                    or not self._verified(row):
                 continue
             key = (entry.code, period, kind)
             if key in seen:
@@ -412,3 +425,8 @@ class _Builder:
             records.append(scoring.Record(id=record_id, subject_id=entry.id, kind=kind,
                                           occurred_on=half_end(period), fields=fields))
         return records
+
+
+def _rows(numbers: list[int]) -> str:
+    """Row numbers as a note shows them: the first ten, then 等."""
+    return "、".join(map(str, numbers[:10])) + (" 等" if len(numbers) > 10 else "")
