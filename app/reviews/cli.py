@@ -93,6 +93,7 @@ def score_command(rules: str, period: str, subject: str | None, records: str | N
         click.echo(json.dumps(as_json(scored), ensure_ascii=False, indent=2))
         return
     gates = scored.ruleset.gates
+    has_awards = bool(scored.ruleset.awards)
     header = ["名次", "编号", "姓名", "单位", "总分", "等次",
               *[f"一票否决:{g.label}" if g.veto else g.label for g in gates]]
 
@@ -104,10 +105,13 @@ def score_command(rules: str, period: str, subject: str | None, records: str | N
 
     if fmt == "csv":
         out = csv.writer(sys.stdout, lineterminator="\n")
-        out.writerow(header + (["条目", "原始分", "计入分", "记录"] if explain else []))
+        out.writerow(header + (["表彰", "表彰说明"] if has_awards else [])
+                     + (["条目", "原始分", "计入分", "记录"] if explain else []))
         for row in rows:
             base = [row["rank"], row["subject"]["id"], row["subject"]["name"], row["subject"]["unit"], row["score"],
-                    row["grade"] or "", *gate_cells(row, "是", "否")]
+                    row["grade"] or "", *gate_cells(row, "是", "否"),
+                    *(["、".join(a["label"] for a in row["awards"] if a["selected"]), _left_out(row)]
+                      if has_awards else [])]
             if not explain:
                 out.writerow(base)
             for item in row["items"] if explain else ():
@@ -116,13 +120,27 @@ def score_command(rules: str, period: str, subject: str | None, records: str | N
     click.echo(f"{scored.ruleset.name} · {scored.period}({scored.period_key})· 共 {len(rows)} 个考评对象")
     click.echo(f"内容校验码 sha256: {scored.hash}")
     if not explain:
-        table = [header] + [[str(r["rank"]), str(r["subject"]["id"]), r["subject"]["name"], r["subject"]["unit"],
-                             r["score"], r["grade"] or "", *gate_cells(r, "✓", "✗")]
-                            for r in rows]
+        table = [header + (["表彰"] if has_awards else [])] + [
+            [str(r["rank"]), str(r["subject"]["id"]), r["subject"]["name"], r["subject"]["unit"], r["score"],
+             r["grade"] or "", *gate_cells(r, "✓", "✗"), *([_award_cell(r)] if has_awards else [])] for r in rows]
         click.echo(text_table(table, right={0, 1, 4}))
         return
     for r in rows:
         _explain(r)
+
+
+def _left_out(row: dict) -> str:
+    """Why the subject is not on an award it could have had (excluded, ineligible, over a quota …), per award."""
+    many = len(row["awards"]) > 1
+    return ";".join(f"{a['label']}:{a['reason']}" if many else a["reason"]
+                    for a in row["awards"] if not a["selected"] and a["near"] and a["reason"])
+
+
+def _award_cell(row: dict) -> str:
+    """The table's 表彰 cell: the awards the rules give the subject, else why it missed one it could have had."""
+    given = "、".join(a["label"] for a in row["awards"] if a["selected"])
+    missed = _left_out(row)
+    return ";".join(filter(None, [given, f"未入选:{missed}" if missed else ""])) or "—"
 
 
 def _record_label(record_id: int) -> str:
@@ -146,6 +164,8 @@ def _explain(r: dict) -> None:
         click.echo(f"  等次说明:{r['grade_note']}")
     for flag in r["flags"]:
         click.echo(f"  通报:{flag['label']}({flag['detail']})")
+    for award in r["awards"]:
+        click.echo(f"  表彰 {award['label']}:" + ("入选" if award["selected"] else f"未入选({award['reason']})"))
     for s in r["sections"]:
         capped = f" → 计 {s['points']}" if s["points"] != s["raw"] else ""
         base = f"(基础分 {s['base']})" if s["base"] != "0" else ""

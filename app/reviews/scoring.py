@@ -83,6 +83,7 @@ def result_rows(scored: Scored) -> list[dict[str, Any]]:
     """One JSON-ready row per subject, in ranking order: the `score --format json` contract."""
     subjects = scored.subjects
     first = scored.ruleset.rankings[0].name if scored.ruleset.rankings else None
+    outcomes = scoring.award_outcomes(scored.cards, subjects, scored.ruleset)
     rows = []
     for card in scored.cards:
         subject = subjects[card.subject_id]
@@ -100,6 +101,8 @@ def result_rows(scored: Scored) -> list[dict[str, Any]]:
                        "points": plain(line.points), "records": list(line.record_ids)} for line in card.lines],
             "sections": [{"section": s.section, "label": s.label, "base": plain(s.base), "raw": plain(s.raw),
                           "points": plain(s.points)} for s in card.sections],
+            "awards": [{"award": o.award, "label": o.label, "selected": o.selected, "reason": o.reason,
+                        "near": o.near} for o in outcomes[card.subject_id]],
         })
     return rows
 
