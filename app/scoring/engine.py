@@ -12,8 +12,8 @@ from app.scoring.errors import RuleError
 from app.scoring.exact import CONTEXT, ZERO, fraction_to_decimal
 from app.scoring.grades import GradeLimits, assign_grades
 from app.scoring.ranking import rank_cards
-from app.scoring.rules import Effect, Item, Match, Period, RuleSet, Section, subject_matches
-from app.scoring.types import Record, Subject
+from app.scoring.rules import Effect, Item, Match, Period, RuleSet, Section, Trigger, subject_matches
+from app.scoring.types import Record, Subject, TermSpan
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +64,13 @@ def validate_records(records: Iterable[Record], ruleset: RuleSet) -> None:
 
 
 def score(subjects: Iterable[Subject], records: Iterable[Record], ruleset: RuleSet,
-          period: str) -> list[ScoreCard]:
+          period: str, term: TermSpan | None = None) -> list[ScoreCard]:
     """Score every subject for one period of the rule set: totals, grades, gates, places; ordered by subject id.
 
     Records whose credited subjects are not among `subjects` are ignored; records outside the period's window
-    are not scored (triggers with `window: input` still see them). Raises RuleError for an unknown period,
-    duplicate ids, or a record the rules do not declare.
+    are not scored (triggers with `window: input` still see them, and gates and triggers with `window: term` those
+    of `term`, the 届 containing the period, up to the period's end). Raises RuleError for an unknown period,
+    duplicate ids, a record the rules do not declare, or a rule file that counts over the 届 without a `term`.
     """
     with localcontext(CONTEXT):
         subject_list = sorted(subjects, key=lambda s: s.id)
@@ -86,17 +87,34 @@ def score(subjects: Iterable[Subject], records: Iterable[Record], ruleset: RuleS
         credits = _credits(record_list, by_id)
         start = min(w[0].start for w in windows)  # type: ignore[type-var]
         end = max(w[0].end for w in windows)  # type: ignore[type-var]
+        in_term = term_window(ruleset, term, start, end)  # type: ignore[arg-type]
         cards: list[ScoreCard] = []
         limits: dict[int, GradeLimits] = {}
         for subject in subject_list:
             mine = credits.get(subject.id, [])
-            card, effect = _score_subject(subject, mine, ruleset, wanted, windows, start, end)
+            card, effect = _score_subject(subject, mine, ruleset, wanted, windows, start, end, in_term)
             cards.append(card)
             limits[subject.id] = GradeLimits(effect.grade, effect.max_grade)
         grades = assign_grades(cards, by_id, ruleset, limits)
         placed = rank_cards(cards, by_id, ruleset)
         return [replace(c, grade=grades[c.subject_id][0], grade_note=grades[c.subject_id][1],
                         places=placed[c.subject_id]) for c in cards]
+
+
+def term_window(ruleset: RuleSet, term: TermSpan | None, start: dt.date,
+                end: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The days a `window: term` count sees: from the 届's first day to the period's last (or the 届's, if earlier);
+    None when the rule file counts nothing over the 届. :raises RuleError: no 届 given, or one beside the period."""
+    if not ruleset.term_counts:
+        return None
+    where = ruleset.source_name or ruleset.name
+    if term is None:
+        raise RuleError(f"{where}: “{'”“'.join(ruleset.term_counts)}”按届统计(window: term),"
+                        f"计分时须指明所在届的起止日期")
+    if term.starts_on > end or term.ends_on < start:
+        raise RuleError(f"{where}: 届{term.name}({term.starts_on.isoformat()} 至 {term.ends_on.isoformat()})"
+                        f"不包含考评周期({start.isoformat()} 至 {end.isoformat()})")
+    return term.starts_on, min(term.ends_on, end)
 
 
 def _windows(period: Period, ruleset: RuleSet) -> list[tuple[Period, Fraction | None]]:
@@ -120,7 +138,7 @@ def _credits(records: Sequence[Record], subjects: Mapping[int, Subject]) -> dict
 
 def _score_subject(subject: Subject, credits: list[_Credit], ruleset: RuleSet, period: Period,
                    windows: list[tuple[Period, Fraction | None]], start: dt.date | None,
-                   end: dt.date | None) -> tuple[ScoreCard, Effect]:
+                   end: dt.date | None, term: tuple[dt.date, dt.date] | None) -> tuple[ScoreCard, Effect]:
     lines: list[Line] = []
     sections: list[SectionScore] = []
     notes: list[Note] = []
@@ -140,8 +158,10 @@ def _score_subject(subject: Subject, credits: list[_Credit], ruleset: RuleSet, p
         total = fraction_to_decimal(exact, ruleset.precision, ruleset.rounding)
         before = total
     in_period = [c for c in credits if start <= c.record.occurred_on <= end]  # type: ignore[operator]
-    gates, effects = _gates(subject, in_period, ruleset)
-    flags, trigger_effects = _triggers(subject, total, in_period, credits, ruleset)
+    in_term = [] if term is None else [c for c in credits if term[0] <= c.record.occurred_on <= term[1]]
+    pools = {"period": in_period, "input": credits, "term": in_term}
+    gates, effects = _gates(subject, pools, ruleset)
+    flags, trigger_effects = _triggers(subject, total, pools, ruleset)
     effect = _combine(ruleset, [*effects, *trigger_effects])
     card = ScoreCard(subject_id=subject.id, period=period.name, total=total, before_limits=before, grade=None,
                      eligible=effect.eligible, gates=tuple(gates), lines=tuple(lines), sections=tuple(sections),
@@ -262,7 +282,8 @@ def _count(credits: Iterable[_Credit], match: Match, ruleset: RuleSet) -> int:
     return len(works)
 
 
-def _gates(subject: Subject, credits: list[_Credit], ruleset: RuleSet) -> tuple[list[GateResult], list[Effect]]:
+def _gates(subject: Subject, pools: Mapping[str, list[_Credit]],
+           ruleset: RuleSet) -> tuple[list[GateResult], list[Effect]]:
     results: list[GateResult] = []
     effects: list[Effect] = []
     for gate in ruleset.gates:
@@ -270,19 +291,35 @@ def _gates(subject: Subject, credits: list[_Credit], ruleset: RuleSet) -> tuple[
             continue
         details = []
         met = True
+        where = TERM_PREFIX if gate.window == "term" else ""
         for req in gate.requires:
-            count = _count(credits, req.match, ruleset)
+            count = _count(pools[gate.window], req.match, ruleset)
             ok = req.met(count)
             met = met and ok
             suffix = "" if ok else "(一票否决)" if gate.veto else "(未达到)"
-            details.append(f"{req.label}:{count} 件{suffix}")
+            details.append(f"{req.label}:{where}{count} 件{suffix}")
         results.append(GateResult(gate.name, gate.label, met, ";".join(details), gate.veto))
         if not met:
             effects.append(gate.effect)
     return results, effects
 
 
-def _triggers(subject: Subject, total: Decimal, in_period: list[_Credit], every: list[_Credit],
+#: How a count over the 届 (`window: term`) reads on the card: "本届累计 2 件".
+TERM_PREFIX = "本届累计 "
+
+
+def trigger_detail(trigger: Trigger, count: int) -> str:
+    """What a fired count trigger says on the card: how many, and the level reached (higher replaces lower)."""
+    where = TERM_PREFIX if trigger.window == "term" else ""
+    level = trigger.level(count)
+    if level is None:
+        return f"{where}{count} 件(达到 {trigger.min_count} 件)"
+    lower = [f"“{lv.label}”" for lv in trigger.levels if lv.min_count < level.min_count]
+    return (f"{where}{count} 件,达到“{level.label}”({level.min_count} 件起)"
+            + (f",不再另作{'、'.join(lower)}" if lower else ""))
+
+
+def _triggers(subject: Subject, total: Decimal, pools: Mapping[str, list[_Credit]],
               ruleset: RuleSet) -> tuple[list[Flag], list[Effect]]:
     flags: list[Flag] = []
     effects: list[Effect] = []
@@ -295,11 +332,17 @@ def _triggers(subject: Subject, total: Decimal, in_period: list[_Credit], every:
                                   f"连续 {trigger.years} 年低于 {trigger.below} 分"))
                 effects.append(trigger.effect)
         elif trigger.match is not None:
-            pool = every if trigger.window == "input" else in_period
-            count = _count(pool, trigger.match, ruleset)
-            if count >= trigger.min_count:
-                flags.append(Flag(trigger.name, trigger.label, f"{count} 件(达到 {trigger.min_count} 件)"))
+            count = _count(pools[trigger.window], trigger.match, ruleset)
+            if count < trigger.min_count:
+                continue
+            level = trigger.level(count)
+            if level is None:
+                flags.append(Flag(trigger.name, trigger.label, trigger_detail(trigger, count)))
                 effects.append(trigger.effect)
+            else:
+                flags.append(Flag(trigger.name, f"{trigger.label}:{level.label}", trigger_detail(trigger, count),
+                                  level.label))
+                effects.append(level.effect)
     return flags, effects
 
 

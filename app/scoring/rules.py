@@ -301,11 +301,24 @@ class Gate:
     effect: Effect
     veto: bool = False
     when: tuple[AttrCond, ...] = ()
+    window: str = "period"  # "period" | "term" (the 届 up to the period's end)
+
+
+@dataclass(frozen=True)
+class TriggerLevel:
+    """One step of an escalating sanction: from `min_count` matching records on, this label and effect."""
+
+    min_count: int
+    label: str
+    effect: Effect = Effect()
 
 
 @dataclass(frozen=True)
 class Trigger:
-    """A flag for the 通报 list: below a total several years running, or too many matching records."""
+    """A flag for the 通报 list: below a total several years running, or too many matching records.
+
+    With `levels` (ascending), only the highest level reached fires: 撤销委员资格 replaces 书面通报批评.
+    """
 
     name: str
     label: str
@@ -314,7 +327,13 @@ class Trigger:
     years: int = 1
     match: Match | None = None
     min_count: int = 1
-    window: str = "period"  # "period" | "input" (every record given, e.g. the whole 届)
+    window: str = "period"  # WINDOWS: "period" | "input" (every record given) | "term" (the 届 up to the period's end)
+    levels: tuple[TriggerLevel, ...] = ()
+
+    def level(self, count: int) -> TriggerLevel | None:
+        """The highest level `count` reaches (None: none)."""
+        reached = [level for level in self.levels if count >= level.min_count]
+        return reached[-1] if reached else None
 
 
 @dataclass(frozen=True)
@@ -417,6 +436,18 @@ class RuleSet:
     published_on: dt.date | None = None
     effective_from: dt.date | None = None
     items_by_kind: Mapping[str, tuple[Item, ...]] = field(default_factory=dict)
+
+    @property
+    def term_counts(self) -> tuple[str, ...]:
+        """The gates and triggers that count over the 届 (`window: term`), by name."""
+        return tuple(g.name for g in (*self.gates, *self.triggers) if g.window == "term")
+
+    @property
+    def term_kinds(self) -> frozenset[str]:
+        """The record kinds a `window: term` count can match: the only ones it needs from the 届's other years."""
+        matches = [r.match for g in self.gates if g.window == "term" for r in g.requires]
+        matches += [t.match for t in self.triggers if t.window == "term" and t.match is not None]
+        return frozenset(k for m in matches for k in m.kinds)
 
     @property
     def categories(self) -> tuple[str, ...]:

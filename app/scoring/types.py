@@ -44,6 +44,16 @@ def half_end(period: str) -> dt.date:
 
 
 @dataclass(frozen=True, slots=True)
+class TermSpan:
+    """届: a term of the CPPCC, by its dates. Gates and triggers with `window: term` count its records from its first
+    day to the end of the period being scored."""
+
+    starts_on: dt.date
+    ends_on: dt.date
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """A previous year's official result, for triggers across years (below 60 two years running)."""
 

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from app.scoring.cards import Flag, GateResult, Line, Note, PartScore, Place, RecordPoints, ScoreCard, SectionScore
+from app.scoring.engine import TERM_PREFIX, term_window, trigger_detail
 from app.scoring.errors import RuleError
 from app.scoring.exact import COUNT_ROUNDINGS
 from app.scoring.rules import (
@@ -47,7 +48,7 @@ from app.scoring.rules import (
     RuleSet,
     Table,
 )
-from app.scoring.types import SUBJECT_ATTRIBUTES, Record, Subject
+from app.scoring.types import SUBJECT_ATTRIBUTES, Record, Subject, TermSpan
 
 _LIMIT = 2 ** 62            # int64 headroom: every product is checked against this before it is formed
 _BIG = np.iinfo(np.int64).max
@@ -1574,7 +1575,7 @@ class FrameResult:
 
 def score_frame(subjects: pd.DataFrame, records: pd.DataFrame, ruleset: RuleSet, period: str,
                 history: pd.DataFrame | None = None, participants: pd.DataFrame | None = None,
-                works: pd.DataFrame | None = None) -> FrameResult:
+                works: pd.DataFrame | None = None, term: TermSpan | None = None) -> FrameResult:
     """Score every subject for one period, vectorised; the same totals, grades, gates, flags and places as score().
 
     subjects: `id` and the attribute columns rules test (standing, sector, …; bool or str), optionally `unit_ids`
@@ -1584,15 +1585,15 @@ def score_frame(subjects: pd.DataFrame, records: pd.DataFrame, ruleset: RuleSet,
     long form a join table gives, `record_id`, `subject_id` and optionally `position` (1, 2, … within a record;
     without it, the frame's order). works: instead of the `work_id` column, the sparse form a query of the records
     that have one gives, `record_id` and `work_id` (one row per record). history: `subject_id`, `year`, `total`
-    (integers or Decimal) for triggers across years. Raises RuleError as score() does; Unsupported when the
-    input cannot be scored exactly here.
+    (integers or Decimal) for triggers across years. term: the 届 containing the period, for gates and triggers
+    with `window: term`. Raises RuleError as score() does; Unsupported when the input cannot be scored exactly here.
     """
     plan = _plan(ruleset)
     data = _prepare(subjects, records, plan, participants, works)
     if period not in ruleset.periods:
         raise RuleError(f"{ruleset.source_name}: 细则没有名为 '{period}' 的考评周期"
                         f"(可用:{'、'.join(ruleset.periods)})")
-    state = _State(plan, data, ruleset.periods[period], history)
+    state = _State(plan, data, ruleset.periods[period], history, term)
     return state.result()
 
 
@@ -1611,7 +1612,8 @@ def _empty(names: list[str]) -> dict[str, np.ndarray]:
 class _State:
     """Everything computed for one call; turns into tables and, on demand, into one subject's ScoreCard."""
 
-    def __init__(self, plan: _Plan, data: _Input, period: Period, history: pd.DataFrame | None) -> None:
+    def __init__(self, plan: _Plan, data: _Input, period: Period, history: pd.DataFrame | None,
+                 term: TermSpan | None = None) -> None:
         rs = plan.rs
         self.plan, self.data, self.period = plan, data, period
         self.subj = _Subjects(data)
@@ -1624,6 +1626,11 @@ class _State:
         start = min(_day(p.start) for p, _ in parts)  # type: ignore[arg-type]
         end = max(_day(p.end) for p, _ in parts)  # type: ignore[arg-type]
         self.in_period = (start, end)
+        in_term = term_window(rs, term, min(p.start for p, _ in parts), max(p.end for p, _ in parts))  # type: ignore
+        #: the days each window of a count sees (None: every record given)
+        self.count_windows: dict[str, tuple[int, int] | None] = {
+            "period": self.in_period, "input": None,
+            "term": (_day(in_term[0]), _day(in_term[1])) if in_term is not None else (1, 0)}
         # what gates and triggers count does not depend on points: it runs beside the windows
         self.windows, counts = _both(lambda: [_window(plan, data, self.subj, p) for p, _ in parts],
                                      lambda: self._counts(history))
@@ -1648,8 +1655,8 @@ class _State:
         """Per gate requirement and per trigger, what it counts: distinct works per subject; for a trigger on low
         totals, whether the history was below in every earlier year it looks at."""
         plan, rs, n = self.plan, self.plan.rs, self.subj.n
-        gates = [[_count_works(plan, self.data, req.match, self.in_period, n) for req in gate.requires]
-                 for gate in rs.gates]
+        gates = [[_count_works(plan, self.data, req.match, self.count_windows[gate.window], n)
+                  for req in gate.requires] for gate in rs.gates]
         triggers: list[np.ndarray] = []
         for trigger in rs.triggers:
             if trigger.below is not None:
@@ -1657,8 +1664,7 @@ class _State:
                 triggers.append(self._history_below(history, years, trigger.below) if years else np.ones(n, bool))
             else:
                 assert trigger.match is not None
-                window = None if trigger.window == "input" else self.in_period
-                triggers.append(_count_works(plan, self.data, trigger.match, window, n))
+                triggers.append(_count_works(plan, self.data, trigger.match, self.count_windows[trigger.window], n))
         return gates, triggers
 
     def _gates(self, gate_counts: list[list[np.ndarray]], trigger_counts: list[np.ndarray]) -> None:
@@ -1705,7 +1711,11 @@ class _State:
                 fired = count >= trigger.min_count
                 self.trigger_counts.append(count)
             self.trigger_fired.append(fired)
-            apply(trigger.effect, fired)
+            if not trigger.levels:
+                apply(trigger.effect, fired)
+            for index, level in enumerate(trigger.levels):      # the highest level reached replaces the lower
+                above = trigger.levels[index + 1].min_count if index + 1 < len(trigger.levels) else None
+                apply(level.effect, fired & (count >= level.min_count) & (True if above is None else count < above))
 
     def _history_below(self, history: pd.DataFrame | None, years: list[int], below: Decimal) -> np.ndarray:
         n = self.subj.n
@@ -2027,11 +2037,12 @@ class _State:
             if not self.gate_applies[g_index][row]:
                 continue
             details = []
+            where = TERM_PREFIX if gate.window == "term" else ""
             for req, counts in zip(gate.requires, self.gate_counts[g_index]):
                 count = int(counts[row])
                 ok = req.met(count)
                 suffix = "" if ok else "(一票否决)" if gate.veto else "(未达到)"
-                details.append(f"{req.label}:{count} 件{suffix}")
+                details.append(f"{req.label}:{where}{count} 件{suffix}")
             gates.append(GateResult(gate.name, gate.label, bool(self.gate_met[g_index][row]), ";".join(details),
                                     gate.veto))
         flags: list[Flag] = []
@@ -2042,7 +2053,12 @@ class _State:
                 flags.append(Flag(trigger.name, trigger.label, f"连续 {trigger.years} 年低于 {trigger.below} 分"))
             else:
                 count = int(self.trigger_counts[t_index][row])  # type: ignore[index]
-                flags.append(Flag(trigger.name, trigger.label, f"{count} 件(达到 {trigger.min_count} 件)"))
+                level = trigger.level(count)
+                if level is None:
+                    flags.append(Flag(trigger.name, trigger.label, trigger_detail(trigger, count)))
+                else:
+                    flags.append(Flag(trigger.name, f"{trigger.label}:{level.label}", trigger_detail(trigger, count),
+                                      level.label))
         places = []
         for r_index, (rows, place, groups, sizes) in enumerate(self.place_parts):
             for p in np.flatnonzero(rows == row).tolist():
