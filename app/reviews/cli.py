@@ -6,9 +6,11 @@ format (app/spreadsheets) and nothing from the database.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask.cli import AppGroup
@@ -46,13 +48,31 @@ def check(files: tuple[str, ...]) -> None:
         sys.exit(1)
 
 
-def _scored(rules: str, period: str, records: str | None = None) -> Scored:
+def _term(records: str | None, start: dt.datetime | None, end: dt.datetime | None) -> scoring.TermSpan | None:
+    """The 届 given by --term-start and --term-end (both or neither; only with --records)."""
+    if start is None and end is None:
+        return None
+    if not records:
+        click.echo("--term-start、--term-end 只与 --records 一起使用;数据库计分时用系统中设置的届", err=True)
+        sys.exit(1)
+    if start is None or end is None or start > end:
+        click.echo("请同时写 --term-start 和 --term-end(届的第一天和最后一天,如 2022-01-10 和 2026-12-31)",
+                   err=True)
+        sys.exit(1)
+    return scoring.TermSpan(start.date(), end.date())
+
+
+def _scored(rules: str, period: str, records: str | None = None, term: scoring.TermSpan | None = None) -> Scored:
     """Score the database's verified facts, or with `records` a spreadsheet's (the database is not touched)."""
     ruleset = _load(rules)
     facts = None
+    if records and ruleset.term_counts and term is None:
+        click.echo(f"{rules}: 细则的“{'”“'.join(ruleset.term_counts)}”按届统计(window: term):用表格计分时请用 "
+                   f"--term-start 和 --term-end 写明所在届的起止日期,并在表中放入本届各年度的记录", err=True)
+        sys.exit(1)
     if records:
         try:
-            facts, notes = file_facts(Path(records), ruleset)
+            facts, notes = file_facts(Path(records), ruleset, term)
         except spreadsheets.SheetError as error:
             click.echo("\n".join(error.errors), err=True)
             click.echo(f"{Path(records).name}: 共 {len(error.errors)} 处错误,未计分", err=True)
@@ -60,7 +80,7 @@ def _scored(rules: str, period: str, records: str | None = None) -> Scored:
         for note in notes:
             click.echo(f"提示:{note}", err=True)
     try:
-        return score_period(ruleset, period, facts)
+        return score_period(ruleset, period, facts, term)
     except scoring.RuleError as error:
         click.echo(str(error), err=True)
         sys.exit(1)
@@ -73,18 +93,27 @@ RECORDS_OPTION = click.option(
     help="用表格(.xlsx 或 .csv,导入格式)中的对象和记录计分,不读写数据库")
 
 
+def term_options(command: Any) -> Any:
+    """--term-start and --term-end: the 届 of a --records file, for rule files that count over the 届."""
+    for name, what in (("--term-end", "最后一天(如 2026-12-31)"), ("--term-start", "第一天(如 2022-01-10)")):
+        command = click.option(name, type=click.DateTime(formats=["%Y-%m-%d"]),
+                               help=f"与 --records 一起用:所在届的{what},细则按届统计时必填")(command)
+    return command
+
+
 @click.command("score")
 @click.option("--rules", "rules", required=True, type=click.Path(exists=True, dir_okay=False), help="细则文件")
 @click.option("--period", required=True, help="2025(全年总结)或 2025H1(半年小结)")
 @click.option("--subject", type=click.Choice(list(SUBJECT_KINDS)),
               help="考评对象;缺省为细则中的 subject,两者须一致")
 @RECORDS_OPTION
+@term_options
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
 @click.option("--explain", is_flag=True, help="列出每个计分条目、所依据的记录和封顶前后的分数")
-def score_command(rules: str, period: str, subject: str | None, records: str | None, fmt: str,
-                  explain: bool) -> None:
+def score_command(rules: str, period: str, subject: str | None, records: str | None, term_start: dt.datetime | None,
+                  term_end: dt.datetime | None, fmt: str, explain: bool) -> None:
     """Score the database's verified records (or a spreadsheet's, --records) with a rule file, ranked and explained."""
-    scored = _scored(rules, period, records)
+    scored = _scored(rules, period, records, _term(records, term_start, term_end))
     if subject and subject != scored.ruleset.subject:
         click.echo(f"{rules}: 细则的考评对象是 {scored.ruleset.subject},不是 {subject}", err=True)
         sys.exit(1)
@@ -119,6 +148,8 @@ def score_command(rules: str, period: str, subject: str | None, records: str | N
         return
     click.echo(f"{scored.ruleset.name} · {scored.period}({scored.period_key})· 共 {len(rows)} 个考评对象")
     click.echo(f"内容校验码 sha256: {scored.hash}")
+    if scored.term is not None:
+        click.echo(f"按届统计:届{scored.term.name}自 {scored.term.starts_on.isoformat()} 起")
     if not explain:
         table = [header + (["表彰"] if has_awards else [])] + [
             [str(r["rank"]), str(r["subject"]["id"]), r["subject"]["name"], r["subject"]["unit"], r["score"],
@@ -184,9 +215,12 @@ def _explain(r: dict) -> None:
 @click.argument("new", type=click.Path(exists=True, dir_okay=False))
 @click.option("--period", required=True, help="2025 或 2025H1")
 @RECORDS_OPTION
-def diff(old: str, new: str, period: str, records: str | None) -> None:
+@term_options
+def diff(old: str, new: str, period: str, records: str | None, term_start: dt.datetime | None,
+         term_end: dt.datetime | None) -> None:
     """What changing from OLD to NEW rules does, subject by subject: rank, grade and award before and after."""
-    before, after = _scored(old, period, records), _scored(new, period, records)
+    term = _term(records, term_start, term_end)
+    before, after = _scored(old, period, records, term), _scored(new, period, records, term)
     if before.ruleset.subject != after.ruleset.subject:
         click.echo(f"两份细则的考评对象不同({before.ruleset.subject} / {after.ruleset.subject}),无法比较", err=True)
         sys.exit(1)

@@ -26,7 +26,7 @@ from app.reviews.facts import CPPCC_UNIT_KINDS, origin
 from app.reviews.scoring import ANNUAL_KEYS, score_period
 from app.reviews.scoring import subject_kind as subject_kind_of
 from app.scoring.exact import plain
-from app.scoring.hashing import normalise_record, normalise_subject
+from app.scoring.hashing import normalise_record, normalise_subject, normalise_term
 
 
 def rule_files(year: int | None = None) -> list[scoring.RuleSet]:
@@ -83,12 +83,14 @@ def run_review(ruleset: scoring.RuleSet, period: str, user: User | None,
     db.session.execute(sa.update(Review).where(same, Review.state == ReviewState.FROZEN)
                        .values(state=ReviewState.SUPERSEDED))
     facts = scored.facts
+    frozen: dict[str, Any] = {
+        "subjects": sorted((normalise_subject(s) for s in facts.subjects), key=lambda d: d["id"]),
+        "records": sorted((normalise_record(r) for r in facts.records), key=lambda d: d["id"])}
+    if scored.term is not None:  # the 届 a `window: term` count saw, with its earlier years' records above
+        frozen["term"] = normalise_term(scored.term)
     review = Review(period=period, kind=kind_of(period), subject_kind=subject_kind, version=version,
                     rule_set_id=rule_set.id, state=ReviewState.FROZEN, content_hash=scored.hash,
-                    input_records=_canonical({
-                        "subjects": sorted((normalise_subject(s) for s in facts.subjects), key=lambda d: d["id"]),
-                        "records": sorted((normalise_record(r) for r in facts.records), key=lambda d: d["id"])}),
-                    created_by_id=user.id if user is not None else None)
+                    input_records=_canonical(frozen), created_by_id=user.id if user is not None else None)
     db.session.add(review)
     db.session.flush()
     first = ruleset.rankings[0].name if ruleset.rankings else None

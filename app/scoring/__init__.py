@@ -9,11 +9,11 @@ from app.scoring.hashing import content_hash
 from app.scoring.loader import load_dir, load_ruleset
 from app.scoring.ranking import Standing, rank, rank_cards
 from app.scoring.rules import RuleSet
-from app.scoring.types import SUBJECT_ATTRIBUTES, HistoryEntry, Record, Subject
+from app.scoring.types import SUBJECT_ATTRIBUTES, HistoryEntry, Record, Subject, TermSpan
 
 __all__ = [
     "SUBJECT_ATTRIBUTES", "AwardOutcome", "AwardResult", "Flag", "GateResult", "HistoryEntry", "Line", "Note", "PartScore", "Place",
-    "Record", "RecordPoints", "RuleError", "RuleSet", "ScoreCard", "SectionScore", "Standing", "Subject",
+    "Record", "RecordPoints", "RuleError", "RuleSet", "ScoreCard", "SectionScore", "Standing", "Subject", "TermSpan",
     "assign_grades", "award_outcomes", "card_from_json", "content_hash", "load_dir", "load_ruleset", "rank", "rank_cards", "score",
     "select_awards", "to_jsonable", "validate_records",
 ]

@@ -8,6 +8,7 @@ written from the database (编号 = the system's numbers) gives the very same fa
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -63,15 +64,17 @@ def sheets_for(subject: str) -> tuple[Sheet, ...]:
     return (SUBJECT_SHEETS[subject], *RECORD_SHEETS[subject], *extra)
 
 
-def read_facts(data: bytes, filename: str, ruleset: scoring.RuleSet) -> FileFacts:
-    """Read a workbook or CSV file and turn it into the facts `ruleset` scores.
+def read_facts(data: bytes, filename: str, ruleset: scoring.RuleSet,
+               term: scoring.TermSpan | None = None) -> FileFacts:
+    """Read a workbook or CSV file and turn it into the facts `ruleset` scores: the rows of the rule file's year, and
+    with `term` (the 届 the period is in) the rows of the 届's earlier years that a `window: term` count needs.
 
     :raises SheetError: listing every bad row of every sheet (nothing is scored then).
     """
     book = read_book(data, filename, sheets_for(ruleset.subject), CSV_SHEETS[ruleset.subject])
     if not book.found:  # the file itself could not be read
         raise SheetError(book.errors)
-    facts = _Builder(book, ruleset).build()
+    facts = _Builder(book, ruleset, term).build()
     if book.errors:
         raise SheetError(book.errors)
     return facts
@@ -90,8 +93,13 @@ class _Entry:
 
 
 class _Builder:
-    def __init__(self, book: Book, ruleset: scoring.RuleSet) -> None:
+    def __init__(self, book: Book, ruleset: scoring.RuleSet, term: scoring.TermSpan | None = None) -> None:
         self.book, self.ruleset, self.subject = book, ruleset, ruleset.subject
+        #: the days before the rule file's year whose rows of `term_kinds` are kept (a `window: term` count's)
+        self.earlier: tuple[dt.date, dt.date] | None = None
+        self.term_kinds = ruleset.term_kinds
+        if term is not None and self.term_kinds and term.starts_on.year < ruleset.year:
+            self.earlier = (term.starts_on, dt.date(ruleset.year - 1, 12, 31))
         self.subject_sheet = SUBJECT_SHEETS[self.subject]
         self.roster: dict[str, _Entry] = {}
         self.skipped: dict[str, list[int]] = {}
@@ -117,7 +125,8 @@ class _Builder:
             self._roster()
         records = self._records()
         for sheet, numbers in self.skipped.items():
-            self.book.note(sheet, f"{len(numbers)} 行不在 {self.ruleset.year} 年(第 {_rows(numbers)} 行),未计入")
+            also = "、也不是按届统计要用的本届记录" if self.earlier is not None else ""
+            self.book.note(sheet, f"{len(numbers)} 行不在 {self.ruleset.year} 年{also}(第 {_rows(numbers)} 行),未计入")
         for sheet, numbers in self.unverified.items():
             self.book.note(sheet, f"{len(numbers)} 行的状态不是“{VERIFIED}”(第 {_rows(numbers)} 行),未计入")
         entries = sorted(self.roster.values(), key=lambda e: e.id)
@@ -276,11 +285,13 @@ class _Builder:
         ids = whole_number_ids([r["record_no"] for r in rows], [r.number for r in rows])
         return list(zip(rows, ids, strict=True))
 
-    def _in_year(self, row: SheetRow, year: int) -> bool:
-        if year != self.ruleset.year:
-            self.skipped.setdefault(row.sheet, []).append(row.number)
-            return False
-        return True
+    def _in_year(self, row: SheetRow, day: dt.date, kind: str) -> bool:
+        """A row of the rule file's year; or of the 届's earlier years, of a kind a `window: term` count needs."""
+        if day.year == self.ruleset.year or (self.earlier is not None and self.earlier[0] <= day <= self.earlier[1]
+                                             and kind in self.term_kinds):
+            return True
+        self.skipped.setdefault(row.sheet, []).append(row.number)
+        return False
 
     def _verified(self, row: SheetRow) -> bool:
         """Only 已核实 rows count, as only verified records count in the system; a sheet without a 状态 column is
@@ -323,7 +334,7 @@ class _Builder:
         entry, on, kind = self._entry(row), row["occurred_on"], row["kind"]
         if self.book.is_csv and kind is None and "kind" not in row.bad:
             self.error(row, "kind", "必填,不能为空")
-        if entry is None or on is None or kind is None or not self._in_year(row, on.year) or not self._verified(row):
+        if entry is None or on is None or kind is None or not self._in_year(row, on, kind) or not self._verified(row):
             return None
         if kind in (ATTENDANCE_KIND, PARTY_LIFE_KIND) and self.subject in ("members", "party-members"):
             where = "填写会议类型和出席情况" if self.book.is_csv else f"填在“{ATTENDANCE.name}”表"
@@ -367,15 +378,14 @@ class _Builder:
                 self.error(row, "kind", "出勤行的类型应空着(填了会议类型或出席情况的行是出勤)")
                 return None
         entry, on, meeting, status = self._entry(row), row["occurred_on"], row["meeting"], row["status"]
-        if entry is None or on is None or meeting is None or status is None or not self._in_year(row, on.year):
+        kind = PARTY_LIFE_KIND if self.subject == "party-members" else ATTENDANCE_KIND
+        if entry is None or on is None or meeting is None or status is None or not self._in_year(row, on, kind):
             return None
         if self.subject == "party-members":
-            kind = PARTY_LIFE_KIND
             if meeting != PARTY_LIFE:
                 self.error(row, "meeting", f"党员只记{PARTY_LIFE}的出勤,不记“{meeting}”")
                 return None
         else:
-            kind = ATTENDANCE_KIND
             if meeting == PARTY_LIFE:
                 self.error(row, "meeting", f"{PARTY_LIFE}是党员的出勤,委员的出勤不记{PARTY_LIFE}")
                 return None
@@ -396,7 +406,7 @@ class _Builder:
         seen: dict[tuple[str, str, str], int] = {}
         for row, record_id in self._record_ids(rows):
             entry, period, kind = self._entry(row), row["period"], row["kind"]
-            if entry is None or period is None or kind is None or not self._in_year(row, int(period[:4])) \
+            if entry is None or period is None or kind is None or not self._in_year(row, half_end(period), kind) \
                     or not self._verified(row):
                 continue
             key = (entry.code, period, kind)
