@@ -101,14 +101,17 @@ def member_book(path: Path) -> Path:
 def test_xlsx_members_workbook_becomes_subjects_and_records(tmp_path):
     got = read(member_book(tmp_path / "委员履职.xlsx"))
     subjects = by_id(got.subjects)
-    assert sorted(subjects) == [1, 2, 3]  # 编号 are not numbers: 1, 2, 3 … in sheet order; 赵六 is not 在职
+    assert sorted(subjects) == [1, 2, 3, 4]  # 编号 are not numbers: 1, 2, 3 … in sheet order
+    zhao = subjects[4]  # not 在职: one who left, kept (as in the system), with no 离任日期
+    assert (zhao.left, zhao.left_on, zhao.attrs["active"]) == (True, None, False)
     zhang = subjects[1]
     assert zhang.name == "张三" and zhang.unit_ids == (1, 2, 4)  # 提案委员会, 经济界, 城关镇联络处 of the 单位 sheet
     assert dict(zhang.attrs) == {"standing": True, "active": True, "sector": "经济界", "party": "中共",
                                  "committee": "提案委员会", "liaison": "城关镇联络处", "chair_council": False,
                                  "resident_standing": False}
     assert subjects[3].attrs["chair_council"] is True and subjects[2].unit_ids == (3,)
-    assert got.units == {1: "经济界", 2: "教育界", 3: "经济界"}
+    assert got.units == {1: "经济界", 2: "教育界", 3: "经济界", 4: "教育界"}
+    assert not any(s.left or s.joined_on for s in (zhang, subjects[2], subjects[3]))
 
     recs = by_id(got.records)
     assert sorted(recs) == [-4, -3, -2, 3, 4, 6, 7]  # row numbers; attendance negative
@@ -410,10 +413,11 @@ def _county() -> dict[str, dict[str, list[list[object]]]]:
         return Member(id=mid, code=str(mid), name=name, gender=Gender.MALE, sector_id=sector, committee_id=committee,
                       liaison_id=liaison, term_id=1, **flags)
     members = [member(101, "张三", 22, 21, 24, party="中共", is_standing=True),
-               member(102, "李四", 23),
+               member(102, "李四", 23, left_on=dt.date(2025, 10, 31), active=False),
                member(103, "王五", 22, 21, is_chair_council=True, party="民盟"),
                member(104, "赵六", 23, active=False),
-               member(105, "钱七", 22, None, 24, is_standing=True, is_resident_standing=True)]
+               member(105, "钱七", 22, None, 24, is_standing=True, is_resident_standing=True,
+                      joined_on=dt.date(2025, 7, 1))]
     party = [PartyMember(id=201, code="201", name="陈一", gender=Gender.MALE, branch_id=31, status=PartyStatus.FULL),
              PartyMember(id=202, code="202", name="陈二", gender=Gender.FEMALE, branch_id=31,
                          status=PartyStatus.PROBATIONARY),
@@ -492,10 +496,11 @@ def _county() -> dict[str, dict[str, list[list[object]]]]:
         for mt in meetings if mt.state == RecordState.VERIFIED for att in mt.attendance]
     return {
         "members": {
-            "委员": [["委员编号", "姓名", "界别", "党派", "专委会", "联络处", "常委", "主席会议成员", "驻会常委", "在职"]]
+            "委员": [["委员编号", "姓名", "界别", "党派", "专委会", "联络处", "常委", "主席会议成员", "驻会常委", "在职",
+                      "任职日期", "离任日期"]]
             + [[x.code, x.name, names[x.sector_id], x.party, names.get(x.committee_id), names.get(x.liaison_id),
-                yes[x.is_standing], yes[x.is_chair_council], yes[x.is_resident_standing], yes[x.active]]
-               for x in members],
+                yes[x.is_standing], yes[x.is_chair_council], yes[x.is_resident_standing], yes[x.active],
+                x.joined_on, x.left_on] for x in members],
             "单位": [["单位编号", "名称", "类型"]] + [[x.code, x.name, x.kind.label] for x in units[:4]],
             "履职记录": [head] + member_acts,
             "出勤": [r for r in attendance if r[0] == "记录编号" or r[3] < 200]},
@@ -534,7 +539,11 @@ def test_the_same_facts_in_the_database_and_in_a_workbook_score_identically(app,
     notes = runner.invoke(args=[*args, "--records", str(path)]).stderr
     assert "状态不是“已核实”" in notes  # the 已提交 rows are in the file and left out, as the database leaves them out
     if subject == "members":
-        assert [r["subject"]["name"] for r in doc["results"]].count("赵六") == 0  # not 在职
+        by_name = {r["subject"]["name"]: r for r in doc["results"]}
+        zhao, qian, li = by_name["赵六"], by_name["钱七"], by_name["李四"]  # not 在职, 任职日期, 离任日期
+        assert zhao["left"] and not zhao["appraised"] and zhao["rank"] is None
+        assert qian["membership"].startswith("任职 2025年7月1日起,在任 184/365 天") and not qian["left"]
+        assert li["membership"].startswith("2025年10月31日离任") and li["left"]
         assert "1 行不在 2025 年" in notes
     record_sheet = next(name for name in ("履职记录", "比实绩") if name in sheets)
     fewer = write_xlsx(tmp_path / "少一行.xlsx", {**sheets, record_sheet: sheets[record_sheet][:1]
@@ -566,13 +575,13 @@ def test_score_records_works_without_a_database(bare_app, tmp_path):
                                  str(path), "--format", "json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert {r["subject"]["name"] for r in doc["results"]} == {"张三", "李四", "王五"} and len(doc["hash"]) == 64
+    assert {r["subject"]["name"] for r in doc["results"]} == {"张三", "李四", "王五", "赵六"} and len(doc["hash"]) == 64
     table = runner.invoke(args=["score", "--rules", str(RULES["members"]), "--period", "2025", "--records", str(path)])
     assert table.exit_code == 0 and "内容校验码" in table.stdout and "张三" in table.stdout
     assert "提示:委员履职.xlsx:履职记录: 1 行不在 2025 年" in table.stderr
     same = runner.invoke(args=["rules", "diff", str(RULES["members"]), str(RULES["members"]), "--period", "2025",
                                "--records", str(path)])
-    assert same.exit_code == 0 and "3 个考评对象中 0 个有变化" in same.stdout
+    assert same.exit_code == 0 and "4 个考评对象中 0 个有变化" in same.stdout
     assert statements == []
     with pytest.raises(sa.exc.OperationalError):  # and there really is no table to read
         db.session.execute(sa.select(Member.id)).all()
@@ -614,4 +623,4 @@ def test_workbook_is_read_with_openpyxl_warnings_kept_local(tmp_path, recwarn):
                                     b"</ext></extLst></worksheet>")
             dst.writestr(item, data)
     got = read(tmp_path / "改.xlsx")
-    assert len(got.subjects) == 3 and len(recwarn) == 0
+    assert len(got.subjects) == 4 and len(recwarn) == 0

@@ -87,6 +87,11 @@ def _scored(rules: str, period: str, records: str | None = None, term: scoring.T
 
 
 NOT_APPLICABLE = "不适用"  # a gate whose `when:` the subject does not meet
+NOT_APPRAISED = "不参评"  # served part of the period and, by the rule file's `membership`, not appraised
+
+
+def _grade(row: dict) -> str:
+    return (row["grade"] or "") if row["appraised"] else NOT_APPRAISED
 
 RECORDS_OPTION = click.option(
     "--records", type=click.Path(exists=True, dir_okay=False),
@@ -123,24 +128,28 @@ def score_command(rules: str, period: str, subject: str | None, records: str | N
         return
     gates = scored.ruleset.gates
     has_awards = bool(scored.ruleset.awards)
+    noted = any(r["membership"] for r in rows)  # someone served part of the period, or has left
     header = ["名次", "编号", "姓名", "单位", "总分", "等次",
               *[f"一票否决:{g.label}" if g.veto else g.label for g in gates]]
 
     def gate_cells(row: dict, yes: str, no: str) -> list[str]:
-        """One cell per declared gate; a gate whose `when:` leaves the subject out does not apply to it."""
+        """One cell per declared gate; a gate whose `when:` leaves the subject out does not apply to it, nor does
+        any to one not appraised (served part of the period)."""
+        if not row["appraised"]:
+            return [NOT_APPRAISED] * len(gates)
         met = {g["name"]: g["met"] for g in row["gates"]}
         return [NOT_APPLICABLE if g.name not in met else ("—" if met[g.name] else "否决") if g.veto
                 else (yes if met[g.name] else no) for g in gates]
 
     if fmt == "csv":
         out = csv.writer(sys.stdout, lineterminator="\n")
-        out.writerow(header + (["表彰", "表彰说明"] if has_awards else [])
+        out.writerow(header + (["表彰", "表彰说明"] if has_awards else []) + (["任职"] if noted else [])
                      + (["条目", "原始分", "计入分", "记录"] if explain else []))
         for row in rows:
-            base = [row["rank"], row["subject"]["id"], row["subject"]["name"], row["subject"]["unit"], row["score"],
-                    row["grade"] or "", *gate_cells(row, "是", "否"),
+            base = [row["rank"] or "", row["subject"]["id"], row["subject"]["name"], row["subject"]["unit"],
+                    row["score"], _grade(row), *gate_cells(row, "是", "否"),
                     *(["、".join(a["label"] for a in row["awards"] if a["selected"]), _left_out(row)]
-                      if has_awards else [])]
+                      if has_awards else []), *([row["membership"]] if noted else [])]
             if not explain:
                 out.writerow(base)
             for item in row["items"] if explain else ():
@@ -151,9 +160,10 @@ def score_command(rules: str, period: str, subject: str | None, records: str | N
     if scored.term is not None:
         click.echo(f"按届统计:届{scored.term.name}自 {scored.term.starts_on.isoformat()} 起")
     if not explain:
-        table = [header + (["表彰"] if has_awards else [])] + [
-            [str(r["rank"]), str(r["subject"]["id"]), r["subject"]["name"], r["subject"]["unit"], r["score"],
-             r["grade"] or "", *gate_cells(r, "✓", "✗"), *([_award_cell(r)] if has_awards else [])] for r in rows]
+        table = [header + (["表彰"] if has_awards else []) + (["任职"] if noted else [])] + [
+            [str(r["rank"] or "—"), str(r["subject"]["id"]), r["subject"]["name"], r["subject"]["unit"], r["score"],
+             _grade(r), *gate_cells(r, "✓", "✗"), *([_award_cell(r)] if has_awards else []),
+             *([r["membership"] or ""] if noted else [])] for r in rows]
         click.echo(text_table(table, right={0, 1, 4}))
         return
     for r in rows:
@@ -187,8 +197,11 @@ def _explain(r: dict) -> None:
             gates.append(f"一票否决 {g['label']}:{'无' if g['met'] else '已触发'}")
         else:
             gates.append(f"{g['label']}:{'达到' if g['met'] else '未达到'}" + (f"({g['detail']})" if g["detail"] else ""))
-    click.echo(f"\n第 {r['rank']} 名  {r['subject']['name']}({r['subject']['unit']})  总分 {r['score']}"
-               f"  等次 {r['grade'] or '—'}")
+    place = f"第 {r['rank']} 名" if r["rank"] else "不参加排名"
+    click.echo(f"\n{place}  {r['subject']['name']}({r['subject']['unit']})  总分 {r['score']}"
+               f"  等次 {_grade(r) or '—'}")
+    if r["membership"]:
+        click.echo(f"  任职:{r['membership']}")
     for line in gates:
         click.echo(f"  [{line}]")
     if r["grade_note"]:

@@ -117,16 +117,38 @@ def _unit_names() -> dict[int, str]:
     return {uid: name for uid, name in db.session.execute(sa.select(Unit.id, Unit.name))}
 
 
+def served_in(year: int) -> sa.ColumnElement[bool]:
+    """Members who served some of `year`: joined (or their 届 began) by its end, and did not leave (or their 届
+    end) before its start. One set inactive without a 离任日期 is kept: it served, nobody wrote until when."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return sa.and_(sa.or_(Member.joined_on.is_(None), Member.joined_on <= last),
+                   sa.or_(Member.left_on.is_(None), Member.left_on >= first),
+                   Term.starts_on <= last, Term.ends_on >= first)
+
+
+def _service(m: Member, term_ends_on: dt.date, year: int) -> dict[str, object]:
+    """A member's dates of service as the engine takes them: their own; a 届 that ends within the year ends the
+    service of a member who was not carried into the next one (届满); 已离任 when set inactive or given a date."""
+    left_on = m.left_on
+    if left_on is None and term_ends_on < dt.date(year, 12, 31):
+        left_on = term_ends_on
+    return {"joined_on": m.joined_on, "left_on": left_on, "left": not m.active or left_on is not None}
+
+
 def member_facts(year: int, earlier: Earlier | None = None) -> Facts:
-    """Active members; their verified activities (joint work credits every signer) and attendance."""
-    members = db.session.scalars(sa.select(Member).where(Member.active).order_by(Member.id)).all()
+    """Every member who served some of the year (one who left is kept, and the rule file's `membership` says how a
+    part of the year counts); their verified activities (joint work credits every signer) and attendance."""
+    rows = db.session.execute(sa.select(Member, Term.ends_on).join(Term, Member.term_id == Term.id)
+                              .where(served_in(year)).order_by(Member.id)).all()
     names = _unit_names()
     subjects = [scoring.Subject(
         id=m.id, name=m.name, unit_ids=tuple(sorted(m.unit_ids)),
         attrs={"standing": m.is_standing, "active": m.active, "sector": names[m.sector_id], "party": m.party,
                "committee": names.get(m.committee_id, ""), "liaison": names.get(m.liaison_id, ""),
-               "chair_council": m.is_chair_council, "resident_standing": m.is_resident_standing})
-        for m in members]
+               "chair_council": m.is_chair_council, "resident_standing": m.is_resident_standing},
+        **_service(m, term_ends_on, year))  # type: ignore[arg-type]
+        for m, term_ends_on in rows]
+    members = [m for m, _ in rows]
     signers = _participants()
     records = []
     for a in _verified_activities(year, earlier, Activity.party_member_id.is_(None)):

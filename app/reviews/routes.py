@@ -293,8 +293,10 @@ def ranking(review_id: int) -> str | Response:
                  "、".join(p.row.flags)] for p in shown]
         return export.send_table(headers, body, fmt, export.export_title(title))
     grades = [g.name for g in rules.grades] if rules else sorted({r.grade for r in table if r.grade})
+    unranked = [row for row in table if not row.appraised]  # served part of the period: listed, not ranked
     return render_template("reviews/ranking.html", **_header(review), rankings=rankings, chosen=chosen,
                            filters=filters, shown=shown, total=total, everyone=len(table), gates=gates,
+                           unranked=unranked,
                            pagination=paginate_list(shown, current_app.config["RANKING_PAGE_SIZE"]),
                            group_label=label, ranking_names=names, grouped=grouped, grades=grades,
                            groups=_groups(chosen) if chosen else [])

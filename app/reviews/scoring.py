@@ -91,7 +91,8 @@ def score_period(ruleset: scoring.RuleSet, period: str, facts: Facts | None = No
         term = None  # a 届 the rule file does not need changes nothing, not even the hash
     cards = scoring.score(facts.subjects, facts.records, ruleset, key, term)
     first = ruleset.rankings[0].name if ruleset.rankings else None
-    cards.sort(key=lambda c: (c.place(first) or 0, c.subject_id) if first else (c.subject_id,))
+    cards.sort(key=lambda c: (c.place(first) is None, c.place(first) or 0, c.subject_id) if first
+               else (not c.appraised, c.subject_id))  # those not appraised (no place) after the ranked
     digest = scoring.content_hash(ruleset, facts.subjects, facts.records, key, term)
     return Scored(period, key, ruleset, facts, cards, digest, term)
 
@@ -128,6 +129,9 @@ def result_rows(scored: Scored) -> list[dict[str, Any]]:
             "score": plain(card.total),
             "grade": card.grade,
             "eligible": card.eligible,
+            "appraised": card.appraised,
+            "left": card.left,
+            "membership": card.membership,
             "grade_note": card.grade_note,
             "gates": [g.to_json() for g in card.gates],
             "flags": [f.to_json() for f in card.flags],

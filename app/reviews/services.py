@@ -103,7 +103,8 @@ def run_review(ruleset: scoring.RuleSet, period: str, user: User | None,
             "review_id": review.id, "subject_id": card.subject_id, "subject_name": subjects[card.subject_id].name,
             "unit_name": facts.units.get(card.subject_id, "")[:80], "group": (group_place.group if group_place else
                                                                              "")[:40],
-            "score": plain(card.total), "grade": card.grade or "", "rank": card.place(first) if first else order,
+            "score": plain(card.total), "grade": card.grade or "",
+            "rank": card.place(first) or order if first else order,  # one not appraised: after every place
             "group_rank": group_place.place if group_place else None, "eligible": card.eligible,
             "places": _canonical([[p.ranking, p.group, p.place, p.size] for p in card.places]),
             "flags": _canonical([f.label for f in card.flags]), "card": _canonical(card.to_json())})
@@ -152,6 +153,9 @@ class Row:
     eligible: bool
     flags: tuple[str, ...]
     places: dict[str, tuple[str, int, int]]  # ranking → (group, place, size)
+    membership: str = ""     # how a part of the period was treated ("任职 2025年12月1日起,…"), from the card
+    left: bool = False       # 已离任
+    appraised: bool = True   # False: listed with its points only (no grade, no place)
 
     def place(self, ranking: str) -> tuple[str, int, int] | None:
         return self.places.get(ranking)
@@ -172,9 +176,21 @@ def rows(review: Review) -> list[Row]:
                                          ReviewEntry.eligible, ReviewEntry.flags, ReviewEntry.places)
                                .where(ReviewEntry.review_id == review.id)
                                .order_by(ReviewEntry.rank, ReviewEntry.id))
+    served = service_notes(review)
     return [Row(entry_id, subject_id, name, unit, Decimal(score), grade, eligible, tuple(json.loads(flags)),
-                {r: (g, p, n) for r, g, p, n in json.loads(places)})
+                {r: (g, p, n) for r, g, p, n in json.loads(places)}, *served.get(subject_id, ("", False, True)))
             for entry_id, subject_id, name, unit, score, grade, eligible, flags, places in found]
+
+
+def service_notes(review: Review) -> dict[int, tuple[str, bool, bool]]:
+    """Subject id → (membership note, left, appraised) for the few whose card says how they served (one who joined
+    or left within the period): only their cards are read."""
+    found = {}
+    for subject_id, text in db.session.execute(sa.select(ReviewEntry.subject_id, ReviewEntry.card).where(
+            ReviewEntry.review_id == review.id, ReviewEntry.card.contains('"membership":'))):
+        card = json.loads(text)
+        found[subject_id] = (card.get("membership", ""), card.get("left", False), card.get("appraised", True))
+    return found
 
 
 def rankings_of(review: Review, table: list[Row]) -> list[Ranking]:

@@ -33,6 +33,8 @@ def _why(card: ScoreCard, subject: Subject, award: Award, ruleset: RuleSet) -> t
     reason = _reason(card, subject, award, ruleset)
     if reason is None:
         return None
+    if not card.appraised:
+        return reason, False
     reached = _grade_by_total(card, subject, ruleset)
     near = (not award.grades or reached in award.grades) \
         and (award.min_total is None or card.total >= award.min_total) \
@@ -49,6 +51,8 @@ def _grade_by_total(card: ScoreCard, subject: Subject, ruleset: RuleSet) -> str 
 
 
 def _reason(card: ScoreCard, subject: Subject, award: Award, ruleset: RuleSet) -> str | None:
+    if not card.appraised:
+        return "任职不满全期,未参加本期考评"
     for exclusion in ruleset.exclusions:
         if subject_matches(exclusion.conds, subject):
             return f"{exclusion.name},不参评"

@@ -139,6 +139,11 @@ class ScoreCard(_Json):
     places: tuple[Place, ...] = ()
     parts: tuple[PartScore, ...] = ()
     grade_note: str = ""
+    #: False: served part of the period and, by the rule file's `membership`, not appraised (points shown only)
+    appraised: bool = optional(True)
+    #: how the subject's service in the period was treated: "任职 2025年12月1日起,按在任天数折算 31/365"
+    membership: str = optional("")
+    left: bool = optional(False)        # 已离任
 
     def section_points(self, name: str) -> Decimal:
         return sum((s.points for s in self.sections if s.section == name), Decimal(0))
@@ -177,5 +182,6 @@ def card_from_json(data: dict[str, Any]) -> ScoreCard:
         sections=many(SectionScore, data["sections"], ("base", "raw", "points")),
         notes=many(Note, data.get("notes", [])), flags=many(Flag, data.get("flags", [])),
         places=many(Place, data.get("places", [])),
-        parts=many(PartScore, data.get("parts", []), ("total",)), grade_note=data.get("grade_note", ""))
+        parts=many(PartScore, data.get("parts", []), ("total",)), grade_note=data.get("grade_note", ""),
+        appraised=data.get("appraised", True), membership=data.get("membership", ""), left=data.get("left", False))
 

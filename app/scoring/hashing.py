@@ -31,9 +31,18 @@ def normalise_record(record: Record) -> dict[str, Any]:
 
 
 def normalise_subject(subject: Subject) -> dict[str, Any]:
-    return {"id": subject.id, "units": sorted(subject.unit_ids),
-            "attrs": {k: _value(v) for k, v in sorted(subject.attrs.items())},
-            "history": sorted([h.year, plain(h.total), h.grade] for h in subject.history)}
+    """The subject as hashed and frozen; its dates of service only when it has them (a subject without any hashes as
+    it always did)."""
+    doc: dict[str, Any] = {"id": subject.id, "units": sorted(subject.unit_ids),
+                           "attrs": {k: _value(v) for k, v in sorted(subject.attrs.items())},
+                           "history": sorted([h.year, plain(h.total), h.grade] for h in subject.history)}
+    if subject.joined_on is not None:
+        doc["joined_on"] = subject.joined_on.isoformat()
+    if subject.left_on is not None:
+        doc["left_on"] = subject.left_on.isoformat()
+    if subject.left:
+        doc["left"] = True
+    return doc
 
 
 def _number(value: Any) -> Any:
@@ -54,9 +63,11 @@ def record_from_json(data: dict[str, Any]) -> Record:
 
 def subject_from_json(data: dict[str, Any], name: str = "") -> Subject:
     """A subject back from `normalise_subject`, with `name` (names are not kept: they change no result)."""
+    day = lambda key: dt.date.fromisoformat(data[key]) if data.get(key) else None
     return Subject(id=data["id"], name=name, unit_ids=tuple(data["units"]),
                    attrs={k: _number(v) for k, v in data["attrs"].items()},
-                   history=tuple(HistoryEntry(year, Decimal(total), grade) for year, total, grade in data["history"]))
+                   history=tuple(HistoryEntry(year, Decimal(total), grade) for year, total, grade in data["history"]),
+                   joined_on=day("joined_on"), left_on=day("left_on"), left=bool(data.get("left", False)))
 
 
 def normalise_term(term: TermSpan) -> dict[str, Any]:

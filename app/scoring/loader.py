@@ -17,6 +17,7 @@ from app.scoring.errors import RuleError
 from app.scoring.exact import COUNT_ROUNDINGS, DECIMAL_ROUNDINGS, ZERO
 from app.scoring.rules import (
     CREDIT_MODES,
+    PARTIAL_MODES,
     AttrCond,
     Award,
     Bands,
@@ -32,6 +33,7 @@ from app.scoring.rules import (
     KindSpec,
     Ladder,
     Match,
+    Membership,
     Per,
     Period,
     PointSource,
@@ -359,8 +361,8 @@ def _walk(node: Node) -> Iterable[Node]:
 
 
 TOP_KEYS = ("name", "year", "subject", "label", "published_on", "effective_from", "precision", "rounding",
-            "kinds", "base", "cap", "floor", "sections", "gates", "vetoes", "triggers", "grades", "periods",
-            "rankings", "tie_break", "awards", "exclusions")
+            "kinds", "base", "cap", "floor", "membership", "sections", "gates", "vetoes", "triggers", "grades",
+            "periods", "rankings", "tie_break", "awards", "exclusions")
 ITEM_SOURCES = ("points", "table", "ladder", "per", "bands", "by_count")
 ITEM_KEYS = ("label", "match", "when", *ITEM_SOURCES, "credit", "aggregate", "from_nth", "max_count", "once",
              "cap", "floor")
@@ -405,6 +407,7 @@ class _Builder:
         tie_break = get("tie_break", lambda n: self.parse_tie_break(n, sections))
         awards = get("awards", lambda n: self.parse_awards(n, [g.name for g in (*gates, *vetoes)])) or ()
         exclusions = get("exclusions", self.parse_exclusions) or ()
+        membership = get("membership", self.parse_membership)
         if year is not None and "periods" in top:
             periods = self.resolve_periods(periods, year, top["periods"][1])
         if r.errors or name is None or year is None or subject is None:
@@ -419,6 +422,8 @@ class _Builder:
             extra["rankings"] = rankings
         if tie_break is not None:
             extra["tie_break"] = tie_break
+        if membership is not None:
+            extra["membership"] = membership
         return RuleSet(
             name=name, year=year, subject=subject, kinds=self.kinds, sections=tuple(sections),
             periods=periods, source_name=r.filename, source=self.data, base=base or ZERO, cap=cap, floor=floor,
@@ -1133,6 +1138,23 @@ class _Builder:
             awards.append(Award(name, label or name, grades, gates, min_total, when, quota, per_unit,
                                 ties or "all_in"))
         return awards
+
+    def parse_membership(self, node: Node) -> Membership | None:
+        """`membership: {partial: exclude | full | prorate, min_days: N}`: a member who served part of the period."""
+        r = self.r
+        spec = r.mapping(node, "membership(任职不满全期)", ("partial", "min_days"), required=("partial",))
+        if spec is None or "partial" not in spec:
+            return None
+        partial = r.choice(spec["partial"][1], "partial(任职不满全期的处理)", PARTIAL_MODES)
+        min_days = r.integer(spec["min_days"][1], "min_days(至少在任天数)", minimum=1) if "min_days" in spec \
+            else None
+        if partial == "exclude" and "min_days" in spec:
+            r.error(spec["min_days"][0], "partial: exclude 时任职不满全期的都不参加考评,不写 min_days;"
+                                         "“在任满 N 天的按全期考评”请写 partial: full, min_days: N")
+            return None
+        if partial is None or ("min_days" in spec and min_days is None):
+            return None
+        return Membership(partial, min_days)
 
     def parse_exclusions(self, node: Node) -> list[Exclusion]:
         out = []

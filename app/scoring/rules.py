@@ -366,6 +366,21 @@ class Period:
     parts: tuple[tuple[str, Fraction], ...] = ()
 
 
+#: How a review treats a subject who served part of its period (`membership: {partial: …}`).
+PARTIAL_MODES = ("exclude", "full", "prorate")
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A subject who served part of the period: `exclude` (listed with its points, not appraised: no grade, rank,
+    award, gate or 通报), `full` (appraised as if it served the whole period) or `prorate` (the period's bases,
+    limits, grade thresholds and minimum counts shrink to the share of days served). Under `full` or `prorate`, one
+    who served fewer than `min_days` days is not appraised."""
+
+    partial: str = "exclude"
+    min_days: int | None = None
+
+
 @dataclass(frozen=True)
 class Ranking:
     name: str
@@ -435,6 +450,7 @@ class RuleSet:
     exclusions: tuple[Exclusion, ...] = ()
     published_on: dt.date | None = None
     effective_from: dt.date | None = None
+    membership: Membership = Membership()
     items_by_kind: Mapping[str, tuple[Item, ...]] = field(default_factory=dict)
 
     @property

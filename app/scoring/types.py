@@ -64,13 +64,21 @@ class HistoryEntry:
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    """Who is scored: a member, a unit (专委会, 界别活动组, 联络处), a branch or a party member."""
+    """Who is scored: a member, a unit (专委会, 界别活动组, 联络处), a branch or a party member.
+
+    `joined_on` / `left_on`: the member's own dates of service (None: from before / to after any period scored);
+    `left`: has left (已离任), with `left_on` or, when that is None, on a day nobody recorded. A rule file's
+    `membership` says how a review treats a subject who served part of its period.
+    """
 
     id: int
     name: str = ""
     unit_ids: tuple[int, ...] = ()
     attrs: Mapping[str, AttrValue] = field(default_factory=dict)
     history: tuple[HistoryEntry, ...] = ()
+    joined_on: dt.date | None = None
+    left_on: dt.date | None = None
+    left: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "attrs", MappingProxyType(dict(self.attrs)))

@@ -90,6 +90,7 @@ class _Entry:
     unit_ids: tuple[int, ...] = ()
     attrs: dict[str, scoring.types.AttrValue] = field(default_factory=dict)
     shown_unit: str = ""
+    service: dict[str, Any] = field(default_factory=dict)  # a member's joined_on, left_on, left
 
 
 class _Builder:
@@ -130,7 +131,7 @@ class _Builder:
         for sheet, numbers in self.unverified.items():
             self.book.note(sheet, f"{len(numbers)} 行的状态不是“{VERIFIED}”(第 {_rows(numbers)} 行),未计入")
         entries = sorted(self.roster.values(), key=lambda e: e.id)
-        subjects = [scoring.Subject(id=e.id, name=e.name, unit_ids=e.unit_ids, attrs=e.attrs)
+        subjects = [scoring.Subject(id=e.id, name=e.name, unit_ids=e.unit_ids, attrs=e.attrs, **e.service)
                     for e in entries if e.active]
         return FileFacts(subjects, sorted(records, key=lambda r: r.id),
                          {e.id: e.shown_unit for e in entries if e.active}, self.book.notes)
@@ -193,8 +194,12 @@ class _Builder:
             if self.subject == "members":
                 units = {lookup(row, key, kind) for key, kind in MEMBER_UNITS if v[key]}  # type: ignore[misc]
                 entry.unit_ids = tuple(sorted(u for u in units if u is not None))
-                entry.active = v["active"] is not False
-                entry.attrs = {"standing": bool(v["standing"]), "active": True, "sector": v["sector"] or "",
+                serving = v["active"] is not False  # 在职: 否 is one who left, kept (as in the system)
+                joined, left_on = v.get("joined_on"), v.get("left_on")
+                if joined is not None and left_on is not None and left_on < joined:
+                    self.error(row, "left_on", "离任日期早于任职日期")
+                entry.service = {"joined_on": joined, "left_on": left_on, "left": not serving or left_on is not None}
+                entry.attrs = {"standing": bool(v["standing"]), "active": serving, "sector": v["sector"] or "",
                                "party": v["party"] or "", "committee": v["committee"] or "",
                                "liaison": v["liaison"] or "", "chair_council": bool(v["chair_council"]),
                                "resident_standing": bool(v["resident_standing"])}

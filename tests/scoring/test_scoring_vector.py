@@ -20,7 +20,7 @@ SHIPPED = sorted(RULES_DIR.glob("*.yaml"))
 # Every primitive the shipped files do not use: by_position/equal credit, cumulative ladders, per (whole: false),
 # item floors, number conditions, at_most, max_count > 1, from_nth 3, mean periods, overall cap/floor, grades with
 # `when` and share limits (all_in), `unit` conditions and rankings, period triggers, max_count gates, item tie-break.
-EXTRA = rules("""
+EXTRA_BODY = """
 base: 5
 cap: 95
 floor: 0
@@ -89,15 +89,22 @@ rankings:
   按界别: {by: sector}
   常委: {by: standing}
 tie_break: [total, {item: 提案}, id]
-""", periods="""
+"""
+EXTRA_PERIODS = """
 periods:
   H1: {from: 01-01, to: 06-30}
   H2: {from: 07-01, to: 12-31}
   全年: {combine: mean, parts: [H1, H2]}
   加权: {combine: weighted, parts: {H1: "1/3", H2: "2/3"}}
-""", header="precision: 0.1\nrounding: half_even\n")
+"""
+EXTRA = rules(EXTRA_BODY, periods=EXTRA_PERIODS, header="precision: 0.1\nrounding: half_even\n")
+#: The same with each way of treating a member who served part of the period (EXTRA: the default, exclude).
+MEMBERSHIP = [(f"extra-{mode}", rules(EXTRA_BODY, periods=EXTRA_PERIODS,
+                                      header=f"precision: 0.1\nrounding: half_up\nmembership: {mode}\n"))
+              for mode in ("{partial: prorate}", "{partial: prorate, min_days: 40}", "{partial: full, min_days: 100}",
+                           "{partial: full}")]
 
-CASES = [(p.name, load_ruleset(p)) for p in SHIPPED] + [("extra", EXTRA)]
+CASES = [(p.name, load_ruleset(p)) for p in SHIPPED] + [("extra", EXTRA), *MEMBERSHIP]
 #: The 届 every comparison scores in (the shipped files count nothing over it; EXTRA does).
 TERM = TermSpan(dt.date(2023, 3, 1), dt.date(2027, 2, 28), "第十届")
 PARAMS = [(name, rs, period) for name, rs in CASES for period in rs.periods]
@@ -117,7 +124,14 @@ def _subjects(rnd: random.Random, n: int, year: int) -> list[Subject]:
                 attrs[attr] = value
         units = tuple(rnd.sample([1, 2, 3], rnd.randint(0, 2)))
         history = tuple(HistoryEntry(year - k, Decimal(rnd.randint(0, 120)) / 2) for k in (1, 2) if rnd.random() < .7)
-        out.append(Subject(i * 3, f"对象{i}", unit_ids=units, attrs=attrs, history=history))
+        day = lambda: dt.date(year, 1, 1) + dt.timedelta(days=rnd.randint(-30, 395))
+        joined = day() if rnd.random() < .25 else None
+        left_on = day() if rnd.random() < .2 else None
+        if joined and left_on and left_on < joined:
+            joined, left_on = left_on, joined
+        left = left_on is not None or rnd.random() < .08
+        out.append(Subject(i * 3, f"对象{i}", unit_ids=units, attrs=attrs, history=history, joined_on=joined,
+                           left_on=left_on, left=left))
     return out
 
 
@@ -379,7 +393,7 @@ def test_vector_equals_reference_on_counts_over_the_term_and_levels() -> None:
     """Absences and proposals spread over four years: every level of the 届 trigger is reached by someone, the term
     gate and veto are met and missed, and both engines agree card for card."""
     rnd = random.Random("term")
-    subjects = _subjects(rnd, 12, 2025)
+    subjects = [Subject(s.id, s.name, s.unit_ids, s.attrs, s.history) for s in _subjects(rnd, 12, 2025)]  # whole
     records: list[Record] = []
     ids = iter(range(1, 10**6))
     for index, subject in enumerate(subjects):
