@@ -1563,7 +1563,7 @@ class FrameResult:
 
     Points are int64 in units of 1/scale (scale = 10^k), never floats; `decimal(units)` turns one into a Decimal.
     Tables:
-      subjects  — subject_id, total, before_limits, grade, eligible (one row per subject, by id)
+      subjects  — subject_id, total, before_limits, grade, eligible, appraised (one row per subject, by id)
       places    — subject_id, ranking, group, place, size (ties share a place: 1, 2, 2, 4)
       gates     — subject_id, gate, requirement, count, met (requirement met), gate_met
       flags     — subject_id, trigger, count (triggers that fired)
@@ -1613,7 +1613,8 @@ def score_frame(subjects: pd.DataFrame, records: pd.DataFrame, ruleset: RuleSet,
     """Score every subject for one period, vectorised; the same totals, grades, gates, flags and places as score().
 
     subjects: `id` and the attribute columns rules test (standing, sector, …; bool or str), optionally `unit_ids`
-    (tuples). records: `id`, `subject_id`, `kind`, `occurred_on` (datetime64 or dates), the declared field columns
+    (tuples) and a member's dates of service `joined_on`, `left_on` (dates or None) and `left` (bool), which the
+    rule file's `membership` reads (a subject who served none of the period is left out, as in score()). records: `id`, `subject_id`, `kind`, `occurred_on` (datetime64 or dates), the declared field columns
     (enum fields as str or categorical; number/integer fields as integers or Decimal objects, never float),
     optionally `participants` (tuples, in order), `work_id`, `category`. participants: instead of that column, the
     long form a join table gives, `record_id`, `subject_id` and optionally `position` (1, 2, … within a record;
@@ -1631,9 +1632,6 @@ def score_frame(subjects: pd.DataFrame, records: pd.DataFrame, ruleset: RuleSet,
                         f"(可用:{'、'.join(ruleset.periods)})")
     state = _State(plan, data, ruleset.periods[period], history, term)
     return state.result()
-
-
-SERVICE_COLUMNS = ("joined_on", "left_on", "left")
 
 
 def _span(ruleset: RuleSet, period: Period) -> tuple[dt.date, dt.date]:
