@@ -79,3 +79,20 @@ def test_a_years_review_keeps_who_served_and_says_how(year, make_member, client,
     assert "任职情况：任职 2025年12月1日起" in text_of(explain) and "不参评" in text_of(explain)
     assert db.session.scalar(sa.select(ReviewEntry.rank).where(
         ReviewEntry.review_id == review.id, ReviewEntry.subject_id == who["王五"].id)) > 1  # after every place
+
+
+def test_score_command_lists_who_served_part_of_the_year(app, year, make_member):
+    people(year, make_member)
+    runner = app.test_cli_runner()
+    table = runner.invoke(args=["score", "--rules", f"scoring_rules/{RULES}", "--period", "2025"]).output
+    header = table.splitlines()[2].split()
+    assert header[-1] == "任职" and header[-2] == "表彰"
+    line = next(x for x in table.splitlines() if " 王五 " in x)
+    assert line.split()[0] == "—" and " 不参评 " in line and "任职 2025年12月1日起" in line
+    explained = runner.invoke(args=["score", "--rules", f"scoring_rules/{RULES}", "--period", "2025",
+                                    "--explain"]).output
+    assert "不参加排名  王五" in explained and "  任职:任职 2025年12月1日起" in explained
+    doc = json.loads(runner.invoke(args=["score", "--rules", f"scoring_rules/{RULES}", "--period", "2025",
+                                         "--format", "json"]).output)
+    assert [r["subject"]["name"] for r in doc["results"]][0] == "张三"      # the ranked first, then the others
+    assert {r["subject"]["name"] for r in doc["results"] if not r["appraised"]} == {"王五", "李四", "赵六", "周九"}
