@@ -75,6 +75,9 @@ def test_a_years_review_keeps_who_served_and_says_how(year, make_member, client,
     unranked = html[html.index('id="unranked"'):]
     assert all(name in unranked for name in ("王五", "李四", "赵六", "周九")) and "张三" not in unranked
     assert unranked.count(">已离任<") == 3
+    searched = client.get(f"/reviews/{review.id}?q=王五").get_data(as_text=True)
+    assert 'id="unranked"' in searched and "李四" not in searched.split('id="unranked"')[1]
+    assert 'id="unranked"' not in client.get(f"/reviews/{review.id}?q=张三").get_data(as_text=True)
     explain = client.get(f"/reviews/{review.id}/subjects/{who['王五'].id}")
     assert "任职情况：任职 2025年12月1日起" in text_of(explain) and "不参评" in text_of(explain)
     assert db.session.scalar(sa.select(ReviewEntry.rank).where(

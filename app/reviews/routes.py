@@ -293,7 +293,10 @@ def ranking(review_id: int) -> str | Response:
                  "、".join(p.row.flags)] for p in shown]
         return export.send_table(headers, body, fmt, export.export_title(title))
     grades = [g.name for g in rules.grades] if rules else sorted({r.grade for r in table if r.grade})
-    unranked = [row for row in table if not row.appraised]  # served part of the period: listed, not ranked
+    # served part of the period: listed below the ranking, not in it (the name filter applies; a grade or 合格 asked
+    # for leaves them out: they have neither)
+    unranked = [row for row in table if not row.appraised and _matches_name(row, filters["q"])
+                and not filters["grade"] and filters["eligible"] != "yes"]
     return render_template("reviews/ranking.html", **_header(review), rankings=rankings, chosen=chosen,
                            filters=filters, shown=shown, total=total, everyone=len(table), gates=gates,
                            unranked=unranked,
