@@ -2244,15 +2244,15 @@ def to_frames(subjects: Iterable[Subject], records: Iterable[Record]) -> tuple[p
 
 
 def score_or_fallback(subjects: Sequence[Subject], records: Sequence[Record], ruleset: RuleSet,
-                      period: str) -> FrameResult | list[ScoreCard]:
+                      period: str, term: TermSpan | None = None) -> FrameResult | list[ScoreCard]:
     """score_frame() on the dataclasses, or score() when the vectorised path says it cannot be exact."""
     from app.scoring.engine import score
 
     sframe, rframe, history = to_frames(subjects, records)
     try:
-        return score_frame(sframe, rframe, ruleset, period, history=history)
+        return score_frame(sframe, rframe, ruleset, period, history=history, term=term)
     except Unsupported:
-        return score(subjects, records, ruleset, period)
+        return score(subjects, records, ruleset, period, term)
 
 
 __all__ = ["STATUSES", "FrameResult", "Unsupported", "score_frame", "score_or_fallback", "to_frames"]
