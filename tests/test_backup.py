@@ -12,7 +12,6 @@ import threading
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from app.extensions import db
 from app.models import Activity, Category, Evidence, Job, Review, ReviewState, Unit, UnitKind
 from app.reviews import services as reviews
 from app.reviews.scoring import period_key, score_period
-from app.scoring.types import HistoryEntry, Record, Subject
+from app.scoring.hashing import record_from_json, subject_from_json, term_from_json
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
@@ -157,24 +156,17 @@ def dumped(app: Flask) -> dict[str, list[bytes]]:
         return backup.dump(conn)
 
 
-def _number(value: Any) -> Any:
-    return Decimal(value["d"]) if isinstance(value, dict) and set(value) == {"d"} else value
-
-
 def hash_from_stored_inputs(review: Review) -> str:
     """The review's content hash made again by `scoring.content_hash` from what the review itself kept: the rule
-    file's bytes (its RuleSet) and the normalised subjects and records (`input_records`)."""
+    file's bytes (its RuleSet), the normalised subjects and records (`input_records`) and, when it counted over the
+    届, the 届's dates."""
     ruleset = reviews.loaded_rules(review)
     assert ruleset is not None
     stored = json.loads(review.input_records)
-    subjects = [Subject(id=s["id"], unit_ids=s["units"], attrs={k: _number(v) for k, v in s["attrs"].items()},
-                        history=[HistoryEntry(year, Decimal(total), grade) for year, total, grade in s["history"]])
-                for s in stored["subjects"]]
-    records = [Record(id=r["id"], subject_id=r["subject"], kind=r["kind"], occurred_on=dt.date.fromisoformat(r["on"]),
-                      fields={k: _number(v) for k, v in r["fields"].items()}, participants=r["participants"],
-                      work_id=r["work"], category=r["category"])
-               for r in stored["records"]]
-    return scoring.content_hash(review.rule_set.content, subjects, records, period_key(ruleset, review.period))
+    subjects = [subject_from_json(s) for s in stored["subjects"]]
+    records = [record_from_json(r) for r in stored["records"]]
+    term = term_from_json(stored["term"]) if "term" in stored else None
+    return scoring.content_hash(review.rule_set.content, subjects, records, period_key(ruleset, review.period), term)
 
 
 def review_hashes(app: Flask) -> dict[int, tuple[str, str, str | None]]:

@@ -101,14 +101,17 @@ def member_book(path: Path) -> Path:
 def test_xlsx_members_workbook_becomes_subjects_and_records(tmp_path):
     got = read(member_book(tmp_path / "委员履职.xlsx"))
     subjects = by_id(got.subjects)
-    assert sorted(subjects) == [1, 2, 3]  # 编号 are not numbers: 1, 2, 3 … in sheet order; 赵六 is not 在职
+    assert sorted(subjects) == [1, 2, 3, 4]  # 编号 are not numbers: 1, 2, 3 … in sheet order
+    zhao = subjects[4]  # not 在职: one who left, kept (as in the system), with no 离任日期
+    assert (zhao.left, zhao.left_on, zhao.attrs["active"]) == (True, None, False)
     zhang = subjects[1]
     assert zhang.name == "张三" and zhang.unit_ids == (1, 2, 4)  # 提案委员会, 经济界, 城关镇联络处 of the 单位 sheet
     assert dict(zhang.attrs) == {"standing": True, "active": True, "sector": "经济界", "party": "中共",
                                  "committee": "提案委员会", "liaison": "城关镇联络处", "chair_council": False,
                                  "resident_standing": False}
     assert subjects[3].attrs["chair_council"] is True and subjects[2].unit_ids == (3,)
-    assert got.units == {1: "经济界", 2: "教育界", 3: "经济界"}
+    assert got.units == {1: "经济界", 2: "教育界", 3: "经济界", 4: "教育界"}
+    assert not any(s.left or s.joined_on for s in (zhang, subjects[2], subjects[3]))
 
     recs = by_id(got.records)
     assert sorted(recs) == [-4, -3, -2, 3, 4, 6, 7]  # row numbers; attendance negative
@@ -361,6 +364,38 @@ def test_party_members_attend_only_party_life_and_cannot_co_sign(tmp_path):
     ]
 
 
+# --- 状态: only 已核实 rows count ------------------------------------------------------------------------------
+
+def test_only_verified_rows_count_when_the_sheet_has_a_state_column(tmp_path):
+    """docs/rules.md §21.3: a sheet with 状态 counts its 已核实 rows only (a blank 状态 is 已提交, as the import reads
+    it); a sheet without one counts every row; attendance rows of a CSV do not look at 状态."""
+    path = write_xlsx(tmp_path / "状态.xlsx", {"委员": MEMBER_ROWS, "履职记录": [
+        ["对象编号", "类型", "日期", "结果", "状态"],
+        ["M001", "提案", "2025-03-02", "立案", "已核实"],
+        ["M001", "社情民意", "2025-03-03", "采用", "已提交"],
+        ["M002", "提案", "2025-03-04", "立案", "草稿"],
+        ["M002", "结对困难户", "2025-03-05", None, None],
+        ["M003", "结对困难户", "2025-03-06", None, "已核实"]]})
+    got = read(path)
+    assert sorted((r.subject_id, r.kind) for r in got.records) == [(1, "提案"), (3, "结对困难户")]
+    assert "履职记录: 3 行的状态不是“已核实”(第 3、4、5 行),未计入" in "\n".join(got.notes)
+    without = write_xlsx(tmp_path / "无状态.xlsx", {"委员": MEMBER_ROWS, "履职记录": [
+        ["对象编号", "类型", "日期", "结果"], ["M001", "提案", "2025-03-02", "立案"],
+        ["M002", "社情民意", "2025-03-03", "采用"]]})
+    assert len(read(without).records) == 2
+    csv = tmp_path / "状态.csv"
+    csv.write_text("对象编号,类型,日期,结果,会议类型,出席情况,状态\n"
+                   "W1,提案,2025-03-02,立案,,,已核实\nW1,提案,2025-03-03,立案,,,草稿\n"
+                   "W1,,2025-01-08,,全体会议,缺席,\n", encoding="utf-8")
+    records_ = read(csv).records
+    assert sorted(r.kind for r in records_) == ["会议出勤", "提案"]
+    branches = write_xlsx(tmp_path / "支部.xlsx", {
+        "党支部": [["支部编号", "名称"], ["31", "宏达纸业党支部"]],
+        "比实绩": [["支部编号", "期间", "指标", "数值", "状态"], ["31", "2025H1", "组织建设", "15", "已核实"],
+                   ["31", "2025H2", "组织建设", "18", "已提交"]]})
+    assert [r.occurred_on for r in read(branches, "branches").records] == [dt.date(2025, 6, 30)]
+
+
 # --- the database and a file: the same facts give the same output and hash --------------------------------
 
 def _county() -> dict[str, dict[str, list[list[object]]]]:
@@ -378,10 +413,11 @@ def _county() -> dict[str, dict[str, list[list[object]]]]:
         return Member(id=mid, code=str(mid), name=name, gender=Gender.MALE, sector_id=sector, committee_id=committee,
                       liaison_id=liaison, term_id=1, **flags)
     members = [member(101, "张三", 22, 21, 24, party="中共", is_standing=True),
-               member(102, "李四", 23),
+               member(102, "李四", 23, left_on=dt.date(2025, 10, 31), active=False),
                member(103, "王五", 22, 21, is_chair_council=True, party="民盟"),
                member(104, "赵六", 23, active=False),
-               member(105, "钱七", 22, None, 24, is_standing=True, is_resident_standing=True)]
+               member(105, "钱七", 22, None, 24, is_standing=True, is_resident_standing=True,
+                      joined_on=dt.date(2025, 7, 1))]
     party = [PartyMember(id=201, code="201", name="陈一", gender=Gender.MALE, branch_id=31, status=PartyStatus.FULL),
              PartyMember(id=202, code="202", name="陈二", gender=Gender.FEMALE, branch_id=31,
                          status=PartyStatus.PROBATIONARY),
@@ -412,6 +448,8 @@ def _county() -> dict[str, dict[str, list[list[object]]]]:
         act(u, "实事", dt.date(2025, 8, 1), unit=24, people_helped=30),
         act(p(201), "技术攻关", dt.date(2025, 5, 1), unit=31, outcome="完成"),
         act(p(203), "合理化建议", dt.date(2025, 6, 1), unit=32, outcome="采纳", amount=Decimal("12.5")),
+        act(u, "调研报告", dt.date(2025, 5, 5), unit=23, state=RecordState.DRAFT),
+        act(p(202), "示范岗", dt.date(2025, 5, 6), unit=31, state=RecordState.SUBMITTED),
     ]
 
     def meeting(kind, on, unit, state=RecordState.VERIFIED, **who):
@@ -443,43 +481,45 @@ def _county() -> dict[str, dict[str, list[list[object]]]]:
                report(32, "2025H2", RecordState.SUBMITTED, 组织建设=Decimal(20))]
     db.session.commit()
 
-    verified = [a for a in acts if a.state == RecordState.VERIFIED]
+    # the record sheets hold every record with its 状态, as the system exports them: only 已核实 rows may count
     yes = {True: "是", False: "否"}
     names = {u.id: u.name for u in units}
     field_cells = lambda a: [a.outcome, a.level, a.instruction_level,
-                             None if a.amount is None else str(a.amount), a.people_helped, a.work_key]
-    head = ["记录编号", "对象编号", "类型", "日期", "结果", "级别", "批示级别", "金额", "受益人数", "事项编号", "联名"]
+                             None if a.amount is None else str(a.amount), a.people_helped, a.work_key, a.state.label]
+    head = ["记录编号", "对象编号", "类型", "日期", "结果", "级别", "批示级别", "金额", "受益人数", "事项编号", "状态", "联名"]
+    assert any(a.state != RecordState.VERIFIED for a in acts) and any(r.state != RecordState.VERIFIED for r in reports)
     member_acts = [[a.id, a.member_id or a.participants[0].member_id, a.kind, a.occurred_on, *field_cells(a),
                     "、".join(str(s.member_id) for s in a.participants[1:])]
-                   for a in verified if a.member_id or (a.participants and not a.party_member_id)]
+                   for a in acts if a.member_id or (a.participants and not a.party_member_id)]
     attendance = [["记录编号", "会议类型", "日期", "对象编号", "出席情况"]] + [
         [att.id, mt.kind.label, mt.held_on, att.member_id or att.party_member_id, att.status.label]
         for mt in meetings if mt.state == RecordState.VERIFIED for att in mt.attendance]
     return {
         "members": {
-            "委员": [["委员编号", "姓名", "界别", "党派", "专委会", "联络处", "常委", "主席会议成员", "驻会常委", "在职"]]
+            "委员": [["委员编号", "姓名", "界别", "党派", "专委会", "联络处", "常委", "主席会议成员", "驻会常委", "在职",
+                      "任职日期", "离任日期"]]
             + [[x.code, x.name, names[x.sector_id], x.party, names.get(x.committee_id), names.get(x.liaison_id),
-                yes[x.is_standing], yes[x.is_chair_council], yes[x.is_resident_standing], yes[x.active]]
-               for x in members],
+                yes[x.is_standing], yes[x.is_chair_council], yes[x.is_resident_standing], yes[x.active],
+                x.joined_on, x.left_on] for x in members],
             "单位": [["单位编号", "名称", "类型"]] + [[x.code, x.name, x.kind.label] for x in units[:4]],
             "履职记录": [head] + member_acts,
             "出勤": [r for r in attendance if r[0] == "记录编号" or r[3] < 200]},
         "units": {
             "单位": [["单位编号", "名称", "类型"]] + [[x.code, x.name, x.kind.label] for x in units[:4]],
             "履职记录": [head[:-1]] + [[a.id, a.unit_id, a.kind, a.occurred_on, *field_cells(a)]
-                                       for a in verified if not a.member_id and not a.party_member_id]},
+                                       for a in acts if not a.member_id and not a.party_member_id]},
         "party-members": {
             "党员": [["党员编号", "姓名", "支部", "党员类别"]]
             + [[x.code, x.name, names[x.branch_id], x.status.label] for x in party],
             "党支部": [["支部编号", "名称", "组建方式"]] + [[x.code, x.name, x.branch_form.label] for x in units[4:]],
             "履职记录": [head[:-1]] + [[a.id, a.party_member_id, a.kind, a.occurred_on, *field_cells(a)]
-                                       for a in verified if a.party_member_id],
+                                       for a in acts if a.party_member_id],
             "出勤": [r for r in attendance if r[0] == "记录编号" or r[3] > 200]},
         "branches": {
             "党支部": [["支部编号", "名称", "组建方式"]] + [[x.code, x.name, x.branch_form.label] for x in units[4:]],
-            "比实绩": [["记录编号", "支部编号", "期间", "指标", "数值", "等级"]] + [
-                [i.id, r.branch_id, r.period, i.key, None if i.choice else str(i.value), i.choice or None]
-                for r in reports if r.state == RecordState.VERIFIED for i in r.indicators]},
+            "比实绩": [["记录编号", "支部编号", "期间", "指标", "数值", "等级", "状态"]] + [
+                [i.id, r.branch_id, r.period, i.key, None if i.choice else str(i.value), i.choice or None,
+                 r.state.label] for r in reports for i in r.indicators]},
     }
 
 
@@ -496,11 +536,18 @@ def test_the_same_facts_in_the_database_and_in_a_workbook_score_identically(app,
     doc = json.loads(from_db_json := runner.invoke(args=["score", "--rules", str(RULES[subject]), "--period", "2025",
                                                          "--format", "json"]).stdout)
     assert len(doc["results"]) >= 2 and any(r["score"] != "0" for r in doc["results"]), from_db_json
+    notes = runner.invoke(args=[*args, "--records", str(path)]).stderr
+    assert "状态不是“已核实”" in notes  # the 已提交 rows are in the file and left out, as the database leaves them out
     if subject == "members":
-        assert [r["subject"]["name"] for r in doc["results"]].count("赵六") == 0  # not 在职
-        assert "1 行不在 2025 年" in runner.invoke(args=[*args, "--records", str(path)]).stderr
+        by_name = {r["subject"]["name"]: r for r in doc["results"]}
+        zhao, qian, li = by_name["赵六"], by_name["钱七"], by_name["李四"]  # not 在职, 任职日期, 离任日期
+        assert zhao["left"] and not zhao["appraised"] and zhao["rank"] is None
+        assert qian["membership"].startswith("任职 2025年7月1日起,在任 184/365 天") and not qian["left"]
+        assert li["membership"].startswith("2025年10月31日离任") and li["left"]
+        assert "1 行不在 2025 年" in notes
     record_sheet = next(name for name in ("履职记录", "比实绩") if name in sheets)
-    fewer = write_xlsx(tmp_path / "少一行.xlsx", {**sheets, record_sheet: sheets[record_sheet][:-1]})
+    fewer = write_xlsx(tmp_path / "少一行.xlsx", {**sheets, record_sheet: sheets[record_sheet][:1]
+                                                   + sheets[record_sheet][2:]})  # one verified row less
     changed = runner.invoke(args=["score", "--rules", str(RULES[subject]), "--period", "2025", "--format", "json",
                                   "--records", str(fewer)])
     assert json.loads(changed.stdout)["hash"] != doc["hash"]  # the file is what was scored
@@ -528,13 +575,13 @@ def test_score_records_works_without_a_database(bare_app, tmp_path):
                                  str(path), "--format", "json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert {r["subject"]["name"] for r in doc["results"]} == {"张三", "李四", "王五"} and len(doc["hash"]) == 64
+    assert {r["subject"]["name"] for r in doc["results"]} == {"张三", "李四", "王五", "赵六"} and len(doc["hash"]) == 64
     table = runner.invoke(args=["score", "--rules", str(RULES["members"]), "--period", "2025", "--records", str(path)])
     assert table.exit_code == 0 and "内容校验码" in table.stdout and "张三" in table.stdout
     assert "提示:委员履职.xlsx:履职记录: 1 行不在 2025 年" in table.stderr
     same = runner.invoke(args=["rules", "diff", str(RULES["members"]), str(RULES["members"]), "--period", "2025",
                                "--records", str(path)])
-    assert same.exit_code == 0 and "3 个考评对象中 0 个有变化" in same.stdout
+    assert same.exit_code == 0 and "4 个考评对象中 0 个有变化" in same.stdout
     assert statements == []
     with pytest.raises(sa.exc.OperationalError):  # and there really is no table to read
         db.session.execute(sa.select(Member.id)).all()
@@ -576,4 +623,4 @@ def test_workbook_is_read_with_openpyxl_warnings_kept_local(tmp_path, recwarn):
                                     b"</ext></extLst></worksheet>")
             dst.writestr(item, data)
     got = read(tmp_path / "改.xlsx")
-    assert len(got.subjects) == 3 and len(recwarn) == 0
+    assert len(got.subjects) == 4 and len(recwarn) == 0

@@ -53,7 +53,8 @@ def test_every_shipped_rule_file_scores_the_demo_for_every_period_with_sensible_
             scored = score_period(ruleset, period)  # a RuleError here means the demo and the rules disagree
             cards = scored.cards
             assert len(cards) == len(scored.facts.subjects) > 0, (path.name, period)
-            assert {c.grade for c in cards} <= grade_names, (path.name, period)
+            assert {c.grade for c in cards if c.appraised} <= grade_names, (path.name, period)
+            assert all(c.grade is None and not c.places for c in cards if not c.appraised), (path.name, period)
             assert any(c.total > 0 for c in cards), (path.name, period)
             assert len({c.total for c in cards}) >= 5, (path.name, period)  # varied, not all alike
             if period == "2025":
@@ -62,7 +63,8 @@ def test_every_shipped_rule_file_scores_the_demo_for_every_period_with_sensible_
 
     # 委员: some good, some held back by the four-一 gate; the gate is exactly "a verified record of each 一"
     members = annual[MEMBER_RULES.name]
-    cards = by_subject(members)
+    listed = by_subject(members)
+    cards = {i: c for i, c in listed.items() if c.appraised}
     grades = Counter(c.grade for c in cards.values())
     assert grades["优秀"] + grades["良好"] > 0 and grades["合格"] + grades["不合格"] > 0
     assert any(not gate(c, "四个一").met and c.grade in ("合格", "不合格") for c in cards.values())
@@ -86,6 +88,12 @@ def test_every_shipped_rule_file_scores_the_demo_for_every_period_with_sensible_
     assert cards[disciplined].grade == "不合格" and not cards[disciplined].eligible  # 一票否决, whatever the points
     assert cards[disciplined].total >= 60
     assert any(c.places for c in cards.values())
+    # members set inactive (no 离任日期) are kept, shown as 已离任, and not appraised by default
+    inactive = set(db.session.scalars(sa.select(Member.id).where(~Member.active)))
+    assert inactive and inactive == set(listed) - set(cards)
+    for member_id in inactive:
+        assert listed[member_id].left and not listed[member_id].appraised and not listed[member_id].places
+        assert listed[member_id].membership == "已离任(未填离任日期),不参加本期考评(得分仅供参考)"
 
     # 组织单位: a unit's 集体提案 is on the unit's own card
     units = by_subject(annual["2025-四个一-单位.yaml"])

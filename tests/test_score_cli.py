@@ -1,4 +1,5 @@
 """The command-line contract: `rules check`, `score` (table, csv, json, --explain) and `rules diff`."""
+import csv
 import datetime as dt
 import json
 from pathlib import Path
@@ -105,8 +106,9 @@ def test_score_table_and_explain_read_in_chinese(runner, scored_county):
 
 def test_score_csv_has_one_row_per_subject_or_per_line(runner, scored_county):
     plain = runner.invoke(args=["score", "--rules", str(RULES), "--period", "2025", "--format", "csv"]).output
-    assert plain.splitlines()[0] == "名次,编号,姓名,单位,总分,等次,“四个一”每项至少完成一次,一票否决:受到党纪政务处分或有违法犯罪行为"
-    assert plain.splitlines()[1].endswith(",否,—")
+    assert plain.splitlines()[0] == ("名次,编号,姓名,单位,总分,等次,“四个一”每项至少完成一次,"
+                                     "一票否决:受到党纪政务处分或有违法犯罪行为,表彰,表彰说明")
+    assert next(csv.reader(plain.splitlines()[1:]))[-4:] == ["否", "—", "", ""]  # 30 points: no award in reach
     assert len(plain.splitlines()) == 3
     explained = runner.invoke(args=["score", "--rules", str(RULES), "--period", "2025", "--format", "csv",
                                     "--explain"]).output
@@ -135,3 +137,74 @@ def test_rules_diff_shows_who_changes(runner, scored_county, tmp_path):
     assert "张三" in result.output and "李四" not in result.output
     same = runner.invoke(args=["rules", "diff", str(RULES), str(RULES), "--period", "2025"])
     assert "0 个有变化" in same.output
+
+
+def test_a_gate_with_when_shows_not_applicable_in_table_and_csv(runner, scored_county, tmp_path):
+    """A gate that applies to some subjects only (`when:`) leaves a cell 不适用 for the others, instead of a crash."""
+    rules = tmp_path / "常委要求.yaml"
+    rules.write_text(RULES.read_text(encoding="utf-8").replace(
+        "    effect: {max_grade: 合格, eligible: false}\n",
+        "    effect: {max_grade: 合格, eligible: false}\n    when: {standing: true}\n", 1), encoding="utf-8")
+    zhang = scored_county["zhang"]
+    zhang.is_standing = True
+    db.session.commit()
+    table = runner.invoke(args=["score", "--rules", str(rules), "--period", "2025"])
+    assert table.exit_code == 0, table.output
+    lines = {line.split()[2]: line for line in table.output.splitlines()[3:] if len(line.split()) > 2}
+    assert "✗" in lines["张三"] and "不适用" in lines["李四"]
+    csv_out = runner.invoke(args=["score", "--rules", str(rules), "--period", "2025", "--format", "csv"])
+    assert csv_out.exit_code == 0, csv_out.output
+    rows = {r.split(",")[2]: r.split(",") for r in csv_out.output.splitlines()[1:]}
+    assert rows["张三"][6:8] == ["否", "—"] and rows["李四"][6:8] == ["不适用", "—"]
+    explained = runner.invoke(args=["score", "--rules", str(rules), "--period", "2025", "--format", "csv",
+                                    "--explain"])
+    assert explained.exit_code == 0 and "不适用" in explained.output
+
+
+def _complete(member, unit, on=dt.date(2025, 4, 1), **extra):
+    """Verified records of all four 一 and study: 100 points under the shipped members' rules (优秀)."""
+    done = [("提案", Category.IDEA, {"outcome": "立案"}), ("引进企业", Category.ENTERPRISE, {"outcome": "落地",
+                                                                                     "amount": 1200}),
+            ("结对困难户", Category.PAIRING, {}), ("结对困难户", Category.PAIRING, {}),
+            ("捐资助学", Category.RELIEF, {"amount": 10000}), ("学习笔记", Category.STUDY, {}),
+            ("心得体会", Category.STUDY, {}), *extra.get("more", [])]
+    db.session.add_all(Activity(unit_id=unit.id, member_id=member.id, category=category, kind=kind, title=kind,
+                                occurred_on=on, state=RecordState.VERIFIED, **fields)
+                       for kind, category, fields in done)
+
+
+def test_score_shows_each_subjects_award_and_why_one_who_could_have_had_it_did_not(runner, county, make_member,
+                                                                                   tmp_path):
+    """One place (quota count 1): 张三 gets it; 王五 has the same grade and fewer points (over the quota); 赵六 is a
+    主席会议成员 (excluded); 李四 does less (合格): nothing to explain beside his grade."""
+    rules = tmp_path / "一个名额.yaml"
+    rules.write_text(RULES.read_text(encoding="utf-8").replace(
+        'quota: {share: "1/10", of: {active: true}, round: floor}', "quota: {count: 1}"), encoding="utf-8")
+    zhang, wang, zhao = make_member("张三"), make_member("王五"), make_member("赵六", is_chair_council=True)
+    li = make_member("李四", sector="sector_b")
+    unit = county["committee_a"]
+    _complete(zhang, unit, more=[("荣誉", Category.OTHER, {"level": "省"})])
+    _complete(wang, unit)
+    _complete(zhao, unit, more=[("荣誉", Category.OTHER, {"level": "全国"})])
+    db.session.add(Activity(unit_id=unit.id, member_id=li.id, category=Category.IDEA, kind="提案", title="提案",
+                            outcome="立案", occurred_on=dt.date(2025, 3, 1), state=RecordState.VERIFIED))
+    db.session.commit()
+    doc = json.loads(runner.invoke(args=["score", "--rules", str(rules), "--period", "2025", "--format", "json"]).output)
+    awards = {r["subject"]["name"]: r["awards"] for r in doc["results"]}
+    assert [a["award"] for a in awards["张三"]] == ["优秀政协委员"] and awards["张三"][0]["selected"]
+    assert (awards["王五"][0]["selected"], awards["王五"][0]["near"]) == (False, True)
+    assert awards["王五"][0]["reason"] == "超出总名额 1"
+    assert awards["赵六"][0]["reason"] == "主席会议成员,不参评" and awards["赵六"][0]["near"]
+    assert not awards["李四"][0]["near"]  # 30 points and the four 一 not done: no award was in reach
+
+    table = runner.invoke(args=["score", "--rules", str(rules), "--period", "2025"]).output
+    assert table.splitlines()[2].split()[-1] == "表彰"
+    lines = {line.split()[2]: line.rstrip() for line in table.splitlines()[3:]}
+    assert lines["张三"].endswith(" 优秀政协委员") and lines["王五"].endswith(" 未入选:超出总名额 1")
+    assert lines["赵六"].endswith(" 未入选:主席会议成员,不参评") and lines["李四"].endswith(" —")
+    rows = {r[2]: r for r in csv.reader(runner.invoke(
+        args=["score", "--rules", str(rules), "--period", "2025", "--format", "csv"]).output.splitlines()[1:])}
+    assert rows["张三"][-2:] == ["优秀政协委员", ""] and rows["王五"][-2:] == ["", "超出总名额 1"]
+    assert rows["李四"][-2:] == ["", ""]
+    explained = runner.invoke(args=["score", "--rules", str(rules), "--period", "2025", "--explain"]).output
+    assert "表彰 优秀政协委员:入选" in explained and "表彰 优秀政协委员:未入选(超出总名额 1)" in explained

@@ -296,7 +296,10 @@ def _review_completion(review: Review) -> dict[int, set[str]]:
     ruleset = review_services.loaded_rules(review)  # the review's own rule file maps its kinds to categories
     kinds = ruleset.kinds if ruleset is not None else {}
     done: dict[int, set[str]] = defaultdict(set)
+    year = review.period[:4]
     for record in json.loads(review.input_records).get("records", []):
+        if not str(record.get("on", year)).startswith(year):  # an earlier year of the 届 (a `window: term` count's)
+            continue
         spec = kinds.get(record.get("kind"))
         category = spec.category if spec is not None else record.get("category", "")
         for member_id in record.get("participants") or [record.get("subject")]:

@@ -18,7 +18,7 @@ from app import kindfields, scoring
 from app.extensions import db
 from app.models import (Activity, ActivityParticipant, Attendance, BranchIndicator, BranchResult, HistoricalResult,
                         Meeting, Member, PartyMember, RecordState, Review, ReviewEntry, ReviewKind, ReviewState,
-                        SubjectKind, Unit, UnitKind)
+                        SubjectKind, Term, Unit, UnitKind)
 from app.scoring.exact import whole_as_int
 from app.scoring.types import ATTENDANCE_KIND, PARTY_LIFE_KIND, half_end
 
@@ -32,6 +32,28 @@ class Facts:
     subjects: list[scoring.Subject]
     records: list[scoring.Record]
     units: dict[int, str]  # subject id → the unit shown beside the name
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """The records of the 届's years before the year scored that a `window: term` count needs: from the 届's first
+    day, of these kinds only (a rule file's `term_kinds`)."""
+
+    since: dt.date
+    kinds: frozenset[str]
+
+    def span(self, year: int) -> tuple[dt.date, dt.date] | None:
+        """The days before `year` to read (None: the 届 began in `year` or later, or no kind is needed)."""
+        end = dt.date(year - 1, 12, 31)
+        return (self.since, end) if self.kinds and self.since <= end else None
+
+
+def term_for(day: dt.date) -> scoring.TermSpan | None:
+    """The 届 whose dates contain `day` (the newest, should two overlap), as the engine takes it."""
+    found = db.session.execute(sa.select(Term.starts_on, Term.ends_on, Term.name)
+                               .where(Term.starts_on <= day, Term.ends_on >= day)
+                               .order_by(Term.starts_on.desc(), Term.id.desc()).limit(1)).first()
+    return None if found is None else scoring.TermSpan(found.starts_on, found.ends_on, found.name)
 
 
 def origin(record_id: int, subject_kind: SubjectKind) -> tuple[str, int]:
@@ -57,11 +79,15 @@ def _participants() -> dict[int, tuple[int, ...]]:
     return {k: tuple(v) for k, v in signers.items()}
 
 
-def _verified_activities(year: int, *where: sa.ColumnElement[bool]) -> list[Activity]:
-    return list(db.session.scalars(sa.select(Activity).where(
-        Activity.state == RecordState.VERIFIED, Activity.occurred_on.between(dt.date(year, 1, 1),
-                                                                             dt.date(year, 12, 31)), *where)
-        .order_by(Activity.id)))
+def _verified_activities(year: int, earlier: Earlier | None, *where: sa.ColumnElement[bool]) -> list[Activity]:
+    """The year's verified activities, and those of the 届's earlier years of the kinds `earlier` asks for."""
+    when = Activity.occurred_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31))
+    span = earlier.span(year) if earlier is not None else None
+    if span is not None:
+        assert earlier is not None
+        when = sa.or_(when, sa.and_(Activity.occurred_on.between(*span), Activity.kind.in_(sorted(earlier.kinds))))
+    return list(db.session.scalars(sa.select(Activity).where(Activity.state == RecordState.VERIFIED, when, *where)
+                                   .order_by(Activity.id)))
 
 
 def _record(a: Activity, subject_id: int, participants: tuple[int, ...] = ()) -> scoring.Record:
@@ -69,12 +95,18 @@ def _record(a: Activity, subject_id: int, participants: tuple[int, ...] = ()) ->
                           fields=_activity_fields(a), participants=participants, work_id=a.work_key or None)
 
 
-def _attendance(year: int, attendee: sa.ColumnElement[int | None], kind: str) -> list[scoring.Record]:
-    """Attendance at the year's verified meetings as records of `kind` (meeting type and status as fields)."""
+def _attendance(year: int, earlier: Earlier | None, attendee: sa.ColumnElement[int | None],
+                kind: str) -> list[scoring.Record]:
+    """Attendance at the year's verified meetings as records of `kind` (meeting type and status as fields); and at
+    the 届's earlier years' when `earlier` asks for `kind`."""
+    start = dt.date(year, 1, 1)
+    span = earlier.span(year) if earlier is not None and kind in earlier.kinds else None
+    if span is not None:
+        start = span[0]
     rows = db.session.execute(
         sa.select(Attendance.id, attendee, Meeting.held_on, Meeting.kind, Attendance.status).join(Meeting)
         .where(Meeting.state == RecordState.VERIFIED, attendee.isnot(None),
-               Meeting.held_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+               Meeting.held_on.between(start, dt.date(year, 12, 31)))
         .order_by(Attendance.id))
     return [scoring.Record(id=-att_id, subject_id=subject_id, kind=kind, occurred_on=held_on,
                            fields={"meeting": str(meeting_kind), "status": status.label})
@@ -85,52 +117,75 @@ def _unit_names() -> dict[int, str]:
     return {uid: name for uid, name in db.session.execute(sa.select(Unit.id, Unit.name))}
 
 
-def member_facts(year: int) -> Facts:
-    """Active members; their verified activities (joint work credits every signer) and attendance."""
-    members = db.session.scalars(sa.select(Member).where(Member.active).order_by(Member.id)).all()
+def served_in(year: int) -> sa.ColumnElement[bool]:
+    """Members who served some of `year`: joined (or their 届 began) by its end, and did not leave (or their 届
+    end) before its start. One set inactive without a 离任日期 is kept: it served, nobody wrote until when."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return sa.and_(sa.or_(Member.joined_on.is_(None), Member.joined_on <= last),
+                   sa.or_(Member.left_on.is_(None), Member.left_on >= first),
+                   Term.starts_on <= last, Term.ends_on >= first)
+
+
+def _service(m: Member, term_ends_on: dt.date, year: int) -> dict[str, object]:
+    """A member's dates of service as the engine takes them: their own; a 届 that ends within the year ends the
+    service of a member who was not carried into the next one (届满); 已离任 when set inactive or given a date."""
+    left_on = m.left_on
+    if left_on is None and term_ends_on < dt.date(year, 12, 31):
+        left_on = term_ends_on
+    return {"joined_on": m.joined_on, "left_on": left_on, "left": not m.active or left_on is not None}
+
+
+def member_facts(year: int, earlier: Earlier | None = None) -> Facts:
+    """Every member who served some of the year (one who left is kept, and the rule file's `membership` says how a
+    part of the year counts); their verified activities (joint work credits every signer) and attendance."""
+    rows = db.session.execute(sa.select(Member, Term.ends_on).join(Term, Member.term_id == Term.id)
+                              .where(served_in(year)).order_by(Member.id)).all()
     names = _unit_names()
     subjects = [scoring.Subject(
         id=m.id, name=m.name, unit_ids=tuple(sorted(m.unit_ids)),
         attrs={"standing": m.is_standing, "active": m.active, "sector": names[m.sector_id], "party": m.party,
                "committee": names.get(m.committee_id, ""), "liaison": names.get(m.liaison_id, ""),
-               "chair_council": m.is_chair_council, "resident_standing": m.is_resident_standing})
-        for m in members]
+               "chair_council": m.is_chair_council, "resident_standing": m.is_resident_standing},
+        **_service(m, term_ends_on, year))  # type: ignore[arg-type]
+        for m, term_ends_on in rows]
+    members = [m for m, _ in rows]
     signers = _participants()
     records = []
-    for a in _verified_activities(year, Activity.party_member_id.is_(None)):
+    for a in _verified_activities(year, earlier, Activity.party_member_id.is_(None)):
         participants = signers.get(a.id, ())
         if a.member_id is not None:
             records.append(_record(a, a.member_id, participants))
         elif participants:  # a unit's collective work credited to its named members
             records.append(_record(a, participants[0], participants))
-    records += _attendance(year, Attendance.member_id, ATTENDANCE_KIND)
+    records += _attendance(year, earlier, Attendance.member_id, ATTENDANCE_KIND)
     return Facts(subjects, records, {m.id: names[m.sector_id] for m in members})
 
 
-def unit_facts(year: int) -> Facts:
+def unit_facts(year: int, earlier: Earlier | None = None) -> Facts:
     """专委会, 界别活动组 and 联络处, with the verified records they made as a unit."""
     units = db.session.scalars(sa.select(Unit).where(Unit.kind.in_(CPPCC_UNIT_KINDS), Unit.active)
                                .order_by(Unit.id)).all()
     subjects = [scoring.Subject(id=u.id, name=u.name, unit_ids=(u.id,),
                                 attrs={"unit_kind": u.kind.label, "active": u.active}) for u in units]
     records = [_record(a, a.unit_id) for a in _verified_activities(
-        year, Activity.member_id.is_(None), Activity.party_member_id.is_(None))]
+        year, earlier, Activity.member_id.is_(None), Activity.party_member_id.is_(None))]
     return Facts(subjects, records, {u.id: u.kind.label for u in units})
 
 
-def party_member_facts(year: int) -> Facts:
+def party_member_facts(year: int, earlier: Earlier | None = None) -> Facts:
     """Active party members of the enterprise branches and their verified 比贡献 records."""
     people = db.session.scalars(sa.select(PartyMember).where(PartyMember.active).order_by(PartyMember.id)).all()
     names = _unit_names()
     subjects = [scoring.Subject(id=p.id, name=p.name, unit_ids=(p.branch_id,),
                                 attrs={"party_status": p.status.label, "branch": names[p.branch_id],
                                        "active": p.active}) for p in people]
-    records = [_record(a, a.party_member_id) for a in _verified_activities(year, Activity.party_member_id.isnot(None))]
-    records += _attendance(year, Attendance.party_member_id, PARTY_LIFE_KIND)
+    records = [_record(a, a.party_member_id)
+               for a in _verified_activities(year, earlier, Activity.party_member_id.isnot(None))]
+    records += _attendance(year, earlier, Attendance.party_member_id, PARTY_LIFE_KIND)
     return Facts(subjects, records, {p.id: names[p.branch_id] for p in people})
 
 
-def branch_facts(year: int) -> Facts:
+def branch_facts(year: int, earlier: Earlier | None = None) -> Facts:
     """Enterprise branches and the indicators of their verified half-year reports, dated at each half's end."""
     branches = db.session.scalars(sa.select(Unit).where(Unit.kind == UnitKind.BRANCH, Unit.active)
                                   .order_by(Unit.id)).all()
@@ -138,9 +193,15 @@ def branch_facts(year: int) -> Facts:
     subjects = [scoring.Subject(id=b.id, name=b.name, unit_ids=(b.id,),
                                 attrs={"branch_form": forms[b.id], "active": b.active}) for b in branches]
     records = []
+    which = BranchResult.period.in_([f"{year}H1", f"{year}H2"])
+    span = earlier.span(year) if earlier is not None else None
+    if span is not None:
+        assert earlier is not None
+        halves = [p for y in range(span[0].year, year) for p in (f"{y}H1", f"{y}H2") if half_end(p) >= span[0]]
+        which = sa.or_(which, sa.and_(BranchResult.period.in_(halves), BranchIndicator.key.in_(sorted(earlier.kinds))))
     rows = db.session.execute(
         sa.select(BranchIndicator, BranchResult.branch_id, BranchResult.period).join(BranchResult)
-        .where(BranchResult.state == RecordState.VERIFIED, BranchResult.period.in_([f"{year}H1", f"{year}H2"]))
+        .where(BranchResult.state == RecordState.VERIFIED, which)
         .order_by(BranchIndicator.id))
     for indicator, branch_id, period in rows:
         value = indicator.choice or whole_as_int(indicator.value)
@@ -154,10 +215,11 @@ GATHER = {SubjectKind.MEMBERS: member_facts, SubjectKind.UNITS: unit_facts,
           SubjectKind.PARTY_MEMBERS: party_member_facts, SubjectKind.BRANCHES: branch_facts}
 
 
-def gather(subject_kind: SubjectKind, year: int) -> Facts:
+def gather(subject_kind: SubjectKind, year: int, earlier: Earlier | None = None) -> Facts:
     """The verified facts of `year` for one kind of subject, each subject with its official results of the years
-    before (for triggers across years: below 60 two years running)."""
-    facts = GATHER[subject_kind](year)
+    before (for triggers across years: below 60 two years running); with `earlier`, also the records of the 届's
+    earlier years a `window: term` count needs."""
+    facts = GATHER[subject_kind](year, earlier)
     history = official_results(subject_kind, year)
     if not history:
         return facts

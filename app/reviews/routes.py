@@ -293,8 +293,13 @@ def ranking(review_id: int) -> str | Response:
                  "、".join(p.row.flags)] for p in shown]
         return export.send_table(headers, body, fmt, export.export_title(title))
     grades = [g.name for g in rules.grades] if rules else sorted({r.grade for r in table if r.grade})
+    # served part of the period: listed below the ranking, not in it (the name filter applies; a grade or 合格 asked
+    # for leaves them out: they have neither)
+    unranked = [row for row in table if not row.appraised and _matches_name(row, filters["q"])
+                and not filters["grade"] and filters["eligible"] != "yes"]
     return render_template("reviews/ranking.html", **_header(review), rankings=rankings, chosen=chosen,
                            filters=filters, shown=shown, total=total, everyone=len(table), gates=gates,
+                           unranked=unranked,
                            pagination=paginate_list(shown, current_app.config["RANKING_PAGE_SIZE"]),
                            group_label=label, ranking_names=names, grouped=grouped, grades=grades,
                            groups=_groups(chosen) if chosen else [])

@@ -25,7 +25,7 @@ from app.reviews.facts import CPPCC_UNIT_KINDS, origin
 from app.reviews.scoring import ANNUAL_KEYS, score_period
 from app.reviews.scoring import subject_kind as subject_kind_of
 from app.scoring.exact import plain
-from app.scoring.hashing import normalise_record, normalise_subject
+from app.scoring.hashing import normalise_record, normalise_subject, normalise_term
 
 
 def rule_files(year: int | None = None) -> list[scoring.RuleSet]:
@@ -82,12 +82,14 @@ def run_review(ruleset: scoring.RuleSet, period: str, user: User | None,
     db.session.execute(sa.update(Review).where(same, Review.state == ReviewState.FROZEN)
                        .values(state=ReviewState.SUPERSEDED))
     facts = scored.facts
+    frozen: dict[str, Any] = {
+        "subjects": sorted((normalise_subject(s) for s in facts.subjects), key=lambda d: d["id"]),
+        "records": sorted((normalise_record(r) for r in facts.records), key=lambda d: d["id"])}
+    if scored.term is not None:  # the 届 a `window: term` count saw, with its earlier years' records above
+        frozen["term"] = normalise_term(scored.term)
     review = Review(period=period, kind=kind_of(period), subject_kind=subject_kind, version=version,
                     rule_set_id=rule_set.id, state=ReviewState.FROZEN, content_hash=scored.hash,
-                    input_records=_canonical({
-                        "subjects": sorted((normalise_subject(s) for s in facts.subjects), key=lambda d: d["id"]),
-                        "records": sorted((normalise_record(r) for r in facts.records), key=lambda d: d["id"])}),
-                    created_by_id=user.id if user is not None else None)
+                    input_records=_canonical(frozen), created_by_id=user.id if user is not None else None)
     db.session.add(review)
     db.session.flush()
     first = ruleset.rankings[0].name if ruleset.rankings else None
@@ -100,7 +102,8 @@ def run_review(ruleset: scoring.RuleSet, period: str, user: User | None,
             "review_id": review.id, "subject_id": card.subject_id, "subject_name": subjects[card.subject_id].name,
             "unit_name": facts.units.get(card.subject_id, "")[:80], "group": (group_place.group if group_place else
                                                                              "")[:40],
-            "score": plain(card.total), "grade": card.grade or "", "rank": card.place(first) if first else order,
+            "score": plain(card.total), "grade": card.grade or "",
+            "rank": card.place(first) or order if first else order,  # one not appraised: after every place
             "group_rank": group_place.place if group_place else None, "eligible": card.eligible,
             "places": _canonical([[p.ranking, p.group, p.place, p.size] for p in card.places]),
             "flags": _canonical([f.label for f in card.flags]), "card": _canonical(card.to_json())})
@@ -149,6 +152,9 @@ class Row:
     eligible: bool
     flags: tuple[str, ...]
     places: dict[str, tuple[str, int, int]]  # ranking → (group, place, size)
+    membership: str = ""     # how a part of the period was treated ("任职 2025年12月1日起,…"), from the card
+    left: bool = False       # 已离任
+    appraised: bool = True   # False: listed with its points only (no grade, no place)
 
     def place(self, ranking: str) -> tuple[str, int, int] | None:
         return self.places.get(ranking)
@@ -169,9 +175,21 @@ def rows(review: Review) -> list[Row]:
                                          ReviewEntry.eligible, ReviewEntry.flags, ReviewEntry.places)
                                .where(ReviewEntry.review_id == review.id)
                                .order_by(ReviewEntry.rank, ReviewEntry.id))
+    served = service_notes(review)
     return [Row(entry_id, subject_id, name, unit, Decimal(score), grade, eligible, tuple(json.loads(flags)),
-                {r: (g, p, n) for r, g, p, n in json.loads(places)})
+                {r: (g, p, n) for r, g, p, n in json.loads(places)}, *served.get(subject_id, ("", False, True)))
             for entry_id, subject_id, name, unit, score, grade, eligible, flags, places in found]
+
+
+def service_notes(review: Review) -> dict[int, tuple[str, bool, bool]]:
+    """Subject id → (membership note, left, appraised) for the few whose card says how they served (one who joined
+    or left within the period): only their cards are read."""
+    found = {}
+    for subject_id, text in db.session.execute(sa.select(ReviewEntry.subject_id, ReviewEntry.card).where(
+            ReviewEntry.review_id == review.id, ReviewEntry.card.contains('"membership":'))):
+        card = json.loads(text)
+        found[subject_id] = (card.get("membership", ""), card.get("left", False), card.get("appraised", True))
+    return found
 
 
 def rankings_of(review: Review, table: list[Row]) -> list[Ranking]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from app.scoring.cards import AwardResult, ScoreCard
 from app.scoring.grades import share_count
@@ -20,6 +21,38 @@ def quota_size(quota: Quota, population: Sequence[Subject]) -> int:
 
 
 def why_ineligible(card: ScoreCard, subject: Subject, award: Award, ruleset: RuleSet) -> str | None:
+    """Why `subject` may not be a candidate for `award` (None: it may)."""
+    found = _why(card, subject, award, ruleset)
+    return None if found is None else found[0]
+
+
+def _why(card: ScoreCard, subject: Subject, award: Award, ruleset: RuleSet) -> tuple[str, bool] | None:
+    """(why not a candidate, whether the subject could have had the award on its points: its total reaches a grade
+    the award asks for and any minimum total, and it is of the award's kind; so it was left out by an exclusion,
+    a veto, a gate, a trigger or a share limit)."""
+    reason = _reason(card, subject, award, ruleset)
+    if reason is None:
+        return None
+    if not card.appraised:
+        return reason, False
+    reached = _grade_by_total(card, subject, ruleset)
+    near = (not award.grades or reached in award.grades) \
+        and (award.min_total is None or card.total >= award.min_total) \
+        and (not award.when or subject_matches(award.when, subject))
+    return reason, near
+
+
+def _grade_by_total(card: ScoreCard, subject: Subject, ruleset: RuleSet) -> str | None:
+    """The grade the total alone reaches: the thresholds and `when` of each grade, before gates and share limits."""
+    for grade in ruleset.grades:
+        if (grade.min is None or card.total >= grade.min) and subject_matches(grade.when, subject):
+            return grade.name
+    return None
+
+
+def _reason(card: ScoreCard, subject: Subject, award: Award, ruleset: RuleSet) -> str | None:
+    if not card.appraised:
+        return "任职不满全期,未参加本期考评"
     for exclusion in ruleset.exclusions:
         if subject_matches(exclusion.conds, subject):
             return f"{exclusion.name},不参评"
@@ -36,6 +69,39 @@ def why_ineligible(card: ScoreCard, subject: Subject, award: Award, ruleset: Rul
     if award.when and not subject_matches(award.when, subject):
         return "不属于本表彰的参评范围"
     return None
+
+
+@dataclass(frozen=True)
+class AwardOutcome:
+    """One subject and one award: selected, or why not; `near` when the subject could have had it (left out by an
+    exclusion, a veto, a gate or a quota, not by its grade or total)."""
+
+    award: str
+    label: str
+    selected: bool
+    reason: str = ""
+    near: bool = False
+
+
+def award_outcomes(cards: Sequence[ScoreCard], subjects: Mapping[int, Subject],
+                   ruleset: RuleSet) -> dict[int, tuple[AwardOutcome, ...]]:
+    """Subject id → its outcome under each declared award, in the rule file's order (as select_awards decides)."""
+    out: dict[int, list[AwardOutcome]] = {c.subject_id: [] for c in cards}
+    by_id = {c.subject_id: c for c in cards}
+    awards = {a.name: a for a in ruleset.awards}
+    for result in select_awards(cards, subjects, ruleset):
+        notes = dict(result.notes)
+        winners = set(result.winners)
+        for card in cards:
+            sid = card.subject_id
+            label = result.label or result.award
+            if sid in winners:
+                out[sid].append(AwardOutcome(result.award, label, True))
+                continue
+            found = _why(by_id[sid], subjects[sid], awards[result.award], ruleset)
+            out[sid].append(AwardOutcome(result.award, label, False, notes.get(sid, ""),
+                                         found is None or found[1]))  # None: eligible, over a quota
+    return {sid: tuple(found) for sid, found in out.items()}
 
 
 def select_awards(cards: Sequence[ScoreCard], subjects: Mapping[int, Subject], ruleset: RuleSet,

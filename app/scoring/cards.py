@@ -1,17 +1,27 @@
 """What the engine returns: a ScoreCard per subject that explains every point; JSON-ready (decimals as strings)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
 from typing import Any
 
 from app.scoring.exact import plain
 
+_OMIT = "omit_when"
+
+
+def optional(default: Any) -> Any:
+    """A field added to a card after reviews were frozen with it: left out of the JSON while it has its default, so
+    an earlier card's JSON (and every hash over it) stays the same, and reads back with the default."""
+    return field(default=default, metadata={_OMIT: default})
+
 
 def to_jsonable(value: Any) -> Any:
-    """Dataclasses → dicts, Decimal → "7.5", tuples → lists; nothing else changes."""
+    """Dataclasses → dicts, Decimal → "7.5", tuples → lists; nothing else changes. An `optional` field at its
+    default is left out."""
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in fields(value)}
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in fields(value)
+                if not (_OMIT in f.metadata and getattr(value, f.name) == f.metadata[_OMIT])}
     if isinstance(value, Decimal):
         return plain(value)
     if isinstance(value, (list, tuple)):
@@ -85,11 +95,13 @@ class GateResult(_Json):
 
 @dataclass(frozen=True)
 class Flag(_Json):
-    """A trigger that fired (for the 通报 list)."""
+    """A trigger that fired (for the 通报 list); `level` names the level reached when the trigger declares levels
+    (书面通报批评, 撤销委员资格 …), and `label` then ends with it."""
 
     name: str
     label: str
     detail: str
+    level: str = optional("")
 
 
 @dataclass(frozen=True)
@@ -127,6 +139,11 @@ class ScoreCard(_Json):
     places: tuple[Place, ...] = ()
     parts: tuple[PartScore, ...] = ()
     grade_note: str = ""
+    #: False: served part of the period and, by the rule file's `membership`, not appraised (points shown only)
+    appraised: bool = optional(True)
+    #: how the subject's service in the period was treated: "任职 2025年12月1日起,按在任天数折算 31/365"
+    membership: str = optional("")
+    left: bool = optional(False)        # 已离任
 
     def section_points(self, name: str) -> Decimal:
         return sum((s.points for s in self.sections if s.section == name), Decimal(0))
@@ -165,5 +182,6 @@ def card_from_json(data: dict[str, Any]) -> ScoreCard:
         sections=many(SectionScore, data["sections"], ("base", "raw", "points")),
         notes=many(Note, data.get("notes", [])), flags=many(Flag, data.get("flags", [])),
         places=many(Place, data.get("places", [])),
-        parts=many(PartScore, data.get("parts", []), ("total",)), grade_note=data.get("grade_note", ""))
+        parts=many(PartScore, data.get("parts", []), ("total",)), grade_note=data.get("grade_note", ""),
+        appraised=data.get("appraised", True), membership=data.get("membership", ""), left=data.get("left", False))
 

@@ -11,9 +11,10 @@ from app.scoring.cards import Flag, GateResult, Line, Note, PartScore, RecordPoi
 from app.scoring.errors import RuleError
 from app.scoring.exact import CONTEXT, ZERO, fraction_to_decimal
 from app.scoring.grades import GradeLimits, assign_grades
+from app.scoring.membership import Service, scaled, scaled_count, serves, service
 from app.scoring.ranking import rank_cards
-from app.scoring.rules import Effect, Item, Match, Period, RuleSet, Section, subject_matches
-from app.scoring.types import Record, Subject
+from app.scoring.rules import Effect, Item, Match, Period, Requirement, RuleSet, Section, Trigger, subject_matches
+from app.scoring.types import Record, Subject, TermSpan
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +67,15 @@ def validate_records(records: Iterable[Record], ruleset: RuleSet) -> None:
 
 
 def score(subjects: Iterable[Subject], records: Iterable[Record], ruleset: RuleSet,
-          period: str) -> list[ScoreCard]:
+          period: str, term: TermSpan | None = None) -> list[ScoreCard]:
     """Score every subject for one period of the rule set: totals, grades, gates, places; ordered by subject id.
 
     Records whose credited subjects are not among `subjects` are ignored; records outside the period's window
-    are not scored (triggers with `window: input` still see them). Raises RuleError for an unknown period,
-    duplicate ids, or a record the rules do not declare.
+    are not scored (triggers with `window: input` still see them, and gates and triggers with `window: term` those
+    of `term`, the 届 containing the period, up to the period's end). A subject whose dates of service miss the
+    period has no card; one who served part of it is treated as the rule file's `membership` says (app.scoring.
+    membership). Raises RuleError for an unknown period, duplicate ids, a record the rules do not declare, or a
+    rule file that counts over the 届 without a `term`.
     """
     with localcontext(CONTEXT):
         subject_list = sorted(subjects, key=lambda s: s.id)
@@ -88,17 +92,37 @@ def score(subjects: Iterable[Subject], records: Iterable[Record], ruleset: RuleS
         credits = _credits(record_list, by_id)
         start = min(w[0].start for w in windows)  # type: ignore[type-var]
         end = max(w[0].end for w in windows)  # type: ignore[type-var]
+        in_term = term_window(ruleset, term, start, end)  # type: ignore[arg-type]
+        subject_list = [s for s in subject_list if serves(s, start, end)]  # type: ignore[arg-type]
+        by_id = {s.id: s for s in subject_list}
         cards: list[ScoreCard] = []
         limits: dict[int, GradeLimits] = {}
         for subject in subject_list:
             mine = credits.get(subject.id, [])
-            card, effect = _score_subject(subject, mine, ruleset, wanted, windows, start, end)
+            served = service(subject, ruleset.membership, start, end)  # type: ignore[arg-type]
+            card, effect = _score_subject(subject, mine, ruleset, wanted, windows, start, end, in_term, served)
             cards.append(card)
-            limits[subject.id] = GradeLimits(effect.grade, effect.max_grade)
+            limits[subject.id] = GradeLimits(effect.grade, effect.max_grade, served.factor)
         grades = assign_grades(cards, by_id, ruleset, limits)
         placed = rank_cards(cards, by_id, ruleset)
         return [replace(c, grade=grades[c.subject_id][0], grade_note=grades[c.subject_id][1],
                         places=placed[c.subject_id]) for c in cards]
+
+
+def term_window(ruleset: RuleSet, term: TermSpan | None, start: dt.date,
+                end: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The days a `window: term` count sees: from the 届's first day to the period's last (or the 届's, if earlier);
+    None when the rule file counts nothing over the 届. :raises RuleError: no 届 given, or one beside the period."""
+    if not ruleset.term_counts:
+        return None
+    where = ruleset.source_name or ruleset.name
+    if term is None:
+        raise RuleError(f"{where}: “{'”“'.join(ruleset.term_counts)}”按届统计(window: term),"
+                        f"计分时须指明所在届的起止日期")
+    if term.starts_on > end or term.ends_on < start:
+        raise RuleError(f"{where}: 届{term.name}({term.starts_on.isoformat()} 至 {term.ends_on.isoformat()})"
+                        f"不包含考评周期({start.isoformat()} 至 {end.isoformat()})")
+    return term.starts_on, min(term.ends_on, end)
 
 
 def _windows(period: Period, ruleset: RuleSet) -> list[tuple[Period, Fraction | None]]:
@@ -122,7 +146,8 @@ def _credits(records: Sequence[Record], subjects: Mapping[int, Subject]) -> dict
 
 def _score_subject(subject: Subject, credits: list[_Credit], ruleset: RuleSet, period: Period,
                    windows: list[tuple[Period, Fraction | None]], start: dt.date | None,
-                   end: dt.date | None) -> tuple[ScoreCard, Effect]:
+                   end: dt.date | None, term: tuple[dt.date, dt.date] | None,
+                   served: Service) -> tuple[ScoreCard, Effect]:
     lines: list[Line] = []
     sections: list[SectionScore] = []
     notes: list[Note] = []
@@ -131,7 +156,7 @@ def _score_subject(subject: Subject, credits: list[_Credit], ruleset: RuleSet, p
     before = ZERO
     for window, weight in windows:
         inside = [c for c in credits if window.start <= c.record.occurred_on <= window.end]  # type: ignore[operator]
-        total, before = _score_window(subject, inside, ruleset, window.name, lines, sections, notes)
+        total, before = _score_window(subject, inside, ruleset, window.name, lines, sections, notes, served.factor)
         totals.append((total, weight))
         if weight is not None:
             parts.append(PartScore(window.name, total, str(weight)))
@@ -142,12 +167,18 @@ def _score_subject(subject: Subject, credits: list[_Credit], ruleset: RuleSet, p
         total = fraction_to_decimal(exact, ruleset.precision, ruleset.rounding)
         before = total
     in_period = [c for c in credits if start <= c.record.occurred_on <= end]  # type: ignore[operator]
-    gates, effects = _gates(subject, in_period, ruleset)
-    flags, trigger_effects = _triggers(subject, total, in_period, credits, ruleset)
-    effect = _combine(ruleset, [*effects, *trigger_effects])
+    in_term = [] if term is None else [c for c in credits if term[0] <= c.record.occurred_on <= term[1]]
+    pools = {"period": in_period, "input": credits, "term": in_term}
+    if served.appraised:
+        gates, effects = _gates(subject, pools, ruleset, served.factor)
+        flags, trigger_effects = _triggers(subject, total, pools, ruleset, served.factor)
+        effect = _combine(ruleset, [*effects, *trigger_effects])
+    else:  # listed with its points only: no gate, no 通报, no grade, rank or award
+        gates, flags, effect = [], [], Effect(eligible=False)
     card = ScoreCard(subject_id=subject.id, period=period.name, total=total, before_limits=before, grade=None,
                      eligible=effect.eligible, gates=tuple(gates), lines=tuple(lines), sections=tuple(sections),
-                     notes=tuple(notes), flags=tuple(flags), parts=tuple(parts))
+                     notes=tuple(notes), flags=tuple(flags), parts=tuple(parts), appraised=served.appraised,
+                     membership=served.note, left=served.left)
     return card, effect
 
 
@@ -160,7 +191,9 @@ def _clamp(value: Decimal, floor: Decimal | None, cap: Decimal | None) -> Decima
 
 
 def _score_window(subject: Subject, credits: list[_Credit], ruleset: RuleSet, period: str, lines: list[Line],
-                  sections: list[SectionScore], notes: list[Note]) -> tuple[Decimal, Decimal]:
+                  sections: list[SectionScore], notes: list[Note], factor: Fraction) -> tuple[Decimal, Decimal]:
+    """Lines, sections and the total of one window; bases, caps and floors × `factor` (a prorated subject)."""
+    part = lambda value: None if value is None else scaled(value, factor, ruleset.precision, ruleset.rounding)
     by_section: dict[str, list[_Cand]] = {s.name: [] for s in ruleset.sections}
     for credit in credits:
         record = credit.record
@@ -181,22 +214,23 @@ def _score_window(subject: Subject, credits: list[_Credit], ruleset: RuleSet, pe
             else:
                 points = fraction_to_decimal(Fraction(raw) * share, ruleset.precision, ruleset.rounding)
             by_section[item.section].append(_Cand(item, record, points, how, item.order))
-    overall = ruleset.base
+    overall = part(ruleset.base)
     for section in ruleset.sections:
         by_item: dict[str, list[_Cand]] = {}
         for cand in _dedupe(by_section[section.name], section, period, notes):
             by_item.setdefault(cand.item.name, []).append(cand)
-        subtotal = section.base
+        base = part(section.base)
+        subtotal = base
         for item in section.items:
             if item.name not in by_item:
                 continue
-            line = _score_item(item, by_item[item.name], period, notes)
+            line = _score_item(item, by_item[item.name], period, notes, part(item.floor), part(item.cap))
             lines.append(line)
             subtotal += line.points
-        after = _clamp(subtotal, section.floor, section.cap)
-        sections.append(SectionScore(period, section.name, section.label, section.base, subtotal, after))
+        after = _clamp(subtotal, part(section.floor), part(section.cap))
+        sections.append(SectionScore(period, section.name, section.label, base, subtotal, after))
         overall += after
-    return _clamp(overall, ruleset.floor, ruleset.cap), overall
+    return _clamp(overall, part(ruleset.floor), part(ruleset.cap)), overall
 
 
 def _work(record: Record) -> str:
@@ -228,7 +262,8 @@ def _dedupe(cands: list[_Cand], section: Section, period: str, notes: list[Note]
     return sorted(kept, key=lambda c: (c.order, c.record.occurred_on, c.record.id))
 
 
-def _score_item(item: Item, cands: list[_Cand], period: str, notes: list[Note]) -> Line:
+def _score_item(item: Item, cands: list[_Cand], period: str, notes: list[Note], floor: Decimal | None,
+                cap: Decimal | None) -> Line:
     cands = sorted(cands, key=lambda c: (c.record.occurred_on, c.record.id))
     if item.from_nth > 1:
         for n, cand in enumerate(cands[:item.from_nth - 1], start=1):
@@ -256,7 +291,7 @@ def _score_item(item: Item, cands: list[_Cand], period: str, notes: list[Note]) 
     else:
         raw = sum((c.points for c in cands), ZERO)
         records = tuple(RecordPoints(c.record.id, c.points, c.share) for c in cands)
-    return Line(period, item.section, item.name, item.label, records, raw, _clamp(raw, item.floor, item.cap))
+    return Line(period, item.section, item.name, item.label, records, raw, _clamp(raw, floor, cap))
 
 
 def _count(credits: Iterable[_Credit], match: Match, ruleset: RuleSet) -> int:
@@ -264,7 +299,9 @@ def _count(credits: Iterable[_Credit], match: Match, ruleset: RuleSet) -> int:
     return len(works)
 
 
-def _gates(subject: Subject, credits: list[_Credit], ruleset: RuleSet) -> tuple[list[GateResult], list[Effect]]:
+def _gates(subject: Subject, pools: Mapping[str, list[_Credit]], ruleset: RuleSet,
+           factor: Fraction) -> tuple[list[GateResult], list[Effect]]:
+    """Each gate that applies: met when every requirement is (a prorated subject's minimum counts × its share)."""
     results: list[GateResult] = []
     effects: list[Effect] = []
     for gate in ruleset.gates:
@@ -272,36 +309,70 @@ def _gates(subject: Subject, credits: list[_Credit], ruleset: RuleSet) -> tuple[
             continue
         details = []
         met = True
+        where = TERM_PREFIX if gate.window == "term" else ""
         for req in gate.requires:
-            count = _count(credits, req.match, ruleset)
-            ok = req.met(count)
+            count = _count(pools[gate.window], req.match, ruleset)
+            ok, shrunk = requirement_met(req, count, factor)
             met = met and ok
             suffix = "" if ok else "(一票否决)" if gate.veto else "(未达到)"
-            details.append(f"{req.label}:{count} 件{suffix}")
+            details.append(f"{req.label}:{where}{count} 件{shrunk}{suffix}")
         results.append(GateResult(gate.name, gate.label, met, ";".join(details), gate.veto))
         if not met:
             effects.append(gate.effect)
     return results, effects
 
 
-def _triggers(subject: Subject, total: Decimal, in_period: list[_Credit], every: list[_Credit],
-              ruleset: RuleSet) -> tuple[list[Flag], list[Effect]]:
+def requirement_met(req: Requirement, count: int, factor: Fraction) -> tuple[bool, str]:
+    """Whether `count` meets the requirement, its minimum × `factor` (rounded half up) for a prorated subject; and,
+    when that minimum shrank, how it reads on the card."""
+    if factor == 1 or req.min_count is None:
+        return req.met(count), ""
+    low = scaled_count(req.min_count, factor)
+    ok = count >= low and (req.max_count is None or count <= req.max_count)
+    return ok, f"(按在任天数折算,至少 {low} 件)" if low != req.min_count else ""
+
+
+#: How a count over the 届 (`window: term`) reads on the card: "本届累计 2 件".
+TERM_PREFIX = "本届累计 "
+
+
+def trigger_detail(trigger: Trigger, count: int) -> str:
+    """What a fired count trigger says on the card: how many, and the level reached (higher replaces lower)."""
+    where = TERM_PREFIX if trigger.window == "term" else ""
+    level = trigger.level(count)
+    if level is None:
+        return f"{where}{count} 件(达到 {trigger.min_count} 件)"
+    lower = [f"“{lv.label}”" for lv in trigger.levels if lv.min_count < level.min_count]
+    return (f"{where}{count} 件,达到“{level.label}”({level.min_count} 件起)"
+            + (f",不再另作{'、'.join(lower)}" if lower else ""))
+
+
+def _triggers(subject: Subject, total: Decimal, pools: Mapping[str, list[_Credit]], ruleset: RuleSet,
+              factor: Fraction) -> tuple[list[Flag], list[Effect]]:
+    """The triggers that fire; a prorated subject's total this year is below `below` × its share."""
     flags: list[Flag] = []
     effects: list[Effect] = []
     history = {h.year: h for h in subject.history}
     for trigger in ruleset.triggers:
         if trigger.below is not None:
             years = [ruleset.year - k for k in range(1, trigger.years)]
-            if total < trigger.below and all(y in history and history[y].total < trigger.below for y in years):
+            if Fraction(total) < Fraction(trigger.below) * factor \
+                    and all(y in history and history[y].total < trigger.below for y in years):
                 flags.append(Flag(trigger.name, trigger.label,
                                   f"连续 {trigger.years} 年低于 {trigger.below} 分"))
                 effects.append(trigger.effect)
         elif trigger.match is not None:
-            pool = every if trigger.window == "input" else in_period
-            count = _count(pool, trigger.match, ruleset)
-            if count >= trigger.min_count:
-                flags.append(Flag(trigger.name, trigger.label, f"{count} 件(达到 {trigger.min_count} 件)"))
+            count = _count(pools[trigger.window], trigger.match, ruleset)
+            if count < trigger.min_count:
+                continue
+            level = trigger.level(count)
+            if level is None:
+                flags.append(Flag(trigger.name, trigger.label, trigger_detail(trigger, count)))
                 effects.append(trigger.effect)
+            else:
+                flags.append(Flag(trigger.name, f"{trigger.label}:{level.label}", trigger_detail(trigger, count),
+                                  level.label))
+                effects.append(level.effect)
     return flags, effects
 
 

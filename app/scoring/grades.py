@@ -14,10 +14,12 @@ from app.scoring.types import Subject
 
 @dataclass(frozen=True)
 class GradeLimits:
-    """What gates, vetoes and triggers decided for one subject before points are looked at."""
+    """What gates, vetoes and triggers decided for one subject before points are looked at; and its share of the
+    period when prorated (thresholds shrink with it)."""
 
     forced: str | None = None
     max_grade: str | None = None
+    factor: Fraction = Fraction(1)
 
 
 def share_count(share: Fraction, denominator: int, rounding: str) -> int:
@@ -30,16 +32,22 @@ def assign_grades(cards: Sequence[ScoreCard], subjects: Mapping[int, Subject], r
     """Grade and an explanation per subject id.
 
     Grades are tried best first; a subject takes the first whose `min` its total reaches (inclusive: exactly 60
-    is 60) and whose `when` it meets. A share limit admits the best of those by the declared tie-break; the
-    others fall to the next grade. A forced grade (a failed gate, a veto) wins; `max_grade` caps the grade.
+    is 60; a prorated subject's `min` × its share, exactly) and whose `when` it meets. A share limit admits the
+    best of those by the declared tie-break, out of the appraised subjects that match its `of`; the others fall to
+    the next grade. A forced grade (a failed gate, a veto) wins; `max_grade` caps the grade. A subject not
+    appraised (`card.appraised` false) gets no grade.
     """
     limits = limits or {}
     result: dict[int, tuple[str | None, str]] = {}
     if not ruleset.grades:
         return {c.subject_id: (None, "") for c in cards}
     order = {g.name: i for i, g in enumerate(ruleset.grades)}
+    appraised = {c.subject_id for c in cards if c.appraised}
     pool = []
     for card in ordered_cards(cards, ruleset):
+        if not card.appraised:
+            result[card.subject_id] = (None, "")
+            continue
         forced = limits.get(card.subject_id, GradeLimits()).forced
         if forced is not None:
             result[card.subject_id] = (forced, "未满足基本要求或被否决,直接评定")
@@ -49,7 +57,7 @@ def assign_grades(cards: Sequence[ScoreCard], subjects: Mapping[int, Subject], r
         qualified = [c for c in pool if _qualifies(c, grade, subjects[c.subject_id], limits, order, index)]
         if grade.limit is not None:
             lim = grade.limit
-            denominator = sum(1 for s in subjects.values() if subject_matches(lim.of, s))
+            denominator = sum(1 for s in subjects.values() if s.id in appraised and subject_matches(lim.of, s))
             allowed = share_count(lim.share, denominator, lim.round)
             taken = take_with_ties(qualified, allowed, lambda c: tie_values(c, ruleset.tie_break), lim.ties)
             taken_ids = {c.subject_id for c in taken}
@@ -71,9 +79,9 @@ def assign_grades(cards: Sequence[ScoreCard], subjects: Mapping[int, Subject], r
 
 def _qualifies(card: ScoreCard, grade: Grade, subject: Subject, limits: Mapping[int, GradeLimits],
                order: Mapping[str, int], index: int) -> bool:
-    cap = limits.get(card.subject_id, GradeLimits()).max_grade
-    if cap is not None and index < order[cap]:
+    limit = limits.get(card.subject_id, GradeLimits())
+    if limit.max_grade is not None and index < order[limit.max_grade]:
         return False
-    if grade.min is not None and card.total < grade.min:
+    if grade.min is not None and Fraction(card.total) < Fraction(grade.min) * limit.factor:
         return False
     return subject_matches(grade.when, subject)

@@ -17,6 +17,7 @@ from app.scoring.errors import RuleError
 from app.scoring.exact import COUNT_ROUNDINGS, DECIMAL_ROUNDINGS, ZERO
 from app.scoring.rules import (
     CREDIT_MODES,
+    PARTIAL_MODES,
     AttrCond,
     Award,
     Bands,
@@ -32,6 +33,7 @@ from app.scoring.rules import (
     KindSpec,
     Ladder,
     Match,
+    Membership,
     Per,
     Period,
     PointSource,
@@ -44,6 +46,7 @@ from app.scoring.rules import (
     Table,
     TieKey,
     Trigger,
+    TriggerLevel,
 )
 from app.scoring.spelling import suggest
 from app.scoring.types import COLUMN_FIELDS, SUBJECT_ATTRIBUTES
@@ -54,6 +57,9 @@ MAX_NODES = 20_000  # keys, values and list items in all
 SUBJECT_KINDS = ("members", "units", "branches", "party-members")
 FIELD_TYPES = ("number", "integer", "text", "choice", "date")
 TIE_POLICIES = ("all_in", "none")
+#: Which records a count looks at: the period's, every record given (`input`), or the 届's up to the period's end.
+TRIGGER_WINDOWS = ("period", "input", "term")
+GATE_WINDOWS = ("period", "term")
 _TAG = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
 _NUMBER = re.compile(r"[+-]?\d{1,9}(\.\d{1,6})?")
@@ -356,8 +362,8 @@ def _walk(node: Node) -> Iterable[Node]:
 
 
 TOP_KEYS = ("name", "year", "subject", "label", "published_on", "effective_from", "precision", "rounding",
-            "kinds", "base", "cap", "floor", "sections", "gates", "vetoes", "triggers", "grades", "periods",
-            "rankings", "tie_break", "awards", "exclusions")
+            "kinds", "base", "cap", "floor", "membership", "sections", "gates", "vetoes", "triggers", "grades",
+            "periods", "rankings", "tie_break", "awards", "exclusions")
 ITEM_SOURCES = ("points", "table", "ladder", "per", "bands", "by_count")
 ITEM_KEYS = ("label", "match", "when", *ITEM_SOURCES, "credit", "aggregate", "from_nth", "max_count", "once",
              "cap", "floor")
@@ -402,6 +408,7 @@ class _Builder:
         tie_break = get("tie_break", lambda n: self.parse_tie_break(n, sections))
         awards = get("awards", lambda n: self.parse_awards(n, [g.name for g in (*gates, *vetoes)])) or ()
         exclusions = get("exclusions", self.parse_exclusions) or ()
+        membership = get("membership", self.parse_membership)
         if year is not None and "periods" in top:
             periods = self.resolve_periods(periods, year, top["periods"][1])
         if r.errors or name is None or year is None or subject is None:
@@ -416,6 +423,8 @@ class _Builder:
             extra["rankings"] = rankings
         if tie_break is not None:
             extra["tie_break"] = tie_break
+        if membership is not None:
+            extra["membership"] = membership
         return RuleSet(
             name=name, year=year, subject=subject, kinds=self.kinds, sections=tuple(sections),
             periods=periods, source_name=r.filename, source=self.data, base=base or ZERO, cap=cap, floor=floor,
@@ -889,12 +898,14 @@ class _Builder:
         gates = []
         title = "vetoes(一票否决)" if veto else "gates(基本要求)"
         for name, (_, value) in (r.mapping(node, title) or {}).items():
-            keys = ("label", "match", "when", "effect") if veto else ("label", "requires", "when", "effect")
+            keys = ("label", "match", "when", "window", "effect") if veto else ("label", "requires", "when", "window",
+                                                                                "effect")
             spec = r.mapping(value, f"'{name}'", keys, required=("match",) if veto else ("requires", "effect"))
             if spec is None:
                 continue
             label = r.text(spec["label"][1], "label") if "label" in spec else name
             when = self.parse_when(spec["when"][1], "when") if "when" in spec else ()
+            window = r.choice(spec["window"][1], "window(统计范围)", GATE_WINDOWS) if "window" in spec else "period"
             requires: list[Requirement] = []
             if veto and "match" in spec:
                 match = self.parse_match(spec["match"][1], f"否决项 '{name}' 的 match")
@@ -917,8 +928,8 @@ class _Builder:
                         requires.append(Requirement(rlabel or _describe(rspec), match, lo, hi))
             effect = self.parse_effect(spec["effect"][1], "effect(效果)") if "effect" in spec \
                 else Effect(eligible=False)
-            if effect is not None:
-                gates.append(Gate(name, label or name, tuple(requires), effect, veto, when or ()))
+            if effect is not None and window is not None:
+                gates.append(Gate(name, label or name, tuple(requires), effect, veto, when or (), window))
         return gates
 
     def parse_triggers(self, node: Node) -> list[Trigger]:
@@ -926,7 +937,7 @@ class _Builder:
         triggers = []
         for name, (_, value) in (r.mapping(node, "triggers(通报条件)") or {}).items():
             spec = r.mapping(value, f"'{name}'", ("label", "below", "years", "match", "min_count", "window",
-                                                  "effect"))
+                                                  "levels", "effect"))
             if spec is None:
                 continue
             label = r.text(spec["label"][1], "label") if "label" in spec else name
@@ -935,19 +946,60 @@ class _Builder:
                 r.error(value, f"通报条件 '{name}' 需要 below(分数低于)或 match(记录达到件数)之一")
                 continue
             if "below" in spec:
+                for key in ("levels", "window", "min_count"):
+                    if key in spec:
+                        r.error(spec[key][0], f"通报条件 '{name}':{key} 只用于 match(记录达到件数)的通报条件")
                 below = r.number(spec["below"][1], "below(低于)")
                 years = r.integer(spec["years"][1], "years(连续年数)", minimum=1) if "years" in spec else 1
                 if below is not None and years is not None and effect is not None:
                     triggers.append(Trigger(name, label or name, effect, below=below, years=years))
-            else:
-                match = self.parse_match(spec["match"][1], "match")
-                count = r.integer(spec["min_count"][1], "min_count", minimum=1) if "min_count" in spec else 1
-                window = r.choice(spec["window"][1], "window(统计范围)", ("period", "input")) \
-                    if "window" in spec else "period"
-                if match is not None and count is not None and window is not None and effect is not None:
-                    triggers.append(Trigger(name, label or name, effect, match=match, min_count=count,
-                                            window=window))
+                continue
+            match = self.parse_match(spec["match"][1], "match")
+            window = r.choice(spec["window"][1], "window(统计范围)", TRIGGER_WINDOWS) if "window" in spec \
+                else "period"
+            levels: tuple[TriggerLevel, ...] = ()
+            count: int | None = 1
+            if "levels" in spec:
+                for key in ("min_count", "effect"):
+                    if key in spec:
+                        r.error(spec[key][0], f"通报条件 '{name}' 写了 levels(分级),{key} 请写在每一级里")
+                levels = self.parse_levels(spec["levels"][1], name)
+                count = levels[0].min_count if levels else None
+            elif "min_count" in spec:
+                count = r.integer(spec["min_count"][1], "min_count", minimum=1)
+            if match is not None and count is not None and window is not None and effect is not None:
+                triggers.append(Trigger(name, label or name, effect, match=match, min_count=count, window=window,
+                                        levels=levels))
         return triggers
+
+    def parse_levels(self, node: Node, name: str) -> tuple[TriggerLevel, ...]:
+        """An escalating sanction's levels, by ascending min_count: 1 → 书面通报批评, 2 → 撤销委员资格."""
+        r = self.r
+        levels: list[TriggerLevel] = []
+        labels: set[str] = set()
+        rows = r.sequence(node, f"通报条件 '{name}' 的 levels(分级)") or []
+        for row in rows:
+            spec = r.mapping(row, "一级", ("min_count", "label", "effect"), required=("min_count", "label"))
+            if spec is None or "min_count" not in spec or "label" not in spec:
+                continue
+            count = r.integer(spec["min_count"][1], "min_count(达到几件)", minimum=1)
+            label = r.text(spec["label"][1], "label(这一级的名称)")
+            effect = self.parse_effect(spec["effect"][1], "effect") if "effect" in spec else Effect()
+            if count is None or label is None or effect is None:
+                continue
+            if levels and count <= levels[-1].min_count:
+                r.error(spec["min_count"][1], f"各级应按 min_count 从小到大排列且不重复:{count} 不大于 "
+                                              f"{levels[-1].min_count}")
+                continue
+            if label in labels:
+                r.error(spec["label"][1], f"级别名称 '{label}' 重复")
+            labels.add(label)
+            levels.append(TriggerLevel(count, label, effect))
+        if not levels and rows:
+            return ()
+        if not rows:
+            r.error(node, f"通报条件 '{name}' 的 levels 至少要有一级")
+        return tuple(levels)
 
     # ---- grades
     def parse_grades(self, node: Node) -> list[Grade]:
@@ -1150,6 +1202,23 @@ class _Builder:
             awards.append(Award(name, label or name, grades, gates, min_total, when, quota, per_unit,
                                 ties or "all_in"))
         return awards
+
+    def parse_membership(self, node: Node) -> Membership | None:
+        """`membership: {partial: exclude | full | prorate, min_days: N}`: a member who served part of the period."""
+        r = self.r
+        spec = r.mapping(node, "membership(任职不满全期)", ("partial", "min_days"), required=("partial",))
+        if spec is None or "partial" not in spec:
+            return None
+        partial = r.choice(spec["partial"][1], "partial(任职不满全期的处理)", PARTIAL_MODES)
+        min_days = r.integer(spec["min_days"][1], "min_days(至少在任天数)", minimum=1) if "min_days" in spec \
+            else None
+        if partial == "exclude" and "min_days" in spec:
+            r.error(spec["min_days"][0], "partial: exclude 时任职不满全期的都不参加考评,不写 min_days;"
+                                         "“在任满 N 天的按全期考评”请写 partial: full, min_days: N")
+            return None
+        if partial is None or ("min_days" in spec and min_days is None):
+            return None
+        return Membership(partial, min_days)
 
     def parse_exclusions(self, node: Node) -> list[Exclusion]:
         out = []

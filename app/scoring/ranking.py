@@ -105,9 +105,10 @@ def group_values(subject: Subject, attr: str | None) -> tuple[str, ...]:
 
 def rank_cards(cards: Sequence[ScoreCard], subjects: Mapping[int, Subject],
                ruleset: RuleSet) -> dict[int, tuple[Place, ...]]:
-    """Every declared ranking, per group; ties (all tie-break keys but id equal) share a place."""
+    """Every declared ranking, per group; ties (all tie-break keys but id equal) share a place. A subject not
+    appraised (served part of the period, `membership`) is in no ranking."""
     result: dict[int, list[Place]] = {c.subject_id: [] for c in cards}
-    ordered = ordered_cards(cards, ruleset)
+    ordered = ordered_cards([c for c in cards if c.appraised], ruleset)
     for ranking in ruleset.rankings:
         groups: dict[str, list[ScoreCard]] = {}
         for card in ordered:

@@ -202,29 +202,33 @@ class Credit:
     max_people: int | None = None
 
     def share(self, position: int, people: int) -> tuple[Fraction, str]:
-        """The credited fraction for the participant at `position` (1-based) of `people`, and a note."""
+        """The credited fraction for the participant at `position` (1-based) of `people`, and a note.
+
+        One person alone always gets the full points, whatever the mode (docs/rules.md §6)."""
         if self.max_people is not None:
             if position > self.max_people:
                 return Fraction(0), f"集体成果只计前 {self.max_people} 人"
             people = min(people, self.max_people)
+        if people == 1:
+            return Fraction(1), ""
         return CREDIT_MODES[self.mode](self, position, people)
 
 
+# Each mode is asked only about two people or more: Credit.share gives one person alone the full points.
+
 def _all(c: Credit, position: int, people: int) -> tuple[Fraction, str]:
-    return Fraction(1), "" if people == 1 else f"第 {position} 位,全额"
+    return Fraction(1), f"第 {position} 位,全额"
 
 
 def _first_only(c: Credit, position: int, people: int) -> tuple[Fraction, str]:
-    return (Fraction(1), "" if people == 1 else "第一提案人") if position == 1 else (Fraction(0), "只计第一提案人")
+    return (Fraction(1), "第一提案人") if position == 1 else (Fraction(0), "只计第一提案人")
 
 
 def _equal(c: Credit, position: int, people: int) -> tuple[Fraction, str]:
-    return Fraction(1, people), "" if people == 1 else f"{people} 人均分"
+    return Fraction(1, people), f"{people} 人均分"
 
 
 def _first_half(c: Credit, position: int, people: int) -> tuple[Fraction, str]:
-    if people == 1:
-        return Fraction(1), ""
     if position == 1:
         return Fraction(1, 2), "第一提案人 1/2"
     return Fraction(1, 2 * (people - 1)), f"其余 {people - 1} 人均分 1/2"
@@ -307,11 +311,24 @@ class Gate:
     effect: Effect
     veto: bool = False
     when: tuple[AttrCond, ...] = ()
+    window: str = "period"  # "period" | "term" (the 届 up to the period's end)
+
+
+@dataclass(frozen=True)
+class TriggerLevel:
+    """One step of an escalating sanction: from `min_count` matching records on, this label and effect."""
+
+    min_count: int
+    label: str
+    effect: Effect = Effect()
 
 
 @dataclass(frozen=True)
 class Trigger:
-    """A flag for the 通报 list: below a total several years running, or too many matching records."""
+    """A flag for the 通报 list: below a total several years running, or too many matching records.
+
+    With `levels` (ascending), only the highest level reached fires: 撤销委员资格 replaces 书面通报批评.
+    """
 
     name: str
     label: str
@@ -320,7 +337,13 @@ class Trigger:
     years: int = 1
     match: Match | None = None
     min_count: int = 1
-    window: str = "period"  # "period" | "input" (every record given, e.g. the whole 届)
+    window: str = "period"  # WINDOWS: "period" | "input" (every record given) | "term" (the 届 up to the period's end)
+    levels: tuple[TriggerLevel, ...] = ()
+
+    def level(self, count: int) -> TriggerLevel | None:
+        """The highest level `count` reaches (None: none)."""
+        reached = [level for level in self.levels if count >= level.min_count]
+        return reached[-1] if reached else None
 
 
 @dataclass(frozen=True)
@@ -351,6 +374,21 @@ class Period:
     end: dt.date | None = None
     combine: str | None = None                 # "weighted" | "mean"
     parts: tuple[tuple[str, Fraction], ...] = ()
+
+
+#: How a review treats a subject who served part of its period (`membership: {partial: …}`).
+PARTIAL_MODES = ("exclude", "full", "prorate")
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A subject who served part of the period: `exclude` (listed with its points, not appraised: no grade, rank,
+    award, gate or 通报), `full` (appraised as if it served the whole period) or `prorate` (the period's bases,
+    limits, grade thresholds and minimum counts shrink to the share of days served). Under `full` or `prorate`, one
+    who served fewer than `min_days` days is not appraised."""
+
+    partial: str = "exclude"
+    min_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -422,7 +460,20 @@ class RuleSet:
     exclusions: tuple[Exclusion, ...] = ()
     published_on: dt.date | None = None
     effective_from: dt.date | None = None
+    membership: Membership = Membership()
     items_by_kind: Mapping[str, tuple[Item, ...]] = field(default_factory=dict)
+
+    @property
+    def term_counts(self) -> tuple[str, ...]:
+        """The gates and triggers that count over the 届 (`window: term`), by name."""
+        return tuple(g.name for g in (*self.gates, *self.triggers) if g.window == "term")
+
+    @property
+    def term_kinds(self) -> frozenset[str]:
+        """The record kinds a `window: term` count can match: the only ones it needs from the 届's other years."""
+        matches = [r.match for g in self.gates if g.window == "term" for r in g.requires]
+        matches += [t.match for t in self.triggers if t.window == "term" and t.match is not None]
+        return frozenset(k for m in matches for k in m.kinds)
 
     @property
     def categories(self) -> tuple[str, ...]:

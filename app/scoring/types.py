@@ -52,6 +52,16 @@ def half_end(period: str) -> dt.date:
 
 
 @dataclass(frozen=True, slots=True)
+class TermSpan:
+    """届: a term of the CPPCC, by its dates. Gates and triggers with `window: term` count its records from its first
+    day to the end of the period being scored."""
+
+    starts_on: dt.date
+    ends_on: dt.date
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """A previous year's official result, for triggers across years (below 60 two years running)."""
 
@@ -62,13 +72,21 @@ class HistoryEntry:
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    """Who is scored: a member, a unit (专委会, 界别活动组, 联络处), a branch or a party member."""
+    """Who is scored: a member, a unit (专委会, 界别活动组, 联络处), a branch or a party member.
+
+    `joined_on` / `left_on`: the member's own dates of service (None: from before / to after any period scored);
+    `left`: has left (已离任), with `left_on` or, when that is None, on a day nobody recorded. A rule file's
+    `membership` says how a review treats a subject who served part of its period.
+    """
 
     id: int
     name: str = ""
     unit_ids: tuple[int, ...] = ()
     attrs: Mapping[str, AttrValue] = field(default_factory=dict)
     history: tuple[HistoryEntry, ...] = ()
+    joined_on: dt.date | None = None
+    left_on: dt.date | None = None
+    left: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "attrs", MappingProxyType(dict(self.attrs)))

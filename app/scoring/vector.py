@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 
 from app.scoring.cards import Flag, GateResult, Line, Note, PartScore, Place, RecordPoints, ScoreCard, SectionScore
+from app.scoring.engine import TERM_PREFIX, term_window, trigger_detail
+from app.scoring.membership import Service, serves, service
 from app.scoring.errors import RuleError
 from app.scoring.exact import COUNT_ROUNDINGS
 from app.scoring.rules import (
@@ -47,7 +49,7 @@ from app.scoring.rules import (
     RuleSet,
     Table,
 )
-from app.scoring.types import SUBJECT_ATTRIBUTES, Record, Subject
+from app.scoring.types import SUBJECT_ATTRIBUTES, Record, Subject, TermSpan
 
 _LIMIT = 2 ** 62            # int64 headroom: every product is checked against this before it is formed
 _BIG = np.iinfo(np.int64).max
@@ -1009,6 +1011,8 @@ def _share(credit: Credit, pos: np.ndarray, people: np.ndarray) -> tuple[np.ndar
             b = np.where(at, factor.denominator, b)
     else:  # pragma: no cover - the loader only admits the modes above
         raise Unsupported(f"联名分配方式 {credit.mode}")
+    alone = people == 1                 # one person alone gets the full points, whatever the mode
+    a, b = np.where(alone, 1, a), np.where(alone, 1, b)
     a = np.where(zero_mask, 0, a)
     return a, b
 
@@ -1100,7 +1104,7 @@ def _item_parts(plan: _Plan, data: _Input, subjects: _Subjects, window: tuple[in
         if kind.pos is not None:
             pos = kind.pos if credits is None else kind.pos[credits]
             people = kind.people if credits is None else kind.people[credits]  # type: ignore[index]
-        trivial = item.credit == Credit() or (kind.pos is None and item.credit.mode != "by_position")
+        trivial = item.credit == Credit() or kind.pos is None     # no joint record: everyone alone, in full
         status = None
         if trivial and not raw.fraction:
             points = num
@@ -1404,12 +1408,42 @@ class _Window:
     section_points: np.ndarray
     overall: np.ndarray     # before the overall cap/floor
     total: np.ndarray
+    section_base: list[int | np.ndarray] = field(default_factory=list)   # per section: units, or per subject
     by_subject: tuple[np.ndarray, np.ndarray] | None = None
     others: tuple[np.ndarray, np.ndarray] | None = None
     positions: tuple[np.ndarray, np.ndarray] | None = None
 
 
-def _clamp(values: np.ndarray, floor: int | None, cap: int | None) -> np.ndarray:
+@dataclass
+class _Share:
+    """The subjects prorated by `membership: prorate` (rows) and each one's share of the period, num / den."""
+
+    rows: np.ndarray
+    num: np.ndarray
+    den: np.ndarray
+
+    def of(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(num, den) for all n subjects: 1 / 1 but for the prorated."""
+        num, den = np.ones(n, np.int64), np.ones(n, np.int64)
+        num[self.rows], den[self.rows] = self.num, self.den
+        return num, den
+
+
+def _scaled(plan: _Plan, share: _Share | None, value: Decimal | None, n: int) -> int | np.ndarray | None:
+    """A base, cap or floor in units: one number, or per subject when some are prorated (× their share, at the rule
+    file's precision and rounding, as membership.scaled)."""
+    if value is None:
+        return None
+    units = plan.units(value)
+    if share is None:
+        return units
+    out = np.full(n, units, np.int64)
+    _check(abs(units) * int(share.num.max()), "按在任天数折算")
+    out[share.rows] = _round_div(units * share.num, share.den * plan.quantum, plan.rs.rounding) * plan.quantum
+    return out
+
+
+def _clamp(values: np.ndarray, floor: int | np.ndarray | None, cap: int | np.ndarray | None) -> np.ndarray:
     if cap is not None:
         values = np.minimum(values, cap)
     if floor is not None:
@@ -1417,7 +1451,7 @@ def _clamp(values: np.ndarray, floor: int | None, cap: int | None) -> np.ndarray
     return values
 
 
-def _window(plan: _Plan, data: _Input, subjects: _Subjects, period: Period) -> _Window:
+def _window(plan: _Plan, data: _Input, subjects: _Subjects, period: Period, share: _Share | None = None) -> _Window:
     assert period.start is not None and period.end is not None
     cands = _candidates(plan, data, subjects, (_day(period.start), _day(period.end)))
     n_items = len(plan.items)
@@ -1427,6 +1461,7 @@ def _window(plan: _Plan, data: _Input, subjects: _Subjects, period: Period) -> _
     raw = np.zeros((n_items, n), np.int64)
     exists = np.zeros((n_items, n), bool)
     limited = any(i.cap is not None or i.floor is not None for i in plan.items)
+    sc = lambda value: _scaled(plan, share, value, n)
     points = np.zeros((n_items, n), np.int64) if limited else raw     # without item caps, points are the raw sums
     # per status: 0 counted, 1 not on the line (no credit, same work), 2 on the line but not counted
     line_class = np.array([0, 1, 1, 1, 2, 2, 2], np.int64)
@@ -1458,28 +1493,28 @@ def _window(plan: _Plan, data: _Input, subjects: _Subjects, period: Period) -> _
             if limited:
                 points[index] = raw[index]
         else:
-            clamped = _clamp(raw[index], plan.units(item.floor) if item.floor is not None else None,
-                             plan.units(item.cap) if item.cap is not None else None)
+            clamped = _clamp(raw[index], sc(item.floor), sc(item.cap))
             points[index] = np.where(exists[index], clamped, 0)
 
     _map2(line, np.diff(cands.ranges).tolist())     # items are independent: two threads, by candidate rows
     section_raw = np.zeros((len(plan.sections), n), np.int64)
     section_points = np.zeros_like(section_raw)
-    overall = np.full(n, plan.units(plan.rs.base), np.int64)
+    overall = np.zeros(n, np.int64) + sc(plan.rs.base)
+    section_base: list[int | np.ndarray] = []
     first = 0
     for s_index, section in enumerate(plan.sections):
         last = first + len(section.items)
-        subtotal = plan.units(section.base) + points[first:last].sum(axis=0)
+        base = sc(section.base)
+        section_base.append(base)  # type: ignore[arg-type]
+        subtotal = base + points[first:last].sum(axis=0)
         first = last
         section_raw[s_index] = subtotal
-        after = _clamp(subtotal, plan.units(section.floor) if section.floor is not None else None,
-                       plan.units(section.cap) if section.cap is not None else None)
+        after = _clamp(subtotal, sc(section.floor), sc(section.cap))
         section_points[s_index] = after
         overall += after
     rs = plan.rs
-    total = _clamp(overall, plan.units(rs.floor) if rs.floor is not None else None,
-                   plan.units(rs.cap) if rs.cap is not None else None)
-    return _Window(period, cands, exists, raw, points, section_raw, section_points, overall, total)
+    total = _clamp(overall, sc(rs.floor), sc(rs.cap))
+    return _Window(period, cands, exists, raw, points, section_raw, section_points, overall, total, section_base)
 
 
 # --- gates and triggers ---------------------------------------------------------------------------------------
@@ -1512,7 +1547,9 @@ def _count_works(plan: _Plan, data: _Input, match: Match, window: tuple[int, int
 
 def _order(values: list[np.ndarray], n: int) -> np.ndarray:
     """Subjects in the declared order: tie-break values high to low, then subject id (row) low to high."""
-    spans = [(int(v.max()) - int(v.min()) + 1) if n else 1 for v in values]
+    if not n:
+        return np.zeros(0, np.int64)
+    spans = [(int(v.max()) - int(v.min()) + 1) for v in values]
     if math.prod(spans) * max(n, 1) < _LIMIT:
         packed = np.zeros(n, np.int64)
         for v, s in zip(values, spans):
@@ -1528,7 +1565,7 @@ class FrameResult:
 
     Points are int64 in units of 1/scale (scale = 10^k), never floats; `decimal(units)` turns one into a Decimal.
     Tables:
-      subjects  — subject_id, total, before_limits, grade, eligible (one row per subject, by id)
+      subjects  — subject_id, total, before_limits, grade, eligible, appraised (one row per subject, by id)
       places    — subject_id, ranking, group, place, size (ties share a place: 1, 2, 2, 4)
       gates     — subject_id, gate, requirement, count, met (requirement met), gate_met
       flags     — subject_id, trigger, count (triggers that fired)
@@ -1574,26 +1611,85 @@ class FrameResult:
 
 def score_frame(subjects: pd.DataFrame, records: pd.DataFrame, ruleset: RuleSet, period: str,
                 history: pd.DataFrame | None = None, participants: pd.DataFrame | None = None,
-                works: pd.DataFrame | None = None) -> FrameResult:
+                works: pd.DataFrame | None = None, term: TermSpan | None = None) -> FrameResult:
     """Score every subject for one period, vectorised; the same totals, grades, gates, flags and places as score().
 
     subjects: `id` and the attribute columns rules test (standing, sector, …; bool or str), optionally `unit_ids`
-    (tuples). records: `id`, `subject_id`, `kind`, `occurred_on` (datetime64 or dates), the declared field columns
+    (tuples) and a member's dates of service `joined_on`, `left_on` (dates or None) and `left` (bool), which the
+    rule file's `membership` reads (a subject who served none of the period is left out, as in score()). records: `id`, `subject_id`, `kind`, `occurred_on` (datetime64 or dates), the declared field columns
     (enum fields as str or categorical; number/integer fields as integers or Decimal objects, never float),
     optionally `participants` (tuples, in order), `work_id`, `category`. participants: instead of that column, the
     long form a join table gives, `record_id`, `subject_id` and optionally `position` (1, 2, … within a record;
     without it, the frame's order). works: instead of the `work_id` column, the sparse form a query of the records
     that have one gives, `record_id` and `work_id` (one row per record). history: `subject_id`, `year`, `total`
-    (integers or Decimal) for triggers across years. Raises RuleError as score() does; Unsupported when the
-    input cannot be scored exactly here.
+    (integers or Decimal) for triggers across years. term: the 届 containing the period, for gates and triggers
+    with `window: term`. Raises RuleError as score() does; Unsupported when the input cannot be scored exactly here.
     """
     plan = _plan(ruleset)
+    if period in ruleset.periods:
+        subjects = _serving(subjects, ruleset, ruleset.periods[period])
     data = _prepare(subjects, records, plan, participants, works)
     if period not in ruleset.periods:
         raise RuleError(f"{ruleset.source_name}: 细则没有名为 '{period}' 的考评周期"
                         f"(可用:{'、'.join(ruleset.periods)})")
-    state = _State(plan, data, ruleset.periods[period], history)
+    state = _State(plan, data, ruleset.periods[period], history, term)
     return state.result()
+
+
+def _span(ruleset: RuleSet, period: Period) -> tuple[dt.date, dt.date]:
+    parts = [ruleset.periods[name] for name, _ in period.parts] if period.combine else [period]
+    return min(p.start for p in parts), max(p.end for p in parts)  # type: ignore[type-var, return-value]
+
+
+def _date(value: Any) -> dt.date | None:
+    if _is_missing(value):
+        return None
+    return value.date() if isinstance(value, (pd.Timestamp, dt.datetime)) else value
+
+
+def _dated(subjects: pd.DataFrame) -> np.ndarray:
+    """Rows of the subjects frame that have dates of service or have left (the rest served every period whole)."""
+    found = np.zeros(len(subjects), bool)
+    for column in ("joined_on", "left_on"):
+        if column in subjects.columns:
+            found |= subjects[column].notna().to_numpy()
+    if "left" in subjects.columns:
+        found |= subjects["left"].eq(True).to_numpy(dtype=bool)
+    return np.flatnonzero(found)
+
+
+def _as_subject(subjects: pd.DataFrame, row: int) -> Subject:
+    """A subject with only its dates of service, for membership.serves and .service."""
+    get = lambda column: subjects[column].iloc[row] if column in subjects.columns else None
+    left = get("left")
+    return Subject(0, joined_on=_date(get("joined_on")), left_on=_date(get("left_on")),
+                   left=bool(left) if not _is_missing(left) else False)
+
+
+def _serving(subjects: pd.DataFrame, ruleset: RuleSet, period: Period) -> pd.DataFrame:
+    """The subjects who served some of the period (a card each); the others are not in its review, as in score()."""
+    start, end = _span(ruleset, period)
+    gone = [row for row in _dated(subjects).tolist() if not serves(_as_subject(subjects, row), start, end)]
+    return subjects.drop(index=subjects.index[gone]) if gone else subjects
+
+
+def _services(data: _Input, ruleset: RuleSet, period: Period) -> tuple[np.ndarray, dict[int, Service],
+                                                                        _Share | None]:
+    """Per subject row: appraised or not; the rows whose service is noted (membership.service); the prorated."""
+    start, end = _span(ruleset, period)
+    n = len(data.subject_ids)
+    appraised = np.ones(n, bool)
+    noted: dict[int, Service] = {}
+    for row in _dated(data.attrs).tolist():
+        found = service(_as_subject(data.attrs, row), ruleset.membership, start, end)
+        noted[row] = found
+        appraised[row] = found.appraised
+    shared = sorted(row for row, found in noted.items() if found.factor != 1)
+    share = None
+    if shared:
+        share = _Share(np.array(shared, np.int64), np.array([noted[r].factor.numerator for r in shared], np.int64),
+                       np.array([noted[r].factor.denominator for r in shared], np.int64))
+    return appraised, noted, share
 
 
 def _frame(parts: list[dict[str, np.ndarray]], cats: dict[str, list[str]]) -> pd.DataFrame:
@@ -1611,7 +1707,8 @@ def _empty(names: list[str]) -> dict[str, np.ndarray]:
 class _State:
     """Everything computed for one call; turns into tables and, on demand, into one subject's ScoreCard."""
 
-    def __init__(self, plan: _Plan, data: _Input, period: Period, history: pd.DataFrame | None) -> None:
+    def __init__(self, plan: _Plan, data: _Input, period: Period, history: pd.DataFrame | None,
+                 term: TermSpan | None = None) -> None:
         rs = plan.rs
         self.plan, self.data, self.period = plan, data, period
         self.subj = _Subjects(data)
@@ -1624,8 +1721,14 @@ class _State:
         start = min(_day(p.start) for p, _ in parts)  # type: ignore[arg-type]
         end = max(_day(p.end) for p, _ in parts)  # type: ignore[arg-type]
         self.in_period = (start, end)
+        in_term = term_window(rs, term, min(p.start for p, _ in parts), max(p.end for p, _ in parts))  # type: ignore
+        self.appraised, self.noted, self.share = _services(data, rs, period)
+        #: the days each window of a count sees (None: every record given)
+        self.count_windows: dict[str, tuple[int, int] | None] = {
+            "period": self.in_period, "input": None,
+            "term": (_day(in_term[0]), _day(in_term[1])) if in_term is not None else (1, 0)}
         # what gates and triggers count does not depend on points: it runs beside the windows
-        self.windows, counts = _both(lambda: [_window(plan, data, self.subj, p) for p, _ in parts],
+        self.windows, counts = _both(lambda: [_window(plan, data, self.subj, p, self.share) for p, _ in parts],
                                      lambda: self._counts(history))
         if period.combine is None:
             self.total = self.windows[0].total
@@ -1648,8 +1751,8 @@ class _State:
         """Per gate requirement and per trigger, what it counts: distinct works per subject; for a trigger on low
         totals, whether the history was below in every earlier year it looks at."""
         plan, rs, n = self.plan, self.plan.rs, self.subj.n
-        gates = [[_count_works(plan, self.data, req.match, self.in_period, n) for req in gate.requires]
-                 for gate in rs.gates]
+        gates = [[_count_works(plan, self.data, req.match, self.count_windows[gate.window], n)
+                  for req in gate.requires] for gate in rs.gates]
         triggers: list[np.ndarray] = []
         for trigger in rs.triggers:
             if trigger.below is not None:
@@ -1657,8 +1760,7 @@ class _State:
                 triggers.append(self._history_below(history, years, trigger.below) if years else np.ones(n, bool))
             else:
                 assert trigger.match is not None
-                window = None if trigger.window == "input" else self.in_period
-                triggers.append(_count_works(plan, self.data, trigger.match, window, n))
+                triggers.append(_count_works(plan, self.data, trigger.match, self.count_windows[trigger.window], n))
         return gates, triggers
 
     def _gates(self, gate_counts: list[list[np.ndarray]], trigger_counts: list[np.ndarray]) -> None:
@@ -1680,32 +1782,50 @@ class _State:
             if not effect.eligible:
                 self.eligible &= ~where
 
+        self.gate_low: list[list[int | np.ndarray | None]] = []    # each requirement's minimum (per subject if prorated)
+        num, den = self.share.of(n) if self.share is not None else (None, None)
         for gate, counts in zip(rs.gates, gate_counts):
             applies = self.subj.when(gate.when)
-            applies = np.ones(n, bool) if applies is None else applies
+            applies = self.appraised.copy() if applies is None else applies & self.appraised
             met = np.ones(n, bool)
+            lows: list[int | np.ndarray | None] = []
             for req, count in zip(gate.requires, counts):
                 ok = np.ones(n, bool)
+                low: int | np.ndarray | None = req.min_count
                 if req.min_count is not None:
-                    ok &= count >= req.min_count
+                    if num is not None:     # membership.scaled_count: × share, rounded half up
+                        low = (2 * req.min_count * num + den) // (2 * den)
+                    ok &= count >= low
                 if req.max_count is not None:
                     ok &= count <= req.max_count
+                lows.append(low)
                 met &= ok
             self.gate_applies.append(applies)
             self.gate_counts.append(counts)
+            self.gate_low.append(lows)
             self.gate_met.append(met)
             apply(gate.effect, applies & ~met)
         self.trigger_fired: list[np.ndarray] = []
         self.trigger_counts: list[np.ndarray | None] = []
         for trigger, count in zip(rs.triggers, trigger_counts):
             if trigger.below is not None:
-                fired = (self.total < plan.units_ceil(trigger.below)) & count
+                if num is None:
+                    fired = (self.total < plan.units_ceil(trigger.below)) & count
+                else:                       # a prorated subject's total against below × its share, exactly
+                    _check((_absmax(self.total) + abs(plan.units(trigger.below))) * int(den.max()), "按在任天数折算")
+                    fired = (self.total * den < plan.units(trigger.below) * num) & count
                 self.trigger_counts.append(None)
             else:
                 fired = count >= trigger.min_count
                 self.trigger_counts.append(count)
+            fired = fired & self.appraised
             self.trigger_fired.append(fired)
-            apply(trigger.effect, fired)
+            if not trigger.levels:
+                apply(trigger.effect, fired)
+            for index, level in enumerate(trigger.levels):      # the highest level reached replaces the lower
+                above = trigger.levels[index + 1].min_count if index + 1 < len(trigger.levels) else None
+                apply(level.effect, fired & (count >= level.min_count) & (True if above is None else count < above))
+        self.eligible &= self.appraised     # one not appraised is listed with its points only: never a candidate
 
     def _history_below(self, history: pd.DataFrame | None, years: list[int], below: Decimal) -> np.ndarray:
         n = self.subj.n
@@ -1769,18 +1889,23 @@ class _State:
         forced = self.forced >= 0
         self.grade[forced] = self.forced[forced]
         self.note_kind[forced] = 1
-        pool = ~forced
+        pool = ~forced & self.appraised
+        num, den = self.share.of(n) if self.share is not None else (None, None)
         for index, grade in enumerate(rs.grades):
             qualified = pool & ~((self.max_grade >= 0) & (index < self.max_grade))
             if grade.min is not None:
-                qualified &= self.total >= plan.units_ceil(grade.min)
+                if num is None:
+                    qualified &= self.total >= plan.units_ceil(grade.min)
+                else:                       # a prorated subject's threshold is min × its share, exactly
+                    _check((_absmax(self.total) + abs(plan.units(grade.min))) * int(den.max()), "按在任天数折算")
+                    qualified &= self.total * den >= plan.units(grade.min) * num
             when = self.subj.when(grade.when)
             if when is not None:
                 qualified &= when
             if grade.limit is not None:
                 lim = grade.limit
                 of = self.subj.when(lim.of)
-                denominator = n if of is None else int(of.sum())
+                denominator = int(self.appraised.sum()) if of is None else int((of & self.appraised).sum())
                 allowed = int(COUNT_ROUNDINGS[lim.round](lim.share * denominator))
                 self.limit_info[index] = (denominator, allowed)
                 taken = self._take(qualified, allowed, lim.ties)
@@ -1825,6 +1950,9 @@ class _State:
             else:
                 by_rank = np.argsort(self.rank_of[rows], kind="stable")
                 rows, groups = rows[by_rank], groups[by_rank]
+            if not self.appraised.all():            # a subject not appraised is in no ranking
+                keep = self.appraised[rows]
+                rows, groups = rows[keep], groups[keep]
             sizes = np.bincount(groups, minlength=len(names))
             if len(names) > 1:
                 small = groups.astype(np.int16) if len(names) < 2 ** 15 else groups
@@ -1848,7 +1976,7 @@ class _State:
         grade = pd.Categorical.from_codes(self.grade, categories=grade_names) if grade_names else \
             pd.Categorical.from_codes(np.full(len(sid), -1), categories=["-"])
         subjects = pd.DataFrame({"subject_id": sid, "total": self.total, "before_limits": self.before,
-                                 "grade": grade, "eligible": self.eligible}, copy=False)
+                                 "grade": grade, "eligible": self.eligible, "appraised": self.appraised}, copy=False)
         return FrameResult(rs, self.period.name, self.plan.unit, subjects, self)
 
     def places_table(self) -> pd.DataFrame:
@@ -1881,8 +2009,9 @@ class _State:
             for r_index, req in enumerate(gate.requires):
                 count = self.gate_counts[g_index][r_index][applies]
                 ok = np.ones(len(applies), bool)
-                if req.min_count is not None:
-                    ok &= count >= req.min_count
+                low = self.gate_low[g_index][r_index]
+                if low is not None:
+                    ok &= count >= (low if isinstance(low, int) else low[applies])
                 if req.max_count is not None:
                     ok &= count <= req.max_count
                 gate_parts.append({"subject_id": sid[applies], "gate": np.full(len(applies), g_index, np.int16),
@@ -1938,11 +2067,12 @@ class _State:
     def sections_table(self) -> pd.DataFrame:
         plan, sid = self.plan, self.data.subject_ids
         n, n_sec = len(sid), len(plan.sections)
-        bases = np.array([plan.units(s.base) for s in plan.sections], dtype=np.int64)
         parts = []
         for w_index, win in enumerate(self.windows):
+            bases = [np.broadcast_to(np.asarray(b, np.int64), (n,)) for b in win.section_base]
             parts.append({"subject_id": np.tile(sid, n_sec), "period": np.full(n * n_sec, w_index, np.int8),
-                          "section": np.repeat(np.arange(n_sec), n), "base": np.repeat(bases, n),
+                          "section": np.repeat(np.arange(n_sec), n),
+                          "base": np.concatenate(bases) if bases else np.zeros(0, np.int64),
                           "raw": win.section_raw.reshape(-1), "points": win.section_points.reshape(-1)})
         names = self._names()
         return _frame(parts, {"period": names["period"], "section": names["section"]})
@@ -2018,7 +2148,9 @@ class _State:
                         recs = tuple(RecordPoints(rid(r), dec(c.points[r]), how(r)) for r in kept)
                     lines.append(Line(name, section.name, item.name, item.label, recs, dec(win.raw[i_index, row]),
                                       dec(win.points[i_index, row])))
-                sections.append(SectionScore(name, section.name, section.label, section.base,
+                base = win.section_base[s_index]
+                sections.append(SectionScore(name, section.name, section.label,
+                                             dec(base if isinstance(base, int) else base[row]),
                                              dec(win.section_raw[s_index, row]), dec(win.section_points[s_index, row])))
             if weight is not None:
                 parts.append(PartScore(name, dec(win.total[row]), str(weight)))
@@ -2027,11 +2159,14 @@ class _State:
             if not self.gate_applies[g_index][row]:
                 continue
             details = []
-            for req, counts in zip(gate.requires, self.gate_counts[g_index]):
+            where = TERM_PREFIX if gate.window == "term" else ""
+            for req, counts, low in zip(gate.requires, self.gate_counts[g_index], self.gate_low[g_index]):
                 count = int(counts[row])
-                ok = req.met(count)
+                low = low if low is None or isinstance(low, int) else int(low[row])
+                ok = (low is None or count >= low) and (req.max_count is None or count <= req.max_count)
+                shrunk = f"(按在任天数折算,至少 {low} 件)" if low != req.min_count else ""
                 suffix = "" if ok else "(一票否决)" if gate.veto else "(未达到)"
-                details.append(f"{req.label}:{count} 件{suffix}")
+                details.append(f"{req.label}:{where}{count} 件{shrunk}{suffix}")
             gates.append(GateResult(gate.name, gate.label, bool(self.gate_met[g_index][row]), ";".join(details),
                                     gate.veto))
         flags: list[Flag] = []
@@ -2042,7 +2177,12 @@ class _State:
                 flags.append(Flag(trigger.name, trigger.label, f"连续 {trigger.years} 年低于 {trigger.below} 分"))
             else:
                 count = int(self.trigger_counts[t_index][row])  # type: ignore[index]
-                flags.append(Flag(trigger.name, trigger.label, f"{count} 件(达到 {trigger.min_count} 件)"))
+                level = trigger.level(count)
+                if level is None:
+                    flags.append(Flag(trigger.name, trigger.label, trigger_detail(trigger, count)))
+                else:
+                    flags.append(Flag(trigger.name, f"{trigger.label}:{level.label}", trigger_detail(trigger, count),
+                                      level.label))
         places = []
         for r_index, (rows, place, groups, sizes) in enumerate(self.place_parts):
             for p in np.flatnonzero(rows == row).tolist():
@@ -2051,11 +2191,13 @@ class _State:
                                                     int(sizes[groups[p]]))))
         places.sort(key=lambda x: (x[0], x[1]))
         grade = rs.grades[int(self.grade[row])].name if self.grade[row] >= 0 else None
+        served = self.noted.get(row, Service())
         return ScoreCard(subject_id=int(subject_id), period=self.period.name, total=dec(self.total[row]),
                          before_limits=dec(self.before[row]), grade=grade, eligible=bool(self.eligible[row]),
                          gates=tuple(gates), lines=tuple(lines), sections=tuple(sections), notes=tuple(notes),
                          flags=tuple(flags), places=tuple(p for _, _, p in places), parts=tuple(parts),
-                         grade_note=self._grade_note(row))
+                         grade_note=self._grade_note(row), appraised=served.appraised, membership=served.note,
+                         left=served.left)
 
     def _grade_note(self, row: int) -> str:
         kind = int(self.note_kind[row])
@@ -2081,6 +2223,10 @@ def to_frames(subjects: Iterable[Subject], records: Iterable[Record]) -> tuple[p
     sframe = pd.DataFrame({"id": pd.Series([s.id for s in subject_list], dtype="int64"),
                            **{a: pd.Series([s.attrs.get(a) for s in subject_list], dtype=object) for a in attrs},
                            "unit_ids": pd.Series([tuple(s.unit_ids) for s in subject_list], dtype=object)})
+    if any(s.joined_on or s.left_on or s.left for s in subject_list):   # dates of service, when any subject has them
+        sframe["joined_on"] = pd.Series([s.joined_on for s in subject_list], dtype=object)
+        sframe["left_on"] = pd.Series([s.left_on for s in subject_list], dtype=object)
+        sframe["left"] = pd.Series([s.left for s in subject_list], dtype=bool)
     history = pd.DataFrame({"subject_id": pd.Series([s.id for s in subject_list for _ in s.history], dtype="int64"),
                             "year": pd.Series([h.year for s in subject_list for h in s.history], dtype="int64"),
                             "total": pd.Series([h.total for s in subject_list for h in s.history], dtype=object)})
@@ -2100,15 +2246,15 @@ def to_frames(subjects: Iterable[Subject], records: Iterable[Record]) -> tuple[p
 
 
 def score_or_fallback(subjects: Sequence[Subject], records: Sequence[Record], ruleset: RuleSet,
-                      period: str) -> FrameResult | list[ScoreCard]:
+                      period: str, term: TermSpan | None = None) -> FrameResult | list[ScoreCard]:
     """score_frame() on the dataclasses, or score() when the vectorised path says it cannot be exact."""
     from app.scoring.engine import score
 
     sframe, rframe, history = to_frames(subjects, records)
     try:
-        return score_frame(sframe, rframe, ruleset, period, history=history)
+        return score_frame(sframe, rframe, ruleset, period, history=history, term=term)
     except Unsupported:
-        return score(subjects, records, ruleset, period)
+        return score(subjects, records, ruleset, period, term)
 
 
 __all__ = ["STATUSES", "FrameResult", "Unsupported", "score_frame", "score_or_fallback", "to_frames"]

@@ -93,7 +93,7 @@ MEMBERS = Sheet("委员", (
     _yes_no("常委", "standing", False, "是 / 否,空白为否"),
     _yes_no("主席会议成员", "chair_council", False, "是 / 否,空白为否"),
     _yes_no("驻会常委", "resident_standing", False, "是 / 否,空白为否"),
-    _yes_no("在职", "active", True, "是 / 否,空白为是;否:不参加考评"),
+    _yes_no("在职", "active", True, "是 / 否,空白为是;否:已离任"),
     Column("工作单位", "employer"),
     Column("职务", "position"),
     Column("联系电话", "phone", CODE),
@@ -201,8 +201,15 @@ CSV_ACTIVITIES = Sheet("履职记录", (
     *(_optional(ATTENDANCE.column(k)) for k in ("meeting_title", "meeting", "status")),
 ), note="CSV:履职记录与出勤在同一张表,填了会议类型或出席情况的行是出勤")
 
+#: A member's dates of service, read when scoring a file (a rule file's `membership` treats a part of the period).
+SERVICE_COLUMNS = (Column("任职日期", "joined_on", DATE, note="年度中途任职的填写;空白为本届开始即任职"),
+                   Column("离任日期", "left_on", DATE, note="离任的填写;只填“在职:否”而不填日期的,算离任日期不详"))
+#: The members sheet as `score --records` reads it: the import's columns and the dates of service.
+SCORED_MEMBERS = Sheet(MEMBERS.name, (*MEMBERS.columns, *(c for c in SERVICE_COLUMNS if c.key not in MEMBERS.keys())),
+                       MEMBERS.note)
+
 #: The subjects sheet for each rule file `subject:`, and the record sheets read for it.
-SUBJECT_SHEETS: dict[str, Sheet] = {"members": MEMBERS, "units": UNITS, "branches": BRANCHES,
+SUBJECT_SHEETS: dict[str, Sheet] = {"members": SCORED_MEMBERS, "units": UNITS, "branches": BRANCHES,
                                     "party-members": PARTY_MEMBERS}
 RECORD_SHEETS: dict[str, tuple[Sheet, ...]] = {"members": (ACTIVITIES, ATTENDANCE), "units": (ACTIVITIES,),
                                                "branches": (INDICATORS,), "party-members": (ACTIVITIES, ATTENDANCE)}

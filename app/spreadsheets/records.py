@@ -8,6 +8,7 @@ written from the database (编号 = the system's numbers) gives the very same fa
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,7 +20,7 @@ from app.scoring.rules import KindSpec
 from app.scoring.spelling import suggest
 from app.scoring.types import ATTENDANCE_KIND, COLUMN_FIELDS, PARTY_LIFE_KIND, half_end
 from app.spreadsheets.columns import (ACTIVITIES, ATTENDANCE, CSV_SHEETS, INDICATORS, MEETING_KINDS, PARTY_LIFE,
-                                      RECORD_SHEETS, SUBJECT_SHEETS, UNIT_SHEETS, Sheet)
+                                      RECORD_SHEETS, STATES, SUBJECT_SHEETS, UNIT_SHEETS, Sheet)
 from app.spreadsheets.declared import field_name, with_declared
 from app.spreadsheets.rows import Book, SheetRow, read_book, whole_number_ids
 
@@ -33,6 +34,8 @@ CSV_DEFAULTS: dict[str, dict[str, scoring.types.AttrValue]] = {
     "branches": {"branch_form": "", "active": True},
     "party-members": {"party_status": "正式党员", "branch": "", "active": True},
 }
+#: The only 状态 that counts, as in the database (only 已核实 records count in an official review).
+VERIFIED = STATES[2]
 #: Record field ← column key (the same word, except where the engine's field is named otherwise).
 FIELD_COLUMNS = {"outcome": "outcome", "level": "level", "instruction_level": "instruction_level",
                  "amount": "amount", "people_helped": "people_helped"}
@@ -84,15 +87,17 @@ def _declared(sheet: Sheet, ruleset: scoring.RuleSet | None) -> Sheet:
     return with_declared(sheet, ruleset.kinds.values())
 
 
-def read_facts(data: bytes, filename: str, ruleset: scoring.RuleSet) -> FileFacts:
-    """Read a workbook or CSV file and turn it into the facts `ruleset` scores.
+def read_facts(data: bytes, filename: str, ruleset: scoring.RuleSet,
+               term: scoring.TermSpan | None = None) -> FileFacts:
+    """Read a workbook or CSV file and turn it into the facts `ruleset` scores: the rows of the rule file's year, and
+    with `term` (the 届 the period is in) the rows of the 届's earlier years that a `window: term` count needs.
 
     :raises SheetError: listing every bad row of every sheet (nothing is scored then).
     """
     book = read_book(data, filename, sheets_for(ruleset.subject, ruleset), csv_sheet_for(ruleset))
     if not book.found:  # the file itself could not be read
         raise SheetError(book.errors)
-    facts = _Builder(book, ruleset).build()
+    facts = _Builder(book, ruleset, term).build()
     if book.errors:
         raise SheetError(book.errors)
     return facts
@@ -108,14 +113,21 @@ class _Entry:
     unit_ids: tuple[int, ...] = ()
     attrs: dict[str, scoring.types.AttrValue] = field(default_factory=dict)
     shown_unit: str = ""
+    service: dict[str, Any] = field(default_factory=dict)  # a member's joined_on, left_on, left
 
 
 class _Builder:
-    def __init__(self, book: Book, ruleset: scoring.RuleSet) -> None:
+    def __init__(self, book: Book, ruleset: scoring.RuleSet, term: scoring.TermSpan | None = None) -> None:
         self.book, self.ruleset, self.subject = book, ruleset, ruleset.subject
+        #: the days before the rule file's year whose rows of `term_kinds` are kept (a `window: term` count's)
+        self.earlier: tuple[dt.date, dt.date] | None = None
+        self.term_kinds = ruleset.term_kinds
+        if term is not None and self.term_kinds and term.starts_on.year < ruleset.year:
+            self.earlier = (term.starts_on, dt.date(ruleset.year - 1, 12, 31))
         self.subject_sheet = SUBJECT_SHEETS[self.subject]
         self.roster: dict[str, _Entry] = {}
         self.skipped: dict[str, list[int]] = {}
+        self.unverified: dict[str, list[int]] = {}
         self.missing_kind: set[tuple[str, str]] = set()
         self.specs = {s.name: s for s in sheets_for(self.subject, ruleset)}
         self.csv_sheet = csv_sheet_for(ruleset)
@@ -139,10 +151,12 @@ class _Builder:
             self._roster()
         records = self._records()
         for sheet, numbers in self.skipped.items():
-            shown = "、".join(map(str, numbers[:10])) + (" 等" if len(numbers) > 10 else "")
-            self.book.note(sheet, f"{len(numbers)} 行不在 {self.ruleset.year} 年(第 {shown} 行),未计入")
+            also = "、也不是按届统计要用的本届记录" if self.earlier is not None else ""
+            self.book.note(sheet, f"{len(numbers)} 行不在 {self.ruleset.year} 年{also}(第 {_rows(numbers)} 行),未计入")
+        for sheet, numbers in self.unverified.items():
+            self.book.note(sheet, f"{len(numbers)} 行的状态不是“{VERIFIED}”(第 {_rows(numbers)} 行),未计入")
         entries = sorted(self.roster.values(), key=lambda e: e.id)
-        subjects = [scoring.Subject(id=e.id, name=e.name, unit_ids=e.unit_ids, attrs=e.attrs)
+        subjects = [scoring.Subject(id=e.id, name=e.name, unit_ids=e.unit_ids, attrs=e.attrs, **e.service)
                     for e in entries if e.active]
         return FileFacts(subjects, sorted(records, key=lambda r: r.id),
                          {e.id: e.shown_unit for e in entries if e.active}, self.book.notes)
@@ -205,8 +219,12 @@ class _Builder:
             if self.subject == "members":
                 units = {lookup(row, key, kind) for key, kind in MEMBER_UNITS if v[key]}  # type: ignore[misc]
                 entry.unit_ids = tuple(sorted(u for u in units if u is not None))
-                entry.active = v["active"] is not False
-                entry.attrs = {"standing": bool(v["standing"]), "active": True, "sector": v["sector"] or "",
+                serving = v["active"] is not False  # 在职: 否 is one who left, kept (as in the system)
+                joined, left_on = v.get("joined_on"), v.get("left_on")
+                if joined is not None and left_on is not None and left_on < joined:
+                    self.error(row, "left_on", "离任日期早于任职日期")
+                entry.service = {"joined_on": joined, "left_on": left_on, "left": not serving or left_on is not None}
+                entry.attrs = {"standing": bool(v["standing"]), "active": serving, "sector": v["sector"] or "",
                                "party": v["party"] or "", "committee": v["committee"] or "",
                                "liaison": v["liaison"] or "", "chair_council": bool(v["chair_council"]),
                                "resident_standing": bool(v["resident_standing"])}
@@ -297,11 +315,21 @@ class _Builder:
         ids = whole_number_ids([r["record_no"] for r in rows], [r.number for r in rows])
         return list(zip(rows, ids, strict=True))
 
-    def _in_year(self, row: SheetRow, year: int) -> bool:
-        if year != self.ruleset.year:
-            self.skipped.setdefault(row.sheet, []).append(row.number)
-            return False
-        return True
+    def _in_year(self, row: SheetRow, day: dt.date, kind: str) -> bool:
+        """A row of the rule file's year; or of the 届's earlier years, of a kind a `window: term` count needs."""
+        if day.year == self.ruleset.year or (self.earlier is not None and self.earlier[0] <= day <= self.earlier[1]
+                                             and kind in self.term_kinds):
+            return True
+        self.skipped.setdefault(row.sheet, []).append(row.number)
+        return False
+
+    def _verified(self, row: SheetRow) -> bool:
+        """Only 已核实 rows count, as only verified records count in the system; a sheet without a 状态 column is
+        taken as verified throughout (a blank 状态 cell is 已提交, as the import reads it)."""
+        if "state" not in self.book.columns.get(row.sheet, ()) or row["state"] == VERIFIED:
+            return True
+        self.unverified.setdefault(row.sheet, []).append(row.number)
+        return False
 
     def _kind(self, row: SheetRow, kind: str) -> KindSpec | None:
         spec = self.ruleset.kinds.get(kind)
@@ -336,7 +364,7 @@ class _Builder:
         entry, on, kind = self._entry(row), row["occurred_on"], row["kind"]
         if self.book.is_csv and kind is None and "kind" not in row.bad:
             self.error(row, "kind", "必填,不能为空")
-        if entry is None or on is None or kind is None or not self._in_year(row, on.year):
+        if entry is None or on is None or kind is None or not self._in_year(row, on, kind) or not self._verified(row):
             return None
         if kind in (ATTENDANCE_KIND, PARTY_LIFE_KIND) and self.subject in ("members", "party-members"):
             where = "填写会议类型和出席情况" if self.book.is_csv else f"填在“{ATTENDANCE.name}”表"
@@ -411,15 +439,14 @@ class _Builder:
         if meeting is not None and meeting not in self.meetings:
             self.error(row, "meeting", f"“{meeting}”不是可选的值(可选:{'、'.join(self.meetings)})")
             return None
-        if entry is None or on is None or meeting is None or status is None or not self._in_year(row, on.year):
+        kind = PARTY_LIFE_KIND if self.subject == "party-members" else ATTENDANCE_KIND
+        if entry is None or on is None or meeting is None or status is None or not self._in_year(row, on, kind):
             return None
         if self.subject == "party-members":
-            kind = PARTY_LIFE_KIND
             if meeting != PARTY_LIFE:
                 self.error(row, "meeting", f"党员只记{PARTY_LIFE}的出勤,不记“{meeting}”")
                 return None
         else:
-            kind = ATTENDANCE_KIND
             if meeting == PARTY_LIFE:
                 self.error(row, "meeting", f"{PARTY_LIFE}是党员的出勤,委员的出勤不记{PARTY_LIFE}")
                 return None
@@ -440,7 +467,8 @@ class _Builder:
         seen: dict[tuple[str, str, str], int] = {}
         for row, record_id in self._record_ids(rows):
             entry, period, kind = self._entry(row), row["period"], row["kind"]
-            if entry is None or period is None or kind is None or not self._in_year(row, int(period[:4])):
+            if entry is None or period is None or kind is None or not self._in_year(row, half_end(period), kind) \
+                    or not self._verified(row):
                 continue
             key = (entry.code, period, kind)
             if key in seen:
@@ -468,3 +496,8 @@ class _Builder:
             records.append(scoring.Record(id=record_id, subject_id=entry.id, kind=kind,
                                           occurred_on=half_end(period), fields=fields))
         return records
+
+
+def _rows(numbers: list[int]) -> str:
+    """Row numbers as a note shows them: the first ten, then 等."""
+    return "、".join(map(str, numbers[:10])) + (" 等" if len(numbers) > 10 else "")

@@ -10,6 +10,7 @@ from scoring_testkit import KINDS, PERIODS, RULES_DIR, rules
 from app.scoring import RuleError, load_dir, load_ruleset
 
 SHIPPED = sorted(RULES_DIR.glob("*.yaml"))
+_S = "sections: {S: {items: {a: {match: {kind: 提案}, points: 1}}}}\n"
 POSITIONED = re.compile(r"^测试\.yaml:\d+:\d+: \S")
 
 
@@ -117,6 +118,21 @@ def test_all_errors_not_only_the_first_with_exact_positions() -> None:
     ("sections: {S: {items: {a: {match: {kind: 提案}, points: 1e3}}}}\n", "应为数字"),
     ("sections: {S: {items: {a: {match: {kind: 提案}, points: 12345678901}}}}\n", "位数过多"),
     ("sections: {S: {items: {a: {match: {kind: 提案}, points: 1}}}}\ntie_break: [{section: 不存在}]\n", "没有名为"),
+    (f"{_S}triggers: {{t: {{match: {{kind: 违纪}}, levels: [{{min_count: 2, label: 甲}}, {{min_count: 1, label: 乙}}]}}}}\n",
+     "从小到大"),
+    (f"{_S}triggers: {{t: {{match: {{kind: 违纪}}, levels: [{{min_count: 1, label: 甲}}, {{min_count: 2, label: 甲}}]}}}}\n",
+     "重复"),
+    (f"{_S}triggers: {{t: {{match: {{kind: 违纪}}, min_count: 2, levels: [{{min_count: 1, label: 甲}}]}}}}\n",
+     "min_count 请写在每一级里"),
+    (f"{_S}triggers: {{t: {{match: {{kind: 违纪}}, effect: {{eligible: false}}, levels: [{{min_count: 1, label: 甲}}]}}}}\n",
+     "effect 请写在每一级里"),
+    (f"{_S}triggers: {{t: {{match: {{kind: 违纪}}, levels: []}}}}\n", "至少要有一级"),
+    (f"{_S}triggers: {{t: {{match: {{kind: 违纪}}, levels: [{{min_count: 0, label: 甲}}]}}}}\n", "不能小于 1"),
+    (f"{_S}triggers: {{t: {{match: {{kind: 违纪}}, levels: [{{min_count: 1}}]}}}}\n", "缺少必填的键 'label'"),
+    (f"{_S}triggers: {{t: {{below: 60, window: term}}}}\n", "只用于 match"),
+    (f"{_S}triggers: {{t: {{match: {{kind: 违纪}}, window: 本届}}}}\n", "period / input / term"),
+    (f"{_S}gates: {{g: {{window: input, requires: [{{match: {{kind: 违纪}}, max_count: 0}}], effect: {{}}}}}}\n",
+     "period / term"),
 ])
 def test_impossible_or_wrong_rules_are_errors(body: str, needle: str) -> None:
     errors = body_errors(body)

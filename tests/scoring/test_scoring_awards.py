@@ -81,3 +81,19 @@ def test_exclusions_and_vetoes_keep_people_off_the_list() -> None:
 def test_ineligible_grade_explained() -> None:
     got, notes = run("quota: {count: 5}", "all_in", {1: 3, 2: 1})
     assert got == (1,) and "等次" in notes[2]
+
+
+def test_outcomes_say_who_could_have_had_the_award_and_why_not() -> None:
+    """award_outcomes: the winner; one over the quota, one excluded and one vetoed with 优秀 points are `near`; one
+    whose points reach only 合格 is not (its grade says why)."""
+    from app.scoring import award_outcomes
+
+    ruleset = rules(AWARD.format(quota="quota: {count: 1}", ties="none"))
+    subjects = [subj(1), subj(2), subj(3, chair_council=True), subj(4), subj(5)]
+    records = [rec("提案", subject=s) for s in (1, 1, 1, 2, 2, 3, 3, 4, 4, 5)] + [rec("违纪", subject=4)]
+    cards = score(subjects, records, ruleset, "全年")
+    outcomes = award_outcomes(cards, {s.id: s for s in subjects}, ruleset)
+    got = {sid: (o[0].selected, o[0].near, o[0].reason) for sid, o in outcomes.items()}
+    assert got == {1: (True, False, ""), 2: (False, True, "超出总名额 1"), 3: (False, True, "主席会议成员,不参评"),
+                   4: (False, True, "被一票否决或未满足基本要求,不能参评"),
+                   5: (False, False, "等次为 合格,不在 优秀 之列")}

@@ -9,6 +9,7 @@ import pytest
 from scoring_testkit import RULES_DIR, by_id, rec, rules, subj
 
 from app.scoring import HistoryEntry, Record, RuleError, load_ruleset, score
+from app.scoring.types import TermSpan
 
 
 def one(ruleset, records, subject=None, period="全年"):
@@ -203,6 +204,17 @@ def test_credit_left_out_is_explained() -> None:
 def test_sole_author_of_first_half_gets_everything() -> None:
     ruleset = rules(CREDIT.format(credit="{mode: first_half}"))
     assert one(ruleset, [rec("提案")]).total == 10
+
+
+def test_sole_proposer_under_by_position_gets_the_full_points() -> None:
+    """docs/rules.md §6: 只有一个人时,任何方式都得全额 (a first proposer's factor applies only beside others)."""
+    ruleset = rules(CREDIT.format(credit='{mode: by_position, factors: {1: "2/3", 2: "1/3"}, rest: 0}'))
+    alone = one(ruleset, [rec("提案", id=5)])
+    assert alone.total == 10 and alone.lines[0].records[0].share == ""
+    listed_alone = one(ruleset, [rec("提案", participants=(1,))])
+    assert listed_alone.total == 10
+    cards = by_id(score([subj(1), subj(2)], [rec("提案", participants=(1, 2))], ruleset, "全年"))
+    assert (cards[1].total, cards[2].total) == (D("6.67"), D("3.33"))
 
 
 # --- counting -------------------------------------------------------------------------------------------------
@@ -431,6 +443,77 @@ def test_absences_within_the_term_see_records_outside_the_period() -> None:
                 for on in ("2023-03-01", "2024-03-01", "2025-03-01")]
     card = one(ruleset, absences)
     assert [f.name for f in card.flags] == ["届内三次缺席"] and not card.eligible
+
+
+# 宣威 (and many a county): 每届任期内,无故缺席一次全体会议的,书面通报批评;无故缺席两次的,撤销其委员资格.
+IN_THE_TERM = """
+sections:
+  S:
+    items:
+      p: {match: {kind: 提案}, points: 50}
+gates:
+  本届有提案:
+    window: term
+    requires: [{label: 提案, match: {kind: 提案}, min_count: 2}]
+    effect: {max_grade: 合格}
+triggers:
+  无故缺席全会:
+    label: 一届内无故缺席全体会议
+    match: {kind: 会议出勤, meeting: 全体会议, status: 缺席}
+    window: term
+    levels:
+      - {min_count: 1, label: 书面通报批评}
+      - {min_count: 2, label: 撤销委员资格, effect: {grade: 不合格, eligible: false}}
+grades:
+  - {name: 优秀, min: 90}
+  - {name: 合格, min: 60}
+  - {name: 不合格}
+"""
+TERM = TermSpan(dt.date(2022, 1, 10), dt.date(2026, 12, 31), "第十届")
+
+
+def absent(subject: int, on: str) -> Record:
+    return rec("会议出勤", subject, on, meeting="全体会议", status="缺席")
+
+
+def test_a_term_window_counts_the_terms_records_of_every_year_up_to_the_periods_end() -> None:
+    ruleset = rules(IN_THE_TERM)
+    records = [absent(1, "2023-03-01"), absent(1, "2025-01-08"),      # two in the 届: 撤销委员资格
+               absent(2, "2021-12-20"), absent(2, "2025-01-08"),      # one before the 届 began: 书面通报批评
+               absent(3, "2026-01-08"),                               # after the period: not yet
+               rec("提案", 1, "2024-05-01"), rec("提案", 1, "2025-05-01"), rec("提案", 2, "2025-05-01")]
+    cards = by_id(score([subj(1), subj(2), subj(3)], records, ruleset, "全年", TERM))
+    assert [(f.label, f.level, f.detail) for f in cards[1].flags] == [
+        ("一届内无故缺席全体会议:撤销委员资格", "撤销委员资格", "本届累计 2 件,达到“撤销委员资格”(2 件起),不再另作“书面通报批评”")]
+    assert (cards[1].grade, cards[1].eligible) == ("不合格", False)          # the higher level's effect only
+    assert [(f.label, f.level) for f in cards[2].flags] == [("一届内无故缺席全体会议:书面通报批评", "书面通报批评")]
+    assert cards[2].eligible and cards[2].flags[0].detail == "本届累计 1 件,达到“书面通报批评”(1 件起)"
+    assert cards[3].flags == ()
+    # the gate counts the 届 too: 2024's proposal and 2025's make two; the period alone scores one
+    assert cards[1].gates[0].met and cards[1].gates[0].detail == "提案:本届累计 2 件"
+    assert not cards[2].gates[0].met and cards[2].gates[0].detail == "提案:本届累计 1 件(未达到)"
+    assert cards[1].total == 50
+    # the half-year sees the 届 up to 30 June only
+    h1 = by_id(score([subj(1)], records, ruleset, "H1", TERM))[1]
+    assert [f.level for f in h1.flags] == ["撤销委员资格"]
+
+
+def test_a_term_window_needs_the_term_and_one_beside_the_period() -> None:
+    ruleset = rules(IN_THE_TERM)
+    with pytest.raises(RuleError, match="“本届有提案”“无故缺席全会”按届统计"):
+        score([subj(1)], [], ruleset, "全年")
+    with pytest.raises(RuleError, match="不包含考评周期"):
+        score([subj(1)], [], ruleset, "全年", TermSpan(dt.date(2027, 1, 1), dt.date(2031, 12, 31)))
+    assert score([subj(1)], [], rules(TRIGGERS), "全年", TERM)[0].flags == ()   # a term given and not needed: fine
+
+
+def test_a_triggers_highest_level_replaces_the_lower_in_a_period_too() -> None:
+    ruleset = rules(IN_THE_TERM.replace("    window: term\n", ""))
+    card = one(ruleset, [absent(1, "2025-01-08"), absent(1, "2025-06-08"), absent(1, "2025-09-08")], period="全年")
+    assert [f.detail for f in card.flags] == ["3 件,达到“撤销委员资格”(2 件起),不再另作“书面通报批评”"]
+    assert card.to_json()["flags"][0]["level"] == "撤销委员资格"
+    plain = one(rules(TRIGGERS), [absent(1, "2025-01-08")] * 0)
+    assert "level" not in json.dumps(plain.to_json())
 
 
 # --- periods ---------------------------------------------------------------------------------------------------

@@ -206,3 +206,51 @@ def test_loader_only_raises_its_own_positioned_error_on_wrong_types(which: int, 
         changed = _replace(doc, path, new)
     text = yaml.safe_dump(changed, allow_unicode=True, sort_keys=False)
     _loads_or_fails_well(text.encode("utf-8"))
+
+
+CREDIT_RULES = """
+sections:
+  S:
+    items:
+      p: {{match: {{kind: 提案}}, points: {points}, credit: {credit}}}
+"""
+
+
+@st.composite
+def credits(draw: st.DrawFn) -> str:
+    """Any `credit:` a rule file may write: every mode, with factors, rest and max_people in any combination."""
+    from app.scoring.rules import CREDIT_MODES
+
+    mode = draw(st.sampled_from(sorted(CREDIT_MODES)))
+    parts = [f"mode: {mode}"]
+    fraction = st.one_of(st.integers(0, 3).map(str), st.sampled_from(['"1/3"', '"2/3"', '"3/4"', "0.5", "1.25"]))
+    if mode == "by_position":
+        factors = draw(st.dictionaries(st.integers(1, 4), fraction, max_size=3))
+        if factors:
+            parts.append("factors: {" + ", ".join(f"{k}: {v}" for k, v in sorted(factors.items())) + "}")
+        if draw(st.booleans()):
+            parts.append(f"rest: {draw(fraction)}")
+    if draw(st.booleans()):
+        parts.append(f"max_people: {draw(st.integers(1, 4))}")
+    return "{" + ", ".join(parts) + "}"
+
+
+@SETTINGS
+@given(credits(), st.decimals(min_value=-50, max_value=50, places=2, allow_nan=False, allow_infinity=False),
+       st.booleans(), st.lists(st.sampled_from(SUBJECT_IDS), max_size=4, unique=True))
+def test_one_signer_always_gets_the_full_points_in_both_engines(credit: str, points: Decimal, listed: bool,
+                                                                 others: list[int]) -> None:
+    """docs/rules.md §6: 只有一个人时,任何方式都得全额 — every credit mode, the reference and the vector engine alike;
+    a record of one signer (named as its participant or not) beside joint records of the others."""
+    from app.scoring.vector import score_frame, to_frames
+
+    ruleset = rules(CREDIT_RULES.format(points=points, credit=credit))
+    alone = Record(1, 1, "提案", dt.date(2025, 3, 1), {"outcome": "立案"}, (1,) if listed else ())
+    joint = [Record(2, 2, "提案", dt.date(2025, 4, 1), {"outcome": "立案"}, (2, *[o for o in others if o != 2]))]
+    subjects = [Subject(i) for i in SUBJECT_IDS]
+    cards = score(subjects, [alone, *joint], ruleset, "全年")
+    first = next(c for c in cards if c.subject_id == 1)
+    from_alone = [r for line in first.lines for r in line.records if r.record_id == 1]
+    assert [r.points for r in from_alone] == [points] and [r.share for r in from_alone] == [""]
+    result = score_frame(*to_frames(subjects, [alone, *joint])[:2], ruleset, "全年")
+    assert [result.card(c.subject_id) for c in cards] == cards

@@ -12,6 +12,7 @@ import pytest
 from scoring_testkit import RULES_DIR, rules
 
 from app.scoring import HistoryEntry, Record, RuleError, RuleSet, Subject, load_ruleset, score
+from app.scoring.types import TermSpan
 from app.scoring.vector import COUNTED, STATUSES, Unsupported, score_frame, score_or_fallback, to_frames
 
 SHIPPED = sorted(RULES_DIR.glob("*.yaml"))
@@ -19,7 +20,7 @@ SHIPPED = sorted(RULES_DIR.glob("*.yaml"))
 # Every primitive the shipped files do not use: by_position/equal credit, cumulative ladders, per (whole: false),
 # item floors, number conditions, at_most, max_count > 1, from_nth 3, mean periods, overall cap/floor, grades with
 # `when` and share limits (all_in), `unit` conditions and rankings, period triggers, max_count gates, item tie-break.
-EXTRA = rules("""
+EXTRA_BODY = """
 base: 5
 cap: 95
 floor: 0
@@ -57,11 +58,26 @@ gates:
       - {label: 出勤, match: {kind: 会议出勤, status: 出席}, min_count: 1, max_count: 4}
     effect: {max_grade: 合格, eligible: false}
     when: {active: true}
+  本届提案:
+    window: term
+    requires: [{label: 提案, match: {kind: 提案, outcome: {at_least: 立案}}, min_count: 3}]
+    effect: {eligible: false}
 vetoes:
   违纪: {match: {kind: 违纪}, effect: {grade: 不合格}}
+  届内违纪: {match: {kind: 违纪}, window: term, effect: {max_grade: 合格}}
 triggers:
   缺席多: {match: {kind: 会议出勤, status: 缺席}, min_count: 2, effect: {max_grade: 良好}}
   连续低分: {below: 20, years: 3}
+  届内缺席全会:
+    match: {kind: 会议出勤, meeting: 全体会议, status: 缺席}
+    window: term
+    levels:
+      - {min_count: 1, label: 书面通报批评}
+      - {min_count: 2, label: 约谈, effect: {max_grade: 良好}}
+      - {min_count: 4, label: 撤销委员资格, effect: {grade: 不合格, eligible: false}}
+  迟到:
+    match: {kind: 会议出勤, status: 迟到}
+    levels: [{min_count: 2, label: 提醒}, {min_count: 3, label: 通报, effect: {eligible: false}}]
 grades:
   - {name: 优秀, min: 30, when: {standing: false}, max_share: {share: "1/4", round: half_up, ties: all_in}}
   - {name: 良好, min: 20.5, max_share: {share: "1/3", of: {sector: 经济界}, round: ceil}}
@@ -73,15 +89,24 @@ rankings:
   按界别: {by: sector}
   常委: {by: standing}
 tie_break: [total, {item: 提案}, id]
-""", periods="""
+"""
+EXTRA_PERIODS = """
 periods:
   H1: {from: 01-01, to: 06-30}
   H2: {from: 07-01, to: 12-31}
   全年: {combine: mean, parts: [H1, H2]}
   加权: {combine: weighted, parts: {H1: "1/3", H2: "2/3"}}
-""", header="precision: 0.1\nrounding: half_even\n")
+"""
+EXTRA = rules(EXTRA_BODY, periods=EXTRA_PERIODS, header="precision: 0.1\nrounding: half_even\n")
+#: The same with each way of treating a member who served part of the period (EXTRA: the default, exclude).
+MEMBERSHIP = [(f"extra-{mode}", rules(EXTRA_BODY, periods=EXTRA_PERIODS,
+                                      header=f"precision: 0.1\nrounding: half_up\nmembership: {mode}\n"))
+              for mode in ("{partial: prorate}", "{partial: prorate, min_days: 40}", "{partial: full, min_days: 100}",
+                           "{partial: full}")]
 
-CASES = [(p.name, load_ruleset(p)) for p in SHIPPED] + [("extra", EXTRA)]
+CASES = [(p.name, load_ruleset(p)) for p in SHIPPED] + [("extra", EXTRA), *MEMBERSHIP]
+#: The 届 every comparison scores in (the shipped files count nothing over it; EXTRA does).
+TERM = TermSpan(dt.date(2023, 3, 1), dt.date(2027, 2, 28), "第十届")
 PARAMS = [(name, rs, period) for name, rs in CASES for period in rs.periods]
 
 
@@ -99,7 +124,14 @@ def _subjects(rnd: random.Random, n: int, year: int) -> list[Subject]:
                 attrs[attr] = value
         units = tuple(rnd.sample([1, 2, 3], rnd.randint(0, 2)))
         history = tuple(HistoryEntry(year - k, Decimal(rnd.randint(0, 120)) / 2) for k in (1, 2) if rnd.random() < .7)
-        out.append(Subject(i * 3, f"对象{i}", unit_ids=units, attrs=attrs, history=history))
+        day = lambda: dt.date(year, 1, 1) + dt.timedelta(days=rnd.randint(-30, 395))
+        joined = day() if rnd.random() < .25 else None
+        left_on = day() if rnd.random() < .2 else None
+        if joined and left_on and left_on < joined:
+            joined, left_on = left_on, joined
+        left = left_on is not None or rnd.random() < .08
+        out.append(Subject(i * 3, f"对象{i}", unit_ids=units, attrs=attrs, history=history, joined_on=joined,
+                           left_on=left_on, left=left))
     return out
 
 
@@ -127,15 +159,15 @@ def _records(rnd: random.Random, rs: RuleSet, subject_ids: list[int], n: int) ->
         if rnd.random() < .3:
             people = tuple(rnd.choice([*subject_ids, 999]) for _ in range(rnd.randint(1, 5)))
         work = rnd.choice([None] * 6 + ["W1", "W2", "W3", f"#{rnd.choice(ids)}"])
-        day = dt.date(rs.year, 1, 1) + dt.timedelta(days=rnd.randint(-20, 380))
+        day = dt.date(rs.year, 1, 1) + dt.timedelta(days=rnd.randint(-20 if rnd.random() < .8 else -900, 380))
         out.append(Record(rid, rnd.choice([*subject_ids, 999]), kind, day, fields, people, work))
     return out
 
 
 def _compare(rs: RuleSet, period: str, subjects: list[Subject], records: list[Record]) -> None:
-    expected = score(subjects, records, rs, period)
+    expected = score(subjects, records, rs, period, TERM)
     sframe, rframe, history = to_frames(subjects, records)
-    result = score_frame(sframe, rframe, rs, period, history=history)
+    result = score_frame(sframe, rframe, rs, period, history=history, term=TERM)
     assert result.subjects["subject_id"].tolist() == [c.subject_id for c in expected]
     assert [result.decimal(t) for t in result.subjects["total"]] == [c.total for c in expected]
     grades = result.subjects["grade"].astype(object).where(result.subjects["grade"].notna(), None).tolist()
@@ -355,3 +387,27 @@ def test_threads_do_not_change_the_result(monkeypatch: pytest.MonkeyPatch) -> No
     for _ in range(3):
         with pytest.raises(RuleError, match="跳广场舞"):
             score_frame(sframe, rframe.drop(columns="work_id"), rs, "全年", works=works)
+
+
+def test_vector_equals_reference_on_counts_over_the_term_and_levels() -> None:
+    """Absences and proposals spread over four years: every level of the 届 trigger is reached by someone, the term
+    gate and veto are met and missed, and both engines agree card for card."""
+    rnd = random.Random("term")
+    subjects = [Subject(s.id, s.name, s.unit_ids, s.attrs, s.history) for s in _subjects(rnd, 12, 2025)]  # whole
+    records: list[Record] = []
+    ids = iter(range(1, 10**6))
+    for index, subject in enumerate(subjects):
+        for _ in range(index % 6):
+            day = dt.date(rnd.choice([2022, 2023, 2024, 2025]), rnd.randint(1, 12), rnd.randint(1, 28))
+            records.append(Record(next(ids), subject.id, "会议出勤", day, {"meeting": "全体会议", "status": "缺席"}))
+        for _ in range(index % 4):
+            day = dt.date(rnd.choice([2023, 2024, 2025]), rnd.randint(1, 12), rnd.randint(1, 28))
+            records.append(Record(next(ids), subject.id, rnd.choice(["提案", "违纪"]), day,
+                                  {"outcome": "立案"} if rnd.random() < .8 else {}))
+    records = [r if r.kind == "提案" or "outcome" not in r.fields else Record(r.id, r.subject_id, r.kind,
+                                                                               r.occurred_on) for r in records]
+    levels = set()
+    for period in EXTRA.periods:
+        _compare(EXTRA, period, subjects, records)
+        levels |= {f.level for c in score(subjects, records, EXTRA, period, TERM) for f in c.flags}
+    assert {"书面通报批评", "约谈", "撤销委员资格"} <= levels
