@@ -23,7 +23,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     from app import (activities, admin, auth, awards, branches, cli, dashboard, documents, errors, i18n,  # noqa: F401
-                     imports, jobs, main, meetings, members, models, pagecache, public, reviews)  # (models: tables for Alembic)
+                     imports, jobs, main, meetings, members, models, pagecache, public, reviews, roster)  # (models: tables for Alembic)
     from app.extensions import csrf, db, migrate
 
     from app.web import IdConverter
@@ -42,6 +42,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(meetings.bp, url_prefix="/meetings")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(imports.bp, url_prefix="/imports")
+    app.register_blueprint(roster.bp, url_prefix="/imports/roster")
     app.register_blueprint(reviews.bp, url_prefix="/reviews")
     app.register_blueprint(dashboard.bp, url_prefix="/dashboard")
     app.register_blueprint(public.bp, url_prefix="/public")

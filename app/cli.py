@@ -41,11 +41,13 @@ def init_app(app: Flask) -> None:
     from app.imports.cli import import_command
     from app.jobs.cli import jobs_cli
     from app.reviews.cli import rules_cli, score_command
+    from app.roster.cli import roster_command
 
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(rules_cli)
     app.cli.add_command(score_command)
+    import_command.add_command(roster_command)
     app.cli.add_command(import_command)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(report_command)

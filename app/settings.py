@@ -25,7 +25,7 @@ def stored(keys: Iterable[str]) -> dict[str, str]:
     return dict(db.session.execute(sa.select(Setting.key, Setting.value).where(Setting.key.in_(list(keys)))).all())
 
 
-def save_settings(values: Mapping[str, str], user: User, defaults: Mapping[str, str] | None = None,
+def save_settings(values: Mapping[str, str], user: User | None, defaults: Mapping[str, str] | None = None,
                   ip: str = "") -> None:
     """Store site settings, each change in the audit log (against `defaults` for a setting never stored, else "")."""
     defaults = defaults or {}

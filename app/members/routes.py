@@ -14,6 +14,7 @@ from app.imports import export
 from app.members import services
 from app.members.forms import MemberForm
 from app.models import Member, Role, UnitKind
+from app.timeutil import beijing_today
 from app.web import db_id, page_args
 
 bp = Blueprint("members", __name__)
@@ -37,7 +38,7 @@ def index() -> str | Response:
     units = services.filter_units()
     filters = {"q": q, "unit": unit_id or "", "standing": standing, "inactive": "1" if include_inactive else ""}
     return render_template("members/index.html", pagination=pagination, units=units, filters=filters,
-                           can_create=current_user.role in CREATORS)
+                           can_create=current_user.role in CREATORS, today=beijing_today())
 
 
 @bp.route("/<int:member_id>")
@@ -48,7 +49,7 @@ def detail(member_id: int) -> str:
     done = services.four_ones_done(activities)
     return render_template("members/detail.html", member=member, activities=activities,
                            attendance=services.member_attendance(member.id), done=done,
-                           can_edit=current_user.role in EDITORS)
+                           can_edit=current_user.role in EDITORS, today=beijing_today())
 
 
 @bp.route("/mine")
