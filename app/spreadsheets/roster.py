@@ -188,7 +188,13 @@ def _blank(value: object) -> bool:
 
 
 def _display(value: object) -> str:
+    """A cell on one line: white space folded."""
     return re.sub(r"\s+", " ", cell_text(value)).strip()
+
+
+def _header_text(value: object) -> str:
+    """A header on one line, with no white space beside Chinese (出生\n年月 is 出生年月)."""
+    return re.sub(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])", "", _display(value))
 
 
 class _Grid:
@@ -267,7 +273,7 @@ def _header_texts(grid: _Grid, first: int, last: int, remembered: Mapping[str, s
     for c in range(1, width + 1):
         found: list[str] = []
         for r in range(first, last + 1):
-            text = _display(block[(r, c)])
+            text = _header_text(block[(r, c)])
             if text and (not found or found[-1] != text):
                 found.append(text)
         if len(found) <= 1:
@@ -363,6 +369,9 @@ def _read_rows(grid: _Grid, sheet: RosterSheet, today: dt.date | None) -> None:
                 sheet.notes.append(f"第 {number} 行只有“{_display(grid.get(number, own[0].index + 1))[:30]}”,"
                                    f"不是委员的一行,已跳过")
             continue
+        if len(own) == 1 and own[0] is name_col and _NOT_A_NAME.search(_display(cells[name_col.index])):
+            sheet.notes.append(f"第 {number} 行只有“{_display(cells[name_col.index])[:30]}”,不是委员的一行,已跳过")
+            continue  # a footer in the name column: 制表:县政协办公室
         row = RosterRow(number, {})
         for column in placed:
             value = cells[column.index]
