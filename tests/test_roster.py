@@ -76,7 +76,8 @@ def test_a_real_roster_goes_in_whole_after_a_dry_run_and_a_second_import_changes
     assert "确认导入后将新增 8 人、修改 0 人" in text and "并新建 3 个单位" in text
     # the units the file names and the system lacks, listed with their rows, created only on consent
     assert "界别活动组 中共 第 4、5、6 行" in text and "界别活动组 农业界 第 10、11 行" in text
-    assert "乡镇政协联络处 青山镇 第 9、10 行" in text
+    assert "乡镇政协联络处 青山镇联络处 第 9、10 行" in text  # named as the county names its others
+    assert "乡镇政协联络处“青山镇”将新建为“青山镇联络处”" in text
     assert "乡镇政协联络处“城关镇”即系统中的“城关镇联络处”" in text  # a name without its usual ending
     assert "W0001 柯望舒" in text and "工作单位 青溪县教育局；职务 党组书记、局长" in text
     assert count(Member) == 0
@@ -104,10 +105,11 @@ def test_a_real_roster_goes_in_whole_after_a_dry_run_and_a_second_import_changes
     assert ke.committee.name == "提案委员会" and ke.liaison.name == "城关镇联络处" and bei.committee is None
     assert ke.phone == "13900000101" and people["童嘉树"].note == "新增补"
     assert {m.term.name for m in people.values()} == {"第四届"} and all(m.search_key for m in people.values())
-    made = {u.name: u for u in db.session.scalars(sa.select(Unit).where(Unit.name.in_(["中共", "农业界", "青山镇"])))}
-    assert {n: (u.kind, u.parent.name) for n, u in made.items()} == {
-        "中共": (UnitKind.SECTOR_GROUP, "县政协"), "农业界": (UnitKind.SECTOR_GROUP, "县政协"),
-        "青山镇": (UnitKind.LIAISON_OFFICE, "县政协")}
+    made = {u.name: u for u in db.session.scalars(sa.select(Unit).where(Unit.name.in_(["中共", "农业界", "青山镇联络处"])))}
+    assert {n: (u.kind, u.parent.name, u.code) for n, u in made.items()} == {
+        "中共": (UnitKind.SECTOR_GROUP, "县政协", "U012"), "农业界": (UnitKind.SECTOR_GROUP, "县政协", "U013"),
+        "青山镇联络处": (UnitKind.LIAISON_OFFICE, "县政协", "U014")}  # the county's unit codes continued
+    assert people["童嘉树"].liaison.name == "青山镇联络处"
     assert db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "import", AuditLog.entity == "member",
                                                        AuditLog.field == "added")).after == "8"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
@@ -436,3 +438,39 @@ def test_on_the_demo_county_people_are_found_and_new_codes_continue(client, as_u
     assert db.session.get(Member, known[1].id).birth_month == "1971-06"
     assert db.session.get(Member, known[1].id).committee_id == known[1].committee_id  # blank: kept
     assert db.session.get(Member, known[2].id).phone == "13911112222"
+
+
+def test_a_code_column_matches_by_code_and_refuses_another_set_of_codes(office, make_member, county):
+    make_member("蓝启明", code="W0007", phone="13900000201")
+    make_member("聂晚晴", code="W0008")
+    old = Term(number=3, name="第三届", starts_on=dt.date(2017, 1, 1), ends_on=dt.date(2021, 12, 31),
+               closed_at=dt.datetime(2022, 1, 5))
+    db.session.add(old)
+    db.session.flush()
+    make_member("卜田野", code="W0003").term_id = old.id
+    db.session.commit()
+    header = ["序号", "委员编号", "姓名", "性别", "界别", "联系电话"]
+    rows = [[1, "W0008", "聂晓晴", None, None, None],          # the code decides: a new name for W0008
+            [2, "2022001", "蓝启明", "男", "经济界", "13900000201"],  # another set of codes: refused, not duplicated
+            [3, "W0003", "卜田野", "男", "经济界", None],          # a member of a closed 届
+            [4, "W0100", "甘露白", "女", "教育界", None],          # a new code: a new member
+            [5, None, "石青岚", "男", "经济界", None]]
+    outcome = run_roster(xlsx(Table("名单", [header, *rows])), "名单.xlsx", None, True)
+    assert outcome.errors == [
+        "名单.xlsx:名单:3:委员编号: 编号“2022001”在系统中没有,但系统中的 W0007 蓝启明 · 经济界 · 13900000201 电话或"
+        "出生年月与这一行相同:如果是同一人,请填 W0007;如果文件的编号是另一套编号,请把这一列设为“不导入”",
+        "名单.xlsx:名单:4:委员编号: 编号“W0003”是第三届的委员 卜田野,不在当前的届"]
+    del rows[1:3]
+    outcome = run_roster(xlsx(Table("名单", [header, *rows])), "名单.xlsx", None, True)
+    assert [(p.action, p.what, p.fields) for p in outcome.planned] == [
+        ("修改", "W0008 聂晓晴", ("姓名",)), ("新增", "W0100 甘露白", ()), ("新增", "W0009 石青岚", ())]  # after the stored codes
+
+
+def test_a_unit_in_the_wrong_column_or_stopped_is_refused(office, county):
+    county["liaison_b"].active = False
+    db.session.commit()
+    header = ["姓名", "性别", "界别", "专委会", "联络处"]
+    rows = [["甘露白", "女", "经济界", "教育界", None], ["石青岚", "男", "经济界", None, "大源镇联络处"]]
+    outcome = run_roster(xlsx(Table("名单", [header, *rows])), "名单.xlsx", None, True, Options(create_units=True))
+    assert outcome.errors == ["名单.xlsx:名单:2:专委会: “教育界”是界别活动组,不是专门委员会:是否填错了列?",
+                              "名单.xlsx:名单:3:联络处: 乡镇政协联络处“大源镇联络处”已停用:请先在单位管理中启用,或改填其他单位"]

@@ -286,9 +286,17 @@ class _Units:
         for u in units:
             if u.active:
                 self.cores.setdefault((u.kind, self.core(u.kind, u.name)), []).append(u)
-        self.new: dict[tuple[UnitKind, str], NewUnit] = {}
+        self.endings = {kind: self.shared_ending(kind, [u.name for u in units if u.kind == kind and u.active])
+                        for kind in UNIT_FIELDS.values()}
+        self.new: dict[tuple[UnitKind, str], NewUnit] = {}  # (kind, the name it gets) → the unit to create
+        self.renamed: set[tuple[UnitKind, str]] = set()
         self.matched: dict[tuple[UnitKind, str], Unit] = {}
         self.limit = sa.inspect(Unit).columns["name"].type.length
+
+    @staticmethod
+    def shared_ending(kind: UnitKind, names: list[str]) -> str:
+        """The usual ending every unit of a kind has (城关镇联络处, 大源镇联络处: 联络处), "" when they differ."""
+        return next((e for e in UNIT_ENDINGS[kind] if names and all(n.endswith(e) for n in names)), "")
 
     @staticmethod
     def core(kind: UnitKind, name: str) -> str:
@@ -316,10 +324,17 @@ class _Units:
             self.book.error(self.sheet.name, row, header,
                             f"“{name}”是{self.kind_of[name].label},不是{kind.label}:是否填错了列?")
             return None
-        if len(name) > self.limit:
+        ending = self.endings[kind]
+        full = name if not ending or any(name.endswith(e) for e in UNIT_ENDINGS[kind]) else name + ending
+        if len(full) > self.limit:
             self.book.error(self.sheet.name, row, header, f"“{name[:20]}…”太长(单位名称至多 {self.limit} 字)")
             return None
-        unit = self.new.setdefault((kind, name), NewUnit(kind, name))
+        unit = self.new.get((kind, full))
+        if unit is None:
+            unit = self.new[(kind, full)] = NewUnit(kind, full)
+        if full != name and (kind, name) not in self.renamed:
+            self.renamed.add((kind, name))
+            self.book.note(self.sheet.name, f"{kind.label}“{name}”将新建为“{full}”(与系统中其他{kind.label}的名称一致)")
         unit.rows.append(row)
         return unit
 
@@ -572,7 +587,7 @@ class _Planner:
                 db.session.add(member)
             for attr, value in plan.values.items():
                 if isinstance(value, NewUnit):
-                    value = created[(value.kind, value.name)]
+                    value = created[id(value)]
                 setattr(member, attr, value.id if isinstance(value, Unit) else value)
             member.search_key = search_key(member.name)
             written.append((member, before, plan.member is None))
@@ -588,13 +603,13 @@ class _Planner:
         db.session.flush()
         self.outcome.written = True
 
-    def create_units(self) -> dict[tuple[UnitKind, str], Unit]:
+    def create_units(self) -> dict[int, Unit]:
         """The new units, under the 政协, each kind's codes continuing its own (JB13 after JB12)."""
         if not self.units.new:
             return {}
         parent = self.cppcc()
         codes = list(db.session.scalars(sa.select(Unit.code)))
-        created: dict[tuple[UnitKind, str], Unit] = {}
+        created: dict[int, Unit] = {}  # id of its NewUnit → the unit
         for kind in UNIT_CODES:
             wanted = [u for u in self.units.new.values() if u.kind == kind]
             if not wanted:
@@ -609,7 +624,7 @@ class _Planner:
                             sort_order=order, active=True)
                 new.code = code
                 db.session.add(unit)
-                created[(kind, new.name)] = unit
+                created[id(new)] = unit
         db.session.flush()
         for unit in created.values():
             audit.record(self.user, "create", "unit", unit.id,
