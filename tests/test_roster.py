@@ -474,3 +474,25 @@ def test_a_unit_in_the_wrong_column_or_stopped_is_refused(office, county):
     outcome = run_roster(xlsx(Table("名单", [header, *rows])), "名单.xlsx", None, True, Options(create_units=True))
     assert outcome.errors == ["名单.xlsx:名单:2:专委会: “教育界”是界别活动组,不是专门委员会:是否填错了列?",
                               "名单.xlsx:名单:3:联络处: 乡镇政协联络处“大源镇联络处”已停用:请先在单位管理中启用,或改填其他单位"]
+
+
+def test_the_command_on_the_demo_county(app, demo, tmp_path):
+    names = db.session.execute(sa.select(Member.name, sa.func.count()).group_by(Member.name)).all()
+    unique = {name for name, n in names if n == 1}
+    known = [m for m in db.session.scalars(sa.select(Member).order_by(Member.code)) if m.name in unique][:2]
+    header = ["序号", "姓名", "性别", "界别", "联系电话", "出生年月"]
+    rows = [[1, known[0].name, known[0].gender.label, known[0].sector.name, known[0].phone, None],
+            [2, known[1].name, None, None, known[1].phone, "1972年7月"],
+            [3, "甘露白", "女", "教育界", "13911113333", None]]
+    path = tmp_path / "增补名单.csv"
+    path.write_bytes(csv_bytes(Table("名单", [header, *rows]), "gbk"))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["import", "roster", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    assert f"增补名单.csv:名册:3: 修改 {known[1].code} {known[1].name}(出生年月 1972-07)" in result.stdout
+    assert "增补名单.csv:名册:4: 新增 W0261 甘露白" in result.stdout and known[0].name not in result.stdout
+    assert "试导入:新增 1 行,修改 1 行,不变 1 行(未写入)" in result.stdout
+    assert runner.invoke(args=["import", "roster", str(path)]).exit_code == 0
+    result = runner.invoke(args=["import", "roster", str(path), "-v"])
+    assert result.exit_code == 0 and "新增 0 行,修改 0 行,不变 3 行" in result.stdout
+    assert f"增补名单.csv:名册:2: 不变 {known[0].code} {known[0].name}" in result.stdout  # -v lists them too

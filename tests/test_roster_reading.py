@@ -50,7 +50,7 @@ def test_a_two_row_header_a_group_heading_and_a_footer():
         (5, "甘露白", "13911113333"), (6, "石青岚", "13911114444")]
     assert sheet.notes == ["第 4 行“一、经济界(2人)”是分组标题,已跳过",
                            "第 7 行只有“制表:县政协办公室”,不是委员的一行,已跳过"]
-    assert sheet.problems == []
+    assert sheet.problems == [] and sheet.columns[0].samples == ("甘露白", "石青岚", "制表:县政协办公室")
     sheet = sheet_of(table, {"联系方式/办公电话": SKIP})
     assert sheet.columns[-1].how == "remembered" and sheet.unplaced == []
 

@@ -319,8 +319,10 @@ def _place(grid: _Grid, texts: list[str], remembered: Mapping[str, str], data_ro
 
 
 def _samples(grid: _Grid, col: int, data_row: int, count: int = 3) -> tuple[str, ...]:
+    """The first few distinct values of a column, group headings across the row left out."""
+    across = {r for m in grid.merged if m.max_col - m.min_col >= 2 for r in range(m.min_row, m.max_row + 1)}
     found: list[str] = []
-    for number in sorted(r for r in grid.rows if r >= data_row):
+    for number in sorted(r for r in grid.rows if r >= data_row and r not in across):
         text = _display(grid.get(number, col))
         if text and text not in found:
             found.append(text[:30])
