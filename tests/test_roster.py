@@ -330,7 +330,8 @@ def test_a_clerk_can_neither_see_nor_reach_the_roster_import(client, county, mak
     office = make_user("office1", Role.OFFICE)
     make_user("clerk1", Role.CLERK, units=("committee_a",))
     login("office1")
-    token = re.search(r"/imports/roster/([0-9a-f]{64})", upload(client, xlsx(roster_table())).headers["Location"]).group(1)
+    uploaded = upload(client, xlsx(roster_table())).headers["Location"]
+    token = re.search(r"/imports/roster/([0-9a-f]{64})", uploaded).group(1)
     client.post("/auth/logout")
     login("clerk1")
     assert "导入委员名单" not in text_of(client.get("/imports/"))
@@ -356,7 +357,8 @@ def test_a_big_roster_is_confirmed_as_a_background_job(app, client, office):
     done = confirm(client, page, create_units="1")
     assert done.status_code == 302 and done.headers["Location"].endswith("/members/"), text_of(done)
     job = db.session.scalars(sa.select(Job).order_by(Job.id.desc())).first()
-    assert (job.kind, job.state, job.result["counts"]["新增"], job.result["units"]) == ("roster", JobState.SUCCEEDED, 8, 3)
+    assert (job.kind, job.state, job.result["counts"]["新增"], job.result["units"]) == \
+        ("roster", JobState.SUCCEEDED, 8, 3)
     assert count(Member) == 8
 
 

@@ -9,7 +9,6 @@ the next member code unless the file gives one.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -153,7 +152,8 @@ def read_file(data: bytes, filename: str) -> tuple[list[RawSheet], str | None]:
     return [RawSheet(s.name, list(s.rows), s.merged, s.height) for s in raws], None
 
 
-def choose_sheet(raws: list[RawSheet], wanted: str | None, choices: Mapping[str, str]) -> tuple[RawSheet | None, list[str]]:
+def choose_sheet(raws: list[RawSheet], wanted: str | None,
+                 choices: Mapping[str, str]) -> tuple[RawSheet | None, list[str]]:
     """The sheet to read (the one asked for, else the first that looks like a roster, else the first), and the names
     of those that look like a roster."""
     looking = roster_sheets(raws, choices)
@@ -581,9 +581,10 @@ class _Planner:
             member = plan.member
             before = {} if member is None else audit.snapshot(member, AUDITED)
             if member is None:
-                member = Member(code=plan.code, term_id=self.term.id, party="", employer="", position="",  # type: ignore[union-attr]
-                                phone="", ethnicity="", birth_month="", note="", is_standing=False,
-                                is_chair_council=False, is_resident_standing=False, active=True)
+                assert self.term is not None  # no current 届 is a problem: nothing is written
+                member = Member(code=plan.code, term_id=self.term.id, party="", employer="", position="", phone="",
+                                ethnicity="", birth_month="", note="", is_standing=False, is_chair_council=False,
+                                is_resident_standing=False, active=True)
                 db.session.add(member)
             for attr, value in plan.values.items():
                 if isinstance(value, NewUnit):
