@@ -498,3 +498,15 @@ def test_the_command_on_the_demo_county(app, demo, tmp_path):
     result = runner.invoke(args=["import", "roster", str(path), "-v"])
     assert result.exit_code == 0 and "新增 0 行,修改 0 行,不变 3 行" in result.stdout
     assert f"增补名单.csv:名册:2: 不变 {known[0].code} {known[0].name}" in result.stdout  # -v lists them too
+
+
+def test_a_name_column_set_aside_earlier_is_said_missing_with_the_way_back(client, office):
+    db.session.add(Setting(key="roster.columns", value=json.dumps({"姓名": "skip"})))
+    db.session.commit()
+    page = dry_run(client, xlsx(roster_table()))
+    text = text_of(page)
+    assert page.status_code == 422 and "没有导入“姓名”列:请在列的对应中把姓名所在的列设为“姓名”" in text
+    assert "查看或修改列的对应" in text
+    columns = client.get(re.search(r'href="([^"]+/columns[^"]*)"', page.get_data(as_text=True)).group(1)
+                         .replace("&amp;", "&"))
+    assert columns.status_code == 200 and "已记住" in text_of(columns)

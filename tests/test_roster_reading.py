@@ -208,3 +208,15 @@ def test_new_codes_continue_the_countys_own_in_order():
                                            ("工作单位及职务", "employer_position"), ("籍贯", None)])
 def test_a_column_choice_is_named_by_its_field_or_label(text, key):
     assert parse_choice(text) == key
+
+
+def test_a_name_column_once_set_aside_still_marks_the_header_and_is_said_missing():
+    sheet = sheet_of(roster_table(), {"姓名": SKIP})
+    assert sheet.header_row == 3 and sheet.header_of("name") is None and sheet.rows == []
+
+
+def test_a_csv_holding_nul_is_refused_whole_and_control_characters_never_reach_a_value():
+    with pytest.raises(FileError, match="空字符"):
+        read_sheets("姓名,性别\r\n王\x00伟,男\r\n".encode(), "名单.csv")
+    table = Table("名单", [["姓名", "性别", "界别", "备注"], ["王伟", "男", "经济界", "新\x01增\x1f补"]])
+    assert sheet_of(table, maker=xls, name="名单.xls").rows[0].values["note"] == "新增补"

@@ -187,9 +187,16 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # never typed into a cell (an old .xls may hold them)
+
+
+def _text(value: object) -> str:
+    return _CONTROL.sub("", cell_text(value))
+
+
 def _display(value: object) -> str:
     """A cell on one line: white space folded."""
-    return re.sub(r"\s+", " ", cell_text(value)).strip()
+    return re.sub(r"\s+", " ", _text(value)).strip()
 
 
 def _header_text(value: object) -> str:
@@ -214,8 +221,10 @@ class _Grid:
 def _candidates(grid: _Grid, remembered: Mapping[str, str]) -> Iterable[int]:
     """Rows that look like a header: a 姓名 and at least two other known (or remembered) column names."""
     for number in sorted(grid.rows)[:HEADER_SEARCH_ROWS]:
-        keys = [remembered.get(header_key(v)) or auto_key(str(v)) for v in grid.rows[number] if not _blank(v)]
-        if "name" in keys and sum(1 for k in keys if k) >= 3:
+        cells = [v for v in grid.rows[number] if not _blank(v)]
+        keys = [remembered.get(header_key(v)) or auto_key(str(v)) for v in cells]
+        # 姓名 by its usual name too: a header the office once set to 不导入 still marks the header row
+        if ("name" in keys or "name" in map(auto_key, map(str, cells))) and sum(1 for k in keys if k) >= 3:
             yield number
 
 
@@ -432,7 +441,7 @@ def _read_cell(row: RosterRow, key: str, value: object, today: dt.date | None) -
     elif kind == "unit":
         row.values[key] = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     elif kind == "employer_position":
-        row.values["employer"], row.values["position"] = split_employer(cell_text(value))
+        row.values["employer"], row.values["position"] = split_employer(_text(value))
     else:
         row.values[key] = text
 
@@ -441,7 +450,7 @@ def _phone(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))  # a number typed into Excel: 13800000000.0
     else:
-        text = unicodedata.normalize("NFKC", cell_text(value))
+        text = unicodedata.normalize("NFKC", _text(value))
     text = _PHONE_SEPARATORS.sub(" ", text).strip()
     if not re.fullmatch(r"[0-9+\- ]+", text):
         raise ValueError(f"“{text[:30]}”不是电话号码(只能包含数字、空格、+ 和 -,几个号码用 / 或 、 隔开)")

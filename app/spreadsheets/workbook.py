@@ -235,6 +235,9 @@ def decode_csv(data: bytes) -> str:
 
 def _read_csv(data: bytes) -> list[tuple[int, tuple[object, ...]]]:
     text = decode_csv(data)
+    if "\x00" in text:  # no spreadsheet writes it into a CSV; and PostgreSQL cannot keep it in text
+        raise FileError("CSV 文件中有空字符(NUL),可能不是文本文件,或编码有误:请在 Excel 或 WPS 中另存为"
+                        "“CSV UTF-8(逗号分隔)”后再试")
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = "\t" if first.count("\t") > first.count(",") else ","  # Excel's “Unicode 文本” is tab-separated
     try:
