@@ -23,8 +23,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     from app import (activities, admin, auth, awards, branches, cli, dashboard, documents, errors, i18n,  # noqa: F401
-                     imports, jobs, main, meetings, members, models, pagecache, public, reviews, rules,
-                     setup)  # (models: tables for Alembic)
+                     imports, jobs, main, meetings, members, models, pagecache, public, reviews, roster,
+                     rules, setup)  # (models: tables for Alembic)
     from app.extensions import csrf, db, migrate
 
     from app.web import IdConverter
@@ -43,6 +43,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(meetings.bp, url_prefix="/meetings")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(imports.bp, url_prefix="/imports")
+    app.register_blueprint(roster.bp, url_prefix="/imports/roster")
     app.register_blueprint(reviews.bp, url_prefix="/reviews")
     app.register_blueprint(rules.bp, url_prefix="/rules")
     app.register_blueprint(dashboard.bp, url_prefix="/dashboard")

@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     from app.imports.cli import import_command
     from app.jobs.cli import jobs_cli
     from app.reviews.cli import rules_cli, score_command
+    from app.roster.cli import roster_command
     from app.rules.cli import adopt_command, carry_forward_command, list_command
     from app.setup.cli import COMMANDS as SETUP_COMMANDS
     from app.setup.cli import USER_COMMANDS
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> None:
         rules_cli.add_command(command)
     app.cli.add_command(rules_cli)
     app.cli.add_command(score_command)
+    import_command.add_command(roster_command)
     app.cli.add_command(import_command)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(report_command)

@@ -34,6 +34,19 @@ def init_app(app: Flask) -> None:
             return f"{value.day} {value:%b} {value.year}"
         return f"{value.year}年{value.month}月{value.day}日"
 
+    @app.template_filter("month_cn")
+    def month_cn(value: str | None) -> str:
+        """A stored year and month ("1968-03") as 1968年3月, or Mar 1968 in English."""
+        try:
+            month = dt.date(int(value[:4]), int(value[5:]), 1) if value and len(value) == 7 else None
+        except ValueError:
+            month = None
+        if month is None:
+            return value or ""
+        if select_locale() == "en":
+            return f"{month:%b} {month.year}"
+        return f"{month.year}年{month.month}月"
+
     @app.context_processor
     def languages() -> dict[str, object]:
         return {"languages": app.config["LANGUAGES"], "current_language": select_locale()}

@@ -27,8 +27,8 @@ from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Cer
                         Review, ReviewEntry, Role, SubjectKind, Term, Unit, UnitKind, User)
 from conftest import text_of
 
-# 133 rules, 167 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1336 pairs probed.
-RULE_METHODS = 167
+# 138 rules, 175 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1400 pairs probed.
+RULE_METHODS = 175
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -162,6 +162,12 @@ ROUTES: dict[str, Route] = {
     # another account's upload is not in this account's folder: "uploaded too long ago", back to the imports page
     "/imports/<name>/errors/<token>": r(IMPORTERS, also=(302,), name="dataset", token="token"),
     "/imports/<name>/template.xlsx": r(IMPORTERS, name="dataset"),
+    # the roster is the whole county's: the office and the administrator only; an upload lives in its owner's folder
+    "/imports/roster/": r(VERIFY),
+    "/imports/roster/<token>": r(VERIFY, token="token"),
+    "/imports/roster/<token>/columns": r(VERIFY, token="token"),
+    "/imports/roster/<token>/confirm": r(VERIFY, token="token"),
+    "/imports/roster/<token>/errors": r(VERIFY, token="token"),
     # a job is its submitter's (and the office's and the admin's to watch); anyone else's reads as not found
     "/jobs/": r(SIGNED_IN),
     "/jobs/<int:job_id>": r(SIGNED_IN, job_id="job"),

@@ -60,6 +60,7 @@ def _usual(column: Column) -> list[object]:
             "integer": [12, 0], "yes_no": ["是", "否", True, False],
             "choice": [*column.choices, f" {column.choices[0]} "] if column.choices else [],
             "codes": [], "code": ["W001", " W002 ", "U004"], "period": ["2025H1"],
+            "month": ["1968-03", "1975年8月", dt.date(1968, 3, 5)],
             }.get(column.type, ["关于修缮城关小学的提案", " 两边有空格 "]) + blank
 
 
@@ -67,6 +68,7 @@ def _odd(column: Column) -> list[object]:
     """Cells that a column of its type must not take as they are."""
     return {"date": [dt.datetime(2025, 3, 2), "2025-03-02", 45000], "decimal": ["12人", "1.23456"],
             "integer": ["1.5"], "choice": ["不是选项", 1], "codes": ["W002、W003"], "code": ["ｗ００１", 1001.0],
+            "month": [1968.1, "1968-13", "三月"],
             }.get(column.type, ["'=SUM(A1)", 0, dt.date(2025, 1, 1)])
 
 

@@ -226,7 +226,7 @@ def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, 
                    f"(现有:{'、'.join(book.found) or '无'});请使用下载的模板")
     if book.found and (book.is_csv or dataset.sheets[0].name in book.sheets):  # rows with bad cells are skipped
         if not dry_run:
-            _one_at_a_time(dataset)
+            one_at_a_time(dataset)
         ctx = Context(user, book, specs)
         sheets = {name: book.sheets.get(name) or TypedRows(book, name, iter(()), [], {}, {}) for name in specs}
         if progress is not None:
@@ -289,7 +289,7 @@ def _collecting_later() -> Iterator[None]:
             gc.enable()
 
 
-def _one_at_a_time(dataset: Dataset) -> None:
+def one_at_a_time(dataset: Dataset) -> None:
     """Serialise real imports of one kind until the transaction ends, so that two uploads of the same file at once
     (a double click, two tabs, the command line beside the web) cannot both add its rows. SQLite has one writer."""
     if db.session.get_bind().dialect.name == "postgresql":

@@ -1,4 +1,5 @@
-"""`flask import {members,records,attendance,branches,party-members,branch-results,history} FILE [--dry-run]`.
+"""`flask import {members,records,attendance,branches,party-members,branch-results,history} FILE [--dry-run]`; the
+office's own roster is `flask import roster` (app/roster/cli.py), added to the same group.
 
 All or nothing: on any problem nothing is written, every problem is printed as `FILE:sheet:row:column: 原因` and
 the command exits 1; a long file shows a progress bar on standard error. Run without --user it acts for the
@@ -21,14 +22,26 @@ from app.models import User
 PROGRESS_BAR_ROWS = 1000  # a file this long shows a progress bar (on standard error)
 
 
-@click.command("import")
-@click.argument("dataset", type=click.Choice(list(DATASETS)))
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="只检查、显示将新增和修改的行,不写入 / Check only, write nothing.")
-@click.option("--user", "username", default=None, help="以该用户的角色和数据范围导入 / Act as this user.")
-@click.option("--verbose", "-v", is_flag=True, help="逐行列出新增和修改 / List every added or changed row.")
-def import_command(dataset: str, file: str, dry_run: bool, username: str | None, verbose: bool) -> None:
-    """导入电子表格(.xlsx 或 .csv)/ Import a spreadsheet, all or nothing."""
+@click.group("import")
+def import_command() -> None:
+    """导入电子表格(.xlsx 或 .csv,全部导入或全不导入)/ Import a spreadsheet, all or nothing."""
+
+
+def _dataset_command(name: str) -> click.Command:
+    dataset = DATASETS[name]
+
+    @click.command(name, help=f"导入{dataset.label}(.xlsx 或 .csv)/ Import {name}, all or nothing.")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--dry-run", is_flag=True, help="只检查、显示将新增和修改的行,不写入 / Check only, write nothing.")
+    @click.option("--user", "username", default=None, help="以该用户的角色和数据范围导入 / Act as this user.")
+    @click.option("--verbose", "-v", is_flag=True, help="逐行列出新增和修改 / List every added or changed row.")
+    def command(file: str, dry_run: bool, username: str | None, verbose: bool) -> None:
+        run_command(name, file, dry_run, username, verbose)
+    return command
+
+
+def run_command(dataset: str, file: str, dry_run: bool, username: str | None, verbose: bool) -> None:
+    """One import from the command line (see the module)."""
     user = None
     if username:
         user = db.session.scalar(sa.select(User).where(User.username == username))
@@ -70,3 +83,7 @@ def import_command(dataset: str, file: str, dry_run: bool, username: str | None,
                 fields = f"({'、'.join(item.fields)})" if item.fields else ""
                 click.echo(f"{outcome.file}:{item.sheet}:{item.row}: {item.action} {item.what}{fields}")
     click.echo(f"{outcome.file}: {outcome.summary()}")
+
+
+for _name in DATASETS:
+    import_command.add_command(_dataset_command(_name))

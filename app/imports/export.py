@@ -174,7 +174,8 @@ def member_rows(members: Iterable[Member]) -> Iterable[list[Any]]:
             "committee": m.committee.name if m.committee else None, "liaison": m.liaison.name if m.liaison else None,
             "standing": m.is_standing, "chair_council": m.is_chair_council,
             "resident_standing": m.is_resident_standing, "active": m.active, "employer": m.employer,
-            "position": m.position, "phone": m.phone})
+            "position": m.position, "phone": m.phone, "ethnicity": m.ethnicity, "birth_month": m.birth_month,
+            "joined_on": m.joined_on, "left_on": m.left_on, "note": m.note})
 
 
 def record_rows(activities: Iterable[Activity]) -> Iterable[list[Any]]:

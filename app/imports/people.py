@@ -120,7 +120,10 @@ class Members(Roll):
     entity = "member"
     model = Member
     audit_fields = ("name", "gender", "party", "sector_id", "committee_id", "liaison_id", "is_standing",
-                    "is_chair_council", "is_resident_standing", "active", "employer", "position", "phone")
+                    "is_chair_council", "is_resident_standing", "active", "employer", "position", "phone",
+                    "ethnicity", "birth_month", "joined_on", "left_on", "note")
+    # columns a file made from an older template lacks: absent, they leave what is stored as it is
+    LATER_COLUMNS = ("ethnicity", "birth_month", "joined_on", "left_on", "note")
     field_columns = {"sector_id": "sector", "committee_id": "committee", "liaison_id": "liaison",
                      "is_standing": "standing", "is_chair_council": "chair_council",
                      "is_resident_standing": "resident_standing"}
@@ -149,13 +152,19 @@ class Members(Roll):
         if self.term is None:
             ctx.error(row, "code", "系统中还没有届次,请先由管理员设置")
             ok = False
+        if row["joined_on"] is not None and row["left_on"] is not None and row["left_on"] < row["joined_on"]:
+            ctx.error(row, "left_on", "离任日期早于任职日期")
+            ok = False
         if not ok or row["gender"] is None:
             return None
+        present = ctx.book.columns.get(row.sheet, set())
+        later = {key: (row[key] if key in ("joined_on", "left_on") else row[key] or "")
+                 for key in self.LATER_COLUMNS if key in present}
         return {"code": row["code"], "name": row["name"], "gender": GENDER[row["gender"]],
                 "party": row["party"] or "", **units, "is_standing": bool(row["standing"]),
                 "is_chair_council": bool(row["chair_council"]), "is_resident_standing": bool(row["resident_standing"]),
                 "active": row["active"] is not False, "employer": row["employer"] or "",
-                "position": row["position"] or "", "phone": row["phone"] or ""}
+                "position": row["position"] or "", "phone": row["phone"] or "", **later}
 
     def new(self, ctx: Context, obj: Any) -> None:
         obj.term_id = self.term.id

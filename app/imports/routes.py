@@ -1,16 +1,13 @@
 """导入导出: templates to download, upload with a dry run first, confirm, and the error workbook.
 
-The uploaded file is kept under instance/imports/<user id>/<sha256> between the dry run and the confirmation, so
-the confirmed import reads exactly the file that was checked; it is deleted once imported.
+The uploaded file is kept (app/imports/uploads.py) between the dry run and the confirmation, so the confirmed import
+reads exactly the file that was checked; it is deleted once imported.
 """
 from __future__ import annotations
 
-import contextlib
 import io
-import re
-import time
 import uuid
-from pathlib import Path, PurePath
+from pathlib import PurePath
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -21,10 +18,10 @@ from werkzeug.wrappers import Response
 from wtforms import FileField, HiddenField
 
 from app.auth.decorators import roles_required
-from app.evidence import digest
 from app.extensions import db
 from app.imports.base import Dataset, Outcome, run_import
 from app.imports.datasets import DATASETS
+from app.imports.uploads import clean_name, keep, stored
 from app.jobs import services as jobs
 from app.models import JobState, Role
 from app.spreadsheets.annotate import Problem, mark_errors
@@ -36,7 +33,6 @@ IMPORT_ROLES = (Role.ADMIN, Role.OFFICE, Role.CLERK, Role.LIAISON)
 SUFFIXES = (".xlsx", ".xlsm", ".csv", ".xls")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ROWS = 500
-KEEP_SECONDS = 24 * 3600  # an upload awaiting confirmation is kept a day
 
 
 class UploadForm(FlaskForm):
@@ -55,36 +51,9 @@ def _dataset(name: str) -> Dataset:
     return dataset
 
 
-def _store_dir() -> Path:
-    """The signed-in user's folder of uploads awaiting confirmation; files older than a day are removed."""
-    configured = current_app.config.get("IMPORT_DIR")
-    base = Path(configured) if configured else Path(current_app.instance_path) / "imports"
-    folder = base / str(current_user.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    stale = time.time() - KEEP_SECONDS
-    for old in folder.iterdir():
-        with contextlib.suppress(OSError):  # another request may have just removed it
-            if old.stat().st_mtime < stale:
-                old.unlink()
-    return folder
-
-
-def _stored(token: str) -> Path | None:
-    """The upload `token` names, if it is still there (it is removed once imported, or after a day)."""
-    if not re.fullmatch(r"[0-9a-f]{64}", token or ""):
-        abort(404)
-    path = _store_dir() / token
-    return path if path.exists() else None
-
-
 def _gone(name: str) -> Response:
     flash(_("该文件已经导入，或上传已超过一天，请重新上传。"), "warning")
     return redirect(url_for("imports.index", _anchor=name))
-
-
-def _clean_name(filename: str) -> str:
-    name = PurePath((filename or "").replace("\\", "/")).name.strip()
-    return re.sub(r"[\x00-\x1f/]", "", name)[:120] or "上传的文件.xlsx"
 
 
 @bp.route("/")
@@ -92,6 +61,7 @@ def _clean_name(filename: str) -> str:
 def index() -> str:
     datasets = [d for d in DATASETS.values() if current_user.role in d.roles]
     return render_template("imports/index.html", datasets=datasets, form=UploadForm(),
+                           can_roster=current_user.role in (Role.ADMIN, Role.OFFICE),
                            limit_mb=current_app.config["IMPORT_MAX_BYTES"] // (1024 * 1024))
 
 
@@ -129,7 +99,7 @@ def check(name: str) -> str | Response | tuple[str, int]:
     if upload is None or not upload.filename:
         flash(_("请选择要导入的文件。"), "error")
         return redirect(url_for("imports.index", _anchor=name))
-    filename = _clean_name(upload.filename)
+    filename = clean_name(upload.filename)
     if PurePath(filename).suffix.lower() not in SUFFIXES:
         flash(_("只能导入 .xlsx 或 .csv 文件。"), "error")
         return redirect(url_for("imports.index", _anchor=name))
@@ -140,8 +110,7 @@ def check(name: str) -> str | Response | tuple[str, int]:
     if not data:
         flash(_("文件是空的，请重新选择。"), "error")
         return redirect(url_for("imports.index", _anchor=name))
-    token = digest(data)
-    (_store_dir() / token).write_bytes(data)
+    token = keep(data)
     outcome = run_import(dataset, data, filename, current_user, dry_run=True)
     db.session.rollback()
     return _preview(dataset, outcome, token, filename, 200 if outcome.ok else 422)
@@ -154,7 +123,7 @@ def confirm(name: str) -> str | Response | tuple[str, int]:
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    path = _stored(form.token.data)
+    path = stored(form.token.data)
     if path is None:  # a second click, the back button, or a day later
         return _gone(name)
     claimed = path.with_name(f"{path.name}.{uuid.uuid4().hex}")
@@ -162,7 +131,7 @@ def confirm(name: str) -> str | Response | tuple[str, int]:
         path.rename(claimed)  # one confirmation per upload, even when two arrive at once
     except FileNotFoundError:
         return _gone(name)
-    filename = _clean_name(form.filename.data)
+    filename = clean_name(form.filename.data)
     data = claimed.read_bytes()
     if _rows(data, filename) > int(current_app.config["IMPORT_JOB_ROWS"]):  # a big file: a background job
         job = jobs.submit("import", {"dataset": dataset.name, "path": str(claimed), "filename": filename,
@@ -202,10 +171,10 @@ def _rows(data: bytes, filename: str) -> int:
 def errors(name: str, token: str) -> Response:
     """The uploaded workbook with every bad cell marked and a reason column."""
     dataset = _dataset(name)
-    path = _stored(token)
+    path = stored(token)
     if path is None:
         return _gone(name)
-    filename = _clean_name(request.args.get("filename", ""))
+    filename = clean_name(request.args.get("filename", ""))
     data = path.read_bytes()
     outcome = run_import(dataset, data, filename, current_user, dry_run=True)
     db.session.rollback()

@@ -46,6 +46,30 @@ def confirm_import(params: dict[str, Any], progress: Progress) -> dict[str, Any]
             "summary": outcome.summary(), "notes": outcome.notes[:SHOWN_ERRORS]}
 
 
+@kind("roster")
+def confirm_roster(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """params: path (the upload claimed for this job), restore, filename, user_id, and the office's choices from the
+    dry run: sheet, answers (row → member code, new or skip), create_units."""
+    from app.roster import services as roster
+    path = Path(params["path"])
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise JobFailed("上传的文件已不存在，请重新上传") from None
+    options = roster.Options(sheet=params.get("sheet"), create_units=bool(params.get("create_units")),
+                             answers={int(row): value for row, value in (params.get("answers") or {}).items()})
+    outcome = roster.run_roster(data, params["filename"], _user(params), dry_run=False, options=options,
+                                progress=progress)
+    if not outcome.ok:
+        if params.get("restore"):
+            os.replace(path, params["restore"])
+        errors = outcome.errors or [q.reason for q in outcome.open_questions]
+        raise JobFailed("\n".join([outcome.summary(), *errors[:SHOWN_ERRORS]]
+                                  + ([f"……另有 {len(errors) - SHOWN_ERRORS} 处"] if len(errors) > SHOWN_ERRORS else [])))
+    return {"_remove": [str(path)], "dataset": "roster", "filename": params["filename"], "counts": outcome.counts,
+            "units": len(outcome.new_units), "summary": outcome.summary(), "notes": outcome.notes[:SHOWN_ERRORS]}
+
+
 @kind("review")
 def run_review(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """params: rule_file, period, user_id."""

@@ -35,6 +35,8 @@ def result_link(job: Job) -> tuple[str, str] | None:
     result = job.result or {}
     if job.kind == "import":
         return url_for("imports.index"), _("返回导入页面")
+    if job.kind == "roster":
+        return url_for("members.index"), _("查看委员名册")
     if job.kind == "review" and result.get("review_id"):
         return url_for("reviews.ranking", review_id=result["review_id"]), _("查看考评排名")
     if job.kind == "print" and result.get("file"):
@@ -42,7 +44,7 @@ def result_link(job: Job) -> tuple[str, str] | None:
     return None
 
 
-KIND_LABELS = {"import": _l("导入电子表格"), "review": _l("运行考评"), "print": _l("批量打印证书")}
+KIND_LABELS = {"import": _l("导入电子表格"), "roster": _l("导入委员名单"), "review": _l("运行考评"), "print": _l("批量打印证书")}
 
 
 @bp.route("/")

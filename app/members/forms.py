@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, Field, SelectField, StringField, SubmitField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from app.forms import enum_choices, select_choices
+from app.forms import ChineseDateField, enum_choices, select_choices
 from app.models import Gender
+from app.spreadsheets.rows import read_month
+from app.timeutil import beijing_today
 
 NONE = 0
 
@@ -27,8 +29,25 @@ class MemberForm(FlaskForm):
     position = StringField(_l("职务"), validators=[Optional(), Length(max=80)])
     phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=30),
                         Regexp(r"^[0-9+\- ]*$", message=_l("电话号码只能包含数字、空格、+ 和 -。"))])
+    ethnicity = StringField(_l("民族"), validators=[Optional(), Length(max=20)])
+    birth_month = StringField(_l("出生年月"), validators=[Optional(), Length(max=20)])
+    joined_on = ChineseDateField(_l("任职日期"), validators=[Optional()])
+    left_on = ChineseDateField(_l("离任日期"), validators=[Optional()])
+    note = StringField(_l("备注"), validators=[Optional(), Length(max=200)])
     active = BooleanField(_l("在职（参加考评）"), default=True)
     submit = SubmitField(_l("保存"))
+
+    def validate_birth_month(self, field: Field) -> None:
+        """1968-03, 1968.3, 1968年3月 … kept as 1968-03."""
+        if field.data and field.data.strip():
+            try:
+                field.data = read_month(field.data.strip(), beijing_today())
+            except ValueError:
+                raise ValidationError(_l("请写作 1968-03 或 1968年3月。")) from None
+
+    def validate_left_on(self, field: Field) -> None:
+        if field.data and self.joined_on.data and field.data < self.joined_on.data:
+            raise ValidationError(_l("离任日期不能早于任职日期。"))
 
     def __init__(self, sectors: list[tuple[int, str]], committees: list[tuple[int, str]],
                  liaisons: list[tuple[int, str]], terms: list[tuple[int, str]], **kwargs: object) -> None:

@@ -16,6 +16,7 @@ from app.members.forms import MemberForm
 from app.models import Member, Role, SubjectKind, UnitKind
 from app.reviews.facts import yearly_results
 from app.scoring.exact import plain
+from app.timeutil import beijing_today
 from app.web import db_id, page_args
 
 bp = Blueprint("members", __name__)
@@ -39,7 +40,7 @@ def index() -> str | Response:
     units = services.filter_units()
     filters = {"q": q, "unit": unit_id or "", "standing": standing, "inactive": "1" if include_inactive else ""}
     return render_template("members/index.html", pagination=pagination, units=units, filters=filters,
-                           can_create=current_user.role in CREATORS)
+                           can_create=current_user.role in CREATORS, today=beijing_today())
 
 
 @bp.route("/<int:member_id>")
@@ -52,7 +53,7 @@ def detail(member_id: int) -> str:
                            attendance=services.member_attendance(member.id), done=done,
                            results=[(year, plain(score), grade, entered) for year, score, grade, entered
                                     in yearly_results(SubjectKind.MEMBERS, member.id)],
-                           can_edit=current_user.role in EDITORS)
+                           can_edit=current_user.role in EDITORS, today=beijing_today())
 
 
 @bp.route("/mine")

@@ -46,6 +46,11 @@ class Member(db.Model):
     def unit_ids(self) -> set[int]:
         return {i for i in (self.sector_id, self.committee_id, self.liaison_id) if i is not None}
 
+    def has_left(self, today: dt.date) -> bool:
+        """已离任: the 离任日期 has come. It does not change `active` (在职: taking part in reviews), so a member who
+        left during a year stays in that year's review; the office clears 在职 to leave reviews out altogether."""
+        return self.left_on is not None and self.left_on <= today
+
     def __repr__(self) -> str:
         return f"<Member {self.code} {self.name}>"
 

@@ -3,7 +3,8 @@
 Each bad cell gets a red fill and a comment with the reason, each sheet with problems a 错误原因 column listing a
 row's reasons, and a leading 错误汇总 sheet lists every problem in order. An .xlsx keeps the user's data and
 formatting (as far as openpyxl keeps them: charts and images are not carried over); a CSV becomes a workbook of
-one sheet holding its cells as text. Marking a file marked before replaces the old marks.
+one sheet holding its cells as text, and an old .xls or an .ods a workbook of its sheets' values and merged cells
+(their formatting is not carried over). Marking a file marked before replaces the old marks.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from app.spreadsheets.columns import normalise_header
 from app.spreadsheets.rows import HEADER_SEARCH_ROWS
-from app.spreadsheets.workbook import FileError, check_archive, read_sheets
+from app.spreadsheets.workbook import ANY_SUFFIXES, OLE2_MAGIC, FileError, check_archive, read_sheets
 
 SUMMARY = "错误汇总"
 REASONS = "错误原因"
@@ -99,6 +100,8 @@ def _open(data: bytes, filename: str) -> tuple[Workbook, str | None]:
                     cell.data_type = "s"  # as text: 0012 stays 0012, and =… is never a formula
                     cell.number_format = "@"
         return book, ws.title
+    if PurePath(filename).suffix.lower() in (".xls", ".ods") or data.startswith(OLE2_MAGIC):
+        return _rebuilt(data, filename), None
     # openpyxl warns about parts it drops (data-validation extensions …); the cells are unaffected
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -108,6 +111,29 @@ def _open(data: bytes, filename: str) -> tuple[Workbook, str | None]:
         except Exception:  # openpyxl raises many kinds (KeyError, BadZipFile …); the problems say why
             book.remove(book.active)
             return book, None
+
+
+def _rebuilt(data: bytes, filename: str) -> Workbook:
+    """An .xls or .ods (which openpyxl cannot open) as a workbook of its sheets' values and merged cells; text stays
+    text (an =… is never a formula)."""
+    book = Workbook()
+    book.remove(book.active)
+    try:
+        sheets = read_sheets(data, filename, ANY_SUFFIXES)
+    except FileError:  # the problems say why
+        return book
+    for raw in sheets:
+        ws = book.create_sheet(re.sub(r"[\[\]:*?/\\]", "", raw.name)[:31] or f"Sheet{len(book.worksheets) + 1}")
+        for number, values in raw.rows:
+            for index, value in enumerate(values, start=1):
+                if value is None or value == "":
+                    continue
+                cell = ws.cell(row=number, column=index, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"
+        for merged in raw.merged:
+            ws.merge_cells(merged.ref)
+    return book
 
 
 def _csv_title(filename: str) -> str:

@@ -14,6 +14,7 @@ TEXT = "text"          # any text; numbers are read as their text
 CODE = "code"          # an 编号: text, and a whole number typed into Excel reads as its digits ("1001", not "1001.0")
 CODES = "codes"        # several 编号 in order, separated by 、 , ; or spaces
 DATE = "date"          # an Excel date, or text 2025-03-02, 2025/3/2, 2025.3.2, 2025年3月2日, 20250302
+MONTH = "month"        # a year and month, kept as "1968-03": 1968-03, 1968.03, 1968年3月, 196803, a date
 DECIMAL = "decimal"    # an exact decimal number (never binary float)
 INTEGER = "integer"    # a whole number
 CHOICE = "choice"      # one of `choices`
@@ -97,6 +98,11 @@ MEMBERS = Sheet("委员", (
     Column("工作单位", "employer"),
     Column("职务", "position"),
     Column("联系电话", "phone", CODE),
+    Column("民族", "ethnicity", note="如 汉族"),
+    Column("出生年月", "birth_month", MONTH, note="如 1968-03 或 1968年3月"),
+    Column("任职日期", "joined_on", DATE, note="可不填:空白为从所在届开始"),
+    Column("离任日期", "left_on", DATE, note="离任的委员填写;离任后仍保留在离任前的考评中"),
+    Column("备注", "note"),
 ), note="每位委员一行")
 
 UNITS = Sheet("单位", (

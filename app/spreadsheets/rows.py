@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 from openpyxl.utils.cell import get_column_letter
 
 from app.scoring.spelling import suggest
-from app.spreadsheets.columns import (CHOICE, CODE, CODES, DATE, DECIMAL, INTEGER, NO, PERIOD, TEXT, YES, YES_NO,
-                                      Column, Sheet, normalise_header)
+from app.spreadsheets.columns import (CHOICE, CODE, CODES, DATE, DECIMAL, INTEGER, MONTH, NO, PERIOD, TEXT, YES,
+                                      YES_NO, Column, Sheet, normalise_header)
 from app.spreadsheets.workbook import FileError, MergedRange, RawSheet, read_sheets
 
 HEADER_SEARCH_ROWS = 10
@@ -33,6 +33,7 @@ _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(\s+\d{1,2}:\d{2}(:\d{2})?)?")
 _DATE8 = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_MONTH = re.compile(r"(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?(?:\s*[-/.]?\s*\d{1,2}\s*日?)?|(\d{2}))")
 _PERIOD = re.compile(r"(\d{4})\s*(?:H([12])|年?([上下])半年)")
 _SPLIT = re.compile(r"[、,，;；\s]+")
 
@@ -483,10 +484,18 @@ def _shown(value: object) -> str:
     return str(value).strip()
 
 
+TEXT_COLUMN = Column("", "")
+
+
 def _text(column: Column, value: object) -> str:
     if type(value) is str:
         return _unquoted(value.strip())
     return _shown(value)
+
+
+def cell_text(value: object) -> str:
+    """A cell as text, as a text column reads it: stripped; a number as Excel shows it; a date as 2025-03-02."""
+    return _text(TEXT_COLUMN, value)
 
 
 def _unquoted(text: str) -> str:
@@ -593,6 +602,37 @@ def _date(column: Column, value: object) -> dt.date:
     return read_date(value)
 
 
+def read_month(value: object, today: dt.date | None = None) -> str:
+    """A year and month as "1968-03", from an Excel date cell or text 1968-03, 1968.3, 1968年3月, 1968-03-05,
+    196803; an Excel number 1968.03 reads as its text.
+
+    :raises ValueError: anything else; an Excel number 1968.1, which may have been typed 1968.10 (Excel drops the
+        trailing zero, so January and October look alike); a year before 1900 or after `today`.
+    """
+    if isinstance(value, (dt.datetime, dt.date)):
+        year, month = value.year, value.month
+    elif isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"“{_shown(value)}”不是年月(请写作 1968-03)")
+    else:
+        if isinstance(value, float) and format(value, ".15g").endswith(".1"):
+            raise ValueError(f"“{_shown(value)}”可能是 1 月也可能是 10 月(Excel 把 .10 显示为 .1):"
+                             f"请写作 {format(value, '.15g')[:4]}-01 或 {format(value, '.15g')[:4]}-10")
+        text = unicodedata.normalize("NFKC", _shown(value)).strip()
+        match = _MONTH.fullmatch(text)
+        if not match:
+            raise ValueError(f"“{text}”不是年月(请写作 1968-03)")
+        year, month = int(match.group(1)), int(match.group(2) or match.group(3))
+    if not 1 <= month <= 12:
+        raise ValueError(f"“{_shown(value)}”不是有效的年月(月份应为 1–12)")
+    if year < 1900 or (today is not None and (year, month) > (today.year, today.month)):
+        raise ValueError(f"“{_shown(value)}”不是可能的出生年月")
+    return f"{year:04d}-{month:02d}"
+
+
+def _month(column: Column, value: object) -> str:
+    return read_month(value)
+
+
 def _period(column: Column, value: object) -> str:
     text = unicodedata.normalize("NFKC", _shown(value)).strip().upper()
     match = _PERIOD.fullmatch(text)
@@ -603,7 +643,7 @@ def _period(column: Column, value: object) -> str:
 
 
 _READERS = {TEXT: _text, CODE: _code, CODES: _codes, CHOICE: _choice, YES_NO: _yes_no, DECIMAL: _decimal,
-            INTEGER: _integer, DATE: _date, PERIOD: _period}
+            INTEGER: _integer, DATE: _date, PERIOD: _period, MONTH: _month}
 _FAST = {_text: _fast_text, _code: _fast_code, _codes: _fast_codes, _choice: _fast_choice, _date: _fast_date}
 
 

@@ -32,8 +32,8 @@ from openpyxl.utils.cell import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from app.spreadsheets.columns import (CHOICE, CODE, CODES, DATE, DECIMAL, INTEGER, NO, PERIOD, TEXT, YES, YES_NO,
-                                      Column, Sheet)
+from app.spreadsheets.columns import (CHOICE, CODE, CODES, DATE, DECIMAL, INTEGER, MONTH, NO, PERIOD, TEXT, YES,
+                                      YES_NO, Column, Sheet)
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -54,7 +54,7 @@ DATE_HINT = "请填写日期,如 2025-03-02"
 TEXT_FORMAT = "@"
 DATE_FORMAT = "yyyy-mm-dd"
 #: Columns kept as text in Excel, so 编号 0012 stays 0012 and 2025H1 is not mangled.
-TEXT_TYPES = frozenset({TEXT, CODE, CODES, CHOICE, YES_NO, PERIOD})
+TEXT_TYPES = frozenset({TEXT, CODE, CODES, CHOICE, YES_NO, PERIOD, MONTH})
 
 GENERAL_NOTES = ("列名带 * 的为必填列,不能空白。",
                  "第 1 行是列名,请不要修改列名和工作表名称;数据从第 2 行起填写,一行一条。",
@@ -70,6 +70,7 @@ _REQUIREMENT = {
     CHOICE: "从下拉列表选择",
     YES_NO: "是/否",
     PERIOD: "半年期间 2025H1/2025H2",
+    MONTH: "年月 1968-03",
 }
 
 _BOLD = Font(bold=True)
