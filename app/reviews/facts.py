@@ -118,12 +118,12 @@ def _unit_names() -> dict[int, str]:
 
 
 def served_in(year: int) -> sa.ColumnElement[bool]:
-    """Members who served some of `year`: joined (or their 届 began) by its end, and did not leave (or their 届
-    end) before its start. One set inactive without a 离任日期 is kept: it served, nobody wrote until when."""
+    """Members who served some of `year`: joined (else their 届 began) by its end, and did not leave (else their 届
+    end) before its start. One re-appointed at 换届 has the new 届 and the 任职日期 of the first one, so the years of
+    the 届 before still see them. One set inactive without a 离任日期 is kept: it served, nobody wrote until when."""
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    return sa.and_(sa.or_(Member.joined_on.is_(None), Member.joined_on <= last),
-                   sa.or_(Member.left_on.is_(None), Member.left_on >= first),
-                   Term.starts_on <= last, Term.ends_on >= first)
+    return sa.and_(sa.func.coalesce(Member.joined_on, Term.starts_on) <= last,
+                   sa.func.coalesce(Member.left_on, Term.ends_on) >= first)
 
 
 def _service(m: Member, term_ends_on: dt.date, year: int) -> dict[str, object]:

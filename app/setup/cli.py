@@ -15,7 +15,7 @@ from flask.cli import AppGroup
 from app import organisation, rulefiles
 from app.extensions import db
 from app.models import AppraisalYear, RecordState, Term, User
-from app.setup import accounts, terms, years
+from app.setup import accounts, rollover, terms, years
 from app.setup.checklist import steps
 from app.text_table import text_table
 
@@ -124,6 +124,47 @@ def terms_list() -> None:
         table.append((str(row.term.number), row.term.name, row.term.starts_on.isoformat(),
                       row.term.ends_on.isoformat(), str(row.members), state))
     click.echo(text_table(table, right={0, 4}))
+
+
+@terms_cli.command("rollover")
+@click.argument("name")
+@click.option("--start", default=None, help="新一届开始日期（默认上一届结束的次日）")
+@click.option("--end", default=None, help="新一届结束日期（默认与上一届一样长）")
+@click.option("--number", type=int, default=None, help="届次序号（名称为“第十一届”这样时可省略）")
+@click.option("--leaving", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="离任委员的编号，一行一个（默认全部连任）")
+@user_option
+def terms_rollover(name: str, start: str | None, end: str | None, number: int | None, leaving: str | None,
+                   username: str) -> None:
+    """换届：从当前届次开始新一届，例如 terms rollover 第十一届 --leaving 离任名单.txt；名单外的在任委员连任。"""
+    old = terms.current_term()
+    if old is None:
+        raise click.ClickException("没有当前届次，无从换届（flask --app wsgi terms list 查看）")
+    proposed = rollover.proposal(old)
+    members = rollover.serving(old)
+    codes = {m.code: m for m in members}
+    leave: set[str] = set()
+    if leaving:
+        leave = {line.strip() for line in Path(leaving).read_text(encoding="utf-8-sig").splitlines() if line.strip()}
+        unknown = sorted(leave - set(codes))
+        if unknown:
+            raise click.ClickException(f"{leaving}：{'、'.join(unknown[:10])} 不是{old.name}在任委员的编号")
+    data = {"name": name,
+            "number": number if number is not None else None if terms.number_from_name(name) else proposed["number"],
+            "starts_on": _date(start, "--start") or proposed["starts_on"],
+            "ends_on": _date(end, "--end") or proposed["ends_on"]}
+    try:
+        done = rollover.start_next_term(old, data, {m.id for c, m in codes.items() if c not in leave},
+                                        _operator(username))
+    except terms.TermError as error:
+        raise click.ClickException(str(error)) from None
+    if not isinstance(done, rollover.Rollover):
+        labels = {"name": "名称", "number": "--number", "starts_on": "--start", "ends_on": "--end"}
+        _fail({labels.get(k, k): v for k, v in done.items()})
+    assert isinstance(done, rollover.Rollover)
+    db.session.commit()
+    click.echo(f"{done.term.name}已开始（{done.term.starts_on} 至 {done.term.ends_on}）：连任 {done.carried} 人，"
+               f"离任 {done.left} 人；{old.name}已关闭。新委员请用 flask --app wsgi import roster 导入。")
 
 
 @terms_cli.command("close")

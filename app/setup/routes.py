@@ -16,7 +16,7 @@ from app.auth.decorators import roles_required
 from app.extensions import db
 from app.forms import commit_or_attach
 from app.models import AppraisalYear, AuditLog, RecordState, Role, Term
-from app.setup import accounts, terms, years
+from app.setup import accounts, rollover, terms, years
 from app.setup.forms import (AccountsForm, ConfirmForm, OpenYearForm, OrganisationForm, ReasonForm, ReissueForm,
                              TermForm)
 from app.timeutil import beijing_today
@@ -61,7 +61,7 @@ def organisation_page() -> str | Response:
 # --- 届 --------------------------------------------------------------------------------------------------------
 
 @bp.route("/terms")
-@roles_required(Role.ADMIN)
+@roles_required(Role.ADMIN, Role.OFFICE)  # the office reads it, and starts 换届 from it
 def term_list() -> str:
     return render_template("setup/terms.html", rows=terms.term_rows())
 
@@ -101,6 +101,36 @@ def term_close(term_id: int) -> str | Response:
         flash(_("已关闭%(term)s。", term=term.name), "success")
         return redirect(url_for("setup.term_list"))
     return render_template("setup/term_close.html", term=term, notes=notes, form=form)
+
+
+@bp.route("/terms/<int:term_id>/rollover", methods=["GET", "POST"])
+@roles_required(Role.ADMIN, Role.OFFICE)
+def term_rollover(term_id: int) -> str | Response | tuple[str, int]:
+    """换届: the next 届, the office ticking who is re-appointed; the others leave on the old 届's last day."""
+    old = _term_or_404(term_id)
+    if old.closed_at is not None or terms.current_term() is not old:
+        flash(_("只能从当前届次换届。"), "warning")
+        return redirect(url_for("setup.term_list"))
+    members = rollover.serving(old)
+    form = TermForm(data=rollover.proposal(old) if request.method == "GET" else None)
+    carried = {int(v) for v in request.form.getlist("carry") if v.isdigit()} if request.method == "POST" \
+        else {m.id for m in members}
+    if form.validate_on_submit():
+        try:
+            done = rollover.start_next_term(old, form.data, carried, current_user, _ip())
+        except terms.TermError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            if isinstance(done, rollover.Rollover):
+                db.session.commit()
+                flash(_("%(new)s已开始：连任 %(carried)s 人，离任 %(left)s 人。新委员请用“导入委员名单”导入。",
+                        new=done.term.name, carried=done.carried, left=done.left), "success")
+                return redirect(url_for("setup.term_list"))
+            commit_or_attach(form, done)
+    status = 422 if request.method == "POST" else 200
+    return render_template("setup/term_rollover.html", old=old, form=form, members=members,
+                           carried=carried), status
 
 
 @bp.route("/terms/<int:term_id>/reopen", methods=["POST"])
