@@ -23,7 +23,7 @@ Stored = str | dict[str, str]
 TYPE_WORDS = {"number": "数字", "integer": "整数", "text": "文字", "enum": "选项", "date": "日期"}
 
 
-def extra(kind: KindSpec) -> list[FieldSpec]:
+def detail_fields(kind: KindSpec) -> list[FieldSpec]:
     """The fields `kind` declares that the record keeps in `details` (not in a column of its own), in order."""
     return [spec for name, spec in kind.fields.items() if name not in COLUMN_FIELDS]
 
@@ -32,7 +32,7 @@ def union(kinds: Iterable[KindSpec]) -> dict[str, list[tuple[KindSpec, FieldSpec
     """Field name → the kinds declaring it (with their declaration), in order of first appearance."""
     found: dict[str, list[tuple[KindSpec, FieldSpec]]] = {}
     for kind in kinds:
-        for spec in extra(kind):
+        for spec in detail_fields(kind):
             found.setdefault(spec.name, []).append((kind, spec))
     return found
 

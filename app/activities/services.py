@@ -181,7 +181,7 @@ def kind_spec(activity: Activity) -> KindSpec | None:
 def shown_details(activity: Activity) -> list[tuple[str, str]]:
     """(label, value as read) of the record's declared fields, in the rule file's order."""
     kind = kind_spec(activity)
-    specs = {s.name: s for s in kindfields.extra(kind)} if kind is not None else {}
+    specs = {s.name: s for s in kindfields.detail_fields(kind)} if kind is not None else {}
     details = activity.details or {}
     names = [n for n in specs if n in details] + [n for n in details if n not in specs]
     out = []
@@ -392,7 +392,7 @@ def _check_details(kind: KindSpec, entry: Entry, errors: Errors) -> dict[str, An
     """The declared fields of `kind` read from the entry (errors under "x-<name>"); a value posted for a field
     the kind does not declare is refused, never dropped without a word."""
     kept: dict[str, Any] = {}
-    wanted = {spec.name: spec for spec in kindfields.extra(kind)}
+    wanted = {spec.name: spec for spec in kindfields.detail_fields(kind)}
     for name, spec in wanted.items():
         try:
             value = kindfields.parse(spec, entry.details.get(name, ""))

@@ -369,7 +369,7 @@ class Records(Dataset):
 def _details(ctx: Context, row: SheetRow, spec: KindSpec) -> dict[str, Any] | None:
     """The row's declared fields (培训天数 …) read by its kind's declaration; None when a cell is wrong (reported
     there): a value the type refuses, a required one left blank, or one the kind does not declare."""
-    wanted = {f.name: f for f in kindfields.extra(spec)}
+    wanted = {f.name: f for f in kindfields.detail_fields(spec)}
     details: dict[str, Any] = {}
     ok = True
     for key, raw in row.values.items():
@@ -577,7 +577,7 @@ class _QuickKind:
         return cls(CATEGORY_BY_LABEL.get(spec.category, Category.OTHER),
                    tuple(frozenset(fields[k].values) if k in fields else frozenset()  # type: ignore[arg-type]
                          for k in CHOICE_KEYS),
-                   "amount" in fields, "people_helped" in fields, any(f.required for f in kindfields.extra(spec)))
+                   "amount" in fields, "people_helped" in fields, any(f.required for f in kindfields.detail_fields(spec)))
 
 
 @functools.cache

@@ -50,7 +50,7 @@ def test_a_field_is_declared_with_its_type_label_unit_and_whether_required() -> 
     meeting = rules.kinds["书面发言"].fields["发言会议"]
     assert (meeting.type, meeting.values, meeting.required) == ("enum", ("全体会议", "常委会议", "专题协商会"), True)
     assert rules.kinds["书面发言"].fields["份数"].type == "integer"
-    assert [f.name for f in kindfields.extra(rules.kinds["技能培训"])] == ["days", "place", "held"]
+    assert [f.name for f in kindfields.detail_fields(rules.kinds["技能培训"])] == ["days", "place", "held"]
     assert not rules.kinds["技能培训"].fields["place"].scored and days.scored
 
 
