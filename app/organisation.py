@@ -5,7 +5,8 @@ slips point to). Flush, never commit.
 They live in the settings store (app.settings), each change in the audit log; the administrator sets them on
 /setup/organisation or with `flask --app wsgi org set`. A fact left blank falls back to a default derived from the
 others: the short name (XX县政协) and the 组织人事部门 (中共XX县委组织部) from the full name
-(中国人民政治协商会议XX县委员会); the public address from the deployment's PUBLIC_BASE_URL.
+(中国人民政治协商会议XX县委员会); the public address from the deployment's PUBLIC_BASE_URL. Naming the 政协 (and the
+township 党委) also makes the root unit of each tree when there is none yet.
 """
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.models import User
+from app import audit
+from app.extensions import db
+from app.models import Unit, UnitKind, User
 from app.settings import save_settings, stored
 
 PUBLIC_URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
@@ -132,4 +136,24 @@ def save(values: Mapping[str, str], user: User | None, ip: str = "") -> dict[str
     if errors:
         return errors
     save_settings({KEYS[name]: value for name, value in cleaned.items()}, user, ip=ip)
+    root_units(user, ip)
     return {}
+
+
+def root_units(user: User | None, ip: str = "") -> list[Unit]:
+    """The tree's roots as the organisation names them, made when missing: the 政协 (under which the roster import
+    makes 专委会, 界别 and 联络处) once its full name is set, and the township 党委 once its name is. Audited."""
+    made = []
+    org = current()
+    for kind, name, prefix in ((UnitKind.CPPCC, org.short_name or org.full_name, "ZX"),
+                               (UnitKind.PARTY_COMMITTEE, org.party_committee, "DW")):
+        if not name or db.session.scalar(sa.select(Unit.id).where(Unit.kind == kind).limit(1)) is not None:
+            continue
+        taken = set(db.session.scalars(sa.select(Unit.code)))
+        code = next(f"{prefix}{n:02d}" for n in range(100) if f"{prefix}{n:02d}" not in taken)
+        unit = Unit(code=code, name=name[:80], kind=kind)
+        db.session.add(unit)
+        db.session.flush()
+        audit.record(user, "create", "unit", unit.id, {"name": (None, unit.name), "kind": (None, kind.label)}, ip=ip)
+        made.append(unit)
+    return made

@@ -70,15 +70,17 @@ def test_a_county_sets_itself_up_from_an_empty_database_step_by_step(app, client
     green(client, "organisation", "term", "year", "rules")  # the shipped rule files are 2025's
     assert "本年度（2026）尚未开放录入" in text_of(client.get("/"))
 
-    # 2025 has 双比双争 rule files: the county runs it, so the 镇党委 and a branch are asked for too
-    cppcc = add_unit(client, "ZX", "青山县政协", UnitKind.CPPCC)
-    add_unit(client, "ZW01", "提案委员会", UnitKind.COMMITTEE, "ZX")
-    sector = add_unit(client, "JB01", "经济界", UnitKind.SECTOR_GROUP, "ZX")
-    add_unit(client, "LL01", "城关镇联络处", UnitKind.LIAISON_OFFICE, "ZX")
+    # naming the 政协 and the 镇党委 made the root of each tree; the county runs 双比双争, so a branch is asked for
+    roots = dict(db.session.execute(sa.select(Unit.kind, Unit.name).where(Unit.parent_id.is_(None))).all())
+    assert roots == {UnitKind.CPPCC: "青山县政协", UnitKind.PARTY_COMMITTEE: "中共大源镇委员会"}
+    cppcc = db.session.scalar(sa.select(Unit.code).where(Unit.kind == UnitKind.CPPCC))
+    party = db.session.scalar(sa.select(Unit.code).where(Unit.kind == UnitKind.PARTY_COMMITTEE))
+    add_unit(client, "ZW01", "提案委员会", UnitKind.COMMITTEE, cppcc)
+    sector = add_unit(client, "JB01", "经济界", UnitKind.SECTOR_GROUP, cppcc)
+    add_unit(client, "LL01", "城关镇联络处", UnitKind.LIAISON_OFFICE, cppcc)
     page = text_of(client.get("/"))
-    assert "还没有镇党委。" in page and "还没有党支部。" in page and cppcc.id
-    add_unit(client, "DW", "大源镇党委", UnitKind.PARTY_COMMITTEE)
-    add_unit(client, "ZB01", "宏达纸业党支部", UnitKind.BRANCH, "DW", branch_form="SINGLE")
+    assert "还没有党支部。" in page and "还没有镇党委。" not in page
+    add_unit(client, "ZB01", "宏达纸业党支部", UnitKind.BRANCH, party, branch_form="SINGLE")
     green(client, "organisation", "term", "year", "rules", "units")
 
     term_id = db.session.scalar(sa.text("SELECT id FROM term"))
@@ -123,12 +125,22 @@ def test_a_county_without_a_township_party_committee_runs_only_four_ones(app, cl
     assert done(client)["organisation"]
 
 
-def test_opening_a_year_with_party_rules_asks_for_the_township_party_committee_name(app, client):
+def test_the_shipped_party_templates_ask_nothing_until_the_county_adopts_a_party_rule_file(app, client):
+    """Every county gets the 双比双争 templates: they alone never make a 四个一-only county name a 镇党委; adopting a
+    双比双争 rule file of its own does."""
+    from app import rulefiles
+    from app.models import SubjectKind
     first_admin(app, client)
     client.post("/setup/organisation", data={"full_name": "中国人民政治协商会议青山县委员会",
                                              "public_url": "https://zx.example.gov.cn"})
-    assert done(client)["organisation"]
     app.test_cli_runner().invoke(args=["years", "open", "2025"])
+    assert done(client)["organisation"] and "镇党委全称" not in text_of(client.get("/"))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Unit).where(
+        Unit.kind == UnitKind.PARTY_COMMITTEE)) == 0
+    content = (ROOT / "scoring_rules" / "2025-双比双争-党支部.yaml").read_bytes()
+    rulefiles.adopt(rulefiles.save_version(2025, SubjectKind.BRANCHES, "2025-双比双争-党支部.yaml", content, None),
+                    None)
+    db.session.commit()
     assert not done(client)["organisation"]
     assert "镇党委全称（“双比双争”证书落款）" in text_of(client.get("/"))
 
@@ -162,7 +174,7 @@ def test_clerks_members_and_leaders_see_no_checklist(client, login, make_user, m
         client.post("/auth/logout")
 
 
-ADMIN_ONLY = ("/setup/organisation", "/setup/terms", "/setup/terms/new", "/setup/accounts")
+ADMIN_ONLY = ("/setup/organisation", "/setup/terms/new", "/setup/accounts")
 
 
 @pytest.mark.parametrize("role", [Role.CLERK, Role.OFFICE, Role.MEMBER, Role.LEADER, Role.LIAISON])
@@ -178,8 +190,8 @@ def test_only_the_admin_reaches_the_set_up_pages(client, login, make_user, make_
     assert client.post("/setup/accounts/reissue", data={"kind": "member", "reason": "x", "confirm": "y"}
                        ).status_code == 403
     assert client.post("/setup/years/2025/reopen", data={"reason": "x"}).status_code == 403
-    years_page = client.get("/setup/years").status_code
-    assert years_page == (200 if role == Role.OFFICE else 403)
+    for url in ("/setup/years", "/setup/terms"):  # the office reads the years and the 届 (it opens years, runs 换届)
+        assert client.get(url).status_code == (200 if role == Role.OFFICE else 403), url
     assert db.session.scalar(sa.select(Setting.value).where(Setting.key == "org.full_name")) is None
 
 

@@ -118,6 +118,8 @@ def _unsettled(outcome: RosterOutcome) -> list[str]:
             samples = f"(如:{'、'.join(column.samples)})" if column.samples else ""
             lines.append(f"{at}: 无法识别这一列{samples}:用 --mapping '{{\"{column.remember_as}\": \"不导入\"}}' "
                          f"或填某个字段指明;可填:{fields}")
+    if any("确认新建这个单位" in e for e in outcome.errors):
+        lines.append(f"{outcome.file}: 文件中有系统中没有的单位:核对名称无误后,加 --create-units 再导入,即新建这些单位")
     name_header = next((c.header for c in outcome.columns if c.key == "name"), "姓名")
     for question in outcome.open_questions:
         options = ";".join(f"{code}({label})" for code, label in question.candidates)

@@ -2,8 +2,9 @@
 the organisation, the current 届, the open year, the units, the rule files, the roster, the accounts.
 
 Each step says, in Chinese, what is in place or what is missing, and where it is done; the admin's home shows it
-until every step is done. A county runs 双比双争 when it has a 镇党委 or a 双比双争 rule file for an open year; only
-then are the 镇党委, its branches, their rule files and their liaisons asked for.
+until every step is done. A county runs 双比双争 when it has a 镇党委 or has adopted a 双比双争 rule file of its own for
+an open year (the shipped templates do not count: every county gets them); only then are the 镇党委, its branches,
+their rule files and their liaisons asked for.
 """
 from __future__ import annotations
 
@@ -51,6 +52,15 @@ def rule_subjects(year: int) -> set[str]:
     return {r.subject for r in rulefiles.in_force() if r.year == year}
 
 
+def adopted_subjects(year: int) -> set[str]:
+    """The subjects the county has adopted a rule file of its own for in `year` (shipped templates left out)."""
+    from app.models import RuleFile, RuleFileState
+    from app.rulefiles import SUBJECT_KINDS
+    kinds = set(db.session.scalars(sa.select(RuleFile.subject_kind).where(
+        RuleFile.state == RuleFileState.ACTIVE, RuleFile.year == year)))
+    return {subject for subject, kind in SUBJECT_KINDS.items() if kind in kinds}
+
+
 def _open_years() -> list[int]:
     return list(db.session.scalars(sa.select(AppraisalYear.year).where(AppraisalYear.recording_closed_at.is_(None))
                                    .order_by(AppraisalYear.year.desc())))
@@ -62,7 +72,8 @@ def _units_by_kind() -> dict[UnitKind, int]:
 
 
 def runs_party(units: dict[UnitKind, int], subjects: dict[int, set[str]]) -> bool:
-    """Whether the county runs 双比双争: it has a 镇党委, or an open year has a 双比双争 rule file."""
+    """Whether the county runs 双比双争: it has a 镇党委, or has adopted a 双比双争 rule file for an open year
+    (`subjects`: year → the subjects adopted)."""
     return bool(units.get(UnitKind.PARTY_COMMITTEE)) or any(
         s in PARTY_SUBJECTS for found in subjects.values() for s in found)
 
@@ -72,7 +83,7 @@ def steps() -> list[Step]:
     units = _units_by_kind()
     years = _open_years()
     subjects = {year: rule_subjects(year) for year in years}
-    party = runs_party(units, subjects)
+    party = runs_party(units, {year: adopted_subjects(year) for year in years})
     term = current_term()
     return [_organisation(party), _term(term), _year(years), _units(units, party), _rules(years, subjects, party),
             _roster(term), _accounts(party)]
@@ -146,7 +157,7 @@ def _rules(years: list[int], subjects: dict[int, set[str]], party: bool) -> Step
         else:
             present.append(_("%(year)s年度：%(subjects)s评分细则", year=year, subjects="、".join(
                 str(SUBJECT_LABELS[s]) for s in SUBJECT_LABELS if s in subjects[year])))
-    notes = (_("评分细则是放在服务器评分细则目录中的 YAML 文件，每个考评年度、每类考评对象一份。"),) if missing else ()
+    notes = (_("每个考评年度、每类考评对象一份评分细则：在“评分细则”页以随系统提供的细则为模板修改后采用，或上传本县的文件。"),) if missing else ()
     return Step("rules", _l("评分细则"), not missing, tuple(missing or present), RULES_ENDPOINT, _l("查看评分细则"),
                 OFFICE, notes)
 
