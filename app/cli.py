@@ -42,13 +42,13 @@ def init_app(app: Flask) -> None:
     from app.jobs.cli import jobs_cli
     from app.reviews.cli import rules_cli, score_command
     from app.roster.cli import roster_command
-    from app.rules.cli import adopt_command, carry_forward_command, list_command
+    from app.rules.cli import adopt_command, adopt_drafts_command, carry_forward_command, list_command
     from app.setup.cli import COMMANDS as SETUP_COMMANDS
     from app.setup.cli import USER_COMMANDS
 
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
-    for command in (adopt_command, list_command, carry_forward_command):
+    for command in (adopt_command, adopt_drafts_command, list_command, carry_forward_command):
         rules_cli.add_command(command)
     app.cli.add_command(rules_cli)
     app.cli.add_command(score_command)

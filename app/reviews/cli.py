@@ -19,7 +19,7 @@ from app import scoring, spreadsheets
 from app.reviews.scoring import SUBJECT_KINDS, Scored, as_json, awards, file_facts, result_rows, score_period
 from app.text_table import text_table
 
-rules_cli = AppGroup("rules", help="评分细则:检查、比较 / Check and compare rule files.")
+rules_cli = AppGroup("rules", help="评分细则:检查、比较、启用、转入下一年度 / Check, compare, adopt and carry forward rule files.")
 
 
 def _load(path: str) -> scoring.RuleSet:

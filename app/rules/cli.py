@@ -1,4 +1,4 @@
-"""`flask --app wsgi rules adopt|list|carry-forward`: the rule files in force, for scripted set-up. Each commits once."""
+"""`flask --app wsgi rules adopt|adopt-drafts|list|carry-forward`: the rule files in force, for scripted set-up. Each commits once."""
 from __future__ import annotations
 
 import sys
@@ -6,8 +6,11 @@ from pathlib import Path
 
 import click
 
+import sqlalchemy as sa
+
 from app import rulefiles
 from app.extensions import db
+from app.models import RuleFile, RuleFileState
 
 
 @click.command("adopt")
@@ -40,12 +43,49 @@ def adopt_command(files: tuple[str, ...], note: str) -> None:
     db.session.commit()
 
 
+def _drafts(year: int | None) -> list[RuleFile]:
+    """Each year's and subject's newest version when it is a draft newer than the one in force."""
+    newest = sa.select(RuleFile.year, RuleFile.subject_kind, sa.func.max(RuleFile.version).label("version")).group_by(
+        RuleFile.year, RuleFile.subject_kind)
+    if year is not None:
+        newest = newest.where(RuleFile.year == year)
+    latest = newest.subquery()
+    return list(db.session.scalars(sa.select(RuleFile).join(latest, sa.and_(
+        RuleFile.year == latest.c.year, RuleFile.subject_kind == latest.c.subject_kind,
+        RuleFile.version == latest.c.version)).where(RuleFile.state == RuleFileState.DRAFT).order_by(
+        RuleFile.year.desc(), RuleFile.subject_kind)))
+
+
+@click.command("adopt-drafts")
+@click.argument("year", type=int)
+@click.option("--subject", "subjects", multiple=True, type=click.Choice(sorted(rulefiles.SUBJECT_KINDS)),
+              help="只启用这类考评对象的草稿(可重复;默认全部):members 委员, units 组织单位, branches 党支部, "
+                   "party-members 党员")
+def adopt_drafts_command(year: int, subjects: tuple[str, ...]) -> None:
+    """Put in force YEAR's newest draft of each subject (e.g. the ones `years open` carried forward); all or none."""
+    wanted = {rulefiles.SUBJECT_KINDS[s] for s in subjects}
+    drafts = [d for d in _drafts(year) if not wanted or d.subject_kind in wanted]
+    if not drafts:
+        click.echo(f"{year} 年度没有待启用的草稿")
+        return
+    for draft in drafts:
+        try:
+            rulefiles.adopt(draft, None)
+        except rulefiles.RuleFileError as error:
+            db.session.rollback()
+            click.echo(f"{draft.filename}: {error};未启用任何细则", err=True)
+            sys.exit(1)
+        click.echo(f"{year} 年度“{draft.subject_kind.label}”第 {draft.version} 版已启用:{draft.filename}")
+    db.session.commit()
+
+
 @click.command("list")
 @click.option("--year", type=int, help="只列这一年度")
 def list_command(year: int | None) -> None:
-    """The rule files in force, by year and subject, and where each comes from."""
+    """The rule files in force, by year and subject, and where each comes from; then the drafts not yet adopted."""
     found = sorted((r for r in rulefiles.in_force() if year is None or r.year == year),
                    key=lambda r: (-r.year, r.subject))
+    drafts = _drafts(year)
     if not found:
         click.echo("没有施行中的细则")
     for ruleset in found:
@@ -53,6 +93,10 @@ def list_command(year: int | None) -> None:
         source = f"本县第 {own.version} 版" if own is not None else "内置细则"
         kind = rulefiles.SUBJECT_KINDS[ruleset.subject]
         click.echo(f"{ruleset.year}\t{kind.label}\t{source}\t{ruleset.source_name}\t{ruleset.name}")
+    for draft in drafts:
+        click.echo(f"{draft.year}\t{draft.subject_kind.label}\t草稿第 {draft.version} 版(未启用)\t{draft.filename}")
+    if drafts:
+        click.echo("草稿检查无误后启用:flask --app wsgi rules adopt-drafts 年度(或在“评分细则”页面上比较后启用)")
 
 
 @click.command("carry-forward")

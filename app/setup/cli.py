@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 
 from app import organisation, rulefiles
 from app.extensions import db
-from app.models import AppraisalYear, RecordState, Term, User
+from app.models import AppraisalYear, RecordState, Term, Unit, User
 from app.setup import accounts, rollover, terms, years
 from app.setup.checklist import steps
 from app.text_table import text_table
@@ -70,11 +70,15 @@ def org_set(full_name: str | None, short_name: str | None, party_committee: str 
     values = {name: value for name, value in given.items() if value is not None}
     if not values:
         raise click.UsageError("请至少给出一项，例如 --full-name 中国人民政治协商会议××县委员会")
+    before = set(db.session.scalars(sa.select(Unit.id)))
     errors = organisation.save(values, _operator(username))
     if errors:
         _fail({str(organisation.FACTS[n].label) if n in organisation.FACTS else n: m for n, m in errors.items()})
+    made = [u for u in db.session.scalars(sa.select(Unit).order_by(Unit.id)) if u.id not in before]
     db.session.commit()
     click.echo("组织信息已保存：" + "，".join(f"{organisation.FACTS[n].label} {v or '（默认）'}" for n, v in values.items()))
+    for unit in made:
+        click.echo(f"已新建单位：{unit.name}（{unit.kind.label}，编号 {unit.code}）")
 
 
 # --- terms ----------------------------------------------------------------------------------------------------------
@@ -220,7 +224,7 @@ def years_open(year: int, username: str, carry: bool) -> None:
         click.echo(f"  {version.subject_kind.label}:{year - 1} 年度细则已转入为 {year} 年度第 {version.version} 版(草稿):"
                    f"{version.filename}")
     if carried:
-        click.echo("请检查后在“评分细则”页面上启用,或 flask --app wsgi rules carry-forward 时加 --adopt。")
+        click.echo(f"请在“评分细则”页面上比较后启用,或 flask --app wsgi rules adopt-drafts {year}。")
 
 
 @years_cli.command("close")
