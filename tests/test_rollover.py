@@ -11,7 +11,7 @@ from conftest import text_of
 
 from app import rulefiles
 from app.extensions import db
-from app.models import AppraisalYear, AuditLog, Member, ReviewEntry, Role, Term
+from app.models import Activity, AppraisalYear, AuditLog, Member, ReviewEntry, Role, Term
 from app.reviews import services as reviews
 from app.setup import terms
 
@@ -125,3 +125,20 @@ def rollover_to_eleventh(old, people):
                                     {people["连任甲"].id, people["连任乙"].id}, None)
     assert isinstance(done, rollover.Rollover), done
     return done
+
+
+def test_nothing_is_recorded_for_a_member_after_they_left(client, tenth, make_user, login):
+    """早走丁 left on 2024-06-30: a record dated in 2025 is refused beside the date, naming the day; 连任甲's is kept."""
+    make_user("office1", Role.OFFICE)
+    login("office1")
+
+    def record(person: str) -> str:
+        response = client.post("/activities/new/IDEA", data={
+            "subject": f"m:{tenth[person].id}", "kind": "提案", "occurred_on": "2025-03-02", "title": "关于园区道路的提案",
+            "description": "", "signers": "", "outcome": "立案", "level": "", "instruction_level": "", "amount": "",
+            "people_helped": "", "counterpart": "", "support": "", "send": "保存"})
+        return text_of(response) if response.status_code == 200 else response.location
+
+    assert "早走丁已于 2024-06-30 离任，之后的履职不能记录。" in record("早走丁")
+    assert record("连任甲").startswith("/activities/")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity)) == 1

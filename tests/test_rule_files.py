@@ -221,3 +221,34 @@ def test_the_years_command_carries_forward_unless_told_not_to(app, county):
     assert result.exit_code == 0 and result.output.count("已转入为 2026 年度第 1 版(草稿)") == 4
     result = runner.invoke(args=["years", "open", "2027", "--no-carry"])
     assert result.exit_code == 0 and not versions(2027)
+
+
+def test_the_drafts_a_year_opened_with_are_listed_and_adopted_from_the_command_line(app, county):
+    """years open 2026 carried four drafts: `rules list` shows them as not yet adopted, `rules adopt-drafts 2026
+    --subject members` adopts the members' one only, and a second run adopts the rest."""
+    db.session.add(AppraisalYear(year=2025, name="2025年度"))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    assert "rules adopt-drafts 2026" in runner.invoke(args=["years", "open", "2026"]).output
+    listing = runner.invoke(args=["rules", "list", "--year", "2026"]).output
+    assert "没有施行中的细则" in listing and listing.count("草稿第 1 版(未启用)") == 4
+    result = runner.invoke(args=["rules", "adopt-drafts", "2026", "--subject", "members"])
+    assert result.exit_code == 0 and result.output.strip() == "2026 年度“政协委员”第 1 版已启用:2026-四个一-委员.yaml"
+    assert ruleset_for(2026, "members") is not None and ruleset_for(2026, "units") is None
+    listing = runner.invoke(args=["rules", "list", "--year", "2026"]).output
+    assert "2026\t政协委员\t本县第 1 版" in listing and listing.count("(未启用)") == 3
+    assert runner.invoke(args=["rules", "adopt-drafts", "2026"]).output.count("已启用") == 3
+    assert "2026 年度没有待启用的草稿" in runner.invoke(args=["rules", "adopt-drafts", "2026"]).output
+
+
+def test_adopt_drafts_adopts_none_when_one_draft_has_a_mistake(app, county):
+    db.session.add(AppraisalYear(year=2025, name="2025年度"))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    runner.invoke(args=["years", "open", "2026"])
+    members = next(v for v in versions(2026) if v.subject_kind == SubjectKind.MEMBERS)
+    rulefiles.save_version(2026, SubjectKind.MEMBERS, members.filename, members.content + b"\nkinds: [\n", None)
+    db.session.commit()
+    result = runner.invoke(args=["rules", "adopt-drafts", "2026"])
+    assert result.exit_code == 1 and "未启用任何细则" in result.output
+    assert all(v.state == RuleFileState.DRAFT for v in versions(2026))

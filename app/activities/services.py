@@ -413,8 +413,9 @@ def _check_details(kind: KindSpec, entry: Entry, errors: Errors) -> dict[str, An
 def save(activity: Activity, category: Category, entry: Entry, user: User, submit: bool) -> Errors:
     """Validate `entry` and copy it onto `activity` (new or existing); submit it if asked. Errors by field.
 
-    Refuses a stale version, a closed year, a future date, a subject outside the user's scope, a kind or value
-    the rule file does not declare, negative numbers and a duplicate (same subject, kind, date and title).
+    Refuses a stale version, a closed year, a future date, a date after the member left (离任), a subject outside
+    the user's scope, a kind or value the rule file does not declare, negative numbers and a duplicate (same
+    subject, kind, date and title).
     """
     errors: Errors = {}
     is_new = activity.id is None
@@ -431,6 +432,9 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
             errors.setdefault("occurred_on", []).append(_("日期不能晚于今天。"))
         elif entry.occurred_on.year not in years:
             errors.setdefault("occurred_on", []).append(_("该日期不在开放录入的考评年度内。"))
+        elif member is not None and member.left_on is not None and entry.occurred_on > member.left_on:
+            errors.setdefault("occurred_on", []).append(_("%(name)s已于 %(day)s 离任，之后的履职不能记录。",
+                                                          name=member.name, day=member.left_on.isoformat()))
     year = entry.occurred_on.year if entry.occurred_on and entry.occurred_on.year in years else \
         next(iter(years), today.year)
     kind = None
