@@ -89,7 +89,7 @@ def test_a_county_goes_into_service_and_carries_on_to_the_next_year_and_term(emp
     assert "已新建单位：青溪县政协" in run("org", "set", "--full-name", "中国人民政治协商会议青溪县委员会",
                                    "--public-url", "https://zx.qingxi.example.gov.cn")
     run("terms", "add", "第十届", "--start", "2022-01-01", "--end", "2026-12-31")
-    assert "已转入为 2025 年度第 1 版(草稿)" not in run("years", "open", "2025")  # nothing before 2025 to carry
+    assert "已转入为 2025 年度第 1 版（草稿）" not in run("years", "open", "2025")  # nothing before 2025 to carry
 
     # 3. the office's own roster: title rows, 序号, merged 界别, no codes; unknown units made on consent
     roster = tmp_path / "青溪县政协委员名单.xlsx"
@@ -156,7 +156,7 @@ def test_a_county_goes_into_service_and_carries_on_to_the_next_year_and_term(emp
     # 8. the next year: 2025 closed, 2026 opened with the rules carried forward, adopted after a look
     run("years", "close", "2025")
     carried = run("years", "open", "2026")
-    assert "已转入为 2026 年度第 1 版(草稿)" in carried and "rules adopt-drafts 2026" in carried
+    assert "已转入为 2026 年度第 1 版（草稿）" in carried and "rules adopt-drafts 2026" in carried
     with query():
         draft_id, draft_name = db.session.execute(sa.select(RuleFile.id, RuleFile.filename).where(
             RuleFile.year == 2026, RuleFile.filename.contains("委员"))).one()

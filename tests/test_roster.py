@@ -73,7 +73,7 @@ def test_a_real_roster_goes_in_whole_after_a_dry_run_and_a_second_import_changes
     text = text_of(page)
     assert page.status_code == 200, text
     assert "列名在第 3 行" in text and "导入到第四届" in text
-    assert "确认导入后将新增 8 人、修改 0 人" in text and "并新建 3 个单位" in text
+    assert "确认导入后将新增 8 人、修改 0 人" in text and "，新建 3 个单位。" in text and "不会改动" not in text
     # the units the file names and the system lacks, listed with their rows, created only on consent
     assert "界别活动组 中共 第 4、5、6 行" in text and "界别活动组 农业界 第 10、11 行" in text
     assert "乡镇政协联络处 青山镇联络处 第 9、10 行" in text  # named as the county names its others
@@ -118,7 +118,7 @@ def test_a_real_roster_goes_in_whole_after_a_dry_run_and_a_second_import_changes
         AuditLog.entity == "member", AuditLog.action == "create", AuditLog.field == "name")) == 8
 
     again_page = dry_run(client, xlsx(roster_table()))
-    assert "将新增 0 人、修改 0 人；8 人与系统中相同" in text_of(again_page)
+    assert "将新增 0 人、修改 0 人。另有 8 人与系统中相同" in text_of(again_page)
     assert "没有需要导入的内容" in text_of(again_page) and "系统中还没有的单位" not in text_of(again_page)
     assert re.search(r"<button class=\"btn\" type=\"submit\" disabled", again_page.get_data(as_text=True))
 
@@ -432,7 +432,7 @@ def test_on_the_demo_county_people_are_found_and_new_codes_continue(client, as_u
     assert "与系统中相同、不会改动的 1 人 " + f"{known[0].code} {known[0].name}" in text
     page = again(client, page, **{f"answer-6": known[2].code})
     assert re.search(rf"联系电话：\s*{known[2].phone}\s*→\s*13911112222", text_of(page))
-    assert "将新增 1 人、修改 2 人；1 人与系统中相同" in text_of(page)
+    assert "将新增 1 人、修改 2 人。另有 1 人与系统中相同" in text_of(page)
     done = confirm(client, page, **{"answer-6": known[2].code})
     assert done.status_code == 302, text_of(done)
     db.session.expire_all()

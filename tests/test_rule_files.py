@@ -176,11 +176,11 @@ def test_the_command_line_adopts_lists_and_carries_forward(app, tmp_path):
     mine = tmp_path / "本县2025.yaml"
     mine.write_text(SHIPPED.replace(LADDER, "steps: {提交: 11, 立案: 20}"), encoding="utf-8")
     result = runner.invoke(args=["rules", "adopt", str(mine)])
-    assert result.exit_code == 0 and "2025 年度“政协委员”第 1 版已启用(替换内置细则)" in result.output
+    assert result.exit_code == 0 and "2025 年度“政协委员”第 1 版已启用（替换内置细则）" in result.output
     listing = runner.invoke(args=["rules", "list", "--year", "2025"]).output
     assert "政协委员\t本县第 1 版\t本县2025.yaml" in listing and "组织单位\t内置细则" in listing
     carried = runner.invoke(args=["rules", "carry-forward", "2025", "2026", "--adopt"])
-    assert carried.exit_code == 0 and carried.output.count("(已启用)") == 4
+    assert carried.exit_code == 0 and carried.output.count("（已启用）") == 4
     carried_text = rulefiles.version_in_force(ruleset_for(2026, "members")).text
     assert "steps: {提交: 11, 立案: 20}" in carried_text and "year: 2026" in carried_text  # the county's version
     again = runner.invoke(args=["rules", "carry-forward", "2025", "2026"])
@@ -218,7 +218,7 @@ def test_the_years_command_carries_forward_unless_told_not_to(app, county):
     db.session.commit()
     runner = app.test_cli_runner()
     result = runner.invoke(args=["years", "open", "2026"])
-    assert result.exit_code == 0 and result.output.count("已转入为 2026 年度第 1 版(草稿)") == 4
+    assert result.exit_code == 0 and result.output.count("已转入为 2026 年度第 1 版（草稿）") == 4
     result = runner.invoke(args=["years", "open", "2027", "--no-carry"])
     assert result.exit_code == 0 and not versions(2027)
 
@@ -231,12 +231,12 @@ def test_the_drafts_a_year_opened_with_are_listed_and_adopted_from_the_command_l
     runner = app.test_cli_runner()
     assert "rules adopt-drafts 2026" in runner.invoke(args=["years", "open", "2026"]).output
     listing = runner.invoke(args=["rules", "list", "--year", "2026"]).output
-    assert "没有施行中的细则" in listing and listing.count("草稿第 1 版(未启用)") == 4
+    assert "没有施行中的细则" in listing and listing.count("草稿第 1 版（未启用）") == 4
     result = runner.invoke(args=["rules", "adopt-drafts", "2026", "--subject", "members"])
-    assert result.exit_code == 0 and result.output.strip() == "2026 年度“政协委员”第 1 版已启用:2026-四个一-委员.yaml"
+    assert result.exit_code == 0 and result.output.strip() == "2026 年度“政协委员”第 1 版已启用：2026-四个一-委员.yaml"
     assert ruleset_for(2026, "members") is not None and ruleset_for(2026, "units") is None
     listing = runner.invoke(args=["rules", "list", "--year", "2026"]).output
-    assert "2026\t政协委员\t本县第 1 版" in listing and listing.count("(未启用)") == 3
+    assert "2026\t政协委员\t本县第 1 版" in listing and listing.count("（未启用）") == 3
     assert runner.invoke(args=["rules", "adopt-drafts", "2026"]).output.count("已启用") == 3
     assert "2026 年度没有待启用的草稿" in runner.invoke(args=["rules", "adopt-drafts", "2026"]).output
 

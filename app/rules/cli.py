@@ -26,7 +26,7 @@ def adopt_command(files: tuple[str, ...], note: str) -> None:
             for p in problems:
                 click.echo(f"{path.name}:{p.line}:{p.column}: {p.message}", err=True)
             db.session.rollback()
-            click.echo(f"{path.name}: 共 {len(problems)} 处错误,未启用任何细则", err=True)
+            click.echo(f"{path.name}: 共 {len(problems)} 处错误，未启用任何细则", err=True)
             sys.exit(1)
         kind = rulefiles.SUBJECT_KINDS[ruleset.subject]
         try:
@@ -35,11 +35,11 @@ def adopt_command(files: tuple[str, ...], note: str) -> None:
             replaced = rulefiles.adopt(saved, None)
         except rulefiles.RuleFileError as error:
             db.session.rollback()
-            click.echo(f"{path.name}: {error};未启用任何细则", err=True)
+            click.echo(f"{path.name}: {error}；未启用任何细则", err=True)
             sys.exit(1)
         was = f"替换第 {replaced.version} 版" if replaced is not None else "替换内置细则" if any(
             r.year == ruleset.year and r.subject == ruleset.subject for r in rulefiles.shipped()) else "新设"
-        click.echo(f"{ruleset.year} 年度“{kind.label}”第 {saved.version} 版已启用({was}):{ruleset.name}")
+        click.echo(f"{ruleset.year} 年度“{kind.label}”第 {saved.version} 版已启用（{was}）：{ruleset.name}")
     db.session.commit()
 
 
@@ -73,9 +73,9 @@ def adopt_drafts_command(year: int, subjects: tuple[str, ...]) -> None:
             rulefiles.adopt(draft, None)
         except rulefiles.RuleFileError as error:
             db.session.rollback()
-            click.echo(f"{draft.filename}: {error};未启用任何细则", err=True)
+            click.echo(f"{draft.filename}: {error}；未启用任何细则", err=True)
             sys.exit(1)
-        click.echo(f"{year} 年度“{draft.subject_kind.label}”第 {draft.version} 版已启用:{draft.filename}")
+        click.echo(f"{year} 年度“{draft.subject_kind.label}”第 {draft.version} 版已启用：{draft.filename}")
     db.session.commit()
 
 
@@ -94,9 +94,9 @@ def list_command(year: int | None) -> None:
         kind = rulefiles.SUBJECT_KINDS[ruleset.subject]
         click.echo(f"{ruleset.year}\t{kind.label}\t{source}\t{ruleset.source_name}\t{ruleset.name}")
     for draft in drafts:
-        click.echo(f"{draft.year}\t{draft.subject_kind.label}\t草稿第 {draft.version} 版(未启用)\t{draft.filename}")
+        click.echo(f"{draft.year}\t{draft.subject_kind.label}\t草稿第 {draft.version} 版（未启用）\t{draft.filename}")
     if drafts:
-        click.echo("草稿检查无误后启用:flask --app wsgi rules adopt-drafts 年度(或在“评分细则”页面上比较后启用)")
+        click.echo("草稿检查无误后启用：flask --app wsgi rules adopt-drafts 年度（或在“评分细则”页面上比较后启用）")
 
 
 @click.command("carry-forward")
@@ -107,7 +107,7 @@ def carry_forward_command(from_year: int, to_year: int, adopt_now: bool) -> None
     """Drafts for TO_YEAR from FROM_YEAR's rule files in force, with only the year changed."""
     made = rulefiles.carry_forward(from_year, to_year, None)
     if not made:
-        click.echo(f"{from_year} 年度没有可转入的细则,或 {to_year} 年度已有各考评对象的细则")
+        click.echo(f"{from_year} 年度没有可转入的细则，或 {to_year} 年度已有各考评对象的细则")
         return
     for version in made:
         if adopt_now:
@@ -115,8 +115,8 @@ def carry_forward_command(from_year: int, to_year: int, adopt_now: bool) -> None
                 rulefiles.adopt(version, None)
             except rulefiles.RuleFileError as error:
                 db.session.rollback()
-                click.echo(f"{version.filename}: {error};未转入任何细则", err=True)
+                click.echo(f"{version.filename}: {error}；未转入任何细则", err=True)
                 sys.exit(1)
         state = "已启用" if adopt_now else "草稿"
-        click.echo(f"{to_year} 年度“{version.subject_kind.label}”第 {version.version} 版({state}):{version.filename}")
+        click.echo(f"{to_year} 年度“{version.subject_kind.label}”第 {version.version} 版（{state}）：{version.filename}")
     db.session.commit()

@@ -221,10 +221,10 @@ def years_open(year: int, username: str, carry: bool) -> None:
     db.session.commit()
     click.echo(f"已开放 {year} 年度的录入。")
     for version in carried:
-        click.echo(f"  {version.subject_kind.label}:{year - 1} 年度细则已转入为 {year} 年度第 {version.version} 版(草稿):"
+        click.echo(f"  {version.subject_kind.label}：{year - 1} 年度细则已转入为 {year} 年度第 {version.version} 版（草稿）："
                    f"{version.filename}")
     if carried:
-        click.echo(f"请在“评分细则”页面上比较后启用,或 flask --app wsgi rules adopt-drafts {year}。")
+        click.echo(f"请在“评分细则”页面上比较后启用，或 flask --app wsgi rules adopt-drafts {year}。")
 
 
 @years_cli.command("close")
