@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
-from app import audit
+from app import audit, unit_history
 from app.auth.scope import unit_ids
 from app.extensions import db
 from app.imports.base import ADDED, CHANGED, SAME, CheckThenWrite, Context
@@ -98,12 +98,17 @@ class Roll(CheckThenWrite):
                 db.session.add(obj)
             self.assign(obj, values)
             db.session.flush()
+            if before:
+                self.after_update(ctx, obj, before)
             changes = audit.diff(before, audit.snapshot(obj, self.audit_fields))
             audit.record(ctx.user, "create" if not before else "update", self.entity, obj.id,
                          {self.audit_names.get(k, k): v for k, v in changes.items()}, reason=ctx.book.file)
 
     def new(self, ctx: Context, obj: Any) -> None:
         """Set what only a new row needs."""
+
+    def after_update(self, ctx: Context, obj: Any, before: dict[str, Any]) -> None:
+        """What an update of a stored row also does (`before`: its audited fields before)."""
 
     def assign(self, obj: Any, values: dict[str, Any]) -> None:
         for key, value in values.items():
@@ -129,6 +134,9 @@ class Members(Roll):
                      "is_resident_standing": "resident_standing"}
     instructions = ("每位委员一行,以委员编号区分:编号已有的更新,没有的新增。",
                     "界别、专委会、联络处须填写系统中已有的名称(见下拉列表)。")
+
+    def after_update(self, ctx: Context, obj: Any, before: dict[str, Any]) -> None:
+        unit_history.record(obj, before, ctx.today, ctx.user)  # a move the file shows takes effect today
 
     def choices(self, user: User | None) -> dict[str, list[str]]:
         return {"sector": list(_units(UnitKind.SECTOR_GROUP)), "committee": list(_units(UnitKind.COMMITTEE)),

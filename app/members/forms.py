@@ -33,6 +33,7 @@ class MemberForm(FlaskForm):
     birth_month = StringField(_l("出生年月"), validators=[Optional(), Length(max=20)])
     joined_on = ChineseDateField(_l("任职日期"), validators=[Optional()])
     left_on = ChineseDateField(_l("离任日期"), validators=[Optional()])
+    units_changed_on = ChineseDateField(_l("单位变动日期"), validators=[Optional()])
     note = StringField(_l("备注"), validators=[Optional(), Length(max=200)])
     active = BooleanField(_l("在职（参加考评）"), default=True)
     submit = SubmitField(_l("保存"))
@@ -44,6 +45,12 @@ class MemberForm(FlaskForm):
                 field.data = read_month(field.data.strip(), beijing_today())
             except ValueError:
                 raise ValidationError(_l("请写作 1968-03 或 1968年3月。")) from None
+
+    def validate_units_changed_on(self, field: Field) -> None:
+        if field.data and field.data > beijing_today():
+            raise ValidationError(_l("变动日期不能晚于今天。"))
+        if field.data and self.joined_on.data and field.data < self.joined_on.data:
+            raise ValidationError(_l("变动日期不能早于任职日期。"))
 
     def validate_left_on(self, field: Field) -> None:
         if field.data and self.joined_on.data and field.data < self.joined_on.data:

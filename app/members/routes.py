@@ -11,6 +11,7 @@ from app.auth.scope import get_or_404
 from app.extensions import db
 from app.forms import commit_or_attach
 from app.imports import export
+from app import unit_history
 from app.members import services
 from app.members.forms import MemberForm
 from app.models import Member, Role, SubjectKind, UnitKind
@@ -53,6 +54,7 @@ def detail(member_id: int) -> str:
                            attendance=services.member_attendance(member.id), done=done,
                            results=[(year, plain(score), grade, entered) for year, score, grade, entered
                                     in yearly_results(SubjectKind.MEMBERS, member.id)],
+                           unit_changes=unit_history.history(member.id), unit_fields=unit_history.FIELD_LABELS,
                            can_edit=current_user.role in EDITORS, today=beijing_today())
 
 

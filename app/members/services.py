@@ -5,13 +5,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.auth.scope import scoped
 from app.extensions import db
+from app import unit_history
 from app.models import (Activity, ActivityParticipant, Attendance, Category, Gender, Member, Meeting, RecordState,
                         Term, Unit, UnitKind)
 from app.pinyin import search_key
+from app.timeutil import beijing_today
 from app.web import name_search
 
 
@@ -56,6 +59,7 @@ def save_member(member: Member, data: dict[str, Any]) -> dict[str, list[str]]:
     clash = db.session.scalar(sa.select(Member.id).where(Member.code == code, Member.id != (member.id or 0)))
     if clash:
         return {"code": [_("编号 %(code)s 已被其他委员使用。", code=code)]}
+    before = unit_history.units_of(member) if member.id is not None else None
     member.code = code
     member.name = data["name"].strip()
     member.search_key = search_key(member.name)
@@ -77,6 +81,9 @@ def save_member(member: Member, data: dict[str, Any]) -> dict[str, list[str]]:
     member.active = bool(data["active"])
     db.session.add(member)
     db.session.flush()
+    if before is not None:
+        unit_history.record(member, before, data.get("units_changed_on") or beijing_today(),
+                            current_user if current_user.is_authenticated else None)
     if db.session.scalar(scoped(Member).where(Member.id == member.id)) is None:
         return {"sector_id": [_("保存后该委员将不属于您负责的任何单位，请保留至少一个您负责的单位。")]}
     return {}

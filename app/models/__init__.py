@@ -8,7 +8,7 @@ from app.models.enums import (AttendanceStatus, AwardListState, BranchForm, Cand
                               VoteChoice)
 from app.models.jobs import Job, JobState
 from app.models.org import AppraisalYear, Enterprise, Term, Unit
-from app.models.people import Member, PartyMember
+from app.models.people import Member, MemberUnitChange, PartyMember
 from app.models.records import (Activity, ActivityParticipant, Attendance, BranchIndicator, BranchResult,
                                 Evidence, Meeting, MeetingType)
 from app.models.reviews import Review, ReviewEntry, RuleSet
@@ -20,7 +20,7 @@ __all__ = [
     "Activity", "ActivityParticipant", "AppraisalYear", "Attendance", "AttendanceStatus", "AuditLog", "AwardList",
     "AwardListState", "BranchForm", "BranchIndicator", "BranchResult", "Candidate", "CandidateState", "Category",
     "Certificate", "CertificateKind", "Enterprise", "Evidence", "Gender", "HistoricalResult", "Invitees", "Job",
-    "JobState", "LoginEvent", "Meeting", "MeetingKind", "MeetingType", "Member", "Objection", "ObjectionOutcome",
+    "JobState", "LoginEvent", "Meeting", "MeetingKind", "MeetingType", "Member", "MemberUnitChange", "Objection", "ObjectionOutcome",
     "PartyMember", "PartyStatus", "PasswordHistory", "PrintLog", "PrinterProfile", "RecordState", "Review",
     "ReviewEntry", "ReviewKind", "ReviewState", "RewardAmount", "Role", "RuleFile", "RuleFileState", "RuleSet",
     "Setting", "SubjectKind", "Term", "Unit", "UnitKind", "User", "Vote", "VoteChoice", "user_unit",

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models.enums import Gender, PartyStatus
 from app.models.org import Enterprise, Term, Unit
 from app.models.types import enum_column
+from app.timeutil import utcnow
 
 
 class Member(db.Model):
@@ -53,6 +54,27 @@ class Member(db.Model):
 
     def __repr__(self) -> str:
         return f"<Member {self.code} {self.name}>"
+
+
+class MemberUnitChange(db.Model):
+    """A dated change of one of a member's units (界别, 专委会 or 联络处): from which unit to which, from which day.
+    The member's columns hold the units of today; a review of an earlier period undoes the changes dated after its
+    last day, so a member who moved in July is in the old 界别 in the half-year's rankings."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(sa.String(16))  # sector_id, committee_id or liaison_id
+    from_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    to_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    effective_on: Mapped[dt.date]
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    from_unit: Mapped[Unit | None] = relationship(foreign_keys=[from_unit_id])
+    to_unit: Mapped[Unit | None] = relationship(foreign_keys=[to_unit_id])
+
+    __table_args__ = (sa.CheckConstraint("field IN ('sector_id', 'committee_id', 'liaison_id')",
+                                         name="unit_field"),)
 
 
 class PartyMember(db.Model):

@@ -15,6 +15,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from app import kindfields, scoring
+from app import unit_history
 from app.extensions import db
 from app.models import (Activity, ActivityParticipant, Attendance, BranchIndicator, BranchResult, HistoricalResult,
                         Meeting, Member, PartyMember, RecordState, Review, ReviewEntry, ReviewKind, ReviewState,
@@ -135,16 +136,25 @@ def _service(m: Member, term_ends_on: dt.date, year: int) -> dict[str, object]:
     return {"joined_on": m.joined_on, "left_on": left_on, "left": not m.active or left_on is not None}
 
 
-def member_facts(year: int, earlier: Earlier | None = None) -> Facts:
+def member_facts(year: int, earlier: Earlier | None = None, as_of: dt.date | None = None) -> Facts:
     """Every member who served some of the year (one who left is kept, and the rule file's `membership` says how a
-    part of the year counts); their verified activities (joint work credits every signer) and attendance."""
+    part of the year counts); their verified activities (joint work credits every signer) and attendance. Each
+    member is in the units they had on `as_of` (the period's last day; None: today's units): a move dated after it
+    is undone."""
     rows = db.session.execute(sa.select(Member, Term.ends_on).join(Term, Member.term_id == Term.id)
                               .where(served_in(year)).order_by(Member.id)).all()
     names = _unit_names()
+    then = unit_history.units_as_of(as_of) if as_of is not None else {}
+
+    def units(m: Member) -> dict[str, int | None]:
+        return {**unit_history.units_of(m), **then.get(m.id, {})}
+
+    placed = {m.id: units(m) for m, _ends in rows}
     subjects = [scoring.Subject(
-        id=m.id, name=m.name, unit_ids=tuple(sorted(m.unit_ids)),
-        attrs={"standing": m.is_standing, "active": m.active, "sector": names[m.sector_id], "party": m.party,
-               "committee": names.get(m.committee_id, ""), "liaison": names.get(m.liaison_id, ""),
+        id=m.id, name=m.name, unit_ids=tuple(sorted({i for i in placed[m.id].values() if i is not None})),
+        attrs={"standing": m.is_standing, "active": m.active, "sector": names.get(placed[m.id]["sector_id"], ""),
+               "party": m.party, "committee": names.get(placed[m.id]["committee_id"], ""),
+               "liaison": names.get(placed[m.id]["liaison_id"], ""),
                "chair_council": m.is_chair_council, "resident_standing": m.is_resident_standing},
         **_service(m, term_ends_on, year))  # type: ignore[arg-type]
         for m, term_ends_on in rows]
@@ -158,7 +168,7 @@ def member_facts(year: int, earlier: Earlier | None = None) -> Facts:
         elif participants:  # a unit's collective work credited to its named members
             records.append(_record(a, participants[0], participants))
     records += _attendance(year, earlier, Attendance.member_id, ATTENDANCE_KIND)
-    return Facts(subjects, records, {m.id: names[m.sector_id] for m in members})
+    return Facts(subjects, records, {m.id: names.get(placed[m.id]["sector_id"], "") for m in members})
 
 
 def unit_facts(year: int, earlier: Earlier | None = None) -> Facts:
@@ -215,11 +225,13 @@ GATHER = {SubjectKind.MEMBERS: member_facts, SubjectKind.UNITS: unit_facts,
           SubjectKind.PARTY_MEMBERS: party_member_facts, SubjectKind.BRANCHES: branch_facts}
 
 
-def gather(subject_kind: SubjectKind, year: int, earlier: Earlier | None = None) -> Facts:
+def gather(subject_kind: SubjectKind, year: int, earlier: Earlier | None = None,
+           as_of: dt.date | None = None) -> Facts:
     """The verified facts of `year` for one kind of subject, each subject with its official results of the years
     before (for triggers across years: below 60 two years running); with `earlier`, also the records of the 届's
-    earlier years a `window: term` count needs."""
-    facts = GATHER[subject_kind](year, earlier)
+    earlier years a `window: term` count needs; members in the units they had on `as_of` (the period's last day)."""
+    facts = member_facts(year, earlier, as_of) if subject_kind == SubjectKind.MEMBERS else \
+        GATHER[subject_kind](year, earlier)
     history = official_results(subject_kind, year)
     if not history:
         return facts

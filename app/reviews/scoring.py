@@ -86,7 +86,7 @@ def score_period(ruleset: scoring.RuleSet, period: str, facts: Facts | None = No
     if facts is None:
         term = term_of(ruleset, key)
         earlier = Earlier(term.starts_on, ruleset.term_kinds) if term is not None else None
-        facts = gather(subject_kind(ruleset), ruleset.year, earlier)
+        facts = gather(subject_kind(ruleset), ruleset.year, earlier, period_end(ruleset, key))
     elif not ruleset.term_counts:
         term = None  # a 届 the rule file does not need changes nothing, not even the hash
     cards = scoring.score(facts.subjects, facts.records, ruleset, key, term)

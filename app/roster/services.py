@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import audit
+from app import audit, unit_history
 from app.extensions import db
 from app.imports.base import ADDED, CHANGED, SAME, Outcome, Planned, Progress, one_at_a_time
 from app.imports.datasets import DATASETS
@@ -575,11 +575,13 @@ class _Planner:
     def write(self, plans: list[_Plan]) -> None:
         created = self.create_units()
         written: list[tuple[Member, dict[str, Any], bool]] = []
+        moved: list[tuple[Member, dict[str, int | None]]] = []
         for plan in plans:
             if plan.member is not None and not plan.changed:
                 continue
             member = plan.member
             before = {} if member is None else audit.snapshot(member, AUDITED)
+            units_before = None if member is None else unit_history.units_of(member)
             if member is None:
                 assert self.term is not None  # no current 届 is a problem: nothing is written
                 member = Member(code=plan.code, term_id=self.term.id, party="", employer="", position="", phone="",
@@ -592,7 +594,11 @@ class _Planner:
                 setattr(member, attr, value.id if isinstance(value, Unit) else value)
             member.search_key = search_key(member.name)
             written.append((member, before, plan.member is None))
+            if units_before is not None:
+                moved.append((member, units_before))
         db.session.flush()
+        for member, units_before in moved:  # a move the file shows takes effect the day it is imported
+            unit_history.record(member, units_before, beijing_today(), self.user)
         for member, before, is_new in written:
             changes = audit.diff(before, audit.snapshot(member, AUDITED))
             audit.record(self.user, "create" if is_new else "update", "member", member.id, changes,
