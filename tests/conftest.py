@@ -244,6 +244,27 @@ _databases: list[Databases] = []  # the session's, for `use_snapshot`
 SNAPSHOT_FIXTURES = {"finished_year": "finished-year", "annual_review": "annual-review", "demo": "demo"}
 
 
+@contextlib.contextmanager
+def scratch_database(tmp_path: Path, name: str) -> Iterator[str]:
+    """The URL of an empty database of the engine under test, as a fresh install has: a temp SQLite file, or a
+    scratch PostgreSQL database `<test database>_<name>`, dropped afterwards."""
+    if ON_SQLITE:
+        yield f"sqlite:///{tmp_path / (name + '.db')}"
+        return
+    url = sa.make_url(DATABASE_URL)
+    scratch = f"{url.database}_{name}"
+    server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with server.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{scratch}"'))
+    try:
+        yield url.set(database=scratch).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        server.dispose()
+
+
 @pytest.fixture(scope="session")
 def databases() -> Iterator[Databases]:
     found = Databases()

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from conftest import DATABASE_URL, ON_SQLITE, TEST_CONFIG, text_of, xlsx
+from conftest import TEST_CONFIG, scratch_database, text_of, xlsx
 from roster_files import roster_table
 from roster_files import xlsx as roster_xlsx
 
@@ -28,19 +28,8 @@ TRIGGER = "连续两年考评低于 60 分"
 @pytest.fixture
 def empty_url(tmp_path) -> Iterator[str]:
     """An empty database of the engine under test, as a county's server has after installation."""
-    if ON_SQLITE:
-        yield f"sqlite:///{tmp_path / 'county.db'}"
-        return
-    url = sa.make_url(DATABASE_URL)
-    scratch = f"{url.database}_county"
-    server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with server.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{scratch}"'))
-    yield url.set(database=scratch).render_as_string(hide_password=False)
-    with server.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-    server.dispose()
+    with scratch_database(tmp_path, "county") as url:
+        yield url
 
 
 def flags_of(review_id: int, name: str) -> list[str]:

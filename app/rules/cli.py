@@ -68,15 +68,21 @@ def adopt_drafts_command(year: int, subjects: tuple[str, ...]) -> None:
     if not drafts:
         click.echo(f"{year} 年度没有待启用的草稿")
         return
+    _adopt_all(drafts, "未启用任何细则")
     for draft in drafts:
-        try:
-            rulefiles.adopt(draft, None)
-        except rulefiles.RuleFileError as error:
-            db.session.rollback()
-            click.echo(f"{draft.filename}: {error}；未启用任何细则", err=True)
-            sys.exit(1)
         click.echo(f"{year} 年度“{draft.subject_kind.label}”第 {draft.version} 版已启用：{draft.filename}")
     db.session.commit()
+
+
+def _adopt_all(versions: list[RuleFile], refused: str) -> None:
+    """Put each version in force, or none: at the first one refused, roll back, say why and exit 1."""
+    for version in versions:
+        try:
+            rulefiles.adopt(version, None)
+        except rulefiles.RuleFileError as error:
+            db.session.rollback()
+            click.echo(f"{version.filename}: {error}；{refused}", err=True)
+            sys.exit(1)
 
 
 @click.command("list")
@@ -109,14 +115,9 @@ def carry_forward_command(from_year: int, to_year: int, adopt_now: bool) -> None
     if not made:
         click.echo(f"{from_year} 年度没有可转入的细则，或 {to_year} 年度已有各考评对象的细则")
         return
+    if adopt_now:
+        _adopt_all(made, "未转入任何细则")
     for version in made:
-        if adopt_now:
-            try:
-                rulefiles.adopt(version, None)
-            except rulefiles.RuleFileError as error:
-                db.session.rollback()
-                click.echo(f"{version.filename}: {error}；未转入任何细则", err=True)
-                sys.exit(1)
         state = "已启用" if adopt_now else "草稿"
         click.echo(f"{to_year} 年度“{version.subject_kind.label}”第 {version.version} 版（{state}）：{version.filename}")
     db.session.commit()
