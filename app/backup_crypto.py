@@ -153,17 +153,6 @@ class SealedWriter:
             self.close()
 
 
-def header_key_id(stream: BinaryIO) -> str:
-    """The key id a sealed file names (read from its start; the stream is left after the header).
-
-    :raises NotSealed: not a sealed file.
-    """
-    header = stream.read(HEADER_BYTES)
-    if len(header) != HEADER_BYTES or not header.startswith(MAGIC):
-        raise NotSealed("not a sealed backup")
-    return _HEADER.unpack(header)[1].hex()
-
-
 def unseal(source: BinaryIO, target: BinaryIO, key: bytes) -> int:
     """Write the plaintext of the sealed `source` (read from its start) to `target`, one frame at a time; the
     number of bytes written. Every frame is authenticated before it is written; an exception leaves `target` with

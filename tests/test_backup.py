@@ -822,3 +822,31 @@ def test_a_line_longer_than_the_limit_is_refused(archive, target, tmp_path, monk
     result = restore_cli(restored, sealed)
     assert result.exit_code == 1 and "data/unit.jsonl 第" in result.stderr and "字节的上限" in result.stderr
     assert_untouched(restored)
+
+
+@pytest.mark.parametrize(("table", "edit", "refusal"), [
+    ("unit", lambda row: [row["id"]], "data/unit.jsonl 第 1 行无法读取"),  # one column, not eight
+    ("activity", lambda row: {**row, "occurred_on": "2025-13-45"}, "data/activity.jsonl 第 1 行无法读取"),
+    ("unit", lambda row: {**row, "name": None}, "恢复表 unit 时数据库拒绝了其中的数据"),  # well formed, refused
+], ids=["column count", "bad date", "refused by the database"])
+def test_a_malformed_row_in_an_old_archive_is_named_not_a_stack_trace(archive, target, tmp_path, table, edit,
+                                                                      refusal):
+    name = f"data/{table}.jsonl"
+    with opened(archive) as zf:
+        lines = zf.read(name).splitlines(True)
+        columns = [c for c, _t in next(t for t in json.loads(zf.read("manifest.json"))["tables"]
+                                       if t["name"] == table)["columns"]]
+    edited = edit(dict(zip(columns, json.loads(lines[0]))))
+    values = list(edited.values()) if isinstance(edited, dict) else edited
+    changed = (json.dumps(values, ensure_ascii=False) + "\n").encode() + b"".join(lines[1:])
+
+    def recompute(manifest: dict[str, Any]) -> None:
+        next(t for t in manifest["tables"] if t["name"] == table).update(sha256=evidence.digest(changed),
+                                                                        bytes=len(changed))
+    old = rewrite(archive, tmp_path / "old.zip", lambda n, data: changed if n == name else data,
+                  manifest=recompute, key=None)
+    restored = target()
+    result = restore_cli(restored, old, "--unsigned")
+    assert result.exit_code == 1 and refusal in result.stderr, result.output
+    assert "Traceback" not in result.output
+    assert_untouched(restored)
