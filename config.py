@@ -44,6 +44,7 @@ class Config:
     IMPORT_MAX_BYTES = 20 * 1024 * 1024  # one spreadsheet to import
     IMPORT_MARK_MAX_BYTES = 256 * 1024  # past this, the error workbook is the summary sheet without the file's cells
     IMPORT_DIR = None  # default: instance/imports (a file between its dry run and its confirmation)
+    BACKUP_KEY = None  # FLASK_BACKUP_KEY: seals every backup (flask --app wsgi backup-key makes one); keep a copy offline
     MAX_CONTENT_LENGTH = max(EVIDENCE_MAX_BYTES, IMPORT_MAX_BYTES) + 1024 * 1024  # a bigger request: the 413 page
 
     # Background jobs (app/jobs): "rq" in production (worker: flask --app wsgi jobs worker), "thread" in the

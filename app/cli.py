@@ -34,7 +34,7 @@ def create_admin(username: str, display_name: str, password: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from app.backup import backup_command, restore_command
+    from app.backup import backup_command, backup_key_command, restore_command
     from app.demo.cli import demo_command
     from app.doctor import doctor_command
     from app.documents.cli import report_command
@@ -59,6 +59,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(doctor_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(backup_key_command)
     for command in SETUP_COMMANDS:
         app.cli.add_command(command)
     for command in USER_COMMANDS:

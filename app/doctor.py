@@ -14,6 +14,8 @@ from flask.cli import with_appcontext
 
 from app import organisation
 from app.activities.services import evidence_dir
+from app.backup import BackupError, configured_key
+from app.backup_crypto import key_id
 from app.extensions import db
 
 OK, WARN, FAIL = "通过", "注意", "问题"
@@ -38,6 +40,19 @@ def _secret_key(app: Flask) -> Finding:
     if len(key) < 32:
         return Finding(WARN, f"FLASK_SECRET_KEY 只有 {len(key)} 个字符", "请改用至少 32 个字符的随机字符串")
     return Finding(OK, "FLASK_SECRET_KEY 已设置")
+
+
+def _backup_key(app: Flask) -> Finding:
+    fix = ("运行 flask --app wsgi backup-key 生成密钥，写入 /etc/siyi.env 的 FLASK_BACKUP_KEY=…，"
+           "并离线另存一份（密码柜或U盘，注明密钥编号）：没有它，备份无法恢复")
+    try:
+        key = configured_key(app)
+    except BackupError:
+        return Finding(FAIL, "FLASK_BACKUP_KEY 不是有效的密钥：不能备份", fix)
+    if key is None:  # backups hold password hashes, sign-in addresses and objectors' contact details
+        level = WARN if app.config.get("DEMO_MODE") else FAIL
+        return Finding(level, "没有设置 FLASK_BACKUP_KEY：不能备份（备份含密码哈希、登录 IP 和联系方式，必须加密）", fix)
+    return Finding(OK, f"FLASK_BACKUP_KEY 已设置（密钥编号 {key_id(key)}）")
 
 
 def _database(app: Flask) -> Finding:
@@ -140,7 +155,7 @@ def _production(app: Flask) -> list[Finding]:
 
 
 CHECKS: tuple[Callable[[Flask], Finding | list[Finding] | None], ...] = (
-    _secret_key, _database, _migrations, _fonts, _redis, _writable, _production)
+    _secret_key, _backup_key, _database, _migrations, _fonts, _redis, _writable, _production)
 
 
 def diagnose(app: Flask) -> list[Finding]:
@@ -158,7 +173,7 @@ def diagnose(app: Flask) -> list[Finding]:
 @click.command("doctor")
 @with_appcontext
 def doctor_command() -> None:
-    """检查部署设置（密钥、数据库、迁移、字体、Redis、目录权限），并说明如何修正。"""
+    """检查部署设置（密钥、备份密钥、数据库、迁移、字体、Redis、目录权限），并说明如何修正。"""
     findings = diagnose(current_app._get_current_object())  # type: ignore[attr-defined]
     for f in findings:
         click.echo(f"[{f.level}] {f.what}")

@@ -13,6 +13,8 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from app.paths import confined
+
 PDF = "application/pdf"
 PNG = "image/png"
 JPEG = "image/jpeg"
@@ -77,11 +79,12 @@ def digest(data: bytes) -> str:
 def path_for(directory: str | os.PathLike[str], sha256: str) -> Path:
     """Where the bytes with this hash live: <directory>/ab/cdef…
 
-    :raises ValueError: for anything but 64 lower-case hex digits.
+    :raises ValueError: for anything but 64 lower-case hex digits, or a symlink in the folder leading out of it
+        (`paths.UnsafePath`).
     """
-    if not _SHA256.fullmatch(sha256):
+    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
         raise ValueError("not a sha256 hex digest")
-    return Path(directory) / sha256[:2] / sha256[2:]
+    return confined(directory, f"{sha256[:2]}/{sha256[2:]}")
 
 
 def store(directory: str | os.PathLike[str], data: bytes) -> str:

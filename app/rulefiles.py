@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from app import audit
 from app.extensions import db
 from app.models import RuleFile, RuleFileState, SubjectKind, User
+from app.paths import confined
 from app.scoring import RuleError, RuleSet, load_ruleset
 from app.timeutil import utcnow
 
@@ -64,7 +65,7 @@ def shipped_bytes(name: str) -> bytes | None:
     directory = Path(current_app.config["SCORING_RULES_DIR"])
     if name not in {p.name for p in directory.glob("*.yaml")}:  # never a path built from what a user typed
         return None
-    return (directory / name).read_bytes()
+    return confined(directory, name).read_bytes()
 
 
 def in_force() -> list[RuleSet]:

@@ -56,3 +56,27 @@ def test_rq_jobs_without_redis_must_be_fixed(app):
     app.config["JOBS_BACKEND"] = "rq"
     app.config["REDIS_URL"] = ""
     assert any(f.level == FAIL and "REDIS_URL" in f.what for f in diagnose(app))
+
+
+def backup_key_findings(app) -> list[tuple[str, str]]:
+    return [(f.level, f.what) for f in diagnose(app) if "FLASK_BACKUP_KEY" in f.what]
+
+
+def test_a_missing_backup_key_must_be_fixed_in_production_and_is_a_warning_in_demo_mode(app):
+    app.config["BACKUP_KEY"] = None
+    [(level, what)] = backup_key_findings(app)
+    assert level == FAIL and "不能备份" in what
+    result = app.test_cli_runner().invoke(args=["doctor"])
+    assert result.exit_code == 1 and "[问题] 没有设置 FLASK_BACKUP_KEY" in result.output
+    assert "→ 运行 flask --app wsgi backup-key 生成密钥" in result.output
+    app.config["DEMO_MODE"] = True
+    assert [level for level, _what in backup_key_findings(app)] == [WARN]
+
+
+def test_an_invalid_backup_key_must_be_fixed_and_a_valid_one_is_named_by_its_id(app):
+    from app.backup_crypto import generate_key, key_id, parse_key
+    app.config["BACKUP_KEY"] = "changeme"
+    assert backup_key_findings(app) == [(FAIL, "FLASK_BACKUP_KEY 不是有效的密钥：不能备份")]
+    key = generate_key()
+    app.config["BACKUP_KEY"] = key
+    assert backup_key_findings(app) == [(OK, f"FLASK_BACKUP_KEY 已设置（密钥编号 {key_id(parse_key(key))}）")]

@@ -117,7 +117,10 @@ def _evidence(activity_id: int, evidence_id: int) -> Evidence:
 @login_required
 def download_evidence(activity_id: int, evidence_id: int) -> Response:
     item = _evidence(activity_id, evidence_id)
-    path = evidence.path_for(services.evidence_dir(), item.sha256)
+    try:
+        path = evidence.path_for(services.evidence_dir(), item.sha256)
+    except ValueError:  # a hash planted in the database, or a symlink in the folder leading out of it
+        abort(404)
     if not path.is_file():
         abort(404)
     response = send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.original_name,

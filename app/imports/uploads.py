@@ -12,6 +12,7 @@ from flask import abort, current_app
 from flask_login import current_user
 
 from app.evidence import digest
+from app.paths import confined
 
 KEEP_SECONDS = 24 * 3600  # an upload awaiting confirmation is kept a day
 
@@ -33,7 +34,7 @@ def store_dir() -> Path:
 def keep(data: bytes) -> str:
     """Keep an upload in the user's folder; its token (the content's sha256)."""
     token = digest(data)
-    (store_dir() / token).write_bytes(data)
+    confined(store_dir(), token).write_bytes(data)
     return token
 
 
@@ -44,8 +45,8 @@ def stored(token: str) -> Path | None:
     """
     if not re.fullmatch(r"[0-9a-f]{64}", token or ""):
         abort(404)
-    path = store_dir() / token
-    return path if path.exists() else None
+    path = confined(store_dir(), token)
+    return path if path.is_file() else None
 
 
 def clean_name(filename: str) -> str:

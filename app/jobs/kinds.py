@@ -13,6 +13,7 @@ from app.imports.base import run_import
 from app.imports.datasets import DATASETS
 from app.jobs.registry import JobFailed, Progress, folder, kind
 from app.models import Review, User
+from app.paths import confined
 
 SHOWN_ERRORS = 20
 
@@ -105,7 +106,7 @@ def print_run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     except DocumentError as error:
         raise JobFailed(str(error)) from None
     name = f"{params['job_key']}.pdf"
-    evidence.write_whole(folder("job_results") / name, made.data)  # all there or not at all
+    evidence.write_whole(confined(folder("job_results"), name), made.data)  # all there or not at all
     return {"file": name, "filename": made.filename, "draft": made.draft, "pages": made.pages,
             "size": len(made.data)}
 

@@ -91,8 +91,8 @@ def cancel(job_id: int) -> Response:
 @login_required
 def result(job_id: int) -> Response:
     job = _job_or_404(job_id)
-    path = services.result_path(job)
-    if path is None or not path.exists():
+    path = services.result_path(job)  # None for a name that would leave the job_results folder
+    if path is None or not path.is_file():
         abort(404)
     response = send_file(path, mimetype="application/pdf", as_attachment=True,
                          download_name=(job.result or {}).get("filename") or path.name, max_age=0)

@@ -28,6 +28,7 @@ from app import evidence
 from app.extensions import db
 from app.jobs.registry import KINDS, JobCancelled, JobFailed, KindFunction, folder
 from app.models import Job, JobState, Role, User
+from app.paths import UnsafePath, confined
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,16 @@ def _kinds() -> dict[str, KindFunction]:
 # --- files -------------------------------------------------------------------------------------------------------
 
 def result_path(job: Job) -> Path | None:
-    """The job's result file (a print run's PDF), if it has one."""
-    name = (job.result or {}).get("file")
-    return folder("job_results") / name if name else None
+    """The job's result file (a print run's PDF), if it has one: always inside the job_results folder (a name
+    planted in the database, `/etc/passwd` or `../secret_key`, gives None)."""
+    name = (job.result or {}).get("file") if isinstance(job.result, dict) else None
+    if not name:
+        return None
+    try:
+        return confined(folder("job_results"), name)
+    except UnsafePath:
+        log.warning("job %s: result file name %r refused", job.id, name)
+        return None
 
 
 def _progress_file(key: str) -> Path:
@@ -261,8 +269,8 @@ def run_job(job_id: int) -> JobState | None:
 
 def _drop_result(result: dict[str, Any] | None) -> None:
     if result and result.get("file"):
-        with contextlib.suppress(OSError):
-            (folder("job_results") / result["file"]).unlink(missing_ok=True)
+        with contextlib.suppress(OSError, ValueError):
+            confined(folder("job_results"), result["file"]).unlink(missing_ok=True)
 
 
 def _finish(job_id: int, state: JobState, error: str) -> None:
