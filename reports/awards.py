@@ -17,7 +17,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 from xml.sax.saxutils import escape  # escapes text we write; parses nothing  # nosec B406
 
-from reports import fonts, layout
+from reports import cells, fonts, layout
 from reports.model import Approval, Award, Decision, Honoree
 from reports.numerals import arabic_date, chinese_number
 
@@ -190,6 +190,6 @@ def award_workbook(decision: Decision, order: str = "score") -> bytes:
         for unit, members in by_unit(ordered(award.honorees, order)):
             for h in members:
                 number += 1
-                ws.append([award.category, unit, number, h.name, h.affiliation, _score(h.score), h.rank,
+                cells.append(ws, [award.category, unit, number, h.name, h.affiliation, _score(h.score), h.rank,
                            h.number])
     return layout.workbook_bytes(wb, layout.workbook_stamp(decision.year))

@@ -18,7 +18,7 @@ from reportlab.platypus import LongTable, PageBreak, Paragraph, SimpleDocTemplat
 from reportlab.platypus.flowables import Flowable
 from xml.sax.saxutils import escape  # escapes text we write; parses nothing  # nosec B406
 
-from reports import fonts
+from reports import cells, fonts
 
 MARGIN = 20 * mm
 WATERMARK = "样稿"
@@ -235,7 +235,7 @@ def sheet(workbook: Any, title: str, header: Sequence[str], widths: Sequence[int
 
     ws = workbook.active if first else workbook.create_sheet()
     ws.title = title
-    ws.append(list(header))
+    cells.append(ws, header)
     for column, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
         cell = ws.cell(row=1, column=column)
