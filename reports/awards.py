@@ -121,13 +121,13 @@ def name_grid(honorees: Sequence[Honoree], width: float, columns: int | None = N
         return layout.text(layout.NONE, st["none"])
     if columns is None:
         columns = 2 if any(h.organisation or len(h.name) > 6 for h in honorees) else 3
-    cells = []
+    names = []
     for h in honorees:
         markup = escape(printed_name(h.name))
         if h.affiliation:
             markup += f"（{escape(h.affiliation)}）"
-        cells.append(Paragraph(markup, st["name"]))
-    rows = [cells[i:i + columns] for i in range(0, len(cells), columns)]
+        names.append(Paragraph(markup, st["name"]))
+    rows = [names[i:i + columns] for i in range(0, len(names), columns)]
     rows[-1] += [""] * (columns - len(rows[-1]))
     indent = 8 * mm
     grid = Table(rows, colWidths=[(width - indent) / columns] * columns, hAlign="RIGHT")

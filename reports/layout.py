@@ -98,14 +98,14 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]], widths: Seque
     s = styles()
     body = []
     for r, row in enumerate(rows):
-        cells = []
+        line = []
         for c, value in enumerate(row):
             if isinstance(value, Flowable):
-                cells.append(value)
+                line.append(value)
                 continue
             style = s["cell_right"] if c in right else s["cell_center"] if c in center else s["cell"]
-            cells.append(text(value, bold(style) if r in bold_rows else style))
-        body.append(cells)
+            line.append(text(value, bold(style) if r in bold_rows else style))
+        body.append(line)
     data = [[text(h, s["cell_head"]) for h in header], *body]
     result = LongTable(data, colWidths=list(widths), repeatRows=1)
     result.setStyle(TableStyle([*RULED, ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL)]))

@@ -321,10 +321,10 @@ def _write_rows(target: IO[bytes], sheet: Sheet, styles: Sequence[str], rows: It
         if len(row) > len(columns):
             raise ValueError(f"{sheet.name}: a row has {len(row)} values for {len(columns)} columns")
         number = count + 1
-        cells = "".join(write(f"{letter}{number}", value) for (letter, write), value in zip(writers, row)
-                        if value is not None and value != "")
-        if cells:
-            chunk.append(f'<row r="{number}">{cells}</row>')
+        written = "".join(write(f"{letter}{number}", value) for (letter, write), value in zip(writers, row)
+                          if value is not None and value != "")
+        if written:
+            chunk.append(f'<row r="{number}">{written}</row>')
         if len(chunk) >= 1000:
             target.write("".join(chunk).encode())
             chunk.clear()
