@@ -21,13 +21,14 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from conftest import build_demo, text_of, use_snapshot, xlsx
+from conftest import build_demo, text_of, use_snapshot
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -151,12 +152,16 @@ _CELL_CLASSES = {"Cell", "WriteOnlyCell"}
 _WORKBOOK_MAKERS = {"Workbook", "load_workbook", "ExcelWriter"}
 _SHEET_SOURCES = {"create_sheet", "active", "worksheets", "get_sheet_by_name"}
 _SHEET_NAMES = {"ws", "sheet", "sheet_", "worksheet", "summary"}
+_BOOK_NAMES = {"wb", "book", "workbook"}
 
 
 def _worksheet_names(tree: ast.Module) -> set[str]:
     """Names a module's code binds to worksheets (a heuristic: what comes from create_sheet, .active, .worksheets,
     a `sheet(…)` maker or a workbook's [...]; parameters annotated as worksheets; the usual names)."""
     names = set(_SHEET_NAMES)
+    books = set(_BOOK_NAMES) | {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                                and isinstance(node.value, ast.Call) and (_dotted(node.value.func) or "").split(".")[-1]
+                                in _WORKBOOK_MAKERS for t in node.targets if isinstance(t, ast.Name)}
     for node in ast.walk(tree):
         if isinstance(node, (ast.Assign, ast.For, ast.withitem)):
             value = node.value if isinstance(node, ast.Assign) else node.iter if isinstance(node, ast.For) \
@@ -165,7 +170,8 @@ def _worksheet_names(tree: ast.Module) -> set[str]:
                 node.target if isinstance(node, ast.For) else node.optional_vars]
             sources = {n.attr for n in ast.walk(value) if isinstance(n, ast.Attribute)} | \
                 {n.func.attr for n in ast.walk(value) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
-            if sources & (_SHEET_SOURCES | {"sheet"}):
+            subscripted = isinstance(value, ast.Subscript) and _dotted(value.value) in books
+            if subscripted or sources & (_SHEET_SOURCES | {"sheet"}):
                 names |= {n.id for t in targets if t is not None for n in ast.walk(t) if isinstance(n, ast.Name)}
         elif isinstance(node, ast.arg) and node.annotation is not None and "Worksheet" in ast.unparse(node.annotation):
             names.add(node.arg)
@@ -174,55 +180,56 @@ def _worksheet_names(tree: ast.Module) -> set[str]:
 
 def direct_writes() -> list[str]:
     """Every place in app/ and reports/ that writes a cell, a CSV row or a workbook without reports.cells."""
+    return [line for path in SOURCES if _rel(path) != WRITER for line in writes_in(_rel(path), _tree(_rel(path)))]
+
+
+def writes_in(rel: str, tree: ast.Module) -> list[str]:
+    """Where module `rel` writes a cell, a CSV row or a workbook without reports.cells: `file:line: why: code`."""
     found = []
-    for path in SOURCES:
-        rel = _rel(path)
-        if rel == WRITER:
-            continue
-        tree = _tree(rel)
-        aliases = _aliases(tree)
-        uses_openpyxl = any(v.startswith("openpyxl") for v in aliases.values()) or _imports_cells(rel)
-        sheets = _worksheet_names(tree)
+    aliases = _aliases(tree)
+    cells_imported = any(v == CELLS or v.startswith(CELLS + ".") for v in aliases.values())
+    uses_openpyxl = cells_imported or any(v.startswith("openpyxl") for v in aliases.values())
+    sheets = _worksheet_names(tree)
 
-        def bad(node: ast.AST, why: str) -> None:
-            found.append(f"{rel}:{node.lineno}: {why}: {ast.unparse(node)[:80]}")
+    def bad(node: ast.AST, why: str) -> None:
+        found.append(f"{rel}:{node.lineno}: {why}: {ast.unparse(node)[:80]}")
 
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                names = [a.name for a in node.names]
-                module = node.module if isinstance(node, ast.ImportFrom) else ""
-                if any(n.split(".")[0] == "xlsxwriter" for n in names) or (module or "").startswith("xlsxwriter"):
-                    bad(node, "xlsxwriter")
-                if module and module.startswith("openpyxl") and _CELL_CLASSES & set(names):
-                    bad(node, "an openpyxl cell made by hand")
-                if module == "csv" and {"writer", "DictWriter"} & set(names):
-                    bad(node, "a CSV writer")
-            elif isinstance(node, ast.Call):
-                callee = _resolved(node.func, aliases) or ""
-                method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
-                if callee in ("csv.writer", "csv.DictWriter"):
-                    bad(node, "a CSV writer")
-                elif method in ("to_excel", "to_csv"):
-                    bad(node, "a pandas writer")
-                elif callee.split(".")[-1] in _CELL_CLASSES and callee.startswith("openpyxl"):
-                    bad(node, "an openpyxl cell made by hand")
-                elif callee.split(".")[-1] in _WORKBOOK_MAKERS and callee.startswith("openpyxl") \
-                        and not _imports_cells(rel):
-                    bad(node, "a workbook made by a module that does not write through reports.cells")
-                elif uses_openpyxl and method == "cell" and (len(node.args) >= 3 or any(
-                        k.arg == "value" for k in node.keywords)):
-                    bad(node, "a value written into a cell")
-                elif uses_openpyxl and method == "append" and (_dotted(node.func.value) in sheets or any(
-                        isinstance(n, ast.Attribute) and n.attr in _SHEET_SOURCES for n in ast.walk(node.func.value))):
-                    bad(node, "a row appended to a worksheet")
-            elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and uses_openpyxl:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for target in targets:
-                    for t in ast.walk(target):
-                        if isinstance(t, ast.Attribute) and t.attr in ("value", "data_type", "_value"):
-                            bad(node, "a cell's value or type set")
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "<c r=" in node.value:
-                bad(node, "sheet XML of a cell")
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names]
+            module = node.module if isinstance(node, ast.ImportFrom) else ""
+            if any(n.split(".")[0] == "xlsxwriter" for n in names) or (module or "").startswith("xlsxwriter"):
+                bad(node, "xlsxwriter")
+            if module and module.startswith("openpyxl") and _CELL_CLASSES & set(names):
+                bad(node, "an openpyxl cell made by hand")
+            if module == "csv" and {"writer", "DictWriter"} & set(names):
+                bad(node, "a CSV writer")
+        elif isinstance(node, ast.Call):
+            callee = _resolved(node.func, aliases) or ""
+            method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+            if callee in ("csv.writer", "csv.DictWriter"):
+                bad(node, "a CSV writer")
+            elif method in ("to_excel", "to_csv"):
+                bad(node, "a pandas writer")
+            elif callee.split(".")[-1] in _CELL_CLASSES and callee.startswith("openpyxl"):
+                bad(node, "an openpyxl cell made by hand")
+            elif callee.split(".")[-1] in _WORKBOOK_MAKERS and callee.startswith("openpyxl") \
+                    and not cells_imported:
+                bad(node, "a workbook made by a module that does not write through reports.cells")
+            elif uses_openpyxl and method == "cell" and (len(node.args) >= 3 or any(
+                    k.arg == "value" for k in node.keywords)):
+                bad(node, "a value written into a cell")
+            elif uses_openpyxl and method == "append" and (_dotted(node.func.value) in sheets or any(
+                    isinstance(n, ast.Attribute) and n.attr in _SHEET_SOURCES for n in ast.walk(node.func.value))):
+                bad(node, "a row appended to a worksheet")
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and uses_openpyxl:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for t in ast.walk(target):
+                    if isinstance(t, ast.Attribute) and t.attr in ("value", "data_type", "_value"):
+                        bad(node, "a cell's value or type set")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "<c r=" in node.value:
+            bad(node, "sheet XML of a cell")
     return found
 
 
@@ -234,6 +241,7 @@ RUNS = ("=", "+", "-", "@", "\t", "\r")           # what a spreadsheet runs at t
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")  # an <f> element: a cell's formula
+NEGATIVE = Decimal("-3.5")
 
 
 def _hostile(items: list, field: str, limit: int) -> None:
@@ -244,10 +252,10 @@ def _hostile(items: list, field: str, limit: int) -> None:
 def build_hostile_year() -> None:
     """The demo county with every name, unit, enterprise, record and meeting title, display name and a sign-in's
     user name starting with a formula (the first member called exactly HYPERLINK), then its year finished: reviews
-    frozen, award lists final."""
+    frozen, award lists final; and one branch's indicator (profit growth, say) at -3.5."""
     from app.documents.yearend import finish_year
-    from app.models import AuditLog, Enterprise, LoginEvent, Meeting, Member, PartyMember, Unit, User
-    from app.models import Activity
+    from app.models import (Activity, AuditLog, BranchIndicator, Enterprise, LoginEvent, Meeting, Member, PartyMember,
+                            Unit, User)
 
     use_snapshot("demo", build_demo)
     members = db.session.scalars(sa.select(Member).order_by(Member.id)).all()
@@ -263,6 +271,8 @@ def build_hostile_year() -> None:
     db.session.add(AuditLog(action="update", entity="member", entity_id=members[0].id, field="name",
                             before="-2+3", after=HYPERLINK, reason="@SUM(A1) 改名"))
     finish_year()
+    db.session.scalars(sa.select(BranchIndicator).where(BranchIndicator.value.is_not(None))
+                       .order_by(BranchIndicator.id)).first().value = NEGATIVE
     db.session.commit()
 
 
@@ -299,7 +309,8 @@ def check_csv(name: str, data: bytes) -> tuple[list[str], int]:
     for field in fields:
         assert not field.startswith(RUNS) or NUMBER.fullmatch(field), f"{name}: {field!r} would run in Excel"
         assert not (field.startswith("'") and NUMBER.fullmatch(field[1:])), f"{name}: the number {field!r} is quoted"
-    return [f[1:] if f[:1] == "'" else f for f in fields], sum(1 for f in fields if NUMBER.fullmatch(f) or DAY.fullmatch(f))
+    numbers = sum(1 for f in fields if NUMBER.fullmatch(f) or DAY.fullmatch(f))
+    return [f[1:] if f[:1] == "'" else f for f in fields], numbers
 
 
 # --- every spreadsheet the app makes --------------------------------------------------------------------------------
@@ -481,24 +492,22 @@ def account_table(client: FlaskClient, as_user: Callable[[str], None]) -> Files:
 
 
 @case("app/reviews/cli.py", "app/cli.py:init_app")
-def score_csv(app: Flask) -> Files:
+def score_csv(client: FlaskClient, as_user: Callable[[str], None]) -> Files:
     """`flask score --format csv` (and --explain) on the county's verified records."""
     files = []
     for extra in ([], ["--explain"]):
-        result = app.test_cli_runner().invoke(args=["score", "--rules", "scoring_rules/2025-四个一-委员.yaml",
+        result = client.application.test_cli_runner().invoke(args=["score", "--rules", "scoring_rules/2025-四个一-委员.yaml",
                                                     "--period", "2025", "--format", "csv", *extra])
         assert result.exit_code == 0, result.output
         files.append(Made(f"score --format csv {' '.join(extra)}", result.stdout.encode("utf-8")))
     return files
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_no_spreadsheet_the_app_makes_runs_what_someone_typed(name: str, hostile: None, app: Flask,
-                                                              client: FlaskClient, as_user: Callable[[str], None]) -> None:
+def test_no_spreadsheet_the_app_makes_runs_what_someone_typed(name: str, hostile: None, client: FlaskClient,
+                                                              as_user: Callable[[str], None]) -> None:
     _, fetch = CASES[name]
-    wanted = {"app": app, "client": client, "as_user": as_user}
-    files = fetch(**{p: wanted[p] for p in fetch.__code__.co_varnames[:fetch.__code__.co_argcount]})
+    files = fetch(client, as_user)
     assert files
     for made in files:
         texts, numbers = (check_xlsx if made.data[:2] == b"PK" else check_csv)(made.label, made.data)
@@ -507,7 +516,62 @@ def test_no_spreadsheet_the_app_makes_runs_what_someone_typed(name: str, hostile
         assert numbers or not made.numbers, f"{made.label}: no number or date in it"
 
 
+def test_a_negative_number_stays_a_number_in_both_formats(hostile: None, client: FlaskClient,
+                                                         as_user: Callable[[str], None]) -> None:
+    as_user("office")
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/branches/results?state=&export=xlsx").data))
+    found = [c for row in book["比实绩"].iter_rows() for c in row if c.value == NEGATIVE]
+    assert found and {c.data_type for c in found} == {"n"}
+    text = client.get("/branches/results?state=&export=csv").data.decode("utf-8-sig")
+    fields = [f for row in csv.reader(io.StringIO(text)) for f in row]
+    assert "-3.5" in fields and "'-3.5" not in fields
+
+
 # --- the source's tests ---------------------------------------------------------------------------------------------
+
+def test_the_checker_finds_each_way_of_writing_a_cell_by_hand() -> None:
+    source = """
+import csv
+from csv import DictWriter
+import openpyxl
+from openpyxl.cell import WriteOnlyCell
+def report(rows, out):
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["姓名"])
+    roster = book["名单"]
+    roster.append(rows[0])
+    book.create_sheet("二").append(rows[1])
+    ws.cell(row=2, column=1, value=rows[0][0])
+    ws.cell(3, 1, rows[0][1])
+    ws["A4"].value = rows[0][2]
+    ws["A5"].data_type = "s"
+    csv.writer(out).writerow(rows[0])
+    frame.to_excel(out)
+    return '<c r="A1"><v>1</v></c>'
+"""
+    found = [line.split(": ")[1] for line in writes_in("made_up.py", ast.parse(source))]
+    assert sorted(found) == sorted([
+        "a CSV writer", "an openpyxl cell made by hand", "a workbook made by a module that does not write through "
+        "reports.cells", "a row appended to a worksheet", "a row appended to a worksheet",
+        "a row appended to a worksheet", "a value written into a cell", "a value written into a cell",
+        "a cell's value or type set", "a cell's value or type set", "a CSV writer", "a pandas writer",
+        "sheet XML of a cell"])
+    clean = """
+import openpyxl
+from reports import cells
+def report(rows):
+    book = openpyxl.Workbook()
+    ws = book.active
+    cells.append(ws, rows[0])
+    cells.put(ws, 2, 1, rows[1][0]).number_format = "@"
+    ws.cell(row=1, column=1).font = None
+    found = []
+    found.append((ws, rows))
+    return found
+"""
+    assert writes_in("made_up.py", ast.parse(clean)) == []
+
 
 def test_no_module_writes_a_cell_but_through_reports_cells() -> None:
     found = direct_writes()
