@@ -17,7 +17,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 from xml.sax.saxutils import escape  # escapes text we write; parses nothing  # nosec B406
 
-from reports import fonts, layout
+from reports import cells, fonts, layout
 from reports.model import Approval, Award, Decision, Honoree
 from reports.numerals import arabic_date, chinese_number
 
@@ -121,13 +121,13 @@ def name_grid(honorees: Sequence[Honoree], width: float, columns: int | None = N
         return layout.text(layout.NONE, st["none"])
     if columns is None:
         columns = 2 if any(h.organisation or len(h.name) > 6 for h in honorees) else 3
-    cells = []
+    names = []
     for h in honorees:
         markup = escape(printed_name(h.name))
         if h.affiliation:
             markup += f"（{escape(h.affiliation)}）"
-        cells.append(Paragraph(markup, st["name"]))
-    rows = [cells[i:i + columns] for i in range(0, len(cells), columns)]
+        names.append(Paragraph(markup, st["name"]))
+    rows = [names[i:i + columns] for i in range(0, len(names), columns)]
     rows[-1] += [""] * (columns - len(rows[-1]))
     indent = 8 * mm
     grid = Table(rows, colWidths=[(width - indent) / columns] * columns, hAlign="RIGHT")
@@ -190,6 +190,6 @@ def award_workbook(decision: Decision, order: str = "score") -> bytes:
         for unit, members in by_unit(ordered(award.honorees, order)):
             for h in members:
                 number += 1
-                ws.append([award.category, unit, number, h.name, h.affiliation, _score(h.score), h.rank,
+                cells.append(ws, [award.category, unit, number, h.name, h.affiliation, _score(h.score), h.rank,
                            h.number])
     return layout.workbook_bytes(wb, layout.workbook_stamp(decision.year))

@@ -18,7 +18,7 @@ from reportlab.platypus import LongTable, PageBreak, Paragraph, SimpleDocTemplat
 from reportlab.platypus.flowables import Flowable
 from xml.sax.saxutils import escape  # escapes text we write; parses nothing  # nosec B406
 
-from reports import fonts
+from reports import cells, fonts
 
 MARGIN = 20 * mm
 WATERMARK = "样稿"
@@ -98,14 +98,14 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]], widths: Seque
     s = styles()
     body = []
     for r, row in enumerate(rows):
-        cells = []
+        line = []
         for c, value in enumerate(row):
             if isinstance(value, Flowable):
-                cells.append(value)
+                line.append(value)
                 continue
             style = s["cell_right"] if c in right else s["cell_center"] if c in center else s["cell"]
-            cells.append(text(value, bold(style) if r in bold_rows else style))
-        body.append(cells)
+            line.append(text(value, bold(style) if r in bold_rows else style))
+        body.append(line)
     data = [[text(h, s["cell_head"]) for h in header], *body]
     result = LongTable(data, colWidths=list(widths), repeatRows=1)
     result.setStyle(TableStyle([*RULED, ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL)]))
@@ -235,7 +235,7 @@ def sheet(workbook: Any, title: str, header: Sequence[str], widths: Sequence[int
 
     ws = workbook.active if first else workbook.create_sheet()
     ws.title = title
-    ws.append(list(header))
+    cells.append(ws, header)
     for column, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
         cell = ws.cell(row=1, column=column)

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
-from reports import layout
+from reports import cells, layout
 from reports.model import RankingTable
 
 HEADER = ("名次", "姓名", "单位", "分组", "得分", "等次", "可参评表彰", "备注")
@@ -78,7 +78,7 @@ def ranking_workbook(tables: Sequence[RankingTable]) -> bytes:
     for index, (title, rows) in enumerate(zip(titles, [t.rows for t in tables] or [()])):
         ws = layout.sheet(wb, title, HEADER, SHEET_WIDTHS, first=index == 0)
         for r in rows:
-            ws.append([r.place, r.name, r.unit, r.group, _decimal(r.score), r.grade, _yes(r.eligible),
+            cells.append(ws, [r.place, r.name, r.unit, r.group, _decimal(r.score), r.grade, _yes(r.eligible),
                        "；".join(r.flags)])
     # the year the tables are about, from the first title that names one
     year = next((int(m.group(1)) for t in tables if (m := re.search(r"(\d{4})年", t.title))), 2000)

@@ -11,7 +11,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
-from reports import layout
+from reports import cells, layout
 from reports.model import Award, Decision, Honoree
 
 DASH = "—"
@@ -102,7 +102,7 @@ def reward_workbook(decision: Decision) -> bytes:
     bold = Font(bold=True)
 
     def add(sheet_: Any, row: list, amount_column: int, strong: bool = False) -> None:
-        sheet_.append(row)
+        cells.append(sheet_, row)
         sheet_.cell(row=sheet_.max_row, column=amount_column).number_format = MONEY_FORMAT
         if strong:
             for cell in sheet_[sheet_.max_row]:
@@ -126,6 +126,6 @@ def reward_workbook(decision: Decision) -> bytes:
     add(summary, ["合计", number, total], 3, strong=True)
     note = unset_note(decision)
     if note:
-        ws.append([])
-        ws.append([None, note])
+        cells.append(ws, [])
+        cells.append(ws, [None, note])
     return layout.workbook_bytes(wb, layout.workbook_stamp(decision.year))

@@ -305,6 +305,6 @@ def notices(review_id: int) -> str | Response:
     rows = services.notices(review)
     if fmt := export.wanted():
         headers = [_("姓名"), _("单位"), _("得分"), _("等次"), _("原因")]
-        return export.send_table(headers, [[r.name, r.unit, str(r.score), r.grade, "；".join(r.reasons)] for r in rows],
+        return export.send_table(headers, [[r.name, r.unit, r.score, r.grade, "；".join(r.reasons)] for r in rows],
                                  fmt, _("通报名单") + f"-{review.period}")
     return render_template("awards/notices.html", review=review, rows=rows, reviews=reviews)

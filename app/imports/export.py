@@ -3,9 +3,9 @@ imported again: 记录编号 carries the system's number, 对象编号 the membe
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -14,7 +14,6 @@ from flask import Response, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import selectinload
@@ -26,6 +25,7 @@ from app.models import (Activity, ActivityParticipant, Attendance, BranchResult,
 from app.spreadsheets.columns import NO, YES, Sheet
 from app.spreadsheets.declared import FIELD_KEY
 from app.spreadsheets.template import build_template
+from reports import cells
 
 FORMATS = ("xlsx", "csv")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,19 +50,15 @@ def send(dataset: str, rows: Iterable[Sequence[Any]], fmt: str, title: str) -> R
 
 
 def _send_csv(sheet: Sheet, rows: Iterable[Sequence[Any]], title: str) -> Response:
-    # a title a member typed as =HYPERLINK(…) must not run in Excel; the import drops the ' again
-    return _csv_response([c.header for c in sheet.columns], rows, title, _inert_text)
+    return _csv_response([c.header for c in sheet.columns], rows, title)
 
 
-def _csv_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str,
-                  text: Callable[[Any], str] | None = None) -> Response:
-    """UTF-8 with a byte-order mark: Excel in China opens it without garbling the Chinese."""
-    text = text or _csv_text
+def _csv_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str) -> Response:
+    """UTF-8 with a byte-order mark: Excel in China opens it without garbling the Chinese. A title a member typed
+    as =HYPERLINK(…) gets a leading ' and does not run in Excel (numbers, -3.5 too, stay numbers); the import
+    drops the ' again."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([text(v) for v in row])
+    cells.write_csv(out, itertools.chain([headers], ([_csv_text(v) for v in row] for row in rows)))
     data = out.getvalue().encode("utf-8-sig")
     return send_file(io.BytesIO(data), mimetype="text/csv", as_attachment=True, download_name=f"{title}.csv")
 
@@ -70,64 +66,40 @@ def _csv_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: 
 def send_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, title: str) -> Response:
     """A plain table (no import format) as .xlsx or .csv: for lists nobody imports, such as the logs."""
     if fmt == "csv":
-        return _csv_response(headers, rows, title, _inert_text)
+        return _csv_response(headers, rows, title)
     return send_file(io.BytesIO(table_xlsx(headers, rows, title)), mimetype=XLSX, as_attachment=True,
                      download_name=f"{title}.xlsx")
 
 
 def table_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str) -> bytes:
-    """A plain table as .xlsx bytes: a bold header row frozen at the top, columns as wide as their text, and any
-    text that a spreadsheet would run as a formula kept as text."""
+    """A plain table as .xlsx bytes: a bold header row frozen at the top, columns as wide as their text; text stays
+    text (never a formula: log tables hold what strangers typed, a username at the sign-in form), numbers and dates
+    stay numbers and dates."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])  # Excel refuses longer sheet names
     sheet.freeze_panes = "A2"
     widths = [_width(h) for h in headers]
     body: list[list[Any]] = []
     for row in rows:  # widths are set before the first row is written, so the rows are held once
-        cells = [_cell(v) for v in row]
-        body.append(cells)
-        widths = [max(w, _width(c)) for w, c in zip(widths, cells, strict=False)]
+        values = [_value(v) for v in row]
+        body.append(values)
+        widths = [max(w, _width(c)) for w, c in zip(widths, values, strict=False)]
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = min(width + 2, 60)
     bold = Font(bold=True)
-    sheet.append([_bold(sheet, h, bold) for h in headers])
-    for cells in body:
-        sheet.append([_inert(sheet, c) for c in cells])
+    cells.append(sheet, [cells.cell(sheet, h, font=bold) for h in headers])
+    for values in body:
+        cells.append(sheet, values)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _bold(sheet: Any, text: str, font: Font) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.font = font
-    return cell
-
-
-def _cell(value: Any) -> Any:
+def _value(value: Any) -> Any:
     """What a cell holds: numbers, text and dates stay themselves; yes/no, lists and the rest become text."""
     if value is None or isinstance(value, (int, Decimal, str, dt.date)) and not isinstance(value, bool):
         return value
     return _csv_text(value)
-
-
-# Text a spreadsheet would run as a formula. Log tables hold what strangers typed (a username at the sign-in
-# form), so their exports never let it run: text in .xlsx, a leading apostrophe in .csv (OWASP's advice).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _inert(sheet: Any, value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
-
-
-def _inert_text(value: Any) -> str:
-    """Text that Excel would run as a formula, quoted with a leading ' (numbers, -3.5 too, stay numbers)."""
-    text = _csv_text(value)
-    return "'" + text if isinstance(value, str) and text.startswith(_FORMULA_STARTS) else text
 
 
 def _width(value: Any) -> int:

@@ -5,10 +5,10 @@ format (app/spreadsheets) and nothing from the database.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from flask.cli import AppGroup
 from app import scoring, spreadsheets
 from app.reviews.scoring import SUBJECT_KINDS, Scored, as_json, awards, file_facts, result_rows, score_period
 from app.text_table import text_table
+from reports import cells
 
 rules_cli = AppGroup("rules", help="评分细则:检查、比较、启用、转入下一年度 / Check, compare, adopt and carry forward rule files.")
 
@@ -142,18 +143,21 @@ def score_command(rules: str, period: str, subject: str | None, records: str | N
                 else (yes if met[g.name] else no) for g in gates]
 
     if fmt == "csv":
-        out = csv.writer(sys.stdout, lineterminator="\n")
-        out.writerow(header + (["表彰", "表彰说明"] if has_awards else []) + (["任职"] if noted else [])
-                     + (["条目", "原始分", "计入分", "记录"] if explain else []))
-        for row in rows:
-            base = [row["rank"] or "", row["subject"]["id"], row["subject"]["name"], row["subject"]["unit"],
-                    row["score"], _grade(row), *gate_cells(row, "是", "否"),
-                    *(["、".join(a["label"] for a in row["awards"] if a["selected"]), _left_out(row)]
-                      if has_awards else []), *([row["membership"]] if noted else [])]
-            if not explain:
-                out.writerow(base)
-            for item in row["items"] if explain else ():
-                out.writerow(base + [item["rule"], item["raw"], item["points"], " ".join(map(str, item["records"]))])
+        def lines() -> Iterator[list[Any]]:
+            yield (header + (["表彰", "表彰说明"] if has_awards else []) + (["任职"] if noted else [])
+                   + (["条目", "原始分", "计入分", "记录"] if explain else []))
+            for row in rows:
+                base = [row["rank"] or "", row["subject"]["id"], row["subject"]["name"], row["subject"]["unit"],
+                        row["score"], _grade(row), *gate_cells(row, "是", "否"),
+                        *(["、".join(a["label"] for a in row["awards"] if a["selected"]), _left_out(row)]
+                          if has_awards else []), *([row["membership"]] if noted else [])]
+                if not explain:
+                    yield base
+                for item in row["items"] if explain else ():
+                    yield base + [item["rule"], item["raw"], item["points"], " ".join(map(str, item["records"]))]
+
+        # names and units come from the file or the database: a name typed as =HYPERLINK(…) must not run in Excel
+        cells.write_csv(sys.stdout, lines(), lineterminator="\n")
         return
     click.echo(f"{scored.ruleset.name} · {scored.period}({scored.period_key})· 共 {len(rows)} 个考评对象")
     click.echo(f"内容校验码 sha256: {scored.hash}")

@@ -27,6 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from app.spreadsheets.columns import normalise_header
 from app.spreadsheets.rows import HEADER_SEARCH_ROWS
 from app.spreadsheets.workbook import ANY_SUFFIXES, OLE2_MAGIC, FileError, check_archive, read_sheets
+from reports import cells
 
 SUMMARY = "错误汇总"
 REASONS = "错误原因"
@@ -96,9 +97,8 @@ def _open(data: bytes, filename: str) -> tuple[Workbook, str | None]:
         for number, values in rows:
             for index, value in enumerate(values, start=1):
                 if value != "":
-                    cell = ws.cell(row=number, column=index, value=value)
-                    cell.data_type = "s"  # as text: 0012 stays 0012, and =… is never a formula
-                    cell.number_format = "@"
+                    # as text: 0012 stays 0012, and =… is never a formula
+                    cells.put(ws, number, index, str(value)).number_format = "@"
         return book, ws.title
     if PurePath(filename).suffix.lower() in (".xls", ".ods") or data.startswith(OLE2_MAGIC):
         return _rebuilt(data, filename), None
@@ -128,9 +128,7 @@ def _rebuilt(data: bytes, filename: str) -> Workbook:
             for index, value in enumerate(values, start=1):
                 if value is None or value == "":
                     continue
-                cell = ws.cell(row=number, column=index, value=value)
-                if isinstance(value, str):
-                    cell.data_type = "s"
+                cells.put(ws, number, index, value)
         for merged in raw.merged:
             ws.merge_cells(merged.ref)
     return book
@@ -171,15 +169,12 @@ def _mark_sheet(ws: Worksheet, problems: Sequence[Problem]) -> dict[str, int | N
         old = cell.comment.text if cell.comment is not None and cell.comment.author != AUTHOR else ""
         text = "\n".join(reasons) + (f"\n——原批注:{old}" if old else "")
         cell.comment = Comment(text, AUTHOR, height=120, width=300)
-    label = ws.cell(row=header_row, column=reasons_column)
-    label.value = REASONS
+    label = cells.put(ws, header_row, reasons_column, REASONS)
     label.font, label.fill = _REASONS_HEADER_FONT, _REASONS_HEADER_FILL
     ws.column_dimensions[get_column_letter(reasons_column)].width = 60
     for row, texts in by_row.items():
-        cell = ws.cell(row=row, column=reasons_column)
         joined = SEPARATOR.join(texts)
-        cell.value = f"{REASONS}:{joined}" if row == header_row else joined  # the header row's own problems
-        cell.data_type = "s"
+        cell = cells.put(ws, row, reasons_column, f"{REASONS}:{joined}" if row == header_row else joined)
         cell.font = _REASONS_HEADER_FONT if row == header_row else _REASON_FONT
         cell.alignment = _WRAP
     return {h: (place[1] if place else None) for h, place in wanted.items()}
@@ -217,7 +212,7 @@ def _clear_old_marks(ws: Worksheet, header_row: int) -> int:
     if reasons_column is not None:
         for (cell,) in ws.iter_rows(min_col=reasons_column, max_col=reasons_column):
             if not isinstance(cell, MergedCell):
-                cell.value = None
+                cells.put(ws, cell.row, cell.column, None)
         return reasons_column
     return min(last + 1, 16384)  # 16384: Excel's last column
 
@@ -239,8 +234,7 @@ def _write_summary(book: Workbook, problems: Sequence[Problem], sheets: dict[str
     for sheet in book.worksheets:
         sheet.sheet_view.tabSelected = sheet is ws  # else Excel opens the sheets grouped
     book.active = 0
-    ws.append(["工作表", "行", "列", "原因"])
-    for cell in ws[1]:
+    for cell in cells.append(ws, ["工作表", "行", "列", "原因"]):
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
     ws.freeze_panes = "A2"
     for letter, width in zip("ABCD", (16, 8, 20, 80)):
@@ -252,9 +246,8 @@ def _write_summary(book: Workbook, problems: Sequence[Problem], sheets: dict[str
         if column is not None:
             where = f"第 {get_column_letter(column)} 列 {problem.header}"
         sheet_name = target.title if target is not None else problem.sheet or WHOLE_FILE
-        ws.append([sheet_name, problem.row or None, where, problem.reason])
+        cells.append(ws, [sheet_name, problem.row or None, where, problem.reason])
         for cell in ws[number]:
-            cell.data_type = "s" if isinstance(cell.value, str) else cell.data_type
             cell.alignment = _WRAP
         if target is not None and problem.row:
             link = ws.cell(row=number, column=2)

@@ -22,11 +22,8 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING
-from xml.sax.saxutils import escape  # escapes text we write; parses nothing  # nosec B406
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.cell import get_column_letter
 from openpyxl.utils.datetime import to_excel
@@ -34,6 +31,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.spreadsheets.columns import (CHOICE, CODE, CODES, DATE, DECIMAL, INTEGER, MONTH, NO, PERIOD, TEXT, YES,
                                       YES_NO, Column, Sheet)
+from reports import cells
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -121,8 +119,9 @@ def build_template(sheets: Sequence[Sheet], *, title: str, choices: Mapping[str,
         # only now does openpyxl start streaming: a bad row above leaves no half-written sheet behind
         _write_instructions(instructions_sheet, sheets, title, instructions, lists)
         for ws, sheet, _, count in written:
-            ws.append([_cell(ws, _header(column), font=_REQUIRED_FONT if column.required else _BOLD,
-                             fill=_REQUIRED_FILL if column.required else _HEADER_FILL) for column in sheet.columns])
+            cells.append(ws, [cells.cell(ws, _header(column), font=_REQUIRED_FONT if column.required else _BOLD,
+                                         fill=_REQUIRED_FILL if column.required else _HEADER_FILL)
+                              for column in sheet.columns])
             _add_validations(ws, sheet, lists, option_columns, count + 1 + EXTRA_ROWS)
         if option_columns:
             _write_options(book.create_sheet(OPTIONS), option_columns, option_names)
@@ -143,7 +142,7 @@ def _choices(column: Column, given: Mapping[str, Sequence[str]]) -> tuple[str, .
         values = column.choices
     else:
         return ()
-    return tuple(dict.fromkeys(text for v in values if (text := _clean(str(v)).strip())))
+    return tuple(dict.fromkeys(text for v in values if (text := cells.clean(str(v)).strip())))
 
 
 def _inline(values: Sequence[str]) -> str | None:
@@ -169,53 +168,38 @@ def _header(column: Column) -> str:
     return f"{column.header}*" if column.required else column.header
 
 
-def _cell(sheet: WriteOnlyWorksheet, value: object, *, font: Font | None = None, fill: PatternFill | None = None,
-          alignment: Alignment | None = None, number_format: str | None = None) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # a text starting with = stays text, never a formula
-    if font:
-        cell.font = font
-    if fill:
-        cell.fill = fill
-    if alignment:
-        cell.alignment = alignment
-    if number_format:
-        cell.number_format = number_format
-    return cell
-
-
 def _write_instructions(ws: WriteOnlyWorksheet, sheets: Sequence[Sheet], title: str, instructions: Sequence[str],
                         lists: Mapping[tuple[str, str], tuple[str, ...]]) -> None:
     for letter, width in zip("ABCD", (18, 10, 60, 40)):
         ws.column_dimensions[letter].width = width
-    ws.append([_cell(ws, title, font=_TITLE)])
-    ws.append([])
+    cells.append(ws, [cells.cell(ws, title, font=_TITLE)])
+    cells.append(ws, [])
     for line in (*instructions, *GENERAL_NOTES):
-        ws.append([_cell(ws, line)])
+        cells.append(ws, [line])
     for sheet in sheets:
-        ws.append([])
+        cells.append(ws, [])
         heading = f"工作表“{sheet.name}”" + (f":{sheet.note}" if sheet.note else "")
-        ws.append([_cell(ws, heading, font=_BOLD)])
-        ws.append([_cell(ws, text, font=_BOLD, fill=_HEADER_FILL) for text in ("列名", "是否必填", "填写要求", "可选值")])
+        cells.append(ws, [cells.cell(ws, heading, font=_BOLD)])
+        cells.append(ws, [cells.cell(ws, text, font=_BOLD, fill=_HEADER_FILL)
+                          for text in ("列名", "是否必填", "填写要求", "可选值")])
         for column in sheet.columns:
             values = lists.get((sheet.name, column.key), ())
             shown = "、".join(values)
             if len(shown) > SHOWN_CHOICES:
                 shown = "见下拉列表"
-            ws.append([_cell(ws, _header(column), font=_REQUIRED_FONT if column.required else None),
-                       _cell(ws, "必填" if column.required else "选填"),
-                       _cell(ws, requirement(column, bool(values)), alignment=_WRAP),
-                       _cell(ws, shown, alignment=_WRAP) if shown else None])
+            cells.append(ws, [cells.cell(ws, _header(column), font=_REQUIRED_FONT if column.required else None),
+                              "必填" if column.required else "选填",
+                              cells.cell(ws, requirement(column, bool(values)), alignment=_WRAP),
+                              cells.cell(ws, shown, alignment=_WRAP) if shown else None])
 
 
 def _write_options(ws: WriteOnlyWorksheet, option_columns: Mapping[tuple[str, ...], int],
                    names: Sequence[str]) -> None:
     ws.sheet_state = "hidden"
     columns = list(option_columns)  # in column order
-    ws.append([_cell(ws, name, font=_BOLD) for name in names])
+    cells.append(ws, [cells.cell(ws, name, font=_BOLD) for name in names])
     for index in range(max(len(values) for values in columns)):
-        ws.append([_cell(ws, values[index]) if index < len(values) else None for values in columns])
+        cells.append(ws, [values[index] if index < len(values) else None for values in columns])
 
 
 def _format_columns(ws: WriteOnlyWorksheet, sheet: Sheet, lists: Mapping[tuple[str, str], tuple[str, ...]],
@@ -271,11 +255,7 @@ def _validation(column: Column, values: tuple[str, ...], option_columns: Mapping
     return None
 
 
-# --- values → cells: sheet XML written here, since openpyxl without lxml serialises ~40 µs per cell -------------
-
-def _clean(text: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", text)  # control characters Excel cannot hold
-
+# --- values → cells: sheet XML written by reports.cells, since openpyxl without lxml serialises ~40 µs per cell ----
 
 def _text_of(value: object) -> str:
     """A value as text: bool as 是/否, 编号 tuples joined with 、, dates as 2025-03-02, Decimal in plain digits."""
@@ -291,7 +271,7 @@ def _text_of(value: object) -> str:
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return _clean(str(value))
+    return cells.clean(str(value))
 
 
 def excel_number(value: Decimal) -> str | None:
@@ -309,31 +289,25 @@ def excel_number(value: Decimal) -> str | None:
     return format(exact, "f") if value else "0"  # plain digits: no 1E+3, no -0
 
 
-def _text_xml(ref: str, style: str, text: str) -> str:
-    if not text:
-        return ""
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
-
-
 CellXml = Callable[[str, object], str]
 
 
 def _cell_xml(column: Column, style: str) -> CellXml:
     """The function writing one value of `column` as a <c> element at a reference ("" for a blank)."""
     if column.type in TEXT_TYPES:
-        return lambda ref, value: _text_xml(ref, style, _text_of(value))
+        return lambda ref, value: cells.text_xml(ref, style, _text_of(value))
 
     def other(ref: str, value: object) -> str:
         if isinstance(value, dt.date) and column.type == DATE and value.year >= FIRST_YEAR:
             day = value.date() if isinstance(value, dt.datetime) else value
-            return f'<c r="{ref}"{style}><v>{int(to_excel(day))}</v></c>'
+            return cells.number_xml(ref, style, str(int(to_excel(day))))
         if isinstance(value, int) and not isinstance(value, bool):
-            return f'<c r="{ref}"{style}><v>{value}</v></c>'
+            return cells.number_xml(ref, style, str(value))
         if isinstance(value, float) and math.isfinite(value):
-            return f'<c r="{ref}"{style}><v>{value!r}</v></c>'
+            return cells.number_xml(ref, style, repr(value))
         if isinstance(value, Decimal) and (digits := excel_number(value)) is not None:
-            return f'<c r="{ref}"{style}><v>{digits}</v></c>'
-        return _text_xml(ref, style, _text_of(value))
+            return cells.number_xml(ref, style, digits)
+        return cells.text_xml(ref, style, _text_of(value))
     return other
 
 
@@ -347,10 +321,10 @@ def _write_rows(target: IO[bytes], sheet: Sheet, styles: Sequence[str], rows: It
         if len(row) > len(columns):
             raise ValueError(f"{sheet.name}: a row has {len(row)} values for {len(columns)} columns")
         number = count + 1
-        cells = "".join(write(f"{letter}{number}", value) for (letter, write), value in zip(writers, row)
-                        if value is not None and value != "")
-        if cells:
-            chunk.append(f'<row r="{number}">{cells}</row>')
+        written = "".join(write(f"{letter}{number}", value) for (letter, write), value in zip(writers, row)
+                          if value is not None and value != "")
+        if written:
+            chunk.append(f'<row r="{number}">{written}</row>')
         if len(chunk) >= 1000:
             target.write("".join(chunk).encode())
             chunk.clear()
