@@ -13,6 +13,9 @@ class Config:
     # Sign-in policy (账号安全策略): defaults; the administrator may set each on /admin/account-policy
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_MINUTES = 15
+    # Those failures count per account and client address: a stranger's locks out only the stranger's address. The
+    # whole account locks (for the lockout minutes, or until an admin unlocks it) after this many from all together.
+    LOGIN_ACCOUNT_MAX_FAILURES = 50
     IDLE_TIMEOUT_MINUTES = 30
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_MIN_CLASSES = 2  # of: lower case, upper case, digits, other characters
@@ -28,6 +31,7 @@ class Config:
     TRUSTED_PROXY_COUNT = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are believed (1 behind nginx)
     RATELIMIT_STORAGE_URI = "memory://"  # per process; production: redis://localhost:6379/0
     LOGIN_RATE_LIMIT = "10 per minute"  # sign-in attempts (POSTs) per client address
+    PASSWORD_RATE_LIMIT = "10 per minute"  # POSTs to /auth/password per address; a rate, not a password  # nosec B105
     OBJECTION_RATE_LIMIT = "5 per minute"  # objections sent from a 公示 page per client address
     WTF_CSRF_TIME_LIMIT = None  # a long form must not expire while a clerk types
 

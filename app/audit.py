@@ -37,6 +37,7 @@ FIELD_LABELS = {
     "employees": _l("职工人数"), "branch": _l("所属党支部"), "username": _l("用户名"), "display_name": _l("姓名"),
     "role": _l("角色"), "units": _l("负责单位"), "member": _l("对应委员"), "password": _l("密码"),
     "must_change_password": _l("须修改密码"), "failed_logins": _l("连续登录失败次数"), "locked_until": _l("锁定至"),
+    "locked_addresses": _l("被锁定的地址"),
     "member_id": _l("履职对象"), "party_member_id": _l("党员"), "unit_id": _l("录入单位"), "category": _l("类别"),
     "title": _l("标题"),
     "description": _l("内容摘要"), "occurred_on": _l("日期"), "outcome": _l("结果"), "level": _l("采用级别"),

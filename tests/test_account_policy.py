@@ -16,7 +16,7 @@ from conftest import PASSWORD, text_of
 from app import audit
 from app.auth import policy
 from app.extensions import db
-from app.models import AuditLog, LoginEvent, Role, Setting, User
+from app.models import AuditLog, LoginEvent, LoginThrottle, Role, Setting, User
 from app.timeutil import utcnow
 
 P2, P3 = "Second-pass-2", "Third-pass-33"
@@ -216,16 +216,13 @@ def test_lockout_after_the_configured_failures_for_the_configured_minutes(client
     db.session.commit()
     logout(client)
     user = make_user("clerk1", Role.CLERK, ("committee_a",))
-    for _ in range(2):
-        assert "用户名或密码错误" in text_of(login("clerk1", "wrong"))
-    text = text_of(login("clerk1", "wrong"))
-    assert "连续 3 次登录失败，账号已锁定 2 分钟" in text
-    user = db.session.get(User, user.id)
-    db.session.refresh(user)
-    assert dt.timedelta(seconds=110) < user.locked_until - utcnow() <= dt.timedelta(minutes=2)
-    assert "账号已锁定" in text_of(login("clerk1"))  # the right password, too soon
+    for _ in range(3):
+        assert "用户名或密码错误。连续错误 3 次后，须等 2 分钟再试。" in text_of(login("clerk1", "wrong"))
+    throttle = db.session.get(LoginThrottle, (user.id, "127.0.0.1"))
+    assert dt.timedelta(seconds=110) < throttle.locked_until - utcnow() <= dt.timedelta(minutes=2)
+    assert "连续错误 3 次后" in text_of(login("clerk1"))  # the right password, too soon
 
-    user.locked_until = utcnow() - dt.timedelta(seconds=1)  # two minutes later
+    throttle.locked_until = utcnow() - dt.timedelta(seconds=1)  # two minutes later
     db.session.commit()
     assert login("clerk1").status_code == 302
     assert client.get("/").status_code == 200
@@ -279,7 +276,7 @@ def test_login_log_filters_and_exports(client, admin):
     header = ["时间", "用户名", "结果", "IP 地址"]
     expected = [["2024-03-01 10:00:00", "wang", "密码错误", "10.0.0.1"],
                 ["2024-03-01 09:00:00", "li", "成功", "10.0.0.2"],
-                ["2024-03-01 00:30:00", "wang", "连续失败被锁定", "10.0.0.1"]]
+                ["2024-03-01 00:30:00", "wang", "连续失败，该地址被锁定", "10.0.0.1"]]
     assert csv_rows(client.get(f"/admin/login-log?{query}&export=csv")) == [header, *expected]
     assert xlsx_rows(client.get(f"/admin/login-log?{query}&export=xlsx")) == [header, *expected]
     filtered = f"/admin/login-log?{query}&username=wang&result=bad_password&export="

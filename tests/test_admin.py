@@ -469,7 +469,7 @@ def test_login_log_date_range(client, county, admin):
     db.session.commit()
     text = text_of(client.get("/admin/login-log?start=2024-03-01&end=2024-03-01"))
     assert "共 2 条" in text and "early" in text and "late" in text
-    assert "连续失败被锁定" in text and "账号已停用" in text
+    assert "连续失败，该地址被锁定" in text and "账号已停用" in text
     text = text_of(client.get("/admin/login-log?end=2024-02-29"))
     assert "共 1 条" in text and "before" in text
     text = text_of(client.get("/admin/login-log?start=2024-03-02&username=after"))

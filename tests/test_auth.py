@@ -5,9 +5,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import LoginEvent, Role, User
+from app.models import LoginEvent, LoginThrottle, Role, User
 from app.timeutil import utcnow
 from conftest import PASSWORD, text_of
+
+REFUSED = "用户名或密码错误。连续错误 5 次后，须等 15 分钟再试。"  # every refusal before the password is known right
 
 
 def events(username):
@@ -45,26 +47,26 @@ def test_unknown_user_gets_the_same_message_and_is_logged(login):
     assert events("nobody") == ["unknown_user"]
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(client, make_user, login):
+def test_five_failures_lock_this_address_out_of_the_account_for_fifteen_minutes(client, make_user, login):
     user = make_user("clerk1", Role.CLERK, units=("committee_a",))
-    for _ in range(4):
-        login("clerk1", "bad")
-    response = login("clerk1", "bad")
-    assert "已锁定" in text_of(response)
-    # the right password does not help while locked
-    response = login("clerk1")
-    assert "已锁定" in text_of(response)
+    for _ in range(5):
+        assert REFUSED in text_of(login("clerk1", "bad"))
+    # the right password does not help while locked, and the answer is the same as for a wrong one
+    assert REFUSED in text_of(login("clerk1"))
     assert client.get("/").status_code == 302
+    throttle = db.session.get(LoginThrottle, (user.id, "127.0.0.1"))
+    assert dt.timedelta(minutes=14) < throttle.locked_until - utcnow() <= dt.timedelta(minutes=15)
     db.session.refresh(user)
-    assert dt.timedelta(minutes=14) < user.locked_until - utcnow() <= dt.timedelta(minutes=15)
+    assert user.locked_until is None and user.failed_logins == 5  # the account itself is not locked
     assert events("clerk1") == ["bad_password"] * 4 + ["locked_now", "locked"]
-    # fifteen minutes later the right password works and resets the counter
-    user.locked_until = utcnow() - dt.timedelta(seconds=1)
+    # fifteen minutes later the right password works and resets both counts
+    throttle.locked_until = utcnow() - dt.timedelta(seconds=1)
     db.session.commit()
     response = login("clerk1", follow=True)
     assert "clerk1" in text_of(response)
     db.session.refresh(user)
     assert user.failed_logins == 0 and user.locked_until is None
+    assert db.session.get(LoginThrottle, (user.id, "127.0.0.1")) is None
 
 
 def test_a_success_resets_the_failure_count(make_user, login, client):

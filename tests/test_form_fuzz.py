@@ -25,7 +25,8 @@ from app.extensions import db
 from app.models import Category
 
 EXAMPLES = 20  # per route and form
-SKIPPED = {"auth.login", "auth.logout"}  # signing in or out changes who the rest of the test is
+# signing in or out changes who the rest of the test is; so would wrong current passwords (five sign the user out)
+SKIPPED = {"auth.login", "auth.logout", "auth.change_password"}
 TEXT = st.one_of(
     st.text(max_size=30), st.text(min_size=200, max_size=400), st.just("长" * 20_000), st.just(""), st.just("   "),
     st.sampled_from(["<script>alert(1)</script>", "' OR 1=1 --", "%00", "\x00", "\u202e", "NaN", "-1", "0", "1e400",

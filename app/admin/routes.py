@@ -14,7 +14,7 @@ from app import audit
 from app.admin import services
 from app.admin.forms import (NONE, AccountPolicyForm, AwardSettingsForm, EnterpriseForm, NewUserForm,
                              ResetPasswordForm, UnitForm, UserForm)
-from app.auth import policy
+from app.auth import policy, sessions
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
 from app.extensions import db
@@ -169,7 +169,8 @@ def _user_form(user: User) -> UserForm:
 
 def _render_user(user: User, form: UserForm, reset_form: ResetPasswordForm) -> str:
     return render_template("admin/user_form.html", form=form, user=user, reset_form=reset_form,
-                           locked=services.is_locked(user), history=audit.history("user", user.id))
+                           locked=services.is_locked(user), locked_addresses=services.locked_addresses(user),
+                           history=audit.history("user", user.id))
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -192,6 +193,8 @@ def user_reset_password(user_id: int) -> str | Response:
     if reset_form.validate_on_submit():
         errors = services.reset_password(user, reset_form.password.data, current_user, current_app.config, _ip())
         if commit_or_attach(reset_form, errors):
+            if user.id == current_user.id:
+                sessions.start(user)  # the admin's own session goes on; every other one of the account has ended
             flash(_("已重置 %(name)s 的密码，并解除锁定；该用户下次登录时须修改密码。", name=user.username), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
     return _render_user(user, _user_form(user), reset_form)

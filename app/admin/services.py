@@ -16,8 +16,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app import audit
+from app.auth import sessions
 from app.auth.passwords import policy_errors
-from app.auth.services import set_password
+from app.auth.services import address_locks, forget_failures, set_password
 from app.extensions import db
 from app.models import (Activity, AuditLog, BranchForm, Enterprise, LoginEvent, Meeting, Member, PartyMember,
                         PartyStatus, Role, Unit, UnitKind, User, user_unit)
@@ -49,8 +50,10 @@ LOGIN_RESULTS: dict[str, Any] = {
     "ok": _l("成功"),
     "bad_password": _l("密码错误"),
     "unknown_user": _l("用户不存在"),
-    "locked": _l("账号锁定中"),
-    "locked_now": _l("连续失败被锁定"),
+    "locked": _l("锁定中，未核对密码"),
+    "locked_now": _l("连续失败，该地址被锁定"),  # out of this account only
+    "account_locked": _l("失败过多，账号被锁定"),
+    "bad_current": _l("改密码时当前密码错误"),
     "disabled": _l("账号已停用"),
     "demo_off": _l("演示账号未启用"),
 }
@@ -317,7 +320,13 @@ def _user_facts(user: User) -> dict[str, Any]:
 
 
 def is_locked(user: User, now: dt.datetime | None = None) -> bool:
+    """Whether the whole account is locked (every address)."""
     return user.locked_until is not None and user.locked_until > (now or utcnow())
+
+
+def locked_addresses(user: User) -> list[tuple[str, dt.datetime]]:
+    """The client addresses locked out of `user` now, each with the end of its lock; the latest first."""
+    return [(t.ip, t.locked_until) for t in address_locks(user) if t.locked_until is not None]
 
 
 def save_user(user: User, data: Mapping[str, Any], actor: User, config: Mapping[str, Any],
@@ -382,6 +391,8 @@ def save_user(user: User, data: Mapping[str, Any], actor: User, config: Mapping[
         return errors
 
     before = {} if new else _user_facts(user)
+    if not new and (user.role != role or user.active != bool(data.get("active", True))):
+        sessions.end_all(user)  # signed in under the old role, or before being disabled: sign in again
     if new:
         user.username = username
     user.display_name = data["display_name"].strip()
@@ -402,7 +413,8 @@ def save_user(user: User, data: Mapping[str, Any], actor: User, config: Mapping[
 
 
 def reset_password(user: User, password: str, actor: User, config: Mapping[str, Any], ip: str = "") -> Errors:
-    """Give `user` a temporary password to change at next sign-in, and lift any lockout."""
+    """Give `user` a temporary password to change at next sign-in, lift any lockout (the account's and each
+    address's), and end the account's sessions."""
     problems = policy_errors(password)
     if problems:
         return {"password": problems}
@@ -410,20 +422,18 @@ def reset_password(user: User, password: str, actor: User, config: Mapping[str, 
     changes.update(audit.diff(audit.snapshot(user, ("must_change_password", "failed_logins", "locked_until")),
                               {"must_change_password": True, "failed_logins": 0, "locked_until": None}))  # a flag  # nosec B105
     set_password(user, password, config, must_change=True)
-    user.failed_logins = 0
-    user.locked_until = None
-    db.session.flush()
+    if addresses := forget_failures(user):
+        changes["locked_addresses"] = ("、".join(addresses), "")
     audit.record(actor, "reset_password", "user", user.id, changes, ip=ip)
     return {}
 
 
 def unlock(user: User, actor: User, ip: str = "") -> None:
-    """Lift a lockout after failed sign-ins; the password stays as it is."""
+    """Lift the lockouts after failed sign-ins: the account's and each address's; the password stays as it is."""
     changes = audit.diff(audit.snapshot(user, ("failed_logins", "locked_until")),
                          {"failed_logins": 0, "locked_until": None})
-    user.failed_logins = 0
-    user.locked_until = None
-    db.session.flush()
+    if addresses := forget_failures(user):
+        changes["locked_addresses"] = ("、".join(addresses), "")
     if changes:
         audit.record(actor, "unlock", "user", user.id, changes, ip=ip)
 

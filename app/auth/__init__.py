@@ -10,7 +10,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from app.auth import policy
+from app.auth import policy, sessions
 from app.auth.routes import bp
 from app.extensions import db, login_manager
 from app.models import User
@@ -20,6 +20,7 @@ __all__ = ["bp", "init_app"]
 
 EXEMPT_ENDPOINTS = {"static", "auth.login", "auth.logout", "auth.change_password", "main.health",
                     "main.set_language"}
+SIGNED_OUT_ENDPOINTS = {"static", "auth.login", "main.health"}  # served as they are to a session just ended
 
 
 def init_app(app: Flask) -> None:
@@ -40,20 +41,30 @@ def init_app(app: Flask) -> None:
     def enforce_session_policy() -> Response | None:
         if not current_user.is_authenticated:
             return None
+        if not sessions.is_current(current_user):  # signed out elsewhere, password changed, account changed …
+            return _sign_out(_l("您的登录已失效，请重新登录。"))
         rules = policy.current()
         now = utcnow().timestamp()
         last_seen = session.get("last_seen", now)
         if now - last_seen > rules.idle_timeout_minutes * 60:
-            logout_user()
-            session.clear()
-            flash(_l("由于长时间未操作，您已自动退出，请重新登录。"), "warning")
-            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+            return _sign_out(_l("由于长时间未操作，您已自动退出，请重新登录。"))
         if now - last_seen >= 30 or "last_seen" not in session:  # not on every request: an unchanged session
             session["last_seen"] = now                              # is not signed and sent again
         if request.endpoint not in EXEMPT_ENDPOINTS and (
                 current_user.must_change_password or policy.password_expired(current_user, rules)):
             return redirect(url_for("auth.change_password"))
         return None
+
+
+def _sign_out(message: str) -> Response | None:
+    """End this request's session and say why; then the sign-in page (the request itself, if it needs no sign-in
+    and would only come back here)."""
+    logout_user()
+    session.clear()
+    flash(message, "warning")
+    if request.endpoint in SIGNED_OUT_ENDPOINTS:
+        return None
+    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
 
 
 def _signed_in_user(user_id: int) -> User | SignedInUser | None:

@@ -1,6 +1,7 @@
 """Password hashing (argon2id, tuned by config) and the password rules of the account policy (app.auth.policy)."""
 from __future__ import annotations
 
+import secrets
 import string
 from collections.abc import Mapping
 from typing import Any
@@ -26,6 +27,18 @@ def verify_password(password_hash: str, password: str, config: Mapping[str, Any]
         return hasher(config).verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+_STAND_INS: dict[tuple[int, int, int], str] = {}  # a hash of no one's password, per argon2 setting
+
+
+def verify_nothing(password: str, config: Mapping[str, Any]) -> None:
+    """The work of `verify_password` for a sign-in that checks no password (no such user, a locked account), so
+    the time an answer takes does not tell which it was."""
+    key = (config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"], config["ARGON2_PARALLELISM"])
+    if key not in _STAND_INS:
+        _STAND_INS[key] = hash_password(secrets.token_urlsafe(24), config)
+    verify_password(_STAND_INS[key], password, config)
 
 
 def policy_errors(password: str, policy: account_policy.Policy | None = None) -> list[str]:

@@ -6,12 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from app.auth import policy, services
+from app.auth import policy, services, sessions
 from app.auth.forms import ChangePasswordForm, LoginForm
 from app.extensions import db
 from app.models import User
 from app.security import limit_posts
-from app.forms import commit_or_attach
+from app.forms import attach_errors
 from app.timeutil import utcnow
 from app.web import safe_next
 
@@ -32,6 +32,7 @@ def login() -> str | Response:
             chosen = session.get("lang")  # picked on the sign-in page: it wins, and the account remembers it
             session.clear()
             login_user(result.user)
+            sessions.start(result.user)
             session["last_seen"] = utcnow().timestamp()
             if chosen in current_app.config["LANGUAGES"] and chosen != result.user.locale:
                 result.user.locale = chosen
@@ -51,6 +52,8 @@ def login() -> str | Response:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
+    sessions.end_all(db.session.get(User, current_user.id))  # a copy of this session's cookie ends too
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("您已退出登录。"), "info")
@@ -58,13 +61,26 @@ def logout() -> Response:
 
 
 @bp.route("/password", methods=["GET", "POST"])
+@limit_posts("PASSWORD_RATE_LIMIT")
 @login_required
 def change_password() -> str | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         account = db.session.get(User, current_user.id)  # as stored now, not as this process read it last
-        errors = services.change_password(account, form.current.data, form.new.data, current_app.config)
-        if commit_or_attach(form, errors):
+        try:
+            errors = services.change_password(account, form.current.data, form.new.data, request.remote_addr or "",
+                                              current_app.config)
+        except services.LockedOut as locked:
+            db.session.commit()  # the login log and the failure counts
+            logout_user()
+            session.clear()
+            flash(str(locked), "warning")
+            return redirect(url_for("auth.login"))
+        db.session.commit()  # with errors too: a wrong current password is counted and logged, nothing else written
+        if errors:
+            attach_errors(form, errors)
+        else:
+            sessions.start(account)  # this session goes on; every other one has ended
             flash(_("密码已修改。"), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form,

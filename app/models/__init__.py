@@ -14,13 +14,13 @@ from app.models.records import (Activity, ActivityParticipant, Attendance, Branc
 from app.models.reviews import Review, ReviewEntry, RuleSet
 from app.models.rules import HistoricalResult, RuleFile
 from app.models.settings import Setting
-from app.models.users import LoginEvent, PasswordHistory, User, user_unit
+from app.models.users import LoginEvent, LoginThrottle, PasswordHistory, User, user_unit
 
 __all__ = [
     "Activity", "ActivityParticipant", "AppraisalYear", "Attendance", "AttendanceStatus", "AuditLog", "AwardList",
     "AwardListState", "BranchForm", "BranchIndicator", "BranchResult", "Candidate", "CandidateState", "Category",
     "Certificate", "CertificateKind", "Enterprise", "Evidence", "Gender", "HistoricalResult", "Invitees", "Job",
-    "JobState", "LoginEvent", "Meeting", "MeetingKind", "MeetingType", "Member", "MemberUnitChange", "Objection", "ObjectionOutcome",
+    "JobState", "LoginEvent", "LoginThrottle", "Meeting", "MeetingKind", "MeetingType", "Member", "MemberUnitChange", "Objection", "ObjectionOutcome",
     "PartyMember", "PartyStatus", "PasswordHistory", "PrintLog", "PrinterProfile", "RecordState", "Review",
     "ReviewEntry", "ReviewKind", "ReviewState", "RewardAmount", "Role", "RuleFile", "RuleFileState", "RuleSet",
     "Setting", "SubjectKind", "Term", "Unit", "UnitKind", "User", "Vote", "VoteChoice", "user_unit",

@@ -33,8 +33,11 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     is_demo: Mapped[bool] = mapped_column(default=False)
     must_change_password: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[dt.datetime | None]
+    failed_logins: Mapped[int] = mapped_column(default=0)  # wrong passwords in a row, from every address together
+    locked_until: Mapped[dt.datetime | None]  # the whole account, after LOGIN_ACCOUNT_MAX_FAILURES of them
+    # Stored in each session at sign-in and compared on every request: raising it ends every session signed in
+    # before (app.auth.sessions).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
     locale: Mapped[str] = mapped_column(sa.String(10), default="")
@@ -49,6 +52,18 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role.name}>"
+
+
+class LoginThrottle(db.Model):
+    """Wrong passwords for one account from one client address since its last success there. After the account
+    policy's number of them that address is locked out of that account for the policy's minutes; other addresses
+    are not (app.auth.services)."""
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    ip: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)  # attempts counted, the one being checked included
+    locked_until: Mapped[dt.datetime | None]
+    last_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class PasswordHistory(db.Model):
@@ -68,4 +83,6 @@ class LoginEvent(db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     username: Mapped[str] = mapped_column(sa.String(40))
     ip: Mapped[str] = mapped_column(sa.String(64), default="")
-    result: Mapped[str] = mapped_column(sa.String(20))  # ok, bad_password, locked, unknown_user, disabled, demo_off
+    # ok, bad_password, unknown_user, locked, locked_now, account_locked, disabled, demo_off, bad_current (a wrong
+    # current password on the change-password page)
+    result: Mapped[str] = mapped_column(sa.String(20))

@@ -33,7 +33,7 @@ from app import audit
 from app.auth import policy as account_policy
 from app.auth.passwords import policy_errors
 from app.auth.scope import units_below
-from app.auth.services import set_password
+from app.auth.services import forget_failures, set_password
 from app.extensions import db
 from app.imports.export import table_xlsx
 from app.models import Member, Role, Term, Unit, UnitKind, User, user_unit
@@ -256,8 +256,8 @@ def _describe(user: User) -> tuple[str, str, str]:
 
 def reissue(users: Iterable[User], actor: User | None, reason: str, config: Mapping[str, Any] | None = None,
             ip: str = "") -> list[Issued]:
-    """Give each account a new one-time password to change at its next sign-in (the old slip stops working) and
-    lift any lockout; one audit entry each, with `reason`."""
+    """Give each account a new one-time password to change at its next sign-in (the old slip stops working), lift
+    any lockout and end its sessions; one audit entry each, with `reason`."""
     config = config if config is not None else current_app.config
     hashing = _one_time_config(config)
     policy = account_policy.current()
@@ -267,10 +267,8 @@ def reissue(users: Iterable[User], actor: User | None, reason: str, config: Mapp
         changes: dict[str, tuple[Any, Any]] = {"password": ("", "")}
         changes.update(audit.diff(audit.snapshot(user, ("must_change_password", "failed_logins", "locked_until")),
                                   {"must_change_password": True, "failed_logins": 0, "locked_until": None}))  # a flag  # nosec B105
-        set_password(user, password, hashing, must_change=True)
-        user.failed_logins = 0
-        user.locked_until = None
-        db.session.flush()
+        set_password(user, password, hashing, must_change=True)  # which also ends the account's sessions
+        forget_failures(user)
         audit.record(actor, "reset_password", "user", user.id, changes, reason=reason, ip=ip)
         kind, name, unit = _describe(user)
         issued.append(Issued(user.id, kind, user.username, password, name, unit))
