@@ -68,8 +68,9 @@ def public_url() -> str:
     return addresses.base()
 
 
-def verify_url(number: str) -> str:
-    return f"{public_url()}/verify/{number}"
+def verify_url(number: str, check_code: str) -> str:
+    """What a certificate's QR code says: its check page, with the check code the page asks for."""
+    return f"{public_url()}/verify/{number}?c={check_code}"
 
 
 def publicity_contact() -> tuple[str, ...]:

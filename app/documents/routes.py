@@ -25,6 +25,7 @@ from app.jobs.kinds import options_params
 from app.models import (AwardListState, Certificate, JobState, Member, PrinterProfile, Review, ReviewState, Role,
                         SubjectKind)
 from app.reviews import services as reviews
+from app.security import limit_requests
 from app.settings import save_settings, setting
 from app.timeutil import beijing_today
 from app.web import db_id
@@ -289,15 +290,25 @@ def _latest_year(member_id: int) -> int:
 def verify_form() -> Response | str:
     number = request.args.get("number", "").strip()
     if number:
-        return redirect(url_for("verify.verify", number=number[:60]))
-    return render_template("public/verify.html", cert=None, number="", asked=False)
+        code = request.args.get("code", "").strip()[:20]
+        return redirect(url_for("verify.verify", number=number[:60], **({"c": code} if code else {})))
+    return render_template("public/verify.html", cert=None, number="", code="", asked=False)
 
 
 @verify_bp.route("/verify/<path:number>")
+@limit_requests("VERIFY_RATE_LIMIT")
 def verify(number: str) -> tuple[str, int]:
-    """Genuine or not: name, award, year, issuer; nothing else. Unknown and revoked numbers say so."""
+    """Genuine or not: name, award, year, issuer; nothing else. The check code printed beside the number is asked
+    for (the QR code carries it as ?c=): a number alone, as an old QR code has it, gets the form, whether or not it
+    exists; a wrong code is answered as an unknown number. Revoked certificates say so."""
     number = number.strip()[:60]
+    code = request.args.get("c", "").strip()[:20]
+    if not code:
+        return render_template("public/verify.html", cert=None, number=number, code="", asked=False,
+                               need_code=True), 200
     cert = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
+    if cert is not None and not certificates.check_code_matches(cert, code):
+        cert = None
     status = 200 if cert is not None else 404
-    return render_template("public/verify.html", cert=cert, number=number, asked=True,
+    return render_template("public/verify.html", cert=cert, number=number, code=code, asked=True,
                            valid=cert is not None and certificates.is_valid(cert)), status
