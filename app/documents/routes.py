@@ -2,11 +2,10 @@
 printer profiles for 套打 with their calibration page; a member's own 履职档案; the public certificate check."""
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -28,7 +27,7 @@ from app.reviews import services as reviews
 from app.security import limit_requests
 from app.settings import save_settings, setting
 from app.timeutil import beijing_today
-from app.web import db_id
+from app.web import db_id, send_download
 
 bp = Blueprint("documents", __name__)
 verify_bp = Blueprint("verify", __name__)
@@ -64,8 +63,8 @@ def _options() -> Options:
 
 def _send(made: kinds.Made, mimetype: str) -> Response:
     """Inline for a preview in the browser's viewer, attachment when `download=1`."""
-    response = send_file(io.BytesIO(made.data), mimetype=mimetype, download_name=made.filename,
-                         as_attachment=request.values.get("download") == "1", max_age=0)
+    response = send_download(made.data, mimetype, made.filename, as_attachment=request.values.get("download") == "1",
+                             max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response
 
