@@ -5,10 +5,13 @@ BASE_DIR = Path(__file__).resolve().parent
 
 
 class Config:
-    SECRET_KEY = "dev"  # a placeholder; create_app refuses it outside debug and testing  # nosec B105
+    # A placeholder: outside debug and testing the server refuses to serve with it, or with any key shorter than 32
+    # bytes, a well-known example or one character repeated (app.security.secret_key_problem)
+    SECRET_KEY = "dev"  # nosec B105
     SQLALCHEMY_DATABASE_URI = "sqlite:///siyi.db"  # relative to instance/
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     DEMO_MODE = False  # demo accounts can sign in only when this is true (make run sets it)
+    # Switches (a bool here) are read from FLASK_* strictly: true/false, 1/0, yes/no, on/off (app/environment.py)
 
     # Sign-in policy (账号安全策略): defaults; the administrator may set each on /admin/account-policy
     LOGIN_MAX_FAILURES = 5
@@ -29,10 +32,16 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # FLASK_SESSION_COOKIE_SECURE=true behind TLS; false keeps http://127.0.0.1 working
     TRUSTED_PROXY_COUNT = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are believed (1 behind nginx)
-    RATELIMIT_STORAGE_URI = "memory://"  # per process; production: redis://localhost:6379/0
+    # Rate-limit counters: "" chooses (app.security.limiter_storage): the jobs' REDIS_URL when JOBS_BACKEND is rq,
+    # else memory:// (per process: flask doctor fails on it outside demo mode unless RATELIMIT_MEMORY_ALLOWED)
+    RATELIMIT_STORAGE_URI = ""
+    RATELIMIT_MEMORY_ALLOWED = False  # true: this deployment runs one process, so memory:// counts right
     LOGIN_RATE_LIMIT = "10 per minute"  # sign-in attempts (POSTs) per client address
     PASSWORD_RATE_LIMIT = "10 per minute"  # POSTs to /auth/password per address; a rate, not a password  # nosec B105
     OBJECTION_RATE_LIMIT = "5 per minute"  # objections sent from a 公示 page per client address
+    VERIFY_RATE_LIMIT = "30 per minute"  # certificate checks (/verify/…) per client address
+    # Host names answered besides the public address's and 127.0.0.1/localhost (comma-separated); app/addresses.py
+    TRUSTED_HOSTS: list[str] | None = None
     WTF_CSRF_TIME_LIMIT = None  # a long form must not expire while a clerk types
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"

@@ -11,15 +11,19 @@ from flask import Flask
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object("config.Config")
+    from app import environment
+    switches = environment.boolean_keys(app.config)
     app.config.from_prefixed_env()  # FLASK_SECRET_KEY, FLASK_DEMO_MODE, ...
+    app.config.update(environment.booleans(switches, os.environ))  # strictly: "False" is false, "flase" stops here
     if "DATABASE_URL" in os.environ:  # the product's switch to PostgreSQL
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     if overrides:
         app.config.update(overrides)  # tests pass their settings last, so they win
-    if app.config["SECRET_KEY"] == "dev" and not (app.debug or app.testing):
+    from app.security import secret_key_problem
+    if (problem := secret_key_problem(app.config["SECRET_KEY"])) and not (app.debug or app.testing):
         # Refuse to serve, not to start: the office's commands (rules check, score) need no secret key, but a
-        # server signing sessions with a known key would let anyone forge a sign-in.
-        app.before_request(_refuse_without_secret_key)
+        # server signing sessions with a known or guessable key would let anyone forge a sign-in.
+        app.before_request(lambda: _refuse_with_weak_secret_key(problem))
     os.makedirs(app.instance_path, exist_ok=True)
 
     from app import (activities, admin, auth, awards, branches, cli, dashboard, documents, errors, i18n,  # noqa: F401
@@ -53,14 +57,16 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(documents.verify_bp)
     app.register_blueprint(jobs.bp, url_prefix="/jobs")
     app.register_blueprint(setup.bp, url_prefix="/setup")
-    from app import security
+    from app import addresses, security
+    addresses.init_app(app)  # links from the public address; unknown hosts refused
     security.init_app(app)  # after the blueprints: it wraps the rate-limited views
     errors.init_app(app)
     cli.init_app(app)
     return app
 
 
-def _refuse_without_secret_key() -> tuple[str, int, dict[str, str]]:
-    return ("服务器尚未设置 FLASK_SECRET_KEY，暂不能提供服务。请管理员设置后重新启动。\n"
-            "FLASK_SECRET_KEY is not set: this server refuses to serve until it is.\n",
+def _refuse_with_weak_secret_key(problem: str) -> tuple[str, int, dict[str, str]]:
+    return (f"服务器的 FLASK_SECRET_KEY {problem}，暂不能提供服务。请管理员设置一个随机密钥后重新启动"
+            "（python3 -c 'import secrets; print(secrets.token_hex(32))'），flask --app wsgi doctor 会说明原因。\n"
+            "FLASK_SECRET_KEY is not set or is too weak: this server refuses to serve until a random key is set.\n",
             503, {"Content-Type": "text/plain; charset=utf-8"})

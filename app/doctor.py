@@ -12,14 +12,14 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from app import organisation
+from app import addresses, organisation
 from app.activities.services import evidence_dir
 from app.backup import BackupError, configured_key
 from app.backup_crypto import key_id
 from app.extensions import db
+from app.security import secret_key_problem
 
 OK, WARN, FAIL = "通过", "注意", "问题"
-WEAK_SECRETS = {"", "dev", "test", "secret", "changeme", "x"}
 
 
 @dataclass(frozen=True)
@@ -32,13 +32,11 @@ class Finding:
 
 
 def _secret_key(app: Flask) -> Finding:
-    key = str(app.config.get("SECRET_KEY") or "")
-    if key in WEAK_SECRETS:
-        return Finding(FAIL, "FLASK_SECRET_KEY 未设置或是默认值：任何人都能伪造登录",
+    problem = secret_key_problem(app.config.get("SECRET_KEY"))
+    if problem:
+        return Finding(FAIL, f"FLASK_SECRET_KEY {problem}：任何人都可能伪造登录，服务器拒绝提供服务（503）",
                        "设置环境变量 FLASK_SECRET_KEY 为随机字符串，例如：python3 -c 'import secrets; "
                        "print(secrets.token_hex(32))'")
-    if len(key) < 32:
-        return Finding(WARN, f"FLASK_SECRET_KEY 只有 {len(key)} 个字符", "请改用至少 32 个字符的随机字符串")
     return Finding(OK, "FLASK_SECRET_KEY 已设置")
 
 
@@ -112,6 +110,34 @@ def _redis(app: Flask) -> Finding | None:
     return Finding(OK, "Redis 可以连接")
 
 
+def _rate_limits(app: Flask) -> Finding:
+    uri = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if not uri.startswith("memory://"):
+        return Finding(OK, "登录等限流计数由各进程共用（Redis）")
+    if app.config.get("DEMO_MODE"):
+        return Finding(OK, "演示模式：限流计数在本进程的内存中")
+    if app.config.get("RATELIMIT_MEMORY_ALLOWED"):
+        return Finding(WARN, "限流计数在每个进程的内存中（已设置 FLASK_RATELIMIT_MEMORY_ALLOWED：只运行一个进程）",
+                       "运行多个 gunicorn 进程时，请改用 Redis：设置 FLASK_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/1")
+    return Finding(FAIL, "限流计数在每个进程的内存中：gunicorn 有 N 个进程时，同一地址每分钟可以尝试登录 N 倍次数",
+                   "设置 FLASK_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/1（后台任务用 RQ 时，不设置则与 "
+                   "FLASK_REDIS_URL 共用）；确实只运行一个进程时，可设置 FLASK_RATELIMIT_MEMORY_ALLOWED=true")
+
+
+def _hosts(app: Flask) -> Finding:
+    configured = addresses.configured_hosts(app)
+    public = addresses.public_host()
+    if not configured and not public:
+        if app.config.get("DEMO_MODE"):
+            return Finding(WARN, "没有设置公众访问地址：接受任何主机名（Host）的访问",
+                           "在“组织信息”页面填写公众访问地址")
+        return Finding(FAIL, "没有设置公众访问地址，也没有设置 FLASK_TRUSTED_HOSTS：服务器接受任何主机名（Host），"
+                             "链接按来访者发送的主机名生成",
+                       "在“组织信息”页面填写公众访问地址，或设置 FLASK_PUBLIC_BASE_URL=https://…")
+    names = "、".join(dict.fromkeys(filter(None, (public, *configured, *addresses.LOOPBACK))))
+    return Finding(OK, f"只接受这些主机名的访问：{names}；链接一律使用公众访问地址")
+
+
 def _writable(app: Flask) -> Finding:
     places = [Path(app.instance_path), evidence_dir()]
     bad = []
@@ -155,7 +181,7 @@ def _production(app: Flask) -> list[Finding]:
 
 
 CHECKS: tuple[Callable[[Flask], Finding | list[Finding] | None], ...] = (
-    _secret_key, _backup_key, _database, _migrations, _fonts, _redis, _writable, _production)
+    _secret_key, _backup_key, _database, _migrations, _fonts, _redis, _rate_limits, _writable, _production, _hosts)
 
 
 def diagnose(app: Flask) -> list[Finding]:
@@ -173,7 +199,7 @@ def diagnose(app: Flask) -> list[Finding]:
 @click.command("doctor")
 @with_appcontext
 def doctor_command() -> None:
-    """检查部署设置（密钥、备份密钥、数据库、迁移、字体、Redis、目录权限），并说明如何修正。"""
+    """检查部署设置（密钥、备份密钥、数据库、迁移、字体、Redis、限流、目录权限、主机名），并说明如何修正。"""
     findings = diagnose(current_app._get_current_object())  # type: ignore[attr-defined]
     for f in findings:
         click.echo(f"[{f.level}] {f.what}")

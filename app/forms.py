@@ -5,10 +5,12 @@ from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectChoice
+from wtforms import DateField, DecimalField, Field, IntegerField, SelectChoice
+from wtforms.validators import ValidationError
 
 from app.extensions import db
 from app.models.enums import LabelledEnum
+from app.names import has_control_characters
 
 
 def select_choices(pairs: Iterable[tuple[object, object]], optgroup: str | None = None) -> list[SelectChoice]:
@@ -19,6 +21,14 @@ def select_choices(pairs: Iterable[tuple[object, object]], optgroup: str | None 
 def enum_choices(enum_cls: type[LabelledEnum]) -> list[SelectChoice]:
     """An enum's members as choices: the name is the value, the Chinese label is translated when shown."""
     return select_choices((member.name, _l(member.label)) for member in enum_cls)
+
+
+class SingleLine:
+    """Refuse a line break or another control character in a one-line field: a name, a title (app.names)."""
+
+    def __call__(self, form: object, field: Field) -> None:
+        if isinstance(field.data, str) and has_control_characters(field.data):
+            raise ValidationError(str(_l("不能包含换行或控制字符。")))
 
 
 class ActionForm(FlaskForm):

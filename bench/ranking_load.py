@@ -109,7 +109,7 @@ def main() -> None:
     review_id, subject_id = prepare(DATABASE)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": DATABASE, "FLASK_SECRET_KEY": "bench-" + os.urandom(8).hex(),
+    env = {**os.environ, "DATABASE_URL": DATABASE, "FLASK_SECRET_KEY": os.urandom(32).hex(),
            "FLASK_DEMO_MODE": "true"}
     server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
                                "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True)

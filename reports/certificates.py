@@ -1,7 +1,7 @@
 """荣誉证书 and 奖状 in batch, one per page (A4 landscape; 奖状 also A3), and the printer's calibration sheet.
 
 Two ways to print the same page: "full" draws the whole design on plain paper (border, title, text, issuer, date,
-a dashed guide for the red seal, number and QR code); "overlay" (套打) prints only the variable text, number and QR
+a dashed guide for the red seal, number with its check code and QR code); "overlay" (套打) prints only the variable text, number and QR
 code onto pre-printed stock, shifted and scaled by the printer's `Placement`. Every position comes from one table
 of named boxes in A4 millimetres (`BOXES`, `MERIT_BOXES`), used by both modes and by the calibration sheet, so the
 two cannot drift apart; A3 is the same table scaled by 420/297.
@@ -387,7 +387,8 @@ def _footer(canvas: Canvas, item: Certificate, boxes: dict[str, Box], numerals: 
     canvas.drawCentredString(d.centre_x * mm, (d.y + 2) * mm, document_date(item.issued_on, numerals, with_day=False))
     n = boxes["number"]
     canvas.setFont(fonts.SONG, NUMBER_SIZE)
-    canvas.drawString(n.x * mm, (n.y + 2) * mm, f"证书编号：{item.number}")
+    code = f"\u3000校验码：{item.check_code}" if item.check_code else ""
+    canvas.drawString(n.x * mm, (n.y + 2) * mm, f"证书编号：{item.number}{code}")
     draw_qr(canvas, item.verify_url, boxes["qr"])
 
 

@@ -68,9 +68,10 @@ class Certificate:
     citation: str  # 在2025年度政协委员“四个一”活动中表现突出，被评为优秀政协委员。
     issuer: str
     issued_on: dt.date
-    verify_url: str  # what the QR code says: the public check page of this number
+    verify_url: str  # what the QR code says: the public check page of this number, with its check code
     deeds: str = ""
     organisation: bool = False
+    check_code: str = ""  # 校验码, printed beside the number; "" on a 样稿
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 unreachable database or Redis) and passes a healthy one."""
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 from app.doctor import FAIL, OK, WARN, diagnose
@@ -30,7 +32,7 @@ def test_the_command_exits_1_and_says_how_to_fix(app):
 
 
 def test_a_strong_key_and_fonts_pass_and_demo_mode_is_a_warning(app):
-    app.config["SECRET_KEY"] = "k" * 64
+    app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.config["DEMO_MODE"] = True
     found = levels(app)
     assert found["FLASK_SECRET_KEY 已设置"] == OK
@@ -80,3 +82,11 @@ def test_an_invalid_backup_key_must_be_fixed_and_a_valid_one_is_named_by_its_id(
     key = generate_key()
     app.config["BACKUP_KEY"] = key
     assert backup_key_findings(app) == [(OK, f"FLASK_BACKUP_KEY 已设置（密钥编号 {key_id(parse_key(key))}）")]
+
+
+@pytest.mark.parametrize(("key", "why"), [("0123456789abcdef", "太短：只有 16 个字节"), ("changeme", "众所周知"),
+                                          ("k" * 64, "太容易猜")])
+def test_a_weak_secret_key_must_be_fixed_and_the_doctor_says_why(app, key, why):
+    app.config["SECRET_KEY"] = key
+    found = next(f for f in diagnose(app) if "FLASK_SECRET_KEY" in f.what)
+    assert found.level == FAIL and why in found.what and "503" in found.what

@@ -113,6 +113,12 @@ def test_the_publicity_notice_has_no_draft_watermark_while_the_list_is_in_public
     assert "样稿" in flat(client.get(f"/documents/review/{year.id}/publicity.pdf").data)
 
 
+def check_url(number: str) -> str:
+    """What the certificate's QR code holds: its check page, with the check code printed beside the number."""
+    code = db.session.scalar(sa.select(Certificate.check_code).where(Certificate.number == number))
+    return f"/verify/{number}?c={code}"
+
+
 def _decide_again(award_list: AwardList, states: dict[int, CandidateState]) -> None:
     office = user_named("office")
     body, meeting, number = DECISIONS["2025-四个一-委员.yaml"]
@@ -133,7 +139,7 @@ def test_a_list_reopened_after_printing_keeps_its_numbers_and_the_check_drops_a_
 
     client.post("/auth/logout")
     first = next(iter(numbers.values()))
-    pending = text_of(client.get(f"/verify/{first}"))
+    pending = text_of(client.get(check_url(first)))
     assert "此证书不能确认有效" in pending and "证书真实有效" not in pending
     as_user("office")
     assert client.get(f"/documents/review/{year.id}").status_code == 200
@@ -148,9 +154,9 @@ def test_a_list_reopened_after_printing_keeps_its_numbers_and_the_check_drops_a_
     client.post("/auth/logout")
     taken_off = db.session.get(AwardList, award_list.id).candidates
     gone = next(c for c in taken_off if c.id == dropped)
-    refused = text_of(client.get(f"/verify/{numbers[dropped]}"))
+    refused = text_of(client.get(check_url(numbers[dropped])))
     assert "此证书不能确认有效" in refused and gone.subject_name not in refused
-    assert "证书真实有效" in text_of(client.get(f"/verify/{numbers[kept[0]]}"))
+    assert "证书真实有效" in text_of(client.get(check_url(numbers[kept[0]])))
 
 
 def test_a_review_run_again_after_reopening_gives_the_same_people_their_old_numbers(client, as_user, year):
@@ -172,6 +178,6 @@ def test_a_review_run_again_after_reopening_gives_the_same_people_their_old_numb
     log = db.session.scalars(sa.select(PrintLog).order_by(PrintLog.id)).all()
     assert [row.reprint for row in log] == [False, True]
     client.post("/auth/logout")
-    assert "证书真实有效" in text_of(client.get(f"/verify/{next(iter(old.values()))}"))
+    assert "证书真实有效" in text_of(client.get(check_url(next(iter(old.values())))))
 
 

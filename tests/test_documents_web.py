@@ -87,12 +87,15 @@ def test_certificates_are_numbered_on_the_first_print_and_keep_their_numbers(cli
     numbers = [f"2025-四个一-{n:04d}" for n in range(1, len(names) + 1)]
     assert all(number in page for number, page in zip(numbers, pages, strict=True))
     assert "荣誉证书" in pages[0] and "特发此证" in pages[0] and "二〇二五年十二月" in pages[0]
-    assert qr_of(printed.data) == [f"http://127.0.0.1:5000/verify/{numbers[0]}"]  # the demo's public address
+    first = db.session.scalar(sa.select(Certificate).where(Certificate.number == numbers[0]))
+    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{6}", first.check_code) and f"校验码：{first.check_code}" in pages[0]
+    # the demo's public address, and the check code the check page asks for
+    assert qr_of(printed.data) == [f"http://127.0.0.1:5000/verify/{numbers[0]}?c={first.check_code}"]
 
     again = client.post(f"/documents/review/{year.id}/certificates.pdf",
                         data={"order": "strokes", "mode": "overlay"})
     assert sorted(p.split("证书编号")[-1] for p in pdf_text(again.data)) == sorted(
-        p.split("证书编号")[-1] for p in pages)  # a reprint keeps every number, whatever the order
+        p.split("证书编号")[-1] for p in pages)  # a reprint keeps every number and check code, whatever the order
     one = client.post(f"/documents/review/{year.id}/certificates.pdf", data={"only": numbers[1]})
     assert len(pdf_text(one.data)) == 1 and numbers[1] in pdf_text(one.data)[0]
     log = db.session.scalars(sa.select(PrintLog).order_by(PrintLog.id)).all()
@@ -114,21 +117,22 @@ def test_the_public_check_tells_a_good_an_unknown_and_a_revoked_certificate_apar
     member = db.session.get(Member, cert.candidate.subject_id)
     client.post("/auth/logout")
 
-    good = client.get(f"/verify/{cert.number}")
+    good = client.get(f"/verify/{cert.number}?c={cert.check_code}")
     text = text_of(good)
     assert good.status_code == 200 and "证书真实有效" in text
     assert cert.subject_name in text and "2025年度优秀政协委员" in text and "中国人民政治协商会议演示县委员会" in text
     assert member.phone not in text and member.employer not in text  # name, award, year, issuer: nothing else
-    unknown = client.get("/verify/2025-四个一-9999")
+    unknown = client.get(f"/verify/2025-四个一-9999?c={cert.check_code}")
     assert unknown.status_code == 404 and "查无此证" in text_of(unknown)
-    assert client.get(f"/verify?number={cert.number}").status_code == 302
+    assert client.get(f"/verify?number={cert.number}&code={cert.check_code}").headers["Location"].endswith(
+        f"?c={cert.check_code}")
 
     as_user("office")
     refused = client.post(f"/documents/certificates/{cert.id}/revoke", data={"reason": " "})
     assert refused.status_code == 422 and "请写明撤销理由" in text_of(refused)
     client.post(f"/documents/certificates/{cert.id}/revoke", data={"reason": "公示后查实事迹不实"})
     client.post("/auth/logout")
-    revoked = client.get(f"/verify/{cert.number}")
+    revoked = client.get(f"/verify/{cert.number}?c={cert.check_code}")
     assert "此证书已撤销" in text_of(revoked) and cert.subject_name not in text_of(revoked)
 
 
@@ -191,7 +195,7 @@ def test_settings_choose_the_issuer_and_where_the_qr_codes_point(client, as_user
     as_user("office")  # the issuer of one activity's documents may differ from the organisation's name
     client.post("/documents/settings", data={"issuer_cppcc": "中国人民政治协商会议某某县委员会"})
     printed = client.post(f"/documents/review/{year.id}/certificates.pdf")
-    assert qr_of(printed.data)[0].startswith("https://zx.example.gov.cn/verify/2025-")
+    assert re.fullmatch(r"https://zx\.example\.gov\.cn/verify/2025-四个一-\d{4}\?c=[2-9A-Z]{6}", qr_of(printed.data)[0])
     assert "中国人民政治协商会议某某县委员会" in pdf_text(printed.data)[0]
 
 

@@ -122,3 +122,53 @@ def test_with_redis_down_each_process_still_counts_in_memory(app):
     with another_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0", LOGIN_RATE_LIMIT="2 per minute") as cut_off:
         client = cut_off.test_client()
         assert [sign_in(client).status_code for _ in range(3)] == [200, 200, 429]
+
+
+@pytest.mark.parametrize(("config", "storage"), [
+    ({}, "memory://"),  # the embedded mode: one process
+    ({"JOBS_BACKEND": "rq", "REDIS_URL": "redis://127.0.0.1:6379/3"}, "redis://127.0.0.1:6379/3"),  # the jobs' Redis
+    ({"JOBS_BACKEND": "rq", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/1"}, "redis://127.0.0.1:6379/1"),
+    ({"RATELIMIT_STORAGE_URI": "memory://"}, "memory://")])
+def test_the_counters_live_where_the_settings_say(config, storage):
+    app = create_app({**TEST_CONFIG, **config})
+    [limiter] = app.extensions["limiter"]
+    assert app.config["RATELIMIT_STORAGE_URI"] == storage
+    assert type(limiter.storage).__name__ == ("MemoryStorage" if storage == "memory://" else "RedisStorage")
+
+
+@pytest.mark.commits
+def test_with_the_jobs_on_rq_two_workers_share_the_count_without_a_setting_of_their_own(app):
+    if not redis_reachable():
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is not reachable at {REDIS_URI} in CI")
+        pytest.skip(f"Redis is not reachable at {REDIS_URI} (CI would fail here)")
+    import redis
+    prefix = f"test-{uuid.uuid4().hex}"
+    config = {"JOBS_BACKEND": "rq", "REDIS_URL": REDIS_URI, "RATELIMIT_KEY_PREFIX": prefix,
+              "LOGIN_RATE_LIMIT": "2 per minute"}
+    try:
+        with another_app(**config) as first, another_app(**config) as second:  # two gunicorn workers
+            assert [sign_in(first.test_client()).status_code, sign_in(second.test_client()).status_code] == [200, 200]
+            assert_too_many(sign_in(first.test_client()))
+            assert_too_many(sign_in(second.test_client()))
+    finally:
+        store = redis.Redis.from_url(REDIS_URI)
+        for key in store.scan_iter(f"*{prefix}*"):
+            store.delete(key)
+
+
+@pytest.mark.commits  # the doctor opens connections of its own
+def test_the_doctor_fails_on_counters_in_memory_outside_demo_mode(app):
+    from app.doctor import FAIL, OK, WARN, diagnose
+
+    def verdict() -> tuple[str, str]:
+        found = next(f for f in diagnose(app) if "限流计数" in f.what)
+        return found.level, found.what + found.fix
+    level, text = verdict()
+    assert level == FAIL and "N 倍" in text and "FLASK_RATELIMIT_STORAGE_URI" in text
+    app.config["RATELIMIT_MEMORY_ALLOWED"] = True  # the deployment says it runs one process
+    assert verdict()[0] == WARN
+    app.config.update(RATELIMIT_MEMORY_ALLOWED=False, DEMO_MODE=True)
+    assert verdict()[0] == OK
+    app.config.update(DEMO_MODE=False, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/1")
+    assert verdict()[0] == OK

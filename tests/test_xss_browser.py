@@ -122,7 +122,8 @@ def test_stored_payloads_show_as_text_and_never_run_in_chromium(live):
     meeting = db.session.scalar(sa.select(Meeting).order_by(Meeting.id))
     explained = db.session.scalar(sa.select(Candidate.subject_id).where(Candidate.award_list_id == members_list.id)
                                   .order_by(Candidate.id))
-    certificate = db.session.scalar(sa.select(Certificate.number).order_by(Certificate.id))
+    certificate = "{}?c={}".format(*db.session.execute(sa.select(Certificate.number, Certificate.check_code)
+                                                        .order_by(Certificate.id)).first())
     db.session.remove()
     dialogs: list[str] = []
     seen: dict[str, str] = {}

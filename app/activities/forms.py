@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.forms import ChineseDateField, ChineseDecimalField, ChineseIntegerField, select_choices
+from app.forms import ChineseDateField, ChineseDecimalField, ChineseIntegerField, SingleLine, select_choices
 
 
 class ActivityForm(FlaskForm):
@@ -25,15 +25,15 @@ class ActivityForm(FlaskForm):
                           validators=[DataRequired(message=_l("请选择委员或单位。"))])
     kind = SelectField(_l("类型"), validate_choice=False, validators=[DataRequired(message=_l("请选择类型。"))])
     occurred_on = ChineseDateField(_l("日期"), validators=[InputRequired(message=_l("请填写日期。"))])
-    title = StringField(_l("标题"), validators=[DataRequired(message=_l("请填写标题。")), Length(max=200)])
+    title = StringField(_l("标题"), validators=[DataRequired(message=_l("请填写标题。")), Length(max=200), SingleLine()])
     description = TextAreaField(_l("内容摘要"), validators=[Optional(), Length(max=4000)])
-    signers = StringField(_l("其他联名委员"), validators=[Optional(), Length(max=400)])
+    signers = StringField(_l("其他联名委员"), validators=[Optional(), Length(max=400), SingleLine()])
     outcome = SelectField(_l("结果"), validate_choice=False)
     level = SelectField(_l("采用级别"), validate_choice=False)
     instruction_level = SelectField(_l("领导批示级别"), validate_choice=False)
     amount = ChineseDecimalField(_l("金额"), places=None, validators=[Optional()])
     people_helped = ChineseIntegerField(_l("受益人数"), validators=[Optional()])
-    counterpart = StringField(_l("对象"), validators=[Optional(), Length(max=120)])
+    counterpart = StringField(_l("对象"), validators=[Optional(), Length(max=120), SingleLine()])
     support = TextAreaField(_l("帮扶内容"), validators=[Optional(), Length(max=4000)])
     version = HiddenField()
     save = SubmitField(_l("保存草稿"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -21,7 +21,7 @@ from app.forms import attach_errors, select_choices
 from app.imports import export
 from app.models import Activity, Category, Evidence, Member, PartyMember, RecordState, Role, Unit
 from app.settings import save_settings
-from app.web import commit_or_stale, date_arg, db_id, page_args, safe_next
+from app.web import commit_or_stale, date_arg, db_id, page_args, safe_next, send_download
 
 bp = Blueprint("activities", __name__)
 
@@ -123,8 +123,7 @@ def download_evidence(activity_id: int, evidence_id: int) -> Response:
         abort(404)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.original_name,
-                         max_age=0)
+    response = send_download(path, item.content_type, item.original_name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 
 from app.audit import FIELD_LABELS
 from app.auth.policy import ITEMS
-from app.forms import ChineseIntegerField, enum_choices, select_choices
+from app.forms import ChineseIntegerField, SingleLine, enum_choices, select_choices
 from app.models import BranchForm, Role, UnitKind
 
 NONE = 0
@@ -22,7 +22,7 @@ class UnitForm(FlaskForm):
     code = StringField(_l("单位编号"), validators=[
         DataRequired(REQUIRED), Length(max=20, message=TOO_LONG),
         Regexp(r"^[A-Za-z0-9-]+$", message=_l("编号只能包含字母、数字和连字符。"))])
-    name = StringField(_l("单位名称"), validators=[DataRequired(REQUIRED), Length(max=80, message=TOO_LONG)])
+    name = StringField(_l("单位名称"), validators=[DataRequired(REQUIRED), Length(max=80, message=TOO_LONG), SingleLine()])
     kind = SelectField(_l("单位类型"), choices=enum_choices(UnitKind),
                        validators=[DataRequired(_l("请选择单位类型。"))])
     parent_id = SelectField(_l("上级单位"), coerce=int, validate_choice=False)  # checked by the service
@@ -38,8 +38,8 @@ class UnitForm(FlaskForm):
 
 
 class EnterpriseForm(FlaskForm):
-    name = StringField(_l("企业名称"), validators=[DataRequired(REQUIRED), Length(max=120, message=TOO_LONG)])
-    industry = StringField(_l("所属行业"), validators=[Optional(), Length(max=40, message=TOO_LONG)])
+    name = StringField(_l("企业名称"), validators=[DataRequired(REQUIRED), Length(max=120, message=TOO_LONG), SingleLine()])
+    industry = StringField(_l("所属行业"), validators=[Optional(), Length(max=40, message=TOO_LONG), SingleLine()])
     employees = ChineseIntegerField(_l("职工人数"), default=0, validators=[
         Optional(), NumberRange(min=0, max=10_000_000, message=_l("请输入不小于 0 的整数。"))])
     submit = SubmitField(_l("保存"))
@@ -48,7 +48,8 @@ class EnterpriseForm(FlaskForm):
 class UserForm(FlaskForm):
     """Edit an account; NewUserForm adds the username and the initial password."""
 
-    display_name = StringField(_l("姓名"), validators=[DataRequired(REQUIRED), Length(max=40, message=TOO_LONG)])
+    display_name = StringField(_l("姓名"), validators=[DataRequired(REQUIRED), Length(max=40, message=TOO_LONG),
+                                                     SingleLine()])
     role = SelectField(_l("角色"), choices=enum_choices(Role), validators=[DataRequired(_l("请选择角色。"))])
     # the service checks the choices, with messages that say what is wrong
     unit_ids = SelectMultipleField(_l("负责单位"), coerce=int, validate_choice=False)
@@ -66,7 +67,7 @@ class UserForm(FlaskForm):
 class NewUserForm(UserForm):
     username = StringField(_l("用户名"), validators=[
         DataRequired(REQUIRED), Length(max=40, message=TOO_LONG),
-        Regexp(r"^[A-Za-z0-9_.@-]+$", message=_l("用户名只能包含字母、数字和 _ . @ -。"))])
+        Regexp(r"^[A-Za-z0-9_.@-]+$", message=_l("用户名只能包含字母、数字和 _ . @ -。")), SingleLine()])
     password = PasswordField(_l("初始密码"), validators=[DataRequired(REQUIRED), Length(max=200, message=TOO_LONG)])
     confirm = PasswordField(_l("再次输入初始密码"), validators=[
         DataRequired(REQUIRED), EqualTo("password", message=_l("两次输入的密码不一致。"))])

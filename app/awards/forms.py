@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.forms import ChineseDateField, ChineseIntegerField, select_choices
+from app.forms import ChineseDateField, ChineseIntegerField, SingleLine, select_choices
 
 APPROVING_BODIES = ("常委会议", "主席会议")
 
@@ -32,9 +32,11 @@ class ConclusionForm(FlaskForm):
 
 class ApproveForm(FlaskForm):
     body = SelectField(_l("审定机构"), choices=select_choices((b, _l(b)) for b in APPROVING_BODIES))
-    meeting_name = StringField(_l("会议名称"), validators=[DataRequired(message=_l("请填写会议名称")), Length(max=120)])
+    meeting_name = StringField(_l("会议名称"), validators=[DataRequired(message=_l("请填写会议名称")), Length(max=120),
+                                                       SingleLine()])
     decided_on = ChineseDateField(_l("审定日期"), validators=[DataRequired(message=_l("请填写审定日期"))])
-    document_number = StringField(_l("文号"), validators=[DataRequired(message=_l("请填写文号")), Length(max=60)])
+    document_number = StringField(_l("文号"), validators=[DataRequired(message=_l("请填写文号")), Length(max=60),
+                                                        SingleLine()])
 
 
 class PublishForm(FlaskForm):

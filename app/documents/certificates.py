@@ -1,9 +1,13 @@
 """Certificates and 奖状: their texts in print order, numbers given on an official print of a final list (kept when a
-list is decided again), what the public check vouches for, revoking, and the print log. Flush, never commit.
+list is decided again), their check codes, what the public check vouches for, revoking, and the print log. Flush,
+never commit.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import re
+import secrets
 import zlib
 
 import sqlalchemy as sa
@@ -19,6 +23,20 @@ from app.extensions import db
 from app.models import (AwardList, AwardListState, Candidate, CandidateState, Certificate, CertificateKind, PrintLog,
                         Review, User)
 from app.timeutil import beijing_today, utcnow
+
+CHECK_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O or 1/I/L: read off paper, typed on a phone
+CHECK_LENGTH = 6  # 31**6: about 887 million codes for each number, tried at VERIFY_RATE_LIMIT per address
+
+
+def new_check_code() -> str:
+    return "".join(secrets.choice(CHECK_ALPHABET) for _ in range(CHECK_LENGTH))
+
+
+def check_code_matches(cert: Certificate, typed: str) -> bool:
+    """Whether `typed` is the certificate's check code, as a person may type it: any case, spaces and dashes
+    ignored. A certificate without a code (none was ever given) matches nothing."""
+    given = re.sub(r"[\s\-]", "", typed or "").upper()
+    return bool(cert.check_code) and hmac.compare_digest(given.encode(), cert.check_code.encode())
 
 def _citation(review: Review, label: str, organisation: bool) -> str:
     year, name = year_of(review), campaign(review)
@@ -66,17 +84,17 @@ def certificate_texts(review: Review, kind: CertificateKind, order: str, user: U
                 cert = numbering.issue(candidate, honour, signer, user)
                 new.append(cert.number)
             texts.append(_text(review, person, award.category, cert.number, cert.honour, signer, cert.issued_on,
-                               verify_url(cert.number)))
+                               verify_url(cert.number, cert.check_code), cert.check_code))
     return texts, new, again
 
 
 def _text(review: Review, person: rm.Honoree, category: str, number: str, honour: str, signer: str,
-          issued_on: dt.date, checked_at: str | None) -> rm.Certificate:
-    """One page's text; a preview's QR code leads to the check page itself (`checked_at` None)."""
+          issued_on: dt.date, checked_at: str | None, check_code: str = "") -> rm.Certificate:
+    """One page's text; a preview's QR code leads to the check page itself (`checked_at` None) and it has no code."""
     return rm.Certificate(number=number, name=person.name, honour=honour,
                           citation=_citation(review, category, person.organisation), issuer=signer,
                           issued_on=issued_on, verify_url=checked_at or public_url() + "/verify",
-                          deeds=person.deeds, organisation=person.organisation)
+                          deeds=person.deeds, organisation=person.organisation, check_code=check_code)
 
 
 def _ordered(people: tuple[rm.Honoree, ...], order: str) -> list[rm.Honoree]:
@@ -108,7 +126,8 @@ class _Numbering:
                 Certificate.kind == self.kind)) or 0
         self.last += 1
         prefix = f"{self.year}-{self.name}-" + ("" if self.kind == CertificateKind.CERTIFICATE else "奖状-")
-        cert = Certificate(number=f"{prefix}{self.last:04d}", kind=self.kind, candidate_id=candidate.id,
+        cert = Certificate(number=f"{prefix}{self.last:04d}", check_code=new_check_code(), kind=self.kind,
+                           candidate_id=candidate.id,
                            sequence=self.last, year=self.year, campaign=self.name,
                            subject_name=candidate.subject_name, honour=honour, issuer=signer,
                            issued_on=candidate.award_list.decided_on or beijing_today(),

@@ -8,19 +8,19 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from app.forms import ChineseDecimalField
+from app.forms import ChineseDecimalField, SingleLine
 
 
 class SettingsForm(FlaskForm):
     """The print-only settings; the organisation's names and public address are set on the organisation page."""
 
-    issuer_cppcc = StringField(_l("“四个一”文件落款"), validators=[Length(max=120)])
-    issuer_party = StringField(_l("“双比双争”文件落款"), validators=[Length(max=120)])
+    issuer_cppcc = StringField(_l("“四个一”文件落款"), validators=[Length(max=120), SingleLine()])
+    issuer_party = StringField(_l("“双比双争”文件落款"), validators=[Length(max=120), SingleLine()])
     publicity_contact = TextAreaField(_l("公示通知中的联系方式（每行一项）"), validators=[Length(max=1000)])
 
 
 class PrinterForm(FlaskForm):
-    name = StringField(_l("打印机名称"), validators=[DataRequired(message=_l("请填写打印机名称")), Length(max=60)])
+    name = StringField(_l("打印机名称"), validators=[DataRequired(message=_l("请填写打印机名称")), Length(max=60), SingleLine()])
     dx_mm = ChineseDecimalField(_l("水平偏移（毫米，向右为正）"), places=2, default=Decimal(0), validators=[
         NumberRange(min=-50, max=50, message=_l("偏移应在 -50 到 50 毫米之间"))])
     dy_mm = ChineseDecimalField(_l("垂直偏移（毫米，向上为正）"), places=2, default=Decimal(0), validators=[

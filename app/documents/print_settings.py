@@ -11,11 +11,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
-from flask import has_request_context, request
 from flask_babel import gettext as _
 
 import reports.model as rm
-from app import audit, organisation
+from app import addresses, audit, organisation
 from app.extensions import db
 from app.models import PrinterProfile, RewardAmount, SubjectKind, Unit, UnitKind, User
 from app.settings import setting
@@ -64,15 +63,14 @@ def public_url_set() -> str:
 
 
 def public_url() -> str:
-    """The address the QR codes point to: as set (`public_url_set`), else the address this request came to."""
-    base = public_url_set()
-    if not base and has_request_context():
-        base = request.host_url
-    return (base or "http://127.0.0.1:5000/").rstrip("/")
+    """The address the QR codes point to: as set (`public_url_set`); a 样稿 made before it is set points to the
+    address the request came to (app.addresses.base)."""
+    return addresses.base()
 
 
-def verify_url(number: str) -> str:
-    return f"{public_url()}/verify/{number}"
+def verify_url(number: str, check_code: str) -> str:
+    """What a certificate's QR code says: its check page, with the check code the page asks for."""
+    return f"{public_url()}/verify/{number}?c={check_code}"
 
 
 def publicity_contact() -> tuple[str, ...]:

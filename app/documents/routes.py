@@ -2,11 +2,10 @@
 printer profiles for 套打 with their calibration page; a member's own 履职档案; the public certificate check."""
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -25,9 +24,10 @@ from app.jobs.kinds import options_params
 from app.models import (AwardListState, Certificate, JobState, Member, PrinterProfile, Review, ReviewState, Role,
                         SubjectKind)
 from app.reviews import services as reviews
+from app.security import limit_requests
 from app.settings import save_settings, setting
 from app.timeutil import beijing_today
-from app.web import db_id
+from app.web import db_id, send_download
 
 bp = Blueprint("documents", __name__)
 verify_bp = Blueprint("verify", __name__)
@@ -63,8 +63,8 @@ def _options() -> Options:
 
 def _send(made: kinds.Made, mimetype: str) -> Response:
     """Inline for a preview in the browser's viewer, attachment when `download=1`."""
-    response = send_file(io.BytesIO(made.data), mimetype=mimetype, download_name=made.filename,
-                         as_attachment=request.values.get("download") == "1", max_age=0)
+    response = send_download(made.data, mimetype, made.filename, as_attachment=request.values.get("download") == "1",
+                             max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -289,15 +289,25 @@ def _latest_year(member_id: int) -> int:
 def verify_form() -> Response | str:
     number = request.args.get("number", "").strip()
     if number:
-        return redirect(url_for("verify.verify", number=number[:60]))
-    return render_template("public/verify.html", cert=None, number="", asked=False)
+        code = request.args.get("code", "").strip()[:20]
+        return redirect(url_for("verify.verify", number=number[:60], **({"c": code} if code else {})))
+    return render_template("public/verify.html", cert=None, number="", code="", asked=False)
 
 
 @verify_bp.route("/verify/<path:number>")
+@limit_requests("VERIFY_RATE_LIMIT")
 def verify(number: str) -> tuple[str, int]:
-    """Genuine or not: name, award, year, issuer; nothing else. Unknown and revoked numbers say so."""
+    """Genuine or not: name, award, year, issuer; nothing else. The check code printed beside the number is asked
+    for (the QR code carries it as ?c=): a number alone, as an old QR code has it, gets the form, whether or not it
+    exists; a wrong code is answered as an unknown number. Revoked certificates say so."""
     number = number.strip()[:60]
+    code = request.args.get("c", "").strip()[:20]
+    if not code:
+        return render_template("public/verify.html", cert=None, number=number, code="", asked=False,
+                               need_code=True), 200
     cert = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
+    if cert is not None and not certificates.check_code_matches(cert, code):
+        cert = None
     status = 200 if cert is not None else 404
-    return render_template("public/verify.html", cert=cert, number=number, asked=True,
+    return render_template("public/verify.html", cert=cert, number=number, code=code, asked=True,
                            valid=cert is not None and certificates.is_valid(cert)), status

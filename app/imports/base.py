@@ -28,6 +28,7 @@ from app import audit
 from app.auth.scope import unit_ids
 from app.extensions import db
 from app.models import AppraisalYear, RecordState, Role, User
+from app.names import has_control_characters
 from app.spreadsheets.columns import STATES, Sheet
 from app.spreadsheets.rows import Book, SheetRow, TypedRows, read_book, where
 from app.timeutil import beijing_today, utcnow
@@ -126,10 +127,16 @@ class Context:
         return True
 
     def check_lengths(self, row: SheetRow, model: type, values: dict[str, Any], columns: dict[str, str]) -> bool:
-        """Text no longer than the database keeps (PostgreSQL refuses more; SQLite would keep it)."""
+        """Text no longer than the database keeps (PostgreSQL refuses more; SQLite would keep it), and a name on one
+        line (app.names: a line break in a name broke the file name of its downloads)."""
         limits = _limits(model)
         ok = True
         for attr, value in values.items():
+            if attr == "name" and isinstance(value, str) and has_control_characters(value):
+                key = columns.get(attr, attr)
+                self.error(row, key if key in self.specs[row.sheet].keys() else None, "不能包含换行或控制字符")
+                ok = False
+                continue
             length = limits.get(attr)
             if length is not None and isinstance(value, str) and len(value) > length:
                 key = columns.get(attr, attr)

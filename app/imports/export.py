@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, request, send_file
+from flask import Response, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
@@ -25,6 +25,7 @@ from app.models import (Activity, ActivityParticipant, Attendance, BranchResult,
 from app.spreadsheets.columns import NO, YES, Sheet
 from app.spreadsheets.declared import FIELD_KEY
 from app.spreadsheets.template import build_template
+from app.web import send_download
 from reports import cells
 
 FORMATS = ("xlsx", "csv")
@@ -46,7 +47,7 @@ def send(dataset: str, rows: Iterable[Sequence[Any]], fmt: str, title: str) -> R
         return _send_csv(sheet, rows, title)
     data = build_template(sheets, title=title, choices=spec.choices(current_user),
                           rows={sheet.name: rows}, instructions=spec.instructions)
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=f"{title}.xlsx")
+    return send_download(data, XLSX, f"{title}.xlsx")
 
 
 def _send_csv(sheet: Sheet, rows: Iterable[Sequence[Any]], title: str) -> Response:
@@ -60,15 +61,14 @@ def _csv_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: 
     out = io.StringIO()
     cells.write_csv(out, itertools.chain([headers], ([_csv_text(v) for v in row] for row in rows)))
     data = out.getvalue().encode("utf-8-sig")
-    return send_file(io.BytesIO(data), mimetype="text/csv", as_attachment=True, download_name=f"{title}.csv")
+    return send_download(data, "text/csv", f"{title}.csv")
 
 
 def send_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, title: str) -> Response:
     """A plain table (no import format) as .xlsx or .csv: for lists nobody imports, such as the logs."""
     if fmt == "csv":
         return _csv_response(headers, rows, title)
-    return send_file(io.BytesIO(table_xlsx(headers, rows, title)), mimetype=XLSX, as_attachment=True,
-                     download_name=f"{title}.xlsx")
+    return send_download(table_xlsx(headers, rows, title), XLSX, f"{title}.xlsx")
 
 
 def table_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str) -> bytes:

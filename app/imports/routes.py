@@ -5,11 +5,10 @@ reads exactly the file that was checked; it is deleted once imported.
 """
 from __future__ import annotations
 
-import io
 import uuid
 from pathlib import PurePath
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -27,6 +26,7 @@ from app.models import JobState, Role
 from app.spreadsheets.annotate import Problem, mark_errors
 from app.spreadsheets.template import build_template
 from app.spreadsheets.workbook import FileError, read_sheets
+from app.web import send_download
 
 bp = Blueprint("imports", __name__)
 IMPORT_ROLES = (Role.ADMIN, Role.OFFICE, Role.CLERK, Role.LIAISON)
@@ -71,8 +71,7 @@ def template(name: str) -> Response:
     dataset = _dataset(name)
     data = build_template(dataset.sheets, title=_("%(label)s导入模板", label=dataset.label),
                           choices=dataset.choices(current_user), instructions=dataset.instructions)
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=_("%(label)s导入模板.xlsx", label=dataset.label))
+    return send_download(data, XLSX, _("%(label)s导入模板.xlsx", label=dataset.label))
 
 
 def _preview(dataset: Dataset, outcome: Outcome, token: str, filename: str, status: int = 200) -> tuple[str, int]:
@@ -186,7 +185,6 @@ def errors(name: str, token: str) -> Response:
     large = len(data) > int(current_app.config["IMPORT_MARK_MAX_BYTES"])
     marked = mark_errors(data, filename, problems, summary_only=large)
     stem = PurePath(filename).stem
-    return send_file(io.BytesIO(marked), mimetype=XLSX, as_attachment=True,
-                     download_name=_("%(name)s-错误标注.xlsx", name=stem))
+    return send_download(marked, XLSX, _("%(name)s-错误标注.xlsx", name=stem))
 
 

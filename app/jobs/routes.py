@@ -4,7 +4,7 @@ A job is visible to whoever submitted it and to the office and the admin; to any
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from app.extensions import db
 from app.jobs import services
 from app.models import Job, JobState
+from app.web import send_download
 
 bp = Blueprint("jobs", __name__)
 
@@ -94,7 +95,6 @@ def result(job_id: int) -> Response:
     path = services.result_path(job)  # None for a name that would leave the job_results folder
     if path is None or not path.is_file():
         abort(404)
-    response = send_file(path, mimetype="application/pdf", as_attachment=True,
-                         download_name=(job.result or {}).get("filename") or path.name, max_age=0)
+    response = send_download(path, "application/pdf", (job.result or {}).get("filename") or path.name, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.forms import ChineseDateField, ChineseIntegerField, enum_choices, select_choices
+from app.forms import ChineseDateField, ChineseIntegerField, SingleLine, enum_choices, select_choices
 from app.meetings.services import TypeView
 from app.models import Invitees, MeetingKind, Unit, UnitKind
 
@@ -27,10 +27,10 @@ def kind_label(name: str) -> str:
 
 class MeetingForm(FlaskForm):
     kind = MeetingKindField(_l("会议类型"), validators=[DataRequired()])
-    title = StringField(_l("会议名称"), validators=[DataRequired(message=_l("请填写会议名称。")), Length(max=200)])
+    title = StringField(_l("会议名称"), validators=[DataRequired(message=_l("请填写会议名称。")), Length(max=200), SingleLine()])
     held_on = ChineseDateField(_l("会议日期"), validators=[InputRequired(message=_l("请填写会议日期。"))])
     unit_id = SelectField(_l("组织单位"), coerce=int, validators=[DataRequired(message=_l("请选择组织单位。"))])
-    location = StringField(_l("地点"), validators=[Optional(), Length(max=120)])
+    location = StringField(_l("地点"), validators=[Optional(), Length(max=120), SingleLine()])
     submit = SubmitField(_l("创建并录入出席情况"))
 
     def __init__(self, organisers: list[Unit], kinds: list[TypeView], **kwargs: object) -> None:
@@ -68,7 +68,7 @@ def version_of(form: VersionForm) -> int | None:
 class MeetingTypeForm(FlaskForm):
     """A new meeting type: its name (what rule files score) and whom it invites by default."""
 
-    name = StringField(_l("会议类型名称"), validators=[DataRequired(message=_l("请填写会议类型名称。")), Length(max=40)])
+    name = StringField(_l("会议类型名称"), validators=[DataRequired(message=_l("请填写会议类型名称。")), Length(max=40), SingleLine()])
     invitees = SelectField(_l("默认邀请"), choices=select_choices(
         (i.name, _l(i.label)) for i in (Invitees.ORGANISER, Invitees.ALL, Invitees.STANDING)),
         validators=[DataRequired()])

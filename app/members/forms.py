@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, SelectField, StringField, SubmitField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from app.forms import ChineseDateField, enum_choices, select_choices
+from app.forms import ChineseDateField, SingleLine, enum_choices, select_choices
 from app.models import Gender
 from app.spreadsheets.rows import read_month
 from app.timeutil import beijing_today
@@ -17,20 +17,20 @@ NONE = 0
 class MemberForm(FlaskForm):
     code = StringField(_l("委员编号"), validators=[DataRequired(), Length(max=20),
                        Regexp(r"^[A-Za-z0-9-]+$", message=_l("编号只能包含字母、数字和连字符。"))])
-    name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=40), SingleLine()])
     gender = SelectField(_l("性别"), choices=enum_choices(Gender), validators=[DataRequired()])
-    party = StringField(_l("党派"), validators=[Optional(), Length(max=40)])
+    party = StringField(_l("党派"), validators=[Optional(), Length(max=40), SingleLine()])
     sector_id = SelectField(_l("界别"), coerce=int, validators=[DataRequired(message=_l("请选择界别。"))])
     committee_id = SelectField(_l("专委会"), coerce=int)
     liaison_id = SelectField(_l("乡镇联络处"), coerce=int)
     term_id = SelectField(_l("届"), coerce=int, validators=[DataRequired(message=_l("请选择届次。"))])
     is_standing = BooleanField(_l("常委"))
-    employer = StringField(_l("工作单位"), validators=[Optional(), Length(max=120)])
-    position = StringField(_l("职务"), validators=[Optional(), Length(max=80)])
+    employer = StringField(_l("工作单位"), validators=[Optional(), Length(max=120), SingleLine()])
+    position = StringField(_l("职务"), validators=[Optional(), Length(max=80), SingleLine()])
     phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=30),
-                        Regexp(r"^[0-9+\- ]*$", message=_l("电话号码只能包含数字、空格、+ 和 -。"))])
-    ethnicity = StringField(_l("民族"), validators=[Optional(), Length(max=20)])
-    birth_month = StringField(_l("出生年月"), validators=[Optional(), Length(max=20)])
+                        Regexp(r"^[0-9+\- ]*$", message=_l("电话号码只能包含数字、空格、+ 和 -。")), SingleLine()])
+    ethnicity = StringField(_l("民族"), validators=[Optional(), Length(max=20), SingleLine()])
+    birth_month = StringField(_l("出生年月"), validators=[Optional(), Length(max=20), SingleLine()])
     joined_on = ChineseDateField(_l("任职日期"), validators=[Optional()])
     left_on = ChineseDateField(_l("离任日期"), validators=[Optional()])
     units_changed_on = ChineseDateField(_l("单位变动日期"), validators=[Optional()])

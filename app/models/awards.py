@@ -98,6 +98,9 @@ class Certificate(db.Model):
     __table_args__ = (sa.UniqueConstraint("candidate_id", "kind"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    # Printed beside the number and carried by the QR code; the public check asks for it, so numbers, which are
+    # sequential, cannot be walked. Random, kept here (not derived from the secret key, which may be changed).
+    check_code: Mapped[str] = mapped_column(sa.String(8), default="")
     kind: Mapped[CertificateKind] = mapped_column(enum_column(CertificateKind))
     candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidate.id"), index=True)
     sequence: Mapped[int] = mapped_column(default=0)  # the n of 2025-四个一-0001, counted per year, campaign, kind

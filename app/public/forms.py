@@ -8,15 +8,15 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.forms import select_choices
+from app.forms import SingleLine, select_choices
 from app.public.services import PublicName
 
 
 class ObjectionForm(FlaskForm):
     candidate = SelectField(_l("异议涉及人员"), coerce=int)
-    name = StringField(_l("您的姓名（可不填）"), validators=[Optional(), Length(max=40)])
+    name = StringField(_l("您的姓名（可不填）"), validators=[Optional(), Length(max=40), SingleLine()])
     contact = StringField(_l("联系方式"), validators=[
-        DataRequired(message=_l("请填写联系方式，以便核实。")), Length(max=80)])
+        DataRequired(message=_l("请填写联系方式，以便核实。")), Length(max=80), SingleLine()])
     text = TextAreaField(_l("异议内容"), validators=[
         DataRequired(message=_l("请写明异议的具体事实。")), Length(max=4000)])
     submit = SubmitField(_l("提交异议"))

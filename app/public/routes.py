@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from app.addresses import external_url
 from app.awards import services as awards
 from app.awards.services import AwardError
 from app.extensions import db
@@ -80,11 +81,11 @@ def highlight(activity_id: int) -> str:
 def highlights_feed() -> Response:
     rows = db.session.scalars(services.highlights_query().limit(FEED_SIZE)).all()
     entries = [services.FeedEntry(
-        url=url_for("public.highlight", activity_id=a.id, _external=True), title=a.title,
+        url=external_url("public.highlight", activity_id=a.id), title=a.title,
         author=services.subject_name(a), category=_(a.category.label), summary=a.description or a.title,
         occurred_on=a.occurred_on, updated=a.verified_at or a.updated_at) for a in rows]
-    body = services.atom_feed(_("委员风采"), url_for("public.highlights_feed", _external=True),
-                              url_for("public.highlights", _external=True), _("县政协“四个一”活动领导小组办公室"),
+    body = services.atom_feed(_("委员风采"), external_url("public.highlights_feed"),
+                              external_url("public.highlights"), _("县政协“四个一”活动领导小组办公室"),
                               entries)
     return current_app.response_class(body, mimetype="application/atom+xml")
 

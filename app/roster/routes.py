@@ -7,12 +7,11 @@ column choices, the answers) is fingerprinted, and a confirmation of anything el
 """
 from __future__ import annotations
 
-import io
 import uuid
 from pathlib import PurePath
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,6 +27,7 @@ from app.roster import mapping as remembered_mapping
 from app.roster import services
 from app.spreadsheets.annotate import Problem, mark_errors
 from app.spreadsheets.roster import FIELDS, SKIP, auto_key
+from app.web import send_download
 
 bp = Blueprint("roster", __name__)
 ROLES = (Role.ADMIN, Role.OFFICE)  # a roster is the whole county's: not a clerk's
@@ -229,8 +229,7 @@ def errors(token: str) -> Response:
                 for sheet, row, header, reason in outcome.problems]
     large = len(data) > int(current_app.config["IMPORT_MARK_MAX_BYTES"])
     marked = mark_errors(data, filename, problems, summary_only=large)
-    return send_file(io.BytesIO(marked), mimetype=XLSX, as_attachment=True,
-                     download_name=_("%(name)s-错误标注.xlsx", name=PurePath(filename).stem))
+    return send_download(marked, XLSX, _("%(name)s-错误标注.xlsx", name=PurePath(filename).stem))
 
 
 __all__ = ["bp"]

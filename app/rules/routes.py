@@ -3,7 +3,6 @@ saving as a new version, the what-if comparison and adopting, downloading, and t
 from __future__ import annotations
 
 from collections import defaultdict
-from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -20,6 +19,7 @@ from app.reviews.services import periods
 from app.rules.compare import Comparison, compare
 from app.rules.forms import EditForm, UploadForm
 from app.timeutil import beijing_today
+from app.web import send_download
 
 bp = Blueprint("rules", __name__)
 KEEPERS = (Role.ADMIN, Role.OFFICE)
@@ -171,9 +171,7 @@ def copy(rule_file_id: int) -> Response:
 def download(rule_file_id: int) -> Response:
     found = _version(rule_file_id)
     name = found.filename.rsplit(".", 1)[0] + f"-v{found.version}.yaml"
-    response = Response(found.content, mimetype="text/yaml; charset=utf-8")
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
-    return response
+    return send_download(bytes(found.content), "text/yaml; charset=utf-8", name)
 
 
 @bp.route("/<int:rule_file_id>/compare")

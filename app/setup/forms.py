@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.forms import ChineseDateField, ChineseIntegerField, select_choices
+from app.forms import ChineseDateField, ChineseIntegerField, SingleLine, select_choices
 from app.organisation import FACTS
 from app.setup.accounts import KIND_LABELS
 
@@ -29,7 +29,7 @@ class OrganisationForm(FlaskForm):
 
 class TermForm(FlaskForm):
     name = StringField(_l("届次名称"), validators=[DataRequired(_l("请填写届次名称，例如 第十届。")),
-                                                 Length(max=40, message=TOO_LONG)])
+                                                 Length(max=40, message=TOO_LONG), SingleLine()])
     number = ChineseIntegerField(_l("届次序号"), validators=[Optional()])
     starts_on = ChineseDateField(_l("开始日期"), validators=[InputRequired(_l("请填写开始日期。"))])
     ends_on = ChineseDateField(_l("结束日期"), validators=[InputRequired(_l("请填写结束日期。"))])

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import audit, organisation, rulefiles
+from app import addresses, audit, organisation, rulefiles
 from app.auth.decorators import roles_required
 from app.extensions import db
 from app.forms import commit_or_attach
@@ -246,8 +246,8 @@ def _accounts_page(form: AccountsForm | None = None, reissue_form: ReissueForm |
 
 
 def _address() -> str:
-    """Where the slips send people: the public address, else the address this page was opened at."""
-    return accounts.sign_in_address(organisation.current().public_url or request.host_url)
+    """Where the slips send people: the public address (app.addresses.base)."""
+    return accounts.sign_in_address(addresses.base())
 
 
 def _issued_page(issued: list[accounts.Issued], left: int, title: str) -> Response:

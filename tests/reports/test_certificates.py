@@ -25,7 +25,8 @@ def _item(number: int, name: str, deeds: str = "", organisation: bool = False,
     return Certificate(
         number=f"2025-四个一-{number:04d}", name=name, honour=honour,
         citation="在2025年度政协委员“四个一”活动中表现突出，被评为优秀政协委员。", issuer=ISSUER, issued_on=day,
-        verify_url=f"https://zx.example.gov.cn/verify/2025-{number:04d}", deeds=deeds, organisation=organisation)
+        verify_url=f"https://zx.example.gov.cn/verify/2025-{number:04d}?c=7KQ4X{number}", deeds=deeds,
+        organisation=organisation, check_code=f"7KQ4X{number}")
 
 
 ITEMS = [
@@ -74,7 +75,7 @@ def test_what_a_reader_sees(full: bytes) -> None:
     assert "特发此证。" in first
     assert ISSUER in first
     assert "二〇二五年十二月" in first
-    assert "证书编号：2025-四个一-0001" in first
+    assert "证书编号：2025-四个一-0001\u3000校验码：7KQ4X1" in texts[0]  # the code beside the number
 
 
 def test_organisation_has_no_comrade(full: bytes) -> None:
