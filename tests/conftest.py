@@ -415,6 +415,25 @@ def flat(data: bytes) -> str:
 
 
 @pytest.fixture
+def migration_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database of the engine under test, for the migrations: a temp SQLite file, or a scratch PostgreSQL
+    database."""
+    if ON_SQLITE:
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    url = sa.make_url(DATABASE_URL)
+    scratch = f"{url.database}_migrations"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{scratch}"'))
+    yield url.set(database=scratch).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
 def as_user(client: FlaskClient, app: Flask) -> Callable[[str], None]:
     """Sign in as a demo account (the demo accounts sign in only in demo mode)."""
     from app.demo import PASSWORD as DEMO_PASSWORD
