@@ -237,10 +237,10 @@ def _old_records() -> dict[str, int]:
     tables write only the columns given or defaulted: never entered_by_unit_id)."""
     conn = db.session.connection()
     ids: dict[str, int] = {}
-    for n, (key, kind, parent) in enumerate((("cppcc", UnitKind.CPPCC, None), ("culture", UnitKind.SECTOR_GROUP, "cppcc"),
-                                             ("committee", UnitKind.COMMITTEE, "cppcc"),
-                                             ("liaison", UnitKind.LIAISON_OFFICE, "cppcc"),
-                                             ("liaison_b", UnitKind.LIAISON_OFFICE, "cppcc")), start=1):
+    units = (("cppcc", UnitKind.CPPCC, None), ("culture", UnitKind.SECTOR_GROUP, "cppcc"),
+             ("committee", UnitKind.COMMITTEE, "cppcc"), ("liaison", UnitKind.LIAISON_OFFICE, "cppcc"),
+             ("liaison_b", UnitKind.LIAISON_OFFICE, "cppcc"))
+    for n, (key, kind, parent) in enumerate(units, start=1):
         conn.execute(sa.insert(Unit.__table__).values(id=n, code=f"U{n}", name=key, kind=kind,
                                                       parent_id=ids.get(parent)))
         ids[key] = n

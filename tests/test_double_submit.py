@@ -142,7 +142,8 @@ def test_a_double_click_on_run_review_runs_one_review(app, client, as_user, demo
 
 def test_a_database_refusal_in_a_job_is_said_in_chinese(app, demo, monkeypatch):
     def clash(params, progress):
-        raise sa.exc.IntegrityError("INSERT INTO rule_set …", {}, Exception("UNIQUE constraint failed: rule_set.sha256"))
+        raise sa.exc.IntegrityError("INSERT INTO rule_set …", {},
+                                    Exception("UNIQUE constraint failed: rule_set.sha256"))
     monkeypatch.setattr(jobs, "_kinds", lambda: {"clash": clash})
     job = jobs.create("clash", {}, None)
     db.session.commit()
@@ -170,10 +171,10 @@ def test_two_print_runs_at_once_never_share_a_number(app, as_user, finished_year
     """Two print runs of one list at the same instant (two office users, two tabs): the second waits for the first
     and reprints its numbers. On SQLite both used to read the highest number before either wrote, and one failed."""
     from app.documents import kinds as documents
-    office_id = user_named("office").id
+    office_id, review_id = user_named("office").id, finished_year.id  # read here: threads share no session
 
     def print_run() -> int:
-        made = documents.make("certificates", db.session.get(Review, finished_year.id), documents.Options(),
+        made = documents.make("certificates", db.session.get(Review, review_id), documents.Options(),
                               db.session.get(User, office_id), print_run=True)
         db.session.commit()
         return made.pages

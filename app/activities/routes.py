@@ -71,10 +71,7 @@ def _detail(activity: Activity, evidence_form: EvidenceForm | None = None) -> st
                            fields=audit.FIELD_LABELS, can_edit=services.can_edit(activity, current_user),
                            can_delete=services.can_delete(activity, current_user), is_office=is_office,
                            entered_by=services.entered_by_text(activity),
-                           read_only=services.not_owner_text(activity) if (
-                               current_user.role in services.roles_for(activity) and not activity.locked
-                               and activity.state in services.EDITABLE
-                               and not services.owns(activity, current_user)) else "",
+                           read_only=services.read_only_reason(activity, current_user),
                            can_verify=services.may_verify(activity, current_user), reason_form=ReasonForm(),
                            details=services.shown_details(activity),
                            can_change_evidence=services.can_change_evidence(activity, current_user),
@@ -224,7 +221,10 @@ def _unit_choices(activity: Activity | None) -> list[SelectChoice]:
     picks (a wrong or missing pick is said beside the field). None for the office: its records are its own."""
     if activity is not None and activity.self_reported:
         return []
-    raw = request.form.get("subject", "") if request.method == "POST" else         _subject_value(activity) if activity is not None else ""
+    if request.method == "POST":
+        raw = request.form.get("subject", "")
+    else:
+        raw = _subject_value(activity) if activity is not None else ""
     subject = services.subject_named(raw, current_user)
     units = services.entering_units(current_user, services.subject_unit_ids(subject) if subject else None)
     if not units and subject is not None:

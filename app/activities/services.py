@@ -329,6 +329,14 @@ def entered_by_text(activity: Activity | None) -> str:
     return _("活动领导小组办公室")
 
 
+def read_only_reason(activity: Activity, user: User) -> str:
+    """Why `user`, who could change such a record now, only reads this one (another unit entered it); else ""."""
+    if (user.role in roles_for(activity) and activity.state in EDITABLE and not activity.locked
+            and not owns(activity, user)):
+        return not_owner_text(activity)
+    return ""
+
+
 def not_owner_text(activity: Activity) -> str:
     """Why a clerk of another unit only reads this record."""
     return _("这条记录由“%(unit)s”录入，只有该单位的录入员可以修改、提交或删除；您只能查看。",

@@ -771,8 +771,8 @@ def _state_columns(state: RecordState, user_id: int | None, now: dt.datetime) ->
 
 INSERT_COLUMNS = ("kind", "category", "title", "occurred_on", *CHOICE_KEYS, *NUMBER_KEYS, *TEXT_KEYS, "details",
                   "unit_id", "member_id", "party_member_id", "entered_by_unit_id", "state", "return_reason",
-                  "self_reported", "published", "locked", "created_by_id", "created_at", "updated_at", "version", "submitted_at", "verified_at",
-                  "verified_by_id")
+                  "self_reported", "published", "locked", "created_by_id", "created_at", "updated_at", "version",
+                  "submitted_at", "verified_at", "verified_by_id")
 
 
 class _Columns:

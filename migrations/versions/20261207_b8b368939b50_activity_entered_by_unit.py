@@ -31,7 +31,8 @@ user_unit = sa.table('user_unit', sa.column('user_id', sa.Integer), sa.column('u
 def upgrade():
     with op.batch_alter_table('activity', schema=None) as batch_op:
         batch_op.add_column(sa.Column('entered_by_unit_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_activity_entered_by_unit_id_unit'), 'unit', ['entered_by_unit_id'], ['id'])
+        batch_op.create_foreign_key(batch_op.f('fk_activity_entered_by_unit_id_unit'), 'unit',
+                                    ['entered_by_unit_id'], ['id'])
     _fill(op.get_bind())
 
 
