@@ -72,3 +72,6 @@ class Config:
     JOBS_DIR = None  # default: instance/ (job_results/: print runs' PDFs; job_progress/: progress on SQLite)
     JOBS_TEST_SLOWDOWN = 0  # seconds slept at each progress step (tests that kill a worker mid-job)
     IMPORT_JOB_ROWS = 2000  # a confirmed import of more rows than this runs as a background job
+    # SQLite has one writer: another write waits this long for it (a print run holds the lock while it numbers and
+    # renders its certificates) before it fails with 数据库正忙; the driver's own default is 5 seconds
+    SQLITE_BUSY_SECONDS = 30

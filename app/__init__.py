@@ -33,6 +33,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     from app.web import IdConverter
     app.url_map.converters["int"] = IdConverter  # before any blueprint's routes are registered
+    _wait_for_sqlite_writers(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
@@ -63,6 +64,17 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _wait_for_sqlite_writers(app: Flask) -> None:
+    """On SQLite, a write waits SQLITE_BUSY_SECONDS for the one writer before it fails (the engine options are
+    copied: the caller's dict is left as it was)."""
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect = dict(options.get("connect_args") or {})
+    connect.setdefault("timeout", float(app.config["SQLITE_BUSY_SECONDS"]))
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect}
 
 
 def _refuse_with_weak_secret_key(problem: str) -> tuple[str, int, dict[str, str]]:

@@ -437,6 +437,14 @@ def flat(data: bytes) -> str:
 
 
 @pytest.fixture
+def migration_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database of the engine under test, for the migrations: a temp SQLite file, or a scratch PostgreSQL
+    database."""
+    with scratch_database(tmp_path, "migrations") as url:
+        yield url
+
+
+@pytest.fixture
 def as_user(client: FlaskClient, app: Flask) -> Callable[[str], None]:
     """Sign in as a demo account (the demo accounts sign in only in demo mode)."""
     from app.demo import PASSWORD as DEMO_PASSWORD
@@ -470,6 +478,67 @@ def require_commits(who: str) -> None:
     """Refuse, with the remedy, when `who` (on a connection of its own) would wait on this test's outer transaction."""
     if _databases and _databases[0].outer is not None:
         raise RuntimeError(f"{who} reads and writes the database on a connection of its own: mark the test `commits`")
+
+
+@contextlib.contextmanager
+def racing_app(app: Flask, tmp_path: Path, **config: object) -> Iterator[Flask]:
+    """An app on this test's data whose sessions each have a connection of their own, for threads racing each
+    other: on PostgreSQL the test's app itself (the test must be marked `commits`); on SQLite, whose test database
+    is one in-memory connection, an app on a file copy of it, closed at the end."""
+    if not ON_SQLITE:
+        require_commits("threads racing each other")
+        app.config.update(config)
+        yield app
+        return
+    db.session.commit()
+    path = tmp_path / "racing.db"
+    with db.engine.connect() as connection, contextlib.closing(sqlite3.connect(path)) as copy:
+        connection.connection.driver_connection.backup(copy)  # type: ignore[union-attr]
+    other = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", **config})
+    try:
+        yield other
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def signed_in(app: Flask, username: str, password: str | None = None) -> FlaskClient:
+    """A client of its own, signed in (default: a demo account, in demo mode). The tests' shared app context keeps
+    the last user in `g`: it is forgotten before and after."""
+    from flask import g
+
+    from app.demo import PASSWORD as DEMO_PASSWORD
+    g.pop("_login_user", None)
+    client = app.test_client()
+    response = client.post("/auth/login", data={"username": username, "password": password or DEMO_PASSWORD})
+    assert response.status_code == 302 and "/auth/login" not in response.headers["Location"], text_of(response)
+    g.pop("_login_user", None)
+    return client
+
+
+def together(app: Flask, *jobs: Callable[[], object]) -> list[object]:
+    """Run each job in its own thread and app context (so its own session and connection), released together;
+    what each returned, or the exception it raised."""
+    import threading
+    start = threading.Barrier(len(jobs))
+    results: list[object] = [None] * len(jobs)
+
+    def run(index: int, job: Callable[[], object]) -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                results[index] = job()
+            except Exception as error:  # noqa: BLE001 (the test asserts on what came back)
+                results[index] = error
+            finally:
+                db.session.remove()
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
 
 
 def empty_database() -> None:

@@ -36,10 +36,12 @@ def add(setup):
     def make(title="关于乡村道路的提案", state=RecordState.DRAFT, party=False, submitted=False):
         if party:
             record = Activity(unit_id=setup["county"]["branch_a"].id, party_member_id=setup["li"].id,
-                              category=Category.CONTRIBUTION, kind="示范岗", created_by_id=setup["liaison1"].id)
+                              category=Category.CONTRIBUTION, kind="示范岗", created_by_id=setup["liaison1"].id,
+                              entered_by_unit_id=setup["county"]["branch_a"].id)
         else:
             record = Activity(unit_id=setup["county"]["liaison_a"].id, member_id=setup["ours"].id,
-                              category=Category.IDEA, kind="提案", outcome="提交", created_by_id=setup["clerk1"].id)
+                              category=Category.IDEA, kind="提案", outcome="提交", created_by_id=setup["clerk1"].id,
+                              entered_by_unit_id=setup["county"]["liaison_a"].id)
         record.title = title
         record.occurred_on = dt.date(2025, 3, 1)
         record.state = state

@@ -7,16 +7,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import ON_SQLITE, build_demo, use_snapshot, text_of, user_named
+from conftest import ON_SQLITE, build_demo, signed_in, text_of, together, use_snapshot, user_named
 
 from app.activities import services as activities
-from app.demo import PASSWORD
 from app.extensions import db
 from app.models import Activity, ActivityParticipant, AuditLog, Certificate, RecordState, Review, Role, User
 from app.reviews import services as reviews
@@ -26,39 +22,6 @@ from app.timeutil import utcnow
 pytestmark = [pytest.mark.skipif(ON_SQLITE, reason="threads against PostgreSQL (in-memory SQLite is one connection)"),
               pytest.mark.commits]
 RULES = "2025-四个一-委员.yaml"
-
-
-def together(app, *jobs: Callable[[], Any]) -> list[Any]:
-    """Run each job in its own thread and app context (so its own session and connection), released together."""
-    start = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(index: int, job: Callable[[], Any]) -> None:
-        with app.app_context():
-            start.wait()
-            try:
-                results[index] = job()
-            except Exception as error:  # noqa: BLE001 (the test asserts on what came back)
-                results[index] = error
-            finally:
-                db.session.remove()
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
-
-
-def signed_in(app, username: str):
-    """A client of its own, signed in (the tests' shared app context keeps the last user in `g`: forget it)."""
-    from flask import g
-    g.pop("_login_user", None)
-    client = app.test_client()
-    response = client.post("/auth/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302 and "/auth/login" not in response.headers["Location"], text_of(response)
-    g.pop("_login_user", None)
-    return client
 
 
 @pytest.fixture

@@ -42,7 +42,8 @@ def setup(app, tmp_path, county, make_member, make_user):
     make_user("zhang", Role.MEMBER, member_id=ours.id)
     make_user("wang", Role.MEMBER, member_id=theirs.id)
     record = Activity(unit_id=county["liaison_a"].id, member_id=ours.id, category=Category.IDEA, kind="提案",
-                      title="关于乡村道路的提案", occurred_on=dt.date(2025, 3, 1), created_by_id=clerk1.id)
+                      title="关于乡村道路的提案", occurred_on=dt.date(2025, 3, 1), created_by_id=clerk1.id,
+                      entered_by_unit_id=county["liaison_a"].id)
     db.session.add(record)
     db.session.commit()
     return {"record": record, "dir": tmp_path / "evidence"}

@@ -86,7 +86,8 @@ def stored() -> list[tuple]:
         Activity.instruction_level, Activity.amount, Activity.people_helped, Activity.description,
         Activity.counterpart, Activity.support, Activity.work_key, Activity.unit_id, Activity.member_id,
         Activity.party_member_id, Activity.state, Activity.created_by_id, Activity.version,
-        Activity.submitted_at.is_(None), Activity.verified_at.is_(None)).order_by(Activity.title)).all()
+        Activity.submitted_at.is_(None), Activity.verified_at.is_(None), Activity.entered_by_unit_id)
+        .order_by(Activity.title)).all()
     signers = db.session.execute(sa.select(Activity.title, ActivityParticipant.position, ActivityParticipant.member_id)
                                  .join(Activity).order_by(Activity.title, ActivityParticipant.position)).all()
     return [tuple(r) for r in activities] + [tuple(s) for s in signers]
@@ -159,7 +160,7 @@ def new_record(title: str | None, unit_id: int) -> tuple:
     values = {"kind": "提案", "category": Category.IDEA, "title": title, "occurred_on": D, "outcome": "", "level": "",
               "instruction_level": "", "amount": None, "people_helped": None, "description": "", "counterpart": "",
               "support": "", "work_key": "", "details": {}, "unit_id": unit_id, "member_id": None,
-              "party_member_id": None,
+              "party_member_id": None, "entered_by_unit_id": None,
               **records._state_columns(RecordState.DRAFT, None, dt.datetime(2025, 1, 1))}
     return tuple(values[k] for k in records.INSERT_COLUMNS)
 

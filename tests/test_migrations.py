@@ -1,22 +1,12 @@
 """The migrations build the whole schema, match the models, and come down cleanly, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 import sqlalchemy as sa
 from flask_migrate import check, downgrade, upgrade
 
 from app import create_app
 from app.extensions import db
-from conftest import TEST_CONFIG, scratch_database
-
-
-@pytest.fixture
-def migration_url(tmp_path) -> Iterator[str]:
-    """An empty database of the engine under test: a temp SQLite file, or a scratch PostgreSQL database."""
-    with scratch_database(tmp_path, "migrations") as url:
-        yield url
+from conftest import TEST_CONFIG
 
 
 def test_upgrade_check_downgrade(migration_url):

@@ -29,7 +29,8 @@ def add(setup):
     def make(member, title, state=RecordState.SUBMITTED, category=Category.IDEA, kind="提案",
              occurred_on=dt.date(2025, 3, 1)):
         record = Activity(unit_id=member.liaison_id, member_id=member.id, category=category, kind=kind,
-                          title=title, occurred_on=occurred_on, outcome="提交", state=state)
+                          title=title, occurred_on=occurred_on, outcome="提交", state=state,
+                          entered_by_unit_id=member.liaison_id)  # entered by the liaison office's clerk
         db.session.add(record)
         db.session.commit()
         return record

@@ -27,6 +27,7 @@ class ActivityForm(FlaskForm):
     occurred_on = ChineseDateField(_l("日期"), validators=[InputRequired(message=_l("请填写日期。"))])
     title = StringField(_l("标题"), validators=[DataRequired(message=_l("请填写标题。")), Length(max=200), SingleLine()])
     description = TextAreaField(_l("内容摘要"), validators=[Optional(), Length(max=4000)])
+    entered_by = SelectField(_l("录入单位"), validate_choice=False)  # a clerk's units; the office has none
     signers = StringField(_l("其他联名委员"), validators=[Optional(), Length(max=400), SingleLine()])
     outcome = SelectField(_l("结果"), validate_choice=False)
     level = SelectField(_l("采用级别"), validate_choice=False)
@@ -40,8 +41,10 @@ class ActivityForm(FlaskForm):
     send = SubmitField(_l("提交核实"))
 
     def __init__(self, subjects: list[SelectChoice], kinds: list[SelectChoice],
-                 values: dict[str, list[str]], party: bool = False, **kwargs: object) -> None:
+                 values: dict[str, list[str]], party: bool = False, units: list[SelectChoice] | None = None,
+                 **kwargs: object) -> None:
         super().__init__(**kwargs)
+        self.entered_by.choices = units or []  # none: the field is not shown (the office, a member's report)
         self.extra_values: dict[str, str] = {}            # declared fields (x-<name>): shown again as typed
         self.extra_errors: dict[str, list[str]] = {}
         if party:  # a party member's 比贡献: the subject is a party member, `level` an honour's level

@@ -70,10 +70,22 @@ def _detail(activity: Activity, evidence_form: EvidenceForm | None = None) -> st
                            names=audit.actor_names(history), actions=audit.ACTION_LABELS,
                            fields=audit.FIELD_LABELS, can_edit=services.can_edit(activity, current_user),
                            can_delete=services.can_delete(activity, current_user), is_office=is_office,
+                           entered_by=services.entered_by_text(activity),
+                           read_only=services.read_only_reason(activity, current_user),
                            can_verify=services.may_verify(activity, current_user), reason_form=ReasonForm(),
                            details=services.shown_details(activity),
                            can_change_evidence=services.can_change_evidence(activity, current_user),
                            evidence_form=evidence_form or EvidenceForm(formdata=None))
+
+
+def _owner_or_403(activity: Activity) -> Activity:
+    """The record, when the user may change it as its owner (see `services.owns`).
+
+    :raises 403: a record the user sees but another unit entered: for them it is read-only.
+    """
+    if not services.owns(activity, current_user):
+        abort(403)
+    return activity
 
 
 @bp.route("/<int:activity_id>")
@@ -87,7 +99,7 @@ def detail(activity_id: int) -> str:
 @bp.route("/<int:activity_id>/evidence", methods=["POST"])
 @roles_required(*services.RECORD_ROLES)
 def upload_evidence(activity_id: int) -> str | Response:
-    activity = get_or_404(Activity, activity_id)
+    activity = _owner_or_403(get_or_404(Activity, activity_id))
     if not services.can_change_evidence(activity, current_user):
         flash(_("该记录已提交或已锁定，不能修改证明材料。"), "error")
         return redirect(url_for("activities.detail", activity_id=activity.id))
@@ -133,6 +145,7 @@ def download_evidence(activity_id: int, evidence_id: int) -> Response:
 @roles_required(*services.RECORD_ROLES)
 def remove_evidence(activity_id: int, evidence_id: int) -> Response:
     item = _evidence(activity_id, evidence_id)
+    _owner_or_403(item.activity)
     sha = item.sha256
     error = services.remove_evidence(item, current_user)
     if error:
@@ -199,14 +212,40 @@ def _attach(form: ActivityForm, errors: dict[str, list[str]], shown: list[servic
             form.kind.errors = [*form.kind.errors, *messages]
 
 
+def _subject_value(activity: Activity) -> str:
+    return (f"m:{activity.member_id}" if activity.member_id else
+            f"p:{activity.party_member_id}" if activity.party_member_id else f"u:{activity.unit_id}")
+
+
+def _unit_choices(activity: Activity | None) -> list[SelectChoice]:
+    """The 录入单位 a clerk (or liaison) may choose: their units that cover the subject (as posted, else the
+    record's), all their units before one is chosen. One alone comes selected; of several none is, so the clerk
+    picks (a wrong or missing pick is said beside the field). None for the office: its records are its own."""
+    if activity is not None and activity.self_reported:
+        return []
+    if request.method == "POST":
+        raw = request.form.get("subject", "")
+    else:
+        raw = _subject_value(activity) if activity is not None else ""
+    subject = services.subject_named(raw, current_user)
+    units = services.entering_units(current_user, services.subject_unit_ids(subject) if subject else None)
+    if not units and subject is not None:
+        units = services.entering_units(current_user)
+    pairs = [(str(u.id), u.name) for u in units]
+    return select_choices(pairs if len(pairs) == 1 else [("", _("请选择")), *pairs]) if pairs else []
+
+
 def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
     values = {name: services.field_values(category, name) for name in services.CHOICE_FIELDS}
     form = ActivityForm(_subject_choices(category, activity), _kind_choices(category), values,
-                        party=category in services.PARTY_CATEGORIES, obj=activity)
+                        party=category in services.PARTY_CATEGORIES, units=_unit_choices(activity), obj=activity)
     _extras(form, activity)
+    if request.method == "GET" and form.entered_by.choices:
+        own = str(activity.entered_by_unit_id) if activity is not None and activity.entered_by_unit_id else ""
+        only = form.entered_by.choices[0].value if len(form.entered_by.choices) == 1 else ""
+        form.entered_by.data = own if own in {c.value for c in form.entered_by.choices} else only
     if activity is not None and request.method == "GET":
-        form.subject.data = (f"m:{activity.member_id}" if activity.member_id else
-                             f"p:{activity.party_member_id}" if activity.party_member_id else f"u:{activity.unit_id}")
+        form.subject.data = _subject_value(activity)
         form.signers.data = "、".join(p.member.code for p in activity.participants[1:])
     if activity is not None:
         form.version.data = str(activity.version) if request.method == "GET" else form.version.data
@@ -238,7 +277,8 @@ def _entry(form: ActivityForm) -> services.Entry:
         instruction_level=form.instruction_level.data or "", amount=form.amount.data,
         people_helped=form.people_helped.data, counterpart=form.counterpart.data or "",
         support=form.support.data or "", signers=form.signers.data or "",
-        version=int(version) if version and str(version).isdigit() else None, details=dict(form.extra_values))
+        version=int(version) if version and str(version).isdigit() else None, details=dict(form.extra_values),
+        entered_by=int(form.entered_by.data) if str(form.entered_by.data or "").isdigit() else None)
 
 
 def _save(form: ActivityForm, activity: Activity, category: Category) -> Response | None:
@@ -260,6 +300,7 @@ def _save(form: ActivityForm, activity: Activity, category: Category) -> Respons
 def _render_form(form: ActivityForm, category: Category, activity: Activity | None) -> str:
     party = category in services.PARTY_CATEGORIES
     return render_template("activities/form.html", form=form, category=category, activity=activity,
+                           entered_by=services.entered_by_text(activity),
                            fields=services.declared_fields(category), years=services.open_years(), party=party,
                            heading=PARTY_LABELS[category] if party else _(category.label),
                            extras=services.extra_fields(category), field_kinds=services.field_kinds(category))
@@ -288,6 +329,7 @@ def edit(activity_id: int) -> str | Response:
         abort(404)
     if current_user.role not in services.roles_for(activity):
         abort(403)
+    _owner_or_403(activity)
     if not services.can_edit(activity, current_user):
         flash(_("该记录已提交或已核实，不能修改。"), "error")
         return redirect(url_for("activities.detail", activity_id=activity.id))
@@ -302,7 +344,7 @@ def edit(activity_id: int) -> str | Response:
 @roles_required(*services.RECORD_ROLES)
 def delete(activity_id: int) -> str | Response:
     """删除草稿: GET asks for confirmation, POST deletes; only a draft that was never submitted."""
-    activity = get_or_404(Activity, activity_id)
+    activity = _owner_or_403(get_or_404(Activity, activity_id))
     if request.method == "GET":
         if not services.can_delete(activity, current_user):
             flash(_("只有从未提交过的草稿可以删除；已提交、已核实或退回的记录不能删除。"), "error")
@@ -398,7 +440,7 @@ def _finish(activity: Activity, step: Callable[[], str | None], done: str) -> Re
 @bp.route("/<int:activity_id>/submit", methods=["POST"])
 @roles_required(*services.RECORD_ROLES)
 def submit(activity_id: int) -> Response:
-    activity = get_or_404(Activity, activity_id)
+    activity = _owner_or_403(get_or_404(Activity, activity_id))
     return _finish(activity, lambda: services.submit(activity, current_user, _version()), _("已提交核实。"))
 
 

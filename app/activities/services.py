@@ -253,13 +253,94 @@ def subject_units(user: User) -> list[Unit]:
     return sorted((u for u in user.units if u.kind in SUBJECT_UNIT_KINDS), key=lambda u: (u.sort_order, u.id))
 
 
-def recording_unit(member: Member, user: User) -> int:
-    """The unit a member's record is entered for: the first of the member's units the user acts for."""
-    ids = None if user.role == Role.MEMBER else unit_ids(user)  # a member reports to their own first unit
+def recording_unit(member: Member, user: User, entered_by: int | None = None) -> int:
+    """The unit a member's record is filed under: the first of the member's units (联络处, 专委会, 界别) that the
+    entering unit `entered_by` is or lies above; without one, the first the user acts for."""
+    if entered_by is not None:
+        ids: set[int] | None = units_below([entered_by])
+    else:
+        ids = None if user.role == Role.MEMBER else unit_ids(user)  # a member reports to their own first unit
     for unit_id in (member.liaison_id, member.committee_id, member.sector_id):
         if unit_id is not None and (ids is None or unit_id in ids):
             return unit_id
     return member.sector_id
+
+
+# --- the entering unit (录入单位) ----------------------------------------------------------------------------------
+
+def subject_unit_ids(subject: Subject) -> set[int]:
+    """The units a record's subject belongs to: a member's 界别, 专委会 and 联络处; a party member's branch; a unit."""
+    if subject.member is not None:
+        m = subject.member
+        return {u for u in (m.sector_id, m.committee_id, m.liaison_id) if u is not None}
+    if subject.party_member is not None:
+        return {subject.party_member.branch_id}
+    return {subject.unit.id} if subject.unit is not None else set()
+
+
+def subject_named(raw: str, user: User) -> Subject | None:
+    """The subject a picker value names ("m:12", "p:3", "u:5"), when the user may see it; else None."""
+    prefix, _sep, ident = (raw or "").partition(":")
+    if not ident.isdigit():
+        return None
+    if prefix == "m":
+        member = db.session.scalar(scoped(Member, user).where(Member.id == int(ident)))
+        return Subject(member=member) if member is not None else None
+    if prefix == "p":
+        person = db.session.scalar(scoped(PartyMember, user).where(PartyMember.id == int(ident)))
+        return Subject(party_member=person) if person is not None else None
+    unit = db.session.scalar(scoped(Unit, user).where(Unit.id == int(ident))) if prefix == "u" else None
+    return Subject(unit=unit) if unit is not None else None
+
+
+def entering_units(user: User, units: set[int] | None = None) -> list[Unit]:
+    """The units `user` may enter records for (a clerk's or liaison's own units, in their order); with `units`
+    (a subject's), only those that are one of them or lie above one. Empty for the office: its records are its own."""
+    if unit_ids(user) is None or user.role == Role.MEMBER:
+        return []
+    own = list(user.units)
+    if units is None:
+        return own
+    return [u for u in own if units_below([u.id]) & units]
+
+
+def owns(activity: Activity, user: User) -> bool:
+    """Whether `user` may change `activity` as its owner (its state and the user's role aside).
+
+    A record belongs to the unit that entered it: only that unit's clerks (or a unit's above it) edit, submit,
+    delete it or change its evidence; clerks of the subject's other units see it read-only. The office and the
+    admin may change any record; a member's own report keeps its own rules (whoever may see and edit it).
+    """
+    if user.role in VERIFY_ROLES or activity.id is None or activity.self_reported:
+        return True
+    ids = unit_ids(user)
+    return ids is None or activity.entered_by_unit_id in ids
+
+
+def entered_by_text(activity: Activity | None) -> str:
+    """Who a record belongs to, as its page says it: the entering unit, the office, or the member's own report
+    (None: a new record of the office's)."""
+    if activity is None:
+        return _("活动领导小组办公室")
+    if activity.self_reported:
+        return _("委员本人（自报）")
+    if activity.entered_by_unit is not None:
+        return activity.entered_by_unit.name
+    return _("活动领导小组办公室")
+
+
+def read_only_reason(activity: Activity, user: User) -> str:
+    """Why `user`, who could change such a record now, only reads this one (another unit entered it); else ""."""
+    if (user.role in roles_for(activity) and activity.state in EDITABLE and not activity.locked
+            and not owns(activity, user)):
+        return not_owner_text(activity)
+    return ""
+
+
+def not_owner_text(activity: Activity) -> str:
+    """Why a clerk of another unit only reads this record."""
+    return _("这条记录由“%(unit)s”录入，只有该单位的录入员可以修改、提交或删除；您只能查看。",
+             unit=entered_by_text(activity))
 
 
 # --- saving --------------------------------------------------------------------------------------------------
@@ -283,6 +364,7 @@ class Entry:
     signers: str = ""
     version: int | None = None
     details: dict[str, str] = field(default_factory=dict)  # declared fields as posted: name → text
+    entered_by: int | None = None  # the 录入单位 chosen on the form (a clerk's unit id); None: not chosen
 
 
 @dataclass
@@ -305,12 +387,13 @@ def roles_for(activity: Activity) -> tuple[Role, ...]:
 
 
 def can_edit(activity: Activity, user: User) -> bool:
-    return user.role in roles_for(activity) and activity.state in EDITABLE and not activity.locked
+    return (user.role in roles_for(activity) and owns(activity, user) and activity.state in EDITABLE
+            and not activity.locked)
 
 
 def can_delete(activity: Activity, user: User) -> bool:
     """Only a draft that was never submitted may be deleted, by whoever may edit it."""
-    return (user.role in roles_for(activity) and activity.state == RecordState.DRAFT
+    return (user.role in roles_for(activity) and owns(activity, user) and activity.state == RecordState.DRAFT
             and activity.submitted_at is None and not activity.locked)
 
 
@@ -410,6 +493,30 @@ def _check_details(kind: KindSpec, entry: Entry, errors: Errors) -> dict[str, An
     return kept
 
 
+def _entering_unit(activity: Activity, subject: Subject, entry: Entry, user: User, errors: Errors) -> int | None:
+    """The 录入单位 of a clerk's (or liaison's) record: the one chosen, which must be among the user's units that
+    cover the subject; unchosen, the record's own while it still covers it, else the only one that does. Never a
+    guess between two: that is an error beside the field."""
+    covering = entering_units(user, subject_unit_ids(subject))
+    ids = [u.id for u in covering]
+    names = "、".join(u.name for u in covering)
+    if entry.entered_by is not None:
+        if entry.entered_by in ids:
+            return entry.entered_by
+        errors.setdefault("entered_by", []).append(
+            _("所选录入单位不负责该对象，请在以下单位中选择：%(units)s。", units=names) if covering
+            else _("您负责的单位都不负责该对象。"))
+        return None
+    if activity.entered_by_unit_id in ids:
+        return activity.entered_by_unit_id
+    if len(ids) == 1:
+        return ids[0]
+    errors.setdefault("entered_by", []).append(
+        _("该对象同时属于您负责的%(units)s，请选择录入单位。", units=names) if covering
+        else _("您负责的单位都不负责该对象。"))
+    return None
+
+
 def save(activity: Activity, category: Category, entry: Entry, user: User, submit: bool) -> Errors:
     """Validate `entry` and copy it onto `activity` (new or existing); submit it if asked. Errors by field.
 
@@ -421,6 +528,8 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
     is_new = activity.id is None
     if not is_new and entry.version != activity.version:
         return {"title": [stale()]}
+    if not is_new and not owns(activity, user):
+        return {"title": [not_owner_text(activity)]}
     if not is_new and not can_edit(activity, user):
         return {"title": [_("该记录已提交或已核实，不能修改。")]}
     subject, errors = _resolve_subject(entry, user, category)
@@ -454,6 +563,9 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
             signers, problems = _resolve_signers(entry.signers, member)
             if problems:
                 errors.setdefault("signers", []).extend(problems)
+    entered_by = activity.entered_by_unit_id
+    if subject is not None and not activity.self_reported and unit_ids(user) is not None:
+        entered_by = _entering_unit(activity, subject, entry, user, errors)
     if errors:
         return errors
     assert kind is not None and entry.occurred_on is not None and subject is not None
@@ -461,7 +573,7 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
     title = entry.title.strip()
     if member is not None:
         same_subject = Activity.member_id == member.id
-        unit_id = recording_unit(member, user)
+        unit_id = recording_unit(member, user, entered_by)
     elif person is not None:
         same_subject = Activity.party_member_id == person.id
         unit_id = person.branch_id
@@ -481,6 +593,7 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
     activity.member_id = member.id if member is not None else None
     activity.party_member_id = person.id if person is not None else None
     activity.unit_id = unit_id
+    activity.entered_by_unit_id = entered_by
     activity.kind = kind.name
     activity.title = title
     activity.description = entry.description.strip()
@@ -604,6 +717,8 @@ def submit(activity: Activity, user: User, version: int | None) -> str | None:
     """Send a draft or returned record for verification; the error message, or None."""
     if version != activity.version:
         return stale()
+    if not owns(activity, user):
+        return not_owner_text(activity)
     if not can_edit(activity, user):
         return _("只有草稿或退回的记录可以提交。")
     _change_state(activity, user, "submit", RecordState.SUBMITTED)
@@ -661,6 +776,8 @@ def delete_draft(activity: Activity, user: User, version: int | None) -> tuple[l
     if not can_delete(activity, user):
         if user.role not in roles_for(activity):
             return [], _("您不能删除这条记录。")
+        if not owns(activity, user):
+            return [], not_owner_text(activity)
         return [], _("只有从未提交过的草稿可以删除；已提交、已核实或退回的记录不能删除。")
     gone = {name: (value, None) for name, value in _snapshot(activity).items() if audit.as_text(value)}
     files = sorted(activity.evidence, key=lambda e: e.id)

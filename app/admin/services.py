@@ -178,7 +178,7 @@ def _in_use(unit_id: int) -> bool:
         sa.select(PartyMember.id).where(PartyMember.branch_id == unit_id),
         sa.select(Enterprise.id).where(Enterprise.branch_id == unit_id),
         sa.select(user_unit.c.user_id).where(user_unit.c.unit_id == unit_id),
-        sa.select(Activity.id).where(Activity.unit_id == unit_id),
+        sa.select(Activity.id).where(sa.or_(Activity.unit_id == unit_id, Activity.entered_by_unit_id == unit_id)),
         sa.select(Meeting.id).where(Meeting.unit_id == unit_id),
     ]
     return any(db.session.scalar(sa.select(stmt.exists())) for stmt in checks)

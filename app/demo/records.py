@@ -57,6 +57,8 @@ def _activity(county: County, unit: Unit, category: Category, kind: str, title: 
                or (kind in RELIEF_KINDS and (facts.get("amount") or 0) >= 50000))
     fields["published"] = (member is not None and state == RecordState.VERIFIED and notable
                            and rng.random() < 0.5)  # highlights the office chose for 委员风采
+    if not facts.get("self_reported") and creator is not None and unit in creator.units:
+        fields["entered_by_unit_id"] = unit.id  # the clerk's (or liaison's) record belongs to their unit
     record = Activity(unit_id=unit.id, member_id=member.id if member else None,
                       party_member_id=party_member.id if party_member else None, category=category, kind=kind,
                       title=title, occurred_on=occurred_on, state=state,

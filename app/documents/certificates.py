@@ -8,14 +8,13 @@ import datetime as dt
 import hmac
 import re
 import secrets
-import zlib
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 import reports.model as rm
-from app import audit
+from app import audit, races
 from app.documents.content import award_lists, campaign, given_certificates, honorees, is_final, year_of
 from app.documents.errors import DocumentError
 from app.documents.print_settings import issuer, public_url, verify_url
@@ -103,12 +102,10 @@ def _ordered(people: tuple[rm.Honoree, ...], order: str) -> list[rm.Honoree]:
 
 
 def _one_print_run_at_a_time(year: int, name: str, kind: CertificateKind) -> None:
-    """Two print runs at once must not both number the same honoree or take the same next number: on PostgreSQL
-    the second waits here, before it reads which certificates exist, until the first's transaction ends. (SQLite
-    has one writer at a time anyway.)"""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
-                           {"key": zlib.crc32(f"certificate {year} {name} {kind.name}".encode())})
+    """Two print runs at once must not both number the same honoree or take the same next number: the second waits
+    here, before it reads which certificates exist, until the first's transaction ends (on SQLite too: there the
+    reads before a first write were outside any transaction, and both runs took 0001)."""
+    races.one_writer(Certificate.__table__, f"certificate {year} {name} {kind.name}")
 
 
 class _Numbering:

@@ -103,7 +103,8 @@ def _render(found: Review, rewards_errors: dict[str, str] | None = None,
                       for c in given},
         action_form=ActionForm(), members=found.subject_kind == SubjectKind.MEMBERS,
         orders=kinds.ORDERS, modes=kinds.MODES, numerals=kinds.NUMERALS, papers=kinds.PAPERS,
-        documents=kinds.DOCUMENTS, states=AwardListState, blockers=blockers)
+        documents=kinds.DOCUMENTS, states=AwardListState, blockers=blockers,
+        tokens={name: jobs.new_token() for name in kinds.CERTIFICATE_DOCS})  # one per print form: see `pdf`
 
 
 @bp.route("/review/<int:review_id>/<name>.pdf", methods=["GET", "POST"])
@@ -121,17 +122,7 @@ def pdf(review_id: int, name: str) -> Response | str:
         flash(_blocked(missing), "error")
         return redirect(url_for("documents.review", review_id=found.id) + "#awards")
     if print_run:  # numbering and rendering a batch: a background job, whose PDF its owner downloads
-        job = jobs.submit("print", {"review_id": found.id, "name": name, "options": options_params(_options()),
-                                    "user_id": current_user.id}, current_user)
-        if not jobs.is_inline():
-            return redirect(url_for("jobs.show", job_id=job.id))
-        if job.state != JobState.SUCCEEDED:
-            flash(job.error or job.message, "error")
-            return redirect(url_for("documents.review", review_id=found.id))
-        result = job.result or {}
-        path = jobs.result_path(job)
-        return _send(kinds.Made(path.read_bytes() if path else b"", result["filename"], result["draft"],
-                                   result["pages"]), PDF)
+        return _print_run(found, name)
     try:
         made = kinds.make(name, found, _options(), current_user, print_run=print_run)
     except DocumentError as error:
@@ -140,6 +131,31 @@ def pdf(review_id: int, name: str) -> Response | str:
         return redirect(url_for("documents.review", review_id=found.id))
     db.session.commit()
     return _send(made, PDF)
+
+
+def _print_run(found: Review, name: str) -> Response:
+    """One print run per click: the form's one-time token makes one job, so a double click gets the job (and the
+    PDF) the first click made; the same form posted again with other choices (整张, then 套打 at once) is refused
+    in words, and so is a second run of the review's certificates while one is queued or running."""
+    params = {"review_id": found.id, "name": name, "options": options_params(_options()), "user_id": current_user.id}
+    token = jobs.clean_token(request.form.get("request_token"))
+    if jobs.by_token(token) is None and (busy := jobs.active("print", review_id=found.id)) is not None:
+        flash(_("这份考评的证书或奖状正在打印（任务 #%(id)s），请等它完成后再打印。", id=busy.id), "error")
+        return redirect(url_for("jobs.show", job_id=busy.id))
+    job = jobs.submit("print", params, current_user, token=token)
+    if job.params != params:
+        flash(_("这一页已经提交过一次正式打印（任务 #%(id)s）。如需换一种方式再打印，请等它完成后刷新页面再试。", id=job.id),
+              "error")
+        return redirect(url_for("documents.review", review_id=found.id))
+    if not jobs.is_inline() or not job.state.finished:
+        return redirect(url_for("jobs.show", job_id=job.id))
+    if job.state != JobState.SUCCEEDED:
+        flash(job.error or job.message, "error")
+        return redirect(url_for("documents.review", review_id=found.id))
+    result = job.result or {}
+    path = jobs.result_path(job)
+    return _send(kinds.Made(path.read_bytes() if path else b"", result["filename"], result["draft"], result["pages"]),
+                 PDF)
 
 
 def _blocked(missing: list[str]) -> Markup:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from app import audit, kindfields
 from app.activities import services as activities
-from app.auth.scope import clause
+from app.auth.scope import clause, units_below
 from app.extensions import db
 from app.imports.base import (ADDED, CHANGED, SAME, STATE_BY_LABEL, Context, Dataset, Planned, _limits, bulk_insert,
                               chunks, id_in, inserting)
@@ -155,7 +155,8 @@ class Records(Dataset):
         check_row, planned, book = self._check_row, ctx.planned, ctx.book
         verified = STATES[2]
         with inserting(Activity.__table__, INSERT_COLUMNS) if writing else contextlib.nullcontext() as send:
-            columns = _Columns(user_id, now, ctx.scope)
+            entering = _Entering(ctx.user)
+            columns = _Columns(user_id, now, ctx.scope, entering)
 
             def take(row: SheetRow) -> None:
                 """The row-by-row path: every check, with its reasons."""
@@ -178,6 +179,8 @@ class Records(Dataset):
                     send(columns.of(found.subject, found.state, found.values))  # the database numbers it
                     if found.signers:
                         joint.append(found)
+                else:
+                    columns.who(found.subject)
 
             quick = _Quick(ctx, lookup, by_key, seen)
             declared = [c.key for c in ctx.specs[SHEET.name].columns if field_name(c.key) is not None]
@@ -194,6 +197,9 @@ class Records(Dataset):
                     planned.append(Planned(name, numbers[i], ADDED, what))
                     if send is not None and not book.has_errors:
                         send(of(subject, state, values))
+                    else:
+                        columns.who(subject)
+        entering.note(ctx)
         plan = self._match(ctx, later, by_key)
         if writing and not book.has_errors:
             self.write(ctx, plan, joint, now)
@@ -335,6 +341,9 @@ class Records(Dataset):
                         or ctx.is_office and activity.state == RecordState.SUBMITTED)
             if not changed:
                 ctx.plan(found.sheet_row, SAME, _what(found))
+            elif not _owns(ctx, activity):
+                ctx.error(found.sheet_row, None, f"编号 {activity.id} 的记录由“{_entered_by_name(activity)}”录入,"
+                          "只有该单位的录入员可以修改")
             elif activity.locked or content and not may_edit:
                 ctx.error(found.sheet_row, None, f"编号 {activity.id} 的记录{activity.state.label},不能通过导入修改"
                           f"(改动了:{'、'.join(_header(c, ctx) for c in content)})")
@@ -644,6 +653,8 @@ class _Stored:
     locked: bool
     values: dict[str, Any]
     signers: tuple[int, ...]
+    entered_by_unit_id: int | None = None  # whose record it is (None: the office's)
+    self_reported: bool = False
 
 
 def _load(ids: set[int]) -> dict[int, _Stored]:
@@ -658,10 +669,12 @@ def _load(ids: set[int]) -> dict[int, _Stored]:
                 .order_by(ActivityParticipant.activity_id, ActivityParticipant.position)):
             signers.setdefault(activity_id, []).append(member_id)
         for row in db.session.execute(sa.select(Activity.id, Activity.member_id, Activity.party_member_id,
-                                                Activity.unit_id, Activity.state, Activity.locked, *columns)
+                                                Activity.unit_id, Activity.state, Activity.locked,
+                                                Activity.entered_by_unit_id, Activity.self_reported, *columns)
                                       .where(id_in(Activity.id, part))):
             found[row.id] = _Stored(row.id, row.member_id, row.party_member_id, row.unit_id, row.state, row.locked,
-                                    dict(zip(COMPARED, row[6:], strict=True)), tuple(signers.get(row.id, ())))
+                                    dict(zip(COMPARED, row[8:], strict=True)), tuple(signers.get(row.id, ())),
+                                    row.entered_by_unit_id, row.self_reported)
     return found
 
 
@@ -696,6 +709,49 @@ def _forward(current: RecordState, wanted: RecordState) -> bool:
     return order.index(wanted) > order.index(current) and wanted != RecordState.RETURNED
 
 
+def _owns(ctx: Context, stored: _Stored) -> bool:
+    """A record belongs to the unit that entered it (see activities.owns): an importer who is not the office changes
+    only their own units' records, and members' own reports in their scope."""
+    return ctx.is_office or stored.self_reported or (ctx.scope is not None
+                                                     and stored.entered_by_unit_id in ctx.scope)
+
+
+def _entered_by_name(stored: _Stored) -> str:
+    if stored.entered_by_unit_id is None:
+        return "活动领导小组办公室"
+    return db.session.scalar(sa.select(Unit.name).where(Unit.id == stored.entered_by_unit_id)) or ""
+
+
+class _Entering:
+    """The 录入单位 of an importer's new records: of the units the importer acts for, the one that covers the subject
+    (it is, or lies above, one of the subject's units); of several, the one above the unit the record is filed
+    under, the nearest first. None for the office. Subjects where the importer had several to choose from are
+    named in a note, so the choice is never silent."""
+
+    def __init__(self, user: User | None) -> None:
+        office = user is None or user.role in (Role.OFFICE, Role.ADMIN)
+        self.below = {} if office else {u.id: units_below([u.id]) for u in user.units}  # type: ignore[union-attr]
+        self.names = {} if office else {u.id: u.name for u in user.units}  # type: ignore[union-attr]
+        self.several: list[str] = []
+
+    def of(self, subject: Subject, unit_id: int) -> int | None:
+        if not self.below:
+            return None
+        covering = [u for u, below in self.below.items() if any(s in below for s in subject.units if s is not None)]
+        if not covering:
+            return None
+        chosen = min(covering, key=lambda u: (unit_id not in self.below[u], len(self.below[u])))
+        if len(covering) > 1:
+            self.several.append(f"{subject.name}({self.names[chosen]})")
+        return chosen
+
+    def note(self, ctx: Context) -> None:
+        if self.several:
+            shown = "、".join(self.several[:5]) + ("……" if len(self.several) > 5 else "")
+            ctx.book.note(SHEET.name, f"{len(self.several)} 个对象同时属于您负责的几个单位,新记录的录入单位记为其所在的第一个"
+                          f"(按联络处、专委会、界别的顺序):{shown}")
+
+
 def _recording_unit(subject: Subject, scope: set[int] | None) -> int:
     """The unit a record is filed under: a member's first unit in the importer's scope; a unit or branch itself."""
     if subject.tag != "m":
@@ -714,20 +770,30 @@ def _state_columns(state: RecordState, user_id: int | None, now: dt.datetime) ->
 
 
 INSERT_COLUMNS = ("kind", "category", "title", "occurred_on", *CHOICE_KEYS, *NUMBER_KEYS, *TEXT_KEYS, "details",
-                  "unit_id", "member_id", "party_member_id", "state", "return_reason", "self_reported", "published",
-                  "locked", "created_by_id", "created_at", "updated_at", "version", "submitted_at", "verified_at",
-                  "verified_by_id")
+                  "unit_id", "member_id", "party_member_id", "entered_by_unit_id", "state", "return_reason",
+                  "self_reported", "published", "locked", "created_by_id", "created_at", "updated_at", "version",
+                  "submitted_at", "verified_at", "verified_by_id")
 
 
 class _Columns:
     """A new record's values in the order of INSERT_COLUMNS; what depends only on the state or the subject is
     worked out once."""
 
-    def __init__(self, user_id: int | None, now: dt.datetime, scope: set[int] | None) -> None:
-        self.user_id, self.now, self.scope = user_id, now, scope
+    def __init__(self, user_id: int | None, now: dt.datetime, scope: set[int] | None, entering: _Entering) -> None:
+        self.user_id, self.now, self.scope, self.entering = user_id, now, scope, entering
         self.tails: dict[RecordState, tuple[Any, ...]] = {}
         self.subjects: dict[tuple[str, int], tuple[Any, ...]] = {}
         self.values = INSERT_COLUMNS[:INSERT_COLUMNS.index("unit_id")]
+
+    def who(self, subject: Subject) -> tuple[Any, ...]:
+        """unit_id, member_id, party_member_id and entered_by_unit_id of a new record about `subject` (a dry run
+        works them out too: its notes say which 录入单位 a record would get when there was a choice)."""
+        who = self.subjects.get(subject.key)
+        if who is None:
+            unit_id = _recording_unit(subject, self.scope)
+            who = self.subjects[subject.key] = (unit_id, subject.member_id, subject.party_member_id,
+                                                self.entering.of(subject, unit_id))
+        return who
 
     def of(self, subject: Subject, state: RecordState, values: dict[str, Any] | Sequence[Any]) -> tuple[Any, ...]:
         """The row to insert: `values` by key, or already in the order of INSERT_COLUMNS up to unit_id."""
@@ -735,10 +801,7 @@ class _Columns:
         if tail is None:
             columns = _state_columns(state, self.user_id, self.now)
             tail = self.tails[state] = tuple(columns[k] for k in INSERT_COLUMNS[INSERT_COLUMNS.index("state"):])
-        who = self.subjects.get(subject.key)
-        if who is None:
-            who = self.subjects[subject.key] = (_recording_unit(subject, self.scope), subject.member_id,
-                                                subject.party_member_id)
+        who = self.subjects.get(subject.key) or self.who(subject)
         if isinstance(values, dict):
             values = [values[k] for k in self.values]
         return (*values, *who, *tail)

@@ -14,6 +14,8 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import re
+import secrets
 import threading
 import time
 import uuid
@@ -24,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from app import evidence
+from app import evidence, races
 from app.extensions import db
 from app.jobs.registry import KINDS, JobCancelled, JobFailed, KindFunction, folder
 from app.models import Job, JobState, Role, User
@@ -79,22 +81,64 @@ def _read_progress(key: str) -> dict[str, Any] | None:
 
 # --- submitting --------------------------------------------------------------------------------------------------
 
-def create(kind_name: str, params: dict[str, Any], user: User | None) -> Job:
-    """A queued job (flushed)."""
+TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+def new_token() -> str:
+    """A one-time token for a form that starts a job (hidden in it): that form posted twice is one job."""
+    return secrets.token_hex(16)
+
+
+def clean_token(raw: str | None) -> str | None:
+    """The posted token, if it is one `new_token` could have made; anything else counts as none."""
+    return raw if raw and TOKEN.fullmatch(raw) else None
+
+
+def by_token(token: str | None) -> Job | None:
+    """The job a form's token already started, if any."""
+    return db.session.scalar(sa.select(Job).where(Job.request_token == token)) if token else None
+
+
+def active(kind_name: str, **params: Any) -> Job | None:
+    """The oldest queued or running job of `kind_name` whose params have these values (a print run of one
+    review …): the few unfinished jobs are read and compared here, the same on every database."""
+    for job in db.session.scalars(sa.select(Job).where(Job.kind == kind_name, Job.state.in_(
+            (JobState.QUEUED, JobState.RUNNING))).order_by(Job.id)):
+        if all((job.params or {}).get(name) == value for name, value in params.items()):
+            return job
+    return None
+
+
+def create(kind_name: str, params: dict[str, Any], user: User | None, token: str | None = None) -> Job:
+    """A queued job (flushed). With a form's `token`: the job that token made, if it made one already (the same
+    form posted twice, even by another request at this very moment): never a second one, never an error."""
+    return _create(kind_name, params, user, token)[0]
+
+
+def _create(kind_name: str, params: dict[str, Any], user: User | None, token: str | None) -> tuple[Job, bool]:
+    """(the job, whether this call made it)."""
     if kind_name not in _kinds():
         raise ValueError(f"unknown job kind {kind_name!r}")
-    job = Job(key=uuid.uuid4().hex, kind=kind_name, params=params, state=JobState.QUEUED,
-              created_by_id=user.id if user is not None else None)
-    db.session.add(job)
-    db.session.flush()
-    return job
+    values = {"key": uuid.uuid4().hex, "kind": kind_name, "params": params, "state": JobState.QUEUED,
+              "created_by_id": user.id if user is not None else None, "request_token": token}
+    if token is None:
+        job = Job(**values)
+        db.session.add(job)
+        db.session.flush()
+        return job, True
+    made = races.insert_or_ignore(Job.__table__, values, ["request_token"])
+    return db.session.scalars(sa.select(Job).where(Job.request_token == token)).one(), made
 
 
-def submit(kind_name: str, params: dict[str, Any], user: User | None) -> Job:
+def submit(kind_name: str, params: dict[str, Any], user: User | None, token: str | None = None) -> Job:
     """Create a job, commit it (a worker must see it) and hand it to the configured backend. With the inline
-    backend the job has finished when this returns."""
-    job = create(kind_name, params, user)
+    backend the job has finished when this returns. With a form's `token` a job is made once: posted again, the
+    form gets the job it made the first time (perhaps still running; perhaps with other params, which the caller
+    compares) and nothing new runs."""
+    job, made = _create(kind_name, params, user, token)
     db.session.commit()
+    if not made:
+        return job
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     backend = backend_name(app)
     if backend == "inline":
@@ -240,7 +284,7 @@ def run_job(job_id: int) -> JobState | None:
         ended = JobState.FAILED, str(error)
     except Exception as error:
         log.exception("job %s (%s)", job_id, kind_name)
-        ended = JobState.FAILED, f"任务出错：{type(error).__name__}: {error}"[:2000]
+        ended = JobState.FAILED, failure_text(error, "任务出错：")
     if ended is not None:
         db.session.rollback()
         reporter.stop()
@@ -259,12 +303,30 @@ def run_job(job_id: int) -> JobState | None:
             db.session.rollback()
             _drop_result(result)
             log.exception("job %s commit", job_id)
-            _finish(job_id, JobState.FAILED, f"保存失败：{type(error).__name__}: {error}"[:2000])
+            _finish(job_id, JobState.FAILED, failure_text(error, "保存失败："))
         else:
             for path in remove:
                 with contextlib.suppress(OSError):
                     Path(path).unlink(missing_ok=True)
     return db.session.get(Job, job_id).state  # type: ignore[union-attr]
+
+
+CLASH_ERROR = "与同时进行的另一项操作冲突，未写入任何数据。请刷新页面查看结果，需要时再试一次。"
+BUSY_ERROR = "数据库正忙（另一项工作正在写入），未写入任何数据，请稍后再试。"
+DATABASE_ERROR = "数据库出错，未写入任何数据。请稍后再试，或联系系统管理员。"
+
+
+def failure_text(error: Exception, prefix: str) -> str:
+    """What a failed job's page says about an error its work did not expect. The database's refusals are said in
+    Chinese, never in the driver's English (the log keeps the details): a clash with work done at the same moment
+    (a unique constraint), a database busy with another writer (SQLite's lock), anything else of the database."""
+    if isinstance(error, sa.exc.IntegrityError):
+        return CLASH_ERROR
+    if isinstance(error, sa.exc.OperationalError) and "locked" in str(error.orig).lower():
+        return BUSY_ERROR
+    if isinstance(error, sa.exc.DBAPIError):
+        return DATABASE_ERROR
+    return f"{prefix}{type(error).__name__}: {error}"[:2000]
 
 
 def _drop_result(result: dict[str, Any] | None) -> None:

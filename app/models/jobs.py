@@ -32,6 +32,8 @@ class Job(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(32), unique=True)  # random: names its progress and result files
+    # The one-time token of the form that asked for it: the same form posted twice (a double click) is one job
+    request_token: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
     params: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     state: Mapped[JobState] = mapped_column(enum_column(JobState), default=JobState.QUEUED,

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models.enums import AttendanceStatus, Category, Invitees, RecordState
 from app.models.org import Unit
 from app.models.people import Member, PartyMember
+from app.models.users import User
 from app.models.types import MeetingKindName, ScaledDecimal, enum_column
 from app.timeutil import utcnow
 
@@ -56,13 +57,18 @@ class Activity(db.Model):
     published: Mapped[bool] = mapped_column(default=False)  # shown on the public 委员风采 page
     locked: Mapped[bool] = mapped_column(default=False)  # fed a finalised award list
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    # The unit whose clerk (or liaison) entered the record: only that unit's clerks change it before it is verified;
+    # clerks of the subject's other units see it read-only. None: the office's (or a member's own report).
+    entered_by_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
     verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[dt.datetime | None]
     verified_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(default=1)
-    unit: Mapped[Unit] = relationship()
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    entered_by_unit: Mapped[Unit | None] = relationship(foreign_keys=[entered_by_unit_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     member: Mapped[Member | None] = relationship()
     party_member: Mapped[PartyMember | None] = relationship()
     participants: Mapped[list[ActivityParticipant]] = relationship(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, SubmitField
+from wtforms import HiddenField, SelectChoice, SelectField, SubmitField
 from wtforms.validators import DataRequired
 
 
@@ -15,6 +15,7 @@ class RunReviewForm(FlaskForm):
     period = SelectField(_l("考评周期"), validate_choice=False,
                          validators=[DataRequired(message=_l("请选择考评周期。"))])
     submit = SubmitField(_l("运行考评"))
+    request_token = HiddenField()  # one-time: this form posted twice (a double click) runs one review
 
     def __init__(self, rule_files: list[SelectChoice], periods: list[SelectChoice], **kwargs: object) -> None:
         super().__init__(**kwargs)

@@ -114,9 +114,13 @@ def _run(form: RunReviewForm) -> Review | Job | None:
         form.period.errors = [*form.period.errors, _("《%(name)s》没有这个考评周期；可选：%(periods)s。", name=ruleset.name,
                                                      periods="、".join(period_label(p) for p in allowed))]
         return None
-    job = jobs.submit("review", {"rule_file": form.rule_file.data, "period": form.period.data,
-                                 "user_id": current_user.id}, current_user)
-    if not jobs.is_inline():
+    params = {"rule_file": form.rule_file.data, "period": form.period.data, "user_id": current_user.id}
+    job = jobs.submit("review", params, current_user, token=jobs.clean_token(form.request_token.data))
+    if job.params != params:  # the page's form, posted once already with another choice
+        form.period.errors = [*form.period.errors, _("这一页已经提交过一次考评（任务 #%(id)s），请刷新页面后再运行另一项考评。",
+                                                     id=job.id)]
+        return None
+    if not jobs.is_inline() or not job.state.finished:
         return job
     if job.state != JobState.SUCCEEDED:
         form.period.errors = [*form.period.errors, job.error or job.message]
@@ -141,6 +145,8 @@ def index() -> str | Response:
                     version=review.version), "success")
             return redirect(url_for("reviews.ranking", review_id=review.id))
         db.session.rollback()
+    if form is not None:
+        form.request_token.data = jobs.new_token()  # a fresh one each time the form is shown
     stmt = sa.select(Review).options(selectinload(Review.rule_set)).order_by(
         Review.period.desc(), Review.subject_kind, Review.version.desc())
     if current_user.role == Role.LIAISON:

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app import audit, rulefiles, scoring
+from app import audit, races, rulefiles, scoring
 from app.extensions import db
 from app.auth import scope
 from app.models import (Activity, Attendance, AwardList, AwardListState, Meeting, Member, PartyMember, Review,
@@ -76,6 +76,8 @@ def run_review(ruleset: scoring.RuleSet, period: str, user: User | None,
     scored = score_period(ruleset, period)
     if progress is not None:
         progress(1, 3, "保存考评结果")
+    # Two reviews of the same period at once (two jobs, two tabs) must not take the same version number
+    races.one_writer(Review.__table__, f"review {period} {subject_kind.name}")
     rule_set = _stored(ruleset, subject_kind, user)
     same = sa.and_(Review.period == period, Review.subject_kind == subject_kind)
     version = (db.session.scalar(sa.select(sa.func.max(Review.version)).where(same)) or 0) + 1
@@ -120,15 +122,16 @@ def run_review(ruleset: scoring.RuleSet, period: str, user: User | None,
 
 
 def _stored(ruleset: scoring.RuleSet, subject_kind: SubjectKind, user: User | None) -> RuleSet:
-    """The RuleSet row holding exactly these bytes (one per distinct file content)."""
+    """The RuleSet row holding exactly these bytes (one per distinct file content). Two reviews of a new file at
+    the same moment (of two periods: the same period's wait in `run_review`) both find the one row."""
     digest = hashlib.sha256(ruleset.source).hexdigest()
     found = db.session.scalar(sa.select(RuleSet).where(RuleSet.sha256 == digest))
     if found is None:
-        found = RuleSet(name=ruleset.name[:120], year=ruleset.year, subject_kind=subject_kind,
-                        filename=(ruleset.source_name or ruleset.name)[:200], content=ruleset.source, sha256=digest,
-                        created_by_id=user.id if user is not None else None)
-        db.session.add(found)
-        db.session.flush()
+        races.insert_or_ignore(RuleSet.__table__, {
+            "name": ruleset.name[:120], "year": ruleset.year, "subject_kind": subject_kind,
+            "filename": (ruleset.source_name or ruleset.name)[:200], "content": ruleset.source, "sha256": digest,
+            "created_by_id": user.id if user is not None else None}, ["sha256"])
+        found = db.session.scalars(sa.select(RuleSet).where(RuleSet.sha256 == digest)).one()
     return found
 
 
