@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from conftest import ON_SQLITE, text_of, xlsx
 from flask_migrate import downgrade, upgrade
 from test_kind_fields import declaring_rules
-from test_migrations import migration_url  # noqa: F401  # the fixture
 
 from app import create_app
 from app.activities import services as records
