@@ -219,9 +219,12 @@ def _attributes(attrs: bytes, *names: bytes) -> dict[bytes, list[bytes]]:
 
 
 def _utf16(head: bytes) -> str | None:
+    """The UTF-16 a part is written in, told by its byte-order mark or by a zero byte beside its first character."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
-    return "utf-16-le" if head.startswith(b"<\x00") else "utf-16-be" if head.startswith(b"\x00<") else None
+    if len(head) >= 2 and (head[0] == 0) != (head[1] == 0):
+        return "utf-16-be" if head[0] == 0 else "utf-16-le"
+    return None
 
 
 def _chunks(raw: IO[bytes]) -> Iterator[bytes]:
@@ -234,10 +237,6 @@ def _chunks(raw: IO[bytes]) -> Iterator[bytes]:
         yield decoder.decode(chunk).encode() if decoder else chunk
         chunk = raw.read(CHUNK)
     yield b""
-
-
-def _local(name: bytes) -> bytes:
-    return name.rsplit(b":", 1)[-1]
 
 
 # --- .xlsx ----------------------------------------------------------------------------------------------------
@@ -269,7 +268,7 @@ def _fast_suspect(rows: int, columns: int) -> re.Pattern[bytes]:
     return re.compile(rb'<c(?=[\s/>])(?! r="' + place + rb'"(?: (?!r=)[a-z]+="[^"<>]*")*/?>)')
 
 
-_PREFIXED = re.compile(rb"[^\s<>/!?\"':]:c[\s/>]|<:c[\s/>]")  # x:c, or :c
+_PREFIXED = re.compile(rb":c[\s/>]")  # a cell tag with a prefix, x:c (or text that reads so: the exact scan tells)
 _PLAIN_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"')
 _EMPTY_CELL = re.compile(rb'<c r="[A-Z]+[0-9]+"[^<>]*/>')
 
@@ -356,6 +355,7 @@ def _fast_xlsx(open_part: Callable[[], IO[bytes]], sheet: Callable[[], str], lim
 
 
 _R = re.compile(rb"""(?<![^\s"'])r\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""")
+_FIRST_R = re.compile(rb'\s+r="([A-Za-z]+)([0-9]+)"')
 
 
 def _exact_xlsx(stream: Iterator[bytes], used: Used) -> None:
@@ -365,13 +365,19 @@ def _exact_xlsx(stream: Iterator[bytes], used: Used) -> None:
     :raises SheetTooLarge: see Used.add.
     :raises Damaged: a reference calamine cannot read (it would refuse the file)."""
     row = column = 0  # calamine's next place (0-based) for a row or cell without `r`
-    columns: dict[bytes, int] = {}
+    numbers: dict[bytes, int] = {}  # column letters → number
+
+    def number(letters: bytes) -> int:
+        found = numbers.get(letters)
+        if found is None:
+            found = numbers[letters] = _column(letters)
+        return found
     for start, _end, attrs, empty in _tags(stream, _XLSX):
         if start is None:
             row, column = row + 1, 0
             continue
-        refs = [a or b or c for a, b, c in _R.findall(attrs)] if b"r" in attrs else []
         if start == b"row" or start.endswith(b":row"):
+            refs = [a or b or c for a, b, c in _R.findall(attrs)]
             if not all(value.isdigit() and int(value) > 0 for value in refs):
                 raise Damaged("row reference")
             if refs:
@@ -379,18 +385,18 @@ def _exact_xlsx(stream: Iterator[bytes], used: Used) -> None:
             if empty:
                 row, column = row + 1, 0
             continue
-        place = (row, column)
-        if refs:
+        first = _FIRST_R.match(attrs)
+        if first and not _R.search(attrs, first.end()):  # r written once, first: as nearly every cell is
+            place = (int(first[2]) - 1, number(first[1]) - 1)
+        else:
+            refs = [a or b or c for a, b, c in _R.findall(attrs)]
             parsed = [_REF.fullmatch(value) for value in refs]
             if not all(parsed):
                 raise Damaged("cell reference")
-            letters = [m[1] for m in parsed if m]
-            for word in letters:
-                if word not in columns:
-                    columns[word] = _column(word)
-            place = (max(int(m[2]) for m in parsed if m) - 1, max(columns[word] for word in letters) - 1)
-            column = place[1]
-        column += 1
+            place = (row, column)
+            if parsed:  # a cell written with r twice: calamine keeps the last; the larger is counted
+                place = (max(int(m[2]) for m in parsed if m) - 1, max(number(m[1]) for m in parsed if m) - 1)
+        column = place[1] + 1
         if not empty:
             used.add(place[0] + 1, place[1] + 1)
 
@@ -430,18 +436,20 @@ def check_xlsx(archive: zipfile.ZipFile, limits: SheetLimits) -> None:
     """
     if any(i.filename.lower().endswith(("workbook.bin", "workbook.bin.rels")) for i in archive.infolist()):
         raise Damaged("xlsb")
-    names: dict[str, str] = {}
+    names: dict[str, str] | None = None
+
+    def sheet(info: zipfile.ZipInfo) -> str:
+        """The part's sheet name for a message (its path when no sheet of the workbook names it)."""
+        nonlocal names
+        if names is None:
+            names = _xlsx_names(archive)
+        return names.get(info.filename.lower()) or info.filename
     for info in archive.infolist():
         if info.is_dir():
             continue
-
-        def sheet(info: zipfile.ZipInfo = info) -> str:
-            if not names:
-                names.update(_xlsx_names(archive) or {"": ""})
-            return names.get(info.filename.lower()) or info.filename
-        if not _fast_xlsx(lambda info=info: archive.open(info), sheet, limits):  # type: ignore[misc]
+        if not _fast_xlsx(lambda info=info: archive.open(info), lambda info=info: sheet(info), limits):
             with archive.open(info) as part:
-                _exact_xlsx(_chunks(part), Used(sheet(), limits))
+                _exact_xlsx(_chunks(part), Used(sheet(info), limits))
 
 
 # --- .ods -----------------------------------------------------------------------------------------------------
@@ -621,11 +629,15 @@ def check_xls(data: bytes, limits: SheetLimits) -> None:
     :raises Damaged: not an OLE2 file calamine could read.
     """
     for stream in _ole_streams(data, ("workbook", "book")):
-        sheets = [(struct.unpack_from("<I", record)[0], _sheet_name(record))
-                  for kind, record in _records(stream, 0) if kind == _BOUNDSHEET and len(record) >= 4]
-        for offset, name in sheets:
+        sheets = {struct.unpack_from("<I", record)[0]: _sheet_name(record)
+                  for kind, record in _records(stream, 0) if kind == _BOUNDSHEET and len(record) >= 4}
+        budget = len(stream) // 4 + 1  # records: sheets that overlap (no workbook has them) are not read twice over
+        for offset, name in sheets.items():
             used = Used(name.strip(), limits)
             for kind, record in _records(stream, offset):
+                budget -= 1
+                if budget < 0:
+                    raise Damaged("sheets overlap")
                 if kind in _CELLS and len(record) >= 4:
                     row, column = struct.unpack_from("<HH", record)
                     used.add(row + 1, column + 1)
