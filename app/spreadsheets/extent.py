@@ -525,6 +525,8 @@ def _ole_streams(data: bytes, names: tuple[str, ...]) -> list[bytes]:
     """The streams named `names` (any case) of an OLE2 compound file, as calamine finds the workbook in it.
 
     :raises Damaged: sectors out of the file, chains that loop."""
+    if len(data) < 1024:  # a header and one sector at least
+        raise Damaged("header")
     try:
         shift, mini_shift = struct.unpack_from("<HH", data, 0x1E)
         dir_start, = struct.unpack_from("<I", data, 0x30)
