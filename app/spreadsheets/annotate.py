@@ -14,9 +14,10 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
 import openpyxl
-from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.cell import get_column_letter
@@ -185,7 +186,7 @@ def _mark_sheet(ws: Worksheet, problems: Sequence[Problem]) -> dict[str, int | N
     return {h: (place[1] if place else None) for h, place in wanted.items()}
 
 
-def _cells(ws: Worksheet) -> list[Cell]:
+def _cells(ws: Worksheet) -> list[Any]:
     """The cells the sheet holds, row by row: never the empty ones between (ws.iter_rows() would make a cell for
     each place of the used range, and two cells far apart are millions of places)."""
     return [cell for _, cell in sorted(ws._cells.items())]  # noqa: SLF001  # openpyxl has no public sparse view

@@ -9,8 +9,8 @@ and nothing kept but a few counters, so memory stays at one chunk whatever the f
 first cell beyond the limits.
 
 - .xlsx: every part of the archive, whatever its name (calamine finds parts by any case, and a relationship may
-  point anywhere). A fast search passes a part whose every cell tag is written `<c r="A1" …>` with its place inside
-  the limits, as Excel, WPS, LibreOffice and openpyxl write them; any other part is followed tag by tag as calamine's
+  point anywhere). A fast search passes a part whose every cell tag starts with its place, `r="A1"`, inside the
+  limits, as Excel, WPS, LibreOffice and openpyxl write them; any other part is followed tag by tag as calamine's
   XML parser reads it (quoted attributes, comments, CDATA, cells without `r`).
 - .ods: content.xml, its repeated rows and cells counted, never expanded.
 - .xls: the Workbook stream of the OLE2 file, record by record: the cells and each sheet's DIMENSIONS record.
@@ -262,8 +262,8 @@ def _up_to(top: str, alphabet: str, first: str) -> bytes:
 
 
 def _fast_suspect(rows: int, columns: int) -> re.Pattern[bytes]:
-    """A cell tag not written `<c r="A1" s="1" …>` (lower-case attribute names, values free of < > ", no second `r`)
-    with its place within `rows` × `columns`."""
+    """A cell tag that does not start with its place (`r="A1"`, then lower-case attributes such as `s="1"`, values
+    free of < > ", no second `r`) within `rows` × `columns`."""
     place = _up_to(_ref(1, columns)[:-1], _LETTERS, _LETTERS) + _up_to(str(rows), "0123456789", "123456789")
     return re.compile(rb'<c(?=[\s/>])(?! r="' + place + rb'"(?: (?!r=)[a-z]+="[^"<>]*")*/?>)')
 
