@@ -21,6 +21,8 @@ from test_sheet_extent import no_calamine, ods_cell, ods_table, openpyxl_book  #
 from app import create_app
 from app.extensions import db
 from app.models import Activity, AuditLog, Member, Role
+from app.sheetlimits import sheet_limits
+from app.spreadsheets.extent import SheetLimits
 
 ROOT = Path(__file__).resolve().parent.parent
 FAR = "表格范围过大(至少 1048576 行 × 16384 列,最多 200000 行 × 60 列):单元格 XFD1048576 超出范围,请删去多余的行和列后再试"
@@ -59,6 +61,7 @@ def test_a_clerk_checking_two_far_cells_gets_the_reason_not_a_500_and_nothing_is
 
 
 def test_the_limits_come_from_the_configuration(app, client, clerk):
+    assert sheet_limits() == SheetLimits()  # config.py's defaults are the reader's own
     app.config["IMPORT_MAX_ROWS"] = 3
     rows = [["W001", "张三", "提案", "2025-03-02", f"提案{n}", "立案"] for n in range(5)]
     data = xlsx("履职记录", ["对象编号", "姓名", "类型", "日期", "标题", "结果"], rows)

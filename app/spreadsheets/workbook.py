@@ -3,7 +3,8 @@ own roster also old Excel (.xls) and OpenDocument (.ods, what WPS and LibreOffic
 
 Cells come back as calamine gives them (str, float, date, datetime, time, bool; "" for an empty cell); the typed
 reading is in rows.py (the import format) and roster.py (a roster as offices keep it).
-Anything that is not a readable workbook or .csv raises FileError with the reason in Chinese.
+Anything that is not a readable workbook or .csv raises FileError with the reason in Chinese. Before calamine opens a
+workbook, its zip is checked for bombs (check_archive) and its sheets are measured (check_sheets, extent.py).
 """
 from __future__ import annotations
 
