@@ -56,6 +56,10 @@ class Config:
     EVIDENCE_MAX_BYTES = 10 * 1024 * 1024  # one evidence file
     IMPORT_MAX_BYTES = 20 * 1024 * 1024  # one spreadsheet to import
     IMPORT_MARK_MAX_BYTES = 256 * 1024  # past this, the error workbook is the summary sheet without the file's cells
+    # One sheet of a file to import (checked before it is read, as the reader allocates a sheet's used range whole):
+    IMPORT_MAX_ROWS = 200_000  # its last row holding a value …
+    IMPORT_MAX_COLUMNS = 60  # … and last column (the widest import sheet has 21 columns)
+    IMPORT_MAX_CELLS = 6_000_000  # rows × columns of that range (32 bytes a cell in the reader), and cells written
     IMPORT_DIR = None  # default: instance/imports (a file between its dry run and its confirmation)
     BACKUP_KEY = None  # FLASK_BACKUP_KEY: seals every backup (flask --app wsgi backup-key makes one); keep a copy offline
     MAX_CONTENT_LENGTH = max(EVIDENCE_MAX_BYTES, IMPORT_MAX_BYTES) + 1024 * 1024  # a bigger request: the 413 page

@@ -54,7 +54,7 @@ if ON_SQLITE and sa.make_url(DATABASE_URL).database not in (None, "", ":memory:"
 DATABASE_FREE = ("tests/scoring/", "tests/reports/", "tests/test_purity.py", "tests/test_rules_attacks.py",
                  "tests/test_pinyin.py", "tests/test_spreadsheet_blocks.py", "tests/test_import_graph.py",
                  "tests/test_clock.py", "tests/test_locks.py", "tests/test_roster_reading.py",
-                 "tests/test_backup_crypto.py")
+                 "tests/test_backup_crypto.py", "tests/test_sheet_extent.py")
 ROOT = Path(__file__).resolve().parents[1]
 
 # The clock, for tests whose meaning depends on the date (the app judges "today" by Beijing's date): an ordinary

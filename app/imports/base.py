@@ -29,6 +29,7 @@ from app.auth.scope import unit_ids
 from app.extensions import db
 from app.models import AppraisalYear, RecordState, Role, User
 from app.names import has_control_characters
+from app.sheetlimits import sheet_limits
 from app.spreadsheets.columns import STATES, Sheet
 from app.spreadsheets.rows import Book, SheetRow, TypedRows, read_book, where
 from app.timeutil import beijing_today, utcnow
@@ -225,7 +226,7 @@ def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, 
 
     `progress(done, total, message)` is called every few hundred rows read (rows as numbered in the sheets) and
     once at the end; whatever it raises stops the import (the caller rolls back)."""
-    book = read_book(data, filename, dataset.sheets, dataset.csv_sheet, lazy=True)
+    book = read_book(data, filename, dataset.sheets, dataset.csv_sheet, lazy=True, limits=sheet_limits())
     outcome = Outcome(dataset.name, book.file, dry_run)
     specs = {s.name: s for s in dataset.sheets}
     if book.found and not book.is_csv and dataset.sheets[0].name not in book.sheets:

@@ -23,6 +23,7 @@ from app.imports.datasets import DATASETS
 from app.imports.uploads import clean_name, keep, stored
 from app.jobs import services as jobs
 from app.models import JobState, Role
+from app.sheetlimits import sheet_limits
 from app.spreadsheets.annotate import Problem, mark_errors
 from app.spreadsheets.template import build_template
 from app.spreadsheets.workbook import FileError, read_sheets
@@ -160,7 +161,7 @@ def confirm(name: str) -> str | Response | tuple[str, int]:
 def _rows(data: bytes, filename: str) -> int:
     """The rows of a file, as its sheets' last row numbers say (0 if it cannot be read: the import says why)."""
     try:
-        return sum(sheet.height for sheet in read_sheets(data, filename))
+        return sum(sheet.height for sheet in read_sheets(data, filename, limits=sheet_limits()))
     except FileError:
         return 0
 
@@ -183,7 +184,7 @@ def errors(name: str, token: str) -> Response:
     # marking cells means loading and saving the whole workbook (about 1 s per 1,000 rows): past a size, the
     # summary sheet alone, each row number linked, says the same
     large = len(data) > int(current_app.config["IMPORT_MARK_MAX_BYTES"])
-    marked = mark_errors(data, filename, problems, summary_only=large)
+    marked = mark_errors(data, filename, problems, summary_only=large, limits=sheet_limits())
     stem = PurePath(filename).stem
     return send_download(marked, XLSX, _("%(name)s-错误标注.xlsx", name=stem))
 

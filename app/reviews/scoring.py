@@ -13,6 +13,7 @@ from app.models import SubjectKind
 from app.reviews.facts import Earlier, Facts, gather, term_for
 from app.scoring.exact import plain
 from app.scoring.hashing import normalise_term
+from app.sheetlimits import sheet_limits
 
 SUBJECT_KINDS = {"members": SubjectKind.MEMBERS, "units": SubjectKind.UNITS, "branches": SubjectKind.BRANCHES,
                  "party-members": SubjectKind.PARTY_MEMBERS}
@@ -102,7 +103,7 @@ def file_facts(path: Path, ruleset: scoring.RuleSet,
     """Facts from a spreadsheet in the import format, without the database; and notes (rows left out, columns
     ignored). With `term`, the rows of the 届's earlier years that a `window: term` count needs are kept too.
     :raises spreadsheets.SheetError: listing every bad row."""
-    read = spreadsheets.read_facts(path.read_bytes(), path.name, ruleset, term)
+    read = spreadsheets.read_facts(path.read_bytes(), path.name, ruleset, term, sheet_limits())
     return Facts(read.subjects, read.records, read.units), read.notes
 
 

@@ -25,6 +25,7 @@ from app.jobs import services as jobs
 from app.models import JobState, Role
 from app.roster import mapping as remembered_mapping
 from app.roster import services
+from app.sheetlimits import sheet_limits
 from app.spreadsheets.annotate import Problem, mark_errors
 from app.spreadsheets.roster import FIELDS, SKIP, auto_key
 from app.web import send_download
@@ -228,7 +229,7 @@ def errors(token: str) -> Response:
     problems = [Problem("" if outcome.is_csv else sheet, row, header, reason)
                 for sheet, row, header, reason in outcome.problems]
     large = len(data) > int(current_app.config["IMPORT_MARK_MAX_BYTES"])
-    marked = mark_errors(data, filename, problems, summary_only=large)
+    marked = mark_errors(data, filename, problems, summary_only=large, limits=sheet_limits())
     return send_download(marked, XLSX, _("%(name)s-错误标注.xlsx", name=PurePath(filename).stem))
 
 

@@ -26,6 +26,7 @@ from app.models import Gender, Member, Term, Unit, UnitKind, User
 from app.pinyin import search_key
 from app.roster import mapping as remembered_mapping
 from app.roster.matching import ANSWER_LABELS, NEW, SKIP_ROW, Decision, Person, Row, decide, next_codes
+from app.sheetlimits import sheet_limits
 from app.spreadsheets.roster import (CLEAR, FIELD_BY_KEY, SKIP, RosterColumn, RosterRow, RosterSheet, header_key,
                                      phone_numbers, read_roster, roster_sheets)
 from app.spreadsheets.rows import Book
@@ -140,12 +141,12 @@ def current_term() -> Term | None:
     return db.session.scalar(sa.select(Term).where(Term.closed_at.is_(None)).order_by(Term.number.desc()).limit(1))
 
 
-def read_file(data: bytes, filename: str) -> tuple[list[RawSheet], str | None]:
-    """The file's sheets, each read once into memory (a roster is small), or the reason it cannot be read."""
+def read_file(data: bytes, filename: str) -> tuple[list[RawSheet], FileError | None]:
+    """The file's sheets, each read once into memory (a roster is small), or why it cannot be read."""
     try:
-        raws = read_sheets(data, filename, ANY_SUFFIXES)
+        raws = read_sheets(data, filename, ANY_SUFFIXES, sheet_limits())
     except FileError as error:
-        return [], str(error)
+        return [], error
     if len(raws) == 1 and raws[0].name == "":
         raw = raws[0]
         return [RawSheet(CSV_SHEET, list(raw.rows), raw.merged, raw.height)], None
@@ -165,12 +166,13 @@ def choose_sheet(raws: list[RawSheet], wanted: str | None,
 def row_count(data: bytes, filename: str) -> int:
     """The rows of a file, as its sheets' last row numbers say (0 if it cannot be read: the import says why)."""
     try:
-        return sum(sheet.height for sheet in read_sheets(data, filename, ANY_SUFFIXES))
+        return sum(sheet.height for sheet in read_sheets(data, filename, ANY_SUFFIXES, sheet_limits()))
     except FileError:
         return 0
 
 
-def columns_of(data: bytes, filename: str, wanted: str | None) -> tuple[RosterSheet | None, list[str], str | None]:
+def columns_of(data: bytes, filename: str,
+               wanted: str | None) -> tuple[RosterSheet | None, list[str], FileError | None]:
     """The sheet the columns screen shows (read with the remembered choices), the sheets that look like a roster,
     and why the file cannot be read (None when it can)."""
     raws, unreadable = read_file(data, filename)
@@ -220,7 +222,7 @@ def run_roster(data: bytes, filename: str, user: User | None, dry_run: bool, opt
     outcome.mapping = choices
     raws, unreadable = read_file(data, filename)
     if unreadable:
-        book.error("", None, None, unreadable)
+        book.error(unreadable.sheet, None, None, str(unreadable))
         return _finish(outcome, book)
     outcome.is_csv = raws[0].name == CSV_SHEET and filename.lower().endswith(".csv")
     book.found = [r.name for r in raws]

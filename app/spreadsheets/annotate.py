@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
 import openpyxl
 from openpyxl.cell.cell import MergedCell
@@ -25,8 +26,10 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app.spreadsheets.columns import normalise_header
+from app.spreadsheets.extent import SheetLimits
 from app.spreadsheets.rows import HEADER_SEARCH_ROWS
-from app.spreadsheets.workbook import ANY_SUFFIXES, OLE2_MAGIC, FileError, check_archive, read_sheets
+from app.spreadsheets.workbook import (ANY_SUFFIXES, LIMITS, OLE2_MAGIC, FileError, check_archive, check_sheets,
+                                       read_sheets)
 from reports import cells
 
 SUMMARY = "错误汇总"
@@ -60,12 +63,14 @@ class Problem:
     reason: str
 
 
-def mark_errors(data: bytes, filename: str, problems: Sequence[Problem], *, summary_only: bool = False) -> bytes:
+def mark_errors(data: bytes, filename: str, problems: Sequence[Problem], *, summary_only: bool = False,
+                limits: SheetLimits = LIMITS) -> bytes:
     """The uploaded file as an .xlsx with `problems` marked; a file that cannot be opened gives the summary alone.
 
     `summary_only`: give the summary alone anyway (a very large file takes minutes to load and save in openpyxl).
+    `limits`: what one sheet may hold; a file with a larger sheet is not opened (the summary says why).
     """
-    book, csv_title = _open(b"", ".xlsx") if summary_only else _open(data, filename)
+    book, csv_title = _open(b"", ".xlsx", limits) if summary_only else _open(data, filename, limits)
     sheets = {ws.title.strip(): ws for ws in book.worksheets}
     placed: dict[Worksheet, list[Problem]] = {}
     for problem in problems:
@@ -83,12 +88,12 @@ def mark_errors(data: bytes, filename: str, problems: Sequence[Problem], *, summ
     return buffer.getvalue()
 
 
-def _open(data: bytes, filename: str) -> tuple[Workbook, str | None]:
+def _open(data: bytes, filename: str, limits: SheetLimits) -> tuple[Workbook, str | None]:
     """The workbook to mark (without sheets if the file cannot be opened), and for a CSV the title of its sheet."""
     book = Workbook()
     if PurePath(filename).suffix.lower() == ".csv":
         try:
-            rows = read_sheets(data, filename)[0].rows
+            rows = read_sheets(data, filename, limits=limits)[0].rows
         except FileError:  # the problems say why
             book.remove(book.active)
             return book, None
@@ -101,25 +106,26 @@ def _open(data: bytes, filename: str) -> tuple[Workbook, str | None]:
                     cells.put(ws, number, index, str(value)).number_format = "@"
         return book, ws.title
     if PurePath(filename).suffix.lower() in (".xls", ".ods") or data.startswith(OLE2_MAGIC):
-        return _rebuilt(data, filename), None
+        return _rebuilt(data, filename, limits), None
     # openpyxl warns about parts it drops (data-validation extensions …); the cells are unaffected
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         try:
-            check_archive(data)  # openpyxl would inflate a zip bomb in memory
+            check_archive(data)  # openpyxl would inflate a zip bomb in memory …
+            check_sheets(data, limits)  # … and a sheet's cells are Python objects in it
             return openpyxl.load_workbook(io.BytesIO(data)), None
         except Exception:  # openpyxl raises many kinds (KeyError, BadZipFile …); the problems say why
             book.remove(book.active)
             return book, None
 
 
-def _rebuilt(data: bytes, filename: str) -> Workbook:
+def _rebuilt(data: bytes, filename: str, limits: SheetLimits) -> Workbook:
     """An .xls or .ods (which openpyxl cannot open) as a workbook of its sheets' values and merged cells; text stays
     text (an =… is never a formula)."""
     book = Workbook()
     book.remove(book.active)
     try:
-        sheets = read_sheets(data, filename, ANY_SUFFIXES)
+        sheets = read_sheets(data, filename, ANY_SUFFIXES, limits)
     except FileError:  # the problems say why
         return book
     for raw in sheets:
@@ -180,13 +186,18 @@ def _mark_sheet(ws: Worksheet, problems: Sequence[Problem]) -> dict[str, int | N
     return {h: (place[1] if place else None) for h, place in wanted.items()}
 
 
+def _cells(ws: Worksheet) -> list[Any]:
+    """The cells the sheet holds, row by row: never the empty ones between (ws.iter_rows() would make a cell for
+    each place of the used range, and two cells far apart are millions of places)."""
+    return [cell for _, cell in sorted(ws._cells.items())]  # noqa: SLF001  # openpyxl has no public sparse view
+
+
 def _header_cells(ws: Worksheet) -> dict[str, tuple[int, int]]:
     """Normalised header text → (row, column) of its first cell in the first rows, as the reader finds headers."""
     found: dict[str, tuple[int, int]] = {}
-    for row in ws.iter_rows(min_row=1, max_row=min(HEADER_SEARCH_ROWS, ws.max_row)):
-        for cell in row:
-            if cell.value is not None and not isinstance(cell, MergedCell):
-                found.setdefault(normalise_header(cell.value), (cell.row, cell.column))
+    for cell in _cells(ws):
+        if cell.row <= HEADER_SEARCH_ROWS and cell.value is not None and not isinstance(cell, MergedCell):
+            found.setdefault(normalise_header(cell.value), (cell.row, cell.column))
     found.pop("", None)
     return found
 
@@ -195,23 +206,23 @@ def _clear_old_marks(ws: Worksheet, header_row: int) -> int:
     """Remove the marks of an earlier marking (the file came back fixed); returns the column for the reasons."""
     last = 0
     reasons_column = None
-    for row in ws.iter_rows():
-        for cell in row:
-            if isinstance(cell, MergedCell):
-                continue
-            if cell.comment is not None and cell.comment.author == AUTHOR:
-                cell.comment = None
-                if cell.fill == BAD_FILL:
-                    cell.fill = _NO_FILL
-            if cell.value is None:
-                continue
-            if reasons_column is None and isinstance(cell.value, str) and cell.value.startswith(REASONS) \
-                    and cell.row <= HEADER_SEARCH_ROWS:
-                reasons_column = cell.column
-            last = max(last, cell.column)
+    held = _cells(ws)
+    for cell in held:
+        if isinstance(cell, MergedCell):
+            continue
+        if cell.comment is not None and cell.comment.author == AUTHOR:
+            cell.comment = None
+            if cell.fill == BAD_FILL:
+                cell.fill = _NO_FILL
+        if cell.value is None:
+            continue
+        if reasons_column is None and isinstance(cell.value, str) and cell.value.startswith(REASONS) \
+                and cell.row <= HEADER_SEARCH_ROWS:
+            reasons_column = cell.column
+        last = max(last, cell.column)
     if reasons_column is not None:
-        for (cell,) in ws.iter_rows(min_col=reasons_column, max_col=reasons_column):
-            if not isinstance(cell, MergedCell):
+        for cell in held:
+            if cell.column == reasons_column and not isinstance(cell, MergedCell):
                 cells.put(ws, cell.row, cell.column, None)
         return reasons_column
     return min(last + 1, 16384)  # 16384: Excel's last column

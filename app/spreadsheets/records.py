@@ -22,7 +22,9 @@ from app.scoring.types import ATTENDANCE_KIND, COLUMN_FIELDS, PARTY_LIFE_KIND, h
 from app.spreadsheets.columns import (ACTIVITIES, ATTENDANCE, CSV_SHEETS, INDICATORS, MEETING_KINDS, PARTY_LIFE,
                                       RECORD_SHEETS, STATES, SUBJECT_SHEETS, UNIT_SHEETS, Sheet)
 from app.spreadsheets.declared import field_name, with_declared
+from app.spreadsheets.extent import SheetLimits
 from app.spreadsheets.rows import Book, SheetRow, read_book, whole_number_ids
+from app.spreadsheets.workbook import LIMITS
 
 #: The member sheet's unit columns and the 单位 类型 each must name.
 MEMBER_UNITS = (("sector", "界别活动组"), ("committee", "专门委员会"), ("liaison", "乡镇政协联络处"))
@@ -88,13 +90,14 @@ def _declared(sheet: Sheet, ruleset: scoring.RuleSet | None) -> Sheet:
 
 
 def read_facts(data: bytes, filename: str, ruleset: scoring.RuleSet,
-               term: scoring.TermSpan | None = None) -> FileFacts:
+               term: scoring.TermSpan | None = None, limits: SheetLimits = LIMITS) -> FileFacts:
     """Read a workbook or CSV file and turn it into the facts `ruleset` scores: the rows of the rule file's year, and
     with `term` (the 届 the period is in) the rows of the 届's earlier years that a `window: term` count needs.
 
-    :raises SheetError: listing every bad row of every sheet (nothing is scored then).
+    :raises SheetError: listing every bad row of every sheet (nothing is scored then), or why the file cannot be
+        read (a sheet beyond `limits` …).
     """
-    book = read_book(data, filename, sheets_for(ruleset.subject, ruleset), csv_sheet_for(ruleset))
+    book = read_book(data, filename, sheets_for(ruleset.subject, ruleset), csv_sheet_for(ruleset), limits=limits)
     if not book.found:  # the file itself could not be read
         raise SheetError(book.errors)
     facts = _Builder(book, ruleset, term).build()

@@ -22,7 +22,8 @@ from openpyxl.utils.cell import get_column_letter
 from app.scoring.spelling import suggest
 from app.spreadsheets.columns import (CHOICE, CODE, CODES, DATE, DECIMAL, INTEGER, MONTH, NO, PERIOD, TEXT, YES,
                                       YES_NO, Column, Sheet, normalise_header)
-from app.spreadsheets.workbook import FileError, MergedRange, RawSheet, read_sheets
+from app.spreadsheets.extent import SheetLimits
+from app.spreadsheets.workbook import LIMITS, FileError, MergedRange, RawSheet, read_sheets
 
 HEADER_SEARCH_ROWS = 10
 MAX_PLACES = 4            # decimal places the database keeps (ScaledDecimal)
@@ -95,17 +96,19 @@ class Book:
         self.notes.append(f"{where(self.file, sheet)}: {text}")
 
 
-def read_book(data: bytes, filename: str, sheets: Iterable[Sheet], csv_sheet: Sheet, lazy: bool = False) -> Book:
+def read_book(data: bytes, filename: str, sheets: Iterable[Sheet], csv_sheet: Sheet, lazy: bool = False,
+              limits: SheetLimits = LIMITS) -> Book:
     """Read `sheets` of a workbook (those present), or a CSV file as the one sheet `csv_sheet`.
 
     `lazy`: each sheet's rows are an iterator, typed (and their cells' problems reported) as it is read, once.
+    `limits`: what one sheet may hold (a file with a larger sheet is not read at all).
     """
     file = filename.replace("\\", "/").rsplit("/", 1)[-1]
     book = Book(file)
     try:
-        raw = read_sheets(data, filename)
+        raw = read_sheets(data, filename, limits=limits)
     except FileError as error:
-        book.error("", None, None, str(error))
+        book.error(error.sheet, None, None, str(error))
         return book
     if len(raw) == 1 and raw[0].name == "":
         book.is_csv = True

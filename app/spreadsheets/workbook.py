@@ -3,7 +3,8 @@ own roster also old Excel (.xls) and OpenDocument (.ods, what WPS and LibreOffic
 
 Cells come back as calamine gives them (str, float, date, datetime, time, bool; "" for an empty cell); the typed
 reading is in rows.py (the import format) and roster.py (a roster as offices keep it).
-Anything that is not a readable workbook or .csv raises FileError with the reason in Chinese.
+Anything that is not a readable workbook or .csv raises FileError with the reason in Chinese. Before calamine opens a
+workbook, its zip is checked for bombs (check_archive) and its sheets are measured (check_sheets, extent.py).
 """
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ import csv
 import io
 import xml.etree.ElementTree as ElementTree  # nosec B405  # only an .ods's content.xml, whose size is checked first
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from openpyxl.utils.cell import get_column_letter
 from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+from app.spreadsheets.extent import Damaged, SheetLimits, SheetTooLarge, Used, check_workbook
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and password-protected .xlsx
@@ -25,6 +29,7 @@ STANDARD_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv")  # the import format's files
 ANY_SUFFIXES = (*STANDARD_SUFFIXES, ".xls", ".ods")  # a roster as the office keeps it
 ODS_TYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 SAVE_AS = "请在 Excel 或 WPS 中“另存为” Excel 工作簿(.xlsx)或 CSV 后再试"
+XLS_BROKEN = "旧版 Excel(.xls)文件已损坏或设了打开密码"
 # An .xls is not compressed: calamine reads what the file holds, so its size is its bound.
 MAX_XLS_BYTES = 20 * 1024 * 1024
 # Zip bombs: what the archive's directory declares is checked before any part is inflated (calamine stops at a part
@@ -33,10 +38,17 @@ MAX_UNZIPPED_BYTES = 256 * 1024 * 1024  # all parts together
 MAX_RATIO = 100                         # a part this many times its compressed size …
 MAX_RATIO_FROM = 16 * 1024 * 1024       # … is refused once it unzips to more than this
 MAX_PARTS = 10_000
+# A sheet's size: checked before calamine opens a workbook (it allocates each sheet's used range whole)
+LIMITS = SheetLimits()
 
 
 class FileError(Exception):
-    """The file as a whole cannot be read (wrong type, damaged, unknown encoding)."""
+    """The file cannot be read (wrong type, damaged, unknown encoding, a sheet too large); `sheet` names the sheet
+    when the reason is one sheet's ("" otherwise)."""
+
+    def __init__(self, message: str, sheet: str = "") -> None:
+        super().__init__(message)
+        self.sheet = sheet
 
 
 @dataclass(frozen=True)
@@ -64,19 +76,21 @@ class RawSheet:
     height: int = 0  # the last row's number
 
 
-def read_sheets(data: bytes, filename: str, suffixes: tuple[str, ...] = STANDARD_SUFFIXES) -> list[RawSheet]:
+def read_sheets(data: bytes, filename: str, suffixes: tuple[str, ...] = STANDARD_SUFFIXES,
+                limits: SheetLimits = LIMITS) -> list[RawSheet]:
     """Every worksheet of a workbook, or the one sheet of a .csv file.
 
     `suffixes`: the kinds of file accepted; with `ANY_SUFFIXES` an old .xls and an .ods are read too, each told by
-    its content rather than its name (offices rename files freely).
+    its content rather than its name (offices rename files freely). `limits`: what one sheet may hold, checked
+    before the sheet is read.
 
     :raises FileError: an old .xls (unless accepted), an encrypted workbook, a file renamed to .xlsx, an unknown
-        suffix or encoding.
+        suffix or encoding, a sheet beyond `limits`.
     """
     suffix = PurePath(filename).suffix.lower()
     any_kind = ".xls" in suffixes
     if any_kind and suffix in (".xls", ".xlsx", ".xlsm", ".ods"):
-        return _read_any_workbook(data, suffix)
+        return _read_any_workbook(data, suffix, limits)
     if data.startswith(OLE2_MAGIC):
         raise FileError(f"这是旧版 Excel(.xls)文件或加密的工作簿,系统无法读取:{SAVE_AS}")
     if suffix == ".xls":
@@ -85,24 +99,27 @@ def read_sheets(data: bytes, filename: str, suffixes: tuple[str, ...] = STANDARD
         if not data.startswith(ZIP_MAGIC):
             raise FileError(f"不是有效的 Excel 工作簿(.xlsx),可能是改了扩展名的其他文件:{SAVE_AS}")
         check_archive(data)
+        check_sheets(data, limits)
         return _read_workbook(data)
     if suffix == ".csv":
         if data.startswith(ZIP_MAGIC):
             raise FileError("这是 Excel 工作簿,不是 CSV 文件:请把扩展名改为 .xlsx")
-        rows = _read_csv(data)
+        rows = _read_csv(data, limits)
         return [RawSheet("", rows, height=rows[-1][0] if rows else 0)]
     kinds = "、".join(suffixes)
     raise FileError(f"不支持的文件类型“{suffix or '无扩展名'}”:请使用 {kinds} 文件")
 
 
-def _read_any_workbook(data: bytes, suffix: str) -> list[RawSheet]:
+def _read_any_workbook(data: bytes, suffix: str, limits: SheetLimits) -> list[RawSheet]:
     """An .xlsx, .xls or .ods, told by its first bytes whatever its name says."""
     if data.startswith(OLE2_MAGIC):
         if len(data) > MAX_XLS_BYTES:
             raise FileError(f"旧版 Excel(.xls)文件超过 {MAX_XLS_BYTES // (1024 * 1024)} MB:{SAVE_AS}")
-        return _read_workbook(data, "旧版 Excel(.xls)文件已损坏或设了打开密码")
+        check_sheets(data, limits, XLS_BROKEN)
+        return _read_workbook(data, XLS_BROKEN)
     if data.startswith(ZIP_MAGIC):
         check_archive(data)
+        check_sheets(data, limits)
         if _is_ods(data):
             sheets = _read_workbook(data, "OpenDocument 表格(.ods)文件已损坏")
             merged = _ods_merges(data)
@@ -186,6 +203,21 @@ def check_archive(data: bytes) -> None:
                         f"{SAVE_AS}")
 
 
+def check_sheets(data: bytes, limits: SheetLimits = LIMITS, broken: str = "工作簿内容已损坏,无法读取") -> None:
+    """Refuse a workbook (.xlsx, .ods or .xls) with a sheet beyond `limits`, before any reader opens it: calamine
+    would allocate the sheet's whole used range, and an .xls's declared one (extent.py). Call check_archive first.
+
+    :raises FileError: naming the sheet too large; or `broken` when a part cannot be read as calamine would.
+    """
+    try:
+        check_workbook(data, limits)
+    except SheetTooLarge as error:
+        raise FileError(error.reason(limits), error.sheet) from None
+    except (Damaged, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, NotImplementedError,
+            RuntimeError):  # RuntimeError, NotImplementedError: an encrypted part, an unknown compression
+        raise FileError(f"{broken}:{SAVE_AS}") from None
+
+
 def _read_workbook(data: bytes, broken: str = "不是有效的 Excel 工作簿(.xlsx),文件可能已损坏或改了扩展名") -> list[RawSheet]:
     """Every worksheet's cached values, read with calamine (Rust: a 100,000-row sheet in about a second)."""
     try:
@@ -233,15 +265,27 @@ def decode_csv(data: bytes) -> str:
     raise FileError("无法识别 CSV 文件的编码:请保存为“CSV UTF-8(逗号分隔)”或 GBK 编码的 CSV")
 
 
-def _read_csv(data: bytes) -> list[tuple[int, tuple[object, ...]]]:
+def _read_csv(data: bytes, limits: SheetLimits = LIMITS) -> list[tuple[int, tuple[object, ...]]]:
+    """The rows of a CSV file, its size checked as it is read: blank lines past `limits.rows` are not kept."""
     text = decode_csv(data)
     if "\x00" in text:  # no spreadsheet writes it into a CSV; and PostgreSQL cannot keep it in text
         raise FileError("CSV 文件中有空字符(NUL),可能不是文本文件,或编码有误:请在 Excel 或 WPS 中另存为"
                         "“CSV UTF-8(逗号分隔)”后再试")
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = "\t" if first.count("\t") > first.count(",") else ","  # Excel's “Unicode 文本” is tab-separated
+    rows: list[tuple[int, tuple[object, ...]]] = []
+    used = Used("", limits)
     try:
-        return [(number, tuple(row))
-                for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1)]
+        for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1):
+            width = len(row)
+            while width and not row[width - 1]:
+                width -= 1
+            if width:
+                used.add(number, 1, columns=width)
+            if number <= limits.rows:
+                rows.append((number, tuple(row) if len(row) <= limits.columns else tuple(row[:width])))
     except csv.Error as error:
         raise FileError(f"CSV 文件格式有误:{error}") from None
+    except SheetTooLarge as error:
+        raise FileError(error.reason(limits)) from None
+    return rows
