@@ -88,11 +88,11 @@ def units_of(kinds: Iterable[KindSpec], name: str) -> dict[str, list[str]]:
 
 
 def column_label(text: str, kinds: Iterable[KindSpec], name: str) -> str:
-    """A column's label with the unit the kinds declare: 金额（万元）; 金额（万元或元,按类型）when they differ."""
+    """A column's label with the unit the kinds declare: 金额（万元）; 金额（万元或元，按类型）when they differ."""
     units = [u for u in units_of(kinds, name) if u]
     if len(units) == 1:
         return with_unit(text, units[0])
-    return with_unit(text, "或".join(units) + ",按类型") if units else text
+    return with_unit(text, "或".join(units) + "，按类型") if units else text
 
 
 def units_text(kinds: Iterable[KindSpec], name: str) -> str:

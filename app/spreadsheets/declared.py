@@ -51,7 +51,7 @@ def declared_columns(kinds: Iterable[KindSpec], sheet: Sheet) -> tuple[Column, .
 
 def with_declared(sheet: Sheet, kinds: Iterable[KindSpec]) -> Sheet:
     """`sheet` with a column for every field `kinds` declare beyond its own, and its own number columns (金额)
-    carrying the unit the kinds declare: 金额（万元）, or 金额（万元或元,按类型）with the kinds named in the note."""
+    carrying the unit the kinds declare: 金额（万元）, or 金额（万元或元，按类型）with the kinds named in the note."""
     kinds = list(kinds)
     extra = declared_columns(kinds, sheet)
     own = tuple(_with_unit(c, kinds) for c in sheet.columns)
@@ -64,7 +64,7 @@ def _with_unit(column: Column, kinds: list[KindSpec]) -> Column:
     units = [u for u in kindfields.units_of(kinds, column.key) if u]
     if not units:
         return column
-    unit = units[0] if len(units) == 1 else "或".join(units) + ",按类型"
+    unit = units[0] if len(units) == 1 else "或".join(units) + "，按类型"
     note = f"单位:{kindfields.units_text(kinds, column.key)}" + (";精确小数" if column.type == DECIMAL else "")
     return dataclasses.replace(column, unit=unit, note=note)
 
