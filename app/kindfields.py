@@ -100,6 +100,13 @@ def units_text(kinds: Iterable[KindSpec], name: str) -> str:
     return ";".join(f"{'、'.join(names)}:{unit}" for unit, names in units_of(kinds, name).items() if unit)
 
 
+def column_units(kinds: Iterable[KindSpec]) -> dict[str, dict[str, str]]:
+    """Kind → {record column (金额 …) → its declared unit}: what a score explanation writes after a value (the
+    fields kept in `details` carry their unit in `labels`)."""
+    return {kind.name: {name: spec.unit for name, spec in kind.fields.items() if name in COLUMN_FIELDS and spec.unit}
+            for kind in kinds}
+
+
 def label(spec: FieldSpec) -> str:
     """What people read for the field: its label, else its name."""
     return spec.label or spec.name

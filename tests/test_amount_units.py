@@ -2,6 +2,7 @@
 its plausible range asking for confirmation: on the form (确认无误) and in the import (--confirm, a tick)."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from conftest import text_of, xlsx
 
 from app.extensions import db
-from app.models import Activity, AppraisalYear, Role
+from app.models import Activity, AppraisalYear, RecordState, Role
 
 
 @pytest.fixture
@@ -168,3 +169,19 @@ def test_the_template_and_the_export_name_the_unit_of_the_amount(client, login, 
     assert "金额（万元或元，按类型）" in headers_of(client.get("/activities/", query_string={"export": "xlsx"}).data)
     csv_header = client.get("/activities/", query_string={"export": "csv"}).data.decode("utf-8-sig").splitlines()[0]
     assert "金额（万元或元，按类型）" in csv_header.split(",")  # one plain cell: no comma to quote
+
+
+def test_the_score_explanation_and_the_record_page_write_the_unit_after_the_amount(client, as_user, annual_review):
+    as_user("office")
+    found = {}
+    for kind, unit in (("捐资助学", "元"), ("引进企业", "万元")):
+        record = db.session.scalars(sa.select(Activity).where(
+            Activity.kind == kind, Activity.amount.is_not(None), Activity.member_id.is_not(None),
+            Activity.state == RecordState.VERIFIED, Activity.occurred_on >= dt.date(2025, 1, 1),
+            Activity.occurred_on <= dt.date(2025, 12, 31)).order_by(Activity.id)).first()
+        page = text_of(client.get(f"/reviews/{annual_review.id}/subjects/{record.member_id}"))
+        shown = format(record.amount.normalize(), "f")
+        found[kind] = re.findall(rf"金额：{re.escape(shown)} (\S+)", page)
+        assert unit in found[kind], (kind, found)
+        detail = text_of(client.get(f"/activities/{record.id}"))
+        assert f"{record.amount} {unit}" in detail

@@ -73,7 +73,7 @@ def _detail(activity: Activity, evidence_form: EvidenceForm | None = None) -> st
                            entered_by=services.entered_by_text(activity),
                            read_only=services.read_only_reason(activity, current_user),
                            can_verify=services.may_verify(activity, current_user), reason_form=ReasonForm(),
-                           details=services.shown_details(activity),
+                           details=services.shown_details(activity), amount_unit=services.amount_unit(activity),
                            can_change_evidence=services.can_change_evidence(activity, current_user),
                            evidence_form=evidence_form or EvidenceForm(formdata=None))
 

@@ -204,6 +204,13 @@ def kind_spec(activity: Activity) -> KindSpec | None:
     return ruleset.kinds.get(activity.kind) if ruleset is not None else None
 
 
+def amount_unit(activity: Activity) -> str:
+    """The unit the record's rule file declares for its 金额 ("" when none)."""
+    kind = kind_spec(activity)
+    spec = kind.fields.get("amount") if kind is not None else None
+    return spec.unit if spec is not None else ""
+
+
 def shown_details(activity: Activity) -> list[tuple[str, str]]:
     """(label, value as read) of the record's declared fields, in the rule file's order."""
     kind = kind_spec(activity)
