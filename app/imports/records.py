@@ -278,8 +278,9 @@ class Records(Dataset):
                 ctx.error(row, key, f"细则没有为“{spec.name}”规定这一项,请留空")
                 ok = False
             values[key] = Decimal(value) if key == "amount" else value
-        if values["amount"] is not None and values["amount"] >= 0 and "amount" in fields and (why := kindfields.implausible(
-                fields["amount"], values["amount"], ctx.specs[row.sheet].column("amount").header)):
+        amount = values["amount"]
+        if amount is not None and amount >= 0 and "amount" in fields and (why := kindfields.implausible(
+                fields["amount"], amount, ctx.specs[row.sheet].column("amount").header)):
             odd.append(("amount", why))
         for key in TEXT_KEYS:
             values[key] = (get(key) or "").strip()

@@ -29,7 +29,8 @@ def _user(params: dict[str, Any]) -> User | None:
 @kind("import")
 def confirm_import(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """params: dataset, path (the upload claimed for this job), filename, user_id, restore (where the upload goes
-    back to if the import fails: the dry run's token), confirm (the values to confirm were confirmed). The upload is deleted once imported."""
+    back to if the import fails: the dry run's token), confirm (the values to confirm were confirmed). The upload
+    is deleted once imported."""
     dataset = DATASETS[params["dataset"]]
     path = Path(params["path"])
     try:
