@@ -63,12 +63,13 @@ def implausible(spec: FieldSpec, number: Decimal | int | None, shown_as: str = "
     if number is None:
         return None
     low, high = plausible_range(spec)
-    name, unit = shown_as or label(spec), spec.unit
+    name, unit = shown_as or label(spec), f" {spec.unit}" if spec.unit else ""
+    check = f"请核对单位（本项以“{spec.unit}”计）" if spec.unit else "请核对数值"
     value = plain(Decimal(number))
     if low is not None and number < low:
-        return f"{name} {value}{unit} 少于通常的 {plain(low)}{unit},请核对单位(本项以“{unit or '个'}”计)"
+        return f"{name} {value}{unit}，少于通常的 {plain(low)}{unit}，{check}"
     if high is not None and number > high:
-        return f"{name} {value}{unit} 多于通常的 {plain(high)}{unit},请核对单位(本项以“{unit or '个'}”计)"
+        return f"{name} {value}{unit}，多于通常的 {plain(high)}{unit}，{check}"
     return None
 
 

@@ -48,7 +48,7 @@ def test_a_donation_typed_in_wan_asks_for_confirmation_and_saves_once_confirmed(
     asked = client.post("/activities/new/RELIEF", data=entry(setup["member"], amount="2"))
     page = text_of(asked)
     assert asked.status_code == 200 and db.session.scalar(sa.select(sa.func.count(Activity.id))) == 0
-    assert "金额 2元 少于通常的 100元,请核对单位(本项以“元”计)" in page
+    assert "金额 2 元，少于通常的 100 元，请核对单位（本项以“元”计）" in page
     assert 'name="confirm"' in asked.get_data(as_text=True) and "确认无误" in page
     corrected = client.post("/activities/new/RELIEF", data=entry(setup["member"], amount="20000"))
     assert corrected.status_code == 302
@@ -63,7 +63,7 @@ def test_an_investment_typed_in_yuan_asks_for_confirmation(client, login, setup)
     login("clerk1")
     data = entry(setup["member"], kind="引进企业", outcome="落地", title="引进宏达纸业", amount="5000000")
     asked = client.post("/activities/new/ENTERPRISE", data=data)
-    assert asked.status_code == 200 and "金额 5000000万元 多于通常的 100000万元" in text_of(asked)
+    assert asked.status_code == 200 and "金额 5000000 万元，多于通常的 100000 万元" in text_of(asked)
     assert client.post("/activities/new/ENTERPRISE", data={**data, "amount": "500"}).status_code == 302
 
 
@@ -115,7 +115,7 @@ def test_the_dry_run_lists_an_implausible_amount_as_a_warning_and_imports_only_o
     checked = upload(client, sheet(PLAIN, IN_WAN))
     page = text_of(checked)
     assert checked.status_code == 200 and "发现" not in page  # not an error
-    assert "records.xlsx:履职记录:3:金额: 金额 2元 少于通常的 100元,请核对单位(本项以“元”计)" in page
+    assert "records.xlsx:履职记录:3:金额: 金额 2 元，少于通常的 100 元，请核对单位（本项以“元”计）" in page
     assert 'name="confirm"' in checked.get_data(as_text=True) and "确认无误" in page
     unticked = confirm(client, checked)
     assert unticked.status_code == 422 and amounts() == []      # all or nothing: the plausible row waits too
@@ -136,7 +136,7 @@ def test_the_command_needs_confirm_for_an_implausible_amount(app, office, tmp_pa
     path.write_bytes(sheet(PLAIN, IN_WAN))
     refused = app.test_cli_runner().invoke(args=["import", "records", str(path)])
     assert refused.exit_code == 1 and amounts() == []
-    assert "履职记录:3:金额: 金额 2元 少于通常的 100元" in refused.output and "--confirm" in refused.output
+    assert "履职记录:3:金额: 金额 2 元，少于通常的 100 元" in refused.output and "--confirm" in refused.output
     done = app.test_cli_runner().invoke(args=["import", "records", str(path), "--confirm"])
     assert done.exit_code == 0, done.output
     assert amounts() == ["2", "20000"]

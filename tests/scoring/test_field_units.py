@@ -87,11 +87,11 @@ def test_declaring_a_unit_and_a_range_changes_no_score() -> None:
 
 
 @pytest.mark.parametrize(("declared", "value", "asks"), [
-    ("{type: number, unit: 元, plausible: {min: 100}}", "2", "金额 2元 少于通常的 100元,请核对单位(本项以“元”计)"),
+    ("{type: number, unit: 元, plausible: {min: 100}}", "2", "金额 2 元，少于通常的 100 元，请核对单位（本项以“元”计）"),
     ("{type: number, unit: 元, plausible: {min: 100}}", "100", None),
-    ("{type: number, unit: 元}", "0.5", "金额 0.5元 少于通常的 1元"),          # built in for 元
+    ("{type: number, unit: 元}", "0.5", "金额 0.5 元，少于通常的 1 元"),          # built in for 元
     ("{type: number, unit: 元}", "2", None),
-    ("{type: number, unit: 万元}", "2000000", "金额 2000000万元 多于通常的 100000万元"),  # built in for 万元
+    ("{type: number, unit: 万元}", "2000000", "金额 2000000 万元，多于通常的 100000 万元"),  # built in for 万元
     ("{type: number, unit: 万元}", "300", None),
     ("number", "0.01", None),                                                   # no unit, no range: never asks
 ])
