@@ -73,7 +73,7 @@ def _detail(activity: Activity, evidence_form: EvidenceForm | None = None) -> st
                            entered_by=services.entered_by_text(activity),
                            read_only=services.read_only_reason(activity, current_user),
                            can_verify=services.may_verify(activity, current_user), reason_form=ReasonForm(),
-                           details=services.shown_details(activity),
+                           details=services.shown_details(activity), amount_unit=services.amount_unit(activity),
                            can_change_evidence=services.can_change_evidence(activity, current_user),
                            evidence_form=evidence_form or EvidenceForm(formdata=None))
 
@@ -203,10 +203,12 @@ def _extras(form: ActivityForm, activity: Activity | None = None) -> None:
 def _attach(form: ActivityForm, errors: dict[str, list[str]], shown: list[services.ExtraField]) -> None:
     """The service's errors beside their fields: the form's own, and the declared fields' (`x-<name>`); one about
     a field the page does not show (a post made by hand) beside the kind."""
-    attach_errors(form, {k: v for k, v in errors.items() if not k.startswith("x-")})
+    attach_errors(form, {k: v for k, v in errors.items() if not k.startswith(("x-", services.WARN))})
     names = {x.spec.name for x in shown}
     for key, messages in errors.items():
-        if key.startswith("x-") and key[2:] in names:
+        if key.startswith(services.WARN):
+            form.warnings.setdefault(key.removeprefix(services.WARN), []).extend(messages)
+        elif key.startswith("x-") and key[2:] in names:
             form.extra_errors.setdefault(key[2:], []).extend(messages)
         elif key.startswith("x-"):
             form.kind.errors = [*form.kind.errors, *messages]
@@ -240,6 +242,7 @@ def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
     form = ActivityForm(_subject_choices(category, activity), _kind_choices(category), values,
                         party=category in services.PARTY_CATEGORIES, units=_unit_choices(activity), obj=activity)
     _extras(form, activity)
+    form.amount.label.text = services.amount_label(category)
     if request.method == "GET" and form.entered_by.choices:
         own = str(activity.entered_by_unit_id) if activity is not None and activity.entered_by_unit_id else ""
         only = form.entered_by.choices[0].value if len(form.entered_by.choices) == 1 else ""
@@ -278,6 +281,7 @@ def _entry(form: ActivityForm) -> services.Entry:
         people_helped=form.people_helped.data, counterpart=form.counterpart.data or "",
         support=form.support.data or "", signers=form.signers.data or "",
         version=int(version) if version and str(version).isdigit() else None, details=dict(form.extra_values),
+        confirmed=bool(form.confirm.data),
         entered_by=int(form.entered_by.data) if str(form.entered_by.data or "").isdigit() else None)
 
 
@@ -303,7 +307,8 @@ def _render_form(form: ActivityForm, category: Category, activity: Activity | No
                            entered_by=services.entered_by_text(activity),
                            fields=services.declared_fields(category), years=services.open_years(), party=party,
                            heading=PARTY_LABELS[category] if party else _(category.label),
-                           extras=services.extra_fields(category), field_kinds=services.field_kinds(category))
+                           extras=services.extra_fields(category), field_kinds=services.field_kinds(category),
+                           amount_hint=services.amount_hint(category))
 
 
 @bp.route("/new/<category>", methods=["GET", "POST"])
@@ -387,6 +392,7 @@ def report(category: str | None = None) -> str | Response:
     own = f"m:{member.id}"
     form = ActivityForm(select_choices([(own, f"{member.name}（{member.code}）")]), kinds, values)
     _extras(form)
+    form.amount.label.text = services.amount_label(cat, ("members",))
     form.subject.data = own  # fixed: whatever the post says, a member reports only for themselves
     form.signers.data = ""
     if form.validate_on_submit():
@@ -400,7 +406,8 @@ def report(category: str | None = None) -> str | Response:
     return render_template("activities/report.html", form=form, category=cat, categories=services.FOUR_ONES,
                            member=member, fields=services.declared_fields(cat), years=services.open_years(),
                            extras=services.extra_fields(cat, ("members",)),
-                           field_kinds=services.field_kinds(cat), verifier=services.self_report_verifier_text(member))
+                           field_kinds=services.field_kinds(cat), verifier=services.self_report_verifier_text(member),
+                           amount_hint=services.amount_hint(cat, ("members",)))
 
 
 @bp.route("/subjects.json")

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app import audit, evidence, kindfields, rulefiles, workflow
@@ -147,6 +148,31 @@ def field_kinds(category: Category) -> dict[str, list[str]]:
     return found
 
 
+#: What the amount is, per category, on the form (its unit comes from the rule files: `amount_label`).
+AMOUNT_HINTS = {Category.ENTERPRISE: _l("引进企业的投资额"), Category.CONTRIBUTION: _l("创造效益或节约成本"),
+                Category.RELIEF: _l("捐款或捐物折合的金额")}
+#: The key prefix under which `save` returns a value that needs the user's confirmation ("warn:amount").
+WARN = "warn:"
+
+
+def _category_kinds(category: Category, subjects: tuple[str, ...] | None = None) -> list[KindSpec]:
+    return [k for subject in (subjects or subjects_of(category)) for k in kinds_for(category, subject)]
+
+
+def amount_label(category: Category, subjects: tuple[str, ...] | None = None) -> str:
+    """金额 with the unit the rule files declare for the category's kinds: 金额（万元）."""
+    return kindfields.column_label(_("金额"), _category_kinds(category, subjects), "amount")
+
+
+def amount_hint(category: Category, subjects: tuple[str, ...] | None = None) -> str:
+    """What to type as 金额; which kind counts in which unit when the kinds differ."""
+    kinds = _category_kinds(category, subjects)
+    hint = str(AMOUNT_HINTS.get(category, ""))
+    if len([u for u in kindfields.units_of(kinds, "amount") if u]) > 1:
+        hint = f"{hint}（{kindfields.units_text(kinds, 'amount')}）" if hint else kindfields.units_text(kinds, "amount")
+    return hint
+
+
 @dataclass(frozen=True)
 class ExtraField:
     """A field the rule files declare for some kinds of a category beyond the record's columns, as the form shows
@@ -176,6 +202,13 @@ def kind_spec(activity: Activity) -> KindSpec | None:
     subject = "members" if activity.member_id else "party-members" if activity.party_member_id else "units"
     ruleset = ruleset_for(activity.occurred_on.year, subject) if activity.occurred_on else None
     return ruleset.kinds.get(activity.kind) if ruleset is not None else None
+
+
+def amount_unit(activity: Activity) -> str:
+    """The unit the record's rule file declares for its 金额 ("" when none)."""
+    kind = kind_spec(activity)
+    spec = kind.fields.get("amount") if kind is not None else None
+    return spec.unit if spec is not None else ""
 
 
 def shown_details(activity: Activity) -> list[tuple[str, str]]:
@@ -365,6 +398,7 @@ class Entry:
     version: int | None = None
     details: dict[str, str] = field(default_factory=dict)  # declared fields as posted: name → text
     entered_by: int | None = None  # the 录入单位 chosen on the form (a clerk's unit id); None: not chosen
+    confirmed: bool = False  # 确认无误 ticked: values outside their plausible range are kept
 
 
 @dataclass
@@ -471,6 +505,21 @@ def _check_values(kind: KindSpec, entry: Entry, errors: Errors) -> None:
             errors.setdefault(name, []).append(_("细则没有为“%(kind)s”规定这一项。", kind=kind.name))
 
 
+def implausible(kind: KindSpec, entry: Entry, details: dict[str, Any]) -> Errors:
+    """The values of `entry` outside their field's plausible range (app.kindfields), under WARN + the form's key:
+    the user confirms them (确认无误) or corrects them, most often the unit (2 typed for 2 万元 in 元)."""
+    found: Errors = {}
+    spec = kind.fields.get("amount")
+    if spec is not None and (why := kindfields.implausible(spec, entry.amount, _("金额"))):
+        found[WARN + "amount"] = [why]
+    for detail in kindfields.detail_fields(kind):
+        number = kindfields.value(details.get(detail.name))
+        if detail.type in ("number", "integer") and isinstance(number, (Decimal, int)) and \
+                (why := kindfields.implausible(detail, number)):
+            found[f"{WARN}x-{detail.name}"] = [why]
+    return found
+
+
 def _check_details(kind: KindSpec, entry: Entry, errors: Errors) -> dict[str, Any]:
     """The declared fields of `kind` read from the entry (errors under "x-<name>"); a value posted for a field
     the kind does not declare is refused, never dropped without a word."""
@@ -555,6 +604,8 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
         else:
             _check_values(kind, entry, errors)
             details = _check_details(kind, entry, errors)
+            if not entry.confirmed:
+                errors.update(implausible(kind, entry, details))
     signers: list[Member] = []
     if entry.signers.strip():
         if category != Category.IDEA or member is None:

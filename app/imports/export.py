@@ -51,7 +51,7 @@ def send(dataset: str, rows: Iterable[Sequence[Any]], fmt: str, title: str) -> R
 
 
 def _send_csv(sheet: Sheet, rows: Iterable[Sequence[Any]], title: str) -> Response:
-    return _csv_response([c.header for c in sheet.columns], rows, title)
+    return _csv_response([c.written for c in sheet.columns], rows, title)
 
 
 def _csv_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str) -> Response:

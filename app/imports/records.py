@@ -77,6 +77,14 @@ class Row:
     signers: tuple[int, ...]
     state: RecordState
     existing: _Stored | None = None  # the record in the system it names (None: a new record)
+    # (column key, why) of each value outside its plausible range: reported for a new record, or for a changed
+    # value of a record in the system (one exported and imported again unchanged is not asked about twice)
+    odd: list[tuple[str, str]] = field(default_factory=list)
+
+    def warn(self, ctx: Context, changed: Sequence[str] | None = None) -> None:
+        for key, why in self.odd:
+            if changed is None or key in changed:
+                ctx.warn(self.sheet_row, key, why)
 
 
 @dataclass
@@ -174,6 +182,7 @@ class Records(Dataset):
                     return
                 if row.values.get("state") == verified and not ctx.may_verify(row, False):
                     return
+                found.warn(ctx)  # before it is sent: an unconfirmed value stops the writing
                 planned.append(Planned(row.sheet, row.number, ADDED, _what(found)))  # ctx.plan, faster
                 if send is not None and not book.has_errors:
                     send(columns.of(found.subject, found.state, found.values))  # the database numbers it
@@ -228,7 +237,8 @@ class Records(Dataset):
             return None
         values = {"kind": spec.name, "category": CATEGORY_BY_LABEL.get(spec.category, Category.OTHER),
                   "title": (get("title") or "").strip(), "occurred_on": on}
-        if not self._check_values(ctx, row, spec, values):
+        odd: list[tuple[str, str]] = []
+        if not self._check_values(ctx, row, spec, values, odd):
             return None
         if get("signers"):
             signers = self._signers(ctx, lookup, row, subject, values["category"])
@@ -236,10 +246,12 @@ class Records(Dataset):
                 return None
         else:
             signers = ()
-        return Row(row, subject, values, signers, STATE_BY_LABEL[state])
+        return Row(row, subject, values, signers, STATE_BY_LABEL[state], odd=odd)
 
     @staticmethod
-    def _check_values(ctx: Context, row: SheetRow, spec: KindSpec, values: dict[str, Any]) -> bool:
+    def _check_values(ctx: Context, row: SheetRow, spec: KindSpec, values: dict[str, Any],
+                      odd: list[tuple[str, str]]) -> bool:
+        """The row's field values into `values` (problems reported); the implausible ones into `odd`."""
         ok = True
         get = row.values.get
         fields = spec.fields
@@ -266,9 +278,13 @@ class Records(Dataset):
                 ctx.error(row, key, f"细则没有为“{spec.name}”规定这一项,请留空")
                 ok = False
             values[key] = Decimal(value) if key == "amount" else value
+        amount = values["amount"]
+        if amount is not None and amount >= 0 and "amount" in fields and (why := kindfields.implausible(
+                fields["amount"], amount, ctx.specs[row.sheet].column("amount").header)):
+            odd.append(("amount", why))
         for key in TEXT_KEYS:
             values[key] = (get(key) or "").strip()
-        details = _details(ctx, row, spec)
+        details = _details(ctx, row, spec, odd)
         if details is None:
             ok = False
         values["details"] = details or {}
@@ -348,6 +364,7 @@ class Records(Dataset):
                 ctx.error(found.sheet_row, None, f"编号 {activity.id} 的记录{activity.state.label},不能通过导入修改"
                           f"(改动了:{'、'.join(_header(c, ctx) for c in content)})")
             else:
+                found.warn(ctx, changed)
                 plan.changed.append(found)
                 ctx.plan(found.sheet_row, CHANGED, _what(found), [c for c in changed if c != "category"])
         return plan
@@ -375,7 +392,7 @@ class Records(Dataset):
 
 # --- helpers -----------------------------------------------------------------------------------------------------
 
-def _details(ctx: Context, row: SheetRow, spec: KindSpec) -> dict[str, Any] | None:
+def _details(ctx: Context, row: SheetRow, spec: KindSpec, odd: list[tuple[str, str]]) -> dict[str, Any] | None:
     """The row's declared fields (培训天数 …) read by its kind's declaration; None when a cell is wrong (reported
     there): a value the type refuses, a required one left blank, or one the kind does not declare."""
     wanted = {f.name: f for f in kindfields.detail_fields(spec)}
@@ -398,6 +415,9 @@ def _details(ctx: Context, row: SheetRow, spec: KindSpec) -> dict[str, Any] | No
             continue
         if value is not None:
             details[name] = value
+            number = kindfields.value(value)
+            if fspec.type in ("number", "integer") and (why := kindfields.implausible(fspec, number)):
+                odd.append((key, why))
     for name, fspec in wanted.items():
         key = FIELD_KEY + name
         if fspec.required and name not in details and key not in row.bad and key in ctx.specs[row.sheet].keys():
@@ -556,7 +576,7 @@ class _Quick:
             allowed = quick.choices
             if (outcome and outcome not in allowed[0] or level and level not in allowed[1]
                     or instruction_level and instruction_level not in allowed[2]
-                    or amount is not None and (amount < 0 or not quick.amount)
+                    or amount is not None and (amount < 0 or not quick.amount or quick.odd_amount(amount))
                     or people is not None and (people < 0 or not quick.people)):
                 yield i, None
                 continue
@@ -579,6 +599,7 @@ class _QuickKind:
     amount: bool                                                   # the type declares 金额
     people: bool                                                   # … 受益人数
     required: bool = False                                         # … a declared field that must be filled
+    plausible: tuple[Decimal | None, Decimal | None] = (None, None)  # 金额 outside it: the row-by-row path warns
 
     @classmethod
     def of(cls, spec: KindSpec) -> _QuickKind:
@@ -586,7 +607,12 @@ class _QuickKind:
         return cls(CATEGORY_BY_LABEL.get(spec.category, Category.OTHER),
                    tuple(frozenset(fields[k].values) if k in fields else frozenset()  # type: ignore[arg-type]
                          for k in CHOICE_KEYS),
-                   "amount" in fields, "people_helped" in fields, any(f.required for f in kindfields.detail_fields(spec)))
+                   "amount" in fields, "people_helped" in fields, any(f.required for f in kindfields.detail_fields(spec)),
+                   kindfields.plausible_range(fields["amount"]) if "amount" in fields else (None, None))
+
+    def odd_amount(self, amount: Decimal) -> bool:
+        low, high = self.plausible
+        return low is not None and amount < low or high is not None and amount > high
 
 
 @functools.cache

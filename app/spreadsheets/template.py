@@ -165,7 +165,7 @@ def requirement(column: Column, has_list: bool) -> str:
 
 
 def _header(column: Column) -> str:
-    return f"{column.header}*" if column.required else column.header
+    return f"{column.written}*" if column.required else column.written
 
 
 def _write_instructions(ws: WriteOnlyWorksheet, sheets: Sequence[Sheet], title: str, instructions: Sequence[str],
