@@ -144,9 +144,10 @@ def test_the_process_record_is_a_dated_timeline_by_step_with_the_full_log_behind
     labels = re.findall(r'<div class="step">\d\. (\S+)</div>', steps)
     assert labels == ["推荐", "考核", "审定", "公示", "定稿"]
     assert steps.count("完成于 2") == 5  # every step of a final list, dated
-    lines = re.findall(r"<li><span class=\"nowrap\">", steps)
+    lines = re.findall(r"<li><span class=\"nowrap when\">", steps)
     assert 5 <= len(lines) < len(rows) // 2, (len(lines), len(rows))
     text = text_of(client.get(f"/awards/{award_list.id}"))
+    assert text.count("开始推荐") == 1
     assert "推荐截止,开始领导小组考核" in text and "记录审定结果" in text and award_list.document_number in text
     assert f"查看完整操作记录({len(rows)} 条)" in text
     full = client.get(f"/awards/{award_list.id}/log").get_data(as_text=True)

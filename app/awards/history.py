@@ -88,7 +88,8 @@ def steps(award_list: AwardList, rows: Sequence[Any]) -> list[Step]:
             out[phase].events.append(Event(row.at, row.at, who, _state_text(award_list, state), row.reason))
             continue
         if row.entity == "award_list" and row.action == "create":
-            out[0].events.append(Event(row.at, row.at, who, str(_l("开始推荐"))))
+            if not any(e.text == str(_l("开始推荐")) for e in out[0].events):  # a row per field: one line
+                out[0].events.append(Event(row.at, row.at, who, str(_l("开始推荐"))))
             continue
         key = (phase, row.user_id, _beijing_date(row.at), row.entity, row.action)
         if (row.entity, row.action) not in SAYS or (row.entity == "award_list" and row.field != "group_conclusion"):
