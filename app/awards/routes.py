@@ -243,6 +243,9 @@ def ballot(list_id: int) -> Response | str:
     """A leader's votes on the whole list on one page, sent at once: nothing preselected but the leader's own earlier
     votes; 全部同意 agrees to every candidate left blank. An error re-renders the page with every choice kept."""
     award_list = _list_or_404(list_id)
+    form = ActionForm()
+    if request.method == "POST" and not form.validate_on_submit():
+        abort(400)
     if award_list.state not in services.REVIEWABLE:
         flash(_("名单当前为“%(state)s”，不在领导小组考核阶段", state=_(award_list.state.label)), "error")
         return redirect(url_for("awards.detail", list_id=award_list.id))
@@ -250,10 +253,7 @@ def ballot(list_id: int) -> Response | str:
     given = {c.id: services.Ballot(mine[c.id].choice, mine[c.id].reason) if c.id in mine
              else services.Ballot(None, "") for c in award_list.candidates}
     errors: dict[int, str] = {}
-    form = ActionForm()
     if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
         given = {c.id: services.Ballot(VoteChoice.__members__.get(request.form.get(f"choice-{c.id}", "")),
                                        request.form.get(f"reason-{c.id}", "")) for c in award_list.candidates}
         all_agree = request.form.get("all_agree") == "1"
