@@ -29,7 +29,8 @@ VIEWERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK)
 OFFICE = (Role.ADMIN, Role.OFFICE)
 
 
-def EXPORT_HEADERS() -> list[str]:  # noqa: N802  (a constant's name: the headers, translated when asked)
+def _export_headers() -> list[str]:
+    """The headers of the export of every award list, in the user's language."""
     return [_("表彰类别"), _("名单"), _("考评"), _("名单状态"), _("姓名"), _("单位"), _("得分"), _("等次"),
             _("人选状态"), _("事迹"), _("同意"), _("不同意"), _("弃权"), _("审定机构"), _("审定日期"), _("文号"),
             _("公示开始"), _("公示结束")]
@@ -58,7 +59,7 @@ def index() -> str | Response:
     gives every list with its candidates as one table."""
     lists = db.session.scalars(sa.select(AwardList).order_by(AwardList.id.desc())).all()
     if (fmt := export.wanted()) and current_user.role != Role.CLERK:
-        return export.send_table(EXPORT_HEADERS(), services.export_rows(lists), fmt, _("表彰名单汇总"))
+        return export.send_table(_export_headers(), services.export_rows(lists), fmt, _("表彰名单汇总"))
     closed = []
     if current_user.role == Role.CLERK:
         closed = [a for a in lists if a.state != AwardListState.RECOMMENDING]
@@ -117,8 +118,9 @@ def _render(award_list: AwardList, **given: Any) -> str:
     timeline = _log_rows(award_list, candidates)
     return render_template(
         "awards/detail.html", award_list=award_list, board=board, standings=standings, candidates=candidates,
-        problems=found, picked=picked, show_all=show_all, hidden=len(reachable) - len(standings), counts={cid: (t[VoteChoice.APPROVE], t[VoteChoice.REJECT], t[VoteChoice.ABSTAIN])
-                                               for cid, t in services.tally(award_list).items()},
+        problems=found, picked=picked, show_all=show_all, hidden=len(reachable) - len(standings),
+        counts={cid: (t[VoteChoice.APPROVE], t[VoteChoice.REJECT], t[VoteChoice.ABSTAIN])
+                for cid, t in services.tally(award_list).items()},
         mine=mine, objections=objections,
         steps=history.steps(award_list, timeline), log_rows=len(timeline),
         ends_on=services.publicity_ends_on(award_list), is_office=current_user.role in OFFICE,
