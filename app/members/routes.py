@@ -50,10 +50,15 @@ def detail(member_id: int) -> str:
     member = get_or_404(Member, member_id)
     activities = db.session.scalars(services.member_activities(member.id)).all()
     done = services.four_ones_done(activities)
+    results = [(year, plain(score), grade, entered) for year, score, grade, entered
+               in yearly_results(SubjectKind.MEMBERS, member.id)]
+    # the years a 履职档案 has something to show: reviewed or recorded; the newest reviewed one first chosen
+    years = sorted({int(r[0]) for r in results} | {a.occurred_on.year for a in activities}
+                   | {beijing_today().year}, reverse=True)
+    chosen = max((int(r[0]) for r in results), default=years[0])
     return render_template("members/detail.html", member=member, activities=activities,
-                           attendance=services.member_attendance(member.id), done=done,
-                           results=[(year, plain(score), grade, entered) for year, score, grade, entered
-                                    in yearly_results(SubjectKind.MEMBERS, member.id)],
+                           attendance=services.member_attendance(member.id), done=done, results=results,
+                           dossier_years=years, dossier_year=chosen,
                            unit_changes=unit_history.history(member.id), unit_fields=unit_history.FIELD_LABELS,
                            can_edit=current_user.role in EDITORS, today=beijing_today())
 
