@@ -73,7 +73,7 @@ def _detail(activity: Activity, evidence_form: EvidenceForm | None = None) -> st
     history = audit.history("activity", activity.id, imported=(activity.created_at, activity.created_by_id)) \
         if is_office else []
     return render_template("activities/detail.html", activity=activity, history=history,
-                           names=audit.actor_names(history), actions=audit.ACTION_LABELS,
+                           names=audit.actor_names(history), shown=audit.names(history), actions=audit.ACTION_LABELS,
                            fields=audit.FIELD_LABELS, can_edit=services.can_edit(activity, current_user),
                            can_delete=services.can_delete(activity, current_user), is_office=is_office,
                            entered_by=services.entered_by_text(activity),

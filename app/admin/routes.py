@@ -264,16 +264,18 @@ def audit_log() -> str | Response:
     pagination = db.paginate(stmt, **page_args())
     filters = {"entity": entity, "action": action, "actor": actor, **days}
     return render_template("admin/audit_log.html", pagination=pagination, filters=filters,
-                           usernames=audit.actor_names(pagination.items))
+                           usernames=audit.actor_names(pagination.items), names=audit.names(pagination.items))
 
 
 def _export_audit(entries: list[AuditLog], fmt: str) -> Response:
     names = audit.actor_names(entries)
+    shown = audit.names(entries)
     headers = [_("时间"), _("操作人"), _("操作"), _("对象"), _("对象编号"), _("项目"), _("原值"), _("新值"),
                _("原因"), _("IP 地址")]
     rows = ([_local(r.at), names.get(r.user_id) if r.user_id is not None else None,
              str(audit.ACTION_LABELS.get(r.action, r.action)), str(audit.ENTITY_LABELS.get(r.entity, r.entity)),
-             r.entity_id, str(audit.FIELD_LABELS.get(r.field, r.field)) if r.field else None, r.before, r.after,
+             r.entity_id, str(audit.FIELD_LABELS.get(r.field, r.field)) if r.field else None,
+             shown.value(r.field, r.before), shown.value(r.field, r.after),
              r.reason or None, r.ip] for r in entries)
     return export.send_table(headers, rows, fmt, export.export_title(_("操作日志")))
 

@@ -141,8 +141,8 @@ def result(unit_id: int, period: str) -> str | Response:
                            label=results.period_label(period), record=record, form=form,
                            groups=results.grouped(items), editable=editable, problem=problem, errors=general,
                            can_verify=is_office and record is not None, reason_form=ReasonForm(formdata=None),
-                           history=history, names=audit.actor_names(history), actions=audit.ACTION_LABELS,
-                           fields=audit.FIELD_LABELS)
+                           history=history, names=audit.actor_names(history), shown=audit.names(history),
+                           actions=audit.ACTION_LABELS, fields=audit.FIELD_LABELS)
 
 
 def _review(unit_id: int, period: str, action: str) -> Response:
