@@ -65,7 +65,7 @@ def remembered() -> Response | None:
         return redirect(_bare_url())
     if not request.args:
         saved = store.get(name)
-        return redirect(f"{_bare_url()}?{urlencode(saved)}") if saved else None
+        return redirect(f"{_bare_url()}?{urlencode([(k, v) for k, v in saved])}") if saved else None
     kept = [[k, v[:100]] for k, v in request.args.items(multi=True) if k not in NOT_REMEMBERED and v][:20]
     if store.get(name) != kept:
         store.pop(name, None)
