@@ -10,13 +10,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from app import audit, kindfields
 from app.activities import services as activities
@@ -34,7 +34,11 @@ from app.spreadsheets.declared import choices as declared_choices
 from app.spreadsheets.rows import Block, SheetRow, TypedRows
 from app.timeutil import utcnow
 
-SHEET = require(ACTIVITIES, "title")
+# 对象编号 may stay blank where the 姓名 names one subject in the user's scope (the template's 委员名单 lists them).
+SHEET = Sheet(ACTIVITIES.name, tuple(
+    replace(c, required=False, note="委员(或单位、党员)的编号;姓名在您负责的范围内唯一时可不填(见“委员名单”表)")
+    if c.key == "subject" else c for c in require(ACTIVITIES, "title").columns), ACTIVITIES.note)
+MEMBER_LIST = "委员名单"
 CATEGORY_BY_LABEL = {c.label: c for c in Category}
 RULE_SUBJECT = {"m": "members", "u": "units", "p": "party-members"}
 TYPE_TAG = dict(zip(SUBJECT_TYPES, ("m", "u", "p"), strict=True))
@@ -133,6 +137,17 @@ class Records(Dataset):
                     values[key] += [v for v in (fspec.values if fspec else ()) if v not in values[key]]
         return {"kind": kinds, **{k: v for k, v in values.items() if v}, **declared}
 
+    def lookups(self, user: User | None) -> dict[str, tuple[list[str], list[list[object]]]]:
+        """委员名单: the active members in the user's scope (编号, 姓名, 界别, 联络处), for 对象编号 and 姓名."""
+        if user is not None and user.role == Role.LIAISON:
+            return {}  # a party liaison records party members only
+        sector, liaison = aliased(Unit), aliased(Unit)
+        rows = db.session.execute(
+            sa.select(Member.code, Member.name, sector.name, liaison.name)
+            .join(sector, sector.id == Member.sector_id).outerjoin(liaison, liaison.id == Member.liaison_id)
+            .where(Member.active, clause(Member, user)).order_by(Member.code))
+        return {MEMBER_LIST: (["编号", "姓名", "界别", "联络处"], [list(r) for r in rows])}
+
     # --- checking --------------------------------------------------------------------------------------------
 
     def run(self, ctx: Context, sheets: dict[str, TypedRows], dry_run: bool) -> None:
@@ -207,7 +222,7 @@ class Records(Dataset):
     def _check_row(self, ctx: Context, lookup: _Subjects, row: SheetRow) -> Row | None:
         get = row.values.get  # row[key], without a method call per cell
         ok = not row.bad
-        subject = lookup.find(row) if get("subject") else None
+        subject = lookup.find(row) if "subject" not in row.bad else None
         on = get("occurred_on")
         if on is None or on > ctx.today or on.year not in ctx.open_years:  # the happy path needs no call
             ok = ctx.check_date(row, "occurred_on", on) and ok
@@ -424,6 +439,7 @@ class _Subjects:
         self.tables = {"m": self.members, "u": self.units, "p": self.party}
         self.rulesets: dict[tuple[int, str], RuleSet | None] = {}
         self.searched = [(t, self.tables[t]) for t in ("m", "u", "p") if self.allowed(t)]  # no subject type given
+        self.by_name: dict[str, list[Subject]] | None = None  # name → active subjects in scope, made when asked
 
     def load_rulesets(self, years: set[int]) -> None:
         """Read the rule files of `years` now, for every kind of subject."""
@@ -451,9 +467,38 @@ class _Subjects:
         role = self.ctx.user.role if self.ctx.user is not None else None
         return role in (None, Role.OFFICE, Role.ADMIN) or (tag == "p") == (role == Role.LIAISON)
 
+    def named(self, name: str, tags: Iterable[str]) -> list[Subject]:
+        """The active subjects in scope called `name` (of the kinds `tags` the user may record)."""
+        if self.by_name is None:
+            self.by_name = {}
+            for tag, table in self.searched:
+                for subject in table.values():
+                    if subject.active and self.ctx.in_scope(*subject.units):
+                        self.by_name.setdefault(subject.name, []).append(subject)
+        return [s for s in self.by_name.get(name, ()) if s.tag in tags]
+
+    def _by_name(self, row: SheetRow, name: str | None, tags: list[str]) -> Subject | None:
+        words = "或".join(_subject_word(t) for t in tags)
+        if not name:
+            self.ctx.error(row, "subject", "请填写对象编号,或填写姓名(在您负责的范围内唯一时可不填编号)")
+            return None
+        found = self.named(name, tags)
+        if not found:
+            self.ctx.error(row, "name", f"您负责的范围内没有姓名为“{name}”的{words},请核对姓名,或填写对象编号"
+                           "(见模板的“委员名单”表)")
+            return None
+        if len(found) > 1:
+            codes = "、".join(s.code for s in found)
+            self.ctx.error(row, "subject", f"姓名为“{name}”的有 {len(found)} 位(编号 {codes}),请填写对象编号")
+            return None
+        return found[0]
+
     def find(self, row: SheetRow) -> Subject | None:
         ctx, get = self.ctx, row.values.get
         code, subject_type = get("subject"), get("subject_type")
+        if not code:
+            return self._by_name(row, get("name"), [TYPE_TAG[subject_type]] if subject_type
+                                 else [t for t, _table in self.searched])
         if subject_type:
             tags = [TYPE_TAG[subject_type]]
             found = [self.tables[t][code] for t in tags if code in self.tables[t]]
@@ -477,7 +522,9 @@ class _Subjects:
             return None
         name = get("name")
         if name and name != subject.name:
-            ctx.error(row, "name", f"{code} 是{subject.name},不是{row['name']}")
+            right = self.named(name, [subject.tag])
+            hint = f";姓名为{name},编号应为 {right[0].code}" if len(right) == 1 else ""
+            ctx.error(row, "name", f"{code} 是{subject.name},不是{row['name']}{hint}")
             return None
         return subject
 

@@ -81,17 +81,20 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 
 def build_template(sheets: Sequence[Sheet], *, title: str, choices: Mapping[str, Sequence[str]] | None = None,
                    rows: Mapping[str, Iterable[Sequence[object]]] | None = None,
-                   instructions: Sequence[str] = ()) -> bytes:
+                   instructions: Sequence[str] = (),
+                   lookups: Mapping[str, tuple[Sequence[str], Sequence[Sequence[object]]]] | None = None) -> bytes:
     """An .xlsx file: 填写说明, then one sheet per `sheets` (header, dropdowns, `rows` under it), hidden 选项.
 
     `choices`: column key → the values allowed there, known only at run time (units, kinds of a rule file …); it
     adds a dropdown to a column of any type, and replaces a CHOICE column's own list. `rows`: sheet name → rows
-    of values in column order (dates, Decimal, bool as 是/否, tuples of 编号 for CODES).
+    of values in column order (dates, Decimal, bool as 是/否, tuples of 编号 for CODES). `lookups`: sheet name →
+    (headers, rows) of a sheet to look things up in (the 委员名单 of the user's scope), after the data sheets; the
+    import reads only the format's sheets, so it ignores them.
 
     :raises ValueError: `rows` names a sheet not in `sheets`, two sheets share a name, or a row is too long.
     """
     names = [sheet.name for sheet in sheets]
-    if len(set(names)) != len(names) or {INSTRUCTIONS, OPTIONS} & set(names):
+    if len(set(names)) != len(names) or {INSTRUCTIONS, OPTIONS} & set(names) or set(lookups or {}) & set(names):
         raise ValueError(f"sheet names must be distinct and not {INSTRUCTIONS} or {OPTIONS}: {names}")
     unknown = set(rows or {}) - set(names)
     if unknown:
@@ -123,6 +126,8 @@ def build_template(sheets: Sequence[Sheet], *, title: str, choices: Mapping[str,
                                          fill=_REQUIRED_FILL if column.required else _HEADER_FILL)
                               for column in sheet.columns])
             _add_validations(ws, sheet, lists, option_columns, count + 1 + EXTRA_ROWS)
+        for name, (headers, values) in (lookups or {}).items():
+            _write_lookup(book.create_sheet(name), headers, values)
         if option_columns:
             _write_options(book.create_sheet(OPTIONS), option_columns, option_names)
         buffer = io.BytesIO()
@@ -191,6 +196,16 @@ def _write_instructions(ws: WriteOnlyWorksheet, sheets: Sequence[Sheet], title: 
                               "必填" if column.required else "选填",
                               cells.cell(ws, requirement(column, bool(values)), alignment=_WRAP),
                               cells.cell(ws, shown, alignment=_WRAP) if shown else None])
+
+
+def _write_lookup(ws: WriteOnlyWorksheet, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    for index, header in enumerate(headers):
+        widest = max([display_width(header), *(display_width(str(r[index] or "")) for r in rows[:WIDTH_SAMPLE])])
+        ws.column_dimensions[get_column_letter(index + 1)].width = min(widest + 4, MAX_WIDTH)
+    ws.freeze_panes = "A2"
+    cells.append(ws, [cells.cell(ws, h, font=_BOLD, fill=_HEADER_FILL) for h in headers])
+    for row in rows:
+        cells.append(ws, row)
 
 
 def _write_options(ws: WriteOnlyWorksheet, option_columns: Mapping[tuple[str, ...], int],
