@@ -86,3 +86,42 @@ def test_a_name_shared_in_scope_needs_the_code(client, login, setup, make_member
     text = text_of(check(client, [row(None, "张三")]))
     assert "姓名为“张三”的有 2 位(编号 W001、W002),请填写对象编号" in text
     assert "张三" in text and db.session.scalar(sa.select(sa.func.count(Activity.id))) == 0
+
+
+def test_the_category_column_narrows_the_kind_dropdown(client, login, setup):
+    login("clerk1")
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/imports/records/template.xlsx").data))
+    sheet = book["履职记录"]
+    headers = [c.value for c in sheet[1]]
+    category, kind = (openpyxl.utils.get_column_letter(headers.index(h) + 1) for h in ("类别", "类型*"))
+    rules = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in sheet.data_validations.dataValidation}
+    assert rules[f"{kind}2"] == f'IF(${category}2="",DEP0_ALL,INDIRECT("DEP0_"&MATCH(${category}2,DEP0_KEYS,0)))'
+    hidden = book["级联选项"]
+    assert hidden.sheet_state == "hidden"
+    names = {name: book.defined_names[name].attr_text for name in book.defined_names}
+    columns = {col[0]: [v for v in col[1:] if v] for col in hidden.iter_cols(values_only=True)}
+    categories = columns["DEP0_KEYS"]
+    assert "献一智" in categories and "引一企" in categories
+    assert "献一智" in rules[f"{category}2"]  # 类别 is a dropdown of those categories
+    ideas = columns[f"DEP0_{categories.index('献一智') + 1}"]
+    assert "提案" in ideas and "引进企业" not in ideas
+    assert names["DEP0_KEYS"].startswith("'级联选项'!$A$2")
+    # each kind once, though several rule files (members, units) declare it
+    for each in ("集体提案", "引进企业", "结对合作社"):
+        assert columns["DEP0_ALL"].count(each) <= 1
+    assert len(columns["DEP0_ALL"]) == len(set(columns["DEP0_ALL"]))
+
+
+def test_a_kind_of_another_category_is_refused_in_plain_words(client, login, setup):
+    login("clerk1")
+    data = xlsx("履职记录", ["对象编号", "类别", "类型", "日期", "标题"],
+                [["W001", "引一企", "提案", "2025-03-02", "关于修缮城关小学的提案"]])
+    response = client.post("/imports/records/check", data={"file": (io.BytesIO(data), "records.xlsx")},
+                           content_type="multipart/form-data")
+    assert "“提案”属于“献一智”,不是“引一企”" in text_of(response)
+    good = xlsx("履职记录", ["对象编号", "类别", "类型", "日期", "标题"],
+                [["W001", "献一智", "提案", "2025-03-02", "关于修缮城关小学的提案"]])
+    response = client.post("/imports/records/check", data={"file": (io.BytesIO(good), "records.xlsx")},
+                           content_type="multipart/form-data")
+    confirm(client, response)
+    assert db.session.scalar(sa.select(sa.func.count(Activity.id))) == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -28,16 +29,19 @@ from app.models import (Activity, ActivityParticipant, Category, Member, PartyMe
                         Unit, User)
 from app.scoring.rules import KindSpec, RuleSet
 from app.scoring.types import ATTENDANCE_KIND, PARTY_LIFE_KIND
-from app.spreadsheets.columns import ACTIVITIES, STATES, SUBJECT_TYPES, Sheet, require
+from app.spreadsheets.columns import ACTIVITIES, STATES, SUBJECT_TYPES, Column, Sheet, require
 from app.spreadsheets.declared import FIELD_KEY, field_name, with_declared
 from app.spreadsheets.declared import choices as declared_choices
 from app.spreadsheets.rows import Block, SheetRow, TypedRows
 from app.timeutil import utcnow
 
 # 对象编号 may stay blank where the 姓名 names one subject in the user's scope (the template's 委员名单 lists them).
-SHEET = Sheet(ACTIVITIES.name, tuple(
-    replace(c, required=False, note="委员(或单位、党员)的编号;姓名在您负责的范围内唯一时可不填(见“委员名单”表)")
-    if c.key == "subject" else c for c in require(ACTIVITIES, "title").columns), ACTIVITIES.note)
+# 类别 (optional) narrows the template's 类型 dropdown to its kinds; a 类型 not of that 类别 is an error.
+KIND_CATEGORY = Column("类别", "kind_category", note="可不填;选了类别,类型的下拉列表只列这一类的类型")
+SHEET = Sheet(ACTIVITIES.name, tuple(itertools.chain.from_iterable(
+    (replace(c, required=False, note="委员(或单位、党员)的编号;姓名在您负责的范围内唯一时可不填(见“委员名单”表)"),)
+    if c.key == "subject" else (KIND_CATEGORY, c) if c.key == "kind" else (c,)
+    for c in require(ACTIVITIES, "title").columns)), ACTIVITIES.note)
 MEMBER_LIST = "委员名单"
 CATEGORY_BY_LABEL = {c.label: c for c in Category}
 RULE_SUBJECT = {"m": "members", "u": "units", "p": "party-members"}
@@ -135,7 +139,19 @@ class Records(Dataset):
                 for key in CHOICE_KEYS:
                     fspec = spec.fields.get(key)
                     values[key] += [v for v in (fspec.values if fspec else ()) if v not in values[key]]
-        return {"kind": kinds, **{k: v for k, v in values.items() if v}, **declared}
+        return {"kind": kinds, "kind_category": list(self.dependent(user)["kind"][1]),
+                **{k: v for k, v in values.items() if v}, **declared}
+
+    def dependent(self, user: User | None) -> dict[str, tuple[str, dict[str, list[str]]]]:
+        """类型 follows 类别: each category of the open years' rule files → its kinds, each named once."""
+        by_category: dict[str, list[str]] = {}
+        for ruleset in activities.open_rulesets(*RULE_SUBJECT.values()):
+            for spec in ruleset.kinds.values():
+                if spec.name not in (ATTENDANCE_KIND, PARTY_LIFE_KIND):
+                    kinds = by_category.setdefault(spec.category, [])
+                    if spec.name not in kinds:
+                        kinds.append(spec.name)
+        return {"kind": ("kind_category", by_category)}
 
     def lookups(self, user: User | None) -> dict[str, tuple[list[str], list[list[object]]]]:
         """委员名单: the active members in the user's scope (编号, 姓名, 界别, 联络处), for 对象编号 and 姓名."""
@@ -240,6 +256,10 @@ class Records(Dataset):
                                 (ATTENDANCE_KIND, PARTY_LIFE_KIND))
             ctx.error(row, "kind", f"“{kind_name}”不是 {on.year} 年细则为{_subject_word(subject.tag)}声明的记录类型"
                       + (f"(可选:{declared})" if declared else "(该年度没有相应的细则文件)"))
+            return None
+        if get("kind_category") and get("kind_category") != spec.category:
+            ctx.error(row, "kind_category", f"“{spec.name}”属于“{spec.category}”,不是“{get('kind_category')}”"
+                      f"(类别可不填,或改为{spec.category})")
             return None
         values = {"kind": spec.name, "category": CATEGORY_BY_LABEL.get(spec.category, Category.OTHER),
                   "title": (get("title") or "").strip(), "occurred_on": on}
@@ -567,7 +587,7 @@ class _Quick:
 
         # What sends a row the row-by-row way, found a column at a time (most columns have none of it).
         other = bytearray(block.slow)
-        for key in ("subject_type", "signers", "record_no", *self.declared):
+        for key in ("subject_type", "signers", "record_no", "kind_category", *self.declared):
             if any(column(key)):
                 for i, value in enumerate(column(key)):
                     if value:
