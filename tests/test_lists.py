@@ -192,3 +192,14 @@ def test_the_picker_keeps_the_branch_in_its_search_url(base, query, expected):
 @pytest.mark.database_free
 def test_the_picker_selects_the_only_match():
     assert "if (rows.length === 1) select.value = rows[0].value;" in JS.read_text(encoding="utf-8")
+
+
+def test_the_admin_lists_sort_and_remember_too(client, login, records):
+    login("admin")
+    table = text_of(client.get("/admin/users?sort=username&dir=desc")).split("个用户", 1)[1]
+    names = re.findall(r"\b(admin|office|other)\b", table)
+    assert list(dict.fromkeys(names)) == ["other", "office", "admin"]
+    assert client.get("/admin/users").status_code == 302  # the sort is remembered
+    for page in ("/admin/login-log?sort=ip&dir=asc", "/admin/audit-log?sort=entity&dir=desc&per_page=50"):
+        assert client.get(page).status_code == 200
+    assert "per_page=50" in client.get("/admin/audit-log").location
