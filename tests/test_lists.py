@@ -203,3 +203,17 @@ def test_the_admin_lists_sort_and_remember_too(client, login, records):
     for page in ("/admin/login-log?sort=ip&dir=asc", "/admin/audit-log?sort=entity&dir=desc&per_page=50"):
         assert client.get(page).status_code == 200
     assert "per_page=50" in client.get("/admin/audit-log").location
+
+
+def test_meetings_and_party_members_sort_and_group_branches(client, login, records, make_party_member):
+    make_party_member("李四", branch="branch_a")
+    make_party_member("赵六", branch="branch_b")
+    db.session.commit()
+    login("office")
+    asc = text_of(client.get("/branches/party-members?sort=branch&dir=asc"))
+    desc = text_of(client.get("/branches/party-members?sort=branch&dir=desc"))
+    assert (asc.index("李四") < asc.index("赵六")) != (desc.index("李四") < desc.index("赵六"))
+    html = client.get("/branches/party-members?q=").get_data(as_text=True)
+    assert re.search(r'<optgroup label="工业功能区党总支">\s*<option value="\d+" >宏达纸业党支部', html)
+    assert client.get("/meetings/?sort=title&dir=desc&per_page=100").status_code == 200
+    assert "per_page=100" in client.get("/meetings/").location
