@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Flask, current_app, redirect, request, session, url_for
+from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -56,7 +56,8 @@ def _bare_url() -> str:
 
 def remembered() -> Response | None:
     """Coming back to a list with no query string restores its last filters (a redirect); `?reset=1` forgets
-    them. Any other visit remembers its filters, sort and page size (not the page)."""
+    them. Any other visit's filters, sort and page size (not the page) are remembered once the list has shown
+    (`_remember`): filters that end in an error page (another unit's branch: 404) are never restored."""
     store: dict[str, list[list[str]]] = dict(session.get(SESSION_KEY, {}))
     name = _list_name()
     if "reset" in request.args:
@@ -65,14 +66,24 @@ def remembered() -> Response | None:
         return redirect(_bare_url())
     if not request.args:
         saved = store.get(name)
-        return redirect(f"{_bare_url()}?{urlencode([(k, v) for k, v in saved])}") if saved else None
+        if saved:
+            return redirect(f"{_bare_url()}?{urlencode([(k, v) for k, v in saved])}")
+    g.list_shown = name
+    return None
+
+
+def _remember(response: Response) -> Response:
+    name = g.pop("list_shown", None)
+    if name is None or response.status_code != 200:
+        return response
+    store: dict[str, list[list[str]]] = dict(session.get(SESSION_KEY, {}))
     kept = [[k, v[:100]] for k, v in request.args.items(multi=True) if k not in NOT_REMEMBERED and v][:20]
     if store.get(name) != kept:
         store.pop(name, None)
         if kept:
             store[name] = kept
         session[SESSION_KEY] = dict(list(store.items())[-MAX_REMEMBERED:])
-    return None
+    return response
 
 
 def sort_url(key: str) -> str:
@@ -106,6 +117,7 @@ def unit_groups(units: Iterable[Unit]) -> list[tuple[str, list[Unit]]]:
 
 
 def init_app(app: Flask) -> None:
+    app.after_request(_remember)
     app.add_template_global(sort_url)
     app.add_template_global(sorted_on)
     app.add_template_global(list_args)

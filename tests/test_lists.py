@@ -217,3 +217,10 @@ def test_meetings_and_party_members_sort_and_group_branches(client, login, recor
     assert re.search(r'<optgroup label="工业功能区党总支">\s*<option value="\d+" >宏达纸业党支部', html)
     assert client.get("/meetings/?sort=title&dir=desc&per_page=100").status_code == 200
     assert "per_page=100" in client.get("/meetings/").location
+
+
+def test_filters_that_end_in_an_error_are_not_remembered(client, login, records, make_user, county):
+    make_user("liaison", Role.LIAISON, ("branch_a",))
+    login("liaison")
+    assert client.get(f"/branches/party-members?branch={county['branch_b'].id}").status_code == 404
+    assert client.get("/branches/party-members").status_code == 200
