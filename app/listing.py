@@ -108,9 +108,11 @@ def list_args() -> dict[str, str]:
 
 
 def unit_groups(units: Iterable[Unit]) -> list[tuple[str, list[Unit]]]:
-    """Units under a heading each: 党支部 and 党总支 under their parent's name, the rest under their kind."""
+    """Units under a heading each: 党支部 and 党总支 under their parent's name, the rest under their kind; the
+    kinds in UnitKind's order (政协 first, 党支部 last), the units of a kind in the order given."""
+    order = {kind: i for i, kind in enumerate(UnitKind)}
     groups: dict[str, list[Unit]] = {}
-    for unit in units:
+    for unit in sorted(units, key=lambda u: order[u.kind]):
         label = unit.parent.name if unit.kind in PARENT_GROUPED and unit.parent else _(unit.kind.label)
         groups.setdefault(label, []).append(unit)
     return list(groups.items())
