@@ -19,6 +19,7 @@ from app.auth.scope import get_or_404, scoped
 from app.extensions import db
 from app.forms import attach_errors, select_choices
 from app.imports import export
+from app.listing import remembered, sorted_by
 from app.models import Activity, Category, Evidence, Member, PartyMember, RecordState, Role, Unit
 from app.settings import save_settings
 from app.web import commit_or_stale, date_arg, db_id, page_args, safe_next, send_download
@@ -43,12 +44,17 @@ def _filtered(filters: dict[str, object]) -> sa.Select[tuple[Activity]]:
 @bp.route("/")
 @roles_required(Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK, Role.LIAISON, Role.MEMBER)
 def index() -> str | Response:
+    if back := remembered():
+        return back
     filters = _filters()
     if fmt := export.wanted():
         return _export(filters, fmt, _("履职记录"))
-    pagination = db.paginate(_filtered(filters), **page_args())
+    stmt = sorted_by(_filtered(filters), services.record_sorts(), Activity.id.desc())
+    pagination = db.paginate(stmt, **page_args())
     units = db.session.scalars(scoped(Unit).order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
+    editable = {a.id for a in pagination.items if services.can_edit(a, current_user)}
     return render_template("activities/index.html", pagination=pagination, filters=filters, units=units,
+                           editable=editable,
                            categories=list(Category), states=list(RecordState),
                            can_enter=current_user.role in services.ENTRY_ROLES,
                            can_enter_party=current_user.role in services.PARTY_ENTRY_ROLES,
@@ -67,7 +73,7 @@ def _detail(activity: Activity, evidence_form: EvidenceForm | None = None) -> st
     history = audit.history("activity", activity.id, imported=(activity.created_at, activity.created_by_id)) \
         if is_office else []
     return render_template("activities/detail.html", activity=activity, history=history,
-                           names=audit.actor_names(history), actions=audit.ACTION_LABELS,
+                           names=audit.actor_names(history), shown=audit.names(history), actions=audit.ACTION_LABELS,
                            fields=audit.FIELD_LABELS, can_edit=services.can_edit(activity, current_user),
                            can_delete=services.can_delete(activity, current_user), is_office=is_office,
                            entered_by=services.entered_by_text(activity),
@@ -467,12 +473,14 @@ def _queue_query(filters: dict[str, object]) -> sa.Select[tuple[Activity]]:
 def queue() -> str | Response:
     if not services.verifies_any(current_user):
         abort(403)
+    if back := remembered():
+        return back
     filters = _filters()
     stmt = _queue_query(filters)
     if fmt := export.wanted():
         rows = db.session.scalars(stmt.options(*export.RECORD_LOADS))
         return export.send("records", export.record_rows(rows), fmt, export.export_title(_("待核实记录")))
-    pagination = db.paginate(stmt, **page_args())
+    pagination = db.paginate(sorted_by(stmt, services.record_sorts(), Activity.id.desc()), **page_args())
     units = db.session.scalars(scoped(Unit).order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
     here = request.full_path.rstrip("?")
     return render_template("activities/queue.html", pagination=pagination, filters=filters, units=units,

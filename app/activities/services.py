@@ -252,6 +252,17 @@ def activity_query(q: str = "", unit_id: int | None = None, category: str = "", 
     return stmt.order_by(Activity.occurred_on.desc(), Activity.id.desc())
 
 
+def record_sorts() -> dict[str, sa.ColumnElement[object]]:
+    """The record list's sortable columns (`?sort=`): a whitelist, so nothing else reaches ORDER BY."""
+    subject = sa.func.coalesce(
+        sa.select(Member.name).where(Member.id == Activity.member_id).scalar_subquery(),
+        sa.select(PartyMember.name).where(PartyMember.id == Activity.party_member_id).scalar_subquery(),
+        sa.select(Unit.name).where(Unit.id == Activity.unit_id).scalar_subquery())
+    return {"date": Activity.occurred_on, "subject": subject, "category": Activity.category,
+            "kind": Activity.kind, "title": Activity.title, "state": Activity.state,
+            "unit": sa.select(Unit.name).where(Unit.id == Activity.unit_id).scalar_subquery()}
+
+
 # --- subjects ------------------------------------------------------------------------------------------------
 
 def subject_members(q: str = "", limit: int | None = None) -> list[Member]:

@@ -207,6 +207,14 @@ class Dataset(abc.ABC):
         """Dropdown values per column key that depend on the database or the rule files."""
         return {}
 
+    def dependent(self, user: User | None) -> dict[str, tuple[str, dict[str, list[str]]]]:
+        """Dropdowns that follow another column's choice: column key → (that column's key, its value → values)."""
+        return {}
+
+    def lookups(self, user: User | None) -> dict[str, tuple[list[str], list[list[object]]]]:
+        """Sheets the template adds to look things up in (sheet name → headers, rows), for the user's scope."""
+        return {}
+
     def export_sheets(self) -> tuple[Sheet, ...]:
         """The sheets an export of this dataset is written as (by default the import's own)."""
         return self.sheets

@@ -10,13 +10,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from app import audit, kindfields
 from app.activities import services as activities
@@ -28,13 +29,20 @@ from app.models import (Activity, ActivityParticipant, Category, Member, PartyMe
                         Unit, User)
 from app.scoring.rules import KindSpec, RuleSet
 from app.scoring.types import ATTENDANCE_KIND, PARTY_LIFE_KIND
-from app.spreadsheets.columns import ACTIVITIES, STATES, SUBJECT_TYPES, Sheet, require
+from app.spreadsheets.columns import ACTIVITIES, STATES, SUBJECT_TYPES, Column, Sheet, require
 from app.spreadsheets.declared import FIELD_KEY, field_name, with_declared
 from app.spreadsheets.declared import choices as declared_choices
 from app.spreadsheets.rows import Block, SheetRow, TypedRows
 from app.timeutil import utcnow
 
-SHEET = require(ACTIVITIES, "title")
+# 对象编号 may stay blank where the 姓名 names one subject in the user's scope (the template's 委员名单 lists them).
+# 类别 (optional) narrows the template's 类型 dropdown to its kinds; a 类型 not of that 类别 is an error.
+KIND_CATEGORY = Column("类别", "kind_category", note="可不填;选了类别,类型的下拉列表只列这一类的类型")
+SHEET = Sheet(ACTIVITIES.name, tuple(itertools.chain.from_iterable(
+    (replace(c, required=False, note="委员(或单位、党员)的编号;姓名在您负责的范围内唯一时可不填(见“委员名单”表)"),)
+    if c.key == "subject" else (KIND_CATEGORY, c) if c.key == "kind" else (c,)
+    for c in require(ACTIVITIES, "title").columns)), ACTIVITIES.note)
+MEMBER_LIST = "委员名单"
 CATEGORY_BY_LABEL = {c.label: c for c in Category}
 RULE_SUBJECT = {"m": "members", "u": "units", "p": "party-members"}
 TYPE_TAG = dict(zip(SUBJECT_TYPES, ("m", "u", "p"), strict=True))
@@ -139,7 +147,30 @@ class Records(Dataset):
                 for key in CHOICE_KEYS:
                     fspec = spec.fields.get(key)
                     values[key] += [v for v in (fspec.values if fspec else ()) if v not in values[key]]
-        return {"kind": kinds, **{k: v for k, v in values.items() if v}, **declared}
+        return {"kind": kinds, "kind_category": list(self.dependent(user)["kind"][1]),
+                **{k: v for k, v in values.items() if v}, **declared}
+
+    def dependent(self, user: User | None) -> dict[str, tuple[str, dict[str, list[str]]]]:
+        """类型 follows 类别: each category of the open years' rule files → its kinds, each named once."""
+        by_category: dict[str, list[str]] = {}
+        for ruleset in activities.open_rulesets(*RULE_SUBJECT.values()):
+            for spec in ruleset.kinds.values():
+                if spec.name not in (ATTENDANCE_KIND, PARTY_LIFE_KIND):
+                    kinds = by_category.setdefault(spec.category, [])
+                    if spec.name not in kinds:
+                        kinds.append(spec.name)
+        return {"kind": ("kind_category", by_category)}
+
+    def lookups(self, user: User | None) -> dict[str, tuple[list[str], list[list[object]]]]:
+        """委员名单: the active members in the user's scope (编号, 姓名, 界别, 联络处), for 对象编号 and 姓名."""
+        if user is not None and user.role == Role.LIAISON:
+            return {}  # a party liaison records party members only
+        sector, liaison = aliased(Unit), aliased(Unit)
+        rows = db.session.execute(
+            sa.select(Member.code, Member.name, sector.name, liaison.name)
+            .join(sector, sector.id == Member.sector_id).outerjoin(liaison, liaison.id == Member.liaison_id)
+            .where(Member.active, clause(Member, user)).order_by(Member.code))
+        return {MEMBER_LIST: (["编号", "姓名", "界别", "联络处"], [list(r) for r in rows])}
 
     # --- checking --------------------------------------------------------------------------------------------
 
@@ -216,7 +247,7 @@ class Records(Dataset):
     def _check_row(self, ctx: Context, lookup: _Subjects, row: SheetRow) -> Row | None:
         get = row.values.get  # row[key], without a method call per cell
         ok = not row.bad
-        subject = lookup.find(row) if get("subject") else None
+        subject = lookup.find(row) if "subject" not in row.bad else None
         on = get("occurred_on")
         if on is None or on > ctx.today or on.year not in ctx.open_years:  # the happy path needs no call
             ok = ctx.check_date(row, "occurred_on", on) and ok
@@ -234,6 +265,10 @@ class Records(Dataset):
                                 (ATTENDANCE_KIND, PARTY_LIFE_KIND))
             ctx.error(row, "kind", f"“{kind_name}”不是 {on.year} 年细则为{_subject_word(subject.tag)}声明的记录类型"
                       + (f"(可选:{declared})" if declared else "(该年度没有相应的细则文件)"))
+            return None
+        if get("kind_category") and get("kind_category") != spec.category:
+            ctx.error(row, "kind_category", f"“{spec.name}”属于“{spec.category}”,不是“{get('kind_category')}”"
+                      f"(类别可不填,或改为{spec.category})")
             return None
         values = {"kind": spec.name, "category": CATEGORY_BY_LABEL.get(spec.category, Category.OTHER),
                   "title": (get("title") or "").strip(), "occurred_on": on}
@@ -444,6 +479,7 @@ class _Subjects:
         self.tables = {"m": self.members, "u": self.units, "p": self.party}
         self.rulesets: dict[tuple[int, str], RuleSet | None] = {}
         self.searched = [(t, self.tables[t]) for t in ("m", "u", "p") if self.allowed(t)]  # no subject type given
+        self.by_name: dict[str, list[Subject]] | None = None  # name → active subjects in scope, made when asked
 
     def load_rulesets(self, years: set[int]) -> None:
         """Read the rule files of `years` now, for every kind of subject."""
@@ -471,9 +507,38 @@ class _Subjects:
         role = self.ctx.user.role if self.ctx.user is not None else None
         return role in (None, Role.OFFICE, Role.ADMIN) or (tag == "p") == (role == Role.LIAISON)
 
+    def named(self, name: str, tags: Iterable[str]) -> list[Subject]:
+        """The active subjects in scope called `name` (of the kinds `tags` the user may record)."""
+        if self.by_name is None:
+            self.by_name = {}
+            for tag, table in self.searched:
+                for subject in table.values():
+                    if subject.active and self.ctx.in_scope(*subject.units):
+                        self.by_name.setdefault(subject.name, []).append(subject)
+        return [s for s in self.by_name.get(name, ()) if s.tag in tags]
+
+    def _by_name(self, row: SheetRow, name: str | None, tags: list[str]) -> Subject | None:
+        words = "或".join(_subject_word(t) for t in tags)
+        if not name:
+            self.ctx.error(row, "subject", "请填写对象编号,或填写姓名(在您负责的范围内唯一时可不填编号)")
+            return None
+        found = self.named(name, tags)
+        if not found:
+            self.ctx.error(row, "name", f"您负责的范围内没有姓名为“{name}”的{words},请核对姓名,或填写对象编号"
+                           "(见模板的“委员名单”表)")
+            return None
+        if len(found) > 1:
+            codes = "、".join(s.code for s in found)
+            self.ctx.error(row, "subject", f"姓名为“{name}”的有 {len(found)} 位(编号 {codes}),请填写对象编号")
+            return None
+        return found[0]
+
     def find(self, row: SheetRow) -> Subject | None:
         ctx, get = self.ctx, row.values.get
         code, subject_type = get("subject"), get("subject_type")
+        if not code:
+            return self._by_name(row, get("name"), [TYPE_TAG[subject_type]] if subject_type
+                                 else [t for t, _table in self.searched])
         if subject_type:
             tags = [TYPE_TAG[subject_type]]
             found = [self.tables[t][code] for t in tags if code in self.tables[t]]
@@ -497,7 +562,9 @@ class _Subjects:
             return None
         name = get("name")
         if name and name != subject.name:
-            ctx.error(row, "name", f"{code} 是{subject.name},不是{row['name']}")
+            right = self.named(name, [subject.tag])
+            hint = f";姓名为{name},编号应为 {right[0].code}" if len(right) == 1 else ""
+            ctx.error(row, "name", f"{code} 是{subject.name},不是{row['name']}{hint}")
             return None
         return subject
 
@@ -540,7 +607,7 @@ class _Quick:
 
         # What sends a row the row-by-row way, found a column at a time (most columns have none of it).
         other = bytearray(block.slow)
-        for key in ("subject_type", "signers", "record_no", *self.declared):
+        for key in ("subject_type", "signers", "record_no", "kind_category", *self.declared):
             if any(column(key)):
                 for i, value in enumerate(column(key)):
                     if value:

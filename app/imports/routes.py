@@ -72,7 +72,8 @@ def index() -> str:
 def template(name: str) -> Response:
     dataset = _dataset(name)
     data = build_template(dataset.sheets, title=_("%(label)s导入模板", label=dataset.label),
-                          choices=dataset.choices(current_user), instructions=dataset.instructions)
+                          choices=dataset.choices(current_user), instructions=dataset.instructions,
+                          lookups=dataset.lookups(current_user), dependent=dataset.dependent(current_user))
     return send_download(data, XLSX, _("%(label)s导入模板.xlsx", label=dataset.label))
 
 

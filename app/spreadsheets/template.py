@@ -25,6 +25,7 @@ from typing import IO, TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.utils.cell import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 INSTRUCTIONS = "填写说明"
 OPTIONS = "选项"             # the hidden sheet holding dropdown lists too long (or too odd) to write inline
+DEPENDENT = "级联选项"       # the hidden sheet of the lists that follow another column's choice (类别 → 类型)
 EXTRA_ROWS = 1000            # validated empty rows below the data, for the user to fill
 INLINE_LIMIT = 255           # Excel refuses a list validation whose inline formula is longer
 SHOWN_CHOICES = 80           # characters of choices shown in the instructions before 见下拉列表 replaces them
@@ -81,17 +83,24 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 
 def build_template(sheets: Sequence[Sheet], *, title: str, choices: Mapping[str, Sequence[str]] | None = None,
                    rows: Mapping[str, Iterable[Sequence[object]]] | None = None,
-                   instructions: Sequence[str] = ()) -> bytes:
+                   instructions: Sequence[str] = (),
+                   lookups: Mapping[str, tuple[Sequence[str], Sequence[Sequence[object]]]] | None = None,
+                   dependent: Mapping[str, tuple[str, Mapping[str, Sequence[str]]]] | None = None) -> bytes:
     """An .xlsx file: 填写说明, then one sheet per `sheets` (header, dropdowns, `rows` under it), hidden 选项.
 
     `choices`: column key → the values allowed there, known only at run time (units, kinds of a rule file …); it
     adds a dropdown to a column of any type, and replaces a CHOICE column's own list. `rows`: sheet name → rows
-    of values in column order (dates, Decimal, bool as 是/否, tuples of 编号 for CODES).
+    of values in column order (dates, Decimal, bool as 是/否, tuples of 编号 for CODES). `lookups`: sheet name →
+    (headers, rows) of a sheet to look things up in (the 委员名单 of the user's scope), after the data sheets; the
+    import reads only the format's sheets, so it ignores them. `dependent`: column key → (the key of the column it
+    depends on, that column's value → the values allowed): a dropdown that lists only the values of the choice
+    made to its left (类别 → 类型), through named ranges on the hidden 级联选项 sheet and INDIRECT; with the left
+    cell blank it lists them all.
 
     :raises ValueError: `rows` names a sheet not in `sheets`, two sheets share a name, or a row is too long.
     """
     names = [sheet.name for sheet in sheets]
-    if len(set(names)) != len(names) or {INSTRUCTIONS, OPTIONS} & set(names):
+    if len(set(names)) != len(names) or {INSTRUCTIONS, OPTIONS, DEPENDENT, *(lookups or {})} & set(names):
         raise ValueError(f"sheet names must be distinct and not {INSTRUCTIONS} or {OPTIONS}: {names}")
     unknown = set(rows or {}) - set(names)
     if unknown:
@@ -122,9 +131,13 @@ def build_template(sheets: Sequence[Sheet], *, title: str, choices: Mapping[str,
             cells.append(ws, [cells.cell(ws, _header(column), font=_REQUIRED_FONT if column.required else _BOLD,
                                          fill=_REQUIRED_FILL if column.required else _HEADER_FILL)
                               for column in sheet.columns])
-            _add_validations(ws, sheet, lists, option_columns, count + 1 + EXTRA_ROWS)
+            _add_validations(ws, sheet, lists, option_columns, count + 1 + EXTRA_ROWS, dependent or {})
+        for name, (headers, values) in (lookups or {}).items():
+            _write_lookup(book.create_sheet(name), headers, values)
         if option_columns:
             _write_options(book.create_sheet(OPTIONS), option_columns, option_names)
+        if dependent:
+            _write_dependent(book, dependent)
         buffer = io.BytesIO()
         book.save(buffer)
         # a worksheet's part name is known once saved
@@ -193,6 +206,16 @@ def _write_instructions(ws: WriteOnlyWorksheet, sheets: Sequence[Sheet], title: 
                               cells.cell(ws, shown, alignment=_WRAP) if shown else None])
 
 
+def _write_lookup(ws: WriteOnlyWorksheet, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    for index, header in enumerate(headers):
+        widest = max([display_width(header), *(display_width(str(r[index] or "")) for r in rows[:WIDTH_SAMPLE])])
+        ws.column_dimensions[get_column_letter(index + 1)].width = min(widest + 4, MAX_WIDTH)
+    ws.freeze_panes = "A2"
+    cells.append(ws, [cells.cell(ws, h, font=_BOLD, fill=_HEADER_FILL) for h in headers])
+    for row in rows:
+        cells.append(ws, row)
+
+
 def _write_options(ws: WriteOnlyWorksheet, option_columns: Mapping[tuple[str, ...], int],
                    names: Sequence[str]) -> None:
     ws.sheet_state = "hidden"
@@ -222,11 +245,45 @@ def _format_columns(ws: WriteOnlyWorksheet, sheet: Sheet, lists: Mapping[tuple[s
     return styles
 
 
+def _dependent_names(number: int) -> tuple[str, str, str]:
+    """The defined names of the `number`th dependent list: its parent values, all its values, one per parent."""
+    return f"DEP{number}_KEYS", f"DEP{number}_ALL", f"DEP{number}_"
+
+
+def _write_dependent(book: Workbook, dependent: Mapping[str, tuple[str, Mapping[str, Sequence[str]]]]) -> None:
+    """The hidden 级联选项 sheet: per dependent column, its parent's values, all its values, then one column per
+    parent value; each a defined name the validations point at."""
+    ws = book.create_sheet(DEPENDENT)
+    ws.sheet_state = "hidden"
+    columns: list[tuple[str, list[str]]] = []
+    for number, (_key, (_parent, mapping)) in enumerate(dependent.items()):
+        keys_name, all_name, each = _dependent_names(number)
+        columns.append((keys_name, list(mapping)))
+        columns.append((all_name, list(dict.fromkeys(v for values in mapping.values() for v in values))))
+        columns += [(f"{each}{i}", list(dict.fromkeys(values))) for i, values in enumerate(mapping.values(), 1)]
+    cells.append(ws, [cells.cell(ws, name, font=_BOLD) for name, _values in columns])
+    for index in range(max(len(values) for _name, values in columns)):
+        cells.append(ws, [values[index] if index < len(values) else None for _name, values in columns])
+    for position, (name, values) in enumerate(columns, start=1):
+        letter = get_column_letter(position)
+        where = f"'{DEPENDENT}'!${letter}$2:${letter}${max(len(values), 1) + 1}"
+        book.defined_names[name] = DefinedName(name, attr_text=where)
+
+
 def _add_validations(ws: WriteOnlyWorksheet, sheet: Sheet, lists: Mapping[tuple[str, str], tuple[str, ...]],
-                     option_columns: Mapping[tuple[str, ...], int], last: int) -> None:
+                     option_columns: Mapping[tuple[str, ...], int], last: int,
+                     dependent: Mapping[str, tuple[str, Mapping[str, Sequence[str]]]]) -> None:
+    letters = {column.key: get_column_letter(i) for i, column in enumerate(sheet.columns, start=1)}
     for index, column in enumerate(sheet.columns, start=1):
         letter = get_column_letter(index)
         validation = _validation(column, lists.get((sheet.name, column.key), ()), option_columns)
+        if column.key in dependent and dependent[column.key][0] in letters:
+            number = list(dependent).index(column.key)
+            keys_name, all_name, each = _dependent_names(number)
+            left = f"${letters[dependent[column.key][0]]}2"
+            validation = DataValidation(
+                type="list", formula1=f'IF({left}="",{all_name},INDIRECT("{each}"&MATCH({left},{keys_name},0)))',
+                allow_blank=True, showErrorMessage=True, errorTitle="输入有误", error=LIST_ERROR)
         if validation is not None:
             validation.add(f"{letter}2:{letter}{last}")
             ws.data_validations.append(validation)  # WriteOnlyWorksheet has no add_data_validation()
