@@ -79,6 +79,7 @@ _REQUIRED_FONT = Font(bold=True, color="FFC00000")
 _REQUIRED_FILL = PatternFill("solid", fgColor="FFFCE4D6")
 _HEADER_FILL = PatternFill("solid", fgColor="FFDDEBF7")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_TOP = Alignment(vertical="top")  # beside a wrapped text, so a row's cells start on the same line
 
 
 def build_template(sheets: Sequence[Sheet], *, title: str, choices: Mapping[str, Sequence[str]] | None = None,
@@ -206,8 +207,8 @@ def _write_instructions(ws: WriteOnlyWorksheet, sheets: Sequence[Sheet], title: 
             if len(shown) > SHOWN_CHOICES:
                 shown = "见下拉列表"
             need = requirement(column, bool(values))
-            add([cells.cell(ws, _header(column), font=_REQUIRED_FONT if column.required else None),
-                 "必填" if column.required else "选填",
+            add([cells.cell(ws, _header(column), font=_REQUIRED_FONT if column.required else None, alignment=_TOP),
+                 cells.cell(ws, "必填" if column.required else "选填", alignment=_TOP),
                  cells.cell(ws, need, alignment=_WRAP),
                  cells.cell(ws, shown, alignment=_WRAP) if shown else None],
                 (need, INSTRUCTION_WIDTHS[2]), (shown, INSTRUCTION_WIDTHS[3]))
