@@ -25,7 +25,7 @@ LOWEST_YEAR = 1990
 
 class History(CheckThenWrite):
     name = "history"
-    label = "历年考评结果"
+    label = N_("历年考评结果")
     sheets = (HISTORY,)
     roles = (Role.OFFICE, Role.ADMIN)
     entity = "historical_result"

@@ -52,7 +52,7 @@ def _meeting_refusal(meeting: Meeting) -> str:
 
 class AttendanceImport(CheckThenWrite):
     name = "attendance"
-    label = "出勤"
+    label = N_("出勤")
     sheets = (ATTENDANCE,)
     roles = (Role.CLERK, Role.LIAISON, Role.OFFICE, Role.ADMIN)
     entity = "meeting"
@@ -233,7 +233,7 @@ class AttendanceImport(CheckThenWrite):
 
 class BranchResults(CheckThenWrite):
     name = "branch-results"
-    label = "比实绩"
+    label = N_("比实绩")
     sheets = (INDICATORS,)
     roles = (Role.LIAISON, Role.OFFICE, Role.ADMIN)
     entity = "branch_result"

@@ -120,7 +120,7 @@ class Roll(CheckThenWrite):
 
 class Members(Roll):
     name = "members"
-    label = "委员名册"
+    label = N_("委员名册")
     sheets = (require(MEMBERS, "gender", "sector"),)
     roles = (Role.OFFICE, Role.ADMIN)
     entity = "member"
@@ -181,7 +181,7 @@ class Members(Roll):
 
 class Branches(Roll):
     name = "branches"
-    label = "党支部"
+    label = N_("党支部")
     sheets = (BRANCHES,)
     roles = (Role.OFFICE, Role.ADMIN)
     entity = "unit"
@@ -250,7 +250,7 @@ class Branches(Roll):
 
 class PartyMembers(Roll):
     name = "party-members"
-    label = "党员"
+    label = N_("党员")
     sheets = (require(PARTY_MEMBERS, "gender", "branch"),)
     roles = (Role.LIAISON, Role.OFFICE, Role.ADMIN)
     entity = "party_member"

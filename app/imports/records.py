@@ -101,7 +101,7 @@ def _activity_subject(a: Activity | Any) -> tuple[str, int]:
 
 class Records(Dataset):
     name = "records"
-    label = "履职记录"
+    label = N_("履职记录")
     roles = (Role.CLERK, Role.LIAISON, Role.OFFICE, Role.ADMIN)
     entity = "activity"
     instructions = (
