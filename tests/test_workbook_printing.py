@@ -7,8 +7,9 @@ prints an import template's 填写说明 to fill it in by hand first. Each workb
 - carries its print setup on each sheet shown: A4, one page wide (fitToWidth=1, fitToHeight=0), the header row
   repeated on each page, 第 &P 页 共 &N 页 in the footer, landscape exactly when the columns are wide;
 - printed to PDF by LibreOffice (headless, as WPS would lay it out): each page starting with a sheet's repeated
-  header holds its last column's header too, every page of a table starts with some sheet's header (columns pushed to a page
-  of their own would start it otherwise), page 1 says 第 1 页 共 n 页, and each line of a 填写说明 reads whole.
+  header holds its last column's header too, every page of a table starts with some sheet's header (columns
+  pushed to a page of their own would start it otherwise), page 1 says 第 1 页 共 n 页, and each line of a
+  填写说明 reads whole.
 """
 from __future__ import annotations
 
