@@ -1,4 +1,4 @@
-"""Add every coded value's Chinese label (each LabelledEnum of app.models) to a .pot file, so English can translate them.
+"""Add every coded value's Chinese label (each LabelledEnum of app.models) to a .pot file, so English can translate it.
 
 Templates show labels as `_(value.label)`, which extraction cannot see. Usage: python scripts/add_enum_labels.py POT
 """
