@@ -23,6 +23,7 @@ from app import audit, kindfields
 from app.activities import services as activities
 from app.auth.scope import clause, units_below
 from app.extensions import db
+from app.i18n import N_
 from app.imports.base import (ADDED, CHANGED, SAME, STATE_BY_LABEL, Context, Dataset, Planned, _limits, bulk_insert,
                               chunks, id_in, inserting)
 from app.models import (Activity, ActivityParticipant, Category, Member, PartyMember, RecordState, Role,
@@ -116,14 +117,14 @@ def _activity_subject(a: Activity | Any) -> tuple[str, int]:
 
 class Records(Dataset):
     name = "records"
-    label = "履职记录"
+    label = N_("履职记录")
     roles = (Role.CLERK, Role.LIAISON, Role.OFFICE, Role.ADMIN)
     entity = "activity"
     instructions = (
-        "每条记录一行:对象编号填委员编号、单位编号或党员编号,类型和结果、级别等取值须是本年度细则声明的。",
-        "记录编号可不填;从本系统导出的文件带有记录编号,修改后再导入即更新这些记录。",
-        "同一对象、类型、日期和标题的记录只会有一条:同一文件再导入一次不会重复新增。",
-        "已提交、已核实的记录不能通过导入修改;出勤请用“出勤”模板导入。",
+        N_("每条记录一行:对象编号填委员编号、单位编号或党员编号,类型和结果、级别等取值须是本年度细则声明的。"),
+        N_("记录编号可不填;从本系统导出的文件带有记录编号,修改后再导入即更新这些记录。"),
+        N_("同一对象、类型、日期和标题的记录只会有一条:同一文件再导入一次不会重复新增。"),
+        N_("已提交、已核实的记录不能通过导入修改;出勤请用“出勤”模板导入。"),
     )
 
     @property

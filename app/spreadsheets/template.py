@@ -49,6 +49,8 @@ MAX_SIGNIFICANT = 15         # digits a number keeps in Excel
 FIRST_YEAR = 1900           # Excel has no dates before 1900: earlier ones are written as text
 MAX_PLACES = 4               # decimal places the import keeps (rows.MAX_PLACES)
 SPOOL_BYTES = 16 * 2**20   # row XML kept in memory up to this size, then in a temporary file
+INSTRUCTION_WIDTHS = (18, 10, 60, 40)  # 列名, 是否必填, 填写要求, 可选值 of the 填写说明 sheet
+LINE_HEIGHT = 15             # points a line of 11-point text takes
 LIST_ERROR = "请从下拉列表中选择"
 DATE_HINT = "请填写日期,如 2025-03-02"
 TEXT_FORMAT = "@"
@@ -79,6 +81,7 @@ _REQUIRED_FONT = Font(bold=True, color="FFC00000")
 _REQUIRED_FILL = PatternFill("solid", fgColor="FFFCE4D6")
 _HEADER_FILL = PatternFill("solid", fgColor="FFDDEBF7")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_TOP = Alignment(vertical="top")  # beside a wrapped text, so a row's cells start on the same line
 
 
 def build_template(sheets: Sequence[Sheet], *, title: str, choices: Mapping[str, Sequence[str]] | None = None,
@@ -183,27 +186,45 @@ def _header(column: Column) -> str:
 
 def _write_instructions(ws: WriteOnlyWorksheet, sheets: Sequence[Sheet], title: str, instructions: Sequence[str],
                         lists: Mapping[tuple[str, str], tuple[str, ...]]) -> None:
-    for letter, width in zip("ABCD", (18, 10, 60, 40)):
+    """The 填写说明 sheet; its text wraps within the page, each row as tall as its lines (a row's height is written
+    ahead of it, and LibreOffice and WPS print a stored file's rows at the height they find)."""
+    for letter, width in zip("ABCD", INSTRUCTION_WIDTHS):
         ws.column_dimensions[letter].width = width
-    cells.append(ws, [cells.cell(ws, title, font=_TITLE)])
-    cells.append(ws, [])
+    cells.print_setup(ws, INSTRUCTION_WIDTHS, title_rows=0)
+    rows = itertools.count(1)
+
+    def add(values: list, *texts: tuple[str, int], merged: bool = False) -> None:
+        """Append `values`; `texts`: each wrapped text with the width (in characters) it wraps in; `merged`: the
+        row's one text across the four columns (as wide as the table below, so it wraps there)."""
+        number = next(rows)
+        if merged:
+            ws.merged_cells.add(f"A{number}:D{number}")
+        lines = max((math.ceil(display_width(text) / (width - 2)) for text, width in texts), default=1)
+        if lines > 1:
+            ws.row_dimensions[number].height = LINE_HEIGHT * lines + 3
+        cells.append(ws, values)
+
+    add([cells.cell(ws, title, font=_TITLE)])
+    add([])
+    whole = sum(INSTRUCTION_WIDTHS) - 6  # a merged row is a little narrower than its columns' sum
     for line in (*instructions, *GENERAL_NOTES):
-        cells.append(ws, [line])
+        add([cells.cell(ws, line, alignment=_WRAP)], (line, whole), merged=True)
     for sheet in sheets:
-        cells.append(ws, [])
+        add([])
         heading = f"工作表“{sheet.name}”" + (f":{sheet.note}" if sheet.note else "")
-        cells.append(ws, [cells.cell(ws, heading, font=_BOLD)])
-        cells.append(ws, [cells.cell(ws, text, font=_BOLD, fill=_HEADER_FILL)
-                          for text in ("列名", "是否必填", "填写要求", "可选值")])
+        add([cells.cell(ws, heading, font=_BOLD)])
+        add([cells.cell(ws, text, font=_BOLD, fill=_HEADER_FILL) for text in ("列名", "是否必填", "填写要求", "可选值")])
         for column in sheet.columns:
             values = lists.get((sheet.name, column.key), ())
             shown = "、".join(values)
             if len(shown) > SHOWN_CHOICES:
                 shown = "见下拉列表"
-            cells.append(ws, [cells.cell(ws, _header(column), font=_REQUIRED_FONT if column.required else None),
-                              "必填" if column.required else "选填",
-                              cells.cell(ws, requirement(column, bool(values)), alignment=_WRAP),
-                              cells.cell(ws, shown, alignment=_WRAP) if shown else None])
+            need = requirement(column, bool(values))
+            add([cells.cell(ws, _header(column), font=_REQUIRED_FONT if column.required else None, alignment=_TOP),
+                 cells.cell(ws, "必填" if column.required else "选填", alignment=_TOP),
+                 cells.cell(ws, need, alignment=_WRAP),
+                 cells.cell(ws, shown, alignment=_WRAP) if shown else None],
+                (need, INSTRUCTION_WIDTHS[2]), (shown, INSTRUCTION_WIDTHS[3]))
 
 
 def _write_lookup(ws: WriteOnlyWorksheet, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
@@ -227,8 +248,10 @@ def _write_options(ws: WriteOnlyWorksheet, option_columns: Mapping[tuple[str, ..
 
 def _format_columns(ws: WriteOnlyWorksheet, sheet: Sheet, lists: Mapping[tuple[str, str], tuple[str, ...]],
                     sample: Sequence[Sequence[object]]) -> list[str]:
-    """Widths, column formats and the frozen header; returns each column's ` s="…"` style for the data cells."""
+    """Widths, column formats, the frozen header and how the sheet prints; returns each column's ` s="…"` style for
+    the data cells."""
     styles = []
+    widths: list[float] = []
     for index, column in enumerate(sheet.columns):
         dimension = ws.column_dimensions[get_column_letter(index + 1)]
         seen = [display_width(_header(column)) + 2, 12 if column.type == DATE else MIN_WIDTH,
@@ -236,12 +259,14 @@ def _format_columns(ws: WriteOnlyWorksheet, sheet: Sheet, lists: Mapping[tuple[s
                 *(display_width(_text_of(row[index])) for row in sample if index < len(row)
                   and row[index] is not None)]
         dimension.width = min(max(seen) + 2, MAX_WIDTH)
+        widths.append(dimension.width)
         if column.type in TEXT_TYPES:
             dimension.number_format = TEXT_FORMAT
         elif column.type == DATE:
             dimension.number_format = DATE_FORMAT
         styles.append(f' s="{dimension.style_id}"' if dimension.has_style else "")
     ws.freeze_panes = "A2"
+    cells.print_setup(ws, widths)
     return styles
 
 
