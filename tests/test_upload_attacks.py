@@ -27,7 +27,7 @@ HTML = b"<!doctype html><html><script>alert(document.cookie)</script></html>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
 ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 64
 GIF = b"GIF89a" + b"\x00" * 32
-WRONG_TYPE = "只接受 PDF、JPEG、PNG、DOCX、XLSX 文件"
+WRONG_TYPE = "只接受 PDF、JPEG、PNG、DOCX、XLSX、DOC、XLS、WPS、ET 文件"
 MB = 1024 * 1024
 HEADERS = ["对象编号", "姓名", "类型", "日期", "标题", "结果"]
 GOOD_ROWS = [["W001", "张三", "提案", "2025-03-02", "关于修缮城关小学的提案", "立案"]]

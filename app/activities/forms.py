@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     HiddenField,
     RadioField,
@@ -36,6 +36,7 @@ class ActivityForm(FlaskForm):
     people_helped = ChineseIntegerField(_l("受益人数"), validators=[Optional()])
     counterpart = StringField(_l("对象"), validators=[Optional(), Length(max=120), SingleLine()])
     support = TextAreaField(_l("帮扶内容"), validators=[Optional(), Length(max=4000)])
+    files = MultipleFileField(_l("证明材料"))  # checked with the record by `services.check_files`
     version = HiddenField()
     save = SubmitField(_l("保存草稿"))
     send = SubmitField(_l("提交核实"))

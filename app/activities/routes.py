@@ -25,6 +25,12 @@ from app.web import commit_or_stale, date_arg, db_id, page_args, safe_next, send
 
 bp = Blueprint("activities", __name__)
 
+
+@bp.context_processor
+def _evidence_accept() -> dict[str, str]:
+    """What the file pickers offer; the content decides what is kept (`evidence.sniff`)."""
+    return {"evidence_accept": evidence.ACCEPT}
+
 # What the entry buttons and headings call the party members' forms.
 PARTY_LABELS = {Category.CONTRIBUTION: _l("党员比贡献"), Category.OTHER: _l("党员违纪（一票否决）")}
 
@@ -75,6 +81,7 @@ def _detail(activity: Activity, evidence_form: EvidenceForm | None = None) -> st
                            can_verify=services.may_verify(activity, current_user), reason_form=ReasonForm(),
                            details=services.shown_details(activity),
                            can_change_evidence=services.can_change_evidence(activity, current_user),
+                           can_add_evidence=services.can_add_evidence(activity, current_user),
                            evidence_form=evidence_form or EvidenceForm(formdata=None))
 
 
@@ -97,11 +104,14 @@ def detail(activity_id: int) -> str:
 # --- evidence ------------------------------------------------------------------------------------------------
 
 @bp.route("/<int:activity_id>/evidence", methods=["POST"])
-@roles_required(*services.RECORD_ROLES)
+@roles_required(*services.RECORD_ROLES, Role.MEMBER)
 def upload_evidence(activity_id: int) -> str | Response:
+    """添加证明材料: the owner until the record is verified (a member: to their own report), the office until locked."""
     activity = _owner_or_403(get_or_404(Activity, activity_id))
-    if not services.can_change_evidence(activity, current_user):
-        flash(_("该记录已提交或已锁定，不能修改证明材料。"), "error")
+    if not services.can_add_evidence(activity, current_user):
+        if current_user.role == Role.MEMBER:
+            abort(403)
+        flash(_("该记录已核实或已锁定，不能再添加证明材料。"), "error")
         return redirect(url_for("activities.detail", activity_id=activity.id))
     form = EvidenceForm()
     if form.validate_on_submit():
@@ -114,6 +124,7 @@ def upload_evidence(activity_id: int) -> str | Response:
             return redirect(url_for("activities.detail", activity_id=activity.id))
         db.session.rollback()
         form.file.errors = [*form.file.errors, error]
+        _discard_unused([evidence.digest(data)])
     return _detail(activity, form)
 
 
@@ -157,6 +168,21 @@ def remove_evidence(activity_id: int, evidence_id: int) -> Response:
             evidence.discard(services.evidence_dir(), sha)
         flash(_("已删除证明材料。"), "success")
     return redirect(url_for("activities.detail", activity_id=activity_id))
+
+
+def _discard_unused(shas: list[str]) -> None:
+    """Delete the stored bytes no evidence row uses (after a rollback, or a removal)."""
+    for sha in set(shas):
+        if services.unused(sha):
+            evidence.discard(services.evidence_dir(), sha)
+
+
+def _posted_files(form: ActivityForm) -> list[tuple[str | None, bytes]]:
+    """The files chosen in the form's 证明材料 field, as (name, bytes); an empty field gives none. Each is read to
+    one byte past the size limit, so an oversize file is refused without being held whole."""
+    limit = int(current_app.config["EVIDENCE_MAX_BYTES"]) + 1
+    return [(upload.filename, upload.stream.read(limit)) for upload in request.files.getlist(form.files.name)
+            if upload.filename or upload.content_length]
 
 
 # --- entry ---------------------------------------------------------------------------------------------------
@@ -281,19 +307,40 @@ def _entry(form: ActivityForm) -> services.Entry:
         entered_by=int(form.entered_by.data) if str(form.entered_by.data or "").isdigit() else None)
 
 
+def _refused_files(form: ActivityForm, files: list[tuple[str | None, bytes]]) -> None:
+    """Beside the 证明材料 field: a browser does not keep chosen files when a form comes back, so say so."""
+    if files:
+        form.files.errors = [*form.files.errors, _("记录和文件都没有保存，请改正后重新选择文件。")]
+
+
 def _save(form: ActivityForm, activity: Activity, category: Category) -> Response | None:
-    """Validate and save; the redirect on success, None to show the form again with its errors."""
+    """Validate and save the record with the files chosen on the form, all or nothing; the redirect on success,
+    None to show the form again with its errors."""
     if request.method == "POST":
         _guard_subject(form.subject.data or "")
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    files = _posted_files(form) if request.method == "POST" else []
+    form.files.errors = services.check_files(files)
+    if not valid or form.files.errors:
+        _refused_files(form, files)
         return None
     submit = bool(form.send.data)
-    errors = commit_or_stale(lambda: services.save(activity, category, _entry(form), current_user, submit),
-                             {"title": [services.stale()]})
+
+    def step() -> services.Errors:
+        errors = services.save(activity, category, _entry(form), current_user, submit)
+        problems = [] if errors else services.add_files(activity, current_user, files)
+        return {**errors, "files": problems} if problems else errors
+
+    errors = commit_or_stale(step, {"title": [services.stale()]})
     if errors:
+        _discard_unused([evidence.digest(data) for _name, data in files])
         _attach(form, errors, services.extra_fields(category))
+        _refused_files(form, files)
         return None
-    flash(_("已提交核实。") if submit else _("已保存草稿。"), "success")
+    done = _("已提交核实。") if submit else _("已保存草稿。")
+    if files:
+        done += " " + _("已上传 %(n)s 个证明材料。", n=len(files))
+    flash(done, "success")
     return redirect(url_for("activities.detail", activity_id=activity.id))
 
 
@@ -389,14 +436,22 @@ def report(category: str | None = None) -> str | Response:
     _extras(form)
     form.subject.data = own  # fixed: whatever the post says, a member reports only for themselves
     form.signers.data = ""
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    files = _posted_files(form) if request.method == "POST" else []
+    form.files.errors = services.check_files(files)
+    if valid and not form.files.errors:
         activity, errors = services.self_report(member, cat, _entry(form), current_user)
+        problems = [] if errors else services.add_files(activity, current_user, files)
+        if problems:
+            errors = {**errors, "files": problems}
         if not errors:
             db.session.commit()
             flash(services.self_report_notice(member), "success")
             return redirect(url_for("activities.detail", activity_id=activity.id))
         db.session.rollback()
+        _discard_unused([evidence.digest(data) for _name, data in files])
         _attach(form, errors, services.extra_fields(cat, ("members",)))
+    _refused_files(form, files)
     return render_template("activities/report.html", form=form, category=cat, categories=services.FOUR_ONES,
                            member=member, fields=services.declared_fields(cat), years=services.open_years(),
                            extras=services.extra_fields(cat, ("members",)),
