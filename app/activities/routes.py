@@ -504,10 +504,16 @@ def submit(activity_id: int) -> Response:
 VERIFIERS = (*services.VERIFY_ROLES, Role.CLERK)  # a clerk: members' own reports, as the office set it
 
 
+def _queue_filters() -> dict[str, object]:
+    """The list's filters, and 无附件: only records without any evidence file."""
+    return {**_filters(), "bare": "1" if request.args.get("bare") == "1" else ""}
+
+
 def _queue_query(filters: dict[str, object]) -> sa.Select[tuple[Activity]]:
     """The submitted records the filters select that the user may verify."""
     filters["state"] = RecordState.SUBMITTED.name
-    return _filtered(filters).where(services.verifiable(current_user))
+    stmt = _filtered(filters).where(services.verifiable(current_user))
+    return stmt.where(~services.has_evidence()) if filters.get("bare") else stmt
 
 
 @bp.route("/queue")
@@ -515,7 +521,7 @@ def _queue_query(filters: dict[str, object]) -> sa.Select[tuple[Activity]]:
 def queue() -> str | Response:
     if not services.verifies_any(current_user):
         abort(403)
-    filters = _filters()
+    filters = _queue_filters()
     stmt = _queue_query(filters)
     if fmt := export.wanted():
         rows = db.session.scalars(stmt.options(*export.RECORD_LOADS))
@@ -524,6 +530,7 @@ def queue() -> str | Response:
     units = db.session.scalars(scoped(Unit).order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
     here = request.full_path.rstrip("?")
     return render_template("activities/queue.html", pagination=pagination, filters=filters, units=units,
+                           evidence_counts=services.evidence_counts([a.id for a in pagination.items]),
                            categories=services.FOUR_ONES + services.PARTY_CATEGORIES, reason_form=ReasonForm(),
                            here=here, is_office=current_user.role in services.VERIFY_ROLES,
                            waiting=services.waiting_for_clerks() if current_user.role in services.VERIFY_ROLES else 0,
@@ -532,13 +539,37 @@ def queue() -> str | Response:
 
 @bp.route("/queue/verify", methods=["POST"])
 @roles_required(*VERIFIERS)
-def verify_bulk() -> Response:
-    """核实 the ticked records, or every submitted record the queue's filters select (that the user may verify)."""
-    filters = _filters()
+def verify_bulk() -> str | Response:
+    """核实 the ticked records, or every submitted record the queue's filters select (that the user may verify).
+
+    A first post shows a confirmation page: how many records, and how many of them have no evidence; when some
+    have none, the box “我已知道……” must be ticked. The confirmation carries those two numbers: if the selection
+    has changed since (a record verified by someone else, a file added), the page is shown again with the new ones.
+    """
+    filters = _queue_filters()
     stmt = _queue_query(filters)
-    if request.form.get("scope") != "all":
-        ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    scope = "all" if request.form.get("scope") == "all" else "selected"
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    if scope != "all":
         stmt = stmt.where(Activity.id.in_(ids))
+    kept = {k: v for k, v in filters.items() if v and k != "state"}
+    selection = services.bulk_selection(stmt, current_user)
+    if not selection.total:
+        flash(_("所选记录中没有可以核实的记录。"), "error")
+        return redirect(url_for("activities.queue", **kept))
+    problem = ""
+    if request.form.get("confirm") == "1":
+        if request.form.get("expect") != selection.token:
+            problem = _("所选记录在此期间有变化，请按下面的新数字再次确认。")
+        elif selection.without_evidence and request.form.get("ack") != "1":
+            problem = _("请勾选确认：其中 %(n)s 条没有附件。", n=selection.without_evidence)
+        else:
+            return _verify_selection(stmt, kept)
+    return render_template("activities/verify_confirm.html", selection=selection, scope=scope, ids=ids,
+                           kept=kept, problem=problem)
+
+
+def _verify_selection(stmt: sa.Select[tuple[Activity]], kept: dict[str, object]) -> Response:
     count = 0
 
     def verify_all() -> None:
@@ -548,10 +579,9 @@ def verify_bulk() -> Response:
     error = commit_or_stale(verify_all, services.stale())
     if error:
         flash(error, "error")
-        return redirect(url_for("activities.queue", **filters))
-    flash(_("已核实 %(n)s 条记录。", n=count), "success")
-    filters.pop("state")
-    return redirect(url_for("activities.queue", **{k: v for k, v in filters.items() if v}))
+    else:
+        flash(_("已核实 %(n)s 条记录。", n=count), "success")
+    return redirect(url_for("activities.queue", **kept))
 
 
 def _verifiable_or_403(activity_id: int) -> Activity:

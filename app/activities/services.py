@@ -790,10 +790,49 @@ def delete_draft(activity: Activity, user: User, version: int | None) -> tuple[l
     return shas, None
 
 
+def _verifiable_now(stmt: sa.Select[tuple[Activity]], user: User) -> sa.Select[tuple[Activity]]:
+    return stmt.where(Activity.state == RecordState.SUBMITTED, ~Activity.locked, verifiable(user))
+
+
+def has_evidence() -> sa.ColumnElement[bool]:
+    """A record with at least one evidence file (附件)."""
+    return sa.exists(sa.select(Evidence.id).where(Evidence.activity_id == Activity.id))
+
+
+def evidence_counts(activity_ids: list[int]) -> dict[int, int]:
+    """How many evidence files each of these records has (absent: none)."""
+    if not activity_ids:
+        return {}
+    rows = db.session.execute(sa.select(Evidence.activity_id, sa.func.count(Evidence.id))
+                              .where(Evidence.activity_id.in_(activity_ids)).group_by(Evidence.activity_id))
+    return {activity_id: count for activity_id, count in rows}
+
+
+@dataclass(frozen=True)
+class BulkSelection:
+    """What a bulk 核实 would verify now: how many records, and how many of them have no evidence."""
+
+    total: int
+    without_evidence: int
+
+    @property
+    def token(self) -> str:
+        """What the confirmation page carries, so a change in between is noticed: "total:without"."""
+        return f"{self.total}:{self.without_evidence}"
+
+
+def bulk_selection(stmt: sa.Select[tuple[Activity]], user: User) -> BulkSelection:
+    """Count what `verify_many(stmt, user)` would verify, and those of them without evidence."""
+    ids = _verifiable_now(stmt, user).with_only_columns(Activity.id).order_by(None).subquery()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(ids)) or 0
+    bare = db.session.scalar(sa.select(sa.func.count()).select_from(ids).where(
+        ~sa.exists(sa.select(Evidence.id).where(Evidence.activity_id == ids.c.id)))) or 0
+    return BulkSelection(total, bare)
+
+
 def verify_many(stmt: sa.Select[tuple[Activity]], user: User) -> int:
     """核实 every submitted, unlocked record `stmt` selects; the count. One transaction, the caller's."""
-    records = list(db.session.scalars(stmt.where(Activity.state == RecordState.SUBMITTED, ~Activity.locked,
-                                                 verifiable(user))))
+    records = list(db.session.scalars(_verifiable_now(stmt, user)))
     for activity in records:
         _change_state(activity, user, "verify", RecordState.VERIFIED)
     return len(records)
