@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from conftest import text_of, xlsx
+from office_files import MAGIC_ONLY, POWERPOINT, WORD, WORD_MACROS
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
@@ -126,6 +127,9 @@ FORGED_EVIDENCE = [
     (HTML, "photo.png"), (HTML, "page.html"), (SVG, "logo.png"), (SVG, "logo.svg"), (ELF, "a.jpg"),
     (GIF, "a.gif"), (b"PK\x03\x04" + b"\x00" * 40, "broken.docx"), (PDF, "report.pdf.exe"), (PDF, "x.html"),
     (EVIDENCE_BOMB, "bomb.xlsx"), (MANY_PARTS, "parts.xlsx"), (b"<?php system($_GET[c]); ?>", "shell.pdf"),
+    # old Office and WPS (OLE2): the container alone proves nothing, nor does the name
+    (WORD, "setup.exe"), (EXE, "报告.doc"), (EXE, "名单.et"), (WORD_MACROS, "带宏.doc"), (POWERPOINT, "演示.wps"),
+    (MAGIC_ONLY, "坏.xls"),
 ]
 
 

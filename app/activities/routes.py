@@ -24,12 +24,8 @@ from app.settings import save_settings
 from app.web import commit_or_stale, date_arg, db_id, page_args, safe_next, send_download
 
 bp = Blueprint("activities", __name__)
-
-
-@bp.context_processor
-def _evidence_accept() -> dict[str, str]:
-    """What the file pickers offer; the content decides what is kept (`evidence.sniff`)."""
-    return {"evidence_accept": evidence.ACCEPT}
+# What the file pickers offer (in macros too, hence a global); the content decides what is kept (`evidence.sniff`).
+bp.add_app_template_global(evidence.ACCEPT, "evidence_accept")
 
 # What the entry buttons and headings call the party members' forms.
 PARTY_LABELS = {Category.CONTRIBUTION: _l("党员比贡献"), Category.OTHER: _l("党员违纪（一票否决）")}
