@@ -114,6 +114,16 @@ def test_one_refused_file_refuses_the_record_and_every_file(app, client, login, 
     assert counts() == before and stored(setup["root"]) == set()
 
 
+def test_a_refused_file_and_the_records_own_errors_show_at_once(client, login, setup):
+    login("clerk2")  # 张三 is in clerk2's committee; 2031 is in the future
+    before = counts()
+    response = client.post("/activities/new/IDEA", data=with_files(idea(setup["ours"], occurred_on="2031-01-01"),
+                                                                   (EXE, "照片.png")))
+    page = text_of(response)
+    assert "日期不能晚于今天" in page and "照片.png：" + WRONG_TYPE in page
+    assert counts() == before and stored(setup["root"]) == set()
+
+
 def test_a_record_refused_for_its_fields_keeps_none_of_its_good_files(client, login, setup):
     login("clerk1")
     before = counts()

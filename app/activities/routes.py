@@ -316,15 +316,17 @@ def _save(form: ActivityForm, activity: Activity, category: Category) -> Respons
         _guard_subject(form.subject.data or "")
     valid = form.validate_on_submit()
     files = _posted_files(form) if request.method == "POST" else []
-    form.files.errors = services.check_files(files)
-    if not valid or form.files.errors:
+    refused = services.check_files(files)
+    if not valid:
+        form.files.errors = refused
         _refused_files(form, files)
         return None
     submit = bool(form.send.data)
 
     def step() -> services.Errors:
+        """The record's checks run even when a file is refused, so every error shows at once; then rolled back."""
         errors = services.save(activity, category, _entry(form), current_user, submit)
-        problems = [] if errors else services.add_files(activity, current_user, files)
+        problems = refused or ([] if errors else services.add_files(activity, current_user, files))
         return {**errors, "files": problems} if problems else errors
 
     errors = commit_or_stale(step, {"title": [services.stale()]})
@@ -434,10 +436,11 @@ def report(category: str | None = None) -> str | Response:
     form.signers.data = ""
     valid = form.validate_on_submit()
     files = _posted_files(form) if request.method == "POST" else []
-    form.files.errors = services.check_files(files)
-    if valid and not form.files.errors:
+    refused = services.check_files(files)
+    form.files.errors = [] if valid else refused
+    if valid:
         activity, errors = services.self_report(member, cat, _entry(form), current_user)
-        problems = [] if errors else services.add_files(activity, current_user, files)
+        problems = refused or ([] if errors else services.add_files(activity, current_user, files))
         if problems:
             errors = {**errors, "files": problems}
         if not errors:
