@@ -81,7 +81,7 @@ def test_a_new_record_is_saved_and_submitted_with_its_files_in_one_post(client, 
     response = client.post("/activities/new/IDEA", data=with_files(idea(setup["ours"]), (PDF, "提案原文.pdf"),
                                                                    (WORD, "附件：调研报告.doc")),
                            follow_redirects=True)
-    assert "已提交核实。 已上传 2 个证明材料。" in text_of(response)
+    assert "已提交核实。已上传 2 个证明材料。" in text_of(response)
     record = db.session.scalars(sa.select(Activity)).one()
     assert record.state == RecordState.SUBMITTED
     files = evidence_rows()

@@ -337,7 +337,7 @@ def _save(form: ActivityForm, activity: Activity, category: Category) -> Respons
         return None
     done = _("已提交核实。") if submit else _("已保存草稿。")
     if files:
-        done += " " + _("已上传 %(n)s 个证明材料。", n=len(files))
+        done += _("已上传 %(n)s 个证明材料。", n=len(files))
     flash(done, "success")
     return redirect(url_for("activities.detail", activity_id=activity.id))
 
@@ -556,16 +556,16 @@ def verify_bulk() -> str | Response:
     if not selection.total:
         flash(_("所选记录中没有可以核实的记录。"), "error")
         return redirect(url_for("activities.queue", **kept))
-    problem = ""
+    changed = problem = ""
     if request.form.get("confirm") == "1":
         if request.form.get("expect") != selection.token:
-            problem = _("所选记录在此期间有变化，请按下面的新数字再次确认。")
+            changed = _("所选记录在此期间有变化，请按下面的新数字再次确认。")
         elif selection.without_evidence and request.form.get("ack") != "1":
             problem = _("请勾选确认：其中 %(n)s 条没有附件。", n=selection.without_evidence)
         else:
             return _verify_selection(stmt, kept)
     return render_template("activities/verify_confirm.html", selection=selection, scope=scope, ids=ids,
-                           kept=kept, problem=problem)
+                           kept=kept, changed=changed, problem=problem)
 
 
 def _verify_selection(stmt: sa.Select[tuple[Activity]], kept: dict[str, object]) -> Response:
