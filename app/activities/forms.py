@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -38,6 +38,7 @@ class ActivityForm(FlaskForm):
     counterpart = StringField(_l("对象"), validators=[Optional(), Length(max=120), SingleLine()])
     support = TextAreaField(_l("帮扶内容"), validators=[Optional(), Length(max=4000)])
     confirm = BooleanField(_l("确认无误"))  # keeps a value outside its plausible range (shown only then)
+    files = MultipleFileField(_l("证明材料"))  # checked with the record by `services.check_files`
     version = HiddenField()
     save = SubmitField(_l("保存草稿"))
     send = SubmitField(_l("提交核实"))

@@ -852,10 +852,49 @@ def delete_draft(activity: Activity, user: User, version: int | None) -> tuple[l
     return shas, None
 
 
+def _verifiable_now(stmt: sa.Select[tuple[Activity]], user: User) -> sa.Select[tuple[Activity]]:
+    return stmt.where(Activity.state == RecordState.SUBMITTED, ~Activity.locked, verifiable(user))
+
+
+def has_evidence() -> sa.ColumnElement[bool]:
+    """A record with at least one evidence file (附件)."""
+    return sa.exists(sa.select(Evidence.id).where(Evidence.activity_id == Activity.id))
+
+
+def evidence_counts(activity_ids: list[int]) -> dict[int, int]:
+    """How many evidence files each of these records has (absent: none)."""
+    if not activity_ids:
+        return {}
+    rows = db.session.execute(sa.select(Evidence.activity_id, sa.func.count(Evidence.id))
+                              .where(Evidence.activity_id.in_(activity_ids)).group_by(Evidence.activity_id))
+    return {activity_id: count for activity_id, count in rows}
+
+
+@dataclass(frozen=True)
+class BulkSelection:
+    """What a bulk 核实 would verify now: how many records, and how many of them have no evidence."""
+
+    total: int
+    without_evidence: int
+
+    @property
+    def token(self) -> str:
+        """What the confirmation page carries, so a change in between is noticed: "total:without"."""
+        return f"{self.total}:{self.without_evidence}"
+
+
+def bulk_selection(stmt: sa.Select[tuple[Activity]], user: User) -> BulkSelection:
+    """Count what `verify_many(stmt, user)` would verify, and those of them without evidence."""
+    ids = _verifiable_now(stmt, user).with_only_columns(Activity.id).order_by(None).subquery()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(ids)) or 0
+    bare = db.session.scalar(sa.select(sa.func.count()).select_from(ids).where(
+        ~sa.exists(sa.select(Evidence.id).where(Evidence.activity_id == ids.c.id)))) or 0
+    return BulkSelection(total, bare)
+
+
 def verify_many(stmt: sa.Select[tuple[Activity]], user: User) -> int:
     """核实 every submitted, unlocked record `stmt` selects; the count. One transaction, the caller's."""
-    records = list(db.session.scalars(stmt.where(Activity.state == RecordState.SUBMITTED, ~Activity.locked,
-                                                 verifiable(user))))
+    records = list(db.session.scalars(_verifiable_now(stmt, user)))
     for activity in records:
         _change_state(activity, user, "verify", RecordState.VERIFIED)
     return len(records)
@@ -864,10 +903,25 @@ def verify_many(stmt: sa.Select[tuple[Activity]], user: User) -> int:
 # --- evidence ------------------------------------------------------------------------------------------------
 
 def can_change_evidence(activity: Activity, user: User) -> bool:
-    """Clerks while they may edit the record (草稿/退回); the office at any time before it is locked."""
+    """Who removes evidence: clerks while they may edit the record (草稿/退回); the office at any time before it is
+    locked. Adding is wider: see `can_add_evidence`."""
     if activity.locked:
         return False
     return user.role in VERIFY_ROLES or can_edit(activity, user)
+
+
+def can_add_evidence(activity: Activity, user: User) -> bool:
+    """Who adds evidence: whoever may remove it, and the record's owner while it waits for verification (已提交):
+    the entering unit's clerks (`owns`), or the member for their own report. Nothing is added once verified."""
+    if activity.locked:
+        return False
+    if can_change_evidence(activity, user):
+        return True
+    if activity.state != RecordState.SUBMITTED:
+        return False
+    if activity.self_reported:
+        return user.role == Role.MEMBER and user.member_id is not None and user.member_id == activity.member_id
+    return user.role in roles_for(activity) and owns(activity, user)
 
 
 def evidence_dir() -> Path:
@@ -875,10 +929,16 @@ def evidence_dir() -> Path:
     return Path(configured) if configured else Path(current_app.instance_path) / "evidence"
 
 
-def add_evidence(activity: Activity, user: User, filename: str | None, data: bytes) -> tuple[Evidence | None, str]:
-    """Check and store one uploaded file for `activity`; (the new row, "") or (None, the error in Chinese)."""
-    if not can_change_evidence(activity, user):
-        return None, _("该记录已提交或已锁定，不能修改证明材料。")
+MAX_FILES = 20  # evidence files in one post (a new record's form)
+
+
+def wrong_type() -> str:
+    return _("只接受 PDF、JPEG、PNG、DOCX、XLSX、DOC、XLS、WPS、ET 文件（按文件内容识别）")
+
+
+def check_file(filename: str | None, data: bytes) -> tuple[str | None, str]:
+    """Whether one uploaded file may be kept as evidence: (its content type, "") or (None, the error in Chinese).
+    Nothing is stored."""
     limit = int(current_app.config["EVIDENCE_MAX_BYTES"])
     if not data:
         return None, _("文件是空的，请重新选择。")
@@ -886,7 +946,29 @@ def add_evidence(activity: Activity, user: User, filename: str | None, data: byt
         return None, _("文件不能超过 %(mb)s MB。", mb=f"{limit / 1024 / 1024:g}")
     content_type = evidence.sniff(data)
     if content_type is None or not evidence.name_agrees(filename, content_type):
-        return None, _("只接受 PDF、JPEG、PNG、DOCX、XLSX 文件（按文件内容识别）")
+        return None, wrong_type()
+    return content_type, ""
+
+
+def check_files(files: list[tuple[str | None, bytes]]) -> list[str]:
+    """Every problem of several files posted together, each naming its file; none stored."""
+    if len(files) > MAX_FILES:
+        return [_("一次最多上传 %(n)s 个文件。", n=MAX_FILES)]
+    problems = []
+    for filename, data in files:
+        _type, error = check_file(filename, data)
+        if error:
+            problems.append(_("%(name)s：%(error)s", name=evidence.clean_name(filename, ""), error=error))
+    return problems
+
+
+def add_evidence(activity: Activity, user: User, filename: str | None, data: bytes) -> tuple[Evidence | None, str]:
+    """Check and store one uploaded file for `activity`; (the new row, "") or (None, the error in Chinese)."""
+    if not can_add_evidence(activity, user):
+        return None, _("该记录已核实或已锁定，不能再添加证明材料。")
+    content_type, error = check_file(filename, data)
+    if content_type is None:
+        return None, error
     sha = evidence.store(evidence_dir(), data)
     row = Evidence(activity_id=activity.id, original_name=evidence.clean_name(filename, content_type), sha256=sha,
                    content_type=content_type, size=len(data), uploaded_by_id=user.id)
@@ -894,6 +976,17 @@ def add_evidence(activity: Activity, user: User, filename: str | None, data: byt
     db.session.flush()
     audit.record(user, "create", "activity", activity.id, {"evidence": (None, f"{row.original_name}（{sha[:12]}）")})
     return row, ""
+
+
+def add_files(activity: Activity, user: User, files: list[tuple[str | None, bytes]]) -> list[str]:
+    """Store every file for `activity` (already checked with `check_files`); the problems, none when all were
+    kept. The caller rolls back on any, so a record and its files are saved together or not at all."""
+    problems = []
+    for filename, data in files:
+        _row, error = add_evidence(activity, user, filename, data)
+        if error:
+            problems.append(_("%(name)s：%(error)s", name=evidence.clean_name(filename, ""), error=error))
+    return problems
 
 
 def remove_evidence(item: Evidence, user: User) -> str | None:
