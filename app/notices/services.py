@@ -1,0 +1,122 @@
+"""Notices to people: made in the same transaction as the action that calls for them (flush, never commit).
+
+Each text is written in its reader's language (their account's locale), as they will read it on the notices page.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import sqlalchemy as sa
+from flask import has_request_context, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.models import Activity, AwardList, BranchResult, Notice, Role, User
+from app.notices import mail
+from app.timeutil import utcnow
+
+SHOWN = 200  # the notices page lists this many, newest first
+
+
+def notify(users: Iterable[User | None], kind: str, link: str, text: Callable[[], str],
+           actor: User | None = None) -> list[Notice]:
+    """One notice to each active user (never the actor: they know what they did), e-mailed too where that is on.
+
+    `text` is called in each reader's language.
+    """
+    made: list[Notice] = []
+    seen: set[int] = set()
+    for user in users:
+        if user is None or not user.active or user.id in seen or (actor is not None and user.id == actor.id):
+            continue
+        seen.add(user.id)
+        with force_locale(user.locale or None):
+            body = text()[:300]
+            subject = _("通知：%(text)s", text=body)[:120]
+            where = request.url_root.rstrip("/") + link if has_request_context() and link else link
+            mail_body = body + ("\n\n" + _("请登录系统查看：%(link)s", link=where) if where else "")
+        notice = Notice(user_id=user.id, kind=kind, text=body, link=link)
+        db.session.add(notice)
+        made.append(notice)
+        if user.email:
+            mail.queue(db.session(), user.email, subject, mail_body)
+    db.session.flush()
+    return made
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Notice).where(
+        Notice.user_id == user.id, Notice.read_at.is_(None))) or 0
+
+
+def recent(user: User) -> list[Notice]:
+    """The user's notices, unread first, then newest first."""
+    return list(db.session.scalars(sa.select(Notice).where(Notice.user_id == user.id).order_by(
+        Notice.read_at.is_not(None), Notice.created_at.desc(), Notice.id.desc()).limit(SHOWN)))
+
+
+def mark_read(user: User, notice_id: int | None = None) -> Notice | None:
+    """Mark one of the user's notices read (or, without an id, all of them); the notice, or None if not theirs."""
+    if notice_id is None:
+        db.session.execute(sa.update(Notice).where(Notice.user_id == user.id, Notice.read_at.is_(None))
+                           .values(read_at=utcnow()))
+        return None
+    notice = db.session.scalar(sa.select(Notice).where(Notice.id == notice_id, Notice.user_id == user.id))
+    if notice is not None and notice.read_at is None:
+        notice.read_at = utcnow()
+        db.session.flush()
+    return notice
+
+
+# --- who is told -------------------------------------------------------------------------------------------------
+
+def _record_people(created_by_id: int | None, member_id: int | None, self_reported: bool) -> list[User]:
+    """Whom a record's verification concerns: the member for their own report, else the account that entered it."""
+    if self_reported and member_id is not None:
+        return list(db.session.scalars(sa.select(User).where(User.member_id == member_id)))
+    return [user] if created_by_id and (user := db.session.get(User, created_by_id)) else []
+
+
+def record_moved(activity: Activity, action: str, actor: User) -> None:
+    """A record was verified, returned or reopened (sent back): tell whoever entered it."""
+    people = _record_people(activity.created_by_id, activity.member_id, activity.self_reported)
+    title, reason = activity.title, activity.return_reason
+    if action == "verify":
+        notify(people, "verified", url_for("activities.detail", activity_id=activity.id),
+               lambda: _("履职记录“%(title)s”已核实。", title=title), actor)
+    elif action in ("return", "reopen"):
+        notify(people, "returned", url_for("activities.detail", activity_id=activity.id),
+               lambda: _("履职记录“%(title)s”被退回，请修改后重新提交。原因：%(reason)s", title=title, reason=reason),
+               actor)
+
+
+def result_moved(result: BranchResult, action: str, actor: User, label: Callable[[], str]) -> None:
+    """A branch's 比实绩 was verified or returned: tell the liaison who entered it."""
+    people = _record_people(result.created_by_id, None, False)
+    link = url_for("branches.result", unit_id=result.branch_id, period=result.period)
+    name, reason = result.branch.name, result.return_reason
+    if action == "verify":
+        notify(people, "verified", link, lambda: _("%(branch)s %(period)s 比实绩已核实。", branch=name, period=label()),
+               actor)
+    elif action in ("return", "reopen"):
+        notify(people, "returned", link, lambda: _("%(branch)s %(period)s 比实绩被退回，请修改后重新提交。原因：%(reason)s",
+                                                   branch=name, period=label(), reason=reason), actor)
+
+
+def vote_opened(award_list: AwardList, actor: User) -> None:
+    """The leading group's review of a list began: every leader is asked to vote."""
+    leaders = db.session.scalars(sa.select(User).where(User.role == Role.LEADER, User.active))
+    title = award_list.title
+    notify(leaders, "vote_opened", url_for("awards.detail", list_id=award_list.id),
+           lambda: _("表彰名单“%(title)s”已进入领导小组考核，请表决。", title=title), actor)
+
+
+def list_approved(award_list: AwardList, actor: User) -> None:
+    """A list was approved: tell the office and those who recommended its candidates."""
+    recommenders = {c.recommended_by_id for c in award_list.candidates if c.recommended_by_id}
+    people = db.session.scalars(sa.select(User).where(User.active, sa.or_(
+        User.role == Role.OFFICE, User.id.in_(recommenders or {-1}))).order_by(User.id))
+    title = award_list.title
+    notify(people, "list_approved", url_for("awards.detail", list_id=award_list.id),
+           lambda: _("表彰名单“%(title)s”已审定。", title=title), actor)
