@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import g, url_for
+from flask import has_request_context, request, url_for
 from flask_babel import gettext as _
 
 from app.activities import services as activities
@@ -30,6 +30,7 @@ class Item:
     link: str
     nav: str  # the menu entry whose badge counts this item
     parts: tuple[Item, ...] = ()  # the same, by unit
+    badge: bool = True  # False: a reminder about things another item already counts (the menu counts them once)
 
 
 def _count(stmt: sa.Select) -> int:  # type: ignore[type-arg]
@@ -42,7 +43,7 @@ def _records(*where: sa.ColumnElement[bool]) -> int:
 
 def items(user: User) -> list[Item]:
     """The user's 待办, in the order they are shown; only items with something to do. Worked out once a request."""
-    cache = g.setdefault("inbox_items", {})
+    cache = request.environ.setdefault("siyi.inbox", {}) if has_request_context() else {}
     if user.id not in cache:
         cache[user.id] = _items(user)
     return list(cache[user.id])
@@ -55,9 +56,9 @@ def _items(user: User) -> list[Item]:
 
 
 def badges(user: User) -> dict[str, int]:
-    """Menu endpoint → how many things wait there."""
+    """Menu endpoint → how many things wait there (reminders aside, so that nothing counts twice)."""
     out: dict[str, int] = {}
-    for item in items(user):
+    for item in (i for i in items(user) if i.badge):
         out[item.nav] = out.get(item.nav, 0) + item.count
     return out
 
@@ -73,7 +74,8 @@ def _own_records(user: User, nav: str) -> list[Item]:
              url_for("activities.index", state=RecordState.RETURNED.name, todo="mine"), nav),
         Item(_("尚未提交的草稿"), _records(mine, Activity.state == RecordState.DRAFT),
              url_for("activities.index", state=RecordState.DRAFT.name, todo="mine"), nav),
-        Item(_("还没有证明材料的记录"), _records(lacking), url_for("activities.index", todo="evidence"), nav),
+        Item(_("还没有证明材料的记录"), _records(lacking), url_for("activities.index", todo="evidence"), nav,
+             badge=False),
     ]
 
 
@@ -171,7 +173,7 @@ def _reviews_pending() -> list[Item]:
         label = period_label(review.period) if "H" in review.period else _("%(year)s年", year=review.period)
         out.append(Item(_("%(period)s%(kind)s之后又有待核实记录", period=label, kind=_(review.kind.label)), n,
                         url_for("activities.queue", start=start.isoformat(), end=end.isoformat()),
-                        "reviews.index"))
+                        "reviews.index", badge=False))
     return out
 
 

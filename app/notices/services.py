@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
-from flask import has_request_context, request, url_for
+from flask import current_app, has_request_context, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -17,6 +17,11 @@ from app.notices import mail
 from app.timeutil import utcnow
 
 SHOWN = 200  # the notices page lists this many, newest first
+
+
+def _path(endpoint: str, **values: object) -> str:
+    """A path inside the app (never a full URL, which the notices page would not follow), in a request or not."""
+    return url_for(endpoint, _external=False, **values)
 
 
 def notify(users: Iterable[User | None], kind: str, link: str, text: Callable[[], str],
@@ -31,7 +36,8 @@ def notify(users: Iterable[User | None], kind: str, link: str, text: Callable[[]
         if user is None or not user.active or user.id in seen or (actor is not None and user.id == actor.id):
             continue
         seen.add(user.id)
-        with force_locale(user.locale or None):
+        with force_locale(user.locale if user.locale in current_app.config["LANGUAGES"]
+                          else current_app.config["BABEL_DEFAULT_LOCALE"]):
             body = text()[:300]
             subject = _("通知：%(text)s", text=body)[:120]
             where = request.url_root.rstrip("/") + link if has_request_context() and link else link
@@ -83,10 +89,10 @@ def record_moved(activity: Activity, action: str, actor: User) -> None:
     people = _record_people(activity.created_by_id, activity.member_id, activity.self_reported)
     title, reason = activity.title, activity.return_reason
     if action == "verify":
-        notify(people, "verified", url_for("activities.detail", activity_id=activity.id),
+        notify(people, "verified", _path("activities.detail", activity_id=activity.id),
                lambda: _("履职记录“%(title)s”已核实。", title=title), actor)
     elif action in ("return", "reopen"):
-        notify(people, "returned", url_for("activities.detail", activity_id=activity.id),
+        notify(people, "returned", _path("activities.detail", activity_id=activity.id),
                lambda: _("履职记录“%(title)s”被退回，请修改后重新提交。原因：%(reason)s", title=title, reason=reason),
                actor)
 
@@ -94,7 +100,7 @@ def record_moved(activity: Activity, action: str, actor: User) -> None:
 def result_moved(result: BranchResult, action: str, actor: User, label: Callable[[], str]) -> None:
     """A branch's 比实绩 was verified or returned: tell the liaison who entered it."""
     people = _record_people(result.created_by_id, None, False)
-    link = url_for("branches.result", unit_id=result.branch_id, period=result.period)
+    link = _path("branches.result", unit_id=result.branch_id, period=result.period)
     name, reason = result.branch.name, result.return_reason
     if action == "verify":
         notify(people, "verified", link, lambda: _("%(branch)s %(period)s 比实绩已核实。", branch=name, period=label()),
@@ -108,7 +114,7 @@ def vote_opened(award_list: AwardList, actor: User) -> None:
     """The leading group's review of a list began: every leader is asked to vote."""
     leaders = db.session.scalars(sa.select(User).where(User.role == Role.LEADER, User.active))
     title = award_list.title
-    notify(leaders, "vote_opened", url_for("awards.detail", list_id=award_list.id),
+    notify(leaders, "vote_opened", _path("awards.detail", list_id=award_list.id),
            lambda: _("表彰名单“%(title)s”已进入领导小组考核，请表决。", title=title), actor)
 
 
@@ -118,5 +124,5 @@ def list_approved(award_list: AwardList, actor: User) -> None:
     people = db.session.scalars(sa.select(User).where(User.active, sa.or_(
         User.role == Role.OFFICE, User.id.in_(recommenders or {-1}))).order_by(User.id))
     title = award_list.title
-    notify(people, "list_approved", url_for("awards.detail", list_id=award_list.id),
+    notify(people, "list_approved", _path("awards.detail", list_id=award_list.id),
            lambda: _("表彰名单“%(title)s”已审定。", title=title), actor)
