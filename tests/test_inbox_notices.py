@@ -330,3 +330,21 @@ def test_a_mail_server_that_fails_never_undoes_the_action(client, login, app, sc
     db.session.expire_all()
     assert db.session.get(Activity, scene["submitted_a"].id).state == RecordState.VERIFIED
     assert [n.kind for n in notices_of("clerk_a")] == ["verified"] and smtp.sent == []
+
+
+def test_the_admin_gives_an_account_an_optional_email_checked_beside_the_field(client, login, scene):
+    root = User(username="root", display_name="管理员", role=Role.ADMIN, password_hash=user_named("office").password_hash,
+                must_change_password=False)
+    db.session.add(root)
+    db.session.commit()
+    sign_in(client, login, "root")
+    clerk = user_named("clerk_a")
+    data = {"display_name": "clerk_a", "role": "CLERK", "unit_ids": [u.id for u in clerk.units], "member_id": 0,
+            "active": "y"}
+    wrong = client.post(f"/admin/users/{clerk.id}/edit", data={**data, "email": "not an address"})
+    assert "请输入正确的电子邮箱" in text_of(wrong)
+    saved = client.post(f"/admin/users/{clerk.id}/edit", data={**data, "email": " a@county.cn "})
+    assert saved.status_code == 302, text_of(saved)[-600:]
+    assert user_named("clerk_a").email == "a@county.cn"
+    assert client.post(f"/admin/users/{clerk.id}/edit", data={**data, "email": ""}).status_code == 302  # emptied
+    assert user_named("clerk_a").email == ""

@@ -322,9 +322,9 @@ TODO_FILTERS = ("mine", "evidence")  # what a 待办 link on the home page may n
 
 
 def todo_clause(todo: str, user: User) -> sa.ColumnElement[bool]:
-    """The records a 待办 item counts and its link lists: `mine`, those the user's units entered (the office: those
-    it entered itself; a member: their own reports), members' own reports aside; `evidence`, those of them not yet verified without any evidence
-    file. Any other value narrows nothing."""
+    """The records a 待办 item counts and its link lists. `mine`: those the user's units entered, members' own reports
+    aside (the office: those it entered itself; a member: their own reports). `evidence`: those of them not yet
+    verified that have no evidence file. Any other value narrows nothing."""
     if todo not in TODO_FILTERS:
         return sa.true()
     ids = unit_ids(user)
