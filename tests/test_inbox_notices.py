@@ -193,6 +193,15 @@ def test_a_notice_of_someone_else_cannot_be_read_or_opened(client, login, scene)
     assert notices_of("clerk_a")[0].read_at is None
 
 
+def test_a_record_whose_creator_is_gone_tells_the_clerks_of_the_unit_that_entered_it(client, login, scene):
+    submitted = scene["submitted_a"]
+    db.session.execute(sa.update(Activity).where(Activity.id == submitted.id).values(created_by_id=None))
+    db.session.commit()
+    sign_in(client, login, "office")
+    client.post(f"/activities/{submitted.id}/return", data={"reason": "不全"})
+    assert [n.kind for n in notices_of("clerk_a")] == ["returned"] and notices_of("clerk_b") == []
+
+
 def test_a_branch_result_verified_tells_its_liaison(scene, year):
     result = db.session.scalar(sa.select(BranchResult))
     result.state = RecordState.SUBMITTED

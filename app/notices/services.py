@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.models import Activity, AwardList, BranchResult, Notice, Role, User
+from app.models import Activity, AwardList, BranchResult, Notice, Role, Unit, User, user_unit
 from app.notices import mail
 from app.timeutil import utcnow
 
@@ -77,16 +77,28 @@ def mark_read(user: User, notice_id: int | None = None) -> Notice | None:
 
 # --- who is told -------------------------------------------------------------------------------------------------
 
-def _record_people(created_by_id: int | None, member_id: int | None, self_reported: bool) -> list[User]:
-    """Whom a record's verification concerns: the member for their own report, else the account that entered it."""
+def _record_people(created_by_id: int | None, member_id: int | None, self_reported: bool,
+                   unit_id: int | None) -> list[User]:
+    """Whom a record's verification concerns: the member for their own report; else the account that entered it,
+    or, when that account is gone or disabled, the clerks and liaisons of the unit that entered it."""
     if self_reported and member_id is not None:
         return list(db.session.scalars(sa.select(User).where(User.member_id == member_id)))
-    return [user] if created_by_id and (user := db.session.get(User, created_by_id)) else []
+    creator = db.session.get(User, created_by_id) if created_by_id else None
+    if creator is not None and creator.active:
+        return [creator]
+    above: list[int] = []  # the unit and the units above it: an account for a unit acts for those below it too
+    while unit_id is not None and unit_id not in above and (unit := db.session.get(Unit, unit_id)) is not None:
+        above.append(unit_id)
+        unit_id = unit.parent_id
+    return list(db.session.scalars(sa.select(User).join(user_unit, user_unit.c.user_id == User.id).where(
+        user_unit.c.unit_id.in_(above or [-1]), User.active, User.role.in_((Role.CLERK, Role.LIAISON)))
+        .distinct().order_by(User.id)))
 
 
 def record_moved(activity: Activity, action: str, actor: User) -> None:
     """A record was verified, returned or reopened (sent back): tell whoever entered it."""
-    people = _record_people(activity.created_by_id, activity.member_id, activity.self_reported)
+    people = _record_people(activity.created_by_id, activity.member_id, activity.self_reported,
+                            activity.entered_by_unit_id or activity.unit_id)
     title, reason = activity.title, activity.return_reason
     if action == "verify":
         notify(people, "verified", _path("activities.detail", activity_id=activity.id),
@@ -99,7 +111,7 @@ def record_moved(activity: Activity, action: str, actor: User) -> None:
 
 def result_moved(result: BranchResult, action: str, actor: User, label: Callable[[], str]) -> None:
     """A branch's 比实绩 was verified or returned: tell the liaison who entered it."""
-    people = _record_people(result.created_by_id, None, False)
+    people = _record_people(result.created_by_id, None, False, result.branch_id)
     link = _path("branches.result", unit_id=result.branch_id, period=result.period)
     name, reason = result.branch.name, result.return_reason
     if action == "verify":
