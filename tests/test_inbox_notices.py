@@ -188,7 +188,8 @@ def test_a_notice_of_someone_else_cannot_be_read_or_opened(client, login, scene)
     client.post(f"/activities/{scene['submitted_a'].id}/return", data={"reason": "不全"})
     [notice] = notices_of("clerk_a")
     sign_in(client, login, "clerk_b")
-    assert client.post(f"/notices/{notice.id}/open").headers["Location"] == "/notices/"
+    assert client.post(f"/notices/{notice.id}/open").status_code == 404
+    assert client.post(f"/notices/{notice.id}/read").status_code == 404
     client.post("/notices/read-all")
     assert notices_of("clerk_a")[0].read_at is None
 

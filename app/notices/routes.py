@@ -1,11 +1,12 @@
 """The notices page (通知), marking notices read, and the unread count the top bar shows."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.extensions import db
+from app.models import Notice
 from app.notices import services
 from app.web import safe_next
 
@@ -28,20 +29,28 @@ def index() -> str:
 @bp.route("/<int:notice_id>/open", methods=["POST"])
 @login_required
 def open_notice(notice_id: int) -> Response:
-    """Mark the notice read and go where it points (the notices page when it points nowhere)."""
-    notice = services.mark_read(current_user, notice_id)
-    db.session.commit()
-    if notice is None or not notice.link:
-        return redirect(url_for("notices.index"))
-    return redirect(safe_next(notice.link))
+    """Mark the notice read and go where it points (the notices page when it points nowhere).
+
+    :raises 404: not one of the user's notices.
+    """
+    notice = _mark_read_or_404(notice_id)
+    return redirect(safe_next(notice.link) if notice.link else url_for("notices.index"))
 
 
 @bp.route("/<int:notice_id>/read", methods=["POST"])
 @login_required
 def read(notice_id: int) -> Response:
-    services.mark_read(current_user, notice_id)
-    db.session.commit()
+    """:raises 404: not one of the user's notices."""
+    _mark_read_or_404(notice_id)
     return redirect(url_for("notices.index"))
+
+
+def _mark_read_or_404(notice_id: int) -> Notice:
+    notice = services.mark_read(current_user, notice_id)
+    if notice is None:
+        abort(404)
+    db.session.commit()
+    return notice
 
 
 @bp.route("/read-all", methods=["POST"])

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app import addresses
 from app.extensions import db
 from app.models import Activity, AwardList, BranchResult, Notice, Role, Unit, User, user_unit
 from app.notices import mail
@@ -40,7 +41,7 @@ def notify(users: Iterable[User | None], kind: str, link: str, text: Callable[[]
                           else current_app.config["BABEL_DEFAULT_LOCALE"]):
             body = text()[:300]
             subject = _("通知：%(text)s", text=body)[:120]
-            where = request.url_root.rstrip("/") + link if has_request_context() and link else link
+            where = addresses.base() + link if link else ""  # the public address (组织信息), as other links
             mail_body = body + ("\n\n" + _("请登录系统查看：%(link)s", link=where) if where else "")
         notice = Notice(user_id=user.id, kind=kind, text=body, link=link)
         db.session.add(notice)
