@@ -183,6 +183,17 @@ def test_returning_and_verifying_a_record_tells_its_clerk_who_reads_it_on_the_no
     assert [n.kind for n in notices_of("clerk_a")] == ["returned", "verified"]
 
 
+def test_verifying_many_at_once_tells_each_clerk_once(client, login, scene):
+    db.session.execute(sa.update(Activity).where(Activity.id.in_([scene["draft_a"].id, scene["returned_b"].id]))
+                       .values(state=RecordState.SUBMITTED))
+    db.session.commit()
+    sign_in(client, login, "office")
+    assert client.post("/activities/queue/verify", data={"scope": "all"}).status_code == 302
+    [mine] = notices_of("clerk_a")
+    assert mine.text.endswith("等 2 条履职记录已核实。") and mine.link == "/activities/?state=VERIFIED"
+    assert [n.text for n in notices_of("clerk_b")] == ["履职记录“提案委退回”已核实。"]
+
+
 def test_a_notice_of_someone_else_cannot_be_read_or_opened(client, login, scene):
     sign_in(client, login, "office")
     client.post(f"/activities/{scene['submitted_a'].id}/return", data={"reason": "不全"})

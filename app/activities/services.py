@@ -729,11 +729,13 @@ def self_report_notice(member: Member) -> str:
 
 # --- state changes -------------------------------------------------------------------------------------------
 
-def _change_state(activity: Activity, user: User, action: str, state: RecordState, reason: str = "") -> None:
+def _change_state(activity: Activity, user: User, action: str, state: RecordState, reason: str = "",
+                  notify: bool = True) -> None:
     before = workflow.move(activity, state, user, reason)
     db.session.flush()
     audit.record(user, action, "activity", activity.id, {"state": (before, state)}, reason=reason)
-    notices.record_moved(activity, action, user)
+    if notify:
+        notices.record_moved(activity, action, user)
 
 
 def submit(activity: Activity, user: User, version: int | None) -> str | None:
@@ -818,7 +820,8 @@ def verify_many(stmt: sa.Select[tuple[Activity]], user: User) -> int:
     records = list(db.session.scalars(stmt.where(Activity.state == RecordState.SUBMITTED, ~Activity.locked,
                                                  verifiable(user))))
     for activity in records:
-        _change_state(activity, user, "verify", RecordState.VERIFIED)
+        _change_state(activity, user, "verify", RecordState.VERIFIED, notify=False)
+    notices.records_verified(records, user)  # one notice a person, not one a record
     return len(records)
 
 

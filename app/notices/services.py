@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from app import addresses
 from app.extensions import db
-from app.models import Activity, AwardList, BranchResult, Notice, Role, Unit, User, user_unit
+from app.models import Activity, AwardList, BranchResult, Notice, RecordState, Role, Unit, User, user_unit
 from app.notices import mail
 from app.timeutil import utcnow
 
@@ -108,6 +108,26 @@ def record_moved(activity: Activity, action: str, actor: User) -> None:
         notify(people, "returned", _path("activities.detail", activity_id=activity.id),
                lambda: _("履职记录“%(title)s”被退回，请修改后重新提交。原因：%(reason)s", title=title, reason=reason),
                actor)
+
+
+def records_verified(records: list[Activity], actor: User) -> None:
+    """Many records verified at once: one notice to each person concerned, saying how many of theirs (a single one
+    is told as `record_moved` tells it)."""
+    theirs: dict[int, list[Activity]] = {}
+    people: dict[int, User] = {}
+    for activity in records:
+        for user in _record_people(activity.created_by_id, activity.member_id, activity.self_reported,
+                                   activity.entered_by_unit_id or activity.unit_id):
+            people[user.id] = user
+            theirs.setdefault(user.id, []).append(activity)
+    for user_id, found in theirs.items():
+        if len(found) == 1:
+            notify([people[user_id]], "verified", _path("activities.detail", activity_id=found[0].id),
+                   lambda title=found[0].title: _("履职记录“%(title)s”已核实。", title=title), actor)
+        else:
+            notify([people[user_id]], "verified", _path("activities.index", state=RecordState.VERIFIED.name),
+                   lambda n=len(found), title=found[0].title: _(
+                       "“%(title)s”等 %(n)s 条履职记录已核实。", title=title, n=n), actor)
 
 
 def result_moved(result: BranchResult, action: str, actor: User, label: Callable[[], str]) -> None:
