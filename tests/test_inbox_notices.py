@@ -369,3 +369,11 @@ def test_the_admin_gives_an_account_an_optional_email_checked_beside_the_field(c
     assert user_named("clerk_a").email == "a@county.cn"
     assert client.post(f"/admin/users/{clerk.id}/edit", data={**data, "email": ""}).status_code == 302  # emptied
     assert user_named("clerk_a").email == ""
+
+
+def test_a_notice_made_by_a_command_links_to_a_path(app):
+    """Commands (flask demo --year-end runs the award steps) have no request and may have no SERVER_NAME."""
+    from app.notices import services as notices
+    app.config["SERVER_NAME"] = None
+    with app.app_context():
+        assert notices._path("awards.detail", list_id=3) == "/awards/3"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -21,8 +21,9 @@ SHOWN = 200  # the notices page lists this many, newest first
 
 
 def _path(endpoint: str, **values: object) -> str:
-    """A path inside the app (never a full URL, which the notices page would not follow), in a request or not."""
-    return url_for(endpoint, _external=False, **values)
+    """A path inside the app (never a full URL, which the notices page would not follow), in a request or not (a
+    command such as `flask demo --year-end` takes the same steps, without a request or SERVER_NAME)."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def notify(users: Iterable[User | None], kind: str, link: str, text: Callable[[], str],
