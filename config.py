@@ -11,6 +11,17 @@ class Config:
     SQLALCHEMY_DATABASE_URI = "sqlite:///siyi.db"  # relative to instance/
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     DEMO_MODE = False  # demo accounts can sign in only when this is true (make run sets it)
+    # E-mail for notices (通知): off while MAIL_SMTP_HOST is empty (a county intranet may have no mail server). When set,
+    # a notice is also mailed to its reader's account address, if they have one, after the action commits; a mail
+    # server that is down or refuses is logged and never undoes the action (app/notices/mail.py)
+    MAIL_SMTP_HOST = ""
+    MAIL_SMTP_PORT = 25
+    MAIL_SMTP_USER = ""
+    MAIL_SMTP_PASSWORD = ""  # nosec B105
+    MAIL_SMTP_SSL = False  # SMTPS (port 465)
+    MAIL_SMTP_STARTTLS = False
+    MAIL_SMTP_TIMEOUT = 10  # seconds
+    MAIL_FROM = ""  # the sender address; empty: MAIL_SMTP_USER
     # Switches (a bool here) are read from FLASK_* strictly: true/false, 1/0, yes/no, on/off (app/environment.py)
 
     # Sign-in policy (账号安全策略): defaults; the administrator may set each on /admin/account-policy

@@ -27,7 +27,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     from app import (activities, admin, auth, awards, branches, cli, dashboard, documents, errors, i18n,  # noqa: F401
-                     imports, jobs, main, meetings, members, models, pagecache, public, reviews, roster,
+                     imports, jobs, main, meetings, members, models, notices, pagecache, public, reviews, roster,
                      rules, setup)  # (models: tables for Alembic)
     from app.extensions import csrf, db, migrate
 
@@ -58,6 +58,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(documents.verify_bp)
     app.register_blueprint(jobs.bp, url_prefix="/jobs")
     app.register_blueprint(setup.bp, url_prefix="/setup")
+    app.register_blueprint(notices.bp, url_prefix="/notices")
     from app import addresses, listing, security
     addresses.init_app(app)  # links from the public address; unknown hosts refused
     listing.init_app(app)  # sortable columns, page sizes, remembered filters, the unit picker

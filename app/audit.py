@@ -36,7 +36,7 @@ FIELD_LABELS = {
     "code": _l("编号"), "name": _l("名称"), "kind": _l("类型"), "parent": _l("上级单位"),
     "branch_form": _l("组建方式"), "sort_order": _l("排序号"), "active": _l("启用"), "industry": _l("所属行业"),
     "employees": _l("职工人数"), "branch": _l("所属党支部"), "username": _l("用户名"), "display_name": _l("姓名"),
-    "role": _l("角色"), "units": _l("负责单位"), "member": _l("对应委员"), "password": _l("密码"),
+    "role": _l("角色"), "units": _l("负责单位"), "member": _l("对应委员"), "password": _l("密码"), "email": _l("电子邮箱"),
     "must_change_password": _l("须修改密码"), "failed_logins": _l("连续登录失败次数"), "locked_until": _l("锁定至"),
     "locked_addresses": _l("被锁定的地址"),
     "member_id": _l("履职对象"), "party_member_id": _l("党员"), "unit_id": _l("录入单位"), "category": _l("类别"),

@@ -27,8 +27,8 @@ from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Cer
                         Review, ReviewEntry, Role, SubjectKind, Term, Unit, UnitKind, User)
 from conftest import text_of
 
-# 139 rules, 177 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1416 pairs probed.
-RULE_METHODS = 179
+# 183 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1464 pairs probed.
+RULE_METHODS = 183
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -189,6 +189,10 @@ ROUTES: dict[str, Route] = {
     "/members/<int:member_id>/edit": r((ADMIN, OFFICE, CLERK), member_id="member"),
     "/members/mine": r((MEMBER,)),
     "/members/new": r(VERIFY),
+    "/notices/": r(SIGNED_IN),
+    "/notices/<int:notice_id>/open": r(SIGNED_IN, notice_id="notice"),
+    "/notices/<int:notice_id>/read": r(SIGNED_IN, notice_id="notice"),
+    "/notices/read-all": r(SIGNED_IN),
     "/public/highlights": r(PUBLIC),
     "/public/highlights.xml": r(PUBLIC),
     "/public/highlights/<int:activity_id>": r(PUBLIC, activity_id="activity"),
@@ -227,7 +231,7 @@ ROUTES: dict[str, Route] = {
 }
 # Public routes with an id must still show only published things: an unpublished record, a list not in 公示.
 ID_KINDS = {"activity", "evidence", "member", "meeting", "branch", "enterprise", "user", "award_list", "candidate",
-            "objection", "certificate", "printer", "review", "subject", "job", "token"}
+            "objection", "certificate", "printer", "review", "subject", "job", "token", "notice"}
 PUBLIC_IDS_REFUSED = {"/public/highlights/<int:activity_id>", "/public/publicity/<int:list_id>"}
 
 
@@ -334,6 +338,10 @@ def build_world(app: Flask, tmp_path) -> World:
     rules = (app.config["SCORING_RULES_DIR"] / "2025-四个一-委员.yaml").read_bytes()
     rule_file = rulefiles.save_version(2025, SubjectKind.MEMBERS, "2025-四个一-委员.yaml", rules, office)
     db.session.add_all([objection, certificate, printer, target, job])
+    db.session.flush()
+    from app.models import Notice
+    notice = Notice(user_id=target.id, kind="returned", text="探测用通知", link=f"/activities/{activity_id}")
+    db.session.add(notice)
     db.session.commit()
     token = "ab" * 32  # an upload waiting in the office's folder
     (tmp_path / "imports" / str(office.id)).mkdir(parents=True)
@@ -345,7 +353,7 @@ def build_world(app: Flask, tmp_path) -> World:
               "printer": printer.id, "period": "2025H1", "document": "awards", "dataset": "records", "token": token,
               "language": "zh_Hans_CN", "static": "css/app.css", "certificate_number": certificate.number,
               "idea": "IDEA", "category": "IDEA", "review": members_review.id, "subject": member_id,
-              "party_member": party_member_id, "job": job.id, "rule_file": rule_file.id,
+              "party_member": party_member_id, "job": job.id, "rule_file": rule_file.id, "notice": notice.id,
               "template": "2025-四个一-委员.yaml", "term": db.session.scalar(sa.select(Term.id)), "year": 2025}
     ids = {v: dict(common) for v in VISITORS}
     ids["liaison"] |= {"category": "CONTRIBUTION", "review": branches_review.id, "subject": branch_id}
@@ -414,7 +422,8 @@ def sign_in(client: FlaskClient, visitor: str) -> None:
 
 
 # Tables a visit may write whatever it is: the login log and the account's own sign-in bookkeeping.
-BOOKKEEPING = {"login_event", "user", "password_history"}
+# (notice: a visitor's 全部标为已读 marks its own notices read; test_inbox_notices checks nobody else's)
+BOOKKEEPING = {"login_event", "user", "password_history", "notice"}
 
 
 def snapshot() -> dict[str, list[tuple[object, ...]]]:

@@ -35,12 +35,14 @@ PARTY_LABELS = {Category.CONTRIBUTION: _l("党员比贡献"), Category.OTHER: _l
 def _filters() -> dict[str, object]:
     return {"q": request.args.get("q", ""), "unit": request.args.get("unit", 0, type=db_id) or "",
             "category": request.args.get("category", ""), "state": request.args.get("state", ""),
-            "start": request.args.get("start", ""), "end": request.args.get("end", "")}
+            "start": request.args.get("start", ""), "end": request.args.get("end", ""),
+            "todo": todo if (todo := request.args.get("todo", "")) in services.TODO_FILTERS else ""}
 
 
 def _filtered(filters: dict[str, object]) -> sa.Select[tuple[Activity]]:
     return services.activity_query(str(filters["q"]), int(filters["unit"] or 0) or None, str(filters["category"]),
-                                   str(filters["state"]), date_arg("start"), date_arg("end"))
+                                   str(filters["state"]), date_arg("start"), date_arg("end")).where(
+        services.todo_clause(str(filters["todo"]), current_user))
 
 
 @bp.route("/")

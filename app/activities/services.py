@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from app import audit, evidence, kindfields, rulefiles, workflow
 from app.auth.scope import scoped, unit_ids, units_below
+from app.notices import services as notices
 from app.extensions import db
 from app.models import (
     Activity,
@@ -359,6 +360,27 @@ def owns(activity: Activity, user: User) -> bool:
         return True
     ids = unit_ids(user)
     return ids is None or activity.entered_by_unit_id in ids
+
+
+TODO_FILTERS = ("mine", "evidence")  # what a 待办 link on the home page may narrow the record list to
+
+
+def todo_clause(todo: str, user: User) -> sa.ColumnElement[bool]:
+    """The records a 待办 item counts and its link lists. `mine`: those the user's units entered, members' own reports
+    aside (the office: those it entered itself; a member: their own reports). `evidence`: those of them not yet
+    verified that have no evidence file. Any other value narrows nothing."""
+    if todo not in TODO_FILTERS:
+        return sa.true()
+    ids = unit_ids(user)
+    if user.role == Role.MEMBER:  # a member's own reports (their scope is their own records)
+        mine = Activity.self_reported
+    else:
+        mine = sa.and_(~Activity.self_reported, Activity.created_by_id == user.id if ids is None
+                       else Activity.entered_by_unit_id.in_(ids))
+    if todo == "mine":
+        return mine
+    return sa.and_(mine, Activity.state.in_(EDITABLE + (RecordState.SUBMITTED,)),
+                   ~sa.exists().where(Evidence.activity_id == Activity.id))
 
 
 def entered_by_text(activity: Activity | None) -> str:
@@ -769,10 +791,13 @@ def self_report_notice(member: Member) -> str:
 
 # --- state changes -------------------------------------------------------------------------------------------
 
-def _change_state(activity: Activity, user: User, action: str, state: RecordState, reason: str = "") -> None:
+def _change_state(activity: Activity, user: User, action: str, state: RecordState, reason: str = "",
+                  notify: bool = True) -> None:
     before = workflow.move(activity, state, user, reason)
     db.session.flush()
     audit.record(user, action, "activity", activity.id, {"state": (before, state)}, reason=reason)
+    if notify:
+        notices.record_moved(activity, action, user)
 
 
 def submit(activity: Activity, user: User, version: int | None) -> str | None:
@@ -896,7 +921,8 @@ def verify_many(stmt: sa.Select[tuple[Activity]], user: User) -> int:
     """核实 every submitted, unlocked record `stmt` selects; the count. One transaction, the caller's."""
     records = list(db.session.scalars(_verifiable_now(stmt, user)))
     for activity in records:
-        _change_state(activity, user, "verify", RecordState.VERIFIED)
+        _change_state(activity, user, "verify", RecordState.VERIFIED, notify=False)
+    notices.records_verified(records, user)  # one notice a person, not one a record
     return len(records)
 
 

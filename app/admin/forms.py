@@ -55,6 +55,10 @@ class UserForm(FlaskForm):
     unit_ids = SelectMultipleField(_l("负责单位"), coerce=int, validate_choice=False)
     member_id = SelectField(_l("对应委员"), coerce=int, validate_choice=False)
     active = BooleanField(_l("启用（可以登录）"), default=True)
+    email = StringField(_l("电子邮箱（可不填）"), filters=[lambda v: v.strip() if isinstance(v, str) else v],
+                        validators=[Optional(), Length(max=120, message=TOO_LONG),
+                                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                                           message=_l("请输入正确的电子邮箱，如 zhangsan@example.cn。")), SingleLine()])
     submit = SubmitField(_l("保存"))
 
     def __init__(self, units: Mapping[str, list[tuple[int, str]]], members: list[tuple[int, str]],

@@ -312,7 +312,7 @@ def member_choices(current_id: int | None = None) -> list[tuple[int, str]]:
 
 
 def _user_facts(user: User) -> dict[str, Any]:
-    facts = audit.snapshot(user, ("username", "display_name", "role", "active"))
+    facts = audit.snapshot(user, ("username", "display_name", "role", "active", "email"))
     facts["units"] = [f"{u.name}（{u.code}）" for u in user.units]
     member = db.session.get(Member, user.member_id) if user.member_id else None
     facts["member"] = f"{member.name}（{member.code}）" if member else None
@@ -400,6 +400,7 @@ def save_user(user: User, data: Mapping[str, Any], actor: User, config: Mapping[
     user.units = units
     user.member_id = member_id
     user.active = bool(data.get("active", True))
+    user.email = (data.get("email") or "").strip()
     db.session.add(user)
     if new:
         set_password(user, data["password"], config, must_change=True)

@@ -32,6 +32,7 @@ from app.models import (Activity, Attendance, AwardList, AwardListState, BranchI
                         ReviewState, Role, User, Vote, VoteChoice)
 from app.reviews import services as reviews
 from app.reviews.facts import origin
+from app.notices import services as notice_services
 from app.scoring.awards import quota_size, why_ineligible
 from app.scoring.ranking import group_values, ordered_cards, take_with_ties, tie_values
 from app.timeutil import utcnow
@@ -326,6 +327,7 @@ def start_review(award_list: AwardList, user: User) -> None:
         audit.record(user, "delete", "candidate", c.id, {"subject": (c.subject_name, None)}, reason="推荐截止时未提交")
         award_list.candidates.remove(c)
     _move(award_list, AwardListState.REVIEWING, user)
+    notice_services.vote_opened(award_list, user)
 
 
 EXCEPTIONS = (VoteChoice.REJECT, VoteChoice.ABSTAIN)  # a leader says why
@@ -471,6 +473,7 @@ def approve(award_list: AwardList, body: str, meeting_name: str, decided_on: dt.
     audit.record(user, "update", "award_list", award_list.id, changes)
     _move(award_list, AwardListState.APPROVED, user)
     _lock(award_list.review, True)  # nothing that fed an approved list changes without an admin reopening it
+    notice_services.list_approved(award_list, user)
 
 
 def publish(award_list: AwardList, starts_on: dt.date, days: int, user: User) -> None:

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from app import audit, workflow
 from app.activities.services import open_years, ruleset_for
 from app.auth.scope import scoped
+from app.notices import services as notices
 from app.extensions import db
 from app.models import BranchIndicator, BranchResult, RecordState, Role, Unit, User
 from app.timeutil import beijing_today, utcnow
@@ -287,6 +288,7 @@ def _change_state(result: BranchResult, user: User, action: str, state: RecordSt
     before = workflow.move(result, state, user, reason)
     db.session.flush()
     audit.record(user, action, "branch_result", result.id, {"state": (before, state)}, reason=reason, ip=ip)
+    notices.result_moved(result, action, user, lambda: period_label(result.period))
 
 
 def _check_version(result: BranchResult, version: int | None) -> None:

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from app.auth.scope import clause
 from app.extensions import db
+from app.main import inbox
 from app.models import Activity, Member, PartyMember, RecordState, Role, Unit, UnitKind
 from app.setup import checklist
 from app.web import safe_next
@@ -56,7 +57,11 @@ def navigation() -> dict[str, object]:
         active = next((e for e, _ in items if e == here), None) or next(
             (e for e, _ in items if here != "main.index" and e.split(".")[0] == here.split(".")[0]), None)
         return [(endpoint, label, endpoint == active) for endpoint, label in items]
-    return {"nav_items": nav_items}
+
+    def nav_badges() -> dict[str, int]:
+        """Menu endpoint → things waiting there (the 待办 counts)."""
+        return inbox.badges(current_user) if current_user.is_authenticated else {}
+    return {"nav_items": nav_items, "nav_badges": nav_badges}
 
 
 @bp.route("/")
@@ -78,7 +83,8 @@ def index() -> str:
         stats.append((_l("党员"), count(PartyMember, PartyMember.active)))
     if current_user.role == Role.MEMBER:
         stats.append((_l("我的履职记录"), count(Activity)))
-    return render_template("main/index.html", stats=stats, **_setup())
+    return render_template("main/index.html", stats=stats, inbox=inbox.items(current_user),
+                           meetings=inbox.upcoming_meetings(current_user), **_setup())
 
 
 def _setup() -> dict[str, object]:

@@ -7,6 +7,7 @@ from app.models.enums import (AttendanceStatus, AwardListState, BranchForm, Cand
                               RecordState, ReviewKind, ReviewState, Role, RuleFileState, SubjectKind, UnitKind,
                               VoteChoice)
 from app.models.jobs import Job, JobState
+from app.models.notices import Notice
 from app.models.org import AppraisalYear, Enterprise, Term, Unit
 from app.models.people import Member, MemberUnitChange, PartyMember
 from app.models.records import (Activity, ActivityParticipant, Attendance, BranchIndicator, BranchResult,
@@ -20,7 +21,8 @@ __all__ = [
     "Activity", "ActivityParticipant", "AppraisalYear", "Attendance", "AttendanceStatus", "AuditLog", "AwardList",
     "AwardListState", "BranchForm", "BranchIndicator", "BranchResult", "Candidate", "CandidateState", "Category",
     "Certificate", "CertificateKind", "Enterprise", "Evidence", "Gender", "HistoricalResult", "Invitees", "Job",
-    "JobState", "LoginEvent", "LoginThrottle", "Meeting", "MeetingKind", "MeetingType", "Member", "MemberUnitChange", "Objection", "ObjectionOutcome",
+    "JobState", "LoginEvent", "LoginThrottle", "Meeting", "MeetingKind", "MeetingType", "Member", "MemberUnitChange",
+    "Notice", "Objection", "ObjectionOutcome",
     "PartyMember", "PartyStatus", "PasswordHistory", "PrintLog", "PrinterProfile", "RecordState", "Review",
     "ReviewEntry", "ReviewKind", "ReviewState", "RewardAmount", "Role", "RuleFile", "RuleFileState", "RuleSet",
     "Setting", "SubjectKind", "Term", "Unit", "UnitKind", "User", "Vote", "VoteChoice", "user_unit",

@@ -41,6 +41,9 @@ class User(UserMixin, db.Model):
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
     locale: Mapped[str] = mapped_column(sa.String(10), default="")
+    # Optional: notices are also e-mailed here when the server has SMTP settings (MAIL_SMTP_HOST). The database fills
+    # in "" (no Python default, so inserts of the user table written before this column keep working)
+    email: Mapped[str] = mapped_column(sa.String(120), server_default="")
     member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("member.id"), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     units: Mapped[list[Unit]] = relationship(secondary=user_unit, order_by="Unit.sort_order, Unit.id")

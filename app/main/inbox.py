@@ -1,0 +1,212 @@
+"""待办: what waits on the signed-in user, counted within their data scope, each with a link to where it is done.
+
+Each item names the menu entry (an endpoint of app.main.routes.NAV) whose badge counts it. A count is what its link
+lists: the same filters, the same scope.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import has_request_context, request, url_for
+from flask_babel import gettext as _
+
+from app.activities import services as activities
+from app.auth.scope import clause
+from app.awards.services import publicity_ends_on
+from app.branches.results import period_label
+from app.extensions import db
+from app.models import (Activity, Attendance, AwardList, AwardListState, BranchResult, Candidate, CandidateState,
+                        Meeting, Objection, ObjectionOutcome, RecordState, Review, ReviewState, Role, SubjectKind,
+                        Unit, User, Vote)
+from app.timeutil import beijing_today
+
+
+@dataclass(frozen=True)
+class Item:
+    text: str
+    count: int
+    link: str
+    nav: str  # the menu entry whose badge counts this item
+    parts: tuple[Item, ...] = ()  # the same, by unit
+    badge: bool = True  # False: a reminder about things another item already counts (the menu counts them once)
+
+
+def _count(stmt: sa.Select) -> int:  # type: ignore[type-arg]
+    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+
+
+def _records(*where: sa.ColumnElement[bool]) -> int:
+    return _count(sa.select(Activity.id).where(clause(Activity), *where))
+
+
+def items(user: User) -> list[Item]:
+    """The user's 待办, in the order they are shown; only items with something to do. Worked out once a request."""
+    cache = request.environ.setdefault("siyi.inbox", {}) if has_request_context() else {}
+    if user.id not in cache:
+        cache[user.id] = _items(user)
+    return list(cache[user.id])
+
+
+def _items(user: User) -> list[Item]:
+    found = {Role.CLERK: _clerk, Role.LIAISON: _liaison, Role.OFFICE: _office, Role.ADMIN: _office,
+             Role.LEADER: _leader, Role.MEMBER: _member}[user.role](user)
+    return [item for item in found if item.count]
+
+
+def badges(user: User) -> dict[str, int]:
+    """Menu endpoint → how many things wait there (reminders aside, so that nothing counts twice)."""
+    out: dict[str, int] = {}
+    for item in (i for i in items(user) if i.badge):
+        out[item.nav] = out.get(item.nav, 0) + item.count
+    return out
+
+
+# --- by role -------------------------------------------------------------------------------------------------------
+
+def _own_records(user: User, nav: str) -> list[Item]:
+    """Records the user's units entered: returned, drafts, and (not yet verified) without evidence."""
+    mine = activities.todo_clause("mine", user)
+    lacking = activities.todo_clause("evidence", user)
+    return [
+        Item(_("被退回、待修改的记录"), _records(mine, Activity.state == RecordState.RETURNED),
+             url_for("activities.index", state=RecordState.RETURNED.name, todo="mine"), nav),
+        Item(_("尚未提交的草稿"), _records(mine, Activity.state == RecordState.DRAFT),
+             url_for("activities.index", state=RecordState.DRAFT.name, todo="mine"), nav),
+        Item(_("还没有证明材料的记录"), _records(lacking), url_for("activities.index", todo="evidence"), nav,
+             badge=False),
+    ]
+
+
+def _queue(user: User) -> list[Item]:
+    """The records waiting for the user's verification, in all and by recording unit."""
+    if not activities.verifies_any(user):
+        return []
+    rows = db.session.execute(
+        sa.select(Unit.id, Unit.name, sa.func.count(Activity.id)).join(Activity, Activity.unit_id == Unit.id)
+        .where(clause(Activity), Activity.state == RecordState.SUBMITTED, ~Activity.locked,
+               activities.verifiable(user))
+        .group_by(Unit.id, Unit.name, Unit.kind, Unit.sort_order).order_by(Unit.kind, Unit.sort_order, Unit.id))
+    parts = tuple(Item(name, n, url_for("activities.queue", unit=unit_id), "activities.index")
+                  for unit_id, name, n in rows)
+    return [Item(_("待核实的履职记录"), sum(p.count for p in parts), url_for("activities.queue"), "activities.index",
+                 parts)]
+
+
+def _clerk(user: User) -> list[Item]:
+    return _own_records(user, "activities.index") + _queue(user)
+
+
+def _liaison(user: User) -> list[Item]:
+    returned = _count(sa.select(BranchResult.id).where(clause(BranchResult),
+                                                       BranchResult.state == RecordState.RETURNED))
+    mine = activities.todo_clause("mine", user)
+    return [
+        Item(_("被退回的比实绩"), returned, url_for("branches.result_list", state=RecordState.RETURNED.name),
+             "branches.result_list"),
+        Item(_("被退回的比贡献记录"), _records(mine, Activity.state == RecordState.RETURNED),
+             url_for("activities.index", state=RecordState.RETURNED.name, todo="mine"), "activities.index"),
+    ]
+
+
+def _office(user: User) -> list[Item]:
+    submitted = _count(sa.select(BranchResult.id).where(clause(BranchResult),
+                                                        BranchResult.state == RecordState.SUBMITTED))
+    found = _queue(user)
+    found.append(Item(_("待核实的比实绩"), submitted,
+                      url_for("branches.result_list", state=RecordState.SUBMITTED.name), "branches.result_list"))
+    return found + _objections() + _award_steps() + _reviews_pending()
+
+
+def _objections() -> list[Item]:
+    rows = db.session.execute(
+        sa.select(AwardList.id, AwardList.title, sa.func.count(Objection.id)).join(Objection)
+        .where(Objection.outcome == ObjectionOutcome.PENDING).group_by(AwardList.id, AwardList.title)
+        .order_by(AwardList.id))
+    return [Item(_("公示异议待答复：%(title)s", title=title), n, url_for("awards.detail", list_id=list_id),
+                 "awards.index") for list_id, title, n in rows]
+
+
+def _award_steps() -> list[Item]:
+    """Lists whose next step is the office's: start the review, record the conclusion and approval, publish, or
+    finalise once the 公示 period is over."""
+    today = beijing_today()
+    recommended = sa.select(Candidate.award_list_id).where(Candidate.state == CandidateState.RECOMMENDED)
+    lists = db.session.scalars(sa.select(AwardList).where(sa.or_(
+        sa.and_(AwardList.state == AwardListState.RECOMMENDING, AwardList.id.in_(recommended)),
+        AwardList.state.in_((AwardListState.REVIEWING, AwardListState.REOPENED, AwardListState.APPROVED,
+                             AwardListState.PUBLISHED)))).order_by(AwardList.id))
+    steps = {AwardListState.RECOMMENDING: _("已有单位推荐，可开始领导小组考核"),
+             AwardListState.REVIEWING: _("领导小组考核中，待记录结论并审定"),
+             AwardListState.REOPENED: _("已重新打开，待记录结论并审定"),
+             AwardListState.APPROVED: _("已审定，待公示"),
+             AwardListState.PUBLISHED: _("公示期满，待定稿")}
+    out = []
+    for award_list in lists:
+        if award_list.state == AwardListState.PUBLISHED and not (
+                (ends := publicity_ends_on(award_list)) is not None and today > ends):
+            continue
+        out.append(Item(f"{award_list.title}：{steps[award_list.state]}", 1,
+                        url_for("awards.detail", list_id=award_list.id), "awards.index"))
+    return out
+
+
+def _period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    year = int(period[:4])
+    if period.endswith("H1"):
+        return dt.date(year, 1, 1), dt.date(year, 6, 30)
+    if period.endswith("H2"):
+        return dt.date(year, 7, 1), dt.date(year, 12, 31)
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+def _reviews_pending() -> list[Item]:
+    """Frozen members' reviews whose period still has records waiting for verification: they are not in it."""
+    reviews = db.session.scalars(sa.select(Review).where(
+        Review.subject_kind == SubjectKind.MEMBERS, Review.state == ReviewState.FROZEN).order_by(Review.period))
+    out = []
+    for review in reviews:
+        start, end = _period_bounds(review.period)
+        n = _records(Activity.state == RecordState.SUBMITTED, Activity.party_member_id.is_(None),
+                     Activity.occurred_on.between(start, end))
+        label = period_label(review.period) if "H" in review.period else _("%(year)s年", year=review.period)
+        out.append(Item(_("%(period)s%(kind)s之后又有待核实记录", period=label, kind=_(review.kind.label)), n,
+                        url_for("activities.queue", start=start.isoformat(), end=end.isoformat()),
+                        "reviews.index", badge=False))
+    return out
+
+
+def _leader(user: User) -> list[Item]:
+    voted = sa.select(Vote.candidate_id).where(Vote.user_id == user.id)
+    rows = db.session.execute(
+        sa.select(AwardList.id, AwardList.title, sa.func.count(Candidate.id)).join(Candidate)
+        .where(AwardList.state.in_((AwardListState.REVIEWING, AwardListState.REOPENED)),
+               Candidate.state == CandidateState.RECOMMENDED, Candidate.id.notin_(voted))
+        .group_by(AwardList.id, AwardList.title).order_by(AwardList.id))
+    return [Item(_("待表决：%(title)s", title=title), n, url_for("awards.detail", list_id=list_id), "awards.index")
+            for list_id, title, n in rows]
+
+
+def _member(user: User) -> list[Item]:
+    if user.member_id is None:
+        return []
+    returned = _records(Activity.self_reported, Activity.member_id == user.member_id,
+                        Activity.state == RecordState.RETURNED)
+    upcoming = _count(sa.select(Meeting.id).join(Attendance).where(
+        Attendance.member_id == user.member_id, Meeting.held_on >= beijing_today()))
+    return [
+        Item(_("被退回的履职报告"), returned,
+             url_for("activities.index", state=RecordState.RETURNED.name, todo="mine"),
+             "activities.index"),
+        Item(_("即将参加的会议和活动"), upcoming, url_for("members.mine"), "members.mine"),
+    ]
+
+
+def upcoming_meetings(user: User) -> list[Meeting]:
+    """The meetings a member is invited to from today on, soonest first."""
+    if user.role != Role.MEMBER or user.member_id is None:
+        return []
+    return list(db.session.scalars(sa.select(Meeting).join(Attendance).where(
+        Attendance.member_id == user.member_id, Meeting.held_on >= beijing_today())
+        .order_by(Meeting.held_on, Meeting.id).limit(10)))
