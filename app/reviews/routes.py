@@ -25,7 +25,7 @@ from app.imports import export
 from app.jobs import services as jobs
 from app.models import Job, JobState, Review, ReviewEntry, Role, SubjectKind, Unit, User
 from app.pinyin import as_pinyin_query, search_key
-from app.reviews import services
+from app.reviews import reading, services
 from app.reviews.forms import RunReviewForm
 from app.scoring.types import SUBJECT_ATTRIBUTES
 from app.web import db_id, paginate_list
@@ -282,33 +282,43 @@ def ranking(review_id: int) -> str | Response:
     rankings = services.rankings_of(review, table)
     filters, chosen = _filters(rankings)
     shown, total = placed_rows(table, filters)
-    gates = services.failed_gates(review)
+    verdicts = reading.verdicts(review)
+    vetoed_ids = {s for s, v in verdicts.items() if v.vetoed}
     label = group_labeller(review)
     names = ranking_labels(review)
     rules = services.loaded_rules(review)
     grouped = {r.name for r in rules.rankings if r.by} if rules else set()
+    tie_rule = reading.tie_rule(rules)
+    broken = reading.tie_broken((row.subject_id, *row.places[filters["ranking"]][:1], row.score,
+                                 row.places[filters["ranking"]][1]) for row in table
+                                if filters["ranking"] in row.places) if tie_rule else set()
+    name_word, unit_word, counter = reading.words(review.subject_kind)
+    shown = reading.vetoed_last(shown, vetoed_ids, lambda p: p.row.subject_id)
     if fmt := export.wanted():
         title = " ".join(filter(None, [review_title(review), _("第%(v)s版", v=review.version),
                                        names.get(filters["ranking"], filters["ranking"]),
                                        label(filters["ranking"], filters["group"])
                                        if filters["ranking"] in grouped else ""]))
-        headers = [_("名次"), _("姓名") if review.subject_kind != SubjectKind.UNITS else _("名称"), _("单位"),
-                   _("得分"), _("等次"), _("参评资格"), _("未达到的基本要求"), _("通报")]
-        body = [[p.place, p.row.name, p.row.unit, p.row.score, p.row.grade,
-                 _("合格") if p.row.eligible else _("不合格"), "、".join(gates.get(p.row.subject_id, [])),
-                 "、".join(p.row.flags)] for p in shown]
+        headers = [_("名次"), name_word, unit_word, _("得分"), _("考评等次"), _("评优资格（能否参评表彰）"), _("备注"),
+                   _("通报")]
+        body = [[_("一票否决") if p.row.subject_id in vetoed_ids else p.place, p.row.name, p.row.unit, p.row.score,
+                 p.row.grade, reading.eligibility(p.row.eligible, verdicts.get(p.row.subject_id)),
+                 tie_rule if p.row.subject_id in broken else "", "、".join(p.row.flags)] for p in shown]
         return export.send_table(headers, body, fmt, export.export_title(title))
     grades = [g.name for g in rules.grades] if rules else sorted({r.grade for r in table if r.grade})
     # served part of the period: listed below the ranking, not in it (the name filter applies; a grade or 合格 asked
     # for leaves them out: they have neither)
     unranked = [row for row in table if not row.appraised and _matches_name(row, filters["q"])
                 and not filters["grade"] and filters["eligible"] != "yes"]
+    ranked = [p for p in shown if p.row.subject_id not in vetoed_ids]
     return render_template("reviews/ranking.html", **_header(review), rankings=rankings, chosen=chosen,
-                           filters=filters, shown=shown, total=total, everyone=len(table), gates=gates,
-                           unranked=unranked,
-                           pagination=paginate_list(shown, current_app.config["RANKING_PAGE_SIZE"]),
+                           filters=filters, shown=shown, total=total, everyone=len(table), verdicts=verdicts,
+                           unranked=unranked, vetoed=[p for p in shown if p.row.subject_id in vetoed_ids],
+                           pagination=paginate_list(ranked, current_app.config["RANKING_PAGE_SIZE"]),
                            group_label=label, ranking_names=names, grouped=grouped, grades=grades,
-                           groups=_groups(chosen) if chosen else [])
+                           groups=_groups(chosen) if chosen else [], tie_rule=tie_rule, tie_broken=broken,
+                           eligibility=reading.eligibility, name_word=name_word, unit_word=unit_word,
+                           counter=counter)
 
 
 # --- one subject's explanation --------------------------------------------------------------------------------------

@@ -1,0 +1,101 @@
+"""A ranking reads without a key: what 考评等次 and 评优资格 mean and why one is 不具备, how equal scores were
+ordered, the 一票否决 after all others, a branch ranking in a branch's words; and the 通报 reasons in plain words."""
+from __future__ import annotations
+
+import csv
+import io
+
+import sqlalchemy as sa
+
+from app.awards import services as awards
+from app.extensions import db
+from app.models import Review, SubjectKind
+from conftest import text_of
+
+
+def review_of(kind: SubjectKind) -> Review:
+    return db.session.scalar(sa.select(Review).where(Review.subject_kind == kind))
+
+
+def rows_of(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_eligibility_says_what_it_means_and_why_not(annual_review, client, as_user):
+    as_user("office")
+    page = text_of(client.get(f"/reviews/{annual_review.id}"))
+    assert "考评等次" in page and "评优资格 能否参评表彰" in page
+    assert "参评资格" not in page
+    # 陈长林 85 分、合格, but no 解一难: the page says he may not stand for an award and why
+    page = text_of(client.get(f"/reviews/{annual_review.id}?q=陈长林"))
+    row = page[page.index("陈长林"):][:200]
+    assert "合格" in row and "不具备" in row and "未完成“解一难”" in row
+    exported = rows_of(client.get(f"/reviews/{annual_review.id}?export=csv"))
+    assert exported[0][4:6] == ["考评等次", "评优资格（能否参评表彰）"]
+    line = next(r for r in exported if r[1] == "陈长林")
+    assert line[5] == "不具备 — 未完成“解一难”"
+
+
+def test_the_vetoed_come_after_everyone_else(annual_review, client, as_user):
+    as_user("office")
+    page = client.get(f"/reviews/{annual_review.id}").get_data(as_text=True)
+    text = text_of(client.get(f"/reviews/{annual_review.id}"))
+    # 彭松 (82.33, 受到党纪政务处分) sits in a block of its own below the ranking, not among the ranked
+    assert text.index("一票否决 以下对象被一票否决") < text.index("彭松")
+    ranked = page[:page.index('id="vetoed"')]
+    assert "彭松" not in ranked
+    assert "一票否决：受到党纪政务处分或有违法犯罪行为" in text
+    exported = rows_of(client.get(f"/reviews/{annual_review.id}?export=csv"))
+    assert exported[-1][0] == "一票否决" and exported[-1][1] == "彭松"
+
+
+def test_equal_scores_at_different_places_say_the_tie_break(annual_review, client, as_user):
+    as_user("office")
+    text = text_of(client.get(f"/reviews/{annual_review.id}"))
+    assert "同分按“献一智”得分排先后" in text
+    exported = rows_of(client.get(f"/reviews/{annual_review.id}?export=csv"))
+    by_score: dict[str, set[str]] = {}
+    for r in exported[1:]:
+        by_score.setdefault(r[3], set()).add(r[0])
+    noted = [r for r in exported[1:] if r[6] == "同分按“献一智”得分排先后"]
+    assert noted
+    # exactly the rows whose score another row has at another place
+    assert {r[1] for r in noted} == {r[1] for r in exported[1:] if len(by_score[r[3]]) > 1 and r[0] != "一票否决"}
+
+
+def test_a_branch_ranking_speaks_of_branches(finished_year, client, as_user):
+    as_user("office")
+    branches = review_of(SubjectKind.BRANCHES)
+    text = text_of(client.get(f"/reviews/{branches.id}"))
+    assert "党支部 组建形式" in text and "本组共 19 个" in text
+    assert "姓名" not in text.replace("党支部或拼音首字母", "")
+    exported = rows_of(client.get(f"/reviews/{branches.id}?export=csv"))
+    assert exported[0][1:3] == ["党支部", "组建形式"]
+    # 三元纸业党支部: 一票否决 (重大安全生产事故), last
+    assert exported[-1][1] == "三元纸业党支部" and exported[-1][0] == "一票否决"
+
+
+def test_the_ranking_pdf_reads_as_the_page(finished_year):
+    from app.documents.content import ranking_tables
+    branches = ranking_tables(review_of(SubjectKind.BRANCHES), "总排名")[0]
+    assert (branches.name_header, branches.unit_header) == ("党支部", "组建形式")
+    assert branches.rows[-1].name == "三元纸业党支部" and branches.rows[-1].vetoed
+    members = ranking_tables(finished_year, "总排名")[0]
+    chen = next(r for r in members.rows if r.name == "陈长林")
+    assert not chen.eligible and "未完成“解一难”" in chen.note
+    assert members.rows[-1].name == "彭松"
+    assert any("同分按“献一智”得分排先后" in r.note for r in members.rows)
+    from reports.ranking import ranking_table
+    assert ranking_table(members).startswith(b"%PDF-")
+
+
+def test_notices_give_reasons_in_plain_words(finished_year, client, as_user):
+    party = review_of(SubjectKind.PARTY_MEMBERS)
+    reasons = {n.name: n.reasons for n in awards.notices(party)}
+    assert reasons["吴小波"] == ("考评等次为“不合格”", "一票否决：受到党纪处分")
+    members = {n.name: n.reasons for n in awards.notices(finished_year)}
+    assert "未完成“献一智”“引一企”“联一户”“解一难”" in members["邓强"]
+    assert not any(":" in why or "(未达到)" in why for whys in members.values() for why in whys)
+    as_user("office")
+    page = text_of(client.get(f"/awards/notices/{party.id}"))
+    assert "一票否决：受到党纪处分" in page and "(一票否决)" not in page
