@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import sqlalchemy as sa
 
@@ -99,3 +100,59 @@ def test_notices_give_reasons_in_plain_words(finished_year, client, as_user):
     as_user("office")
     page = text_of(client.get(f"/awards/notices/{party.id}"))
     assert "一票否决：受到党纪处分" in page and "(一票否决)" not in page
+
+
+# --- a review warns before it freezes ---------------------------------------------------------------------------
+
+def pending_now(period: str = "2025") -> list[dict]:
+    from app.reviews import pending
+    return pending.snapshot(period, SubjectKind.MEMBERS)
+
+
+def test_a_review_lists_what_is_pending_and_waits_for_the_office(annual_review, client, as_user):
+    import json
+
+    from app.models import Activity, RecordState
+    waiting = pending_now()
+    submitted = db.session.scalar(sa.select(sa.func.count()).select_from(Activity).where(
+        Activity.state == RecordState.SUBMITTED, Activity.occurred_on.between("2025-01-01", "2025-12-31")))
+    assert submitted and sum(p["count"] for p in waiting if p["what"] == "records") == submitted
+    as_user("office")
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Review))
+    tag = re.search(r'<input[^>]*name="request_token"[^>]*>', client.get("/reviews/").get_data(as_text=True))
+    token = re.search(r'value="([^"]+)"', tag.group(0)).group(1)
+    response = client.post("/reviews/", data={"rule_file": "2025-四个一-委员.yaml", "period": "2025",
+                                              "request_token": token})
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "运行考评前请确认" in text and "已提交、待核实的履职记录" in text and "仍然运行并冻结" in text
+    first = next(p for p in waiting if p["what"] == "records")
+    assert f"{first['unit']} 已提交、待核实的履职记录 {first['count']}" in text
+    html = response.get_data(as_text=True)
+    assert f"/activities/queue?unit={first['unit_id']}&amp;start=2025-01-01&amp;end=2025-12-31" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Review)) == before  # nothing ran
+    # the office confirms: the review freezes, and keeps what was pending then
+    assert f'value="{token}"' in html  # the same form, posted once more: one review
+    response = client.post("/reviews/", data={"rule_file": "2025-四个一-委员.yaml", "period": "2025",
+                                              "confirmed": "1", "request_token": token})
+    assert response.status_code == 302
+    review = db.session.scalar(sa.select(Review).order_by(Review.id.desc()).limit(1))
+    assert review.version == 2 and json.loads(review.pending) == waiting
+    page = text_of(client.get(f"/reviews/{review.id}"))
+    total = sum(p["count"] for p in waiting)
+    assert f"冻结时仍有 {total} 项待处理，未计入本次结果" in page and first["unit"] in page
+
+
+def test_nothing_pending_runs_without_an_extra_step(annual_review, client, as_user):
+    from app.models import Activity, Meeting, RecordState
+    db.session.execute(sa.update(Activity).where(Activity.state == RecordState.SUBMITTED)
+                       .values(state=RecordState.VERIFIED))
+    db.session.execute(sa.update(Meeting).values(state=RecordState.VERIFIED))
+    db.session.commit()
+    assert pending_now() == []
+    as_user("office")
+    response = client.post("/reviews/", data={"rule_file": "2025-四个一-委员.yaml", "period": "2025"})
+    assert response.status_code == 302
+    review = db.session.scalar(sa.select(Review).order_by(Review.id.desc()).limit(1))
+    assert review.pending == "[]"
+    assert "冻结时" not in text_of(client.get(f"/reviews/{review.id}"))

@@ -1,6 +1,7 @@
 """Reviews: the list and the run form (office), rankings, the explanation of each score, versions compared."""
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -23,9 +24,9 @@ from app.extensions import db
 from app.forms import select_choices
 from app.imports import export
 from app.jobs import services as jobs
-from app.models import Job, JobState, Review, ReviewEntry, Role, SubjectKind, Unit, User
+from app.models import Job, JobState, RecordState, Review, ReviewEntry, Role, SubjectKind, Unit, User
 from app.pinyin import as_pinyin_query, search_key
-from app.reviews import reading, services
+from app.reviews import pending, reading, services
 from app.reviews.forms import RunReviewForm
 from app.scoring.types import SUBJECT_ATTRIBUTES
 from app.web import db_id, paginate_list
@@ -85,6 +86,7 @@ def _user_names(ids: set[int | None]) -> dict[int, str]:
 def _header(review: Review) -> dict[str, Any]:
     """What every review page shows on top: period, version, rule file, hash, who ran it and when."""
     return {"review": review, "period": period_label(review.period), "title": review_title(review),
+            "pending_then": json.loads(review.pending or "[]"), "what": pending.WHAT,
             "ran_by": _user_names({review.created_by_id}), "previous": services.previous(review),
             "latest": db.session.scalar(sa.select(Review).where(
                 Review.period == review.period, Review.subject_kind == review.subject_kind,
@@ -102,9 +104,10 @@ def _run_form() -> RunReviewForm:
                          select_choices([("", _("请选择"))] + [(p, period_label(p)) for p in periods]))
 
 
-def _run(form: RunReviewForm) -> Review | Job | None:
+def _run(form: RunReviewForm) -> Review | Job | list[dict[str, Any]] | None:
     """Run the chosen rule file over the chosen period, as a background job (done already when jobs run inline:
-    the review, or None with the error beside its field); on a bad choice, the error goes beside its field."""
+    the review, or None with the error beside its field); on a bad choice, the error goes beside its field. Work
+    still pending in the period, not yet confirmed by the office: that list, and nothing runs."""
     ruleset = services.rule_file(form.rule_file.data or "")
     if ruleset is None:
         form.rule_file.errors = [*form.rule_file.errors, _("没有这个评分细则文件，请重新选择。")]
@@ -114,6 +117,9 @@ def _run(form: RunReviewForm) -> Review | Job | None:
         form.period.errors = [*form.period.errors, _("《%(name)s》没有这个考评周期；可选：%(periods)s。", name=ruleset.name,
                                                      periods="、".join(period_label(p) for p in allowed))]
         return None
+    if form.confirmed.data != "1" and (waiting := pending.snapshot(form.period.data,
+                                                                   services.subject_kind_of(ruleset))):
+        return waiting
     params = {"rule_file": form.rule_file.data, "period": form.period.data, "user_id": current_user.id}
     job = jobs.submit("review", params, current_user, token=jobs.clean_token(form.request_token.data))
     if job.params != params:  # the page's form, posted once already with another choice
@@ -137,6 +143,11 @@ def index() -> str | Response:
     form = _run_form() if can_run else None
     if form is not None and form.validate_on_submit():
         review = _run(form)
+        if isinstance(review, list):
+            db.session.rollback()
+            form.confirmed.data = "1"
+            return render_template("reviews/confirm.html", form=form, pending=review, period=period_label(
+                form.period.data), link=lambda p: pending_link(p, form.period.data), what=pending.WHAT)
         if isinstance(review, Job):
             return redirect(url_for("jobs.show", job_id=review.id))
         if review is not None:
@@ -154,6 +165,18 @@ def index() -> str | Response:
     reviews = db.session.scalars(stmt).all()
     return render_template("reviews/index.html", reviews=reviews, form=form, counts=services.entry_counts(),
                            names=_user_names({r.created_by_id for r in reviews}), period_label=period_label)
+
+
+def pending_link(item: dict[str, Any], period: str) -> str:
+    """The queue that holds one line of pending work, filtered to its unit and the period."""
+    start, end = (d.isoformat() for d in pending.bounds(period))
+    if item["what"] == "records":
+        return url_for("activities.queue", unit=item["unit_id"], start=start, end=end)
+    if item["what"] == "meetings":
+        return url_for("meetings.index", unit=item["unit_id"], start=start, end=end)
+    state = RecordState.SUBMITTED if item["what"] == "results_submitted" else RecordState.RETURNED
+    half = period if period[4:] in ("H1", "H2") else None
+    return url_for("branches.result_list", branch=item["unit_id"], state=state.name, period=half)
 
 
 # --- the ranking table ----------------------------------------------------------------------------------------------
