@@ -112,10 +112,12 @@ def pending_now(period: str = "2025") -> list[dict]:
 def test_a_review_lists_what_is_pending_and_waits_for_the_office(annual_review, client, as_user):
     import json
 
-    from app.models import Activity, RecordState
+    from app.models import Activity, RecordState, Unit
+    from app.reviews.pending import PARTY_UNIT_KINDS
     waiting = pending_now()
-    submitted = db.session.scalar(sa.select(sa.func.count()).select_from(Activity).where(
-        Activity.state == RecordState.SUBMITTED, Activity.occurred_on.between("2025-01-01", "2025-12-31")))
+    submitted = db.session.scalar(sa.select(sa.func.count()).select_from(Activity).join(Unit, Unit.id == Activity.unit_id).where(
+        Activity.state == RecordState.SUBMITTED, Activity.occurred_on.between("2025-01-01", "2025-12-31"),
+        Unit.kind.not_in(PARTY_UNIT_KINDS)))  # the party side's records are not the members' review's
     assert submitted and sum(p["count"] for p in waiting if p["what"] == "records") == submitted
     as_user("office")
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Review))
@@ -156,3 +158,30 @@ def test_nothing_pending_runs_without_an_extra_step(annual_review, client, as_us
     review = db.session.scalar(sa.select(Review).order_by(Review.id.desc()).limit(1))
     assert review.pending == "[]"
     assert "冻结时" not in text_of(client.get(f"/reviews/{review.id}"))
+
+
+def test_meetings_and_branch_results_count_as_pending_for_their_reviews(annual_review, app):
+    from app.models import BranchResult, Meeting, RecordState
+    from app.reviews import pending
+    from app.reviews.routes import pending_link
+    meeting = db.session.scalar(sa.select(Meeting).where(Meeting.held_on.between("2025-01-01", "2025-12-31"))
+                                .order_by(Meeting.id).limit(1))
+    meeting.state = RecordState.SUBMITTED
+    result = db.session.scalar(sa.select(BranchResult).where(BranchResult.period == "2025H1")
+                               .order_by(BranchResult.id).limit(1))
+    result.state = RecordState.RETURNED
+    db.session.commit()
+    members = pending.snapshot("2025", SubjectKind.MEMBERS)
+    line = next(p for p in members if p["what"] == "meetings" and p["unit_id"] == meeting.unit_id)
+    assert line["count"] >= 1 and not any(p["what"].startswith("results") for p in members)
+    branches = pending.snapshot("2025", SubjectKind.BRANCHES)
+    returned = next(p for p in branches if p["what"] == "results_returned" and p["unit_id"] == result.branch_id)
+    assert not any(p["what"] == "meetings" and
+                                                               p["unit_id"] == meeting.unit_id for p in branches)
+    later = sum(p["count"] for p in pending.snapshot("2025H2", SubjectKind.BRANCHES)
+                if p["what"] == "results_returned" and p["unit_id"] == result.branch_id)
+    assert later == returned["count"] - 1  # a half-year review counts its own half only
+    with app.test_request_context():
+        assert pending_link(line, "2025") == f"/meetings/?unit={meeting.unit_id}&start=2025-01-01&end=2025-12-31"
+        assert pending_link(returned, "2025H1") == f"/branches/results?branch={result.branch_id}&state=RETURNED" \
+                                                   "&period=2025H1"
