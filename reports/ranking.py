@@ -12,8 +12,8 @@ from reports import cells, layout
 from reports.model import RankingRow, RankingTable
 
 HEADER = ("名次", "姓名", "单位", "分组", "得分", "考评等次", "评优资格", "备注")
-WIDTHS = (12 * mm, 22 * mm, 36 * mm, 24 * mm, 15 * mm, 13 * mm, 16 * mm, 32 * mm)  # 170 mm
-SHEET_WIDTHS = (6, 12, 30, 16, 10, 8, 12, 30)  # in characters
+WIDTHS = (12 * mm, 22 * mm, 28 * mm, 16 * mm, 14 * mm, 19 * mm, 19 * mm, 40 * mm)  # 170 mm
+SHEET_WIDTHS = (8, 12, 30, 16, 10, 10, 10, 40)  # in characters
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 SHEET_MAX = 31
 

@@ -3,15 +3,19 @@ ordered, the 一票否决 after all others, a branch ranking in a branch's words
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from app.awards import services as awards
 from app.extensions import db
 from app.models import Review, SubjectKind
 from conftest import text_of
+
+YEAR_START, YEAR_END = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
 
 
 def review_of(kind: SubjectKind) -> Review:
@@ -109,6 +113,7 @@ def pending_now(period: str = "2025") -> list[dict]:
     return pending.snapshot(period, SubjectKind.MEMBERS)
 
 
+@pytest.mark.commits  # the review runs as a job, whose progress is written on a connection of its own
 def test_a_review_lists_what_is_pending_and_waits_for_the_office(annual_review, client, as_user):
     import json
 
@@ -116,7 +121,7 @@ def test_a_review_lists_what_is_pending_and_waits_for_the_office(annual_review, 
     from app.reviews.pending import PARTY_UNIT_KINDS
     waiting = pending_now()
     submitted = db.session.scalar(sa.select(sa.func.count()).select_from(Activity).join(Unit, Unit.id == Activity.unit_id).where(
-        Activity.state == RecordState.SUBMITTED, Activity.occurred_on.between("2025-01-01", "2025-12-31"),
+        Activity.state == RecordState.SUBMITTED, Activity.occurred_on.between(YEAR_START, YEAR_END),
         Unit.kind.not_in(PARTY_UNIT_KINDS)))  # the party side's records are not the members' review's
     assert submitted and sum(p["count"] for p in waiting if p["what"] == "records") == submitted
     as_user("office")
@@ -145,6 +150,7 @@ def test_a_review_lists_what_is_pending_and_waits_for_the_office(annual_review, 
     assert f"冻结时仍有 {total} 项待处理，未计入本次结果" in page and first["unit"] in page
 
 
+@pytest.mark.commits  # the review runs as a job, whose progress is written on a connection of its own
 def test_nothing_pending_runs_without_an_extra_step(annual_review, client, as_user):
     from app.models import Activity, Meeting, RecordState
     db.session.execute(sa.update(Activity).where(Activity.state == RecordState.SUBMITTED)
@@ -164,7 +170,7 @@ def test_meetings_and_branch_results_count_as_pending_for_their_reviews(annual_r
     from app.models import BranchResult, Meeting, RecordState
     from app.reviews import pending
     from app.reviews.routes import pending_link
-    meeting = db.session.scalar(sa.select(Meeting).where(Meeting.held_on.between("2025-01-01", "2025-12-31"))
+    meeting = db.session.scalar(sa.select(Meeting).where(Meeting.held_on.between(YEAR_START, YEAR_END))
                                 .order_by(Meeting.id).limit(1))
     meeting.state = RecordState.SUBMITTED
     result = db.session.scalar(sa.select(BranchResult).where(BranchResult.period == "2025H1")
