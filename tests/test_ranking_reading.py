@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.awards import services as awards
 from app.extensions import db
-from app.models import Review, SubjectKind
+from app.models import Review, SubjectKind, Unit
 from conftest import text_of
 
 YEAR_START, YEAR_END = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
@@ -191,3 +191,23 @@ def test_meetings_and_branch_results_count_as_pending_for_their_reviews(annual_r
         assert pending_link(line, "2025") == f"/meetings/?unit={meeting.unit_id}&start=2025-01-01&end=2025-12-31"
         assert pending_link(returned, "2025H1") == f"/branches/results?branch={result.branch_id}&state=RETURNED" \
                                                    "&period=2025H1"
+
+
+def test_the_pending_list_kept_by_a_review_shows_a_clerk_only_their_units(annual_review, client, as_user):
+    import json
+
+    from app.auth import scope
+    from conftest import user_named
+    waiting = [{"what": "records", "unit_id": unit_id, "unit": name, "count": 2} for unit_id, name in
+               db.session.execute(sa.select(Unit.id, Unit.name).order_by(Unit.id))]
+    annual_review.pending = json.dumps(waiting, ensure_ascii=False)
+    db.session.commit()
+    own = scope.unit_ids(user_named("clerk"))
+    mine = [p for p in waiting if p["unit_id"] in own]
+    others = [p["unit"] for p in waiting if p["unit_id"] not in own]
+    as_user("clerk")
+    html = client.get(f"/reviews/{annual_review.id}").get_data(as_text=True)
+    assert mine and f"冻结时仍有 {2 * len(mine)} 项待处理" in html
+    kept = html[html.index('class="list pending"'):html.index("</table>", html.index('class="list pending"'))]
+    assert all(f"<td>{p['unit']}</td>" in kept for p in mine)
+    assert others and not any(f"<td>{name}</td>" in kept for name in others)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app import kindfields, pagecache
+from app.auth import scope
 from app.auth.decorators import roles_required
 from app.extensions import db
 from app.forms import select_choices
@@ -83,10 +84,17 @@ def _user_names(ids: set[int | None]) -> dict[int, str]:
                                    .where(User.id.in_(wanted))).all())
 
 
+def _own_pending(review: Review) -> list[dict[str, Any]]:
+    """What was pending when the review froze, of the units the user acts for (the county roles: all of it)."""
+    found = json.loads(review.pending or "[]")
+    own = scope.unit_ids(current_user)
+    return found if own is None else [p for p in found if p["unit_id"] in own]
+
+
 def _header(review: Review) -> dict[str, Any]:
     """What every review page shows on top: period, version, rule file, hash, who ran it and when."""
     return {"review": review, "period": period_label(review.period), "title": review_title(review),
-            "pending_then": json.loads(review.pending or "[]"), "what": pending.WHAT,
+            "pending_then": _own_pending(review), "what": pending.WHAT,
             "ran_by": _user_names({review.created_by_id}), "previous": services.previous(review),
             "latest": db.session.scalar(sa.select(Review).where(
                 Review.period == review.period, Review.subject_kind == review.subject_kind,
