@@ -120,7 +120,8 @@ def test_a_review_lists_what_is_pending_and_waits_for_the_office(annual_review, 
     from app.models import Activity, RecordState, Unit
     from app.reviews.pending import PARTY_UNIT_KINDS
     waiting = pending_now()
-    submitted = db.session.scalar(sa.select(sa.func.count()).select_from(Activity).join(Unit, Unit.id == Activity.unit_id).where(
+    submitted = db.session.scalar(sa.select(sa.func.count()).select_from(Activity).join(
+        Unit, Unit.id == Activity.unit_id).where(
         Activity.state == RecordState.SUBMITTED, Activity.occurred_on.between(YEAR_START, YEAR_END),
         Unit.kind.not_in(PARTY_UNIT_KINDS)))  # the party side's records are not the members' review's
     assert submitted and sum(p["count"] for p in waiting if p["what"] == "records") == submitted

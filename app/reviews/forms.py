@@ -15,8 +15,8 @@ class RunReviewForm(FlaskForm):
     period = SelectField(_l("考评周期"), validate_choice=False,
                          validators=[DataRequired(message=_l("请选择考评周期。"))])
     submit = SubmitField(_l("运行考评"))
-    request_token = HiddenField()
-    confirmed = HiddenField()  # "1": the office saw what is still pending in the period and runs it anyway  # one-time: this form posted twice (a double click) runs one review
+    request_token = HiddenField()  # one-time: this form posted twice (a double click) runs one review
+    confirmed = HiddenField()  # "1": the office saw what is still pending in the period and runs it anyway
 
     def __init__(self, rule_files: list[SelectChoice], periods: list[SelectChoice], **kwargs: object) -> None:
         super().__init__(**kwargs)
