@@ -134,6 +134,8 @@ def test_a_review_lists_what_is_pending_and_waits_for_the_office(annual_review, 
     assert response.status_code == 200
     text = text_of(response)
     assert "运行考评前请确认" in text and "已提交、待核实的履职记录" in text and "仍然运行并冻结" in text
+    units = len({p["unit_id"] for p in waiting})
+    assert f"已提交、待核实的履职记录 {submitted} 项 涉及 {units} 个单位" in text
     first = next(p for p in waiting if p["what"] == "records")
     assert f"{first['unit']} 已提交、待核实的履职记录 {first['count']}" in text
     html = response.get_data(as_text=True)
