@@ -96,6 +96,8 @@ class RankingRow:
     group: str = ""
     eligible: bool = True
     flags: tuple[str, ...] = ()
+    vetoed: bool = False  # 一票否决: listed after all others, without a place
+    note: str = ""        # why not eligible (未完成“解一难”), how equal scores were ordered (同分按…)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ class RankingTable:
     rows: tuple[RankingRow, ...]
     review_hash: str = ""
     draft: bool = True
+    name_header: str = "姓名"   # 党支部 for a ranking of branches
+    unit_header: str = "单位"
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,27 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
 from reports import cells, layout
-from reports.model import RankingTable
+from reports.model import RankingRow, RankingTable
 
-HEADER = ("名次", "姓名", "单位", "分组", "得分", "等次", "可参评表彰", "备注")
-WIDTHS = (12 * mm, 22 * mm, 36 * mm, 24 * mm, 15 * mm, 13 * mm, 16 * mm, 32 * mm)  # 170 mm
-SHEET_WIDTHS = (6, 12, 30, 16, 10, 8, 12, 30)  # in characters
+HEADER = ("名次", "姓名", "单位", "分组", "得分", "考评等次", "评优资格", "备注")
+WIDTHS = (12 * mm, 22 * mm, 28 * mm, 16 * mm, 14 * mm, 19 * mm, 19 * mm, 40 * mm)  # 170 mm
+SHEET_WIDTHS = (8, 12, 30, 16, 10, 10, 10, 40)  # in characters
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 SHEET_MAX = 31
 
 
-def _yes(value: bool) -> str:
-    return "是" if value else "否"
+def _eligible(value: bool) -> str:
+    return "具备" if value else "不具备"
+
+
+def _header(t: RankingTable) -> tuple[str, ...]:
+    return (HEADER[0], t.name_header, t.unit_header, *HEADER[3:])
+
+
+def _cells(r: RankingRow) -> list[object]:
+    """A row's cells; a vetoed one says so where the place would be, the note before the 通报."""
+    return ["一票否决" if r.vetoed else r.place, r.name, r.unit, r.group, r.score, r.grade, _eligible(r.eligible),
+            "；".join(filter(None, [r.note, *r.flags]))]
 
 
 def ranking_table(t: RankingTable) -> bytes:
@@ -38,9 +48,8 @@ def _story(t: RankingTable) -> list[Flowable]:
     story: list[Flowable] = [layout.title(t.title, sum(WIDTHS))]
     if t.subtitle:
         story.append(layout.text(t.subtitle, layout.styles()["subtitle"]))
-    rows = [(r.place, r.name, r.unit, r.group, r.score, r.grade, _yes(r.eligible), "；".join(r.flags))
-            for r in t.rows]
-    story.append(layout.table(HEADER, rows or [layout.empty_row(len(HEADER))], WIDTHS, center=(0, 1, 4, 5, 6)))
+    rows = [tuple(_cells(r)) for r in t.rows]
+    story.append(layout.table(_header(t), rows or [layout.empty_row(len(HEADER))], WIDTHS, center=(0, 1, 4, 5, 6)))
     return story
 
 
@@ -76,10 +85,11 @@ def ranking_workbook(tables: Sequence[RankingTable]) -> bytes:
     wb = Workbook()
     titles = sheet_titles([t.subtitle or t.title for t in tables]) or ["排名"]  # no table: one empty sheet
     for index, (title, rows) in enumerate(zip(titles, [t.rows for t in tables] or [()])):
-        ws = layout.sheet(wb, title, HEADER, SHEET_WIDTHS, first=index == 0)
+        ws = layout.sheet(wb, title, _header(tables[index]) if tables else HEADER, SHEET_WIDTHS, first=index == 0)
         for r in rows:
-            cells.append(ws, [r.place, r.name, r.unit, r.group, _decimal(r.score), r.grade, _yes(r.eligible),
-                       "；".join(r.flags)])
+            line = _cells(r)
+            line[4] = _decimal(r.score)
+            cells.append(ws, line)
     # the year the tables are about, from the first title that names one
     year = next((int(m.group(1)) for t in tables if (m := re.search(r"(\d{4})年", t.title))), 2000)
     return layout.workbook_bytes(wb, layout.workbook_stamp(year))

@@ -150,7 +150,8 @@ def test_the_notice_list_names_who_did_not_perform_and_why(client, as_user, coun
     rows = awards.notices(county)
     assert rows and all(r.reasons for r in rows)
     assert rows[0].name in page and rows[0].reasons[0] in page
-    assert all(r.grade == "不合格" or any("未达到" in why or "连续" in why or "缺席" in why for why in r.reasons)
+    assert all(r.grade == "不合格" or any("未完成" in why or "未达到" in why or "一票否决" in why or "连续" in why or "缺席" in why
+                                           for why in r.reasons)
                for r in rows)
     export = client.get(f"/awards/notices/{county.id}?export=csv")
     assert export.status_code == 200 and rows[0].name in export.get_data(as_text=True)

@@ -128,7 +128,7 @@ def test_a_double_click_on_run_review_runs_one_review(app, client, as_user, demo
     as_user("office")
     html = client.get("/reviews/").get_data(as_text=True)
     token = re.search(r'id="request_token" name="request_token" type="hidden" value="([0-9a-f]{32})"', html).group(1)
-    data = {"rule_file": RULES, "period": "2025", "request_token": token}
+    data = {"rule_file": RULES, "period": "2025", "request_token": token, "confirmed": "1"}  # on 仍然运行并冻结
     first, second = client.post("/reviews/", data=data), client.post("/reviews/", data=data)
     assert first.status_code == second.status_code == 302 and first.headers["Location"] == second.headers["Location"]
     db.session.expire_all()

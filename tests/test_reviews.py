@@ -140,6 +140,10 @@ def test_office_runs_a_review_through_the_form_and_lands_on_its_ranking(client, 
     page = client.get("/reviews/")
     assert "2025年度政协委员“四个一”活动考评细则" in text_of(page)
     response = client.post("/reviews/", data={"rule_file": RULES, "period": "2025"})
+    # 李四's record is still 已提交: the office sees it first, and runs on its confirmation
+    assert response.status_code == 200 and "运行考评前请确认" in text_of(response)
+    assert db.session.scalar(sa.select(Review)) is None
+    response = client.post("/reviews/", data={"rule_file": RULES, "period": "2025", "confirmed": "1"})
     review = db.session.scalar(sa.select(Review))
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/reviews/{review.id}")
     page = client.get(response.headers["Location"])
@@ -210,9 +214,9 @@ def test_the_export_holds_the_rows_the_filters_show(client, login, make_user, pe
     response = client.get(query + "&export=xlsx")
     assert response.headers["Content-Disposition"].startswith("attachment")
     rows = list(openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
-    assert rows[0][:5] == ("名次", "姓名", "单位", "得分", "等次")
+    assert rows[0][:6] == ("名次", "姓名", "单位", "得分", "考评等次", "评优资格（能否参评表彰）")
     assert [r[1] for r in rows[1:]] == shown
-    assert [(r[0], r[3], r[5]) for r in rows[1:]] == [(3, 20, "不合格"), (2, 30, "不合格")]
+    assert [(r[0], r[3], r[5][:3]) for r in rows[1:]] == [(3, 20, "不具备"), (2, 30, "不具备")]
     csv = client.get(query + "&export=csv").data.decode("utf-8-sig")
     assert [line.split(",")[1] for line in csv.splitlines()[1:]] == shown
 

@@ -3,6 +3,7 @@ so the rule file's trigger "below 60 two years running" puts a member on the 通
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -45,4 +46,10 @@ def test_below_the_pass_line_two_years_running_is_flagged_and_noticed(two_years,
     second = reviews.run_review(reviews.rule_file(RULES), "2025", None)
     assert flags(second, idle.id) == ["连续两年考评低于 60 分"]
     assert any("连续两年" in why for n in awards.notices(second) if n.subject_id == idle.id for why in n.reasons)
+    # in plain words, each year's score: not the rule's “连续 2 年低于 60 分”
+    said = [why for n in awards.notices(second) if n.subject_id == idle.id for why in n.reasons if "连续" in why]
+    last, this = (format(Decimal(db.session.scalar(sa.select(ReviewEntry.score).where(
+        ReviewEntry.review_id == r.id, ReviewEntry.subject_id == idle.id))).normalize(), "f")
+                  for r in (last_year, second))
+    assert said == [f"连续两年考评低于 60 分（2024 年 {last} 分，2025 年 {this} 分）"]
     assert first.content_hash != second.content_hash  # the history is part of what the rules saw

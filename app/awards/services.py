@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,9 +31,10 @@ from app.extensions import db
 from app.models import (Activity, Attendance, AwardList, AwardListState, BranchIndicator, BranchResult, Candidate,
                         CandidateState, Meeting, Objection, ObjectionOutcome, Review, ReviewEntry, ReviewKind,
                         ReviewState, Role, User, Vote, VoteChoice)
+from app.reviews import reading
 from app.reviews import services as reviews
-from app.reviews.facts import origin
 from app.notices import services as notice_services
+from app.reviews.facts import origin, yearly_results
 from app.scoring.awards import quota_size, why_ineligible
 from app.scoring.ranking import group_values, ordered_cards, take_with_ties, tie_values
 from app.timeutil import utcnow
@@ -628,7 +630,8 @@ def timeline(award_list: AwardList) -> list[Any]:
 
 @dataclass(frozen=True)
 class Notice:
-    """A subject who did not perform in a review, and why (the rule file's words)."""
+    """A subject who did not perform in a review, and why, in plain words (未完成“解一难”, 连续两年考评低于 60 分
+    （2024 年 52 分，2025 年 55 分）): the labels of the rule file, never its rule text."""
 
     subject_id: int
     name: str
@@ -649,11 +652,30 @@ def notices(review: Review) -> list[Notice]:
         card = json.loads(entry.card)
         reasons = []
         if failing and entry.grade == failing:
-            reasons.append(_("等次为%(grade)s", grade=failing))
-        reasons += [f"{g['label']}:{g['detail']}" for g in card["gates"] if not g["met"]]
-        reasons += [f"{f['label']}({f['detail']})" if f["detail"] else f["label"] for f in card.get("flags", [])]
+            reasons.append(_("考评等次为“%(grade)s”", grade=failing))
+        failed = sorted((g for g in card["gates"] if not g["met"]), key=lambda g: not g.get("veto"))
+        reasons += [reading.gate_reason(g) for g in failed]
+        reasons += [_flag_reason(review, entry, f) for f in card.get("flags", [])]
         if reasons:
             found.append(Notice(entry.subject_id, entry.subject_name, entry.unit_name, Decimal(entry.score),
                                 entry.grade, tuple(reasons)))
     return sorted(found, key=lambda n: (n.score, n.subject_id))
+
+
+_YEARS_BELOW = re.compile(r"连续\s*(\d+)\s*年低于")
+
+
+def _flag_reason(review: Review, entry: ReviewEntry, flag: dict[str, Any]) -> str:
+    """A fired trigger in plain words: its label, and for “below N points, years running” each year's score."""
+    found = _YEARS_BELOW.search(flag.get("detail", ""))
+    if found and review.period[:4].isdigit():
+        year, count = int(review.period[:4]), int(found.group(1))
+        scores = {y: score for y, score, _grade, _entered in yearly_results(review.subject_kind, entry.subject_id)}
+        scores[year] = Decimal(entry.score)
+        years = [y for y in range(year - count + 1, year + 1) if y in scores]
+        if years:
+            return _("%(label)s（%(years)s）", label=flag["label"], years="，".join(
+                _("%(year)s 年 %(score)s 分", year=y, score=f"{scores[y].normalize():f}") for y in years))
+    return _("%(label)s（%(detail)s）", label=flag["label"], detail=flag["detail"]) if flag.get("detail") \
+        else flag["label"]
 

@@ -22,6 +22,7 @@ from app.extensions import db
 from app.models import (Activity, ActivityParticipant, Attendance, AwardList, AwardListState, Candidate,
                         CandidateState, Certificate, CertificateKind, Meeting, Member, PartyMember, RecordState,
                         Review, ReviewEntry, ReviewKind, SubjectKind, Unit)
+from app.reviews import reading
 from app.reviews import services as reviews
 
 ORGANISATIONS = (SubjectKind.UNITS, SubjectKind.BRANCHES)
@@ -158,25 +159,39 @@ def ranking_tables(review: Review, ranking: str | None = None, group: str | None
     table = reviews.rows(review)
     if visible is not None:
         table = [r for r in table if r.subject_id in visible]
+    verdicts = reading.verdicts(review)
+    vetoed = {s for s, v in verdicts.items() if v.vetoed}
+    tie_rule = reading.tie_rule(reviews.loaded_rules(review))
+    name_header, unit_header, _counter = reading.words(review.subject_kind)
     out = []
     for declared in reviews.rankings_of(review, table):
         if ranking and declared.name != ranking:
             continue
+        broken = reading.tie_broken((r.subject_id, r.places[declared.name][0], r.score, r.places[declared.name][1])
+                                    for r in table if declared.name in r.places) if tie_rule else set()
         for name in declared.groups or ("",):
             if group and name != group:
                 continue
             rows = [r for r in table if r.place(declared.name) and (not name or r.place(declared.name)[0] == name)]
-            rows.sort(key=lambda r: (r.place(declared.name)[1], r.subject_id))
+            rows.sort(key=lambda r: (r.subject_id in vetoed, r.place(declared.name)[1], r.subject_id))
             shown = name if name and name != "全部" else ""
             subtitle = f"{review_label(review)} · {declared.name}" + (f"：{shown}" if shown else "")
             out.append(rm.RankingTable(
                 title=f"{review.rule_set.name}排名表".replace("细则排名表", "排名表"), subtitle=subtitle,
                 rows=tuple(rm.RankingRow(r.place(declared.name)[1], r.name, r.unit, f"{r.score}", r.grade,
-                                         shown, r.eligible, r.flags) for r in rows),
-                review_hash=review.content_hash, draft=False))
+                                         shown, r.eligible, r.flags, r.subject_id in vetoed,
+                                         _note(verdicts.get(r.subject_id), tie_rule if r.subject_id in broken
+                                               and r.subject_id not in vetoed else ""))
+                           for r in rows),
+                review_hash=review.content_hash, draft=False, name_header=name_header, unit_header=unit_header))
     if not out:
         raise DocumentError(_("没有这个排名或分组"))
     return out
+
+
+def _note(verdict: reading.Verdict | None, tie: str) -> str:
+    """A ranking row's 备注: why it may not stand for an award, and how its equal score was ordered."""
+    return "；".join(filter(None, [*(verdict.reasons if verdict else ()), tie]))
 
 
 def notice_list(review: Review) -> rm.NoticeList:

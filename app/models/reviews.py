@@ -39,6 +39,8 @@ class Review(db.Model):
     state: Mapped[ReviewState] = mapped_column(enum_column(ReviewState), default=ReviewState.FROZEN)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     input_records: Mapped[str] = mapped_column(sa.Text)  # normalised JSON of every fact the rules saw
+    # what was still waiting in the period's queues when it froze, per unit: [{"what", "unit_id", "unit", "count"}]
+    pending: Mapped[str] = mapped_column(sa.Text, default="[]", server_default="[]")
     locked: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -16,6 +16,7 @@ class RunReviewForm(FlaskForm):
                          validators=[DataRequired(message=_l("请选择考评周期。"))])
     submit = SubmitField(_l("运行考评"))
     request_token = HiddenField()  # one-time: this form posted twice (a double click) runs one review
+    confirmed = HiddenField()  # "1": the office saw what is still pending in the period and runs it anyway
 
     def __init__(self, rule_files: list[SelectChoice], periods: list[SelectChoice], **kwargs: object) -> None:
         super().__init__(**kwargs)

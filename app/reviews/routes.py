@@ -1,6 +1,7 @@
 """Reviews: the list and the run form (office), rankings, the explanation of each score, versions compared."""
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -18,14 +19,15 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app import kindfields, pagecache
+from app.auth import scope
 from app.auth.decorators import roles_required
 from app.extensions import db
 from app.forms import select_choices
 from app.imports import export
 from app.jobs import services as jobs
-from app.models import Job, JobState, Review, ReviewEntry, Role, SubjectKind, Unit, User
+from app.models import Job, JobState, RecordState, Review, ReviewEntry, Role, SubjectKind, Unit, User
 from app.pinyin import as_pinyin_query, search_key
-from app.reviews import services
+from app.reviews import pending, reading, services
 from app.reviews.forms import RunReviewForm
 from app.scoring.types import SUBJECT_ATTRIBUTES
 from app.web import db_id, paginate_list
@@ -82,9 +84,17 @@ def _user_names(ids: set[int | None]) -> dict[int, str]:
                                    .where(User.id.in_(wanted))).all())
 
 
+def _own_pending(review: Review) -> list[dict[str, Any]]:
+    """What was pending when the review froze, of the units the user acts for (the county roles: all of it)."""
+    found = json.loads(review.pending or "[]")
+    own = scope.unit_ids(current_user)
+    return found if own is None else [p for p in found if p["unit_id"] in own]
+
+
 def _header(review: Review) -> dict[str, Any]:
     """What every review page shows on top: period, version, rule file, hash, who ran it and when."""
     return {"review": review, "period": period_label(review.period), "title": review_title(review),
+            "pending_then": _own_pending(review), "what": pending.WHAT,
             "ran_by": _user_names({review.created_by_id}), "previous": services.previous(review),
             "latest": db.session.scalar(sa.select(Review).where(
                 Review.period == review.period, Review.subject_kind == review.subject_kind,
@@ -102,9 +112,10 @@ def _run_form() -> RunReviewForm:
                          select_choices([("", _("请选择"))] + [(p, period_label(p)) for p in periods]))
 
 
-def _run(form: RunReviewForm) -> Review | Job | None:
+def _run(form: RunReviewForm) -> Review | Job | list[dict[str, Any]] | None:
     """Run the chosen rule file over the chosen period, as a background job (done already when jobs run inline:
-    the review, or None with the error beside its field); on a bad choice, the error goes beside its field."""
+    the review, or None with the error beside its field); on a bad choice, the error goes beside its field. Work
+    still pending in the period, not yet confirmed by the office: that list, and nothing runs."""
     ruleset = services.rule_file(form.rule_file.data or "")
     if ruleset is None:
         form.rule_file.errors = [*form.rule_file.errors, _("没有这个评分细则文件，请重新选择。")]
@@ -114,6 +125,9 @@ def _run(form: RunReviewForm) -> Review | Job | None:
         form.period.errors = [*form.period.errors, _("《%(name)s》没有这个考评周期；可选：%(periods)s。", name=ruleset.name,
                                                      periods="、".join(period_label(p) for p in allowed))]
         return None
+    if form.confirmed.data != "1" and (waiting := pending.snapshot(form.period.data,
+                                                                   services.subject_kind_of(ruleset))):
+        return waiting
     params = {"rule_file": form.rule_file.data, "period": form.period.data, "user_id": current_user.id}
     job = jobs.submit("review", params, current_user, token=jobs.clean_token(form.request_token.data))
     if job.params != params:  # the page's form, posted once already with another choice
@@ -137,6 +151,11 @@ def index() -> str | Response:
     form = _run_form() if can_run else None
     if form is not None and form.validate_on_submit():
         review = _run(form)
+        if isinstance(review, list):
+            db.session.rollback()
+            form.confirmed.data = "1"
+            return render_template("reviews/confirm.html", form=form, pending=review, period=period_label(
+                form.period.data), link=lambda p: pending_link(p, form.period.data), what=pending.WHAT)
         if isinstance(review, Job):
             return redirect(url_for("jobs.show", job_id=review.id))
         if review is not None:
@@ -154,6 +173,18 @@ def index() -> str | Response:
     reviews = db.session.scalars(stmt).all()
     return render_template("reviews/index.html", reviews=reviews, form=form, counts=services.entry_counts(),
                            names=_user_names({r.created_by_id for r in reviews}), period_label=period_label)
+
+
+def pending_link(item: dict[str, Any], period: str) -> str:
+    """The queue that holds one line of pending work, filtered to its unit and the period."""
+    start, end = (d.isoformat() for d in pending.bounds(period))
+    if item["what"] == "records":
+        return url_for("activities.queue", unit=item["unit_id"], start=start, end=end)
+    if item["what"] == "meetings":
+        return url_for("meetings.index", unit=item["unit_id"], start=start, end=end)
+    state = RecordState.SUBMITTED if item["what"] == "results_submitted" else RecordState.RETURNED
+    half = period if period[4:] in ("H1", "H2") else None
+    return url_for("branches.result_list", branch=item["unit_id"], state=state.name, period=half)
 
 
 # --- the ranking table ----------------------------------------------------------------------------------------------
@@ -282,33 +313,43 @@ def ranking(review_id: int) -> str | Response:
     rankings = services.rankings_of(review, table)
     filters, chosen = _filters(rankings)
     shown, total = placed_rows(table, filters)
-    gates = services.failed_gates(review)
+    verdicts = reading.verdicts(review)
+    vetoed_ids = {s for s, v in verdicts.items() if v.vetoed}
     label = group_labeller(review)
     names = ranking_labels(review)
     rules = services.loaded_rules(review)
     grouped = {r.name for r in rules.rankings if r.by} if rules else set()
+    tie_rule = reading.tie_rule(rules)
+    broken = reading.tie_broken((row.subject_id, *row.places[filters["ranking"]][:1], row.score,
+                                 row.places[filters["ranking"]][1]) for row in table
+                                if filters["ranking"] in row.places) if tie_rule else set()
+    name_word, unit_word, counter = reading.words(review.subject_kind)
+    shown = reading.vetoed_last(shown, vetoed_ids, lambda p: p.row.subject_id)
     if fmt := export.wanted():
         title = " ".join(filter(None, [review_title(review), _("第%(v)s版", v=review.version),
                                        names.get(filters["ranking"], filters["ranking"]),
                                        label(filters["ranking"], filters["group"])
                                        if filters["ranking"] in grouped else ""]))
-        headers = [_("名次"), _("姓名") if review.subject_kind != SubjectKind.UNITS else _("名称"), _("单位"),
-                   _("得分"), _("等次"), _("参评资格"), _("未达到的基本要求"), _("通报")]
-        body = [[p.place, p.row.name, p.row.unit, p.row.score, p.row.grade,
-                 _("合格") if p.row.eligible else _("不合格"), "、".join(gates.get(p.row.subject_id, [])),
-                 "、".join(p.row.flags)] for p in shown]
+        headers = [_("名次"), name_word, unit_word, _("得分"), _("考评等次"), _("评优资格（能否参评表彰）"), _("备注"),
+                   _("通报")]
+        body = [[_("一票否决") if p.row.subject_id in vetoed_ids else p.place, p.row.name, p.row.unit, p.row.score,
+                 p.row.grade, reading.eligibility(p.row.eligible, verdicts.get(p.row.subject_id)),
+                 tie_rule if p.row.subject_id in broken else "", "、".join(p.row.flags)] for p in shown]
         return export.send_table(headers, body, fmt, export.export_title(title))
     grades = [g.name for g in rules.grades] if rules else sorted({r.grade for r in table if r.grade})
     # served part of the period: listed below the ranking, not in it (the name filter applies; a grade or 合格 asked
     # for leaves them out: they have neither)
     unranked = [row for row in table if not row.appraised and _matches_name(row, filters["q"])
                 and not filters["grade"] and filters["eligible"] != "yes"]
+    ranked = [p for p in shown if p.row.subject_id not in vetoed_ids]
     return render_template("reviews/ranking.html", **_header(review), rankings=rankings, chosen=chosen,
-                           filters=filters, shown=shown, total=total, everyone=len(table), gates=gates,
-                           unranked=unranked,
-                           pagination=paginate_list(shown, current_app.config["RANKING_PAGE_SIZE"]),
+                           filters=filters, shown=shown, total=total, everyone=len(table), verdicts=verdicts,
+                           unranked=unranked, vetoed=[p for p in shown if p.row.subject_id in vetoed_ids],
+                           pagination=paginate_list(ranked, current_app.config["RANKING_PAGE_SIZE"]),
                            group_label=label, ranking_names=names, grouped=grouped, grades=grades,
-                           groups=_groups(chosen) if chosen else [])
+                           groups=_groups(chosen) if chosen else [], tie_rule=tie_rule, tie_broken=broken,
+                           eligibility=reading.eligibility, name_word=name_word, unit_word=unit_word,
+                           counter=counter)
 
 
 # --- one subject's explanation --------------------------------------------------------------------------------------

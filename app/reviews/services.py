@@ -21,6 +21,7 @@ from app.extensions import db
 from app.auth import scope
 from app.models import (Activity, Attendance, AwardList, AwardListState, Meeting, Member, PartyMember, Review,
                         ReviewEntry, ReviewKind, ReviewState, RuleSet, SubjectKind, Unit, UnitKind, User)
+from app.reviews import pending
 from app.reviews.facts import CPPCC_UNIT_KINDS, origin
 from app.reviews.scoring import ANNUAL_KEYS, score_period
 from app.reviews.scoring import subject_kind as subject_kind_of
@@ -91,7 +92,8 @@ def run_review(ruleset: scoring.RuleSet, period: str, user: User | None,
         frozen["term"] = normalise_term(scored.term)
     review = Review(period=period, kind=kind_of(period), subject_kind=subject_kind, version=version,
                     rule_set_id=rule_set.id, state=ReviewState.FROZEN, content_hash=scored.hash,
-                    input_records=_canonical(frozen), created_by_id=user.id if user is not None else None)
+                    input_records=_canonical(frozen), pending=_canonical(pending.snapshot(period, subject_kind)),
+                    created_by_id=user.id if user is not None else None)
     db.session.add(review)
     db.session.flush()
     first = ruleset.rankings[0].name if ruleset.rankings else None
@@ -327,15 +329,6 @@ def visible_subjects(review: Review, user: User) -> set[int] | None:
         found &= set(db.session.scalars(sa.select(Unit.id).where(Unit.kind.in_(CPPCC_UNIT_KINDS))))
     elif review.subject_kind == SubjectKind.BRANCHES:
         found &= set(db.session.scalars(sa.select(Unit.id).where(Unit.kind == UnitKind.BRANCH)))
-    return found
-
-
-def failed_gates(review: Review) -> dict[int, list[str]]:
-    """Subject id → the labels of the gates and vetoes it failed, for the subjects not eligible."""
-    found: dict[int, list[str]] = {}
-    for subject_id, text in db.session.execute(sa.select(ReviewEntry.subject_id, ReviewEntry.card).where(
-            ReviewEntry.review_id == review.id, ReviewEntry.eligible.is_(False))):
-        found[subject_id] = [g["label"] for g in json.loads(text)["gates"] if not g["met"]]
     return found
 
 

@@ -274,7 +274,7 @@ def test_ranking_of_320_rows_repeats_the_header_on_every_page():
     assert len(texts) > 5
     for number, text in enumerate(texts, start=1):
         assert f"第 {number} 页 共 {len(texts)} 页" in text
-        assert all(word in flat(text) for word in ("名次", "姓名", "单位", "分组", "得分", "等次", "可参评表彰", "备注"))
+        assert all(word in flat(text) for word in ("名次", "姓名", "单位", "分组", "得分", "考评等次", "评优资格", "备注"))
     whole = flat("".join(texts))
     assert whole.index("委员000") < whole.index("委员001") < whole.index("委员319")
 
@@ -288,7 +288,7 @@ def test_ranking_workbook_one_sheet_per_table_with_valid_names():
     assert all(len(t) <= 31 and not set(t) & set("[]:*?/\\") for t in titles)
     first = list(wb[titles[0]].iter_rows(values_only=True))
     assert first[0] == ranking.HEADER
-    assert first[1][:3] == (1, "委员000", "第0联络组") and first[1][4] == 100 and first[1][6] == "否"
+    assert first[1][:3] == (1, "委员000", "第0联络组") and first[1][4] == 100 and first[1][6] == "不具备"
     assert len(first) == 6
 
 
