@@ -228,10 +228,13 @@ def _write_instructions(ws: WriteOnlyWorksheet, sheets: Sequence[Sheet], title: 
 
 
 def _write_lookup(ws: WriteOnlyWorksheet, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    widths = []
     for index, header in enumerate(headers):
         widest = max([display_width(header), *(display_width(str(r[index] or "")) for r in rows[:WIDTH_SAMPLE])])
-        ws.column_dimensions[get_column_letter(index + 1)].width = min(widest + 4, MAX_WIDTH)
+        widths.append(min(widest + 4, MAX_WIDTH))
+        ws.column_dimensions[get_column_letter(index + 1)].width = widths[-1]
     ws.freeze_panes = "A2"
+    cells.print_setup(ws, widths)  # it prints like the others: one page wide, its header on every page
     cells.append(ws, [cells.cell(ws, h, font=_BOLD, fill=_HEADER_FILL) for h in headers])
     for row in rows:
         cells.append(ws, row)
