@@ -217,9 +217,17 @@ def workbook_bytes(workbook: Any, stamp: dt.datetime) -> bytes:
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(workbook, archive).write_data()  # save_workbook would stamp `modified` with the clock
+    return fixed_zip(raw.getvalue(), stamp)
+
+
+def fixed_zip(data: bytes, stamp: dt.datetime) -> bytes:
+    """A zip package (.xlsx, .docx) written again with every entry dated `stamp` (not the time of saving), so the
+    same content gives the same bytes."""
+    import zipfile
+
     out = io.BytesIO()
     date_time = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
-    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for entry in source.infolist():
             info = zipfile.ZipInfo(entry.filename, date_time=date_time)
             info.compress_type = zipfile.ZIP_DEFLATED

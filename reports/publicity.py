@@ -25,7 +25,7 @@ def period_line(p: Publicity) -> str:
     return f"公示时间：{arabic_date(p.starts_on)}至{arabic_date(p.ends_on)}（共{days}天）"
 
 
-def publicity_notice(p: Publicity, order: str = "strokes") -> bytes:
+def publicity_notice(p: Publicity, order: str = "strokes", grouped: bool = True) -> bytes:
     """The 公示 notice as PDF bytes."""
     s = layout.styles()
     body = ParagraphStyle("notice_body", parent=s["body"], fontSize=12, leading=22, firstLineIndent=24,
@@ -35,7 +35,7 @@ def publicity_notice(p: Publicity, order: str = "strokes") -> bytes:
     story: list[Flowable] = [layout.title(p.title, WIDTH), Spacer(1, 2 * mm)]
     if p.intro:
         story.append(layout.text(p.intro, body))
-    story += award_sections(p.awards, order, WIDTH)
+    story += award_sections(p.awards, order, WIDTH, grouped)
     story += [Spacer(1, 4 * mm), layout.text(period_line(p), body),
               layout.text(OBJECTION.format(issuer=p.issuer or "我们"), body)]
     closing: list[Flowable] = [layout.text(line, contact) for line in p.contact]

@@ -34,6 +34,7 @@ verify_bp = Blueprint("verify", __name__)
 OFFICE = (Role.ADMIN, Role.OFFICE)
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 SETTING_FIELDS = dict(zip(("issuer_cppcc", "issuer_party", "publicity_contact"), print_settings.DOCUMENT_SETTINGS,
                           strict=True))
 
@@ -54,7 +55,8 @@ def _options() -> Options:
         return value if value in allowed else default
 
     only = args.get("only", "").split()
-    return Options(order=pick("order", kinds.ORDERS, "strokes"), mode=pick("mode", kinds.MODES, "full"),
+    return Options(order=pick("order", kinds.ORDERS, "strokes"), grouping=pick("grouping", kinds.GROUPINGS, "unit"),
+                   mode=pick("mode", kinds.MODES, "full"),
                    numerals=pick("numerals", kinds.NUMERALS, "chinese"), paper=pick("paper", kinds.PAPERS, "A4"),
                    printer_id=args.get("printer", 0, type=db_id) or None, ranking=args.get("ranking") or None,
                    group=args.get("group") or None, subject_id=args.get("subject", 0, type=db_id) or None,
@@ -102,7 +104,7 @@ def _render(found: Review, rewards_errors: dict[str, str] | None = None,
         revoke_forms={c.id: revoke_form if revoke_for == c.id and revoke_form else forms.RevokeForm()
                       for c in given},
         action_form=ActionForm(), members=found.subject_kind == SubjectKind.MEMBERS,
-        orders=kinds.ORDERS, modes=kinds.MODES, numerals=kinds.NUMERALS, papers=kinds.PAPERS,
+        orders=kinds.ORDERS, groupings=kinds.GROUPINGS, modes=kinds.MODES, numerals=kinds.NUMERALS, papers=kinds.PAPERS,
         documents=kinds.DOCUMENTS, states=AwardListState, blockers=blockers,
         tokens={name: jobs.new_token() for name in kinds.CERTIFICATE_DOCS})  # one per print form: see `pdf`
 
@@ -178,6 +180,23 @@ def xlsx(review_id: int, name: str) -> Response:
         flash(str(error), "error")
         return redirect(url_for("documents.review", review_id=found.id))
     return _send(made, XLSX)
+
+
+@bp.route("/review/<int:review_id>/<name>.docx")
+@roles_required(*OFFICE)
+def docx(review_id: int, name: str) -> Response:
+    """The Word version of a document, always as a download (a browser cannot preview it)."""
+    found = _review_or_404(review_id)
+    if name not in kinds.WORD:
+        abort(404)
+    try:
+        made = kinds.word(name, found, _options())
+    except DocumentError as error:
+        flash(str(error), "error")
+        return redirect(url_for("documents.review", review_id=found.id))
+    response = send_download(made.data, DOCX, made.filename, as_attachment=True, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/review/<int:review_id>/rewards", methods=["POST"])
