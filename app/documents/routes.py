@@ -28,6 +28,7 @@ from app.security import limit_requests
 from app.settings import save_settings, setting
 from app.timeutil import beijing_today
 from app.web import db_id, send_download
+from reports.numerals import certificate_number, stored_certificate_number
 
 bp = Blueprint("documents", __name__)
 verify_bp = Blueprint("verify", __name__)
@@ -320,12 +321,19 @@ def _latest_year(member_id: int) -> int:
 
 # --- the public certificate check --------------------------------------------------------------------------------------
 
+@verify_bp.app_template_filter("certno")
+def certno(number: str) -> str:
+    """A certificate number as the paper prints it (2025四个一第0001号)."""
+    return certificate_number(number)
+
+
 @verify_bp.route("/verify", methods=["GET"])
 def verify_form() -> Response | str:
     number = request.args.get("number", "").strip()
     if number:
         code = request.args.get("code", "").strip()[:20]
-        return redirect(url_for("verify.verify", number=number[:60], **({"c": code} if code else {})))
+        return redirect(url_for("verify.verify", number=stored_certificate_number(number[:60]),
+                                **({"c": code} if code else {})))
     return render_template("public/verify.html", cert=None, number="", code="", asked=False)
 
 
@@ -335,7 +343,7 @@ def verify(number: str) -> tuple[str, int]:
     """Genuine or not: name, award, year, issuer; nothing else. The check code printed beside the number is asked
     for (the QR code carries it as ?c=): a number alone, as an old QR code has it, gets the form, whether or not it
     exists; a wrong code is answered as an unknown number. Revoked certificates say so."""
-    number = number.strip()[:60]
+    number = stored_certificate_number(number.strip()[:60])  # as printed (2025四个一第0001号) or as stored
     code = request.args.get("c", "").strip()[:20]
     if not code:
         return render_template("public/verify.html", cert=None, number=number, code="", asked=False,
