@@ -21,7 +21,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Emu, Mm, Pt, RGBColor
+from docx.shared import Emu, Mm, Pt, RGBColor, Twips
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
@@ -47,7 +47,7 @@ MARGINS = {"top": 37, "bottom": 35, "left": 28, "right": 26}  # mm
 LINES = 22
 TEXT_HEIGHT = Mm(297 - MARGINS["top"] - MARGINS["bottom"])
 TEXT_WIDTH = Mm(210 - MARGINS["left"] - MARGINS["right"])
-LINE_PITCH = Emu(TEXT_HEIGHT // LINES)  # 22 lines fill the text block exactly
+LINE_PITCH = Twips(TEXT_HEIGHT // LINES // 635)  # 579 twips (28.95 pt), rounded down: 22 lines fit, not 21
 INDENT = Pt(32)  # two characters of 三号: the first line of a paragraph
 DASH = "—"  # the 一字线 either side of the page number
 
@@ -134,7 +134,7 @@ def _new(draft: bool) -> Document:
         grid = OxmlElement("w:docGrid")
         section._sectPr.append(grid)
     grid.set(qn("w:type"), "lines")
-    grid.set(qn("w:linePitch"), str(round(LINE_PITCH.twips)))
+    grid.set(qn("w:linePitch"), str(LINE_PITCH.twips))
     for footer, align, indent in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT, "right"),
                                   (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, "left")):
         paragraph = footer.paragraphs[0]
@@ -181,7 +181,8 @@ def _title(doc: Document, value: str, new_page: bool = False) -> None:
     for line in lines[1:]:
         paragraph.runs[-1].add_break()
         _fonts(paragraph.add_run(line), TITLE_FONT, TITLE_SIZE)
-    paragraph.paragraph_format.page_break_before = new_page
+    if new_page:
+        paragraph.paragraph_format.page_break_before = True
 
 
 def _blank(doc: Document) -> None:
