@@ -26,8 +26,10 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from reports import layout
-from reports.awards import FULL_SPACE, approval_line, award_heading, by_unit, counted, ordered, printed_name
+from reportlab.lib.styles import ParagraphStyle
+
+from reports import fonts, layout
+from reports.awards import FULL_SPACE, approval_lines, award_heading, by_unit, counted, ordered, printed_name
 from reports.letters import addressees, letter_table, letter_text, letter_title
 from reports.model import Award, Decision, NoticeList, Publicity
 from reports.notice import HEADER as NOTICE_HEADER
@@ -167,16 +169,16 @@ def _save(doc: Document, title: str, year: int, review_hash: str = "") -> bytes:
 
 # --- the parts of a document ---------------------------------------------------------------------------------------
 
+def _measure(size: Pt) -> ParagraphStyle:
+    """A style to measure a line with: the PDFs' 宋体 at `size` (a CJK character is one em wide in any face)."""
+    fonts.register()
+    return ParagraphStyle(f"docx_{size.pt}", fontName=fonts.SONG, fontSize=size.pt)
+
+
 def _title(doc: Document, value: str, new_page: bool = False) -> None:
     """The title in 方正小标宋简体 二号, centred; a long one in two balanced lines broken between words, as the PDFs
     break it (measured in the PDFs' 宋体: the CJK characters of both are one em wide)."""
-    from reportlab.lib.styles import ParagraphStyle
-
-    from reports import fonts
-
-    fonts.register()
-    lines = layout.title_lines(value, ParagraphStyle("docx_title", fontName=fonts.SONG, fontSize=TITLE_SIZE.pt),
-                               TEXT_WIDTH.pt).split("\n")
+    lines = layout.title_lines(value, _measure(TITLE_SIZE), TEXT_WIDTH.pt).split("\n")
     paragraph = _paragraph(doc, lines[0], TITLE_FONT, TITLE_SIZE, WD_ALIGN_PARAGRAPH.CENTER)
     for line in lines[1:]:
         paragraph.runs[-1].add_break()
@@ -241,14 +243,14 @@ def _names(doc: Document, honorees: Sequence, columns: int | None = None) -> Non
     if not honorees:
         _paragraph(doc, layout.NONE, indent=True)
         return
-    if columns is None:
-        columns = 2 if any(h.organisation or len(h.name) > 6 for h in honorees) else 3
+    values = [printed_name(h.name) + (f"（{h.affiliation}）" if h.affiliation else "") for h in honorees]
+    if columns is None:  # three columns hold 9 characters of 三号 each, two hold 13
+        columns = 2 if any(h.organisation for h in honorees) or max(map(len, values)) > 9 else 3
     table = doc.add_table(rows=0, cols=columns)
-    for start in range(0, len(honorees), columns):
+    for start in range(0, len(values), columns):
         row = table.add_row()
-        for cell, h in zip(row.cells, honorees[start:start + columns], strict=False):
+        for cell, value in zip(row.cells, values[start:start + columns], strict=False):
             cell.paragraphs[0]._element.getparent().remove(cell.paragraphs[0]._element)
-            value = printed_name(h.name) + (f"（{h.affiliation}）" if h.affiliation else "")
             _paragraph(cell, value)
     _widths(table, [TEXT_WIDTH // columns] * columns)
 
@@ -287,7 +289,7 @@ def award_list(decision: Decision, order: str = "score", grouped: bool = True) -
     doc = _new(decision.draft)
     _title(doc, decision.title)
     _paragraph(doc, "名" + FULL_SPACE + "单", TITLE_FONT, BODY_SIZE, WD_ALIGN_PARAGRAPH.CENTER)
-    if line := approval_line(decision.approval):
+    for line in approval_lines(decision.approval, _measure(BODY_SIZE), TEXT_WIDTH.pt):
         _paragraph(doc, line, SUBHEADING_FONT, align=WD_ALIGN_PARAGRAPH.CENTER)
     _blank(doc)
     _sections(doc, decision.awards, order, grouped)
