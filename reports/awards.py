@@ -24,8 +24,7 @@ from reports.numerals import arabic_date, chinese_number
 
 ORDERS = ("score", "strokes")
 FULL_SPACE = "\u3000"
-MARGINS = 25 * mm  # the side margins of the 表彰名单, the 公示 and the 抄送函
-WIDTH = layout.frame_width(MARGINS)
+WIDTH = layout.OFFICIAL_WIDTH  # the 表彰名单, the 公示 and the 抄送函 are set on the page of official documents
 
 
 def _score(value: str) -> Decimal | None:
@@ -112,7 +111,7 @@ def _grid_styles() -> dict[str, ParagraphStyle]:
     return {
         "name": ParagraphStyle("grid_name", parent=s["names"], fontName=fonts.SONG, leading=19),
         "unit": ParagraphStyle("grid_unit", parent=s["subheading"], leftIndent=2 * mm,
-                               spaceBefore=3 * mm, spaceAfter=1 * mm),
+                               spaceBefore=3 * mm, spaceAfter=1 * mm, keepWithNext=1),  # never alone at a foot
         "none": ParagraphStyle("grid_none", parent=s["names"], leftIndent=8 * mm),
     }
 
@@ -179,7 +178,7 @@ def award_list(decision: Decision, order: str = "score", grouped: bool = True) -
     story.append(Spacer(1, 2 * mm))
     story += award_sections(decision.awards, order, WIDTH, grouped)
     return layout.build(story, title=decision.title, footer=layout.hash_footer(decision.review_hash),
-                        draft=decision.draft, margins=MARGINS)
+                        draft=decision.draft, official=True)
 
 
 def award_workbook(decision: Decision, order: str = "score", grouped: bool = True) -> bytes:

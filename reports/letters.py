@@ -10,7 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer
 
 from reports import layout
-from reports.awards import MARGINS, WIDTH
+from reports.awards import WIDTH
 from reports.model import Award, Decision, Honoree
 from reports.numerals import chinese_date
 
@@ -79,7 +79,7 @@ def _letter(decision: Decision, addressee: str, entries: list[tuple[Award, Honor
                              Spacer(1, 4 * mm), layout.text(f"{addressee}：", plain),
                              layout.text(letter_text(decision, entries, to_hr), body)]
     header, rows = letter_table(entries, to_hr)
-    widths = [34 * mm, 40 * mm, 40 * mm, 46 * mm] if to_hr else [44 * mm, 58 * mm, 58 * mm]
+    widths = [32 * mm, 40 * mm, 38 * mm, 46 * mm] if to_hr else [44 * mm, 56 * mm, 56 * mm]  # 156 mm
     story += [Spacer(1, 2 * mm), layout.table(header, rows or [layout.empty_row(len(header), at=0)], widths,
                                               center=(0, 1)),
               Spacer(1, 2 * mm), layout.text("特此函告。", body)]
@@ -103,4 +103,4 @@ def letters(decision: Decision) -> bytes:
         if index:
             story.append(PageBreak())
         story += _letter(decision, addressee, entries, index == 0)
-    return layout.build(story, title=letter_title(decision), draft=decision.draft, margins=MARGINS)
+    return layout.build(story, title=letter_title(decision), draft=decision.draft, official=True)

@@ -10,7 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from reports import layout
-from reports.awards import MARGINS, WIDTH, award_sections
+from reports.awards import WIDTH, award_sections
 from reports.model import Publicity
 from reports.numerals import arabic_date
 
@@ -42,4 +42,4 @@ def publicity_notice(p: Publicity, order: str = "strokes", grouped: bool = True)
     closing += [Spacer(1, 12 * mm), layout.text(p.issuer, sign), layout.text(arabic_date(p.starts_on), sign)]
     story.append(KeepTogether(closing))  # the contact lines, issuer and date stay on one page
     return layout.build(story, title=p.title, footer=layout.hash_footer(p.review_hash), draft=p.draft,
-                        margins=MARGINS)
+                        official=True)
