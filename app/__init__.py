@@ -58,8 +58,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(documents.verify_bp)
     app.register_blueprint(jobs.bp, url_prefix="/jobs")
     app.register_blueprint(setup.bp, url_prefix="/setup")
-    from app import addresses, security
+    from app import addresses, listing, security
     addresses.init_app(app)  # links from the public address; unknown hosts refused
+    listing.init_app(app)  # sortable columns, page sizes, remembered filters, the unit picker
     security.init_app(app)  # after the blueprints: it wraps the rate-limited views
     errors.init_app(app)
     cli.init_app(app)

@@ -4,13 +4,14 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models import AuditLog, User
+from app.models import Activity, AuditLog, Enterprise, Meeting, Member, PartyMember, Unit, User
 from app.models.enums import LabelledEnum
 
 # A password, hashed or not, never reaches the log: only the field's name does.
@@ -155,3 +156,48 @@ def actor_names(rows: Iterable[Any]) -> dict[int, str]:
     if not ids:
         return {}
     return {i: name for i, name in db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids)))}
+
+
+# Fields whose values are row ids, and the entities a row is about: the log shows their names, never a bare id.
+_NAMES: dict[str, tuple[Any, Any]] = {
+    "member": (Member.id, Member.name), "party_member": (PartyMember.id, PartyMember.name),
+    "unit": (Unit.id, Unit.name), "enterprise": (Enterprise.id, Enterprise.name),
+    "user": (User.id, User.display_name), "activity": (Activity.id, Activity.title),
+    "meeting": (Meeting.id, Meeting.title),
+}
+ID_FIELDS = {"member_id": "member", "party_member_id": "party_member", "unit_id": "unit", "sector_id": "unit",
+             "committee_id": "unit", "liaison_id": "unit", "branch_id": "unit", "parent_id": "unit",
+             "enterprise_id": "enterprise", "user_id": "user"}
+
+
+@dataclass
+class Names:
+    """The names behind the ids in some audit rows: `value()` for a field's before/after, `entity()` for the row's
+    subject. An id whose row is gone (a deleted draft) reads as #id."""
+    known: dict[tuple[str, int], str] = field(default_factory=dict)
+
+    def value(self, field_name: str, text: str) -> str:
+        kind = ID_FIELDS.get(field_name)
+        if kind is None or not text.isdigit():
+            return text
+        return self.known.get((kind, int(text)), f"#{text}")
+
+    def entity(self, row: AuditLog) -> str:
+        if row.entity_id is None:
+            return ""
+        return self.known.get((row.entity, row.entity_id), f"#{row.entity_id}")
+
+
+def names(rows: Iterable[AuditLog]) -> Names:
+    """One query per kind of id among `rows` (their subjects and their id fields' values)."""
+    wanted: dict[str, set[int]] = {}
+    for row in rows:
+        if row.entity in _NAMES and row.entity_id is not None:
+            wanted.setdefault(row.entity, set()).add(row.entity_id)
+        if kind := ID_FIELDS.get(row.field or ""):
+            wanted.setdefault(kind, set()).update(int(v) for v in (row.before, row.after) if v and v.isdigit())
+    known: dict[tuple[str, int], str] = {}
+    for kind, ids in wanted.items():
+        key, name = _NAMES[kind]
+        known.update(((kind, i), n) for i, n in db.session.execute(sa.select(key, name).where(key.in_(ids))))
+    return Names(known)

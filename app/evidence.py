@@ -1,7 +1,8 @@
 """Evidence files: recognise the type by content, store the bytes under their sha256. No database, no Flask.
 
-The type comes from the file's first bytes (and, for DOCX/XLSX, from the zip's table of contents), never from
-its name; the original name is metadata only and never becomes part of a path.
+The type comes from the file's first bytes (for DOCX/XLSX, from the zip's table of contents; for the old binary
+formats of Office and WPS, .doc/.wps and .xls/.et, from the streams of the OLE2 compound file), never from its
+name; the original name is metadata only and never becomes part of a path.
 """
 from __future__ import annotations
 
@@ -9,20 +10,27 @@ import hashlib
 import io
 import os
 import re
+import struct
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
 from app.paths import confined
+from app.spreadsheets.extent import Damaged, _ole_streams
 
 PDF = "application/pdf"
 PNG = "image/png"
 JPEG = "image/jpeg"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg", DOCX: ".docx", XLSX: ".xlsx"}
+DOC = "application/msword"  # Word 97-2003, and WPS 文字's .wps (the same binary format)
+XLS = "application/vnd.ms-excel"  # Excel 97-2003, and WPS 表格's .et
+EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg", DOCX: ".docx", XLSX: ".xlsx", DOC: ".doc", XLS: ".xls"}
 NAME_SUFFIXES = {PDF: {".pdf"}, PNG: {".png"}, JPEG: {".jpg", ".jpeg", ".jpe", ".jfif"}, DOCX: {".docx"},
-                 XLSX: {".xlsx"}}
+                 XLSX: {".xlsx"}, DOC: {".doc", ".wps"}, XLS: {".xls", ".et"}}
+#: What the upload fields offer (the browser's file picker); the content decides, not these.
+ACCEPT = ".pdf,.jpg,.jpeg,.png,.docx,.xlsx,.doc,.wps,.xls,.et"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # a DOCX/XLSX declaring more than this is refused (zip bomb)
 MAX_ZIP_ENTRIES = 10_000
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -46,8 +54,23 @@ def _office_type(data: bytes, max_unzipped: int) -> str | None:
     return None
 
 
+def _ole2_type(data: bytes) -> str | None:
+    """DOC for a compound file holding a WordDocument stream, XLS for one holding a Workbook (or BIFF5 Book)
+    stream; None for anything else: a damaged file, both at once, neither (an encrypted OOXML package, a .ppt, an
+    .msi or any other OLE2 container), or one carrying a VBA project (macros run when the office opens it)."""
+    try:
+        word = _ole_streams(data, ("worddocument",))
+        book = _ole_streams(data, ("workbook", "book"))
+        macros = _ole_streams(data, ("_vba_project",))
+    except (Damaged, struct.error, ValueError, IndexError, OverflowError):
+        return None
+    if macros or bool(word) == bool(book):
+        return None
+    return DOC if word else XLS
+
+
 def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED_BYTES) -> str | None:
-    """The content type of an accepted file (PDF, PNG, JPEG, DOCX, XLSX), or None."""
+    """The content type of an accepted file (PDF, PNG, JPEG, DOCX, XLSX, DOC, XLS), or None."""
     if data.startswith(b"%PDF-"):
         return PDF
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -56,6 +79,8 @@ def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED_BYTES) -> str | None:
         return JPEG
     if data.startswith(b"PK\x03\x04"):
         return _office_type(data, max_unzipped)
+    if data.startswith(OLE2_MAGIC):
+        return _ole2_type(data)
     return None
 
 

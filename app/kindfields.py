@@ -43,6 +43,71 @@ def labels(kinds: Iterable[KindSpec]) -> dict[str, str]:
             for name, found in union(kinds).items()}
 
 
+#: Built-in plausible ranges by unit, for a field that declares its unit but no `plausible:` range: a sum in 元 below
+#: 1 is a sum meant in 万元 or a typo; one in 万元 above 100000 (10 亿元) is a sum meant in 元.
+BUILT_IN_RANGES: dict[str, tuple[Decimal | None, Decimal | None]] = {
+    "元": (Decimal(1), None), "万元": (None, Decimal(100000))}
+
+
+def plausible_range(spec: FieldSpec) -> tuple[Decimal | None, Decimal | None]:
+    """(min, max) outside which a value is kept only once confirmed: as declared, else built in for its unit."""
+    if spec.plausible_min is not None or spec.plausible_max is not None:
+        return spec.plausible_min, spec.plausible_max
+    return BUILT_IN_RANGES.get(spec.unit, (None, None))
+
+
+def implausible(spec: FieldSpec, number: Decimal | int | None, shown_as: str = "") -> str | None:
+    """Why `number` asks for confirmation (in Chinese, naming the unit), or None when it is plausible.
+
+    `shown_as` names the field as the user sees it (default: its label)."""
+    if number is None:
+        return None
+    low, high = plausible_range(spec)
+    name, unit = shown_as or label(spec), f" {spec.unit}" if spec.unit else ""
+    check = f"请核对单位（本项以“{spec.unit}”计）" if spec.unit else "请核对数值"
+    value = plain(Decimal(number))
+    if low is not None and number < low:
+        return f"{name} {value}{unit}，少于通常的 {plain(low)}{unit}，{check}"
+    if high is not None and number > high:
+        return f"{name} {value}{unit}，多于通常的 {plain(high)}{unit}，{check}"
+    return None
+
+
+def with_unit(text: str, unit: str) -> str:
+    """A label or a column header with its unit: 金额（万元）."""
+    return f"{text}（{unit}）" if unit else text
+
+
+def units_of(kinds: Iterable[KindSpec], name: str) -> dict[str, list[str]]:
+    """Unit → the kinds declaring field `name` with it (a kind declaring no unit under ""), in first-seen order."""
+    found: dict[str, list[str]] = {}
+    for kind in kinds:
+        spec = kind.fields.get(name)
+        if spec is not None and kind.name not in found.setdefault(spec.unit, []):
+            found[spec.unit].append(kind.name)
+    return {unit: names for unit, names in found.items() if names}
+
+
+def column_label(text: str, kinds: Iterable[KindSpec], name: str) -> str:
+    """A column's label with the unit the kinds declare: 金额（万元）; 金额（万元或元，按类型）when they differ."""
+    units = [u for u in units_of(kinds, name) if u]
+    if len(units) == 1:
+        return with_unit(text, units[0])
+    return with_unit(text, "或".join(units) + "，按类型") if units else text
+
+
+def units_text(kinds: Iterable[KindSpec], name: str) -> str:
+    """Which kinds count field `name` in which unit: 引进企业:万元;捐资助学、扶贫济困:元 ("" when none declares one)."""
+    return ";".join(f"{'、'.join(names)}:{unit}" for unit, names in units_of(kinds, name).items() if unit)
+
+
+def column_units(kinds: Iterable[KindSpec]) -> dict[str, dict[str, str]]:
+    """Kind → {record column (金额 …) → its declared unit}: what a score explanation writes after a value (the
+    fields kept in `details` carry their unit in `labels`)."""
+    return {kind.name: {name: spec.unit for name, spec in kind.fields.items() if name in COLUMN_FIELDS and spec.unit}
+            for kind in kinds}
+
+
 def label(spec: FieldSpec) -> str:
     """What people read for the field: its label, else its name."""
     return spec.label or spec.name

@@ -20,6 +20,7 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from app.extensions import db
+from app.listing import page_size
 from app.pinyin import as_pinyin_query
 
 E = TypeVar("E")
@@ -64,8 +65,9 @@ def date_arg(name: str) -> dt.date | None:
 
 
 def page_args() -> dict[str, int]:
+    """The page (`?page=`) and its size (`?per_page=` 20, 50 or 100, else the configured size)."""
     page = request.args.get("page", 1, type=db_id)
-    return {"page": page, "per_page": current_app.config["PAGE_SIZE"], "error_out": False}
+    return {"page": page, "per_page": page_size(), "error_out": False}
 
 
 def name_search(name_column: sa.ColumnElement[str], key_column: sa.ColumnElement[str],

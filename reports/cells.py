@@ -11,13 +11,17 @@ error value), and Excel runs a CSV field starting with =, +, -, @, a tab or a ca
 
 `tests/test_spreadsheet_formulas.py` opens every spreadsheet the app makes, and fails on any module of app/ or
 reports/ that writes a cell some other way.
+
+Every sheet someone may print gets `print_setup` here too: A4, upright or lying by its width, one page wide,
+its header repeated on each page and 第 n 页 共 m 页 at the foot (`tests/test_workbook_printing.py` prints each
+workbook with LibreOffice and looks).
 """
 from __future__ import annotations
 
 import csv
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TextIO
 from xml.sax.saxutils import escape  # escapes text we write; parses nothing  # nosec B406
@@ -108,6 +112,45 @@ def number_xml(ref: str, style: str, digits: str) -> str:
     if not _NUMBER.fullmatch(digits):
         raise ValueError(f"not a number: {digits!r}")
     return f'<c r="{ref}"{style}><v>{digits}</v></c>'
+
+
+# --- how a sheet prints ----------------------------------------------------------------------------------------------
+
+#: Column width (Excel's unit: characters of the default font) an upright A4 page holds between the margins; a
+#: wider sheet prints lying (landscape), still scaled to one page wide.
+PORTRAIT_WIDTH = 95
+DEFAULT_WIDTH = 8.43  # Excel's width of a column nobody sized
+FOOTER = "第 &P 页 共 &N 页"  # &P: this page, &N: the pages in all (Excel's and LibreOffice's codes)
+_A4 = 9  # the paperSize code of A4
+
+
+def print_setup(sheet: Any, widths: Sequence[float] | None = None, *, title_rows: int = 1) -> None:
+    """Make `sheet` (write-only or not) print whole: on A4, landscape when its columns are wider than
+    `PORTRAIT_WIDTH`, scaled to one page wide and as many pages tall as it takes, rows 1…`title_rows` repeated at
+    the top of each page (0: none), even margins and 第 n 页 共 m 页 in the footer.
+
+    `widths`: the columns' widths in characters; by default the sheet's own (a write-only sheet has none until
+    its rows are written: pass them). Call it before a write-only sheet's first row, as the fit-to-page flag is
+    written ahead of the rows.
+    """
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.page import PageMargins
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    if widths is None:
+        sized = sheet.column_dimensions
+        widths = [(d.width if (d := sized.get(get_column_letter(i))) is not None and d.customWidth else DEFAULT_WIDTH)
+                  for i in range(1, sheet.max_column + 1)]
+    setup = sheet.page_setup
+    setup.paperSize = _A4
+    setup.orientation = "landscape" if sum(widths) > PORTRAIT_WIDTH else "portrait"
+    setup.fitToWidth, setup.fitToHeight = 1, 0  # 0: as many pages tall as the rows need
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.7, header=0.3, footer=0.3)
+    sheet.print_options.horizontalCentered = True
+    sheet.oddFooter.center.text = FOOTER
+    if title_rows:
+        sheet.print_title_rows = f"1:{title_rows}"
 
 
 # --- .csv ---------------------------------------------------------------------------------------------------------

@@ -259,7 +259,8 @@ def fixed_zip(data: bytes, stamp: dt.datetime) -> bytes:
 
 
 def sheet(workbook: Any, title: str, header: Sequence[str], widths: Sequence[int], first: bool = False) -> Any:
-    """A worksheet with a bold, shaded header row frozen at the top and the given column widths (in characters)."""
+    """A worksheet with a bold, shaded header row frozen at the top and the given column widths (in characters),
+    printing one page wide with the header on every page."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -273,6 +274,7 @@ def sheet(workbook: Any, title: str, header: Sequence[str], widths: Sequence[int
         cell.fill = PatternFill("solid", fgColor="EDEDED")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     ws.freeze_panes = "A2"
+    cells.print_setup(ws, widths)
     return ws
 
 

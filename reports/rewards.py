@@ -1,6 +1,6 @@
 """The 奖励发放表 for finance: each honoree's reward by recommending unit, a signature cell for whoever collects
 it, a 小计 per unit and the 合计. An award whose amount is not set prints "—", stays out of the totals, and the
-sheet says so."""
+sheet says so; a 小计 (or the 合计) of nothing but such awards prints "—" too, never a 0.00 beside the dashes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -44,9 +44,15 @@ def by_unit(decision: Decision) -> list[tuple[str, list[tuple[Award, Honoree]]]]
     return list(groups.items())
 
 
-def unit_total(entries: Sequence[tuple[Award, Honoree]]) -> Decimal:
-    """The sum of the amounts set; an award without an amount counts nothing."""
-    return sum((award.reward for award, _ in entries if award.reward is not None), Decimal(0))
+def unit_total(entries: Sequence[tuple[Award, Honoree]]) -> Decimal | None:
+    """The sum of the amounts set (an award without an amount counts nothing); None when none is set."""
+    amounts = [award.reward for award, _ in entries if award.reward is not None]
+    return sum(amounts, Decimal(0)) if amounts else None
+
+
+def _plus(total: Decimal | None, amount: Decimal | None) -> Decimal | None:
+    """A running total that stays None (shown "—") until some amount is set."""
+    return total if amount is None else (total or Decimal(0)) + amount
 
 
 def unset_note(decision: Decision) -> str:
@@ -71,13 +77,13 @@ def reward_sheet(decision: Decision) -> bytes:
     rows: list[tuple] = []
     bold: list[int] = []
     number = 0
-    total = Decimal(0)
+    total: Decimal | None = None
     for unit, entries in by_unit(decision):
         for award, honoree in entries:
             number += 1
             rows.append((number, unit, honoree.name, award.category, money(award.reward), Spacer(1, SIGNATURE_HEIGHT)))
         subtotal = unit_total(entries)
-        total += subtotal
+        total = _plus(total, subtotal)
         bold.append(len(rows))
         rows.append(("", f"{unit} 小计", f"{len(entries)}人", "", money(subtotal), ""))
     if rows:
@@ -112,18 +118,19 @@ def reward_workbook(decision: Decision) -> bytes:
     ws = layout.sheet(wb, "奖励发放表", HEADER, (6, 36, 14, 16, 14, 16), first=True)
     summary = layout.sheet(wb, "按单位汇总", ("单位", "人数", "金额（元）"), (36, 8, 14))
     number = 0
-    total = Decimal(0)
+    total: Decimal | None = None
     for unit, entries in by_unit(decision):
         for award, honoree in entries:
             number += 1
             amount = DASH if award.reward is None else award.reward
             add(ws, [number, unit, honoree.name, award.category, amount, None], 5)
         subtotal = unit_total(entries)
-        total += subtotal
-        add(ws, [None, f"{unit} 小计", f"{len(entries)}人", None, subtotal, None], 5, strong=True)
-        add(summary, [unit, len(entries), subtotal], 3)
-    add(ws, [None, "合计", f"{number}人", None, total, None], 5, strong=True)
-    add(summary, ["合计", number, total], 3, strong=True)
+        total = _plus(total, subtotal)
+        add(ws, [None, f"{unit} 小计", f"{len(entries)}人", None, DASH if subtotal is None else subtotal, None], 5,
+            strong=True)
+        add(summary, [unit, len(entries), DASH if subtotal is None else subtotal], 3)
+    add(ws, [None, "合计", f"{number}人", None, DASH if total is None else total, None], 5, strong=True)
+    add(summary, ["合计", number, DASH if total is None else total], 3, strong=True)
     note = unset_note(decision)
     if note:
         cells.append(ws, [])

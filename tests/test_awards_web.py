@@ -75,10 +75,12 @@ def test_the_year_end_decision_through_the_web(client, as_user, county, clock):
 
     as_user("leader")
     second = db.session.scalar(sa.select(Candidate).where(Candidate.subject_id == ours[1].subject_id))
-    page = text_of(post(client, f"/awards/candidates/{second.id}/vote", {"choice": "REJECT", "reason": ""}, url))
+    ballot = f"{url}/ballot"
+    page = text_of(post(client, ballot, {f"choice-{second.id}": "REJECT", f"reason-{second.id}": "",
+                                         "all_agree": "1"}, ballot))
     assert "不同意时请写明理由" in page
-    post(client, f"/awards/candidates/{first.id}/vote", {"choice": "APPROVE"}, url)
-    post(client, f"/awards/candidates/{second.id}/vote", {"choice": "REJECT", "reason": "事迹材料不实"}, url)
+    post(client, ballot, {f"choice-{second.id}": "REJECT", f"reason-{second.id}": "事迹材料不实", "all_agree": "1"},
+         ballot)
     assert client.post(f"{url}/approve").status_code in (400, 403)  # not the leader's to do
 
     as_user("office")
@@ -135,8 +137,11 @@ def test_the_year_end_decision_through_the_web(client, as_user, county, clock):
     db.session.expire_all()
     assert not db.session.get(Activity, record_id).locked
     timeline = page.split("过程记录", 1)[1]
-    for step in ("领导小组考核", "已审定", "公示中", "已定稿", "已重新打开", "常委会议决定补充人选"):
+    for step in ("开始领导小组考核", "记录审定结果", "发布公示", "定稿", "重新打开名单", "常委会议决定补充人选"):
         assert step in timeline
+    full = text_of(client.get(f"{url}/log"))
+    for state in ("领导小组考核", "已审定", "公示中", "已定稿", "已重新打开", "常委会议决定补充人选"):
+        assert state in full
 
 
 def test_the_notice_list_names_who_did_not_perform_and_why(client, as_user, county):

@@ -13,7 +13,7 @@ from app import evidence
 from app.extensions import db
 from app.models import Activity, AuditLog, Category, Evidence, RecordState, Role
 
-WRONG_TYPE = "只接受 PDF、JPEG、PNG、DOCX、XLSX 文件（按文件内容识别）"
+WRONG_TYPE = "只接受 PDF、JPEG、PNG、DOCX、XLSX、DOC、XLS、WPS、ET 文件（按文件内容识别）"
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"\x00" * 32
@@ -168,23 +168,32 @@ def test_removal_deletes_the_row_and_unused_bytes_and_is_logged(client, login, s
     assert log.field == "evidence" and "file.pdf" in log.before
 
 
-def test_clerks_change_evidence_only_while_editable_the_office_until_locked(client, login, setup):
+def test_the_owner_adds_evidence_until_verified_removes_only_while_editable_the_office_until_locked(
+        client, login, setup):
     record = setup["record"]
     record.state = RecordState.SUBMITTED
     db.session.commit()
     login("clerk1")
-    assert "不能修改证明材料" in text_of(client.post(f"/activities/{record.id}/evidence", follow_redirects=True,
-                                                 data={"file": (io.BytesIO(PDF_BYTES), "a.pdf")}))
+    assert upload(client, record, PDF_BYTES, "补充.pdf").status_code == 302  # 已提交: still takes evidence
+    response = client.get(f"/activities/{record.id}")
+    assert "补充.pdf" in text_of(response) and "记录核实前仍可补充证明材料" in text_of(response)
+    assert b"/remove" not in response.data
+    assert client.post(f"/activities/{record.id}/evidence/{rows()[0].id}/remove").status_code == 302
+    assert len(rows()) == 1  # removing is not for a submitted record's clerk
+    record.state = RecordState.VERIFIED
+    db.session.commit()
+    assert "不能再添加证明材料" in text_of(client.post(f"/activities/{record.id}/evidence", follow_redirects=True,
+                                                  data={"file": (io.BytesIO(PNG_BYTES), "p.png")}))
     assert "上传" not in text_of(client.get(f"/activities/{record.id}")).replace("上传时间", "")
     client.post("/auth/logout")
     login("office")
-    assert upload(client, record, PDF_BYTES).status_code == 302
+    assert upload(client, record, PNG_BYTES, "p.png").status_code == 302
     record.locked = True
     db.session.commit()
-    assert "不能修改证明材料" in text_of(client.post(f"/activities/{record.id}/evidence", follow_redirects=True,
-                                                 data={"file": (io.BytesIO(PNG_BYTES), "p.png")}))
+    assert "不能再添加证明材料" in text_of(client.post(f"/activities/{record.id}/evidence", follow_redirects=True,
+                                                  data={"file": (io.BytesIO(JPEG_BYTES), "j.jpg")}))
     assert client.post(f"/activities/{record.id}/evidence/{rows()[0].id}/remove").status_code == 302
-    assert len(rows()) == 1
+    assert [r.original_name for r in rows()] == ["补充.pdf", "p.png"]
 
 
 def test_members_and_other_clerks_cannot_upload(client, login, setup):

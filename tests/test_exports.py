@@ -23,7 +23,8 @@ BOM = b"\xef\xbb\xbf"
 
 
 def load(dataset: str, data: bytes, user: User | None = None) -> None:
-    outcome = run_import(DATASETS[dataset], data, "setup.xlsx", user, dry_run=False)
+    # confirm: the fixtures keep odd amounts (0.1 万元) on purpose, to check exact decimals round trip
+    outcome = run_import(DATASETS[dataset], data, "setup.xlsx", user, dry_run=False, confirm=True)
     assert outcome.ok, outcome.errors
     db.session.commit()
 

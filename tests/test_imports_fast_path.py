@@ -34,7 +34,7 @@ GOOD = [
     row("W002", "社情民意", "2025-04-01", "关于农村饮水的社情民意", 结果="采用", 级别="市"),  # a date as text
     row(kind="捐资助学", title="助学一", 金额=3000, 受益人数=12, 内容="  资助三名学生  "),  # numbers as numbers
     row(kind="捐资助学", title="助学二", 金额="1,234.5", 受益人数="7"),                    # … and as text
-    row(kind="扶贫济困", title="济困", 金额=0.1, 受益人数=0),
+    row(kind="扶贫济困", title="济困", 金额=100.1, 受益人数=0),  # inexact as a float; 100 元 or more
     row(title="'=联名的提案", 联名="W002"),                                                 # 联名, an apostrophe
     row(title=12345),                                                                       # a number as a title
     row(" W001 ", "结对困难户", dt.date(2025, 5, 6), "结对", 对接对象="张家村", 帮扶内容="送米", 状态="草稿"),

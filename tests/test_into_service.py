@@ -119,7 +119,9 @@ def test_a_county_goes_into_service_and_carries_on_to_the_next_year_and_term(emp
             "signers": "", "outcome": "立案", "level": "", "instruction_level": "", "amount": "",
             "people_helped": "", "counterpart": "", "support": "", "send": "提交核实"})
         assert response.status_code == 302, text_of(response)
-    assert office.post("/activities/queue/verify", data={"scope": "all"}).status_code == 302
+    assert "我已知道其中 2 条没有附件" in text_of(office.post("/activities/queue/verify", data={"scope": "all"}))
+    assert office.post("/activities/queue/verify", data={"scope": "all", "confirm": "1", "expect": "2:2",
+                                                         "ack": "1"}).status_code == 302
     with query():
         made = db.session.execute(sa.select(Activity.state, User.username).join(
             User, User.id == Activity.created_by_id)).all()

@@ -27,8 +27,8 @@ from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Cer
                         Review, ReviewEntry, Role, SubjectKind, Term, Unit, UnitKind, User)
 from conftest import text_of
 
-# 140 rules, 178 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1424 pairs probed.
-RULE_METHODS = 178
+# 180 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1440 pairs probed.
+RULE_METHODS = 180
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -82,7 +82,7 @@ ROUTES: dict[str, Route] = {
     "/activities/<int:activity_id>": r(SIGNED_IN, activity_id="activity"),
     "/activities/<int:activity_id>/delete": r(RECORD, activity_id="activity"),
     "/activities/<int:activity_id>/edit": r(RECORD, activity_id="activity"),
-    "/activities/<int:activity_id>/evidence": r(RECORD, activity_id="activity"),
+    "/activities/<int:activity_id>/evidence": r((*RECORD, MEMBER), activity_id="activity"),  # a member: own report
     "/activities/<int:activity_id>/evidence/<int:evidence_id>": r(SIGNED_IN, activity_id="activity",
                                                                   evidence_id="evidence"),
     "/activities/<int:activity_id>/evidence/<int:evidence_id>/remove": r(RECORD, activity_id="activity",
@@ -121,15 +121,16 @@ ROUTES: dict[str, Route] = {
     # a clerk sees a list only while it is recommended, and then only their units' picks
     "/awards/<int:list_id>": r(AWARD_VIEWERS, also=(200,), list_id="award_list"),
     "/awards/<int:list_id>/approve": r(VERIFY, list_id="award_list"),
+    "/awards/<int:list_id>/ballot": r((LEADER,), also=(302,), list_id="award_list"),
     "/awards/<int:list_id>/conclude": r(VERIFY, list_id="award_list"),
     "/awards/<int:list_id>/finalise": r(VERIFY, list_id="award_list"),
+    "/awards/<int:list_id>/log": r(AWARD_VIEWERS, also=(200,), list_id="award_list"),
     "/awards/<int:list_id>/publish": r(VERIFY, list_id="award_list"),
     "/awards/<int:list_id>/recommend": r(RECOMMENDERS, also=(200, 302), list_id="award_list"),
     "/awards/<int:list_id>/reopen": r((ADMIN,), list_id="award_list"),
     "/awards/<int:list_id>/start": r(VERIFY, list_id="award_list"),
     "/awards/<int:list_id>/submit": r(RECOMMENDERS, also=(302,), list_id="award_list"),
     "/awards/candidates/<int:candidate_id>/deeds": r(RECOMMENDERS, candidate_id="candidate"),
-    "/awards/candidates/<int:candidate_id>/vote": r((LEADER,), candidate_id="candidate"),
     "/awards/candidates/<int:candidate_id>/withdraw": r(RECOMMENDERS, candidate_id="candidate"),
     "/awards/notices/<int:review_id>": r((ADMIN, OFFICE, LEADER), review_id="review"),
     "/awards/objections/<int:objection_id>/handle": r(VERIFY, objection_id="objection"),

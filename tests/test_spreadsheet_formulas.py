@@ -400,6 +400,13 @@ def review_tables(client: FlaskClient, as_user: Callable[[str], None]) -> Files:
             for file in both(client, url)]
 
 
+@case("app/awards/routes.py:index")
+def award_lists(client: FlaskClient, as_user: Callable[[str], None]) -> Files:
+    """Every award list with its candidates (their names, units and 事迹) as one table."""
+    as_user("office")
+    return both(client, "/awards/")
+
+
 @case("app/dashboard/routes.py:warnings")
 def warning_list(client: FlaskClient, as_user: Callable[[str], None]) -> Files:
     as_user("office")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from conftest import text_of, xlsx
+from office_files import MAGIC_ONLY, POWERPOINT, WORD, WORD_MACROS
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
@@ -27,7 +28,7 @@ HTML = b"<!doctype html><html><script>alert(document.cookie)</script></html>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
 ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 64
 GIF = b"GIF89a" + b"\x00" * 32
-WRONG_TYPE = "只接受 PDF、JPEG、PNG、DOCX、XLSX 文件"
+WRONG_TYPE = "只接受 PDF、JPEG、PNG、DOCX、XLSX、DOC、XLS、WPS、ET 文件"
 MB = 1024 * 1024
 HEADERS = ["对象编号", "姓名", "类型", "日期", "标题", "结果"]
 GOOD_ROWS = [["W001", "张三", "提案", "2025-03-02", "关于修缮城关小学的提案", "立案"]]
@@ -126,6 +127,9 @@ FORGED_EVIDENCE = [
     (HTML, "photo.png"), (HTML, "page.html"), (SVG, "logo.png"), (SVG, "logo.svg"), (ELF, "a.jpg"),
     (GIF, "a.gif"), (b"PK\x03\x04" + b"\x00" * 40, "broken.docx"), (PDF, "report.pdf.exe"), (PDF, "x.html"),
     (EVIDENCE_BOMB, "bomb.xlsx"), (MANY_PARTS, "parts.xlsx"), (b"<?php system($_GET[c]); ?>", "shell.pdf"),
+    # old Office and WPS (OLE2): the container alone proves nothing, nor does the name
+    (WORD, "setup.exe"), (EXE, "报告.doc"), (EXE, "名单.et"), (WORD_MACROS, "带宏.doc"), (POWERPOINT, "演示.wps"),
+    (MAGIC_ONLY, "坏.xls"),
 ]
 
 

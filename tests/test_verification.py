@@ -160,11 +160,16 @@ def test_bulk_verify_selected_and_all_filtered(client, login, setup, add):
     d = add(setup["theirs"], "丁引企", category=Category.ENTERPRISE, kind="引进企业")
     draft = add(setup["theirs"], "戊草稿", state=RecordState.DRAFT)
     login("office")
-    response = client.post("/activities/queue/verify", data={"scope": "selected", "ids": [a.id, draft.id]},
-                           follow_redirects=True)
+    selected = {"scope": "selected", "ids": [a.id, draft.id]}
+    page = text_of(client.post("/activities/queue/verify", data=selected))  # first: a confirmation, no change
+    assert "将核实 1 条记录" in page and "我已知道其中 1 条没有附件" in page
+    assert fresh(a.id).state == RecordState.SUBMITTED
+    response = client.post("/activities/queue/verify", follow_redirects=True,
+                           data={**selected, "confirm": "1", "expect": "1:1", "ack": "1"})
     assert "已核实 1 条记录" in text_of(response)
     assert fresh(a.id).state == RecordState.VERIFIED and fresh(draft.id).state == RecordState.DRAFT
-    response = client.post("/activities/queue/verify?category=IDEA", data={"scope": "all"}, follow_redirects=True)
+    response = client.post("/activities/queue/verify?category=IDEA", follow_redirects=True,
+                           data={"scope": "all", "confirm": "1", "expect": "2:2", "ack": "1"})
     assert "已核实 2 条记录" in text_of(response)
     assert fresh(b.id).state == fresh(c.id).state == RecordState.VERIFIED
     assert fresh(d.id).state == RecordState.SUBMITTED
@@ -241,7 +246,8 @@ def test_bulk_verify_still_works_beside_the_row_buttons(client, login, setup, ad
     login("office")
     page = client.get("/activities/queue").get_data(as_text=True)
     assert "核实所选记录" in page and "核实筛选出的全部 2 条" in page
-    client.post("/activities/queue/verify", data={"scope": "selected", "ids": [b.id]})
+    client.post("/activities/queue/verify", data={"scope": "selected", "ids": [b.id], "confirm": "1",
+                                                  "expect": "1:1", "ack": "1"})
     assert fresh(a.id).state == RecordState.SUBMITTED and fresh(b.id).state == RecordState.VERIFIED
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
+    BooleanField,
     HiddenField,
     RadioField,
     SelectChoice,
@@ -36,6 +37,8 @@ class ActivityForm(FlaskForm):
     people_helped = ChineseIntegerField(_l("受益人数"), validators=[Optional()])
     counterpart = StringField(_l("对象"), validators=[Optional(), Length(max=120), SingleLine()])
     support = TextAreaField(_l("帮扶内容"), validators=[Optional(), Length(max=4000)])
+    confirm = BooleanField(_l("确认无误"))  # keeps a value outside its plausible range (shown only then)
+    files = MultipleFileField(_l("证明材料"))  # checked with the record by `services.check_files`
     version = HiddenField()
     save = SubmitField(_l("保存草稿"))
     send = SubmitField(_l("提交核实"))
@@ -47,6 +50,7 @@ class ActivityForm(FlaskForm):
         self.entered_by.choices = units or []  # none: the field is not shown (the office, a member's report)
         self.extra_values: dict[str, str] = {}            # declared fields (x-<name>): shown again as typed
         self.extra_errors: dict[str, list[str]] = {}
+        self.warnings: dict[str, list[str]] = {}          # form key (amount, x-<name>) → why to confirm it
         if party:  # a party member's 比贡献: the subject is a party member, `level` an honour's level
             self.subject.label.text = _l("党员")
             self.subject.validators = [DataRequired(message=_l("请选择党员。"))]

@@ -19,11 +19,14 @@ from app.auth.scope import get_or_404, scoped
 from app.extensions import db
 from app.forms import attach_errors, select_choices
 from app.imports import export
+from app.listing import remembered, sorted_by
 from app.models import Activity, Category, Evidence, Member, PartyMember, RecordState, Role, Unit
 from app.settings import save_settings
 from app.web import commit_or_stale, date_arg, db_id, page_args, safe_next, send_download
 
 bp = Blueprint("activities", __name__)
+# What the file pickers offer (in macros too, hence a global); the content decides what is kept (`evidence.sniff`).
+bp.add_app_template_global(evidence.ACCEPT, "evidence_accept")
 
 # What the entry buttons and headings call the party members' forms.
 PARTY_LABELS = {Category.CONTRIBUTION: _l("党员比贡献"), Category.OTHER: _l("党员违纪（一票否决）")}
@@ -43,12 +46,17 @@ def _filtered(filters: dict[str, object]) -> sa.Select[tuple[Activity]]:
 @bp.route("/")
 @roles_required(Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK, Role.LIAISON, Role.MEMBER)
 def index() -> str | Response:
+    if back := remembered():
+        return back
     filters = _filters()
     if fmt := export.wanted():
         return _export(filters, fmt, _("履职记录"))
-    pagination = db.paginate(_filtered(filters), **page_args())
+    stmt = sorted_by(_filtered(filters), services.record_sorts(), Activity.id.desc())
+    pagination = db.paginate(stmt, **page_args())
     units = db.session.scalars(scoped(Unit).order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
+    editable = {a.id for a in pagination.items if services.can_edit(a, current_user)}
     return render_template("activities/index.html", pagination=pagination, filters=filters, units=units,
+                           editable=editable,
                            categories=list(Category), states=list(RecordState),
                            can_enter=current_user.role in services.ENTRY_ROLES,
                            can_enter_party=current_user.role in services.PARTY_ENTRY_ROLES,
@@ -67,14 +75,15 @@ def _detail(activity: Activity, evidence_form: EvidenceForm | None = None) -> st
     history = audit.history("activity", activity.id, imported=(activity.created_at, activity.created_by_id)) \
         if is_office else []
     return render_template("activities/detail.html", activity=activity, history=history,
-                           names=audit.actor_names(history), actions=audit.ACTION_LABELS,
+                           names=audit.actor_names(history), shown=audit.names(history), actions=audit.ACTION_LABELS,
                            fields=audit.FIELD_LABELS, can_edit=services.can_edit(activity, current_user),
                            can_delete=services.can_delete(activity, current_user), is_office=is_office,
                            entered_by=services.entered_by_text(activity),
                            read_only=services.read_only_reason(activity, current_user),
                            can_verify=services.may_verify(activity, current_user), reason_form=ReasonForm(),
-                           details=services.shown_details(activity),
+                           details=services.shown_details(activity), amount_unit=services.amount_unit(activity),
                            can_change_evidence=services.can_change_evidence(activity, current_user),
+                           can_add_evidence=services.can_add_evidence(activity, current_user),
                            evidence_form=evidence_form or EvidenceForm(formdata=None))
 
 
@@ -97,11 +106,14 @@ def detail(activity_id: int) -> str:
 # --- evidence ------------------------------------------------------------------------------------------------
 
 @bp.route("/<int:activity_id>/evidence", methods=["POST"])
-@roles_required(*services.RECORD_ROLES)
+@roles_required(*services.RECORD_ROLES, Role.MEMBER)
 def upload_evidence(activity_id: int) -> str | Response:
+    """添加证明材料: the owner until the record is verified (a member: to their own report), the office until locked."""
     activity = _owner_or_403(get_or_404(Activity, activity_id))
-    if not services.can_change_evidence(activity, current_user):
-        flash(_("该记录已提交或已锁定，不能修改证明材料。"), "error")
+    if not services.can_add_evidence(activity, current_user):
+        if current_user.role == Role.MEMBER:
+            abort(403)
+        flash(_("该记录已核实或已锁定，不能再添加证明材料。"), "error")
         return redirect(url_for("activities.detail", activity_id=activity.id))
     form = EvidenceForm()
     if form.validate_on_submit():
@@ -114,6 +126,7 @@ def upload_evidence(activity_id: int) -> str | Response:
             return redirect(url_for("activities.detail", activity_id=activity.id))
         db.session.rollback()
         form.file.errors = [*form.file.errors, error]
+        _discard_unused([evidence.digest(data)])
     return _detail(activity, form)
 
 
@@ -157,6 +170,21 @@ def remove_evidence(activity_id: int, evidence_id: int) -> Response:
             evidence.discard(services.evidence_dir(), sha)
         flash(_("已删除证明材料。"), "success")
     return redirect(url_for("activities.detail", activity_id=activity_id))
+
+
+def _discard_unused(shas: list[str]) -> None:
+    """Delete the stored bytes no evidence row uses (after a rollback, or a removal)."""
+    for sha in set(shas):
+        if services.unused(sha):
+            evidence.discard(services.evidence_dir(), sha)
+
+
+def _posted_files(form: ActivityForm) -> list[tuple[str | None, bytes]]:
+    """The files chosen in the form's 证明材料 field, as (name, bytes); an empty field gives none. Each is read to
+    one byte past the size limit, so an oversize file is refused without being held whole."""
+    limit = int(current_app.config["EVIDENCE_MAX_BYTES"]) + 1
+    return [(upload.filename, upload.stream.read(limit)) for upload in request.files.getlist(form.files.name)
+            if upload.filename or upload.content_length]
 
 
 # --- entry ---------------------------------------------------------------------------------------------------
@@ -203,10 +231,12 @@ def _extras(form: ActivityForm, activity: Activity | None = None) -> None:
 def _attach(form: ActivityForm, errors: dict[str, list[str]], shown: list[services.ExtraField]) -> None:
     """The service's errors beside their fields: the form's own, and the declared fields' (`x-<name>`); one about
     a field the page does not show (a post made by hand) beside the kind."""
-    attach_errors(form, {k: v for k, v in errors.items() if not k.startswith("x-")})
+    attach_errors(form, {k: v for k, v in errors.items() if not k.startswith(("x-", services.WARN))})
     names = {x.spec.name for x in shown}
     for key, messages in errors.items():
-        if key.startswith("x-") and key[2:] in names:
+        if key.startswith(services.WARN):
+            form.warnings.setdefault(key.removeprefix(services.WARN), []).extend(messages)
+        elif key.startswith("x-") and key[2:] in names:
             form.extra_errors.setdefault(key[2:], []).extend(messages)
         elif key.startswith("x-"):
             form.kind.errors = [*form.kind.errors, *messages]
@@ -240,6 +270,7 @@ def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
     form = ActivityForm(_subject_choices(category, activity), _kind_choices(category), values,
                         party=category in services.PARTY_CATEGORIES, units=_unit_choices(activity), obj=activity)
     _extras(form, activity)
+    form.amount.label.text = services.amount_label(category)
     if request.method == "GET" and form.entered_by.choices:
         own = str(activity.entered_by_unit_id) if activity is not None and activity.entered_by_unit_id else ""
         only = form.entered_by.choices[0].value if len(form.entered_by.choices) == 1 else ""
@@ -278,22 +309,46 @@ def _entry(form: ActivityForm) -> services.Entry:
         people_helped=form.people_helped.data, counterpart=form.counterpart.data or "",
         support=form.support.data or "", signers=form.signers.data or "",
         version=int(version) if version and str(version).isdigit() else None, details=dict(form.extra_values),
+        confirmed=bool(form.confirm.data),
         entered_by=int(form.entered_by.data) if str(form.entered_by.data or "").isdigit() else None)
 
 
+def _refused_files(form: ActivityForm, files: list[tuple[str | None, bytes]]) -> None:
+    """Beside the 证明材料 field: a browser does not keep chosen files when a form comes back, so say so."""
+    if files:
+        form.files.errors = [*form.files.errors, _("记录和文件都没有保存，请改正后重新选择文件。")]
+
+
 def _save(form: ActivityForm, activity: Activity, category: Category) -> Response | None:
-    """Validate and save; the redirect on success, None to show the form again with its errors."""
+    """Validate and save the record with the files chosen on the form, all or nothing; the redirect on success,
+    None to show the form again with its errors."""
     if request.method == "POST":
         _guard_subject(form.subject.data or "")
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    files = _posted_files(form) if request.method == "POST" else []
+    refused = services.check_files(files)
+    if not valid:
+        form.files.errors = refused
+        _refused_files(form, files)
         return None
     submit = bool(form.send.data)
-    errors = commit_or_stale(lambda: services.save(activity, category, _entry(form), current_user, submit),
-                             {"title": [services.stale()]})
+
+    def step() -> services.Errors:
+        """The record's checks run even when a file is refused, so every error shows at once; then rolled back."""
+        errors = services.save(activity, category, _entry(form), current_user, submit)
+        problems = refused or ([] if errors else services.add_files(activity, current_user, files))
+        return {**errors, "files": problems} if problems else errors
+
+    errors = commit_or_stale(step, {"title": [services.stale()]})
     if errors:
+        _discard_unused([evidence.digest(data) for _name, data in files])
         _attach(form, errors, services.extra_fields(category))
+        _refused_files(form, files)
         return None
-    flash(_("已提交核实。") if submit else _("已保存草稿。"), "success")
+    done = _("已提交核实。") if submit else _("已保存草稿。")
+    if files:
+        done += _("已上传 %(n)s 个证明材料。", n=len(files))
+    flash(done, "success")
     return redirect(url_for("activities.detail", activity_id=activity.id))
 
 
@@ -303,7 +358,8 @@ def _render_form(form: ActivityForm, category: Category, activity: Activity | No
                            entered_by=services.entered_by_text(activity),
                            fields=services.declared_fields(category), years=services.open_years(), party=party,
                            heading=PARTY_LABELS[category] if party else _(category.label),
-                           extras=services.extra_fields(category), field_kinds=services.field_kinds(category))
+                           extras=services.extra_fields(category), field_kinds=services.field_kinds(category),
+                           amount_hint=services.amount_hint(category))
 
 
 @bp.route("/new/<category>", methods=["GET", "POST"])
@@ -387,20 +443,31 @@ def report(category: str | None = None) -> str | Response:
     own = f"m:{member.id}"
     form = ActivityForm(select_choices([(own, f"{member.name}（{member.code}）")]), kinds, values)
     _extras(form)
+    form.amount.label.text = services.amount_label(cat, ("members",))
     form.subject.data = own  # fixed: whatever the post says, a member reports only for themselves
     form.signers.data = ""
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    files = _posted_files(form) if request.method == "POST" else []
+    refused = services.check_files(files)
+    form.files.errors = [] if valid else refused
+    if valid:
         activity, errors = services.self_report(member, cat, _entry(form), current_user)
+        problems = refused or ([] if errors else services.add_files(activity, current_user, files))
+        if problems:
+            errors = {**errors, "files": problems}
         if not errors:
             db.session.commit()
             flash(services.self_report_notice(member), "success")
             return redirect(url_for("activities.detail", activity_id=activity.id))
         db.session.rollback()
+        _discard_unused([evidence.digest(data) for _name, data in files])
         _attach(form, errors, services.extra_fields(cat, ("members",)))
+    _refused_files(form, files)
     return render_template("activities/report.html", form=form, category=cat, categories=services.FOUR_ONES,
                            member=member, fields=services.declared_fields(cat), years=services.open_years(),
                            extras=services.extra_fields(cat, ("members",)),
-                           field_kinds=services.field_kinds(cat), verifier=services.self_report_verifier_text(member))
+                           field_kinds=services.field_kinds(cat), verifier=services.self_report_verifier_text(member),
+                           amount_hint=services.amount_hint(cat, ("members",)))
 
 
 @bp.route("/subjects.json")
@@ -449,10 +516,16 @@ def submit(activity_id: int) -> Response:
 VERIFIERS = (*services.VERIFY_ROLES, Role.CLERK)  # a clerk: members' own reports, as the office set it
 
 
+def _queue_filters() -> dict[str, object]:
+    """The list's filters, and 无附件: only records without any evidence file."""
+    return {**_filters(), "bare": "1" if request.args.get("bare") == "1" else ""}
+
+
 def _queue_query(filters: dict[str, object]) -> sa.Select[tuple[Activity]]:
     """The submitted records the filters select that the user may verify."""
     filters["state"] = RecordState.SUBMITTED.name
-    return _filtered(filters).where(services.verifiable(current_user))
+    stmt = _filtered(filters).where(services.verifiable(current_user))
+    return stmt.where(~services.has_evidence()) if filters.get("bare") else stmt
 
 
 @bp.route("/queue")
@@ -460,15 +533,18 @@ def _queue_query(filters: dict[str, object]) -> sa.Select[tuple[Activity]]:
 def queue() -> str | Response:
     if not services.verifies_any(current_user):
         abort(403)
-    filters = _filters()
+    if back := remembered():
+        return back
+    filters = _queue_filters()
     stmt = _queue_query(filters)
     if fmt := export.wanted():
         rows = db.session.scalars(stmt.options(*export.RECORD_LOADS))
         return export.send("records", export.record_rows(rows), fmt, export.export_title(_("待核实记录")))
-    pagination = db.paginate(stmt, **page_args())
+    pagination = db.paginate(sorted_by(stmt, services.record_sorts(), Activity.id.desc()), **page_args())
     units = db.session.scalars(scoped(Unit).order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
     here = request.full_path.rstrip("?")
     return render_template("activities/queue.html", pagination=pagination, filters=filters, units=units,
+                           evidence_counts=services.evidence_counts([a.id for a in pagination.items]),
                            categories=services.FOUR_ONES + services.PARTY_CATEGORIES, reason_form=ReasonForm(),
                            here=here, is_office=current_user.role in services.VERIFY_ROLES,
                            waiting=services.waiting_for_clerks() if current_user.role in services.VERIFY_ROLES else 0,
@@ -477,13 +553,37 @@ def queue() -> str | Response:
 
 @bp.route("/queue/verify", methods=["POST"])
 @roles_required(*VERIFIERS)
-def verify_bulk() -> Response:
-    """核实 the ticked records, or every submitted record the queue's filters select (that the user may verify)."""
-    filters = _filters()
+def verify_bulk() -> str | Response:
+    """核实 the ticked records, or every submitted record the queue's filters select (that the user may verify).
+
+    A first post shows a confirmation page: how many records, and how many of them have no evidence; when some
+    have none, the box “我已知道……” must be ticked. The confirmation carries those two numbers: if the selection
+    has changed since (a record verified by someone else, a file added), the page is shown again with the new ones.
+    """
+    filters = _queue_filters()
     stmt = _queue_query(filters)
-    if request.form.get("scope") != "all":
-        ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    scope = "all" if request.form.get("scope") == "all" else "selected"
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    if scope != "all":
         stmt = stmt.where(Activity.id.in_(ids))
+    kept = {k: v for k, v in filters.items() if v and k != "state"}
+    selection = services.bulk_selection(stmt, current_user)
+    if not selection.total:
+        flash(_("所选记录中没有可以核实的记录。"), "error")
+        return redirect(url_for("activities.queue", **kept))
+    changed = problem = ""
+    if request.form.get("confirm") == "1":
+        if request.form.get("expect") != selection.token:
+            changed = _("所选记录在此期间有变化，请按下面的新数字再次确认。")
+        elif selection.without_evidence and request.form.get("ack") != "1":
+            problem = _("请勾选确认：其中 %(n)s 条没有附件。", n=selection.without_evidence)
+        else:
+            return _verify_selection(stmt, kept)
+    return render_template("activities/verify_confirm.html", selection=selection, scope=scope, ids=ids,
+                           kept=kept, changed=changed, problem=problem)
+
+
+def _verify_selection(stmt: sa.Select[tuple[Activity]], kept: dict[str, object]) -> Response:
     count = 0
 
     def verify_all() -> None:
@@ -493,10 +593,9 @@ def verify_bulk() -> Response:
     error = commit_or_stale(verify_all, services.stale())
     if error:
         flash(error, "error")
-        return redirect(url_for("activities.queue", **filters))
-    flash(_("已核实 %(n)s 条记录。", n=count), "success")
-    filters.pop("state")
-    return redirect(url_for("activities.queue", **{k: v for k, v in filters.items() if v}))
+    else:
+        flash(_("已核实 %(n)s 条记录。", n=count), "success")
+    return redirect(url_for("activities.queue", **kept))
 
 
 def _verifiable_or_403(activity_id: int) -> Activity:

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app import audit, evidence, kindfields, rulefiles, workflow
@@ -147,6 +148,31 @@ def field_kinds(category: Category) -> dict[str, list[str]]:
     return found
 
 
+#: What the amount is, per category, on the form (its unit comes from the rule files: `amount_label`).
+AMOUNT_HINTS = {Category.ENTERPRISE: _l("引进企业的投资额"), Category.CONTRIBUTION: _l("创造效益或节约成本"),
+                Category.RELIEF: _l("捐款或捐物折合的金额")}
+#: The key prefix under which `save` returns a value that needs the user's confirmation ("warn:amount").
+WARN = "warn:"
+
+
+def _category_kinds(category: Category, subjects: tuple[str, ...] | None = None) -> list[KindSpec]:
+    return [k for subject in (subjects or subjects_of(category)) for k in kinds_for(category, subject)]
+
+
+def amount_label(category: Category, subjects: tuple[str, ...] | None = None) -> str:
+    """金额 with the unit the rule files declare for the category's kinds: 金额（万元）."""
+    return kindfields.column_label(_("金额"), _category_kinds(category, subjects), "amount")
+
+
+def amount_hint(category: Category, subjects: tuple[str, ...] | None = None) -> str:
+    """What to type as 金额; which kind counts in which unit when the kinds differ."""
+    kinds = _category_kinds(category, subjects)
+    hint = str(AMOUNT_HINTS.get(category, ""))
+    if len([u for u in kindfields.units_of(kinds, "amount") if u]) > 1:
+        hint = f"{hint}（{kindfields.units_text(kinds, 'amount')}）" if hint else kindfields.units_text(kinds, "amount")
+    return hint
+
+
 @dataclass(frozen=True)
 class ExtraField:
     """A field the rule files declare for some kinds of a category beyond the record's columns, as the form shows
@@ -176,6 +202,13 @@ def kind_spec(activity: Activity) -> KindSpec | None:
     subject = "members" if activity.member_id else "party-members" if activity.party_member_id else "units"
     ruleset = ruleset_for(activity.occurred_on.year, subject) if activity.occurred_on else None
     return ruleset.kinds.get(activity.kind) if ruleset is not None else None
+
+
+def amount_unit(activity: Activity) -> str:
+    """The unit the record's rule file declares for its 金额 ("" when none)."""
+    kind = kind_spec(activity)
+    spec = kind.fields.get("amount") if kind is not None else None
+    return spec.unit if spec is not None else ""
 
 
 def shown_details(activity: Activity) -> list[tuple[str, str]]:
@@ -217,6 +250,17 @@ def activity_query(q: str = "", unit_id: int | None = None, category: str = "", 
     if end:
         stmt = stmt.where(Activity.occurred_on <= end)
     return stmt.order_by(Activity.occurred_on.desc(), Activity.id.desc())
+
+
+def record_sorts() -> dict[str, sa.ColumnElement[object]]:
+    """The record list's sortable columns (`?sort=`): a whitelist, so nothing else reaches ORDER BY."""
+    subject = sa.func.coalesce(
+        sa.select(Member.name).where(Member.id == Activity.member_id).scalar_subquery(),
+        sa.select(PartyMember.name).where(PartyMember.id == Activity.party_member_id).scalar_subquery(),
+        sa.select(Unit.name).where(Unit.id == Activity.unit_id).scalar_subquery())
+    return {"date": Activity.occurred_on, "subject": subject, "category": Activity.category,
+            "kind": Activity.kind, "title": Activity.title, "state": Activity.state,
+            "unit": sa.select(Unit.name).where(Unit.id == Activity.unit_id).scalar_subquery()}
 
 
 # --- subjects ------------------------------------------------------------------------------------------------
@@ -365,6 +409,7 @@ class Entry:
     version: int | None = None
     details: dict[str, str] = field(default_factory=dict)  # declared fields as posted: name → text
     entered_by: int | None = None  # the 录入单位 chosen on the form (a clerk's unit id); None: not chosen
+    confirmed: bool = False  # 确认无误 ticked: values outside their plausible range are kept
 
 
 @dataclass
@@ -471,6 +516,21 @@ def _check_values(kind: KindSpec, entry: Entry, errors: Errors) -> None:
             errors.setdefault(name, []).append(_("细则没有为“%(kind)s”规定这一项。", kind=kind.name))
 
 
+def implausible(kind: KindSpec, entry: Entry, details: dict[str, Any]) -> Errors:
+    """The values of `entry` outside their field's plausible range (app.kindfields), under WARN + the form's key:
+    the user confirms them (确认无误) or corrects them, most often the unit (2 typed for 2 万元 in 元)."""
+    found: Errors = {}
+    spec = kind.fields.get("amount")
+    if spec is not None and (why := kindfields.implausible(spec, entry.amount, _("金额"))):
+        found[WARN + "amount"] = [why]
+    for detail in kindfields.detail_fields(kind):
+        number = kindfields.value(details.get(detail.name))
+        if detail.type in ("number", "integer") and isinstance(number, (Decimal, int)) and \
+                (why := kindfields.implausible(detail, number)):
+            found[f"{WARN}x-{detail.name}"] = [why]
+    return found
+
+
 def _check_details(kind: KindSpec, entry: Entry, errors: Errors) -> dict[str, Any]:
     """The declared fields of `kind` read from the entry (errors under "x-<name>"); a value posted for a field
     the kind does not declare is refused, never dropped without a word."""
@@ -555,6 +615,8 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
         else:
             _check_values(kind, entry, errors)
             details = _check_details(kind, entry, errors)
+            if not entry.confirmed:
+                errors.update(implausible(kind, entry, details))
     signers: list[Member] = []
     if entry.signers.strip():
         if category != Category.IDEA or member is None:
@@ -790,10 +852,49 @@ def delete_draft(activity: Activity, user: User, version: int | None) -> tuple[l
     return shas, None
 
 
+def _verifiable_now(stmt: sa.Select[tuple[Activity]], user: User) -> sa.Select[tuple[Activity]]:
+    return stmt.where(Activity.state == RecordState.SUBMITTED, ~Activity.locked, verifiable(user))
+
+
+def has_evidence() -> sa.ColumnElement[bool]:
+    """A record with at least one evidence file (附件)."""
+    return sa.exists(sa.select(Evidence.id).where(Evidence.activity_id == Activity.id))
+
+
+def evidence_counts(activity_ids: list[int]) -> dict[int, int]:
+    """How many evidence files each of these records has (absent: none)."""
+    if not activity_ids:
+        return {}
+    rows = db.session.execute(sa.select(Evidence.activity_id, sa.func.count(Evidence.id))
+                              .where(Evidence.activity_id.in_(activity_ids)).group_by(Evidence.activity_id))
+    return {activity_id: count for activity_id, count in rows}
+
+
+@dataclass(frozen=True)
+class BulkSelection:
+    """What a bulk 核实 would verify now: how many records, and how many of them have no evidence."""
+
+    total: int
+    without_evidence: int
+
+    @property
+    def token(self) -> str:
+        """What the confirmation page carries, so a change in between is noticed: "total:without"."""
+        return f"{self.total}:{self.without_evidence}"
+
+
+def bulk_selection(stmt: sa.Select[tuple[Activity]], user: User) -> BulkSelection:
+    """Count what `verify_many(stmt, user)` would verify, and those of them without evidence."""
+    ids = _verifiable_now(stmt, user).with_only_columns(Activity.id).order_by(None).subquery()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(ids)) or 0
+    bare = db.session.scalar(sa.select(sa.func.count()).select_from(ids).where(
+        ~sa.exists(sa.select(Evidence.id).where(Evidence.activity_id == ids.c.id)))) or 0
+    return BulkSelection(total, bare)
+
+
 def verify_many(stmt: sa.Select[tuple[Activity]], user: User) -> int:
     """核实 every submitted, unlocked record `stmt` selects; the count. One transaction, the caller's."""
-    records = list(db.session.scalars(stmt.where(Activity.state == RecordState.SUBMITTED, ~Activity.locked,
-                                                 verifiable(user))))
+    records = list(db.session.scalars(_verifiable_now(stmt, user)))
     for activity in records:
         _change_state(activity, user, "verify", RecordState.VERIFIED)
     return len(records)
@@ -802,10 +903,25 @@ def verify_many(stmt: sa.Select[tuple[Activity]], user: User) -> int:
 # --- evidence ------------------------------------------------------------------------------------------------
 
 def can_change_evidence(activity: Activity, user: User) -> bool:
-    """Clerks while they may edit the record (草稿/退回); the office at any time before it is locked."""
+    """Who removes evidence: clerks while they may edit the record (草稿/退回); the office at any time before it is
+    locked. Adding is wider: see `can_add_evidence`."""
     if activity.locked:
         return False
     return user.role in VERIFY_ROLES or can_edit(activity, user)
+
+
+def can_add_evidence(activity: Activity, user: User) -> bool:
+    """Who adds evidence: whoever may remove it, and the record's owner while it waits for verification (已提交):
+    the entering unit's clerks (`owns`), or the member for their own report. Nothing is added once verified."""
+    if activity.locked:
+        return False
+    if can_change_evidence(activity, user):
+        return True
+    if activity.state != RecordState.SUBMITTED:
+        return False
+    if activity.self_reported:
+        return user.role == Role.MEMBER and user.member_id is not None and user.member_id == activity.member_id
+    return user.role in roles_for(activity) and owns(activity, user)
 
 
 def evidence_dir() -> Path:
@@ -813,10 +929,16 @@ def evidence_dir() -> Path:
     return Path(configured) if configured else Path(current_app.instance_path) / "evidence"
 
 
-def add_evidence(activity: Activity, user: User, filename: str | None, data: bytes) -> tuple[Evidence | None, str]:
-    """Check and store one uploaded file for `activity`; (the new row, "") or (None, the error in Chinese)."""
-    if not can_change_evidence(activity, user):
-        return None, _("该记录已提交或已锁定，不能修改证明材料。")
+MAX_FILES = 20  # evidence files in one post (a new record's form)
+
+
+def wrong_type() -> str:
+    return _("只接受 PDF、JPEG、PNG、DOCX、XLSX、DOC、XLS、WPS、ET 文件（按文件内容识别）")
+
+
+def check_file(filename: str | None, data: bytes) -> tuple[str | None, str]:
+    """Whether one uploaded file may be kept as evidence: (its content type, "") or (None, the error in Chinese).
+    Nothing is stored."""
     limit = int(current_app.config["EVIDENCE_MAX_BYTES"])
     if not data:
         return None, _("文件是空的，请重新选择。")
@@ -824,7 +946,29 @@ def add_evidence(activity: Activity, user: User, filename: str | None, data: byt
         return None, _("文件不能超过 %(mb)s MB。", mb=f"{limit / 1024 / 1024:g}")
     content_type = evidence.sniff(data)
     if content_type is None or not evidence.name_agrees(filename, content_type):
-        return None, _("只接受 PDF、JPEG、PNG、DOCX、XLSX 文件（按文件内容识别）")
+        return None, wrong_type()
+    return content_type, ""
+
+
+def check_files(files: list[tuple[str | None, bytes]]) -> list[str]:
+    """Every problem of several files posted together, each naming its file; none stored."""
+    if len(files) > MAX_FILES:
+        return [_("一次最多上传 %(n)s 个文件。", n=MAX_FILES)]
+    problems = []
+    for filename, data in files:
+        _type, error = check_file(filename, data)
+        if error:
+            problems.append(_("%(name)s：%(error)s", name=evidence.clean_name(filename, ""), error=error))
+    return problems
+
+
+def add_evidence(activity: Activity, user: User, filename: str | None, data: bytes) -> tuple[Evidence | None, str]:
+    """Check and store one uploaded file for `activity`; (the new row, "") or (None, the error in Chinese)."""
+    if not can_add_evidence(activity, user):
+        return None, _("该记录已核实或已锁定，不能再添加证明材料。")
+    content_type, error = check_file(filename, data)
+    if content_type is None:
+        return None, error
     sha = evidence.store(evidence_dir(), data)
     row = Evidence(activity_id=activity.id, original_name=evidence.clean_name(filename, content_type), sha256=sha,
                    content_type=content_type, size=len(data), uploaded_by_id=user.id)
@@ -832,6 +976,17 @@ def add_evidence(activity: Activity, user: User, filename: str | None, data: byt
     db.session.flush()
     audit.record(user, "create", "activity", activity.id, {"evidence": (None, f"{row.original_name}（{sha[:12]}）")})
     return row, ""
+
+
+def add_files(activity: Activity, user: User, files: list[tuple[str | None, bytes]]) -> list[str]:
+    """Store every file for `activity` (already checked with `check_files`); the problems, none when all were
+    kept. The caller rolls back on any, so a record and its files are saved together or not at all."""
+    problems = []
+    for filename, data in files:
+        _row, error = add_evidence(activity, user, filename, data)
+        if error:
+            problems.append(_("%(name)s：%(error)s", name=evidence.clean_name(filename, ""), error=error))
+    return problems
 
 
 def remove_evidence(item: Evidence, user: User) -> str | None:

@@ -20,9 +20,10 @@ from app.auth.scope import get_or_404
 from app.extensions import db
 from app.forms import commit_or_attach
 from app.imports import export
-from app.models import AuditLog, Enterprise, Role, Unit, UnitKind, User
+from app.models import AuditLog, Enterprise, LoginEvent, Role, Unit, UnitKind, User
 from app.settings import save_settings, setting
 from app.timeutil import utcnow
+from app.listing import remembered, sorted_by
 from app.web import date_arg, db_id, page_args
 
 bp = Blueprint("admin", __name__)
@@ -114,12 +115,16 @@ def enterprise_edit(enterprise_id: int) -> str | Response:
 @bp.route("/users")
 @roles_required(Role.ADMIN)
 def users() -> str | Response:
+    if back := remembered():
+        return back
     q = request.args.get("q", "")
     role_name = request.args.get("role", "")
     role = Role[role_name] if role_name in Role.__members__ else None
     if fmt := export.wanted():
         return _export_users(db.session.scalars(services.user_query(q, role)).all(), fmt)
-    pagination = db.paginate(services.user_query(q, role), **page_args())
+    stmt = sorted_by(services.user_query(q, role), {"username": User.username, "name": User.display_name,
+                                                    "role": User.role, "active": User.active}, User.id)
+    pagination = db.paginate(stmt, **page_args())
     filters = {"q": q, "role": role.name if role else ""}
     return render_template("admin/users.html", pagination=pagination, filters=filters, roles=list(Role),
                            now=utcnow())
@@ -233,6 +238,8 @@ def _day_range() -> tuple[dict[str, str], dt.datetime | None, dt.datetime | None
 @bp.route("/login-log")
 @roles_required(Role.ADMIN)
 def login_log() -> str | Response:
+    if back := remembered():
+        return back
     username = request.args.get("username", "")
     result = request.args.get("result", "")
     result = result if result in services.LOGIN_RESULTS else ""
@@ -243,6 +250,8 @@ def login_log() -> str | Response:
                 for e in db.session.scalars(stmt))
         return export.send_table([_("时间"), _("用户名"), _("结果"), _("IP 地址")], rows, fmt,
                                  export.export_title(_("登录日志")))
+    stmt = sorted_by(stmt, {"at": LoginEvent.at, "username": LoginEvent.username, "result": LoginEvent.result,
+                            "ip": LoginEvent.ip}, LoginEvent.id.desc())
     pagination = db.paginate(stmt, **page_args())
     filters = {"username": username, "result": result, **days}
     return render_template("admin/login_log.html", pagination=pagination, filters=filters,
@@ -252,6 +261,8 @@ def login_log() -> str | Response:
 @bp.route("/audit-log")
 @roles_required(Role.ADMIN)
 def audit_log() -> str | Response:
+    if back := remembered():
+        return back
     entity = request.args.get("entity", "")
     entity = entity if entity in audit.ENTITY_LABELS else ""
     action = request.args.get("action", "")
@@ -261,19 +272,23 @@ def audit_log() -> str | Response:
     stmt = services.audit_entries(entity, action, actor, start, end)
     if fmt := export.wanted():
         return _export_audit(db.session.scalars(stmt).all(), fmt)
+    stmt = sorted_by(stmt, {"at": AuditLog.at, "action": AuditLog.action, "entity": AuditLog.entity,
+                            "field": AuditLog.field}, AuditLog.id.desc())
     pagination = db.paginate(stmt, **page_args())
     filters = {"entity": entity, "action": action, "actor": actor, **days}
     return render_template("admin/audit_log.html", pagination=pagination, filters=filters,
-                           usernames=audit.actor_names(pagination.items))
+                           usernames=audit.actor_names(pagination.items), names=audit.names(pagination.items))
 
 
 def _export_audit(entries: list[AuditLog], fmt: str) -> Response:
     names = audit.actor_names(entries)
+    shown = audit.names(entries)
     headers = [_("时间"), _("操作人"), _("操作"), _("对象"), _("对象编号"), _("项目"), _("原值"), _("新值"),
                _("原因"), _("IP 地址")]
     rows = ([_local(r.at), names.get(r.user_id) if r.user_id is not None else None,
              str(audit.ACTION_LABELS.get(r.action, r.action)), str(audit.ENTITY_LABELS.get(r.entity, r.entity)),
-             r.entity_id, str(audit.FIELD_LABELS.get(r.field, r.field)) if r.field else None, r.before, r.after,
+             r.entity_id, str(audit.FIELD_LABELS.get(r.field, r.field)) if r.field else None,
+             shown.value(r.field, r.before), shown.value(r.field, r.after),
              r.reason or None, r.ip] for r in entries)
     return export.send_table(headers, rows, fmt, export.export_title(_("操作日志")))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.forms import ChineseDateField, ChineseIntegerField, SingleLine, select_choices
@@ -18,12 +18,6 @@ class RecommendForm(FlaskForm):
 
 class DeedsForm(FlaskForm):
     deeds = TextAreaField(_l("事迹"), validators=[Length(max=2000)])
-
-
-class VoteForm(FlaskForm):
-    choice = RadioField(_l("表决"), choices=select_choices([("APPROVE", _l("同意")), ("REJECT", _l("不同意"))]),
-                        validators=[DataRequired(message=_l("请选择同意或不同意"))])
-    reason = TextAreaField(_l("理由"), validators=[Length(max=1000)])
 
 
 class ConclusionForm(FlaskForm):

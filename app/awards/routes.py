@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from app import audit
 from app.auth.decorators import roles_required
 from app.auth.scope import unit_ids
-from app.awards import forms, services
+from app.awards import forms, history, services
 from app.awards.services import AwardError
 from app.extensions import db
 from app.forms import ActionForm
@@ -27,6 +27,13 @@ from app.timeutil import beijing_today
 bp = Blueprint("awards", __name__)
 VIEWERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK)
 OFFICE = (Role.ADMIN, Role.OFFICE)
+
+
+def _export_headers() -> list[str]:
+    """The headers of the export of every award list, in the user's language."""
+    return [_("表彰类别"), _("名单"), _("考评"), _("名单状态"), _("姓名"), _("单位"), _("得分"), _("等次"),
+            _("人选状态"), _("事迹"), _("同意"), _("不同意"), _("弃权"), _("审定机构"), _("审定日期"), _("文号"),
+            _("公示开始"), _("公示结束")]
 
 
 def _list_or_404(list_id: int) -> AwardList:
@@ -47,16 +54,22 @@ def _candidate_or_404(candidate_id: int) -> Candidate:
 
 @bp.route("/")
 @roles_required(*VIEWERS)
-def index() -> str:
+def index() -> str | Response:
+    """Every award list (a clerk: those open for recommendation, and what the others' states are); `?export=xlsx`
+    gives every list with its candidates as one table."""
     lists = db.session.scalars(sa.select(AwardList).order_by(AwardList.id.desc())).all()
+    if (fmt := export.wanted()) and current_user.role != Role.CLERK:
+        return export.send_table(_export_headers(), services.export_rows(lists), fmt, _("表彰名单汇总"))
+    closed = []
     if current_user.role == Role.CLERK:
+        closed = [a for a in lists if a.state != AwardListState.RECOMMENDING]
         lists = [a for a in lists if a.state == AwardListState.RECOMMENDING]
     opened = {a.review_id for a in lists}
     annual = [] if current_user.role not in OFFICE else [
         r for r in db.session.scalars(sa.select(Review).where(
             Review.kind == ReviewKind.ANNUAL, Review.state == ReviewState.FROZEN).order_by(Review.id.desc()))
         if r.id not in opened]
-    return render_template("awards/index.html", lists=lists, annual=annual, form=ActionForm())
+    return render_template("awards/index.html", lists=lists, closed=closed, annual=annual, form=ActionForm())
 
 
 @bp.route("/open/<int:review_id>", methods=["POST"])
@@ -102,24 +115,18 @@ def _render(award_list: AwardList, **given: Any) -> str:
     days = setting("publicity_days", "7")
     publish = given.get("publish_form") or forms.PublishForm(starts_on=beijing_today(),
                                                               days=int(days) if days.isdigit() else 7)
-    timeline = services.timeline(award_list)
-    if scope is not None:  # another unit's picks (names, 事迹, who recommended) are not a clerk's to read
-        ours = {c.id for c in candidates}
-        timeline = [row for row in timeline if row.entity != "candidate" or row.entity_id in ours]
-    names = audit.actor_names(timeline)
+    timeline = _log_rows(award_list, candidates)
     return render_template(
         "awards/detail.html", award_list=award_list, board=board, standings=standings, candidates=candidates,
-        problems=found, picked=picked, show_all=show_all, hidden=len(reachable) - len(standings), counts={cid: (t[VoteChoice.APPROVE], t[VoteChoice.REJECT])
-                                               for cid, t in services.tally(award_list).items()},
+        problems=found, picked=picked, show_all=show_all, hidden=len(reachable) - len(standings),
+        counts={cid: (t[VoteChoice.APPROVE], t[VoteChoice.REJECT], t[VoteChoice.ABSTAIN])
+                for cid, t in services.tally(award_list).items()},
         mine=mine, objections=objections,
-        timeline=timeline, names=names, about={c.id: c.subject_name for c in candidates}, fields=audit.FIELD_LABELS, actions=audit.ACTION_LABELS,
+        steps=history.steps(award_list, timeline), log_rows=len(timeline),
         ends_on=services.publicity_ends_on(award_list), is_office=current_user.role in OFFICE,
         is_leader=current_user.role == Role.LEADER, can_recommend=current_user.role in services.RECOMMENDERS
         and award_list.state == AwardListState.RECOMMENDING, today=beijing_today(),
         recommend_form=given.get("recommend_form") or forms.RecommendForm(), action_form=ActionForm(),
-        vote_forms={c.id: given.get("vote_form") if given.get("vote_for") == c.id else forms.VoteForm(
-            choice=mine[c.id].choice.name if c.id in mine else None, reason=mine[c.id].reason if c.id in mine
-            else "") for c in candidates},
         deeds_form=forms.DeedsForm(), conclusion_form=given.get("conclusion_form") or forms.ConclusionForm(
             conclusion=award_list.group_conclusion), approve_form=approve, publish_form=publish,
         handle_forms={o.id: given.get("handle_form") if given.get("handle_for") == o.id else forms.HandleForm()
@@ -131,6 +138,30 @@ def _render(award_list: AwardList, **given: Any) -> str:
 @roles_required(*VIEWERS)
 def detail(list_id: int) -> str:
     return _render(_list_or_404(list_id))
+
+
+def _log_rows(award_list: AwardList, candidates: list[Candidate]) -> list[Any]:
+    """The list's audit rows the user may read: a clerk not another unit's picks (names, 事迹, who recommended)."""
+    rows = services.timeline(award_list)
+    if unit_ids(current_user) is None:
+        return rows
+    ours = {c.id for c in candidates}
+    return [row for row in rows if row.entity != "candidate" or row.entity_id in ours]
+
+
+@bp.route("/<int:list_id>/log")
+@roles_required(*VIEWERS)
+def log(list_id: int) -> str:
+    """The list's full 过程记录, row by row (the list's page shows it by step)."""
+    award_list = _list_or_404(list_id)
+    if current_user.role == Role.CLERK and award_list.state != AwardListState.RECOMMENDING:
+        abort(404)
+    scope = unit_ids(current_user)
+    candidates = [c for c in award_list.candidates if scope is None or c.unit_id in scope]
+    rows = _log_rows(award_list, candidates)
+    return render_template("awards/log.html", award_list=award_list, timeline=rows, names=audit.actor_names(rows),
+                           about={c.id: c.subject_name for c in candidates}, fields=audit.FIELD_LABELS,
+                           actions=audit.ACTION_LABELS)
 
 
 def _done(award_list: AwardList, step: Any, message: str) -> Response | str:
@@ -208,20 +239,34 @@ def start(list_id: int) -> Response | str:
                  _("推荐已截止,领导小组开始考核"))
 
 
-@bp.route("/candidates/<int:candidate_id>/vote", methods=["POST"])
+@bp.route("/<int:list_id>/ballot", methods=["GET", "POST"])
 @roles_required(Role.LEADER)
-def vote(candidate_id: int) -> Response | str:
-    candidate = _candidate_or_404(candidate_id)
-    award_list = candidate.award_list
-    form = forms.VoteForm()
-    if form.validate_on_submit():
-        choice = VoteChoice[form.choice.data]
-        if choice == VoteChoice.REJECT and not (form.reason.data or "").strip():
-            form.reason.errors.append(_("不同意时请写明理由"))
-        else:
-            return _done(award_list, lambda: services.vote(candidate, current_user, choice, form.reason.data or ""),
-                         _("已表决:%(name)s", name=candidate.subject_name))
-    return _render(award_list, vote_form=form, vote_for=candidate.id)
+def ballot(list_id: int) -> Response | str:
+    """A leader's votes on the whole list on one page, sent at once: nothing preselected but the leader's own earlier
+    votes; 全部同意 agrees to every candidate left blank. An error re-renders the page with every choice kept."""
+    award_list = _list_or_404(list_id)
+    form = ActionForm()
+    if request.method == "POST" and not form.validate_on_submit():
+        abort(400)
+    if award_list.state not in services.REVIEWABLE:
+        flash(_("名单当前为“%(state)s”，不在领导小组考核阶段", state=_(award_list.state.label)), "error")
+        return redirect(url_for("awards.detail", list_id=award_list.id))
+    mine = {v.candidate_id: v for c in award_list.candidates for v in c.votes if v.user_id == current_user.id}
+    given = {c.id: services.Ballot(mine[c.id].choice, mine[c.id].reason) if c.id in mine
+             else services.Ballot(None, "") for c in award_list.candidates}
+    errors: dict[int, str] = {}
+    if request.method == "POST":
+        given = {c.id: services.Ballot(VoteChoice.__members__.get(request.form.get(f"choice-{c.id}", "")),
+                                       request.form.get(f"reason-{c.id}", "")) for c in award_list.candidates}
+        all_agree = request.form.get("all_agree") == "1"
+        errors = services.ballot_errors(award_list, given, all_agree)
+        if not errors:
+            return _done(award_list, lambda: services.cast_ballot(award_list, current_user, given, all_agree),
+                         _("表决已提交:%(n)s 名人选", n=len(award_list.candidates)))
+        flash(_("表决没有提交:%(n)s 名人选还需补全,见各人选旁的提示", n=len(errors)), "error")
+    return render_template("awards/ballot.html", award_list=award_list, board=services.board(award_list),
+                           given=given, errors=errors, voted=bool(mine), form=form,
+                           choices=list(VoteChoice), exceptions=services.EXCEPTIONS)
 
 
 @bp.route("/<int:list_id>/conclude", methods=["POST"])

@@ -328,13 +328,17 @@ def start_review(award_list: AwardList, user: User) -> None:
     _move(award_list, AwardListState.REVIEWING, user)
 
 
+EXCEPTIONS = (VoteChoice.REJECT, VoteChoice.ABSTAIN)  # a leader says why
+
+
 def vote(candidate: Candidate, user: User, choice: VoteChoice, reason: str) -> Vote:
-    """A leader's approve or reject (a reason is required to reject); voting again replaces the earlier vote."""
+    """A leader's approve, reject or abstain (a reason is required to reject or abstain); voting again replaces
+    the earlier vote."""
     _require(candidate.award_list, REVIEWABLE, _l("考核"))
     if user.role != Role.LEADER:
         raise AwardError(_("只有活动领导小组成员可以表决"))
-    if choice == VoteChoice.REJECT and not reason.strip():
-        raise AwardError(_("不同意时请写明理由"))
+    if choice in EXCEPTIONS and not reason.strip():
+        raise AwardError(_("不同意或弃权时请写明理由"))
     found = db.session.scalar(sa.select(Vote).where(Vote.candidate_id == candidate.id, Vote.user_id == user.id))
     before = found.choice if found else None
     if found is None:
@@ -345,6 +349,77 @@ def vote(candidate: Candidate, user: User, choice: VoteChoice, reason: str) -> V
     db.session.flush()
     audit.record(user, "vote", "candidate", candidate.id, {"vote": (before, choice)}, reason=reason.strip())
     return found
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """One leader's choice on one candidate, as the ballot page sent it (choice None: left blank)."""
+
+    choice: VoteChoice | None
+    reason: str
+
+
+def ballot_errors(award_list: AwardList, ballot: dict[int, Ballot], all_agree: bool) -> dict[int, str]:
+    """Candidate id → what is wrong with the leader's choice on it: left blank (unless the rest are agreed), or an
+    exception (不同意, 弃权) without a reason."""
+    errors = {}
+    for candidate in award_list.candidates:
+        given = ballot.get(candidate.id, Ballot(None, ""))
+        if given.choice is None and not all_agree:
+            errors[candidate.id] = _("请选择同意、不同意或弃权")
+        elif given.choice in EXCEPTIONS and not given.reason.strip():
+            errors[candidate.id] = _("%(choice)s时请写明理由", choice=_(given.choice.label))
+        elif len(given.reason.strip()) > 1000:
+            errors[candidate.id] = _("理由不能超过 1000 字")
+    return errors
+
+
+def cast_ballot(award_list: AwardList, user: User, ballot: dict[int, Ballot], all_agree: bool) -> list[Vote]:
+    """A leader's votes on every candidate of the list at once (one transaction of the caller's): a blank choice is
+    同意 when `all_agree`; an unchanged vote is left as it is (and not logged again).
+
+    :raises AwardError: the list is not under review, the user is no leader, or a choice is blank or lacks its
+        reason (`ballot_errors` says which, beside each candidate).
+    """
+    _require(award_list, REVIEWABLE, _l("考核"))
+    if user.role != Role.LEADER:
+        raise AwardError(_("只有活动领导小组成员可以表决"))
+    if ballot_errors(award_list, ballot, all_agree):
+        raise AwardError(_("表决没有提交：请按提示补全"))
+    mine = {v.candidate_id: v for c in award_list.candidates for v in c.votes if v.user_id == user.id}
+    cast = []
+    for candidate in award_list.candidates:
+        given = ballot.get(candidate.id, Ballot(None, ""))
+        choice = given.choice or VoteChoice.APPROVE
+        reason = given.reason.strip() if choice in EXCEPTIONS else ""
+        found = mine.get(candidate.id)
+        if found is not None and found.choice == choice and found.reason == reason:
+            continue
+        cast.append(vote(candidate, user, choice, reason))
+    return cast
+
+
+def export_rows(lists: list[AwardList]) -> list[list[Any]]:
+    """Every candidate of every list, a row each (a list without candidates gets a row of its own), for the
+    .xlsx of all award lists: the list, the pick's score and grade as the review froze them, the votes, the approval
+    and 公示."""
+    rows = []
+    for award_list in lists:
+        found = board(award_list)
+        votes = tally(award_list)
+        head = [award_list.category, award_list.title,
+                f"{award_list.review.period} 第{award_list.review.version}版", _(award_list.state.label)]
+        tail = [award_list.approving_body, award_list.decided_on, award_list.document_number,
+                award_list.publicity_starts_on, publicity_ends_on(award_list)]
+        if not award_list.candidates:
+            rows.append(head + [""] * 9 + tail)
+        for c in award_list.candidates:
+            s = found.standings.get(c.subject_id)
+            count = votes[c.id]
+            rows.append(head + [c.subject_name, c.unit.name if c.unit else "", s.score if s else None,
+                                s.grade if s else "", _(c.state.label), c.deeds, count[VoteChoice.APPROVE],
+                                count[VoteChoice.REJECT], count[VoteChoice.ABSTAIN]] + tail)
+    return rows
 
 
 def tally(award_list: AwardList) -> dict[int, Counter[VoteChoice]]:

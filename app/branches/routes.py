@@ -2,6 +2,7 @@
 liaison (or the office), verification by the office."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,6 +18,7 @@ from app.extensions import db
 from app.forms import attach_errors
 from app.imports import export
 from app.models import BranchResult, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind
+from app.listing import remembered, sorted_by
 from app.web import commit_or_stale, db_id, page_args
 
 bp = Blueprint("branches", __name__)
@@ -59,6 +61,8 @@ def detail(unit_id: int) -> str:
 @bp.route("/party-members")
 @roles_required(*VIEWERS)
 def party_members() -> str | Response:
+    if back := remembered():
+        return back
     q = request.args.get("q", "")
     branch_id = request.args.get("branch", 0, type=db_id)
     if branch_id:
@@ -70,6 +74,10 @@ def party_members() -> str | Response:
     if fmt := export.wanted():
         people = db.session.scalars(stmt.options(*export.PARTY_MEMBER_LOADS))
         return export.send("party-members", export.party_member_rows(people), fmt, export.export_title(_("党员")))
+    stmt = sorted_by(stmt, {"code": PartyMember.code, "name": PartyMember.search_key, "gender": PartyMember.gender,
+                            "status": PartyMember.status, "joined": PartyMember.joined_on, "post": PartyMember.post,
+                            "branch": sa.select(Unit.name).where(Unit.id == PartyMember.branch_id).scalar_subquery()},
+                     PartyMember.id)
     pagination = db.paginate(stmt, **page_args())
     branches = db.session.scalars(services.branch_query()).all()
     filters = {"q": q, "branch": branch_id or "", "status": status.name if status else "",
@@ -141,8 +149,8 @@ def result(unit_id: int, period: str) -> str | Response:
                            label=results.period_label(period), record=record, form=form,
                            groups=results.grouped(items), editable=editable, problem=problem, errors=general,
                            can_verify=is_office and record is not None, reason_form=ReasonForm(formdata=None),
-                           history=history, names=audit.actor_names(history), actions=audit.ACTION_LABELS,
-                           fields=audit.FIELD_LABELS)
+                           history=history, names=audit.actor_names(history), shown=audit.names(history),
+                           actions=audit.ACTION_LABELS, fields=audit.FIELD_LABELS)
 
 
 def _review(unit_id: int, period: str, action: str) -> Response:

@@ -105,9 +105,19 @@ def _render(found: Review, rewards_errors: dict[str, str] | None = None,
         revoke_forms={c.id: revoke_form if revoke_for == c.id and revoke_form else forms.RevokeForm()
                       for c in given},
         action_form=ActionForm(), members=found.subject_kind == SubjectKind.MEMBERS,
-        orders=kinds.ORDERS, groupings=kinds.GROUPINGS, modes=kinds.MODES, numerals=kinds.NUMERALS, papers=kinds.PAPERS,
-        documents=kinds.DOCUMENTS, states=AwardListState, blockers=blockers,
+        orders=kinds.ORDERS, groupings=kinds.GROUPINGS, modes=kinds.MODES, numerals=kinds.NUMERALS,
+        papers=kinds.PAPERS, documents=kinds.DOCUMENTS, states=AwardListState, blockers=blockers,
+        no_plaques=_no_plaques(found, lists),
         tokens={name: jobs.new_token() for name in kinds.CERTIFICATE_DOCS})  # one per print form: see `pdf`
+
+
+def _no_plaques(found: Review, lists: list) -> str:
+    """Why there is no 奖牌 to engrave (plaques go to units and branches, not to people); "" when there is one."""
+    if found.subject_kind not in content.ORGANISATIONS:
+        return _("本次表彰的是个人，没有受表彰的单位，不需要制作奖牌")
+    if not any(content.honoured(a) for a in lists):
+        return _("名单中还没有受表彰的单位")
+    return ""
 
 
 @bp.route("/review/<int:review_id>/<name>.pdf", methods=["GET", "POST"])

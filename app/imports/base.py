@@ -60,10 +60,22 @@ class Outcome:
     problems: list[tuple[str, int | None, str | None, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     written: bool = False
+    warnings: list[tuple[str, int | None, str | None, str]] = field(default_factory=list)  # values to confirm
+    confirmed: bool = False  # the user confirmed them (--confirm, the tick on the dry run's page)
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.needs_confirmation
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Values outside their plausible range, not yet confirmed: nothing is written until they are."""
+        return bool(self.warnings) and not self.confirmed
+
+    @property
+    def warning_lines(self) -> list[str]:
+        """Every value to confirm as `FILE:sheet:row:column: 原因`."""
+        return [f"{where(self.file, sheet, row, header)}: {reason}" for sheet, row, header, reason in self.warnings]
 
     @property
     def counts(self) -> dict[str, int]:
@@ -78,8 +90,10 @@ class Outcome:
     def summary(self) -> str:
         counts = self.counts
         text = f"新增 {counts[ADDED]} 行,修改 {counts[CHANGED]} 行,不变 {counts[SAME]} 行"
-        if not self.ok:
+        if self.problems:
             return f"{len(self.problems)} 处错误,整个文件未导入"
+        if self.needs_confirmation:
+            return f"{len(self.warnings)} 处数值需要确认(请核对单位),整个文件未导入;核对无误后确认导入(命令行加 --confirm)"
         return ("试导入:" + text + "(未写入)") if self.dry_run else ("已导入:" + text)
 
 
@@ -108,6 +122,10 @@ class Context:
         """Report `reason` at the row's cell of column `key` (None: the whole row)."""
         header = self.specs[row.sheet].column(key).header if key else None
         self.book.error(row.sheet, row.number, header, reason)
+
+    def warn(self, row: SheetRow, key: str, reason: str) -> None:
+        """Report a value that needs confirmation at the row's cell of column `key` (see `Book.warn`)."""
+        self.book.warn(row.sheet, row.number, self.specs[row.sheet].column(key).header, reason)
 
     def plan(self, row: SheetRow, action: str, what: str, fields: Iterable[str] = ()) -> None:
         spec = self.specs[row.sheet]
@@ -189,6 +207,14 @@ class Dataset(abc.ABC):
         """Dropdown values per column key that depend on the database or the rule files."""
         return {}
 
+    def dependent(self, user: User | None) -> dict[str, tuple[str, dict[str, list[str]]]]:
+        """Dropdowns that follow another column's choice: column key → (that column's key, its value → values)."""
+        return {}
+
+    def lookups(self, user: User | None) -> dict[str, tuple[list[str], list[list[object]]]]:
+        """Sheets the template adds to look things up in (sheet name → headers, rows), for the user's scope."""
+        return {}
+
     def export_sheets(self) -> tuple[Sheet, ...]:
         """The sheets an export of this dataset is written as (by default the import's own)."""
         return self.sheets
@@ -221,13 +247,16 @@ PROGRESS_ROWS = 500  # rows between two calls of an import's progress callback
 
 
 def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, dry_run: bool,
-               progress: Progress | None = None) -> Outcome:
+               progress: Progress | None = None, confirm: bool = False) -> Outcome:
     """Read, check and, unless a dry run or a problem, write one file. The caller commits or rolls back.
+
+    A value outside its plausible range (`Outcome.warnings`) stops the import like a problem unless `confirm`.
 
     `progress(done, total, message)` is called every few hundred rows read (rows as numbered in the sheets) and
     once at the end; whatever it raises stops the import (the caller rolls back)."""
     book = read_book(data, filename, dataset.sheets, dataset.csv_sheet, lazy=True, limits=sheet_limits())
-    outcome = Outcome(dataset.name, book.file, dry_run)
+    book.confirmed = confirm
+    outcome = Outcome(dataset.name, book.file, dry_run, confirmed=confirm)
     specs = {s.name: s for s in dataset.sheets}
     if book.found and not book.is_csv and dataset.sheets[0].name not in book.sheets:
         book.error(dataset.sheets[0].name, None, None, f"工作簿中没有“{dataset.sheets[0].name}”表"
@@ -258,6 +287,7 @@ def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, 
             total = sum(book.heights.values())
             progress(total, total, "正在保存")
     outcome.problems = book.problems
+    outcome.warnings = sorted(book.warnings, key=lambda w: (w[0], w[1] or 0))
     outcome.notes = list(book.notes)
     return outcome
 

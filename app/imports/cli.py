@@ -2,7 +2,8 @@
 office's own roster is `flask import roster` (app/roster/cli.py), added to the same group.
 
 All or nothing: on any problem nothing is written, every problem is printed as `FILE:sheet:row:column: 原因` and
-the command exits 1; a long file shows a progress bar on standard error. Run without --user it acts for the
+the command exits 1; so does a value outside its plausible range (金额 2 in 元: meant 2 万元?) until the command is
+run again with --confirm; a long file shows a progress bar on standard error. Run without --user it acts for the
 office (the whole county); with --user NAME it acts with that account's role and data scope.
 """
 from __future__ import annotations
@@ -35,12 +36,15 @@ def _dataset_command(name: str) -> click.Command:
     @click.option("--dry-run", is_flag=True, help="只检查、显示将新增和修改的行,不写入 / Check only, write nothing.")
     @click.option("--user", "username", default=None, help="以该用户的角色和数据范围导入 / Act as this user.")
     @click.option("--verbose", "-v", is_flag=True, help="逐行列出新增和修改 / List every added or changed row.")
-    def command(file: str, dry_run: bool, username: str | None, verbose: bool) -> None:
-        run_command(name, file, dry_run, username, verbose)
+    @click.option("--confirm", is_flag=True,
+                  help="数值超出合理范围(如金额单位可能填错)的行已核对无误,照样导入 / Import values flagged as implausible.")
+    def command(file: str, dry_run: bool, username: str | None, verbose: bool, confirm: bool) -> None:
+        run_command(name, file, dry_run, username, verbose, confirm)
     return command
 
 
-def run_command(dataset: str, file: str, dry_run: bool, username: str | None, verbose: bool) -> None:
+def run_command(dataset: str, file: str, dry_run: bool, username: str | None, verbose: bool,
+                confirm: bool = False) -> None:
     """One import from the command line (see the module)."""
     user = None
     if username:
@@ -62,12 +66,15 @@ def run_command(dataset: str, file: str, dry_run: bool, username: str | None, ve
         bar["bar"].update(max(0, min(done, total) - bar["bar"].pos))
 
     try:
-        outcome = run_import(DATASETS[dataset], Path(file).read_bytes(), file, user, dry_run, progress=progress)
+        outcome = run_import(DATASETS[dataset], Path(file).read_bytes(), file, user, dry_run, progress=progress,
+                             confirm=confirm)
     finally:
         if "bar" in bar:
             bar["bar"].__exit__(None, None, None)
     for note in outcome.notes:
         click.echo(f"注意:{note}", err=True)
+    for line in outcome.warning_lines:
+        click.echo(f"{line}(需要确认)" if outcome.needs_confirmation else f"{line}(已确认)", err=True)
     if not outcome.ok:
         db.session.rollback()
         click.echo("\n".join(outcome.errors), err=True)

@@ -51,7 +51,7 @@ def send(dataset: str, rows: Iterable[Sequence[Any]], fmt: str, title: str) -> R
 
 
 def _send_csv(sheet: Sheet, rows: Iterable[Sequence[Any]], title: str) -> Response:
-    return _csv_response([c.header for c in sheet.columns], rows, title)
+    return _csv_response([c.written for c in sheet.columns], rows, title)
 
 
 def _csv_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str) -> Response:
@@ -84,8 +84,10 @@ def table_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str
         values = [_value(v) for v in row]
         body.append(values)
         widths = [max(w, _width(c)) for w, c in zip(widths, values, strict=False)]
+    widths = [min(width + 2, 60) for width in widths]
     for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = min(width + 2, 60)
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    cells.print_setup(sheet, widths)
     bold = Font(bold=True)
     cells.append(sheet, [cells.cell(sheet, h, font=bold) for h in headers])
     for values in body:

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.i18n import N_
 from app.imports.base import ADDED, CHANGED, SAME, CheckThenWrite, Context
 from app.models import (HistoricalResult, Member, PartyMember, Review, ReviewKind, ReviewState, Role, SubjectKind,
                         Unit, UnitKind)
@@ -24,12 +25,12 @@ LOWEST_YEAR = 1990
 
 class History(CheckThenWrite):
     name = "history"
-    label = "历年考评结果"
+    label = N_("历年考评结果")
     sheets = (HISTORY,)
     roles = (Role.OFFICE, Role.ADMIN)
     entity = "historical_result"
-    instructions = ("录入系统启用前各年度的全年总结结果,供“连续两年低于60分”等跨年度条款使用。",
-                    "每个考评对象每年一行;再次导入同一对象同一年度的行会更新原有结果。")
+    instructions = (N_("录入系统启用前各年度的全年总结结果,供“连续两年低于60分”等跨年度条款使用。"),
+                    N_("每个考评对象每年一行;再次导入同一对象同一年度的行会更新原有结果。"))
 
     def check(self, ctx: Context, sheets: dict[str, list[SheetRow]]) -> list[tuple[Any, dict[str, Any]]]:
         people = _subjects()

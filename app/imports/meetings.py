@@ -19,6 +19,7 @@ from app.activities import services as activities
 from app.auth.scope import scoped, unit_ids
 from app.branches import results
 from app.extensions import db
+from app.i18n import N_
 from app.imports.base import ADDED, CHANGED, SAME, STATE_BY_LABEL, CheckThenWrite, Context
 from app.meetings import services as meeting_rules
 from app.models import (Attendance, AttendanceStatus, BranchIndicator, BranchResult, Meeting, MeetingKind, Member,
@@ -51,15 +52,15 @@ def _meeting_refusal(meeting: Meeting) -> str:
 
 class AttendanceImport(CheckThenWrite):
     name = "attendance"
-    label = "出勤"
+    label = N_("出勤")
     sheets = (ATTENDANCE,)
     roles = (Role.CLERK, Role.LIAISON, Role.OFFICE, Role.ADMIN)
     entity = "meeting"
-    instructions = ("每人每次会议一行:会议类型、日期、会议名称相同的行是同一次会议。",
-                    "委员的会议填委员编号;组织生活填党员编号。组织单位空白时,委员会议记在您负责的第一个单位,"
-                    "组织生活记在党员所在支部。",
-                    "系统中已有的会议(类型、日期、名称、组织单位相同)会更新其出勤,规则与出勤录入页面相同:"
-                    "只有组织单位(或办公室)可以增加受邀人员;已提交、已核实的会议只有办公室可以修改。")
+    instructions = (N_("每人每次会议一行:会议类型、日期、会议名称相同的行是同一次会议。"),
+                    N_("委员的会议填委员编号;组织生活填党员编号。组织单位空白时,委员会议记在您负责的第一个单位,"
+                       "组织生活记在党员所在支部。"),
+                    N_("系统中已有的会议(类型、日期、名称、组织单位相同)会更新其出勤,规则与出勤录入页面相同:"
+                       "只有组织单位(或办公室)可以增加受邀人员;已提交、已核实的会议只有办公室可以修改。"))
 
     def choices(self, user: User | None) -> dict[str, list[str]]:
         scope = None if user is None else unit_ids(user)
@@ -232,14 +233,14 @@ class AttendanceImport(CheckThenWrite):
 
 class BranchResults(CheckThenWrite):
     name = "branch-results"
-    label = "比实绩"
+    label = N_("比实绩")
     sheets = (INDICATORS,)
     roles = (Role.LIAISON, Role.OFFICE, Role.ADMIN)
     entity = "branch_result"
-    instructions = ("每个支部每半年每个指标一行;期间填 2025H1(上半年)或 2025H2(下半年)。",
-                    "数值指标填“数值”列;等级指标(如 劳资关系)填“等级”列;无数值的否决事项(如 重大事故)在“等级”列填“是”。",
-                    "状态空白为已提交:提交时,除否决事项外的每个指标都须已填写(文件中或系统中);暂不提交请填“草稿”。",
-                    "规则与比实绩录入页面相同:已提交、已核实的比实绩不能通过导入修改。")
+    instructions = (N_("每个支部每半年每个指标一行;期间填 2025H1(上半年)或 2025H2(下半年)。"),
+                    N_("数值指标填“数值”列;等级指标(如 劳资关系)填“等级”列;无数值的否决事项(如 重大事故)在“等级”列填“是”。"),
+                    N_("状态空白为已提交:提交时,除否决事项外的每个指标都须已填写(文件中或系统中);暂不提交请填“草稿”。"),
+                    N_("规则与比实绩录入页面相同:已提交、已核实的比实绩不能通过导入修改。"))
 
     def choices(self, user: User | None) -> dict[str, list[str]]:
         scope = None if user is None else unit_ids(user)

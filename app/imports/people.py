@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from app import audit, unit_history
 from app.auth.scope import unit_ids
 from app.extensions import db
+from app.i18n import N_
 from app.imports.base import ADDED, CHANGED, SAME, CheckThenWrite, Context
 from app.models import (BranchForm, Enterprise, Gender, Member, PartyMember, PartyStatus, Role, Term, Unit, UnitKind,
                         User)
@@ -119,7 +120,7 @@ class Roll(CheckThenWrite):
 
 class Members(Roll):
     name = "members"
-    label = "委员名册"
+    label = N_("委员名册")
     sheets = (require(MEMBERS, "gender", "sector"),)
     roles = (Role.OFFICE, Role.ADMIN)
     entity = "member"
@@ -132,8 +133,8 @@ class Members(Roll):
     field_columns = {"sector_id": "sector", "committee_id": "committee", "liaison_id": "liaison",
                      "is_standing": "standing", "is_chair_council": "chair_council",
                      "is_resident_standing": "resident_standing"}
-    instructions = ("每位委员一行,以委员编号区分:编号已有的更新,没有的新增。",
-                    "界别、专委会、联络处须填写系统中已有的名称(见下拉列表)。")
+    instructions = (N_("每位委员一行,以委员编号区分:编号已有的更新,没有的新增。"),
+                    N_("界别、专委会、联络处须填写系统中已有的名称(见下拉列表)。"))
 
     def after_update(self, ctx: Context, obj: Any, before: dict[str, Any]) -> None:
         unit_history.record(obj, before, ctx.today, ctx.user)  # a move the file shows takes effect today
@@ -180,15 +181,15 @@ class Members(Roll):
 
 class Branches(Roll):
     name = "branches"
-    label = "党支部"
+    label = N_("党支部")
     sheets = (BRANCHES,)
     roles = (Role.OFFICE, Role.ADMIN)
     entity = "unit"
     model = Unit
     audit_fields = ("name", "branch_form", "parent_id")
     field_columns = {"parent_id": "parent"}
-    instructions = ("每个非公企业党支部一行,以支部编号区分。",
-                    "上级组织填镇党委或党总支的名称,空白为镇党委;所属企业用 、 隔开,系统中没有的企业会新建。")
+    instructions = (N_("每个非公企业党支部一行,以支部编号区分。"),
+                    N_("上级组织填镇党委或党总支的名称,空白为镇党委;所属企业用 、 隔开,系统中没有的企业会新建。"))
 
     def existing(self, ctx: Context) -> dict[str, Any]:
         return {u.code: u for u in db.session.scalars(sa.select(Unit))}
@@ -249,7 +250,7 @@ class Branches(Roll):
 
 class PartyMembers(Roll):
     name = "party-members"
-    label = "党员"
+    label = N_("党员")
     sheets = (require(PARTY_MEMBERS, "gender", "branch"),)
     roles = (Role.LIAISON, Role.OFFICE, Role.ADMIN)
     entity = "party_member"
@@ -257,8 +258,8 @@ class PartyMembers(Roll):
     audit_fields = ("name", "gender", "branch_id", "status", "active", "joined_on", "enterprise_id", "post", "phone")
     field_columns = {"branch_id": "branch", "status": "party_status", "enterprise_id": "enterprise"}
     audit_names = {"status": "party_status"}  # "status" is attendance's
-    instructions = ("每名党员一行,以党员编号区分;党员类别填 正式党员 或 预备党员。",
-                    "支部填党支部的名称或编号;联络员只能导入所联系支部的党员。")
+    instructions = (N_("每名党员一行,以党员编号区分;党员类别填 正式党员 或 预备党员。"),
+                    N_("支部填党支部的名称或编号;联络员只能导入所联系支部的党员。"))
 
     @staticmethod
     def _branches(scope: set[int] | None) -> list[Unit]:

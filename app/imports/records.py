@@ -10,31 +10,40 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from app import audit, kindfields
 from app.activities import services as activities
 from app.auth.scope import clause, units_below
 from app.extensions import db
+from app.i18n import N_
 from app.imports.base import (ADDED, CHANGED, SAME, STATE_BY_LABEL, Context, Dataset, Planned, _limits, bulk_insert,
                               chunks, id_in, inserting)
 from app.models import (Activity, ActivityParticipant, Category, Member, PartyMember, RecordState, Role,
                         Unit, User)
 from app.scoring.rules import KindSpec, RuleSet
 from app.scoring.types import ATTENDANCE_KIND, PARTY_LIFE_KIND
-from app.spreadsheets.columns import ACTIVITIES, STATES, SUBJECT_TYPES, Sheet, require
+from app.spreadsheets.columns import ACTIVITIES, STATES, SUBJECT_TYPES, Column, Sheet, require
 from app.spreadsheets.declared import FIELD_KEY, field_name, with_declared
 from app.spreadsheets.declared import choices as declared_choices
 from app.spreadsheets.rows import Block, SheetRow, TypedRows
 from app.timeutil import utcnow
 
-SHEET = require(ACTIVITIES, "title")
+# 对象编号 may stay blank where the 姓名 names one subject in the user's scope (the template's 委员名单 lists them).
+# 类别 (optional) narrows the template's 类型 dropdown to its kinds; a 类型 not of that 类别 is an error.
+KIND_CATEGORY = Column("类别", "kind_category", note="可不填;选了类别,类型的下拉列表只列这一类的类型")
+SHEET = Sheet(ACTIVITIES.name, tuple(itertools.chain.from_iterable(
+    (replace(c, required=False, note="委员(或单位、党员)的编号;姓名在您负责的范围内唯一时可不填(见“委员名单”表)"),)
+    if c.key == "subject" else (KIND_CATEGORY, c) if c.key == "kind" else (c,)
+    for c in require(ACTIVITIES, "title").columns)), ACTIVITIES.note)
+MEMBER_LIST = "委员名单"
 CATEGORY_BY_LABEL = {c.label: c for c in Category}
 RULE_SUBJECT = {"m": "members", "u": "units", "p": "party-members"}
 TYPE_TAG = dict(zip(SUBJECT_TYPES, ("m", "u", "p"), strict=True))
@@ -77,6 +86,14 @@ class Row:
     signers: tuple[int, ...]
     state: RecordState
     existing: _Stored | None = None  # the record in the system it names (None: a new record)
+    # (column key, why) of each value outside its plausible range: reported for a new record, or for a changed
+    # value of a record in the system (one exported and imported again unchanged is not asked about twice)
+    odd: list[tuple[str, str]] = field(default_factory=list)
+
+    def warn(self, ctx: Context, changed: Sequence[str] | None = None) -> None:
+        for key, why in self.odd:
+            if changed is None or key in changed:
+                ctx.warn(self.sheet_row, key, why)
 
 
 @dataclass
@@ -100,14 +117,14 @@ def _activity_subject(a: Activity | Any) -> tuple[str, int]:
 
 class Records(Dataset):
     name = "records"
-    label = "履职记录"
+    label = N_("履职记录")
     roles = (Role.CLERK, Role.LIAISON, Role.OFFICE, Role.ADMIN)
     entity = "activity"
     instructions = (
-        "每条记录一行:对象编号填委员编号、单位编号或党员编号,类型和结果、级别等取值须是本年度细则声明的。",
-        "记录编号可不填;从本系统导出的文件带有记录编号,修改后再导入即更新这些记录。",
-        "同一对象、类型、日期和标题的记录只会有一条:同一文件再导入一次不会重复新增。",
-        "已提交、已核实的记录不能通过导入修改;出勤请用“出勤”模板导入。",
+        N_("每条记录一行:对象编号填委员编号、单位编号或党员编号,类型和结果、级别等取值须是本年度细则声明的。"),
+        N_("记录编号可不填;从本系统导出的文件带有记录编号,修改后再导入即更新这些记录。"),
+        N_("同一对象、类型、日期和标题的记录只会有一条:同一文件再导入一次不会重复新增。"),
+        N_("已提交、已核实的记录不能通过导入修改;出勤请用“出勤”模板导入。"),
     )
 
     @property
@@ -131,7 +148,30 @@ class Records(Dataset):
                 for key in CHOICE_KEYS:
                     fspec = spec.fields.get(key)
                     values[key] += [v for v in (fspec.values if fspec else ()) if v not in values[key]]
-        return {"kind": kinds, **{k: v for k, v in values.items() if v}, **declared}
+        return {"kind": kinds, "kind_category": list(self.dependent(user)["kind"][1]),
+                **{k: v for k, v in values.items() if v}, **declared}
+
+    def dependent(self, user: User | None) -> dict[str, tuple[str, dict[str, list[str]]]]:
+        """类型 follows 类别: each category of the open years' rule files → its kinds, each named once."""
+        by_category: dict[str, list[str]] = {}
+        for ruleset in activities.open_rulesets(*RULE_SUBJECT.values()):
+            for spec in ruleset.kinds.values():
+                if spec.name not in (ATTENDANCE_KIND, PARTY_LIFE_KIND):
+                    kinds = by_category.setdefault(spec.category, [])
+                    if spec.name not in kinds:
+                        kinds.append(spec.name)
+        return {"kind": ("kind_category", by_category)}
+
+    def lookups(self, user: User | None) -> dict[str, tuple[list[str], list[list[object]]]]:
+        """委员名单: the active members in the user's scope (编号, 姓名, 界别, 联络处), for 对象编号 and 姓名."""
+        if user is not None and user.role == Role.LIAISON:
+            return {}  # a party liaison records party members only
+        sector, liaison = aliased(Unit), aliased(Unit)
+        rows = db.session.execute(
+            sa.select(Member.code, Member.name, sector.name, liaison.name)
+            .join(sector, sector.id == Member.sector_id).outerjoin(liaison, liaison.id == Member.liaison_id)
+            .where(Member.active, clause(Member, user)).order_by(Member.code))
+        return {MEMBER_LIST: (["编号", "姓名", "界别", "联络处"], [list(r) for r in rows])}
 
     # --- checking --------------------------------------------------------------------------------------------
 
@@ -174,6 +214,7 @@ class Records(Dataset):
                     return
                 if row.values.get("state") == verified and not ctx.may_verify(row, False):
                     return
+                found.warn(ctx)  # before it is sent: an unconfirmed value stops the writing
                 planned.append(Planned(row.sheet, row.number, ADDED, _what(found)))  # ctx.plan, faster
                 if send is not None and not book.has_errors:
                     send(columns.of(found.subject, found.state, found.values))  # the database numbers it
@@ -207,7 +248,7 @@ class Records(Dataset):
     def _check_row(self, ctx: Context, lookup: _Subjects, row: SheetRow) -> Row | None:
         get = row.values.get  # row[key], without a method call per cell
         ok = not row.bad
-        subject = lookup.find(row) if get("subject") else None
+        subject = lookup.find(row) if "subject" not in row.bad else None
         on = get("occurred_on")
         if on is None or on > ctx.today or on.year not in ctx.open_years:  # the happy path needs no call
             ok = ctx.check_date(row, "occurred_on", on) and ok
@@ -226,9 +267,14 @@ class Records(Dataset):
             ctx.error(row, "kind", f"“{kind_name}”不是 {on.year} 年细则为{_subject_word(subject.tag)}声明的记录类型"
                       + (f"(可选:{declared})" if declared else "(该年度没有相应的细则文件)"))
             return None
+        if get("kind_category") and get("kind_category") != spec.category:
+            ctx.error(row, "kind_category", f"“{spec.name}”属于“{spec.category}”,不是“{get('kind_category')}”"
+                      f"(类别可不填,或改为{spec.category})")
+            return None
         values = {"kind": spec.name, "category": CATEGORY_BY_LABEL.get(spec.category, Category.OTHER),
                   "title": (get("title") or "").strip(), "occurred_on": on}
-        if not self._check_values(ctx, row, spec, values):
+        odd: list[tuple[str, str]] = []
+        if not self._check_values(ctx, row, spec, values, odd):
             return None
         if get("signers"):
             signers = self._signers(ctx, lookup, row, subject, values["category"])
@@ -236,10 +282,12 @@ class Records(Dataset):
                 return None
         else:
             signers = ()
-        return Row(row, subject, values, signers, STATE_BY_LABEL[state])
+        return Row(row, subject, values, signers, STATE_BY_LABEL[state], odd=odd)
 
     @staticmethod
-    def _check_values(ctx: Context, row: SheetRow, spec: KindSpec, values: dict[str, Any]) -> bool:
+    def _check_values(ctx: Context, row: SheetRow, spec: KindSpec, values: dict[str, Any],
+                      odd: list[tuple[str, str]]) -> bool:
+        """The row's field values into `values` (problems reported); the implausible ones into `odd`."""
         ok = True
         get = row.values.get
         fields = spec.fields
@@ -266,9 +314,13 @@ class Records(Dataset):
                 ctx.error(row, key, f"细则没有为“{spec.name}”规定这一项,请留空")
                 ok = False
             values[key] = Decimal(value) if key == "amount" else value
+        amount = values["amount"]
+        if amount is not None and amount >= 0 and "amount" in fields and (why := kindfields.implausible(
+                fields["amount"], amount, ctx.specs[row.sheet].column("amount").header)):
+            odd.append(("amount", why))
         for key in TEXT_KEYS:
             values[key] = (get(key) or "").strip()
-        details = _details(ctx, row, spec)
+        details = _details(ctx, row, spec, odd)
         if details is None:
             ok = False
         values["details"] = details or {}
@@ -348,6 +400,7 @@ class Records(Dataset):
                 ctx.error(found.sheet_row, None, f"编号 {activity.id} 的记录{activity.state.label},不能通过导入修改"
                           f"(改动了:{'、'.join(_header(c, ctx) for c in content)})")
             else:
+                found.warn(ctx, changed)
                 plan.changed.append(found)
                 ctx.plan(found.sheet_row, CHANGED, _what(found), [c for c in changed if c != "category"])
         return plan
@@ -375,7 +428,7 @@ class Records(Dataset):
 
 # --- helpers -----------------------------------------------------------------------------------------------------
 
-def _details(ctx: Context, row: SheetRow, spec: KindSpec) -> dict[str, Any] | None:
+def _details(ctx: Context, row: SheetRow, spec: KindSpec, odd: list[tuple[str, str]]) -> dict[str, Any] | None:
     """The row's declared fields (培训天数 …) read by its kind's declaration; None when a cell is wrong (reported
     there): a value the type refuses, a required one left blank, or one the kind does not declare."""
     wanted = {f.name: f for f in kindfields.detail_fields(spec)}
@@ -398,6 +451,9 @@ def _details(ctx: Context, row: SheetRow, spec: KindSpec) -> dict[str, Any] | No
             continue
         if value is not None:
             details[name] = value
+            number = kindfields.value(value)
+            if fspec.type in ("number", "integer") and (why := kindfields.implausible(fspec, number)):
+                odd.append((key, why))
     for name, fspec in wanted.items():
         key = FIELD_KEY + name
         if fspec.required and name not in details and key not in row.bad and key in ctx.specs[row.sheet].keys():
@@ -424,6 +480,7 @@ class _Subjects:
         self.tables = {"m": self.members, "u": self.units, "p": self.party}
         self.rulesets: dict[tuple[int, str], RuleSet | None] = {}
         self.searched = [(t, self.tables[t]) for t in ("m", "u", "p") if self.allowed(t)]  # no subject type given
+        self.by_name: dict[str, list[Subject]] | None = None  # name → active subjects in scope, made when asked
 
     def load_rulesets(self, years: set[int]) -> None:
         """Read the rule files of `years` now, for every kind of subject."""
@@ -451,9 +508,38 @@ class _Subjects:
         role = self.ctx.user.role if self.ctx.user is not None else None
         return role in (None, Role.OFFICE, Role.ADMIN) or (tag == "p") == (role == Role.LIAISON)
 
+    def named(self, name: str, tags: Iterable[str]) -> list[Subject]:
+        """The active subjects in scope called `name` (of the kinds `tags` the user may record)."""
+        if self.by_name is None:
+            self.by_name = {}
+            for tag, table in self.searched:
+                for subject in table.values():
+                    if subject.active and self.ctx.in_scope(*subject.units):
+                        self.by_name.setdefault(subject.name, []).append(subject)
+        return [s for s in self.by_name.get(name, ()) if s.tag in tags]
+
+    def _by_name(self, row: SheetRow, name: str | None, tags: list[str]) -> Subject | None:
+        words = "或".join(_subject_word(t) for t in tags)
+        if not name:
+            self.ctx.error(row, "subject", "请填写对象编号,或填写姓名(在您负责的范围内唯一时可不填编号)")
+            return None
+        found = self.named(name, tags)
+        if not found:
+            self.ctx.error(row, "name", f"您负责的范围内没有姓名为“{name}”的{words},请核对姓名,或填写对象编号"
+                           "(见模板的“委员名单”表)")
+            return None
+        if len(found) > 1:
+            codes = "、".join(s.code for s in found)
+            self.ctx.error(row, "subject", f"姓名为“{name}”的有 {len(found)} 位(编号 {codes}),请填写对象编号")
+            return None
+        return found[0]
+
     def find(self, row: SheetRow) -> Subject | None:
         ctx, get = self.ctx, row.values.get
         code, subject_type = get("subject"), get("subject_type")
+        if not code:
+            return self._by_name(row, get("name"), [TYPE_TAG[subject_type]] if subject_type
+                                 else [t for t, _table in self.searched])
         if subject_type:
             tags = [TYPE_TAG[subject_type]]
             found = [self.tables[t][code] for t in tags if code in self.tables[t]]
@@ -477,7 +563,9 @@ class _Subjects:
             return None
         name = get("name")
         if name and name != subject.name:
-            ctx.error(row, "name", f"{code} 是{subject.name},不是{row['name']}")
+            right = self.named(name, [subject.tag])
+            hint = f";姓名为{name},编号应为 {right[0].code}" if len(right) == 1 else ""
+            ctx.error(row, "name", f"{code} 是{subject.name},不是{row['name']}{hint}")
             return None
         return subject
 
@@ -520,7 +608,7 @@ class _Quick:
 
         # What sends a row the row-by-row way, found a column at a time (most columns have none of it).
         other = bytearray(block.slow)
-        for key in ("subject_type", "signers", "record_no", *self.declared):
+        for key in ("subject_type", "signers", "record_no", "kind_category", *self.declared):
             if any(column(key)):
                 for i, value in enumerate(column(key)):
                     if value:
@@ -556,7 +644,7 @@ class _Quick:
             allowed = quick.choices
             if (outcome and outcome not in allowed[0] or level and level not in allowed[1]
                     or instruction_level and instruction_level not in allowed[2]
-                    or amount is not None and (amount < 0 or not quick.amount)
+                    or amount is not None and (amount < 0 or not quick.amount or quick.odd_amount(amount))
                     or people is not None and (people < 0 or not quick.people)):
                 yield i, None
                 continue
@@ -579,6 +667,7 @@ class _QuickKind:
     amount: bool                                                   # the type declares 金额
     people: bool                                                   # … 受益人数
     required: bool = False                                         # … a declared field that must be filled
+    plausible: tuple[Decimal | None, Decimal | None] = (None, None)  # 金额 outside it: the row-by-row path warns
 
     @classmethod
     def of(cls, spec: KindSpec) -> _QuickKind:
@@ -586,7 +675,12 @@ class _QuickKind:
         return cls(CATEGORY_BY_LABEL.get(spec.category, Category.OTHER),
                    tuple(frozenset(fields[k].values) if k in fields else frozenset()  # type: ignore[arg-type]
                          for k in CHOICE_KEYS),
-                   "amount" in fields, "people_helped" in fields, any(f.required for f in kindfields.detail_fields(spec)))
+                   "amount" in fields, "people_helped" in fields, any(f.required for f in kindfields.detail_fields(spec)),
+                   kindfields.plausible_range(fields["amount"]) if "amount" in fields else (None, None))
+
+    def odd_amount(self, amount: Decimal) -> bool:
+        low, high = self.plausible
+        return low is not None and amount < low or high is not None and amount > high
 
 
 @functools.cache

@@ -14,7 +14,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
-from wtforms import FileField, HiddenField
+from wtforms import BooleanField, FileField, HiddenField
 
 from app.auth.decorators import roles_required
 from app.extensions import db
@@ -43,6 +43,7 @@ class UploadForm(FlaskForm):
 class ConfirmForm(FlaskForm):
     token = HiddenField()
     filename = HiddenField()
+    confirm = BooleanField()  # 确认无误: the values the dry run flagged were checked (shown only when there are some)
 
 
 def _dataset(name: str) -> Dataset:
@@ -71,7 +72,8 @@ def index() -> str:
 def template(name: str) -> Response:
     dataset = _dataset(name)
     data = build_template(dataset.sheets, title=_("%(label)s导入模板", label=dataset.label),
-                          choices=dataset.choices(current_user), instructions=dataset.instructions)
+                          choices=dataset.choices(current_user), instructions=dataset.instructions,
+                          lookups=dataset.lookups(current_user), dependent=dataset.dependent(current_user))
     return send_download(data, XLSX, _("%(label)s导入模板.xlsx", label=dataset.label))
 
 
@@ -80,6 +82,8 @@ def _preview(dataset: Dataset, outcome: Outcome, token: str, filename: str, stat
     return render_template("imports/preview.html", dataset=dataset, outcome=outcome, token=token,
                            filename=filename, changed=changed[:SHOWN_ROWS], hidden=max(0, len(changed) - SHOWN_ROWS),
                            errors=outcome.errors[:SHOWN_ROWS], more_errors=max(0, len(outcome.errors) - SHOWN_ROWS),
+                           warnings=outcome.warning_lines[:SHOWN_ROWS],
+                           more_warnings=max(0, len(outcome.warnings) - SHOWN_ROWS),
                            form=ConfirmForm(token=token, filename=filename)), status
 
 
@@ -113,7 +117,7 @@ def check(name: str) -> str | Response | tuple[str, int]:
     token = keep(data)
     outcome = run_import(dataset, data, filename, current_user, dry_run=True)
     db.session.rollback()
-    return _preview(dataset, outcome, token, filename, 200 if outcome.ok else 422)
+    return _preview(dataset, outcome, token, filename, 422 if outcome.problems else 200)
 
 
 @bp.route("/<name>/confirm", methods=["POST"])
@@ -135,7 +139,8 @@ def confirm(name: str) -> str | Response | tuple[str, int]:
     data = claimed.read_bytes()
     if _rows(data, filename) > int(current_app.config["IMPORT_JOB_ROWS"]):  # a big file: a background job
         job = jobs.submit("import", {"dataset": dataset.name, "path": str(claimed), "filename": filename,
-                                     "user_id": current_user.id, "restore": str(path)}, current_user)
+                                     "user_id": current_user.id, "restore": str(path),
+                                     "confirm": bool(form.confirm.data)}, current_user)
         if not jobs.is_inline():
             return redirect(url_for("jobs.show", job_id=job.id))
         if job.state != JobState.SUCCEEDED:
@@ -145,8 +150,8 @@ def confirm(name: str) -> str | Response | tuple[str, int]:
         flash(_("%(file)s 已导入：新增 %(added)s 行，修改 %(changed)s 行，不变 %(same)s 行。", file=filename,
                 added=counts["新增"], changed=counts["修改"], same=counts["不变"]), "success")
         return redirect(url_for("imports.index"))
-    outcome = run_import(dataset, data, filename, current_user, dry_run=False)
-    if not outcome.ok:  # the data changed since the dry run
+    outcome = run_import(dataset, data, filename, current_user, dry_run=False, confirm=bool(form.confirm.data))
+    if not outcome.ok:  # the data changed since the dry run, or the values to confirm were not confirmed
         db.session.rollback()
         claimed.rename(path)
         return _preview(dataset, outcome, form.token.data, filename, 422)

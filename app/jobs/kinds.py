@@ -29,14 +29,16 @@ def _user(params: dict[str, Any]) -> User | None:
 @kind("import")
 def confirm_import(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """params: dataset, path (the upload claimed for this job), filename, user_id, restore (where the upload goes
-    back to if the import fails: the dry run's token). The upload is deleted once imported."""
+    back to if the import fails: the dry run's token), confirm (the values to confirm were confirmed). The upload
+    is deleted once imported."""
     dataset = DATASETS[params["dataset"]]
     path = Path(params["path"])
     try:
         data = path.read_bytes()
     except OSError:
         raise JobFailed("上传的文件已不存在，请重新上传") from None
-    outcome = run_import(dataset, data, params["filename"], _user(params), dry_run=False, progress=progress)
+    outcome = run_import(dataset, data, params["filename"], _user(params), dry_run=False, progress=progress,
+                         confirm=bool(params.get("confirm")))
     if not outcome.ok:  # the data changed since the dry run: nothing is written, the upload may be checked again
         if params.get("restore"):
             os.replace(path, params["restore"])

@@ -1,7 +1,7 @@
 """会议与活动 and branches' 组织生活: list, create, invitees, the one-screen attendance sheet, verify and return."""
 from __future__ import annotations
 
-
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,6 +17,7 @@ from app.meetings import services
 from app.meetings.forms import (MeetingForm, MeetingTypeEditForm, MeetingTypeForm, ReturnForm, VersionForm, kind_label,
                                  version_of)
 from app.models import AttendanceStatus, Invitees, Meeting, RecordState, Role, Unit, UnitKind
+from app.listing import remembered, sorted_by
 from app.web import commit_or_stale, date_arg, db_id, page_args
 
 bp = Blueprint("meetings", __name__)
@@ -41,6 +42,8 @@ def _stale() -> Response:
 @bp.route("/")
 @roles_required(*READERS)
 def index() -> str | Response:
+    if back := remembered():
+        return back
     filters = {"kind": request.args.get("kind", ""), "unit": request.args.get("unit", 0, type=db_id) or "",
                "start": request.args.get("start", ""), "end": request.args.get("end", "")}
     stmt = services.meeting_query(filters["kind"], date_arg("start"), date_arg("end"), filters["unit"] or None)
@@ -48,6 +51,9 @@ def index() -> str | Response:
         meetings = db.session.scalars(stmt.options(*export.ATTENDANCE_LOADS))
         return export.send("attendance", export.attendance_rows(meetings, services.visible_attendance(current_user)),
                            fmt, export.export_title(_("会议出席情况")))
+    unit_name = sa.select(Unit.name).where(Unit.id == Meeting.unit_id).scalar_subquery()
+    stmt = sorted_by(stmt, {"date": Meeting.held_on, "kind": Meeting.kind, "title": Meeting.title, "unit": unit_name,
+                            "state": Meeting.state}, Meeting.id.desc())
     pagination = db.paginate(stmt, **page_args())
     counts = services.status_counts([m.id for m in pagination.items])
     unit_kinds = services.ORGANISER_KINDS.get(current_user.role, (*services.CPPCC_KINDS, UnitKind.BRANCH))

@@ -18,6 +18,7 @@ from app.models import Member, Role, SubjectKind, UnitKind
 from app.reviews.facts import yearly_results
 from app.scoring.exact import plain
 from app.timeutil import beijing_today
+from app.listing import remembered, sorted_by
 from app.web import db_id, page_args
 
 bp = Blueprint("members", __name__)
@@ -28,6 +29,8 @@ EDITORS = (Role.ADMIN, Role.OFFICE, Role.CLERK)  # a clerk edits members of thei
 @bp.route("/")
 @roles_required(Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK)
 def index() -> str | Response:
+    if back := remembered():
+        return back
     q = request.args.get("q", "")
     unit_id = request.args.get("unit", 0, type=db_id)
     standing = request.args.get("standing", "")
@@ -37,11 +40,12 @@ def index() -> str | Response:
     if fmt:
         return export.send("members", export.member_rows(db.session.scalars(stmt)), fmt,
                            export.export_title(_("委员名册")))
-    pagination = db.paginate(stmt, **page_args())
+    pagination = db.paginate(sorted_by(stmt, services.member_sorts(), Member.id), **page_args())
     units = services.filter_units()
     filters = {"q": q, "unit": unit_id or "", "standing": standing, "inactive": "1" if include_inactive else ""}
     return render_template("members/index.html", pagination=pagination, units=units, filters=filters,
-                           can_create=current_user.role in CREATORS, today=beijing_today())
+                           can_create=current_user.role in CREATORS, can_edit=current_user.role in EDITORS,
+                           today=beijing_today())
 
 
 @bp.route("/<int:member_id>")
@@ -50,10 +54,15 @@ def detail(member_id: int) -> str:
     member = get_or_404(Member, member_id)
     activities = db.session.scalars(services.member_activities(member.id)).all()
     done = services.four_ones_done(activities)
+    results = [(year, plain(score), grade, entered) for year, score, grade, entered
+               in yearly_results(SubjectKind.MEMBERS, member.id)]
+    # the years a 履职档案 has something to show: reviewed or recorded; the newest reviewed one first chosen
+    years = sorted({int(r[0]) for r in results} | {a.occurred_on.year for a in activities}
+                   | {beijing_today().year}, reverse=True)
+    chosen = max((int(r[0]) for r in results), default=years[0])
     return render_template("members/detail.html", member=member, activities=activities,
-                           attendance=services.member_attendance(member.id), done=done,
-                           results=[(year, plain(score), grade, entered) for year, score, grade, entered
-                                    in yearly_results(SubjectKind.MEMBERS, member.id)],
+                           attendance=services.member_attendance(member.id), done=done, results=results,
+                           dossier_years=years, dossier_year=chosen,
                            unit_changes=unit_history.history(member.id), unit_fields=unit_history.FIELD_LABELS,
                            can_edit=current_user.role in EDITORS, today=beijing_today())
 

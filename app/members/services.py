@@ -53,6 +53,15 @@ def member_query(q: str = "", unit_id: int | None = None, standing: str = "",
     return stmt.order_by(Member.code)
 
 
+def member_sorts() -> dict[str, sa.ColumnElement[object]]:
+    """The member list's sortable columns (`?sort=`): a whitelist, so nothing else reaches ORDER BY."""
+    def unit_name(column: sa.ColumnElement[object]) -> sa.ColumnElement[object]:
+        return sa.select(Unit.name).where(Unit.id == column).scalar_subquery()
+    return {"code": Member.code, "name": Member.search_key, "gender": Member.gender, "party": Member.party,
+            "sector": unit_name(Member.sector_id), "committee": unit_name(Member.committee_id),
+            "liaison": unit_name(Member.liaison_id), "employer": Member.employer}
+
+
 def save_member(member: Member, data: dict[str, Any]) -> dict[str, list[str]]:
     """Copy form data onto `member` (new or existing); returns errors by field, empty on success."""
     code = data["code"].strip()

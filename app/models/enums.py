@@ -146,6 +146,7 @@ class CandidateState(LabelledEnum):
 class VoteChoice(LabelledEnum):
     APPROVE = "同意"
     REJECT = "不同意"
+    ABSTAIN = "弃权"
 
 
 class ObjectionOutcome(LabelledEnum):

@@ -344,6 +344,7 @@ def explain(review_id: int, subject_id: int) -> str:
                            origins=services.origins(review, record_ids, current_user), items=items,
                            periods={p["period"] for p in card["sections"]},
                            field_labels={**FIELD_LABELS, **kindfields.labels(rules.kinds.values() if rules else ())},
+                           field_units=kindfields.column_units(rules.kinds.values() if rules else ()),
                            group_label=group_labeller(review), ranking_names=ranking_labels(review),
                            grouped={r.name for r in rules.rankings if r.by} if rules else set())
 
@@ -368,6 +369,8 @@ def compare(review_id: int) -> str:
     moves = [m for m in services.compare(old, new) if visible is None or m.subject_id in visible]
     ids = {rid for m in moves for rid in (*m.added, *m.removed)}
     facts = services.facts_of(old) | services.facts_of(new)
+    rules = services.loaded_rules(new)
     return render_template("reviews/compare.html", **_header(new), old=old, new=new, moves=moves, facts=facts,
                            origins=services.origins(new, ids, current_user), field_labels=FIELD_LABELS,
+                           field_units=kindfields.column_units(rules.kinds.values() if rules else ()),
                            zero=Decimal(0))

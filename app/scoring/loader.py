@@ -501,7 +501,7 @@ class _Builder:
 
     def parse_field_mapping(self, fname: str, node: Node) -> FieldSpec | None:
         r = self.r
-        spec = r.mapping(node, f"字段 '{fname}'", ("type", "label", "unit", "required", "values"))
+        spec = r.mapping(node, f"字段 '{fname}'", ("type", "label", "unit", "plausible", "required", "values"))
         if spec is None:
             return None
         if "type" in spec:
@@ -523,6 +523,12 @@ class _Builder:
             r.error(spec["values"][0], f"只有选项(choice)字段写 values;'{fname}' 是 {ftype}")
         if "unit" in spec and ftype not in ("number", "integer"):
             r.error(spec["unit"][0], f"只有数字(number、integer)字段写 unit(单位);'{fname}' 是 {ftype}")
+        low = high = None
+        if "plausible" in spec:
+            if ftype not in ("number", "integer"):
+                r.error(spec["plausible"][0], f"只有数字(number、integer)字段写 plausible(合理范围);'{fname}' 是 {ftype}")
+            else:
+                low, high = self.plausible(fname, spec["plausible"][1])
         label = r.text(spec["label"][1], f"字段 '{fname}' 的 label(名称)") if "label" in spec else ""
         unit = r.text(spec["unit"][1], f"字段 '{fname}' 的 unit(单位)") if "unit" in spec else ""
         required = r.boolean(spec["required"][1], f"字段 '{fname}' 的 required(是否必填)") \
@@ -530,7 +536,28 @@ class _Builder:
         if values is None:
             return None
         return FieldSpec(fname, "enum" if ftype == "choice" else ftype, values, label or "", unit or "",
-                         bool(required))
+                         bool(required), low, high)
+
+    def plausible(self, fname: str, node: Node) -> tuple[Decimal | None, Decimal | None]:
+        """`plausible: {min: 0.1, max: 10000}`: the range outside which a value asks the user to confirm it."""
+        r = self.r
+        what = f"字段 '{fname}' 的 plausible(合理范围)"
+        spec = r.mapping(node, what, ("min", "max"))
+        if spec is None:
+            return None, None
+        if not spec:
+            r.error(node, f"{what}至少写 min 或 max,如 {{min: 1, max: 100000}}")
+            return None, None
+        low = r.number(spec["min"][1], f"{what}的 min") if "min" in spec else None
+        high = r.number(spec["max"][1], f"{what}的 max") if "max" in spec else None
+        for bound in (low, high):
+            if bound is not None and bound < 0:
+                r.error(node, f"{what}不能为负数(录入的数字不能为负)")
+                return None, None
+        if low is not None and high is not None and low > high:
+            r.error(node, f"{what}的 min {low} 大于 max {high}")
+            return None, None
+        return low, high
 
     # ---- conditions
     def parse_match(self, node: Node, what: str) -> Match | None:

@@ -18,8 +18,9 @@ Pos = tuple[int, int]  # (line, column), 1-based, of the rule in its file
 @dataclass(frozen=True)
 class FieldSpec:
     """A record field a kind declares: an ordered list of values (a choice, a ladder), a number, an integer, or
-    (information for the forms and sheets, never scored) a text or a date. `label`, `unit` and `required` are for
-    the entry forms and sheets: the engine scores a missing value as no match."""
+    (information for the forms and sheets, never scored) a text or a date. `label`, `unit`, `required` and the
+    plausible range are for the entry forms and sheets: the engine scores a missing value as no match and never
+    reads the unit or the range (declaring them changes no score)."""
 
     name: str
     type: str  # "enum" (written `choice` or as a list) | "number" | "integer" | "text" | "date"
@@ -27,6 +28,8 @@ class FieldSpec:
     label: str = ""
     unit: str = ""
     required: bool = False
+    plausible_min: Decimal | None = None  # a value outside [min, max] is kept only once the user confirms it
+    plausible_max: Decimal | None = None
 
     @property
     def scored(self) -> bool:

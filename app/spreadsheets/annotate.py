@@ -83,6 +83,8 @@ def mark_errors(data: bytes, filename: str, problems: Sequence[Problem], *, summ
     for ws, found in placed.items():
         columns.update({(ws, header): column for header, column in _mark_sheet(ws, found).items()})
     _write_summary(book, problems, sheets, csv_title, columns)
+    for ws in book.worksheets:  # the reasons column widened the user's sheets: they print one page wide again
+        cells.print_setup(ws)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -45,6 +45,12 @@ class Column:
     default: str | bool | None = None  # what a blank cell means (None: nothing)
     note: str = ""                     # one line for the template's instructions sheet
     aliases: tuple[str, ...] = ()      # other headers accepted for this column
+    unit: str = ""                     # written after the header (金额（万元）); errors name the bare header
+
+    @property
+    def written(self) -> str:
+        """The header as templates and exports write it: with its unit (the reader drops a trailing (unit))."""
+        return f"{self.header}（{self.unit}）" if self.unit else self.header
 
 
 @dataclass(frozen=True)

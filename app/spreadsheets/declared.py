@@ -8,6 +8,7 @@ declaring it agrees (数字, 整数, 日期), else text; each row's value is che
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from app import kindfields
@@ -49,9 +50,23 @@ def declared_columns(kinds: Iterable[KindSpec], sheet: Sheet) -> tuple[Column, .
 
 
 def with_declared(sheet: Sheet, kinds: Iterable[KindSpec]) -> Sheet:
-    """`sheet` with a column for every field `kinds` declare beyond its own."""
+    """`sheet` with a column for every field `kinds` declare beyond its own, and its own number columns (金额)
+    carrying the unit the kinds declare: 金额（万元）, or 金额（万元或元，按类型）with the kinds named in the note."""
+    kinds = list(kinds)
     extra = declared_columns(kinds, sheet)
-    return Sheet(sheet.name, sheet.columns + extra, sheet.note) if extra else sheet
+    own = tuple(_with_unit(c, kinds) for c in sheet.columns)
+    return Sheet(sheet.name, own + extra, sheet.note) if extra or own != sheet.columns else sheet
+
+
+def _with_unit(column: Column, kinds: list[KindSpec]) -> Column:
+    if column.type not in (DECIMAL, INTEGER):
+        return column
+    units = [u for u in kindfields.units_of(kinds, column.key) if u]
+    if not units:
+        return column
+    unit = units[0] if len(units) == 1 else "或".join(units) + "，按类型"
+    note = f"单位:{kindfields.units_text(kinds, column.key)}" + (";精确小数" if column.type == DECIMAL else "")
+    return dataclasses.replace(column, unit=unit, note=note)
 
 
 def choices(kinds: Iterable[KindSpec]) -> dict[str, list[str]]:

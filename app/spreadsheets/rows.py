@@ -71,14 +71,23 @@ class Book:
     heights: dict[str, int] = field(default_factory=dict)            # sheet name → its last row's number
     notes: list[str] = field(default_factory=list)
     _problems: list[tuple[str, int | None, str | None, str]] = field(default_factory=list)
+    # A value outside its plausible range (金额 2 元: meant 2 万元?): it stops the import like a problem unless the
+    # user confirmed the file (`confirmed`), and is listed apart from the problems.
+    warnings: list[tuple[str, int | None, str | None, str]] = field(default_factory=list)
+    confirmed: bool = False
 
     def error(self, sheet: str, row: int | None, header: str | None, reason: str) -> None:
         """Report a problem at FILE:sheet:row:column (sheet "" for the whole file; row None for a whole sheet)."""
         self._problems.append((sheet, row, header, reason))
 
+    def warn(self, sheet: str, row: int | None, header: str | None, reason: str) -> None:
+        """Report a value that needs the user's confirmation at FILE:sheet:row:column."""
+        self.warnings.append((sheet, row, header, reason))
+
     @property
     def has_errors(self) -> bool:
-        return bool(self._problems)
+        """Whether nothing may be written: a problem, or a value to confirm in a file not confirmed."""
+        return bool(self._problems) or bool(self.warnings) and not self.confirmed
 
     @property
     def problems(self) -> list[tuple[str, int | None, str | None, str]]:

@@ -25,6 +25,7 @@ from typing import IO, TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.utils.cell import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 INSTRUCTIONS = "填写说明"
 OPTIONS = "选项"             # the hidden sheet holding dropdown lists too long (or too odd) to write inline
+DEPENDENT = "级联选项"       # the hidden sheet of the lists that follow another column's choice (类别 → 类型)
 EXTRA_ROWS = 1000            # validated empty rows below the data, for the user to fill
 INLINE_LIMIT = 255           # Excel refuses a list validation whose inline formula is longer
 SHOWN_CHOICES = 80           # characters of choices shown in the instructions before 见下拉列表 replaces them
@@ -47,6 +49,8 @@ MAX_SIGNIFICANT = 15         # digits a number keeps in Excel
 FIRST_YEAR = 1900           # Excel has no dates before 1900: earlier ones are written as text
 MAX_PLACES = 4               # decimal places the import keeps (rows.MAX_PLACES)
 SPOOL_BYTES = 16 * 2**20   # row XML kept in memory up to this size, then in a temporary file
+INSTRUCTION_WIDTHS = (18, 10, 60, 40)  # 列名, 是否必填, 填写要求, 可选值 of the 填写说明 sheet
+LINE_HEIGHT = 15             # points a line of 11-point text takes
 LIST_ERROR = "请从下拉列表中选择"
 DATE_HINT = "请填写日期,如 2025-03-02"
 TEXT_FORMAT = "@"
@@ -77,21 +81,29 @@ _REQUIRED_FONT = Font(bold=True, color="FFC00000")
 _REQUIRED_FILL = PatternFill("solid", fgColor="FFFCE4D6")
 _HEADER_FILL = PatternFill("solid", fgColor="FFDDEBF7")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_TOP = Alignment(vertical="top")  # beside a wrapped text, so a row's cells start on the same line
 
 
 def build_template(sheets: Sequence[Sheet], *, title: str, choices: Mapping[str, Sequence[str]] | None = None,
                    rows: Mapping[str, Iterable[Sequence[object]]] | None = None,
-                   instructions: Sequence[str] = ()) -> bytes:
+                   instructions: Sequence[str] = (),
+                   lookups: Mapping[str, tuple[Sequence[str], Sequence[Sequence[object]]]] | None = None,
+                   dependent: Mapping[str, tuple[str, Mapping[str, Sequence[str]]]] | None = None) -> bytes:
     """An .xlsx file: 填写说明, then one sheet per `sheets` (header, dropdowns, `rows` under it), hidden 选项.
 
     `choices`: column key → the values allowed there, known only at run time (units, kinds of a rule file …); it
     adds a dropdown to a column of any type, and replaces a CHOICE column's own list. `rows`: sheet name → rows
-    of values in column order (dates, Decimal, bool as 是/否, tuples of 编号 for CODES).
+    of values in column order (dates, Decimal, bool as 是/否, tuples of 编号 for CODES). `lookups`: sheet name →
+    (headers, rows) of a sheet to look things up in (the 委员名单 of the user's scope), after the data sheets; the
+    import reads only the format's sheets, so it ignores them. `dependent`: column key → (the key of the column it
+    depends on, that column's value → the values allowed): a dropdown that lists only the values of the choice
+    made to its left (类别 → 类型), through named ranges on the hidden 级联选项 sheet and INDIRECT; with the left
+    cell blank it lists them all.
 
     :raises ValueError: `rows` names a sheet not in `sheets`, two sheets share a name, or a row is too long.
     """
     names = [sheet.name for sheet in sheets]
-    if len(set(names)) != len(names) or {INSTRUCTIONS, OPTIONS} & set(names):
+    if len(set(names)) != len(names) or {INSTRUCTIONS, OPTIONS, DEPENDENT, *(lookups or {})} & set(names):
         raise ValueError(f"sheet names must be distinct and not {INSTRUCTIONS} or {OPTIONS}: {names}")
     unknown = set(rows or {}) - set(names)
     if unknown:
@@ -122,9 +134,13 @@ def build_template(sheets: Sequence[Sheet], *, title: str, choices: Mapping[str,
             cells.append(ws, [cells.cell(ws, _header(column), font=_REQUIRED_FONT if column.required else _BOLD,
                                          fill=_REQUIRED_FILL if column.required else _HEADER_FILL)
                               for column in sheet.columns])
-            _add_validations(ws, sheet, lists, option_columns, count + 1 + EXTRA_ROWS)
+            _add_validations(ws, sheet, lists, option_columns, count + 1 + EXTRA_ROWS, dependent or {})
+        for name, (headers, values) in (lookups or {}).items():
+            _write_lookup(book.create_sheet(name), headers, values)
         if option_columns:
             _write_options(book.create_sheet(OPTIONS), option_columns, option_names)
+        if dependent:
+            _write_dependent(book, dependent)
         buffer = io.BytesIO()
         book.save(buffer)
         # a worksheet's part name is known once saved
@@ -165,32 +181,60 @@ def requirement(column: Column, has_list: bool) -> str:
 
 
 def _header(column: Column) -> str:
-    return f"{column.header}*" if column.required else column.header
+    return f"{column.written}*" if column.required else column.written
 
 
 def _write_instructions(ws: WriteOnlyWorksheet, sheets: Sequence[Sheet], title: str, instructions: Sequence[str],
                         lists: Mapping[tuple[str, str], tuple[str, ...]]) -> None:
-    for letter, width in zip("ABCD", (18, 10, 60, 40)):
+    """The 填写说明 sheet; its text wraps within the page, each row as tall as its lines (a row's height is written
+    ahead of it, and LibreOffice and WPS print a stored file's rows at the height they find)."""
+    for letter, width in zip("ABCD", INSTRUCTION_WIDTHS):
         ws.column_dimensions[letter].width = width
-    cells.append(ws, [cells.cell(ws, title, font=_TITLE)])
-    cells.append(ws, [])
+    cells.print_setup(ws, INSTRUCTION_WIDTHS, title_rows=0)
+    rows = itertools.count(1)
+
+    def add(values: list, *texts: tuple[str, int], merged: bool = False) -> None:
+        """Append `values`; `texts`: each wrapped text with the width (in characters) it wraps in; `merged`: the
+        row's one text across the four columns (as wide as the table below, so it wraps there)."""
+        number = next(rows)
+        if merged:
+            ws.merged_cells.add(f"A{number}:D{number}")
+        lines = max((math.ceil(display_width(text) / (width - 2)) for text, width in texts), default=1)
+        if lines > 1:
+            ws.row_dimensions[number].height = LINE_HEIGHT * lines + 3
+        cells.append(ws, values)
+
+    add([cells.cell(ws, title, font=_TITLE)])
+    add([])
+    whole = sum(INSTRUCTION_WIDTHS) - 6  # a merged row is a little narrower than its columns' sum
     for line in (*instructions, *GENERAL_NOTES):
-        cells.append(ws, [line])
+        add([cells.cell(ws, line, alignment=_WRAP)], (line, whole), merged=True)
     for sheet in sheets:
-        cells.append(ws, [])
+        add([])
         heading = f"工作表“{sheet.name}”" + (f":{sheet.note}" if sheet.note else "")
-        cells.append(ws, [cells.cell(ws, heading, font=_BOLD)])
-        cells.append(ws, [cells.cell(ws, text, font=_BOLD, fill=_HEADER_FILL)
-                          for text in ("列名", "是否必填", "填写要求", "可选值")])
+        add([cells.cell(ws, heading, font=_BOLD)])
+        add([cells.cell(ws, text, font=_BOLD, fill=_HEADER_FILL) for text in ("列名", "是否必填", "填写要求", "可选值")])
         for column in sheet.columns:
             values = lists.get((sheet.name, column.key), ())
             shown = "、".join(values)
             if len(shown) > SHOWN_CHOICES:
                 shown = "见下拉列表"
-            cells.append(ws, [cells.cell(ws, _header(column), font=_REQUIRED_FONT if column.required else None),
-                              "必填" if column.required else "选填",
-                              cells.cell(ws, requirement(column, bool(values)), alignment=_WRAP),
-                              cells.cell(ws, shown, alignment=_WRAP) if shown else None])
+            need = requirement(column, bool(values))
+            add([cells.cell(ws, _header(column), font=_REQUIRED_FONT if column.required else None, alignment=_TOP),
+                 cells.cell(ws, "必填" if column.required else "选填", alignment=_TOP),
+                 cells.cell(ws, need, alignment=_WRAP),
+                 cells.cell(ws, shown, alignment=_WRAP) if shown else None],
+                (need, INSTRUCTION_WIDTHS[2]), (shown, INSTRUCTION_WIDTHS[3]))
+
+
+def _write_lookup(ws: WriteOnlyWorksheet, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    for index, header in enumerate(headers):
+        widest = max([display_width(header), *(display_width(str(r[index] or "")) for r in rows[:WIDTH_SAMPLE])])
+        ws.column_dimensions[get_column_letter(index + 1)].width = min(widest + 4, MAX_WIDTH)
+    ws.freeze_panes = "A2"
+    cells.append(ws, [cells.cell(ws, h, font=_BOLD, fill=_HEADER_FILL) for h in headers])
+    for row in rows:
+        cells.append(ws, row)
 
 
 def _write_options(ws: WriteOnlyWorksheet, option_columns: Mapping[tuple[str, ...], int],
@@ -204,8 +248,10 @@ def _write_options(ws: WriteOnlyWorksheet, option_columns: Mapping[tuple[str, ..
 
 def _format_columns(ws: WriteOnlyWorksheet, sheet: Sheet, lists: Mapping[tuple[str, str], tuple[str, ...]],
                     sample: Sequence[Sequence[object]]) -> list[str]:
-    """Widths, column formats and the frozen header; returns each column's ` s="…"` style for the data cells."""
+    """Widths, column formats, the frozen header and how the sheet prints; returns each column's ` s="…"` style for
+    the data cells."""
     styles = []
+    widths: list[float] = []
     for index, column in enumerate(sheet.columns):
         dimension = ws.column_dimensions[get_column_letter(index + 1)]
         seen = [display_width(_header(column)) + 2, 12 if column.type == DATE else MIN_WIDTH,
@@ -213,20 +259,56 @@ def _format_columns(ws: WriteOnlyWorksheet, sheet: Sheet, lists: Mapping[tuple[s
                 *(display_width(_text_of(row[index])) for row in sample if index < len(row)
                   and row[index] is not None)]
         dimension.width = min(max(seen) + 2, MAX_WIDTH)
+        widths.append(dimension.width)
         if column.type in TEXT_TYPES:
             dimension.number_format = TEXT_FORMAT
         elif column.type == DATE:
             dimension.number_format = DATE_FORMAT
         styles.append(f' s="{dimension.style_id}"' if dimension.has_style else "")
     ws.freeze_panes = "A2"
+    cells.print_setup(ws, widths)
     return styles
 
 
+def _dependent_names(number: int) -> tuple[str, str, str]:
+    """The defined names of the `number`th dependent list: its parent values, all its values, one per parent."""
+    return f"DEP{number}_KEYS", f"DEP{number}_ALL", f"DEP{number}_"
+
+
+def _write_dependent(book: Workbook, dependent: Mapping[str, tuple[str, Mapping[str, Sequence[str]]]]) -> None:
+    """The hidden 级联选项 sheet: per dependent column, its parent's values, all its values, then one column per
+    parent value; each a defined name the validations point at."""
+    ws = book.create_sheet(DEPENDENT)
+    ws.sheet_state = "hidden"
+    columns: list[tuple[str, list[str]]] = []
+    for number, (_key, (_parent, mapping)) in enumerate(dependent.items()):
+        keys_name, all_name, each = _dependent_names(number)
+        columns.append((keys_name, list(mapping)))
+        columns.append((all_name, list(dict.fromkeys(v for values in mapping.values() for v in values))))
+        columns += [(f"{each}{i}", list(dict.fromkeys(values))) for i, values in enumerate(mapping.values(), 1)]
+    cells.append(ws, [cells.cell(ws, name, font=_BOLD) for name, _values in columns])
+    for index in range(max(len(values) for _name, values in columns)):
+        cells.append(ws, [values[index] if index < len(values) else None for _name, values in columns])
+    for position, (name, values) in enumerate(columns, start=1):
+        letter = get_column_letter(position)
+        where = f"'{DEPENDENT}'!${letter}$2:${letter}${max(len(values), 1) + 1}"
+        book.defined_names[name] = DefinedName(name, attr_text=where)
+
+
 def _add_validations(ws: WriteOnlyWorksheet, sheet: Sheet, lists: Mapping[tuple[str, str], tuple[str, ...]],
-                     option_columns: Mapping[tuple[str, ...], int], last: int) -> None:
+                     option_columns: Mapping[tuple[str, ...], int], last: int,
+                     dependent: Mapping[str, tuple[str, Mapping[str, Sequence[str]]]]) -> None:
+    letters = {column.key: get_column_letter(i) for i, column in enumerate(sheet.columns, start=1)}
     for index, column in enumerate(sheet.columns, start=1):
         letter = get_column_letter(index)
         validation = _validation(column, lists.get((sheet.name, column.key), ()), option_columns)
+        if column.key in dependent and dependent[column.key][0] in letters:
+            number = list(dependent).index(column.key)
+            keys_name, all_name, each = _dependent_names(number)
+            left = f"${letters[dependent[column.key][0]]}2"
+            validation = DataValidation(
+                type="list", formula1=f'IF({left}="",{all_name},INDIRECT("{each}"&MATCH({left},{keys_name},0)))',
+                allow_blank=True, showErrorMessage=True, errorTitle="输入有误", error=LIST_ERROR)
         if validation is not None:
             validation.add(f"{letter}2:{letter}{last}")
             ws.data_validations.append(validation)  # WriteOnlyWorksheet has no add_data_validation()

@@ -331,7 +331,7 @@ def test_reward_sheet_says_which_award_has_no_amount(decision):
     assert "注：“先进党组织”未设定奖励金额" in text
     assert "某某公司党支部先进党组织—" in text
     assert f"合计7人{total:,.2f}" in text and total == Decimal("6000")
-    assert "非公经济联络组小计1人0.00" in text
+    assert "非公经济联络组小计1人—" in text and "人0.00" not in text  # a dash beside dashes, not a zero
 
 
 def test_reward_workbook_has_numbers_and_a_summary_sheet():
@@ -351,6 +351,14 @@ def test_reward_workbook_has_numbers_and_a_summary_sheet():
     summary = list(wb["按单位汇总"].iter_rows(values_only=True))
     assert {r[0]: Decimal(str(r[2])) for r in summary[1:-1]} == units
     assert summary[-1][0] == "合计" and Decimal(str(summary[-1][2])) == total
+
+
+def test_reward_workbook_shows_a_dash_where_no_amount_is_set(decision):
+    wb = openpyxl.load_workbook(io.BytesIO(rewards.reward_workbook(decision)))
+    rows = {r[1]: r[4] for r in wb["奖励发放表"].iter_rows(values_only=True) if r[1]}
+    assert rows["非公经济联络组 小计"] == "—"
+    summary = {r[0]: r[2] for r in wb["按单位汇总"].iter_rows(values_only=True)}
+    assert summary["非公经济联络组"] == "—" and Decimal(str(summary["合计"])) == Decimal("6000")
 
 
 def test_award_workbook_one_row_per_honoree(decision):

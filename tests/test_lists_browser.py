@@ -1,0 +1,80 @@
+"""In Debian's Chromium: the record form's picker searches within the branch the page came from and chooses the
+only match; the queue's header checkbox ticks every row."""
+from __future__ import annotations
+
+import collections
+import os
+
+import pytest
+import sqlalchemy as sa
+from conftest import build_demo, served, use_snapshot, user_named
+
+from app.demo import PASSWORD
+from app.extensions import db
+from app.models import Member, PartyMember
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run"]
+pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+                                 reason="Debian's chromium is not installed (.ci/run installs it)"),
+              pytest.mark.commits, pytest.mark.slow]
+
+
+@pytest.fixture
+def live(app):
+    app.config.update(DEMO_MODE=True)
+    use_snapshot("demo", build_demo)
+    with served(app) as url:
+        yield url
+
+
+def signed_in(p, live, username):
+    browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page.goto(f"{live}/auth/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit]")
+    return browser, page
+
+
+def test_the_party_picker_keeps_the_branch_and_chooses_the_only_match(live):
+    from playwright.sync_api import expect, sync_playwright
+
+    branch = user_named("liaison").units[0]
+    people = db.session.execute(sa.select(PartyMember.id, PartyMember.name, PartyMember.branch_id)).all()
+    everywhere = collections.Counter(name for _id, name, _b in people)
+    here = collections.Counter(name for _id, name, b in people if b == branch.id)
+    # a name once in this branch; searched from the branch page, other branches' namesakes must not show
+    chosen = next(((i, n) for i, n, b in people if b == branch.id and here[n] == 1), None)
+    assert chosen is not None and everywhere  # the demo's branches have party members
+    with sync_playwright() as p:
+        browser, page = signed_in(p, live, "liaison")
+        with page.expect_response(lambda r: "party-members.json" in r.url) as answer:
+            page.goto(f"{live}/activities/new/CONTRIBUTION?branch={branch.id}")
+            page.fill("#subject-search", chosen[1])
+        assert f"branch={branch.id}&q=" in answer.value.url and "?q=" not in answer.value.url.split("json", 1)[1]
+        expect(page.locator("#subject")).to_have_value(f"p:{chosen[0]}")
+        browser.close()
+
+
+def test_the_member_picker_chooses_the_only_match_and_the_queue_ticks_all(live):
+    from playwright.sync_api import expect, sync_playwright
+
+    names = collections.Counter(db.session.scalars(sa.select(Member.name).where(Member.active)))
+    member = next(m for m in db.session.scalars(sa.select(Member).where(Member.active).order_by(Member.code))
+                  if names[m.name] == 1)
+    with sync_playwright() as p:
+        browser, page = signed_in(p, live, "office")
+        page.goto(f"{live}/activities/new/IDEA")
+        page.fill("#subject-search", member.name)
+        expect(page.locator("#subject")).to_have_value(f"m:{member.id}")
+        page.goto(f"{live}/activities/queue")
+        page.check("input[data-select-all]")
+        rows = page.locator("tbody input[name=ids]")
+        assert rows.count() > 1
+        expect(page.locator("tbody input[name=ids]:not(:checked)")).to_have_count(0)
+        rows.first.uncheck()
+        expect(page.locator("input[data-select-all]")).not_to_be_checked()
+        browser.close()
