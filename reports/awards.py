@@ -1,8 +1,9 @@
 """The 表彰名单: the honorees of a decision by award and recommending unit, each name with its 界别 or 党派.
 
 Names are ordered by score (rank, then score, as the review gave them) or by surname strokes (姓氏笔画, the order
-of official lists); within an award they are grouped by unit, the units in the order they first appear. The same
-name grid prints the 公示 notice. `award_workbook` gives the same list as an .xlsx, one row per honoree.
+of official lists); within an award they are grouped by unit, the units in the order the office set for them
+(`Honoree.unit_order`, then the order they first appear), or not grouped at all. The same name grid prints the 公示
+notice and the .docx versions (reports.docx). `award_workbook` gives the same list as an .xlsx, one row per honoree.
 """
 from __future__ import annotations
 
@@ -23,8 +24,7 @@ from reports.numerals import arabic_date, chinese_number
 
 ORDERS = ("score", "strokes")
 FULL_SPACE = "\u3000"
-MARGINS = 25 * mm  # the side margins of the 表彰名单, the 公示 and the 抄送函
-WIDTH = layout.frame_width(MARGINS)
+WIDTH = layout.OFFICIAL_WIDTH  # the 表彰名单, the 公示 and the 抄送函 are set on the page of official documents
 
 
 def _score(value: str) -> Decimal | None:
@@ -51,12 +51,15 @@ def ordered(honorees: Sequence[Honoree], order: str = "score") -> list[Honoree]:
     raise ValueError(f"unknown order {order!r}: use one of {ORDERS}")
 
 
-def by_unit(honorees: Sequence[Honoree]) -> list[tuple[str, list[Honoree]]]:
-    """(unit, honorees) in the order each unit first appears; the honorees keep their order."""
+def by_unit(honorees: Sequence[Honoree], grouped: bool = True) -> list[tuple[str, list[Honoree]]]:
+    """(unit, honorees), the units in the office's order (`unit_order`; equal ones in the order each first
+    appears); the honorees keep their order. Not `grouped`: one group ("", every honoree)."""
+    if not grouped:
+        return [("", list(honorees))] if honorees else []
     groups: dict[str, list[Honoree]] = {}
     for honoree in honorees:
         groups.setdefault(honoree.unit, []).append(honoree)
-    return list(groups.items())
+    return sorted(groups.items(), key=lambda group: min(h.unit_order for h in group[1]))
 
 
 def printed_name(name: str) -> str:
@@ -108,7 +111,7 @@ def _grid_styles() -> dict[str, ParagraphStyle]:
     return {
         "name": ParagraphStyle("grid_name", parent=s["names"], fontName=fonts.SONG, leading=19),
         "unit": ParagraphStyle("grid_unit", parent=s["subheading"], leftIndent=2 * mm,
-                               spaceBefore=3 * mm, spaceAfter=1 * mm),
+                               spaceBefore=3 * mm, spaceAfter=1 * mm, keepWithNext=1),  # never alone at a foot
         "none": ParagraphStyle("grid_none", parent=s["names"], leftIndent=8 * mm),
     }
 
@@ -141,7 +144,7 @@ def name_grid(honorees: Sequence[Honoree], width: float, columns: int | None = N
     return grid
 
 
-def award_sections(awards: Sequence[Award], order: str, width: float) -> list[Flowable]:
+def award_sections(awards: Sequence[Award], order: str, width: float, grouped: bool = True) -> list[Flowable]:
     """For each award its heading 一、… (N名), then per recommending unit a subheading and the grid of names."""
     heading = layout.styles()["heading"]
     st = _grid_styles()
@@ -154,14 +157,14 @@ def award_sections(awards: Sequence[Award], order: str, width: float) -> list[Fl
         if not honorees:
             story.append(layout.text(layout.NONE, st["none"]))
             continue
-        for unit, members in by_unit(honorees):
+        for unit, members in by_unit(honorees, grouped):
             if unit:
                 story.append(layout.text(f"{unit}（{counted(members)}）", st["unit"]))
             story.append(name_grid(members, width))
     return story
 
 
-def award_list(decision: Decision, order: str = "score") -> bytes:
+def award_list(decision: Decision, order: str = "score", grouped: bool = True) -> bytes:
     """The 表彰名单 of a decision as PDF bytes."""
     s = layout.styles()
     subtitle = ParagraphStyle("approval", parent=s["subtitle"], fontName=fonts.KAI, fontSize=12, leading=19,
@@ -173,12 +176,12 @@ def award_list(decision: Decision, order: str = "score") -> bytes:
     if lines:
         story.append(layout.text("\n".join(lines), subtitle))
     story.append(Spacer(1, 2 * mm))
-    story += award_sections(decision.awards, order, WIDTH)
+    story += award_sections(decision.awards, order, WIDTH, grouped)
     return layout.build(story, title=decision.title, footer=layout.hash_footer(decision.review_hash),
-                        draft=decision.draft, margins=MARGINS)
+                        draft=decision.draft, official=True)
 
 
-def award_workbook(decision: Decision, order: str = "score") -> bytes:
+def award_workbook(decision: Decision, order: str = "score", grouped: bool = True) -> bytes:
     """The 表彰名单 as an .xlsx: one row per honoree, in the order and grouping of the PDF."""
     from openpyxl import Workbook
 
@@ -187,9 +190,9 @@ def award_workbook(decision: Decision, order: str = "score") -> bytes:
                       (18, 30, 6, 16, 20, 10, 8, 22), first=True)
     for award in decision.awards:
         number = 0
-        for unit, members in by_unit(ordered(award.honorees, order)):
+        for _unit, members in by_unit(ordered(award.honorees, order), grouped):
             for h in members:
                 number += 1
-                cells.append(ws, [award.category, unit, number, h.name, h.affiliation, _score(h.score), h.rank,
+                cells.append(ws, [award.category, h.unit, number, h.name, h.affiliation, _score(h.score), h.rank,
                            h.number])
     return layout.workbook_bytes(wb, layout.workbook_stamp(decision.year))

@@ -32,7 +32,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reports import fonts
 from reports.layout import watermark
 from reports.model import Certificate, Placement
-from reports.numerals import document_date
+from reports.numerals import certificate_number, document_date
 
 Progress = Callable[[int, int], None] | None
 
@@ -388,7 +388,7 @@ def _footer(canvas: Canvas, item: Certificate, boxes: dict[str, Box], numerals: 
     n = boxes["number"]
     canvas.setFont(fonts.SONG, NUMBER_SIZE)
     code = f"\u3000校验码：{item.check_code}" if item.check_code else ""
-    canvas.drawString(n.x * mm, (n.y + 2) * mm, f"证书编号：{item.number}{code}")
+    canvas.drawString(n.x * mm, (n.y + 2) * mm, f"证书编号：{certificate_number(item.number)}{code}")
     draw_qr(canvas, item.verify_url, boxes["qr"])
 
 

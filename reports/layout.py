@@ -21,6 +21,9 @@ from xml.sax.saxutils import escape  # escapes text we write; parses nothing  # 
 from reports import cells, fonts
 
 MARGIN = 20 * mm
+# GB/T 9704's page for the documents the office files (表彰名单, 公示, 抄送函, 通报): top, bottom, left, right.
+OFFICIAL = (37 * mm, 35 * mm, 28 * mm, 26 * mm)
+OFFICIAL_WIDTH = A4[0] - OFFICIAL[2] - OFFICIAL[3]  # 156 mm
 WATERMARK = "样稿"
 NONE = "（无）"  # what a document prints where it has nothing to list
 INK = colors.black
@@ -144,7 +147,19 @@ def parts(stories: Sequence[list[Flowable]]) -> list[Flowable]:
     return joined
 
 
-def _numbered_canvas(footer: str, draft: bool) -> type[Canvas]:
+def _official_number(canvas: Canvas, number: int, width: float) -> None:
+    """— 1 — in 4号 宋体 7 mm below the text block, one character in from the edge: odd pages right, even left."""
+    size = 14
+    canvas.setFont(fonts.SONG, size)
+    canvas.setFillColor(INK)
+    y = OFFICIAL[1] - 7 * mm - size
+    if number % 2:
+        canvas.drawRightString(width - OFFICIAL[3] - size, y, f"— {number} —")
+    else:
+        canvas.drawString(OFFICIAL[2] + size, y, f"— {number} —")
+
+
+def _numbered_canvas(footer: str, draft: bool, official: bool = False) -> type[Canvas]:
     class NumberedCanvas(Canvas):
         """Keeps each page until the end, then writes 第 N 页 共 M 页 (and the watermark) on every one."""
 
@@ -171,9 +186,14 @@ def _numbered_canvas(footer: str, draft: bool) -> type[Canvas]:
                     watermark(self, width, height)
                 self.setFont(fonts.SONG, 8.5)
                 self.setFillColor(RULE)
-                if footer:
-                    self.drawString(MARGIN, 10 * mm, footer)
-                self.drawRightString(width - MARGIN, 10 * mm, f"第 {number} 页 共 {totals[part]} 页")
+                if official:
+                    if footer:
+                        self.drawCentredString(width / 2, 10 * mm, footer)
+                    _official_number(self, number, width)
+                else:
+                    if footer:
+                        self.drawString(MARGIN, 10 * mm, footer)
+                    self.drawRightString(width - MARGIN, 10 * mm, f"第 {number} 页 共 {totals[part]} 页")
                 Canvas.showPage(self)
             Canvas.save(self)
 
@@ -181,15 +201,17 @@ def _numbered_canvas(footer: str, draft: bool) -> type[Canvas]:
 
 
 def build(story: list[Flowable], *, title: str, footer: str = "", draft: bool = False,
-          pagesize: tuple[float, float] = A4, margins: float = MARGIN) -> bytes:
-    """Lay the story out on pages and return the PDF's bytes (identical for identical input)."""
+          pagesize: tuple[float, float] = A4, margins: float = MARGIN, official: bool = False) -> bytes:
+    """Lay the story out on pages and return the PDF's bytes (identical for identical input). `official`: the
+    page of GB/T 9704 (`OFFICIAL` margins, page numbers — 1 —), as the .docx versions (reports.docx) have it."""
     fonts.register()
     out = io.BytesIO()
+    top, bottom, left, right = OFFICIAL if official else (margins,) * 4
     doc = SimpleDocTemplate(
-        out, pagesize=pagesize, leftMargin=margins, rightMargin=margins, topMargin=margins,
-        bottomMargin=margins, title=title, author="", creator="", producer="", subject="",
+        out, pagesize=pagesize, leftMargin=left, rightMargin=right, topMargin=top,
+        bottomMargin=bottom, title=title, author="", creator="", producer="", subject="",
         invariant=1, pageCompression=1)
-    doc.build(story, canvasmaker=_numbered_canvas(footer, draft))
+    doc.build(story, canvasmaker=_numbered_canvas(footer, draft, official))
     return out.getvalue()
 
 
@@ -217,9 +239,17 @@ def workbook_bytes(workbook: Any, stamp: dt.datetime) -> bytes:
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(workbook, archive).write_data()  # save_workbook would stamp `modified` with the clock
+    return fixed_zip(raw.getvalue(), stamp)
+
+
+def fixed_zip(data: bytes, stamp: dt.datetime) -> bytes:
+    """A zip package (.xlsx, .docx) written again with every entry dated `stamp` (not the time of saving), so the
+    same content gives the same bytes."""
+    import zipfile
+
     out = io.BytesIO()
     date_time = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
-    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for entry in source.infolist():
             info = zipfile.ZipInfo(entry.filename, date_time=date_time)
             info.compress_type = zipfile.ZIP_DEFLATED

@@ -10,7 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer
 
 from reports import layout
-from reports.awards import MARGINS, WIDTH
+from reports.awards import WIDTH
 from reports.model import Award, Decision, Honoree
 from reports.numerals import chinese_date
 
@@ -51,8 +51,8 @@ def _styles() -> tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle]:
     return body, plain, sign
 
 
-def _letter(decision: Decision, addressee: str, entries: list[tuple[Award, Honoree]], to_hr: bool) -> list[Flowable]:
-    body, plain, sign = _styles()
+def letter_text(decision: Decision, entries: list[tuple[Award, Honoree]], to_hr: bool) -> str:
+    """The letter's one paragraph: who decided what about whom, and what the addressee is asked to do."""
     approval = decision.approval
     where = approval.meeting or approval.body
     number = f"（{approval.number}）" if approval.number else ""
@@ -64,16 +64,26 @@ def _letter(decision: Decision, addressee: str, entries: list[tuple[Award, Honor
         decided = f"决定对贵单位{who}予以表彰{number}。"
         rest = "现将贵单位受表彰人员名单抄送你们，望贵单位对受表彰同志予以鼓励，并继续支持他们履行委员职责。"
     opening = f"经{where}审议，{decision.issuer}" if where else f"{decision.issuer}"
-    story: list[Flowable] = [layout.title(_title(decision), WIDTH),
-                             Spacer(1, 4 * mm), layout.text(f"{addressee}：", plain),
-                             layout.text(opening + decided + rest, body)]
+    return opening + decided + rest
+
+
+def letter_table(entries: list[tuple[Award, Honoree]], to_hr: bool) -> tuple[list[str], list[list[str]]]:
+    """The letter's table: header and rows (the 组织人事部门's letter also names each employer)."""
     header = ["姓名", "奖项", "界别/党派"] + (["工作单位"] if to_hr else [])
-    widths = [34 * mm, 40 * mm, 40 * mm, 46 * mm] if to_hr else [44 * mm, 58 * mm, 58 * mm]
-    rows = [[h.name, a.category, h.affiliation] + ([h.employer] if to_hr else []) for a, h in entries]
+    return header, [[h.name, a.category, h.affiliation] + ([h.employer] if to_hr else []) for a, h in entries]
+
+
+def _letter(decision: Decision, addressee: str, entries: list[tuple[Award, Honoree]], to_hr: bool) -> list[Flowable]:
+    body, plain, sign = _styles()
+    story: list[Flowable] = [layout.title(letter_title(decision), WIDTH),
+                             Spacer(1, 4 * mm), layout.text(f"{addressee}：", plain),
+                             layout.text(letter_text(decision, entries, to_hr), body)]
+    header, rows = letter_table(entries, to_hr)
+    widths = [32 * mm, 40 * mm, 38 * mm, 46 * mm] if to_hr else [44 * mm, 56 * mm, 56 * mm]  # 156 mm
     story += [Spacer(1, 2 * mm), layout.table(header, rows or [layout.empty_row(len(header), at=0)], widths,
                                               center=(0, 1)),
               Spacer(1, 2 * mm), layout.text("特此函告。", body)]
-    day = decision.issued_on or approval.decided_on
+    day = decision.issued_on or decision.approval.decided_on
     closing: list[Flowable] = [Spacer(1, 14 * mm), layout.text(decision.issuer, sign)]
     if day:
         closing.append(layout.text(chinese_date(day), sign))
@@ -81,7 +91,8 @@ def _letter(decision: Decision, addressee: str, entries: list[tuple[Award, Honor
     return story
 
 
-def _title(decision: Decision) -> str:
+def letter_title(decision: Decision) -> str:
+    """关于抄送《…的决定》的函."""
     return f"关于抄送《{decision.title}》的函"
 
 
@@ -92,4 +103,4 @@ def letters(decision: Decision) -> bytes:
         if index:
             story.append(PageBreak())
         story += _letter(decision, addressee, entries, index == 0)
-    return layout.build(story, title=_title(decision), draft=decision.draft, margins=MARGINS)
+    return layout.build(story, title=letter_title(decision), draft=decision.draft, official=True)

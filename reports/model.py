@@ -32,6 +32,7 @@ class Honoree:
     deeds: str = ""  # 事迹
     organisation: bool = False
     number: str = ""  # the certificate's number, once issued
+    unit_order: int = 0  # where the unit's group comes in the list: the order the office set for its units
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from reports import layout
 from reports.model import NoticeList
 
 HEADER = ("序号", "姓名", "单位", "得分", "等次", "通报原因")
-WIDTHS = (12 * mm, 20 * mm, 46 * mm, 16 * mm, 16 * mm, 60 * mm)  # 170 mm: A4 portrait inside 20 mm margins
+WIDTHS = (12 * mm, 20 * mm, 40 * mm, 15 * mm, 17 * mm, 52 * mm)  # 156 mm: the page of official documents
 
 
 def notice_list(n: NoticeList) -> bytes:
@@ -18,4 +18,5 @@ def notice_list(n: NoticeList) -> bytes:
         story.append(layout.text(n.subtitle, layout.styles()["subtitle"]))
     rows = [(i, r.name, r.unit, r.score, r.grade, "；".join(r.reasons)) for i, r in enumerate(n.rows, start=1)]
     story.append(layout.table(HEADER, rows or [layout.empty_row(len(HEADER))], WIDTHS, center=(0, 1, 3, 4)))
-    return layout.build(story, title=n.title, footer=layout.hash_footer(n.review_hash), draft=n.draft)
+    return layout.build(story, title=n.title, footer=layout.hash_footer(n.review_hash), draft=n.draft,
+                        official=True)

@@ -1,7 +1,9 @@
-"""Dates as documents write them: 二〇二五年十二月 (Chinese numerals) or 2025年12月1日 (Arabic)."""
+"""Dates as documents write them: 二〇二五年十二月 (Chinese numerals) or 2025年12月1日 (Arabic); certificate numbers
+as they are printed (2025四个一第0001号)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 DIGITS = "〇一二三四五六七八九"
 
@@ -38,3 +40,28 @@ def document_date(day: dt.date, numerals: str = "chinese", with_day: bool = True
     if numerals == "arabic":
         return arabic_date(day, with_day)
     raise ValueError(f"unknown numerals {numerals!r}")
+
+
+_STORED = re.compile(r"(\d{4})-(.+?)-(?:(奖状)-)?(\d+)")
+_PRINTED = re.compile(r"(\d{4})(.+?)(奖状)?第(\d+)号")
+
+
+def certificate_number(stored: str) -> str:
+    """A certificate's number as paper and pages print it: 2025-四个一-0001 → 2025四个一第0001号 (奖状: 2025四个一奖状
+    第0001号), which reads as one number where the dashes beside Chinese looked like "四个一--0001". Anything else
+    (a 样稿's “（样稿）”) is printed as it is; the stored number never changes."""
+    found = _STORED.fullmatch(stored)
+    if not found:
+        return stored
+    year, campaign, merit, sequence = found.groups()
+    return f"{year}{campaign}{merit or ''}第{sequence}号"
+
+
+def stored_certificate_number(typed: str) -> str:
+    """The stored number of a printed one (2025四个一第0001号 → 2025-四个一-0001); a stored one is kept as it is, so
+    the check page takes the number in either form."""
+    found = _PRINTED.fullmatch(typed.strip())
+    if not found:
+        return typed.strip()
+    year, campaign, merit, sequence = found.groups()
+    return f"{year}-{campaign}-" + ("奖状-" if merit else "") + sequence

@@ -10,7 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from reports import layout
-from reports.awards import MARGINS, WIDTH, award_sections
+from reports.awards import WIDTH, award_sections
 from reports.model import Publicity
 from reports.numerals import arabic_date
 
@@ -25,7 +25,7 @@ def period_line(p: Publicity) -> str:
     return f"公示时间：{arabic_date(p.starts_on)}至{arabic_date(p.ends_on)}（共{days}天）"
 
 
-def publicity_notice(p: Publicity, order: str = "strokes") -> bytes:
+def publicity_notice(p: Publicity, order: str = "strokes", grouped: bool = True) -> bytes:
     """The 公示 notice as PDF bytes."""
     s = layout.styles()
     body = ParagraphStyle("notice_body", parent=s["body"], fontSize=12, leading=22, firstLineIndent=24,
@@ -35,11 +35,11 @@ def publicity_notice(p: Publicity, order: str = "strokes") -> bytes:
     story: list[Flowable] = [layout.title(p.title, WIDTH), Spacer(1, 2 * mm)]
     if p.intro:
         story.append(layout.text(p.intro, body))
-    story += award_sections(p.awards, order, WIDTH)
+    story += award_sections(p.awards, order, WIDTH, grouped)
     story += [Spacer(1, 4 * mm), layout.text(period_line(p), body),
               layout.text(OBJECTION.format(issuer=p.issuer or "我们"), body)]
     closing: list[Flowable] = [layout.text(line, contact) for line in p.contact]
     closing += [Spacer(1, 12 * mm), layout.text(p.issuer, sign), layout.text(arabic_date(p.starts_on), sign)]
     story.append(KeepTogether(closing))  # the contact lines, issuer and date stay on one page
     return layout.build(story, title=p.title, footer=layout.hash_footer(p.review_hash), draft=p.draft,
-                        margins=MARGINS)
+                        official=True)

@@ -78,7 +78,7 @@ def test_a_branch_gets_its_award_worded_for_an_organisation(client, as_user, yea
     as_user("office")
     merit = flat(client.post(f"/documents/review/{branches.id}/merit.pdf").data)
     assert f"授予{name}2025年度先进党组织称号" in merit and f"{name}同志" not in merit
-    assert "2025-双比双争-奖状-0001" in merit
+    assert "2025双比双争奖状第0001号" in merit  # stored as 2025-双比双争-奖状-0001
     plaques = flat(client.get(f"/documents/review/{branches.id}/plaques.pdf").data)
     assert f"{name}2025年度先进党组织" in plaques
 

@@ -27,8 +27,8 @@ from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Cer
                         Review, ReviewEntry, Role, SubjectKind, Term, Unit, UnitKind, User)
 from conftest import text_of
 
-# 183 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1464 pairs probed.
-RULE_METHODS = 183
+# 184 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1472 pairs probed.
+RULE_METHODS = 184
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -154,6 +154,7 @@ ROUTES: dict[str, Route] = {
     "/documents/review/<int:review_id>": r(VERIFY, review_id="review"),
     "/documents/review/<int:review_id>/<name>.pdf": r(VERIFY, review_id="review", name="document"),
     "/documents/review/<int:review_id>/<name>.xlsx": r(VERIFY, review_id="review", name="document"),
+    "/documents/review/<int:review_id>/<name>.docx": r(VERIFY, review_id="review", name="document"),
     "/documents/review/<int:review_id>/rewards": r(VERIFY, review_id="review"),
     "/documents/settings": r(VERIFY),
     "/healthz": r(PUBLIC),

@@ -12,6 +12,7 @@ from app.documents import certificates
 from app.extensions import db
 from app.models import Certificate, CertificateKind
 from conftest import text_of, user_named
+from reports.numerals import certificate_number
 
 
 @pytest.fixture
@@ -42,6 +43,19 @@ def test_the_qr_code_opens_the_check_of_its_certificate(client, issued):
     assert "证书真实有效" in text_of(client.get(f"/verify/{cert.number}", query_string={"c": typed}))
 
 
+def test_the_number_as_printed_checks_as_well_as_the_stored_one(client, issued):
+    """The paper prints 2025四个一第0001号 (the stored 2025-四个一-0001 read as "四个一--0001"); a person types either."""
+    found, _urls = issued
+    cert = found[0]
+    printed = certificate_number(cert.number)
+    assert printed == f"2025四个一第{cert.sequence:04d}号" and cert.number == f"2025-四个一-{cert.sequence:04d}"
+    for typed in (printed, cert.number):
+        page = client.get("/verify", query_string={"number": typed, "code": cert.check_code}, follow_redirects=True)
+        assert page.status_code == 200 and "证书真实有效" in text_of(page)
+        assert printed in text_of(page) and cert.number not in text_of(page)
+    assert "证书真实有效" in text_of(client.get(f"/verify/{printed}", query_string={"c": cert.check_code}))
+
+
 def test_a_number_alone_asks_for_the_code_and_says_nothing_about_the_number(client, issued):
     found, _urls = issued
     cert = found[0]
@@ -59,7 +73,8 @@ def test_a_wrong_code_is_answered_like_an_unknown_number(client, issued):
     unknown = client.get(f"/verify/2025-四个一-9999?c={other.check_code}")
     assert wrong.status_code == unknown.status_code == 404
     assert "查无此证" in text_of(wrong) and cert.subject_name not in text_of(wrong)
-    assert text_of(wrong).replace(cert.number, "N") == text_of(unknown).replace("2025-四个一-9999", "N")
+    assert text_of(wrong).replace(certificate_number(cert.number), "N") == \
+        text_of(unknown).replace("2025四个一第9999号", "N")
     certificates.revoke(cert, "事迹不实", user_named("office"))
     db.session.commit()
     assert "此证书已撤销" not in text_of(client.get(f"/verify/{cert.number}?c={other.check_code}"))

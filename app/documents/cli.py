@@ -1,6 +1,7 @@
 """`flask --app wsgi report DOCUMENT --review ID -o FILE`: any printed document from the command line, with a
 progress bar for large batches (certificates, 奖状, every member's 履职档案). A file ending in .xlsx gets the
-spreadsheet version (表彰名单, 排名表, 奖励发放表)."""
+spreadsheet version (表彰名单, 排名表, 奖励发放表), one ending in .docx the Word version laid out as an official
+document (表彰名单, 通报名单, 公示通知, 抄送函)."""
 from __future__ import annotations
 
 import sys
@@ -23,6 +24,8 @@ from app.models import PrinterProfile, Review, User
 @click.option("--review", "review_id", type=int, required=True, help="考评编号（考评排名页面地址中的数字）")
 @click.option("--order", type=click.Choice(list(kinds.ORDERS)), default="strokes", show_default=True,
               help="名单和证书的顺序：score 按得分，strokes 按姓氏笔画")
+@click.option("--grouping", type=click.Choice(list(kinds.GROUPINGS)), default="unit", show_default=True,
+              help="表彰名单和公示：unit 按推荐单位分组（按单位排序），none 不分组")
 @click.option("--mode", type=click.Choice(list(kinds.MODES)), default="full", show_default=True,
               help="证书：full 整张打印，overlay 套打")
 @click.option("--numerals", type=click.Choice(list(kinds.NUMERALS)), default="chinese", show_default=True,
@@ -36,10 +39,10 @@ from app.models import PrinterProfile, Review, User
 @click.option("--user", "username", default="", help="登记在打印记录中的操作人用户名")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出文件")
 @with_appcontext
-def report_command(document: str, review_id: int, order: str, mode: str, numerals: str, paper: str,
+def report_command(document: str, review_id: int, order: str, grouping: str, mode: str, numerals: str, paper: str,
                    printer_name: str, ranking: str | None, group: str | None, subject_id: int | None,
                    preview: bool, username: str, output: Path) -> None:
-    """生成打印文件（PDF，或以 .xlsx 结尾时生成表格）。"""
+    """生成打印文件（PDF；以 .xlsx 结尾时生成表格，以 .docx 结尾时生成 Word 公文）。"""
     if not output.parent.is_dir():
         raise click.UsageError(f"输出文件夹 {output.parent} 不存在")
     review = db.session.get(Review, review_id)
@@ -55,7 +58,7 @@ def report_command(document: str, review_id: int, order: str, mode: str, numeral
         user = db.session.scalar(sa.select(User).where(User.username == username))
         if user is None:
             raise click.UsageError(f"没有用户 {username}")
-    options = Options(order=order, mode=mode, numerals=numerals, paper=paper, printer_id=printer_id,
+    options = Options(order=order, grouping=grouping, mode=mode, numerals=numerals, paper=paper, printer_id=printer_id,
                       ranking=ranking, group=group, subject_id=subject_id)
     bar: dict[str, Any] = {}
 
@@ -70,6 +73,8 @@ def report_command(document: str, review_id: int, order: str, mode: str, numeral
     try:
         if output.suffix.lower() == ".xlsx":
             made = kinds.spreadsheet(document, review, options)
+        elif output.suffix.lower() == ".docx":
+            made = kinds.word(document, review, options)
         else:
             made = kinds.make(document, review, options, user, progress=progress, print_run=not preview)
     except DocumentError as error:

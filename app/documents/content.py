@@ -116,6 +116,8 @@ def honorees(review: Review) -> list[tuple[AwardList, rm.Award, dict[int, Candid
     numbers = {c.candidate_id: c.number for c in given_certificates([c.id for cs in picked.values() for c in cs],
                                                                      CertificateKind.CERTIFICATE)}
     amounts = reward_amounts(year_of(review))
+    units = sorted({c.unit for cs in picked.values() for c in cs}, key=lambda u: (u.sort_order, u.id))
+    unit_order = {unit.id: index for index, unit in enumerate(units)}  # the order the office set for its units
     out = []
     for award_list in lists:
         people, whose = [], {}
@@ -123,7 +125,8 @@ def honorees(review: Review) -> list[tuple[AwardList, rm.Award, dict[int, Candid
             entry, about = entries[c.subject_id], subjects.get(c.subject_id, Subject())
             person = rm.Honoree(name=c.subject_name, unit=c.unit.name, affiliation=about.affiliation,
                                 score=entry.score, rank=entry.rank, employer=about.employer, deeds=c.deeds,
-                                organisation=review.subject_kind in ORGANISATIONS, number=numbers.get(c.id, ""))
+                                organisation=review.subject_kind in ORGANISATIONS, number=numbers.get(c.id, ""),
+                                unit_order=unit_order[c.unit.id])
             people.append(person)
             whose[id(person)] = c
         out.append((award_list, rm.Award(_award_label(review, award_list.category), tuple(people),

@@ -25,6 +25,7 @@ ORDERS = {"score": _l("按得分"), "strokes": _l("按姓氏笔画")}
 MODES = {"full": _l("整张打印（白纸）"), "overlay": _l("套打（预印证书）")}
 NUMERALS = {"chinese": _l("中文数字（二〇二五年十二月）"), "arabic": _l("阿拉伯数字（2025年12月）")}
 PAPERS = {"A4": "A4", "A3": "A3"}
+GROUPINGS = {"unit": _l("按推荐单位分组"), "none": _l("不分组")}
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Options:
     """How a document is asked for, from a page or the command line."""
 
     order: str = "strokes"
+    grouping: str = "unit"  # the 表彰名单 and 公示: by recommending unit (in the office's order), or one list
     mode: str = "full"
     numerals: str = "chinese"
     paper: str = "A4"
@@ -73,12 +75,13 @@ class Ask:
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of document: its label on the pages and in `flask report`, how its PDF is made, how its .xlsx is
-    (if it has one), and the kind of certificate it numbers (certificates and 奖状 only)."""
+    """One kind of document: its label on the pages and in `flask report`, how its PDF is made, how its .xlsx and
+    its .docx are (if it has them), and the kind of certificate it numbers (certificates and 奖状 only)."""
 
     label: Any  # lazy: shown in the reader's language
     pdf: Callable[[Ask], Made]
     xlsx: Callable[[Ask], Made] | None = None
+    docx: Callable[[Ask], Made] | None = None
     certificate: CertificateKind | None = None
 
 
@@ -128,14 +131,23 @@ def _decided(ask: Ask, render: Callable[[Any], bytes], name: str) -> Made:
     return Made(render(found), f"{ask.stem}-{name}", found.draft)
 
 
+def _grouped(ask: Ask) -> bool:
+    return ask.options.grouping != "none"
+
+
 def _award_list(ask: Ask) -> Made:
     from reports import awards as ra
-    return _decided(ask, lambda found: ra.award_list(found, ask.options.order), "表彰名单.pdf")
+    return _decided(ask, lambda found: ra.award_list(found, ask.options.order, _grouped(ask)), "表彰名单.pdf")
 
 
 def _award_workbook(ask: Ask) -> Made:
     from reports import awards as ra
-    return _decided(ask, lambda found: ra.award_workbook(found, ask.options.order), "表彰名单.xlsx")
+    return _decided(ask, lambda found: ra.award_workbook(found, ask.options.order, _grouped(ask)), "表彰名单.xlsx")
+
+
+def _award_word(ask: Ask) -> Made:
+    from reports import docx as rx
+    return _decided(ask, lambda found: rx.award_list(found, ask.options.order, _grouped(ask)), "表彰名单.docx")
 
 
 def _plaques(ask: Ask) -> Made:
@@ -156,6 +168,11 @@ def _reward_workbook(ask: Ask) -> Made:
 def _letters(ask: Ask) -> Made:
     from reports import letters as rl
     return _decided(ask, rl.letters, "抄送函.pdf")
+
+
+def _letters_word(ask: Ask) -> Made:
+    from reports import docx as rx
+    return _decided(ask, rx.letters, "抄送函.docx")
 
 
 def _ranking(ask: Ask) -> Made:
@@ -182,28 +199,42 @@ def _notice(ask: Ask) -> Made:
     return Made(rn.notice_list(notice_list(ask.review)), f"{ask.stem}-通报名单.pdf", False)
 
 
+def _notice_word(ask: Ask) -> Made:
+    from reports import docx as rx
+    return Made(rx.notice_list(notice_list(ask.review), year_of(ask.review)), f"{ask.stem}-通报名单.docx", False)
+
+
 def _publicity(ask: Ask) -> Made:
     from reports import publicity as rpub
     found = publicity(ask.review)
-    return Made(rpub.publicity_notice(found, ask.options.order), f"{ask.stem}-公示通知.pdf", found.draft)
+    return Made(rpub.publicity_notice(found, ask.options.order, _grouped(ask)), f"{ask.stem}-公示通知.pdf",
+                found.draft)
+
+
+def _publicity_word(ask: Ask) -> Made:
+    from reports import docx as rx
+    found = publicity(ask.review)
+    return Made(rx.publicity_notice(found, ask.options.order, _grouped(ask)), f"{ask.stem}-公示通知.docx",
+                found.draft)
 
 
 # --- the registry -------------------------------------------------------------------------------------------------
 
 KINDS: dict[str, Kind] = {
-    "awards": Kind(_l("表彰名单"), _award_list, _award_workbook),
+    "awards": Kind(_l("表彰名单"), _award_list, _award_workbook, _award_word),
     "certificates": Kind(_l("荣誉证书"), _certificates, certificate=CertificateKind.CERTIFICATE),
     "merit": Kind(_l("奖状"), _merit, certificate=CertificateKind.MERIT),
     "plaques": Kind(_l("奖牌刻字清单"), _plaques),
     "rewards": Kind(_l("奖励发放表"), _rewards, _reward_workbook),
-    "letters": Kind(_l("抄送函"), _letters),
+    "letters": Kind(_l("抄送函"), _letters, docx=_letters_word),
     "ranking": Kind(_l("排名表"), _ranking, _ranking_workbook),
     "dossier": Kind(_l("履职档案"), _dossiers),
-    "notice": Kind(_l("通报名单"), _notice),
-    "publicity": Kind(_l("公示通知"), _publicity),
+    "notice": Kind(_l("通报名单"), _notice, docx=_notice_word),
+    "publicity": Kind(_l("公示通知"), _publicity, docx=_publicity_word),
 }
 DOCUMENTS: dict[str, Any] = {name: kind.label for name, kind in KINDS.items()}  # every kind, as the pages list them
 SPREADSHEETS: dict[str, Any] = {name: kind.label for name, kind in KINDS.items() if kind.xlsx is not None}
+WORD: dict[str, Any] = {name: kind.label for name, kind in KINDS.items() if kind.docx is not None}
 CERTIFICATE_DOCS = {name: kind.certificate for name, kind in KINDS.items() if kind.certificate is not None}
 
 
@@ -227,3 +258,14 @@ def spreadsheet(name: str, review: Review, options: Options, visible: set[int] |
     if kind is None or kind.xlsx is None:
         raise DocumentError(_("没有这种表格：%(name)s", name=name))
     return kind.xlsx(Ask(review, options, visible=visible))
+
+
+def word(name: str, review: Review, options: Options) -> Made:
+    """The .docx version (for the office to edit and file) of the 表彰名单, the 通报名单, the 公示通知 or the 抄送函.
+
+    :raises DocumentError: no such document, or it does not exist for this review (yet).
+    """
+    kind = KINDS.get(name)
+    if kind is None or kind.docx is None:
+        raise DocumentError(_("没有这种 Word 文件：%(name)s", name=name))
+    return kind.docx(Ask(review, options))

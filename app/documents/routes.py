@@ -28,12 +28,14 @@ from app.security import limit_requests
 from app.settings import save_settings, setting
 from app.timeutil import beijing_today
 from app.web import db_id, send_download
+from reports.numerals import certificate_number, stored_certificate_number
 
 bp = Blueprint("documents", __name__)
 verify_bp = Blueprint("verify", __name__)
 OFFICE = (Role.ADMIN, Role.OFFICE)
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 SETTING_FIELDS = dict(zip(("issuer_cppcc", "issuer_party", "publicity_contact"), print_settings.DOCUMENT_SETTINGS,
                           strict=True))
 
@@ -54,7 +56,8 @@ def _options() -> Options:
         return value if value in allowed else default
 
     only = args.get("only", "").split()
-    return Options(order=pick("order", kinds.ORDERS, "strokes"), mode=pick("mode", kinds.MODES, "full"),
+    return Options(order=pick("order", kinds.ORDERS, "strokes"), grouping=pick("grouping", kinds.GROUPINGS, "unit"),
+                   mode=pick("mode", kinds.MODES, "full"),
                    numerals=pick("numerals", kinds.NUMERALS, "chinese"), paper=pick("paper", kinds.PAPERS, "A4"),
                    printer_id=args.get("printer", 0, type=db_id) or None, ranking=args.get("ranking") or None,
                    group=args.get("group") or None, subject_id=args.get("subject", 0, type=db_id) or None,
@@ -102,8 +105,9 @@ def _render(found: Review, rewards_errors: dict[str, str] | None = None,
         revoke_forms={c.id: revoke_form if revoke_for == c.id and revoke_form else forms.RevokeForm()
                       for c in given},
         action_form=ActionForm(), members=found.subject_kind == SubjectKind.MEMBERS,
-        orders=kinds.ORDERS, modes=kinds.MODES, numerals=kinds.NUMERALS, papers=kinds.PAPERS,
-        documents=kinds.DOCUMENTS, states=AwardListState, blockers=blockers, no_plaques=_no_plaques(found, lists),
+        orders=kinds.ORDERS, groupings=kinds.GROUPINGS, modes=kinds.MODES, numerals=kinds.NUMERALS,
+        papers=kinds.PAPERS, documents=kinds.DOCUMENTS, states=AwardListState, blockers=blockers,
+        no_plaques=_no_plaques(found, lists),
         tokens={name: jobs.new_token() for name in kinds.CERTIFICATE_DOCS})  # one per print form: see `pdf`
 
 
@@ -187,6 +191,23 @@ def xlsx(review_id: int, name: str) -> Response:
         flash(str(error), "error")
         return redirect(url_for("documents.review", review_id=found.id))
     return _send(made, XLSX)
+
+
+@bp.route("/review/<int:review_id>/<name>.docx")
+@roles_required(*OFFICE)
+def docx(review_id: int, name: str) -> Response:
+    """The Word version of a document, always as a download (a browser cannot preview it)."""
+    found = _review_or_404(review_id)
+    if name not in kinds.WORD:
+        abort(404)
+    try:
+        made = kinds.word(name, found, _options())
+    except DocumentError as error:
+        flash(str(error), "error")
+        return redirect(url_for("documents.review", review_id=found.id))
+    response = send_download(made.data, DOCX, made.filename, as_attachment=True, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/review/<int:review_id>/rewards", methods=["POST"])
@@ -310,12 +331,19 @@ def _latest_year(member_id: int) -> int:
 
 # --- the public certificate check --------------------------------------------------------------------------------------
 
+@verify_bp.app_template_filter("certno")
+def certno(number: str) -> str:
+    """A certificate number as the paper prints it (2025四个一第0001号)."""
+    return certificate_number(number)
+
+
 @verify_bp.route("/verify", methods=["GET"])
 def verify_form() -> Response | str:
     number = request.args.get("number", "").strip()
     if number:
         code = request.args.get("code", "").strip()[:20]
-        return redirect(url_for("verify.verify", number=number[:60], **({"c": code} if code else {})))
+        return redirect(url_for("verify.verify", number=stored_certificate_number(number[:60]),
+                                **({"c": code} if code else {})))
     return render_template("public/verify.html", cert=None, number="", code="", asked=False)
 
 
@@ -325,7 +353,7 @@ def verify(number: str) -> tuple[str, int]:
     """Genuine or not: name, award, year, issuer; nothing else. The check code printed beside the number is asked
     for (the QR code carries it as ?c=): a number alone, as an old QR code has it, gets the form, whether or not it
     exists; a wrong code is answered as an unknown number. Revoked certificates say so."""
-    number = number.strip()[:60]
+    number = stored_certificate_number(number.strip()[:60])  # as printed (2025四个一第0001号) or as stored
     code = request.args.get("c", "").strip()[:20]
     if not code:
         return render_template("public/verify.html", cert=None, number=number, code="", asked=False,

@@ -75,7 +75,7 @@ def test_what_a_reader_sees(full: bytes) -> None:
     assert "特发此证。" in first
     assert ISSUER in first
     assert "二〇二五年十二月" in first
-    assert "证书编号：2025-四个一-0001\u3000校验码：7KQ4X1" in texts[0]  # the code beside the number
+    assert "证书编号：2025四个一第0001号\u3000校验码：7KQ4X1" in texts[0]  # the number as it reads (stored 2025-四个一-0001), the code beside it
 
 
 def test_organisation_has_no_comrade(full: bytes) -> None:
@@ -107,7 +107,7 @@ def test_overlay_prints_only_the_variable_text() -> None:
     texts = _texts(certificates(ITEMS, mode="overlay"))
     assert len(texts) == len(ITEMS)
     first = texts[0].replace(" ", "")
-    assert "欧阳明" in first and "2025-四个一-0001" in first and "二〇二五年十二月" in first
+    assert "欧阳明" in first and "2025四个一第0001号" in first and "二〇二五年十二月" in first
     assert "荣誉证书" not in first and "特发此证" not in first and ISSUER not in first
 
 
@@ -159,7 +159,7 @@ def test_merit_a4_and_a3() -> None:
         assert "二〇二五年十二月" in texts[0]
         assert _qr(data, 2).text == ITEMS[2].verify_url
     overlay = _texts(merit(ITEMS, mode="overlay"))[0]
-    assert "授予" in overlay and "称号" in overlay and "2025-四个一-0001" in overlay
+    assert "授予" in overlay and "称号" in overlay and "2025四个一第0001号" in overlay
     assert "奖状" not in overlay.replace(" ", "").replace("\u3000", "") and ISSUER not in overlay
 
 
