@@ -245,6 +245,12 @@ _databases: list[Databases] = []  # the session's, for `use_snapshot`
 SNAPSHOT_FIXTURES = {"finished_year": "finished-year", "annual_review": "annual-review", "demo": "demo"}
 
 
+# Debian's Chromium, never a downloaded browser, with the flags a container needs (the browser tests)
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+
+
 @contextlib.contextmanager
 def scratch_database(tmp_path: Path, name: str) -> Iterator[str]:
     """The URL of an empty database of the engine under test, as a fresh install has: a temp SQLite file, or a
@@ -592,3 +598,13 @@ def served(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join()
+
+
+@pytest.fixture
+def live_demo(app: Flask) -> Iterator[str]:
+    """The demo county served on a free port of 127.0.0.1 from a thread, for the browser (mark the test `commits`:
+    the served app's thread reads what the test wrote)."""
+    app.config.update(DEMO_MODE=True)
+    use_snapshot("demo", build_demo)
+    with served(app) as url:
+        yield url

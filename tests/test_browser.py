@@ -9,39 +9,27 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import build_demo, served, use_snapshot
+from conftest import CHROMIUM, CHROMIUM_ARGS
 
 from app.demo import PASSWORD
 from app.extensions import db
 from app.models import AwardList, AwardListState, CandidateState, Review, ReviewState
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
 pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
                                  reason="Debian's chromium is not installed (.ci/run installs it)"),
               pytest.mark.commits,  # the served app's thread reads what the test wrote
               pytest.mark.slow]
 
 
-@pytest.fixture
-def live(app):
-    """The demo county served on a free port of 127.0.0.1 from a thread, for the browser."""
-    app.config.update(DEMO_MODE=True)
-    use_snapshot("demo", build_demo)
-    with served(app) as url:
-        yield url
-
-
-def test_the_office_takes_the_annual_review_to_the_frozen_list_in_chromium(live, tmp_path):
+def test_the_office_takes_the_annual_review_to_the_frozen_list_in_chromium(live_demo, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     shots = Path(os.environ.get("BROWSER_SHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        page.goto(f"{live}/auth/login")
+        page.goto(f"{live_demo}/auth/login")
         page.fill("input[name=username]", "office")
         page.fill("input[name=password]", PASSWORD)
         page.click("input[type=submit]")

@@ -7,39 +7,28 @@ import os
 
 import pytest
 import sqlalchemy as sa
-from conftest import build_demo, served, use_snapshot, user_named
+from conftest import CHROMIUM, CHROMIUM_ARGS, user_named
 
 from app.demo import PASSWORD
 from app.extensions import db
 from app.models import Member, PartyMember
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
 pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
                                  reason="Debian's chromium is not installed (.ci/run installs it)"),
               pytest.mark.commits, pytest.mark.slow]
 
 
-@pytest.fixture
-def live(app):
-    app.config.update(DEMO_MODE=True)
-    use_snapshot("demo", build_demo)
-    with served(app) as url:
-        yield url
-
-
-def signed_in(p, live, username):
-    browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+def signed_in(p, live_demo, username):
+    browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page.goto(f"{live}/auth/login")
+    page.goto(f"{live_demo}/auth/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("input[type=submit]")
     return browser, page
 
 
-def test_the_party_picker_keeps_the_branch_and_chooses_the_only_match(live):
+def test_the_party_picker_keeps_the_branch_and_chooses_the_only_match(live_demo):
     from playwright.sync_api import expect, sync_playwright
 
     branch = user_named("liaison").units[0]
@@ -50,27 +39,27 @@ def test_the_party_picker_keeps_the_branch_and_chooses_the_only_match(live):
     chosen = next(((i, n) for i, n, b in people if b == branch.id and here[n] == 1), None)
     assert chosen is not None and everywhere  # the demo's branches have party members
     with sync_playwright() as p:
-        browser, page = signed_in(p, live, "liaison")
+        browser, page = signed_in(p, live_demo, "liaison")
         with page.expect_response(lambda r: "party-members.json" in r.url) as answer:
-            page.goto(f"{live}/activities/new/CONTRIBUTION?branch={branch.id}")
+            page.goto(f"{live_demo}/activities/new/CONTRIBUTION?branch={branch.id}")
             page.fill("#subject-search", chosen[1])
         assert f"branch={branch.id}&q=" in answer.value.url and "?q=" not in answer.value.url.split("json", 1)[1]
         expect(page.locator("#subject")).to_have_value(f"p:{chosen[0]}")
         browser.close()
 
 
-def test_the_member_picker_chooses_the_only_match_and_the_queue_ticks_all(live):
+def test_the_member_picker_chooses_the_only_match_and_the_queue_ticks_all(live_demo):
     from playwright.sync_api import expect, sync_playwright
 
     names = collections.Counter(db.session.scalars(sa.select(Member.name).where(Member.active)))
     member = next(m for m in db.session.scalars(sa.select(Member).where(Member.active).order_by(Member.code))
                   if names[m.name] == 1)
     with sync_playwright() as p:
-        browser, page = signed_in(p, live, "office")
-        page.goto(f"{live}/activities/new/IDEA")
+        browser, page = signed_in(p, live_demo, "office")
+        page.goto(f"{live_demo}/activities/new/IDEA")
         page.fill("#subject-search", member.name)
         expect(page.locator("#subject")).to_have_value(f"m:{member.id}")
-        page.goto(f"{live}/activities/queue")
+        page.goto(f"{live_demo}/activities/queue")
         page.check("input[data-select-all]")
         rows = page.locator("tbody input[name=ids]")
         assert rows.count() > 1

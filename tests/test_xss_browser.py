@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import build_demo, served, use_snapshot
+from conftest import CHROMIUM, CHROMIUM_ARGS, build_demo, served, use_snapshot
 
 from app.demo import PASSWORD
 from app.documents.yearend import finish_year
@@ -22,9 +22,6 @@ from app.models import (Activity, AwardList, AwardListState, Candidate, Certific
                         Review, ReviewKind, ReviewState, SubjectKind, Unit)
 from app.public.services import beijing_today
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
 pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
                                  reason="Debian's chromium is not installed (.ci/run installs it)"),
               pytest.mark.commits,  # the served app's thread reads what the test wrote
@@ -129,7 +126,7 @@ def test_stored_payloads_show_as_text_and_never_run_in_chromium(live):
     seen: dict[str, str] = {}
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         page.add_init_script(WATCH)
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
