@@ -240,6 +240,14 @@ def test_bulk_verify_says_how_many_have_no_evidence_and_needs_the_box_ticked(cli
     assert "已核实 3 条记录" in page and states(waiting.values()) == [RecordState.VERIFIED] * 3
 
 
+def test_an_id_beyond_what_the_database_holds_is_no_selection_not_an_error(client, waiting):
+    """A forged 2**40 among the ticked ids (PostgreSQL's integer ends at 2**31 - 1) selects nothing, never a 500."""
+    page = client.post("/activities/queue/verify", data={"scope": "selected", "ids": [str(2 ** 40)]},
+                       follow_redirects=True)
+    assert page.status_code == 200 and "所选记录中没有可以核实的记录。" in text_of(page)
+    assert states(waiting.values()) == [RecordState.SUBMITTED] * 3
+
+
 def test_a_selection_changed_since_the_confirmation_is_asked_again(client, waiting):
     confirmed = {"scope": "all", "confirm": "1", "expect": "3:2", "ack": "1"}
     second = waiting["乙提案"]

@@ -22,7 +22,7 @@ from app.imports import export
 from app.listing import remembered, sorted_by
 from app.models import Activity, Category, Evidence, Member, PartyMember, RecordState, Role, Unit
 from app.settings import save_settings
-from app.web import commit_or_stale, date_arg, db_id, page_args, safe_next, send_download
+from app.web import MAX_ID, commit_or_stale, date_arg, db_id, page_args, safe_next, send_download
 
 bp = Blueprint("activities", __name__)
 # What the file pickers offer (in macros too, hence a global); the content decides what is kept (`evidence.sniff`).
@@ -565,7 +565,7 @@ def verify_bulk() -> str | Response:
     filters = _queue_filters()
     stmt = _queue_query(filters)
     scope = "all" if request.form.get("scope") == "all" else "selected"
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit() and 0 < int(i) <= MAX_ID]  # PostgreSQL ints
     if scope != "all":
         stmt = stmt.where(Activity.id.in_(ids))
     kept = {k: v for k, v in filters.items() if v and k != "state"}

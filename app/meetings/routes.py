@@ -154,7 +154,7 @@ def invitees(meeting_id: int) -> str | Response:
     errors: list[str] = []
     if form.validate_on_submit():
         try:
-            wanted = {int(v) for v in request.form.getlist("member_id")}
+            wanted = {db_id(v) for v in request.form.getlist("member_id")}  # no id PostgreSQL cannot hold
         except ValueError:
             abort(400)
         saved = commit_or_stale(lambda: services.set_invitees(meeting, version_of(form), wanted, current_user,
