@@ -27,7 +27,7 @@ def insert_or_ignore(table: sa.Table, values: Mapping[str, Any], unique: Sequenc
     elif name == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:
-        raise NotImplementedError(f"insert_or_ignore on {name}")
+        raise RuntimeError(f"insert_or_ignore: the app runs on SQLite or PostgreSQL, not {name}")
     statement = insert(table).values(dict(values)).on_conflict_do_nothing(index_elements=list(unique))
     if name == "sqlite":  # its row count says it (RETURNING needs SQLite 3.35)
         return db.session.execute(statement).rowcount == 1

@@ -36,7 +36,7 @@ def _filters() -> dict[str, object]:
     return {"q": request.args.get("q", ""), "unit": request.args.get("unit", 0, type=db_id) or "",
             "category": request.args.get("category", ""), "state": request.args.get("state", ""),
             "start": request.args.get("start", ""), "end": request.args.get("end", ""),
-            "todo": todo if (todo := request.args.get("todo", "")) in services.TODO_FILTERS else ""}
+            "todo": todo if (todo := request.args.get("todo", "")) in services.INBOX_FILTERS else ""}
 
 
 def _filtered(filters: dict[str, object]) -> sa.Select[tuple[Activity]]:

@@ -362,14 +362,14 @@ def owns(activity: Activity, user: User) -> bool:
     return ids is None or activity.entered_by_unit_id in ids
 
 
-TODO_FILTERS = ("mine", "evidence")  # what a 待办 link on the home page may narrow the record list to
+INBOX_FILTERS = ("mine", "evidence")  # what a 待办 (inbox) link on the home page may narrow the record list to
 
 
 def todo_clause(todo: str, user: User) -> sa.ColumnElement[bool]:
     """The records a 待办 item counts and its link lists. `mine`: those the user's units entered, members' own reports
     aside (the office: those it entered itself; a member: their own reports). `evidence`: those of them not yet
     verified that have no evidence file. Any other value narrows nothing."""
-    if todo not in TODO_FILTERS:
+    if todo not in INBOX_FILTERS:
         return sa.true()
     ids = unit_ids(user)
     if user.role == Role.MEMBER:  # a member's own reports (their scope is their own records)

@@ -8,7 +8,9 @@ office (the whole county); with --user NAME it acts with that account's role and
 """
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,26 @@ from app.imports.datasets import DATASETS
 from app.models import User
 
 PROGRESS_BAR_ROWS = 1000  # a file this long shows a progress bar (on standard error)
+
+
+@contextlib.contextmanager
+def progress_bar() -> Iterator[Callable[..., None]]:
+    """An import's progress callback for the command line: a bar on standard error once the file is long enough."""
+    bar: dict[str, Any] = {}
+
+    def progress(done: int, total: int, message: str = "") -> None:
+        if total < PROGRESS_BAR_ROWS:
+            return
+        if "bar" not in bar:
+            bar["bar"] = click.progressbar(length=total, label="导入中", file=sys.stderr)
+            bar["bar"].__enter__()
+        bar["bar"].update(max(0, min(done, total) - bar["bar"].pos))
+
+    try:
+        yield progress
+    finally:
+        if "bar" in bar:
+            bar["bar"].__exit__(None, None, None)
 
 
 @click.group("import")
@@ -55,22 +77,9 @@ def run_command(dataset: str, file: str, dry_run: bool, username: str | None, ve
         if user.role not in DATASETS[dataset].roles:
             click.echo(f"用户“{username}”({user.role.label})不能导入{DATASETS[dataset].label}", err=True)
             sys.exit(2)
-    bar: dict[str, Any] = {}
-
-    def progress(done: int, total: int, message: str = "") -> None:
-        if total < PROGRESS_BAR_ROWS:
-            return
-        if "bar" not in bar:
-            bar["bar"] = click.progressbar(length=total, label="导入中", file=sys.stderr)
-            bar["bar"].__enter__()
-        bar["bar"].update(max(0, min(done, total) - bar["bar"].pos))
-
-    try:
+    with progress_bar() as progress:
         outcome = run_import(DATASETS[dataset], Path(file).read_bytes(), file, user, dry_run, progress=progress,
                              confirm=confirm)
-    finally:
-        if "bar" in bar:
-            bar["bar"].__exit__(None, None, None)
     for note in outcome.notes:
         click.echo(f"注意:{note}", err=True)
     for line in outcome.warning_lines:

@@ -10,18 +10,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from app.extensions import db
+from app.imports.cli import progress_bar
 from app.roster import mapping as remembered_mapping
 from app.roster.matching import NEW, SKIP_ROW
 from app.roster.services import Options, RosterOutcome, run_roster
 from app.spreadsheets.roster import LABELS
 from app.spreadsheets.rows import where
 
-PROGRESS_BAR_ROWS = 1000
 ANSWER_WORDS = {"新增": NEW, "new": NEW, "不导入": SKIP_ROW, "skip": SKIP_ROW}
 
 
@@ -71,21 +70,8 @@ def roster_command(file: str, sheet: str | None, dry_run: bool, create_units: bo
     """导入办公室自己的委员名单(.xlsx/.xls/.ods/.csv)/ Import the office's own roster, all or nothing."""
     options = Options(sheet=sheet, mapping=_mapping(mapping_text), answers=_answers(choose),
                       create_units=create_units)
-    bar: dict[str, Any] = {}
-
-    def progress(done: int, total: int, message: str = "") -> None:
-        if total < PROGRESS_BAR_ROWS:
-            return
-        if "bar" not in bar:
-            bar["bar"] = click.progressbar(length=total, label="导入中", file=sys.stderr)
-            bar["bar"].__enter__()
-        bar["bar"].update(max(0, min(done, total) - bar["bar"].pos))
-
-    try:
+    with progress_bar() as progress:
         outcome = run_roster(Path(file).read_bytes(), file, None, dry_run, options, progress)
-    finally:
-        if "bar" in bar:
-            bar["bar"].__exit__(None, None, None)
     for note in outcome.notes:
         click.echo(f"注意:{note}", err=True)
     if not outcome.ok:
