@@ -1,11 +1,11 @@
 """What a list page does the way a RuoYi user expects: sortable columns (a whitelist per list), a page size of
 20, 50 or 100, the user's last filters remembered per list (in the session, so they end with it) and the unit
 picker grouped by kind and parent. The templates' half is `_macros/lists.html`; views call `remembered()`,
-`sorted_by()` and `page_size()` (through `app.web.page_args`)."""
+`sorted_by()` (`sorted_items()` for a list built in memory) and `page_size()` (through `app.web.page_args`)."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from app.models import Unit, UnitKind
 
+T = TypeVar("T")
 PAGE_SIZES = (20, 50, 100)
 SESSION_KEY = "lists"
 NOT_REMEMBERED = frozenset({"page", "export", "reset"})
@@ -43,6 +44,14 @@ def sorted_by(stmt: sa.Select[Any], columns: Mapping[str, sa.ColumnElement[Any]]
         return stmt
     column = columns[chosen[0]]
     return stmt.order_by(None).order_by(column.desc() if chosen[1] else column.asc(), *tiebreak)
+
+
+def sorted_items(items: Iterable[T], columns: Mapping[str, Callable[[T], Any]]) -> list[T]:
+    """`sorted_by` for a list built in memory (rows with counts beside them): `items`, given in the list's own
+    order, ordered by the column the user clicked; equal rows keep that order (the sort is stable both ways)."""
+    rows = list(items)
+    chosen = sort_key(columns)
+    return sorted(rows, key=columns[chosen[0]], reverse=chosen[1]) if chosen else rows
 
 
 def _list_name() -> str:

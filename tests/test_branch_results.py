@@ -46,7 +46,7 @@ def stored(county, branch="branch_a", period="2025H1"):
 
 def table(response):
     """The list's rows: what follows the table header, not the filters' options."""
-    return text_of(response).split("更新时间 操作", 1)[1]
+    return text_of(response).split("操作", 1)[1]  # the header's last column (a sortable header has a mark)
 
 
 def post(client, county, data, action="draft", version="", **where):

@@ -258,7 +258,7 @@ def _unit_choices(activity: Activity | None) -> list[SelectChoice]:
     if request.method == "POST":
         raw = request.form.get("subject", "")
     else:
-        raw = _subject_value(activity) if activity is not None else ""
+        raw = _subject_value(activity) if activity is not None else request.args.get("subject", "")
     subject = services.subject_named(raw, current_user)
     units = services.entering_units(current_user, services.subject_unit_ids(subject) if subject else None)
     if not units and subject is not None:
@@ -280,6 +280,9 @@ def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
     if activity is not None and request.method == "GET":
         form.subject.data = _subject_value(activity)
         form.signers.data = "、".join(p.member.code for p in activity.participants[1:])
+    elif request.method == "GET" and (wanted := request.args.get("subject", "")) in {c.value for c in
+                                                                                  form.subject.choices}:
+        form.subject.data = wanted  # 录入 from a list's 操作 column: that person already chosen (in scope only)
     if activity is not None:
         form.version.data = str(activity.version) if request.method == "GET" else form.version.data
     return form

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -177,6 +178,12 @@ def result_query(branch_id: int | None = None, period: str = "",
     if state is not None:
         stmt = stmt.where(BranchResult.state == state)
     return stmt.order_by(BranchResult.period.desc(), Unit.sort_order, Unit.id)
+
+
+# The results list's sortable columns (`?sort=`); `result_query` joins the branch's Unit.
+RESULT_SORTS: dict[str, sa.ColumnElement[Any]] = {
+    "branch": Unit.name, "period": BranchResult.period, "state": BranchResult.state,
+    "submitted": BranchResult.submitted_at, "updated": BranchResult.updated_at}
 
 
 def state_counts(branch_id: int | None = None, period: str = "") -> dict[RecordState, int]:

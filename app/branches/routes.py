@@ -12,14 +12,15 @@ from werkzeug.wrappers import Response
 from app import audit
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
+from app.activities.services import entry_roles
 from app.branches import results, services
 from app.branches.forms import ReasonForm, indicator_form, values_of, version_of
 from app.extensions import db
 from app.forms import attach_errors
 from app.imports import export
-from app.models import BranchResult, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind
-from app.listing import remembered, sorted_by
-from app.web import commit_or_stale, db_id, page_args
+from app.models import BranchForm, BranchResult, Category, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind
+from app.listing import page_size, remembered, sorted_by, sorted_items
+from app.web import commit_or_stale, db_id, page_args, paginate_list
 
 bp = Blueprint("branches", __name__)
 VIEWERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON)
@@ -36,13 +37,25 @@ def _branch_or_404(unit_id: int) -> Unit:
 @bp.route("/")
 @roles_required(*VIEWERS)
 def index() -> str | Response:
+    if back := remembered():
+        return back
+    q = request.args.get("q", "")
+    parent_id = request.args.get("parent", 0, type=db_id)
+    form_name = request.args.get("form", "")
+    form = BranchForm[form_name] if form_name in BranchForm.__members__ else None
+    stmt = services.filtered_branches(q, parent_id, form)
     if fmt := export.wanted():
-        branches = db.session.scalars(services.branch_query().options(*export.BRANCH_LOADS))
+        branches = db.session.scalars(stmt.options(*export.BRANCH_LOADS))
         return export.send("branches", export.branch_rows(branches), fmt, export.export_title(_("党支部")))
-    rows = services.branch_rows()
+    rows = sorted_items(services.branch_rows(stmt), services.BRANCH_SORTS)
     totals = {"full": sum(r.full for r in rows), "probationary": sum(r.probationary for r in rows),
               "enterprises": sum(len(r.enterprises) for r in rows)}
-    return render_template("branches/index.html", rows=rows, totals=totals)
+    parents = {b.parent.id: b.parent for b in db.session.scalars(services.branch_query().options(
+        selectinload(Unit.parent))) if b.parent}
+    filters = {"q": q, "parent": parent_id if parent_id in parents else "", "form": form.name if form else ""}
+    return render_template("branches/index.html", pagination=paginate_list(rows, page_size()), count=len(rows),
+                           totals=totals, filters=filters, parents=list(parents.values()), forms=list(BranchForm),
+                           can_edit=current_user.role == Role.ADMIN)
 
 
 @bp.route("/<int:unit_id>")
@@ -83,7 +96,8 @@ def party_members() -> str | Response:
     filters = {"q": q, "branch": branch_id or "", "status": status.name if status else "",
                "inactive": "1" if include_inactive else ""}
     return render_template("branches/party_members.html", pagination=pagination, branches=branches,
-                           filters=filters, statuses=list(PartyStatus))
+                           filters=filters, statuses=list(PartyStatus),
+                           can_enter=current_user.role in entry_roles(Category.CONTRIBUTION))
 
 
 # --- 比实绩: half-year results -----------------------------------------------------------------------------------
@@ -201,8 +215,11 @@ def reopen_result(unit_id: int, period: str) -> Response:
 @bp.route("/results")
 @roles_required(*VIEWERS)
 def result_list() -> str | Response:
-    """Results by branch, half-year and state; the office lands on the submitted ones, waiting to be verified."""
-    default = RecordState.SUBMITTED.name if current_user.role in results.VERIFY_ROLES else ""
+    """Results by branch, half-year and state; the office lands on the submitted ones, waiting to be verified (a
+    first visit: once it has chosen 全部, that choice is remembered with the page size)."""
+    if back := remembered():
+        return back
+    default = RecordState.SUBMITTED.name if current_user.role in results.VERIFY_ROLES and not request.args else ""
     state_name = request.args.get("state", default)
     state = RecordState[state_name] if state_name in RecordState.__members__ else None
     branch_id = request.args.get("branch", 0, type=db_id)
@@ -215,7 +232,7 @@ def result_list() -> str | Response:
         found = db.session.scalars(stmt.options(*export.BRANCH_RESULT_LOADS))
         return export.send("branch-results", export.branch_result_rows(found), fmt,
                            export.export_title(_("党支部比实绩")))
-    stmt = stmt.options(selectinload(BranchResult.branch))
+    stmt = sorted_by(stmt.options(selectinload(BranchResult.branch)), results.RESULT_SORTS, BranchResult.id)
     pagination = db.paginate(stmt, **page_args())
     filters = {"branch": branch_id or "", "period": period, "state": state.name if state else ""}
     return render_template("branches/results.html", pagination=pagination, filters=filters,

@@ -4,7 +4,8 @@ A job is visible to whoever submitted it and to the office and the admin; to any
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, url_for
+import sqlalchemy as sa
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,8 +14,9 @@ from werkzeug.wrappers import Response
 
 from app.extensions import db
 from app.jobs import services
-from app.models import Job, JobState
-from app.web import send_download
+from app.listing import remembered, sorted_by
+from app.models import Job, JobState, User
+from app.web import page_args, send_download
 
 bp = Blueprint("jobs", __name__)
 
@@ -45,15 +47,31 @@ def result_link(job: Job) -> tuple[str, str] | None:
     return None
 
 
+LISTED_RESULTS = ("print", "review")  # what the list links to; an import's result is its own page
 KIND_LABELS = {"import": _l("导入电子表格"), "roster": _l("导入委员名单"), "review": _l("运行考评"), "print": _l("批量打印证书")}
 
 
 @bp.route("/")
 @login_required
-def index() -> str:
+def index() -> str | Response:
+    if back := remembered():
+        return back
     services.mark_stale()
-    jobs = db.session.scalars(services.visible(current_user).limit(200)).all()
-    return render_template("jobs/index.html", jobs=jobs, kinds=KIND_LABELS)
+    kind = request.args.get("kind", "")
+    kind = kind if kind in KIND_LABELS else ""
+    state_name = request.args.get("state", "")
+    state = JobState[state_name] if state_name in JobState.__members__ else None
+    stmt = sorted_by(services.visible(current_user, kind, state), services.job_sorts(), Job.id.desc())
+    pagination = db.paginate(stmt, **page_args())
+    ids = {j.created_by_id for j in pagination.items if j.created_by_id}
+    submitters = dict(db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids))).all()) \
+        if ids else {}
+    filters = {"kind": kind, "state": state.name if state else ""}
+    links = {j.id: link for j in pagination.items
+             if j.state == JobState.SUCCEEDED and j.kind in LISTED_RESULTS and (link := result_link(j))}
+    return render_template("jobs/index.html", pagination=pagination, filters=filters, kinds=KIND_LABELS,
+                           states=list(JobState), submitters=submitters, links=links, form=CancelForm(),
+                           sees_all=current_user.role in services.WATCHERS)
 
 
 @bp.route("/<int:job_id>")

@@ -349,12 +349,24 @@ def _finish(job_id: int, state: JobState, error: str) -> None:
 
 # --- watching ----------------------------------------------------------------------------------------------------
 
-def visible(user: User) -> sa.Select[tuple[Job]]:
-    """The jobs `user` may see: their own; the office's and the admin's, all."""
+def visible(user: User, kind: str = "", state: JobState | None = None) -> sa.Select[tuple[Job]]:
+    """The jobs `user` may see (their own; the office's and the admin's, all), of one kind or state if given,
+    newest first."""
     stmt = sa.select(Job).order_by(Job.id.desc())
     if user.role not in WATCHERS:
         stmt = stmt.where(Job.created_by_id == user.id)
+    if kind:
+        stmt = stmt.where(Job.kind == kind)
+    if state is not None:
+        stmt = stmt.where(Job.state == state)
     return stmt
+
+
+def job_sorts() -> dict[str, sa.ColumnElement[Any]]:
+    """The jobs list's sortable columns (`?sort=`): a whitelist, so nothing else reaches ORDER BY."""
+    return {"id": Job.id, "kind": Job.kind, "state": Job.state, "created": Job.created_at,
+            "finished": Job.finished_at,
+            "submitter": sa.select(User.display_name).where(User.id == Job.created_by_id).scalar_subquery()}
 
 
 def status(job: Job) -> dict[str, Any]:

@@ -56,12 +56,15 @@ def index() -> str | Response:
                             "state": Meeting.state}, Meeting.id.desc())
     pagination = db.paginate(stmt, **page_args())
     counts = services.status_counts([m.id for m in pagination.items])
+    editable = {m.id for m in pagination.items if services.can_edit(m, current_user)}
+    inviting = {m.id for m in pagination.items if m.id in editable and services.can_manage_invitees(m, current_user)}
     unit_kinds = services.ORGANISER_KINDS.get(current_user.role, (*services.CPPCC_KINDS, UnitKind.BRANCH))
     units = db.session.scalars(scoped(Unit).where(Unit.kind.in_(unit_kinds))
                                .order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
     return render_template("meetings/index.html", pagination=pagination, counts=counts, filters=filters,
                            units=units, kinds=services.kinds_for(current_user, active_only=False),
-                           statuses=AttendanceStatus,
+                           statuses=AttendanceStatus, editable=editable, inviting=inviting,
+                           can_verify=current_user.role == Role.OFFICE,
                            can_create=current_user.role in CREATORS, can_keep_types=current_user.role in TYPE_KEEPERS)
 
 
