@@ -43,6 +43,9 @@ def index() -> str | Response:
     parent_id = request.args.get("parent", 0, type=db_id)
     form_name = request.args.get("form", "")
     form = BranchForm[form_name] if form_name in BranchForm.__members__ else None
+    parents = {b.parent.id: b.parent for b in db.session.scalars(services.branch_query().options(
+        selectinload(Unit.parent))) if b.parent}  # the 镇党委 / 党总支 over the user's branches: the only choices
+    parent_id = parent_id if parent_id in parents else 0
     stmt = services.filtered_branches(q, parent_id, form)
     if fmt := export.wanted():
         branches = db.session.scalars(stmt.options(*export.BRANCH_LOADS))
@@ -50,9 +53,7 @@ def index() -> str | Response:
     rows = sorted_items(services.branch_rows(stmt), services.BRANCH_SORTS)
     totals = {"full": sum(r.full for r in rows), "probationary": sum(r.probationary for r in rows),
               "enterprises": sum(len(r.enterprises) for r in rows)}
-    parents = {b.parent.id: b.parent for b in db.session.scalars(services.branch_query().options(
-        selectinload(Unit.parent))) if b.parent}
-    filters = {"q": q, "parent": parent_id if parent_id in parents else "", "form": form.name if form else ""}
+    filters = {"q": q, "parent": parent_id or "", "form": form.name if form else ""}
     return render_template("branches/index.html", pagination=paginate_list(rows, page_size()), count=len(rows),
                            totals=totals, filters=filters, parents=list(parents.values()), forms=list(BranchForm),
                            can_edit=current_user.role == Role.ADMIN)
