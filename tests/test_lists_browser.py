@@ -1,9 +1,11 @@
 """In Debian's Chromium: the record form's picker searches within the branch the page came from and chooses the
-only match; the queue's header checkbox ticks every row."""
+only match; the queue's header checkbox ticks every row; the lists fit a phone's width and sort from their headers."""
 from __future__ import annotations
 
 import collections
 import os
+import re
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +13,7 @@ from conftest import CHROMIUM, CHROMIUM_ARGS, user_named
 
 from app.demo import PASSWORD
 from app.extensions import db
-from app.models import Member, PartyMember
+from app.models import Job, JobState, Member, PartyMember
 
 pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
                                  reason="Debian's chromium is not installed (.ci/run installs it)"),
@@ -66,4 +68,39 @@ def test_the_member_picker_chooses_the_only_match_and_the_queue_ticks_all(live_d
         expect(page.locator("tbody input[name=ids]:not(:checked)")).to_have_count(0)
         rows.first.uncheck()
         expect(page.locator("input[data-select-all]")).not_to_be_checked()
+        browser.close()
+
+
+LISTS = ("/jobs/", "/branches/", "/branches/results?state=", "/meetings/", "/branches/party-members")
+
+
+def test_the_lists_fit_a_phone_and_sort_from_their_headers(live_demo, tmp_path):
+    """At 360 px no list scrolls the page sideways (the table scrolls in its own box), each has its 操作 column and
+    page size, and a header click sorts; screenshots at both widths land in tmp_path."""
+    from playwright.sync_api import expect, sync_playwright
+
+    office = user_named("office")
+    db.session.add_all([Job(key=uuid.uuid4().hex, kind="print", state=JobState.SUCCEEDED, created_by_id=office.id,
+                            result={"file": "x.pdf"}, message="已生成 120 张证书", done=120, total=120),
+                        Job(key=uuid.uuid4().hex, kind="review", state=JobState.QUEUED, created_by_id=office.id)])
+    db.session.commit()
+    with sync_playwright() as p:
+        browser, page = signed_in(p, live_demo, "office")
+        for path in LISTS:
+            for width in (1280, 360):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(f"{live_demo}{path}")
+                assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+                expect(page.locator("table.list thead th", has_text="操作")).to_have_count(1)
+                expect(page.locator("select[name=per_page]")).to_have_count(1)
+                name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "") or "home"
+                page.screenshot(path=tmp_path / f"{name}-{width}.png", full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(f"{live_demo}/branches/?reset=1")
+        page.click("th.sortable a:has-text('合计')")
+        expect(page).to_have_url(re.compile(r"sort=total&dir=asc"))
+        page.click("th.sortable a:has-text('合计')")
+        expect(page).to_have_url(re.compile(r"sort=total&dir=desc"))
+        totals = [int(t) for t in page.locator("tbody tr td:nth-child(7)").all_inner_texts()]
+        assert totals == sorted(totals, reverse=True) and len(totals) > 1
         browser.close()
