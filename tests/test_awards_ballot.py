@@ -148,8 +148,8 @@ def test_the_process_record_is_a_dated_timeline_by_step_with_the_full_log_behind
     assert 5 <= len(lines) < len(rows) // 2, (len(lines), len(rows))
     text = text_of(client.get(f"/awards/{award_list.id}"))
     assert text.count("开始推荐") == 1
-    assert "推荐截止,开始领导小组考核" in text and "记录审定结果" in text and award_list.document_number in text
-    assert f"查看完整操作记录({len(rows)} 条)" in text
+    assert "推荐截止，开始领导小组考核" in text and "记录审定结果" in text and award_list.document_number in text
+    assert f"查看完整操作记录（{len(rows)} 条）" in text
     full = client.get(f"/awards/{award_list.id}/log").get_data(as_text=True)
     assert full.count("<tr><td class=\"nowrap\">") == len(rows)
 

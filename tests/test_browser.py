@@ -58,7 +58,7 @@ def test_the_office_takes_the_annual_review_to_the_frozen_list_in_chromium(live_
             expect(page.locator(".flashes")).to_contain_text("已加入推荐名单")
         page.click("text=提交本单位推荐人选")
         expect(page.locator(".flashes")).to_contain_text("推荐人选已提交")
-        page.click("text=推荐截止,开始领导小组考核")
+        page.click("text=推荐截止，开始领导小组考核")
         expect(page.locator(".flashes")).to_contain_text("领导小组开始考核")
 
         for select in page.locator("select[name^=decision-]").all():

@@ -302,5 +302,5 @@ def test_a_clerk_marks_their_members_at_a_county_meeting_but_never_creates_one(w
     assert outcome.ok and outcome.counts[SAME] == 1
     new = xlsx("出勤", headers, [["十届四次全会", "全体会议", "2025-02-10", "W001", "张三", "出席", "县政协"]])
     outcome = run_import(DATASETS["attendance"], new, "b.xlsx", world["clerk1"], dry_run=True)
-    assert outcome.errors == ["b.xlsx:出勤:2:组织单位: 找不到组织单位“县政协”(或不在您负责的范围内;组织生活的组织单位是党支部)"]
+    assert outcome.errors == ["b.xlsx:出勤:2:组织单位: 找不到组织单位“县政协”（或不在您负责的范围内；组织生活的组织单位是党支部）"]
     db.session.rollback()

@@ -76,10 +76,10 @@ def test_every_bad_row_is_reported_at_its_cell_and_nothing_is_written(people):
     assert not outcome.ok and outcome.counts["新增"] <= 1
     errors = outcome.errors
     assert "history.xlsx:历年考评结果:2:编号: 找不到编号为“W009”的政协委员" in errors
-    assert "history.xlsx:历年考评结果:3:姓名: 有 2 个名为“王伟”的政协委员,请填写编号" in errors
-    assert "history.xlsx:历年考评结果:4:姓名: W001 是闲散,不是勤勉" in errors
+    assert "history.xlsx:历年考评结果:3:姓名: 有 2 个名为“王伟”的政协委员，请填写编号" in errors
+    assert "history.xlsx:历年考评结果:4:姓名: W001 是闲散，不是勤勉" in errors
     assert any(e.startswith("history.xlsx:历年考评结果:5:年度: 年度 1980 不在 1990–") for e in errors)
-    assert "history.xlsx:历年考评结果:6:得分: 得分 1001 应在 0–1000 之间,至多四位小数" in errors
+    assert "history.xlsx:历年考评结果:6:得分: 得分 1001 应在 0–1000 之间，至多四位小数" in errors
     assert any(e.startswith("history.xlsx:历年考评结果:7:得分:") for e in errors)
     assert "history.xlsx:历年考评结果:9: 与第 8 行是同一对象同一年度" in errors
     assert any(e.startswith("history.xlsx:历年考评结果:10:考评对象:") for e in errors)
@@ -96,7 +96,7 @@ def test_importing_again_updates_and_a_year_the_system_reviewed_is_refused(peopl
     reviews.run_review(reviews.rule_file(RULES), "2025", None)
     db.session.commit()
     refused = importing([["委员", "W001", None, 2025, 80, None, None]])
-    assert refused.errors == ["history.xlsx:历年考评结果:2:年度: 2025 年度的政协委员全年总结已在系统内完成,以系统结果为准,不必录入"]
+    assert refused.errors == ["history.xlsx:历年考评结果:2:年度: 2025 年度的政协委员全年总结已在系统内完成，以系统结果为准，不必录入"]
 
 
 def test_units_and_branches_by_name(year, county):

@@ -68,9 +68,9 @@ def test_a_name_alone_finds_the_member_when_it_is_unique_in_scope(client, login,
 
 
 @pytest.mark.parametrize(("given", "said"), [
-    (row("W001", "严思旭"), "W001 是张三,不是严思旭;姓名为严思旭,编号应为 W0230"),
+    (row("W001", "严思旭"), "W001 是张三，不是严思旭；姓名为严思旭，编号应为 W0230"),
     (row(None, "王五"), "您负责的范围内没有姓名为“王五”的委员"),
-    (row(None, None), "请填写对象编号,或填写姓名"),
+    (row(None, None), "请填写对象编号，或填写姓名"),
 ])
 def test_errors_say_what_to_write(client, login, setup, given, said):
     login("clerk1")
@@ -84,7 +84,7 @@ def test_a_name_shared_in_scope_needs_the_code(client, login, setup, make_member
     db.session.commit()
     login("clerk1")
     text = text_of(check(client, [row(None, "张三")]))
-    assert "姓名为“张三”的有 2 位(编号 W001、W002),请填写对象编号" in text
+    assert "姓名为“张三”的有 2 位（编号 W001、W002），请填写对象编号" in text
     assert "张三" in text and db.session.scalar(sa.select(sa.func.count(Activity.id))) == 0
 
 
@@ -118,7 +118,7 @@ def test_a_kind_of_another_category_is_refused_in_plain_words(client, login, set
                 [["W001", "引一企", "提案", "2025-03-02", "关于修缮城关小学的提案"]])
     response = client.post("/imports/records/check", data={"file": (io.BytesIO(data), "records.xlsx")},
                            content_type="multipart/form-data")
-    assert "“提案”属于“献一智”,不是“引一企”" in text_of(response)
+    assert "“提案”属于“献一智”，不是“引一企”" in text_of(response)
     good = xlsx("履职记录", ["对象编号", "类别", "类型", "日期", "标题"],
                 [["W001", "献一智", "提案", "2025-03-02", "关于修缮城关小学的提案"]])
     response = client.post("/imports/records/check", data={"file": (io.BytesIO(good), "records.xlsx")},

@@ -109,7 +109,7 @@ def test_a_changed_draft_is_updated_and_audited_but_a_verified_record_is_refused
     rows[1][6] = "省"
     response = upload(client, workbook(rows))
     assert response.status_code == 422
-    assert "已核实,不能通过导入修改" in text_of(response)
+    assert "已核实，不能通过导入修改" in text_of(response)
 
 
 def test_one_bad_row_rejects_the_whole_file_with_every_problem_located(client, login, setup, today):
@@ -278,7 +278,7 @@ def test_an_over_long_enterprise_name_is_reported_not_a_server_error(client, log
     out = io.BytesIO()
     book.save(out)
     page = text_of(upload(client, out.getvalue(), "branches.xlsx", dataset="branches"))
-    assert "branches.xlsx:党支部:2:所属企业: 企业名称" in page and "太长(至多 120 字)" in page
+    assert "branches.xlsx:党支部:2:所属企业: 企业名称" in page and "太长（至多 120 字）" in page
 
 
 def test_joint_signers_land_on_their_own_records_among_many(client, login, setup):

@@ -54,8 +54,8 @@ def test_a_clerk_marks_their_members_at_a_county_plenary_but_invites_nobody(year
     rows = [["十届三次全会", "全体会议", "2025-01-10", "W001", "张三", "缺席", "县政协"],
             ["十届三次全会", "全体会议", "2025-01-10", "W002", "李四", "出席", "县政协"]]
     outcome = run("attendance", rows, user=clerk)
-    assert outcome.errors == ["file.xlsx:出勤:3:对象编号: W002 李四 不在会议“十届三次全会”的受邀名单中;"
-                              "只有组织单位县政协(或办公室)可以增加受邀人员"]
+    assert outcome.errors == ["file.xlsx:出勤:3:对象编号: W002 李四 不在会议“十届三次全会”的受邀名单中；"
+                              "只有组织单位县政协（或办公室）可以增加受邀人员"]
     assert statuses(plenary.id) == {"W001": AttendanceStatus.PRESENT}
     assert run("attendance", rows[:1], user=clerk).ok
     assert statuses(plenary.id) == {"W001": AttendanceStatus.ABSENT}
@@ -92,7 +92,7 @@ def test_the_attendance_audit_row_has_the_status_before_and_after(year, make_mem
 def test_a_wrong_name_is_reported_at_its_cell(year, make_member):
     make_member("张三", code="W001")
     outcome = run("attendance", [["全会", "全体会议", "2025-01-10", "W001", "李四", "出席", ""]])
-    assert outcome.errors == ["file.xlsx:出勤:2:姓名: W001 是张三,不是李四"]
+    assert outcome.errors == ["file.xlsx:出勤:2:姓名: W001 是张三，不是李四"]
 
 
 def stored_result(county, period="2025H1"):
@@ -105,7 +105,7 @@ def test_a_branch_result_is_submitted_only_when_complete(year):
     code = year["branch_a"].code
     outcome = run("branch-results", [[code, "2025H1", "税收", "120", None, None]])
     assert [e.split(": ", 1)[0] for e in outcome.errors] == ["file.xlsx:比实绩:2:状态"]
-    assert "还缺:组织建设、党员发展、活动开展、党员示范岗、产值增长、就业人数、劳资关系" in outcome.errors[0]
+    assert "还缺：组织建设、党员发展、活动开展、党员示范岗、产值增长、就业人数、劳资关系" in outcome.errors[0]
     assert stored_result(year) is None
     assert run("branch-results", [[code, "2025H1", "税收", "120", None, "草稿"]]).ok
     assert stored_result(year).state == RecordState.DRAFT
@@ -134,7 +134,7 @@ def test_branch_result_values_follow_the_forms_checks(year):
             [code, "2025H1", "就业人数", "-3", None, "草稿"],
             [code, "2025H1", "产值增长", "-3.5", None, "草稿"]]        # a growth rate may fall below zero
     outcome = run("branch-results", rows)
-    assert outcome.errors == ["file.xlsx:比实绩:2:数值: “税收”:数值过大。", "file.xlsx:比实绩:3:数值: “就业人数”:不能为负数。"]
+    assert outcome.errors == ["file.xlsx:比实绩:2:数值: “税收”：数值过大。", "file.xlsx:比实绩:3:数值: “就业人数”：不能为负数。"]
 
 
 def test_a_branch_result_import_makes_a_form_shown_before_it_stale(client, year, make_user, login):

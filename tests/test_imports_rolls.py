@@ -78,7 +78,7 @@ def test_a_liaison_imports_party_members_of_their_own_branches_only(year, make_u
     people = xlsx("党员", ["党员编号", "姓名", "性别", "支部"],
                   [["P01", "周五", "女", "宏达纸业党支部"], ["P02", "吴六", "男", "园区联合党支部"]])
     outcome = run("party-members", people, user=liaison)
-    assert outcome.errors == ["file.xlsx:党员:3:支部: 找不到党支部“园区联合党支部”(或不是您联系的支部)"]
+    assert outcome.errors == ["file.xlsx:党员:3:支部: 找不到党支部“园区联合党支部”（或不是您联系的支部）"]
 
 
 ATTENDANCE_HEADERS = ["会议名称", "会议类型", "日期", "对象编号", "姓名", "出席情况"]
@@ -164,9 +164,9 @@ def test_flask_import_command_reports_positions_and_exits_1(app, year, make_memb
     assert "records.xlsx:履职记录:3:日期: “2025-02-30”不是有效的日期" in result.output
     path.write_bytes(xlsx("履职记录", ["对象编号", "类型", "日期", "标题"], [["W001", "提案", "2025-03-02", "好提案"]]))
     result = runner.invoke(args=["import", "records", str(path), "--dry-run"])
-    assert result.exit_code == 0 and "试导入:新增 1 行" in result.output
+    assert result.exit_code == 0 and "试导入：新增 1 行" in result.output
     assert runner.invoke(args=["import", "records", str(path)]).exit_code == 0
     result = runner.invoke(args=["import", "records", str(path)])
-    assert "新增 0 行,修改 0 行,不变 1 行" in result.output
+    assert "新增 0 行，修改 0 行，不变 1 行" in result.output
     result = runner.invoke(args=["import", "members", str(path), "--user", "nobody"])
     assert result.exit_code == 2

@@ -225,7 +225,7 @@ def test_the_import_command_shows_a_progress_bar_for_a_long_file(app, setup, tmp
     path.write_bytes(csv_rows(1500, setup["members"]))
     result = app.test_cli_runner().invoke(args=["import", "records", str(path)])
     assert result.exit_code == 0, result.output
-    assert "导入中" in result.stderr and "已导入:新增 1500 行" in result.stdout
+    assert "导入中" in result.stderr and "已导入：新增 1500 行" in result.stdout
     assert count(Activity) == 1500
 
 

@@ -84,7 +84,7 @@ def test_a_real_roster_goes_in_whole_after_a_dry_run_and_a_second_import_changes
 
     refused = confirm(client, page)  # the box “确认新建以上 3 个单位” left unticked
     assert refused.status_code == 422
-    assert "委员名单.xlsx:委员名单:4:界别: 系统中没有界别活动组“中共”(第 4、5、6 行)" in text_of(refused)
+    assert "委员名单.xlsx:委员名单:4:界别: 系统中没有界别活动组“中共”（第 4、5、6 行）" in text_of(refused)
     assert count(Member) == 0 and count(Unit) == 11
 
     done = confirm(client, page, create_units="1")
@@ -196,7 +196,7 @@ def test_two_members_of_one_name_are_asked_about_never_guessed(client, office, m
     page = dry_run(client, xlsx(roster_table()))
     text = text_of(page)
     assert "有 1 行无法确定是系统中的哪一位委员" in text
-    assert "系统中有 2 位“柯望舒”,电话和出生年月不能确定是哪一位" in text
+    assert "系统中有 2 位“柯望舒”，电话和出生年月不能确定是哪一位" in text
     assert "Q001 柯望舒 · 经济界" in text and "Q002 柯望舒 · 教育界" in text
     assert re.search(r"<button class=\"btn\" type=\"submit\" disabled", page.get_data(as_text=True))
     assert confirm(client, page, create_units="1").status_code == 422 and count(Member) == 2
@@ -221,8 +221,8 @@ def test_two_rows_of_one_name_that_cannot_be_told_apart_are_asked_about(office):
                           ("童嘉树", "男", "", "1980.01", "", "", "", "", "", "", "")])]
     outcome = run_roster(xlsx(roster_table(blocks)), "名单.xlsx", None, True)
     assert [(q.row, q.reason) for q in outcome.questions] == [
-        (4, "文件中有 2 行“聂晚晴”(第 4、5 行),无法区分是不是同一人"),
-        (5, "文件中有 2 行“聂晚晴”(第 4、5 行),无法区分是不是同一人")]  # 童嘉树 twice: two birth months, two people
+        (4, "文件中有 2 行“聂晚晴”（第 4、5 行），无法区分是不是同一人"),
+        (5, "文件中有 2 行“聂晚晴”（第 4、5 行），无法区分是不是同一人")]  # 童嘉树 twice: two birth months, two people
     outcome = run_roster(xlsx(roster_table(blocks)), "名单.xlsx", None, True,
                          Options(answers={4: "new", 5: "skip"}))
     assert outcome.ok and [p.what for p in outcome.planned] == ["W0001 聂晚晴", "W0002 童嘉树", "W0003 童嘉树"]
@@ -307,7 +307,7 @@ def test_without_a_current_term_the_import_says_the_administrator_must_create_on
     db.session.commit()
     assert "系统中还没有当前的届" in text_of(client.get(ROSTER))
     page = dry_run(client, xlsx(roster_table()))
-    assert "系统中还没有当前的届:请先由系统管理员建立本届" in text_of(page)
+    assert "系统中还没有当前的届：请先由系统管理员建立本届" in text_of(page)
     assert confirm(client, page, create_units="1").status_code == 422 and count(Member) == 0
 
 
@@ -377,13 +377,13 @@ def test_the_command_refuses_what_is_unsettled_and_says_how_to_settle_it(app, of
                                  "--mapping", '{"籍贯": "不导入"}'])
     assert result.exit_code == 0, result.stderr
     assert "将新建 界别活动组 中共" in result.stdout
-    assert "名单.xlsx:委员名单:4: 新增 W0001 柯望舒(姓名 柯望舒、性别 男" in result.stdout
+    assert "名单.xlsx:委员名单:4: 新增 W0001 柯望舒（姓名 柯望舒、性别 男" in result.stdout
     assert count(Member) == 0 and db.session.get(Setting, "roster.columns") is None  # a dry run remembers nothing
     result = runner.invoke(args=["import", "roster", str(path), "--create-units", "--mapping", '{"籍贯": "不导入"}'])
     assert result.exit_code == 0, result.stderr
-    assert "已记住列的对应:籍贯 → 不导入" in result.stdout and "已导入:新增 8 行" in result.stdout
+    assert "已记住列的对应：籍贯 → 不导入" in result.stdout and "已导入：新增 8 行" in result.stdout
     result = runner.invoke(args=["import", "roster", str(path)])  # the choice remembered; nothing to change
-    assert result.exit_code == 0 and "新增 0 行,修改 0 行,不变 8 行" in result.stdout
+    assert result.exit_code == 0 and "新增 0 行，修改 0 行，不变 8 行" in result.stdout
     make_member("柯望舒", code="Q001", phone="13700000001")
     db.session.commit()
     path.write_bytes(xlsx(Table("增补", [["序号", "姓名", "性别", "界别", "备注"], [1, "柯望舒", "男", "中共", "增补"]])))
@@ -428,7 +428,7 @@ def test_on_the_demo_county_people_are_found_and_new_codes_continue(client, as_u
     assert "W0261 甘露白" in text  # the demo's 260 members are W0001 … W0260
     assert re.search(r"修改 " + known[1].code + r" \S+ 出生年月：\s*（空）\s*→\s*1971-06", text)  # the only one of that name
     # the only one of that name, but another phone: a new number, or a namesake? asked
-    assert f"系统中的“{known[2].name}”({known[2].code})电话或出生年月与这一行不同" in text
+    assert f"系统中的“{known[2].name}”（{known[2].code}）电话或出生年月与这一行不同" in text
     assert "与系统中相同、不会改动的 1 人 " + f"{known[0].code} {known[0].name}" in text
     page = again(client, page, **{f"answer-6": known[2].code})
     assert re.search(rf"联系电话：\s*{known[2].phone}\s*→\s*13911112222", text_of(page))
@@ -459,9 +459,9 @@ def test_a_code_column_matches_by_code_and_refuses_another_set_of_codes(office, 
             [5, None, "石青岚", "男", "经济界", None]]
     outcome = run_roster(xlsx(Table("名单", [header, *rows])), "名单.xlsx", None, True)
     assert outcome.errors == [
-        "名单.xlsx:名单:3:委员编号: 编号“2022001”在系统中没有,但系统中的 W0007 蓝启明 · 经济界 · 13900000201 电话或"
-        "出生年月与这一行相同:如果是同一人,请填 W0007;如果文件的编号是另一套编号,请把这一列设为“不导入”",
-        "名单.xlsx:名单:4:委员编号: 编号“W0003”是第三届的委员 卜田野,不在当前的届"]
+        "名单.xlsx:名单:3:委员编号: 编号“2022001”在系统中没有，但系统中的 W0007 蓝启明 · 经济界 · 13900000201 电话或"
+        "出生年月与这一行相同：如果是同一人，请填 W0007；如果文件的编号是另一套编号，请把这一列设为“不导入”",
+        "名单.xlsx:名单:4:委员编号: 编号“W0003”是第三届的委员 卜田野，不在当前的届"]
     del rows[1:3]
     outcome = run_roster(xlsx(Table("名单", [header, *rows])), "名单.xlsx", None, True)
     assert [(p.action, p.what, p.fields) for p in outcome.planned] == [
@@ -474,8 +474,8 @@ def test_a_unit_in_the_wrong_column_or_stopped_is_refused(office, county):
     header = ["姓名", "性别", "界别", "专委会", "联络处"]
     rows = [["甘露白", "女", "经济界", "教育界", None], ["石青岚", "男", "经济界", None, "大源镇联络处"]]
     outcome = run_roster(xlsx(Table("名单", [header, *rows])), "名单.xlsx", None, True, Options(create_units=True))
-    assert outcome.errors == ["名单.xlsx:名单:2:专委会: “教育界”是界别活动组,不是专门委员会:是否填错了列?",
-                              "名单.xlsx:名单:3:联络处: 乡镇政协联络处“大源镇联络处”已停用:请先在单位管理中启用,或改填其他单位"]
+    assert outcome.errors == ["名单.xlsx:名单:2:专委会: “教育界”是界别活动组，不是专门委员会：是否填错了列？",
+                              "名单.xlsx:名单:3:联络处: 乡镇政协联络处“大源镇联络处”已停用：请先在单位管理中启用，或改填其他单位"]
 
 
 def test_the_command_on_the_demo_county(app, demo, tmp_path):
@@ -491,12 +491,12 @@ def test_the_command_on_the_demo_county(app, demo, tmp_path):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["import", "roster", str(path), "--dry-run"])
     assert result.exit_code == 0, result.stderr
-    assert f"增补名单.csv:名册:3: 修改 {known[1].code} {known[1].name}(出生年月 1972-07)" in result.stdout
+    assert f"增补名单.csv:名册:3: 修改 {known[1].code} {known[1].name}（出生年月 1972-07）" in result.stdout
     assert "增补名单.csv:名册:4: 新增 W0261 甘露白" in result.stdout and known[0].name not in result.stdout
-    assert "试导入:新增 1 行,修改 1 行,不变 1 行(未写入)" in result.stdout
+    assert "试导入：新增 1 行，修改 1 行，不变 1 行（未写入）" in result.stdout
     assert runner.invoke(args=["import", "roster", str(path)]).exit_code == 0
     result = runner.invoke(args=["import", "roster", str(path), "-v"])
-    assert result.exit_code == 0 and "新增 0 行,修改 0 行,不变 3 行" in result.stdout
+    assert result.exit_code == 0 and "新增 0 行，修改 0 行，不变 3 行" in result.stdout
     assert f"增补名单.csv:名册:2: 不变 {known[0].code} {known[0].name}" in result.stdout  # -v lists them too
 
 
@@ -505,7 +505,7 @@ def test_a_name_column_set_aside_earlier_is_said_missing_with_the_way_back(clien
     db.session.commit()
     page = dry_run(client, xlsx(roster_table()))
     text = text_of(page)
-    assert page.status_code == 422 and "没有导入“姓名”列:请在列的对应中把姓名所在的列设为“姓名”" in text
+    assert page.status_code == 422 and "没有导入“姓名”列：请在列的对应中把姓名所在的列设为“姓名”" in text
     assert "查看或修改列的对应" in text
     columns = client.get(re.search(r'href="([^"]+/columns[^"]*)"', page.get_data(as_text=True)).group(1)
                          .replace("&amp;", "&"))

@@ -26,7 +26,7 @@ STEPS: tuple[tuple[Any, tuple[AwardListState, ...]], ...] = (
 )
 #: (entity, action) → how a line reads, with the number of rows it stands for.
 SAYS = {
-    ("candidate", "create"): _l("推荐 %(n)s 名人选(草拟)"),
+    ("candidate", "create"): _l("推荐 %(n)s 名人选（草拟）"),
     ("candidate", "submit"): _l("提交 %(n)s 名推荐人选"),
     ("candidate", "delete"): _l("撤回或删去 %(n)s 名人选"),
     ("candidate", "update"): _l("修改 %(n)s 名人选的事迹"),
@@ -36,10 +36,10 @@ SAYS = {
     ("award_list", "update"): _l("记录领导小组考核结论"),
 }
 STATE_SAYS = {
-    AwardListState.REVIEWING: _l("推荐截止,开始领导小组考核"),
-    AwardListState.APPROVED: _l("记录审定结果,名单冻结"),
+    AwardListState.REVIEWING: _l("推荐截止，开始领导小组考核"),
+    AwardListState.APPROVED: _l("记录审定结果，名单冻结"),
     AwardListState.PUBLISHED: _l("发布公示"),
-    AwardListState.FINAL: _l("定稿,相关记录锁定"),
+    AwardListState.FINAL: _l("定稿，相关记录锁定"),
     AwardListState.REOPENED: _l("重新打开名单"),
 }
 
@@ -114,7 +114,7 @@ def _objections(award_list: AwardList, step: Step) -> None:
     if found:
         handled = sum(1 for _at, outcome in found if outcome != ObjectionOutcome.PENDING)
         step.events.append(Event(found[0].created_at, found[-1].created_at, str(_l("公众")),
-                                 str(_l("收到异议 %(n)s 件,已处理 %(done)s 件") % {"n": len(found), "done": handled})))
+                                 str(_l("收到异议 %(n)s 件，已处理 %(done)s 件") % {"n": len(found), "done": handled})))
 
 
 def _state_text(award_list: AwardList, state: AwardListState) -> str:
@@ -122,7 +122,7 @@ def _state_text(award_list: AwardList, state: AwardListState) -> str:
     if state == AwardListState.APPROVED and award_list.document_number:
         text += f":{award_list.approving_body} · {award_list.meeting_name} · {award_list.document_number}"
     if state == AwardListState.PUBLISHED and award_list.publicity_starts_on:
-        text += str(_l(",公示 %(days)s 天(自 %(start)s 起)") % {"days": award_list.publicity_days,
+        text += str(_l("，公示 %(days)s 天（自 %(start)s 起）") % {"days": award_list.publicity_days,
                                                               "start": award_list.publicity_starts_on.isoformat()})
     return text
 

@@ -84,7 +84,7 @@ def open_review(review_id: int) -> Response:
             flash(str(error), "error")
             return redirect(url_for("awards.index"))
         db.session.commit()
-        flash(_("已开始推荐:%(n)s 个表彰类别", n=len(lists)), "success")
+        flash(_("已开始推荐：%(n)s 个表彰类别", n=len(lists)), "success")
         return redirect(url_for("awards.detail", list_id=lists[0].id))
     return redirect(url_for("awards.index"))
 
@@ -186,7 +186,7 @@ def recommend(list_id: int) -> Response | str:
     if not form.validate_on_submit() or not form.subject_id.data.isdigit():
         return _render(award_list, recommend_form=form)
     return _done(award_list, lambda: services.recommend(award_list, int(form.subject_id.data), form.deeds.data or "",
-                                                         current_user), _("已加入推荐名单(草拟),请核对后提交"))
+                                                         current_user), _("已加入推荐名单（草拟），请核对后提交"))
 
 
 @bp.route("/candidates/<int:candidate_id>/deeds", methods=["POST"])
@@ -198,7 +198,7 @@ def deeds(candidate_id: int) -> Response | str:
     editable = award_list.state == AwardListState.RECOMMENDING or (
         current_user.role in OFFICE and award_list.state in services.REVIEWABLE)
     if not editable:
-        flash(_("名单已审定,事迹不能再修改"), "error")
+        flash(_("名单已审定，事迹不能再修改"), "error")
         return redirect(url_for("awards.detail", list_id=award_list.id))
     if form.validate_on_submit():
         text = (form.deeds.data or "").strip()
@@ -236,7 +236,7 @@ def start(list_id: int) -> Response | str:
     if not ActionForm().validate_on_submit():
         abort(400)
     return _done(award_list, lambda: services.start_review(award_list, current_user),
-                 _("推荐已截止,领导小组开始考核"))
+                 _("推荐已截止，领导小组开始考核"))
 
 
 @bp.route("/<int:list_id>/ballot", methods=["GET", "POST"])
@@ -262,8 +262,8 @@ def ballot(list_id: int) -> Response | str:
         errors = services.ballot_errors(award_list, given, all_agree)
         if not errors:
             return _done(award_list, lambda: services.cast_ballot(award_list, current_user, given, all_agree),
-                         _("表决已提交:%(n)s 名人选", n=len(award_list.candidates)))
-        flash(_("表决没有提交:%(n)s 名人选还需补全,见各人选旁的提示", n=len(errors)), "error")
+                         _("表决已提交：%(n)s 名人选", n=len(award_list.candidates)))
+        flash(_("表决没有提交：%(n)s 名人选还需补全，见各人选旁的提示", n=len(errors)), "error")
     return render_template("awards/ballot.html", award_list=award_list, board=services.board(award_list),
                            given=given, errors=errors, voted=bool(mine), form=form,
                            choices=list(VoteChoice), exceptions=services.EXCEPTIONS)
@@ -294,7 +294,7 @@ def approve(list_id: int) -> Response | str:
         return _render(award_list, approve_form=form)
     return _done(award_list, lambda: services.approve(award_list, form.body.data, form.meeting_name.data,
                                                        form.decided_on.data, form.document_number.data,
-                                                       current_user), _("已记录审定结果,名单已冻结"))
+                                                       current_user), _("已记录审定结果，名单已冻结"))
 
 
 @bp.route("/<int:list_id>/publish", methods=["POST"])
@@ -328,7 +328,7 @@ def finalise(list_id: int) -> Response | str:
     if not ActionForm().validate_on_submit():
         abort(400)
     return _done(award_list, lambda: services.finalise(award_list, current_user, beijing_today()),
-                 _("名单已定稿;相关记录、考评和名单均已锁定"))
+                 _("名单已定稿；相关记录、考评和名单均已锁定"))
 
 
 @bp.route("/<int:list_id>/reopen", methods=["POST"])

@@ -89,12 +89,12 @@ class Outcome:
 
     def summary(self) -> str:
         counts = self.counts
-        text = f"新增 {counts[ADDED]} 行,修改 {counts[CHANGED]} 行,不变 {counts[SAME]} 行"
+        text = f"新增 {counts[ADDED]} 行，修改 {counts[CHANGED]} 行，不变 {counts[SAME]} 行"
         if self.problems:
-            return f"{len(self.problems)} 处错误,整个文件未导入"
+            return f"{len(self.problems)} 处错误，整个文件未导入"
         if self.needs_confirmation:
-            return f"{len(self.warnings)} 处数值需要确认(请核对单位),整个文件未导入;核对无误后确认导入(命令行加 --confirm)"
-        return ("试导入:" + text + "(未写入)") if self.dry_run else ("已导入:" + text)
+            return f"{len(self.warnings)} 处数值需要确认（请核对单位），整个文件未导入；核对无误后确认导入（命令行加 --confirm）"
+        return ("试导入：" + text + "（未写入）") if self.dry_run else ("已导入：" + text)
 
 
 class Context:
@@ -141,7 +141,7 @@ class Context:
             return False
         if value.year not in self.open_years:
             years = "、".join(map(str, sorted(self.open_years))) or "无"
-            self.error(row, key, f"{value.year} 年不是开放录入的考评年度(开放:{years})")
+            self.error(row, key, f"{value.year} 年不是开放录入的考评年度（开放：{years}）")
             return False
         return True
 
@@ -160,14 +160,14 @@ class Context:
             if length is not None and isinstance(value, str) and len(value) > length:
                 key = columns.get(attr, attr)
                 self.error(row, key if key in self.specs[row.sheet].keys() else None,
-                           f"“{value[:20]}…”太长(至多 {length} 字)")
+                           f"“{value[:20]}…”太长（至多 {length} 字）")
                 ok = False
         return ok
 
     def check_name(self, row: SheetRow, key: str, code: str, expected: str) -> bool:
         """The row's optional name in column `key` (blank: not checked) is `expected`, the name of `code`."""
         if row[key] and row[key] != expected:
-            self.error(row, key, f"{code} 是{expected},不是{row[key]}")
+            self.error(row, key, f"{code} 是{expected}，不是{row[key]}")
             return False
         return True
 
@@ -178,7 +178,7 @@ class Context:
     def may_verify(self, row: SheetRow, already_verified: bool) -> bool:
         """已核实 in a new or changed row is the office's to give; report it otherwise."""
         if row["state"] == STATES[2] and not already_verified and not self.is_office:
-            self.error(row, "state", "只有活动领导小组办公室可以把记录导入为已核实,请填 草稿 或 已提交")
+            self.error(row, "state", "只有活动领导小组办公室可以把记录导入为已核实，请填 草稿 或 已提交")
             return False
         return True
 
@@ -260,7 +260,7 @@ def run_import(dataset: Dataset, data: bytes, filename: str, user: User | None, 
     specs = {s.name: s for s in dataset.sheets}
     if book.found and not book.is_csv and dataset.sheets[0].name not in book.sheets:
         book.error(dataset.sheets[0].name, None, None, f"工作簿中没有“{dataset.sheets[0].name}”表"
-                   f"(现有:{'、'.join(book.found) or '无'});请使用下载的模板")
+                   f"（现有：{'、'.join(book.found) or '无'}）；请使用下载的模板")
     if book.found and (book.is_csv or dataset.sheets[0].name in book.sheets):  # rows with bad cells are skipped
         if not dry_run:
             one_at_a_time(dataset)

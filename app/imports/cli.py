@@ -53,13 +53,13 @@ def import_command() -> None:
 def _dataset_command(name: str) -> click.Command:
     dataset = DATASETS[name]
 
-    @click.command(name, help=f"导入{dataset.label}(.xlsx 或 .csv)/ Import {name}, all or nothing.")
+    @click.command(name, help=f"导入{dataset.label}（.xlsx 或 .csv）/ Import {name}, all or nothing.")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-    @click.option("--dry-run", is_flag=True, help="只检查、显示将新增和修改的行,不写入 / Check only, write nothing.")
+    @click.option("--dry-run", is_flag=True, help="只检查、显示将新增和修改的行，不写入 / Check only, write nothing.")
     @click.option("--user", "username", default=None, help="以该用户的角色和数据范围导入 / Act as this user.")
     @click.option("--verbose", "-v", is_flag=True, help="逐行列出新增和修改 / List every added or changed row.")
     @click.option("--confirm", is_flag=True,
-                  help="数值超出合理范围(如金额单位可能填错)的行已核对无误,照样导入 / Import values flagged as implausible.")
+                  help="数值超出合理范围（如金额单位可能填错）的行已核对无误，照样导入 / Import values flagged as implausible.")
     def command(file: str, dry_run: bool, username: str | None, verbose: bool, confirm: bool) -> None:
         run_command(name, file, dry_run, username, verbose, confirm)
     return command
@@ -72,18 +72,18 @@ def run_command(dataset: str, file: str, dry_run: bool, username: str | None, ve
     if username:
         user = db.session.scalar(sa.select(User).where(User.username == username))
         if user is None or not user.active:
-            click.echo(f"没有用户“{username}”(或已停用)", err=True)
+            click.echo(f"没有用户“{username}”（或已停用）", err=True)
             sys.exit(2)
         if user.role not in DATASETS[dataset].roles:
-            click.echo(f"用户“{username}”({user.role.label})不能导入{DATASETS[dataset].label}", err=True)
+            click.echo(f"用户“{username}”（{user.role.label}）不能导入{DATASETS[dataset].label}", err=True)
             sys.exit(2)
     with progress_bar() as progress:
         outcome = run_import(DATASETS[dataset], Path(file).read_bytes(), file, user, dry_run, progress=progress,
                              confirm=confirm)
     for note in outcome.notes:
-        click.echo(f"注意:{note}", err=True)
+        click.echo(f"注意：{note}", err=True)
     for line in outcome.warning_lines:
-        click.echo(f"{line}(需要确认)" if outcome.needs_confirmation else f"{line}(已确认)", err=True)
+        click.echo(f"{line}（需要确认）" if outcome.needs_confirmation else f"{line}（已确认）", err=True)
     if not outcome.ok:
         db.session.rollback()
         click.echo("\n".join(outcome.errors), err=True)
@@ -96,7 +96,7 @@ def run_command(dataset: str, file: str, dry_run: bool, username: str | None, ve
     if verbose:
         for item in outcome.planned:
             if item.action != "不变":
-                fields = f"({'、'.join(item.fields)})" if item.fields else ""
+                fields = f"（{'、'.join(item.fields)}）" if item.fields else ""
                 click.echo(f"{outcome.file}:{item.sheet}:{item.row}: {item.action} {item.what}{fields}")
     click.echo(f"{outcome.file}: {outcome.summary()}")
 

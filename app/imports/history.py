@@ -29,8 +29,8 @@ class History(CheckThenWrite):
     sheets = (HISTORY,)
     roles = (Role.OFFICE, Role.ADMIN)
     entity = "historical_result"
-    instructions = (N_("录入系统启用前各年度的全年总结结果,供“连续两年低于60分”等跨年度条款使用。"),
-                    N_("每个考评对象每年一行;再次导入同一对象同一年度的行会更新原有结果。"))
+    instructions = (N_("录入系统启用前各年度的全年总结结果，供“连续两年低于60分”等跨年度条款使用。"),
+                    N_("每个考评对象每年一行；再次导入同一对象同一年度的行会更新原有结果。"))
 
     def check(self, ctx: Context, sheets: dict[str, list[SheetRow]]) -> list[tuple[Any, dict[str, Any]]]:
         people = _subjects()
@@ -53,10 +53,10 @@ class History(CheckThenWrite):
                 ctx.error(row, "year", f"年度 {year} 不在 {LOWEST_YEAR}–{this_year} 之间")
                 continue
             if (kind, year) in reviewed:
-                ctx.error(row, "year", f"{year} 年度的{kind.label}全年总结已在系统内完成,以系统结果为准,不必录入")
+                ctx.error(row, "year", f"{year} 年度的{kind.label}全年总结已在系统内完成，以系统结果为准，不必录入")
                 continue
             if not Decimal(0) <= score <= Decimal(1000) or score != score.quantize(Decimal("0.0001")):
-                ctx.error(row, "score", f"得分 {score} 应在 0–1000 之间,至多四位小数")
+                ctx.error(row, "score", f"得分 {score} 应在 0–1000 之间，至多四位小数")
                 continue
             key = (kind, subject[0], year)
             if key in seen:
@@ -89,12 +89,12 @@ class History(CheckThenWrite):
                 return None
             return found if ctx.check_name(row, "name", row["code"], found[1]) else None
         if not row["name"]:
-            ctx.error(row, "code", "请填写编号或姓名(名称)")
+            ctx.error(row, "code", "请填写编号或姓名（名称）")
             return None
         named = [(i, n) for i, _c, n in known if n == row["name"]]
         if len(named) != 1:
             ctx.error(row, "name", f"系统中没有名为“{row['name']}”的{kind.label}" if not named
-                      else f"有 {len(named)} 个名为“{row['name']}”的{kind.label},请填写编号")
+                      else f"有 {len(named)} 个名为“{row['name']}”的{kind.label}，请填写编号")
             return None
         return named[0]
 

@@ -30,7 +30,7 @@ from app.timeutil import utcnow
 
 STATUS = {s.label: s for s in AttendanceStatus}
 CPPCC_UNITS = (UnitKind.CPPCC, UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE)
-_NO_ORGANISER = "找不到组织单位“{name}”(或不在您负责的范围内;组织生活的组织单位是党支部)"
+_NO_ORGANISER = "找不到组织单位“{name}”（或不在您负责的范围内；组织生活的组织单位是党支部）"
 STATE_LABEL = {RecordState.SUBMITTED: "提交", RecordState.VERIFIED: "核实"}  # the file's state, as a verb
 _BAD = object()  # a cell whose problem is already reported
 
@@ -43,11 +43,11 @@ def _actor(ctx: Context) -> User:
 def _meeting_refusal(meeting: Meeting) -> str:
     """Why `meeting_rules.can_edit` refuses the meeting's attendance to the user."""
     if meeting.locked:
-        return f"会议“{meeting.title}”已用于定稿的表彰名单,出勤不能修改"
+        return f"会议“{meeting.title}”已用于定稿的表彰名单，出勤不能修改"
     if meeting.state not in meeting_rules.EDITABLE:
-        return f"会议“{meeting.title}”{meeting.state.label},出勤不能通过导入修改"
+        return f"会议“{meeting.title}”{meeting.state.label}，出勤不能通过导入修改"
     keeper = "党建工作联络员" if meeting_rules.party_life(meeting) else "政协组织单位的工作人员"
-    return f"会议“{meeting.title}”的出勤由{keeper}或办公室录入,您不能修改"
+    return f"会议“{meeting.title}”的出勤由{keeper}或办公室录入，您不能修改"
 
 
 class AttendanceImport(CheckThenWrite):
@@ -56,11 +56,11 @@ class AttendanceImport(CheckThenWrite):
     sheets = (ATTENDANCE,)
     roles = (Role.CLERK, Role.LIAISON, Role.OFFICE, Role.ADMIN)
     entity = "meeting"
-    instructions = (N_("每人每次会议一行:会议类型、日期、会议名称相同的行是同一次会议。"),
-                    N_("委员的会议填委员编号;组织生活填党员编号。组织单位空白时,委员会议记在您负责的第一个单位,"
+    instructions = (N_("每人每次会议一行：会议类型、日期、会议名称相同的行是同一次会议。"),
+                    N_("委员的会议填委员编号；组织生活填党员编号。组织单位空白时，委员会议记在您负责的第一个单位，"
                        "组织生活记在党员所在支部。"),
-                    N_("系统中已有的会议(类型、日期、名称、组织单位相同)会更新其出勤,规则与出勤录入页面相同:"
-                       "只有组织单位(或办公室)可以增加受邀人员;已提交、已核实的会议只有办公室可以修改。"))
+                    N_("系统中已有的会议（类型、日期、名称、组织单位相同）会更新其出勤，规则与出勤录入页面相同："
+                       "只有组织单位（或办公室）可以增加受邀人员；已提交、已核实的会议只有办公室可以修改。"))
 
     def choices(self, user: User | None) -> dict[str, list[str]]:
         scope = None if user is None else unit_ids(user)
@@ -77,7 +77,7 @@ class AttendanceImport(CheckThenWrite):
         name = row["meeting"]
         found = types.get(name or "")
         if found is None:
-            ctx.error(row, "meeting", f"“{name}”不是系统中的会议类型(可选:{'、'.join(t for t in types)})")
+            ctx.error(row, "meeting", f"“{name}”不是系统中的会议类型（可选：{'、'.join(t for t in types)}）")
             return None
         on = row["occurred_on"]
         if on is not None:
@@ -110,8 +110,8 @@ class AttendanceImport(CheckThenWrite):
                 tuple(person.unit_ids) if person is not None else ()
             if person is None or not ctx.in_scope(*scope_units):
                 other = "委员" if party_life else "党员"
-                hint = f"({code} 是{other}的编号:{'委员不参加组织生活' if party_life else '党员只记组织生活'})" \
-                    if code in (members if party_life else party) else "(或不在您负责的范围内)"
+                hint = f"（{code} 是{other}的编号：{'委员不参加组织生活' if party_life else '党员只记组织生活'}）" \
+                    if code in (members if party_life else party) else "（或不在您负责的范围内）"
                 ctx.error(row, "subject", f"找不到编号为“{code}”的{'党员' if party_life else '委员'}{hint}")
                 continue
             if not ctx.check_name(row, "name", code, person.name):
@@ -193,8 +193,8 @@ class AttendanceImport(CheckThenWrite):
                     ctx.error(row, "status", _meeting_refusal(meeting))
                     continue
                 if current is None and not may_invite:
-                    ctx.error(row, "subject", f"{person.code} {person.name} 不在会议“{meeting.title}”的受邀名单中;"
-                              f"只有组织单位{meeting.unit.name}(或办公室)可以增加受邀人员")
+                    ctx.error(row, "subject", f"{person.code} {person.name} 不在会议“{meeting.title}”的受邀名单中；"
+                              f"只有组织单位{meeting.unit.name}（或办公室）可以增加受邀人员")
                     continue
                 ctx.plan(row, ADDED if current is None else CHANGED, what, () if current is None else ("status",))
                 updates.append((person, status, current))
@@ -237,10 +237,10 @@ class BranchResults(CheckThenWrite):
     sheets = (INDICATORS,)
     roles = (Role.LIAISON, Role.OFFICE, Role.ADMIN)
     entity = "branch_result"
-    instructions = (N_("每个支部每半年每个指标一行;期间填 2025H1(上半年)或 2025H2(下半年)。"),
-                    N_("数值指标填“数值”列;等级指标(如 劳资关系)填“等级”列;无数值的否决事项(如 重大事故)在“等级”列填“是”。"),
-                    N_("状态空白为已提交:提交时,除否决事项外的每个指标都须已填写(文件中或系统中);暂不提交请填“草稿”。"),
-                    N_("规则与比实绩录入页面相同:已提交、已核实的比实绩不能通过导入修改。"))
+    instructions = (N_("每个支部每半年每个指标一行；期间填 2025H1（上半年）或 2025H2（下半年）。"),
+                    N_("数值指标填“数值”列；等级指标（如 劳资关系）填“等级”列；无数值的否决事项（如 重大事故）在“等级”列填“是”。"),
+                    N_("状态空白为已提交：提交时，除否决事项外的每个指标都须已填写（文件中或系统中）；暂不提交请填“草稿”。"),
+                    N_("规则与比实绩录入页面相同：已提交、已核实的比实绩不能通过导入修改。"))
 
     def choices(self, user: User | None) -> dict[str, list[str]]:
         scope = None if user is None else unit_ids(user)
@@ -269,7 +269,7 @@ class BranchResults(CheckThenWrite):
             if row.bad or period is None or kind is None:
                 continue
             if branch is None or not ctx.in_scope(branch.id):
-                ctx.error(row, "subject", f"找不到编号为“{row['subject']}”的党支部(或不是您联系的支部)")
+                ctx.error(row, "subject", f"找不到编号为“{row['subject']}”的党支部（或不是您联系的支部）")
                 continue
             if not ctx.check_name(row, "name", branch.code, branch.name):
                 continue
@@ -284,7 +284,7 @@ class BranchResults(CheckThenWrite):
                 by_year[year] = {ind.key: ind for ind in results.indicators(year)}
             ind = by_year[year].get(kind)
             if ind is None:
-                ctx.error(row, "kind", f"“{kind}”不是 {year} 年比实绩细则声明的指标(可选:{'、'.join(by_year[year])})")
+                ctx.error(row, "kind", f"“{kind}”不是 {year} 年比实绩细则声明的指标（可选：{'、'.join(by_year[year])}）")
                 continue
             value = self._value(ctx, row, ind)
             current = stored.get((branch.id, period))
@@ -314,21 +314,21 @@ class BranchResults(CheckThenWrite):
             return _BAD
         if ind.type == "flag":
             if number is not None or grade not in (YES, None):
-                ctx.error(row, "grade", f"“{ind.key}”没有数值,发生时在“等级”列填“是”")
+                ctx.error(row, "grade", f"“{ind.key}”没有数值，发生时在“等级”列填“是”")
                 return _BAD
             return True
         if ind.type == "enum":
             if grade is None:
-                ctx.error(row, "grade", f"“{ind.key}”是等级指标,请在“等级”列填写(可选:{'、'.join(ind.values)})")
+                ctx.error(row, "grade", f"“{ind.key}”是等级指标，请在“等级”列填写（可选：{'、'.join(ind.values)}）")
                 return _BAD
             value, key = grade, "grade"
         else:
             if number is None:
-                ctx.error(row, "number", f"“{ind.key}”是数值指标,请在“数值”列填写")
+                ctx.error(row, "number", f"“{ind.key}”是数值指标，请在“数值”列填写")
                 return _BAD
             value, key = Decimal(number), "number"
         if message := results.check_value(ind, value, submit=False):
-            ctx.error(row, key, f"“{ind.key}”:{message}")
+            ctx.error(row, key, f"“{ind.key}”：{message}")
             return _BAD
         return value
 
@@ -355,7 +355,7 @@ class BranchResults(CheckThenWrite):
         if result is not None and not results.can_edit(result, _actor(ctx)):
             reason = "已用于定稿的表彰名单" if result.locked else result.state.label
             for row in [c[0] for c in changes] or unchanged:
-                ctx.error(row, "kind", f"{branch.name} {period} 的比实绩{reason},不能通过导入修改")
+                ctx.error(row, "kind", f"{branch.name} {period} 的比实绩{reason}，不能通过导入修改")
             return None
         if state != RecordState.DRAFT and (result is None or moves):
             filed = {ind.key for _row, ind, _value in group["rows"]} | set(have) | group["tried"]
@@ -363,8 +363,8 @@ class BranchResults(CheckThenWrite):
                        if ind.key not in filed and results.check_value(ind, None, submit=True)]
             if missing:
                 ctx.error(group["rows"][0][0], "state",
-                          f"{branch.code} {period} 的比实绩{STATE_LABEL[state]}前须填写全部指标,还缺:{'、'.join(missing)}"
-                          "(文件中或系统中);暂不提交请在“状态”列填“草稿”")
+                          f"{branch.code} {period} 的比实绩{STATE_LABEL[state]}前须填写全部指标，还缺：{'、'.join(missing)}"
+                          "（文件中或系统中）；暂不提交请在“状态”列填“草稿”")
                 return None
         moved = ("state",) if moves else ()
         for row in unchanged:

@@ -133,8 +133,8 @@ class Members(Roll):
     field_columns = {"sector_id": "sector", "committee_id": "committee", "liaison_id": "liaison",
                      "is_standing": "standing", "is_chair_council": "chair_council",
                      "is_resident_standing": "resident_standing"}
-    instructions = (N_("每位委员一行,以委员编号区分:编号已有的更新,没有的新增。"),
-                    N_("界别、专委会、联络处须填写系统中已有的名称(见下拉列表)。"))
+    instructions = (N_("每位委员一行，以委员编号区分：编号已有的更新，没有的新增。"),
+                    N_("界别、专委会、联络处须填写系统中已有的名称（见下拉列表）。"))
 
     def after_update(self, ctx: Context, obj: Any, before: dict[str, Any]) -> None:
         unit_history.record(obj, before, ctx.today, ctx.user)  # a move the file shows takes effect today
@@ -159,7 +159,7 @@ class Members(Roll):
                 ok = False
             units[f"{key}_id"] = unit.id if unit else None
         if self.term is None:
-            ctx.error(row, "code", "系统中还没有届次,请先由管理员设置")
+            ctx.error(row, "code", "系统中还没有届次，请先由管理员设置")
             ok = False
         if row["joined_on"] is not None and row["left_on"] is not None and row["left_on"] < row["joined_on"]:
             ctx.error(row, "left_on", "离任日期早于任职日期")
@@ -188,8 +188,8 @@ class Branches(Roll):
     model = Unit
     audit_fields = ("name", "branch_form", "parent_id")
     field_columns = {"parent_id": "parent"}
-    instructions = (N_("每个非公企业党支部一行,以支部编号区分。"),
-                    N_("上级组织填镇党委或党总支的名称,空白为镇党委;所属企业用 、 隔开,系统中没有的企业会新建。"))
+    instructions = (N_("每个非公企业党支部一行，以支部编号区分。"),
+                    N_("上级组织填镇党委或党总支的名称，空白为镇党委；所属企业用 、 隔开，系统中没有的企业会新建。"))
 
     def existing(self, ctx: Context) -> dict[str, Any]:
         return {u.code: u for u in db.session.scalars(sa.select(Unit))}
@@ -211,13 +211,13 @@ class Branches(Roll):
         parent = self.parents.get(row["parent"]) if row["parent"] else self.default_parent
         if parent is None:
             ctx.error(row, "parent", f"系统中没有名为“{row['parent']}”的镇党委或党总支" if row["parent"]
-                      else "请填写上级组织(镇党委或党总支的名称)")
+                      else "请填写上级组织（镇党委或党总支的名称）")
             return None
         names = list(row["enterprises"] or ())
         limit = sa.inspect(Enterprise).columns["name"].type.length
         for name in names:
             if len(name) > limit:
-                ctx.error(row, "enterprises", f"企业名称“{name[:20]}…”太长(至多 {limit} 字)")
+                ctx.error(row, "enterprises", f"企业名称“{name[:20]}…”太长（至多 {limit} 字）")
                 return None
             owner = self.enterprises.get(name)
             if owner is not None and owner.branch is not None and owner.branch.code != row["code"] or \
@@ -258,8 +258,8 @@ class PartyMembers(Roll):
     audit_fields = ("name", "gender", "branch_id", "status", "active", "joined_on", "enterprise_id", "post", "phone")
     field_columns = {"branch_id": "branch", "status": "party_status", "enterprise_id": "enterprise"}
     audit_names = {"status": "party_status"}  # "status" is attendance's
-    instructions = (N_("每名党员一行,以党员编号区分;党员类别填 正式党员 或 预备党员。"),
-                    N_("支部填党支部的名称或编号;联络员只能导入所联系支部的党员。"))
+    instructions = (N_("每名党员一行，以党员编号区分；党员类别填 正式党员 或 预备党员。"),
+                    N_("支部填党支部的名称或编号；联络员只能导入所联系支部的党员。"))
 
     @staticmethod
     def _branches(scope: set[int] | None) -> list[Unit]:
@@ -282,7 +282,7 @@ class PartyMembers(Roll):
         branch = self.branches.get(row["branch"]) if row["branch"] else None
         if branch is None:
             if row["branch"]:
-                ctx.error(row, "branch", f"找不到党支部“{row['branch']}”(或不是您联系的支部)")
+                ctx.error(row, "branch", f"找不到党支部“{row['branch']}”（或不是您联系的支部）")
             return None
         enterprise = None
         if row["enterprise"]:

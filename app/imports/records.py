@@ -38,9 +38,9 @@ from app.timeutil import utcnow
 
 # 对象编号 may stay blank where the 姓名 names one subject in the user's scope (the template's 委员名单 lists them).
 # 类别 (optional) narrows the template's 类型 dropdown to its kinds; a 类型 not of that 类别 is an error.
-KIND_CATEGORY = Column("类别", "kind_category", note="可不填;选了类别,类型的下拉列表只列这一类的类型")
+KIND_CATEGORY = Column("类别", "kind_category", note="可不填；选了类别，类型的下拉列表只列这一类的类型")
 SHEET = Sheet(ACTIVITIES.name, tuple(itertools.chain.from_iterable(
-    (replace(c, required=False, note="委员(或单位、党员)的编号;姓名在您负责的范围内唯一时可不填(见“委员名单”表)"),)
+    (replace(c, required=False, note="委员（或单位、党员）的编号；姓名在您负责的范围内唯一时可不填（见“委员名单”表）"),)
     if c.key == "subject" else (KIND_CATEGORY, c) if c.key == "kind" else (c,)
     for c in require(ACTIVITIES, "title").columns)), ACTIVITIES.note)
 MEMBER_LIST = "委员名单"
@@ -121,10 +121,10 @@ class Records(Dataset):
     roles = (Role.CLERK, Role.LIAISON, Role.OFFICE, Role.ADMIN)
     entity = "activity"
     instructions = (
-        N_("每条记录一行:对象编号填委员编号、单位编号或党员编号,类型和结果、级别等取值须是本年度细则声明的。"),
-        N_("记录编号可不填;从本系统导出的文件带有记录编号,修改后再导入即更新这些记录。"),
-        N_("同一对象、类型、日期和标题的记录只会有一条:同一文件再导入一次不会重复新增。"),
-        N_("已提交、已核实的记录不能通过导入修改;出勤请用“出勤”模板导入。"),
+        N_("每条记录一行：对象编号填委员编号、单位编号或党员编号，类型和结果、级别等取值须是本年度细则声明的。"),
+        N_("记录编号可不填；从本系统导出的文件带有记录编号，修改后再导入即更新这些记录。"),
+        N_("同一对象、类型、日期和标题的记录只会有一条：同一文件再导入一次不会重复新增。"),
+        N_("已提交、已核实的记录不能通过导入修改；出勤请用“出勤”模板导入。"),
     )
 
     @property
@@ -206,7 +206,7 @@ class Records(Dataset):
                 values, subject = found.values, found.subject
                 key = _key(subject.key, values["kind"], values["occurred_on"], values["title"])
                 if key in seen:
-                    ctx.error(row, "title", f"与第 {seen[key]} 行是同一条记录(同一对象、类型、日期和标题)")
+                    ctx.error(row, "title", f"与第 {seen[key]} 行是同一条记录（同一对象、类型、日期和标题）")
                     return
                 seen[key] = row.number
                 if key in by_key or row.values.get("record_no"):
@@ -265,11 +265,11 @@ class Records(Dataset):
             declared = "、".join(k for k in (ruleset.kinds if ruleset else ()) if k not in
                                 (ATTENDANCE_KIND, PARTY_LIFE_KIND))
             ctx.error(row, "kind", f"“{kind_name}”不是 {on.year} 年细则为{_subject_word(subject.tag)}声明的记录类型"
-                      + (f"(可选:{declared})" if declared else "(该年度没有相应的细则文件)"))
+                      + (f"（可选：{declared}）" if declared else "（该年度没有相应的细则文件）"))
             return None
         if get("kind_category") and get("kind_category") != spec.category:
-            ctx.error(row, "kind_category", f"“{spec.name}”属于“{spec.category}”,不是“{get('kind_category')}”"
-                      f"(类别可不填,或改为{spec.category})")
+            ctx.error(row, "kind_category", f"“{spec.name}”属于“{spec.category}”，不是“{get('kind_category')}”"
+                      f"（类别可不填，或改为{spec.category}）")
             return None
         values = {"kind": spec.name, "category": CATEGORY_BY_LABEL.get(spec.category, Category.OTHER),
                   "title": (get("title") or "").strip(), "occurred_on": on}
@@ -298,7 +298,7 @@ class Records(Dataset):
                 continue
             fspec = fields.get(key)
             if fspec is None or value not in fspec.values:
-                allowed = f"(可选:{'、'.join(fspec.values)})" if fspec and fspec.values else "(该类型不填这一项)"
+                allowed = f"（可选：{'、'.join(fspec.values)}）" if fspec and fspec.values else "（该类型不填这一项）"
                 ctx.error(row, key, f"“{value}”不是细则为“{spec.name}”规定的取值{allowed}")
                 ok = False
             values[key] = value
@@ -311,7 +311,7 @@ class Records(Dataset):
                 ctx.error(row, key, "不能为负数")
                 ok = False
             elif key not in fields:
-                ctx.error(row, key, f"细则没有为“{spec.name}”规定这一项,请留空")
+                ctx.error(row, key, f"细则没有为“{spec.name}”规定这一项，请留空")
                 ok = False
             values[key] = Decimal(value) if key == "amount" else value
         amount = values["amount"]
@@ -346,7 +346,7 @@ class Records(Dataset):
                 ctx.error(row, "signers", f"找不到编号为“{code}”的委员")
                 return None
             if other.id in people:
-                ctx.error(row, "signers", f"“{code}”重复(对象编号本人是第一提案人,不必再写)"
+                ctx.error(row, "signers", f"“{code}”重复（对象编号本人是第一提案人，不必再写）"
                           if other.id == subject.id else f"“{code}”重复")
                 return None
             people.append(other.id)
@@ -372,12 +372,12 @@ class Records(Dataset):
                     continue
                 numbers_seen[number] = found.sheet_row.number
                 if number not in by_number:
-                    ctx.error(found.sheet_row, "record_no", f"系统中没有编号为“{number}”的记录(新记录请留空)")
+                    ctx.error(found.sheet_row, "record_no", f"系统中没有编号为“{number}”的记录（新记录请留空）")
                     continue
                 target = by_number[number]
                 other = by_key.get(key)
                 if other is not None and other != target:
-                    ctx.error(found.sheet_row, "title", f"已有同一对象、类型、日期和标题的记录(编号 {other})")
+                    ctx.error(found.sheet_row, "title", f"已有同一对象、类型、日期和标题的记录（编号 {other}）")
                     continue
             else:
                 target = by_key[key]  # only rows with a number or a known key come here
@@ -394,11 +394,11 @@ class Records(Dataset):
             if not changed:
                 ctx.plan(found.sheet_row, SAME, _what(found))
             elif not _owns(ctx, activity):
-                ctx.error(found.sheet_row, None, f"编号 {activity.id} 的记录由“{_entered_by_name(activity)}”录入,"
+                ctx.error(found.sheet_row, None, f"编号 {activity.id} 的记录由“{_entered_by_name(activity)}”录入，"
                           "只有该单位的录入员可以修改")
             elif activity.locked or content and not may_edit:
-                ctx.error(found.sheet_row, None, f"编号 {activity.id} 的记录{activity.state.label},不能通过导入修改"
-                          f"(改动了:{'、'.join(_header(c, ctx) for c in content)})")
+                ctx.error(found.sheet_row, None, f"编号 {activity.id} 的记录{activity.state.label}，不能通过导入修改"
+                          f"（改动了：{'、'.join(_header(c, ctx) for c in content)}）")
             else:
                 found.warn(ctx, changed)
                 plan.changed.append(found)
@@ -440,7 +440,7 @@ def _details(ctx: Context, row: SheetRow, spec: KindSpec, odd: list[tuple[str, s
             continue
         fspec = wanted.get(name)
         if fspec is None:
-            ctx.error(row, key, f"细则没有为“{spec.name}”规定这一项,请留空")
+            ctx.error(row, key, f"细则没有为“{spec.name}”规定这一项，请留空")
             ok = False
             continue
         try:
@@ -521,16 +521,16 @@ class _Subjects:
     def _by_name(self, row: SheetRow, name: str | None, tags: list[str]) -> Subject | None:
         words = "或".join(_subject_word(t) for t in tags)
         if not name:
-            self.ctx.error(row, "subject", "请填写对象编号,或填写姓名(在您负责的范围内唯一时可不填编号)")
+            self.ctx.error(row, "subject", "请填写对象编号，或填写姓名（在您负责的范围内唯一时可不填编号）")
             return None
         found = self.named(name, tags)
         if not found:
-            self.ctx.error(row, "name", f"您负责的范围内没有姓名为“{name}”的{words},请核对姓名,或填写对象编号"
-                           "(见模板的“委员名单”表)")
+            self.ctx.error(row, "name", f"您负责的范围内没有姓名为“{name}”的{words}，请核对姓名，或填写对象编号"
+                           "（见模板的“委员名单”表）")
             return None
         if len(found) > 1:
             codes = "、".join(s.code for s in found)
-            self.ctx.error(row, "subject", f"姓名为“{name}”的有 {len(found)} 位(编号 {codes}),请填写对象编号")
+            self.ctx.error(row, "subject", f"姓名为“{name}”的有 {len(found)} 位（编号 {codes}），请填写对象编号")
             return None
         return found[0]
 
@@ -551,21 +551,21 @@ class _Subjects:
                      and (scope is None or ctx.in_scope(*s.units))]
         if not found:
             ctx.error(row, "subject", f"找不到编号为“{code}”的{'或'.join(_subject_word(t) for t in tags)}"
-                      "(或不在您负责的范围内)")
+                      "（或不在您负责的范围内）")
             return None
         if len(found) > 1:
-            ctx.error(row, "subject", f"编号“{code}”同时是{'和'.join(_subject_word(s.tag) for s in found)}的编号,"
+            ctx.error(row, "subject", f"编号“{code}”同时是{'和'.join(_subject_word(s.tag) for s in found)}的编号，"
                       "请在“对象类别”列注明")
             return None
         subject = found[0]
         if not subject.active:
-            ctx.error(row, "subject", f"{subject.code} {subject.name} 已不在职(或已停用),不能新增记录")
+            ctx.error(row, "subject", f"{subject.code} {subject.name} 已不在职（或已停用），不能新增记录")
             return None
         name = get("name")
         if name and name != subject.name:
             right = self.named(name, [subject.tag])
-            hint = f";姓名为{name},编号应为 {right[0].code}" if len(right) == 1 else ""
-            ctx.error(row, "name", f"{code} 是{subject.name},不是{row['name']}{hint}")
+            hint = f"；姓名为{name}，编号应为 {right[0].code}" if len(right) == 1 else ""
+            ctx.error(row, "name", f"{code} 是{subject.name}，不是{row['name']}{hint}")
             return None
         return subject
 
@@ -836,14 +836,14 @@ class _Entering:
             return None
         chosen = min(covering, key=lambda u: (unit_id not in self.below[u], len(self.below[u])))
         if len(covering) > 1:
-            self.several.append(f"{subject.name}({self.names[chosen]})")
+            self.several.append(f"{subject.name}（{self.names[chosen]}）")
         return chosen
 
     def note(self, ctx: Context) -> None:
         if self.several:
             shown = "、".join(self.several[:5]) + ("……" if len(self.several) > 5 else "")
-            ctx.book.note(SHEET.name, f"{len(self.several)} 个对象同时属于您负责的几个单位,新记录的录入单位记为其所在的第一个"
-                          f"(按联络处、专委会、界别的顺序):{shown}")
+            ctx.book.note(SHEET.name, f"{len(self.several)} 个对象同时属于您负责的几个单位，新记录的录入单位记为其所在的第一个"
+                          f"（按联络处、专委会、界别的顺序）：{shown}")
 
 
 def _recording_unit(subject: Subject, scope: set[int] | None) -> int:

@@ -99,10 +99,10 @@ def decide(rows: Sequence[Row], people: Iterable[Person], answers: dict[int, str
         elif len(found) == 1 and not verdicts[0][2]:
             decisions.append(Decision(row, person=found[0]))
         elif len(found) == 1:
-            decisions.append(Decision(row, question=f"系统中的“{row.name}”({found[0].code})电话或出生年月与这一行不同,"
+            decisions.append(Decision(row, question=f"系统中的“{row.name}”（{found[0].code}）电话或出生年月与这一行不同，"
                                                     f"无法确定是不是同一人", candidates=found))
         else:
-            decisions.append(Decision(row, question=f"系统中有 {len(found)} 位“{row.name}”,电话和出生年月不能确定是哪一位",
+            decisions.append(Decision(row, question=f"系统中有 {len(found)} 位“{row.name}”，电话和出生年月不能确定是哪一位",
                                       candidates=found))
     _same_in_file(decisions, by_name)
     for decision in decisions:
@@ -137,7 +137,7 @@ def _same_in_file(decisions: list[Decision], by_name: dict[str, list[Person]]) -
         numbers = "、".join(str(d.row.number) for d in group)
         for d in unclear:
             if not d.question:
-                d.question = f"文件中有 {len(group)} 行“{name}”(第 {numbers} 行),无法区分是不是同一人"
+                d.question = f"文件中有 {len(group)} 行“{name}”（第 {numbers} 行），无法区分是不是同一人"
                 d.candidates = list(by_name.get(name, []))
                 d.person, d.choice = None, ""
 

@@ -120,9 +120,9 @@ class RosterOutcome(Outcome):
 
     def summary(self) -> str:
         if self.unplaced and not self.problems:
-            return f"{len(self.unplaced)} 列无法识别,整个文件未导入"
+            return f"{len(self.unplaced)} 列无法识别，整个文件未导入"
         if self.open_questions and not self.problems:
-            return f"{len(self.open_questions)} 行需要确认是哪一位委员,整个文件未导入"
+            return f"{len(self.open_questions)} 行需要确认是哪一位委员，整个文件未导入"
         text = super().summary()
         if self.ok and self.new_units:
             text += f";{'将' if self.dry_run else ''}新建单位 {len(self.new_units)} 个"
@@ -192,7 +192,7 @@ def check_columns(sheet: RosterSheet, chosen: Mapping[int, str]) -> dict[int, st
     taken: dict[str, list[int]] = {}
     for index, key in chosen.items():
         if key not in remembered_mapping.CHOICES:
-            errors[index] = "请选择这一列对应的字段,或选“不导入”"
+            errors[index] = "请选择这一列对应的字段，或选“不导入”"
         elif key != SKIP:
             taken.setdefault(key, []).append(index)
     if "employer_position" in taken:
@@ -203,7 +203,7 @@ def check_columns(sheet: RosterSheet, chosen: Mapping[int, str]) -> dict[int, st
         if len(indexes) > 1:
             for index in indexes:
                 others = "、".join(f"“{labels[i]}”" for i in indexes if i != index)
-                errors[index] = f"与{others}对应到同一字段:只能保留一列,其余选“不导入”"
+                errors[index] = f"与{others}对应到同一字段：只能保留一列，其余选“不导入”"
     if "name" not in taken and not errors:
         for index in chosen:
             errors[index] = "须有一列对应“姓名”"
@@ -228,12 +228,12 @@ def run_roster(data: bytes, filename: str, user: User | None, dry_run: bool, opt
     book.found = [r.name for r in raws]
     raw, outcome.sheets = choose_sheet(raws, options.sheet, choices)
     if raw is None:
-        book.error("", None, None, f"工作簿中没有“{options.sheet}”表(现有:{'、'.join(book.found) or '无'})")
+        book.error("", None, None, f"工作簿中没有“{options.sheet}”表（现有：{'、'.join(book.found) or '无'}）")
         return _finish(outcome, book)
     outcome.sheet = raw.name
     others = [name for name in outcome.sheets if name != raw.name]
     if others:
-        book.note(raw.name, f"工作表“{'、'.join(others)}”也像名册,这次只读了“{raw.name}”;另外的表请另行导入(选择工作表)")
+        book.note(raw.name, f"工作表“{'、'.join(others)}”也像名册，这次只读了“{raw.name}”；另外的表请另行导入（选择工作表）")
     sheet = read_roster(raw, choices, beijing_today())
     outcome.header_row, outcome.columns = sheet.header_row, sheet.columns
     for row, header, reason in sheet.problems:
@@ -242,11 +242,11 @@ def run_roster(data: bytes, filename: str, user: User | None, dry_run: bool, opt
         book.note(raw.name, text)
     term = current_term()
     if term is None:
-        book.error("", None, None, "系统中还没有当前的届:请先由系统管理员建立本届(届次、起止日期),再导入名册")
+        book.error("", None, None, "系统中还没有当前的届：请先由系统管理员建立本届（届次、起止日期），再导入名册")
     else:
         outcome.term = term.name
     if sheet.header_row is not None and sheet.header_of("name") is None and not outcome.unplaced:
-        book.error(raw.name, sheet.header_row, None, "没有导入“姓名”列:请在列的对应中把姓名所在的列设为“姓名”")
+        book.error(raw.name, sheet.header_row, None, "没有导入“姓名”列：请在列的对应中把姓名所在的列设为“姓名”")
     if not dry_run:
         one_at_a_time(DATASETS["members"])  # a roster and a members import never run at once
     _Planner(book, sheet, term, user, options, outcome, progress).run(dry_run)
@@ -320,23 +320,23 @@ class _Units:
             self.matched.setdefault((kind, name), cores[0])
             return cores[0]
         if (kind, name) in self.inactive:
-            self.book.error(self.sheet.name, row, header, f"{kind.label}“{name}”已停用:请先在单位管理中启用,或改填其他单位")
+            self.book.error(self.sheet.name, row, header, f"{kind.label}“{name}”已停用：请先在单位管理中启用，或改填其他单位")
             return None
         if self.kind_of.get(name) not in (None, kind):
             self.book.error(self.sheet.name, row, header,
-                            f"“{name}”是{self.kind_of[name].label},不是{kind.label}:是否填错了列?")
+                            f"“{name}”是{self.kind_of[name].label}，不是{kind.label}：是否填错了列？")
             return None
         ending = self.endings[kind]
         full = name if not ending or any(name.endswith(e) for e in UNIT_ENDINGS[kind]) else name + ending
         if len(full) > self.limit:
-            self.book.error(self.sheet.name, row, header, f"“{name[:20]}…”太长(单位名称至多 {self.limit} 字)")
+            self.book.error(self.sheet.name, row, header, f"“{name[:20]}…”太长（单位名称至多 {self.limit} 字）")
             return None
         unit = self.new.get((kind, full))
         if unit is None:
             unit = self.new[(kind, full)] = NewUnit(kind, full)
         if full != name and (kind, name) not in self.renamed:
             self.renamed.add((kind, name))
-            self.book.note(self.sheet.name, f"{kind.label}“{name}”将新建为“{full}”(与系统中其他{kind.label}的名称一致)")
+            self.book.note(self.sheet.name, f"{kind.label}“{name}”将新建为“{full}”（与系统中其他{kind.label}的名称一致）")
         unit.rows.append(row)
         return unit
 
@@ -345,7 +345,7 @@ class _Units:
         for unit in self.new.values():
             rows = "、".join(map(str, unit.rows[:10])) + ("……" if len(unit.rows) > 10 else "")
             self.book.error(self.sheet.name, unit.rows[0], self.sheet.header_of(_key_of(unit.kind)),
-                            f"系统中没有{unit.kind.label}“{unit.name}”(第 {rows} 行):确认新建这个单位,"
+                            f"系统中没有{unit.kind.label}“{unit.name}”（第 {rows} 行）：确认新建这个单位，"
                             f"或改为系统中已有的名称")
 
 
@@ -404,7 +404,7 @@ class _Planner:
         if self.units.new and not self.options.create_units:
             self.units.report_unknown()
         if self.units.new and self.options.create_units and self.cppcc() is None:
-            self.book.error("", None, None, "系统中还没有“政协委员会”单位,无法新建界别、专委会、联络处:"
+            self.book.error("", None, None, "系统中还没有“政协委员会”单位，无法新建界别、专委会、联络处："
                                             "请先由系统管理员在单位管理中添加本县政协")
         for (kind, name), unit in sorted(self.units.matched.items(), key=lambda kv: kv[1].id):
             self.book.note(self.sheet.name, f"{kind.label}“{name}”即系统中的“{unit.name}”")
@@ -436,7 +436,7 @@ class _Planner:
                 self.error(row.number, "code", "委员编号不能清空")
                 continue
             if len(code) > self.limits["code"]:
-                self.error(row.number, "code", f"编号“{code[:20]}…”太长(至多 {self.limits['code']} 个字符)")
+                self.error(row.number, "code", f"编号“{code[:20]}…”太长（至多 {self.limits['code']} 个字符）")
                 continue
             if code in seen_codes:
                 self.error(row.number, "code", f"编号“{code}”与第 {seen_codes[code]} 行重复")
@@ -444,14 +444,14 @@ class _Planner:
             seen_codes[code] = row.number
             member = by_code.get(code)
             if member is not None and (self.term is None or member.term_id != self.term.id):
-                self.error(row.number, "code", f"编号“{code}”是{member.term.name}的委员 {member.name},不在当前的届")
+                self.error(row.number, "code", f"编号“{code}”是{member.term.name}的委员 {member.name}，不在当前的届")
                 continue
             if member is None:
                 twin = self.twin(row, people.values())
                 if twin is not None:
-                    self.error(row.number, "code", f"编号“{code}”在系统中没有,但系统中的 {twin.label} 电话或出生年月与"
-                                                   f"这一行相同:如果是同一人,请填 {twin.code};如果文件的编号是另一套"
-                                                   f"编号,请把这一列设为“不导入”")
+                    self.error(row.number, "code", f"编号“{code}”在系统中没有，但系统中的 {twin.label} 电话或出生年月与"
+                                                   f"这一行相同：如果是同一人，请填 {twin.code}；如果文件的编号是另一套"
+                                                   f"编号，请把这一列设为“不导入”")
                     continue
             else:
                 claimed[member.id] = row.number
@@ -471,7 +471,7 @@ class _Planner:
             person = decision.person
             if person is not None:
                 if person.id in claimed:
-                    self.error(number, "name", f"这一行和第 {claimed[person.id]} 行都是 {person.code} {person.name}:"
+                    self.error(number, "name", f"这一行和第 {claimed[person.id]} 行都是 {person.code} {person.name}："
                                                f"同一位委员只能有一行")
                     continue
                 claimed[person.id] = number
@@ -494,7 +494,7 @@ class _Planner:
         if decision.answered:
             answer = decision.person.code if decision.person is not None else decision.choice
         self.outcome.questions.append(Question(
-            row.number, decision.row.name, ";".join(about) or "(只有姓名)", decision.question,
+            row.number, decision.row.name, ";".join(about) or "（只有姓名）", decision.question,
             [(p.code, p.label) for p in decision.candidates], answer))
 
     def values(self, row: RosterRow, member: Member | None) -> dict[str, Any] | None:
@@ -526,7 +526,7 @@ class _Planner:
                     header = self.sheet.header_of(key)
                     label = FIELD_BY_KEY[key].label
                     self.error(row.number, key if header else None,
-                               f"新委员须填写{label}" if header else f"新委员须有{label}:文件中没有“{label}”列")
+                               f"新委员须填写{label}" if header else f"新委员须有{label}：文件中没有“{label}”列")
                     ok = False
         joined = out.get("joined_on", member.joined_on if member is not None else None)
         left = out.get("left_on", member.left_on if member is not None else None)
@@ -537,7 +537,7 @@ class _Planner:
         for attr, value in out.items():
             limit = self.limits.get(attr)
             if limit is not None and isinstance(value, str) and len(value) > limit:
-                self.error(row.number, KEYS.get(attr, attr), f"“{value[:20]}…”太长(至多 {limit} 字)")
+                self.error(row.number, KEYS.get(attr, attr), f"“{value[:20]}…”太长（至多 {limit} 字）")
                 ok = False
         return out if ok else None
 
