@@ -97,8 +97,8 @@ def column_label(text: str, kinds: Iterable[KindSpec], name: str) -> str:
 
 
 def units_text(kinds: Iterable[KindSpec], name: str) -> str:
-    """Which kinds count field `name` in which unit: 引进企业:万元;捐资助学、扶贫济困:元 ("" when none declares one)."""
-    return ";".join(f"{'、'.join(names)}:{unit}" for unit, names in units_of(kinds, name).items() if unit)
+    """Which kinds count field `name` in which unit: 引进企业：万元；捐资助学、扶贫济困：元 ("" when none declares one)."""
+    return "；".join(f"{'、'.join(names)}：{unit}" for unit, names in units_of(kinds, name).items() if unit)
 
 
 def column_units(kinds: Iterable[KindSpec]) -> dict[str, dict[str, str]]:
@@ -114,9 +114,9 @@ def label(spec: FieldSpec) -> str:
 
 
 def describe(spec: FieldSpec) -> str:
-    """The field's type in words, for hints: 数字(天)、必填."""
-    words = TYPE_WORDS.get(spec.type, spec.type) + (f",单位:{spec.unit}" if spec.unit else "")
-    return words + (",必填" if spec.required else "")
+    """The field's type in words, for hints: 数字，单位：天，必填."""
+    words = TYPE_WORDS.get(spec.type, spec.type) + (f"，单位：{spec.unit}" if spec.unit else "")
+    return words + ("，必填" if spec.required else "")
 
 
 def parse(spec: FieldSpec, raw: object) -> Stored | None:

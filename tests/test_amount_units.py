@@ -3,7 +3,9 @@ its plausible range asking for confirmation: on the form (确认无误) and in t
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
+import json
 import re
 
 import openpyxl
@@ -40,7 +42,11 @@ def label_of(page: str, field: str) -> str:
 def test_the_amount_label_names_the_unit_the_rule_file_declares(client, login, setup):
     login("clerk1")
     assert label_of(client.get("/activities/new/ENTERPRISE").get_data(as_text=True), "amount") == "金额（万元）"
-    assert label_of(client.get("/activities/new/RELIEF").get_data(as_text=True), "amount") == "金额（元）"
+    relief = client.get("/activities/new/RELIEF").get_data(as_text=True)
+    assert label_of(relief, "amount") == "金额（元或万元，按类型）"  # 捐资助学 in 元, 引进资金 in 万元
+    # the form's script puts the chosen kind's unit in the label
+    labels = json.loads(html.unescape(re.search(r'data-labels="([^"]+)"', relief).group(1)))
+    assert labels["捐资助学"] == "金额（元）" and labels["引进资金"] == "金额（万元）"
 
 
 def test_a_donation_typed_in_wan_asks_for_confirmation_and_saves_once_confirmed(client, login, setup):
@@ -164,7 +170,7 @@ def test_the_template_and_the_export_name_the_unit_of_the_amount(client, login, 
     assert "金额（万元或元，按类型）" in headers_of(template)
     book = openpyxl.load_workbook(io.BytesIO(template), read_only=True)
     notes = " ".join(str(c) for row in book["填写说明"].iter_rows(values_only=True) for c in row if c)
-    assert "单位:合理化建议、引进企业:万元;捐资助学、扶贫济困、修桥补路:元" in notes
+    assert "单位：合理化建议、引进企业、引进资金：万元；捐资助学、扶贫济困、修桥补路：元" in notes
     confirm(client, upload(client, sheet(PLAIN)))
     assert "金额（万元或元，按类型）" in headers_of(client.get("/activities/", query_string={"export": "xlsx"}).data)
     csv_header = client.get("/activities/", query_string={"export": "csv"}).data.decode("utf-8-sig").splitlines()[0]

@@ -223,7 +223,7 @@ def test_the_template_has_a_column_per_declared_field_and_a_bad_value_is_reporte
     headers = [str(c.value) for c in sheet_of(template)[1]]
     assert {"培训天数(天)", "培训地点", "发言的会议", "印发日期"} <= set(headers)
     guide = [[c.value for c in row] for row in openpyxl.load_workbook(io.BytesIO(template))["填写说明"].iter_rows()]
-    assert any(row[0] == "培训天数(天)" and "技能培训 数字,单位:天,必填" in (row[2] or "") for row in guide)
+    assert any(row[0] == "培训天数(天)" and "技能培训 数字，单位：天，必填" in (row[2] or "") for row in guide)
 
     base = {"对象编号": "W001", "类型": "技能培训", "日期": "2025-03-02", "标题": "电商培训"}
     data = fill(template, [{**base, "培训天数(天)": "三天"},
@@ -306,7 +306,7 @@ def test_on_the_demo_county_the_shipped_rules_declare_no_extra_field_and_the_for
                                                                                                 as_user):
     as_user("office")
     page = client.get("/activities/new/RELIEF").get_data(as_text=True)
-    assert 'name="x-' not in page and 'name="amount"' in page and 'data-kinds="捐资助学|扶贫济困|修桥补路"' in page
+    assert 'name="x-' not in page and 'name="amount"' in page and 'data-kinds="捐资助学|扶贫济困|修桥补路|引进资金"' in page
     template = client.get("/imports/records/template.xlsx").data
     headers = [str(c.value).rstrip("*") for c in sheet_of(template)[1]]
     assert headers[-1] == "状态"  # no declared column: the sheet is the fixed one

@@ -1,5 +1,6 @@
 """In Debian's Chromium: the record form's picker searches within the branch the page came from and chooses the
-only match; the queue's header checkbox ticks every row; the lists fit a phone's width and sort from their headers."""
+only match; the queue's header checkbox ticks every row; the amount's label follows the chosen kind's unit; the lists
+fit a phone's width and sort from their headers."""
 from __future__ import annotations
 
 import collections
@@ -68,6 +69,24 @@ def test_the_member_picker_chooses_the_only_match_and_the_queue_ticks_all(live_d
         expect(page.locator("tbody input[name=ids]:not(:checked)")).to_have_count(0)
         rows.first.uncheck()
         expect(page.locator("input[data-select-all]")).not_to_be_checked()
+        browser.close()
+
+
+def test_the_amount_label_takes_the_unit_of_the_chosen_kind(live_demo):
+    """解一难's kinds count 金额 in 元 (donations) or 万元 (引进资金): choosing the kind puts its unit in the label."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = signed_in(p, live_demo, "office")
+        page.goto(f"{live_demo}/activities/new/RELIEF")
+        label = page.locator("label[for=amount]")
+        expect(label).to_have_text("金额（元或万元，按类型）")
+        page.select_option("#kind", "引进资金")
+        expect(label).to_have_text("金额（万元）")
+        page.select_option("#kind", "捐资助学")
+        expect(label).to_have_text("金额（元）")
+        page.select_option("#kind", "")
+        expect(label).to_have_text("金额（元或万元，按类型）")
         browser.close()
 
 

@@ -364,7 +364,7 @@ def _render_form(form: ActivityForm, category: Category, activity: Activity | No
                            fields=services.declared_fields(category), years=services.open_years(), party=party,
                            heading=PARTY_LABELS[category] if party else _(category.label),
                            extras=services.extra_fields(category), field_kinds=services.field_kinds(category),
-                           amount_hint=services.amount_hint(category))
+                           amount_hint=services.amount_hint(category), amount_labels=services.amount_labels(category))
 
 
 @bp.route("/new/<category>", methods=["GET", "POST"])
@@ -472,7 +472,8 @@ def report(category: str | None = None) -> str | Response:
                            member=member, fields=services.declared_fields(cat), years=services.open_years(),
                            extras=services.extra_fields(cat, ("members",)),
                            field_kinds=services.field_kinds(cat), verifier=services.self_report_verifier_text(member),
-                           amount_hint=services.amount_hint(cat, ("members",)))
+                           amount_hint=services.amount_hint(cat, ("members",)),
+                           amount_labels=services.amount_labels(cat, ("members",)))
 
 
 @bp.route("/subjects.json")

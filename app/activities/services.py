@@ -151,7 +151,7 @@ def field_kinds(category: Category) -> dict[str, list[str]]:
 
 #: What the amount is, per category, on the form (its unit comes from the rule files: `amount_label`).
 AMOUNT_HINTS = {Category.ENTERPRISE: _l("引进企业的投资额"), Category.CONTRIBUTION: _l("创造效益或节约成本"),
-                Category.RELIEF: _l("捐款或捐物折合的金额")}
+                Category.RELIEF: _l("捐款、捐物折合或引进资金的金额")}
 #: The key prefix under which `save` returns a value that needs the user's confirmation ("warn:amount").
 WARN = "warn:"
 
@@ -163,6 +163,17 @@ def _category_kinds(category: Category, subjects: tuple[str, ...] | None = None)
 def amount_label(category: Category, subjects: tuple[str, ...] | None = None) -> str:
     """金额 with the unit the rule files declare for the category's kinds: 金额（万元）."""
     return kindfields.column_label(_("金额"), _category_kinds(category, subjects), "amount")
+
+
+def amount_labels(category: Category, subjects: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Kind → 金额（元）, when the kinds of the category count the amount in different units: the form's script
+    puts the chosen kind's unit in the label ({} when one unit serves all)."""
+    kinds = _category_kinds(category, subjects)
+    units = kindfields.units_of(kinds, "amount")
+    if len([u for u in units if u]) < 2:
+        return {}
+    return {name: kindfields.with_unit(_("金额"), unit) if unit else _("金额") for unit, names in units.items()
+            for name in names}
 
 
 def amount_hint(category: Category, subjects: tuple[str, ...] | None = None) -> str:

@@ -65,7 +65,7 @@ def _with_unit(column: Column, kinds: list[KindSpec]) -> Column:
     if not units:
         return column
     unit = units[0] if len(units) == 1 else "或".join(units) + "，按类型"
-    note = f"单位:{kindfields.units_text(kinds, column.key)}" + (";精确小数" if column.type == DECIMAL else "")
+    note = f"单位：{kindfields.units_text(kinds, column.key)}" + ("；精确小数" if column.type == DECIMAL else "")
     return dataclasses.replace(column, unit=unit, note=note)
 
 

@@ -108,4 +108,4 @@ def test_a_column_label_carries_the_unit_of_the_kinds_it_serves() -> None:
     assert kindfields.column_label("金额", enterprise, "amount") == "金额（万元）"
     assert kindfields.column_label("金额", relief, "amount") == "金额（元）"
     assert kindfields.column_label("金额", enterprise + relief, "amount") == "金额（万元或元，按类型）"
-    assert kindfields.units_text(enterprise + relief, "amount") == "引进企业:万元;捐资助学、扶贫济困、修桥补路:元"
+    assert kindfields.units_text(enterprise + relief, "amount") == "引进企业：万元；捐资助学、扶贫济困、修桥补路：元"

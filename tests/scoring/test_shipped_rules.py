@@ -33,6 +33,24 @@ def test_members_missing_one_of_four_caps_the_grade(members) -> None:
     assert "解一难:0 件(未达到)" in card.gates[0].detail
 
 
+@pytest.mark.parametrize("kind", ["引进技术人才", "科技创新", "科技服务", "文化教育", "化解矛盾", "维护稳定"])
+def test_members_every_kind_of_relief_the_notice_names_meets_the_gate_and_scores(members, kind) -> None:
+    """《实施意见》's 解一难 also names 引进资金、技术和人才、科技创新 … 化解矛盾、维护稳定: each is a kind of its own,
+    counts for the 解一难 gate, and scores 10 a record within the section's 20."""
+    records = [r for r in complete(1) if r.kind != "捐资助学"] + [rec(kind, 1), rec(kind, 1, "2025-05-01")]
+    card = score([subj(1)], records, members, "全年")[0]
+    assert card.section_points("解一难") == 20 and card.eligible
+    one = score([subj(1)], [r for r in records if r.occurred_on.month != 5], members, "全年")[0]
+    assert one.section_points("解一难") == 10
+
+
+@pytest.mark.parametrize(("amount", "points"), [("50", 10), ("100", 15), ("800", 20)])
+def test_members_funds_brought_in_score_by_the_amount_in_wan(members, amount, points) -> None:
+    records = [r for r in complete(1) if r.kind != "捐资助学"] + [rec("引进资金", 1, amount=amount)]
+    card = score([subj(1)], records, members, "全年")[0]
+    assert card.section_points("解一难") == points and card.eligible
+
+
 def test_members_joint_proposal_and_one_work_counted_once(members) -> None:
     records = [rec("提案", 1, outcome="立案", participants=(1, 2, 3), work="P-7"),
                rec("社情民意", 1, outcome="采用", work="P-7")]

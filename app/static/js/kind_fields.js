@@ -15,6 +15,12 @@
       });
       var note = box.querySelector(".kinds-note");
       if (note) note.hidden = true;
+      var label = box.dataset.labels && box.querySelector("label");
+      if (label) {  // kinds counting the amount in different units: the chosen kind's unit in the label
+        if (!label.dataset.general) label.dataset.general = label.textContent;
+        var labels = JSON.parse(box.dataset.labels);
+        label.textContent = labels[chosen] || label.dataset.general;
+      }
     });
   }
   kind.addEventListener("change", update);
