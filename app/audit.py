@@ -59,6 +59,10 @@ FIELD_LABELS = {
     "published": _l("委员风采"),
     "number": _l("序号"), "starts_on": _l("开始日期"), "ends_on": _l("结束日期"), "closed_at": _l("关闭时间"),
     "recording_closed_at": _l("停止录入时间"),
+    # the campaign's timetable (app.timetable) and the meeting types
+    "entry_opens_on": _l("录入开始"), "entry_closes_on": _l("录入截止"), "half_review_due_on": _l("半年小结"),
+    "annual_review_due_on": _l("全年总结"), "recommend_due_on": _l("推荐截止"), "decision_due_on": _l("常委会审定"),
+    "briefing": _l("计入政情通报会"),
     # the organisation (app.organisation) and the print settings: their settings' keys
     "org.full_name": _l("政协全称"), "org.short_name": _l("政协简称"), "org.party_committee": _l("镇党委全称"),
     "org.hr_department": _l("组织人事部门"), "org.public_url": _l("公众访问地址"),

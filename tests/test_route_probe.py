@@ -28,7 +28,7 @@ from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Cer
 from conftest import text_of
 
 # 184 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1472 pairs probed.
-RULE_METHODS = 184
+RULE_METHODS = 186
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -223,6 +223,7 @@ ROUTES: dict[str, Route] = {
     "/setup/terms/<int:term_id>/rollover": r(VERIFY, term_id="term"),
     "/setup/terms/new": r((ADMIN,)),
     "/setup/years": r(VERIFY),
+    "/setup/years/<int:year>": r(VERIFY, year="year"),
     "/setup/years/<int:year>/close": r(VERIFY, year="year"),
     "/setup/years/<int:year>/reopen": r((ADMIN,), year="year"),
     "/setup/years/open": r(VERIFY),

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import audit
+from app import audit, timetable
 from app.auth.decorators import roles_required
 from app.auth.scope import unit_ids
 from app.awards import forms, history, services
@@ -112,9 +112,9 @@ def _render(award_list: AwardList, **given: Any) -> str:
         body=body if body in forms.APPROVING_BODIES else "常委会议",
         meeting_name=award_list.meeting_name, decided_on=award_list.decided_on,
         document_number=award_list.document_number)
-    days = setting("publicity_days", "7")
-    publish = given.get("publish_form") or forms.PublishForm(starts_on=beijing_today(),
-                                                              days=int(days) if days.isdigit() else 7)
+    period = award_list.review.period
+    publish = given.get("publish_form") or forms.PublishForm(
+        starts_on=beijing_today(), days=timetable.publicity_default(int(period[:4]) if period[:4].isdigit() else None))
     timeline = _log_rows(award_list, candidates)
     return render_template(
         "awards/detail.html", award_list=award_list, board=board, standings=standings, candidates=candidates,

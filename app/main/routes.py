@@ -7,11 +7,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from app import timetable
 from app.auth.scope import clause
 from app.extensions import db
 from app.main import inbox
 from app.models import Activity, Member, PartyMember, RecordState, Role, Unit, UnitKind
 from app.setup import checklist
+from app.timeutil import beijing_today
 from app.web import safe_next
 
 bp = Blueprint("main", __name__)
@@ -84,7 +86,19 @@ def index() -> str:
     if current_user.role == Role.MEMBER:
         stats.append((_l("我的履职记录"), count(Activity)))
     return render_template("main/index.html", stats=stats, inbox=inbox.items(current_user),
-                           meetings=inbox.upcoming_meetings(current_user), **_setup())
+                           meetings=inbox.upcoming_meetings(current_user), **_setup(), **_timetable())
+
+
+def _timetable() -> dict[str, object]:
+    """The office's (and admin's) home shows this year's timetable and its 政情通报会."""
+    if current_user.role not in (Role.ADMIN, Role.OFFICE):
+        return {}
+    today = beijing_today()
+    found = timetable.shown_year(today)
+    if found is None:
+        return {}
+    return {"timetable_year": found, "timetable_steps": timetable.steps(found, today),
+            "timetable_briefings": timetable.briefings(found.year, today)}
 
 
 def _setup() -> dict[str, object]:
