@@ -17,6 +17,7 @@ from app.auth.scope import clause
 from app.awards.services import publicity_ends_on
 from app.branches.results import period_label
 from app.extensions import db
+from app.followup.services import UNCLOSED, unclosed_count
 from app.models import (Activity, Attendance, AwardList, AwardListState, BranchResult, Candidate, CandidateState,
                         Meeting, Objection, ObjectionOutcome, RecordState, Review, ReviewState, Role, SubjectKind,
                         Unit, User, Vote)
@@ -116,7 +117,12 @@ def _office(user: User) -> list[Item]:
     found = _queue(user)
     found.append(Item(_("待核实的比实绩"), submitted,
                       url_for("branches.result_list", state=RecordState.SUBMITTED.name), "branches.result_list"))
-    return found + _objections() + _award_steps() + _reviews_pending()
+    return found + _objections() + _award_steps() + _reviews_pending() + _followup(user)
+
+
+def _followup(user: User) -> list[Item]:
+    """通报 cases not closed yet: no decision, or 继续观察."""
+    return [Item(_("通报待处理"), unclosed_count(user), url_for("followup.index", state=UNCLOSED), "followup.index")]
 
 
 def _objections() -> list[Item]:
