@@ -292,9 +292,12 @@ def dossier(member: Member, year: int, review: Review | None = None, size: int |
 
 def cases(member_id: int, year: int) -> tuple[rm.Case, ...]:
     """A member's 通报 of the year's reviews and their steps, for the 履职档案."""
-    return tuple(rm.Case(review_label(c.review), c.noticed_on, tuple(followup.reasons(c)), _(c.state.label),
-                         tuple(rm.CaseStep(line.on, line.what, line.detail) for line in map(followup.step_line, c.steps)))
-                 for c in followup.member_cases(member_id, year))
+    out = []
+    for case in followup.member_cases(member_id, year):
+        lines = (followup.step_line(step) for step in case.steps)
+        out.append(rm.Case(review_label(case.review), case.noticed_on, tuple(followup.reasons(case)),
+                           _(case.state.label), tuple(rm.CaseStep(li.on, li.what, li.detail) for li in lines)))
+    return tuple(out)
 
 
 def dossiers(review: Review, subject_id: int | None = None, visible: set[int] | None = None) -> list[rm.Dossier]:

@@ -205,7 +205,8 @@ def talker_choices() -> list[tuple[int, str]]:
 
 # --- lists ---------------------------------------------------------------------------------------------------------
 
-def case_query(year: int | None = None, state: str = UNCLOSED, unit_id: int | None = None) -> sa.Select[tuple[Followup]]:
+def case_query(year: int | None = None, state: str = UNCLOSED,
+               unit_id: int | None = None) -> sa.Select[tuple[Followup]]:
     """The cases the signed-in user may see, filtered: by the year of the review, by state (UNCLOSED: 待处理 and
     继续观察中; EVERY: all), by one of the member's units. Newest 通报 first."""
     stmt = scoped(Followup).join(Member, Member.id == Followup.member_id).join(Review, Review.id == Followup.review_id)

@@ -64,9 +64,8 @@ def detail(member_id: int) -> str:
     chosen = max((int(r[0]) for r in results), default=years[0])
     # 通报 cases are the office's internal work: the member's own page does not show them (docs/followup.md)
     cases = [] if current_user.role == Role.MEMBER else followup.member_cases(member.id)
-    return render_template("members/detail.html", member=member, activities=activities,
-                           cases=[(c, review_label(c.review), followup.reasons(c), list(map(followup.step_line, c.steps)))
-                                  for c in cases],
+    shown = [(c, review_label(c.review), followup.reasons(c), [followup.step_line(s) for s in c.steps]) for c in cases]
+    return render_template("members/detail.html", member=member, activities=activities, cases=shown,
                            attendance=services.member_attendance(member.id), done=done, results=results,
                            dossier_years=years, dossier_year=chosen,
                            unit_changes=unit_history.history(member.id), unit_fields=unit_history.FIELD_LABELS,
