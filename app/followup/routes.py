@@ -19,6 +19,7 @@ from app.imports import export
 from app.listing import remembered, sorted_by
 from app.members.services import filter_units
 from app.models import Followup, FollowupDecision, FollowupState, FollowupStep, Member, Review, Role
+from app.timeutil import beijing_today
 from app.web import db_id, page_args
 
 bp = Blueprint("followup", __name__)
@@ -88,11 +89,13 @@ def open_one(review_id: int, member_id: int) -> Response:
 def _page(case: Followup, talk: TalkForm | None = None, consult: ConsultForm | None = None,
           decision: DecisionForm | None = None) -> str:
     talkers = services.talker_choices()
+    today = {"occurred_on": beijing_today()}  # a blank form offers today's date
     return render_template(
         "followup/detail.html", case=case, reasons=services.reasons(case), review_label=review_label(case.review),
         lines=[services.step_line(e) for e in case.steps], can_write=current_user.role in WRITERS,
-        talk=talk or TalkForm(talkers, formdata=None), consult=consult or ConsultForm(formdata=None),
-        decision=decision or DecisionForm(formdata=None), closed=case.state == FollowupState.CLOSED,
+        talk=talk or TalkForm(talkers, formdata=None, data=today),
+        consult=consult or ConsultForm(formdata=None, data=today),
+        decision=decision or DecisionForm(formdata=None, data=today), closed=case.state == FollowupState.CLOSED,
         decisions=FollowupDecision)
 
 

@@ -199,7 +199,7 @@ def decide(case: Followup, data: Mapping[str, Any], user: User) -> Errors:
 
 def talker_choices() -> list[tuple[int, str]]:
     """The accounts a 谈话提醒 can name, by role then name."""
-    return [(u.id, f"{u.display_name}（{u.role.label}）") for u in db.session.scalars(
+    return [(u.id, f"{u.display_name}（{_(u.role.label)}）") for u in db.session.scalars(
         sa.select(User).where(User.role.in_(TALKERS), User.active).order_by(User.role, User.display_name, User.id))]
 
 
