@@ -16,6 +16,7 @@ from app.auth.scope import unit_ids
 from app.awards import forms, history, services
 from app.awards.services import AwardError
 from app.extensions import db
+from app.followup import services as followup
 from app.forms import ActionForm
 from app.imports import export
 from app.models import (AwardList, AwardListState, Candidate, CandidateState, Objection, ObjectionOutcome, Review,
@@ -352,4 +353,6 @@ def notices(review_id: int) -> str | Response:
         headers = [_("姓名"), _("单位"), _("得分"), _("等次"), _("原因")]
         return export.send_table(headers, [[r.name, r.unit, r.score, r.grade, "；".join(r.reasons)] for r in rows],
                                  fmt, _("通报名单") + f"-{review.period}")
-    return render_template("awards/notices.html", review=review, rows=rows, reviews=reviews)
+    return render_template("awards/notices.html", review=review, rows=rows, reviews=reviews,
+                           takes_cases=followup.takes_cases(review), cases=followup.cases_of_review(review),
+                           can_open=current_user.role in OFFICE, form=ActionForm())

@@ -317,7 +317,9 @@ def dossier(member_id: int) -> Response:
     if not 2000 <= year <= 2100:
         abort(404)
     from reports.dossier import dossier as render
-    made = kinds.Made(render(content.dossier(member, year)), f"{member.name}-{year}年度履职档案.pdf", False)
+    internal = current_user.role != Role.MEMBER  # a member's own copy leaves out the 通报 cases (docs/followup.md)
+    made = kinds.Made(render(content.dossier(member, year, internal=internal)), f"{member.name}-{year}年度履职档案.pdf",
+                      False)
     return _send(made, PDF)
 
 

@@ -18,9 +18,10 @@ from app.auth.scope import clause
 from app.awards.services import publicity_ends_on
 from app.branches.results import period_label
 from app.extensions import db
-from app.models import (Activity, AppraisalYear, Attendance, AwardList, AwardListState, BranchResult, Candidate, CandidateState,
-                        Meeting, Objection, ObjectionOutcome, RecordState, Review, ReviewState, Role, SubjectKind,
-                        Unit, User, Vote)
+from app.followup.services import UNCLOSED, unclosed_count
+from app.models import (Activity, AppraisalYear, Attendance, AwardList, AwardListState, BranchResult, Candidate,
+                        CandidateState, Meeting, Objection, ObjectionOutcome, RecordState, Review, ReviewState, Role,
+                        SubjectKind, Unit, User, Vote)
 from app.timeutil import beijing_today
 
 
@@ -146,7 +147,7 @@ def _office(user: User) -> list[Item]:
     found = _queue(user)
     found.append(Item(_("待核实的比实绩"), submitted,
                       url_for("branches.result_list", state=RecordState.SUBMITTED.name), "branches.result_list"))
-    return _timetable() + found + _objections() + _award_steps() + _reviews_pending()
+    return _timetable() + found + _objections() + _award_steps() + _reviews_pending() + _followup(user)
 
 
 def _timetable() -> list[Item]:
@@ -170,6 +171,11 @@ def _timetable() -> list[Item]:
         if warning is not None:
             out.append(Item(warning[0], 1, link, "meetings.index", when=_("政情通报会"), overdue=warning[1]))
     return out
+
+
+def _followup(user: User) -> list[Item]:
+    """通报 cases not closed yet: no decision, or 继续观察."""
+    return [Item(_("通报待处理"), unclosed_count(user), url_for("followup.index", state=UNCLOSED), "followup.index")]
 
 
 def _objections() -> list[Item]:
