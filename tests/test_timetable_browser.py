@@ -37,7 +37,7 @@ def test_the_timeline_on_the_office_home_and_the_year_page(live_demo, tmp_path, 
         page.goto(f"{live_demo}/setup/years/2025")
         expect(page.locator("h1")).to_contain_text("2025年度时间安排")
         expect(page.locator("body")).to_contain_text("本年已召开 2 次")
-        expect(page.locator("input[name=half_review_due_on]")).to_have_value("2025-07-15")
+        expect(page.locator("input[name=entry_opens_on]")).to_have_value("2025-01-01")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(shots / f"timetable-year-{width}.png"), full_page=True)
         browser.close()

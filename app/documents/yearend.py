@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from app.awards import services as awards
 from app.extensions import db
 from app.followup import services as followup
-from app.models import (AwardList, CandidateState, Review, ReviewKind, ReviewState, Role, SubjectKind, User,
-                        VoteChoice)
+from app.models import (AppraisalYear, AwardList, CandidateState, Review, ReviewKind, ReviewState, Role, SubjectKind,
+                        User, VoteChoice)
 from app.reviews import services as reviews
 from app.timeutil import beijing_today
 
@@ -41,6 +41,7 @@ def _user(role: Role) -> User:
 def finish_year() -> list[AwardList]:
     """Run each 2025 annual review that has no frozen annual version yet and finalise its award lists; flush."""
     office, leader = _user(Role.OFFICE), _user(Role.LEADER)
+    _timetable()
     done: list[AwardList] = []
     for filename, (body, meeting, number) in DECISIONS.items():
         ruleset = reviews.rule_file(filename)
@@ -59,6 +60,16 @@ def finish_year() -> list[AwardList]:
             done.append(award_list)
     db.session.flush()
     return done
+
+
+def _timetable() -> None:
+    """The year's later milestones, as the office would have set them for the dates below (the demo county itself
+    leaves them unset: its year is still being recorded, and steps dated in 2025 would all read 已逾期)."""
+    year = db.session.get(AppraisalYear, 2025)
+    if year is not None and year.annual_review_due_on is None:
+        year.annual_review_due_on = dt.date(2025, 12, 10)
+        year.recommend_due_on = dt.date(2025, 12, 15)
+        year.decision_due_on = DECIDED_ON
 
 
 def _decide(award_list: AwardList, office: User, leader: User, body: str, meeting: str, number: str) -> None:
