@@ -99,6 +99,7 @@ def _document(params: dict[str, Any], progress: Progress, print_run: bool) -> di
     if review is None:
         raise JobFailed("考评已不存在")
     visible = params.get("visible")
+    progress(0, 0, "正在读取数据")  # before the first page: gathering every member's records takes a while too
     try:
         made = documents.make(params["name"], review, options_of(params), _user(params),
                               progress=lambda done, total: progress(done, total, "正在生成"),
