@@ -4,8 +4,8 @@ Two ways to print the same page: "full" draws the whole design on plain paper (b
 number with its check code and QR code; the red seal is stamped by hand over issuer and date, so nothing marks its
 place); "overlay" (套打) prints only the variable text, number and QR code onto pre-printed stock, shifted and
 scaled by the printer's `Placement`. The 套打 样稿 (a preview, `draft`) shows the pre-printed design faintly beneath
-the text (border, title, issuer and a dashed circle where the seal goes), so the office sees where the text will fall; the
-dashed circle is on no other page. Every position comes from one table of named boxes in A4 millimetres (`BOXES`,
+the text (border, title, issuer and a dashed circle where the seal goes), so the office sees where the text will
+fall; the dashed circle is on no other page. Every position comes from one table of named boxes in A4 millimetres (`BOXES`,
 `MERIT_BOXES`), used by both modes and by the calibration sheet, so the two cannot drift apart; A3 is the same table
 scaled by 420/297.
 

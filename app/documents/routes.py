@@ -134,7 +134,7 @@ def pdf(review_id: int, name: str) -> Response | str:
     if request.method == "POST":
         if not (background or name in kinds.CERTIFICATE_DOCS) or not ActionForm().validate_on_submit():
             abort(400)
-        return _long_document(found, name, options) if background else _print_run(found, name)
+        return _long_document(found, name, options) if background else _print_run(found, name, options)
     if background:  # hundreds of pages: never inside a request
         flash(_("%(document)s页数很多，请点击“生成”在后台生成，完成后在任务页面下载。", document=kinds.DOCUMENTS[name]),
               "info")
@@ -159,7 +159,7 @@ def _long_document(found: Review, name: str, options: Options) -> Response:
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
-def _print_run(found: Review, name: str) -> Response:
+def _print_run(found: Review, name: str, options: Options) -> Response:
     """One print run per click: the form's one-time token makes one job, so a double click gets the job (and the
     PDF) the first click made; the same form posted again with other choices (整张, then 套打 at once) is refused
     in words, and so is a second run of the review's certificates while one is queued or running, and any run
@@ -167,7 +167,7 @@ def _print_run(found: Review, name: str) -> Response:
     if missing := print_settings.certificate_blockers(content.campaign(found), found.subject_kind):
         flash(_blocked(missing), "error")
         return redirect(url_for("documents.review", review_id=found.id) + "#awards")
-    params = {"review_id": found.id, "name": name, "options": options_params(_options()), "user_id": current_user.id}
+    params = {"review_id": found.id, "name": name, "options": options_params(options), "user_id": current_user.id}
     token = jobs.clean_token(request.form.get("request_token"))
     if jobs.by_token(token) is None and (busy := jobs.active("print", review_id=found.id)) is not None:
         flash(_("这份考评的证书或奖状正在打印（任务 #%(id)s），请等它完成后再打印。", id=busy.id), "error")
