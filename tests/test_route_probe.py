@@ -27,8 +27,8 @@ from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Cer
                         Review, ReviewEntry, Role, SubjectKind, Term, Unit, UnitKind, User)
 from conftest import text_of
 
-# 184 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1472 pairs probed.
-RULE_METHODS = 184
+# 186 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1488 pairs probed.
+RULE_METHODS = 186
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -155,6 +155,9 @@ ROUTES: dict[str, Route] = {
     "/documents/review/<int:review_id>/<name>.pdf": r(VERIFY, review_id="review", name="document"),
     "/documents/review/<int:review_id>/<name>.xlsx": r(VERIFY, review_id="review", name="document"),
     "/documents/review/<int:review_id>/<name>.docx": r(VERIFY, review_id="review", name="document"),
+    # the 表彰决定's text: the office edits it, a leader reads it
+    "/documents/review/<int:review_id>/decision": r({"GET": frozenset((ADMIN, OFFICE, LEADER)),
+                                                     "POST": frozenset(VERIFY)}, review_id="review"),
     "/documents/review/<int:review_id>/rewards": r(VERIFY, review_id="review"),
     "/documents/settings": r(VERIFY),
     "/healthz": r(PUBLIC),

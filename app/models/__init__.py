@@ -20,7 +20,8 @@ from app.models.users import LoginEvent, LoginThrottle, PasswordHistory, User, u
 __all__ = [
     "Activity", "ActivityParticipant", "AppraisalYear", "Attendance", "AttendanceStatus", "AuditLog", "AwardList",
     "AwardListState", "BranchForm", "BranchIndicator", "BranchResult", "Candidate", "CandidateState", "Category",
-    "Certificate", "CertificateKind", "DecisionText", "Enterprise", "Evidence", "Gender", "HistoricalResult", "Invitees", "Job",
+    "Certificate", "CertificateKind", "DecisionText", "Enterprise", "Evidence", "Gender", "HistoricalResult",
+    "Invitees", "Job",
     "JobState", "LoginEvent", "LoginThrottle", "Meeting", "MeetingKind", "MeetingType", "Member", "MemberUnitChange",
     "Notice", "Objection", "ObjectionOutcome",
     "PartyMember", "PartyStatus", "PasswordHistory", "PrintLog", "PrinterProfile", "RecordState", "Review",

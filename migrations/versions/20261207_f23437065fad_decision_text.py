@@ -28,8 +28,10 @@ def upgrade():
     sa.Column('closing', sa.Text(), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['review_id'], ['review.id'], name=op.f('fk_decision_text_review_id_review'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_decision_text_updated_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['review_id'], ['review.id'], name=op.f('fk_decision_text_review_id_review'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_decision_text_updated_by_id_user'),
+                            ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_decision_text')),
     sa.UniqueConstraint('review_id', name=op.f('uq_decision_text_review_id'))
     )
