@@ -141,6 +141,8 @@ def test_a_review_without_award_lists_has_no_decision_yet(client, as_user, annua
 def test_a_leader_reads_the_text_and_cannot_change_it(client, as_user, finished_year):
     _reopen(finished_year)
     as_user("leader")
+    award_list = content.award_lists(finished_year)[0]
+    assert f'href="/documents/review/{finished_year.id}/decision"' in client.get(f"/awards/{award_list.id}").text
     page = client.get(f"/documents/review/{finished_year.id}/decision")
     assert page.status_code == 200 and "<textarea" not in page.text
     assert "县政协第十届常委会第十五次会议" in text_of(page)

@@ -7,7 +7,7 @@ their names, the issuer), so a reprint of a final decision prints the same words
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 import reports.model as rm
 from app import audit
@@ -20,6 +20,7 @@ from app.timeutil import utcnow
 from reports.decision import default_text, paragraphs
 
 FIELDS = ("addressees", "body", "closing")
+LOCKED = _l("名单已全部定稿，表彰决定的正文已锁定，不能再修改。")
 
 
 def stored(review: Review) -> DecisionText | None:
@@ -55,7 +56,7 @@ def save(review: Review, values: dict[str, str], user: User) -> DecisionText:
     :raises DocumentError: every award list of the review is final: the decision is issued and its text locked.
     """
     if is_final(review):
-        raise DocumentError(_("名单已全部定稿，表彰决定的正文已锁定，不能再修改。"))
+        raise DocumentError(str(LOCKED))
     clean = {"addressees": values["addressees"].strip(), "body": "\n".join(paragraphs(values["body"])),
              "closing": "\n".join(paragraphs(values["closing"]))}
     kept = stored(review)

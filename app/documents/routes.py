@@ -229,7 +229,7 @@ def decision(review_id: int) -> Response | str:
     final = content.is_final(found)
     form = forms.DecisionTextForm(data=decision_text.as_fields(shown) if request.method == "GET" else None)
     if request.method == "POST" and final:
-        flash(_("名单已全部定稿，表彰决定的正文已锁定，不能再修改。"), "error")
+        flash(str(decision_text.LOCKED), "error")
         return redirect(url_for("documents.decision", review_id=found.id))
     if form.validate_on_submit():
         decision_text.save(found, {name: getattr(form, name).data or "" for name in decision_text.FIELDS},
