@@ -60,6 +60,16 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class DecisionText:
+    """The words of a 表彰决定 around its 名单: the 主送 line, the body's paragraphs and the closing paragraph (the
+    office's text, or the default reports.decision makes from the Decision)."""
+
+    addressees: str  # 各非公企业党组织：
+    body: tuple[str, ...]
+    closing: str = ""
+
+
+@dataclass(frozen=True)
 class Certificate:
     """One 荣誉证书 or 奖状: the variable text of one page."""
 

@@ -27,8 +27,8 @@ from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Cer
                         Review, ReviewEntry, Role, SubjectKind, Term, Unit, UnitKind, User)
 from conftest import text_of
 
-# 193 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1544 pairs probed.
-RULE_METHODS = 193
+# 195 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1560 pairs probed.
+RULE_METHODS = 195
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -155,6 +155,9 @@ ROUTES: dict[str, Route] = {
     "/documents/review/<int:review_id>/<name>.pdf": r(VERIFY, review_id="review", name="document"),
     "/documents/review/<int:review_id>/<name>.xlsx": r(VERIFY, review_id="review", name="document"),
     "/documents/review/<int:review_id>/<name>.docx": r(VERIFY, review_id="review", name="document"),
+    # the 表彰决定's text: the office edits it, a leader reads it
+    "/documents/review/<int:review_id>/decision": r({"GET": frozenset((ADMIN, OFFICE, LEADER)),
+                                                     "POST": frozenset(VERIFY)}, review_id="review"),
     "/documents/review/<int:review_id>/rewards": r(VERIFY, review_id="review"),
     "/documents/settings": r(VERIFY),
     # 通报处理: the office writes, the leading group reads, a clerk reads their units' members' cases

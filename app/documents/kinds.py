@@ -14,6 +14,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.documents import decision_text
 from app.documents.certificates import certificate_texts, log_print
 from app.documents.content import (campaign, decision, dossiers, is_final, notice_list, publicity, ranking_tables,
                                    year_of)
@@ -152,6 +153,22 @@ def _award_word(ask: Ask) -> Made:
     return _decided(ask, lambda found: rx.award_list(found, ask.options.order, _grouped(ask)), "表彰名单.docx")
 
 
+def _decision(ask: Ask, render: Callable[..., bytes], name: str) -> Made:
+    """The 表彰决定 itself: the office's text (or the default) and the 名单 as its 附件."""
+    return _decided(ask, lambda found: render(found, decision_text.current(ask.review, found), ask.options.order,
+                                              _grouped(ask)), name)
+
+
+def _decision_pdf(ask: Ask) -> Made:
+    from reports import decision as rd
+    return _decision(ask, rd.decision_document, "表彰决定.pdf")
+
+
+def _decision_word(ask: Ask) -> Made:
+    from reports import docx as rx
+    return _decision(ask, rx.decision_document, "表彰决定.docx")
+
+
 def _plaques(ask: Ask) -> Made:
     from reports import plaques as rp
     return _decided(ask, rp.plaque_list, "奖牌刻字清单.pdf")
@@ -223,6 +240,7 @@ def _publicity_word(ask: Ask) -> Made:
 # --- the registry -------------------------------------------------------------------------------------------------
 
 KINDS: dict[str, Kind] = {
+    "decision": Kind(_l("表彰决定"), _decision_pdf, docx=_decision_word),
     "awards": Kind(_l("表彰名单"), _award_list, _award_workbook, _award_word),
     "certificates": Kind(_l("荣誉证书"), _certificates, certificate=CertificateKind.CERTIFICATE),
     "merit": Kind(_l("奖状"), _merit, certificate=CertificateKind.MERIT),
@@ -273,7 +291,8 @@ def spreadsheet(name: str, review: Review, options: Options, visible: set[int] |
 
 
 def word(name: str, review: Review, options: Options) -> Made:
-    """The .docx version (for the office to edit and file) of the 表彰名单, the 通报名单, the 公示通知 or the 抄送函.
+    """The .docx version (for the office to edit and file) of the 表彰决定, the 表彰名单, the 通报名单, the 公示通知 or
+    the 抄送函.
 
     :raises DocumentError: no such document, or it does not exist for this review (yet).
     """

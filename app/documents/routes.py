@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from app import audit, organisation
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
-from app.documents import certificates, content, forms, kinds, print_settings
+from app.documents import certificates, content, decision_text, forms, kinds, print_settings
 from app.documents.errors import DocumentError
 from app.documents.kinds import Options
 from app.extensions import db
@@ -22,7 +22,7 @@ from app.forms import ActionForm
 from app.jobs import services as jobs
 from app.jobs.kinds import options_params
 from app.models import (AwardListState, Certificate, JobState, Member, PrinterProfile, Review, ReviewState, Role,
-                        SubjectKind)
+                        SubjectKind, User)
 from app.reviews import services as reviews
 from app.security import limit_requests
 from app.settings import save_settings, setting
@@ -225,6 +225,40 @@ def docx(review_id: int, name: str) -> Response:
     response = send_download(made.data, DOCX, made.filename, as_attachment=True, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/review/<int:review_id>/decision", methods=["GET", "POST"])
+@roles_required(*OFFICE, Role.LEADER)
+def decision(review_id: int) -> Response | str:
+    """The 表彰决定's own words (主送, body, closing): the office edits them until every list is final, a leader
+    reads them. The form starts from the office's saved text, else the default made from the lists."""
+    found = _review_or_404(review_id)
+    editor = current_user.role in OFFICE
+    if request.method == "POST" and not editor:
+        abort(403)
+    back = url_for("documents.review", review_id=found.id) if editor else url_for("reviews.ranking",
+                                                                                  review_id=found.id)
+    try:
+        shown = decision_text.current(found)
+    except DocumentError as error:
+        flash(str(error), "error")
+        return redirect(back)
+    final = content.is_final(found)
+    form = forms.DecisionTextForm(data=decision_text.as_fields(shown) if request.method == "GET" else None)
+    if request.method == "POST" and final:
+        flash(str(decision_text.LOCKED), "error")
+        return redirect(url_for("documents.decision", review_id=found.id))
+    if form.validate_on_submit():
+        decision_text.save(found, {name: getattr(form, name).data or "" for name in decision_text.FIELDS},
+                           current_user)
+        db.session.commit()
+        flash(_("表彰决定的正文已保存"), "success")
+        return redirect(url_for("documents.decision", review_id=found.id))
+    kept = decision_text.stored(found)
+    who = db.session.get(User, kept.updated_by_id) if kept and kept.updated_by_id else None
+    return render_template("documents/decision.html", review=found, form=form, final=final, editor=editor,
+                           shown=shown, kept=kept, who=who, back=back,
+                           label=content.review_label(found)), (422 if form.errors else 200)
 
 
 @bp.route("/review/<int:review_id>/rewards", methods=["POST"])

@@ -1,6 +1,6 @@
 """Every table, re-exported so Alembic and the app see them all."""
 from app.models.audit import AuditLog
-from app.models.awards import (AwardList, Candidate, Certificate, Objection, PrinterProfile, PrintLog,
+from app.models.awards import (AwardList, Candidate, Certificate, DecisionText, Objection, PrinterProfile, PrintLog,
                                RewardAmount, Vote)
 from app.models.enums import (AttendanceStatus, AwardListState, BranchForm, CandidateState, Category,
                               CertificateKind, FollowupDecision, FollowupState, FollowupStep, Gender, Invitees,
@@ -21,8 +21,8 @@ from app.models.users import LoginEvent, LoginThrottle, PasswordHistory, User, u
 __all__ = [
     "Activity", "ActivityParticipant", "AppraisalYear", "Attendance", "AttendanceStatus", "AuditLog", "AwardList",
     "AwardListState", "BranchForm", "BranchIndicator", "BranchResult", "Candidate", "CandidateState", "Category",
-    "Certificate", "CertificateKind", "Enterprise", "Evidence", "Followup", "FollowupDecision", "FollowupEntry",
-    "FollowupState", "FollowupStep", "Gender", "HistoricalResult", "Invitees", "Job",
+    "Certificate", "CertificateKind", "DecisionText", "Enterprise", "Evidence", "Followup", "FollowupDecision",
+    "FollowupEntry", "FollowupState", "FollowupStep", "Gender", "HistoricalResult", "Invitees", "Job",
     "JobState", "LoginEvent", "LoginThrottle", "Meeting", "MeetingKind", "MeetingType", "Member", "MemberUnitChange",
     "Notice", "Objection", "ObjectionOutcome",
     "PartyMember", "PartyStatus", "PasswordHistory", "PrintLog", "PrinterProfile", "RecordState", "Review",
