@@ -25,6 +25,7 @@ from app.models import (Activity, ActivityParticipant, Attendance, AwardList, Aw
                         Review, ReviewEntry, ReviewKind, SubjectKind, Unit)
 from app.reviews import reading
 from app.reviews import services as reviews
+from app.reviews.reading import review_label
 
 ORGANISATIONS = (SubjectKind.UNITS, SubjectKind.BRANCHES)
 CAMPAIGNS = {SubjectKind.MEMBERS: "四个一", SubjectKind.UNITS: "四个一", SubjectKind.BRANCHES: "双比双争",
@@ -151,11 +152,6 @@ def decision(review: Review) -> rm.Decision:
 
 
 # --- rankings, 通报, 公示, 履职档案 -------------------------------------------------------------------------------
-
-def review_label(review: Review) -> str:
-    kind = _("全年总结") if review.kind == ReviewKind.ANNUAL else _("半年小结")
-    return _("%(year)s年度%(kind)s 第%(version)s版", year=year_of(review), kind=kind, version=review.version)
-
 
 def ranking_tables(review: Review, ranking: str | None = None, group: str | None = None,
                    visible: set[int] | None = None) -> list[rm.RankingTable]:

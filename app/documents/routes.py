@@ -24,6 +24,7 @@ from app.jobs.kinds import options_params
 from app.models import (AwardListState, Certificate, JobState, Member, PrinterProfile, Review, ReviewState, Role,
                         SubjectKind, User)
 from app.reviews import services as reviews
+from app.reviews.reading import review_label
 from app.security import limit_requests
 from app.settings import save_settings, setting
 from app.timeutil import beijing_today
@@ -101,7 +102,7 @@ def _render(found: Review, rewards_errors: dict[str, str] | None = None,
         published=any(a.publicity_starts_on for a in lists), rankings=reviews.rankings_of(found, table),
         certificates=given, valid={c.id: certificates.is_valid(c) for c in given},
         log=log, names=audit.actor_names(log), printers=print_settings.printers(),
-        amounts=amounts, rewards_errors=rewards_errors or {}, label=content.review_label(found),
+        amounts=amounts, rewards_errors=rewards_errors or {}, label=review_label(found),
         revoke_forms={c.id: revoke_form if revoke_for == c.id and revoke_form else forms.RevokeForm()
                       for c in given},
         action_form=ActionForm(), members=found.subject_kind == SubjectKind.MEMBERS,
@@ -258,7 +259,7 @@ def decision(review_id: int) -> Response | str:
     who = db.session.get(User, kept.updated_by_id) if kept and kept.updated_by_id else None
     return render_template("documents/decision.html", review=found, form=form, final=final, editor=editor,
                            shown=shown, kept=kept, who=who, back=back,
-                           label=content.review_label(found)), (422 if form.errors else 200)
+                           label=review_label(found)), (422 if form.errors else 200)
 
 
 @bp.route("/review/<int:review_id>/rewards", methods=["POST"])

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
-from app.documents.content import review_label
+from app.reviews.reading import review_label
 from app.extensions import db
 from app.followup import services as followup
 from app.forms import commit_or_attach
