@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models import Activity, AuditLog, Enterprise, Meeting, Member, PartyMember, Unit, User
+from app.models import (Activity, AuditLog, DecisionText, Enterprise, Meeting, Member, PartyMember, Review, RuleSet,
+                        Unit, User)
 from app.models.enums import LabelledEnum
 
 # A password, hashed or not, never reaches the log: only the field's name does.
@@ -31,7 +32,8 @@ ENTITY_LABELS = {"user": _l("用户"), "unit": _l("组织单位"), "enterprise":
                  "member": _l("政协委员"), "party_member": _l("党员"), "review": _l("考评"),
                  "award_list": _l("表彰名单"), "candidate": _l("推荐人选"), "objection": _l("异议"),
                  "setting": _l("系统设置"), "rule_file": _l("评分细则"), "historical_result": _l("历年考评结果"),
-                 "term": _l("届次"), "appraisal_year": _l("考评年度")}
+                 "term": _l("届次"), "appraisal_year": _l("考评年度"), "followup": _l("通报处理台账"),
+                 "followup_entry": _l("通报处理记录"), "decision_text": _l("表彰决定正文")}
 FIELD_LABELS = {
     "code": _l("编号"), "name": _l("名称"), "kind": _l("类型"), "parent": _l("上级单位"),
     "branch_form": _l("组建方式"), "sort_order": _l("排序号"), "active": _l("启用"), "industry": _l("所属行业"),
@@ -56,9 +58,16 @@ FIELD_LABELS = {
     "decided_on": _l("审定日期"), "document_number": _l("文号"), "publicity_starts_on": _l("公示开始日期"),
     "publicity_days": _l("公示天数"), "period": _l("考评周期"), "subject_kind": _l("考评对象"), "version": _l("版本"),
     "rule_set": _l("细则文件"), "in_force": _l("施行中的细则"), "content_hash": _l("内容哈希"), "entries": _l("对象数"),
-    "published": _l("委员风采"),
+    "published": _l("委员风采"), "addressees": _l("主送"), "body": _l("正文"), "closing": _l("结束语"),
     "number": _l("序号"), "starts_on": _l("开始日期"), "ends_on": _l("结束日期"), "closed_at": _l("关闭时间"),
     "recording_closed_at": _l("停止录入时间"),
+    # the campaign's timetable (app.timetable) and the meeting types
+    "entry_opens_on": _l("录入开始"), "entry_closes_on": _l("录入截止"), "half_review_due_on": _l("半年小结"),
+    "annual_review_due_on": _l("全年总结"), "recommend_due_on": _l("推荐截止"), "decision_due_on": _l("常委会审定"),
+    "briefing": _l("计入政情通报会"),
+    "review": _l("考评"), "reasons": _l("通报原因"), "followup": _l("通报处理台账"), "talker_id": _l("谈话人（账号）"),
+    "talker": _l("谈话人"), "department": _l("沟通部门"), "decision": _l("处理决定"), "due_on": _l("期限"),
+    "content": _l("内容"),
     # the organisation (app.organisation) and the print settings: their settings' keys
     "org.full_name": _l("政协全称"), "org.short_name": _l("政协简称"), "org.party_committee": _l("镇党委全称"),
     "org.hr_department": _l("组织人事部门"), "org.public_url": _l("公众访问地址"),
@@ -164,10 +173,13 @@ _NAMES: dict[str, tuple[Any, Any]] = {
     "unit": (Unit.id, Unit.name), "enterprise": (Enterprise.id, Enterprise.name),
     "user": (User.id, User.display_name), "activity": (Activity.id, Activity.title),
     "meeting": (Meeting.id, Meeting.title),
+    # a decision's text reads as the rule file its review ran (2025年度政协委员“四个一”活动考评细则)
+    "decision_text": (DecisionText.id, sa.select(RuleSet.name).join(Review, Review.rule_set_id == RuleSet.id)
+                      .where(Review.id == DecisionText.review_id).scalar_subquery()),
 }
 ID_FIELDS = {"member_id": "member", "party_member_id": "party_member", "unit_id": "unit", "sector_id": "unit",
              "committee_id": "unit", "liaison_id": "unit", "branch_id": "unit", "parent_id": "unit",
-             "enterprise_id": "enterprise", "user_id": "user"}
+             "enterprise_id": "enterprise", "user_id": "user", "talker_id": "user"}
 
 
 @dataclass

@@ -11,3 +11,12 @@ from reportlab import rl_config
 # Plain Flate streams, without ASCII85 on top: a quarter smaller and faster to write. Set once for the process, so
 # every document is written the same way (the same input, the same bytes).
 rl_config.useA85 = 0
+
+# Line breaking (禁则): reportlab hangs a character that may not start a line at the end of the one before, but its
+# list lacks the full-width comma, colon, semicolon and closing quotes that Chinese text uses, so a line could start
+# with "，". Added once for the process (every document is broken the same way), in both modules that read the list.
+from reportlab.lib import textsplit as _textsplit  # noqa: E402
+from reportlab.platypus import paragraph as _paragraph  # noqa: E402
+
+for _module in (_textsplit, _paragraph):
+    _module.ALL_CANNOT_START += "".join(c for c in "，：；？！”’》〉" if c not in _module.ALL_CANNOT_START)

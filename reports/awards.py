@@ -166,6 +166,13 @@ def award_sections(awards: Sequence[Award], order: str, width: float, grouped: b
 
 def award_list(decision: Decision, order: str = "score", grouped: bool = True) -> bytes:
     """The 表彰名单 of a decision as PDF bytes."""
+    return layout.build(award_list_story(decision, order, grouped), title=decision.title,
+                        footer=layout.hash_footer(decision.review_hash), draft=decision.draft, official=True)
+
+
+def award_list_story(decision: Decision, order: str = "score", grouped: bool = True) -> list[Flowable]:
+    """What the 表彰名单 prints: the decision's title, 名　单, the approval line, each award's names. The 表彰决定
+    prints the same as its 附件 (reports.decision)."""
     s = layout.styles()
     subtitle = ParagraphStyle("approval", parent=s["subtitle"], fontName=fonts.KAI, fontSize=12, leading=19,
                               alignment=TA_CENTER, spaceAfter=4 * mm)
@@ -177,8 +184,7 @@ def award_list(decision: Decision, order: str = "score", grouped: bool = True) -
         story.append(layout.text("\n".join(lines), subtitle))
     story.append(Spacer(1, 2 * mm))
     story += award_sections(decision.awards, order, WIDTH, grouped)
-    return layout.build(story, title=decision.title, footer=layout.hash_footer(decision.review_hash),
-                        draft=decision.draft, official=True)
+    return story
 
 
 def award_workbook(decision: Decision, order: str = "score", grouped: bool = True) -> bytes:

@@ -1,10 +1,13 @@
 """荣誉证书 and 奖状 in batch, one per page (A4 landscape; 奖状 also A3), and the printer's calibration sheet.
 
 Two ways to print the same page: "full" draws the whole design on plain paper (border, title, text, issuer, date,
-a dashed guide for the red seal, number with its check code and QR code); "overlay" (套打) prints only the variable text, number and QR
-code onto pre-printed stock, shifted and scaled by the printer's `Placement`. Every position comes from one table
-of named boxes in A4 millimetres (`BOXES`, `MERIT_BOXES`), used by both modes and by the calibration sheet, so the
-two cannot drift apart; A3 is the same table scaled by 420/297.
+number with its check code and QR code; the red seal is stamped by hand over issuer and date, so nothing marks its
+place); "overlay" (套打) prints only the variable text, number and QR code onto pre-printed stock, shifted and
+scaled by the printer's `Placement`. The 套打 样稿 (a preview, `draft`) shows the pre-printed design faintly beneath
+the text (border, title, issuer and a dashed circle where the seal goes), so the office sees where the text will
+fall; the dashed circle is on no other page. Every position comes from one table of named boxes in A4 millimetres (`BOXES`,
+`MERIT_BOXES`), used by both modes and by the calibration sheet, so the two cannot drift apart; A3 is the same table
+scaled by 420/297.
 
 The static part of the full design is drawn once as a form XObject and reused on every page; fonts are embedded
 as subsets; the same input gives the same bytes. The QR code's modules come from reportlab's own encoder (error
@@ -42,6 +45,7 @@ INK = colors.HexColor("#1A1A1A")
 GREY = colors.HexColor("#595959")
 GUIDE = colors.HexColor("#D9B3B3")
 CAL = colors.HexColor("#1F4E9E")
+FAINT = 0.3  # the pre-printed design beneath a 套打 样稿: seen, but not taken for print
 
 A4_MM = (297, 210)  # landscape
 A3_FACTOR = Fraction(420, 297)  # A3 landscape is A4 landscape scaled by √2 (to 0.01 mm)
@@ -76,7 +80,7 @@ BOXES: dict[str, Box] = {
     "body": Box(44, 70, 209, 62),  # citation, 事迹, 特发此证。
     "issuer": Box(170, 52, 90, 9),  # issuer (full design only)
     "date": Box(170, 41, 90, 9),  # 二〇二五年十二月
-    "seal": Box(194, 29, 42, 42),  # dashed guide for the red seal, over issuer and date
+    "seal": Box(194, 29, 42, 42),  # the red seal, stamped over issuer and date: a dashed guide in the 套打 样稿 only
     "qr": Box(34, 31, 22, 22),
     "caption": Box(34, 25, 22, 5),  # 扫码查验 (full design only)
     "number": Box(34, 17, 110, 6),  # 证书编号：…
@@ -338,11 +342,12 @@ def _seal_guide(canvas: Canvas, box: Box) -> None:
 
 
 def _static_design(canvas: Canvas, boxes: dict[str, Box], title: str, gap: Fraction, size: int) -> None:
+    """The part of the page that is the same on every certificate (and pre-printed on 套打 stock): border, title,
+    扫码查验. No mark where the seal goes: it is stamped by hand over issuer and date."""
     _border(canvas)
     t = boxes["title"]
     canvas.setFillColor(RED)
     _spaced(canvas, title, fonts.KAI, size, t.centre_x * mm, (t.y + 6) * mm, gap)
-    _seal_guide(canvas, boxes["seal"])
     c = boxes["caption"]
     canvas.setFillColor(GREY)
     canvas.setFont(fonts.SONG, 7)
@@ -375,13 +380,16 @@ def _draw_body(canvas: Canvas, fitted: Fitted, box: Box, closing: bool) -> None:
             y -= fitted.leading
 
 
+def _issuer(canvas: Canvas, item: Certificate, box: Box) -> None:
+    canvas.setFont(fonts.KAI, DATE_SIZE)
+    canvas.drawCentredString(box.centre_x * mm, (box.y + 2) * mm, item.issuer)
+
+
 def _footer(canvas: Canvas, item: Certificate, boxes: dict[str, Box], numerals: str, full: bool) -> None:
     """Issuer (full design only), date, number and QR code: the same on 荣誉证书 and 奖状."""
     canvas.setFillColor(INK)
     if full:
-        b = boxes["issuer"]
-        canvas.setFont(fonts.KAI, DATE_SIZE)
-        canvas.drawCentredString(b.centre_x * mm, (b.y + 2) * mm, item.issuer)
+        _issuer(canvas, item, boxes["issuer"])
     d = boxes["date"]
     canvas.setFont(fonts.KAI, DATE_SIZE)
     canvas.drawCentredString(d.centre_x * mm, (d.y + 2) * mm, document_date(item.issued_on, numerals, with_day=False))
@@ -411,6 +419,9 @@ def _placed(canvas: Canvas, placement: Placement, factor: Fraction) -> None:
 def _batch(items: Iterable[Certificate], *, paper: str, mode: str, draft: bool, progress: Progress, title: str,
            design: Callable[[Canvas], None], page: Callable[[Canvas, Certificate, bool], None],
            placement: Placement) -> bytes:
+    """`design(canvas)` draws the static design; `page(canvas, item, full)` an item's text, with what the
+    pre-printed stock already carries when `full`. A 套打 样稿 draws the design faintly and the seal's dashed
+    guide beneath the text, placed like the text, so the two sit as they will on the stock."""
     if mode not in ("full", "overlay"):
         raise ValueError(f"unknown mode {mode!r}")
     items = list(items)
@@ -418,7 +429,8 @@ def _batch(items: Iterable[Certificate], *, paper: str, mode: str, draft: bool, 
     out = io.BytesIO()
     canvas = _canvas(out, size, title)
     full = mode == "full"
-    if full:
+    beneath = not full and draft
+    if full or beneath:
         canvas.beginForm("design")
         design(canvas)
         canvas.endForm()
@@ -429,6 +441,15 @@ def _batch(items: Iterable[Certificate], *, paper: str, mode: str, draft: bool, 
             canvas.doForm("design")
         else:
             _placed(canvas, placement, factor)
+        if beneath:
+            canvas.saveState()
+            canvas.setFillColor(INK)  # before the alpha: a colour brings its own (opaque)
+            canvas.setFillAlpha(FAINT)
+            canvas.setStrokeAlpha(FAINT)
+            canvas.doForm("design")
+            _issuer(canvas, item, BOXES["issuer"])  # pre-printed too; the same place on 荣誉证书 and 奖状
+            canvas.restoreState()
+            _seal_guide(canvas, BOXES["seal"])
         page(canvas, item, full)
         canvas.restoreState()
         if draft:

@@ -1,12 +1,12 @@
-"""The .docx versions of the 表彰名单, the 通报 list, the 公示 notice and the 抄送函, for the office to edit, put
-under its 红头 and file. Pure: plain data in (reports.model), bytes out; the same input gives the same bytes.
+"""The .docx versions of the 表彰决定, the 表彰名单, the 通报 list, the 公示 notice and the 抄送函, for the office
+to edit, put under its 红头 and file. Pure: plain data in (reports.model), bytes out; the same input gives the same bytes.
 
 Laid out as GB/T 9704-2012 sets official documents: A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm;
 22 lines a page; the title in 方正小标宋简体 二号, the body in 仿宋_GB2312 三号, headings in 黑体 (一、) and
 楷体_GB2312 (（一）); the page number "— 1 —" in 4号 半角宋体 at the foot, odd pages on the right and even pages on
 the left. Fonts are named, never embedded: Word and WPS use the office's own (a machine without 方正小标宋简体 shows
-a substitute until it is installed). The texts and orders are those of the PDFs (reports.awards, .letters, .notice,
-.publicity).
+a substitute until it is installed). The texts and orders are those of the PDFs (reports.awards, .decision, .letters,
+.notice, .publicity).
 """
 from __future__ import annotations
 
@@ -30,8 +30,9 @@ from reportlab.lib.styles import ParagraphStyle
 
 from reports import fonts, layout
 from reports.awards import FULL_SPACE, approval_lines, award_heading, by_unit, counted, ordered, printed_name
+from reports.decision import ANNEX_LINE, ANNEX_MARK, paragraphs
 from reports.letters import addressees, letter_table, letter_text, letter_title
-from reports.model import Award, Decision, NoticeList, Publicity
+from reports.model import Award, Decision, DecisionText, NoticeList, Publicity
 from reports.notice import HEADER as NOTICE_HEADER
 from reports.numerals import arabic_date, chinese_date, chinese_number
 from reports.publicity import OBJECTION, period_line
@@ -284,15 +285,41 @@ def _signature(doc: Document, issuer: str, day: str) -> None:
 
 # --- the documents -------------------------------------------------------------------------------------------------
 
-def award_list(decision: Decision, order: str = "score", grouped: bool = True) -> bytes:
-    """The 表彰名单 of a decision as .docx bytes: the decision's title, 名单, the approval line, the names."""
-    doc = _new(decision.draft)
+def _award_list(doc: Document, decision: Decision, order: str, grouped: bool) -> None:
+    """The 表彰名单: the decision's title, 名单, the approval line, the names."""
     _title(doc, decision.title)
     _paragraph(doc, "名" + FULL_SPACE + "单", TITLE_FONT, BODY_SIZE, WD_ALIGN_PARAGRAPH.CENTER)
     for line in approval_lines(decision.approval, _measure(BODY_SIZE), TEXT_WIDTH.pt):
         _paragraph(doc, line, SUBHEADING_FONT, align=WD_ALIGN_PARAGRAPH.CENTER)
     _blank(doc)
     _sections(doc, decision.awards, order, grouped)
+
+
+def award_list(decision: Decision, order: str = "score", grouped: bool = True) -> bytes:
+    """The 表彰名单 of a decision as .docx bytes."""
+    doc = _new(decision.draft)
+    _award_list(doc, decision, order, grouped)
+    return _save(doc, decision.title, decision.year, decision.review_hash)
+
+
+def decision_document(decision: Decision, text: DecisionText, order: str = "strokes", grouped: bool = True) -> bytes:
+    """The 表彰决定 as .docx bytes: 文号, title, 主送, the body and closing paragraphs, 附件 line, issuer and date;
+    then on a new page 附件 (黑体, at the left) and the 名单 as the 表彰名单 has it (reports.decision)."""
+    doc = _new(decision.draft)
+    if decision.approval.number:
+        _paragraph(doc, decision.approval.number, align=WD_ALIGN_PARAGRAPH.CENTER)
+        _blank(doc)
+    _title(doc, decision.title)
+    _blank(doc)
+    _paragraph(doc, text.addressees)
+    for value in (*text.body, *paragraphs(text.closing)):
+        _paragraph(doc, value, indent=True)
+    _blank(doc)
+    _paragraph(doc, ANNEX_LINE, indent=True)
+    day = decision.approval.decided_on
+    _signature(doc, decision.issuer, chinese_date(day) if day else "")
+    _paragraph(doc, ANNEX_MARK, HEADING_FONT).paragraph_format.page_break_before = True
+    _award_list(doc, decision, order, grouped)
     return _save(doc, decision.title, decision.year, decision.review_hash)
 
 

@@ -103,4 +103,19 @@ def _story(d: Dossier) -> list[Flowable]:
     story += _section("四、得分说明", layout.table(("项目", "封顶前", "封顶后", "说明"), rows,
                                                (72 * mm, 20 * mm, 20 * mm, 58 * mm), right=(1, 2), bold_rows=sections)
                       if rows else None)
+    if d.cases is not None:
+        story += _section("五、通报及处理", _cases(d) if d.cases else None)
     return story
+
+
+def _cases(d: Dossier) -> Flowable:
+    """Each 通报 of the year: the 通报 and its reasons, every step in order, and where the case stands."""
+    rows: list[tuple[str, str, str]] = []
+    heads = []
+    for case in d.cases or ():
+        heads.append(len(rows))
+        rows.append((arabic_date(case.noticed_on), "通报", f"{case.review}：{'；'.join(case.reasons)}"))
+        rows += [(arabic_date(step.on), step.what, step.detail) for step in case.steps]
+        rows.append(("", "办理状态", case.state))
+    return layout.table(("日期", "事项", "内容"), rows, (31 * mm, 36 * mm, 103 * mm), center=(0,),
+                        bold_rows=heads)

@@ -60,6 +60,16 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class DecisionText:
+    """The words of a 表彰决定 around its 名单: the 主送 line, the body's paragraphs and the closing paragraph (the
+    office's text, or the default reports.decision makes from the Decision)."""
+
+    addressees: str  # 各非公企业党组织：
+    body: tuple[str, ...]
+    closing: str = ""
+
+
+@dataclass(frozen=True)
 class Certificate:
     """One 荣誉证书 or 奖状: the variable text of one page."""
 
@@ -146,6 +156,26 @@ class AttendanceRow:
 
 
 @dataclass(frozen=True)
+class CaseStep:
+    """One step of a 通报 case: 谈话提醒, 沟通, 处理决定, with its detail in words."""
+
+    on: dt.date
+    what: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Case:
+    """A 通报 of the year and what was done about it, for the 履职档案 the office keeps."""
+
+    review: str  # 2025年度全年总结 第1版
+    noticed_on: dt.date
+    reasons: tuple[str, ...]
+    state: str  # 待处理 / 继续观察中 / 已办结
+    steps: tuple[CaseStep, ...] = ()
+
+
+@dataclass(frozen=True)
 class Dossier:
     """A member's 履职档案 for one year: who, what they did, the meetings, the score and how it was made."""
 
@@ -162,6 +192,7 @@ class Dossier:
     review_hash: str = ""
     review_label: str = ""  # 2025年度全年总结 第2版
     draft: bool = False
+    cases: tuple[Case, ...] | None = None  # 通报及处理; None: not printed (the member's own copy)
 
 
 @dataclass(frozen=True)

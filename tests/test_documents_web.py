@@ -269,8 +269,13 @@ def test_an_upheld_objection_leaves_the_name_off_every_document(client, as_user,
 @pytest.mark.slow  # 255 dossiers, 578 pages
 def test_every_members_dossier_in_one_pdf_each_numbered_on_its_own(client, as_user, year):
     as_user("office")
-    response = client.get(f"/documents/review/{year.id}/dossier.pdf")
+    token = re.search(r'name="request_token" value="([0-9a-f]{32})"[^<]*<button[^>]*>生成<',
+                      client.get(f"/documents/review/{year.id}").get_data(as_text=True)).group(1)
+    job = client.post(f"/documents/review/{year.id}/dossier.pdf", data={"request_token": token})
+    assert job.status_code == 302 and job.headers["Location"].startswith("/jobs/")  # made as a background job
+    response = client.get(job.headers["Location"] + "/result")
     pages = pdf_text(response.data)
+    response.close()
     firsts = [p for p in pages if "2025年度履职档案" in p.replace(" ", "")]
     assert len(firsts) == len(reviews.rows(year))  # one dossier for each member of the review
     assert all(re.search(r"第\s*1\s*页", p) for p in firsts)  # each dossier counts its own pages

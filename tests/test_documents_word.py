@@ -31,8 +31,8 @@ def approved(review) -> list:
 def test_the_office_downloads_the_word_versions_beside_the_pdfs(client, as_user, finished_year):
     as_user("office")
     page = client.get(f"/documents/review/{finished_year.id}")
-    assert text_of(page).count("下载 Word") == 4  # 表彰名单, 抄送函, 公示通知, 通报名单
-    for name in ("awards", "letters", "publicity", "notice"):
+    assert text_of(page).count("下载 Word") == 5  # 表彰决定, 表彰名单, 抄送函, 公示通知, 通报名单
+    for name in ("decision", "awards", "letters", "publicity", "notice"):
         assert f'formaction="/documents/review/{finished_year.id}/{name}.docx"' in page.text, name
     names = [c.subject_name for c in approved(finished_year)]
     for name, title in (("awards", "名单"), ("letters", "抄送"), ("publicity", "公示"), ("notice", "通报名单")):

@@ -51,8 +51,26 @@ def stored_text() -> str:
                 elif value is not None and not isinstance(value, (bytes, int, float)):
                     parts.append(json.dumps(value, ensure_ascii=False, default=str))
     parts += [p.read_text(encoding="utf-8") for p in sorted(SHIPPED.glob("*.yaml"))]
+    parts += decision_defaults()
     parts += [certificate_number(p) for p in parts if certificate_number(p) != p]  # numbers as certificates print them
     return "\n".join(parts)
+
+
+def decision_defaults() -> list[str]:
+    """The default words of each review's 表彰决定, made from its stored lists: the text of a Chinese document, which
+    its page shows as it will print (in any language) until the office saves its own."""
+    from app.documents import decision_text
+    from app.documents.errors import DocumentError
+    from app.models import Review
+
+    parts = []
+    for review in db.session.scalars(sa.select(Review)):
+        try:
+            text = decision_text.generated(review)
+        except DocumentError:  # no award list yet
+            continue
+        parts += [text.addressees, *text.body, text.closing]
+    return parts
 
 
 def readable(html: str) -> str:

@@ -27,8 +27,8 @@ from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Cer
                         Review, ReviewEntry, Role, SubjectKind, Term, Unit, UnitKind, User)
 from conftest import text_of
 
-# 184 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1472 pairs probed.
-RULE_METHODS = 184
+# 195 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1560 pairs probed.
+RULE_METHODS = 195
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -155,8 +155,19 @@ ROUTES: dict[str, Route] = {
     "/documents/review/<int:review_id>/<name>.pdf": r(VERIFY, review_id="review", name="document"),
     "/documents/review/<int:review_id>/<name>.xlsx": r(VERIFY, review_id="review", name="document"),
     "/documents/review/<int:review_id>/<name>.docx": r(VERIFY, review_id="review", name="document"),
+    # the 表彰决定's text: the office edits it, a leader reads it
+    "/documents/review/<int:review_id>/decision": r({"GET": frozenset((ADMIN, OFFICE, LEADER)),
+                                                     "POST": frozenset(VERIFY)}, review_id="review"),
     "/documents/review/<int:review_id>/rewards": r(VERIFY, review_id="review"),
     "/documents/settings": r(VERIFY),
+    # 通报处理: the office writes, the leading group reads, a clerk reads their units' members' cases
+    "/followup/": r(AWARD_VIEWERS),
+    "/followup/<int:case_id>": r(AWARD_VIEWERS, case_id="followup"),
+    "/followup/<int:case_id>/consult": r(VERIFY, case_id="followup"),
+    "/followup/<int:case_id>/decide": r(VERIFY, case_id="followup"),
+    "/followup/<int:case_id>/talk": r(VERIFY, case_id="followup"),
+    "/followup/open/<int:review_id>": r(VERIFY, review_id="review"),
+    "/followup/open/<int:review_id>/<int:member_id>": r(VERIFY, review_id="review", member_id="member"),
     "/healthz": r(PUBLIC),
     "/imports/": r(IMPORTERS),
     "/imports/<name>/check": r(IMPORTERS, name="dataset"),
@@ -223,6 +234,7 @@ ROUTES: dict[str, Route] = {
     "/setup/terms/<int:term_id>/rollover": r(VERIFY, term_id="term"),
     "/setup/terms/new": r((ADMIN,)),
     "/setup/years": r(VERIFY),
+    "/setup/years/<int:year>": r(VERIFY, year="year"),
     "/setup/years/<int:year>/close": r(VERIFY, year="year"),
     "/setup/years/<int:year>/reopen": r((ADMIN,), year="year"),
     "/setup/years/open": r(VERIFY),
@@ -232,7 +244,7 @@ ROUTES: dict[str, Route] = {
 }
 # Public routes with an id must still show only published things: an unpublished record, a list not in 公示.
 ID_KINDS = {"activity", "evidence", "member", "meeting", "branch", "enterprise", "user", "award_list", "candidate",
-            "objection", "certificate", "printer", "review", "subject", "job", "token", "notice"}
+            "objection", "certificate", "printer", "review", "subject", "job", "token", "notice", "followup"}
 PUBLIC_IDS_REFUSED = {"/public/highlights/<int:activity_id>", "/public/publicity/<int:list_id>"}
 
 
@@ -343,6 +355,12 @@ def build_world(app: Flask, tmp_path) -> World:
     from app.models import Notice
     notice = Notice(user_id=target.id, kind="returned", text="探测用通知", link=f"/activities/{activity_id}")
     db.session.add(notice)
+    from app.awards.services import notices
+    from app.followup.services import open_cases
+    outside = set(_outside(Member, scoped_users))
+    listed = next(n.subject_id for n in notices(members_review) if n.subject_id in outside)
+    opened, there = open_cases(members_review, [listed], office)  # a 通报 case of a member no scoped account sees
+    case = (opened or there)[0]
     db.session.commit()
     token = "ab" * 32  # an upload waiting in the office's folder
     (tmp_path / "imports" / str(office.id)).mkdir(parents=True)
@@ -355,7 +373,8 @@ def build_world(app: Flask, tmp_path) -> World:
               "language": "zh_Hans_CN", "static": "css/app.css", "certificate_number": certificate.number,
               "idea": "IDEA", "category": "IDEA", "review": members_review.id, "subject": member_id,
               "party_member": party_member_id, "job": job.id, "rule_file": rule_file.id, "notice": notice.id,
-              "template": "2025-四个一-委员.yaml", "term": db.session.scalar(sa.select(Term.id)), "year": 2025}
+              "template": "2025-四个一-委员.yaml", "term": db.session.scalar(sa.select(Term.id)), "year": 2025,
+              "followup": case.id}
     ids = {v: dict(common) for v in VISITORS}
     ids["liaison"] |= {"category": "CONTRIBUTION", "review": branches_review.id, "subject": branch_id}
 

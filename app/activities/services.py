@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from app import audit, evidence, kindfields, rulefiles, workflow
+from app import audit, evidence, kindfields, rulefiles, timetable, workflow
 from app.auth.scope import scoped, unit_ids, units_below
 from app.notices import services as notices
 from app.extensions import db
@@ -373,13 +373,14 @@ def owns(activity: Activity, user: User) -> bool:
     return ids is None or activity.entered_by_unit_id in ids
 
 
-INBOX_FILTERS = ("mine", "evidence")  # what a 待办 (inbox) link on the home page may narrow the record list to
+INBOX_FILTERS = ("mine", "evidence", "open")  # what a 待办 (inbox) link on the home page may narrow the record list to
 
 
 def todo_clause(todo: str, user: User) -> sa.ColumnElement[bool]:
     """The records a 待办 item counts and its link lists. `mine`: those the user's units entered, members' own reports
     aside (the office: those it entered itself; a member: their own reports). `evidence`: those of them not yet
-    verified that have no evidence file. Any other value narrows nothing."""
+    verified that have no evidence file. `open`: those of them still a 草稿 or 退回 (the 录入截止 reminder). Any other
+    value narrows nothing."""
     if todo not in INBOX_FILTERS:
         return sa.true()
     ids = unit_ids(user)
@@ -390,6 +391,8 @@ def todo_clause(todo: str, user: User) -> sa.ColumnElement[bool]:
                        else Activity.entered_by_unit_id.in_(ids))
     if todo == "mine":
         return mine
+    if todo == "open":
+        return sa.and_(mine, Activity.state.in_(EDITABLE))
     return sa.and_(mine, Activity.state.in_(EDITABLE + (RecordState.SUBMITTED,)),
                    ~sa.exists().where(Evidence.activity_id == Activity.id))
 
@@ -613,7 +616,8 @@ def _entering_unit(activity: Activity, subject: Subject, entry: Entry, user: Use
 def save(activity: Activity, category: Category, entry: Entry, user: User, submit: bool) -> Errors:
     """Validate `entry` and copy it onto `activity` (new or existing); submit it if asked. Errors by field.
 
-    Refuses a stale version, a closed year, a future date, a date after the member left (离任), a subject outside
+    Refuses a stale version, a closed year, a clerk's or liaison's new record of a year past its 录入截止
+    (app.timetable), a future date, a date after the member left (离任), a subject outside
     the user's scope, a kind or value the rule file does not declare, negative numbers and a duplicate (same
     subject, kind, date and title).
     """
@@ -634,6 +638,9 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
             errors.setdefault("occurred_on", []).append(_("日期不能晚于今天。"))
         elif entry.occurred_on.year not in years:
             errors.setdefault("occurred_on", []).append(_("该日期不在开放录入的考评年度内。"))
+        elif (is_new or activity.occurred_on.year != entry.occurred_on.year) and (
+                closed := timetable.entry_closed(user, today).get(entry.occurred_on.year)) is not None:
+            errors.setdefault("occurred_on", []).append(timetable.entry_closed_text(entry.occurred_on.year, closed))
         elif member is not None and member.left_on is not None and entry.occurred_on > member.left_on:
             errors.setdefault("occurred_on", []).append(_("%(name)s已于 %(day)s 离任，之后的履职不能记录。",
                                                           name=member.name, day=member.left_on.isoformat()))

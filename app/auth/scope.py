@@ -14,7 +14,7 @@ from flask import abort, has_request_context, request
 from flask_login import current_user
 
 from app.extensions import db
-from app.models import (Activity, Attendance, BranchResult, Enterprise, Evidence, Meeting, Member,
+from app.models import (Activity, Attendance, BranchResult, Enterprise, Evidence, Followup, Meeting, Member,
                         PartyMember, Role, Unit, User)
 
 T = TypeVar("T")
@@ -92,6 +92,8 @@ CLAUSES: dict[type, Callable[[User, set[int]], sa.ColumnElement[bool]]] = {
     Meeting: _meeting_clause,
     Attendance: lambda user, ids: Attendance.meeting_id.in_(sa.select(Meeting.id).where(_meeting_clause(user, ids))),
     BranchResult: lambda user, ids: BranchResult.branch_id.in_(ids),
+    # a 通报 case: a clerk reads those of their units' members (the routes keep members out altogether)
+    Followup: lambda user, ids: Followup.member_id.in_(sa.select(Member.id).where(_member_clause(user, ids))),
 }
 
 

@@ -10,12 +10,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import audit
+from app import audit, timetable
 from app.auth.decorators import roles_required
 from app.auth.scope import unit_ids
 from app.awards import forms, history, services
 from app.awards.services import AwardError
 from app.extensions import db
+from app.followup import services as followup
 from app.forms import ActionForm
 from app.imports import export
 from app.models import (AwardList, AwardListState, Candidate, CandidateState, Objection, ObjectionOutcome, Review,
@@ -112,9 +113,9 @@ def _render(award_list: AwardList, **given: Any) -> str:
         body=body if body in forms.APPROVING_BODIES else "常委会议",
         meeting_name=award_list.meeting_name, decided_on=award_list.decided_on,
         document_number=award_list.document_number)
-    days = setting("publicity_days", "7")
-    publish = given.get("publish_form") or forms.PublishForm(starts_on=beijing_today(),
-                                                              days=int(days) if days.isdigit() else 7)
+    period = award_list.review.period
+    publish = given.get("publish_form") or forms.PublishForm(
+        starts_on=beijing_today(), days=timetable.publicity_default(int(period[:4]) if period[:4].isdigit() else None))
     timeline = _log_rows(award_list, candidates)
     return render_template(
         "awards/detail.html", award_list=award_list, board=board, standings=standings, candidates=candidates,
@@ -352,4 +353,6 @@ def notices(review_id: int) -> str | Response:
         headers = [_("姓名"), _("单位"), _("得分"), _("等次"), _("原因")]
         return export.send_table(headers, [[r.name, r.unit, r.score, r.grade, "；".join(r.reasons)] for r in rows],
                                  fmt, _("通报名单") + f"-{review.period}")
-    return render_template("awards/notices.html", review=review, rows=rows, reviews=reviews)
+    return render_template("awards/notices.html", review=review, rows=rows, reviews=reviews,
+                           takes_cases=followup.takes_cases(review), cases=followup.cases_of_review(review),
+                           can_open=current_user.role in OFFICE, form=ActionForm())

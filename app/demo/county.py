@@ -163,7 +163,11 @@ def build_calendar() -> Term:
     db.session.add_all([
         term,
         AppraisalYear(year=YEAR - 1, name=f"{YEAR - 1}年度", recording_closed_at=dt.datetime(YEAR, 1, 20, 9, 0)),
-        AppraisalYear(year=YEAR, name=f"{YEAR}年度", recording_closed_at=None),
+        # the timetable (app.timetable): only 录入开始 and 公示天数. The year is still being recorded (录入截止 open,
+        # so that the demo's clerks can enter it), and its later steps, dated in YEAR, would all read 已逾期 on
+        # every home page; `flask demo --year-end` sets them as the year is finished (app.documents.yearend)
+        AppraisalYear(year=YEAR, name=f"{YEAR}年度", recording_closed_at=None, entry_opens_on=dt.date(YEAR, 1, 1),
+                      publicity_days=7),
     ])
     return term
 

@@ -1,7 +1,7 @@
 """`flask --app wsgi report DOCUMENT --review ID -o FILE`: any printed document from the command line, with a
 progress bar for large batches (certificates, 奖状, every member's 履职档案). A file ending in .xlsx gets the
 spreadsheet version (表彰名单, 排名表, 奖励发放表), one ending in .docx the Word version laid out as an official
-document (表彰名单, 通报名单, 公示通知, 抄送函)."""
+document (表彰决定, 表彰名单, 通报名单, 公示通知, 抄送函)."""
 from __future__ import annotations
 
 import sys

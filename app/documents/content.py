@@ -19,11 +19,13 @@ from app.awards import services as awards
 from app.documents.errors import DocumentError
 from app.documents.print_settings import hr_department, issuer, public_url, publicity_contact, reward_amounts
 from app.extensions import db
+from app.followup import services as followup
 from app.models import (Activity, ActivityParticipant, Attendance, AwardList, AwardListState, Candidate,
                         CandidateState, Certificate, CertificateKind, Meeting, Member, PartyMember, RecordState,
                         Review, ReviewEntry, ReviewKind, SubjectKind, Unit)
 from app.reviews import reading
 from app.reviews import services as reviews
+from app.reviews.reading import review_label
 
 ORGANISATIONS = (SubjectKind.UNITS, SubjectKind.BRANCHES)
 CAMPAIGNS = {SubjectKind.MEMBERS: "四个一", SubjectKind.UNITS: "四个一", SubjectKind.BRANCHES: "双比双争",
@@ -151,11 +153,6 @@ def decision(review: Review) -> rm.Decision:
 
 # --- rankings, 通报, 公示, 履职档案 -------------------------------------------------------------------------------
 
-def review_label(review: Review) -> str:
-    kind = _("全年总结") if review.kind == ReviewKind.ANNUAL else _("半年小结")
-    return _("%(year)s年度%(kind)s 第%(version)s版", year=year_of(review), kind=kind, version=review.version)
-
-
 def ranking_tables(review: Review, ranking: str | None = None, group: str | None = None,
                    visible: set[int] | None = None) -> list[rm.RankingTable]:
     """The ranking tables of a review: one per (ranking, group) asked for, rows in place order."""
@@ -244,9 +241,12 @@ def ranked_count(review: Review) -> int:
                              .where(ReviewEntry.review_id == review.id)) or 0
 
 
-def dossier(member: Member, year: int, review: Review | None = None, size: int | None = None) -> rm.Dossier:
+def dossier(member: Member, year: int, review: Review | None = None, size: int | None = None,
+            internal: bool = False) -> rm.Dossier:
     """A member's 履职档案 of a year: the records (their states as of now), the meetings, and the score as the
-    review froze it, with every rule item and cap. `size`: how many the review ranks, when the caller knows."""
+    review froze it, with every rule item and cap. `size`: how many the review ranks, when the caller knows.
+    `internal`: with the year's 通报 and what was done about them (the office's and the clerk's copy, never the
+    member's own)."""
     review = review or member_review(member.id, year)
     cosigned = sa.select(ActivityParticipant.activity_id).where(ActivityParticipant.member_id == member.id)
     records = db.session.scalars(sa.select(Activity).where(
@@ -283,7 +283,17 @@ def dossier(member: Member, year: int, review: Review | None = None, size: int |
         explanation=_explanation(found), gates=tuple((g["label"], bool(g["met"])) for g in found.get("gates", [])),
         review_hash=review.content_hash if review and entry else "",
         review_label=f"{review.rule_set.name} · {review_label(review)}" if review and entry else "",
-        draft=False)
+        draft=False, cases=cases(member.id, year) if internal else None)
+
+
+def cases(member_id: int, year: int) -> tuple[rm.Case, ...]:
+    """A member's 通报 of the year's reviews and their steps, for the 履职档案."""
+    out = []
+    for case in followup.member_cases(member_id, year):
+        lines = (followup.step_line(step) for step in case.steps)
+        out.append(rm.Case(review_label(case.review), case.noticed_on, tuple(followup.reasons(case)),
+                           _(case.state.label), tuple(rm.CaseStep(li.on, li.what, li.detail) for li in lines)))
+    return tuple(out)
 
 
 def dossiers(review: Review, subject_id: int | None = None, visible: set[int] | None = None) -> list[rm.Dossier]:
@@ -304,7 +314,7 @@ def dossiers(review: Review, subject_id: int | None = None, visible: set[int] | 
     if len(members) < len(ids):
         raise DocumentError(_("没有这位委员"))
     size = ranked_count(review)
-    return [dossier(members[member_id], year_of(review), review, size) for member_id in ids]
+    return [dossier(members[member_id], year_of(review), review, size, internal=True) for member_id in ids]
 
 
 def _explanation(card: dict[str, Any]) -> tuple[rm.ExplanationLine, ...]:

@@ -1,4 +1,5 @@
-"""Print settings, printer profiles, reward amounts and certificate revocation: each error beside its field."""
+"""Print settings, printer profiles, reward amounts, certificate revocation and the 表彰决定's text: each error beside
+its field."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -32,3 +33,13 @@ class PrinterForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     reason = TextAreaField(_l("撤销理由"), validators=[DataRequired(message=_l("请写明撤销理由")), Length(max=1000)])
+
+
+class DecisionTextForm(FlaskForm):
+    """The 表彰决定's own words: 主送 on one line, the body one paragraph a line, the closing paragraph."""
+
+    addressees = StringField(_l("主送"), validators=[DataRequired(message=_l("请填写主送机关")), Length(max=200),
+                                                   SingleLine()])
+    body = TextAreaField(_l("正文（每行一段）"), validators=[DataRequired(message=_l("请填写决定正文")),
+                                                         Length(max=6000)])
+    closing = TextAreaField(_l("结束语（号召）"), validators=[Length(max=2000)])

@@ -14,6 +14,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.documents import decision_text
 from app.documents.certificates import certificate_texts, log_print
 from app.documents.content import (campaign, decision, dossiers, is_final, notice_list, publicity, ranking_tables,
                                    year_of)
@@ -76,13 +77,15 @@ class Ask:
 @dataclass(frozen=True)
 class Kind:
     """One kind of document: its label on the pages and in `flask report`, how its PDF is made, how its .xlsx and
-    its .docx are (if it has them), and the kind of certificate it numbers (certificates and 奖状 only)."""
+    its .docx are (if it has them), the kind of certificate it numbers (certificates and 奖状 only), and whether it
+    is long: made as a background job from the pages, unless it is of one subject (see `in_background`)."""
 
     label: Any  # lazy: shown in the reader's language
     pdf: Callable[[Ask], Made]
     xlsx: Callable[[Ask], Made] | None = None
     docx: Callable[[Ask], Made] | None = None
     certificate: CertificateKind | None = None
+    long: bool = False
 
 
 # --- how each kind is made ----------------------------------------------------------------------------------------
@@ -148,6 +151,22 @@ def _award_workbook(ask: Ask) -> Made:
 def _award_word(ask: Ask) -> Made:
     from reports import docx as rx
     return _decided(ask, lambda found: rx.award_list(found, ask.options.order, _grouped(ask)), "表彰名单.docx")
+
+
+def _decision(ask: Ask, render: Callable[..., bytes], name: str) -> Made:
+    """The 表彰决定 itself: the office's text (or the default) and the 名单 as its 附件."""
+    return _decided(ask, lambda found: render(found, decision_text.current(ask.review, found), ask.options.order,
+                                              _grouped(ask)), name)
+
+
+def _decision_pdf(ask: Ask) -> Made:
+    from reports import decision as rd
+    return _decision(ask, rd.decision_document, "表彰决定.pdf")
+
+
+def _decision_word(ask: Ask) -> Made:
+    from reports import docx as rx
+    return _decision(ask, rx.decision_document, "表彰决定.docx")
 
 
 def _plaques(ask: Ask) -> Made:
@@ -221,6 +240,7 @@ def _publicity_word(ask: Ask) -> Made:
 # --- the registry -------------------------------------------------------------------------------------------------
 
 KINDS: dict[str, Kind] = {
+    "decision": Kind(_l("表彰决定"), _decision_pdf, docx=_decision_word),
     "awards": Kind(_l("表彰名单"), _award_list, _award_workbook, _award_word),
     "certificates": Kind(_l("荣誉证书"), _certificates, certificate=CertificateKind.CERTIFICATE),
     "merit": Kind(_l("奖状"), _merit, certificate=CertificateKind.MERIT),
@@ -228,7 +248,9 @@ KINDS: dict[str, Kind] = {
     "rewards": Kind(_l("奖励发放表"), _rewards, _reward_workbook),
     "letters": Kind(_l("抄送函"), _letters, docx=_letters_word),
     "ranking": Kind(_l("排名表"), _ranking, _ranking_workbook),
-    "dossier": Kind(_l("履职档案"), _dossiers),
+    # every member's 履职档案: a few pages each, 578 pages took 13.5 s in a request. The others stay immediate: one
+    # line per subject (排名表: 1.7 s for 255 members) or one page per honoured person (证书样稿: 4 ms a page)
+    "dossier": Kind(_l("履职档案"), _dossiers, long=True),
     "notice": Kind(_l("通报名单"), _notice, docx=_notice_word),
     "publicity": Kind(_l("公示通知"), _publicity, docx=_publicity_word),
 }
@@ -236,6 +258,14 @@ DOCUMENTS: dict[str, Any] = {name: kind.label for name, kind in KINDS.items()}  
 SPREADSHEETS: dict[str, Any] = {name: kind.label for name, kind in KINDS.items() if kind.xlsx is not None}
 WORD: dict[str, Any] = {name: kind.label for name, kind in KINDS.items() if kind.docx is not None}
 CERTIFICATE_DOCS = {name: kind.certificate for name, kind in KINDS.items() if kind.certificate is not None}
+LONG_DOCS: dict[str, Any] = {name: kind.label for name, kind in KINDS.items() if kind.long}
+
+
+def in_background(name: str, options: Options) -> bool:
+    """Whether the pages make this document as a background job rather than inside the request: a long kind of a
+    whole review (every member's 履职档案); the same kind of one subject (`subject_id`) is made at once. The
+    command line makes everything at once, with its progress bar."""
+    return name in LONG_DOCS and options.subject_id is None
 
 
 def make(name: str, review: Review, options: Options, user: User | None,
@@ -261,7 +291,8 @@ def spreadsheet(name: str, review: Review, options: Options, visible: set[int] |
 
 
 def word(name: str, review: Review, options: Options) -> Made:
-    """The .docx version (for the office to edit and file) of the 表彰名单, the 通报名单, the 公示通知 or the 抄送函.
+    """The .docx version (for the office to edit and file) of the 表彰决定, the 表彰名单, the 通报名单, the 公示通知 or
+    the 抄送函.
 
     :raises DocumentError: no such document, or it does not exist for this review (yet).
     """

@@ -31,7 +31,8 @@ def _root_name(kind: UnitKind) -> str:
                              .order_by(Unit.id)) or ""
 
 
-def _is_party(campaign: str, subject_kind: SubjectKind | None = None) -> bool:
+def is_party(campaign: str, subject_kind: SubjectKind | None = None) -> bool:
+    """Whether an activity's documents are the 镇党委's (“双比双争”: branches, party members), not the 政协's."""
     if subject_kind is not None:
         return subject_kind not in (SubjectKind.MEMBERS, SubjectKind.UNITS)
     return campaign == "双比双争"
@@ -40,7 +41,7 @@ def _is_party(campaign: str, subject_kind: SubjectKind | None = None) -> bool:
 def set_issuer(campaign: str, subject_kind: SubjectKind | None = None) -> str:
     """The issuer as set: the print settings' 落款 of the activity, else the organisation's name (the 政协's full
     name for “四个一”, the 镇党委's for “双比双争”); "" when neither is set."""
-    party = _is_party(campaign, subject_kind)
+    party = is_party(campaign, subject_kind)
     org = organisation.current()
     key = ISSUER_KEYS["双比双争" if party else "四个一"]
     return setting(key).strip() or (org.party_committee if party else org.full_name)
@@ -49,7 +50,7 @@ def set_issuer(campaign: str, subject_kind: SubjectKind | None = None) -> str:
 def issuer(campaign: str, subject_kind: SubjectKind) -> str:
     """Who signs the documents of an activity (“四个一”, “双比双争”) about `subject_kind`: as set (`set_issuer`),
     else the name of the top unit, so a 样稿 reads sensibly before the organisation is set."""
-    root = UnitKind.PARTY_COMMITTEE if _is_party(campaign, subject_kind) else UnitKind.CPPCC
+    root = UnitKind.PARTY_COMMITTEE if is_party(campaign, subject_kind) else UnitKind.CPPCC
     return set_issuer(campaign, subject_kind) or _root_name(root)
 
 
@@ -83,7 +84,7 @@ def certificate_blockers(campaign: str, subject_kind: SubjectKind | None = None)
     the issuer (落款) and the public address (the QR codes); empty when nothing is missing. A 样稿 needs neither."""
     missing = []
     if not set_issuer(campaign, subject_kind):
-        missing.append(_("镇党委全称（证书落款）") if _is_party(campaign, subject_kind) else _("政协全称（证书落款）"))
+        missing.append(_("镇党委全称（证书落款）") if is_party(campaign, subject_kind) else _("政协全称（证书落款）"))
     if not public_url_set():
         missing.append(_("公众访问地址（证书二维码指向）"))
     return missing

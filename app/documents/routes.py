@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from app import audit, organisation
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
-from app.documents import certificates, content, forms, kinds, print_settings
+from app.documents import certificates, content, decision_text, forms, kinds, print_settings
 from app.documents.errors import DocumentError
 from app.documents.kinds import Options
 from app.extensions import db
@@ -22,8 +22,9 @@ from app.forms import ActionForm
 from app.jobs import services as jobs
 from app.jobs.kinds import options_params
 from app.models import (AwardListState, Certificate, JobState, Member, PrinterProfile, Review, ReviewState, Role,
-                        SubjectKind)
+                        SubjectKind, User)
 from app.reviews import services as reviews
+from app.reviews.reading import review_label
 from app.security import limit_requests
 from app.settings import save_settings, setting
 from app.timeutil import beijing_today
@@ -101,14 +102,14 @@ def _render(found: Review, rewards_errors: dict[str, str] | None = None,
         published=any(a.publicity_starts_on for a in lists), rankings=reviews.rankings_of(found, table),
         certificates=given, valid={c.id: certificates.is_valid(c) for c in given},
         log=log, names=audit.actor_names(log), printers=print_settings.printers(),
-        amounts=amounts, rewards_errors=rewards_errors or {}, label=content.review_label(found),
+        amounts=amounts, rewards_errors=rewards_errors or {}, label=review_label(found),
         revoke_forms={c.id: revoke_form if revoke_for == c.id and revoke_form else forms.RevokeForm()
                       for c in given},
         action_form=ActionForm(), members=found.subject_kind == SubjectKind.MEMBERS,
         orders=kinds.ORDERS, groupings=kinds.GROUPINGS, modes=kinds.MODES, numerals=kinds.NUMERALS,
         papers=kinds.PAPERS, documents=kinds.DOCUMENTS, states=AwardListState, blockers=blockers,
         no_plaques=_no_plaques(found, lists),
-        tokens={name: jobs.new_token() for name in kinds.CERTIFICATE_DOCS})  # one per print form: see `pdf`
+        tokens={name: jobs.new_token() for name in (*kinds.CERTIFICATE_DOCS, *kinds.LONG_DOCS)})  # one per job form
 
 
 def _no_plaques(found: Review, lists: list) -> str:
@@ -123,21 +124,24 @@ def _no_plaques(found: Review, lists: list) -> str:
 @bp.route("/review/<int:review_id>/<name>.pdf", methods=["GET", "POST"])
 @roles_required(*OFFICE)
 def pdf(review_id: int, name: str) -> Response | str:
-    """GET: a preview (certificates as 样稿, nothing written). POST (certificates and 奖状 of a final list): the
-    print run, numbered and logged in the same transaction."""
+    """GET: the document at once (certificates as a 样稿 preview, nothing written), except a long one of the whole
+    review (every member's 履职档案), which the page's 生成 button makes. POST: a background job, whose PDF its owner
+    downloads: the print run of certificates and 奖状 (numbered and logged with the job), or a long document."""
     found = _review_or_404(review_id)
     if name not in kinds.DOCUMENTS:
         abort(404)
-    print_run = request.method == "POST"
-    if print_run and (name not in kinds.CERTIFICATE_DOCS or not ActionForm().validate_on_submit()):
-        abort(400)
-    if print_run and (missing := print_settings.certificate_blockers(content.campaign(found), found.subject_kind)):
-        flash(_blocked(missing), "error")
-        return redirect(url_for("documents.review", review_id=found.id) + "#awards")
-    if print_run:  # numbering and rendering a batch: a background job, whose PDF its owner downloads
-        return _print_run(found, name)
+    options = _options()
+    background = kinds.in_background(name, options)
+    if request.method == "POST":
+        if not (background or name in kinds.CERTIFICATE_DOCS) or not ActionForm().validate_on_submit():
+            abort(400)
+        return _long_document(found, name, options) if background else _print_run(found, name, options)
+    if background:  # hundreds of pages: never inside a request
+        flash(_("%(document)s页数很多，请点击“生成”在后台生成，完成后在任务页面下载。", document=kinds.DOCUMENTS[name]),
+              "info")
+        return redirect(url_for("documents.review", review_id=found.id) + "#review-documents")
     try:
-        made = kinds.make(name, found, _options(), current_user, print_run=print_run)
+        made = kinds.make(name, found, options, current_user)
     except DocumentError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -146,11 +150,25 @@ def pdf(review_id: int, name: str) -> Response | str:
     return _send(made, PDF)
 
 
-def _print_run(found: Review, name: str) -> Response:
+def _long_document(found: Review, name: str, options: Options) -> Response:
+    """One job per click (the form's one-time token); the same document asked for again by the same person while
+    it is being made is that job, not a second one. Then the job's page, with its progress and the download."""
+    params = {"review_id": found.id, "name": name, "options": options_params(options), "user_id": current_user.id,
+              "visible": None}  # the office's: every subject of the review
+    job = jobs.active("document", **params) or jobs.submit(
+        "document", params, current_user, token=jobs.clean_token(request.form.get("request_token")))
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+def _print_run(found: Review, name: str, options: Options) -> Response:
     """One print run per click: the form's one-time token makes one job, so a double click gets the job (and the
     PDF) the first click made; the same form posted again with other choices (整张, then 套打 at once) is refused
-    in words, and so is a second run of the review's certificates while one is queued or running."""
-    params = {"review_id": found.id, "name": name, "options": options_params(_options()), "user_id": current_user.id}
+    in words, and so is a second run of the review's certificates while one is queued or running, and any run
+    while the organisation's facts the certificates print are missing."""
+    if missing := print_settings.certificate_blockers(content.campaign(found), found.subject_kind):
+        flash(_blocked(missing), "error")
+        return redirect(url_for("documents.review", review_id=found.id) + "#awards")
+    params = {"review_id": found.id, "name": name, "options": options_params(options), "user_id": current_user.id}
     token = jobs.clean_token(request.form.get("request_token"))
     if jobs.by_token(token) is None and (busy := jobs.active("print", review_id=found.id)) is not None:
         flash(_("这份考评的证书或奖状正在打印（任务 #%(id)s），请等它完成后再打印。", id=busy.id), "error")
@@ -208,6 +226,40 @@ def docx(review_id: int, name: str) -> Response:
     response = send_download(made.data, DOCX, made.filename, as_attachment=True, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/review/<int:review_id>/decision", methods=["GET", "POST"])
+@roles_required(*OFFICE, Role.LEADER)
+def decision(review_id: int) -> Response | str:
+    """The 表彰决定's own words (主送, body, closing): the office edits them until every list is final, a leader
+    reads them. The form starts from the office's saved text, else the default made from the lists."""
+    found = _review_or_404(review_id)
+    editor = current_user.role in OFFICE
+    if request.method == "POST" and not editor:
+        abort(403)
+    back = url_for("documents.review", review_id=found.id) if editor else url_for("reviews.ranking",
+                                                                                  review_id=found.id)
+    try:
+        shown = decision_text.current(found)
+    except DocumentError as error:
+        flash(str(error), "error")
+        return redirect(back)
+    final = content.is_final(found)
+    form = forms.DecisionTextForm(data=decision_text.as_fields(shown) if request.method == "GET" else None)
+    if request.method == "POST" and final:
+        flash(str(decision_text.LOCKED), "error")
+        return redirect(url_for("documents.decision", review_id=found.id))
+    if form.validate_on_submit():
+        decision_text.save(found, {name: getattr(form, name).data or "" for name in decision_text.FIELDS},
+                           current_user)
+        db.session.commit()
+        flash(_("表彰决定的正文已保存"), "success")
+        return redirect(url_for("documents.decision", review_id=found.id))
+    kept = decision_text.stored(found)
+    who = db.session.get(User, kept.updated_by_id) if kept and kept.updated_by_id else None
+    return render_template("documents/decision.html", review=found, form=form, final=final, editor=editor,
+                           shown=shown, kept=kept, who=who, back=back,
+                           label=review_label(found)), (422 if form.errors else 200)
 
 
 @bp.route("/review/<int:review_id>/rewards", methods=["POST"])
@@ -317,7 +369,9 @@ def dossier(member_id: int) -> Response:
     if not 2000 <= year <= 2100:
         abort(404)
     from reports.dossier import dossier as render
-    made = kinds.Made(render(content.dossier(member, year)), f"{member.name}-{year}年度履职档案.pdf", False)
+    internal = current_user.role != Role.MEMBER  # a member's own copy leaves out the 通报 cases (docs/followup.md)
+    made = kinds.Made(render(content.dossier(member, year, internal=internal)), f"{member.name}-{year}年度履职档案.pdf",
+                      False)
     return _send(made, PDF)
 
 

@@ -2,7 +2,8 @@
 
 Runs the 2025 annual reviews, and takes every award list through the whole decision the way the office would
 (the rules' own suggestions recommended, the leading group approving, the 常委会议 deciding, 公示 without
-objection, 定稿), so the printed documents and the certificate check can be seen without a year of clicking.
+objection, 定稿), so the printed documents and the certificate check can be seen without a year of clicking. The
+first two members on the members' 通报 list get a 处理台账: one talked to and 继续观察, one talked to only.
 """
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ import sqlalchemy as sa
 
 from app.awards import services as awards
 from app.extensions import db
-from app.models import AwardList, CandidateState, Review, ReviewKind, ReviewState, Role, User, VoteChoice
+from app.followup import services as followup
+from app.models import (AppraisalYear, AwardList, CandidateState, Review, ReviewKind, ReviewState, Role, SubjectKind,
+                        User, VoteChoice)
 from app.reviews import services as reviews
+from app.timeutil import beijing_today
 
 DECISIONS = {  # rule file → (body, meeting, 文号)
     "2025-四个一-委员.yaml": ("常委会议", "县政协第十届常委会第十五次会议", "县政协发〔2025〕18号"),
@@ -37,6 +41,7 @@ def _user(role: Role) -> User:
 def finish_year() -> list[AwardList]:
     """Run each 2025 annual review that has no frozen annual version yet and finalise its award lists; flush."""
     office, leader = _user(Role.OFFICE), _user(Role.LEADER)
+    _timetable()
     done: list[AwardList] = []
     for filename, (body, meeting, number) in DECISIONS.items():
         ruleset = reviews.rule_file(filename)
@@ -46,6 +51,8 @@ def finish_year() -> list[AwardList]:
             Review.period == "2025", Review.kind == ReviewKind.ANNUAL, Review.state == ReviewState.FROZEN,
             Review.rule_set.has(filename=filename)))
         review = existing or reviews.run_review(ruleset, "2025", office)
+        if review.subject_kind == SubjectKind.MEMBERS and not followup.cases_of_review(review):
+            _follow_up(review, office, leader)
         if db.session.scalar(sa.select(AwardList.id).where(AwardList.review_id == review.id).limit(1)):
             continue  # decided already
         for award_list in awards.open_lists(review, office):
@@ -53,6 +60,16 @@ def finish_year() -> list[AwardList]:
             done.append(award_list)
     db.session.flush()
     return done
+
+
+def _timetable() -> None:
+    """The year's later milestones, as the office would have set them for the dates below (the demo county itself
+    leaves them unset: its year is still being recorded, and steps dated in 2025 would all read 已逾期)."""
+    year = db.session.get(AppraisalYear, 2025)
+    if year is not None and year.annual_review_due_on is None:
+        year.annual_review_due_on = dt.date(2025, 12, 10)
+        year.recommend_due_on = dt.date(2025, 12, 15)
+        year.decision_due_on = DECIDED_ON
 
 
 def _decide(award_list: AwardList, office: User, leader: User, body: str, meeting: str, number: str) -> None:
@@ -70,3 +87,26 @@ def _decide(award_list: AwardList, office: User, leader: User, body: str, meetin
     awards.approve(award_list, body, meeting, DECIDED_ON, number, office)
     awards.publish(award_list, PUBLICITY_STARTS, PUBLICITY_DAYS, office)
     awards.finalise(award_list, office, FINALISED_ON)
+
+
+def _follow_up(review: Review, office: User, leader: User) -> None:
+    """Two cases on the members' 通报, dated today (nothing is dated before the 通报, which is the review's day)."""
+    named = [n.subject_id for n in awards.notices(review)[:2]]
+    if not named:
+        return
+    today = beijing_today()
+    cases, _there = followup.open_cases(review, named, office)
+    steps = [
+        (followup.add_talk, {"occurred_on": today, "talker_id": leader.id, "talker": "",
+                             "content": "说明通报原因；本人表示将按时参加会议，半年内至少提交一件提案或社情民意。"}),
+        (followup.add_consult, {"occurred_on": today, "department": "县委统战部",
+                                "content": "通报谈话情况，商定先继续观察半年。"}),
+        (followup.decide, {"occurred_on": today, "decision": "OBSERVE", "due_on": today + dt.timedelta(days=183),
+                           "content": "观察至下一次半年小结。"}),
+    ]
+    if len(cases) > 1:
+        steps.append((followup.add_talk, {"occurred_on": today, "talker_id": None, "talker": "县政协党组成员 王明",
+                                          "content": "了解未参加会议的原因，约定下次全体会议前书面说明。"}))
+    for (step, data), case in zip(steps, [cases[0]] * 3 + cases[1:2], strict=True):
+        if errors := step(case, data, office):
+            raise RuntimeError(f"demo 通报处理: {errors}")

@@ -24,7 +24,7 @@ from typing import Any, ClassVar, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from app import audit
+from app import audit, timetable
 from app.auth.scope import unit_ids
 from app.extensions import db
 from app.models import AppraisalYear, RecordState, Role, User
@@ -109,6 +109,9 @@ class Context:
         self.now = utcnow()  # the import's instant: the audit row's, and every record it adds is created at it
         self.open_years = set(db.session.scalars(
             sa.select(AppraisalYear.year).where(AppraisalYear.recording_closed_at.is_(None))))
+        # 录入截止 passed: the year is closed to this clerk or liaison (the office still imports)
+        self.entry_closed = timetable.entry_closed(user, self.today)
+        self.open_years -= set(self.entry_closed)
         self.planned: list[Planned] = []
 
     @property
@@ -133,11 +136,15 @@ class Context:
         self.planned.append(Planned(row.sheet, row.number, action, what, headers))
 
     def check_date(self, row: SheetRow, key: str, value: dt.date | None) -> bool:
-        """A record's date: not after today, in a year open for recording."""
+        """A record's date: not after today, in a year open for recording (for a clerk or liaison: before its
+        录入截止)."""
         if value is None:
             return False
         if value > self.today:
             self.error(row, key, f"日期 {value.isoformat()} 晚于今天")
+            return False
+        if value.year in self.entry_closed:
+            self.error(row, key, timetable.entry_closed_text(value.year, self.entry_closed[value.year]))
             return False
         if value.year not in self.open_years:
             years = "、".join(map(str, sorted(self.open_years))) or "无"

@@ -1,5 +1,6 @@
-"""The job functions: a big import confirmed, a review run, a certificate print run. Each flushes, never commits
-(the job runner commits the work and the job's success together) and reports progress as it goes."""
+"""The job functions: a big import confirmed, a review run, a certificate print run, a long document (every
+member's 履职档案). Each flushes, never commits (the job runner commits the work and the job's success together)
+and reports progress as it goes."""
 from __future__ import annotations
 
 import dataclasses
@@ -88,23 +89,21 @@ def run_review(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     return {"review_id": review.id, "period": review.period, "version": review.version}
 
 
-@kind("print")
-def print_run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
-    """params: review_id, name (certificates or merit), options (app.documents.kinds.Options as a dict), user_id,
-    job_key. The PDF is kept as the job's result file; numbers and the print log commit with the job."""
+def _document(params: dict[str, Any], progress: Progress, print_run: bool) -> dict[str, Any]:
+    """Make one document of a review and keep its PDF as the job's result file (its owner downloads it from the
+    job's page). params: review_id, name, options (app.documents.kinds.Options as a dict), user_id, job_key, and
+    optionally visible (the subject ids the user may see; absent or None: all)."""
     from app.documents import kinds as documents
     from app.documents.errors import DocumentError
     review = db.session.get(Review, params["review_id"])
     if review is None:
         raise JobFailed("考评已不存在")
-    if params["name"] not in documents.CERTIFICATE_DOCS:
-        raise JobFailed("只有证书和奖状可以批量打印")
-    options = dict(params.get("options") or {})
-    if options.get("only") is not None:
-        options["only"] = frozenset(options["only"])
+    visible = params.get("visible")
+    progress(0, 0, "正在读取数据")  # before the first page: gathering every member's records takes a while too
     try:
-        made = documents.make(params["name"], review, documents.Options(**options), _user(params),
-                              progress=lambda done, total: progress(done, total, "正在生成"), print_run=True)
+        made = documents.make(params["name"], review, options_of(params), _user(params),
+                              progress=lambda done, total: progress(done, total, "正在生成"),
+                              visible=set(visible) if visible is not None else None, print_run=print_run)
     except DocumentError as error:
         raise JobFailed(str(error)) from None
     name = f"{params['job_key']}.pdf"
@@ -113,9 +112,37 @@ def print_run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
             "size": len(made.data)}
 
 
+@kind("print")
+def print_run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """A certificate or 奖状 print run (`_document`'s params): numbers and the print log commit with the job."""
+    from app.documents import kinds as documents
+    if params["name"] not in documents.CERTIFICATE_DOCS:
+        raise JobFailed("只有证书和奖状可以批量打印")
+    return _document(params, progress, print_run=True)
+
+
+@kind("document")
+def long_document(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """A document too long for a request (every member's 履职档案; `_document`'s params): it writes nothing but its
+    result file."""
+    from app.documents import kinds as documents
+    if not documents.in_background(params["name"], options_of(params)):
+        raise JobFailed("这份文件不在后台生成，请在打印文件页面直接下载")
+    return _document(params, progress, print_run=False)
+
+
 def options_params(options: Any) -> dict[str, Any]:
     """app.documents.kinds.Options as JSON."""
     found = dataclasses.asdict(options)
     if found.get("only") is not None:
         found["only"] = sorted(found["only"])
     return found
+
+
+def options_of(params: dict[str, Any]) -> Any:
+    """A job's `options` back as app.documents.kinds.Options."""
+    from app.documents.kinds import Options
+    options = dict(params.get("options") or {})
+    if options.get("only") is not None:
+        options["only"] = frozenset(options["only"])
+    return Options(**options)

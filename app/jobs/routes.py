@@ -1,6 +1,7 @@
 """The jobs pages: the list of one's jobs, a job's progress (polled by static/js/jobs.js), cancel, the result file.
 
 A job is visible to whoever submitted it and to the office and the admin; to anyone else it does not exist (404).
+Its result file (a PDF) is its submitter's alone: anyone else watching is refused (403).
 """
 from __future__ import annotations
 
@@ -42,13 +43,20 @@ def result_link(job: Job) -> tuple[str, str] | None:
         return url_for("members.index"), _("查看委员名册")
     if job.kind == "review" and result.get("review_id"):
         return url_for("reviews.ranking", review_id=result["review_id"]), _("查看考评排名")
-    if job.kind == "print" and result.get("file"):
+    if result.get("file") and owns(job):
         return url_for("jobs.result", job_id=job.id), _("下载 PDF")
     return None
 
 
-LISTED_RESULTS = ("print", "review")  # what the list links to; an import's result is its own page
-KIND_LABELS = {"import": _l("导入电子表格"), "roster": _l("导入委员名单"), "review": _l("运行考评"), "print": _l("批量打印证书")}
+def owns(job: Job) -> bool:
+    """Whether the signed-in user submitted the job: only they download what it made (the office and the admin
+    watch everyone's jobs, but a PDF of numbered certificates or of every member's 履职档案 goes to who asked)."""
+    return job.created_by_id is not None and job.created_by_id == current_user.id
+
+
+LISTED_RESULTS = ("print", "review", "document")  # what the list links to; an import's result is its own page
+KIND_LABELS = {"import": _l("导入电子表格"), "roster": _l("导入委员名单"), "review": _l("运行考评"), "print": _l("批量打印证书"),
+               "document": _l("生成打印文件")}
 
 
 @bp.route("/")
@@ -80,7 +88,7 @@ def show(job_id: int) -> str:
     services.mark_stale()
     job = _job_or_404(job_id)
     return render_template("jobs/show.html", job=job, status=services.status(job), link=result_link(job),
-                           kinds=KIND_LABELS, form=CancelForm())
+                           kinds=KIND_LABELS, form=CancelForm(), owner=owns(job))
 
 
 @bp.route("/<int:job_id>.json")
@@ -110,6 +118,8 @@ def cancel(job_id: int) -> Response:
 @login_required
 def result(job_id: int) -> Response:
     job = _job_or_404(job_id)
+    if not owns(job):
+        abort(403)
     path = services.result_path(job)  # None for a name that would leave the job_results folder
     if path is None or not path.is_file():
         abort(404)

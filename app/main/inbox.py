@@ -12,14 +12,16 @@ import sqlalchemy as sa
 from flask import has_request_context, request, url_for
 from flask_babel import gettext as _
 
+from app import timetable
 from app.activities import services as activities
 from app.auth.scope import clause
 from app.awards.services import publicity_ends_on
 from app.branches.results import period_label
 from app.extensions import db
-from app.models import (Activity, Attendance, AwardList, AwardListState, BranchResult, Candidate, CandidateState,
-                        Meeting, Objection, ObjectionOutcome, RecordState, Review, ReviewState, Role, SubjectKind,
-                        Unit, User, Vote)
+from app.followup.services import UNCLOSED, unclosed_count
+from app.models import (Activity, AppraisalYear, Attendance, AwardList, AwardListState, BranchResult, Candidate,
+                        CandidateState, Meeting, Objection, ObjectionOutcome, RecordState, Review, ReviewState, Role,
+                        SubjectKind, Unit, User, Vote)
 from app.timeutil import beijing_today
 
 
@@ -31,6 +33,8 @@ class Item:
     nav: str  # the menu entry whose badge counts this item
     parts: tuple[Item, ...] = ()  # the same, by unit
     badge: bool = True  # False: a reminder about things another item already counts (the menu counts them once)
+    when: str = ""  # a deadline's 还有 N 天 / 已逾期 N 天, shown instead of the count
+    overdue: bool = False  # shown in red
 
 
 def _count(stmt: sa.Select) -> int:  # type: ignore[type-arg]
@@ -94,15 +98,42 @@ def _queue(user: User) -> list[Item]:
                  parts)]
 
 
+def _entry_deadlines(user: User) -> list[Item]:
+    """录入截止 for a clerk or liaison: from CLERK_REMIND_DAYS before it, their drafts and returned records of the
+    year still to submit; in red once it has passed (they stay editable, new records are refused)."""
+    today = beijing_today()
+    years = db.session.scalars(sa.select(AppraisalYear).where(
+        AppraisalYear.recording_closed_at.is_(None), AppraisalYear.entry_closes_on.is_not(None))
+        .order_by(AppraisalYear.year))
+    out = []
+    for found in years:
+        closes = found.entry_closes_on
+        assert closes is not None
+        left = (closes - today).days
+        if left > timetable.CLERK_REMIND_DAYS:
+            continue
+        start, end = dt.date(found.year, 1, 1), dt.date(found.year, 12, 31)
+        n = _records(activities.todo_clause("open", user), Activity.occurred_on.between(start, end))
+        text = (_("%(year)s年度录入截止（%(day)s）前，请提交草稿和退回的记录", year=found.year,
+                  day=timetable.cn_date(closes)) if left >= 0 else
+                _("%(year)s年度录入已于 %(day)s 截止，尚未提交的草稿和退回的记录", year=found.year,
+                  day=timetable.cn_date(closes)))
+        when = _("还有 %(n)s 天", n=left) if left > 0 else _("今天截止") if left == 0 else _("已截止")
+        out.append(Item(text, n, url_for("activities.index", todo="open", start=start.isoformat(),
+                                         end=end.isoformat()), "activities.index", badge=False,
+                        when=f"{when} · {n}", overdue=left < 0))
+    return out
+
+
 def _clerk(user: User) -> list[Item]:
-    return _own_records(user, "activities.index") + _queue(user)
+    return _entry_deadlines(user) + _own_records(user, "activities.index") + _queue(user)
 
 
 def _liaison(user: User) -> list[Item]:
     returned = _count(sa.select(BranchResult.id).where(clause(BranchResult),
                                                        BranchResult.state == RecordState.RETURNED))
     mine = activities.todo_clause("mine", user)
-    return [
+    return _entry_deadlines(user) + [
         Item(_("被退回的比实绩"), returned, url_for("branches.result_list", state=RecordState.RETURNED.name),
              "branches.result_list"),
         Item(_("被退回的比贡献记录"), _records(mine, Activity.state == RecordState.RETURNED),
@@ -116,7 +147,35 @@ def _office(user: User) -> list[Item]:
     found = _queue(user)
     found.append(Item(_("待核实的比实绩"), submitted,
                       url_for("branches.result_list", state=RecordState.SUBMITTED.name), "branches.result_list"))
-    return found + _objections() + _award_steps() + _reviews_pending()
+    return _timetable() + found + _objections() + _award_steps() + _reviews_pending() + _followup(user)
+
+
+def _timetable() -> list[Item]:
+    """The timetable's steps due within REMIND_DAYS or overdue, this year's and last year's (a closed year: only
+    the steps after recording), and the 政情通报会 warning."""
+    today = beijing_today()
+    out = []
+    years = db.session.scalars(sa.select(AppraisalYear).where(AppraisalYear.year >= today.year - 1)
+                               .order_by(AppraisalYear.year))
+    for found in years:
+        link = url_for("setup.year_timetable", year=found.year)
+        for step in timetable.steps(found, today):
+            if step.state not in (timetable.DUE, timetable.OVERDUE) or (
+                    found.recording_closed_at is not None and step.milestone.rank < 2):
+                continue
+            assert step.on is not None
+            out.append(Item(_("%(year)s年度%(step)s（%(day)s）：%(evidence)s", year=found.year,
+                              step=step.milestone.label, day=timetable.cn_date(step.on), evidence=step.evidence),
+                            1, link, "setup.year_list", when=step.when, overdue=step.state == timetable.OVERDUE))
+        warning = timetable.briefing_warning(found.year, today)
+        if warning is not None:
+            out.append(Item(warning[0], 1, link, "meetings.index", when=_("政情通报会"), overdue=warning[1]))
+    return out
+
+
+def _followup(user: User) -> list[Item]:
+    """通报 cases not closed yet: no decision, or 继续观察."""
+    return [Item(_("通报待处理"), unclosed_count(user), url_for("followup.index", state=UNCLOSED), "followup.index")]
 
 
 def _objections() -> list[Item]:

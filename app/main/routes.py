@@ -7,11 +7,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from app import timetable
 from app.auth.scope import clause
 from app.extensions import db
 from app.main import inbox
 from app.models import Activity, Member, PartyMember, RecordState, Role, Unit, UnitKind
 from app.setup import checklist
+from app.timeutil import beijing_today
 from app.web import safe_next
 
 bp = Blueprint("main", __name__)
@@ -21,7 +23,7 @@ NAV = {
                  ("meetings.index", _l("会议与活动")),
                  ("branches.index", _l("党支部与党员")), ("branches.result_list", _l("比实绩核实")),
                  ("imports.index", _l("导入导出")), ("rules.index", _l("评分细则")), ("reviews.index", _l("考评排名")),
-                 ("awards.index", _l("表彰评选")),
+                 ("awards.index", _l("表彰评选")), ("followup.index", _l("通报处理")),
                  ("documents.index", _l("打印文件")), ("dashboard.index", _l("数据看板")),
                  ("jobs.index", _l("后台任务")), ("admin.units", _l("组织单位")), ("admin.users", _l("用户")),
                  ("admin.login_log", _l("登录日志"))],
@@ -29,13 +31,14 @@ NAV = {
                   ("meetings.index", _l("会议与活动")),
                   ("branches.index", _l("党支部与党员")), ("branches.result_list", _l("比实绩核实")),
                   ("imports.index", _l("导入导出")), ("rules.index", _l("评分细则")), ("reviews.index", _l("考评排名")),
-                  ("awards.index", _l("表彰评选")),
+                  ("awards.index", _l("表彰评选")), ("followup.index", _l("通报处理")),
                   ("documents.index", _l("打印文件")), ("dashboard.index", _l("数据看板")),
                   ("jobs.index", _l("后台任务")), ("setup.year_list", _l("考评年度"))],
     Role.LEADER: [("members.index", _l("委员名册")), ("activities.index", _l("履职记录")),
                   ("meetings.index", _l("会议与活动")),
                   ("branches.index", _l("党支部与党员")), ("reviews.index", _l("考评排名")),
-                  ("awards.index", _l("表彰评选")), ("dashboard.index", _l("数据看板"))],
+                  ("awards.index", _l("表彰评选")), ("followup.index", _l("通报处理")),
+                  ("dashboard.index", _l("数据看板"))],
     Role.CLERK: [("members.index", _l("本单位委员")), ("activities.index", _l("履职记录")),
                  ("meetings.index", _l("会议与活动")), ("imports.index", _l("导入导出")),
                  ("dashboard.warnings", _l("预警名单")), ("reviews.index", _l("考评排名")),
@@ -84,7 +87,19 @@ def index() -> str:
     if current_user.role == Role.MEMBER:
         stats.append((_l("我的履职记录"), count(Activity)))
     return render_template("main/index.html", stats=stats, inbox=inbox.items(current_user),
-                           meetings=inbox.upcoming_meetings(current_user), **_setup())
+                           meetings=inbox.upcoming_meetings(current_user), **_setup(), **_timetable())
+
+
+def _timetable() -> dict[str, object]:
+    """The office's (and admin's) home shows this year's timetable and its 政情通报会."""
+    if current_user.role not in (Role.ADMIN, Role.OFFICE):
+        return {}
+    today = beijing_today()
+    found = timetable.shown_year(today)
+    if found is None:
+        return {}
+    return {"timetable_year": found, "timetable_steps": timetable.steps(found, today),
+            "timetable_briefings": timetable.briefings(found.year, today)}
 
 
 def _setup() -> dict[str, object]:

@@ -83,3 +83,4 @@ class MeetingTypeEditForm(FlaskForm):
     sort_order = ChineseIntegerField(_l("排序号"), validators=[InputRequired(message=_l("请填写排序号。")),
                                                            NumberRange(min=0, max=9999)])
     active = BooleanField(_l("启用"))
+    briefing = BooleanField(_l("计入政情通报会"))

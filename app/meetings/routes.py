@@ -224,7 +224,8 @@ def _types_page(add_form: MeetingTypeForm | None = None, errors: dict[str, list[
     rows = []
     for t in types:
         form = MeetingTypeEditForm(formdata=None, data={"name": t.name, "invitees": t.invitees.name,
-                                                        "sort_order": t.sort_order, "active": t.active})
+                                                        "sort_order": t.sort_order, "active": t.active,
+                                                        "briefing": t.briefing})
         allowed = (Invitees.BRANCH,) if t.party_life else services.MEMBER_INVITEES
         form.invitees.choices = [c for c in form.invitees.choices if c.value in {i.name for i in allowed}]
         rows.append((t, form, (errors or {}).get(t.name, [])))
@@ -258,7 +259,7 @@ def edit_type() -> str | Response:
     name = form.name.data or ""
     if form.validate_on_submit() and form.invitees.data in Invitees.__members__:
         error = services.update_type(name, Invitees[form.invitees.data], form.sort_order.data, bool(form.active.data),
-                                     current_user, ip=request.remote_addr or "")
+                                     current_user, ip=request.remote_addr or "", briefing=bool(form.briefing.data))
         if error is None:
             db.session.commit()
             flash(_("已保存会议类型“%(name)s”。", name=name), "success")

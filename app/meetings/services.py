@@ -55,6 +55,7 @@ class TypeView:
     sort_order: int
     active: bool
     built_in: bool
+    briefing: bool = False  # 计入政情通报会 (app.timetable.briefings)
 
     @property
     def party_life(self) -> bool:
@@ -68,8 +69,9 @@ def meeting_types(active_only: bool = False) -> list[TypeView]:
     for number, kind in enumerate(MeetingKind, start=1):
         row = rows.pop(kind.value, None)
         found.append(TypeView(kind, row.invitees if row else BUILT_IN_INVITEES.get(kind, Invitees.ORGANISER),
-                              row.sort_order if row else number * 10, row.active if row else True, True))
-    found += [TypeView(r.name, r.invitees, r.sort_order, r.active, False) for r in rows.values()]
+                              row.sort_order if row else number * 10, row.active if row else True, True,
+                              row.briefing if row else kind == MeetingKind.BRIEFING))
+    found += [TypeView(r.name, r.invitees, r.sort_order, r.active, False, r.briefing) for r in rows.values()]
     found.sort(key=lambda t: (t.sort_order, not t.built_in, t.name))
     return [t for t in found if t.active or not active_only]
 
@@ -120,9 +122,11 @@ def add_type(name: str, invitees: Invitees, user: User, ip: str = "") -> str | N
     return None
 
 
-def update_type(name: str, invitees: Invitees, sort_order: int, active: bool, user: User, ip: str = "") -> str | None:
-    """Change a type's default invitees, order and whether it is offered for new meetings; the error, or None.
-    组织生活 always invites the branch's party members."""
+def update_type(name: str, invitees: Invitees, sort_order: int, active: bool, user: User, ip: str = "",
+                briefing: bool | None = None) -> str | None:
+    """Change a type's default invitees, order, whether it is offered for new meetings and whether it counts as a
+    政情通报会 (None: as it was); the error, or None. 组织生活 always invites the branch's party members, and is never
+    a 政情通报会."""
     current = type_named(name)
     if current is None:
         return _("没有这个会议类型。")
@@ -130,12 +134,17 @@ def update_type(name: str, invitees: Invitees, sort_order: int, active: bool, us
         return _("请选择默认邀请的人员。")
     row = db.session.get(MeetingType, current.name)
     if row is None:  # a built-in type's first change: its settings get a row
-        row = MeetingType(name=current.name, invitees=current.invitees, sort_order=current.sort_order, active=True)
+        row = MeetingType(name=current.name, invitees=current.invitees, sort_order=current.sort_order, active=True,
+                          briefing=current.briefing)
         db.session.add(row)
-    before = {"invitees": row.invitees, "sort_order": row.sort_order, "active": row.active}
-    row.invitees, row.sort_order, row.active = invitees, sort_order, active
+    if briefing and current.party_life:
+        return _("组织生活不能计入政情通报会。")
+    briefing = current.briefing if briefing is None else briefing
+    before = {"invitees": row.invitees, "sort_order": row.sort_order, "active": row.active, "briefing": row.briefing}
+    row.invitees, row.sort_order, row.active, row.briefing = invitees, sort_order, active, briefing
     db.session.flush()
-    if changes := audit.diff(before, {"invitees": invitees, "sort_order": sort_order, "active": active}):
+    if changes := audit.diff(before, {"invitees": invitees, "sort_order": sort_order, "active": active,
+                                      "briefing": briefing}):
         audit.record(user, "update", "meeting_type", None, changes, reason=current.name, ip=ip)
     return None
 

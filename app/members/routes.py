@@ -8,7 +8,9 @@ from werkzeug.wrappers import Response
 
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
+from app.reviews.reading import review_label
 from app.extensions import db
+from app.followup import services as followup
 from app.forms import commit_or_attach
 from app.imports import export
 from app import unit_history
@@ -60,7 +62,10 @@ def detail(member_id: int) -> str:
     years = sorted({int(r[0]) for r in results} | {a.occurred_on.year for a in activities}
                    | {beijing_today().year}, reverse=True)
     chosen = max((int(r[0]) for r in results), default=years[0])
-    return render_template("members/detail.html", member=member, activities=activities,
+    # 通报 cases are the office's internal work: the member's own page does not show them (docs/followup.md)
+    cases = [] if current_user.role == Role.MEMBER else followup.member_cases(member.id)
+    shown = [(c, review_label(c.review), followup.reasons(c), [followup.step_line(s) for s in c.steps]) for c in cases]
+    return render_template("members/detail.html", member=member, activities=activities, cases=shown,
                            attendance=services.member_attendance(member.id), done=done, results=results,
                            dossier_years=years, dossier_year=chosen,
                            unit_changes=unit_history.history(member.id), unit_fields=unit_history.FIELD_LABELS,

@@ -1,11 +1,12 @@
 """Every table, re-exported so Alembic and the app see them all."""
 from app.models.audit import AuditLog
-from app.models.awards import (AwardList, Candidate, Certificate, Objection, PrinterProfile, PrintLog,
+from app.models.awards import (AwardList, Candidate, Certificate, DecisionText, Objection, PrinterProfile, PrintLog,
                                RewardAmount, Vote)
 from app.models.enums import (AttendanceStatus, AwardListState, BranchForm, CandidateState, Category,
-                              CertificateKind, Gender, Invitees, MeetingKind, ObjectionOutcome, PartyStatus,
-                              RecordState, ReviewKind, ReviewState, Role, RuleFileState, SubjectKind, UnitKind,
-                              VoteChoice)
+                              CertificateKind, FollowupDecision, FollowupState, FollowupStep, Gender, Invitees,
+                              MeetingKind, ObjectionOutcome, PartyStatus, RecordState, ReviewKind, ReviewState,
+                              Role, RuleFileState, SubjectKind, UnitKind, VoteChoice)
+from app.models.followup import Followup, FollowupEntry
 from app.models.jobs import Job, JobState
 from app.models.notices import Notice
 from app.models.org import AppraisalYear, Enterprise, Term, Unit
@@ -20,7 +21,8 @@ from app.models.users import LoginEvent, LoginThrottle, PasswordHistory, User, u
 __all__ = [
     "Activity", "ActivityParticipant", "AppraisalYear", "Attendance", "AttendanceStatus", "AuditLog", "AwardList",
     "AwardListState", "BranchForm", "BranchIndicator", "BranchResult", "Candidate", "CandidateState", "Category",
-    "Certificate", "CertificateKind", "Enterprise", "Evidence", "Gender", "HistoricalResult", "Invitees", "Job",
+    "Certificate", "CertificateKind", "DecisionText", "Enterprise", "Evidence", "Followup", "FollowupDecision",
+    "FollowupEntry", "FollowupState", "FollowupStep", "Gender", "HistoricalResult", "Invitees", "Job",
     "JobState", "LoginEvent", "LoginThrottle", "Meeting", "MeetingKind", "MeetingType", "Member", "MemberUnitChange",
     "Notice", "Objection", "ObjectionOutcome",
     "PartyMember", "PartyStatus", "PasswordHistory", "PrintLog", "PrinterProfile", "RecordState", "Review",

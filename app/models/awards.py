@@ -1,4 +1,5 @@
-"""Award lists (表彰名单), candidates, the leading group's votes, 公示 objections and certificates."""
+"""Award lists (表彰名单), candidates, the leading group's votes, 公示 objections, certificates and the 表彰决定's
+text."""
 from __future__ import annotations
 
 import datetime as dt
@@ -148,3 +149,18 @@ class RewardAmount(db.Model):
     year: Mapped[int] = mapped_column(index=True)
     category: Mapped[str] = mapped_column(sa.String(60))
     amount: Mapped[Decimal] = mapped_column(ScaledDecimal(2))
+
+
+class DecisionText(db.Model):
+    """The office's text of a review's 表彰决定: 主送, the body (one paragraph a line) and the closing paragraph.
+
+    Without a row the document prints the default made from the review's award lists; once every list of the review
+    is final the text can no longer change (until an admin reopens a list)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("review.id", ondelete="CASCADE"), unique=True)
+    addressees: Mapped[str] = mapped_column(sa.String(200))  # 主送: 各非公企业党组织：
+    body: Mapped[str] = mapped_column(sa.Text)
+    closing: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -158,3 +158,28 @@ class ObjectionOutcome(LabelledEnum):
 class CertificateKind(LabelledEnum):
     CERTIFICATE = "荣誉证书"
     MERIT = "奖状"
+
+
+class FollowupState(LabelledEnum):
+    """Where a 通报 case stands: no decision yet, decided 继续观察 (still open), or closed by a decision."""
+
+    OPEN = "待处理"
+    WATCHING = "继续观察中"
+    CLOSED = "已办结"
+
+
+class FollowupStep(LabelledEnum):
+    """What was done for a 通报 case, in order of time."""
+
+    TALK = "谈话提醒"
+    CONSULT = "与县委有关部门沟通"
+    DECISION = "处理决定"
+
+
+class FollowupDecision(LabelledEnum):
+    """The decision on a case. 继续观察 keeps it open (a later decision closes it); the others close it."""
+
+    OBSERVE = "继续观察"
+    RECTIFY = "限期整改"
+    RESIGN = "劝辞"
+    OTHER = "其他"

@@ -53,11 +53,20 @@ class Term(db.Model):
 
 
 class AppraisalYear(db.Model):
-    """考评年度: its 半年小结 covers 1 Jan – 30 Jun, its 全年总结 the whole year."""
+    """考评年度: its 半年小结 covers 1 Jan – 30 Jun, its 全年总结 the whole year.
+
+    The campaign's timetable (app.setup.timetable) is kept on the year: each milestone optional."""
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(sa.String(40))
     recording_closed_at: Mapped[dt.datetime | None]
+    entry_opens_on: Mapped[dt.date | None]  # 录入开始
+    entry_closes_on: Mapped[dt.date | None]  # 录入截止: clerks' new records of the year are refused after it
+    half_review_due_on: Mapped[dt.date | None]  # 半年小结 by
+    annual_review_due_on: Mapped[dt.date | None]  # 全年总结 by
+    recommend_due_on: Mapped[dt.date | None]  # 推荐截止
+    publicity_days: Mapped[int | None]  # 公示天数: the default length when a list's 公示 starts
+    decision_due_on: Mapped[dt.date | None]  # 常委会审定 by
 
     @property
     def starts_on(self) -> dt.date:

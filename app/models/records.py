@@ -134,6 +134,7 @@ class MeetingType(db.Model):
     invitees: Mapped[Invitees] = mapped_column(enum_column(Invitees))
     sort_order: Mapped[int] = mapped_column(default=100)
     active: Mapped[bool] = mapped_column(default=True)
+    briefing: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # 计入政情通报会
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models import Review, ReviewEntry, SubjectKind
+from app.models import Review, ReviewEntry, ReviewKind, SubjectKind
 from app.scoring.rules import RuleSet
 
 # (name column, unit column, counter word) per kind of subject: a branch ranking speaks of 党支部, not of 委员
@@ -108,3 +108,9 @@ def tie_broken(places: Iterable[tuple[int, str, Decimal, int]]) -> set[int]:
 def vetoed_last(rows: Sequence[Any], vetoed: set[int], subject_id: Any) -> list[Any]:
     """The rows with the vetoed ones moved after all others, each part in its own order."""
     return [r for r in rows if subject_id(r) not in vetoed] + [r for r in rows if subject_id(r) in vetoed]
+
+
+def review_label(review: Review) -> str:
+    """2025年度全年总结 第2版: how pages and documents name a frozen review."""
+    kind = _("全年总结") if review.kind == ReviewKind.ANNUAL else _("半年小结")
+    return _("%(year)s年度%(kind)s 第%(version)s版", year=int(review.period[:4]), kind=kind, version=review.version)

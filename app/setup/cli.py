@@ -12,12 +12,13 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from app import organisation, rulefiles
+from app import organisation, rulefiles, timetable
 from app.extensions import db
 from app.models import AppraisalYear, RecordState, Term, Unit, User
 from app.setup import accounts, rollover, terms, years
 from app.setup.checklist import steps
 from app.text_table import text_table
+from app.timeutil import beijing_today
 
 
 def _operator(username: str) -> User | None:
@@ -272,6 +273,55 @@ def years_list() -> None:
         table.append((row.year.name, state, str(row.records.get(RecordState.VERIFIED, 0)), str(row.waiting),
                       str(row.meetings)))
     click.echo(text_table(table, right={2, 3, 4}))
+
+
+def _milestone(assignment: str) -> tuple[str, dt.date | int | None]:
+    """`key=value` of --set: the key a column name (entry_closes_on) or its Chinese label (录入截止); the value a
+    date (2026-12-31), for 公示天数 a number of days, or empty to clear."""
+    key, sep, value = assignment.partition("=")
+    key, value = key.strip(), value.strip()
+    found = timetable.BY_KEY.get(key) or next((m for m in timetable.MILESTONES if str(m.label) == key), None)
+    if not sep or found is None:
+        names = "、".join(f"{m.key}（{m.label}）" for m in timetable.MILESTONES)
+        raise click.BadParameter(f"“{assignment}”应写成 项目=值，项目可用：{names}", param_hint="--set")
+    if not value:
+        return found.key, None
+    if found.days:
+        if not value.isdigit():
+            raise click.BadParameter(f"“{value}”不是天数", param_hint="--set")
+        return found.key, int(value)
+    return found.key, _date(value, "--set")
+
+
+@years_cli.command("timetable")
+@click.argument("year", type=int)
+@click.option("--set", "assignments", multiple=True, metavar="项目=值",
+              help="设置一项，如 --set entry_closes_on=2026-12-31 或 --set 公示天数=7；值留空则清除；可重复")
+@click.option("--defaults", is_flag=True, help="未设定的项填入惯例日期（半年小结 7月15日、全年总结 12月31日 等）")
+@user_option
+def years_timetable(year: int, assignments: tuple[str, ...], defaults: bool, username: str) -> None:
+    """显示考评年度的时间安排（各步骤的日期、状态和依据）及政情通报会次数；--set 设置其中的项。"""
+    found = _year(year)
+    data: dict[str, dt.date | int | None] = {}
+    if defaults:
+        data.update({k: v for k, v in timetable.defaults(year).items() if getattr(found, k) is None})
+    data.update(_milestone(a) for a in assignments)
+    if data:
+        errors = timetable.save(found, data, _operator(username))
+        if errors:
+            _fail({str(timetable.BY_KEY[k].label): v for k, v in errors.items()})
+        db.session.commit()
+        click.echo(f"已保存 {year} 年度的时间安排。")
+    today = beijing_today()
+    table = [("步骤", "项目", "日期", "状态", "依据")]
+    for step in timetable.steps(found, today):
+        when = f"{step.days} 天" if step.milestone.days else timetable.cn_date(step.on) if step.on else "未设定"
+        table.append((str(step.milestone.label), step.milestone.key, when, step.when, step.evidence))
+    click.echo(text_table(table))
+    held = timetable.briefings(year, today)
+    line = f"政情通报会：已召开 {len(held.held)} 次，已安排 {len(held.planned)} 次（实施意见：每年1—2次）"
+    warning = timetable.briefing_warning(year, today)
+    click.echo(line + (f"。{warning[0]}" if warning else ""))
 
 
 # --- accounts -------------------------------------------------------------------------------------------------------

@@ -52,6 +52,18 @@ class OpenYearForm(FlaskForm):
     carry = BooleanField(_l("把上一年度施行中的评分细则转入为新年度的草稿（只改年度，启用前可修改）"), default=True)
 
 
+class TimetableForm(FlaskForm):
+    """The year's milestones (app.timetable.MILESTONES), each optional: order and range are the service's checks."""
+
+    entry_opens_on = ChineseDateField(_l("录入开始"), validators=[Optional()])
+    entry_closes_on = ChineseDateField(_l("录入截止"), validators=[Optional()])
+    half_review_due_on = ChineseDateField(_l("半年小结完成日期"), validators=[Optional()])
+    annual_review_due_on = ChineseDateField(_l("全年总结完成日期"), validators=[Optional()])
+    recommend_due_on = ChineseDateField(_l("推荐截止"), validators=[Optional()])
+    publicity_days = ChineseIntegerField(_l("公示天数"), validators=[Optional()])
+    decision_due_on = ChineseDateField(_l("常委会审定日期"), validators=[Optional()])
+
+
 class AccountsForm(FlaskForm):
     """Which accounts to make: each kind a box (ticked by default)."""
 

@@ -11,14 +11,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import addresses, audit, organisation, rulefiles
+from app import addresses, audit, organisation, rulefiles, timetable
 from app.auth.decorators import roles_required
 from app.extensions import db
 from app.forms import commit_or_attach
 from app.models import AppraisalYear, AuditLog, RecordState, Role, Term
 from app.setup import accounts, rollover, terms, years
 from app.setup.forms import (AccountsForm, ConfirmForm, OpenYearForm, OrganisationForm, ReasonForm, ReissueForm,
-                             TermForm)
+                             TermForm, TimetableForm)
 from app.timeutil import beijing_today
 
 bp = Blueprint("setup", __name__)
@@ -184,11 +184,12 @@ def year_open() -> tuple[str, int] | Response:
             form.year.errors = [str(error)]
         else:
             db.session.commit()
-            flash(_("已开放 %(year)s 年度的录入。", year=form.year.data), "success")
+            flash(_("已开放 %(year)s 年度的录入。请确认本年度的时间安排（已按惯例填好，保存后生效）。",
+                    year=form.year.data), "success")
             if carried:
                 flash(_("已把 %(last)s 年度的 %(n)s 份评分细则转入为 %(year)s 年度的草稿，请在“评分细则”中检查后启用。",
                         last=form.year.data - 1, n=len(carried), year=form.year.data), "info")
-            return redirect(url_for("setup.year_list"))
+            return redirect(url_for("setup.year_timetable", year=form.year.data))
     return _years_page(open_form=form, status=422)
 
 
@@ -197,6 +198,30 @@ def _year_or_404(year: int) -> AppraisalYear:
     if found is None:
         abort(404)
     return found
+
+
+@bp.route("/years/<int:year>", methods=["GET", "POST"])
+@roles_required(*YEAR_ROLES)
+def year_timetable(year: int) -> tuple[str, int] | Response:
+    """The year's timetable: the timeline (done / due / overdue, with its evidence), 政情通报会 held, and the form.
+    A year with no milestone yet offers the customary dates (app.timetable.MILESTONES) in the form."""
+    found = _year_or_404(year)
+    offered = timetable.is_empty(found)
+    form = TimetableForm(data=timetable.defaults(year) if offered else timetable.values(found)) \
+        if request.method == "GET" else TimetableForm()
+    if form.validate_on_submit():
+        data = {m.key: form[m.key].data for m in timetable.MILESTONES}
+        if commit_or_attach(form, timetable.save(found, data, current_user, _ip())):
+            flash(_("已保存 %(year)s 年度的时间安排。", year=year), "success")
+            return redirect(url_for("setup.year_timetable", year=year))
+    today = beijing_today()
+    history = audit.history("appraisal_year", year)
+    return render_template(
+        "setup/year.html", found=found, form=form, offered=offered and request.method == "GET",
+        steps=timetable.steps(found, today), briefings=timetable.briefings(year, today),
+        briefing_warning=timetable.briefing_warning(year, today), milestones=timetable.MILESTONES,
+        publicity_fallback=timetable.publicity_default(None), **_history(history)), \
+        422 if request.method == "POST" else 200
 
 
 @bp.route("/years/<int:year>/close", methods=["GET", "POST"])

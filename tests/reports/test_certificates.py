@@ -1,5 +1,6 @@
 """荣誉证书 and 奖状 in batch: pages, page sizes, the text a reader sees, 套打 overlay, QR codes that decode, byte
-stability, and a 事迹 too long for the page that is cut short instead of overflowing."""
+stability, a 事迹 too long for the page that is cut short instead of overflowing, and the seal's dashed guide on the
+套打 样稿 alone (read from the pages' drawing operators)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,6 +11,7 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 from pypdf import PdfReader
+from pypdf.generic import ContentStream
 from reportlab.lib.pagesizes import A3, A4, landscape
 
 from reports.certificates import BOXES, calibration, certificates, fit_body, merit
@@ -49,6 +51,40 @@ def _qr(data: bytes, page: int = 0) -> zxingcpp.Barcode:
     codes = zxingcpp.read_barcodes(image)
     assert len(codes) == 1
     return codes[0]
+
+
+def _strokes(data: bytes, page: int = 0) -> list[dict[str, object]]:
+    """Every stroked path of a page, those of the form XObjects it paints included: whether it is dashed, has curves
+    (a circle) or rectangles (the border), and the stroke opacity it is drawn with."""
+    reader = PdfReader(io.BytesIO(data))
+    found: list[dict[str, object]] = []
+
+    def walk(content: object, resources: dict, state: dict[str, object]) -> None:
+        stack: list[dict[str, object]] = []
+        path: list[bytes] = []
+        for operands, operator in ContentStream(content, reader).operations:
+            if operator == b"q":
+                stack.append(dict(state))
+            elif operator == b"Q":
+                state = stack.pop()
+            elif operator == b"d":
+                state["dashed"] = len(operands[0]) > 0
+            elif operator == b"gs" and "/CA" in resources["/ExtGState"][operands[0]]:
+                state["alpha"] = float(resources["/ExtGState"][operands[0]]["/CA"])
+            elif operator in (b"m", b"l", b"c", b"v", b"y", b"re", b"h"):
+                path.append(operator)
+            elif operator in (b"S", b"s", b"B", b"b", b"B*", b"b*"):
+                found.append({**state, "curve": b"c" in path, "rect": b"re" in path})
+                path = []
+            elif operator in (b"f", b"F", b"f*", b"n"):
+                path = []
+            elif operator == b"Do":
+                form = resources["/XObject"][operands[0]].get_object()
+                walk(form, form.get("/Resources", resources), dict(state))
+
+    first = reader.pages[page]
+    walk(first.get_contents(), first["/Resources"], {"dashed": False, "alpha": 1.0})
+    return found
 
 
 def _landscape(size: tuple[float, float]) -> tuple[int, int]:
@@ -180,3 +216,28 @@ def test_unknown_options_fail() -> None:
         certificates(ITEMS, mode="plain")
     with pytest.raises(ValueError):
         merit(ITEMS, paper="A5")
+
+
+@pytest.mark.parametrize("render", [certificates, merit])
+def test_a_printed_page_has_no_dashed_seal_circle(render) -> None:
+    for data in (render(ITEMS[:1]), render(ITEMS[:1], draft=True)):  # 整张打印, official and 样稿
+        strokes = _strokes(data)
+        assert any(s["rect"] for s in strokes)  # the border is read: the design's form is walked
+        assert not any(s["dashed"] for s in strokes)
+
+
+@pytest.mark.parametrize("render", [certificates, merit])
+def test_the_overlay_preview_shows_the_preprinted_design_faintly_and_the_seal_guide(render) -> None:
+    strokes = _strokes(render(ITEMS[:1], mode="overlay", draft=True))
+    border = [s for s in strokes if s["rect"]]
+    assert border and all(s["alpha"] < 1 for s in border)  # beneath the text, faintly
+    assert [s for s in strokes if s["dashed"] and s["curve"]]  # where the red seal will be stamped
+    text = _texts(render(ITEMS[:1], mode="overlay", draft=True))[0].replace(" ", "")
+    assert "欧阳明" in text and "样稿" in text
+
+
+@pytest.mark.parametrize("render", [certificates, merit])
+def test_the_official_overlay_prints_neither_border_nor_circle(render) -> None:
+    placed = Placement(Decimal("1.5"), Decimal("-2"), Decimal("1.002"), "办公室打印机")
+    assert _strokes(render(ITEMS, mode="overlay")) == []
+    assert _strokes(render(ITEMS, mode="overlay", placement=placed), page=2) == []
