@@ -144,10 +144,10 @@ def parse(spec: FieldSpec, raw: object) -> Stored | None:
     text = raw.strip() if isinstance(raw, str) else _shown_raw(raw)
     if spec.type == "enum":
         if text not in spec.values:
-            raise ValueError(f"“{text}”不是可选的值(可选:{'、'.join(spec.values)})")
+            raise ValueError(f"“{text}”不是可选的值（可选：{'、'.join(spec.values)}）")
         return text
     if len(text) > MAX_TEXT:
-        raise ValueError(f"太长(至多 {MAX_TEXT} 字)")
+        raise ValueError(f"太长（至多 {MAX_TEXT} 字）")
     return text
 
 

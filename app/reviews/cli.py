@@ -20,7 +20,7 @@ from app.reviews.scoring import SUBJECT_KINDS, Scored, as_json, awards, file_fac
 from app.text_table import text_table
 from reports import cells
 
-rules_cli = AppGroup("rules", help="评分细则:检查、比较、启用、转入下一年度 / Check, compare, adopt and carry forward rule files.")
+rules_cli = AppGroup("rules", help="评分细则：检查、比较、启用、转入下一年度 / Check, compare, adopt and carry forward rule files.")
 
 
 def _load(path: str) -> scoring.RuleSet:
@@ -43,8 +43,8 @@ def check(files: tuple[str, ...]) -> None:
             failed = True
             click.echo("\n".join(error.errors))
         else:
-            click.echo(f"{path}: OK({ruleset.name},{len(ruleset.kinds)} 种记录,"
-                       f"{sum(len(s.items) for s in ruleset.sections)} 个计分条目)")
+            click.echo(f"{path}: OK（{ruleset.name}，{len(ruleset.kinds)} 种记录，"
+                       f"{sum(len(s.items) for s in ruleset.sections)} 个计分条目）")
     if failed:
         sys.exit(1)
 
@@ -54,10 +54,10 @@ def _term(records: str | None, start: dt.datetime | None, end: dt.datetime | Non
     if start is None and end is None:
         return None
     if not records:
-        click.echo("--term-start、--term-end 只与 --records 一起使用;数据库计分时用系统中设置的届", err=True)
+        click.echo("--term-start、--term-end 只与 --records 一起使用；数据库计分时用系统中设置的届", err=True)
         sys.exit(1)
     if start is None or end is None or start > end:
-        click.echo("请同时写 --term-start 和 --term-end(届的第一天和最后一天,如 2022-01-10 和 2026-12-31)",
+        click.echo("请同时写 --term-start 和 --term-end（届的第一天和最后一天，如 2022-01-10 和 2026-12-31）",
                    err=True)
         sys.exit(1)
     return scoring.TermSpan(start.date(), end.date())
@@ -68,18 +68,18 @@ def _scored(rules: str, period: str, records: str | None = None, term: scoring.T
     ruleset = _load(rules)
     facts = None
     if records and ruleset.term_counts and term is None:
-        click.echo(f"{rules}: 细则的“{'”“'.join(ruleset.term_counts)}”按届统计(window: term):用表格计分时请用 "
-                   f"--term-start 和 --term-end 写明所在届的起止日期,并在表中放入本届各年度的记录", err=True)
+        click.echo(f"{rules}: 细则的“{'”“'.join(ruleset.term_counts)}”按届统计（window: term）：用表格计分时请用 "
+                   f"--term-start 和 --term-end 写明所在届的起止日期，并在表中放入本届各年度的记录", err=True)
         sys.exit(1)
     if records:
         try:
             facts, notes = file_facts(Path(records), ruleset, term)
         except spreadsheets.SheetError as error:
             click.echo("\n".join(error.errors), err=True)
-            click.echo(f"{Path(records).name}: 共 {len(error.errors)} 处错误,未计分", err=True)
+            click.echo(f"{Path(records).name}: 共 {len(error.errors)} 处错误，未计分", err=True)
             sys.exit(1)
         for note in notes:
-            click.echo(f"提示:{note}", err=True)
+            click.echo(f"提示：{note}", err=True)
     try:
         return score_period(ruleset, period, facts, term)
     except scoring.RuleError as error:
@@ -96,22 +96,22 @@ def _grade(row: dict) -> str:
 
 RECORDS_OPTION = click.option(
     "--records", type=click.Path(exists=True, dir_okay=False),
-    help="用表格(.xlsx 或 .csv,导入格式)中的对象和记录计分,不读写数据库")
+    help="用表格（.xlsx 或 .csv，导入格式）中的对象和记录计分，不读写数据库")
 
 
 def term_options(command: Any) -> Any:
     """--term-start and --term-end: the 届 of a --records file, for rule files that count over the 届."""
-    for name, what in (("--term-end", "最后一天(如 2026-12-31)"), ("--term-start", "第一天(如 2022-01-10)")):
+    for name, what in (("--term-end", "最后一天（如 2026-12-31）"), ("--term-start", "第一天（如 2022-01-10）")):
         command = click.option(name, type=click.DateTime(formats=["%Y-%m-%d"]),
-                               help=f"与 --records 一起用:所在届的{what},细则按届统计时必填")(command)
+                               help=f"与 --records 一起用：所在届的{what}，细则按届统计时必填")(command)
     return command
 
 
 @click.command("score")
 @click.option("--rules", "rules", required=True, type=click.Path(exists=True, dir_okay=False), help="细则文件")
-@click.option("--period", required=True, help="2025(全年总结)或 2025H1(半年小结)")
+@click.option("--period", required=True, help="2025（全年总结）或 2025H1（半年小结）")
 @click.option("--subject", type=click.Choice(list(SUBJECT_KINDS)),
-              help="考评对象;缺省为细则中的 subject,两者须一致")
+              help="考评对象；缺省为细则中的 subject，两者须一致")
 @RECORDS_OPTION
 @term_options
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
@@ -121,7 +121,7 @@ def score_command(rules: str, period: str, subject: str | None, records: str | N
     """Score the database's verified records (or a spreadsheet's, --records) with a rule file, ranked and explained."""
     scored = _scored(rules, period, records, _term(records, term_start, term_end))
     if subject and subject != scored.ruleset.subject:
-        click.echo(f"{rules}: 细则的考评对象是 {scored.ruleset.subject},不是 {subject}", err=True)
+        click.echo(f"{rules}: 细则的考评对象是 {scored.ruleset.subject}，不是 {subject}", err=True)
         sys.exit(1)
     rows = result_rows(scored)
     if fmt == "json":
@@ -131,7 +131,7 @@ def score_command(rules: str, period: str, subject: str | None, records: str | N
     has_awards = bool(scored.ruleset.awards)
     noted = any(r["membership"] for r in rows)  # someone served part of the period, or has left
     header = ["名次", "编号", "姓名", "单位", "总分", "等次",
-              *[f"一票否决:{g.label}" if g.veto else g.label for g in gates]]
+              *[f"一票否决：{g.label}" if g.veto else g.label for g in gates]]
 
     def gate_cells(row: dict, yes: str, no: str) -> list[str]:
         """One cell per declared gate; a gate whose `when:` leaves the subject out does not apply to it, nor does
@@ -162,7 +162,7 @@ def score_command(rules: str, period: str, subject: str | None, records: str | N
     click.echo(f"{scored.ruleset.name} · {scored.period}({scored.period_key})· 共 {len(rows)} 个考评对象")
     click.echo(f"内容校验码 sha256: {scored.hash}")
     if scored.term is not None:
-        click.echo(f"按届统计:届{scored.term.name}自 {scored.term.starts_on.isoformat()} 起")
+        click.echo(f"按届统计：届{scored.term.name}自 {scored.term.starts_on.isoformat()} 起")
     if not explain:
         table = [header + (["表彰"] if has_awards else []) + (["任职"] if noted else [])] + [
             [str(r["rank"] or "—"), str(r["subject"]["id"]), r["subject"]["name"], r["subject"]["unit"], r["score"],
@@ -185,7 +185,7 @@ def _award_cell(row: dict) -> str:
     """The table's 表彰 cell: the awards the rules give the subject, else why it missed one it could have had."""
     given = "、".join(a["label"] for a in row["awards"] if a["selected"])
     missed = _left_out(row)
-    return ";".join(filter(None, [given, f"未入选:{missed}" if missed else ""])) or "—"
+    return "；".join(filter(None, [given, f"未入选：{missed}" if missed else ""])) or "—"
 
 
 def _record_label(record_id: int) -> str:
@@ -202,21 +202,21 @@ def _explain(r: dict) -> None:
         else:
             gates.append(f"{g['label']}:{'达到' if g['met'] else '未达到'}" + (f"({g['detail']})" if g["detail"] else ""))
     place = f"第 {r['rank']} 名" if r["rank"] else "不参加排名"
-    click.echo(f"\n{place}  {r['subject']['name']}({r['subject']['unit']})  总分 {r['score']}"
+    click.echo(f"\n{place}  {r['subject']['name']}（{r['subject']['unit']}）  总分 {r['score']}"
                f"  等次 {_grade(r) or '—'}")
     if r["membership"]:
-        click.echo(f"  任职:{r['membership']}")
+        click.echo(f"  任职：{r['membership']}")
     for line in gates:
         click.echo(f"  [{line}]")
     if r["grade_note"]:
-        click.echo(f"  等次说明:{r['grade_note']}")
+        click.echo(f"  等次说明：{r['grade_note']}")
     for flag in r["flags"]:
-        click.echo(f"  通报:{flag['label']}({flag['detail']})")
+        click.echo(f"  通报：{flag['label']}（{flag['detail']}）")
     for award in r["awards"]:
-        click.echo(f"  表彰 {award['label']}:" + ("入选" if award["selected"] else f"未入选({award['reason']})"))
+        click.echo(f"  表彰 {award['label']}：" + ("入选" if award["selected"] else f"未入选（{award['reason']}）"))
     for s in r["sections"]:
         capped = f" → 计 {s['points']}" if s["points"] != s["raw"] else ""
-        base = f"(基础分 {s['base']})" if s["base"] != "0" else ""
+        base = f"（基础分 {s['base']}）" if s["base"] != "0" else ""
         click.echo(f"  {s['section']}{base}: {s['raw']}{capped}")
         for item in (i for i in r["items"] if i["rule"].split("/", 1)[0] == s["section"]):
             capped = f" → 计 {item['points']}" if item["points"] != item["raw"] else ""
@@ -224,7 +224,7 @@ def _explain(r: dict) -> None:
             click.echo(f"    · {item['rule'].split('/', 1)[1]} {item['raw']}{capped}"
                        + (f"  记录 {records}" if records else ""))
     for note in r["notes"]:
-        click.echo(f"  说明:记录 {_record_label(note['record'])}({note['item']})未计分:{note['reason']}")
+        click.echo(f"  说明：记录 {_record_label(note['record'])}（{note['item']}）未计分：{note['reason']}")
 
 
 @rules_cli.command("diff")
@@ -239,7 +239,7 @@ def diff(old: str, new: str, period: str, records: str | None, term_start: dt.da
     term = _term(records, term_start, term_end)
     before, after = _scored(old, period, records, term), _scored(new, period, records, term)
     if before.ruleset.subject != after.ruleset.subject:
-        click.echo(f"两份细则的考评对象不同({before.ruleset.subject} / {after.ruleset.subject}),无法比较", err=True)
+        click.echo(f"两份细则的考评对象不同（{before.ruleset.subject} / {after.ruleset.subject}），无法比较", err=True)
         sys.exit(1)
     rows_before = {r["subject"]["id"]: r for r in result_rows(before)}
     rows_after = result_rows(after)

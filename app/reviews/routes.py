@@ -29,6 +29,7 @@ from app.models import Job, JobState, RecordState, Review, ReviewEntry, Role, Su
 from app.pinyin import as_pinyin_query, search_key
 from app.reviews import pending, reading, services
 from app.reviews.forms import RunReviewForm
+from app.scoring.ranking import NO_GROUP
 from app.scoring.types import SUBJECT_ATTRIBUTES
 from app.web import db_id, paginate_list
 
@@ -216,7 +217,7 @@ def group_labeller(review: Review) -> Callable[[str, str], str]:
             return units.get(group, group)
         if group == "全部":
             return _("全部")
-        if group == "(无)":
+        if group == NO_GROUP:
             return _("（未填写）")
         return group
     return label

@@ -41,15 +41,15 @@ def period_key(ruleset: scoring.RuleSet, period: str) -> str:
     match = _PERIOD.match(period.strip())
     where = ruleset.source_name or ruleset.name
     if not match:
-        raise scoring.RuleError(f"考评周期 '{period}' 的写法不对:应写作 2025 或 2025H1")
+        raise scoring.RuleError(f"考评周期 '{period}' 的写法不对：应写作 2025 或 2025H1")
     year, part = int(match.group(1)), match.group(2)
     if year != ruleset.year:
-        raise scoring.RuleError(f"{where}: 细则适用于 {ruleset.year} 年,不能用于 {period}")
+        raise scoring.RuleError(f"{where}: 细则适用于 {ruleset.year} 年，不能用于 {period}")
     candidates = (part,) if part else ANNUAL_KEYS
     for key in candidates:
         if key in ruleset.periods:
             return key
-    raise scoring.RuleError(f"{where}: 细则没有 {period} 对应的考评周期(细则中有:{'、'.join(ruleset.periods)})")
+    raise scoring.RuleError(f"{where}: 细则没有 {period} 对应的考评周期（细则中有：{'、'.join(ruleset.periods)}）")
 
 
 def subject_kind(ruleset: scoring.RuleSet) -> SubjectKind:
@@ -73,8 +73,8 @@ def term_of(ruleset: scoring.RuleSet, key: str) -> scoring.TermSpan | None:
     end = period_end(ruleset, key)
     term = term_for(end)
     if term is None:
-        raise scoring.RuleError(f"{ruleset.source_name or ruleset.name}: 细则按届统计(window: term),但系统中没有包含 "
-                                f"{end.year}年{end.month}月{end.day}日的届:请先由系统管理员设置届及其起止日期")
+        raise scoring.RuleError(f"{ruleset.source_name or ruleset.name}: 细则按届统计（window: term），但系统中没有包含 "
+                                f"{end.year}年{end.month}月{end.day}日的届：请先由系统管理员设置届及其起止日期")
     return term
 
 

@@ -11,6 +11,8 @@ from app.scoring.rules import RuleSet, TieKey
 from app.scoring.types import SUBJECT_ATTRIBUTES, Subject
 
 T = TypeVar("T")
+#: The group of a subject whose grouping attribute is empty (a frozen review keeps it: never change it).
+NO_GROUP = "(无)"
 
 
 @dataclass(frozen=True)
@@ -95,12 +97,12 @@ def group_values(subject: Subject, attr: str | None) -> tuple[str, ...]:
         return ("全部",)
     value = subject.attr(attr)
     if isinstance(value, tuple):
-        return value or ("(无)",)
+        return value or (NO_GROUP,)
     if value is None and SUBJECT_ATTRIBUTES.get(attr) is bool:
         value = False
     if isinstance(value, bool):
         return ("是" if value else "否",)
-    return (str(value) if value not in (None, "") else "(无)",)
+    return (str(value) if value not in (None, "") else NO_GROUP,)
 
 
 def rank_cards(cards: Sequence[ScoreCard], subjects: Mapping[int, Subject],

@@ -33,6 +33,7 @@ import pandas as pd
 from app.scoring.cards import Flag, GateResult, Line, Note, PartScore, Place, RecordPoints, ScoreCard, SectionScore
 from app.scoring.engine import TERM_PREFIX, term_window, trigger_detail
 from app.scoring.membership import Service, serves, service
+from app.scoring.ranking import NO_GROUP
 from app.scoring.errors import RuleError
 from app.scoring.exact import COUNT_ROUNDINGS
 from app.scoring.rules import (
@@ -831,7 +832,7 @@ class _Subjects:
                 pairs.setdefault(row, [])
                 if unit not in pairs[row]:
                     pairs[row].append(unit)
-            labels = [pairs.get(r, ["(无)"]) for r in range(self.n)]
+            labels = [pairs.get(r, [NO_GROUP]) for r in range(self.n)]
             rows = np.repeat(rows, [len(x) for x in labels])
             flat = [g for x in labels for g in x]
             names = sorted(set(flat))
@@ -845,7 +846,7 @@ class _Subjects:
             if isinstance(value, bool):
                 labels.append("是" if value else "否")
             else:
-                labels.append(str(value) if value not in (None, "") else "(无)")
+                labels.append(str(value) if value not in (None, "") else NO_GROUP)
         names = sorted(set(labels))
         index = {g: i for i, g in enumerate(names)}
         return rows, np.array([index[g] for g in labels], dtype=np.int64)[codes], names

@@ -35,7 +35,7 @@ from reports import cells
 SUMMARY = "错误汇总"
 REASONS = "错误原因"
 AUTHOR = "导入检查"        # the comments' author: how a later marking finds and replaces the old marks
-WHOLE_FILE = "(整个文件)"
+WHOLE_FILE = "（整个文件）"
 SEPARATOR = " ;"
 BAD_FILL = PatternFill("solid", fgColor="FFFFC7CE")
 _REASON_FONT = Font(color="FF9C0006")
@@ -175,7 +175,7 @@ def _mark_sheet(ws: Worksheet, problems: Sequence[Problem]) -> dict[str, int | N
         cell = ws.cell(row=row, column=column)
         cell.fill = BAD_FILL
         old = cell.comment.text if cell.comment is not None and cell.comment.author != AUTHOR else ""
-        text = "\n".join(reasons) + (f"\n——原批注:{old}" if old else "")
+        text = "\n".join(reasons) + (f"\n——原批注：{old}" if old else "")
         cell.comment = Comment(text, AUTHOR, height=120, width=300)
     label = cells.put(ws, header_row, reasons_column, REASONS)
     label.font, label.fill = _REASONS_HEADER_FONT, _REASONS_HEADER_FILL

@@ -90,24 +90,24 @@ def _yes_no(header: str, key: str, default: bool, note: str) -> Column:
 # --- subjects: one sheet per kind of subject ---------------------------------------------------------------
 
 MEMBERS = Sheet("委员", (
-    Column("委员编号", "code", CODE, required=True, note="委员的编号,其他表用它指明是哪位委员"),
+    Column("委员编号", "code", CODE, required=True, note="委员的编号，其他表用它指明是哪位委员"),
     Column("姓名", "name", required=True),
     Column("性别", "gender", CHOICE, choices=GENDERS),
-    Column("界别", "sector", note="界别活动组名称,如 经济界"),
+    Column("界别", "sector", note="界别活动组名称，如 经济界"),
     Column("党派", "party", note="中共、民盟、无党派人士 ……"),
     Column("专委会", "committee", note="所在专门委员会名称"),
     Column("联络处", "liaison", note="所在乡镇政协联络处名称"),
-    _yes_no("常委", "standing", False, "是 / 否,空白为否"),
-    _yes_no("主席会议成员", "chair_council", False, "是 / 否,空白为否"),
-    _yes_no("驻会常委", "resident_standing", False, "是 / 否,空白为否"),
-    _yes_no("在职", "active", True, "是 / 否,空白为是;否:已离任"),
+    _yes_no("常委", "standing", False, "是 / 否，空白为否"),
+    _yes_no("主席会议成员", "chair_council", False, "是 / 否，空白为否"),
+    _yes_no("驻会常委", "resident_standing", False, "是 / 否，空白为否"),
+    _yes_no("在职", "active", True, "是 / 否，空白为是；否：已离任"),
     Column("工作单位", "employer"),
     Column("职务", "position"),
     Column("联系电话", "phone", CODE),
     Column("民族", "ethnicity", note="如 汉族"),
     Column("出生年月", "birth_month", MONTH, note="如 1968-03 或 1968年3月"),
-    Column("任职日期", "joined_on", DATE, note="可不填:空白为从所在届开始"),
-    Column("离任日期", "left_on", DATE, note="离任的委员填写;离任后仍保留在离任前的考评中"),
+    Column("任职日期", "joined_on", DATE, note="可不填：空白为从所在届开始"),
+    Column("离任日期", "left_on", DATE, note="离任的委员填写；离任后仍保留在离任前的考评中"),
     Column("备注", "note"),
 ), note="每位委员一行")
 
@@ -115,15 +115,15 @@ UNITS = Sheet("单位", (
     Column("单位编号", "code", CODE, required=True),
     Column("名称", "name", required=True),
     Column("类型", "unit_kind", CHOICE, required=True, choices=UNIT_KINDS),
-), note="专门委员会、界别活动组、乡镇政协联络处,每个一行")
+), note="专门委员会、界别活动组、乡镇政协联络处，每个一行")
 
 BRANCHES = Sheet("党支部", (
     Column("支部编号", "code", CODE, required=True),
     Column("名称", "name", required=True),
     Column("组建方式", "branch_form", CHOICE, choices=BRANCH_FORMS),
-    Column("上级组织", "parent", note="镇党委或党总支的名称;空白为镇党委"),
-    Column("所属企业", "enterprises", CODES, note="企业名称,联合支部有几个写几个,用 、 隔开"),
-), note="非公企业党支部,每个一行")
+    Column("上级组织", "parent", note="镇党委或党总支的名称；空白为镇党委"),
+    Column("所属企业", "enterprises", CODES, note="企业名称，联合支部有几个写几个，用 、 隔开"),
+), note="非公企业党支部，每个一行")
 
 PARTY_MEMBERS = Sheet("党员", (
     Column("党员编号", "code", CODE, required=True),
@@ -132,7 +132,7 @@ PARTY_MEMBERS = Sheet("党员", (
     Column("支部", "branch", note="所在党支部名称"),
     Column("党员类别", "party_status", CHOICE, choices=PARTY_STATUSES, default=PARTY_STATUSES[0],
            note="空白为正式党员"),
-    _yes_no("在职", "active", True, "是 / 否,空白为是;否:不参加考评"),
+    _yes_no("在职", "active", True, "是 / 否，空白为是；否：不参加考评"),
     Column("入党日期", "joined_on", DATE),
     Column("所在企业", "enterprise", note="须是本支部的企业"),
     Column("岗位", "post"),
@@ -141,51 +141,51 @@ PARTY_MEMBERS = Sheet("党员", (
 
 # --- what the subjects did --------------------------------------------------------------------------------
 
-_RECORD_NO = Column("记录编号", "record_no", CODE, note="可不填;填写时不能重复")
-_NAME = Column("姓名", "name", aliases=("名称",), note="可不填;填写时须与对象表一致")
+_RECORD_NO = Column("记录编号", "record_no", CODE, note="可不填；填写时不能重复")
+_NAME = Column("姓名", "name", aliases=("名称",), note="可不填；填写时须与对象表一致")
 
 ACTIVITIES = Sheet("履职记录", (
     _RECORD_NO,
-    Column("对象编号", "subject", CODE, required=True, note="委员(或单位、党员)的编号"),
+    Column("对象编号", "subject", CODE, required=True, note="委员（或单位、党员）的编号"),
     _NAME,
-    Column("类型", "kind", required=True, note="细则中声明的记录类型,如 提案、社情民意、引进企业"),
+    Column("类型", "kind", required=True, note="细则中声明的记录类型，如 提案、社情民意、引进企业"),
     Column("日期", "occurred_on", DATE, required=True),
     Column("标题", "title"),
-    Column("结果", "outcome", note="如 提交/立案/重点/优秀,报送/采用,签约/落地"),
+    Column("结果", "outcome", note="如 提交/立案/重点/优秀，报送/采用，签约/落地"),
     Column("级别", "level", note="县/市/省/全国"),
     Column("批示级别", "instruction_level", note="领导批示的级别"),
-    Column("金额", "amount", DECIMAL, note="万元或元,按细则;精确小数"),
+    Column("金额", "amount", DECIMAL, note="万元或元，按细则；精确小数"),
     Column("受益人数", "people_helped", INTEGER),
-    Column("联名", "signers", CODES, note="其他联名人的编号,按顺序,用 、 隔开;对象编号为第一提案人"),
-    Column("事项编号", "work_key", note="同一件事的几条记录填同一个编号,只计一次"),
-    Column("对象类别", "subject_type", CHOICE, choices=SUBJECT_TYPES, note="可不填;编号在委员、单位、党员中重复时填写"),
+    Column("联名", "signers", CODES, note="其他联名人的编号，按顺序，用 、 隔开；对象编号为第一提案人"),
+    Column("事项编号", "work_key", note="同一件事的几条记录填同一个编号，只计一次"),
+    Column("对象类别", "subject_type", CHOICE, choices=SUBJECT_TYPES, note="可不填；编号在委员、单位、党员中重复时填写"),
     Column("内容", "description", note="情况说明"),
     Column("对接对象", "counterpart", note="引进的企业、结对的村或户"),
     Column("帮扶内容", "support"),
-    Column("状态", "state", CHOICE, choices=STATES, default=STATES[1], note="空白为已提交;已核实只有办公室可填"),
+    Column("状态", "state", CHOICE, choices=STATES, default=STATES[1], note="空白为已提交；已核实只有办公室可填"),
 ), note="每条履职记录一行")
 
 ATTENDANCE = Sheet("出勤", (
     _RECORD_NO,
     Column("会议名称", "meeting_title"),
     Column("会议类型", "meeting", required=True,
-           note="如 全体会议、常委会议、视察、组织生活;须是系统中设立的、并在细则“会议出勤”中声明的会议类型"),
+           note="如 全体会议、常委会议、视察、组织生活；须是系统中设立的、并在细则“会议出勤”中声明的会议类型"),
     Column("日期", "occurred_on", DATE, required=True),
     Column("对象编号", "subject", CODE, required=True),
     _NAME,
     Column("出席情况", "status", CHOICE, required=True, choices=ATTENDANCE_STATUSES),
-    Column("组织单位", "organiser", note="可不填;空白为您负责的第一个单位(组织生活为党员所在支部)"),
-), note="每人每次会议一行;党员的组织生活也记在这里")
+    Column("组织单位", "organiser", note="可不填；空白为您负责的第一个单位（组织生活为党员所在支部）"),
+), note="每人每次会议一行；党员的组织生活也记在这里")
 
 INDICATORS = Sheet("比实绩", (
     _RECORD_NO,
     Column("支部编号", "subject", CODE, required=True),
-    Column("名称", "name", aliases=("支部名称",), note="可不填;填写时须与“党支部”表一致"),
-    Column("期间", "period", PERIOD, required=True, note="2025H1(上半年)或 2025H2(下半年)"),
-    Column("指标", "kind", required=True, note="细则中声明的指标,如 组织建设、税收、劳资关系"),
+    Column("名称", "name", aliases=("支部名称",), note="可不填；填写时须与“党支部”表一致"),
+    Column("期间", "period", PERIOD, required=True, note="2025H1（上半年）或 2025H2（下半年）"),
+    Column("指标", "kind", required=True, note="细则中声明的指标，如 组织建设、税收、劳资关系"),
     Column("数值", "number", DECIMAL, note="数值指标填这里"),
-    Column("等级", "grade", note="等级指标(如 劳资关系:和谐)填这里;无数值的指标(如 重大事故)填“是”"),
-    Column("状态", "state", CHOICE, choices=STATES, default=STATES[1], note="空白为已提交;已核实只有办公室可填"),
+    Column("等级", "grade", note="等级指标（如 劳资关系：和谐）填这里；无数值的指标（如 重大事故）填“是”"),
+    Column("状态", "state", CHOICE, choices=STATES, default=STATES[1], note="空白为已提交；已核实只有办公室可填"),
 ), note="每个支部每半年每个指标一行")
 
 
@@ -197,25 +197,25 @@ def _optional(column: Column) -> Column:
 HISTORY_KINDS = ("委员", "单位", "党支部", "党员")
 #: Last years' official results, entered by the office (历年考评结果).
 HISTORY = Sheet("历年考评结果", (
-    Column("考评对象", "kind", CHOICE, choices=HISTORY_KINDS, default="委员", note="委员、单位、党支部或党员;空白为委员"),
-    Column("编号", "code", CODE, note="委员编号、单位编号、支部编号或党员编号;空白时按姓名(名称)查找,须唯一"),
-    Column("姓名", "name", TEXT, aliases=("名称",), note="委员或党员的姓名,单位或支部的名称;与编号同填时须相符"),
-    Column("年度", "year", INTEGER, required=True, note="考评年度,如 2024"),
-    Column("得分", "score", DECIMAL, required=True, note="当年全年总结的得分,至多四位小数"),
-    Column("等次", "grade", TEXT, note="如 优秀、合格、不合格;可空"),
+    Column("考评对象", "kind", CHOICE, choices=HISTORY_KINDS, default="委员", note="委员、单位、党支部或党员；空白为委员"),
+    Column("编号", "code", CODE, note="委员编号、单位编号、支部编号或党员编号；空白时按姓名（名称）查找，须唯一"),
+    Column("姓名", "name", TEXT, aliases=("名称",), note="委员或党员的姓名，单位或支部的名称；与编号同填时须相符"),
+    Column("年度", "year", INTEGER, required=True, note="考评年度，如 2024"),
+    Column("得分", "score", DECIMAL, required=True, note="当年全年总结的得分，至多四位小数"),
+    Column("等次", "grade", TEXT, note="如 优秀、合格、不合格；可空"),
     Column("备注", "note", TEXT, note="如 据2024年度考核结果通报"),
-), note="每个考评对象每年一行;已在系统内完成全年总结的年度以系统结果为准,不必录入")
+), note="每个考评对象每年一行；已在系统内完成全年总结的年度以系统结果为准，不必录入")
 
 
 #: A CSV file of records: 履职记录 columns, and a row with 会议类型 / 出席情况 is an attendance.
 CSV_ACTIVITIES = Sheet("履职记录", (
     *(_optional(c) if c.key == "kind" else c for c in ACTIVITIES.columns),
     *(_optional(ATTENDANCE.column(k)) for k in ("meeting_title", "meeting", "status")),
-), note="CSV:履职记录与出勤在同一张表,填了会议类型或出席情况的行是出勤")
+), note="CSV：履职记录与出勤在同一张表，填了会议类型或出席情况的行是出勤")
 
 #: A member's dates of service, read when scoring a file (a rule file's `membership` treats a part of the period).
-SERVICE_COLUMNS = (Column("任职日期", "joined_on", DATE, note="年度中途任职的填写;空白为本届开始即任职"),
-                   Column("离任日期", "left_on", DATE, note="离任的填写;只填“在职:否”而不填日期的,算离任日期不详"))
+SERVICE_COLUMNS = (Column("任职日期", "joined_on", DATE, note="年度中途任职的填写；空白为本届开始即任职"),
+                   Column("离任日期", "left_on", DATE, note="离任的填写；只填“在职：否”而不填日期的，算离任日期不详"))
 #: The members sheet as `score --records` reads it: the import's columns and the dates of service.
 SCORED_MEMBERS = Sheet(MEMBERS.name, (*MEMBERS.columns, *(c for c in SERVICE_COLUMNS if c.key not in MEMBERS.keys())),
                        MEMBERS.note)

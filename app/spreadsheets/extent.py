@@ -62,13 +62,13 @@ class SheetTooLarge(Exception):
         """The reason in Chinese, without the sheet (the caller places it). The scan stopped at the first excess:
         the sheet is at least this large."""
         if self.rows > limits.rows or self.columns > limits.columns:
-            found = f"单元格 {self.cell} 超出范围," if self.cell else ""
-            return (f"表格范围过大(至少 {self.rows} 行 × {self.columns} 列,最多 {limits.rows} 行 × {limits.columns} 列)"
-                    f":{found}请删去多余的行和列后再试")
+            found = f"单元格 {self.cell} 超出范围，" if self.cell else ""
+            return (f"表格范围过大（至少 {self.rows} 行 × {self.columns} 列，最多 {limits.rows} 行 × {limits.columns} 列）"
+                    f"：{found}请删去多余的行和列后再试")
         if self.rows * self.columns > limits.cells:
-            return (f"表格范围过大(至少 {self.rows} 行 × {self.columns} 列 = {self.rows * self.columns} 个单元格,"
-                    f"最多 {limits.cells} 个):请删去多余的行和列,或分成几个文件导入")
-        return f"单元格过多(至少 {self.cells} 个,最多 {limits.cells} 个):请分成几个文件导入"
+            return (f"表格范围过大（至少 {self.rows} 行 × {self.columns} 列 = {self.rows * self.columns} 个单元格，"
+                    f"最多 {limits.cells} 个）：请删去多余的行和列，或分成几个文件导入")
+        return f"单元格过多（至少 {self.cells} 个，最多 {limits.cells} 个）：请分成几个文件导入"
 
 
 class Damaged(ValueError):

@@ -150,14 +150,14 @@ class _Builder:
         else:
             if self.subject_sheet.name not in self.book.sheets:
                 self.book.error(self.subject_sheet.name, None, None, f"工作簿中没有“{self.subject_sheet.name}”表"
-                                f"(现有:{'、'.join(self.book.found) or '无'})")
+                                f"（现有：{'、'.join(self.book.found) or '无'}）")
             self._roster()
         records = self._records()
         for sheet, numbers in self.skipped.items():
             also = "、也不是按届统计要用的本届记录" if self.earlier is not None else ""
-            self.book.note(sheet, f"{len(numbers)} 行不在 {self.ruleset.year} 年{also}(第 {_rows(numbers)} 行),未计入")
+            self.book.note(sheet, f"{len(numbers)} 行不在 {self.ruleset.year} 年{also}（第 {_rows(numbers)} 行），未计入")
         for sheet, numbers in self.unverified.items():
-            self.book.note(sheet, f"{len(numbers)} 行的状态不是“{VERIFIED}”(第 {_rows(numbers)} 行),未计入")
+            self.book.note(sheet, f"{len(numbers)} 行的状态不是“{VERIFIED}”（第 {_rows(numbers)} 行），未计入")
         entries = sorted(self.roster.values(), key=lambda e: e.id)
         subjects = [scoring.Subject(id=e.id, name=e.name, unit_ids=e.unit_ids, attrs=e.attrs, **e.service)
                     for e in entries if e.active]
@@ -208,7 +208,7 @@ class _Builder:
                 known[name] = (len(known) + 1, kind or "")
             unit_id, unit_kind = known[name]
             if listed and kind and unit_kind and unit_kind != kind:
-                self.error(row, key, f"“{name}”在“{sheet.name}”表中是{unit_kind},不是{kind}")
+                self.error(row, key, f"“{name}”在“{sheet.name}”表中是{unit_kind}，不是{kind}")
             return unit_id
         return lookup
 
@@ -279,7 +279,7 @@ class _Builder:
             return None
         name = row["name"]
         if name and entry.row is not None and entry.name and name != entry.name:
-            self.error(row, "name", f"{code} 在“{self.subject_sheet.name}”表中是{entry.name},不是{name}")
+            self.error(row, "name", f"{code} 在“{self.subject_sheet.name}”表中是{entry.name}，不是{name}")
         return entry
 
     # --- records ----------------------------------------------------------------------------------------
@@ -338,7 +338,7 @@ class _Builder:
         spec = self.ruleset.kinds.get(kind)
         if spec is None:
             guess = suggest(kind, list(self.ruleset.kinds))
-            hint = f",是否想写“{guess[0]}”?" if guess else ""
+            hint = f"，是否想写“{guess[0]}”？" if guess else ""
             self.error(row, "kind", f"“{kind}”不是细则 {self.ruleset.source_name or self.ruleset.name} "
                                     f"声明的记录类型{hint}")
         return spec
@@ -353,7 +353,7 @@ class _Builder:
             key = columns[name]
             header = self.specs[row.sheet].column(key).header
             if fspec.type == "enum" and value not in fspec.values:
-                self.error(row, key, f"“{value}”不是细则为“{spec.name}”声明的取值(可选:{'、'.join(fspec.values)})")
+                self.error(row, key, f"“{value}”不是细则为“{spec.name}”声明的取值（可选：{'、'.join(fspec.values)}）")
             elif fspec.type == "number" and not isinstance(value, (Decimal, int)):
                 self.error(row, key, f"“{spec.name}”的{header}应为数字")
             elif fspec.type == "integer" and not isinstance(value, int):
@@ -366,7 +366,7 @@ class _Builder:
     def _activity(self, row: SheetRow, record_id: int) -> scoring.Record | None:
         entry, on, kind = self._entry(row), row["occurred_on"], row["kind"]
         if self.book.is_csv and kind is None and "kind" not in row.bad:
-            self.error(row, "kind", "必填,不能为空")
+            self.error(row, "kind", "必填，不能为空")
         if entry is None or on is None or kind is None or not self._in_year(row, on, kind) or not self._verified(row):
             return None
         if kind in (ATTENDANCE_KIND, PARTY_LIFE_KIND) and self.subject in ("members", "party-members"):
@@ -400,7 +400,7 @@ class _Builder:
                 continue
             fspec = spec.fields.get(name)
             if fspec is None or name in COLUMN_FIELDS:
-                self.error(row, key, f"细则没有为“{spec.name}”声明这一项,请留空")
+                self.error(row, key, f"细则没有为“{spec.name}”声明这一项，请留空")
                 ok = False
                 continue
             try:
@@ -424,7 +424,7 @@ class _Builder:
             if other is None:
                 self.error(row, "signers", f"“{code}”不在“{self.subject_sheet.name}”表中")
             elif other.id in people:
-                self.error(row, "signers", f"“{code}”重复(对象编号本人是第一提案人,不必再写)"
+                self.error(row, "signers", f"“{code}”重复（对象编号本人是第一提案人，不必再写）"
                            if other is entry else f"“{code}”重复")
             else:
                 people.append(other.id)
@@ -436,28 +436,28 @@ class _Builder:
                 if row[key] is None and key not in row.bad:
                     self.error(row, key, "出勤行必须填写")
             if row["kind"] not in (None, ATTENDANCE_KIND, PARTY_LIFE_KIND):
-                self.error(row, "kind", "出勤行的类型应空着(填了会议类型或出席情况的行是出勤)")
+                self.error(row, "kind", "出勤行的类型应空着（填了会议类型或出席情况的行是出勤）")
                 return None
         entry, on, meeting, status = self._entry(row), row["occurred_on"], row["meeting"], row["status"]
         if meeting is not None and meeting not in self.meetings:
-            self.error(row, "meeting", f"“{meeting}”不是可选的值(可选:{'、'.join(self.meetings)})")
+            self.error(row, "meeting", f"“{meeting}”不是可选的值（可选：{'、'.join(self.meetings)}）")
             return None
         kind = PARTY_LIFE_KIND if self.subject == "party-members" else ATTENDANCE_KIND
         if entry is None or on is None or meeting is None or status is None or not self._in_year(row, on, kind):
             return None
         if self.subject == "party-members":
             if meeting != PARTY_LIFE:
-                self.error(row, "meeting", f"党员只记{PARTY_LIFE}的出勤,不记“{meeting}”")
+                self.error(row, "meeting", f"党员只记{PARTY_LIFE}的出勤，不记“{meeting}”")
                 return None
         else:
             if meeting == PARTY_LIFE:
-                self.error(row, "meeting", f"{PARTY_LIFE}是党员的出勤,委员的出勤不记{PARTY_LIFE}")
+                self.error(row, "meeting", f"{PARTY_LIFE}是党员的出勤，委员的出勤不记{PARTY_LIFE}")
                 return None
         spec = self.ruleset.kinds.get(kind)
         if spec is None:
             if (row.sheet, kind) not in self.missing_kind:
                 self.missing_kind.add((row.sheet, kind))
-                self.error(row, "meeting", f"细则没有声明“{kind}”类型,出勤无法计分")
+                self.error(row, "meeting", f"细则没有声明“{kind}”类型，出勤无法计分")
             return None
         fields = {"meeting": meeting, "status": status}
         if not self._check_fields(row, spec, fields, {"meeting": "meeting", "status": "status"}):
@@ -487,10 +487,10 @@ class _Builder:
                 continue
             fspec = spec.fields.get("value")
             if fspec is not None and fspec.type == "enum" and number is not None:
-                self.error(row, "number", f"“{kind}”是等级指标,请在“等级”列填写(可选:{'、'.join(fspec.values)})")
+                self.error(row, "number", f"“{kind}”是等级指标，请在“等级”列填写（可选：{'、'.join(fspec.values)}）")
                 continue
             if fspec is not None and fspec.type != "enum" and grade is not None:
-                self.error(row, "grade", f"“{kind}”是数值指标,请在“数值”列填写")
+                self.error(row, "grade", f"“{kind}”是数值指标，请在“数值”列填写")
                 continue
             value: Any = grade if grade is not None else whole_as_int(number)
             fields = {} if value is None else {"value": value}

@@ -51,7 +51,7 @@ FIELDS: tuple[Field, ...] = (
     Field("sector", "界别", ("界别", "所属界别", "所在界别", "界别名称", "界别活动组"), "unit"),
     Field("committee", "专委会", ("专委会", "所属专委会", "所在专委会", "专门委员会", "所属专门委员会"), "unit"),
     Field("liaison", "联络处", ("联络处", "活动组", "乡镇联络处", "所属联络处", "所在联络处", "联络组", "委员活动组",
-                               "乡镇政协联络处", "联络处活动组", "联络处/活动组", "联络处(活动组)"), "unit"),
+                               "乡镇政协联络处", "联络处活动组", "联络处/活动组", "联络处（活动组）"), "unit"),
     Field("employer_position", "工作单位及职务", ("工作单位及职务", "单位及职务", "工作单位和职务", "工作单位及职务职称",
                                                    "现工作单位及职务", "工作单位职务", "工作单位及职称"),
           "employer_position"),
@@ -245,7 +245,7 @@ def read_roster(raw: RawSheet, remembered: Mapping[str, str] | None = None,
     header_row = next(_candidates(grid, remembered), None)
     if header_row is None:
         if grid.rows:
-            sheet.problems.append((None, None, f"找不到列名行:前 {HEADER_SEARCH_ROWS} 行中没有一行同时写有“姓名”和"
+            sheet.problems.append((None, None, f"找不到列名行：前 {HEADER_SEARCH_ROWS} 行中没有一行同时写有“姓名”和"
                                                f"“性别”“界别”“工作单位及职务”等列名"))
         return sheet
     last_header = _header_depth(grid, header_row)
@@ -254,7 +254,7 @@ def read_roster(raw: RawSheet, remembered: Mapping[str, str] | None = None,
     sheet.columns = _place(grid, texts, remembered, sheet.data_row)
     for column in sheet.columns:
         if column.how == "blank":
-            sheet.notes.append(f"第 {column.letter} 列没有列名,其中的内容未导入")
+            sheet.notes.append(f"第 {column.letter} 列没有列名，其中的内容未导入")
     _read_rows(grid, sheet, today)
     return sheet
 
@@ -307,7 +307,7 @@ def _place(grid: _Grid, texts: list[str], remembered: Mapping[str, str], data_ro
             continue
         seen[key_text] = seen.get(key_text, 0) + 1
         remember_as = key_text if seen[key_text] == 1 else f"{key_text}#{seen[key_text]}"
-        shown = text if seen[key_text] == 1 else f"{text}(第 {seen[key_text]} 个)"
+        shown = text if seen[key_text] == 1 else f"{text}（第 {seen[key_text]} 个）"
         if remember_as in remembered:
             columns.append(RosterColumn(index, shown, remembered[remember_as], "remembered", samples, remember_as))
         elif seen[key_text] == 1 and (key := auto_key(text)) is not None:
@@ -357,7 +357,7 @@ def _read_rows(grid: _Grid, sheet: RosterSheet, today: dt.date | None) -> None:
             continue
         if m.min_col <= name_at <= m.max_col and m.max_row > m.min_row:
             sheet.problems.append((max(m.min_row, sheet.data_row), name_col.header,
-                                   f"姓名所在列有合并单元格 {m.ref}:每位委员一行,请取消合并"))
+                                   f"姓名所在列有合并单元格 {m.ref}：每位委员一行，请取消合并"))
             headings.update(dict.fromkeys(range(max(m.min_row, sheet.data_row), m.max_row + 1), ""))
             continue
         top = grid.get(m.min_row, m.min_col)
@@ -368,7 +368,7 @@ def _read_rows(grid: _Grid, sheet: RosterSheet, today: dt.date | None) -> None:
     for number in sorted(r for r in grid.rows if r >= sheet.data_row):
         if number in headings:
             if headings[number]:
-                sheet.notes.append(f"第 {number} 行“{headings[number][:30]}”是分组标题,已跳过")
+                sheet.notes.append(f"第 {number} 行“{headings[number][:30]}”是分组标题，已跳过")
             continue
         cells = {c.index: filled.get((number, c.index + 1), grid.get(number, c.index + 1)) for c in placed}
         own = [c for c in placed if not _blank(grid.get(number, c.index + 1))
@@ -377,11 +377,11 @@ def _read_rows(grid: _Grid, sheet: RosterSheet, today: dt.date | None) -> None:
             if len(own) >= 2:
                 sheet.problems.append((number, name_col.header, "缺少姓名"))
             elif own:
-                sheet.notes.append(f"第 {number} 行只有“{_display(grid.get(number, own[0].index + 1))[:30]}”,"
-                                   f"不是委员的一行,已跳过")
+                sheet.notes.append(f"第 {number} 行只有“{_display(grid.get(number, own[0].index + 1))[:30]}”，"
+                                   f"不是委员的一行，已跳过")
             continue
         if len(own) == 1 and own[0] is name_col and _NOT_A_NAME.search(_display(cells[name_col.index])):
-            sheet.notes.append(f"第 {number} 行只有“{_display(cells[name_col.index])[:30]}”,不是委员的一行,已跳过")
+            sheet.notes.append(f"第 {number} 行只有“{_display(cells[name_col.index])[:30]}”，不是委员的一行，已跳过")
             continue  # a footer in the name column: 制表:县政协办公室
         row = RosterRow(number, {})
         for column in placed:
@@ -430,13 +430,13 @@ def _read_cell(row: RosterRow, key: str, value: object, today: dt.date | None) -
         elif mark in NO_MARKS:
             row.values[key] = False
         else:
-            raise ValueError(f"“{text}”应填 是(或 √)或 否;空白表示不改动")
+            raise ValueError(f"“{text}”应填 是（或 √）或 否；空白表示不改动")
     elif kind == "phone":
         row.values[key] = _phone(value)
     elif kind == "code":
         code = unicodedata.normalize("NFKC", text).replace(" ", "")
         if not re.fullmatch(r"[A-Za-z0-9-]+", code):
-            raise ValueError(f"“{text}”不是编号(编号只能包含字母、数字和连字符)")
+            raise ValueError(f"“{text}”不是编号（编号只能包含字母、数字和连字符）")
         row.values[key] = code
     elif kind == "unit":
         row.values[key] = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
@@ -453,7 +453,7 @@ def _phone(value: object) -> str:
         text = unicodedata.normalize("NFKC", _text(value))
     text = _PHONE_SEPARATORS.sub(" ", text).strip()
     if not re.fullmatch(r"[0-9+\- ]+", text):
-        raise ValueError(f"“{text[:30]}”不是电话号码(只能包含数字、空格、+ 和 -,几个号码用 / 或 、 隔开)")
+        raise ValueError(f"“{text[:30]}”不是电话号码（只能包含数字、空格、+ 和 -，几个号码用 / 或 、 隔开）")
     return text
 
 

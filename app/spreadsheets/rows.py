@@ -163,7 +163,7 @@ def open_sheet(book: Book, raw: RawSheet, spec: Sheet) -> TypedRows:
                       if not all(_blank(v) for v in values)), None)
         if first is not None:
             book.error(spec.name, first, key_column.header,
-                       f"找不到“{key_column.header}”列:数据上面应有一行列名,如 "
+                       f"找不到“{key_column.header}”列：数据上面应有一行列名，如 "
                        + "、".join(c.header for c in spec.columns if c.required))
         book.columns[spec.name] = set()
         return TypedRows(book, spec.name, iter(()), [], {}, {})
@@ -175,12 +175,12 @@ def open_sheet(book: Book, raw: RawSheet, spec: Sheet) -> TypedRows:
         column = lookup.get(normalise_header(text))
         if column is None:
             guess = suggest(normalise_header(text), [c.header for c in spec.columns])
-            hint = f"(是否想写“{guess[0]}”?)" if guess else ""
-            book.note(spec.name, f"第 {get_column_letter(index + 1)} 列“{str(text).strip()}”不是本表的列,已忽略{hint}")
+            hint = f"（是否想写“{guess[0]}”？）" if guess else ""
+            book.note(spec.name, f"第 {get_column_letter(index + 1)} 列“{str(text).strip()}”不是本表的列，已忽略{hint}")
         elif column.key in positions:
             book.error(spec.name, header_row, column.header,
-                       f"列名重复(第 {get_column_letter(positions[column.key] + 1)} 列和第 "
-                       f"{get_column_letter(index + 1)} 列)")
+                       f"列名重复（第 {get_column_letter(positions[column.key] + 1)} 列和第 "
+                       f"{get_column_letter(index + 1)} 列）")
         else:
             positions[column.key] = index
     book.columns[spec.name] = set(positions)
@@ -194,7 +194,7 @@ def open_sheet(book: Book, raw: RawSheet, spec: Sheet) -> TypedRows:
         column = by_index.get(m.min_col - 1) or next(c for i, c in sorted(by_index.items())
                                                       if m.min_col <= i + 1 <= m.max_col)
         book.error(spec.name, max(m.min_row, header_row), column.header,
-                   f"有合并单元格 {m.ref}:请取消合并,每一行、每一格分别填写")
+                   f"有合并单元格 {m.ref}：请取消合并，每一行、每一格分别填写")
     merged_rows: dict[int, list[MergedRange]] = {}
     last_row = raw.height or head[-1][0]
     for m in merged:
@@ -471,7 +471,7 @@ def _typed_rows(book: Book, name: str, source: Iterable[tuple[int, tuple[object,
             if text is None or text == "":  # blank: None, "" or only spaces
                 values[key] = default
                 if required and not (covering and any(m.covers(number, index + 1) for m in covering)):
-                    error(name, number, header, "必填,不能为空")
+                    error(name, number, header, "必填，不能为空")
                     bad = (bad or set()) | {key}
                 continue
             try:
@@ -530,7 +530,7 @@ def _codes(column: Column, value: object) -> tuple[str, ...]:
 def _choice(column: Column, value: object) -> str:
     text = value.strip() if type(value) is str else _shown(value)
     if text not in column.choices:
-        raise ValueError(f"“{text}”不是可选的值(可选:{'、'.join(column.choices)})")
+        raise ValueError(f"“{text}”不是可选的值（可选：{'、'.join(column.choices)}）")
     return text
 
 
@@ -567,7 +567,7 @@ def read_decimal(value: object) -> Decimal:
         raise ValueError(f"“{_shown(value)}”不是数字")
     exponent = number.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > MAX_PLACES:
-        raise ValueError(f"“{_shown(value)}”小数位数过多(至多 {MAX_PLACES} 位)")
+        raise ValueError(f"“{_shown(value)}”小数位数过多（至多 {MAX_PLACES} 位）")
     if number and number.adjusted() >= MAX_WHOLE_DIGITS:
         raise ValueError(f"“{_shown(value)}”太大")
     return number
@@ -597,11 +597,11 @@ def read_date(value: object) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ValueError(f"“{_shown(value)}”不是日期(请写作 2025-03-02)")
+        raise ValueError(f"“{_shown(value)}”不是日期（请写作 2025-03-02）")
     text = unicodedata.normalize("NFKC", str(value)).strip()
     match = _DATE.fullmatch(text) or _DATE8.fullmatch(text)
     if not match:
-        raise ValueError(f"“{text}”不是日期(请写作 2025-03-02)")
+        raise ValueError(f"“{text}”不是日期（请写作 2025-03-02）")
     try:
         return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
@@ -624,18 +624,18 @@ def read_month(value: object, today: dt.date | None = None) -> str:
     if isinstance(value, (dt.datetime, dt.date)):
         year, month = value.year, value.month
     elif isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"“{_shown(value)}”不是年月(请写作 1968-03)")
+        raise ValueError(f"“{_shown(value)}”不是年月（请写作 1968-03）")
     else:
         if isinstance(value, float) and format(value, ".15g").endswith(".1"):
-            raise ValueError(f"“{_shown(value)}”可能是 1 月也可能是 10 月(Excel 把 .10 显示为 .1):"
+            raise ValueError(f"“{_shown(value)}”可能是 1 月也可能是 10 月（Excel 把 .10 显示为 .1）："
                              f"请写作 {format(value, '.15g')[:4]}-01 或 {format(value, '.15g')[:4]}-10")
         text = unicodedata.normalize("NFKC", _shown(value)).strip()
         match = _MONTH.fullmatch(text)
         if not match:
-            raise ValueError(f"“{text}”不是年月(请写作 1968-03)")
+            raise ValueError(f"“{text}”不是年月（请写作 1968-03）")
         year, month = int(match.group(1)), int(match.group(2) or match.group(3))
     if not 1 <= month <= 12:
-        raise ValueError(f"“{_shown(value)}”不是有效的年月(月份应为 1–12)")
+        raise ValueError(f"“{_shown(value)}”不是有效的年月（月份应为 1–12）")
     if year < 1900 or (today is not None and (year, month) > (today.year, today.month)):
         raise ValueError(f"“{_shown(value)}”不是可能的出生年月")
     return f"{year:04d}-{month:02d}"
@@ -649,7 +649,7 @@ def _period(column: Column, value: object) -> str:
     text = unicodedata.normalize("NFKC", _shown(value)).strip().upper()
     match = _PERIOD.fullmatch(text)
     if not match:
-        raise ValueError(f"“{_shown(value)}”不是半年期间(请写作 2025H1 或 2025H2)")
+        raise ValueError(f"“{_shown(value)}”不是半年期间（请写作 2025H1 或 2025H2）")
     half = match.group(2) or ("1" if match.group(3) == "上" else "2")
     return f"{match.group(1)}H{half}"
 

@@ -52,22 +52,22 @@ SPOOL_BYTES = 16 * 2**20   # row XML kept in memory up to this size, then in a t
 INSTRUCTION_WIDTHS = (18, 10, 60, 40)  # 列名, 是否必填, 填写要求, 可选值 of the 填写说明 sheet
 LINE_HEIGHT = 15             # points a line of 11-point text takes
 LIST_ERROR = "请从下拉列表中选择"
-DATE_HINT = "请填写日期,如 2025-03-02"
+DATE_HINT = "请填写日期，如 2025-03-02"
 TEXT_FORMAT = "@"
 DATE_FORMAT = "yyyy-mm-dd"
 #: Columns kept as text in Excel, so 编号 0012 stays 0012 and 2025H1 is not mangled.
 TEXT_TYPES = frozenset({TEXT, CODE, CODES, CHOICE, YES_NO, PERIOD, MONTH})
 
-GENERAL_NOTES = ("列名带 * 的为必填列,不能空白。",
-                 "第 1 行是列名,请不要修改列名和工作表名称;数据从第 2 行起填写,一行一条。",
+GENERAL_NOTES = ("列名带 * 的为必填列，不能空白。",
+                 "第 1 行是列名，请不要修改列名和工作表名称；数据从第 2 行起填写，一行一条。",
                  "有下拉箭头的列请从下拉列表中选择。")
 
 _REQUIREMENT = {
     TEXT: "文字",
-    CODE: "编号,按文字填写(开头的 0 会保留)",
-    CODES: "编号,可填多个,按顺序用 、 隔开",
+    CODE: "编号，按文字填写（开头的 0 会保留）",
+    CODES: "编号，可填多个，按顺序用 、 隔开",
     DATE: "日期 2025-03-02",
-    DECIMAL: "数字(精确小数,至多 4 位小数)",
+    DECIMAL: "数字（精确小数，至多 4 位小数）",
     INTEGER: "整数",
     CHOICE: "从下拉列表选择",
     YES_NO: "是/否",
@@ -336,7 +336,7 @@ def _validation(column: Column, values: tuple[str, ...], option_columns: Mapping
     if column.type == DECIMAL:
         return DataValidation(type="decimal", operator="between", formula1="-99999999999999",
                               formula2="99999999999999", allow_blank=True, showErrorMessage=True,
-                              errorTitle="输入有误", error="请填写数字,如 12.5")
+                              errorTitle="输入有误", error="请填写数字，如 12.5")
     return None
 
 

@@ -28,8 +28,8 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 STANDARD_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv")  # the import format's files
 ANY_SUFFIXES = (*STANDARD_SUFFIXES, ".xls", ".ods")  # a roster as the office keeps it
 ODS_TYPE = b"application/vnd.oasis.opendocument.spreadsheet"
-SAVE_AS = "请在 Excel 或 WPS 中“另存为” Excel 工作簿(.xlsx)或 CSV 后再试"
-XLS_BROKEN = "旧版 Excel(.xls)文件已损坏或设了打开密码"
+SAVE_AS = "请在 Excel 或 WPS 中“另存为” Excel 工作簿（.xlsx）或 CSV 后再试"
+XLS_BROKEN = "旧版 Excel（.xls）文件已损坏或设了打开密码"
 # An .xls is not compressed: calamine reads what the file holds, so its size is its bound.
 MAX_XLS_BYTES = 20 * 1024 * 1024
 # Zip bombs: what the archive's directory declares is checked before any part is inflated (calamine stops at a part
@@ -92,44 +92,44 @@ def read_sheets(data: bytes, filename: str, suffixes: tuple[str, ...] = STANDARD
     if any_kind and suffix in (".xls", ".xlsx", ".xlsm", ".ods"):
         return _read_any_workbook(data, suffix, limits)
     if data.startswith(OLE2_MAGIC):
-        raise FileError(f"这是旧版 Excel(.xls)文件或加密的工作簿,系统无法读取:{SAVE_AS}")
+        raise FileError(f"这是旧版 Excel（.xls）文件或加密的工作簿，系统无法读取：{SAVE_AS}")
     if suffix == ".xls":
-        raise FileError(f"不支持旧版 Excel(.xls)文件:{SAVE_AS}")
+        raise FileError(f"不支持旧版 Excel（.xls）文件：{SAVE_AS}")
     if suffix in WORKBOOK_SUFFIXES:
         if not data.startswith(ZIP_MAGIC):
-            raise FileError(f"不是有效的 Excel 工作簿(.xlsx),可能是改了扩展名的其他文件:{SAVE_AS}")
+            raise FileError(f"不是有效的 Excel 工作簿（.xlsx），可能是改了扩展名的其他文件：{SAVE_AS}")
         check_archive(data)
         check_sheets(data, limits)
         return _read_workbook(data)
     if suffix == ".csv":
         if data.startswith(ZIP_MAGIC):
-            raise FileError("这是 Excel 工作簿,不是 CSV 文件:请把扩展名改为 .xlsx")
+            raise FileError("这是 Excel 工作簿，不是 CSV 文件：请把扩展名改为 .xlsx")
         rows = _read_csv(data, limits)
         return [RawSheet("", rows, height=rows[-1][0] if rows else 0)]
     kinds = "、".join(suffixes)
-    raise FileError(f"不支持的文件类型“{suffix or '无扩展名'}”:请使用 {kinds} 文件")
+    raise FileError(f"不支持的文件类型“{suffix or '无扩展名'}”：请使用 {kinds} 文件")
 
 
 def _read_any_workbook(data: bytes, suffix: str, limits: SheetLimits) -> list[RawSheet]:
     """An .xlsx, .xls or .ods, told by its first bytes whatever its name says."""
     if data.startswith(OLE2_MAGIC):
         if len(data) > MAX_XLS_BYTES:
-            raise FileError(f"旧版 Excel(.xls)文件超过 {MAX_XLS_BYTES // (1024 * 1024)} MB:{SAVE_AS}")
+            raise FileError(f"旧版 Excel（.xls）文件超过 {MAX_XLS_BYTES // (1024 * 1024)} MB:{SAVE_AS}")
         check_sheets(data, limits, XLS_BROKEN)
         return _read_workbook(data, XLS_BROKEN)
     if data.startswith(ZIP_MAGIC):
         check_archive(data)
         check_sheets(data, limits)
         if _is_ods(data):
-            sheets = _read_workbook(data, "OpenDocument 表格(.ods)文件已损坏")
+            sheets = _read_workbook(data, "OpenDocument 表格（.ods）文件已损坏")
             merged = _ods_merges(data)
             return [RawSheet(s.name, s.rows, merged.get(s.name, ()), s.height) for s in sheets]
         return _read_workbook(data)
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
-        raise FileError(f"这个{suffix}文件其实是网页或 XML 格式(常见于从其他系统导出的名单):请用 Excel 或 WPS 打开,"
-                        f"“另存为” Excel 工作簿(.xlsx)后再试")
-    raise FileError(f"不是有效的 Excel 或 WPS 表格文件,可能是改了扩展名的其他文件:{SAVE_AS}")
+        raise FileError(f"这个{suffix}文件其实是网页或 XML 格式（常见于从其他系统导出的名单）：请用 Excel 或 WPS 打开，"
+                        f"“另存为” Excel 工作簿（.xlsx）后再试")
+    raise FileError(f"不是有效的 Excel 或 WPS 表格文件，可能是改了扩展名的其他文件：{SAVE_AS}")
 
 
 def _is_ods(data: bytes) -> bool:
@@ -182,7 +182,7 @@ def _ods_merges(data: bytes) -> dict[str, tuple[MergedRange, ...]]:
                             row + 1, col + 1, row + rows, col + cols))
                     col += int(element.get(f"{_ODS_TABLE}number-columns-repeated") or 1)
     except (ElementTree.ParseError, KeyError, ValueError, zipfile.BadZipFile, OSError, EOFError):
-        raise FileError("OpenDocument 表格(.ods)文件已损坏,无法读取:请在 WPS 或 LibreOffice 中另存为 .xlsx 后再试") from None
+        raise FileError("OpenDocument 表格（.ods）文件已损坏，无法读取：请在 WPS 或 LibreOffice 中另存为 .xlsx 后再试") from None
     return {name: tuple(ranges) for name, ranges in found.items()}
 
 
@@ -195,15 +195,15 @@ def check_archive(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-        raise FileError(f"不是有效的 Excel 工作簿(.xlsx),文件可能已损坏或改了扩展名:{SAVE_AS}") from None
+        raise FileError(f"不是有效的 Excel 工作簿（.xlsx），文件可能已损坏或改了扩展名：{SAVE_AS}") from None
     total = sum(part.file_size for part in parts)
     bombs = [p for p in parts if p.file_size > MAX_RATIO_FROM and p.file_size > MAX_RATIO * max(p.compress_size, 1)]
     if len(parts) > MAX_PARTS or total > MAX_UNZIPPED_BYTES or bombs:
-        raise FileError(f"工作簿解压后过大(共 {total // (1024 * 1024)} MB)或压缩比异常,疑为“压缩炸弹”,系统拒绝读取:"
+        raise FileError(f"工作簿解压后过大（共 {total // (1024 * 1024)} MB）或压缩比异常，疑为“压缩炸弹”，系统拒绝读取："
                         f"{SAVE_AS}")
 
 
-def check_sheets(data: bytes, limits: SheetLimits = LIMITS, broken: str = "工作簿内容已损坏,无法读取") -> None:
+def check_sheets(data: bytes, limits: SheetLimits = LIMITS, broken: str = "工作簿内容已损坏，无法读取") -> None:
     """Refuse a workbook (.xlsx, .ods or .xls) with a sheet beyond `limits`, before any reader opens it: calamine
     would allocate the sheet's whole used range, and an .xls's declared one (extent.py). Call check_archive first.
 
@@ -218,7 +218,7 @@ def check_sheets(data: bytes, limits: SheetLimits = LIMITS, broken: str = "工�
         raise FileError(f"{broken}:{SAVE_AS}") from None
 
 
-def _read_workbook(data: bytes, broken: str = "不是有效的 Excel 工作簿(.xlsx),文件可能已损坏或改了扩展名") -> list[RawSheet]:
+def _read_workbook(data: bytes, broken: str = "不是有效的 Excel 工作簿（.xlsx），文件可能已损坏或改了扩展名") -> list[RawSheet]:
     """Every worksheet's cached values, read with calamine (Rust: a 100,000-row sheet in about a second)."""
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -240,7 +240,7 @@ def _read_workbook(data: bytes, broken: str = "不是有效的 Excel 工作簿(.
     except BaseException as error:  # a damaged sheet part: XML errors, bad numbers, missing shared strings …
         if isinstance(error, (KeyboardInterrupt, SystemExit)):
             raise
-        raise FileError(f"工作簿内容已损坏,无法读取:{SAVE_AS}") from error
+        raise FileError(f"工作簿内容已损坏，无法读取：{SAVE_AS}") from error
     finally:
         book.close()
     return sheets
@@ -262,15 +262,15 @@ def decode_csv(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise FileError("无法识别 CSV 文件的编码:请保存为“CSV UTF-8(逗号分隔)”或 GBK 编码的 CSV")
+    raise FileError("无法识别 CSV 文件的编码：请保存为“CSV UTF-8（逗号分隔）”或 GBK 编码的 CSV")
 
 
 def _read_csv(data: bytes, limits: SheetLimits = LIMITS) -> list[tuple[int, tuple[object, ...]]]:
     """The rows of a CSV file, its size checked as it is read: blank lines past `limits.rows` are not kept."""
     text = decode_csv(data)
     if "\x00" in text:  # no spreadsheet writes it into a CSV; and PostgreSQL cannot keep it in text
-        raise FileError("CSV 文件中有空字符(NUL),可能不是文本文件,或编码有误:请在 Excel 或 WPS 中另存为"
-                        "“CSV UTF-8(逗号分隔)”后再试")
+        raise FileError("CSV 文件中有空字符（NUL），可能不是文本文件，或编码有误：请在 Excel 或 WPS 中另存为"
+                        "“CSV UTF-8（逗号分隔）”后再试")
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = "\t" if first.count("\t") > first.count(",") else ","  # Excel's “Unicode 文本” is tab-separated
     rows: list[tuple[int, tuple[object, ...]]] = []
@@ -285,7 +285,7 @@ def _read_csv(data: bytes, limits: SheetLimits = LIMITS) -> list[tuple[int, tupl
             if number <= limits.rows:
                 rows.append((number, tuple(row) if len(row) <= limits.columns else tuple(row[:width])))
     except csv.Error as error:
-        raise FileError(f"CSV 文件格式有误:{error}") from None
+        raise FileError(f"CSV 文件格式有误：{error}") from None
     except SheetTooLarge as error:
         raise FileError(error.reason(limits)) from None
     return rows
