@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models import Activity, AuditLog, Enterprise, Meeting, Member, PartyMember, Unit, User
+from app.models import (Activity, AuditLog, Counterpart, Enterprise, Meeting, Member, Pairing, PartyMember, Unit,
+                        User)
 from app.models.enums import LabelledEnum
 
 # A password, hashed or not, never reaches the log: only the field's name does.
@@ -31,7 +32,8 @@ ENTITY_LABELS = {"user": _l("用户"), "unit": _l("组织单位"), "enterprise":
                  "member": _l("政协委员"), "party_member": _l("党员"), "review": _l("考评"),
                  "award_list": _l("表彰名单"), "candidate": _l("推荐人选"), "objection": _l("异议"),
                  "setting": _l("系统设置"), "rule_file": _l("评分细则"), "historical_result": _l("历年考评结果"),
-                 "term": _l("届次"), "appraisal_year": _l("考评年度")}
+                 "term": _l("届次"), "appraisal_year": _l("考评年度"), "pairing": _l("联一户结对"),
+                 "counterpart": _l("对接对象")}
 FIELD_LABELS = {
     "code": _l("编号"), "name": _l("名称"), "kind": _l("类型"), "parent": _l("上级单位"),
     "branch_form": _l("组建方式"), "sort_order": _l("排序号"), "active": _l("启用"), "industry": _l("所属行业"),
@@ -59,6 +61,11 @@ FIELD_LABELS = {
     "published": _l("委员风采"),
     "number": _l("序号"), "starts_on": _l("开始日期"), "ends_on": _l("结束日期"), "closed_at": _l("关闭时间"),
     "recording_closed_at": _l("停止录入时间"),
+    # the 联一户 register (app.pairings)
+    "pairing_id": _l("结对"), "counterpart_id": _l("对接对象"), "place": _l("所在乡镇、村"), "needs": _l("需求"),
+    "contact": _l("联系人"), "entry.kind": _l("帮扶方式"), "entry.occurred_on": _l("帮扶日期"),
+    "entry.form": _l("走访形式"), "entry.amount": _l("帮扶金额（元）"), "entry.content": _l("帮扶内容"),
+    "entry.activity_id": _l("报送的履职记录"),
     # the organisation (app.organisation) and the print settings: their settings' keys
     "org.full_name": _l("政协全称"), "org.short_name": _l("政协简称"), "org.party_committee": _l("镇党委全称"),
     "org.hr_department": _l("组织人事部门"), "org.public_url": _l("公众访问地址"),
@@ -163,11 +170,13 @@ _NAMES: dict[str, tuple[Any, Any]] = {
     "member": (Member.id, Member.name), "party_member": (PartyMember.id, PartyMember.name),
     "unit": (Unit.id, Unit.name), "enterprise": (Enterprise.id, Enterprise.name),
     "user": (User.id, User.display_name), "activity": (Activity.id, Activity.title),
-    "meeting": (Meeting.id, Meeting.title),
+    "meeting": (Meeting.id, Meeting.title), "pairing": (Pairing.id, Pairing.code),
+    "counterpart": (Counterpart.id, Counterpart.name),
 }
 ID_FIELDS = {"member_id": "member", "party_member_id": "party_member", "unit_id": "unit", "sector_id": "unit",
              "committee_id": "unit", "liaison_id": "unit", "branch_id": "unit", "parent_id": "unit",
-             "enterprise_id": "enterprise", "user_id": "user"}
+             "enterprise_id": "enterprise", "user_id": "user",
+             "pairing_id": "pairing", "counterpart_id": "counterpart", "entry.activity_id": "activity"}
 
 
 @dataclass

@@ -273,6 +273,11 @@ def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
                         party=category in services.PARTY_CATEGORIES, units=_unit_choices(activity), obj=activity)
     _extras(form, activity)
     form.amount.label.text = services.amount_label(category)
+    if category == Category.PAIRING:
+        form.pairing.choices = _pairing_choices(activity)
+        if request.method == "GET":
+            wanted = activity.pairing_id if activity is not None else request.args.get("pairing", 0, type=db_id)
+            form.pairing.data = str(wanted or "")
     if request.method == "GET" and form.entered_by.choices:
         own = str(activity.entered_by_unit_id) if activity is not None and activity.entered_by_unit_id else ""
         only = form.entered_by.choices[0].value if len(form.entered_by.choices) == 1 else ""
@@ -283,6 +288,19 @@ def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
     if activity is not None:
         form.version.data = str(activity.version) if request.method == "GET" else form.version.data
     return form
+
+
+def _pairing_choices(activity: Activity | None) -> list[SelectChoice]:
+    """The 结对 a 联一户 record may name: the pairings in the user's scope, each with its subject (the service
+    checks that the one chosen is the record subject's)."""
+    from app.pairings import services as pairings  # the register builds on the records, not the other way round
+
+    found = db.session.scalars(pairings.pairing_query(user=current_user).limit(500)).all()
+    pairs = [(str(p.id), f"{p.subject_name} — {p.counterpart.name}（{p.code}）") for p in found]
+    if activity is not None and activity.pairing is not None and activity.pairing not in found:
+        p = activity.pairing
+        pairs.insert(0, (str(p.id), f"{p.subject_name} — {p.counterpart.name}（{p.code}）"))
+    return select_choices([("", _("不关联结对")), *pairs])
 
 
 def _guard_subject(raw: str) -> None:
@@ -312,6 +330,7 @@ def _entry(form: ActivityForm) -> services.Entry:
         support=form.support.data or "", signers=form.signers.data or "",
         version=int(version) if version and str(version).isdigit() else None, details=dict(form.extra_values),
         confirmed=bool(form.confirm.data),
+        pairing=int(form.pairing.data) if str(form.pairing.data or "").isdigit() else None,
         entered_by=int(form.entered_by.data) if str(form.entered_by.data or "").isdigit() else None)
 
 

@@ -31,6 +31,7 @@ from app.models import (
     Category,
     Evidence,
     Member,
+    Pairing,
     PartyMember,
     RecordState,
     Role,
@@ -58,8 +59,8 @@ RULE_CATEGORIES = {Category.OTHER: "否决"}
 SUBJECT_UNIT_KINDS = (UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE)
 CHOICE_FIELDS = ("outcome", "level", "instruction_level")
 AUDITED = ("member_id", "party_member_id", "unit_id", "category", "kind", "title", "description", "occurred_on",
-           "outcome", "level", "instruction_level", "amount", "people_helped", "counterpart", "support", "details",
-           "signers", "state")
+           "outcome", "level", "instruction_level", "amount", "people_helped", "counterpart", "support", "pairing_id",
+           "details", "signers", "state")
 
 
 def stale() -> str:
@@ -442,6 +443,7 @@ class Entry:
     version: int | None = None
     details: dict[str, str] = field(default_factory=dict)  # declared fields as posted: name → text
     entered_by: int | None = None  # the 录入单位 chosen on the form (a clerk's unit id); None: not chosen
+    pairing: int | None = None  # 联一户: the subject's pairing (结对) the record reports on
     confirmed: bool = False  # 确认无误 ticked: values outside their plausible range are kept
 
 
@@ -610,6 +612,23 @@ def _entering_unit(activity: Activity, subject: Subject, entry: Entry, user: Use
     return None
 
 
+def _check_pairing(entry: Entry, category: Category, subject: Subject | None, user: User,
+                   errors: Errors) -> Pairing | None:
+    """The pairing a 联一户 record names: one of its subject's, in the user's scope; None when none is named."""
+    if entry.pairing is None:
+        return None
+    if category != Category.PAIRING:
+        errors.setdefault("pairing", []).append(_("只有联一户记录可以关联结对。"))
+        return None
+    pairing = db.session.scalar(scoped(Pairing, user).where(Pairing.id == entry.pairing))
+    if pairing is None or subject is None or (
+            (pairing.member_id, pairing.unit_id) != ((subject.member.id, None) if subject.member is not None
+                                                      else (None, subject.unit.id if subject.unit else None))):
+        errors.setdefault("pairing", []).append(_("所选结对不是该对象的结对。"))
+        return None
+    return pairing
+
+
 def save(activity: Activity, category: Category, entry: Entry, user: User, submit: bool) -> Errors:
     """Validate `entry` and copy it onto `activity` (new or existing); submit it if asked. Errors by field.
 
@@ -658,6 +677,7 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
             signers, problems = _resolve_signers(entry.signers, member)
             if problems:
                 errors.setdefault("signers", []).extend(problems)
+    pairing = _check_pairing(entry, category, subject, user, errors)
     entered_by = activity.entered_by_unit_id
     if subject is not None and not activity.self_reported and unit_ids(user) is not None:
         entered_by = _entering_unit(activity, subject, entry, user, errors)
@@ -700,6 +720,9 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
     activity.people_helped = entry.people_helped
     activity.counterpart = entry.counterpart.strip()
     activity.support = entry.support.strip()
+    activity.pairing_id = pairing.id if pairing is not None else None
+    if pairing is not None and not activity.counterpart:
+        activity.counterpart = pairing.counterpart.name[:120]
     activity.details = details
     if is_new:
         activity.created_by_id = user.id

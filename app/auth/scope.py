@@ -14,8 +14,8 @@ from flask import abort, has_request_context, request
 from flask_login import current_user
 
 from app.extensions import db
-from app.models import (Activity, Attendance, BranchResult, Enterprise, Evidence, Meeting, Member,
-                        PartyMember, Role, Unit, User)
+from app.models import (Activity, Attendance, BranchResult, Counterpart, Enterprise, Evidence, Meeting, Member,
+                        Pairing, PairingEntry, PartyMember, Role, Unit, User)
 
 T = TypeVar("T")
 COUNTY_ROLES = frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER})
@@ -82,6 +82,18 @@ def _meeting_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
     return sa.or_(Meeting.unit_id.in_(ids), Meeting.id.in_(invited))
 
 
+def _pairing_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
+    """A member's own pairings; a clerk's: their units' members' and their units' own."""
+    members = Pairing.member_id.in_(sa.select(Member.id).where(_member_clause(user, ids)))
+    return members if user.role == Role.MEMBER else sa.or_(members, Pairing.unit_id.in_(ids))
+
+
+def _counterpart_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
+    """The counterparts of the pairings in scope, and those the user's units registered."""
+    paired = Counterpart.id.in_(sa.select(Pairing.counterpart_id).where(_pairing_clause(user, ids)))
+    return paired if user.role == Role.MEMBER else sa.or_(paired, Counterpart.entered_by_unit_id.in_(ids))
+
+
 CLAUSES: dict[type, Callable[[User, set[int]], sa.ColumnElement[bool]]] = {
     Unit: lambda user, ids: Unit.id.in_(ids),
     Enterprise: lambda user, ids: Enterprise.branch_id.in_(ids),
@@ -92,6 +104,9 @@ CLAUSES: dict[type, Callable[[User, set[int]], sa.ColumnElement[bool]]] = {
     Meeting: _meeting_clause,
     Attendance: lambda user, ids: Attendance.meeting_id.in_(sa.select(Meeting.id).where(_meeting_clause(user, ids))),
     BranchResult: lambda user, ids: BranchResult.branch_id.in_(ids),
+    Pairing: _pairing_clause,
+    PairingEntry: lambda user, ids: PairingEntry.pairing_id.in_(sa.select(Pairing.id).where(_pairing_clause(user, ids))),
+    Counterpart: _counterpart_clause,
 }
 
 

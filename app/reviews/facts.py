@@ -93,7 +93,15 @@ def _verified_activities(year: int, earlier: Earlier | None, *where: sa.ColumnEl
 
 def _record(a: Activity, subject_id: int, participants: tuple[int, ...] = ()) -> scoring.Record:
     return scoring.Record(id=a.id, subject_id=subject_id, kind=a.kind, occurred_on=a.occurred_on,
-                          fields=_activity_fields(a), participants=participants, work_id=a.work_key or None)
+                          fields=_activity_fields(a), participants=participants, work_id=work_id(a))
+
+
+def work_id(a: Activity) -> str | None:
+    """One piece of work across records: the key typed (事项编号), else a 联一户 record's pairing, so that one pairing
+    counts once per rule item and period however many of its support entries were reported."""
+    if a.work_key:
+        return a.work_key
+    return f"结对{a.pairing_id}" if a.pairing_id is not None else None
 
 
 def _attendance(year: int, earlier: Earlier | None, attendee: sa.ColumnElement[int | None],

@@ -1,0 +1,96 @@
+"""Registers that last across years: 联一户 counterparts (对接对象), pairings (结对) and what was done for them.
+
+A pairing is a member's or a unit's lasting tie to one counterpart, from a start date to an optional end date. Support
+and visits are logged against it; the 联一户 record the rule files score refers to its pairing (`Activity.pairing_id`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.enums import CounterpartKind, SupportKind
+from app.models.org import Unit
+from app.models.people import Member
+from app.models.types import ScaledDecimal, enum_column
+from app.timeutil import utcnow
+
+
+class Counterpart(db.Model):
+    """对接对象: a key enterprise, a cooperative, a specialist household, a village, a needy family or student.
+
+    `phone` is personal data: shown only to the office and to the clerks of a unit one of its pairings belongs to.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("kind", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[CounterpartKind] = mapped_column(enum_column(CounterpartKind))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    place: Mapped[str] = mapped_column(sa.String(120), default="")  # 乡镇、村
+    needs: Mapped[str] = mapped_column(sa.Text, default="")
+    contact: Mapped[str] = mapped_column(sa.String(40), default="")
+    phone: Mapped[str] = mapped_column(sa.String(30), default="")
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    # the unit whose clerk registered it (its clerks keep it even before a pairing names it); None: the office's
+    entered_by_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    pairings: Mapped[list[Pairing]] = relationship(back_populates="counterpart", order_by="Pairing.id")
+
+
+class Pairing(db.Model):
+    """结对: a member, or a unit (专委会 / 界别 / 联络处), paired with a counterpart from `starts_on`; open while
+    `ends_on` is None. `kind` is the rule file's 联一户 kind its records take (结对困难户, 结对企业 …)."""
+
+    __table_args__ = (sa.CheckConstraint("(member_id IS NULL) <> (unit_id IS NULL)", name="one_subject"),
+                      sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)  # 结对编号: JD0001; imports match on it
+    counterpart_id: Mapped[int] = mapped_column(sa.ForeignKey("counterpart.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("member.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)  # a unit's own pairing
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    starts_on: Mapped[dt.date]
+    ends_on: Mapped[dt.date | None]
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    counterpart: Mapped[Counterpart] = relationship(back_populates="pairings")
+    member: Mapped[Member | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    entries: Mapped[list[PairingEntry]] = relationship(
+        back_populates="pairing", order_by="PairingEntry.occurred_on, PairingEntry.id", cascade="all, delete-orphan")
+
+    @property
+    def subject_name(self) -> str:
+        return self.member.name if self.member is not None else self.unit.name if self.unit is not None else ""
+
+    @property
+    def unit_ids(self) -> set[int]:
+        """The units the pairing belongs to: the member's 界别, 专委会 and 联络处, or the unit itself."""
+        if self.member is not None:
+            return self.member.unit_ids
+        return {self.unit_id} if self.unit_id is not None else set()
+
+    def active_in(self, year: int) -> bool:
+        return self.starts_on <= dt.date(year, 12, 31) and (self.ends_on is None or self.ends_on >= dt.date(year, 1, 1))
+
+
+class PairingEntry(db.Model):
+    """Support given (技术 / 信息 / 资金 / 物资, an amount in 元 for money or goods) or a visit, on a date."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(sa.ForeignKey("pairing.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[SupportKind] = mapped_column(enum_column(SupportKind))
+    occurred_on: Mapped[dt.date]
+    form: Mapped[str] = mapped_column(sa.String(20), default="")  # a visit's: 上门走访, 电话, 座谈, 送温暖 …
+    amount: Mapped[Decimal | None] = mapped_column(ScaledDecimal())  # 元: money given, or goods at their value
+    content: Mapped[str] = mapped_column(sa.Text, default="")
+    # the 联一户 record made from this entry for verification (None: logged only)
+    activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activity.id", ondelete="SET NULL"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    pairing: Mapped[Pairing] = relationship(back_populates="entries")
