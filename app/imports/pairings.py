@@ -111,21 +111,24 @@ class Pairings(Roll):
         obj.created_by_id = ctx.user.id if ctx.user is not None else None
 
     def assign(self, obj: Any, values: dict[str, Any]) -> None:
+        """The pairing's columns and its counterpart (found by type and name, or registered), flushed together: the
+        new pairing is not written before it has all its columns."""
         kind, name = values.pop("counterpart_key")
         details = values.pop("details")
         values.pop("name")
+        values.pop("counterpart_id")
         counterpart = self.counterparts.get((kind, name))
         before = {} if counterpart is None else audit.snapshot(counterpart, pairings.COUNTERPART_FIELDS)
-        if counterpart is None:
-            counterpart = Counterpart(kind=kind, name=name, created_by_id=self.user.id if self.user else None)
-            db.session.add(counterpart)
-            self.counterparts[(kind, name)] = counterpart
-        for key, value in details.items():
-            setattr(counterpart, key, value)
+        with db.session.no_autoflush:
+            if counterpart is None:
+                counterpart = Counterpart(kind=kind, name=name, created_by_id=self.user.id if self.user else None)
+                db.session.add(counterpart)
+                self.counterparts[(kind, name)] = counterpart
+            for key, value in details.items():
+                setattr(counterpart, key, value)
+            super().assign(obj, values)
+            obj.counterpart = counterpart
         db.session.flush()
         changes = audit.diff(before, audit.snapshot(counterpart, pairings.COUNTERPART_FIELDS))
         if changes:
             audit.record(self.user, "create" if not before else "update", "counterpart", counterpart.id, changes)
-        values["counterpart_id"] = counterpart.id
-        super().assign(obj, values)
-
