@@ -72,4 +72,4 @@ class EntryForm(FlaskForm):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.kind.choices = select_choices([("", "—")]) + enum_choices(SupportKind)
-        self.form.choices = select_choices([("", "—")] + [(f, f) for f in VISIT_FORMS])
+        self.form.choices = select_choices([("", "—")] + [(f, _l(f)) for f in VISIT_FORMS])

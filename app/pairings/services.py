@@ -22,6 +22,7 @@ from app import audit
 from app.activities import services as records
 from app.auth.scope import scoped, unit_ids
 from app.extensions import db
+from app.i18n import N_
 from app.models import (Activity, Category, Counterpart, CounterpartKind, Member, Pairing, PairingEntry, Role,
                         SupportKind, Unit, User)
 from app.timeutil import beijing_today
@@ -30,7 +31,7 @@ from app.web import name_search
 Errors = dict[str, list[str]]
 EDIT_ROLES = (Role.CLERK, Role.OFFICE, Role.ADMIN)
 PHONE_ROLES = (Role.OFFICE, Role.ADMIN)
-VISIT_FORMS = ("上门走访", "电话联系", "座谈交流", "春节送温暖")
+VISIT_FORMS = (N_("上门走访"), N_("电话联系"), N_("座谈交流"), N_("春节送温暖"))  # kept in Chinese, shown translated
 MONEY = (SupportKind.FUNDS, SupportKind.GOODS)  # support whose amount (元) is asked for
 COUNTERPART_FIELDS = ("kind", "name", "place", "needs", "contact", "phone", "note")
 PAIRING_FIELDS = ("code", "member_id", "unit_id", "counterpart_id", "kind", "starts_on", "ends_on", "note")
@@ -329,10 +330,17 @@ def span_text(pairing: Pairing) -> str:
 
 
 def entry_label(entry: PairingEntry) -> str:
-    """技术帮扶, 资金帮扶, 走访（春节送温暖）."""
+    """技术帮扶, 资金帮扶, 走访（春节送温暖）, in the reader's language."""
     if entry.kind == SupportKind.VISIT:
-        return _("走访（%(form)s）", form=entry.form) if entry.form else _("走访")
+        return _("走访（%(form)s）", form=_(entry.form)) if entry.form else _("走访")
     return _("%(kind)s帮扶", kind=_(entry.kind.label))
+
+
+def stored_label(entry: PairingEntry) -> str:
+    """The same words in Chinese, as a record made from the entry keeps them whatever language its clerk reads."""
+    if entry.kind == SupportKind.VISIT:
+        return f"走访（{entry.form}）" if entry.form else "走访"
+    return f"{entry.kind.label}帮扶"
 
 
 def subject_value(pairing: Pairing) -> str:
@@ -348,9 +356,9 @@ def entry_to_record(entry: PairingEntry, user: User, entered_by: int | None = No
     if entry.activity_id is not None:
         return activity, {"title": [_("这条帮扶记录已报送为履职记录。")]}
     amount = entry.amount if entry.kind in MONEY else None
-    support = entry_label(entry) + (_("，%(amount)s 元", amount=f"{amount.normalize():f}") if amount else "")
+    support = stored_label(entry) + (f"，{amount.normalize():f} 元" if amount else "")
     data = records.Entry(subject=subject_value(pairing), kind=pairing.kind, occurred_on=entry.occurred_on,
-                         title=f"{pairing.counterpart.name}：{entry_label(entry)}"[:200],
+                         title=f"{pairing.counterpart.name}：{stored_label(entry)}"[:200],
                          description=entry.content, counterpart=pairing.counterpart.name[:120],
                          support=f"{support}：{entry.content}", pairing=pairing.id, entered_by=entered_by)
     errors = records.save(activity, Category.PAIRING, data, user, submit=True)
