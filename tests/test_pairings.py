@@ -215,7 +215,7 @@ def test_the_record_form_links_a_record_to_the_subjects_pairing_only(client, peo
     assert "新建结对" in form and f'<option selected value="{pairing.id}">张三 — 城关镇柳河村' in form
     wrong = client.post("/activities/new/PAIRING", data={**base, "subject": f"m:{people['wang'].id}",
                                                          "pairing": str(pairing.id)})
-    assert "所选结对不是该对象的结对" in errors_beside(wrong, "pairing")
+    assert "所选结对或项目不是该对象的" in errors_beside(wrong, "pairing")
     assert client.post("/activities/new/PAIRING", data={**base, "subject": f"m:{people['zhang'].id}",
                                                         "pairing": str(pairing.id)}).status_code == 302
     record = db.session.scalars(sa.select(Activity)).one()

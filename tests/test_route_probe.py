@@ -24,12 +24,12 @@ from app.auth.scope import scoped
 from app.extensions import db
 from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Certificate, CertificateKind,
                         Counterpart, Enterprise, Evidence, Meeting, Member, Objection, Pairing, PairingEntry,
-                        PartyMember, PrinterProfile, RecordState, Review, ReviewEntry, Role, SubjectKind, Term, Unit,
-                        UnitKind, User)
+                        PartyMember, PrinterProfile, Project, ProjectProgress, RecordState, Review, ReviewEntry, Role,
+                        SubjectKind, Term, Unit, UnitKind, User)
 from conftest import text_of
 
-# 194 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1552 pairs probed.
-RULE_METHODS = 194
+# 203 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1624 pairs probed.
+RULE_METHODS = 203
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -204,6 +204,15 @@ ROUTES: dict[str, Route] = {
     "/pairings/<int:pairing_id>/entries/<int:entry_id>/record": r(ENTRY, pairing_id="pairing", entry_id="pairing_entry"),
     "/pairings/counterparts/<int:counterpart_id>/edit": r(ENTRY, counterpart_id="counterpart"),
     "/pairings/new": r(ENTRY),
+    # 引一企 register: scoped like the 联一户 one
+    "/projects/": r(PAIRING_READERS),
+    "/projects/<int:project_id>": r(PAIRING_READERS, project_id="project"),
+    "/projects/<int:project_id>/edit": r(ENTRY, project_id="project"),
+    "/projects/<int:project_id>/services": r(ENTRY, project_id="project"),
+    "/projects/<int:project_id>/stages": r(ENTRY, project_id="project"),
+    "/projects/<int:project_id>/stages/<int:stage_id>/record": r(ENTRY, project_id="project",
+                                                                 stage_id="project_stage"),
+    "/projects/new": r(ENTRY),
     "/public/highlights": r(PUBLIC),
     "/public/highlights.xml": r(PUBLIC),
     "/public/highlights/<int:activity_id>": r(PUBLIC, activity_id="activity"),
@@ -243,7 +252,7 @@ ROUTES: dict[str, Route] = {
 # Public routes with an id must still show only published things: an unpublished record, a list not in 公示.
 ID_KINDS = {"activity", "evidence", "member", "meeting", "branch", "enterprise", "user", "award_list", "candidate",
             "objection", "certificate", "printer", "review", "subject", "job", "token", "notice", "pairing",
-            "pairing_entry", "counterpart"}
+            "pairing_entry", "counterpart", "project", "project_stage"}
 PUBLIC_IDS_REFUSED = {"/public/highlights/<int:activity_id>", "/public/publicity/<int:list_id>"}
 
 
@@ -330,6 +339,8 @@ def build_world(app: Flask, tmp_path) -> World:
     pairing_id = _outside(Pairing, scoped_users)[0]
     pairing_entry_id = db.session.scalar(sa.select(PairingEntry.id).where(PairingEntry.pairing_id == pairing_id))
     counterpart_id = _outside(Counterpart, scoped_users)[0]
+    project_id = _outside(Project, scoped_users)[0]
+    project_stage_id = db.session.scalar(sa.select(ProjectProgress.id).where(ProjectProgress.project_id == project_id))
     members_review = db.session.scalar(sa.select(Review).where(Review.subject_kind == SubjectKind.MEMBERS))
     branches_review = db.session.scalar(sa.select(Review).where(Review.subject_kind == SubjectKind.BRANCHES))
     party_review = db.session.scalar(sa.select(Review).where(Review.subject_kind == SubjectKind.PARTY_MEMBERS))
@@ -370,7 +381,8 @@ def build_world(app: Flask, tmp_path) -> World:
               "idea": "IDEA", "category": "IDEA", "review": members_review.id, "subject": member_id,
               "party_member": party_member_id, "job": job.id, "rule_file": rule_file.id, "notice": notice.id,
               "template": "2025-四个一-委员.yaml", "term": db.session.scalar(sa.select(Term.id)), "year": 2025,
-              "pairing": pairing_id, "pairing_entry": pairing_entry_id, "counterpart": counterpart_id}
+              "pairing": pairing_id, "pairing_entry": pairing_entry_id, "counterpart": counterpart_id,
+              "project": project_id, "project_stage": project_stage_id}
     ids = {v: dict(common) for v in VISITORS}
     ids["liaison"] |= {"category": "CONTRIBUTION", "review": branches_review.id, "subject": branch_id}
 

@@ -273,11 +273,14 @@ def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
                         party=category in services.PARTY_CATEGORIES, units=_unit_choices(activity), obj=activity)
     _extras(form, activity)
     form.amount.label.text = services.amount_label(category)
-    if category == Category.PAIRING:
-        form.pairing.choices = _pairing_choices(activity)
+    linked = {Category.PAIRING: "pairing", Category.ENTERPRISE: "project"}.get(category)
+    if linked is not None:
+        field = getattr(form, linked)
+        field.choices = _linked_choices(activity, linked)
         if request.method == "GET":
-            wanted = activity.pairing_id if activity is not None else request.args.get("pairing", 0, type=db_id)
-            form.pairing.data = str(wanted or "")
+            wanted = getattr(activity, f"{linked}_id") if activity is not None else request.args.get(
+                linked, 0, type=db_id)
+            field.data = str(wanted or "")
     if request.method == "GET" and form.entered_by.choices:
         own = str(activity.entered_by_unit_id) if activity is not None and activity.entered_by_unit_id else ""
         only = form.entered_by.choices[0].value if len(form.entered_by.choices) == 1 else ""
@@ -290,17 +293,24 @@ def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
     return form
 
 
-def _pairing_choices(activity: Activity | None) -> list[SelectChoice]:
-    """The 结对 a 联一户 record may name: the pairings in the user's scope, each with its subject (the service
-    checks that the one chosen is the record subject's)."""
-    from app.pairings import services as pairings  # the register builds on the records, not the other way round
+def _linked_choices(activity: Activity | None, name: str) -> list[SelectChoice]:
+    """The 结对 (联一户) or 项目 (引一企) a record may name: those in the user's scope, each with its subject (the
+    service checks that the one chosen is the record subject's)."""
+    from app.pairings import services as pairings  # the registers build on the records, not the other way round
+    from app.projects import services as projects
 
-    found = db.session.scalars(pairings.pairing_query(user=current_user).limit(500)).all()
-    pairs = [(str(p.id), f"{p.subject_name} — {p.counterpart.name}（{p.code}）") for p in found]
-    if activity is not None and activity.pairing is not None and activity.pairing not in found:
-        p = activity.pairing
-        pairs.insert(0, (str(p.id), f"{p.subject_name} — {p.counterpart.name}（{p.code}）"))
-    return select_choices([("", _("不关联结对")), *pairs])
+    query = pairings.pairing_query(user=current_user) if name == "pairing" else projects.project_query(
+        user=current_user)
+    found = list(db.session.scalars(query.limit(500)))
+    current = getattr(activity, name) if activity is not None else None
+    if current is not None and current not in found:
+        found.insert(0, current)
+
+    def label(row: object) -> str:
+        what = row.counterpart.name if name == "pairing" else row.name  # type: ignore[attr-defined]
+        return f"{row.subject_name} — {what}（{row.code}）"  # type: ignore[attr-defined]
+    none = _("不关联结对") if name == "pairing" else _("不关联项目")
+    return select_choices([("", none), *((str(r.id), label(r)) for r in found)])  # type: ignore[attr-defined]
 
 
 def _guard_subject(raw: str) -> None:
@@ -331,6 +341,7 @@ def _entry(form: ActivityForm) -> services.Entry:
         version=int(version) if version and str(version).isdigit() else None, details=dict(form.extra_values),
         confirmed=bool(form.confirm.data),
         pairing=int(form.pairing.data) if str(form.pairing.data or "").isdigit() else None,
+        project=int(form.project.data) if str(form.project.data or "").isdigit() else None,
         entered_by=int(form.entered_by.data) if str(form.entered_by.data or "").isdigit() else None)
 
 

@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from app.extensions import db
 from app.models import (Activity, Attendance, BranchResult, Counterpart, Enterprise, Evidence, Meeting, Member,
-                        Pairing, PairingEntry, PartyMember, Role, Unit, User)
+                        Pairing, PairingEntry, PartyMember, Project, ProjectProgress, Role, Unit, User)
 
 T = TypeVar("T")
 COUNTY_ROLES = frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER})
@@ -82,10 +82,16 @@ def _meeting_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
     return sa.or_(Meeting.unit_id.in_(ids), Meeting.id.in_(invited))
 
 
-def _pairing_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
-    """A member's own pairings; a clerk's: their units' members' and their units' own."""
-    members = Pairing.member_id.in_(sa.select(Member.id).where(_member_clause(user, ids)))
-    return members if user.role == Role.MEMBER else sa.or_(members, Pairing.unit_id.in_(ids))
+def _register_clause(model: Any) -> Callable[[User, set[int]], sa.ColumnElement[bool]]:
+    """A register's rows (a pairing, a project): a member's own; a clerk's, their units' members' and their units'."""
+    def clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
+        members = model.member_id.in_(sa.select(Member.id).where(_member_clause(user, ids)))
+        return members if user.role == Role.MEMBER else sa.or_(members, model.unit_id.in_(ids))
+    return clause
+
+
+_pairing_clause = _register_clause(Pairing)
+_project_clause = _register_clause(Project)
 
 
 def _counterpart_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
@@ -107,6 +113,9 @@ CLAUSES: dict[type, Callable[[User, set[int]], sa.ColumnElement[bool]]] = {
     Pairing: _pairing_clause,
     PairingEntry: lambda user, ids: PairingEntry.pairing_id.in_(sa.select(Pairing.id).where(_pairing_clause(user, ids))),
     Counterpart: _counterpart_clause,
+    Project: _project_clause,
+    ProjectProgress: lambda user, ids: ProjectProgress.project_id.in_(sa.select(Project.id).where(
+        _project_clause(user, ids))),
 }
 
 

@@ -1,4 +1,5 @@
-"""Every import, by name: members, records, attendance, branches, party-members, branch-results, history, pairings.
+"""Every import, by name: members, records, attendance, branches, party-members, branch-results, history, pairings,
+projects.
 
 Each reads the sheets of app/spreadsheets/columns.py, so a template, an export and an import always agree.
 """
@@ -7,9 +8,10 @@ from __future__ import annotations
 from app.imports.base import Dataset
 from app.imports.history import History
 from app.imports.meetings import AttendanceImport, BranchResults
-from app.imports.pairings import Pairings
 from app.imports.people import Branches, Members, PartyMembers
 from app.imports.records import Records
+from app.imports.registers import Pairings, Projects
 
 DATASETS: dict[str, Dataset] = {d.name: d for d in (Members(), Records(), AttendanceImport(), Branches(),
-                                                     PartyMembers(), BranchResults(), History(), Pairings())}
+                                                     PartyMembers(), BranchResults(), History(), Pairings(),
+                                                     Projects())}

@@ -179,3 +179,13 @@ class SupportKind(LabelledEnum):
     FUNDS = "资金"
     GOODS = "物资"
     VISIT = "走访"
+
+
+class ProjectStage(LabelledEnum):
+    """How far an 引一企 lead has gone (《实施意见》: 提供招商信息, 企业落户, 跟踪服务), in order."""
+
+    INFO = "提供信息"
+    TALKS = "洽谈"
+    SIGNED = "签约"
+    LANDED = "落地"
+    PRODUCING = "投产"

@@ -20,7 +20,7 @@ from app.models.types import MeetingKindName, ScaledDecimal, enum_column
 from app.timeutil import utcnow
 
 if TYPE_CHECKING:
-    from app.models.registers import Pairing
+    from app.models.registers import Pairing, Project
 
 
 class Activity(db.Model):
@@ -53,6 +53,8 @@ class Activity(db.Model):
     work_key: Mapped[str] = mapped_column(sa.String(40), default="")  # one piece of work across records
     # 联一户: the lasting pairing (app.models.registers) this record reports on; its work counts once per period
     pairing_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pairing.id"), index=True)
+    # 引一企: the project (app.models.registers) whose stage this record reports; one project scores once a period
+    project_id: Mapped[int | None] = mapped_column(sa.ForeignKey("project.id"), index=True)
     # The fields a rule file declares for the kind beyond the columns above (培训天数, 发言会议 …), by field name:
     # text, choice and date values as text (dates ISO), numbers as {"d": "2.5"} (exact, as the content hash keeps
     # them). app/kindfields.py reads and writes them.
@@ -81,6 +83,7 @@ class Activity(db.Model):
         back_populates="activity", order_by="ActivityParticipant.position", cascade="all, delete-orphan")
     evidence: Mapped[list[Evidence]] = relationship(back_populates="activity", cascade="all, delete-orphan")
     pairing: Mapped[Pairing | None] = relationship()
+    project: Mapped[Project | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 

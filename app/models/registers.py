@@ -1,4 +1,5 @@
-"""Registers that last across years: 联一户 counterparts (对接对象), pairings (结对) and what was done for them.
+"""Registers that last across years: 联一户 counterparts (对接对象), pairings (结对) and what was done for them; 引一企
+projects with the stages they reached and their 跟踪服务.
 
 A pairing is a member's or a unit's lasting tie to one counterpart, from a start date to an optional end date. Support
 and visits are logged against it; the 联一户 record the rule files score refers to its pairing (`Activity.pairing_id`).
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.enums import CounterpartKind, SupportKind
+from app.models.enums import CounterpartKind, ProjectStage, SupportKind
 from app.models.org import Unit
 from app.models.people import Member
 from app.models.types import ScaledDecimal, enum_column
@@ -94,3 +95,74 @@ class PairingEntry(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     pairing: Mapped[Pairing] = relationship(back_populates="entries")
+    activity: Mapped["Activity | None"] = relationship()  # noqa: F821  # by name: records imports this module
+
+
+class Project(db.Model):
+    """引一企: a lead or project a member or a unit brought (name, investor, the 产业 or 重点项目 it serves, amount in
+    万元), followed from 提供信息 to 投产 with 跟踪服务（安商稳商）. `others`: further members who helped bring it."""
+
+    __table_args__ = (sa.CheckConstraint("(member_id IS NULL) <> (unit_id IS NULL)", name="one_subject"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)  # 项目编号: YQ0001; imports match on it
+    name: Mapped[str] = mapped_column(sa.String(120))
+    investor: Mapped[str] = mapped_column(sa.String(120), default="")
+    industry: Mapped[str] = mapped_column(sa.String(80), default="")  # the 主导产业 or 重点项目 it serves
+    amount: Mapped[Decimal | None] = mapped_column(ScaledDecimal())  # 万元
+    member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("member.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    others: Mapped[str] = mapped_column(sa.String(200), default="")
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    member: Mapped[Member | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    stages: Mapped[list[ProjectProgress]] = relationship(
+        back_populates="project", order_by="ProjectProgress.reached_on, ProjectProgress.id",
+        cascade="all, delete-orphan")
+    services: Mapped[list[ProjectService]] = relationship(
+        back_populates="project", order_by="ProjectService.occurred_on, ProjectService.id", cascade="all, delete-orphan")
+
+    @property
+    def subject_name(self) -> str:
+        return self.member.name if self.member is not None else self.unit.name if self.unit is not None else ""
+
+    @property
+    def unit_ids(self) -> set[int]:
+        if self.member is not None:
+            return self.member.unit_ids
+        return {self.unit_id} if self.unit_id is not None else set()
+
+    @property
+    def stage(self) -> ProjectProgress | None:
+        """The furthest stage reached."""
+        order = list(ProjectStage)
+        return max(self.stages, key=lambda s: order.index(s.stage), default=None)
+
+
+class ProjectProgress(db.Model):
+    """The date a project reached a stage (one row a stage); the 引一企 record made from it for verification."""
+
+    __table_args__ = (sa.UniqueConstraint("project_id", "stage"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[ProjectStage] = mapped_column(enum_column(ProjectStage))
+    reached_on: Mapped[dt.date]
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activity.id", ondelete="SET NULL"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    project: Mapped[Project] = relationship(back_populates="stages")
+    activity: Mapped["Activity | None"] = relationship()  # noqa: F821  # by name: records imports this module
+
+
+class ProjectService(db.Model):
+    """跟踪服务（安商稳商）: what was done for a project after it came, on a date."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    occurred_on: Mapped[dt.date]
+    content: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    project: Mapped[Project] = relationship(back_populates="services")

@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from app import audit
+from app import audit, registers
 from app.activities import services as records
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404, scoped
@@ -22,7 +22,6 @@ from app.pairings.forms import CounterpartForm, EntryForm, PairingForm
 from app.web import db_id, page_args
 
 bp = Blueprint("pairings", __name__)
-READERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK, Role.MEMBER)
 
 
 def _filters() -> dict[str, object]:
@@ -33,7 +32,7 @@ def _filters() -> dict[str, object]:
 
 
 @bp.route("/")
-@roles_required(*READERS)
+@roles_required(*registers.READ_ROLES)
 def index() -> str | Response:
     if back := remembered():
         return back
@@ -49,24 +48,12 @@ def index() -> str | Response:
     return render_template("pairings/index.html", pagination=pagination, filters=filters, units=units,
                            types=list(CounterpartKind), years=records.open_years(),
                            counts=services.entry_counts([p.id for p in pagination.items]),
-                           can_edit=services.may_edit(current_user))
+                           can_edit=registers.may_edit(current_user))
 
 
 def _editable(pairing_id: int) -> Pairing:
-    """A pairing the user may change.
-
-    :raises 404: outside the user's scope. :raises 403: a reader (leader, member).
-    """
-    pairing = get_or_404(Pairing, pairing_id)
-    if not services.may_edit(current_user):
-        abort(403)
-    return pairing
-
-
-def _subject_choices() -> list[SelectChoice]:
-    members = [(f"m:{m.id}", f"{m.name}（{m.code}）") for m in records.subject_members()]
-    units = [(f"u:{u.id}", u.name) for u in records.subject_units(current_user)]
-    return select_choices(members, optgroup=_("委员")) + select_choices(units, optgroup=_("单位"))
+    """:raises 404: outside the user's scope. :raises 403: a reader (leader, member)."""
+    return registers.editable(Pairing, pairing_id, current_user)
 
 
 def _counterpart_choices() -> list[SelectChoice]:
@@ -75,9 +62,9 @@ def _counterpart_choices() -> list[SelectChoice]:
 
 
 def _pairing_form(pairing: Pairing | None) -> PairingForm:
-    form = PairingForm(_subject_choices(), _counterpart_choices(), services.pairing_kinds(), obj=pairing)
+    form = PairingForm(registers.subject_choices(current_user), _counterpart_choices(), services.pairing_kinds(), obj=pairing)
     if pairing is not None and request.method == "GET":
-        form.subject.data = services.subject_value(pairing)
+        form.subject.data = registers.subject_value(pairing)
         form.counterpart.data = str(pairing.counterpart_id)
     return form
 
@@ -102,7 +89,7 @@ def _save_pairing(form: PairingForm, pairing: Pairing) -> Response | None:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*services.EDIT_ROLES)
+@roles_required(*registers.EDIT_ROLES)
 def create() -> str | Response:
     form = _pairing_form(None)
     if request.method == "GET" and request.args.get("subject"):
@@ -112,7 +99,7 @@ def create() -> str | Response:
 
 
 @bp.route("/<int:pairing_id>/edit", methods=["GET", "POST"])
-@roles_required(*services.EDIT_ROLES)
+@roles_required(*registers.EDIT_ROLES)
 def edit(pairing_id: int) -> str | Response:
     pairing = _editable(pairing_id)
     form = _pairing_form(pairing)
@@ -127,20 +114,20 @@ def _detail(pairing: Pairing, entry_form: EntryForm | None = None, status: int =
     return render_template("pairings/detail.html", pairing=pairing, counterpart=pairing.counterpart,
                            phone=services.phone_shown(pairing.counterpart, current_user),
                            events=services.timeline(pairing, current_user), label=services.entry_label,
-                           can_edit=services.may_edit(current_user), entry_form=entry_form or EntryForm(formdata=None),
+                           can_edit=registers.may_edit(current_user), entry_form=entry_form or EntryForm(formdata=None),
                            entering=entering, span=services.span_text(pairing), history=history,
                            names=audit.actor_names(history), shown=audit.names(history), actions=audit.ACTION_LABELS,
                            fields=audit.FIELD_LABELS), status
 
 
 @bp.route("/<int:pairing_id>")
-@roles_required(*READERS)
+@roles_required(*registers.READ_ROLES)
 def detail(pairing_id: int) -> tuple[str, int]:
     return _detail(get_or_404(Pairing, pairing_id))
 
 
 @bp.route("/<int:pairing_id>/entries", methods=["POST"])
-@roles_required(*services.EDIT_ROLES)
+@roles_required(*registers.EDIT_ROLES)
 def add_entry(pairing_id: int) -> tuple[str, int] | Response:
     """登记帮扶或走访: logged against the pairing; 报送核实 makes it a record when the clerk wants it scored."""
     pairing = _editable(pairing_id)
@@ -156,7 +143,7 @@ def add_entry(pairing_id: int) -> tuple[str, int] | Response:
 
 
 @bp.route("/<int:pairing_id>/entries/<int:entry_id>/record", methods=["POST"])
-@roles_required(*services.EDIT_ROLES)
+@roles_required(*registers.EDIT_ROLES)
 def report_entry(pairing_id: int, entry_id: int) -> Response:
     """报送核实: one click makes the entry the 联一户 record the office verifies and the rules score."""
     pairing = _editable(pairing_id)
@@ -167,7 +154,7 @@ def report_entry(pairing_id: int, entry_id: int) -> Response:
     activity, errors = services.entry_to_record(entry, current_user, int(chosen) if chosen.isdigit() else None)
     if errors:
         db.session.rollback()
-        for message in services.error_lines(errors):
+        for message in registers.error_lines(errors):
             flash(message, "error")
         return redirect(url_for("pairings.detail", pairing_id=pairing.id, _anchor="timeline"))
     db.session.commit()
@@ -176,7 +163,7 @@ def report_entry(pairing_id: int, entry_id: int) -> Response:
 
 
 @bp.route("/counterparts/<int:counterpart_id>/edit", methods=["GET", "POST"])
-@roles_required(*services.EDIT_ROLES)
+@roles_required(*registers.EDIT_ROLES)
 def edit_counterpart(counterpart_id: int) -> str | Response:
     counterpart = get_or_404(Counterpart, counterpart_id)
     if not services.may_see_phone(current_user, services.counterpart_units(counterpart)):

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from app import audit
+from app import audit, registers
 from app.activities import services as records
 from app.auth.scope import scoped, unit_ids
 from app.extensions import db
@@ -29,7 +29,6 @@ from app.timeutil import beijing_today
 from app.web import name_search
 
 Errors = dict[str, list[str]]
-EDIT_ROLES = (Role.CLERK, Role.OFFICE, Role.ADMIN)
 PHONE_ROLES = (Role.OFFICE, Role.ADMIN)
 VISIT_FORMS = (N_("上门走访"), N_("电话联系"), N_("座谈交流"), N_("春节送温暖"))  # kept in Chinese, shown translated
 MONEY = (SupportKind.FUNDS, SupportKind.GOODS)  # support whose amount (元) is asked for
@@ -40,11 +39,6 @@ CODE_PREFIX = "JD"
 
 
 # --- who sees and changes what -----------------------------------------------------------------------------------
-
-def may_edit(user: User) -> bool:
-    """Clerks and the office change the pairings in their scope (`scoped` decides which); others only read."""
-    return user.role in EDIT_ROLES
-
 
 def may_see_phone(user: User, units: set[int]) -> bool:
     """The office, and a clerk acting for one of `units` (those of the pairings the phone belongs to)."""
@@ -221,21 +215,10 @@ def save_counterpart(counterpart: Counterpart, data: CounterpartInput, user: Use
     return {}
 
 
-def next_code() -> str:
-    """The next free 结对编号: JD0001, JD0002 … after the highest in use."""
-    numbers = [int(c[len(CODE_PREFIX):]) for c in db.session.scalars(
-        sa.select(Pairing.code).where(Pairing.code.like(f"{CODE_PREFIX}%"))) if c[len(CODE_PREFIX):].isdigit()]
-    return f"{CODE_PREFIX}{max(numbers, default=0) + 1:04d}"
-
-
 def save_pairing(pairing: Pairing, data: PairingInput, user: User) -> Errors:
     """Validate `data` and copy it onto `pairing` (new or existing), registering a new counterpart when asked."""
     errors: Errors = {}
-    subject = records.subject_named(data.subject, user)
-    if subject is None or subject.party_member is not None or (
-            subject.unit is not None and subject.unit not in records.subject_units(user)):
-        errors["subject"] = [_("请选择您负责单位的委员或单位。")]
-        subject = None
+    subject = registers.subject(data.subject, user, errors)
     rules = subject_rules(subject.member) if subject is not None else None
     if data.kind not in pairing_kinds(rules):
         errors["kind"] = [_("本年度细则没有为该对象规定这个联一户类型。")]
@@ -264,10 +247,9 @@ def save_pairing(pairing: Pairing, data: PairingInput, user: User) -> Errors:
     is_new = pairing.id is None
     before = {} if is_new else audit.snapshot(pairing, PAIRING_FIELDS)
     if is_new:
-        pairing.code = next_code()
+        pairing.code = registers.next_code(Pairing.code, CODE_PREFIX)
         pairing.created_by_id = user.id
-    pairing.member_id = subject.member.id if subject.member is not None else None
-    pairing.unit_id = subject.unit.id if subject.member is None and subject.unit is not None else None
+    pairing.member_id, pairing.unit_id = registers.subject_ids(subject)
     pairing.counterpart_id = counterpart.id
     pairing.kind = data.kind
     pairing.starts_on = data.starts_on
@@ -343,36 +325,26 @@ def stored_label(entry: PairingEntry) -> str:
     return f"{entry.kind.label}帮扶"
 
 
-def subject_value(pairing: Pairing) -> str:
-    return f"m:{pairing.member_id}" if pairing.member_id else f"u:{pairing.unit_id}"
-
-
 def entry_to_record(entry: PairingEntry, user: User, entered_by: int | None = None) -> tuple[Activity, Errors]:
     """报送核实: the 联一户 record the rule files score, made from a support or visit entry and submitted for
     verification in one step. It goes through the records' own checks (open year, the kind in the rule file, the
     entering unit, duplicates); it names the pairing, so one pairing counts once per item and period."""
     pairing = entry.pairing
-    activity = Activity()
     if entry.activity_id is not None:
-        return activity, {"title": [_("这条帮扶记录已报送为履职记录。")]}
+        return Activity(), {"title": [_("这条帮扶记录已报送为履职记录。")]}
     amount = entry.amount if entry.kind in MONEY else None
     support = stored_label(entry) + (f"，{amount.normalize():f} 元" if amount else "")
-    data = records.Entry(subject=subject_value(pairing), kind=pairing.kind, occurred_on=entry.occurred_on,
+    data = records.Entry(subject=registers.subject_value(pairing), kind=pairing.kind, occurred_on=entry.occurred_on,
                          title=f"{pairing.counterpart.name}：{stored_label(entry)}"[:200],
                          description=entry.content, counterpart=pairing.counterpart.name[:120],
                          support=f"{support}：{entry.content}", pairing=pairing.id, entered_by=entered_by)
-    errors = records.save(activity, Category.PAIRING, data, user, submit=True)
+    activity, errors = registers.report(Category.PAIRING, data, user)
     if errors:
         return activity, errors
     entry.activity_id = activity.id
     db.session.flush()
     audit.record(user, "update", "pairing", pairing.id, {"entry.activity_id": (None, activity.id)})
     return activity, {}
-
-
-def error_lines(errors: Errors) -> list[str]:
-    """Every message of a services' errors, in order, once."""
-    return list(dict.fromkeys(m for messages in errors.values() for m in messages))
 
 
 def export_rows(rows: Iterable[Pairing], user: User) -> Iterator[list[Any]]:

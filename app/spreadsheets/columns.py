@@ -210,6 +210,26 @@ PAIRINGS = Sheet("结对登记", (
 ), note="每个结对一行;结对跨年度持续,不必每年重新登记")
 
 
+#: 引一企 register: one project a row, the date of each stage it reached.
+PROJECTS = Sheet("引一企项目", (
+    Column("项目编号", "code", CODE, required=True, note="如 YQ0001;编号已有的更新,没有的新增"),
+    Column("项目名称", "name", required=True),
+    Column("投资方", "investor"),
+    Column("服务的产业或重点项目", "industry"),
+    Column("投资额", "amount", DECIMAL, unit="万元"),
+    Column("引进方类型", "subject_type", CHOICE, required=True, choices=PAIRING_SUBJECTS, note="委员或单位"),
+    Column("引进方编号", "subject_code", CODE, required=True, note="委员编号,或专委会、界别、联络处的单位编号"),
+    Column("引进方名称", "subject_name", note="可空;填写时须与编号相符"),
+    Column("其他引荐委员", "others"),
+    Column("提供信息日期", "stage_info", DATE),
+    Column("洽谈日期", "stage_talks", DATE),
+    Column("签约日期", "stage_signed", DATE),
+    Column("落地日期", "stage_landed", DATE),
+    Column("投产日期", "stage_producing", DATE),
+    Column("备注", "note"),
+), note="每个项目一行;各阶段填达到的日期")
+
+
 def _optional(column: Column) -> Column:
     return Column(column.header, column.key, column.type, False, column.choices, column.default, column.note,
                   column.aliases)

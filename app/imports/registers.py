@@ -1,5 +1,6 @@
-"""Importing the 联一户 register: one pairing a row, matched by its 结对编号, with its counterpart (对接对象), matched
-by type and name (a new one is registered, a known one's details updated). Export writes the same sheet.
+"""Importing the registers that last across years. 联一户: one pairing a row, matched by its 结对编号, with its
+counterpart (对接对象), matched by type and name (a new one is registered, a known one's details updated). 引一企: one
+project a row, matched by its 项目编号, with the date of each stage it reached. Exports write the same sheets.
 """
 from __future__ import annotations
 
@@ -14,16 +15,49 @@ from app.extensions import db
 from app.i18n import N_
 from app.imports.base import Context
 from app.imports.people import Roll
-from app.models import Counterpart, CounterpartKind, Member, Pairing, Role, Unit, User
+from app.models import (Counterpart, CounterpartKind, Member, Pairing, Project, ProjectProgress, ProjectStage, Role,
+                        Unit)
 from app.pairings import services as pairings
-from app.spreadsheets.columns import PAIRINGS
+from app.spreadsheets.columns import PAIRINGS, PROJECTS
 from app.spreadsheets.rows import SheetRow
 
 COUNTERPART_KIND = {k.label: k for k in CounterpartKind}
 DETAILS = ("place", "needs", "contact", "phone")  # a counterpart's details a row carries
 
 
-class Pairings(Roll):
+class RegisterRoll(Roll):
+    """A register keyed by its number whose rows belong to a member or a CPPCC unit, in the importer's scope."""
+
+    def prepare(self, ctx: Context) -> None:
+        self.user = ctx.user
+        self.members = {m.code: m for m in db.session.scalars(sa.select(Member))}
+        self.units = {u.code: u for u in db.session.scalars(sa.select(Unit).where(Unit.kind.in_(SUBJECT_UNIT_KINDS)))}
+        self.visible = None if ctx.user is None else set(db.session.scalars(
+            scoped(self.model, ctx.user).with_only_columns(self.model.id)))
+
+    def may_change(self, ctx: Context, obj: Any) -> bool:
+        return self.visible is None or obj.id in self.visible
+
+    def _subject(self, ctx: Context, row: SheetRow) -> tuple[Member | None, Unit | None] | None:
+        """The row's member (by 委员编号) or unit (by 单位编号), in the importer's scope; else reported."""
+        code = row["subject_code"]
+        if row["subject_type"] == "委员":
+            member = self.members.get(code)
+            if member is None or not ctx.in_scope(*member.unit_ids):
+                ctx.error(row, "subject_code", f"找不到委员编号“{code}”(或不是您负责单位的委员)")
+                return None
+            return (member, None) if ctx.check_name(row, "subject_name", code, member.name) else None
+        unit = self.units.get(code)
+        if unit is None or not ctx.in_scope(unit.id):
+            ctx.error(row, "subject_code", f"找不到专委会、界别或联络处的单位编号“{code}”(或不是您负责的单位)")
+            return None
+        return (None, unit) if ctx.check_name(row, "subject_name", code, unit.name) else None
+
+    def new(self, ctx: Context, obj: Any) -> None:
+        obj.created_by_id = ctx.user.id if ctx.user is not None else None
+
+
+class Pairings(RegisterRoll):
     name = "pairings"
     label = N_("联一户结对登记")
     sheets = (PAIRINGS,)
@@ -41,31 +75,10 @@ class Pairings(Roll):
         return {"kind": pairings.pairing_kinds()}
 
     def prepare(self, ctx: Context) -> None:
-        self.user = ctx.user
+        super().prepare(ctx)
         self.kinds = {"members": set(pairings.pairing_kinds("members")), "units": set(pairings.pairing_kinds("units"))}
-        self.members = {m.code: m for m in db.session.scalars(sa.select(Member))}
-        self.units = {u.code: u for u in db.session.scalars(sa.select(Unit).where(Unit.kind.in_(SUBJECT_UNIT_KINDS)))}
         self.counterparts = {(c.kind, c.name): c for c in db.session.scalars(sa.select(Counterpart))}
         self.seen: dict[tuple[CounterpartKind, str], tuple[int, dict[str, str]]] = {}
-        self.visible = None if ctx.user is None else set(db.session.scalars(
-            scoped(Pairing, ctx.user).with_only_columns(Pairing.id)))
-
-    def may_change(self, ctx: Context, obj: Any) -> bool:
-        return self.visible is None or obj.id in self.visible
-
-    def _subject(self, ctx: Context, row: SheetRow) -> tuple[Member | None, Unit | None] | None:
-        code = row["subject_code"]
-        if row["subject_type"] == "委员":
-            member = self.members.get(code)
-            if member is None or not ctx.in_scope(*member.unit_ids):
-                ctx.error(row, "subject_code", f"找不到委员编号“{code}”(或不是您负责单位的委员)")
-                return None
-            return (member, None) if ctx.check_name(row, "subject_name", code, member.name) else None
-        unit = self.units.get(code)
-        if unit is None or not ctx.in_scope(unit.id):
-            ctx.error(row, "subject_code", f"找不到专委会、界别或联络处的单位编号“{code}”(或不是您负责的单位)")
-            return None
-        return (None, unit) if ctx.check_name(row, "subject_name", code, unit.name) else None
 
     def values(self, ctx: Context, row: SheetRow) -> dict[str, Any] | None:
         subject = self._subject(ctx, row)
@@ -107,9 +120,6 @@ class Pairings(Roll):
             return []
         return [PAIRINGS.column(k).header for k in DETAILS if getattr(known, k) != values["details"][k]]
 
-    def new(self, ctx: Context, obj: Any) -> None:
-        obj.created_by_id = ctx.user.id if ctx.user is not None else None
-
     def assign(self, obj: Any, values: dict[str, Any]) -> None:
         """The pairing's columns and its counterpart (found by type and name, or registered), flushed together: the
         new pairing is not written before it has all its columns."""
@@ -132,3 +142,50 @@ class Pairings(Roll):
         changes = audit.diff(before, audit.snapshot(counterpart, pairings.COUNTERPART_FIELDS))
         if changes:
             audit.record(self.user, "create" if not before else "update", "counterpart", counterpart.id, changes)
+
+
+class Projects(RegisterRoll):
+    name = "projects"
+    label = N_("引一企项目登记")
+    sheets = (PROJECTS,)
+    roles = (Role.CLERK, Role.OFFICE, Role.ADMIN)
+    entity = "project"
+    model = Project
+    audit_fields = ("name", "investor", "industry", "amount", "member_id", "unit_id", "others", "note")
+    field_columns = {"member_id": "subject_code", "unit_id": "subject_code"}
+    instructions = (N_("每个项目一行,以项目编号区分:编号已有的更新,没有的新增。"),
+                    N_("各阶段填达到的日期,未达到的留空;已报送为履职记录的阶段不能再改日期。"))
+
+    def values(self, ctx: Context, row: SheetRow) -> dict[str, Any] | None:
+        subject = self._subject(ctx, row)
+        if subject is None or row["subject_type"] is None:
+            return None
+        stages = {stage: row[f"stage_{stage.name.lower()}"] for stage in ProjectStage}
+        late = [s for s, day in stages.items() if day is not None and day > ctx.today]
+        if late:
+            ctx.error(row, f"stage_{late[0].name.lower()}", "日期晚于今天")
+            return None
+        member, unit = subject
+        return {"code": row["code"], "name": row["name"], "investor": row["investor"] or "",
+                "industry": row["industry"] or "", "amount": row["amount"],
+                "member_id": member.id if member else None, "unit_id": unit.id if unit else None,
+                "others": row["others"] or "", "note": row["note"] or "",
+                "stages": {s: day for s, day in stages.items() if day is not None}}
+
+    def extra_changes(self, obj: Any, values: dict[str, Any]) -> list[str]:
+        have = {s.stage: s.reached_on for s in obj.stages}
+        return [PROJECTS.column(f"stage_{s.name.lower()}").header for s, day in values["stages"].items()
+                if have.get(s) != day]
+
+    def assign(self, obj: Any, values: dict[str, Any]) -> None:
+        """The project's columns, and a stage's date where the row gives one (never one already reported)."""
+        stages = values.pop("stages")
+        with db.session.no_autoflush:
+            super().assign(obj, values)
+            have = {s.stage: s for s in obj.stages}
+            for stage, day in stages.items():
+                row = have.get(stage)
+                if row is None:
+                    obj.stages.append(ProjectProgress(stage=stage, reached_on=day, created_by_id=obj.created_by_id))
+                elif row.activity_id is None:
+                    row.reached_on = day
