@@ -138,15 +138,16 @@ def test_the_export_imports_back_unchanged_and_a_new_stage_date_is_a_change(clie
     assert db.session.scalar(sa.select(Project).where(Project.code == "YQ0050")).member_id == people["li"].id
 
 
-def test_the_record_form_names_the_subjects_project_only(client, people, project):
+def test_the_record_form_names_the_subjects_project_only(client, login, people, project):
     base = {"kind": "引进企业", "occurred_on": "2025-03-01", "title": "引进华中新材料落地", "outcome": "落地",
             "amount": "1200", "description": "", "signers": "", "level": "", "instruction_level": "",
             "people_helped": "", "counterpart": "", "support": "", "save": "保存草稿"}
     form = client.get(f"/activities/new/ENTERPRISE?project={project.id}").get_data(as_text=True)
     assert f'<option selected value="{project.id}">张三 — 新材料产业园项目（YQ0001）' in form
+    sign_in(client, login, "office")  # sees both members: the project is 张三's, not 李四's
     wrong = client.post("/activities/new/ENTERPRISE", data={**base, "subject": f"m:{people['li'].id}",
                                                             "project": str(project.id)})
-    assert wrong.status_code in (200, 404)  # 李四 is not this clerk's: the subject itself is refused
+    assert "所选结对或项目不是该对象的" in errors_beside(wrong, "project")
     assert client.post("/activities/new/ENTERPRISE", data={**base, "subject": f"m:{people['zhang'].id}",
                                                            "project": str(project.id)}).status_code == 302
     record = db.session.scalars(sa.select(Activity)).one()
