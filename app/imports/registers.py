@@ -28,6 +28,8 @@ DETAILS = ("place", "needs", "contact", "phone")  # a counterpart's details a ro
 class RegisterRoll(Roll):
     """A register keyed by its number whose rows belong to a member or a CPPCC unit, in the importer's scope."""
 
+    roles = (Role.CLERK, Role.OFFICE, Role.ADMIN)
+
     def prepare(self, ctx: Context) -> None:
         self.user = ctx.user
         self.members = {m.code: m for m in db.session.scalars(sa.select(Member))}
@@ -61,7 +63,6 @@ class Pairings(RegisterRoll):
     name = "pairings"
     label = N_("联一户结对登记")
     sheets = (PAIRINGS,)
-    roles = (Role.CLERK, Role.OFFICE, Role.ADMIN)
     entity = "pairing"
     model = Pairing
     audit_fields = ("member_id", "unit_id", "kind", "counterpart_id", "starts_on", "ends_on", "note")
@@ -148,7 +149,6 @@ class Projects(RegisterRoll):
     name = "projects"
     label = N_("引一企项目登记")
     sheets = (PROJECTS,)
-    roles = (Role.CLERK, Role.OFFICE, Role.ADMIN)
     entity = "project"
     model = Project
     audit_fields = ("name", "investor", "industry", "amount", "member_id", "unit_id", "others", "note")

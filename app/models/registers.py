@@ -20,6 +20,25 @@ from app.models.types import ScaledDecimal, enum_column
 from app.timeutil import utcnow
 
 
+class SubjectOwned:
+    """A register row that belongs to a member or else to a CPPCC unit (`member` / `unit`)."""
+
+    member: Member | None
+    unit: Unit | None
+    unit_id: int | None
+
+    @property
+    def subject_name(self) -> str:
+        return self.member.name if self.member is not None else self.unit.name if self.unit is not None else ""
+
+    @property
+    def unit_ids(self) -> set[int]:
+        """The units the row belongs to: the member's 界别, 专委会 and 联络处, or the unit itself."""
+        if self.member is not None:
+            return self.member.unit_ids
+        return {self.unit_id} if self.unit_id is not None else set()
+
+
 class Counterpart(db.Model):
     """对接对象: a key enterprise, a cooperative, a specialist household, a village, a needy family or student.
 
@@ -42,7 +61,7 @@ class Counterpart(db.Model):
     pairings: Mapped[list[Pairing]] = relationship(back_populates="counterpart", order_by="Pairing.id")
 
 
-class Pairing(db.Model):
+class Pairing(SubjectOwned, db.Model):
     """结对: a member, or a unit (专委会 / 界别 / 联络处), paired with a counterpart from `starts_on`; open while
     `ends_on` is None. `kind` is the rule file's 联一户 kind its records take (结对困难户, 结对企业 …)."""
 
@@ -64,17 +83,6 @@ class Pairing(db.Model):
     unit: Mapped[Unit | None] = relationship()
     entries: Mapped[list[PairingEntry]] = relationship(
         back_populates="pairing", order_by="PairingEntry.occurred_on, PairingEntry.id", cascade="all, delete-orphan")
-
-    @property
-    def subject_name(self) -> str:
-        return self.member.name if self.member is not None else self.unit.name if self.unit is not None else ""
-
-    @property
-    def unit_ids(self) -> set[int]:
-        """The units the pairing belongs to: the member's 界别, 专委会 and 联络处, or the unit itself."""
-        if self.member is not None:
-            return self.member.unit_ids
-        return {self.unit_id} if self.unit_id is not None else set()
 
     def active_in(self, year: int) -> bool:
         return self.starts_on <= dt.date(year, 12, 31) and (self.ends_on is None or self.ends_on >= dt.date(year, 1, 1))
@@ -98,7 +106,7 @@ class PairingEntry(db.Model):
     activity: Mapped["Activity | None"] = relationship()  # noqa: F821  # by name: records imports this module
 
 
-class Project(db.Model):
+class Project(SubjectOwned, db.Model):
     """引一企: a lead or project a member or a unit brought (name, investor, the 产业 or 重点项目 it serves, amount in
     万元), followed from 提供信息 to 投产 with 跟踪服务（安商稳商）. `others`: further members who helped bring it."""
 
@@ -122,16 +130,6 @@ class Project(db.Model):
         cascade="all, delete-orphan")
     services: Mapped[list[ProjectService]] = relationship(
         back_populates="project", order_by="ProjectService.occurred_on, ProjectService.id", cascade="all, delete-orphan")
-
-    @property
-    def subject_name(self) -> str:
-        return self.member.name if self.member is not None else self.unit.name if self.unit is not None else ""
-
-    @property
-    def unit_ids(self) -> set[int]:
-        if self.member is not None:
-            return self.member.unit_ids
-        return {self.unit_id} if self.unit_id is not None else set()
 
     @property
     def stage(self) -> ProjectProgress | None:

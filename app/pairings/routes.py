@@ -16,7 +16,7 @@ from app.extensions import db
 from app.forms import commit_or_attach, select_choices
 from app.imports import export
 from app.listing import remembered, sorted_by
-from app.models import Counterpart, CounterpartKind, Pairing, PairingEntry, Role, Unit
+from app.models import Counterpart, CounterpartKind, Pairing, PairingEntry, Role
 from app.pairings import services
 from app.pairings.forms import CounterpartForm, EntryForm, PairingForm
 from app.web import db_id, page_args
@@ -24,28 +24,20 @@ from app.web import db_id, page_args
 bp = Blueprint("pairings", __name__)
 
 
-def _filters() -> dict[str, object]:
-    year = request.args.get("year", 0, type=int)
-    return {"q": request.args.get("q", ""), "unit": request.args.get("unit", 0, type=db_id) or "",
-            "type": t if (t := request.args.get("type", "")) in CounterpartKind.__members__ else "",
-            "year": year if 2000 <= year <= 2100 else ""}
-
-
 @bp.route("/")
 @roles_required(*registers.READ_ROLES)
 def index() -> str | Response:
     if back := remembered():
         return back
-    filters = _filters()
+    filters = registers.list_filters("type", CounterpartKind.__members__)
     stmt = services.pairing_query(str(filters["q"]), int(filters["unit"] or 0) or None, str(filters["type"]),
                                   int(filters["year"] or 0) or None, current_user)
     if fmt := export.wanted():
         return export.send("pairings", services.export_rows(db.session.scalars(stmt), current_user), fmt,
                            export.export_title(_("联一户结对登记")))
     pagination = db.paginate(sorted_by(stmt, services.pairing_sorts(), Pairing.id.desc()), **page_args())
-    units = db.session.scalars(scoped(Unit).where(Unit.kind.in_(records.SUBJECT_UNIT_KINDS))
-                               .order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
-    return render_template("pairings/index.html", pagination=pagination, filters=filters, units=units,
+    return render_template("pairings/index.html", pagination=pagination, filters=filters,
+                           units=registers.filter_units(),
                            types=list(CounterpartKind), years=records.open_years(),
                            counts=services.entry_counts([p.id for p in pagination.items]),
                            can_edit=registers.may_edit(current_user))
@@ -150,16 +142,8 @@ def report_entry(pairing_id: int, entry_id: int) -> Response:
     entry = get_or_404(PairingEntry, entry_id)
     if entry.pairing_id != pairing.id:
         abort(404)
-    chosen = request.form.get("entered_by", "")
-    activity, errors = services.entry_to_record(entry, current_user, int(chosen) if chosen.isdigit() else None)
-    if errors:
-        db.session.rollback()
-        for message in registers.error_lines(errors):
-            flash(message, "error")
-        return redirect(url_for("pairings.detail", pairing_id=pairing.id, _anchor="timeline"))
-    db.session.commit()
-    flash(_("已生成履职记录并提交核实；可在记录页补充证明材料。"), "success")
-    return redirect(url_for("activities.detail", activity_id=activity.id))
+    return registers.reported(lambda unit: services.entry_to_record(entry, current_user, unit),
+                              url_for("pairings.detail", pairing_id=pairing.id, _anchor="timeline"))
 
 
 @bp.route("/counterparts/<int:counterpart_id>/edit", methods=["GET", "POST"])

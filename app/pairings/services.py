@@ -24,7 +24,7 @@ from app.auth.scope import scoped, unit_ids
 from app.extensions import db
 from app.i18n import N_
 from app.models import (Activity, Category, Counterpart, CounterpartKind, Member, Pairing, PairingEntry, Role,
-                        SupportKind, Unit, User)
+                        SupportKind, User)
 from app.timeutil import beijing_today
 from app.web import name_search
 
@@ -78,8 +78,7 @@ def pairing_query(q: str = "", unit_id: int | None = None, kind: str = "", year:
         stmt = stmt.where(sa.or_(Counterpart.name.contains(q.strip()[:40], autoescape=True),
                                  Pairing.code == q.strip(), Pairing.member_id.in_(members)))
     if unit_id:
-        stmt = stmt.where(sa.or_(Pairing.unit_id == unit_id, Pairing.member_id.in_(sa.select(Member.id).where(
-            sa.or_(Member.sector_id == unit_id, Member.committee_id == unit_id, Member.liaison_id == unit_id)))))
+        stmt = stmt.where(registers.of_unit(Pairing, unit_id))
     if kind in CounterpartKind.__members__:
         stmt = stmt.where(Counterpart.kind == CounterpartKind[kind])
     if year:
@@ -89,9 +88,7 @@ def pairing_query(q: str = "", unit_id: int | None = None, kind: str = "", year:
 
 def pairing_sorts() -> dict[str, sa.ColumnElement[Any]]:
     """The pairings list's sortable columns (`?sort=`): a whitelist."""
-    subject = sa.func.coalesce(sa.select(Member.name).where(Member.id == Pairing.member_id).scalar_subquery(),
-                               sa.select(Unit.name).where(Unit.id == Pairing.unit_id).scalar_subquery())
-    return {"code": Pairing.code, "subject": subject, "counterpart": Counterpart.name, "type": Counterpart.kind,
+    return {"code": Pairing.code, "subject": registers.subject_sort(Pairing), "counterpart": Counterpart.name, "type": Counterpart.kind,
             "kind": Pairing.kind, "start": Pairing.starts_on, "end": Pairing.ends_on, "place": Counterpart.place}
 
 
@@ -338,21 +335,13 @@ def entry_to_record(entry: PairingEntry, user: User, entered_by: int | None = No
                          title=f"{pairing.counterpart.name}：{stored_label(entry)}"[:200],
                          description=entry.content, counterpart=pairing.counterpart.name[:120],
                          support=f"{support}：{entry.content}", pairing=pairing.id, entered_by=entered_by)
-    activity, errors = registers.report(Category.PAIRING, data, user)
-    if errors:
-        return activity, errors
-    entry.activity_id = activity.id
-    db.session.flush()
-    audit.record(user, "update", "pairing", pairing.id, {"entry.activity_id": (None, activity.id)})
-    return activity, {}
+    return registers.report(Category.PAIRING, data, user, entry, "pairing", pairing.id, "entry.activity_id")
 
 
 def export_rows(rows: Iterable[Pairing], user: User) -> Iterator[list[Any]]:
     """Pairings in the import's column order (app.spreadsheets.columns.PAIRINGS); the phone only where `user` may
     read it."""
     for p in rows:
-        subject = ("委员", p.member.code, p.member.name) if p.member is not None else (
-            "单位", p.unit.code if p.unit else "", p.unit.name if p.unit else "")
         c = p.counterpart
-        yield [p.code, *subject, p.kind, c.kind.label, c.name, c.place, c.needs, c.contact,
+        yield [p.code, *registers.subject_cells(p), p.kind, c.kind.label, c.name, c.place, c.needs, c.contact,
                c.phone if may_see_phone(user, p.unit_ids) else "", p.starts_on, p.ends_on, p.note]

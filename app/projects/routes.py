@@ -2,6 +2,8 @@
 records, the project form, and 报送核实 of a stage as a 引一企 record."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,24 +12,17 @@ from werkzeug.wrappers import Response
 from app import audit, registers
 from app.activities import services as records
 from app.auth.decorators import roles_required
-from app.auth.scope import get_or_404, scoped
+from app.auth.scope import get_or_404
 from app.extensions import db
 from app.forms import commit_or_attach
 from app.imports import export
 from app.listing import remembered, sorted_by
-from app.models import Project, ProjectProgress, ProjectStage, Role, Unit
+from app.models import Project, ProjectProgress, ProjectStage, Role
 from app.projects import services
 from app.projects.forms import ProjectForm, ServiceForm, StageForm
-from app.web import db_id, page_args
+from app.web import page_args
 
 bp = Blueprint("projects", __name__)
-
-
-def _filters() -> dict[str, object]:
-    year = request.args.get("year", 0, type=int)
-    return {"q": request.args.get("q", ""), "unit": request.args.get("unit", 0, type=db_id) or "",
-            "stage": s if (s := request.args.get("stage", "")) in ProjectStage.__members__ else "",
-            "year": year if 2000 <= year <= 2100 else ""}
 
 
 @bp.route("/")
@@ -35,16 +30,15 @@ def _filters() -> dict[str, object]:
 def index() -> str | Response:
     if back := remembered():
         return back
-    filters = _filters()
+    filters = registers.list_filters("stage", ProjectStage.__members__)
     stmt = services.project_query(str(filters["q"]), int(filters["unit"] or 0) or None, str(filters["stage"]),
                                   int(filters["year"] or 0) or None, current_user)
     if fmt := export.wanted():
         return export.send("projects", services.export_rows(db.session.scalars(stmt)), fmt,
                            export.export_title(_("引一企项目登记")))
     pagination = db.paginate(sorted_by(stmt, services.project_sorts(), Project.id.desc()), **page_args())
-    units = db.session.scalars(scoped(Unit).where(Unit.kind.in_(records.SUBJECT_UNIT_KINDS))
-                               .order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
-    return render_template("projects/index.html", pagination=pagination, filters=filters, units=units,
+    return render_template("projects/index.html", pagination=pagination, filters=filters,
+                           units=registers.filter_units(),
                            stages=list(ProjectStage), can_edit=registers.may_edit(current_user))
 
 
@@ -97,18 +91,23 @@ def detail(project_id: int) -> tuple[str, int]:
     return _detail(get_or_404(Project, project_id))
 
 
+def _log(project: Project, form: StageForm | ServiceForm, step: Callable[[], services.Errors],
+         anchor: str) -> tuple[str, int] | Response:
+    """Log a stage or a service from the project's page: its errors beside the form's fields on the page again."""
+    if form.validate_on_submit() and commit_or_attach(form, step()):
+        flash(_("已登记。"), "success")
+        return redirect(url_for("projects.detail", project_id=project.id, _anchor=anchor))
+    forms = {"stage_form": form} if isinstance(form, StageForm) else {"service_form": form}
+    return _detail(project, status=422, **forms)
+
+
 @bp.route("/<int:project_id>/stages", methods=["POST"])
 @roles_required(*registers.EDIT_ROLES)
 def reach_stage(project_id: int) -> tuple[str, int] | Response:
     project = registers.editable(Project, project_id, current_user)
     form = StageForm()
-    if form.validate_on_submit():
-        errors = services.reach_stage(project, form.stage.data or "", form.reached_on.data, form.note.data or "",
-                                      current_user)
-        if commit_or_attach(form, errors):
-            flash(_("已登记。"), "success")
-            return redirect(url_for("projects.detail", project_id=project.id, _anchor="stages"))
-    return _detail(project, stage_form=form, status=422)
+    return _log(project, form, lambda: services.reach_stage(
+        project, form.stage.data or "", form.reached_on.data, form.note.data or "", current_user), "stages")
 
 
 @bp.route("/<int:project_id>/services", methods=["POST"])
@@ -117,12 +116,8 @@ def add_service(project_id: int) -> tuple[str, int] | Response:
     """跟踪服务（安商稳商）."""
     project = registers.editable(Project, project_id, current_user)
     form = ServiceForm()
-    if form.validate_on_submit():
-        errors = services.add_service(project, form.occurred_on.data, form.content.data or "", current_user)
-        if commit_or_attach(form, errors):
-            flash(_("已登记。"), "success")
-            return redirect(url_for("projects.detail", project_id=project.id, _anchor="services"))
-    return _detail(project, service_form=form, status=422)
+    return _log(project, form, lambda: services.add_service(
+        project, form.occurred_on.data, form.content.data or "", current_user), "services")
 
 
 @bp.route("/<int:project_id>/stages/<int:stage_id>/record", methods=["POST"])
@@ -133,13 +128,5 @@ def report_stage(project_id: int, stage_id: int) -> Response:
     progress = get_or_404(ProjectProgress, stage_id)
     if progress.project_id != project.id:
         abort(404)
-    chosen = request.form.get("entered_by", "")
-    activity, errors = services.stage_to_record(progress, current_user, int(chosen) if chosen.isdigit() else None)
-    if errors:
-        db.session.rollback()
-        for message in registers.error_lines(errors):
-            flash(message, "error")
-        return redirect(url_for("projects.detail", project_id=project.id, _anchor="stages"))
-    db.session.commit()
-    flash(_("已生成履职记录并提交核实；可在记录页补充证明材料。"), "success")
-    return redirect(url_for("activities.detail", activity_id=activity.id))
+    return registers.reported(lambda unit: services.stage_to_record(progress, current_user, unit),
+                              url_for("projects.detail", project_id=project.id, _anchor="stages"))

@@ -21,7 +21,7 @@ from app import audit, registers
 from app.activities import services as records
 from app.auth.scope import scoped
 from app.extensions import db
-from app.models import Activity, Category, Member, Project, ProjectProgress, ProjectService, ProjectStage, Unit, User
+from app.models import Activity, Category, Member, Project, ProjectProgress, ProjectService, ProjectStage, User
 from app.timeutil import beijing_today
 from app.web import name_search
 
@@ -46,8 +46,7 @@ def project_query(q: str = "", unit_id: int | None = None, stage: str = "", year
                                  Project.investor.contains(text, autoescape=True), Project.code == text,
                                  Project.member_id.in_(members)))
     if unit_id:
-        stmt = stmt.where(sa.or_(Project.unit_id == unit_id, Project.member_id.in_(sa.select(Member.id).where(
-            sa.or_(Member.sector_id == unit_id, Member.committee_id == unit_id, Member.liaison_id == unit_id)))))
+        stmt = stmt.where(registers.of_unit(Project, unit_id))
     if stage in ProjectStage.__members__:
         stmt = stmt.where(Project.id.in_(sa.select(ProjectProgress.project_id).where(
             ProjectProgress.stage == ProjectStage[stage])))
@@ -61,12 +60,10 @@ def project_query(q: str = "", unit_id: int | None = None, stage: str = "", year
 
 def project_sorts() -> dict[str, sa.ColumnElement[Any]]:
     """The projects list's sortable columns (`?sort=`): a whitelist."""
-    subject = sa.func.coalesce(sa.select(Member.name).where(Member.id == Project.member_id).scalar_subquery(),
-                               sa.select(Unit.name).where(Unit.id == Project.unit_id).scalar_subquery())
     latest = sa.select(sa.func.max(ProjectProgress.reached_on)).where(
         ProjectProgress.project_id == Project.id).scalar_subquery()
     return {"code": Project.code, "name": Project.name, "investor": Project.investor, "industry": Project.industry,
-            "amount": Project.amount, "subject": subject, "latest": latest}
+            "amount": Project.amount, "subject": registers.subject_sort(Project), "latest": latest}
 
 
 @dataclass
@@ -172,13 +169,7 @@ def stage_to_record(progress: ProjectProgress, user: User, entered_by: int | Non
                          description=progress.note or project.name, amount=amount,
                          counterpart=(project.investor or project.name)[:120], project=project.id,
                          entered_by=entered_by, confirmed=True)
-    activity, errors = registers.report(Category.ENTERPRISE, data, user)
-    if errors:
-        return activity, errors
-    progress.activity_id = activity.id
-    db.session.flush()
-    audit.record(user, "update", "project", project.id, {"stage.activity_id": (None, activity.id)})
-    return activity, {}
+    return registers.report(Category.ENTERPRISE, data, user, progress, "project", project.id, "stage.activity_id")
 
 
 def linked_records(project: Project, user: User) -> list[Activity]:
@@ -190,8 +181,6 @@ def linked_records(project: Project, user: User) -> list[Activity]:
 def export_rows(rows: Iterable[Project]) -> Iterator[list[Any]]:
     """Projects in the import's column order (app.spreadsheets.columns.PROJECTS): a date column per stage."""
     for p in rows:
-        subject = ("委员", p.member.code, p.member.name) if p.member is not None else (
-            "单位", p.unit.code if p.unit else "", p.unit.name if p.unit else "")
         reached = {s.stage: s.reached_on for s in p.stages}
-        yield [p.code, p.name, p.investor, p.industry, p.amount, *subject, p.others,
+        yield [p.code, p.name, p.investor, p.industry, p.amount, *registers.subject_cells(p), p.others,
                *(reached.get(stage) for stage in ProjectStage), p.note]
