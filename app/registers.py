@@ -57,6 +57,15 @@ def subject_ids(found: records.Subject) -> tuple[int | None, int | None]:
     return None, found.unit.id if found.unit is not None else None
 
 
+def keep_subject(row: Any, found: records.Subject | None, column: sa.ColumnElement[Any], errors: Errors) -> None:
+    """A pairing or project some record names keeps its subject: the records are that subject's (an error beside
+    the field otherwise). `column`: the records' column naming the register (Activity.pairing_id …)."""
+    if row.id is None or found is None or subject_ids(found) == (row.member_id, row.unit_id):
+        return
+    if db.session.scalar(sa.select(Activity.id).where(column == row.id).limit(1)) is not None:
+        errors["subject"] = [_("已有履职记录关联到这里，不能更换委员或单位。")]
+
+
 def subject_value(row: Any) -> str:
     """The picker's value of a pairing's or project's subject."""
     return f"m:{row.member_id}" if row.member_id else f"u:{row.unit_id}"

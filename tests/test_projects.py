@@ -152,3 +152,13 @@ def test_the_record_form_names_the_subjects_project_only(client, login, people, 
                                                            "project": str(project.id)}).status_code == 302
     record = db.session.scalars(sa.select(Activity)).one()
     assert record.project_id == project.id and record.counterpart == "华中新材料有限公司"
+
+
+def test_a_project_a_record_names_keeps_its_member(client, login, people, project):
+    reach(client, project, "INFO", "2025-02-01")
+    progress = db.session.scalars(sa.select(ProjectProgress)).one()
+    client.post(f"/projects/{project.id}/stages/{progress.id}/record")
+    sign_in(client, login, "office")
+    moved = client.post(f"/projects/{project.id}/edit", data=new_project(people["li"]))
+    assert "不能更换委员或单位" in errors_beside(moved, "subject")
+    assert db.session.get(Project, project.id).member_id == people["zhang"].id

@@ -216,6 +216,7 @@ def save_pairing(pairing: Pairing, data: PairingInput, user: User) -> Errors:
     """Validate `data` and copy it onto `pairing` (new or existing), registering a new counterpart when asked."""
     errors: Errors = {}
     subject = registers.subject(data.subject, user, errors)
+    registers.keep_subject(pairing, subject, Activity.pairing_id, errors)
     rules = subject_rules(subject.member) if subject is not None else None
     if data.kind not in pairing_kinds(rules):
         errors["kind"] = [_("本年度细则没有为该对象规定这个联一户类型。")]

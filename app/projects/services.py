@@ -81,6 +81,7 @@ def save_project(project: Project, data: ProjectInput, user: User) -> Errors:
     """Validate `data` and copy it onto `project` (new or existing); errors by field."""
     errors: Errors = {}
     subject = registers.subject(data.subject, user, errors)
+    registers.keep_subject(project, subject, Activity.project_id, errors)
     if not data.name.strip():
         errors["name"] = [_("请填写项目名称。")]
     if data.amount is not None and data.amount < 0:
