@@ -27,8 +27,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     from app import (activities, admin, auth, awards, branches, cli, dashboard, documents, errors,  # noqa: F401
-                     followup, i18n, imports, jobs, main, meetings, members, models, notices, pagecache, public,
-                     reviews, roster, rules, setup)  # (models: tables for Alembic)
+                     followup, i18n, imports, jobs, main, meetings, members, models, notices, pagecache, pairings,
+                     projects, public, reviews, roster, rules, setup)  # (models: tables for Alembic)
     from app.extensions import csrf, db, migrate
 
     from app.web import IdConverter
@@ -46,6 +46,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(activities.bp, url_prefix="/activities")
     app.register_blueprint(branches.bp, url_prefix="/branches")
     app.register_blueprint(meetings.bp, url_prefix="/meetings")
+    app.register_blueprint(pairings.bp, url_prefix="/pairings")
+    app.register_blueprint(projects.bp, url_prefix="/projects")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(imports.bp, url_prefix="/imports")
     app.register_blueprint(roster.bp, url_prefix="/imports/roster")

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models import (Activity, AuditLog, DecisionText, Enterprise, Meeting, Member, PartyMember, Review, RuleSet,
-                        Unit, User)
+from app.models import (Activity, AuditLog, Counterpart, DecisionText, Enterprise, Meeting, Member, Pairing,
+                        PartyMember, Project, Review, RuleSet, Unit, User)
 from app.models.enums import LabelledEnum
 
 # A password, hashed or not, never reaches the log: only the field's name does.
@@ -33,7 +33,8 @@ ENTITY_LABELS = {"user": _l("用户"), "unit": _l("组织单位"), "enterprise":
                  "award_list": _l("表彰名单"), "candidate": _l("推荐人选"), "objection": _l("异议"),
                  "setting": _l("系统设置"), "rule_file": _l("评分细则"), "historical_result": _l("历年考评结果"),
                  "term": _l("届次"), "appraisal_year": _l("考评年度"), "followup": _l("通报处理台账"),
-                 "followup_entry": _l("通报处理记录"), "decision_text": _l("表彰决定正文")}
+                 "followup_entry": _l("通报处理记录"), "decision_text": _l("表彰决定正文"), "pairing": _l("联一户结对"),
+                 "counterpart": _l("对接对象"), "project": _l("引一企项目")}
 FIELD_LABELS = {
     "code": _l("编号"), "name": _l("名称"), "kind": _l("类型"), "parent": _l("上级单位"),
     "branch_form": _l("组建方式"), "sort_order": _l("排序号"), "active": _l("启用"), "industry": _l("所属行业"),
@@ -68,6 +69,15 @@ FIELD_LABELS = {
     "review": _l("考评"), "reasons": _l("通报原因"), "followup": _l("通报处理台账"), "talker_id": _l("谈话人（账号）"),
     "talker": _l("谈话人"), "department": _l("沟通部门"), "decision": _l("处理决定"), "due_on": _l("期限"),
     "content": _l("内容"),
+    # the 联一户 register (app.pairings)
+    "pairing_id": _l("结对"), "counterpart_id": _l("对接对象"), "place": _l("所在乡镇、村"), "needs": _l("需求"),
+    "contact": _l("联系人"), "entry.kind": _l("帮扶方式"), "entry.occurred_on": _l("帮扶日期"),
+    "entry.form": _l("走访形式"), "entry.amount": _l("帮扶金额（元）"), "entry.content": _l("帮扶内容"),
+    "entry.activity_id": _l("报送的履职记录"),
+    # the 引一企 register (app.projects)
+    "project_id": _l("引一企项目"), "investor": _l("投资方"), "industry": _l("服务的产业或重点项目"),
+    "others": _l("其他引荐委员"), "stage": _l("阶段"), "service": _l("跟踪服务"),
+    "stage.activity_id": _l("报送的履职记录"),
     # the organisation (app.organisation) and the print settings: their settings' keys
     "org.full_name": _l("政协全称"), "org.short_name": _l("政协简称"), "org.party_committee": _l("镇党委全称"),
     "org.hr_department": _l("组织人事部门"), "org.public_url": _l("公众访问地址"),
@@ -172,14 +182,17 @@ _NAMES: dict[str, tuple[Any, Any]] = {
     "member": (Member.id, Member.name), "party_member": (PartyMember.id, PartyMember.name),
     "unit": (Unit.id, Unit.name), "enterprise": (Enterprise.id, Enterprise.name),
     "user": (User.id, User.display_name), "activity": (Activity.id, Activity.title),
-    "meeting": (Meeting.id, Meeting.title),
+    "meeting": (Meeting.id, Meeting.title), "pairing": (Pairing.id, Pairing.code),
+    "counterpart": (Counterpart.id, Counterpart.name), "project": (Project.id, Project.name),
     # a decision's text reads as the rule file its review ran (2025年度政协委员“四个一”活动考评细则)
     "decision_text": (DecisionText.id, sa.select(RuleSet.name).join(Review, Review.rule_set_id == RuleSet.id)
                       .where(Review.id == DecisionText.review_id).scalar_subquery()),
 }
 ID_FIELDS = {"member_id": "member", "party_member_id": "party_member", "unit_id": "unit", "sector_id": "unit",
              "committee_id": "unit", "liaison_id": "unit", "branch_id": "unit", "parent_id": "unit",
-             "enterprise_id": "enterprise", "user_id": "user", "talker_id": "user"}
+             "enterprise_id": "enterprise", "user_id": "user", "talker_id": "user",
+             "pairing_id": "pairing", "counterpart_id": "counterpart", "entry.activity_id": "activity",
+             "project_id": "project", "stage.activity_id": "activity"}
 
 
 @dataclass

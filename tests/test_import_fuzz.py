@@ -24,7 +24,7 @@ from app.imports.base import run_import
 from app.imports.datasets import DATASETS
 from app.models import Role
 
-EXAMPLES = 50  # per import kind: 7 kinds × 50 = 350 examples
+EXAMPLES = 50  # per import kind: 9 kinds × 50 = 450 examples
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # Correct values by import and column key: a file made of them alone imports cleanly (or nearly), so the examples
@@ -50,6 +50,13 @@ VALID: dict[str, dict[str, list[object]]] = {
     "history": {"kind": [None, "委员", "党员", "单位"], "code": [None, "M0001", "M0002", "P0001"],
                 "name": [None, "张三", "李红", "刘一", "提案委员会"], "year": [2023, 2024, "2024"],
                 "score": [52, "88.5", 100], "grade": [None, "合格", "不合格"], "note": [None, "据考核通报"]},
+    "pairings": {"code": ["JD0001", "JD0002"], "subject_type": ["委员", "单位"], "subject_code": ["M0001", "M0002", "U004"],
+                 "kind": ["结对困难户", "结对企业"], "counterpart_kind": ["困难家庭", "重点企业"],
+                 "counterpart": ["刘某某家庭", "宏达纸业"], "phone": [None, "13900001234"],
+                 "starts_on": [dt.date(2025, 2, 1), "2025-02-01"], "ends_on": [None, "2025-12-31"]},
+    "projects": {"code": ["YQ0001", "YQ0002"], "name": ["新材料项目", "物流园项目"], "subject_type": ["委员", "单位"],
+                 "subject_code": ["M0001", "U004"], "amount": [None, "500"], "stage_info": [None, "2025-03-01"],
+                 "stage_landed": [None, dt.date(2025, 6, 1)]},
 }
 NEAR_MISSES: list[object] = [
     "W101", "B01", "P0001", 1001, "M0003", "U004", "U008", 2**40, "abc", "未知", "农业界", "大源镇联络处", "没有的支部",

@@ -23,12 +23,13 @@ from flask.testing import FlaskClient
 from app.auth.scope import scoped
 from app.extensions import db
 from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Certificate, CertificateKind,
-                        Enterprise, Evidence, Meeting, Member, Objection, PartyMember, PrinterProfile, RecordState,
-                        Review, ReviewEntry, Role, SubjectKind, Term, Unit, UnitKind, User)
+                        Counterpart, Enterprise, Evidence, Meeting, Member, Objection, Pairing, PairingEntry,
+                        PartyMember, PrinterProfile, Project, ProjectProgress, RecordState, Review, ReviewEntry, Role,
+                        SubjectKind, Term, Unit, UnitKind, User)
 from conftest import text_of
 
-# 195 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1560 pairs probed.
-RULE_METHODS = 195
+# 214 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1712 pairs probed.
+RULE_METHODS = 214
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -74,6 +75,7 @@ MEETING_READERS = (ADMIN, OFFICE, LEADER, CLERK, LIAISON)
 MEETING_CREATORS = (OFFICE, CLERK, LIAISON)
 REVIEW_VIEWERS = (ADMIN, OFFICE, LEADER, CLERK, LIAISON)
 IMPORTERS = (ADMIN, OFFICE, CLERK, LIAISON)
+PAIRING_READERS = (ADMIN, OFFICE, LEADER, CLERK, MEMBER)
 BRANCH_RESULT = {"GET": frozenset(BRANCH_VIEWERS), "POST": frozenset(PARTY_ENTRY)}
 
 ROUTES: dict[str, Route] = {
@@ -205,6 +207,23 @@ ROUTES: dict[str, Route] = {
     "/notices/<int:notice_id>/open": r(SIGNED_IN, notice_id="notice"),
     "/notices/<int:notice_id>/read": r(SIGNED_IN, notice_id="notice"),
     "/notices/read-all": r(SIGNED_IN),
+    # 联一户 register: a clerk's units' members' and units' pairings; the leader reads all, a member their own
+    "/pairings/": r(PAIRING_READERS),
+    "/pairings/<int:pairing_id>": r(PAIRING_READERS, pairing_id="pairing"),
+    "/pairings/<int:pairing_id>/edit": r(ENTRY, pairing_id="pairing"),
+    "/pairings/<int:pairing_id>/entries": r(ENTRY, pairing_id="pairing"),
+    "/pairings/<int:pairing_id>/entries/<int:entry_id>/record": r(ENTRY, pairing_id="pairing", entry_id="pairing_entry"),
+    "/pairings/counterparts/<int:counterpart_id>/edit": r(ENTRY, counterpart_id="counterpart"),
+    "/pairings/new": r(ENTRY),
+    # 引一企 register: scoped like the 联一户 one
+    "/projects/": r(PAIRING_READERS),
+    "/projects/<int:project_id>": r(PAIRING_READERS, project_id="project"),
+    "/projects/<int:project_id>/edit": r(ENTRY, project_id="project"),
+    "/projects/<int:project_id>/services": r(ENTRY, project_id="project"),
+    "/projects/<int:project_id>/stages": r(ENTRY, project_id="project"),
+    "/projects/<int:project_id>/stages/<int:stage_id>/record": r(ENTRY, project_id="project",
+                                                                 stage_id="project_stage"),
+    "/projects/new": r(ENTRY),
     "/public/highlights": r(PUBLIC),
     "/public/highlights.xml": r(PUBLIC),
     "/public/highlights/<int:activity_id>": r(PUBLIC, activity_id="activity"),
@@ -244,7 +263,8 @@ ROUTES: dict[str, Route] = {
 }
 # Public routes with an id must still show only published things: an unpublished record, a list not in 公示.
 ID_KINDS = {"activity", "evidence", "member", "meeting", "branch", "enterprise", "user", "award_list", "candidate",
-            "objection", "certificate", "printer", "review", "subject", "job", "token", "notice", "followup"}
+            "objection", "certificate", "printer", "review", "subject", "job", "token", "notice", "followup",
+            "pairing", "pairing_entry", "counterpart", "project", "project_stage"}
 PUBLIC_IDS_REFUSED = {"/public/highlights/<int:activity_id>", "/public/publicity/<int:list_id>"}
 
 
@@ -328,6 +348,11 @@ def build_world(app: Flask, tmp_path) -> World:
     branch_id = _outside(Unit, scoped_users, Unit.kind == UnitKind.BRANCH)[0]
     party_member_id = _outside(PartyMember, scoped_users)[0]
     enterprise_id = db.session.scalar(sa.select(Enterprise.id).where(Enterprise.branch_id == branch_id).limit(1))
+    pairing_id = _outside(Pairing, scoped_users)[0]
+    pairing_entry_id = db.session.scalar(sa.select(PairingEntry.id).where(PairingEntry.pairing_id == pairing_id))
+    counterpart_id = _outside(Counterpart, scoped_users)[0]
+    project_id = _outside(Project, scoped_users)[0]
+    project_stage_id = db.session.scalar(sa.select(ProjectProgress.id).where(ProjectProgress.project_id == project_id))
     members_review = db.session.scalar(sa.select(Review).where(Review.subject_kind == SubjectKind.MEMBERS))
     branches_review = db.session.scalar(sa.select(Review).where(Review.subject_kind == SubjectKind.BRANCHES))
     party_review = db.session.scalar(sa.select(Review).where(Review.subject_kind == SubjectKind.PARTY_MEMBERS))
@@ -374,7 +399,8 @@ def build_world(app: Flask, tmp_path) -> World:
               "idea": "IDEA", "category": "IDEA", "review": members_review.id, "subject": member_id,
               "party_member": party_member_id, "job": job.id, "rule_file": rule_file.id, "notice": notice.id,
               "template": "2025-四个一-委员.yaml", "term": db.session.scalar(sa.select(Term.id)), "year": 2025,
-              "followup": case.id}
+              "followup": case.id, "pairing": pairing_id, "pairing_entry": pairing_entry_id,
+              "counterpart": counterpart_id, "project": project_id, "project_stage": project_stage_id}
     ids = {v: dict(common) for v in VISITORS}
     ids["liaison"] |= {"category": "CONTRIBUTION", "review": branches_review.id, "subject": branch_id}
 

@@ -37,6 +37,8 @@ class ActivityForm(FlaskForm):
     people_helped = ChineseIntegerField(_l("受益人数"), validators=[Optional()])
     counterpart = StringField(_l("对象"), validators=[Optional(), Length(max=120), SingleLine()])
     support = TextAreaField(_l("帮扶内容"), validators=[Optional(), Length(max=4000)])
+    pairing = SelectField(_l("结对"), validate_choice=False)  # 联一户: the subject's pairings (none: not shown)
+    project = SelectField(_l("引一企项目"), validate_choice=False)  # 引一企: the subject's projects (none: not shown)
     confirm = BooleanField(_l("确认无误"))  # keeps a value outside its plausible range (shown only then)
     files = MultipleFileField(_l("证明材料"))  # checked with the record by `services.check_files`
     version = HiddenField()
@@ -48,6 +50,8 @@ class ActivityForm(FlaskForm):
                  **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.entered_by.choices = units or []  # none: the field is not shown (the office, a member's report)
+        self.pairing.choices = []  # the entry forms of 联一户 and 引一企 fill them (app.activities.routes._form)
+        self.project.choices = []
         self.extra_values: dict[str, str] = {}            # declared fields (x-<name>): shown again as typed
         self.extra_errors: dict[str, list[str]] = {}
         self.warnings: dict[str, list[str]] = {}          # form key (amount, x-<name>) → why to confirm it

@@ -273,6 +273,14 @@ def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
                         party=category in services.PARTY_CATEGORIES, units=_unit_choices(activity), obj=activity)
     _extras(form, activity)
     form.amount.label.text = services.amount_label(category)
+    linked = {Category.PAIRING: "pairing", Category.ENTERPRISE: "project"}.get(category)
+    if linked is not None:
+        field = getattr(form, linked)
+        field.choices = _linked_choices(activity, linked)
+        if request.method == "GET":
+            wanted = getattr(activity, f"{linked}_id") if activity is not None else request.args.get(
+                linked, 0, type=db_id)
+            field.data = str(wanted or "")
     if request.method == "GET" and form.entered_by.choices:
         own = str(activity.entered_by_unit_id) if activity is not None and activity.entered_by_unit_id else ""
         only = form.entered_by.choices[0].value if len(form.entered_by.choices) == 1 else ""
@@ -286,6 +294,26 @@ def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
     if activity is not None:
         form.version.data = str(activity.version) if request.method == "GET" else form.version.data
     return form
+
+
+def _linked_choices(activity: Activity | None, name: str) -> list[SelectChoice]:
+    """The 结对 (联一户) or 项目 (引一企) a record may name: those in the user's scope, each with its subject (the
+    service checks that the one chosen is the record subject's)."""
+    from app.pairings import services as pairings  # the registers build on the records, not the other way round
+    from app.projects import services as projects
+
+    query = pairings.pairing_query(user=current_user) if name == "pairing" else projects.project_query(
+        user=current_user)
+    found = list(db.session.scalars(query.limit(500)))
+    current = getattr(activity, name) if activity is not None else None
+    if current is not None and current not in found:
+        found.insert(0, current)
+
+    def label(row: object) -> str:
+        what = row.counterpart.name if name == "pairing" else row.name  # type: ignore[attr-defined]
+        return f"{row.subject_name} — {what}（{row.code}）"  # type: ignore[attr-defined]
+    none = _("不关联结对") if name == "pairing" else _("不关联项目")
+    return select_choices([("", none), *((str(r.id), label(r)) for r in found)])  # type: ignore[attr-defined]
 
 
 def _guard_subject(raw: str) -> None:
@@ -315,6 +343,8 @@ def _entry(form: ActivityForm) -> services.Entry:
         support=form.support.data or "", signers=form.signers.data or "",
         version=int(version) if version and str(version).isdigit() else None, details=dict(form.extra_values),
         confirmed=bool(form.confirm.data),
+        pairing=int(form.pairing.data) if str(form.pairing.data or "").isdigit() else None,
+        project=int(form.project.data) if str(form.project.data or "").isdigit() else None,
         entered_by=int(form.entered_by.data) if str(form.entered_by.data or "").isdigit() else None)
 
 

@@ -31,7 +31,9 @@ from app.models import (
     Category,
     Evidence,
     Member,
+    Pairing,
     PartyMember,
+    Project,
     RecordState,
     Role,
     Unit,
@@ -58,8 +60,8 @@ RULE_CATEGORIES = {Category.OTHER: "否决"}
 SUBJECT_UNIT_KINDS = (UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE)
 CHOICE_FIELDS = ("outcome", "level", "instruction_level")
 AUDITED = ("member_id", "party_member_id", "unit_id", "category", "kind", "title", "description", "occurred_on",
-           "outcome", "level", "instruction_level", "amount", "people_helped", "counterpart", "support", "details",
-           "signers", "state")
+           "outcome", "level", "instruction_level", "amount", "people_helped", "counterpart", "support", "pairing_id",
+           "project_id", "details", "signers", "state")
 
 
 def stale() -> str:
@@ -445,6 +447,8 @@ class Entry:
     version: int | None = None
     details: dict[str, str] = field(default_factory=dict)  # declared fields as posted: name → text
     entered_by: int | None = None  # the 录入单位 chosen on the form (a clerk's unit id); None: not chosen
+    pairing: int | None = None  # 联一户: the subject's pairing (结对) the record reports on
+    project: int | None = None  # 引一企: the subject's project whose stage the record reports
     confirmed: bool = False  # 确认无误 ticked: values outside their plausible range are kept
 
 
@@ -613,6 +617,31 @@ def _entering_unit(activity: Activity, subject: Subject, entry: Entry, user: Use
     return None
 
 
+#: The registers a record may name (the entry's field → the register's model and the category of its records).
+LINKED: dict[str, tuple[type[Any], Category]] = {"pairing": (Pairing, Category.PAIRING),
+                                                  "project": (Project, Category.ENTERPRISE)}
+
+
+def _check_linked(name: str, entry: Entry, category: Category, subject: Subject | None, user: User,
+                  errors: Errors) -> Any:
+    """The pairing (联一户) or project (引一企) a record names: one of its subject's, in the user's scope; None when
+    none is named. Errors under the entry's field `name`."""
+    wanted = getattr(entry, name)
+    if wanted is None:
+        return None
+    model, own = LINKED[name]
+    if category != own:
+        errors.setdefault(name, []).append(_("只有%(category)s记录可以关联登记的结对或项目。", category=_(own.label)))
+        return None
+    row = db.session.scalar(scoped(model, user).where(model.id == wanted))
+    ids = (subject.member.id, None) if subject is not None and subject.member is not None else \
+        (None, subject.unit.id if subject is not None and subject.unit is not None else None)
+    if row is None or subject is None or (row.member_id, row.unit_id) != ids:
+        errors.setdefault(name, []).append(_("所选结对或项目不是该对象的。"))
+        return None
+    return row
+
+
 def save(activity: Activity, category: Category, entry: Entry, user: User, submit: bool) -> Errors:
     """Validate `entry` and copy it onto `activity` (new or existing); submit it if asked. Errors by field.
 
@@ -665,6 +694,8 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
             signers, problems = _resolve_signers(entry.signers, member)
             if problems:
                 errors.setdefault("signers", []).extend(problems)
+    pairing = _check_linked("pairing", entry, category, subject, user, errors)
+    project = _check_linked("project", entry, category, subject, user, errors)
     entered_by = activity.entered_by_unit_id
     if subject is not None and not activity.self_reported and unit_ids(user) is not None:
         entered_by = _entering_unit(activity, subject, entry, user, errors)
@@ -707,6 +738,12 @@ def save(activity: Activity, category: Category, entry: Entry, user: User, submi
     activity.people_helped = entry.people_helped
     activity.counterpart = entry.counterpart.strip()
     activity.support = entry.support.strip()
+    activity.pairing_id = pairing.id if pairing is not None else None
+    activity.project_id = project.id if project is not None else None
+    if pairing is not None and not activity.counterpart:
+        activity.counterpart = pairing.counterpart.name[:120]
+    if project is not None and not activity.counterpart:
+        activity.counterpart = (project.investor or project.name)[:120]
     activity.details = details
     if is_new:
         activity.created_by_id = user.id

@@ -14,8 +14,8 @@ from flask import abort, has_request_context, request
 from flask_login import current_user
 
 from app.extensions import db
-from app.models import (Activity, Attendance, BranchResult, Enterprise, Evidence, Followup, Meeting, Member,
-                        PartyMember, Role, Unit, User)
+from app.models import (Activity, Attendance, BranchResult, Counterpart, Enterprise, Evidence, Followup, Meeting,
+                        Member, Pairing, PairingEntry, PartyMember, Project, ProjectProgress, Role, Unit, User)
 
 T = TypeVar("T")
 COUNTY_ROLES = frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER})
@@ -82,6 +82,24 @@ def _meeting_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
     return sa.or_(Meeting.unit_id.in_(ids), Meeting.id.in_(invited))
 
 
+def _register_clause(model: Any) -> Callable[[User, set[int]], sa.ColumnElement[bool]]:
+    """A register's rows (a pairing, a project): a member's own; a clerk's, their units' members' and their units'."""
+    def clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
+        members = model.member_id.in_(sa.select(Member.id).where(_member_clause(user, ids)))
+        return members if user.role == Role.MEMBER else sa.or_(members, model.unit_id.in_(ids))
+    return clause
+
+
+_pairing_clause = _register_clause(Pairing)
+_project_clause = _register_clause(Project)
+
+
+def _counterpart_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
+    """The counterparts of the pairings in scope, and those the user's units registered."""
+    paired = Counterpart.id.in_(sa.select(Pairing.counterpart_id).where(_pairing_clause(user, ids)))
+    return paired if user.role == Role.MEMBER else sa.or_(paired, Counterpart.entered_by_unit_id.in_(ids))
+
+
 CLAUSES: dict[type, Callable[[User, set[int]], sa.ColumnElement[bool]]] = {
     Unit: lambda user, ids: Unit.id.in_(ids),
     Enterprise: lambda user, ids: Enterprise.branch_id.in_(ids),
@@ -94,6 +112,12 @@ CLAUSES: dict[type, Callable[[User, set[int]], sa.ColumnElement[bool]]] = {
     BranchResult: lambda user, ids: BranchResult.branch_id.in_(ids),
     # a 通报 case: a clerk reads those of their units' members (the routes keep members out altogether)
     Followup: lambda user, ids: Followup.member_id.in_(sa.select(Member.id).where(_member_clause(user, ids))),
+    Pairing: _pairing_clause,
+    PairingEntry: lambda user, ids: PairingEntry.pairing_id.in_(sa.select(Pairing.id).where(_pairing_clause(user, ids))),
+    Counterpart: _counterpart_clause,
+    Project: _project_clause,
+    ProjectProgress: lambda user, ids: ProjectProgress.project_id.in_(sa.select(Project.id).where(
+        _project_clause(user, ids))),
 }
 
 

@@ -16,6 +16,7 @@ from app.demo.branches import build_branch_results, build_party_life
 from app.demo.county import (Names, build_calendar, build_members, build_organisation, build_party_members,
                              build_units, build_users, demo_user)
 from app.demo.meetings import build_meetings
+from app.demo.registers import build_pairings, build_projects
 from app.demo.records import build_member_records, build_party_records, build_unit_records
 from app.demo.vocabulary import LAST_STAMP
 from app.extensions import db
@@ -74,6 +75,8 @@ def build_demo(seed: int = DEFAULT_SEED) -> DemoSummary:
     build_meetings(county, members, model)
     build_branch_results(county, people)
     build_party_life(county, people)
+    build_pairings()
+    build_projects()
     db.session.flush()
     return summarize(seed)
 

@@ -1,4 +1,5 @@
-"""Every import, by name: members, records, attendance, branches, party-members, branch-results, history.
+"""Every import, by name: members, records, attendance, branches, party-members, branch-results, history, pairings,
+projects.
 
 Each reads the sheets of app/spreadsheets/columns.py, so a template, an export and an import always agree.
 """
@@ -9,6 +10,8 @@ from app.imports.history import History
 from app.imports.meetings import AttendanceImport, BranchResults
 from app.imports.people import Branches, Members, PartyMembers
 from app.imports.records import Records
+from app.imports.registers import Pairings, Projects
 
 DATASETS: dict[str, Dataset] = {d.name: d for d in (Members(), Records(), AttendanceImport(), Branches(),
-                                                     PartyMembers(), BranchResults(), History())}
+                                                     PartyMembers(), BranchResults(), History(), Pairings(),
+                                                     Projects())}

@@ -20,6 +20,7 @@ bp = Blueprint("main", __name__)
 
 NAV = {
     Role.ADMIN: [("members.index", _l("委员名册")), ("activities.index", _l("履职记录")),
+                 ("pairings.index", _l("联一户结对")), ("projects.index", _l("引一企项目")),
                  ("meetings.index", _l("会议与活动")),
                  ("branches.index", _l("党支部与党员")), ("branches.result_list", _l("比实绩核实")),
                  ("imports.index", _l("导入导出")), ("rules.index", _l("评分细则")), ("reviews.index", _l("考评排名")),
@@ -28,6 +29,7 @@ NAV = {
                  ("jobs.index", _l("后台任务")), ("admin.units", _l("组织单位")), ("admin.users", _l("用户")),
                  ("admin.login_log", _l("登录日志"))],
     Role.OFFICE: [("members.index", _l("委员名册")), ("activities.index", _l("履职记录")),
+                  ("pairings.index", _l("联一户结对")), ("projects.index", _l("引一企项目")),
                   ("meetings.index", _l("会议与活动")),
                   ("branches.index", _l("党支部与党员")), ("branches.result_list", _l("比实绩核实")),
                   ("imports.index", _l("导入导出")), ("rules.index", _l("评分细则")), ("reviews.index", _l("考评排名")),
@@ -35,11 +37,13 @@ NAV = {
                   ("documents.index", _l("打印文件")), ("dashboard.index", _l("数据看板")),
                   ("jobs.index", _l("后台任务")), ("setup.year_list", _l("考评年度"))],
     Role.LEADER: [("members.index", _l("委员名册")), ("activities.index", _l("履职记录")),
+                  ("pairings.index", _l("联一户结对")), ("projects.index", _l("引一企项目")),
                   ("meetings.index", _l("会议与活动")),
                   ("branches.index", _l("党支部与党员")), ("reviews.index", _l("考评排名")),
                   ("awards.index", _l("表彰评选")), ("followup.index", _l("通报处理")),
                   ("dashboard.index", _l("数据看板"))],
     Role.CLERK: [("members.index", _l("本单位委员")), ("activities.index", _l("履职记录")),
+                 ("pairings.index", _l("联一户结对")), ("projects.index", _l("引一企项目")),
                  ("meetings.index", _l("会议与活动")), ("imports.index", _l("导入导出")),
                  ("dashboard.warnings", _l("预警名单")), ("reviews.index", _l("考评排名")),
                  ("awards.index", _l("表彰推荐"))],
@@ -47,6 +51,7 @@ NAV = {
                    ("activities.index", _l("比贡献记录")), ("meetings.index", _l("组织生活")),
                    ("imports.index", _l("导入导出"))],
     Role.MEMBER: [("members.mine", _l("我的履职档案")), ("activities.index", _l("我的履职记录")),
+                  ("pairings.index", _l("我的结对")), ("projects.index", _l("我的引一企项目")),
                   ("activities.report", _l("报告履职情况"))],
 }
 

@@ -3,14 +3,16 @@ from app.models.audit import AuditLog
 from app.models.awards import (AwardList, Candidate, Certificate, DecisionText, Objection, PrinterProfile, PrintLog,
                                RewardAmount, Vote)
 from app.models.enums import (AttendanceStatus, AwardListState, BranchForm, CandidateState, Category,
-                              CertificateKind, FollowupDecision, FollowupState, FollowupStep, Gender, Invitees,
-                              MeetingKind, ObjectionOutcome, PartyStatus, RecordState, ReviewKind, ReviewState,
-                              Role, RuleFileState, SubjectKind, UnitKind, VoteChoice)
+                              CertificateKind, CounterpartKind, FollowupDecision, FollowupState, FollowupStep, Gender,
+                              Invitees, MeetingKind, ObjectionOutcome, PartyStatus, ProjectStage, RecordState,
+                              ReviewKind, ReviewState, Role, RuleFileState, SubjectKind, SupportKind, UnitKind,
+                              VoteChoice)
 from app.models.followup import Followup, FollowupEntry
 from app.models.jobs import Job, JobState
 from app.models.notices import Notice
 from app.models.org import AppraisalYear, Enterprise, Term, Unit
 from app.models.people import Member, MemberUnitChange, PartyMember
+from app.models.registers import Counterpart, Pairing, PairingEntry, Project, ProjectProgress, ProjectService
 from app.models.records import (Activity, ActivityParticipant, Attendance, BranchIndicator, BranchResult,
                                 Evidence, Meeting, MeetingType)
 from app.models.reviews import Review, ReviewEntry, RuleSet
@@ -21,11 +23,12 @@ from app.models.users import LoginEvent, LoginThrottle, PasswordHistory, User, u
 __all__ = [
     "Activity", "ActivityParticipant", "AppraisalYear", "Attendance", "AttendanceStatus", "AuditLog", "AwardList",
     "AwardListState", "BranchForm", "BranchIndicator", "BranchResult", "Candidate", "CandidateState", "Category",
-    "Certificate", "CertificateKind", "DecisionText", "Enterprise", "Evidence", "Followup", "FollowupDecision",
-    "FollowupEntry", "FollowupState", "FollowupStep", "Gender", "HistoricalResult", "Invitees", "Job",
-    "JobState", "LoginEvent", "LoginThrottle", "Meeting", "MeetingKind", "MeetingType", "Member", "MemberUnitChange",
-    "Notice", "Objection", "ObjectionOutcome",
-    "PartyMember", "PartyStatus", "PasswordHistory", "PrintLog", "PrinterProfile", "RecordState", "Review",
-    "ReviewEntry", "ReviewKind", "ReviewState", "RewardAmount", "Role", "RuleFile", "RuleFileState", "RuleSet",
-    "Setting", "SubjectKind", "Term", "Unit", "UnitKind", "User", "Vote", "VoteChoice", "user_unit",
+    "Certificate", "CertificateKind", "Counterpart", "CounterpartKind", "DecisionText", "Enterprise", "Evidence",
+    "Followup", "FollowupDecision", "FollowupEntry", "FollowupState", "FollowupStep", "Gender", "HistoricalResult",
+    "Invitees", "Job", "JobState", "LoginEvent", "LoginThrottle", "Meeting", "MeetingKind", "MeetingType", "Member",
+    "MemberUnitChange", "Notice", "Objection", "ObjectionOutcome", "Pairing", "PairingEntry", "PartyMember",
+    "PartyStatus", "PasswordHistory", "PrintLog", "PrinterProfile", "Project", "ProjectProgress", "ProjectService",
+    "ProjectStage", "RecordState", "Review", "ReviewEntry", "ReviewKind", "ReviewState", "RewardAmount", "Role",
+    "RuleFile", "RuleFileState", "RuleSet", "Setting", "SubjectKind", "SupportKind", "Term", "Unit", "UnitKind", "User",
+    "Vote", "VoteChoice", "user_unit",
 ]

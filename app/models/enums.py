@@ -183,3 +183,32 @@ class FollowupDecision(LabelledEnum):
     RECTIFY = "限期整改"
     RESIGN = "劝辞"
     OTHER = "其他"
+class CounterpartKind(LabelledEnum):
+    """对接对象的类型 (《实施意见》“联一户”): whom a member or a unit pairs with."""
+
+    ENTERPRISE = "重点企业"
+    COOPERATIVE = "专业合作社（协会）"
+    SPECIALIST = "专业重点户"
+    VILLAGE = "村（社区）"
+    FAMILY = "困难家庭"
+    STUDENT = "困难学生"
+
+
+class SupportKind(LabelledEnum):
+    """What a pairing's support was (技术、信息、资金等方面的支持), or a visit (走访)."""
+
+    TECHNOLOGY = "技术"
+    INFORMATION = "信息"
+    FUNDS = "资金"
+    GOODS = "物资"
+    VISIT = "走访"
+
+
+class ProjectStage(LabelledEnum):
+    """How far an 引一企 lead has gone (《实施意见》: 提供招商信息, 企业落户, 跟踪服务), in order."""
+
+    INFO = "提供信息"
+    TALKS = "洽谈"
+    SIGNED = "签约"
+    LANDED = "落地"
+    PRODUCING = "投产"

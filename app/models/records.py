@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,6 +18,9 @@ from app.models.people import Member, PartyMember
 from app.models.users import User
 from app.models.types import MeetingKindName, ScaledDecimal, enum_column
 from app.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from app.models.registers import Pairing, Project
 
 
 class Activity(db.Model):
@@ -47,6 +51,10 @@ class Activity(db.Model):
     counterpart: Mapped[str] = mapped_column(sa.String(120), default="")  # enterprise, village, household
     support: Mapped[str] = mapped_column(sa.Text, default="")
     work_key: Mapped[str] = mapped_column(sa.String(40), default="")  # one piece of work across records
+    # 联一户: the lasting pairing (app.models.registers) this record reports on; its work counts once per period
+    pairing_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pairing.id"), index=True)
+    # 引一企: the project (app.models.registers) whose stage this record reports; one project scores once a period
+    project_id: Mapped[int | None] = mapped_column(sa.ForeignKey("project.id"), index=True)
     # The fields a rule file declares for the kind beyond the columns above (培训天数, 发言会议 …), by field name:
     # text, choice and date values as text (dates ISO), numbers as {"d": "2.5"} (exact, as the content hash keeps
     # them). app/kindfields.py reads and writes them.
@@ -74,6 +82,8 @@ class Activity(db.Model):
     participants: Mapped[list[ActivityParticipant]] = relationship(
         back_populates="activity", order_by="ActivityParticipant.position", cascade="all, delete-orphan")
     evidence: Mapped[list[Evidence]] = relationship(back_populates="activity", cascade="all, delete-orphan")
+    pairing: Mapped[Pairing | None] = relationship()
+    project: Mapped[Project | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 

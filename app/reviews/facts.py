@@ -93,7 +93,18 @@ def _verified_activities(year: int, earlier: Earlier | None, *where: sa.ColumnEl
 
 def _record(a: Activity, subject_id: int, participants: tuple[int, ...] = ()) -> scoring.Record:
     return scoring.Record(id=a.id, subject_id=subject_id, kind=a.kind, occurred_on=a.occurred_on,
-                          fields=_activity_fields(a), participants=participants, work_id=a.work_key or None)
+                          fields=_activity_fields(a), participants=participants, work_id=work_id(a))
+
+
+def work_id(a: Activity) -> str | None:
+    """One piece of work across records: the key typed (事项编号), else a 联一户 record's pairing or a 引一企 record's
+    project, so that one pairing or project counts once per rule item and period (and, in a section that forbids
+    double counting, under one item only: a project signed and landed in one year scores its higher stage)."""
+    if a.work_key:
+        return a.work_key
+    if a.pairing_id is not None:
+        return f"结对{a.pairing_id}"
+    return f"项目{a.project_id}" if a.project_id is not None else None
 
 
 def _attendance(year: int, earlier: Earlier | None, attendee: sa.ColumnElement[int | None],

@@ -1,0 +1,132 @@
+"""引一企 register pages: the projects list (filters, sort, export), a project's page with its stages, 跟踪服务 and
+records, the project form, and 报送核实 of a stage as a 引一企 record."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app import audit, registers
+from app.activities import services as records
+from app.auth.decorators import roles_required
+from app.auth.scope import get_or_404
+from app.extensions import db
+from app.forms import commit_or_attach
+from app.imports import export
+from app.listing import remembered, sorted_by
+from app.models import Project, ProjectProgress, ProjectStage, Role
+from app.projects import services
+from app.projects.forms import ProjectForm, ServiceForm, StageForm
+from app.web import page_args
+
+bp = Blueprint("projects", __name__)
+
+
+@bp.route("/")
+@roles_required(*registers.READ_ROLES)
+def index() -> str | Response:
+    if back := remembered():
+        return back
+    filters = registers.list_filters("stage", ProjectStage.__members__)
+    stmt = services.project_query(str(filters["q"]), int(filters["unit"] or 0) or None, str(filters["stage"]),
+                                  int(filters["year"] or 0) or None, current_user)
+    if fmt := export.wanted():
+        return export.send("projects", services.export_rows(db.session.scalars(stmt)), fmt,
+                           export.export_title(_("引一企项目登记")))
+    pagination = db.paginate(sorted_by(stmt, services.project_sorts(), Project.id.desc()), **page_args())
+    return render_template("projects/index.html", pagination=pagination, filters=filters,
+                           units=registers.filter_units(),
+                           stages=list(ProjectStage), can_edit=registers.may_edit(current_user))
+
+
+def _save(form: ProjectForm, project: Project) -> Response | None:
+    if not form.validate_on_submit():
+        return None
+    errors = services.save_project(project, services.ProjectInput(
+        subject=form.subject.data or "", name=form.name.data or "", investor=form.investor.data or "",
+        industry=form.industry.data or "", amount=form.amount.data, others=form.others.data or "",
+        note=form.note.data or ""), current_user)
+    if not commit_or_attach(form, errors):
+        return None
+    flash(_("已保存项目 %(code)s。", code=project.code), "success")
+    return redirect(url_for("projects.detail", project_id=project.id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*registers.EDIT_ROLES)
+def create() -> str | Response:
+    form = ProjectForm(registers.subject_choices(current_user))
+    return _save(form, Project()) or render_template("projects/form.html", form=form, project=None)
+
+
+@bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
+@roles_required(*registers.EDIT_ROLES)
+def edit(project_id: int) -> str | Response:
+    project = registers.editable(Project, project_id, current_user)
+    form = ProjectForm(registers.subject_choices(current_user), obj=project)
+    if request.method == "GET":
+        form.subject.data = registers.subject_value(project)
+    return _save(form, project) or render_template("projects/form.html", form=form, project=project)
+
+
+def _detail(project: Project, stage_form: StageForm | None = None, service_form: ServiceForm | None = None,
+            status: int = 200) -> tuple[str, int]:
+    is_office = current_user.role in (Role.OFFICE, Role.ADMIN)
+    history = audit.history("project", project.id) if is_office else []
+    entering = records.entering_units(current_user, project.unit_ids) if current_user.role == Role.CLERK else []
+    return render_template("projects/detail.html", project=project, can_edit=registers.may_edit(current_user),
+                           stage_form=stage_form or StageForm(formdata=None),
+                           service_form=service_form or ServiceForm(formdata=None), scored=services.STAGE_RECORDS,
+                           records=services.linked_records(project, current_user), entering=entering,
+                           history=history, names=audit.actor_names(history), shown=audit.names(history),
+                           actions=audit.ACTION_LABELS, fields=audit.FIELD_LABELS), status
+
+
+@bp.route("/<int:project_id>")
+@roles_required(*registers.READ_ROLES)
+def detail(project_id: int) -> tuple[str, int]:
+    return _detail(get_or_404(Project, project_id))
+
+
+def _log(project: Project, form: StageForm | ServiceForm, step: Callable[[], services.Errors],
+         anchor: str) -> tuple[str, int] | Response:
+    """Log a stage or a service from the project's page: its errors beside the form's fields on the page again."""
+    if form.validate_on_submit() and commit_or_attach(form, step()):
+        flash(_("已登记。"), "success")
+        return redirect(url_for("projects.detail", project_id=project.id, _anchor=anchor))
+    forms = {"stage_form": form} if isinstance(form, StageForm) else {"service_form": form}
+    return _detail(project, status=422, **forms)
+
+
+@bp.route("/<int:project_id>/stages", methods=["POST"])
+@roles_required(*registers.EDIT_ROLES)
+def reach_stage(project_id: int) -> tuple[str, int] | Response:
+    project = registers.editable(Project, project_id, current_user)
+    form = StageForm()
+    return _log(project, form, lambda: services.reach_stage(
+        project, form.stage.data or "", form.reached_on.data, form.note.data or "", current_user), "stages")
+
+
+@bp.route("/<int:project_id>/services", methods=["POST"])
+@roles_required(*registers.EDIT_ROLES)
+def add_service(project_id: int) -> tuple[str, int] | Response:
+    """跟踪服务（安商稳商）."""
+    project = registers.editable(Project, project_id, current_user)
+    form = ServiceForm()
+    return _log(project, form, lambda: services.add_service(
+        project, form.occurred_on.data, form.content.data or "", current_user), "services")
+
+
+@bp.route("/<int:project_id>/stages/<int:stage_id>/record", methods=["POST"])
+@roles_required(*registers.EDIT_ROLES)
+def report_stage(project_id: int, stage_id: int) -> Response:
+    """报送核实: one click makes the stage reached the 引一企 record the office verifies and the rules score."""
+    project = registers.editable(Project, project_id, current_user)
+    progress = get_or_404(ProjectProgress, stage_id)
+    if progress.project_id != project.id:
+        abort(404)
+    return registers.reported(lambda unit: services.stage_to_record(progress, current_user, unit),
+                              url_for("projects.detail", project_id=project.id, _anchor="stages"))

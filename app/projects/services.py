@@ -1,0 +1,187 @@
+"""引一企 register use cases: projects, the stages they reached, their 跟踪服务, and the 引一企 record made from a stage
+for verification. Flush, never commit; every change is audited in the caller's transaction.
+
+Scope follows the records' (app.auth.scope). A stage reached becomes a record of the rule files' kinds (STAGE_RECORDS)
+naming its project: the engine counts one project once per item and period, and in the 引一企 section, which forbids
+double counting, under its best item only, so a project's stage reached twice in a year scores once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from app import audit, registers
+from app.activities import services as records
+from app.auth.scope import scoped
+from app.extensions import db
+from app.models import Activity, Category, Member, Project, ProjectProgress, ProjectService, ProjectStage, User
+from app.timeutil import beijing_today
+from app.web import name_search
+
+Errors = dict[str, list[str]]
+CODE_PREFIX = "YQ"
+PROJECT_FIELDS = ("code", "name", "investor", "industry", "amount", "member_id", "unit_id", "others", "note")
+#: What a stage reached is reported as: the rule files' kind and outcome (洽谈: the information was taken up).
+STAGE_RECORDS = {ProjectStage.INFO: ("招商信息", "报送"), ProjectStage.TALKS: ("招商信息", "采用"),
+                 ProjectStage.SIGNED: ("引进企业", "签约"), ProjectStage.LANDED: ("引进企业", "落地")}
+
+
+def project_query(q: str = "", unit_id: int | None = None, stage: str = "", year: int | None = None,
+                  user: User | None = None) -> sa.Select[tuple[Project]]:
+    """Projects in the user's scope; `q` matches the name, investor, number or the member's name or pinyin;
+    `stage`: projects that reached it; `year`: projects with a stage reached or a service that year."""
+    stmt = scoped(Project, user).options(selectinload(Project.member), selectinload(Project.unit),
+                                         selectinload(Project.stages))
+    if q:
+        text = q.strip()[:40]
+        members = sa.select(Member.id).where(name_search(Member.name, Member.search_key, q))
+        stmt = stmt.where(sa.or_(Project.name.contains(text, autoescape=True),
+                                 Project.investor.contains(text, autoescape=True), Project.code == text,
+                                 Project.member_id.in_(members)))
+    if unit_id:
+        stmt = stmt.where(registers.of_unit(Project, unit_id))
+    if stage in ProjectStage.__members__:
+        stmt = stmt.where(Project.id.in_(sa.select(ProjectProgress.project_id).where(
+            ProjectProgress.stage == ProjectStage[stage])))
+    if year:
+        span = (dt.date(year, 1, 1), dt.date(year, 12, 31))
+        stmt = stmt.where(sa.or_(
+            Project.id.in_(sa.select(ProjectProgress.project_id).where(ProjectProgress.reached_on.between(*span))),
+            Project.id.in_(sa.select(ProjectService.project_id).where(ProjectService.occurred_on.between(*span)))))
+    return stmt.order_by(Project.id.desc())
+
+
+def project_sorts() -> dict[str, sa.ColumnElement[Any]]:
+    """The projects list's sortable columns (`?sort=`): a whitelist."""
+    latest = sa.select(sa.func.max(ProjectProgress.reached_on)).where(
+        ProjectProgress.project_id == Project.id).scalar_subquery()
+    return {"code": Project.code, "name": Project.name, "investor": Project.investor, "industry": Project.industry,
+            "amount": Project.amount, "subject": registers.subject_sort(Project), "latest": latest}
+
+
+@dataclass
+class ProjectInput:
+    subject: str
+    name: str
+    investor: str = ""
+    industry: str = ""
+    amount: Decimal | None = None
+    others: str = ""
+    note: str = ""
+
+
+def save_project(project: Project, data: ProjectInput, user: User) -> Errors:
+    """Validate `data` and copy it onto `project` (new or existing); errors by field."""
+    errors: Errors = {}
+    subject = registers.subject(data.subject, user, errors)
+    registers.keep_subject(project, subject, Activity.project_id, errors)
+    if not data.name.strip():
+        errors["name"] = [_("请填写项目名称。")]
+    if data.amount is not None and data.amount < 0:
+        errors["amount"] = [_("不能为负数。")]
+    if errors:
+        return errors
+    assert subject is not None
+    is_new = project.id is None
+    before = {} if is_new else audit.snapshot(project, PROJECT_FIELDS)
+    if is_new:
+        project.code = registers.next_code(Project.code, CODE_PREFIX)
+        project.created_by_id = user.id
+    project.member_id, project.unit_id = registers.subject_ids(subject)
+    for name in ("name", "investor", "industry", "others", "note"):
+        setattr(project, name, getattr(data, name).strip())
+    project.amount = data.amount
+    db.session.add(project)
+    db.session.flush()
+    db.session.refresh(project, ["member", "unit"])
+    audit.record(user, "create" if is_new else "update", "project", project.id,
+                 audit.diff(before, audit.snapshot(project, PROJECT_FIELDS)))
+    return {}
+
+
+def reach_stage(project: Project, stage: str, reached_on: dt.date | None, note: str, user: User) -> Errors:
+    """Record the date `project` reached `stage` (or correct it, until it was reported for verification)."""
+    errors: Errors = {}
+    chosen = ProjectStage[stage] if stage in ProjectStage.__members__ else None
+    if chosen is None:
+        errors["stage"] = [_("请选择阶段。")]
+    if reached_on is None:
+        errors["reached_on"] = [_("请填写日期。")]
+    elif reached_on > beijing_today():
+        errors["reached_on"] = [_("日期不能晚于今天。")]
+    existing = next((s for s in project.stages if s.stage == chosen), None)
+    if existing is not None and existing.activity_id is not None:
+        errors["stage"] = [_("该阶段已报送为履职记录，不能再改；请在记录页由办公室处理。")]
+    if errors:
+        return errors
+    assert chosen is not None and reached_on is not None
+    row = existing or ProjectProgress(project_id=project.id, stage=chosen, created_by_id=user.id)
+    before = None if existing is None else _stage_text(existing)
+    row.reached_on, row.note = reached_on, note.strip()
+    db.session.add(row)
+    db.session.flush()
+    audit.record(user, "update", "project", project.id, {"stage": (before, _stage_text(row))})
+    db.session.refresh(project, ["stages"])
+    return {}
+
+
+def _stage_text(row: ProjectProgress) -> str:
+    """签约 2025-03-01（备注）: a stage as the audit log keeps it."""
+    return f"{row.stage.label} {row.reached_on.isoformat()}" + (f"（{row.note}）" if row.note else "")
+
+
+def add_service(project: Project, occurred_on: dt.date | None, content: str, user: User) -> Errors:
+    """Log one 跟踪服务（安商稳商）entry."""
+    errors: Errors = {}
+    if occurred_on is None:
+        errors["occurred_on"] = [_("请填写日期。")]
+    elif occurred_on > beijing_today():
+        errors["occurred_on"] = [_("日期不能晚于今天。")]
+    if not content.strip():
+        errors["content"] = [_("请填写服务内容。")]
+    if errors:
+        return errors
+    assert occurred_on is not None
+    db.session.add(ProjectService(project_id=project.id, occurred_on=occurred_on, content=content.strip(),
+                                  created_by_id=user.id))
+    db.session.flush()
+    audit.record(user, "create", "project", project.id, {"service": (None, f"{occurred_on}：{content.strip()}")})
+    return {}
+
+
+def stage_to_record(progress: ProjectProgress, user: User, entered_by: int | None = None) -> tuple[Activity, Errors]:
+    """报送核实: the 引一企 record of a stage reached (STAGE_RECORDS), submitted for verification, naming its project."""
+    project = progress.project
+    if progress.activity_id is not None:
+        return Activity(), {"stage": [_("该阶段已报送为履职记录。")]}
+    if progress.stage not in STAGE_RECORDS:
+        return Activity(), {"stage": [_("细则不对“%(stage)s”计分，无需报送。", stage=_(progress.stage.label))]}
+    kind, outcome = STAGE_RECORDS[progress.stage]
+    amount = project.amount if kind == "引进企业" else None
+    data = records.Entry(subject=registers.subject_value(project), kind=kind, outcome=outcome,
+                         occurred_on=progress.reached_on, title=f"{project.name}：{progress.stage.label}"[:200],
+                         description=progress.note or project.name, amount=amount,
+                         counterpart=(project.investor or project.name)[:120], project=project.id,
+                         entered_by=entered_by, confirmed=True)
+    return registers.report(Category.ENTERPRISE, data, user, progress, "project", project.id, "stage.activity_id")
+
+
+def linked_records(project: Project, user: User) -> list[Activity]:
+    """The 引一企 records naming `project` that `user` may see, oldest first."""
+    return list(db.session.scalars(scoped(Activity, user).where(Activity.project_id == project.id)
+                                   .order_by(Activity.occurred_on, Activity.id)))
+
+
+def export_rows(rows: Iterable[Project]) -> Iterator[list[Any]]:
+    """Projects in the import's column order (app.spreadsheets.columns.PROJECTS): a date column per stage."""
+    for p in rows:
+        reached = {s.stage: s.reached_on for s in p.stages}
+        yield [p.code, p.name, p.investor, p.industry, p.amount, *registers.subject_cells(p), p.others,
+               *(reached.get(stage) for stage in ProjectStage), p.note]

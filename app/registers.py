@@ -1,0 +1,154 @@
+"""What the 联一户 and 引一企 registers share: whose a pairing or a project is (a member, or a CPPCC unit), who changes
+them, their numbers (JD0001, YQ0001), and turning one of their entries into the record the rules score."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from app import audit
+from app.activities import services as records
+from app.auth.scope import get_or_404, scoped
+from app.extensions import db
+from app.forms import select_choices
+from app.models import Activity, Category, Member, Role, Unit, User
+from app.web import db_id
+
+Errors = dict[str, list[str]]
+EDIT_ROLES = (Role.CLERK, Role.OFFICE, Role.ADMIN)
+READ_ROLES = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK, Role.MEMBER)
+
+
+def may_edit(user: User) -> bool:
+    """Clerks and the office change the registers' rows in their scope (`scoped` decides which); others only read."""
+    return user.role in EDIT_ROLES
+
+
+def editable(model: type[Any], ident: int, user: User) -> Any:
+    """A pairing or project the user may change.
+
+    :raises 404: outside the user's scope. :raises 403: a reader (leader, member).
+    """
+    row = get_or_404(model, ident)
+    if not may_edit(user):
+        abort(403)
+    return row
+
+
+def subject(raw: str, user: User, errors: Errors) -> records.Subject | None:
+    """A member of the user's units, or one of the user's CPPCC units ("m:<id>", "u:<id>"); else an error."""
+    found = records.subject_named(raw, user)
+    if found is None or found.party_member is not None or (
+            found.unit is not None and found.unit not in records.subject_units(user)):
+        errors["subject"] = [_("请选择您负责单位的委员或单位。")]
+        return None
+    return found
+
+
+def subject_ids(found: records.Subject) -> tuple[int | None, int | None]:
+    """(member_id, unit_id) of a register row for `found`: exactly one is set."""
+    if found.member is not None:
+        return found.member.id, None
+    return None, found.unit.id if found.unit is not None else None
+
+
+def keep_subject(row: Any, found: records.Subject | None, column: sa.ColumnElement[Any], errors: Errors) -> None:
+    """A pairing or project some record names keeps its subject: the records are that subject's (an error beside
+    the field otherwise). `column`: the records' column naming the register (Activity.pairing_id …)."""
+    if row.id is None or found is None or subject_ids(found) == (row.member_id, row.unit_id):
+        return
+    if db.session.scalar(sa.select(Activity.id).where(column == row.id).limit(1)) is not None:
+        errors["subject"] = [_("已有履职记录关联到这里，不能更换委员或单位。")]
+
+
+def subject_value(row: Any) -> str:
+    """The picker's value of a pairing's or project's subject."""
+    return f"m:{row.member_id}" if row.member_id else f"u:{row.unit_id}"
+
+
+def subject_choices(user: User) -> list[SelectChoice]:
+    """Members of the user's units, then the user's CPPCC units (all of them for the office)."""
+    members = [(f"m:{m.id}", f"{m.name}（{m.code}）") for m in records.subject_members()]
+    units = [(f"u:{u.id}", u.name) for u in records.subject_units(user)]
+    return select_choices(members, optgroup=_("委员")) + select_choices(units, optgroup=_("单位"))
+
+
+def subject_cells(row: Any) -> tuple[str, str, str]:
+    """(委员 or 单位, code, name) of a pairing's or project's subject, as the import sheets have them."""
+    if row.member is not None:
+        return "委员", row.member.code, row.member.name
+    return "单位", row.unit.code if row.unit else "", row.unit.name if row.unit else ""
+
+
+def of_unit(model: Any, unit_id: int) -> sa.ColumnElement[bool]:
+    """A unit's own rows of a register and those of its members."""
+    members = sa.select(Member.id).where(
+        sa.or_(Member.sector_id == unit_id, Member.committee_id == unit_id, Member.liaison_id == unit_id))
+    return sa.or_(model.unit_id == unit_id, model.member_id.in_(members))
+
+
+def subject_sort(model: Any) -> sa.ColumnElement[Any]:
+    """A register's rows by their subject's name (the member's, else the unit's)."""
+    return sa.func.coalesce(sa.select(Member.name).where(Member.id == model.member_id).scalar_subquery(),
+                            sa.select(Unit.name).where(Unit.id == model.unit_id).scalar_subquery())
+
+
+def list_filters(name: str, allowed: Iterable[str]) -> dict[str, object]:
+    """A register list's filters: `q`, `unit`, `year` and its own `name` (one of `allowed`, else none)."""
+    year = request.args.get("year", 0, type=int)
+    return {"q": request.args.get("q", ""), "unit": request.args.get("unit", 0, type=db_id) or "",
+            name: value if (value := request.args.get(name, "")) in allowed else "",
+            "year": year if 2000 <= year <= 2100 else ""}
+
+
+def filter_units() -> list[Unit]:
+    """The CPPCC units a register list may be narrowed to: the user's (all for the county's roles)."""
+    return list(db.session.scalars(scoped(Unit).where(Unit.kind.in_(records.SUBJECT_UNIT_KINDS))
+                                   .order_by(Unit.kind, Unit.sort_order, Unit.id)))
+
+
+def next_code(column: sa.ColumnElement[str], prefix: str) -> str:
+    """The next free number after the highest in use: JD0001, JD0002 …"""
+    numbers = [int(c[len(prefix):]) for c in db.session.scalars(sa.select(column).where(column.like(f"{prefix}%")))
+               if c[len(prefix):].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:04d}"
+
+
+def report(category: Category, data: records.Entry, user: User, source: Any, entity: str, owner_id: int,
+           field: str) -> tuple[Activity, Errors]:
+    """报送核实: the record made from a register entry (`source`: a support entry, a stage reached), submitted for
+    verification through the records' own checks (open year, the kind in the rule file, the entering unit,
+    duplicates); `source` then points at it, and the owner's (`entity`, `owner_id`) audit says so under `field`."""
+    activity = Activity()
+    errors = records.save(activity, category, data, user, submit=True)
+    if errors:
+        return activity, errors
+    source.activity_id = activity.id
+    db.session.flush()
+    audit.record(user, "update", entity, owner_id, {field: (None, activity.id)})
+    return activity, {}
+
+
+def reported(step: Callable[[int | None], tuple[Activity, Errors]], back: str) -> Response:
+    """The view's end of 报送核实: `step(entered_by)` in one transaction; the new record's page, or `back` with the
+    errors said."""
+    chosen = request.form.get("entered_by", "")
+    activity, errors = step(int(chosen) if chosen.isdigit() else None)
+    if errors:
+        db.session.rollback()
+        for message in error_lines(errors):
+            flash(message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("已生成履职记录并提交核实；可在记录页补充证明材料。"), "success")
+    return redirect(url_for("activities.detail", activity_id=activity.id))
+
+
+def error_lines(errors: Errors) -> list[str]:
+    """Every message of a service's errors, in order, once."""
+    return list(dict.fromkeys(m for messages in errors.values() for m in messages))
