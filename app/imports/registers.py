@@ -46,12 +46,12 @@ class RegisterRoll(Roll):
         if row["subject_type"] == "委员":
             member = self.members.get(code)
             if member is None or not ctx.in_scope(*member.unit_ids):
-                ctx.error(row, "subject_code", f"找不到委员编号“{code}”(或不是您负责单位的委员)")
+                ctx.error(row, "subject_code", f"找不到委员编号“{code}”（或不是您负责单位的委员）")
                 return None
             return (member, None) if ctx.check_name(row, "subject_name", code, member.name) else None
         unit = self.units.get(code)
         if unit is None or not ctx.in_scope(unit.id):
-            ctx.error(row, "subject_code", f"找不到专委会、界别或联络处的单位编号“{code}”(或不是您负责的单位)")
+            ctx.error(row, "subject_code", f"找不到专委会、界别或联络处的单位编号“{code}”（或不是您负责的单位）")
             return None
         return (None, unit) if ctx.check_name(row, "subject_name", code, unit.name) else None
 
@@ -68,9 +68,9 @@ class Pairings(RegisterRoll):
     audit_fields = ("member_id", "unit_id", "kind", "counterpart_id", "starts_on", "ends_on", "note")
     field_columns = {"member_id": "subject_code", "unit_id": "subject_code", "counterpart_id": "counterpart",
                      "starts_on": "starts_on", "ends_on": "ends_on"}
-    instructions = (N_("每个结对一行,以结对编号区分:编号已有的更新,没有的新增;结对跨年度持续,不必每年重新登记。"),
-                    N_("结对方为委员的填委员编号,为专委会、界别、联络处的填单位编号;录入员只能导入本单位委员和本单位的结对。"),
-                    N_("对接对象按类型和名称识别:已登记的更新所在地、需求、联系人和电话,没有的新登记。"))
+    instructions = (N_("每个结对一行，以结对编号区分：编号已有的更新，没有的新增；结对跨年度持续，不必每年重新登记。"),
+                    N_("结对方为委员的填委员编号，为专委会、界别、联络处的填单位编号；录入员只能导入本单位委员和本单位的结对。"),
+                    N_("对接对象按类型和名称识别：已登记的更新所在地、需求、联系人和电话，没有的新登记。"))
 
     def choices(self, user: User | None) -> dict[str, list[str]]:
         return {"kind": pairings.pairing_kinds()}
@@ -106,7 +106,7 @@ class Pairings(RegisterRoll):
         key = (kind, row["counterpart"])
         earlier = self.seen.get(key)
         if earlier is not None and earlier[1] != details:
-            ctx.error(row, "counterpart", f"与第 {earlier[0]} 行是同一对接对象,但所在地、需求、联系人或电话不同")
+            ctx.error(row, "counterpart", f"与第 {earlier[0]} 行是同一对接对象，但所在地、需求、联系人或电话不同")
             return None
         self.seen.setdefault(key, (row.number, details))
         known = self.counterparts.get(key)
@@ -153,8 +153,8 @@ class Projects(RegisterRoll):
     model = Project
     audit_fields = ("name", "investor", "industry", "amount", "member_id", "unit_id", "others", "note")
     field_columns = {"member_id": "subject_code", "unit_id": "subject_code"}
-    instructions = (N_("每个项目一行,以项目编号区分:编号已有的更新,没有的新增。"),
-                    N_("各阶段填达到的日期,未达到的留空;已报送为履职记录的阶段不能再改日期。"))
+    instructions = (N_("每个项目一行，以项目编号区分：编号已有的更新，没有的新增。"),
+                    N_("各阶段填达到的日期，未达到的留空；已报送为履职记录的阶段不能再改日期。"))
 
     def values(self, ctx: Context, row: SheetRow) -> dict[str, Any] | None:
         subject = self._subject(ctx, row)

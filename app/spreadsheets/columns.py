@@ -193,33 +193,33 @@ PAIRING_SUBJECTS = ("委员", "单位")
 COUNTERPART_KINDS = ("重点企业", "专业合作社（协会）", "专业重点户", "村（社区）", "困难家庭", "困难学生")
 #: 联一户 register: one pairing a row, with its counterpart (对接对象).
 PAIRINGS = Sheet("结对登记", (
-    Column("结对编号", "code", CODE, required=True, note="如 JD0001;编号已有的更新,没有的新增"),
+    Column("结对编号", "code", CODE, required=True, note="如 JD0001；编号已有的更新，没有的新增"),
     Column("结对方类型", "subject_type", CHOICE, required=True, choices=PAIRING_SUBJECTS, note="委员或单位"),
-    Column("结对方编号", "subject_code", CODE, required=True, note="委员编号,或专委会、界别、联络处的单位编号"),
-    Column("结对方名称", "subject_name", note="可空;填写时须与编号相符"),
-    Column("联一户类型", "kind", required=True, note="细则中的联一户类型,如 结对困难户、结对企业"),
+    Column("结对方编号", "subject_code", CODE, required=True, note="委员编号，或专委会、界别、联络处的单位编号"),
+    Column("结对方名称", "subject_name", note="可空；填写时须与编号相符"),
+    Column("联一户类型", "kind", required=True, note="细则中的联一户类型，如 结对困难户、结对企业"),
     Column("对接对象类型", "counterpart_kind", CHOICE, required=True, choices=COUNTERPART_KINDS),
     Column("对接对象名称", "counterpart", required=True, note="同类型同名称的视为同一对接对象"),
     Column("所在乡镇、村", "place"),
     Column("需求", "needs"),
     Column("联系人", "contact"),
-    Column("联系电话", "phone", CODE, note="个人信息:只有办公室和结对方所在单位的录入员可见"),
+    Column("联系电话", "phone", CODE, note="个人信息：只有办公室和结对方所在单位的录入员可见"),
     Column("开始日期", "starts_on", DATE, required=True),
     Column("结束日期", "ends_on", DATE, note="结对仍在继续的留空"),
     Column("备注", "note"),
-), note="每个结对一行;结对跨年度持续,不必每年重新登记")
+), note="每个结对一行；结对跨年度持续，不必每年重新登记")
 
 
 #: 引一企 register: one project a row, the date of each stage it reached.
 PROJECTS = Sheet("引一企项目", (
-    Column("项目编号", "code", CODE, required=True, note="如 YQ0001;编号已有的更新,没有的新增"),
+    Column("项目编号", "code", CODE, required=True, note="如 YQ0001；编号已有的更新，没有的新增"),
     Column("项目名称", "name", required=True),
     Column("投资方", "investor"),
     Column("服务的产业或重点项目", "industry"),
     Column("投资额", "amount", DECIMAL, unit="万元"),
     Column("引进方类型", "subject_type", CHOICE, required=True, choices=PAIRING_SUBJECTS, note="委员或单位"),
-    Column("引进方编号", "subject_code", CODE, required=True, note="委员编号,或专委会、界别、联络处的单位编号"),
-    Column("引进方名称", "subject_name", note="可空;填写时须与编号相符"),
+    Column("引进方编号", "subject_code", CODE, required=True, note="委员编号，或专委会、界别、联络处的单位编号"),
+    Column("引进方名称", "subject_name", note="可空；填写时须与编号相符"),
     Column("其他引荐委员", "others"),
     Column("提供信息日期", "stage_info", DATE),
     Column("洽谈日期", "stage_talks", DATE),
@@ -227,7 +227,7 @@ PROJECTS = Sheet("引一企项目", (
     Column("落地日期", "stage_landed", DATE),
     Column("投产日期", "stage_producing", DATE),
     Column("备注", "note"),
-), note="每个项目一行;各阶段填达到的日期")
+), note="每个项目一行；各阶段填达到的日期")
 
 
 def _optional(column: Column) -> Column:
