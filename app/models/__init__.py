@@ -1,9 +1,10 @@
 """Every table, re-exported so Alembic and the app see them all."""
 from app.models.audit import AuditLog
+from app.models.contacts import Contact, ContactLink
 from app.models.awards import (AwardList, Candidate, Certificate, DecisionText, Objection, PrinterProfile, PrintLog,
                                RewardAmount, Vote)
 from app.models.enums import (AttendanceStatus, AwardListState, BranchForm, CandidateState, Category,
-                              CertificateKind, FollowupDecision, FollowupState, FollowupStep, Gender, Invitees,
+                              CertificateKind, ContactForm, ContactLinkKind, FollowupDecision, FollowupState, FollowupStep, Gender, Invitees,
                               MeetingKind, ObjectionOutcome, PartyStatus, RecordState, ReviewKind, ReviewState,
                               Role, RuleFileState, SubjectKind, UnitKind, VoteChoice)
 from app.models.followup import Followup, FollowupEntry
@@ -21,7 +22,7 @@ from app.models.users import LoginEvent, LoginThrottle, PasswordHistory, User, u
 __all__ = [
     "Activity", "ActivityParticipant", "AppraisalYear", "Attendance", "AttendanceStatus", "AuditLog", "AwardList",
     "AwardListState", "BranchForm", "BranchIndicator", "BranchResult", "Candidate", "CandidateState", "Category",
-    "Certificate", "CertificateKind", "DecisionText", "Enterprise", "Evidence", "Followup", "FollowupDecision",
+    "Certificate", "CertificateKind", "Contact", "ContactForm", "ContactLink", "ContactLinkKind", "DecisionText", "Enterprise", "Evidence", "Followup", "FollowupDecision",
     "FollowupEntry", "FollowupState", "FollowupStep", "Gender", "HistoricalResult", "Invitees", "Job",
     "JobState", "LoginEvent", "LoginThrottle", "Meeting", "MeetingKind", "MeetingType", "Member", "MemberUnitChange",
     "Notice", "Objection", "ObjectionOutcome",

@@ -183,3 +183,20 @@ class FollowupDecision(LabelledEnum):
     RECTIFY = "限期整改"
     RESIGN = "劝辞"
     OTHER = "其他"
+
+
+class ContactLinkKind(LabelledEnum):
+    """The 四联系 assignments (实施意见 §三.3): who keeps in touch with whom."""
+
+    LEADER_STANDING = "县政协领导联系常委"
+    STANDING_MEMBER = "常委联系委员"
+    COMMITTEE_UNIT = "专委会联系界别和联络处"
+
+
+class ContactForm(LabelledEnum):
+    """How a contact was made."""
+
+    VISIT = "走访"
+    PHONE = "电话"
+    FORUM = "座谈"
+    WECHAT = "微信"
