@@ -33,7 +33,8 @@ ENTITY_LABELS = {"user": _l("用户"), "unit": _l("组织单位"), "enterprise":
                  "award_list": _l("表彰名单"), "candidate": _l("推荐人选"), "objection": _l("异议"),
                  "setting": _l("系统设置"), "rule_file": _l("评分细则"), "historical_result": _l("历年考评结果"),
                  "term": _l("届次"), "appraisal_year": _l("考评年度"), "followup": _l("通报处理台账"),
-                 "followup_entry": _l("通报处理记录"), "decision_text": _l("表彰决定正文")}
+                 "followup_entry": _l("通报处理记录"), "decision_text": _l("表彰决定正文"),
+                 "contact_link": _l("四联系分工"), "contact": _l("联系记录")}
 FIELD_LABELS = {
     "code": _l("编号"), "name": _l("名称"), "kind": _l("类型"), "parent": _l("上级单位"),
     "branch_form": _l("组建方式"), "sort_order": _l("排序号"), "active": _l("启用"), "industry": _l("所属行业"),
@@ -68,6 +69,8 @@ FIELD_LABELS = {
     "review": _l("考评"), "reasons": _l("通报原因"), "followup": _l("通报处理台账"), "talker_id": _l("谈话人（账号）"),
     "talker": _l("谈话人"), "department": _l("沟通部门"), "decision": _l("处理决定"), "due_on": _l("期限"),
     "content": _l("内容"),
+    # 四联系 (app.contacts)
+    "contact": _l("联系人"), "contacted": _l("被联系人"), "by": _l("联系人"), "form": _l("联系方式"),
     # the organisation (app.organisation) and the print settings: their settings' keys
     "org.full_name": _l("政协全称"), "org.short_name": _l("政协简称"), "org.party_committee": _l("镇党委全称"),
     "org.hr_department": _l("组织人事部门"), "org.public_url": _l("公众访问地址"),

@@ -14,8 +14,8 @@ from flask import abort, has_request_context, request
 from flask_login import current_user
 
 from app.extensions import db
-from app.models import (Activity, Attendance, BranchResult, Enterprise, Evidence, Followup, Meeting, Member,
-                        PartyMember, Role, Unit, User)
+from app.models import (Activity, Attendance, BranchResult, Contact, ContactLink, Enterprise, Evidence, Followup,
+                        Meeting, Member, PartyMember, Role, Unit, User)
 
 T = TypeVar("T")
 COUNTY_ROLES = frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER})
@@ -82,6 +82,17 @@ def _meeting_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
     return sa.or_(Meeting.unit_id.in_(ids), Meeting.id.in_(invited))
 
 
+def _link_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
+    members = sa.select(Member.id).where(_member_clause(user, ids))
+    return sa.or_(ContactLink.from_member_id.in_(members), ContactLink.to_member_id.in_(members),
+                  ContactLink.from_unit_id.in_(ids), ContactLink.to_unit_id.in_(ids))
+
+
+def _contact_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
+    members = sa.select(Member.id).where(_member_clause(user, ids))
+    return sa.or_(Contact.member_id.in_(members), Contact.by_member_id.in_(members))
+
+
 CLAUSES: dict[type, Callable[[User, set[int]], sa.ColumnElement[bool]]] = {
     Unit: lambda user, ids: Unit.id.in_(ids),
     Enterprise: lambda user, ids: Enterprise.branch_id.in_(ids),
@@ -94,6 +105,9 @@ CLAUSES: dict[type, Callable[[User, set[int]], sa.ColumnElement[bool]]] = {
     BranchResult: lambda user, ids: BranchResult.branch_id.in_(ids),
     # a 通报 case: a clerk reads those of their units' members (the routes keep members out altogether)
     Followup: lambda user, ids: Followup.member_id.in_(sa.select(Member.id).where(_member_clause(user, ids))),
+    # 四联系: an assignment or a contact either end of which is a member (or unit) of the user's units
+    ContactLink: _link_clause,
+    Contact: _contact_clause,
 }
 
 
