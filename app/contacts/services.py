@@ -327,7 +327,7 @@ def coverage(standing: Iterable[Member], year: int, half: str = "") -> list[Cove
                                .order_by(Member.code)).all()
     made = db.session.execute(sa.select(Contact.by_member_id, Contact.member_id).where(
         Contact.by_member_id.in_(ids), Contact.occurred_on.between(start, end))).all()
-    reached = {m for (m,) in db.session.execute(sa.select(sa.distinct(Contact.member_id)).where(
+    reached = {m for (m,) in db.session.execute(sa.select(Contact.member_id).distinct().where(
         Contact.occurred_on.between(start, end), Contact.member_id.in_([to for _f, to, _n in links])))}
     result = []
     for person in people:
@@ -362,6 +362,6 @@ def uncontacted_sorts() -> dict[str, sa.ColumnElement[Any]]:
 def years() -> list[int]:
     """Years to choose from: those open for recording and those with contacts, newest first."""
     found = set(open_years()) | {int(y) for y in db.session.scalars(
-        sa.select(sa.distinct(sa.extract("year", Contact.occurred_on))).where(clause(Contact)))}
+        sa.select(sa.extract("year", Contact.occurred_on)).distinct().where(clause(Contact)))}
     found.add(beijing_today().year)
     return sorted(found, reverse=True)
