@@ -40,7 +40,7 @@ def index() -> str | Response:
     show = "uncontacted" if request.args.get("show") == "uncontacted" else "standing"
     filters = {"year": year, "half": half, "show": show}
     if show == "standing":
-        stmt = services.standing_query()
+        stmt = services.standing_query(current_user)
         if fmt := export.wanted():
             return export.send_table(coverage_headers(), coverage_rows(services.coverage(
                 db.session.scalars(stmt), year, half)), fmt, _("四联系覆盖情况"))
@@ -48,7 +48,7 @@ def index() -> str | Response:
         rows = services.coverage(pagination.items, year, half)
         owners: dict[int, str] = {}
     else:
-        stmt = services.uncontacted_query(year, half)
+        stmt = services.uncontacted_query(year, half, current_user)
         if fmt := export.wanted():
             people = list(db.session.scalars(stmt))
             return export.send_table(uncontacted_headers(), uncontacted_rows(people), fmt, _("无人联系的委员"))

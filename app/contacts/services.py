@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
@@ -23,6 +25,7 @@ from app.models import (Activity, Category, Contact, ContactForm, ContactLink, C
                         Role, Unit, UnitKind, User)
 from app.races import one_writer
 from app.timeutil import beijing_today, utcnow
+from reports.contacts import ContactReport, StandingLine, UncontactedLine
 
 Errors = dict[str, list[str]]
 CONTACT_KIND = "联系委员"  # the rule-file kind a 常委's contact files as a 履职记录
@@ -71,7 +74,8 @@ def units(*kinds: UnitKind) -> list[Unit]:
                                    .order_by(Unit.sort_order, Unit.id)))
 
 
-def _existing(kind: ContactLinkKind, to_member_id: int | None, to_unit_id: int | None) -> ContactLink | None:
+def existing_link(kind: ContactLinkKind, to_member_id: int | None, to_unit_id: int | None) -> ContactLink | None:
+    """The assignment of `kind` the member (or unit) contacted already has."""
     target = ContactLink.to_member_id == to_member_id if to_member_id else ContactLink.to_unit_id == to_unit_id
     return db.session.scalar(sa.select(ContactLink).where(ContactLink.kind == kind, target))
 
@@ -107,7 +111,7 @@ def check_link(kind: ContactLinkKind, leader: str, from_member: Member | None, f
         if to_unit is None or to_unit.kind not in TARGET_UNIT_KINDS:
             err("to_unit_id", _("请选择被联系的界别活动组或联络处。"))
     if not errors:
-        there = _existing(kind, to_member.id if to_member else None, to_unit.id if to_unit else None)
+        there = existing_link(kind, to_member.id if to_member else None, to_unit.id if to_unit else None)
         if there is not None:
             field = "to_unit_id" if kind == ContactLinkKind.COMMITTEE_UNIT else "to_member_id"
             err(field, _("%(who)s已由%(by)s联系。", who=there.contacted_name, by=there.contact_name))
@@ -304,9 +308,14 @@ def _contacts(standing: Any, start: dt.date, end: dt.date) -> sa.ScalarSelect[in
                                                       Contact.occurred_on.between(start, end)).scalar_subquery()
 
 
-def standing_query() -> sa.Select[tuple[Member]]:
+def _members(user: User | None) -> sa.Select[tuple[Member]]:
+    """Members in `user`'s scope; the whole county for no user (the command line, as the office)."""
+    return sa.select(Member) if user is None else scoped(Member, user)
+
+
+def standing_query(user: User | None) -> sa.Select[tuple[Member]]:
     """常委 in scope (active), by code: the rows of the coverage view."""
-    return scoped(Member).where(Member.is_standing, Member.active).order_by(Member.code)
+    return _members(user).where(Member.is_standing, Member.active).order_by(Member.code)
 
 
 def standing_sorts(year: int, half: str) -> dict[str, sa.ColumnElement[Any]]:
@@ -339,11 +348,11 @@ def coverage(standing: Iterable[Member], year: int, half: str = "") -> list[Cove
     return result
 
 
-def uncontacted_query(year: int, half: str = "") -> sa.Select[tuple[Member]]:
+def uncontacted_query(year: int, half: str, user: User | None) -> sa.Select[tuple[Member]]:
     """Active members in scope (常委 aside) whom nobody contacted in the period, by code."""
     start, end = window(year, half)
     touched = sa.select(Contact.id).where(Contact.member_id == Member.id, Contact.occurred_on.between(start, end))
-    return scoped(Member).where(Member.active, sa.not_(Member.is_standing), ~touched.exists()).order_by(Member.code)
+    return _members(user).where(Member.active, sa.not_(Member.is_standing), ~touched.exists()).order_by(Member.code)
 
 
 def contacts_of(member_ids: Iterable[int]) -> dict[int, str]:
@@ -365,3 +374,17 @@ def years() -> list[int]:
         sa.select(sa.extract("year", Contact.occurred_on)).distinct().where(clause(Contact)))}
     found.add(beijing_today().year)
     return sorted(found, reverse=True)
+
+
+def report(year: int, half: str = "", user: User | None = None) -> ContactReport:
+    """The coverage of the period as the printed report takes it (the whole county for no user)."""
+    rows = coverage(db.session.scalars(standing_query(user)), year, half)
+    people = list(db.session.scalars(uncontacted_query(year, half, user)))
+    owners = contacts_of(m.id for m in people)
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):  # a document prints in Chinese
+        title = period_label(year, half) + _("四联系覆盖情况")
+    return ContactReport(
+        title=title, year=year,
+        standing=[StandingLine(c.member.code, c.member.name, c.member.sector.name, c.assigned, c.contacted, c.rate,
+                               c.contacts, c.missing) for c in rows],
+        uncontacted=[UncontactedLine(m.code, m.name, m.sector.name, owners.get(m.id, "")) for m in people])
