@@ -84,13 +84,15 @@ def _meeting_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
 
 def _link_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
     members = sa.select(Member.id).where(_member_clause(user, ids))
-    return sa.or_(ContactLink.from_member_id.in_(members), ContactLink.to_member_id.in_(members),
-                  ContactLink.from_unit_id.in_(ids), ContactLink.to_unit_id.in_(ids))
+    return sa.or_(sa.and_(ContactLink.to_member_id.in_(members), sa.or_(
+                      ContactLink.from_member_id.is_(None), ContactLink.from_member_id.in_(members))),
+                  sa.and_(ContactLink.from_unit_id.in_(ids), ContactLink.to_unit_id.in_(ids)))
 
 
 def _contact_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
     members = sa.select(Member.id).where(_member_clause(user, ids))
-    return sa.or_(Contact.member_id.in_(members), Contact.by_member_id.in_(members))
+    return sa.and_(Contact.member_id.in_(members),
+                   sa.or_(Contact.by_member_id.is_(None), Contact.by_member_id.in_(members)))
 
 
 CLAUSES: dict[type, Callable[[User, set[int]], sa.ColumnElement[bool]]] = {
@@ -105,7 +107,7 @@ CLAUSES: dict[type, Callable[[User, set[int]], sa.ColumnElement[bool]]] = {
     BranchResult: lambda user, ids: BranchResult.branch_id.in_(ids),
     # a 通报 case: a clerk reads those of their units' members (the routes keep members out altogether)
     Followup: lambda user, ids: Followup.member_id.in_(sa.select(Member.id).where(_member_clause(user, ids))),
-    # 四联系: an assignment or a contact either end of which is a member (or unit) of the user's units
+    # 四联系: an assignment or a contact both ends of which are the user's units' (a leader named is no one's)
     ContactLink: _link_clause,
     Contact: _contact_clause,
 }

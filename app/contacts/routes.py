@@ -43,9 +43,9 @@ def index() -> str | Response:
         stmt = services.standing_query(current_user)
         if fmt := export.wanted():
             return export.send_table(coverage_headers(), coverage_rows(services.coverage(
-                db.session.scalars(stmt), year, half)), fmt, _("四联系覆盖情况"))
+                db.session.scalars(stmt), year, half, current_user)), fmt, _("四联系覆盖情况"))
         pagination = db.paginate(sorted_by(stmt, services.standing_sorts(year, half), Member.id), **page_args())
-        rows = services.coverage(pagination.items, year, half)
+        rows = services.coverage(pagination.items, year, half, current_user)
         owners: dict[int, str] = {}
     else:
         stmt = services.uncontacted_query(year, half, current_user)
@@ -54,7 +54,7 @@ def index() -> str | Response:
             return export.send_table(uncontacted_headers(), uncontacted_rows(people), fmt, _("无人联系的委员"))
         pagination = db.paginate(sorted_by(stmt, services.uncontacted_sorts(), Member.id), **page_args())
         rows = []
-        owners = services.contacts_of(m.id for m in pagination.items)
+        owners = services.contacts_of((m.id for m in pagination.items), current_user)
     return render_template("contacts/index.html", pagination=pagination, rows=rows, owners=owners, filters=filters,
                            years=services.years(), period=services.period_label(year, half),
                            can_log=current_user.role in services.LOG_WRITERS)
@@ -74,7 +74,7 @@ def uncontacted_headers() -> list[str]:
 
 
 def uncontacted_rows(people: list[Member]) -> list[list[object]]:
-    owners = services.contacts_of(m.id for m in people)
+    owners = services.contacts_of((m.id for m in people), current_user)
     return [[m.code, m.name, m.sector.name, owners.get(m.id, "")] for m in people]
 
 

@@ -324,18 +324,20 @@ def standing_sorts(year: int, half: str) -> dict[str, sa.ColumnElement[Any]]:
             "contacted": _contacted(Member, start, end), "contacts": _contacts(Member, start, end)}
 
 
-def coverage(standing: Iterable[Member], year: int, half: str = "") -> list[Coverage]:
-    """The coverage of each of `standing` in the period (three queries, whatever their number)."""
+def coverage(standing: Iterable[Member], year: int, half: str = "", user: User | None = None) -> list[Coverage]:
+    """The coverage of each of `standing` in the period (three queries, whatever their number); for a `user` of some
+    units, of the members of those units only."""
     people = list(standing)
     ids = [m.id for m in people]
     start, end = window(year, half)
+    seen = _members(user).with_only_columns(Member.id)
     links = db.session.execute(sa.select(ContactLink.from_member_id, Member.id, Member.name)
                                .join(Member, Member.id == ContactLink.to_member_id)
                                .where(ContactLink.kind == ContactLinkKind.STANDING_MEMBER,
-                                      ContactLink.from_member_id.in_(ids))
+                                      ContactLink.from_member_id.in_(ids), Member.id.in_(seen))
                                .order_by(Member.code)).all()
     made = db.session.execute(sa.select(Contact.by_member_id, Contact.member_id).where(
-        Contact.by_member_id.in_(ids), Contact.occurred_on.between(start, end))).all()
+        Contact.by_member_id.in_(ids), Contact.member_id.in_(seen), Contact.occurred_on.between(start, end))).all()
     reached = {m for (m,) in db.session.execute(sa.select(Contact.member_id).distinct().where(
         Contact.occurred_on.between(start, end), Contact.member_id.in_([to for _f, to, _n in links])))}
     result = []
@@ -355,12 +357,13 @@ def uncontacted_query(year: int, half: str, user: User | None) -> sa.Select[tupl
     return _members(user).where(Member.active, sa.not_(Member.is_standing), ~touched.exists()).order_by(Member.code)
 
 
-def contacts_of(member_ids: Iterable[int]) -> dict[int, str]:
-    """Member id → who is assigned to contact them (常委联系委员), for the uncontacted list."""
+def contacts_of(member_ids: Iterable[int], user: User | None = None) -> dict[int, str]:
+    """Member id → who is assigned to contact them (常委联系委员) if `user` may see them, for the uncontacted list."""
     owner = aliased(Member)
     rows = db.session.execute(sa.select(ContactLink.to_member_id, owner.name).join(
         owner, owner.id == ContactLink.from_member_id).where(
-        ContactLink.kind == ContactLinkKind.STANDING_MEMBER, ContactLink.to_member_id.in_(list(member_ids))))
+        ContactLink.kind == ContactLinkKind.STANDING_MEMBER, ContactLink.to_member_id.in_(list(member_ids)),
+        owner.id.in_(_members(user).with_only_columns(Member.id))))
     return {to: name for to, name in rows}
 
 
@@ -378,9 +381,9 @@ def years() -> list[int]:
 
 def report(year: int, half: str = "", user: User | None = None) -> ContactReport:
     """The coverage of the period as the printed report takes it (the whole county for no user)."""
-    rows = coverage(db.session.scalars(standing_query(user)), year, half)
+    rows = coverage(db.session.scalars(standing_query(user)), year, half, user)
     people = list(db.session.scalars(uncontacted_query(year, half, user)))
-    owners = contacts_of(m.id for m in people)
+    owners = contacts_of((m.id for m in people), user)
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):  # a document prints in Chinese
         title = period_label(year, half) + _("四联系覆盖情况")
     return ContactReport(
