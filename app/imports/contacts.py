@@ -23,9 +23,9 @@ class ContactLinks(CheckThenWrite):
     sheets = (CONTACT_LINKS,)
     roles = (Role.OFFICE, Role.ADMIN)
     entity = "contact_link"
-    instructions = (N_("县政协领导联系常委:联系人填领导姓名,被联系人填常委。常委联系委员:联系人填常委,被联系人填委员。"
-                       "专委会联系界别和联络处:联系人填专委会,被联系人填界别活动组或联络处。"),
-                    N_("已有的分工保持不变;要改由谁联系,先在“四联系 › 联系分工”页面删除原分工。"))
+    instructions = (N_("县政协领导联系常委：联系人填领导姓名，被联系人填常委。常委联系委员：联系人填常委，被联系人填委员。"
+                       "专委会联系界别和联络处：联系人填专委会，被联系人填界别活动组或联络处。"),
+                    N_("已有的分工保持不变；要改由谁联系，先在“四联系 › 联系分工”页面删除原分工。"))
 
     def check(self, ctx: Context, sheets: dict[str, list[SheetRow]]) -> list[dict[str, Any]]:
         members = list(db.session.scalars(sa.select(Member)))
