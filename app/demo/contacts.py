@@ -14,6 +14,7 @@ from app.models import Contact, ContactForm, ContactLink, ContactLinkKind, Membe
 LEADERS = ("主席 周建国", "副主席 陈立新", "副主席 李秀兰", "副主席 王志刚")
 TOPICS = ("了解履职情况，交流提案选题", "听取对本界别工作的意见建议", "通报县政协近期重点工作", "了解企业生产经营困难",
           "商量社情民意信息的报送", "走访了解家庭和工作近况")
+ASSIGNED_AT = dt.datetime(YEAR, 1, 10, 9, 0)  # the office set the assignments early in the year
 FORMS = (ContactForm.VISIT, ContactForm.PHONE, ContactForm.FORUM, ContactForm.WECHAT)
 
 
@@ -24,16 +25,16 @@ def build_contacts(county: County, members: list[Member], seed: int) -> None:
     others = [m for m in members if m.active and not m.is_standing]
     for i, person in enumerate(standing):
         db.session.add(ContactLink(kind=ContactLinkKind.LEADER_STANDING, leader=LEADERS[i % len(LEADERS)],
-                                   to_member=person, created_by_id=office.id))
+                                   to_member=person, created_by_id=office.id, created_at=ASSIGNED_AT))
     mine: dict[int, list[Member]] = {p.id: [] for p in standing}
     for i, person in enumerate(others):
         owner = standing[i % len(standing)]
         mine[owner.id].append(person)
         db.session.add(ContactLink(kind=ContactLinkKind.STANDING_MEMBER, from_member=owner, to_member=person,
-                                   created_by_id=office.id))
+                                   created_by_id=office.id, created_at=ASSIGNED_AT))
     for i, unit in enumerate([*county.sectors, *county.liaisons]):
         db.session.add(ContactLink(kind=ContactLinkKind.COMMITTEE_UNIT, from_unit=county.committees[i % 4],
-                                   to_unit=unit, created_by_id=office.id))
+                                   to_unit=unit, created_by_id=office.id, created_at=ASSIGNED_AT))
     halves = ((YEAR_STARTS, dt.date(YEAR, 6, 30), 0.8), (dt.date(YEAR, 7, 1), YEAR_ENDS, 0.55))
     diligence = {p.id: rng.choice((0.4, 0.8, 1.0, 1.0)) for p in standing}  # a few 常委 fall behind
     for owner in standing:
