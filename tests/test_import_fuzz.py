@@ -50,6 +50,9 @@ VALID: dict[str, dict[str, list[object]]] = {
     "history": {"kind": [None, "委员", "党员", "单位"], "code": [None, "M0001", "M0002", "P0001"],
                 "name": [None, "张三", "李红", "刘一", "提案委员会"], "year": [2023, 2024, "2024"],
                 "score": [52, "88.5", 100], "grade": [None, "合格", "不合格"], "note": [None, "据考核通报"]},
+    "contact-links": {"kind": ["常委联系委员", "县政协领导联系常委", "专委会联系界别和联络处"],
+                      "from_code": [None, "M0001", "U001"], "from_name": [None, "主席 王某", "张三", "提案委员会"],
+                      "to_code": [None, "M0002", "U004"], "to_name": [None, "李红", "经济界", "大源镇联络处"]},
 }
 NEAR_MISSES: list[object] = [
     "W101", "B01", "P0001", 1001, "M0003", "U004", "U008", 2**40, "abc", "未知", "农业界", "大源镇联络处", "没有的支部",
