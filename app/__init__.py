@@ -26,9 +26,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.before_request(lambda: _refuse_with_weak_secret_key(problem))
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from app import (activities, admin, auth, awards, branches, cli, dashboard, documents, errors,  # noqa: F401
-                     followup, i18n, imports, jobs, main, meetings, members, models, notices, pagecache, pairings,
-                     projects, public, reviews, roster, rules, setup)  # (models: tables for Alembic)
+    from app import (activities, admin, auth, awards, branches, cli, contacts, dashboard, documents,  # noqa: F401
+                     errors, followup, i18n, imports, jobs, main, meetings, members, models, notices, pagecache,
+                     pairings, projects, public, reviews, roster, rules, setup)  # (models: tables for Alembic)
     from app.extensions import csrf, db, migrate
 
     from app.web import IdConverter
@@ -57,6 +57,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(public.bp, url_prefix="/public")
     app.register_blueprint(awards.bp, url_prefix="/awards")
     app.register_blueprint(followup.bp, url_prefix="/followup")
+    app.register_blueprint(contacts.bp, url_prefix="/contacts")
     app.register_blueprint(documents.bp, url_prefix="/documents")
     app.register_blueprint(documents.verify_bp)
     app.register_blueprint(jobs.bp, url_prefix="/jobs")

@@ -34,7 +34,8 @@ ENTITY_LABELS = {"user": _l("用户"), "unit": _l("组织单位"), "enterprise":
                  "setting": _l("系统设置"), "rule_file": _l("评分细则"), "historical_result": _l("历年考评结果"),
                  "term": _l("届次"), "appraisal_year": _l("考评年度"), "followup": _l("通报处理台账"),
                  "followup_entry": _l("通报处理记录"), "decision_text": _l("表彰决定正文"), "pairing": _l("联一户结对"),
-                 "counterpart": _l("对接对象"), "project": _l("引一企项目")}
+                 "counterpart": _l("对接对象"), "project": _l("引一企项目"), "contact_link": _l("四联系分工"),
+                 "contact": _l("联系记录")}
 FIELD_LABELS = {
     "code": _l("编号"), "name": _l("名称"), "kind": _l("类型"), "parent": _l("上级单位"),
     "branch_form": _l("组建方式"), "sort_order": _l("排序号"), "active": _l("启用"), "industry": _l("所属行业"),
@@ -78,6 +79,8 @@ FIELD_LABELS = {
     "project_id": _l("引一企项目"), "investor": _l("投资方"), "industry": _l("服务的产业或重点项目"),
     "others": _l("其他引荐委员"), "stage": _l("阶段"), "service": _l("跟踪服务"),
     "stage.activity_id": _l("报送的履职记录"),
+    # 四联系 (app.contacts)
+    "contacted": _l("被联系人"), "by": _l("联系人"), "form": _l("联系方式"),
     # the organisation (app.organisation) and the print settings: their settings' keys
     "org.full_name": _l("政协全称"), "org.short_name": _l("政协简称"), "org.party_committee": _l("镇党委全称"),
     "org.hr_department": _l("组织人事部门"), "org.public_url": _l("公众访问地址"),

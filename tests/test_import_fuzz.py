@@ -57,6 +57,9 @@ VALID: dict[str, dict[str, list[object]]] = {
     "projects": {"code": ["YQ0001", "YQ0002"], "name": ["新材料项目", "物流园项目"], "subject_type": ["委员", "单位"],
                  "subject_code": ["M0001", "U004"], "amount": [None, "500"], "stage_info": [None, "2025-03-01"],
                  "stage_landed": [None, dt.date(2025, 6, 1)]},
+    "contact-links": {"kind": ["常委联系委员", "县政协领导联系常委", "专委会联系界别和联络处"],
+                      "from_code": [None, "M0001", "U001"], "from_name": [None, "主席 王某", "张三", "提案委员会"],
+                      "to_code": [None, "M0002", "U004"], "to_name": [None, "李红", "经济界", "大源镇联络处"]},
 }
 NEAR_MISSES: list[object] = [
     "W101", "B01", "P0001", 1001, "M0003", "U004", "U008", 2**40, "abc", "未知", "农业界", "大源镇联络处", "没有的支部",

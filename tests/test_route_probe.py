@@ -28,8 +28,8 @@ from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Cer
                         SubjectKind, Term, Unit, UnitKind, User)
 from conftest import text_of
 
-# 214 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1712 pairs probed.
-RULE_METHODS = 214
+# 221 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1768 pairs probed.
+RULE_METHODS = 221
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -162,6 +162,12 @@ ROUTES: dict[str, Route] = {
                                                      "POST": frozenset(VERIFY)}, review_id="review"),
     "/documents/review/<int:review_id>/rewards": r(VERIFY, review_id="review"),
     "/documents/settings": r(VERIFY),
+    # 四联系: the office assigns, the office and clerks log within scope
+    "/contacts/": r(AWARD_VIEWERS),
+    "/contacts/links": r({"GET": frozenset(AWARD_VIEWERS), "POST": frozenset(VERIFY)}),
+    "/contacts/links/<int:link_id>/delete": r(VERIFY, link_id="contact_link"),
+    "/contacts/log": r({"GET": frozenset(AWARD_VIEWERS), "POST": frozenset(ENTRY)}),
+    "/contacts/log/<int:contact_id>/delete": r(ENTRY, contact_id="contact"),
     # 通报处理: the office writes, the leading group reads, a clerk reads their units' members' cases
     "/followup/": r(AWARD_VIEWERS),
     "/followup/<int:case_id>": r(AWARD_VIEWERS, case_id="followup"),
@@ -264,7 +270,7 @@ ROUTES: dict[str, Route] = {
 # Public routes with an id must still show only published things: an unpublished record, a list not in 公示.
 ID_KINDS = {"activity", "evidence", "member", "meeting", "branch", "enterprise", "user", "award_list", "candidate",
             "objection", "certificate", "printer", "review", "subject", "job", "token", "notice", "followup",
-            "pairing", "pairing_entry", "counterpart", "project", "project_stage"}
+            "pairing", "pairing_entry", "counterpart", "project", "project_stage", "contact_link", "contact"}
 PUBLIC_IDS_REFUSED = {"/public/highlights/<int:activity_id>", "/public/publicity/<int:list_id>"}
 
 
@@ -386,6 +392,11 @@ def build_world(app: Flask, tmp_path) -> World:
     listed = next(n.subject_id for n in notices(members_review) if n.subject_id in outside)
     opened, there = open_cases(members_review, [listed], office)  # a 通报 case of a member no scoped account sees
     case = (opened or there)[0]
+    from app.models import Contact, ContactLink  # 四联系 rows neither end of which a scoped account sees
+    link = db.session.scalar(sa.select(ContactLink).where(ContactLink.to_member_id.in_(outside),
+                                                          ContactLink.from_member_id.in_(outside)).limit(1))
+    contact = db.session.scalar(sa.select(Contact).where(Contact.member_id.in_(outside),
+                                                         Contact.by_member_id.in_(outside)).limit(1))
     db.session.commit()
     token = "ab" * 32  # an upload waiting in the office's folder
     (tmp_path / "imports" / str(office.id)).mkdir(parents=True)
@@ -400,7 +411,8 @@ def build_world(app: Flask, tmp_path) -> World:
               "party_member": party_member_id, "job": job.id, "rule_file": rule_file.id, "notice": notice.id,
               "template": "2025-四个一-委员.yaml", "term": db.session.scalar(sa.select(Term.id)), "year": 2025,
               "followup": case.id, "pairing": pairing_id, "pairing_entry": pairing_entry_id,
-              "counterpart": counterpart_id, "project": project_id, "project_stage": project_stage_id}
+              "counterpart": counterpart_id, "project": project_id, "project_stage": project_stage_id,
+              "contact_link": link.id, "contact": contact.id}
     ids = {v: dict(common) for v in VISITORS}
     ids["liaison"] |= {"category": "CONTRIBUTION", "review": branches_review.id, "subject": branch_id}
 

@@ -14,8 +14,9 @@ from flask import abort, has_request_context, request
 from flask_login import current_user
 
 from app.extensions import db
-from app.models import (Activity, Attendance, BranchResult, Counterpart, Enterprise, Evidence, Followup, Meeting,
-                        Member, Pairing, PairingEntry, PartyMember, Project, ProjectProgress, Role, Unit, User)
+from app.models import (Activity, Attendance, BranchResult, Contact, ContactLink, Counterpart, Enterprise, Evidence,
+                        Followup, Meeting, Member, Pairing, PairingEntry, PartyMember, Project, ProjectProgress, Role,
+                        Unit, User)
 
 T = TypeVar("T")
 COUNTY_ROLES = frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER})
@@ -98,6 +99,17 @@ def _counterpart_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
     """The counterparts of the pairings in scope, and those the user's units registered."""
     paired = Counterpart.id.in_(sa.select(Pairing.counterpart_id).where(_pairing_clause(user, ids)))
     return paired if user.role == Role.MEMBER else sa.or_(paired, Counterpart.entered_by_unit_id.in_(ids))
+def _link_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
+    members = sa.select(Member.id).where(_member_clause(user, ids))
+    return sa.or_(sa.and_(ContactLink.to_member_id.in_(members), sa.or_(
+                      ContactLink.from_member_id.is_(None), ContactLink.from_member_id.in_(members))),
+                  sa.and_(ContactLink.from_unit_id.in_(ids), ContactLink.to_unit_id.in_(ids)))
+
+
+def _contact_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
+    members = sa.select(Member.id).where(_member_clause(user, ids))
+    return sa.and_(Contact.member_id.in_(members),
+                   sa.or_(Contact.by_member_id.is_(None), Contact.by_member_id.in_(members)))
 
 
 CLAUSES: dict[type, Callable[[User, set[int]], sa.ColumnElement[bool]]] = {
@@ -113,11 +125,15 @@ CLAUSES: dict[type, Callable[[User, set[int]], sa.ColumnElement[bool]]] = {
     # a 通报 case: a clerk reads those of their units' members (the routes keep members out altogether)
     Followup: lambda user, ids: Followup.member_id.in_(sa.select(Member.id).where(_member_clause(user, ids))),
     Pairing: _pairing_clause,
-    PairingEntry: lambda user, ids: PairingEntry.pairing_id.in_(sa.select(Pairing.id).where(_pairing_clause(user, ids))),
+    PairingEntry: lambda user, ids: PairingEntry.pairing_id.in_(
+        sa.select(Pairing.id).where(_pairing_clause(user, ids))),
     Counterpart: _counterpart_clause,
     Project: _project_clause,
     ProjectProgress: lambda user, ids: ProjectProgress.project_id.in_(sa.select(Project.id).where(
         _project_clause(user, ids))),
+    # 四联系: an assignment or a contact both ends of which are the user's units' (a leader named is no one's)
+    ContactLink: _link_clause,
+    Contact: _contact_clause,
 }
 
 

@@ -1,7 +1,8 @@
 """`flask --app wsgi report DOCUMENT --review ID -o FILE`: any printed document from the command line, with a
 progress bar for large batches (certificates, 奖状, every member's 履职档案). A file ending in .xlsx gets the
 spreadsheet version (表彰名单, 排名表, 奖励发放表), one ending in .docx the Word version laid out as an official
-document (表彰决定, 表彰名单, 通报名单, 公示通知, 抄送函)."""
+document (表彰决定, 表彰名单, 通报名单, 公示通知, 抄送函). `report contacts --year 2025 [--half H1]` prints the 四联系
+覆盖情况 of the whole county instead of a review's document."""
 from __future__ import annotations
 
 import sys
@@ -12,16 +13,20 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from app.contacts import services as contact_services
 from app.documents import kinds
 from app.documents.errors import DocumentError
 from app.documents.kinds import Options
 from app.extensions import db
 from app.models import PrinterProfile, Review, User
+from reports.contacts import contact_pdf, contact_workbook
 
 
 @click.command("report")
-@click.argument("document", type=click.Choice(list(kinds.DOCUMENTS)))
-@click.option("--review", "review_id", type=int, required=True, help="考评编号（考评排名页面地址中的数字）")
+@click.argument("document", type=click.Choice([*kinds.DOCUMENTS, "contacts"]))
+@click.option("--review", "review_id", type=int, default=None, help="考评编号（考评排名页面地址中的数字）")
+@click.option("--year", type=int, default=None, help="四联系覆盖情况（contacts）：年度")
+@click.option("--half", type=click.Choice(["H1", "H2"]), default=None, help="四联系覆盖情况：H1 上半年，H2 下半年；不填为全年")
 @click.option("--order", type=click.Choice(list(kinds.ORDERS)), default="strokes", show_default=True,
               help="名单和证书的顺序：score 按得分，strokes 按姓氏笔画")
 @click.option("--grouping", type=click.Choice(list(kinds.GROUPINGS)), default="unit", show_default=True,
@@ -39,12 +44,17 @@ from app.models import PrinterProfile, Review, User
 @click.option("--user", "username", default="", help="登记在打印记录中的操作人用户名")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出文件")
 @with_appcontext
-def report_command(document: str, review_id: int, order: str, grouping: str, mode: str, numerals: str, paper: str,
+def report_command(document: str, review_id: int | None, year: int | None, half: str | None, order: str, grouping: str, mode: str, numerals: str, paper: str,
                    printer_name: str, ranking: str | None, group: str | None, subject_id: int | None,
                    preview: bool, username: str, output: Path) -> None:
     """生成打印文件（PDF；以 .xlsx 结尾时生成表格，以 .docx 结尾时生成 Word 公文）。"""
     if not output.parent.is_dir():
         raise click.UsageError(f"输出文件夹 {output.parent} 不存在")
+    if document == "contacts":
+        _contacts(year, half or "", output)
+        return
+    if review_id is None:
+        raise click.UsageError("请用 --review 指定考评编号")
     review = db.session.get(Review, review_id)
     if review is None:
         raise click.UsageError(f"没有编号为 {review_id} 的考评")
@@ -88,3 +98,14 @@ def report_command(document: str, review_id: int, order: str, grouping: str, mod
     note = "（样稿：名单尚未定稿或只出样稿）" if made.draft and document in kinds.CERTIFICATE_DOCS else \
         "（样稿）" if made.draft else ""
     click.echo(f"已生成 {output}：{len(made.data) // 1024} KB{note}")
+
+
+def _contacts(year: int | None, half: str, output: Path) -> None:
+    """四联系覆盖情况 of the whole county: PDF, or .xlsx by the file's extension."""
+    if year is None:
+        raise click.UsageError("请用 --year 指定年度")
+    report = contact_services.report(year, half)
+    data = contact_workbook(report) if output.suffix.lower() == ".xlsx" else contact_pdf(report)
+    output.write_bytes(data)
+    click.echo(f"已生成 {output}：{report.title}，常委 {len(report.standing)} 人，无人联系的委员 "
+               f"{len(report.uncontacted)} 人")

@@ -1,12 +1,13 @@
 """Every table, re-exported so Alembic and the app see them all."""
 from app.models.audit import AuditLog
+from app.models.contacts import Contact, ContactLink
 from app.models.awards import (AwardList, Candidate, Certificate, DecisionText, Objection, PrinterProfile, PrintLog,
                                RewardAmount, Vote)
 from app.models.enums import (AttendanceStatus, AwardListState, BranchForm, CandidateState, Category,
-                              CertificateKind, CounterpartKind, FollowupDecision, FollowupState, FollowupStep, Gender,
-                              Invitees, MeetingKind, ObjectionOutcome, PartyStatus, ProjectStage, RecordState,
-                              ReviewKind, ReviewState, Role, RuleFileState, SubjectKind, SupportKind, UnitKind,
-                              VoteChoice)
+                              CertificateKind, ContactForm, ContactLinkKind, CounterpartKind, FollowupDecision,
+                              FollowupState, FollowupStep, Gender, Invitees, MeetingKind, ObjectionOutcome, PartyStatus,
+                              ProjectStage, RecordState, ReviewKind, ReviewState, Role, RuleFileState, SubjectKind,
+                              SupportKind, UnitKind, VoteChoice)
 from app.models.followup import Followup, FollowupEntry
 from app.models.jobs import Job, JobState
 from app.models.notices import Notice
@@ -23,12 +24,12 @@ from app.models.users import LoginEvent, LoginThrottle, PasswordHistory, User, u
 __all__ = [
     "Activity", "ActivityParticipant", "AppraisalYear", "Attendance", "AttendanceStatus", "AuditLog", "AwardList",
     "AwardListState", "BranchForm", "BranchIndicator", "BranchResult", "Candidate", "CandidateState", "Category",
-    "Certificate", "CertificateKind", "Counterpart", "CounterpartKind", "DecisionText", "Enterprise", "Evidence",
-    "Followup", "FollowupDecision", "FollowupEntry", "FollowupState", "FollowupStep", "Gender", "HistoricalResult",
-    "Invitees", "Job", "JobState", "LoginEvent", "LoginThrottle", "Meeting", "MeetingKind", "MeetingType", "Member",
-    "MemberUnitChange", "Notice", "Objection", "ObjectionOutcome", "Pairing", "PairingEntry", "PartyMember",
-    "PartyStatus", "PasswordHistory", "PrintLog", "PrinterProfile", "Project", "ProjectProgress", "ProjectService",
-    "ProjectStage", "RecordState", "Review", "ReviewEntry", "ReviewKind", "ReviewState", "RewardAmount", "Role",
-    "RuleFile", "RuleFileState", "RuleSet", "Setting", "SubjectKind", "SupportKind", "Term", "Unit", "UnitKind", "User",
-    "Vote", "VoteChoice", "user_unit",
+    "Certificate", "CertificateKind", "Contact", "ContactForm", "ContactLink", "ContactLinkKind", "Counterpart",
+    "CounterpartKind", "DecisionText", "Enterprise", "Evidence", "Followup", "FollowupDecision", "FollowupEntry",
+    "FollowupState", "FollowupStep", "Gender", "HistoricalResult", "Invitees", "Job", "JobState", "LoginEvent",
+    "LoginThrottle", "Meeting", "MeetingKind", "MeetingType", "Member", "MemberUnitChange", "Notice", "Objection",
+    "ObjectionOutcome", "Pairing", "PairingEntry", "PartyMember", "PartyStatus", "PasswordHistory", "PrintLog",
+    "PrinterProfile", "Project", "ProjectProgress", "ProjectService", "ProjectStage", "RecordState", "Review",
+    "ReviewEntry", "ReviewKind", "ReviewState", "RewardAmount", "Role", "RuleFile", "RuleFileState", "RuleSet",
+    "Setting", "SubjectKind", "SupportKind", "Term", "Unit", "UnitKind", "User", "Vote", "VoteChoice", "user_unit",
 ]

@@ -212,3 +212,20 @@ class ProjectStage(LabelledEnum):
     SIGNED = "签约"
     LANDED = "落地"
     PRODUCING = "投产"
+
+
+class ContactLinkKind(LabelledEnum):
+    """The 四联系 assignments (实施意见 §三.3): who keeps in touch with whom."""
+
+    LEADER_STANDING = "县政协领导联系常委"
+    STANDING_MEMBER = "常委联系委员"
+    COMMITTEE_UNIT = "专委会联系界别和联络处"
+
+
+class ContactForm(LabelledEnum):
+    """How a contact was made."""
+
+    VISIT = "走访"
+    PHONE = "电话"
+    FORUM = "座谈"
+    WECHAT = "微信"

@@ -247,6 +247,16 @@ HISTORY = Sheet("历年考评结果", (
     Column("备注", "note", TEXT, note="如 据2024年度考核结果通报"),
 ), note="每个考评对象每年一行；已在系统内完成全年总结的年度以系统结果为准，不必录入")
 
+CONTACT_LINK_KINDS = ("县政协领导联系常委", "常委联系委员", "专委会联系界别和联络处")
+#: The 四联系 assignments (app/imports/contacts.py): who keeps in touch with whom.
+CONTACT_LINKS = Sheet("四联系分工", (
+    Column("联系类型", "kind", CHOICE, required=True, choices=CONTACT_LINK_KINDS),
+    Column("联系人编号", "from_code", CODE, note="常委的委员编号，或专委会的单位编号；空白时按联系人姓名（名称）查找"),
+    Column("联系人", "from_name", TEXT, note="县政协领导的姓名（可带职务，如 主席 王某），常委的姓名，或专委会的名称"),
+    Column("被联系人编号", "to_code", CODE, note="常委或委员的编号，或界别、联络处的单位编号；空白时按姓名（名称）查找"),
+    Column("被联系人", "to_name", TEXT, note="常委或委员的姓名，或界别活动组、联络处的名称"),
+), note="每行一项分工；每位常委（委员、界别、联络处）每种联系类型只能有一个联系人，已有的分工不变")
+
 
 #: A CSV file of records: 履职记录 columns, and a row with 会议类型 / 出席情况 is an attendance.
 CSV_ACTIVITIES = Sheet("履职记录", (

@@ -1,0 +1,50 @@
+"""The 四联系 forms: an assignment (which ends it needs depends on its kind) and a contact. Checks that need the
+database (a 常委, a unit of the right kind, the user's scope) are the service's."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.forms import ChineseDateField, SingleLine, enum_choices, select_choices
+from app.models import ContactForm, ContactLinkKind, Member, Unit
+
+NOBODY = (0, "—")
+
+
+def _people(members: list[Member]) -> list[tuple[int, str]]:
+    return [NOBODY, *((m.id, f"{m.code} {m.name}") for m in members)]
+
+
+class LinkForm(FlaskForm):
+    kind = SelectField(_l("联系类型"), choices=enum_choices(ContactLinkKind), validators=[DataRequired()])
+    leader = StringField(_l("县政协领导"), validators=[Optional(), Length(max=40), SingleLine()])
+    from_member_id = SelectField(_l("联系委员的常委"), coerce=int, default=0)
+    to_member_id = SelectField(_l("被联系的常委或委员"), coerce=int, default=0)
+    from_unit_id = SelectField(_l("专委会"), coerce=int, default=0)
+    to_unit_id = SelectField(_l("被联系的界别或联络处"), coerce=int, default=0)
+    submit = SubmitField(_l("添加分工"))
+
+    def __init__(self, standing: list[Member], members: list[Member], committees: list[Unit], targets: list[Unit],
+                 **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.from_member_id.choices = select_choices(_people(standing))
+        self.to_member_id.choices = select_choices(_people(members))
+        self.from_unit_id.choices = select_choices([NOBODY, *((u.id, u.name) for u in committees)])
+        self.to_unit_id.choices = select_choices([NOBODY, *((u.id, u.name) for u in targets)])
+
+
+class ContactEntryForm(FlaskForm):
+    occurred_on = ChineseDateField(_l("联系日期"), validators=[Optional()])
+    form = SelectField(_l("联系方式"), choices=enum_choices(ContactForm), validators=[DataRequired()])
+    member_id = SelectField(_l("被联系的委员"), coerce=int, default=0)
+    by_member_id = SelectField(_l("联系人（常委或委员）"), coerce=int, default=0)
+    by_leader = StringField(_l("或联系的县政协领导"), validators=[Optional(), Length(max=40), SingleLine()])
+    content = TextAreaField(_l("联系内容"), validators=[Length(max=2000)])
+    submit = SubmitField(_l("记录联系"))
+
+    def __init__(self, members: list[Member], by: list[Member], **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.member_id.choices = select_choices(_people(members))
+        self.by_member_id.choices = select_choices(_people(by))
