@@ -5,11 +5,11 @@ from app.models.awards import (AwardList, Candidate, Certificate, DecisionText, 
 from app.models.enums import (AttendanceStatus, AwardListState, BranchForm, CandidateState, Category,
                               CertificateKind, FollowupDecision, FollowupState, FollowupStep, Gender, Invitees,
                               MeetingKind, ObjectionOutcome, PartyStatus, RecordState, ReviewKind, ReviewState,
-                              Role, RuleFileState, SubjectKind, UnitKind, VoteChoice)
+                              Role, RuleFileState, SubjectKind, UnitKind, VisitForm, VoteChoice)
 from app.models.followup import Followup, FollowupEntry
 from app.models.jobs import Job, JobState
 from app.models.notices import Notice
-from app.models.org import AppraisalYear, Enterprise, Term, Unit
+from app.models.org import AppraisalYear, BranchVisit, Enterprise, EnterpriseFigures, Term, Unit
 from app.models.people import Member, MemberUnitChange, PartyMember
 from app.models.records import (Activity, ActivityParticipant, Attendance, BranchIndicator, BranchResult,
                                 Evidence, Meeting, MeetingType)
@@ -20,12 +20,12 @@ from app.models.users import LoginEvent, LoginThrottle, PasswordHistory, User, u
 
 __all__ = [
     "Activity", "ActivityParticipant", "AppraisalYear", "Attendance", "AttendanceStatus", "AuditLog", "AwardList",
-    "AwardListState", "BranchForm", "BranchIndicator", "BranchResult", "Candidate", "CandidateState", "Category",
-    "Certificate", "CertificateKind", "DecisionText", "Enterprise", "Evidence", "Followup", "FollowupDecision",
+    "AwardListState", "BranchForm", "BranchIndicator", "BranchResult", "BranchVisit", "Candidate", "CandidateState", "Category",
+    "Certificate", "CertificateKind", "DecisionText", "Enterprise", "EnterpriseFigures", "Evidence", "Followup", "FollowupDecision",
     "FollowupEntry", "FollowupState", "FollowupStep", "Gender", "HistoricalResult", "Invitees", "Job",
     "JobState", "LoginEvent", "LoginThrottle", "Meeting", "MeetingKind", "MeetingType", "Member", "MemberUnitChange",
     "Notice", "Objection", "ObjectionOutcome",
     "PartyMember", "PartyStatus", "PasswordHistory", "PrintLog", "PrinterProfile", "RecordState", "Review",
     "ReviewEntry", "ReviewKind", "ReviewState", "RewardAmount", "Role", "RuleFile", "RuleFileState", "RuleSet",
-    "Setting", "SubjectKind", "Term", "Unit", "UnitKind", "User", "Vote", "VoteChoice", "user_unit",
+    "Setting", "SubjectKind", "Term", "Unit", "UnitKind", "User", "VisitForm", "Vote", "VoteChoice", "user_unit",
 ]
