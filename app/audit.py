@@ -33,8 +33,12 @@ ENTITY_LABELS = {"user": _l("用户"), "unit": _l("组织单位"), "enterprise":
                  "award_list": _l("表彰名单"), "candidate": _l("推荐人选"), "objection": _l("异议"),
                  "setting": _l("系统设置"), "rule_file": _l("评分细则"), "historical_result": _l("历年考评结果"),
                  "term": _l("届次"), "appraisal_year": _l("考评年度"), "followup": _l("通报处理台账"),
-                 "followup_entry": _l("通报处理记录"), "decision_text": _l("表彰决定正文")}
+                 "followup_entry": _l("通报处理记录"), "decision_text": _l("表彰决定正文"),
+                 "enterprise_figures": _l("企业年度数据"), "branch_visit": _l("联络员走访指导")}
 FIELD_LABELS = {
+    "party_members": _l("党员人数"), "output": _l("产值（万元）"), "tax": _l("税收（万元）"),
+    "founded_on": _l("组建日期"), "visited_on": _l("走访日期"), "form": _l("方式"),
+    "visitor": _l("联络员"), "enterprise": _l("企业"),
     "code": _l("编号"), "name": _l("名称"), "kind": _l("类型"), "parent": _l("上级单位"),
     "branch_form": _l("组建方式"), "sort_order": _l("排序号"), "active": _l("启用"), "industry": _l("所属行业"),
     "employees": _l("职工人数"), "branch": _l("所属党支部"), "username": _l("用户名"), "display_name": _l("姓名"),

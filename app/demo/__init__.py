@@ -13,6 +13,7 @@ from flask import current_app
 
 from app.auth.passwords import hash_password
 from app.demo.branches import build_branch_results, build_party_life
+from app.demo.coverage import build_coverage
 from app.demo.county import (Names, build_calendar, build_members, build_organisation, build_party_members,
                              build_units, build_users, demo_user)
 from app.demo.meetings import build_meetings
@@ -74,6 +75,7 @@ def build_demo(seed: int = DEFAULT_SEED) -> DemoSummary:
     build_meetings(county, members, model)
     build_branch_results(county, people)
     build_party_life(county, people)
+    build_coverage(county, people)
     db.session.flush()
     return summarize(seed)
 

@@ -20,8 +20,9 @@ from app.models import PrinterProfile, Review, User
 
 
 @click.command("report")
-@click.argument("document", type=click.Choice(list(kinds.DOCUMENTS)))
-@click.option("--review", "review_id", type=int, required=True, help="考评编号（考评排名页面地址中的数字）")
+@click.argument("document", type=click.Choice([*kinds.DOCUMENTS, "coverage"]))
+@click.option("--review", "review_id", type=int, default=None, help="考评编号（考评排名页面地址中的数字）")
+@click.option("--year", type=int, default=None, help="coverage（党组织覆盖统计）：年度，如 2025")
 @click.option("--order", type=click.Choice(list(kinds.ORDERS)), default="strokes", show_default=True,
               help="名单和证书的顺序：score 按得分，strokes 按姓氏笔画")
 @click.option("--grouping", type=click.Choice(list(kinds.GROUPINGS)), default="unit", show_default=True,
@@ -39,12 +40,17 @@ from app.models import PrinterProfile, Review, User
 @click.option("--user", "username", default="", help="登记在打印记录中的操作人用户名")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出文件")
 @with_appcontext
-def report_command(document: str, review_id: int, order: str, grouping: str, mode: str, numerals: str, paper: str,
+def report_command(document: str, review_id: int | None, year: int | None, order: str, grouping: str, mode: str, numerals: str, paper: str,
                    printer_name: str, ranking: str | None, group: str | None, subject_id: int | None,
                    preview: bool, username: str, output: Path) -> None:
     """生成打印文件（PDF；以 .xlsx 结尾时生成表格，以 .docx 结尾时生成 Word 公文）。"""
     if not output.parent.is_dir():
         raise click.UsageError(f"输出文件夹 {output.parent} 不存在")
+    if document == "coverage":
+        _coverage(year, output)
+        return
+    if review_id is None:
+        raise click.UsageError("请用 --review 指定考评编号")
     review = db.session.get(Review, review_id)
     if review is None:
         raise click.UsageError(f"没有编号为 {review_id} 的考评")
@@ -88,3 +94,16 @@ def report_command(document: str, review_id: int, order: str, grouping: str, mod
     note = "（样稿：名单尚未定稿或只出样稿）" if made.draft and document in kinds.CERTIFICATE_DOCS else \
         "（样稿）" if made.draft else ""
     click.echo(f"已生成 {output}：{len(made.data) // 1024} KB{note}")
+
+
+def _coverage(year: int | None, output: Path) -> None:
+    """The year's 党组织覆盖统计 of the whole county: PDF, or .xlsx by the file's extension."""
+    from app.coverage.services import coverage
+    from reports.coverage import coverage_pdf, coverage_workbook
+
+    if year is None:
+        raise click.UsageError("请用 --year 指定年度，如 --year 2025")
+    report = coverage(year, county=True)
+    data = coverage_workbook(report) if output.suffix.lower() == ".xlsx" else coverage_pdf(report)
+    output.write_bytes(data)
+    click.echo(f"已生成 {output}：{len(data) // 1024} KB（党支部 {len(report.branches)} 个，企业 {len(report.enterprises)} 家）")
