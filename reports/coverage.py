@@ -129,7 +129,7 @@ def _money(value: Decimal | None) -> str:
 
 
 BRANCH_HEADER = ("党支部", "组建方式", "上级党组织", "组建日期", "党员")
-BRANCH_WIDTHS = (52 * mm, 22 * mm, 46 * mm, 28 * mm, 22 * mm)  # 170 mm
+BRANCH_WIDTHS = (52 * mm, 22 * mm, 44 * mm, 32 * mm, 20 * mm)  # 170 mm
 ENTERPRISE_HEADER = ("企业", "所属党支部", "职工", "党员", "产值（万元）", "税收（万元）", "数据年度")
 ENTERPRISE_WIDTHS = (40 * mm, 36 * mm, 14 * mm, 14 * mm, 24 * mm, 24 * mm, 18 * mm)  # 170 mm
 
