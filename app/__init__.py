@@ -26,9 +26,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.before_request(lambda: _refuse_with_weak_secret_key(problem))
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from app import (activities, admin, auth, awards, branches, cli, contacts, dashboard, documents,  # noqa: F401
-                     errors, followup, i18n, imports, jobs, main, meetings, members, models, notices, pagecache,
-                     pairings, projects, public, reviews, roster, rules, setup)  # (models: tables for Alembic)
+    from app import (activities, admin, auth, awards, branches, cli, contacts, coverage, dashboard,  # noqa: F401
+                     documents, errors, followup, i18n, imports, jobs, main, meetings, members, models, notices,
+                     pagecache, pairings, projects, public, reviews, roster, rules,
+                     setup)  # (models: tables for Alembic)
     from app.extensions import csrf, db, migrate
 
     from app.web import IdConverter
@@ -45,6 +46,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(members.bp, url_prefix="/members")
     app.register_blueprint(activities.bp, url_prefix="/activities")
     app.register_blueprint(branches.bp, url_prefix="/branches")
+    app.register_blueprint(coverage.bp, url_prefix="/coverage")
     app.register_blueprint(meetings.bp, url_prefix="/meetings")
     app.register_blueprint(pairings.bp, url_prefix="/pairings")
     app.register_blueprint(projects.bp, url_prefix="/projects")

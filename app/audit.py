@@ -35,8 +35,11 @@ ENTITY_LABELS = {"user": _l("用户"), "unit": _l("组织单位"), "enterprise":
                  "term": _l("届次"), "appraisal_year": _l("考评年度"), "followup": _l("通报处理台账"),
                  "followup_entry": _l("通报处理记录"), "decision_text": _l("表彰决定正文"), "pairing": _l("联一户结对"),
                  "counterpart": _l("对接对象"), "project": _l("引一企项目"), "contact_link": _l("四联系分工"),
-                 "contact": _l("联系记录")}
+                 "contact": _l("联系记录"), "enterprise_figures": _l("企业年度数据"), "branch_visit": _l("联络员走访指导")}
 FIELD_LABELS = {
+    "party_members": _l("党员人数"), "output": _l("产值（万元）"), "tax": _l("税收（万元）"),
+    "founded_on": _l("组建日期"), "visited_on": _l("走访日期"), "form": _l("方式"),
+    "visitor": _l("联络员"), "enterprise": _l("企业"),
     "code": _l("编号"), "name": _l("名称"), "kind": _l("类型"), "parent": _l("上级单位"),
     "branch_form": _l("组建方式"), "sort_order": _l("排序号"), "active": _l("启用"), "industry": _l("所属行业"),
     "employees": _l("职工人数"), "branch": _l("所属党支部"), "username": _l("用户名"), "display_name": _l("姓名"),

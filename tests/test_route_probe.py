@@ -28,8 +28,8 @@ from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Cer
                         SubjectKind, Term, Unit, UnitKind, User)
 from conftest import text_of
 
-# 221 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1768 pairs probed.
-RULE_METHODS = 221
+# 228 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1824 pairs probed.
+RULE_METHODS = 228
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -80,6 +80,9 @@ BRANCH_RESULT = {"GET": frozenset(BRANCH_VIEWERS), "POST": frozenset(PARTY_ENTRY
 
 ROUTES: dict[str, Route] = {
     "/": r(SIGNED_IN),
+    "/coverage/": r(BRANCH_VIEWERS),
+    "/coverage/enterprises/<int:enterprise_id>/<int:year>": r(PARTY_ENTRY, enterprise_id="enterprise", year="year"),
+    "/coverage/enterprises/new": r(VERIFY),
     "/activities/": r((ADMIN, OFFICE, LEADER, CLERK, LIAISON, MEMBER)),
     "/activities/<int:activity_id>": r(SIGNED_IN, activity_id="activity"),
     "/activities/<int:activity_id>/delete": r(RECORD, activity_id="activity"),
@@ -143,6 +146,7 @@ ROUTES: dict[str, Route] = {
     "/branches/<int:unit_id>/results/<period>/reopen": r(VERIFY, unit_id="branch", period="period"),
     "/branches/<int:unit_id>/results/<period>/return": r(VERIFY, unit_id="branch", period="period"),
     "/branches/<int:unit_id>/results/<period>/verify": r(VERIFY, unit_id="branch", period="period"),
+    "/branches/<int:unit_id>/visits/new": r(PARTY_ENTRY, unit_id="branch"),
     "/branches/party-members": r(BRANCH_VIEWERS),
     "/branches/results": r(BRANCH_VIEWERS),
     "/dashboard/": r(AWARD_VIEWERS),

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 
 from app.audit import FIELD_LABELS
 from app.auth.policy import ITEMS
-from app.forms import ChineseIntegerField, SingleLine, enum_choices, select_choices
+from app.forms import ChineseDateField, ChineseIntegerField, SingleLine, enum_choices, select_choices
 from app.models import BranchForm, Role, UnitKind
 
 NONE = 0
@@ -27,6 +27,7 @@ class UnitForm(FlaskForm):
                        validators=[DataRequired(_l("请选择单位类型。"))])
     parent_id = SelectField(_l("上级单位"), coerce=int, validate_choice=False)  # checked by the service
     branch_form = SelectField(_l("组建方式"), choices=[*select_choices([("", "—")]), *enum_choices(BranchForm)])
+    founded_on = ChineseDateField(_l("组建日期"), validators=[Optional()])
     sort_order = ChineseIntegerField(_l("排序号"), default=0, validators=[
         Optional(), NumberRange(min=0, max=99999, message=_l("请输入 0 到 99999 之间的整数。"))])
     active = BooleanField(_l("启用"), default=True)

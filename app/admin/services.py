@@ -153,7 +153,7 @@ def parent_choices() -> list[tuple[int, str]]:
 
 
 def _unit_facts(unit: Unit) -> dict[str, Any]:
-    facts = audit.snapshot(unit, ("code", "name", "kind", "branch_form", "sort_order", "active"))
+    facts = audit.snapshot(unit, ("code", "name", "kind", "branch_form", "founded_on", "sort_order", "active"))
     parent = db.session.get(Unit, unit.parent_id) if unit.parent_id else None
     facts["parent"] = f"{parent.name}（{parent.code}）" if parent else None
     return facts
@@ -241,6 +241,7 @@ def save_unit(unit: Unit, data: Mapping[str, Any], actor: User, ip: str = "") ->
     unit.kind = kind
     unit.parent_id = parent.id if parent else None
     unit.branch_form = branch_form
+    unit.founded_on = data.get("founded_on") if kind == UnitKind.BRANCH else None
     unit.sort_order = data.get("sort_order") or 0
     unit.active = bool(data["active"])
     db.session.add(unit)
@@ -251,24 +252,26 @@ def save_unit(unit: Unit, data: Mapping[str, Any], actor: User, ip: str = "") ->
     return {}
 
 
-def save_enterprise(enterprise: Enterprise, branch: Unit, data: Mapping[str, Any], actor: User,
+def save_enterprise(enterprise: Enterprise, branch: Unit | None, data: Mapping[str, Any], actor: User,
                     ip: str = "") -> Errors:
-    """Check and copy form data onto `enterprise` of `branch`; a 单独组建 branch has at most one enterprise."""
+    """Check and copy form data onto `enterprise` of `branch` (None: an enterprise with no branch yet, a possible
+    空白点); a 单独组建 branch has at most one enterprise."""
     name = data["name"].strip()
     if db.session.scalar(sa.select(Enterprise.id).where(Enterprise.name == name,
                                                         Enterprise.id != (enterprise.id or 0))):
         return {"name": [_("企业“%(name)s”已经登记过了。", name=name)]}
-    if enterprise.id is None and branch.branch_form == BranchForm.SINGLE and branch.enterprises:
+    single = branch is not None and branch.branch_form == BranchForm.SINGLE
+    if enterprise.id is None and single and branch.enterprises:
         return {"name": [_("单独组建的党支部只能有一家企业；如有多家企业，请先把支部改为联合支部。")]}
     before = audit.snapshot(enterprise, ENTERPRISE_FIELDS) if enterprise.id is not None else {}
     enterprise.name = name
     enterprise.industry = (data.get("industry") or "").strip()
     enterprise.employees = data.get("employees") or 0
-    enterprise.branch_id = branch.id
+    enterprise.branch_id = branch.id if branch is not None else None
     db.session.add(enterprise)
     db.session.flush()
     changes = audit.diff(before, audit.snapshot(enterprise, ENTERPRISE_FIELDS))
-    if not before:
+    if not before and branch is not None:
         changes["branch"] = (None, f"{branch.name}（{branch.code}）")
     if changes:
         audit.record(actor, "update" if before else "create", "enterprise", enterprise.id, changes, ip=ip)

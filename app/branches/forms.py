@@ -5,11 +5,13 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, HiddenField, SelectField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import BooleanField, Field, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.branches.results import Indicator, Value
-from app.forms import ChineseDecimalField, ChineseIntegerField, select_choices
+from app.forms import (ChineseDateField, ChineseDecimalField, ChineseIntegerField, SingleLine, enum_choices,
+                       select_choices)
+from app.models import VisitForm
 
 
 class VersionForm(FlaskForm):
@@ -55,3 +57,15 @@ def version_of(form: VersionForm) -> int | None:
         return int(form.version.data)
     except (TypeError, ValueError):
         return None
+
+
+class VisitEntryForm(FlaskForm):
+    """A 党建工作联络员's visit to or guidance of a branch."""
+
+    visited_on = ChineseDateField(_l("走访日期"), validators=[InputRequired(_l("请填写走访日期。"))])
+    form = SelectField(_l("方式"), choices=enum_choices(VisitForm), validators=[DataRequired(_l("请选择方式。"))])
+    content = TextAreaField(_l("内容"), validators=[DataRequired(_l("请填写走访或指导的内容。")),
+                                                   Length(max=2000, message=_l("至多 2000 字。"))])
+    visitor = StringField(_l("联络员"), validators=[DataRequired(_l("请填写联络员姓名。")),
+                                                 Length(max=40, message=_l("至多 40 字。")), SingleLine()])
+    submit = SubmitField(_l("保存"))

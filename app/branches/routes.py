@@ -13,10 +13,11 @@ from app import audit
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
 from app.activities.services import entry_roles
-from app.branches import results, services
-from app.branches.forms import ReasonForm, indicator_form, values_of, version_of
+from app.branches import results, services, visits
+from app.branches.forms import ReasonForm, VisitEntryForm, indicator_form, values_of, version_of
+from app.coverage.services import default_year as coverage_year
 from app.extensions import db
-from app.forms import attach_errors
+from app.forms import attach_errors, commit_or_attach
 from app.imports import export
 from app.models import BranchForm, BranchResult, Category, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind
 from app.listing import page_size, remembered, sorted_by, sorted_items
@@ -69,7 +70,22 @@ def detail(unit_id: int) -> str:
                            by_enterprise=services.enterprise_counts(branch.id), full=full,
                            probationary=probationary, can_edit=current_user.role == Role.ADMIN,
                            half_years=results.branch_periods(branch.id), label=results.period_label,
-                           can_enter=current_user.role in results.ENTRY_ROLES)
+                           can_enter=current_user.role in results.ENTRY_ROLES,
+                           visits=visits.branch_visits(branch.id), year=coverage_year())
+
+
+@bp.route("/<int:unit_id>/visits/new", methods=["GET", "POST"])
+@roles_required(*results.ENTRY_ROLES)
+def visit_new(unit_id: int) -> str | Response:
+    """Log a 党建工作联络员's visit or guidance: the liaison of the branch, or the office."""
+    branch = _branch_or_404(unit_id)
+    data = {"visited_on": visits.default_date(), "visitor": current_user.display_name}
+    form = VisitEntryForm(data=data) if request.method == "GET" else VisitEntryForm()
+    if form.validate_on_submit() and commit_or_attach(
+            form, visits.add_visit(branch, form.data, current_user, request.remote_addr or "")):
+        flash(_("已记录对 %(branch)s 的走访指导。", branch=branch.name), "success")
+        return redirect(url_for("branches.detail", unit_id=branch.id))
+    return render_template("branches/visit_form.html", form=form, branch=branch)
 
 
 @bp.route("/party-members")

@@ -14,6 +14,7 @@ from flask import current_app
 from app.auth.passwords import hash_password
 from app.demo.branches import build_branch_results, build_party_life
 from app.demo.contacts import build_contacts
+from app.demo.coverage import build_coverage
 from app.demo.county import (Names, build_calendar, build_members, build_organisation, build_party_members,
                              build_units, build_users, demo_user)
 from app.demo.meetings import build_meetings
@@ -79,6 +80,7 @@ def build_demo(seed: int = DEFAULT_SEED) -> DemoSummary:
     build_pairings()
     build_projects()
     build_contacts(county, members, seed)
+    build_coverage(county, people)
     db.session.flush()
     return summarize(seed)
 

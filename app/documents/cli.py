@@ -23,9 +23,9 @@ from reports.contacts import contact_pdf, contact_workbook
 
 
 @click.command("report")
-@click.argument("document", type=click.Choice([*kinds.DOCUMENTS, "contacts"]))
+@click.argument("document", type=click.Choice([*kinds.DOCUMENTS, "contacts", "coverage"]))
 @click.option("--review", "review_id", type=int, default=None, help="考评编号（考评排名页面地址中的数字）")
-@click.option("--year", type=int, default=None, help="四联系覆盖情况（contacts）：年度")
+@click.option("--year", type=int, default=None, help="四联系覆盖情况（contacts）、党组织覆盖统计（coverage）：年度，如 2025")
 @click.option("--half", type=click.Choice(["H1", "H2"]), default=None, help="四联系覆盖情况：H1 上半年，H2 下半年；不填为全年")
 @click.option("--order", type=click.Choice(list(kinds.ORDERS)), default="strokes", show_default=True,
               help="名单和证书的顺序：score 按得分，strokes 按姓氏笔画")
@@ -44,7 +44,8 @@ from reports.contacts import contact_pdf, contact_workbook
 @click.option("--user", "username", default="", help="登记在打印记录中的操作人用户名")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出文件")
 @with_appcontext
-def report_command(document: str, review_id: int | None, year: int | None, half: str | None, order: str, grouping: str, mode: str, numerals: str, paper: str,
+def report_command(document: str, review_id: int | None, year: int | None, half: str | None, order: str,
+                   grouping: str, mode: str, numerals: str, paper: str,
                    printer_name: str, ranking: str | None, group: str | None, subject_id: int | None,
                    preview: bool, username: str, output: Path) -> None:
     """生成打印文件（PDF；以 .xlsx 结尾时生成表格，以 .docx 结尾时生成 Word 公文）。"""
@@ -52,6 +53,9 @@ def report_command(document: str, review_id: int | None, year: int | None, half:
         raise click.UsageError(f"输出文件夹 {output.parent} 不存在")
     if document == "contacts":
         _contacts(year, half or "", output)
+        return
+    if document == "coverage":
+        _coverage(year, output)
         return
     if review_id is None:
         raise click.UsageError("请用 --review 指定考评编号")
@@ -109,3 +113,16 @@ def _contacts(year: int | None, half: str, output: Path) -> None:
     output.write_bytes(data)
     click.echo(f"已生成 {output}：{report.title}，常委 {len(report.standing)} 人，无人联系的委员 "
                f"{len(report.uncontacted)} 人")
+
+
+def _coverage(year: int | None, output: Path) -> None:
+    """The year's 党组织覆盖统计 of the whole county: PDF, or .xlsx by the file's extension."""
+    from app.coverage.services import coverage
+    from reports.coverage import coverage_pdf, coverage_workbook
+
+    if year is None:
+        raise click.UsageError("请用 --year 指定年度，如 --year 2025")
+    report = coverage(year, county=True)
+    data = coverage_workbook(report) if output.suffix.lower() == ".xlsx" else coverage_pdf(report)
+    output.write_bytes(data)
+    click.echo(f"已生成 {output}：{len(data) // 1024} KB（党支部 {len(report.branches)} 个，企业 {len(report.enterprises)} 家）")

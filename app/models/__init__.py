@@ -7,11 +7,11 @@ from app.models.enums import (AttendanceStatus, AwardListState, BranchForm, Cand
                               CertificateKind, ContactForm, ContactLinkKind, CounterpartKind, FollowupDecision,
                               FollowupState, FollowupStep, Gender, Invitees, MeetingKind, ObjectionOutcome, PartyStatus,
                               ProjectStage, RecordState, ReviewKind, ReviewState, Role, RuleFileState, SubjectKind,
-                              SupportKind, UnitKind, VoteChoice)
+                              SupportKind, UnitKind, VisitForm, VoteChoice)
 from app.models.followup import Followup, FollowupEntry
 from app.models.jobs import Job, JobState
 from app.models.notices import Notice
-from app.models.org import AppraisalYear, Enterprise, Term, Unit
+from app.models.org import AppraisalYear, BranchVisit, Enterprise, EnterpriseFigures, Term, Unit
 from app.models.people import Member, MemberUnitChange, PartyMember
 from app.models.registers import Counterpart, Pairing, PairingEntry, Project, ProjectProgress, ProjectService
 from app.models.records import (Activity, ActivityParticipant, Attendance, BranchIndicator, BranchResult,
@@ -23,13 +23,14 @@ from app.models.users import LoginEvent, LoginThrottle, PasswordHistory, User, u
 
 __all__ = [
     "Activity", "ActivityParticipant", "AppraisalYear", "Attendance", "AttendanceStatus", "AuditLog", "AwardList",
-    "AwardListState", "BranchForm", "BranchIndicator", "BranchResult", "Candidate", "CandidateState", "Category",
-    "Certificate", "CertificateKind", "Contact", "ContactForm", "ContactLink", "ContactLinkKind", "Counterpart",
-    "CounterpartKind", "DecisionText", "Enterprise", "Evidence", "Followup", "FollowupDecision", "FollowupEntry",
-    "FollowupState", "FollowupStep", "Gender", "HistoricalResult", "Invitees", "Job", "JobState", "LoginEvent",
-    "LoginThrottle", "Meeting", "MeetingKind", "MeetingType", "Member", "MemberUnitChange", "Notice", "Objection",
-    "ObjectionOutcome", "Pairing", "PairingEntry", "PartyMember", "PartyStatus", "PasswordHistory", "PrintLog",
-    "PrinterProfile", "Project", "ProjectProgress", "ProjectService", "ProjectStage", "RecordState", "Review",
-    "ReviewEntry", "ReviewKind", "ReviewState", "RewardAmount", "Role", "RuleFile", "RuleFileState", "RuleSet",
-    "Setting", "SubjectKind", "SupportKind", "Term", "Unit", "UnitKind", "User", "Vote", "VoteChoice", "user_unit",
+    "AwardListState", "BranchForm", "BranchIndicator", "BranchResult", "BranchVisit", "Candidate", "CandidateState",
+    "Category", "Certificate", "CertificateKind", "Contact", "ContactForm", "ContactLink", "ContactLinkKind",
+    "Counterpart", "CounterpartKind", "DecisionText", "Enterprise", "EnterpriseFigures", "Evidence", "Followup",
+    "FollowupDecision", "FollowupEntry", "FollowupState", "FollowupStep", "Gender", "HistoricalResult", "Invitees",
+    "Job", "JobState", "LoginEvent", "LoginThrottle", "Meeting", "MeetingKind", "MeetingType", "Member",
+    "MemberUnitChange", "Notice", "Objection", "ObjectionOutcome", "Pairing", "PairingEntry", "PartyMember",
+    "PartyStatus", "PasswordHistory", "PrintLog", "PrinterProfile", "Project", "ProjectProgress", "ProjectService",
+    "ProjectStage", "RecordState", "Review", "ReviewEntry", "ReviewKind", "ReviewState", "RewardAmount", "Role",
+    "RuleFile", "RuleFileState", "RuleSet", "Setting", "SubjectKind", "SupportKind", "Term", "Unit", "UnitKind", "User",
+    "VisitForm", "Vote", "VoteChoice", "user_unit",
 ]

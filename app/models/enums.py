@@ -34,6 +34,16 @@ class BranchForm(LabelledEnum):
     JOINT = "联合支部"
 
 
+class VisitForm(LabelledEnum):
+    """How a 党建工作联络员 met a branch."""
+
+    VISIT = "上门走访"
+    GUIDANCE = "业务指导"
+    MEETING = "座谈交流"
+    LECTURE = "宣讲培训"
+    PHONE = "电话联系"
+
+
 class Gender(LabelledEnum):
     MALE = "男"
     FEMALE = "女"

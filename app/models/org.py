@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.enums import BranchForm, UnitKind
-from app.models.types import enum_column
+from app.models.enums import BranchForm, UnitKind, VisitForm
+from app.models.types import ScaledDecimal, enum_column
 
 
 class Unit(db.Model):
@@ -22,6 +23,7 @@ class Unit(db.Model):
     branch_form: Mapped[BranchForm | None] = mapped_column(enum_column(BranchForm))
     sort_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    founded_on: Mapped[dt.date | None]  # a 党支部's 组建日期: the coverage report counts it from that year on
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.sort_order, Unit.id")
     enterprises: Mapped[list[Enterprise]] = relationship(back_populates="branch", order_by="Enterprise.id")
@@ -39,6 +41,37 @@ class Enterprise(db.Model):
     industry: Mapped[str] = mapped_column(sa.String(40), default="")
     employees: Mapped[int] = mapped_column(default=0)
     branch: Mapped[Unit | None] = relationship(back_populates="enterprises")
+    figures: Mapped[list[EnterpriseFigures]] = relationship(back_populates="enterprise",
+                                                           order_by="EnterpriseFigures.year",
+                                                           cascade="all, delete-orphan")
+
+
+class EnterpriseFigures(db.Model):
+    """One enterprise's figures for one year (职工, 党员, 产值, 税收); a year without its own row reads the latest
+    earlier one, so a county carries them from year to year."""
+
+    __table_args__ = (sa.UniqueConstraint("enterprise_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int]
+    employees: Mapped[int] = mapped_column(default=0)
+    party_members: Mapped[int] = mapped_column(default=0)  # as the enterprise reports them, in a branch or not
+    output: Mapped[Decimal | None] = mapped_column(ScaledDecimal(2))  # 产值, 万元
+    tax: Mapped[Decimal | None] = mapped_column(ScaledDecimal(2))  # 税收, 万元
+    enterprise: Mapped[Enterprise] = relationship(back_populates="figures")
+
+
+class BranchVisit(db.Model):
+    """A 党建工作联络员's visit to or guidance of a branch: when, how, what, by whom."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    visited_on: Mapped[dt.date]
+    form: Mapped[VisitForm] = mapped_column(enum_column(VisitForm))
+    content: Mapped[str] = mapped_column(sa.Text)
+    visitor: Mapped[str] = mapped_column(sa.String(40))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime]
 
 
 class Term(db.Model):

@@ -1,0 +1,82 @@
+"""The year's 双比双争 coverage (page, PDF, .xlsx) and each enterprise's yearly figures, within the data scope: a
+liaison sees and keeps their own branches' enterprises."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app import audit
+from app.admin.forms import EnterpriseForm
+from app.admin.services import save_enterprise
+from app.auth.decorators import roles_required
+from app.auth.scope import get_or_404
+from app.coverage import services
+from app.coverage.forms import FiguresForm
+from app.forms import commit_or_attach
+from app.models import Enterprise, Role
+from app.web import send_download
+from reports.coverage import LARGE, MEDIUM, coverage_pdf, coverage_workbook
+
+bp = Blueprint("coverage", __name__)
+VIEWERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON)
+ENTRY = (Role.LIAISON, Role.OFFICE, Role.ADMIN)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _year(value: int | None) -> int:
+    """:raises 404: a year nobody keeps figures for."""
+    year = value if value is not None else services.default_year()
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        abort(404)
+    return year
+
+
+@bp.route("/")
+@roles_required(*VIEWERS)
+def index() -> str | Response:
+    year = _year(request.args.get("year", None, type=int))
+    report = services.coverage(year)
+    fmt = request.args.get("format", "")
+    if fmt == "pdf":
+        return send_download(coverage_pdf(report), "application/pdf", f"{report.title}.pdf")
+    if fmt == "xlsx":
+        return send_download(coverage_workbook(report), XLSX, f"{report.title}.xlsx")
+    return render_template("coverage/index.html", report=report, year=year, years=services.years(),
+                           rows=services.enterprise_rows(year), large=LARGE, medium=MEDIUM,
+                           can_enter=current_user.role in ENTRY,
+                           can_add=current_user.role in (Role.OFFICE, Role.ADMIN))
+
+
+@bp.route("/enterprises/<int:enterprise_id>/<int:year>", methods=["GET", "POST"])
+@roles_required(*ENTRY)
+def figures(enterprise_id: int, year: int) -> str | Response:
+    enterprise = get_or_404(Enterprise, enterprise_id)
+    year = _year(year)
+    shown = services.figures_for(enterprise, year)
+    own = shown if shown is not None and shown.year == year else None
+    initial = {"employees": enterprise.employees} if shown is None else \
+        {k: getattr(shown, k) for k in services.FIGURE_FIELDS}
+    form = FiguresForm(data=initial) if request.method == "GET" else FiguresForm()
+    if form.validate_on_submit() and commit_or_attach(
+            form, services.save_figures(enterprise, year, form.data, current_user, request.remote_addr or "")):
+        flash(_("已保存 %(name)s %(year)s 年的数据。", name=enterprise.name, year=year), "success")
+        return redirect(url_for("coverage.index", year=year))
+    return render_template("coverage/figures.html", form=form, enterprise=enterprise, year=year, shown=shown,
+                           own=own, history=audit.history("enterprise_figures", own.id) if own else [])
+
+
+@bp.route("/enterprises/new", methods=["GET", "POST"])
+@roles_required(Role.OFFICE, Role.ADMIN)
+def enterprise_new() -> str | Response:
+    """An enterprise with no branch yet: with party members it is a 空白点 until a branch takes it in."""
+    form = EnterpriseForm()
+    if form.validate_on_submit():
+        enterprise = Enterprise()
+        if commit_or_attach(form, save_enterprise(enterprise, None, form.data, current_user,
+                                                  request.remote_addr or "")):
+            flash(_("已登记企业 %(name)s，请填写其年度数据。", name=enterprise.name), "success")
+            return redirect(url_for("coverage.figures", enterprise_id=enterprise.id, year=services.default_year()))
+    return render_template("coverage/enterprise_new.html", form=form)
