@@ -193,7 +193,7 @@ def test_an_import_files_new_records_under_the_importers_unit(setup):
 def test_an_import_names_the_unit_it_chose_when_the_importer_had_several(setup):
     row = ["W001", "张三", "提案", "2025-03-02", "关于文化下乡的提案", "立案", None, None, None]
     checked = import_as("clerk_c", [row], dry_run=True)
-    assert checked.ok and any("1 个对象同时属于您负责的几个单位" in n and "张三(提案委员会)" in n for n in checked.notes)
+    assert checked.ok and any("1 个对象同时属于您负责的几个单位" in n and "张三（提案委员会）" in n for n in checked.notes)
     assert import_as("clerk_c", [row]).ok
     assert only_record().entered_by_unit_id == setup["county"]["committee_a"].id  # 专委会 before 界别
 
@@ -202,7 +202,7 @@ def test_an_import_cannot_change_another_units_draft(setup, client, login, a_dra
     row = ["W001", "张三", "提案", "2025-03-01", a_draft.title, "立案", None, None, None]  # its natural key
     outcome = import_as("clerk_b", [row])
     assert not outcome.ok
-    assert any(f"编号 {a_draft.id} 的记录由“文化艺术界”录入,只有该单位的录入员可以修改" in e for e in outcome.errors)
+    assert any(f"编号 {a_draft.id} 的记录由“文化艺术界”录入，只有该单位的录入员可以修改" in e for e in outcome.errors)
     assert (only_record().outcome, only_record().version) == ("提交", a_draft.version)
     assert import_as("clerk_a", [row]).ok and only_record().outcome == "立案"  # its own clerk may
 

@@ -158,7 +158,7 @@ def test_merged_cells_renamed_xls_and_oversized_files_are_refused_clearly(app, c
     merged = text_of(upload(client, workbook(GOOD, merge="A2:A3")))
     assert "有合并单元格 A2:A3" in merged
     xls = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600
-    assert "旧版 Excel(.xls)" in text_of(upload(client, xls, "old.xlsx"))
+    assert "旧版 Excel（.xls）" in text_of(upload(client, xls, "old.xlsx"))
     assert "不是有效的 Excel 工作簿" in text_of(upload(client, b"just text, not a zip", "fake.xlsx"))
     app.config["IMPORT_MAX_BYTES"] = 2048
     response = upload(client, b"x" * 4096, "big.csv")

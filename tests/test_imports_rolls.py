@@ -48,7 +48,7 @@ def test_member_rows_with_unknown_units_or_missing_gender_are_all_reported(year)
             ["W102", "钱二", "女", "农业界", "", "", "", "", ""],
             ["W101", "孙三", "男", "经济界", "", "", "", "", ""]]
     outcome = run("members", xlsx("委员", MEMBER_HEADERS, rows))
-    assert outcome.errors == ["file.xlsx:委员:2:性别: 必填,不能为空",
+    assert outcome.errors == ["file.xlsx:委员:2:性别: 必填，不能为空",
                               "file.xlsx:委员:3:界别: 系统中没有名为“农业界”的界别活动组",
                               "file.xlsx:委员:4:委员编号: “W101”与第 2 行重复"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Member)) == 0

@@ -234,7 +234,7 @@ def test_the_template_has_a_column_per_declared_field_and_a_bad_value_is_reporte
     assert "履职记录:2:培训天数(天): “三天”不是数字" in page
     assert "履职记录:3:培训天数(天): “技能培训”必须填写培训天数" in page
     assert "履职记录:4:发言的会议: 细则没有为“技能培训”规定这一项，请留空" in page
-    assert "履职记录:5:发言的会议: “协商会”不是可选的值(可选:全体会议、常委会议、专题协商会)" in page
+    assert "履职记录:5:发言的会议: “协商会”不是可选的值（可选：全体会议、常委会议、专题协商会）" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity)) == 0
 
 

@@ -123,7 +123,7 @@ def test_xlsx_members_workbook_becomes_subjects_and_records(tmp_path):
     assert dict(recs[6].fields) == {"amount": Decimal("1234.56"), "people_helped": 12}
     assert recs[7].subject_id == 4  # a record of a member no longer 在职 stays a fact, as in the database
     assert dict(recs[-3].fields) == {"meeting": "全体会议", "status": "缺席"} and recs[-3].kind == "会议出勤"
-    assert any("1 行不在 2025 年(第 8 行),未计入" in note for note in got.notes)
+    assert any("1 行不在 2025 年（第 8 行），未计入" in note for note in got.notes)
     assert any("“备注”不是本表的列" in note for note in got.notes)
 
 
@@ -150,7 +150,7 @@ def test_joint_signers_must_be_known_and_distinct(tmp_path):
         ["M002", "提案", "2025-03-01", "立案", "M002、M009、M003、M003"],
     ]})
     assert errors_of(path) == [
-        "联名.xlsx:履职记录:2:联名: “M002”重复(对象编号本人是第一提案人,不必再写)",
+        "联名.xlsx:履职记录:2:联名: “M002”重复（对象编号本人是第一提案人，不必再写）",
         "联名.xlsx:履职记录:2:联名: “M009”不在“委员”表中",
         "联名.xlsx:履职记录:2:联名: “M003”重复",
     ]
@@ -188,10 +188,10 @@ def test_csv_rows_are_checked_like_sheet_rows(tmp_path):
                     "M002,李四,提案,2025-01-08,全体会议,\n"
                     "M002,李四,会议出勤,2025-01-08,,\n", encoding="utf-8")
     assert errors_of(path) == [
-        "履职.csv:履职记录:2:类型: 必填,不能为空",
+        "履职.csv:履职记录:2:类型: 必填，不能为空",
         "履职.csv:履职记录:3:姓名: 与第 2 行的“张三”不一致",
         "履职.csv:履职记录:4:出席情况: 出勤行必须填写",
-        "履职.csv:履职记录:4:类型: 出勤行的类型应空着(填了会议类型或出席情况的行是出勤)",
+        "履职.csv:履职记录:4:类型: 出勤行的类型应空着（填了会议类型或出席情况的行是出勤）",
         "履职.csv:履职记录:5:类型: 出勤请填写会议类型和出席情况",
     ]
 
@@ -226,21 +226,21 @@ def test_every_bad_row_is_reported_with_sheet_row_and_column(tmp_path):
     errors = errors_of(path)
     expected = [
         "记录.xlsx:委员:3:常委: “对”应填 是 或 否",
-        "记录.xlsx:委员:5:姓名: 必填,不能为空",
-        "记录.xlsx:履职记录:14:对象编号: 有合并单元格 B14:B15:请取消合并,每一行、每一格分别填写",
-        "记录.xlsx:履职记录:4:日期: 必填,不能为空",
+        "记录.xlsx:委员:5:姓名: 必填，不能为空",
+        "记录.xlsx:履职记录:14:对象编号: 有合并单元格 B14:B15：请取消合并，每一行、每一格分别填写",
+        "记录.xlsx:履职记录:4:日期: 必填，不能为空",
         "记录.xlsx:履职记录:5:日期: “2025-02-30”不是有效的日期",
-        "记录.xlsx:履职记录:6:日期: “昨天”不是日期(请写作 2025-03-02)",
+        "记录.xlsx:履职记录:6:日期: “昨天”不是日期（请写作 2025-03-02）",
         "记录.xlsx:履职记录:7:金额: “一千”不是数字",
         "记录.xlsx:履职记录:8:受益人数: “1.5”不是整数",
-        "记录.xlsx:履职记录:17:金额: “1.23456”小数位数过多(至多 4 位)",
+        "记录.xlsx:履职记录:17:金额: “1.23456”小数位数过多（至多 4 位）",
         "记录.xlsx:出勤:1:出席情况: 缺少这一必填列",
-        "记录.xlsx:出勤:3:会议类型: “组织活动”不是可选的值(可选:全体会议、常委会议、政情通报会、视察、调研、其他活动、组织生活)",
+        "记录.xlsx:出勤:3:会议类型: “组织活动”不是可选的值（可选：全体会议、常委会议、政情通报会、视察、调研、其他活动、组织生活）",
         "记录.xlsx:委员:4:委员编号: “M001”与第 2 行重复",
         "记录.xlsx:履职记录:9:记录编号: “7”与第 8 行重复",
         "记录.xlsx:履职记录:3:对象编号: “M009”不在“委员”表中",
-        "记录.xlsx:履职记录:11:类型: “提按”不是细则 2025-四个一-委员.yaml 声明的记录类型,是否想写“提案”?",
-        "记录.xlsx:履职记录:12:结果: “通过”不是细则为“提案”声明的取值(可选:提交、立案、重点、优秀)",
+        "记录.xlsx:履职记录:11:类型: “提按”不是细则 2025-四个一-委员.yaml 声明的记录类型，是否想写“提案”？",
+        "记录.xlsx:履职记录:12:结果: “通过”不是细则为“提案”声明的取值（可选：提交、立案、重点、优秀）",
         "记录.xlsx:履职记录:13:联名: “M008”不在“委员”表中",
         "记录.xlsx:履职记录:16:类型: 出勤请填在“出勤”表",
     ]
@@ -252,18 +252,18 @@ def test_a_missing_subjects_sheet_and_a_missing_header_are_reported(tmp_path):
     path = write_xlsx(tmp_path / "无表头.xlsx", {"Sheet1": [["张三", "提案"]],
                                                  "履职记录": [["M001", "提案", "2025-03-02"]]})
     assert errors_of(path) == [
-        "无表头.xlsx:委员: 工作簿中没有“委员”表(现有:Sheet1、履职记录)",
-        "无表头.xlsx:履职记录:1:对象编号: 找不到“对象编号”列:数据上面应有一行列名,如 对象编号、类型、日期",
+        "无表头.xlsx:委员: 工作簿中没有“委员”表（现有：Sheet1、履职记录）",
+        "无表头.xlsx:履职记录:1:对象编号: 找不到“对象编号”列：数据上面应有一行列名，如 对象编号、类型、日期",
     ]
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
-    ("旧表.xls", OLE2, "这是旧版 Excel(.xls)文件或加密的工作簿,系统无法读取"),
-    ("改名.xlsx", OLE2, "这是旧版 Excel(.xls)文件或加密的工作簿,系统无法读取"),
-    ("改名.xlsx", "对象编号,类型\n".encode(), "不是有效的 Excel 工作簿(.xlsx),可能是改了扩展名的其他文件"),
-    ("损坏.xlsx", b"PK\x03\x04 not really a zip", "不是有效的 Excel 工作簿(.xlsx),文件可能已损坏或改了扩展名"),
-    ("新表.xls", None, "不支持旧版 Excel(.xls)文件"),
-    ("工作簿.csv", None, "这是 Excel 工作簿,不是 CSV 文件:请把扩展名改为 .xlsx"),
+    ("旧表.xls", OLE2, "这是旧版 Excel（.xls）文件或加密的工作簿，系统无法读取"),
+    ("改名.xlsx", OLE2, "这是旧版 Excel（.xls）文件或加密的工作簿，系统无法读取"),
+    ("改名.xlsx", "对象编号,类型\n".encode(), "不是有效的 Excel 工作簿（.xlsx），可能是改了扩展名的其他文件"),
+    ("损坏.xlsx", b"PK\x03\x04 not really a zip", "不是有效的 Excel 工作簿（.xlsx），文件可能已损坏或改了扩展名"),
+    ("新表.xls", None, "不支持旧版 Excel（.xls）文件"),
+    ("工作簿.csv", None, "这是 Excel 工作簿，不是 CSV 文件：请把扩展名改为 .xlsx"),
     ("记录.txt", b"a,b\n", "不支持的文件类型“.txt”"),
     ("乱码.csv", b"\xff\x80\x80\xff", "无法识别 CSV 文件的编码"),
 ])
@@ -283,7 +283,7 @@ def test_a_damaged_workbook_is_refused_in_chinese(tmp_path):
         for item in src.infolist():
             data = src.read(item.filename)
             dst.writestr(item, data[: len(data) // 2] if item.filename == "xl/worksheets/sheet2.xml" else data)
-    assert errors_of(damaged) == [("坏.xlsx: 工作簿内容已损坏,无法读取:请在 Excel 或 WPS 中“另存为” Excel 工作簿(.xlsx)"
+    assert errors_of(damaged) == [("坏.xlsx: 工作簿内容已损坏，无法读取：请在 Excel 或 WPS 中“另存为” Excel 工作簿（.xlsx）"
                                    "或 CSV 后再试")]
 
 
@@ -332,10 +332,10 @@ def test_branch_indicators_become_half_year_records(tmp_path):
                    ["B2", "2025H3", "税收", 1, None]]})
     errors = errors_of(path, "branches")
     assert sorted(errors) == sorted([
-        "比实绩.xlsx:比实绩:10:期间: “2025H3”不是半年期间(请写作 2025H1 或 2025H2)",
+        "比实绩.xlsx:比实绩:10:期间: “2025H3”不是半年期间（请写作 2025H1 或 2025H2）",
         "比实绩.xlsx:比实绩:6:指标: 第 4 行已填过 B2 2025H1 的“党员发展”",
-        "比实绩.xlsx:比实绩:7:数值: “劳资关系”是等级指标,请在“等级”列填写(可选:有纠纷、一般、和谐)",
-        "比实绩.xlsx:比实绩:8:等级: “税收”是数值指标,请在“数值”列填写",
+        "比实绩.xlsx:比实绩:7:数值: “劳资关系”是等级指标，请在“等级”列填写（可选：有纠纷、一般、和谐）",
+        "比实绩.xlsx:比实绩:8:等级: “税收”是数值指标，请在“数值”列填写",
         "比实绩.xlsx:比实绩:9:数值: “就业人数”的数值应为整数",
     ])
     wb = openpyxl.load_workbook(path)
@@ -360,7 +360,7 @@ def test_party_members_attend_only_party_life_and_cannot_co_sign(tmp_path):
                  ["全体会议", "2025-03-01", "P2", "出席"]]})
     assert errors_of(path, "party-members") == [
         "党员.xlsx:履职记录:2:联名: 只有委员的履职记录可以联名",
-        "党员.xlsx:出勤:3:会议类型: 党员只记组织生活的出勤,不记“全体会议”",
+        "党员.xlsx:出勤:3:会议类型: 党员只记组织生活的出勤，不记“全体会议”",
     ]
 
 
@@ -378,7 +378,7 @@ def test_only_verified_rows_count_when_the_sheet_has_a_state_column(tmp_path):
         ["M003", "结对困难户", "2025-03-06", None, "已核实"]]})
     got = read(path)
     assert sorted((r.subject_id, r.kind) for r in got.records) == [(1, "提案"), (3, "结对困难户")]
-    assert "履职记录: 3 行的状态不是“已核实”(第 3、4、5 行),未计入" in "\n".join(got.notes)
+    assert "履职记录: 3 行的状态不是“已核实”（第 3、4、5 行），未计入" in "\n".join(got.notes)
     without = write_xlsx(tmp_path / "无状态.xlsx", {"委员": MEMBER_ROWS, "履职记录": [
         ["对象编号", "类型", "日期", "结果"], ["M001", "提案", "2025-03-02", "立案"],
         ["M002", "社情民意", "2025-03-03", "采用"]]})
@@ -578,7 +578,7 @@ def test_score_records_works_without_a_database(bare_app, tmp_path):
     assert {r["subject"]["name"] for r in doc["results"]} == {"张三", "李四", "王五", "赵六"} and len(doc["hash"]) == 64
     table = runner.invoke(args=["score", "--rules", str(RULES["members"]), "--period", "2025", "--records", str(path)])
     assert table.exit_code == 0 and "内容校验码" in table.stdout and "张三" in table.stdout
-    assert "提示:委员履职.xlsx:履职记录: 1 行不在 2025 年" in table.stderr
+    assert "提示：委员履职.xlsx:履职记录: 1 行不在 2025 年" in table.stderr
     same = runner.invoke(args=["rules", "diff", str(RULES["members"]), str(RULES["members"]), "--period", "2025",
                                "--records", str(path)])
     assert same.exit_code == 0 and "4 个考评对象中 0 个有变化" in same.stdout
@@ -597,15 +597,15 @@ def test_score_records_prints_every_error_and_exits_1_touching_nothing(bare_app,
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr.splitlines() == [
         "错.xlsx:履职记录:2:对象编号: “M009”不在“委员”表中",
-        "错.xlsx:履职记录:3:日期: “今天”不是日期(请写作 2025-03-02)",
+        "错.xlsx:履职记录:3:日期: “今天”不是日期（请写作 2025-03-02）",
         "错.xlsx:履职记录:4:金额: “很多”不是数字",
-        "错.xlsx: 共 3 处错误,未计分",
+        "错.xlsx: 共 3 处错误，未计分",
     ]
     old = tmp_path / "旧.xls"
     old.write_bytes(OLE2)
     refused = app.test_cli_runner().invoke(args=["score", "--rules", str(RULES["members"]), "--period", "2025",
                                                  "--records", str(old)])
-    assert refused.exit_code == 1 and "旧版 Excel(.xls)" in refused.stderr
+    assert refused.exit_code == 1 and "旧版 Excel（.xls）" in refused.stderr
     wrong_period = app.test_cli_runner().invoke(args=["score", "--rules", str(RULES["members"]), "--period", "2025H2",
                                                       "--records", str(member_book(tmp_path / "好.xlsx"))])
     assert wrong_period.exit_code == 1 and "没有 2025H2" in wrong_period.stderr  # the engine's RuleError, as usual

@@ -94,7 +94,7 @@ def test_score_command_lists_who_served_part_of_the_year(app, year, make_member)
     assert line.split()[0] == "—" and " 不参评 " in line and "任职 2025年12月1日起" in line
     explained = runner.invoke(args=["score", "--rules", f"scoring_rules/{RULES}", "--period", "2025",
                                     "--explain"]).output
-    assert "不参加排名  王五" in explained and "  任职:任职 2025年12月1日起" in explained
+    assert "不参加排名  王五" in explained and "  任职：任职 2025年12月1日起" in explained
     doc = json.loads(runner.invoke(args=["score", "--rules", f"scoring_rules/{RULES}", "--period", "2025",
                                          "--format", "json"]).output)
     assert [r["subject"]["name"] for r in doc["results"]][0] == "张三"      # the ranked first, then the others

@@ -315,7 +315,7 @@ def test_files_it_cannot_read_are_refused_with_the_reason(client, office, app):
     page = dry_run(client, b"<html><table><tr><td>x</td></tr></table></html>", "导出.xls")
     assert "其实是网页或 XML 格式" in text_of(page)
     page = dry_run(client, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "坏.xls")
-    assert "旧版 Excel(.xls)文件已损坏或设了打开密码" in text_of(page)
+    assert "旧版 Excel（.xls）文件已损坏或设了打开密码" in text_of(page)
     response = upload(client, b"x", "名单.docx")
     assert response.status_code == 302 and "只能导入 .xlsx、.xls、.ods 或 .csv 文件" in text_of(
         client.get(response.headers["Location"]))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 
 import pytest
@@ -48,8 +49,8 @@ def test_a_two_row_header_a_group_heading_and_a_footer():
         ("联系方式/办公电话", None, "unplaced")]
     assert [(r.number, r.values["name"], r.values["phone"]) for r in sheet.rows] == [
         (5, "甘露白", "13911113333"), (6, "石青岚", "13911114444")]
-    assert sheet.notes == ["第 4 行“一、经济界(2人)”是分组标题,已跳过",
-                           "第 7 行只有“制表:县政协办公室”,不是委员的一行,已跳过"]
+    assert sheet.notes == ["第 4 行“一、经济界(2人)”是分组标题，已跳过",
+                           "第 7 行只有“制表:县政协办公室”，不是委员的一行，已跳过"]
     assert sheet.problems == [] and sheet.columns[0].samples == ("甘露白", "石青岚", "制表:县政协办公室")
     sheet = sheet_of(table, {"联系方式/办公电话": SKIP})
     assert sheet.columns[-1].how == "remembered" and sheet.unplaced == []
@@ -69,7 +70,7 @@ def test_cells_are_read_as_offices_write_them():
     assert second.values["party"] == "民盟" and "committee" not in second.values and "note" not in second.values
     assert (second.values["employer"], second.values["position"]) == ("华盛纸业有限公司", "董事长")
     assert second.bad == {"birth_month", "phone", "standing"} and fourth.bad == {"name", "birth_month"}
-    assert [(row, header, reason.split("(")[0].split(":")[0]) for row, header, reason in sheet.problems] == [
+    assert [(row, header, re.split(r"[(（:：]", reason)[0]) for row, header, reason in sheet.problems] == [
         (2 + 1, "出生年月", "“1968.1”可能是 1 月也可能是 10 月"),
         (3, "手机", "“138abc”不是电话号码"), (3, "常委", "“也许”应填 是"),
         (4, "姓名", "缺少姓名"),
@@ -110,14 +111,14 @@ def test_a_column_with_a_header_used_twice_is_remembered_by_its_place():
     table = Table("名单", [header, ["甘露白", "女", "经济界", "青溪县实验小学", "校长"]], [])
     sheet = sheet_of(table)
     assert [(c.header, c.how, c.remember_as) for c in sheet.columns[3:]] == [
-        ("工作单位及职务", "auto", "工作单位及职务"), ("工作单位及职务(第 2 个)", "unplaced", "工作单位及职务#2")]
+        ("工作单位及职务", "auto", "工作单位及职务"), ("工作单位及职务（第 2 个）", "unplaced", "工作单位及职务#2")]
     sheet = sheet_of(table, {"工作单位及职务": "employer", "工作单位及职务#2": "position"})
     assert (sheet.rows[0].values["employer"], sheet.rows[0].values["position"]) == ("青溪县实验小学", "校长")
 
 
 def test_a_merged_name_cell_is_refused_and_no_header_is_said_so():
     table = Table("名单", [["姓名", "性别", "界别"], ["甘露白", "女", "经济界"], [None, "女", "经济界"]], [(2, 1, 3, 1)])
-    assert sheet_of(table).problems == [(2, "姓名", "姓名所在列有合并单元格 A2:A3:每位委员一行,请取消合并")]
+    assert sheet_of(table).problems == [(2, "姓名", "姓名所在列有合并单元格 A2:A3：每位委员一行，请取消合并")]
     assert sheet_of(Table("名单", [["说明"], ["名单见下一页"]])).problems[0][2].startswith("找不到列名行")
 
 

@@ -161,7 +161,7 @@ def test_a_multi_year_workbook_with_the_terms_dates_scores_as_the_database(app, 
     assert from_file.stdout.replace('"name": ""', '"name": "第四届"') == from_db.stdout
     assert "1 行不在 2025 年、也不是按届统计要用的本届记录" in from_file.stderr      # 丁's 2024 proposal
     table = runner.invoke(args=["score", "--rules", str(rules), "--period", "2025", "--records", str(path), *term])
-    assert "按届统计:届自 2022-01-01 起" in table.stdout
+    assert "按届统计：届自 2022-01-01 起" in table.stdout
     missing = runner.invoke(args=[*args, "--records", str(path)])
     assert missing.exit_code == 1 and "请用 --term-start 和 --term-end 写明所在届的起止日期" in missing.stderr
     half = runner.invoke(args=[*args, "--records", str(path), "--term-start", "2022-01-01"])

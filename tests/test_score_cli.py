@@ -107,7 +107,7 @@ def test_score_table_and_explain_read_in_chinese(runner, scored_county):
 def test_score_csv_has_one_row_per_subject_or_per_line(runner, scored_county):
     plain = runner.invoke(args=["score", "--rules", str(RULES), "--period", "2025", "--format", "csv"]).output
     assert plain.splitlines()[0] == ("名次,编号,姓名,单位,总分,等次,“四个一”每项至少完成一次,"
-                                     "一票否决:受到党纪政务处分或有违法犯罪行为,表彰,表彰说明")
+                                     "一票否决：受到党纪政务处分或有违法犯罪行为,表彰,表彰说明")
     assert next(csv.reader(plain.splitlines()[1:]))[-4:] == ["否", "—", "", ""]  # 30 points: no award in reach
     assert len(plain.splitlines()) == 3
     explained = runner.invoke(args=["score", "--rules", str(RULES), "--period", "2025", "--format", "csv",
@@ -200,11 +200,11 @@ def test_score_shows_each_subjects_award_and_why_one_who_could_have_had_it_did_n
     table = runner.invoke(args=["score", "--rules", str(rules), "--period", "2025"]).output
     assert table.splitlines()[2].split()[-1] == "表彰"
     lines = {line.split()[2]: line.rstrip() for line in table.splitlines()[3:]}
-    assert lines["张三"].endswith(" 优秀政协委员") and lines["王五"].endswith(" 未入选:超出总名额 1")
-    assert lines["赵六"].endswith(" 未入选:主席会议成员,不参评") and lines["李四"].endswith(" —")
+    assert lines["张三"].endswith(" 优秀政协委员") and lines["王五"].endswith(" 未入选：超出总名额 1")
+    assert lines["赵六"].endswith(" 未入选：主席会议成员,不参评") and lines["李四"].endswith(" —")
     rows = {r[2]: r for r in csv.reader(runner.invoke(
         args=["score", "--rules", str(rules), "--period", "2025", "--format", "csv"]).output.splitlines()[1:])}
     assert rows["张三"][-2:] == ["优秀政协委员", ""] and rows["王五"][-2:] == ["", "超出总名额 1"]
     assert rows["李四"][-2:] == ["", ""]
     explained = runner.invoke(args=["score", "--rules", str(rules), "--period", "2025", "--explain"]).output
-    assert "表彰 优秀政协委员:入选" in explained and "表彰 优秀政协委员:未入选(超出总名额 1)" in explained
+    assert "表彰 优秀政协委员：入选" in explained and "表彰 优秀政协委员：未入选（超出总名额 1）" in explained

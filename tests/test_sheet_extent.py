@@ -29,7 +29,7 @@ from app.spreadsheets.extent import SheetLimits
 from app.spreadsheets.workbook import ANY_SUFFIXES, FileError, check_sheets, read_sheets
 
 LIMITS = SheetLimits()
-FAR = "表格范围过大(至少 1048576 行 × 16384 列,最多 200000 行 × 60 列)"
+FAR = "表格范围过大（至少 1048576 行 × 16384 列，最多 200000 行 × 60 列）"
 
 CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
                  'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
@@ -171,7 +171,7 @@ def test_two_cells_at_a1_and_xfd1048576_are_refused_naming_the_sheet_and_the_cel
     assert len(data) < 8000
     error = refusal(data)
     assert error.sheet == "履职记录"
-    assert str(error) == f"{FAR}:单元格 XFD1048576 超出范围,请删去多余的行和列后再试"
+    assert str(error) == f"{FAR}：单元格 XFD1048576 超出范围，请删去多余的行和列后再试"
     assert refusal(data, "履职记录.xlsx").sheet == refusal(data, "x.xls").sheet  # told by content, not by name
     with pytest.raises(FileError, match="表格范围过大"):
         read_sheets(data, "履职记录.xlsx")  # the import format's reader (no .xls, .ods)
@@ -179,7 +179,7 @@ def test_two_cells_at_a1_and_xfd1048576_are_refused_naming_the_sheet_and_the_cel
 
 def test_a1_and_zz200000_took_a_worker_to_4_gb_and_is_refused_at_once(no_calamine):
     error = refusal(openpyxl_book("A1", "ZZ200000"))
-    assert str(error).startswith("表格范围过大(至少 200000 行 × 702 列,最多 200000 行 × 60 列):单元格 ZZ200000")
+    assert str(error).startswith("表格范围过大（至少 200000 行 × 702 列，最多 200000 行 × 60 列）：单元格 ZZ200000")
 
 
 def test_a_dimension_that_lies_changes_nothing(no_calamine):
@@ -227,7 +227,7 @@ FAR_WRITINGS = odd_writings(300_000, 16384)
 
 @pytest.mark.parametrize("way", list(FAR_WRITINGS))
 def test_a_far_cell_is_refused_however_the_sheet_is_written(no_calamine, way):
-    assert "表格范围过大(至少 " in str(refusal(FAR_WRITINGS[way]))
+    assert "表格范围过大（至少 " in str(refusal(FAR_WRITINGS[way]))
 
 
 def test_a_sheet_in_utf16_is_measured_too(no_calamine):
@@ -340,20 +340,20 @@ TEXT_CELL = '<table:table-cell office:value-type="string"><text:p>姓名</text:p
 
 @pytest.mark.parametrize(("table", "expected"), [
     (f'<table:table-row>{TEXT_CELL}<table:table-cell table:number-columns-repeated="16000"/>{ods_cell()}'
-     "</table:table-row>", "表格范围过大(至少 1 行 × 16002 列"),
+     "</table:table-row>", "表格范围过大（至少 1 行 × 16002 列"),
     (f"<table:table-row>{TEXT_CELL}</table:table-row>"
      '<table:table-row table:number-rows-repeated="1000000"><table:table-cell/></table:table-row>'
-     f"<table:table-row>{ods_cell()}</table:table-row>", "表格范围过大(至少 1000002 行 × 1 列"),
+     f"<table:table-row>{ods_cell()}</table:table-row>", "表格范围过大（至少 1000002 行 × 1 列"),
     (f'<table:table-row table:number-rows-repeated="1048576">{ods_cell(columns=16384)}</table:table-row>',
-     "表格范围过大(至少 1048576 行 × 16384 列"),
+     "表格范围过大（至少 1048576 行 × 16384 列"),
     (f'<table:table-row>{ods_cell(columns=10**18)}</table:table-row>',
-     "表格范围过大(至少 1 行 × 1000000000000000000 列"),
+     "表格范围过大（至少 1 行 × 1000000000000000000 列"),
     (f'<table:table-row table:number-rows-repeated="3000">{ods_cell(columns=2001)}</table:table-row>',
-     "表格范围过大(至少 3000 行 × 2001 列"),
+     "表格范围过大（至少 3000 行 × 2001 列"),
     (f'<table:table-row table:number-rows-repeated="3"><table:table-cell office:value-type="string">'
      f'<table:table table:name="内"><table:table-row>{ods_cell(columns=16384)}</table:table-row></table:table>'
      "</table:table-cell></table:table-row>", "已损坏"),  # a table in a cell: calamine would read it askew
-    ("<table:table-row/>" * 200_001, "表格范围过大(至少 200001 行"),
+    ("<table:table-row/>" * 200_001, "表格范围过大（至少 200001 行"),
 ])
 def test_an_ods_repeating_rows_or_cells_beyond_the_limits_is_refused(no_calamine, table, expected):
     data = ods_table(f'<table:table table:name="名单">{table}</table:table>')
@@ -378,12 +378,12 @@ def test_an_xls_declaring_a_huge_sheet_is_refused_before_calamine_reserves_it(no
     book = dimensions(xls(Table("名单", [["姓名", "x"], [1, 2]])), (0, 1048576, 0, 16384))
     error = refusal(book, "名单.xls")
     assert error.sheet == "名单" and str(error).startswith(FAR)
-    assert "表格范围过大(至少 4294967295 行 × 1 列" in str(refusal(dimensions(book, (0, 2**32 - 1, 0, 1)), "名单.xls"))
+    assert "表格范围过大（至少 4294967295 行 × 1 列" in str(refusal(dimensions(book, (0, 2**32 - 1, 0, 1)), "名单.xls"))
 
 
 def test_an_xls_with_a_far_cell_and_a_small_dimensions_record_is_refused(no_calamine):
     error = refusal(xls_far(65535, 255), "名单.xls")
-    assert str(error).startswith("表格范围过大(至少 65536 行 × 256 列,最多 200000 行 × 60 列):单元格 IV65536")
+    assert str(error).startswith("表格范围过大（至少 65536 行 × 256 列，最多 200000 行 × 60 列）：单元格 IV65536")
 
 
 def test_an_xls_whose_workbook_is_in_the_mini_stream_is_read_the_same(monkeypatch):
@@ -405,9 +405,9 @@ def test_a_damaged_ole2_file_is_refused_as_damaged(no_calamine):
 # --- .csv: read line by line, a wide or long file stops where it passes the limits --------------------------------
 
 def test_a_csv_beyond_the_limits_is_refused_and_blank_lines_after_the_data_do_not_count():
-    with pytest.raises(FileError, match=r"表格范围过大\(至少 1 行 × 70 列,最多 200000 行 × 60 列\)"):
+    with pytest.raises(FileError, match=r"表格范围过大（至少 1 行 × 70 列，最多 200000 行 × 60 列）"):
         read_sheets(("a," * 70).encode(), "名单.csv")
-    with pytest.raises(FileError, match=r"表格范围过大\(至少 200001 行 × 1 列"):
+    with pytest.raises(FileError, match=r"表格范围过大（至少 200001 行 × 1 列"):
         read_sheets(b"a\r\n" * 200_001, "名单.csv")
     (sheet,) = read_sheets(b"a,b\r\n1,2\r\n" + b",,,,\r\n" * 250_000, "名单.csv")
     assert sheet.rows[1] == (2, ("1", "2")) and len(sheet.rows) == 200_000
@@ -430,13 +430,13 @@ def test_a_sheet_at_the_limits_reads_and_one_past_them_is_refused(kind):
     name = f"名单.{kind}"
     (sheet,) = read_sheets(made(kind, 100, 3), name, ANY_SUFFIXES, SMALL)
     assert sheet.height == 100
-    assert re.search(r"至少 101 行 × \d 列,最多 100 行 × 5 列", str(refusal(made(kind, 101, 2), name, SMALL)))
-    assert "至少 1 行 × 6 列,最多 100 行 × 5 列" in str(refusal(made(kind, 2, 6), name, SMALL))
-    assert re.search(r"个单元格,最多 300 个\)", str(refusal(made(kind, 100, 4), name, SMALL)))
+    assert re.search(r"至少 101 行 × \d 列，最多 100 行 × 5 列", str(refusal(made(kind, 101, 2), name, SMALL)))
+    assert "至少 1 行 × 6 列，最多 100 行 × 5 列" in str(refusal(made(kind, 2, 6), name, SMALL))
+    assert re.search(r"个单元格，最多 300 个）", str(refusal(made(kind, 100, 4), name, SMALL)))
 
 
 def test_a_used_range_within_rows_and_columns_may_still_be_too_many_cells(no_calamine):
-    assert "至少 200000 行 × 31 列 = 6200000 个单元格,最多 6000000 个" in str(refusal(openpyxl_book("A1", "AE200000")))
+    assert "至少 200000 行 × 31 列 = 6200000 个单元格，最多 6000000 个" in str(refusal(openpyxl_book("A1", "AE200000")))
     assert "= 12000000 个单元格" in str(refusal(openpyxl_book("A1", "BH200000")))
 
 
@@ -447,7 +447,7 @@ def test_far_cells_within_the_limits_read(cells, height):
     columns; a sheet both long and wide is too many cells."""
     limits = SheetLimits(rows=2000, columns=60, cells=60_000)
     if height is None:
-        assert "= 60060 个单元格,最多 60000 个" in str(refusal(openpyxl_book(*cells), limits=limits))
+        assert "= 60060 个单元格，最多 60000 个" in str(refusal(openpyxl_book(*cells), limits=limits))
         return
     (sheet,) = read_sheets(openpyxl_book(*cells), "履职记录.xlsx", limits=limits)
     assert sheet.height == height
@@ -455,7 +455,7 @@ def test_far_cells_within_the_limits_read(cells, height):
 
 def test_cells_written_twice_count_twice():
     rows = '<row r="1">' + '<c r="A1"><v>1</v></c>' * 301 + "</row>"
-    assert "单元格过多(至少 301 个,最多 300 个)" in str(refusal(handmade(rows), limits=SMALL))
+    assert "单元格过多（至少 301 个，最多 300 个）" in str(refusal(handmade(rows), limits=SMALL))
 
 
 def test_limits_must_be_positive():

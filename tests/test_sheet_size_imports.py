@@ -25,7 +25,7 @@ from app.sheetlimits import sheet_limits
 from app.spreadsheets.extent import SheetLimits
 
 ROOT = Path(__file__).resolve().parent.parent
-FAR = "表格范围过大(至少 1048576 行 × 16384 列,最多 200000 行 × 60 列):单元格 XFD1048576 超出范围,请删去多余的行和列后再试"
+FAR = "表格范围过大（至少 1048576 行 × 16384 列，最多 200000 行 × 60 列）：单元格 XFD1048576 超出范围，请删去多余的行和列后再试"
 FAR_ODS = ods_table('<table:table table:name="委员名单"><table:table-row table:number-rows-repeated="1048576">'
                     f"{ods_cell(columns=16384)}</table:table-row></table:table>")
 MB = 1024  # ru_maxrss is in KiB
@@ -68,7 +68,7 @@ def test_the_limits_come_from_the_configuration(app, client, clerk):
     response = client.post("/imports/records/check", data={"file": (io.BytesIO(data), "履职记录.xlsx")},
                            content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "履职记录.xlsx:履职记录: 表格范围过大(至少 4 行 × 1 列,最多 3 行 × 60 列):单元格 A4 超出范围" in text_of(response)
+    assert "履职记录.xlsx:履职记录: 表格范围过大（至少 4 行 × 1 列，最多 3 行 × 60 列）：单元格 A4 超出范围" in text_of(response)
 
 
 def test_an_ods_roster_repeating_a_cell_over_the_whole_sheet_is_refused_with_the_reason(client, county, make_user,
@@ -131,11 +131,11 @@ runpy.run_module("flask", run_name="__main__")
 @pytest.mark.parametrize(("name", "data", "args", "expected"), [
     ("far.xlsx", openpyxl_book("A1", "XFD1048576"), ["import", "records"], f"far.xlsx:履职记录: {FAR}"),
     ("zz.xlsx", openpyxl_book("A1", "ZZ200000"), ["import", "records"],
-     "zz.xlsx:履职记录: 表格范围过大(至少 200000 行 × 702 列,最多 200000 行 × 60 列):单元格 ZZ200000"),
+     "zz.xlsx:履职记录: 表格范围过大（至少 200000 行 × 702 列，最多 200000 行 × 60 列）：单元格 ZZ200000"),
     ("far.ods", FAR_ODS, ["import", "roster"], f"far.ods:委员名单: {FAR}"),
     ("zz.xlsx", openpyxl_book("A1", "ZZ200000"),
      ["score", "--rules", "scoring_rules/2025-四个一-委员.yaml", "--period", "2025", "--records"],
-     "zz.xlsx:履职记录: 表格范围过大(至少 200000 行 × 702 列"),
+     "zz.xlsx:履职记录: 表格范围过大（至少 200000 行 × 702 列"),
 ], ids=["import records A1+XFD1048576", "import records A1+ZZ200000", "import roster .ods", "score --records"])
 def test_a_command_refuses_the_file_exits_1_and_stays_small(tmp_path, name, data, args, expected):
     path = tmp_path / name

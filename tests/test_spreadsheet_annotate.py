@@ -90,7 +90,7 @@ def test_the_summary_sheet_comes_first_and_lists_every_problem_in_order():
     assert book.active.title == SUMMARY
     assert summary_of(book) == [
         ("工作表", "行", "列", "原因"),
-        ("(整个文件)", None, None, "文件里没有“委员”表的数据"),
+        ("（整个文件）", None, None, "文件里没有“委员”表的数据"),
         ("履职记录", 3, "第 C 列 日期", "“2025-13-01”不是有效的日期"),
         ("履职记录", 4, "第 E 列 金额", "“约五万”不是数字"),
         ("履职记录", 4, "第 B 列 类型", "细则中没有“社情民意”"),
@@ -125,7 +125,7 @@ def test_a_file_that_cannot_be_opened_gives_the_summary_alone():
     problems = [Problem("", None, None, "不是有效的 Excel 工作簿(.xlsx)")]
     book = marked(b"PK\x03\x04 not really a zip", "记录.xlsx", problems)
     assert book.sheetnames == [SUMMARY]
-    assert summary_of(book)[1:] == [("(整个文件)", None, None, "不是有效的 Excel 工作簿(.xlsx)")]
+    assert summary_of(book)[1:] == [("（整个文件）", None, None, "不是有效的 Excel 工作簿(.xlsx)")]
 
 
 def test_a_fixed_file_marked_again_loses_the_old_marks():

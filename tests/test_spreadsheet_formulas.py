@@ -19,6 +19,7 @@ import csv
 import functools
 import io
 import re
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -431,13 +432,53 @@ def award_and_ranking_workbooks(client: FlaskClient, as_user: Callable[[str], No
     return files
 
 
+@case("app/pairings/routes.py:index", "app/projects/routes.py:index")
+def register_lists(client: FlaskClient, as_user: Callable[[str], None]) -> Files:
+    """The 联一户 pairings and the 引一企 projects: their members' and units' names in them."""
+    as_user("office")
+    return [*both(client, "/pairings/?year=2025"), *both(client, "/projects/")]
+
+
+@case("app/followup/routes.py:index")
+def followup_list(client: FlaskClient, as_user: Callable[[str], None]) -> Files:
+    """The 通报 cases the finished year opened: the members' names in them."""
+    as_user("office")
+    return both(client, "/followup/?state=")
+
+
+@case("app/contacts/routes.py:index", "app/contacts/routes.py:log", "app/documents/cli.py:_contacts",
+      "reports/contacts.py")
+def contact_tables(client: FlaskClient, as_user: Callable[[str], None]) -> Files:
+    """四联系: each 常委's coverage, the members nobody contacted, the contact log, and `report contacts` as .xlsx."""
+    as_user("office")
+    files = [*both(client, "/contacts/?year=2025"), *both(client, "/contacts/?year=2025&view=uncontacted"),
+             *both(client, "/contacts/log?year=2025")]
+    return [*files, _report(client, "contacts")]
+
+
+@case("app/coverage/routes.py:index", "app/documents/cli.py:_coverage", "reports/coverage.py")
+def coverage_tables(client: FlaskClient, as_user: Callable[[str], None]) -> Files:
+    """双比双争 coverage: the page's .xlsx and `report coverage` as .xlsx, the enterprises' names in them."""
+    as_user("office")
+    return [get(client, "/coverage/?year=2025&format=xlsx"), _report(client, "coverage")]
+
+
+def _report(client: FlaskClient, name: str) -> Made:
+    """`flask report NAME --year 2025 -o FILE.xlsx`, read back."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / f"{name}.xlsx"
+        result = client.application.test_cli_runner().invoke(args=["report", name, "--year", "2025", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        return Made(f"report {name}", out.read_bytes())
+
+
 @case("app/imports/routes.py:template")
 def import_templates(client: FlaskClient, as_user: Callable[[str], None]) -> Files:
     """The templates: their dropdowns list the county's units and kinds."""
     from app.imports.datasets import DATASETS
     as_user("office")
-    return [get(client, f"/imports/{name}/template.xlsx", numbers=False, typed=name not in ("records", "branch-results",
-                                                                                              "history"))
+    plain = ("records", "branch-results", "history", "pairings", "projects", "contact-links")  # no county name listed
+    return [get(client, f"/imports/{name}/template.xlsx", numbers=False, typed=name not in plain)
             for name in DATASETS]
 
 

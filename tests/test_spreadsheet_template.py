@@ -85,8 +85,8 @@ def test_a_decimal_a_number_would_change_is_written_as_its_text():
     data = build_template([spec], title="导出", rows={"记录": rows})
     assert [c.value for c in load(data)["记录"]["C"][1:]] == ["1.23456", "1234567890.123456"]
     book = read_book(data, "导出.xlsx", [spec], spec)
-    assert book.errors == ["导出.xlsx:记录:2:金额: “1.23456”小数位数过多(至多 4 位)",
-                           "导出.xlsx:记录:3:金额: “1234567890.123456”小数位数过多(至多 4 位)"]
+    assert book.errors == ["导出.xlsx:记录:2:金额: “1.23456”小数位数过多（至多 4 位）",
+                           "导出.xlsx:记录:3:金额: “1234567890.123456”小数位数过多（至多 4 位）"]
 
 
 def test_an_empty_template_of_every_sheet_reads_to_no_rows_and_no_errors():
@@ -172,17 +172,17 @@ def test_the_instructions_sheet_explains_every_column():
     lines = [tuple(c.value for c in row[:4]) for row in ws.iter_rows()]
     assert lines[0][0] == "2025 年度履职记录模板"
     text = [line[0] for line in lines]
-    assert text.index("编号与系统中的编号一致。") < text.index("日期写作 2025-03-02。") < text.index("工作表“记录”:每条一行")
-    table = {line[0]: line[1:] for line in lines[text.index("工作表“记录”:每条一行") + 2:][:len(RECORDS.columns)]}
-    assert lines[text.index("工作表“记录”:每条一行") + 1] == ("列名", "是否必填", "填写要求", "可选值")
-    assert table["编号*"] == ("必填", "编号,按文字填写(开头的 0 会保留);不能重复", None)
+    assert text.index("编号与系统中的编号一致。") < text.index("日期写作 2025-03-02。") < text.index("工作表“记录”：每条一行")
+    table = {line[0]: line[1:] for line in lines[text.index("工作表“记录”：每条一行") + 2:][:len(RECORDS.columns)]}
+    assert lines[text.index("工作表“记录”：每条一行") + 1] == ("列名", "是否必填", "填写要求", "可选值")
+    assert table["编号*"] == ("必填", "编号，按文字填写（开头的 0 会保留）；不能重复", None)
     assert table["日期*"] == ("必填", "日期 2025-03-02", None)
-    assert table["金额"] == ("选填", "数字(精确小数,至多 4 位小数);万元", None)
+    assert table["金额"] == ("选填", "数字（精确小数，至多 4 位小数）；万元", None)
     assert table["人数"][1] == "整数" and table["在职"][1:] == ("是/否", "是、否")
     assert table["类型"][1:] == ("从下拉列表选择", "提案、视察")
     assert table["期间"][1] == "半年期间 2025H1/2025H2"
     assert table["单位"][1:] == ("从下拉列表选择", "见下拉列表")  # 40 names are too many to list here
-    assert "工作表“单位”:" + columns.UNITS.note in text
+    assert "工作表“单位”：" + columns.UNITS.note in text
 
 
 def test_rows_must_name_a_sheet_of_the_template_and_fit_its_columns():

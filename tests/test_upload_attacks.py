@@ -186,7 +186,7 @@ FORGED_IMPORTS = [
     (PDF, "records.xlsm", "不是有效的 Excel 工作簿"), (HTML, "records.xlsx", "不是有效的 Excel 工作簿"),
     (b"PK\x03\x04" + b"\x00" * 100, "records.xlsx", "不是有效的 Excel 工作簿"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "records.xlsx", "旧版 Excel"),
-    (BASE, "records.csv", "这是 Excel 工作簿,不是 CSV 文件"),
+    (BASE, "records.csv", "这是 Excel 工作簿，不是 CSV 文件"),
     (BOMB_SHEET, "records.xlsx", "压缩炸弹"), (BOMB_STRINGS, "records.xlsx", "压缩炸弹"),
     (MANY_PARTS, "records.xlsx", "压缩炸弹"), (ALL_BIG, "records.xlsx", "压缩炸弹"),
     (LIAR, "records.xlsx", "已损坏"),

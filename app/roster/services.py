@@ -494,7 +494,7 @@ class _Planner:
         if decision.answered:
             answer = decision.person.code if decision.person is not None else decision.choice
         self.outcome.questions.append(Question(
-            row.number, decision.row.name, ";".join(about) or "（只有姓名）", decision.question,
+            row.number, decision.row.name, "；".join(about) or "（只有姓名）", decision.question,
             [(p.code, p.label) for p in decision.candidates], answer))
 
     def values(self, row: RosterRow, member: Member | None) -> dict[str, Any] | None:

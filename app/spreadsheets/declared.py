@@ -43,7 +43,7 @@ def declared_columns(kinds: Iterable[KindSpec], sheet: Sheet) -> tuple[Column, .
         types = {s.type for s in specs}
         kind = INTEGER if types == {"integer"} else DECIMAL if types <= {"number", "integer"} \
             else DATE if types == {"date"} else TEXT
-        note = "细则字段：" + ";".join(f"{k.name} {kindfields.describe(s)}" for k, s in found)
+        note = "细则字段：" + "；".join(f"{k.name} {kindfields.describe(s)}" for k, s in found)
         columns.append(Column(f"{header}({unit})" if unit else header, FIELD_KEY + name, kind, note=note,
                               aliases=aliases))
     return tuple(columns)

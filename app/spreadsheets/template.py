@@ -177,7 +177,7 @@ def display_width(text: str) -> int:
 def requirement(column: Column, has_list: bool) -> str:
     """The 填写要求 of a column: its type in Chinese, then its note."""
     kind = "从下拉列表选择" if has_list and column.type not in (CHOICE, YES_NO) else _REQUIREMENT[column.type]
-    return f"{kind};{column.note}" if column.note else kind
+    return f"{kind}；{column.note}" if column.note else kind
 
 
 def _header(column: Column) -> str:
@@ -211,7 +211,7 @@ def _write_instructions(ws: WriteOnlyWorksheet, sheets: Sequence[Sheet], title: 
         add([cells.cell(ws, line, alignment=_WRAP)], (line, whole), merged=True)
     for sheet in sheets:
         add([])
-        heading = f"工作表“{sheet.name}”" + (f":{sheet.note}" if sheet.note else "")
+        heading = f"工作表“{sheet.name}”" + (f"：{sheet.note}" if sheet.note else "")
         add([cells.cell(ws, heading, font=_BOLD)])
         add([cells.cell(ws, text, font=_BOLD, fill=_HEADER_FILL) for text in ("列名", "是否必填", "填写要求", "可选值")])
         for column in sheet.columns:
