@@ -28,8 +28,8 @@ from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Cer
                         SubjectKind, Term, Unit, UnitKind, User)
 from conftest import text_of
 
-# 228 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1824 pairs probed.
-RULE_METHODS = 228
+# 230 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1840 pairs probed.
+RULE_METHODS = 230
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -253,6 +253,8 @@ ROUTES: dict[str, Route] = {
     "/reviews/<int:review_id>": r(REVIEW_VIEWERS, also=(200,), review_id="review"),
     "/reviews/<int:review_id>/compare": r(REVIEW_VIEWERS, review_id="review"),
     "/reviews/<int:review_id>/subjects/<int:subject_id>": r(REVIEW_VIEWERS, review_id="review", subject_id="subject"),
+    "/reviews/term/<int:term_id>": r(AWARD_VIEWERS, also=(200,), term_id="term"),
+    "/reviews/term/<int:term_id>/members/<int:member_id>": r(AWARD_VIEWERS, term_id="term", member_id="member"),
     "/setup/accounts": r((ADMIN,)),
     "/setup/accounts/reissue": r((ADMIN,)),
     "/setup/organisation": r((ADMIN,)),

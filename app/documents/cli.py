@@ -2,7 +2,8 @@
 progress bar for large batches (certificates, 奖状, every member's 履职档案). A file ending in .xlsx gets the
 spreadsheet version (表彰名单, 排名表, 奖励发放表), one ending in .docx the Word version laid out as an official
 document (表彰决定, 表彰名单, 通报名单, 公示通知, 抄送函). `report contacts --year 2025 [--half H1]` prints the 四联系
-覆盖情况 of the whole county instead of a review's document."""
+覆盖情况 of the whole county instead of a review's document; `report term --term ID [--member ID]` the 届末综合评价
+(the list for the 换届 nomination, or one member's term report)."""
 from __future__ import annotations
 
 import sys
@@ -23,9 +24,11 @@ from reports.contacts import contact_pdf, contact_workbook
 
 
 @click.command("report")
-@click.argument("document", type=click.Choice([*kinds.DOCUMENTS, "contacts", "coverage"]))
+@click.argument("document", type=click.Choice([*kinds.DOCUMENTS, "contacts", "coverage", "term"]))
 @click.option("--review", "review_id", type=int, default=None, help="考评编号（考评排名页面地址中的数字）")
 @click.option("--year", type=int, default=None, help="四联系覆盖情况（contacts）、党组织覆盖统计（coverage）：年度，如 2025")
+@click.option("--term", "term_id", type=int, default=None, help="届末综合评价（term）：届次编号")
+@click.option("--member", "member_id", type=int, default=None, help="届末综合评价：只生成这位委员的届末评价表（委员编号 id）")
 @click.option("--half", type=click.Choice(["H1", "H2"]), default=None, help="四联系覆盖情况：H1 上半年，H2 下半年；不填为全年")
 @click.option("--order", type=click.Choice(list(kinds.ORDERS)), default="strokes", show_default=True,
               help="名单和证书的顺序：score 按得分，strokes 按姓氏笔画")
@@ -44,7 +47,8 @@ from reports.contacts import contact_pdf, contact_workbook
 @click.option("--user", "username", default="", help="登记在打印记录中的操作人用户名")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出文件")
 @with_appcontext
-def report_command(document: str, review_id: int | None, year: int | None, half: str | None, order: str,
+def report_command(document: str, review_id: int | None, year: int | None, term_id: int | None,
+                   member_id: int | None, half: str | None, order: str,
                    grouping: str, mode: str, numerals: str, paper: str,
                    printer_name: str, ranking: str | None, group: str | None, subject_id: int | None,
                    preview: bool, username: str, output: Path) -> None:
@@ -56,6 +60,9 @@ def report_command(document: str, review_id: int | None, year: int | None, half:
         return
     if document == "coverage":
         _coverage(year, output)
+        return
+    if document == "term":
+        _term(term_id, member_id, output)
         return
     if review_id is None:
         raise click.UsageError("请用 --review 指定考评编号")
@@ -126,3 +133,27 @@ def _coverage(year: int | None, output: Path) -> None:
     data = coverage_workbook(report) if output.suffix.lower() == ".xlsx" else coverage_pdf(report)
     output.write_bytes(data)
     click.echo(f"已生成 {output}：{len(data) // 1024} KB（党支部 {len(report.branches)} 个，企业 {len(report.enterprises)} 家）")
+
+
+def _term(term_id: int | None, member_id: int | None, output: Path) -> None:
+    """届末综合评价 of a whole 届: the nomination list as PDF (or .xlsx by the file's extension), or with `member_id`
+    that member's term report (PDF)."""
+    from app.models import Term
+    from app.reviews.term import term_report
+    from reports.term import member_pdf, term_pdf, term_workbook
+
+    if term_id is None:
+        raise click.UsageError("请用 --term 指定届次编号")
+    term = db.session.get(Term, term_id)
+    if term is None:
+        raise click.UsageError(f"没有编号为 {term_id} 的届次")
+    report = term_report(term)
+    if member_id is not None:
+        row = next((m for m in report.members if m.member_id == member_id), None)
+        if row is None:
+            raise click.UsageError(f"{term.name}没有编号为 {member_id} 的委员")
+        data = member_pdf(report, row)
+    else:
+        data = term_workbook(report) if output.suffix.lower() == ".xlsx" else term_pdf(report)
+    output.write_bytes(data)
+    click.echo(f"已生成 {output}：{report.title}，{len(report.members)} 人")

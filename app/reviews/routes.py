@@ -21,17 +21,22 @@ from werkzeug.wrappers import Response
 from app import kindfields, pagecache
 from app.auth import scope
 from app.auth.decorators import roles_required
+from app.evidence import XLSX
 from app.extensions import db
 from app.forms import select_choices
 from app.imports import export
 from app.jobs import services as jobs
-from app.models import Job, JobState, RecordState, Review, ReviewEntry, Role, SubjectKind, Unit, User
+from app.listing import page_size, sorted_items
+from app.models import (Job, JobState, Member, RecordState, Review, ReviewEntry, Role, SubjectKind, Term, Unit,
+                        User)
 from app.pinyin import as_pinyin_query, search_key
 from app.reviews import pending, reading, services
+from app.reviews import term as term_reviews
 from app.reviews.forms import RunReviewForm
 from app.scoring.ranking import NO_GROUP
 from app.scoring.types import SUBJECT_ATTRIBUTES
-from app.web import db_id, paginate_list
+from app.web import db_id, paginate_list, send_download
+from reports.term import member_pdf, number, term_pdf, term_workbook
 
 bp = Blueprint("reviews", __name__)
 VIEWERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK, Role.LIAISON)
@@ -173,7 +178,9 @@ def index() -> str | Response:
         stmt = stmt.where(Review.subject_kind.in_(LIAISON_KINDS))
     reviews = db.session.scalars(stmt).all()
     return render_template("reviews/index.html", reviews=reviews, form=form, counts=services.entry_counts(),
-                           names=_user_names({r.created_by_id for r in reviews}), period_label=period_label)
+                           names=_user_names({r.created_by_id for r in reviews}), period_label=period_label,
+                           terms=list(db.session.scalars(sa.select(Term).order_by(Term.starts_on.desc())))
+                           if current_user.role in TERM_VIEWERS else [])
 
 
 def pending_link(item: dict[str, Any], period: str) -> str:
@@ -416,3 +423,53 @@ def compare(review_id: int) -> str:
                            origins=services.origins(new, ids, current_user), field_labels=FIELD_LABELS,
                            field_units=kindfields.column_units(rules.kinds.values() if rules else ()),
                            zero=Decimal(0))
+
+
+# --- 届末综合评价 ---------------------------------------------------------------------------------------------------
+
+TERM_VIEWERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK)
+TERM_SORTS = {"place": lambda m: (m.place is None, m.place or 0, m.member_id), "name": lambda m: m.name,
+              "sector": lambda m: m.sector, "score": lambda m: (m.score is not None, m.score or 0),
+              "rate": lambda m: (m.rate is not None, m.rate or 0), "years": lambda m: len(m.results)}
+
+
+def _term_visible() -> set[int] | None:
+    """The member ids the user may see in a term review (None: all): a clerk, their own units' members."""
+    if scope.unit_ids(current_user) is None:
+        return None
+    return set(db.session.scalars(sa.select(Member.id).where(scope.clause(Member, current_user))))
+
+
+@bp.route("/term/<int:term_id>")
+@roles_required(*TERM_VIEWERS)
+def term_review(term_id: int) -> str | Response:
+    """The 届's members ranked on the mean of their yearly official results, with attendance and records; as .xlsx
+    or the PDF for the 换届 nomination by `?format=`."""
+    term = db.get_or_404(Term, term_id)
+    report = term_reviews.term_report(term, _term_visible())
+    fmt = request.args.get("format", "")
+    if fmt == "xlsx":
+        return send_download(term_workbook(report), XLSX, f"{report.title}.xlsx")
+    if fmt == "pdf":
+        return send_download(term_pdf(report), "application/pdf", f"{report.title}.pdf")
+    rows = sorted_items(report.members, TERM_SORTS)
+    terms = list(db.session.scalars(sa.select(Term).order_by(Term.starts_on.desc())))
+    return render_template("reviews/term.html", term=term, terms=terms, report=report, count=len(rows),
+                           pagination=paginate_list(rows, page_size()), number=number)
+
+
+@bp.route("/term/<int:term_id>/members/<int:member_id>")
+@roles_required(*TERM_VIEWERS)
+def term_member(term_id: int, member_id: int) -> str | Response:
+    """One member's term explanation: each year's result and where it came from, attendance, records; `?format=pdf`
+    gives the printed term report. :raises 404: not a member of the 届, or outside the user's units."""
+    term = db.get_or_404(Term, term_id)
+    member = scope.get_or_404(Member, member_id)
+    if member.term_id != term.id:
+        abort(404)
+    report = term_reviews.term_report(term)
+    row = next(m for m in report.members if m.member_id == member.id)
+    if request.args.get("format") == "pdf":
+        return send_download(member_pdf(report, row), "application/pdf", f"{member.name}届末综合评价.pdf")
+    return render_template("reviews/term_member.html", term=term, member=member, report=report, row=row,
+                           number=number)
