@@ -463,13 +463,23 @@ def coverage_tables(client: FlaskClient, as_user: Callable[[str], None]) -> File
     return [get(client, "/coverage/?year=2025&format=xlsx"), _report(client, "coverage")]
 
 
-def _report(client: FlaskClient, name: str) -> Made:
-    """`flask report NAME --year 2025 -o FILE.xlsx`, read back."""
+def _report(client: FlaskClient, name: str, *args: str) -> Made:
+    """`flask report NAME --year 2025 -o FILE.xlsx` (or with `args` instead of the year), read back."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / f"{name}.xlsx"
-        result = client.application.test_cli_runner().invoke(args=["report", name, "--year", "2025", "-o", str(out)])
+        result = client.application.test_cli_runner().invoke(
+            args=["report", name, *(args or ("--year", "2025")), "-o", str(out)])
         assert result.exit_code == 0, result.output
         return Made(f"report {name}", out.read_bytes())
+
+
+@case("app/reviews/routes.py:term_review", "app/documents/cli.py:_term", "reports/term.py")
+def term_tables(client: FlaskClient, as_user: Callable[[str], None]) -> Files:
+    """届末综合评价: the page's .xlsx and `report term` as .xlsx, the members' names in them."""
+    from app.models import Term
+    as_user("office")
+    term = db.session.scalar(sa.select(Term.id).order_by(Term.id))
+    return [get(client, f"/reviews/term/{term}?format=xlsx"), _report(client, "term", "--term", str(term))]
 
 
 @case("app/imports/routes.py:template")
