@@ -13,7 +13,7 @@ from reports import cells, layout
 STANDING_HEADER = ("编号", "常委", "界别", "联系委员数", "已联系", "覆盖率", "联系次数", "尚未联系的委员")
 STANDING_WIDTHS = (16 * mm, 18 * mm, 24 * mm, 16 * mm, 14 * mm, 14 * mm, 14 * mm, 54 * mm)  # 170 mm
 STANDING_SHEET = (10, 10, 16, 10, 8, 8, 8, 50)
-UNCONTACTED_HEADER = ("编号", "姓名", "界别", "联系的常委")
+UNCONTACTED_HEADER = ("委员编号", "姓名", "界别", "联系的常委")
 UNCONTACTED_WIDTHS = (30 * mm, 40 * mm, 60 * mm, 40 * mm)
 UNCONTACTED_SHEET = (10, 12, 24, 12)
 
