@@ -10,6 +10,7 @@ from urllib.parse import unquote
 import pytest
 import sqlalchemy as sa
 from conftest import pdf_text, text_of
+from test_jobs import spy_progress
 
 from app.extensions import db
 from app.jobs import services
@@ -54,13 +55,7 @@ def jobs() -> list[Job]:
 
 
 def test_every_members_dossier_is_a_job_whose_owner_downloads_the_pdf(client, login, review, monkeypatch):
-    seen: list[dict] = []
-    original = services.Reporter._write
-
-    def write(self):
-        seen.append(dict(self.state))
-        return original(self)
-    monkeypatch.setattr(services.Reporter, "_write", write)
+    seen = spy_progress(monkeypatch)
     login("office1")
     page = client.get(f"/documents/review/{review.id}")
     token = token_on(page.get_data(as_text=True))
