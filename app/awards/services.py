@@ -653,8 +653,7 @@ def notices(review: Review) -> list[Notice]:
         reasons = []
         if failing and entry.grade == failing:
             reasons.append(_("考评等次为“%(grade)s”", grade=failing))
-        failed = sorted((g for g in card["gates"] if not g["met"]), key=lambda g: not g.get("veto"))
-        reasons += [reading.gate_reason(g) for g in failed]
+        reasons += [reading.gate_reason(g) for g in reading.failed_gates(card)]
         reasons += [_flag_reason(review, entry, f) for f in card.get("flags", [])]
         if reasons:
             found.append(Notice(entry.subject_id, entry.subject_name, entry.unit_name, Decimal(entry.score),

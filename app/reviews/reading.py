@@ -56,14 +56,19 @@ def gate_reason(gate: dict[str, Any]) -> str:
     return _("未达到“%(gate)s”", gate=gate["label"])
 
 
+def failed_gates(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """A frozen card's gates not met, the 一票否决 first."""
+    return sorted((g for g in card["gates"] if not g["met"]), key=lambda g: not g.get("veto"))
+
+
 def verdicts(review: Review) -> dict[int, Verdict]:
     """Subject id → its verdict, for the subjects not eligible (only their cards are read)."""
     found = {}
     for subject_id, text in db.session.execute(sa.select(ReviewEntry.subject_id, ReviewEntry.card).where(
             ReviewEntry.review_id == review.id, ReviewEntry.eligible.is_(False))):
         card = json.loads(text)
-        failed = [g for g in card["gates"] if not g["met"]]
-        reasons = [gate_reason(g) for g in sorted(failed, key=lambda g: not g.get("veto"))]
+        failed = failed_gates(card)
+        reasons = [gate_reason(g) for g in failed]
         reasons += [f["label"] for f in card.get("flags", []) if not failed]
         found[subject_id] = Verdict(any(g.get("veto") for g in failed), tuple(dict.fromkeys(reasons)))
     return found
