@@ -34,12 +34,17 @@ def generated(review: Review, found: rm.Decision | None = None) -> rm.DecisionTe
     :raises DocumentError: the review has no award list yet.
     """
     found = found or decision(review)
-    return default_text(found, campaign(review), is_party(campaign(review), review.subject_kind))
+    name = campaign(review)
+    return default_text(found, name, is_party(name, review.subject_kind))
 
 
 def current(review: Review, found: rm.Decision | None = None) -> rm.DecisionText:
     """What the decision prints: the office's text, else the default."""
-    kept = stored(review)
+    return shown(review, stored(review), found)
+
+
+def shown(review: Review, kept: DecisionText | None, found: rm.Decision | None = None) -> rm.DecisionText:
+    """`current` for a caller that has read the office's text (`kept`, None when it saved none) already."""
     if kept is None:
         return generated(review, found)
     return rm.DecisionText(kept.addressees, paragraphs(kept.body), kept.closing)

@@ -239,8 +239,9 @@ def decision(review_id: int) -> Response | str:
         abort(403)
     back = url_for("documents.review", review_id=found.id) if editor else url_for("reviews.ranking",
                                                                                   review_id=found.id)
+    kept = decision_text.stored(found)
     try:
-        shown = decision_text.current(found)
+        shown = decision_text.shown(found, kept)
     except DocumentError as error:
         flash(str(error), "error")
         return redirect(back)
@@ -255,7 +256,6 @@ def decision(review_id: int) -> Response | str:
         db.session.commit()
         flash(_("表彰决定的正文已保存"), "success")
         return redirect(url_for("documents.decision", review_id=found.id))
-    kept = decision_text.stored(found)
     who = db.session.get(User, kept.updated_by_id) if kept and kept.updated_by_id else None
     return render_template("documents/decision.html", review=found, form=form, final=final, editor=editor,
                            shown=shown, kept=kept, who=who, back=back,
