@@ -177,10 +177,16 @@ def history(entity: str, entity_id: int, limit: int = 30,
 
 def actor_names(rows: Iterable[Any]) -> dict[int, str]:
     """The display names of the users who made `rows` (anything with a `user_id`: audit or print log), by id."""
-    ids = {r.user_id for r in rows if r.user_id is not None}
-    if not ids:
+    return user_names(r.user_id for r in rows)
+
+
+def user_names(ids: Iterable[int | None]) -> dict[int, str]:
+    """User id → display name, for the ids given (None ignored); one query, none when there is no id."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
         return {}
-    return {i: name for i, name in db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids)))}
+    return {i: name for i, name in db.session.execute(sa.select(User.id, User.display_name)
+                                                      .where(User.id.in_(wanted)))}
 
 
 # Fields whose values are row ids, and the entities a row is about: the log shows their names, never a bare id.

@@ -5,7 +5,6 @@ Its result file (a PDF) is its submitter's alone: anyone else watching is refuse
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,10 +12,11 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from app import audit
 from app.extensions import db
 from app.jobs import services
 from app.listing import remembered, sorted_by
-from app.models import Job, JobState, User
+from app.models import Job, JobState
 from app.web import page_args, send_download
 
 bp = Blueprint("jobs", __name__)
@@ -71,9 +71,7 @@ def index() -> str | Response:
     state = JobState[state_name] if state_name in JobState.__members__ else None
     stmt = sorted_by(services.visible(current_user, kind, state), services.job_sorts(), Job.id.desc())
     pagination = db.paginate(stmt, **page_args())
-    ids = {j.created_by_id for j in pagination.items if j.created_by_id}
-    submitters = dict(db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids))).all()) \
-        if ids else {}
+    submitters = audit.user_names(j.created_by_id for j in pagination.items)
     filters = {"kind": kind, "state": state.name if state else ""}
     links = {j.id: link for j in pagination.items
              if j.state == JobState.SUCCEEDED and j.kind in LISTED_RESULTS and (link := result_link(j))}
