@@ -2,6 +2,7 @@
 new that year and the 空白点, worked out from plain facts and printed as PDF or .xlsx. Pure: no database."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ SINGLE, JOINT = "单独组建", "联合支部"
 @dataclass(frozen=True)
 class EnterpriseFact:
     """One enterprise in the year: `branch` is its branch's name ('' for none), `figures_year` the year its
-    figures were entered for (an earlier year's carried over; None: none entered, headcount as registered)."""
+    figures were entered for (an earlier year's carried over; None: none entered, headcount as registered), `key`
+    its id where it came from the database (for a link to its figures)."""
 
     name: str
     branch: str
@@ -29,6 +31,7 @@ class EnterpriseFact:
     output: Decimal | None = None  # 产值, 万元
     tax: Decimal | None = None  # 税收, 万元
     figures_year: int | None = None
+    key: int | None = None
 
 
 @dataclass(frozen=True)
@@ -116,12 +119,8 @@ def tally(year: int, branches: Sequence[BranchFact], enterprises: Sequence[Enter
     """The coverage at the end of `year`: a branch founded later does not count yet, nor do its enterprises."""
     standing = tuple(b for b in branches if b.founded_on is None or b.founded_on.year <= year)
     names = {b.name for b in standing}
-    facts = tuple(e if e.branch in names else _without_branch(e) for e in enterprises)
+    facts = tuple(e if e.branch in names else dataclasses.replace(e, branch="") for e in enterprises)
     return Coverage(year, title or f"{year}年度非公企业党组织覆盖情况统计表", standing, facts)
-
-
-def _without_branch(e: EnterpriseFact) -> EnterpriseFact:
-    return EnterpriseFact(e.name, "", e.employees, e.party_members, e.output, e.tax, e.figures_year)
 
 
 def _money(value: Decimal | None) -> str:

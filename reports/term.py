@@ -4,7 +4,7 @@ one member's term report. Pure: plain facts in, bytes out."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from reportlab.lib.pagesizes import A4, landscape
@@ -83,13 +83,9 @@ def ranked(members: Sequence[TermMember]) -> tuple[TermMember, ...]:
     out: list[TermMember] = []
     for position, m in enumerate(scored, start=1):
         tied = out and out[-1].score == m.score
-        out.append(_placed(m, out[-1].place if tied else position))
-    out += sorted((_placed(m, None) for m in members if m.score is None), key=lambda m: m.member_id)
+        out.append(replace(m, place=out[-1].place if tied else position))
+    out += sorted((replace(m, place=None) for m in members if m.score is None), key=lambda m: m.member_id)
     return tuple(out)
-
-
-def _placed(m: TermMember, place: int | None) -> TermMember:
-    return TermMember(m.member_id, m.name, m.sector, m.results, m.present, m.leave, m.absent, m.counts, place)
 
 
 def number(value: Decimal | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +20,16 @@ pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ
               pytest.mark.commits, pytest.mark.slow]
 
 
+def _office_page(browser: Any, url: str, width: int) -> Any:
+    """A new page `width` px wide, signed in as the demo's office."""
+    page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")
+    page.goto(f"{url}/auth/login")
+    page.fill("input[name=username]", "office")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit]")
+    return page
+
+
 def test_coverage_reads_at_desktop_and_phone_width_and_a_visit_is_logged(live_demo, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -29,11 +40,7 @@ def test_coverage_reads_at_desktop_and_phone_width_and_a_visit_is_logged(live_de
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for width in (1280, 360):
-            page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")
-            page.goto(f"{live_demo}/auth/login")
-            page.fill("input[name=username]", "office")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("input[type=submit]")
+            page = _office_page(browser, live_demo, width)
             page.goto(f"{live_demo}/coverage/?year=2025")
             assert "大源恒达包装材料有限公司" in page.inner_text("#blanks")  # the demo's 空白点
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
@@ -41,11 +48,7 @@ def test_coverage_reads_at_desktop_and_phone_width_and_a_visit_is_logged(live_de
             page.goto(f"{live_demo}/branches/{branch_id}/visits/new")
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
             page.close()
-        page = browser.new_page(viewport={"width": 360, "height": 900}, locale="zh-CN")
-        page.goto(f"{live_demo}/auth/login")
-        page.fill("input[name=username]", "office")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("input[type=submit]")
+        page = _office_page(browser, live_demo, 360)
         page.goto(f"{live_demo}/branches/{branch_id}/visits/new")
         page.select_option("select[name=form]", "GUIDANCE")
         page.fill("textarea[name=content]", "指导支部落实三会一课制度")

@@ -10,8 +10,8 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -20,9 +20,9 @@ from flask_babel import lazy_gettext as _l
 from app import audit, workflow
 from app.activities.services import open_years, ruleset_for
 from app.auth.scope import scoped
-from app.notices import services as notices
 from app.extensions import db
 from app.models import BranchIndicator, BranchResult, RecordState, Role, Unit, User
+from app.notices import services as notices
 from app.timeutil import beijing_today, utcnow
 
 Errors = dict[str, list[str]]

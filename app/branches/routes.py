@@ -10,17 +10,18 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app import audit
+from app.activities.services import entry_roles
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
-from app.activities.services import entry_roles
 from app.branches import results, services, visits
 from app.branches.forms import ReasonForm, VisitEntryForm, indicator_form, values_of, version_of
 from app.coverage.services import default_year as coverage_year
 from app.extensions import db
 from app.forms import attach_errors, commit_or_attach
 from app.imports import export
-from app.models import BranchForm, BranchResult, Category, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind
 from app.listing import page_size, remembered, sorted_by, sorted_items
+from app.models import BranchForm, BranchResult, Category, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind
+from app.timeutil import beijing_today
 from app.web import commit_or_stale, db_id, page_args, paginate_list
 
 bp = Blueprint("branches", __name__)
@@ -79,7 +80,7 @@ def detail(unit_id: int) -> str:
 def visit_new(unit_id: int) -> str | Response:
     """Log a 党建工作联络员's visit or guidance: the liaison of the branch, or the office."""
     branch = _branch_or_404(unit_id)
-    data = {"visited_on": visits.default_date(), "visitor": current_user.display_name}
+    data = {"visited_on": beijing_today(), "visitor": current_user.display_name}
     form = VisitEntryForm(data=data) if request.method == "GET" else VisitEntryForm()
     if form.validate_on_submit() and commit_or_attach(
             form, visits.add_visit(branch, form.data, current_user, request.remote_addr or "")):

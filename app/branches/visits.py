@@ -1,7 +1,6 @@
 """党建工作联络员's visits to and guidance of a branch: logged with an audit row, flushed, never committed."""
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,7 +34,3 @@ def add_visit(branch: Unit, data: Mapping[str, Any], actor: User, ip: str = "") 
     changes["branch_id"] = (None, branch.id)
     audit.record(actor, "create", "branch_visit", visit.id, changes, ip=ip)
     return {}
-
-
-def default_date() -> dt.date:
-    return beijing_today()

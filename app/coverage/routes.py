@@ -14,6 +14,7 @@ from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
 from app.coverage import services
 from app.coverage.forms import FiguresForm
+from app.evidence import XLSX
 from app.forms import commit_or_attach
 from app.models import Enterprise, Role
 from app.web import send_download
@@ -22,7 +23,6 @@ from reports.coverage import LARGE, MEDIUM, coverage_pdf, coverage_workbook
 bp = Blueprint("coverage", __name__)
 VIEWERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON)
 ENTRY = (Role.LIAISON, Role.OFFICE, Role.ADMIN)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
@@ -44,9 +44,8 @@ def index() -> str | Response:
         return send_download(coverage_pdf(report), "application/pdf", f"{report.title}.pdf")
     if fmt == "xlsx":
         return send_download(coverage_workbook(report), XLSX, f"{report.title}.xlsx")
-    return render_template("coverage/index.html", report=report, year=year, years=services.years(),
-                           rows=services.enterprise_rows(year), large=LARGE, medium=MEDIUM,
-                           can_enter=current_user.role in ENTRY,
+    return render_template("coverage/index.html", report=report, year=year, years=services.years(), large=LARGE,
+                           medium=MEDIUM, can_enter=current_user.role in ENTRY,
                            can_add=current_user.role in (Role.OFFICE, Role.ADMIN))
 
 

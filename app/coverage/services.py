@@ -52,19 +52,15 @@ def _roll_counts(column: sa.ColumnElement[Any], county: bool) -> dict[int, int]:
         .group_by(column)).all())
 
 
-def _enterprises(county: bool) -> list[Enterprise]:
-    return list(db.session.scalars(
-        sa.select(Enterprise).where(_in_scope(Enterprise, county))
-        .options(selectinload(Enterprise.figures), selectinload(Enterprise.branch)).order_by(Enterprise.name)))
-
-
 def coverage(year: int, county: bool = False) -> Coverage:
     """The year's coverage of what the signed-in user may see (`county`: all of it, for the command line): four
     queries, then pure code (reports.coverage.tally)."""
     branches = db.session.scalars(
         sa.select(Unit).where(_in_scope(Unit, county)).options(selectinload(Unit.parent))
         .where(Unit.kind == UnitKind.BRANCH, Unit.active).order_by(Unit.sort_order, Unit.id)).all()
-    enterprises = _enterprises(county)
+    enterprises = db.session.scalars(
+        sa.select(Enterprise).where(_in_scope(Enterprise, county))
+        .options(selectinload(Enterprise.figures), selectinload(Enterprise.branch)).order_by(Enterprise.name)).all()
     on_branch = _roll_counts(PartyMember.branch_id, county)
     in_enterprise = _roll_counts(PartyMember.enterprise_id, county)
     branch_facts = [BranchFact(b.name, JOINT if b.branch_form == BranchForm.JOINT else SINGLE,
@@ -76,15 +72,10 @@ def coverage(year: int, county: bool = False) -> Coverage:
         f = figures_for(e, year)
         branch = e.branch.name if e.branch is not None and e.branch.active else ""
         if f is None:
-            facts.append(EnterpriseFact(e.name, branch, e.employees, in_enterprise.get(e.id, 0)))
+            facts.append(EnterpriseFact(e.name, branch, e.employees, in_enterprise.get(e.id, 0), key=e.id))
         else:
-            facts.append(EnterpriseFact(e.name, branch, f.employees, f.party_members, f.output, f.tax, f.year))
+            facts.append(EnterpriseFact(e.name, branch, f.employees, f.party_members, f.output, f.tax, f.year, e.id))
     return tally(year, branch_facts, facts)
-
-
-def enterprise_rows(year: int) -> list[tuple[Enterprise, EnterpriseFigures | None]]:
-    """The enterprises the user may see with the figures `year` reads, by name: the figures' entry list."""
-    return [(e, figures_for(e, year)) for e in _enterprises(False)]
 
 
 def save_figures(enterprise: Enterprise, year: int, data: Mapping[str, Any], actor: User, ip: str = "") -> Errors:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 from decimal import Decimal
 
 from app.demo.county import County
@@ -24,10 +25,7 @@ def build_coverage(county: County, people: list[PartyMember]) -> None:
     for i, branch in enumerate(county.branches):
         year = YEAR if i in new else YEAR - rng.randint(1, 8)
         branch.founded_on = dt.date(year, rng.randint(1, 11), rng.randint(1, 28))
-    registered: dict[int, int] = {}
-    for person in people:
-        if person.active and person.enterprise_id is not None:
-            registered[person.enterprise_id] = registered.get(person.enterprise_id, 0) + 1
+    registered = Counter(p.enterprise_id for p in people if p.active and p.enterprise_id is not None)
     extra = [Enterprise(name=name, industry=industry, employees=staff) for name, industry, staff, _ in UNBRANCHED]
     db.session.add_all(extra)
     db.session.flush()

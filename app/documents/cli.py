@@ -7,8 +7,9 @@ document (表彰决定, 表彰名单, 通报名单, 公示通知, 抄送函). `r
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 import sqlalchemy as sa
@@ -21,6 +22,8 @@ from app.documents.kinds import Options
 from app.extensions import db
 from app.models import PrinterProfile, Review, User
 from reports.contacts import contact_pdf, contact_workbook
+
+R = TypeVar("R")
 
 
 @click.command("report")
@@ -111,13 +114,19 @@ def report_command(document: str, review_id: int | None, year: int | None, term_
     click.echo(f"已生成 {output}：{len(made.data) // 1024} KB{note}")
 
 
+def _write(output: Path, report: R, pdf: Callable[[R], bytes], workbook: Callable[[R], bytes]) -> bytes:
+    """A whole-county report written to `output`: the .xlsx version for a file ending in .xlsx, else the PDF."""
+    data = workbook(report) if output.suffix.lower() == ".xlsx" else pdf(report)
+    output.write_bytes(data)
+    return data
+
+
 def _contacts(year: int | None, half: str, output: Path) -> None:
     """四联系覆盖情况 of the whole county: PDF, or .xlsx by the file's extension."""
     if year is None:
         raise click.UsageError("请用 --year 指定年度")
     report = contact_services.report(year, half)
-    data = contact_workbook(report) if output.suffix.lower() == ".xlsx" else contact_pdf(report)
-    output.write_bytes(data)
+    _write(output, report, contact_pdf, contact_workbook)
     click.echo(f"已生成 {output}：{report.title}，常委 {len(report.standing)} 人，无人联系的委员 "
                f"{len(report.uncontacted)} 人")
 
@@ -130,8 +139,7 @@ def _coverage(year: int | None, output: Path) -> None:
     if year is None:
         raise click.UsageError("请用 --year 指定年度，如 --year 2025")
     report = coverage(year, county=True)
-    data = coverage_workbook(report) if output.suffix.lower() == ".xlsx" else coverage_pdf(report)
-    output.write_bytes(data)
+    data = _write(output, report, coverage_pdf, coverage_workbook)
     click.echo(f"已生成 {output}：{len(data) // 1024} KB（党支部 {len(report.branches)} 个，企业 {len(report.enterprises)} 家）")
 
 
@@ -152,8 +160,7 @@ def _term(term_id: int | None, member_id: int | None, output: Path) -> None:
         row = next((m for m in report.members if m.member_id == member_id), None)
         if row is None:
             raise click.UsageError(f"{term.name}没有编号为 {member_id} 的委员")
-        data = member_pdf(report, row)
+        output.write_bytes(member_pdf(report, row))
     else:
-        data = term_workbook(report) if output.suffix.lower() == ".xlsx" else term_pdf(report)
-    output.write_bytes(data)
+        _write(output, report, term_pdf, term_workbook)
     click.echo(f"已生成 {output}：{report.title}，{len(report.members)} 人")

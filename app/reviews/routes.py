@@ -179,8 +179,7 @@ def index() -> str | Response:
     reviews = db.session.scalars(stmt).all()
     return render_template("reviews/index.html", reviews=reviews, form=form, counts=services.entry_counts(),
                            names=_user_names({r.created_by_id for r in reviews}), period_label=period_label,
-                           terms=list(db.session.scalars(sa.select(Term).order_by(Term.starts_on.desc())))
-                           if current_user.role in TERM_VIEWERS else [])
+                           terms=_terms() if current_user.role in TERM_VIEWERS else [])
 
 
 def pending_link(item: dict[str, Any], period: str) -> str:
@@ -433,6 +432,11 @@ TERM_SORTS = {"place": lambda m: (m.place is None, m.place or 0, m.member_id), "
               "rate": lambda m: (m.rate is not None, m.rate or 0), "years": lambda m: len(m.results)}
 
 
+def _terms() -> list[Term]:
+    """Every 届, the newest first: the term reviews there are."""
+    return list(db.session.scalars(sa.select(Term).order_by(Term.starts_on.desc())))
+
+
 def _term_visible() -> set[int] | None:
     """The member ids the user may see in a term review (None: all): a clerk, their own units' members."""
     if scope.unit_ids(current_user) is None:
@@ -453,8 +457,7 @@ def term_review(term_id: int) -> str | Response:
     if fmt == "pdf":
         return send_download(term_pdf(report), "application/pdf", f"{report.title}.pdf")
     rows = sorted_items(report.members, TERM_SORTS)
-    terms = list(db.session.scalars(sa.select(Term).order_by(Term.starts_on.desc())))
-    return render_template("reviews/term.html", term=term, terms=terms, report=report, count=len(rows),
+    return render_template("reviews/term.html", term=term, terms=_terms(), report=report, count=len(rows),
                            pagination=paginate_list(rows, page_size()), number=number)
 
 
