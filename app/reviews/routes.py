@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app import kindfields, pagecache
+from app import audit, kindfields, pagecache
 from app.auth import scope
 from app.auth.decorators import roles_required
 from app.evidence import XLSX
@@ -27,8 +27,7 @@ from app.forms import select_choices
 from app.imports import export
 from app.jobs import services as jobs
 from app.listing import page_size, sorted_items
-from app.models import (Job, JobState, Member, RecordState, Review, ReviewEntry, Role, SubjectKind, Term, Unit,
-                        User)
+from app.models import Job, JobState, Member, RecordState, Review, ReviewEntry, Role, SubjectKind, Term, Unit
 from app.pinyin import as_pinyin_query, search_key
 from app.reviews import pending, reading, services
 from app.reviews import term as term_reviews
@@ -82,14 +81,6 @@ def _visible_rows(review: Review) -> list[services.Row]:
     return table if visible is None else [r for r in table if r.subject_id in visible]
 
 
-def _user_names(ids: set[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return dict(db.session.execute(sa.select(User.id, User.display_name)  # type: ignore[arg-type]
-                                   .where(User.id.in_(wanted))).all())
-
-
 def _own_pending(review: Review) -> list[dict[str, Any]]:
     """What was pending when the review froze, of the units the user acts for (the county roles: all of it)."""
     found = json.loads(review.pending or "[]")
@@ -101,7 +92,7 @@ def _header(review: Review) -> dict[str, Any]:
     """What every review page shows on top: period, version, rule file, hash, who ran it and when."""
     return {"review": review, "period": period_label(review.period), "title": review_title(review),
             "pending_then": _own_pending(review), "what": pending.WHAT,
-            "ran_by": _user_names({review.created_by_id}), "previous": services.previous(review),
+            "ran_by": audit.user_names({review.created_by_id}), "previous": services.previous(review),
             "latest": db.session.scalar(sa.select(Review).where(
                 Review.period == review.period, Review.subject_kind == review.subject_kind,
                 Review.version > review.version).order_by(Review.version.desc()).limit(1))}
@@ -178,7 +169,7 @@ def index() -> str | Response:
         stmt = stmt.where(Review.subject_kind.in_(LIAISON_KINDS))
     reviews = db.session.scalars(stmt).all()
     return render_template("reviews/index.html", reviews=reviews, form=form, counts=services.entry_counts(),
-                           names=_user_names({r.created_by_id for r in reviews}), period_label=period_label,
+                           names=audit.user_names({r.created_by_id for r in reviews}), period_label=period_label,
                            terms=_terms() if current_user.role in TERM_VIEWERS else [])
 
 
