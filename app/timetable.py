@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -217,7 +218,15 @@ def _evidence(found: AppraisalYear, m: Milestone, today: dt.date,
 
 
 def steps(found: AppraisalYear, today: dt.date) -> list[Step]:
-    """The year's timeline, in order, each step with its state on `today`."""
+    """The year's timeline, in order, each step with its state on `today`. Worked out once a request (the office's
+    home page shows it, and its 待办 reads it)."""
+    cache = request.environ.setdefault("siyi.timetable", {}) if has_request_context() else {}
+    if (found.year, today) not in cache:
+        cache[(found.year, today)] = _steps(found, today)
+    return list(cache[(found.year, today)])
+
+
+def _steps(found: AppraisalYear, today: dt.date) -> list[Step]:
     lists = _award_lists(found.year)
     out = []
     for m in MILESTONES:
