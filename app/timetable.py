@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -173,11 +174,11 @@ def _frozen(year: int, kind: ReviewKind) -> Review | None:
         .order_by(Review.created_at).limit(1))
 
 
-def open_records(year: int, *where: sa.ColumnElement[bool]) -> int:
+def open_records(year: int) -> int:
     """Records of `year` still a 草稿 or 退回 (not yet submitted)."""
     return db.session.scalar(sa.select(sa.func.count(Activity.id)).where(
         Activity.occurred_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)),
-        Activity.state.in_((RecordState.DRAFT, RecordState.RETURNED)), *where)) or 0
+        Activity.state.in_((RecordState.DRAFT, RecordState.RETURNED)))) or 0
 
 
 def _evidence(found: AppraisalYear, m: Milestone, today: dt.date,
@@ -217,7 +218,15 @@ def _evidence(found: AppraisalYear, m: Milestone, today: dt.date,
 
 
 def steps(found: AppraisalYear, today: dt.date) -> list[Step]:
-    """The year's timeline, in order, each step with its state on `today`."""
+    """The year's timeline, in order, each step with its state on `today`. Worked out once a request (the office's
+    home page shows it, and its 待办 reads it)."""
+    cache = request.environ.setdefault("siyi.timetable", {}) if has_request_context() else {}
+    if (found.year, today) not in cache:
+        cache[(found.year, today)] = _steps(found, today)
+    return list(cache[(found.year, today)])
+
+
+def _steps(found: AppraisalYear, today: dt.date) -> list[Step]:
     lists = _award_lists(found.year)
     out = []
     for m in MILESTONES:
@@ -295,9 +304,21 @@ class Briefings:
     def low(self) -> int:
         return BRIEFINGS_PER_YEAR[0]
 
-    @property
-    def high(self) -> int:
-        return BRIEFINGS_PER_YEAR[1]
+    def warning(self, today: dt.date) -> tuple[str, bool] | None:
+        """(text, overdue) when the year has had no 政情通报会: a reminder from 30 June, overdue from 1 December
+        (the year-end: at least one a year); None otherwise, or for another year than today's."""
+        if not _warns(self.year, today) or len(self.held) >= self.low:
+            return None
+        overdue = today >= dt.date(self.year, 12, 1)
+        text = _("%(year)s年尚未召开政情通报会（实施意见：每年1—2次）", year=self.year) if overdue else \
+            _("%(year)s年上半年已过，尚未召开政情通报会（实施意见：每年1—2次）", year=self.year)
+        if self.planned:
+            text += _("；已安排 %(day)s", day=cn_date(self.planned[0].held_on))
+        return text, overdue
+
+
+def _warns(year: int, today: dt.date) -> bool:
+    return year == today.year and today >= dt.date(year, 6, 30)
 
 
 def briefings(year: int, today: dt.date) -> Briefings:
@@ -311,16 +332,5 @@ def briefings(year: int, today: dt.date) -> Briefings:
 
 
 def briefing_warning(year: int, today: dt.date) -> tuple[str, bool] | None:
-    """(text, overdue) when the year has had no 政情通报会: a reminder from 30 June, overdue from 1 December (the
-    year-end: at least one a year); None otherwise, or for another year than today's."""
-    if year != today.year or today < dt.date(year, 6, 30):
-        return None
-    found = briefings(year, today)
-    if len(found.held) >= found.low:
-        return None
-    overdue = today >= dt.date(year, 12, 1)
-    text = _("%(year)s年尚未召开政情通报会（实施意见：每年1—2次）", year=year) if overdue else \
-        _("%(year)s年上半年已过，尚未召开政情通报会（实施意见：每年1—2次）", year=year)
-    if found.planned:
-        text += _("；已安排 %(day)s", day=cn_date(found.planned[0].held_on))
-    return text, overdue
+    """Briefings.warning, the year's meetings read only when it may warn (the office's 待办, on every page)."""
+    return briefings(year, today).warning(today) if _warns(year, today) else None

@@ -22,6 +22,7 @@ from app.followup.services import UNCLOSED, unclosed_count
 from app.models import (Activity, AppraisalYear, Attendance, AwardList, AwardListState, BranchResult, Candidate,
                         CandidateState, Meeting, Objection, ObjectionOutcome, RecordState, Review, ReviewState, Role,
                         SubjectKind, Unit, User, Vote)
+from app.reviews import pending
 from app.timeutil import beijing_today
 
 
@@ -47,40 +48,47 @@ def _records(*where: sa.ColumnElement[bool]) -> int:
 
 def items(user: User) -> list[Item]:
     """The user's 待办, in the order they are shown; only items with something to do. Worked out once a request."""
+    return list(_cached(user, reminders=True))
+
+
+def _cached(user: User, reminders: bool) -> list[Item]:
+    """The items, once a request; without `reminders` (the menu's badges on every page) the reminders are not
+    worked out, unless the whole 待办 already is (the home page)."""
     cache = request.environ.setdefault("siyi.inbox", {}) if has_request_context() else {}
-    if user.id not in cache:
-        cache[user.id] = _items(user)
-    return list(cache[user.id])
+    if (user.id, True) in cache:
+        return cache[(user.id, True)]
+    if (user.id, reminders) not in cache:
+        cache[(user.id, reminders)] = _items(user, reminders)
+    return cache[(user.id, reminders)]
 
 
-def _items(user: User) -> list[Item]:
+def _items(user: User, reminders: bool) -> list[Item]:
     found = {Role.CLERK: _clerk, Role.LIAISON: _liaison, Role.OFFICE: _office, Role.ADMIN: _office,
-             Role.LEADER: _leader, Role.MEMBER: _member}[user.role](user)
+             Role.LEADER: lambda u, _r: _leader(u), Role.MEMBER: lambda u, _r: _member(u)}[user.role](user, reminders)
     return [item for item in found if item.count]
 
 
 def badges(user: User) -> dict[str, int]:
     """Menu endpoint → how many things wait there (reminders aside, so that nothing counts twice)."""
     out: dict[str, int] = {}
-    for item in (i for i in items(user) if i.badge):
+    for item in (i for i in _cached(user, reminders=False) if i.badge):
         out[item.nav] = out.get(item.nav, 0) + item.count
     return out
 
 
 # --- by role -------------------------------------------------------------------------------------------------------
 
-def _own_records(user: User, nav: str) -> list[Item]:
-    """Records the user's units entered: returned, drafts, and (not yet verified) without evidence."""
+def _own_records(user: User, reminders: bool) -> list[Item]:
+    """Records the user's units entered: returned, drafts, and (a reminder: not yet verified) without evidence."""
     mine = activities.todo_clause("mine", user)
-    lacking = activities.todo_clause("evidence", user)
     return [
         Item(_("被退回、待修改的记录"), _records(mine, Activity.state == RecordState.RETURNED),
-             url_for("activities.index", state=RecordState.RETURNED.name, todo="mine"), nav),
+             url_for("activities.index", state=RecordState.RETURNED.name, todo="mine"), "activities.index"),
         Item(_("尚未提交的草稿"), _records(mine, Activity.state == RecordState.DRAFT),
-             url_for("activities.index", state=RecordState.DRAFT.name, todo="mine"), nav),
-        Item(_("还没有证明材料的记录"), _records(lacking), url_for("activities.index", todo="evidence"), nav,
-             badge=False),
-    ]
+             url_for("activities.index", state=RecordState.DRAFT.name, todo="mine"), "activities.index"),
+    ] + ([Item(_("还没有证明材料的记录"), _records(activities.todo_clause("evidence", user)),
+               url_for("activities.index", todo="evidence"), "activities.index",
+               badge=False)] if reminders else [])
 
 
 def _queue(user: User) -> list[Item]:
@@ -125,15 +133,16 @@ def _entry_deadlines(user: User) -> list[Item]:
     return out
 
 
-def _clerk(user: User) -> list[Item]:
-    return _entry_deadlines(user) + _own_records(user, "activities.index") + _queue(user)
+def _clerk(user: User, reminders: bool) -> list[Item]:
+    return (_entry_deadlines(user) if reminders else []) + _own_records(user, reminders) + \
+        _queue(user)
 
 
-def _liaison(user: User) -> list[Item]:
+def _liaison(user: User, reminders: bool) -> list[Item]:
     returned = _count(sa.select(BranchResult.id).where(clause(BranchResult),
                                                        BranchResult.state == RecordState.RETURNED))
     mine = activities.todo_clause("mine", user)
-    return _entry_deadlines(user) + [
+    return (_entry_deadlines(user) if reminders else []) + [
         Item(_("被退回的比实绩"), returned, url_for("branches.result_list", state=RecordState.RETURNED.name),
              "branches.result_list"),
         Item(_("被退回的比贡献记录"), _records(mine, Activity.state == RecordState.RETURNED),
@@ -141,13 +150,14 @@ def _liaison(user: User) -> list[Item]:
     ]
 
 
-def _office(user: User) -> list[Item]:
+def _office(user: User, reminders: bool) -> list[Item]:
     submitted = _count(sa.select(BranchResult.id).where(clause(BranchResult),
                                                         BranchResult.state == RecordState.SUBMITTED))
     found = _queue(user)
     found.append(Item(_("待核实的比实绩"), submitted,
                       url_for("branches.result_list", state=RecordState.SUBMITTED.name), "branches.result_list"))
-    return _timetable() + found + _objections() + _award_steps() + _reviews_pending() + _followup(user)
+    return _timetable() + found + _objections() + _award_steps() + (_reviews_pending() if reminders else []) + \
+        _followup(user)
 
 
 def _timetable() -> list[Item]:
@@ -211,22 +221,13 @@ def _award_steps() -> list[Item]:
     return out
 
 
-def _period_bounds(period: str) -> tuple[dt.date, dt.date]:
-    year = int(period[:4])
-    if period.endswith("H1"):
-        return dt.date(year, 1, 1), dt.date(year, 6, 30)
-    if period.endswith("H2"):
-        return dt.date(year, 7, 1), dt.date(year, 12, 31)
-    return dt.date(year, 1, 1), dt.date(year, 12, 31)
-
-
 def _reviews_pending() -> list[Item]:
     """Frozen members' reviews whose period still has records waiting for verification: they are not in it."""
     reviews = db.session.scalars(sa.select(Review).where(
         Review.subject_kind == SubjectKind.MEMBERS, Review.state == ReviewState.FROZEN).order_by(Review.period))
     out = []
     for review in reviews:
-        start, end = _period_bounds(review.period)
+        start, end = pending.bounds(review.period)
         n = _records(Activity.state == RecordState.SUBMITTED, Activity.party_member_id.is_(None),
                      Activity.occurred_on.between(start, end))
         label = period_label(review.period) if "H" in review.period else _("%(year)s年", year=review.period)

@@ -259,7 +259,7 @@ def edit_type() -> str | Response:
     name = form.name.data or ""
     if form.validate_on_submit() and form.invitees.data in Invitees.__members__:
         error = services.update_type(name, Invitees[form.invitees.data], form.sort_order.data, bool(form.active.data),
-                                     current_user, ip=request.remote_addr or "", briefing=bool(form.briefing.data))
+                                     bool(form.briefing.data), current_user, ip=request.remote_addr or "")
         if error is None:
             db.session.commit()
             flash(_("已保存会议类型“%(name)s”。", name=name), "success")

@@ -122,24 +122,22 @@ def add_type(name: str, invitees: Invitees, user: User, ip: str = "") -> str | N
     return None
 
 
-def update_type(name: str, invitees: Invitees, sort_order: int, active: bool, user: User, ip: str = "",
-                briefing: bool | None = None) -> str | None:
+def update_type(name: str, invitees: Invitees, sort_order: int, active: bool, briefing: bool, user: User,
+                ip: str = "") -> str | None:
     """Change a type's default invitees, order, whether it is offered for new meetings and whether it counts as a
-    政情通报会 (None: as it was); the error, or None. 组织生活 always invites the branch's party members, and is never
-    a 政情通报会."""
+    政情通报会; the error, or None. 组织生活 always invites the branch's party members, and is never a 政情通报会."""
     current = type_named(name)
     if current is None:
         return _("没有这个会议类型。")
     if current.party_life and invitees != Invitees.BRANCH or not current.party_life and invitees not in MEMBER_INVITEES:
         return _("请选择默认邀请的人员。")
+    if briefing and current.party_life:
+        return _("组织生活不能计入政情通报会。")
     row = db.session.get(MeetingType, current.name)
     if row is None:  # a built-in type's first change: its settings get a row
         row = MeetingType(name=current.name, invitees=current.invitees, sort_order=current.sort_order, active=True,
                           briefing=current.briefing)
         db.session.add(row)
-    if briefing and current.party_life:
-        return _("组织生活不能计入政情通报会。")
-    briefing = current.briefing if briefing is None else briefing
     before = {"invitees": row.invitees, "sort_order": row.sort_order, "active": row.active, "briefing": row.briefing}
     row.invitees, row.sort_order, row.active, row.briefing = invitees, sort_order, active, briefing
     db.session.flush()

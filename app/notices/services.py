@@ -18,6 +18,7 @@ from app.notices import mail
 from app.timeutil import utcnow
 
 SHOWN = 200  # the notices page lists this many, newest first
+TOLD = ("verify", "return", "reopen")  # the moves of a record or 比实绩 whose owner is told (a submission: nobody)
 
 
 def _path(endpoint: str, **values: object) -> str:
@@ -99,13 +100,15 @@ def _record_people(created_by_id: int | None, member_id: int | None, self_report
 
 def record_moved(activity: Activity, action: str, actor: User) -> None:
     """A record was verified, returned or reopened (sent back): tell whoever entered it."""
+    if action not in TOLD:
+        return
     people = _record_people(activity.created_by_id, activity.member_id, activity.self_reported,
                             activity.entered_by_unit_id or activity.unit_id)
     title, reason = activity.title, activity.return_reason
     if action == "verify":
         notify(people, "verified", _path("activities.detail", activity_id=activity.id),
                lambda: _("履职记录“%(title)s”已核实。", title=title), actor)
-    elif action in ("return", "reopen"):
+    else:
         notify(people, "returned", _path("activities.detail", activity_id=activity.id),
                lambda: _("履职记录“%(title)s”被退回，请修改后重新提交。原因：%(reason)s", title=title, reason=reason),
                actor)
@@ -133,13 +136,15 @@ def records_verified(records: list[Activity], actor: User) -> None:
 
 def result_moved(result: BranchResult, action: str, actor: User, label: Callable[[], str]) -> None:
     """A branch's 比实绩 was verified or returned: tell the liaison who entered it."""
+    if action not in TOLD:
+        return
     people = _record_people(result.created_by_id, None, False, result.branch_id)
     link = _path("branches.result", unit_id=result.branch_id, period=result.period)
     name, reason = result.branch.name, result.return_reason
     if action == "verify":
         notify(people, "verified", link, lambda: _("%(branch)s %(period)s 比实绩已核实。", branch=name, period=label()),
                actor)
-    elif action in ("return", "reopen"):
+    else:
         notify(people, "returned", link, lambda: _("%(branch)s %(period)s 比实绩被退回，请修改后重新提交。原因：%(reason)s",
                                                    branch=name, period=label(), reason=reason), actor)
 

@@ -320,7 +320,7 @@ def years_timetable(year: int, assignments: tuple[str, ...], defaults: bool, use
     click.echo(text_table(table))
     held = timetable.briefings(year, today)
     line = f"政情通报会：已召开 {len(held.held)} 次，已安排 {len(held.planned)} 次（实施意见：每年1—2次）"
-    warning = timetable.briefing_warning(year, today)
+    warning = held.warning(today)
     click.echo(line + (f"。{warning[0]}" if warning else ""))
 
 

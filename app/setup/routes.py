@@ -216,10 +216,11 @@ def year_timetable(year: int) -> tuple[str, int] | Response:
             return redirect(url_for("setup.year_timetable", year=year))
     today = beijing_today()
     history = audit.history("appraisal_year", year)
+    held = timetable.briefings(year, today)
     return render_template(
         "setup/year.html", found=found, form=form, offered=offered and request.method == "GET",
-        steps=timetable.steps(found, today), briefings=timetable.briefings(year, today),
-        briefing_warning=timetable.briefing_warning(year, today), milestones=timetable.MILESTONES,
+        steps=timetable.steps(found, today), briefings=held, briefing_warning=held.warning(today),
+        milestones=timetable.MILESTONES,
         publicity_fallback=timetable.publicity_default(None), **_history(history)), \
         422 if request.method == "POST" else 200
 
