@@ -608,3 +608,14 @@ def live_demo(app: Flask) -> Iterator[str]:
     use_snapshot("demo", build_demo)
     with served(app) as url:
         yield url
+
+
+def demo_page(browser: object, url: str, width: int, username: str = "office") -> object:
+    """A new Chinese page of the Playwright `browser`, `width` px wide, signed in to the demo served at `url`."""
+    from app.demo import PASSWORD as DEMO_PASSWORD
+    page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")  # type: ignore[attr-defined]
+    page.goto(f"{url}/auth/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("input[type=submit]")
+    return page

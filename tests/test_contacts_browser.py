@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import CHROMIUM, CHROMIUM_ARGS, served
+from conftest import CHROMIUM, CHROMIUM_ARGS, demo_page, served
 
-from app.demo import PASSWORD
 from app.extensions import db
 from app.models import Contact, ContactLink, ContactLinkKind, Member
 
@@ -32,11 +31,7 @@ def test_the_coverage_reads_at_desktop_and_phone_width_and_a_contact_is_logged(a
     with served(app) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for width in (1280, 360):
-            page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")
-            page.goto(f"{url}/auth/login")
-            page.fill("input[name=username]", "office")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("input[type=submit]")
+            page = demo_page(browser, url, width)
             page.goto(f"{url}/contacts/?year=2025&half=H1")
             assert owner_name in page.inner_text("#coverage")
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
@@ -45,11 +40,7 @@ def test_the_coverage_reads_at_desktop_and_phone_width_and_a_contact_is_logged(a
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
             page.screenshot(path=str(shots / f"contacts-log-{width}.png"), full_page=False)
             page.close()
-        page = browser.new_page(viewport={"width": 360, "height": 900}, locale="zh-CN")
-        page.goto(f"{url}/auth/login")
-        page.fill("input[name=username]", "office")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("input[type=submit]")
+        page = demo_page(browser, url, 360)
         page.goto(f"{url}/contacts/log")
         form = page.locator("#contact-form")
         form.locator("input[name=occurred_on]").fill("2025-05-06")

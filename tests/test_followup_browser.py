@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import CHROMIUM, CHROMIUM_ARGS, served
+from conftest import CHROMIUM, CHROMIUM_ARGS, demo_page, served
 
-from app.demo import PASSWORD
 from app.extensions import db
 from app.models import Followup, FollowupState, FollowupStep
 
@@ -29,11 +28,7 @@ def test_the_cases_read_at_desktop_and_phone_width_and_a_talk_is_recorded(app, f
     with served(app) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for width in (1280, 360):
-            page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")
-            page.goto(f"{url}/auth/login")
-            page.fill("input[name=username]", "office")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("input[type=submit]")
+            page = demo_page(browser, url, width)
             page.goto(f"{url}/followup/?state=open")
             assert name in page.inner_text("#cases")
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
@@ -42,11 +37,7 @@ def test_the_cases_read_at_desktop_and_phone_width_and_a_talk_is_recorded(app, f
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
             page.screenshot(path=str(shots / f"followup-case-{width}.png"), full_page=True)
             page.close()
-        page = browser.new_page(viewport={"width": 360, "height": 900}, locale="zh-CN")
-        page.goto(f"{url}/auth/login")
-        page.fill("input[name=username]", "office")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("input[type=submit]")
+        page = demo_page(browser, url, 360)
         page.goto(f"{url}/followup/{case_id}")
         form = page.locator("#talk-form")
         form.locator("input[name=occurred_on]").fill(case.noticed_on.isoformat())

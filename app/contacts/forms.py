@@ -44,7 +44,7 @@ class ContactEntryForm(FlaskForm):
     content = TextAreaField(_l("联系内容"), validators=[Length(max=2000)])
     submit = SubmitField(_l("记录联系"))
 
-    def __init__(self, members: list[Member], by: list[Member], **kwargs: object) -> None:
+    def __init__(self, members: list[Member], **kwargs: object) -> None:
+        """`members` at both ends: the contacted and who contacted them."""
         super().__init__(**kwargs)
-        self.member_id.choices = select_choices(_people(members))
-        self.by_member_id.choices = select_choices(_people(by))
+        self.member_id.choices = self.by_member_id.choices = select_choices(_people(members))

@@ -3,6 +3,8 @@ assignments (the office edits, or imports them: app/imports/contacts.py) and the
 clerk of the contacting 常委's unit, enters). The leading group reads; a member has none of it."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,7 +18,7 @@ from app.extensions import db
 from app.forms import ActionForm, commit_or_attach
 from app.imports import export
 from app.listing import remembered, sorted_by
-from app.models import Contact, ContactLink, ContactLinkKind, Member, UnitKind
+from app.models import Contact, ContactLink, Member, UnitKind
 from app.timeutil import beijing_today
 from app.web import page_args
 
@@ -79,8 +81,8 @@ def uncontacted_rows(people: list[Member]) -> list[list[object]]:
 
 
 def _link_form() -> LinkForm:
-    return LinkForm(services.standing_members(), services.members(), services.units(UnitKind.COMMITTEE),
-                    services.units(*services.TARGET_UNIT_KINDS))
+    return LinkForm(list(db.session.scalars(services.standing_query(current_user))), services.members(),
+                    services.units(UnitKind.COMMITTEE), services.units(*services.TARGET_UNIT_KINDS))
 
 
 @bp.route("/links", methods=["GET", "POST"])
@@ -96,8 +98,7 @@ def links() -> str | Response:
             flash(_("已添加联系分工。"), "success")
             return redirect(url_for("contacts.links"))
         db.session.rollback()
-    grouped = {kind: list(db.session.scalars(services.link_query(kind))) for kind in ContactLinkKind}
-    return render_template("contacts/links.html", form=form, grouped=grouped, can_write=can_write,
+    return render_template("contacts/links.html", form=form, grouped=services.links_by_kind(), can_write=can_write,
                            remove=ActionForm())
 
 
@@ -112,11 +113,6 @@ def delete_link(link_id: int) -> Response:
     return redirect(url_for("contacts.links"))
 
 
-def _contact_form(**kwargs: object) -> ContactEntryForm:
-    people = services.members()  # a clerk: their units' members at both ends
-    return ContactEntryForm(people, people, **kwargs)
-
-
 @bp.route("/log", methods=["GET", "POST"])
 @roles_required(*services.READERS)
 def log() -> str | Response:
@@ -124,15 +120,17 @@ def log() -> str | Response:
     if request.method == "GET" and (back := remembered()):
         return back
     can_write = current_user.role in services.LOG_WRITERS
-    form = _contact_form() if request.method == "POST" else _contact_form(
-        formdata=None, data={"occurred_on": beijing_today()})
+    people = services.members()  # a clerk: their units' members at both ends
     if request.method == "POST":
+        form = ContactEntryForm(people)
         if not can_write:
             abort(403)
         if form.validate_on_submit() and commit_or_attach(form, services.add_contact(form.data, current_user)):
             flash(_("已记录联系。"), "success")
             return redirect(url_for("contacts.log"))
         db.session.rollback()
+    else:
+        form = ContactEntryForm(people, formdata=None, data={"occurred_on": beijing_today()})
     year, half = _period()
     filters = {"year": year, "half": half}
     stmt = services.contact_query(year, half)
@@ -148,9 +146,9 @@ def log_headers() -> list[str]:
     return [_("日期"), _("联系方式"), _("被联系的委员"), _("联系人"), _("联系内容"), _("计入履职记录")]
 
 
-def log_rows(contacts: object) -> list[list[object]]:
+def log_rows(contacts: Iterable[Contact]) -> list[list[object]]:
     return [[c.occurred_on, _(c.form.label), c.member.name, c.by_name, c.content,
-             _(c.activity.state.label) if c.activity else ""] for c in contacts]  # type: ignore[attr-defined]
+             _(c.activity.state.label) if c.activity else ""] for c in contacts]
 
 
 @bp.route("/log/<int:contact_id>/delete", methods=["POST"])

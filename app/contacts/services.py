@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from app import audit
 from app.activities.services import open_years, ruleset_for
@@ -52,17 +52,16 @@ def period_label(year: int, half: str = "") -> str:
 
 # --- assignments ---------------------------------------------------------------------------------------------------
 
-def link_query(kind: ContactLinkKind | None = None) -> sa.Select[tuple[ContactLink]]:
-    """The assignments the user may see, of one kind or all, in the order they were made."""
-    stmt = scoped(ContactLink)
-    if kind is not None:
-        stmt = stmt.where(ContactLink.kind == kind)
-    return stmt.order_by(ContactLink.kind, ContactLink.id)
-
-
-def standing_members() -> list[Member]:
-    """常委 in the user's scope, active, by code."""
-    return list(db.session.scalars(scoped(Member).where(Member.is_standing, Member.active).order_by(Member.code)))
+def links_by_kind() -> dict[ContactLinkKind, list[ContactLink]]:
+    """The assignments the user may see, by kind (every kind, maybe with none), in the order they were made; both
+    ends loaded with them."""
+    grouped: dict[ContactLinkKind, list[ContactLink]] = {kind: [] for kind in ContactLinkKind}
+    for link in db.session.scalars(scoped(ContactLink).options(
+            selectinload(ContactLink.from_member), selectinload(ContactLink.to_member),
+            selectinload(ContactLink.from_unit), selectinload(ContactLink.to_unit))
+            .order_by(ContactLink.kind, ContactLink.id)):
+        grouped[link.kind].append(link)
+    return grouped
 
 
 def members() -> list[Member]:
@@ -169,7 +168,8 @@ def contact_query(year: int, half: str = "", member_id: int | None = None) -> sa
     stmt = scoped(Contact).where(Contact.occurred_on.between(start, end))
     if member_id:
         stmt = stmt.where(sa.or_(Contact.member_id == member_id, Contact.by_member_id == member_id))
-    return stmt.order_by(Contact.occurred_on.desc(), Contact.id.desc())
+    return stmt.options(selectinload(Contact.member), selectinload(Contact.by_member),
+                        selectinload(Contact.activity)).order_by(Contact.occurred_on.desc(), Contact.id.desc())
 
 
 def contact_sorts() -> dict[str, sa.ColumnElement[Any]]:

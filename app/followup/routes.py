@@ -39,7 +39,7 @@ def index() -> str | Response:
     stmt = services.case_query(year, state, unit_id)
     if fmt := export.wanted():
         return export.send_table(services.export_headers(),
-                                 services.export_rows(db.session.scalars(stmt), review_label), fmt, _("通报处理台账"))
+                                 services.export_rows(db.session.scalars(stmt)), fmt, _("通报处理台账"))
     pagination = db.paginate(sorted_by(stmt, services.case_sorts(), Followup.id), **page_args())
     filters = {"year": year or "", "state": state, "unit": unit_id or ""}
     return render_template("followup/index.html", pagination=pagination, filters=filters, years=services.years(),
@@ -47,15 +47,11 @@ def index() -> str | Response:
                            review_label=review_label, steps=FollowupStep, can_write=current_user.role in WRITERS)
 
 
-def _review_or_404(review_id: int) -> Review:
-    return db.session.get(Review, review_id) or abort(404)
-
-
 @bp.route("/open/<int:review_id>", methods=["POST"])
 @roles_required(*WRITERS)
 def open_all(review_id: int) -> Response:
     """建立处理台账: a case for everyone on the review's 通报 list who has none yet."""
-    review = _review_or_404(review_id)
+    review = db.get_or_404(Review, review_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("awards.notices", review_id=review.id))
     try:
@@ -73,7 +69,7 @@ def open_all(review_id: int) -> Response:
 @roles_required(*WRITERS)
 def open_one(review_id: int, member_id: int) -> Response:
     """One case from a row of the 通报 list (or the one already there); a member not on the list is a 404."""
-    review = _review_or_404(review_id)
+    review = db.get_or_404(Review, review_id)
     member = get_or_404(Member, member_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("awards.notices", review_id=review.id))
@@ -88,12 +84,11 @@ def open_one(review_id: int, member_id: int) -> Response:
 
 def _page(case: Followup, talk: TalkForm | None = None, consult: ConsultForm | None = None,
           decision: DecisionForm | None = None) -> str:
-    talkers = services.talker_choices()
     today = {"occurred_on": beijing_today()}  # a blank form offers today's date
     return render_template(
         "followup/detail.html", case=case, reasons=services.reasons(case), review_label=review_label(case.review),
         lines=[services.step_line(e) for e in case.steps], can_write=current_user.role in WRITERS,
-        talk=talk or TalkForm(talkers, formdata=None, data=today),
+        talk=talk or TalkForm(services.talker_choices(), formdata=None, data=today),
         consult=consult or ConsultForm(formdata=None, data=today),
         decision=decision or DecisionForm(formdata=None, data=today), closed=case.state == FollowupState.CLOSED,
         decisions=FollowupDecision)

@@ -25,6 +25,7 @@ from app.extensions import db
 from app.models import (Followup, FollowupDecision, FollowupEntry, FollowupState, FollowupStep, Member, Review,
                         ReviewState, Role, SubjectKind, Unit, User)
 from app.races import one_writer
+from app.reviews.reading import review_label
 from app.timeutil import BEIJING, beijing_today
 
 Errors = dict[str, list[str]]
@@ -285,13 +286,13 @@ def export_headers() -> list[str]:
             _("沟通"), _("处理决定"), _("决定日期"), _("经过")]
 
 
-def export_rows(cases: Iterable[Followup], label: Any) -> list[list[Any]]:
-    """The cases as rows of export_headers(); `label(review)` names a review; 经过 lists every step in order."""
+def export_rows(cases: Iterable[Followup]) -> list[list[Any]]:
+    """The cases as rows of export_headers(); 经过 lists every step in order."""
     out = []
     for case in cases:
         n = counts(case)
         steps = "\n".join(f"{line.on.isoformat()} {line.what}：{line.detail}" for line in map(step_line, case.steps))
-        out.append([case.member.name, case.member.code, case.member.sector.name, label(case.review), case.noticed_on,
-                    "；".join(reasons(case)), _(case.state.label), n[FollowupStep.TALK], n[FollowupStep.CONSULT],
-                    _(case.decision.label) if case.decision else "", case.decided_on, steps])
+        out.append([case.member.name, case.member.code, case.member.sector.name, review_label(case.review),
+                    case.noticed_on, "；".join(reasons(case)), _(case.state.label), n[FollowupStep.TALK],
+                    n[FollowupStep.CONSULT], _(case.decision.label) if case.decision else "", case.decided_on, steps])
     return out

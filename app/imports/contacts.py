@@ -91,10 +91,8 @@ def _find(ctx: Context, row: SheetRow, end: str, known: list[Any], what: str) ->
         found = next((k for k in known if k.code == code), None)
         if found is None:
             ctx.error(row, f"{end}_code", f"找不到编号为“{code}”的{what}")
-        elif name and name != found.name:
-            ctx.error(row, f"{end}_name", f"{code} 是{found.name}，不是{name}")
             return None
-        return found
+        return found if ctx.check_name(row, f"{end}_name", code, found.name) else None
     named = [k for k in known if k.name == name]
     if len(named) != 1:
         ctx.error(row, f"{end}_name", f"请填写{what}编号或姓名（名称）" if not name else
