@@ -5,29 +5,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import CHROMIUM, CHROMIUM_ARGS
+from conftest import CHROMIUM, CHROMIUM_ARGS, demo_page
 
-from app.demo import PASSWORD
 from app.extensions import db
 from app.models import BranchVisit, Unit, UnitKind
 
 pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
                                  reason="Debian's chromium is not installed (.ci/run installs it)"),
               pytest.mark.commits, pytest.mark.slow]
-
-
-def _office_page(browser: Any, url: str, width: int) -> Any:
-    """A new page `width` px wide, signed in as the demo's office."""
-    page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")
-    page.goto(f"{url}/auth/login")
-    page.fill("input[name=username]", "office")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("input[type=submit]")
-    return page
 
 
 def test_coverage_reads_at_desktop_and_phone_width_and_a_visit_is_logged(live_demo, tmp_path):
@@ -40,7 +28,7 @@ def test_coverage_reads_at_desktop_and_phone_width_and_a_visit_is_logged(live_de
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for width in (1280, 360):
-            page = _office_page(browser, live_demo, width)
+            page = demo_page(browser, live_demo, width)
             page.goto(f"{live_demo}/coverage/?year=2025")
             assert "大源恒达包装材料有限公司" in page.inner_text("#blanks")  # the demo's 空白点
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
@@ -48,7 +36,7 @@ def test_coverage_reads_at_desktop_and_phone_width_and_a_visit_is_logged(live_de
             page.goto(f"{live_demo}/branches/{branch_id}/visits/new")
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
             page.close()
-        page = _office_page(browser, live_demo, 360)
+        page = demo_page(browser, live_demo, 360)
         page.goto(f"{live_demo}/branches/{branch_id}/visits/new")
         page.select_option("select[name=form]", "GUIDANCE")
         page.fill("textarea[name=content]", "指导支部落实三会一课制度")

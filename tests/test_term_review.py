@@ -158,19 +158,14 @@ def test_the_command_line_prints_the_nomination_list_and_a_members_report(app, f
 def test_the_pages_fit_a_phone(app, finished_year, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    from app.demo import PASSWORD
-    from conftest import CHROMIUM, CHROMIUM_ARGS, served
+    from conftest import CHROMIUM, CHROMIUM_ARGS, demo_page, served
     term_id = _term().id
     member_id = finished_year.entries[0].subject_id
     db.session.commit()
     with served(app) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for width in (1280, 360):
-            page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")
-            page.goto(f"{url}/auth/login")
-            page.fill("input[name=username]", "office")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("input[type=submit]")
+            page = demo_page(browser, url, width)
             for name, path in (("list", f"/reviews/term/{term_id}"),
                                ("member", f"/reviews/term/{term_id}/members/{member_id}")):
                 page.goto(url + path)

@@ -7,9 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS
-
-from app.demo import PASSWORD
+from conftest import CHROMIUM, CHROMIUM_ARGS, demo_page
 
 pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
                                  reason="Debian's chromium is not installed (.ci/run installs it)"),
@@ -24,11 +22,7 @@ def test_the_timeline_on_the_office_home_and_the_year_page(live_demo, tmp_path, 
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")
-        page.goto(f"{live_demo}/auth/login")
-        page.fill("input[name=username]", "office")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("input[type=submit]")
+        page = demo_page(browser, live_demo, width)
         timeline = page.locator("ol.timeline")
         expect(timeline).to_contain_text("半年小结")
         expect(timeline.locator("li")).to_have_count(7)
