@@ -25,6 +25,7 @@ from app.extensions import db
 from app.models import (Activity, AppraisalYear, AwardList, AwardListState, Meeting, MeetingKind, MeetingType,
                         RecordState, Review, ReviewKind, ReviewState, Role, User)
 from app.settings import setting
+from app.timeutil import beijing_today
 
 REMIND_DAYS = 7  # the office's 待办 names a step this many days before it is due
 CLERK_REMIND_DAYS = 14  # clerks are told of 录入截止 this many days ahead: time to finish drafts
@@ -252,6 +253,11 @@ def publicity_default(year: int | None) -> int:
         return found.publicity_days
     days = setting("publicity_days", "7")
     return int(days) if days.isdigit() else 7
+
+
+def newest_year() -> int:
+    """The year pages open on when none is asked for: the newest appraisal year, else this calendar year."""
+    return db.session.scalar(sa.select(sa.func.max(AppraisalYear.year))) or beijing_today().year
 
 
 def shown_year(today: dt.date) -> AppraisalYear | None:

@@ -34,6 +34,14 @@ def test_the_demo_county_has_assignments_and_contacts(client, demo, as_user):
         assert db.session.scalar(sa.select(sa.func.count(ContactLink.id)).where(ContactLink.kind == kind)) > 0
 
 
+def test_without_a_year_the_pages_open_on_the_newest_appraisal_year(client, demo, as_user):
+    """The demo's newest year is 2025 (its contacts are there), whatever today's calendar year is."""
+    as_user("office")
+    for url in ("/contacts/", "/contacts/log"):
+        page = client.get(url).get_data(as_text=True)
+        assert '<option value="2025" selected>' in page, url
+
+
 def _office_logs(client, by: Member, member: Member, day: str = "2025-03-05", form: str = "VISIT"):
     return client.post("/contacts/log", data={"occurred_on": day, "form": form, "member_id": member.id,
                                               "by_member_id": by.id, "content": "了解提案选题"})

@@ -15,12 +15,12 @@ from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
 from app.branches import results, services, visits
 from app.branches.forms import ReasonForm, VisitEntryForm, indicator_form, values_of, version_of
-from app.coverage.services import default_year as coverage_year
 from app.extensions import db
 from app.forms import attach_errors, commit_or_attach
 from app.imports import export
 from app.listing import page_size, remembered, sorted_by, sorted_items
 from app.models import BranchForm, BranchResult, Category, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind
+from app.timetable import newest_year
 from app.timeutil import beijing_today
 from app.web import commit_or_stale, db_id, page_args, paginate_list
 
@@ -72,7 +72,7 @@ def detail(unit_id: int) -> str:
                            probationary=probationary, can_edit=current_user.role == Role.ADMIN,
                            half_years=results.branch_periods(branch.id), label=results.period_label,
                            can_enter=current_user.role in results.ENTRY_ROLES,
-                           visits=visits.branch_visits(branch.id), year=coverage_year())
+                           visits=visits.branch_visits(branch.id), year=newest_year())
 
 
 @bp.route("/<int:unit_id>/visits/new", methods=["GET", "POST"])

@@ -19,6 +19,7 @@ from app.forms import ActionForm, commit_or_attach
 from app.imports import export
 from app.listing import remembered, sorted_by
 from app.models import Contact, ContactLink, Member, UnitKind
+from app.timetable import newest_year
 from app.timeutil import beijing_today
 from app.web import page_args
 
@@ -28,7 +29,7 @@ bp = Blueprint("contacts", __name__)
 def _period() -> tuple[int, str]:
     year = request.args.get("year", 0, type=int)
     half = request.args.get("half", "")
-    return (year if 2000 <= year <= 2100 else beijing_today().year), (half if half in services.HALVES else "")
+    return (year if 2000 <= year <= 2100 else newest_year()), (half if half in services.HALVES else "")
 
 
 @bp.route("/")

@@ -17,6 +17,7 @@ from app.coverage.forms import FiguresForm
 from app.evidence import XLSX
 from app.forms import commit_or_attach
 from app.models import Enterprise, Role
+from app.timetable import newest_year
 from app.web import send_download
 from reports.coverage import LARGE, MEDIUM, coverage_pdf, coverage_workbook
 
@@ -28,7 +29,7 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 def _year(value: int | None) -> int:
     """:raises 404: a year nobody keeps figures for."""
-    year = value if value is not None else services.default_year()
+    year = value if value is not None else newest_year()
     if not FIRST_YEAR <= year <= LAST_YEAR:
         abort(404)
     return year
@@ -77,5 +78,5 @@ def enterprise_new() -> str | Response:
         if commit_or_attach(form, save_enterprise(enterprise, None, form.data, current_user,
                                                   request.remote_addr or "")):
             flash(_("已登记企业 %(name)s，请填写其年度数据。", name=enterprise.name), "success")
-            return redirect(url_for("coverage.figures", enterprise_id=enterprise.id, year=services.default_year()))
+            return redirect(url_for("coverage.figures", enterprise_id=enterprise.id, year=newest_year()))
     return render_template("coverage/enterprise_new.html", form=form)

@@ -23,11 +23,6 @@ FIGURE_FIELDS = ("employees", "party_members", "output", "tax")
 Errors = dict[str, list[str]]
 
 
-def default_year() -> int:
-    """The newest appraisal year, else this year."""
-    return db.session.scalar(sa.select(sa.func.max(AppraisalYear.year))) or beijing_today().year
-
-
 def years() -> list[int]:
     """Years worth offering, newest first: appraisal years, years with figures, this year."""
     found = set(db.session.scalars(sa.select(AppraisalYear.year)))
