@@ -21,6 +21,7 @@ from app.web import db_id
 
 Errors = dict[str, list[str]]
 EDIT_ROLES = (Role.CLERK, Role.OFFICE, Role.ADMIN)
+OFFICE_ROLES = (Role.OFFICE, Role.ADMIN)  # who reads a register row's 变更记录
 READ_ROLES = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK, Role.MEMBER)
 
 
@@ -38,6 +39,22 @@ def editable(model: type[Any], ident: int, user: User) -> Any:
     if not may_edit(user):
         abort(403)
     return row
+
+
+def page_context(row: Any, entity: str, user: User) -> dict[str, Any]:
+    """What a pairing's or project's page shows beside its own rows: whether the user may change it, the units a
+    clerk reports its records for (报送核实), and its 变更记录 (the office's only)."""
+    history = audit.history(entity, row.id) if user.role in OFFICE_ROLES else []
+    entering = records.entering_units(user, row.unit_ids) if user.role == Role.CLERK else []
+    return {"can_edit": may_edit(user), "entering": entering, "history": history,
+            "names": audit.actor_names(history), "shown": audit.names(history), "actions": audit.ACTION_LABELS,
+            "fields": audit.FIELD_LABELS}
+
+
+def linked_records(column: sa.ColumnElement[int | None], row_id: int, user: User) -> list[Activity]:
+    """The records naming a pairing or project (`column`: Activity.pairing_id …) that `user` may see, oldest first."""
+    return list(db.session.scalars(scoped(Activity, user).where(column == row_id)
+                                   .order_by(Activity.occurred_on, Activity.id)))
 
 
 def subject(raw: str, user: User, errors: Errors) -> records.Subject | None:

@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from app import audit, registers
+from app import registers
 from app.activities import services as records
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404, scoped
@@ -16,7 +16,7 @@ from app.extensions import db
 from app.forms import commit_or_attach, select_choices
 from app.imports import export
 from app.listing import remembered, sorted_by
-from app.models import Counterpart, CounterpartKind, Pairing, PairingEntry, Role
+from app.models import Counterpart, CounterpartKind, Pairing, PairingEntry
 from app.pairings import services
 from app.pairings.forms import CounterpartForm, EntryForm, PairingForm
 from app.web import db_id, page_args
@@ -100,16 +100,11 @@ def edit(pairing_id: int) -> str | Response:
 
 
 def _detail(pairing: Pairing, entry_form: EntryForm | None = None, status: int = 200) -> tuple[str, int]:
-    is_office = current_user.role in services.PHONE_ROLES
-    history = audit.history("pairing", pairing.id) if is_office else []
-    entering = records.entering_units(current_user, pairing.unit_ids) if current_user.role == Role.CLERK else []
     return render_template("pairings/detail.html", pairing=pairing, counterpart=pairing.counterpart,
                            phone=services.phone_shown(pairing.counterpart, current_user),
                            events=services.timeline(pairing, current_user), label=services.entry_label,
-                           can_edit=registers.may_edit(current_user), entry_form=entry_form or EntryForm(formdata=None),
-                           entering=entering, span=services.span_text(pairing), history=history,
-                           names=audit.actor_names(history), shown=audit.names(history), actions=audit.ACTION_LABELS,
-                           fields=audit.FIELD_LABELS), status
+                           entry_form=entry_form or EntryForm(formdata=None), span=services.span_text(pairing),
+                           **registers.page_context(pairing, "pairing", current_user)), status
 
 
 @bp.route("/<int:pairing_id>")

@@ -29,7 +29,7 @@ from app.timeutil import beijing_today
 from app.web import name_search
 
 Errors = dict[str, list[str]]
-PHONE_ROLES = (Role.OFFICE, Role.ADMIN)
+PHONE_ROLES = registers.OFFICE_ROLES
 VISIT_FORMS = (N_("上门走访"), N_("电话联系"), N_("座谈交流"), N_("春节送温暖"))  # kept in Chinese, shown translated
 MONEY = (SupportKind.FUNDS, SupportKind.GOODS)  # support whose amount (元) is asked for
 COUNTERPART_FIELDS = ("kind", "name", "place", "needs", "contact", "phone", "note")
@@ -100,12 +100,6 @@ def entry_counts(pairing_ids: list[int]) -> dict[int, int]:
         PairingEntry.pairing_id.in_(pairing_ids)).group_by(PairingEntry.pairing_id)).all())
 
 
-def linked_records(pairing: Pairing, user: User) -> list[Activity]:
-    """The 联一户 records that report on `pairing` and that `user` may see, oldest first."""
-    return list(db.session.scalars(scoped(Activity, user).where(Activity.pairing_id == pairing.id)
-                                   .order_by(Activity.occurred_on, Activity.id)))
-
-
 @dataclass(frozen=True)
 class Event:
     """One line of a pairing's timeline: a support or visit entry, or a record, on a date."""
@@ -120,7 +114,8 @@ def timeline(pairing: Pairing, user: User) -> list[Event]:
     with its entry, not twice)."""
     shown = {e.activity_id for e in pairing.entries if e.activity_id}
     events = [Event(e.occurred_on, entry=e) for e in pairing.entries]
-    events += [Event(a.occurred_on, record=a) for a in linked_records(pairing, user) if a.id not in shown]
+    events += [Event(a.occurred_on, record=a) for a in registers.linked_records(Activity.pairing_id, pairing.id, user)
+               if a.id not in shown]
     return sorted(events, key=lambda e: (e.occurred_on, e.record is not None))
 
 

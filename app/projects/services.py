@@ -173,12 +173,6 @@ def stage_to_record(progress: ProjectProgress, user: User, entered_by: int | Non
     return registers.report(Category.ENTERPRISE, data, user, progress, "project", project.id, "stage.activity_id")
 
 
-def linked_records(project: Project, user: User) -> list[Activity]:
-    """The 引一企 records naming `project` that `user` may see, oldest first."""
-    return list(db.session.scalars(scoped(Activity, user).where(Activity.project_id == project.id)
-                                   .order_by(Activity.occurred_on, Activity.id)))
-
-
 def export_rows(rows: Iterable[Project]) -> Iterator[list[Any]]:
     """Projects in the import's column order (app.spreadsheets.columns.PROJECTS): a date column per stage."""
     for p in rows:
