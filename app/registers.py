@@ -136,6 +136,25 @@ def next_code(column: sa.ColumnElement[str], prefix: str) -> str:
     return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 
+def store(row: Any, found: records.Subject, values: dict[str, Any], user: User, entity: str,
+          fields: tuple[str, ...], prefix: str) -> None:
+    """Copy a checked form onto a pairing or project (new: numbered `prefix`0001 …) with its subject, and audit the
+    change under `entity` (`fields`: the columns the audit compares)."""
+    is_new = row.id is None
+    before = {} if is_new else audit.snapshot(row, fields)
+    if is_new:
+        row.code = next_code(type(row).code, prefix)
+        row.created_by_id = user.id
+    row.member_id, row.unit_id = subject_ids(found)
+    for name, value in values.items():
+        setattr(row, name, value)
+    db.session.add(row)
+    db.session.flush()
+    db.session.refresh(row, [name for name in ("member", "unit", "counterpart") if hasattr(row, name)])  # the new ids
+    audit.record(user, "create" if is_new else "update", entity, row.id,
+                 audit.diff(before, audit.snapshot(row, fields)))
+
+
 def report(category: Category, data: records.Entry, user: User, source: Any, entity: str, owner_id: int,
            field: str) -> tuple[Activity, Errors]:
     """报送核实: the record made from a register entry (`source`: a support entry, a stage reached), submitted for

@@ -126,7 +126,8 @@ class Project(SubjectOwned, db.Model):
         back_populates="project", order_by="ProjectProgress.reached_on, ProjectProgress.id",
         cascade="all, delete-orphan")
     services: Mapped[list[ProjectService]] = relationship(
-        back_populates="project", order_by="ProjectService.occurred_on, ProjectService.id", cascade="all, delete-orphan")
+        back_populates="project", order_by="ProjectService.occurred_on, ProjectService.id",
+        cascade="all, delete-orphan")
 
     @property
     def stage(self) -> ProjectProgress | None:

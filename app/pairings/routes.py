@@ -54,7 +54,8 @@ def _counterpart_choices() -> list[SelectChoice]:
 
 
 def _pairing_form(pairing: Pairing | None) -> PairingForm:
-    form = PairingForm(registers.subject_choices(current_user), _counterpart_choices(), services.pairing_kinds(), obj=pairing)
+    form = PairingForm(registers.subject_choices(current_user), _counterpart_choices(), services.pairing_kinds(),
+                       obj=pairing)
     if pairing is not None and request.method == "GET":
         form.subject.data = registers.subject_value(pairing)
         form.counterpart.data = str(pairing.counterpart_id)

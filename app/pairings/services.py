@@ -88,8 +88,9 @@ def pairing_query(q: str = "", unit_id: int | None = None, kind: str = "", year:
 
 def pairing_sorts() -> dict[str, sa.ColumnElement[Any]]:
     """The pairings list's sortable columns (`?sort=`): a whitelist."""
-    return {"code": Pairing.code, "subject": registers.subject_sort(Pairing), "counterpart": Counterpart.name, "type": Counterpart.kind,
-            "kind": Pairing.kind, "start": Pairing.starts_on, "end": Pairing.ends_on, "place": Counterpart.place}
+    return {"code": Pairing.code, "subject": registers.subject_sort(Pairing), "counterpart": Counterpart.name,
+            "type": Counterpart.kind, "kind": Pairing.kind, "start": Pairing.starts_on, "end": Pairing.ends_on,
+            "place": Counterpart.place}
 
 
 def entry_counts(pairing_ids: list[int]) -> dict[int, int]:
@@ -237,22 +238,9 @@ def save_pairing(pairing: Pairing, data: PairingInput, user: User) -> Errors:
         problems = save_counterpart(counterpart, data.new or CounterpartInput(), user, units, prefix="cp_")
         if problems:
             return problems
-    is_new = pairing.id is None
-    before = {} if is_new else audit.snapshot(pairing, PAIRING_FIELDS)
-    if is_new:
-        pairing.code = registers.next_code(Pairing.code, CODE_PREFIX)
-        pairing.created_by_id = user.id
-    pairing.member_id, pairing.unit_id = registers.subject_ids(subject)
-    pairing.counterpart_id = counterpart.id
-    pairing.kind = data.kind
-    pairing.starts_on = data.starts_on
-    pairing.ends_on = data.ends_on
-    pairing.note = data.note.strip()
-    db.session.add(pairing)
-    db.session.flush()
-    db.session.refresh(pairing, ["member", "unit", "counterpart"])
-    audit.record(user, "create" if is_new else "update", "pairing", pairing.id,
-                 audit.diff(before, audit.snapshot(pairing, PAIRING_FIELDS)))
+    registers.store(pairing, subject, {"counterpart_id": counterpart.id, "kind": data.kind, "starts_on": data.starts_on,
+                                       "ends_on": data.ends_on, "note": data.note.strip()},
+                    user, "pairing", PAIRING_FIELDS, CODE_PREFIX)
     return {}
 
 
