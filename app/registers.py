@@ -6,14 +6,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from app import audit
 from app.activities import services as records
-from app.auth.scope import get_or_404, scoped
+from app.auth.scope import scoped
 from app.extensions import db
 from app.forms import select_choices
 from app.models import Activity, Category, Member, Role, Unit, User
@@ -28,17 +28,6 @@ READ_ROLES = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK, Role.MEMBER)
 def may_edit(user: User) -> bool:
     """Clerks and the office change the registers' rows in their scope (`scoped` decides which); others only read."""
     return user.role in EDIT_ROLES
-
-
-def editable(model: type[Any], ident: int, user: User) -> Any:
-    """A pairing or project the user may change.
-
-    :raises 404: outside the user's scope. :raises 403: a reader (leader, member).
-    """
-    row = get_or_404(model, ident)
-    if not may_edit(user):
-        abort(403)
-    return row
 
 
 def page_context(row: Any, entity: str, user: User) -> dict[str, Any]:

@@ -43,11 +43,6 @@ def index() -> str | Response:
                            can_edit=registers.may_edit(current_user))
 
 
-def _editable(pairing_id: int) -> Pairing:
-    """:raises 404: outside the user's scope. :raises 403: a reader (leader, member)."""
-    return registers.editable(Pairing, pairing_id, current_user)
-
-
 def _counterpart_choices() -> list[SelectChoice]:
     found = db.session.scalars(scoped(Counterpart).order_by(Counterpart.kind, Counterpart.name).limit(2000))
     return select_choices([(str(c.id), f"{c.name}（{_(c.kind.label)}）") for c in found])
@@ -94,7 +89,7 @@ def create() -> str | Response:
 @bp.route("/<int:pairing_id>/edit", methods=["GET", "POST"])
 @roles_required(*registers.EDIT_ROLES)
 def edit(pairing_id: int) -> str | Response:
-    pairing = _editable(pairing_id)
+    pairing = get_or_404(Pairing, pairing_id)
     form = _pairing_form(pairing)
     done = _save_pairing(form, pairing)
     return done or render_template("pairings/form.html", form=form, pairing=pairing)
@@ -118,7 +113,7 @@ def detail(pairing_id: int) -> tuple[str, int]:
 @roles_required(*registers.EDIT_ROLES)
 def add_entry(pairing_id: int) -> tuple[str, int] | Response:
     """登记帮扶或走访: logged against the pairing; 报送核实 makes it a record when the clerk wants it scored."""
-    pairing = _editable(pairing_id)
+    pairing = get_or_404(Pairing, pairing_id)
     form = EntryForm()
     if form.validate_on_submit():
         _entry, errors = services.add_entry(pairing, services.EntryInput(
@@ -134,7 +129,7 @@ def add_entry(pairing_id: int) -> tuple[str, int] | Response:
 @roles_required(*registers.EDIT_ROLES)
 def report_entry(pairing_id: int, entry_id: int) -> Response:
     """报送核实: one click makes the entry the 联一户 record the office verifies and the rules score."""
-    pairing = _editable(pairing_id)
+    pairing = get_or_404(Pairing, pairing_id)
     entry = get_or_404(PairingEntry, entry_id)
     if entry.pairing_id != pairing.id:
         abort(404)

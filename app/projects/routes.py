@@ -64,7 +64,7 @@ def create() -> str | Response:
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
 @roles_required(*registers.EDIT_ROLES)
 def edit(project_id: int) -> str | Response:
-    project = registers.editable(Project, project_id, current_user)
+    project = get_or_404(Project, project_id)
     form = ProjectForm(registers.subject_choices(current_user), obj=project)
     if request.method == "GET":
         form.subject.data = registers.subject_value(project)
@@ -98,7 +98,7 @@ def _log(project: Project, form: StageForm | ServiceForm, step: Callable[[], ser
 @bp.route("/<int:project_id>/stages", methods=["POST"])
 @roles_required(*registers.EDIT_ROLES)
 def reach_stage(project_id: int) -> tuple[str, int] | Response:
-    project = registers.editable(Project, project_id, current_user)
+    project = get_or_404(Project, project_id)
     form = StageForm()
     return _log(project, form, lambda: services.reach_stage(
         project, form.stage.data or "", form.reached_on.data, form.note.data or "", current_user), "stages")
@@ -108,7 +108,7 @@ def reach_stage(project_id: int) -> tuple[str, int] | Response:
 @roles_required(*registers.EDIT_ROLES)
 def add_service(project_id: int) -> tuple[str, int] | Response:
     """跟踪服务（安商稳商）."""
-    project = registers.editable(Project, project_id, current_user)
+    project = get_or_404(Project, project_id)
     form = ServiceForm()
     return _log(project, form, lambda: services.add_service(
         project, form.occurred_on.data, form.content.data or "", current_user), "services")
@@ -118,7 +118,7 @@ def add_service(project_id: int) -> tuple[str, int] | Response:
 @roles_required(*registers.EDIT_ROLES)
 def report_stage(project_id: int, stage_id: int) -> Response:
     """报送核实: one click makes the stage reached the 引一企 record the office verifies and the rules score."""
-    project = registers.editable(Project, project_id, current_user)
+    project = get_or_404(Project, project_id)
     progress = get_or_404(ProjectProgress, stage_id)
     if progress.project_id != project.id:
         abort(404)
