@@ -57,13 +57,16 @@ def _pairing_form(pairing: Pairing | None) -> PairingForm:
     return form
 
 
+def _counterpart_input(form: CounterpartForm | PairingForm, prefix: str = "") -> services.CounterpartInput:
+    """The counterpart's fields of `form`, named `prefix` + field (the pairing form's cp_kind … has no note)."""
+    fields = {name: getattr(form, prefix + name, None) for name in services.COUNTERPART_FIELDS}
+    return services.CounterpartInput(**{name: field.data or "" for name, field in fields.items() if field is not None})
+
+
 def _pairing_input(form: PairingForm) -> services.PairingInput:
-    new = services.CounterpartInput(kind=form.cp_kind.data or "", name=form.cp_name.data or "",
-                                    place=form.cp_place.data or "", needs=form.cp_needs.data or "",
-                                    contact=form.cp_contact.data or "", phone=form.cp_phone.data or "")
     return services.PairingInput(subject=form.subject.data or "", counterpart=form.counterpart.data or "",
                                  kind=form.kind.data or "", starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-                                 note=form.note.data or "", new=new)
+                                 note=form.note.data or "", new=_counterpart_input(form, "cp_"))
 
 
 def _save_pairing(form: PairingForm, pairing: Pairing) -> Response | None:
@@ -148,10 +151,7 @@ def edit_counterpart(counterpart_id: int) -> str | Response:
         form.kind.data = counterpart.kind.name
     back = request.args.get("pairing", 0, type=db_id)
     if form.validate_on_submit():
-        errors = services.save_counterpart(counterpart, services.CounterpartInput(
-            kind=form.kind.data or "", name=form.name.data or "", place=form.place.data or "",
-            needs=form.needs.data or "", contact=form.contact.data or "", phone=form.phone.data or "",
-            note=form.note.data or ""), current_user)
+        errors = services.save_counterpart(counterpart, _counterpart_input(form), current_user)
         if commit_or_attach(form, errors):
             flash(_("已保存对接对象。"), "success")
             pairing = db.session.scalar(scoped(Pairing).where(Pairing.id == back)) if back else None
