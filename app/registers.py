@@ -6,14 +6,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from app import audit
 from app.activities import services as records
-from app.auth.scope import get_or_404, scoped
+from app.auth.scope import scoped
 from app.extensions import db
 from app.forms import select_choices
 from app.models import Activity, Category, Member, Role, Unit, User
@@ -21,6 +21,7 @@ from app.web import db_id
 
 Errors = dict[str, list[str]]
 EDIT_ROLES = (Role.CLERK, Role.OFFICE, Role.ADMIN)
+OFFICE_ROLES = (Role.OFFICE, Role.ADMIN)  # who reads a register row's 变更记录
 READ_ROLES = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK, Role.MEMBER)
 
 
@@ -29,15 +30,20 @@ def may_edit(user: User) -> bool:
     return user.role in EDIT_ROLES
 
 
-def editable(model: type[Any], ident: int, user: User) -> Any:
-    """A pairing or project the user may change.
+def page_context(row: Any, entity: str, user: User) -> dict[str, Any]:
+    """What a pairing's or project's page shows beside its own rows: whether the user may change it, the units a
+    clerk reports its records for (报送核实), and its 变更记录 (the office's only)."""
+    history = audit.history(entity, row.id) if user.role in OFFICE_ROLES else []
+    entering = records.entering_units(user, row.unit_ids) if user.role == Role.CLERK else []
+    return {"can_edit": may_edit(user), "entering": entering, "history": history,
+            "names": audit.actor_names(history), "shown": audit.names(history), "actions": audit.ACTION_LABELS,
+            "fields": audit.FIELD_LABELS}
 
-    :raises 404: outside the user's scope. :raises 403: a reader (leader, member).
-    """
-    row = get_or_404(model, ident)
-    if not may_edit(user):
-        abort(403)
-    return row
+
+def linked_records(column: sa.ColumnElement[int | None], row_id: int, user: User) -> list[Activity]:
+    """The records naming a pairing or project (`column`: Activity.pairing_id …) that `user` may see, oldest first."""
+    return list(db.session.scalars(scoped(Activity, user).where(column == row_id)
+                                   .order_by(Activity.occurred_on, Activity.id)))
 
 
 def subject(raw: str, user: User, errors: Errors) -> records.Subject | None:
@@ -117,6 +123,25 @@ def next_code(column: sa.ColumnElement[str], prefix: str) -> str:
     numbers = [int(c[len(prefix):]) for c in db.session.scalars(sa.select(column).where(column.like(f"{prefix}%")))
                if c[len(prefix):].isdigit()]
     return f"{prefix}{max(numbers, default=0) + 1:04d}"
+
+
+def store(row: Any, found: records.Subject, values: dict[str, Any], user: User, entity: str,
+          fields: tuple[str, ...], prefix: str) -> None:
+    """Copy a checked form onto a pairing or project (new: numbered `prefix`0001 …) with its subject, and audit the
+    change under `entity` (`fields`: the columns the audit compares)."""
+    is_new = row.id is None
+    before = {} if is_new else audit.snapshot(row, fields)
+    if is_new:
+        row.code = next_code(type(row).code, prefix)
+        row.created_by_id = user.id
+    row.member_id, row.unit_id = subject_ids(found)
+    for name, value in values.items():
+        setattr(row, name, value)
+    db.session.add(row)
+    db.session.flush()
+    db.session.refresh(row, [name for name in ("member", "unit", "counterpart") if hasattr(row, name)])  # the new ids
+    audit.record(user, "create" if is_new else "update", entity, row.id,
+                 audit.diff(before, audit.snapshot(row, fields)))
 
 
 def report(category: Category, data: records.Entry, user: User, source: Any, entity: str, owner_id: int,

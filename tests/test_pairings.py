@@ -53,6 +53,13 @@ def new_pairing(member, **changes):
     return data
 
 
+def record_form(**fields):
+    """The record form's fields (a draft), blank but for `fields`."""
+    blank = dict.fromkeys(("description", "signers", "outcome", "level", "instruction_level", "amount",
+                           "people_helped", "counterpart", "support"), "")
+    return {**blank, "save": "保存草稿", **fields}
+
+
 def errors_beside(response, field):
     """The error messages shown in the field block whose input is named `field`."""
     html = response.get_data(as_text=True)
@@ -208,9 +215,7 @@ def test_an_entry_reported_verified_and_scored_once_per_pairing_with_its_name_in
 
 
 def test_the_record_form_links_a_record_to_the_subjects_pairing_only(client, people, pairing):
-    base = {"kind": "结对困难户", "occurred_on": "2025-03-01", "title": "走访刘某某家庭", "description": "",
-            "signers": "", "outcome": "", "level": "", "instruction_level": "", "amount": "", "people_helped": "",
-            "counterpart": "", "support": "送去慰问金", "save": "保存草稿"}
+    base = record_form(kind="结对困难户", occurred_on="2025-03-01", title="走访刘某某家庭", support="送去慰问金")
     form = client.get(f"/activities/new/PAIRING?pairing={pairing.id}").get_data(as_text=True)
     assert "新建结对" in form and f'<option selected value="{pairing.id}">张三 — 城关镇柳河村' in form
     wrong = client.post("/activities/new/PAIRING", data={**base, "subject": f"m:{people['wang'].id}",

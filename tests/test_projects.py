@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 from conftest import text_of
-from test_pairings import errors_beside, sign_in
+from test_pairings import errors_beside, record_form, sign_in
 
 from app.extensions import db
 from app.imports.base import run_import
@@ -139,9 +139,8 @@ def test_the_export_imports_back_unchanged_and_a_new_stage_date_is_a_change(clie
 
 
 def test_the_record_form_names_the_subjects_project_only(client, login, people, project):
-    base = {"kind": "引进企业", "occurred_on": "2025-03-01", "title": "引进华中新材料落地", "outcome": "落地",
-            "amount": "1200", "description": "", "signers": "", "level": "", "instruction_level": "",
-            "people_helped": "", "counterpart": "", "support": "", "save": "保存草稿"}
+    base = record_form(kind="引进企业", occurred_on="2025-03-01", title="引进华中新材料落地", outcome="落地",
+                       amount="1200")
     form = client.get(f"/activities/new/ENTERPRISE?project={project.id}").get_data(as_text=True)
     assert f'<option selected value="{project.id}">张三 — 新材料产业园项目（YQ0001）' in form
     sign_in(client, login, "office")  # sees both members: the project is 张三's, not 李四's

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from app.demo.vocabulary import LAST_STAMP, YEAR
 from app.extensions import db
-from app.models import (Activity, Category, Counterpart, CounterpartKind, Pairing, PairingEntry, Project, ProjectProgress,
-                        ProjectService, ProjectStage, SupportKind)
+from app.models import (Activity, Category, Counterpart, CounterpartKind, Pairing, PairingEntry, Project,
+                        ProjectProgress, ProjectService, ProjectStage, SupportKind)
 
 COUNTERPART_KINDS = {"结对困难户": CounterpartKind.FAMILY, "结对重点企业": CounterpartKind.ENTERPRISE,
                      "结对企业": CounterpartKind.ENTERPRISE, "结对合作社": CounterpartKind.COOPERATIVE,

@@ -16,7 +16,7 @@ from app.i18n import N_
 from app.imports.base import Context
 from app.imports.people import Roll
 from app.models import (Counterpart, CounterpartKind, Member, Pairing, Project, ProjectProgress, ProjectStage, Role,
-                        Unit)
+                        Unit, User)
 from app.pairings import services as pairings
 from app.spreadsheets.columns import PAIRINGS, PROJECTS
 from app.spreadsheets.rows import SheetRow
@@ -86,7 +86,7 @@ class Pairings(RegisterRoll):
         if subject is None or row["counterpart_kind"] is None or row["subject_type"] is None:
             return None
         member, unit = subject
-        if row["kind"] not in self.kinds["members" if member is not None else "units"]:
+        if row["kind"] not in self.kinds[pairings.subject_rules(member)]:
             ctx.error(row, "kind", f"本年度细则没有为{row['subject_type']}规定联一户类型“{row['kind']}”")
             return None
         if row["ends_on"] is not None and row["ends_on"] < row["starts_on"]:

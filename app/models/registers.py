@@ -84,9 +84,6 @@ class Pairing(SubjectOwned, db.Model):
     entries: Mapped[list[PairingEntry]] = relationship(
         back_populates="pairing", order_by="PairingEntry.occurred_on, PairingEntry.id", cascade="all, delete-orphan")
 
-    def active_in(self, year: int) -> bool:
-        return self.starts_on <= dt.date(year, 12, 31) and (self.ends_on is None or self.ends_on >= dt.date(year, 1, 1))
-
 
 class PairingEntry(db.Model):
     """Support given (技术 / 信息 / 资金 / 物资, an amount in 元 for money or goods) or a visit, on a date."""
@@ -129,7 +126,8 @@ class Project(SubjectOwned, db.Model):
         back_populates="project", order_by="ProjectProgress.reached_on, ProjectProgress.id",
         cascade="all, delete-orphan")
     services: Mapped[list[ProjectService]] = relationship(
-        back_populates="project", order_by="ProjectService.occurred_on, ProjectService.id", cascade="all, delete-orphan")
+        back_populates="project", order_by="ProjectService.occurred_on, ProjectService.id",
+        cascade="all, delete-orphan")
 
     @property
     def stage(self) -> ProjectProgress | None:

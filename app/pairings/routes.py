@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from app import audit, registers
+from app import registers
 from app.activities import services as records
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404, scoped
@@ -16,7 +16,7 @@ from app.extensions import db
 from app.forms import commit_or_attach, select_choices
 from app.imports import export
 from app.listing import remembered, sorted_by
-from app.models import Counterpart, CounterpartKind, Pairing, PairingEntry, Role
+from app.models import Counterpart, CounterpartKind, Pairing, PairingEntry
 from app.pairings import services
 from app.pairings.forms import CounterpartForm, EntryForm, PairingForm
 from app.web import db_id, page_args
@@ -43,31 +43,30 @@ def index() -> str | Response:
                            can_edit=registers.may_edit(current_user))
 
 
-def _editable(pairing_id: int) -> Pairing:
-    """:raises 404: outside the user's scope. :raises 403: a reader (leader, member)."""
-    return registers.editable(Pairing, pairing_id, current_user)
-
-
 def _counterpart_choices() -> list[SelectChoice]:
     found = db.session.scalars(scoped(Counterpart).order_by(Counterpart.kind, Counterpart.name).limit(2000))
     return select_choices([(str(c.id), f"{c.name}（{_(c.kind.label)}）") for c in found])
 
 
 def _pairing_form(pairing: Pairing | None) -> PairingForm:
-    form = PairingForm(registers.subject_choices(current_user), _counterpart_choices(), services.pairing_kinds(), obj=pairing)
+    form = PairingForm(registers.subject_choices(current_user), _counterpart_choices(), services.pairing_kinds(),
+                       obj=pairing)
     if pairing is not None and request.method == "GET":
         form.subject.data = registers.subject_value(pairing)
         form.counterpart.data = str(pairing.counterpart_id)
     return form
 
 
+def _counterpart_input(form: CounterpartForm | PairingForm, prefix: str = "") -> services.CounterpartInput:
+    """The counterpart's fields of `form`, named `prefix` + field (the pairing form's cp_kind … has no note)."""
+    fields = {name: getattr(form, prefix + name, None) for name in services.COUNTERPART_FIELDS}
+    return services.CounterpartInput(**{name: field.data or "" for name, field in fields.items() if field is not None})
+
+
 def _pairing_input(form: PairingForm) -> services.PairingInput:
-    new = services.CounterpartInput(kind=form.cp_kind.data or "", name=form.cp_name.data or "",
-                                    place=form.cp_place.data or "", needs=form.cp_needs.data or "",
-                                    contact=form.cp_contact.data or "", phone=form.cp_phone.data or "")
     return services.PairingInput(subject=form.subject.data or "", counterpart=form.counterpart.data or "",
                                  kind=form.kind.data or "", starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-                                 note=form.note.data or "", new=new)
+                                 note=form.note.data or "", new=_counterpart_input(form, "cp_"))
 
 
 def _save_pairing(form: PairingForm, pairing: Pairing) -> Response | None:
@@ -93,23 +92,18 @@ def create() -> str | Response:
 @bp.route("/<int:pairing_id>/edit", methods=["GET", "POST"])
 @roles_required(*registers.EDIT_ROLES)
 def edit(pairing_id: int) -> str | Response:
-    pairing = _editable(pairing_id)
+    pairing = get_or_404(Pairing, pairing_id)
     form = _pairing_form(pairing)
     done = _save_pairing(form, pairing)
     return done or render_template("pairings/form.html", form=form, pairing=pairing)
 
 
 def _detail(pairing: Pairing, entry_form: EntryForm | None = None, status: int = 200) -> tuple[str, int]:
-    is_office = current_user.role in services.PHONE_ROLES
-    history = audit.history("pairing", pairing.id) if is_office else []
-    entering = records.entering_units(current_user, pairing.unit_ids) if current_user.role == Role.CLERK else []
     return render_template("pairings/detail.html", pairing=pairing, counterpart=pairing.counterpart,
                            phone=services.phone_shown(pairing.counterpart, current_user),
                            events=services.timeline(pairing, current_user), label=services.entry_label,
-                           can_edit=registers.may_edit(current_user), entry_form=entry_form or EntryForm(formdata=None),
-                           entering=entering, span=services.span_text(pairing), history=history,
-                           names=audit.actor_names(history), shown=audit.names(history), actions=audit.ACTION_LABELS,
-                           fields=audit.FIELD_LABELS), status
+                           entry_form=entry_form or EntryForm(formdata=None), span=services.span_text(pairing),
+                           **registers.page_context(pairing, "pairing", current_user)), status
 
 
 @bp.route("/<int:pairing_id>")
@@ -122,7 +116,7 @@ def detail(pairing_id: int) -> tuple[str, int]:
 @roles_required(*registers.EDIT_ROLES)
 def add_entry(pairing_id: int) -> tuple[str, int] | Response:
     """登记帮扶或走访: logged against the pairing; 报送核实 makes it a record when the clerk wants it scored."""
-    pairing = _editable(pairing_id)
+    pairing = get_or_404(Pairing, pairing_id)
     form = EntryForm()
     if form.validate_on_submit():
         _entry, errors = services.add_entry(pairing, services.EntryInput(
@@ -138,7 +132,7 @@ def add_entry(pairing_id: int) -> tuple[str, int] | Response:
 @roles_required(*registers.EDIT_ROLES)
 def report_entry(pairing_id: int, entry_id: int) -> Response:
     """报送核实: one click makes the entry the 联一户 record the office verifies and the rules score."""
-    pairing = _editable(pairing_id)
+    pairing = get_or_404(Pairing, pairing_id)
     entry = get_or_404(PairingEntry, entry_id)
     if entry.pairing_id != pairing.id:
         abort(404)
@@ -157,10 +151,7 @@ def edit_counterpart(counterpart_id: int) -> str | Response:
         form.kind.data = counterpart.kind.name
     back = request.args.get("pairing", 0, type=db_id)
     if form.validate_on_submit():
-        errors = services.save_counterpart(counterpart, services.CounterpartInput(
-            kind=form.kind.data or "", name=form.name.data or "", place=form.place.data or "",
-            needs=form.needs.data or "", contact=form.contact.data or "", phone=form.phone.data or "",
-            note=form.note.data or ""), current_user)
+        errors = services.save_counterpart(counterpart, _counterpart_input(form), current_user)
         if commit_or_attach(form, errors):
             flash(_("已保存对接对象。"), "success")
             pairing = db.session.scalar(scoped(Pairing).where(Pairing.id == back)) if back else None

@@ -29,7 +29,7 @@ from app.timeutil import beijing_today
 from app.web import name_search
 
 Errors = dict[str, list[str]]
-PHONE_ROLES = (Role.OFFICE, Role.ADMIN)
+PHONE_ROLES = registers.OFFICE_ROLES
 VISIT_FORMS = (N_("上门走访"), N_("电话联系"), N_("座谈交流"), N_("春节送温暖"))  # kept in Chinese, shown translated
 MONEY = (SupportKind.FUNDS, SupportKind.GOODS)  # support whose amount (元) is asked for
 COUNTERPART_FIELDS = ("kind", "name", "place", "needs", "contact", "phone", "note")
@@ -88,8 +88,9 @@ def pairing_query(q: str = "", unit_id: int | None = None, kind: str = "", year:
 
 def pairing_sorts() -> dict[str, sa.ColumnElement[Any]]:
     """The pairings list's sortable columns (`?sort=`): a whitelist."""
-    return {"code": Pairing.code, "subject": registers.subject_sort(Pairing), "counterpart": Counterpart.name, "type": Counterpart.kind,
-            "kind": Pairing.kind, "start": Pairing.starts_on, "end": Pairing.ends_on, "place": Counterpart.place}
+    return {"code": Pairing.code, "subject": registers.subject_sort(Pairing), "counterpart": Counterpart.name,
+            "type": Counterpart.kind, "kind": Pairing.kind, "start": Pairing.starts_on, "end": Pairing.ends_on,
+            "place": Counterpart.place}
 
 
 def entry_counts(pairing_ids: list[int]) -> dict[int, int]:
@@ -98,12 +99,6 @@ def entry_counts(pairing_ids: list[int]) -> dict[int, int]:
         return {}
     return dict(db.session.execute(sa.select(PairingEntry.pairing_id, sa.func.count()).where(
         PairingEntry.pairing_id.in_(pairing_ids)).group_by(PairingEntry.pairing_id)).all())
-
-
-def linked_records(pairing: Pairing, user: User) -> list[Activity]:
-    """The 联一户 records that report on `pairing` and that `user` may see, oldest first."""
-    return list(db.session.scalars(scoped(Activity, user).where(Activity.pairing_id == pairing.id)
-                                   .order_by(Activity.occurred_on, Activity.id)))
 
 
 @dataclass(frozen=True)
@@ -120,7 +115,8 @@ def timeline(pairing: Pairing, user: User) -> list[Event]:
     with its entry, not twice)."""
     shown = {e.activity_id for e in pairing.entries if e.activity_id}
     events = [Event(e.occurred_on, entry=e) for e in pairing.entries]
-    events += [Event(a.occurred_on, record=a) for a in linked_records(pairing, user) if a.id not in shown]
+    events += [Event(a.occurred_on, record=a) for a in registers.linked_records(Activity.pairing_id, pairing.id, user)
+               if a.id not in shown]
     return sorted(events, key=lambda e: (e.occurred_on, e.record is not None))
 
 
@@ -242,22 +238,9 @@ def save_pairing(pairing: Pairing, data: PairingInput, user: User) -> Errors:
         problems = save_counterpart(counterpart, data.new or CounterpartInput(), user, units, prefix="cp_")
         if problems:
             return problems
-    is_new = pairing.id is None
-    before = {} if is_new else audit.snapshot(pairing, PAIRING_FIELDS)
-    if is_new:
-        pairing.code = registers.next_code(Pairing.code, CODE_PREFIX)
-        pairing.created_by_id = user.id
-    pairing.member_id, pairing.unit_id = registers.subject_ids(subject)
-    pairing.counterpart_id = counterpart.id
-    pairing.kind = data.kind
-    pairing.starts_on = data.starts_on
-    pairing.ends_on = data.ends_on
-    pairing.note = data.note.strip()
-    db.session.add(pairing)
-    db.session.flush()
-    db.session.refresh(pairing, ["member", "unit", "counterpart"])
-    audit.record(user, "create" if is_new else "update", "pairing", pairing.id,
-                 audit.diff(before, audit.snapshot(pairing, PAIRING_FIELDS)))
+    registers.store(pairing, subject, {"counterpart_id": counterpart.id, "kind": data.kind, "starts_on": data.starts_on,
+                                       "ends_on": data.ends_on, "note": data.note.strip()},
+                    user, "pairing", PAIRING_FIELDS, CODE_PREFIX)
     return {}
 
 

@@ -9,15 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import audit, registers
-from app.activities import services as records
+from app import registers
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
 from app.extensions import db
 from app.forms import commit_or_attach
 from app.imports import export
 from app.listing import remembered, sorted_by
-from app.models import Project, ProjectProgress, ProjectStage, Role
+from app.models import Activity, Project, ProjectProgress, ProjectStage
 from app.projects import services
 from app.projects.forms import ProjectForm, ServiceForm, StageForm
 from app.web import page_args
@@ -65,7 +64,7 @@ def create() -> str | Response:
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
 @roles_required(*registers.EDIT_ROLES)
 def edit(project_id: int) -> str | Response:
-    project = registers.editable(Project, project_id, current_user)
+    project = get_or_404(Project, project_id)
     form = ProjectForm(registers.subject_choices(current_user), obj=project)
     if request.method == "GET":
         form.subject.data = registers.subject_value(project)
@@ -74,15 +73,10 @@ def edit(project_id: int) -> str | Response:
 
 def _detail(project: Project, stage_form: StageForm | None = None, service_form: ServiceForm | None = None,
             status: int = 200) -> tuple[str, int]:
-    is_office = current_user.role in (Role.OFFICE, Role.ADMIN)
-    history = audit.history("project", project.id) if is_office else []
-    entering = records.entering_units(current_user, project.unit_ids) if current_user.role == Role.CLERK else []
-    return render_template("projects/detail.html", project=project, can_edit=registers.may_edit(current_user),
-                           stage_form=stage_form or StageForm(formdata=None),
+    return render_template("projects/detail.html", project=project, stage_form=stage_form or StageForm(formdata=None),
                            service_form=service_form or ServiceForm(formdata=None), scored=services.STAGE_RECORDS,
-                           records=services.linked_records(project, current_user), entering=entering,
-                           history=history, names=audit.actor_names(history), shown=audit.names(history),
-                           actions=audit.ACTION_LABELS, fields=audit.FIELD_LABELS), status
+                           records=registers.linked_records(Activity.project_id, project.id, current_user),
+                           **registers.page_context(project, "project", current_user)), status
 
 
 @bp.route("/<int:project_id>")
@@ -104,7 +98,7 @@ def _log(project: Project, form: StageForm | ServiceForm, step: Callable[[], ser
 @bp.route("/<int:project_id>/stages", methods=["POST"])
 @roles_required(*registers.EDIT_ROLES)
 def reach_stage(project_id: int) -> tuple[str, int] | Response:
-    project = registers.editable(Project, project_id, current_user)
+    project = get_or_404(Project, project_id)
     form = StageForm()
     return _log(project, form, lambda: services.reach_stage(
         project, form.stage.data or "", form.reached_on.data, form.note.data or "", current_user), "stages")
@@ -114,7 +108,7 @@ def reach_stage(project_id: int) -> tuple[str, int] | Response:
 @roles_required(*registers.EDIT_ROLES)
 def add_service(project_id: int) -> tuple[str, int] | Response:
     """跟踪服务（安商稳商）."""
-    project = registers.editable(Project, project_id, current_user)
+    project = get_or_404(Project, project_id)
     form = ServiceForm()
     return _log(project, form, lambda: services.add_service(
         project, form.occurred_on.data, form.content.data or "", current_user), "services")
@@ -124,7 +118,7 @@ def add_service(project_id: int) -> tuple[str, int] | Response:
 @roles_required(*registers.EDIT_ROLES)
 def report_stage(project_id: int, stage_id: int) -> Response:
     """报送核实: one click makes the stage reached the 引一企 record the office verifies and the rules score."""
-    project = registers.editable(Project, project_id, current_user)
+    project = get_or_404(Project, project_id)
     progress = get_or_404(ProjectProgress, stage_id)
     if progress.project_id != project.id:
         abort(404)

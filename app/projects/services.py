@@ -89,20 +89,8 @@ def save_project(project: Project, data: ProjectInput, user: User) -> Errors:
     if errors:
         return errors
     assert subject is not None
-    is_new = project.id is None
-    before = {} if is_new else audit.snapshot(project, PROJECT_FIELDS)
-    if is_new:
-        project.code = registers.next_code(Project.code, CODE_PREFIX)
-        project.created_by_id = user.id
-    project.member_id, project.unit_id = registers.subject_ids(subject)
-    for name in ("name", "investor", "industry", "others", "note"):
-        setattr(project, name, getattr(data, name).strip())
-    project.amount = data.amount
-    db.session.add(project)
-    db.session.flush()
-    db.session.refresh(project, ["member", "unit"])
-    audit.record(user, "create" if is_new else "update", "project", project.id,
-                 audit.diff(before, audit.snapshot(project, PROJECT_FIELDS)))
+    values = {name: getattr(data, name).strip() for name in ("name", "investor", "industry", "others", "note")}
+    registers.store(project, subject, {**values, "amount": data.amount}, user, "project", PROJECT_FIELDS, CODE_PREFIX)
     return {}
 
 
@@ -171,12 +159,6 @@ def stage_to_record(progress: ProjectProgress, user: User, entered_by: int | Non
                          counterpart=(project.investor or project.name)[:120], project=project.id,
                          entered_by=entered_by, confirmed=True)
     return registers.report(Category.ENTERPRISE, data, user, progress, "project", project.id, "stage.activity_id")
-
-
-def linked_records(project: Project, user: User) -> list[Activity]:
-    """The 引一企 records naming `project` that `user` may see, oldest first."""
-    return list(db.session.scalars(scoped(Activity, user).where(Activity.project_id == project.id)
-                                   .order_by(Activity.occurred_on, Activity.id)))
 
 
 def export_rows(rows: Iterable[Project]) -> Iterator[list[Any]]:
