@@ -114,7 +114,7 @@ def _read_any_workbook(data: bytes, suffix: str, limits: SheetLimits) -> list[Ra
     """An .xlsx, .xls or .ods, told by its first bytes whatever its name says."""
     if data.startswith(OLE2_MAGIC):
         if len(data) > MAX_XLS_BYTES:
-            raise FileError(f"旧版 Excel（.xls）文件超过 {MAX_XLS_BYTES // (1024 * 1024)} MB:{SAVE_AS}")
+            raise FileError(f"旧版 Excel（.xls）文件超过 {MAX_XLS_BYTES // (1024 * 1024)} MB：{SAVE_AS}")
         check_sheets(data, limits, XLS_BROKEN)
         return _read_workbook(data, XLS_BROKEN)
     if data.startswith(ZIP_MAGIC):
