@@ -61,9 +61,12 @@ demo: install $(SECRET_FILE)
 	$(RUN_ENV) $(FLASK) db upgrade
 	$(RUN_ENV) $(FLASK) demo --if-empty
 
-# PYTEST_ARGS narrows a run, e.g. PYTEST_ARGS='-m "not database_free"' (.ci/run's second database).
+# PYTEST_ARGS narrows a run, e.g. PYTEST_ARGS='-m "not database_free"' (.ci/run's second database). The tests run on
+# every core (pytest-xdist; TEST_WORKERS=0 runs them in this one process); worksteal hands each worker a run of
+# neighbouring tests, so the snapshots a file builds (the demo county …) are mostly built once per worker.
+TEST_WORKERS ?= auto
 test: install-dev fonts
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Every benchmark in turn (import_scale and ranking_load need PostgreSQL; ranking_load also Debian's wrk);
 # BENCH=certificates runs one. Each prints its figure as its last line; bench/RESULTS.md keeps them.

@@ -38,6 +38,12 @@ from app.pinyin import search_key
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
 ON_SQLITE = DATABASE_URL.startswith("sqlite")
+# `make test` runs the suite on every core (pytest-xdist): on PostgreSQL each worker has a test database of its own,
+# `<name>_gw0` …, and everything made from it (snapshot templates, scratch databases) is named after it.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if WORKER and not ON_SQLITE:
+    DATABASE_URL = sa.make_url(DATABASE_URL).set(
+        database=f"{sa.make_url(DATABASE_URL).database}_{WORKER}").render_as_string(hide_password=False)
 PASSWORD = "Secret-2025"
 TEST_CONFIG = {
     "TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False, "SQLALCHEMY_DATABASE_URI": DATABASE_URL,

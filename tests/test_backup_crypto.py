@@ -109,7 +109,8 @@ def test_a_header_asking_for_huge_frames_is_refused_before_reading_them():
         unsealed(bytes(made))
 
 
-@pytest.mark.parametrize("text", ["", "abc", "not base64!", "QUFB", crypto.generate_key()[:-2], "é" * 44])
+@pytest.mark.parametrize("text", ["", "abc", "not base64!", "QUFB", crypto.generate_key()[:-2], "é" * 44],
+                         ids=["empty", "short", "not-base64", "too-few-bytes", "a-key-cut-short", "not-ascii"])
 def test_only_a_generated_key_is_a_key(text):
     with pytest.raises(crypto.InvalidKey):
         crypto.parse_key(text)

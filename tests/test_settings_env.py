@@ -64,13 +64,16 @@ def test_the_server_does_not_start_on_an_unreadable_switch(environ):
     ("", "未设置"), ("dev", "未设置"), ("changeme", "众所周知"), ("Secret", "众所周知"), ("s3cr3t-Key-2025", "太短：只有 15 个字节"),
     (secrets.token_hex(15), "太短：只有 30 个字节"), ("k" * 64, "只用了 1 种字符"), ("abcabcabc" * 5, "只用了 3 种字符"),
     ("change-me-to-a-long-random-string-please", "示例或占位"), ("django-insecure-" + secrets.token_hex(16), "示例或占位"),
-    ("your-secret-key-here-" + "x" * 20, "示例或占位")])
+    ("your-secret-key-here-" + "x" * 20, "示例或占位")],
+    ids=["empty", "dev", "changeme", "Secret", "short-word", "short-hex", "one-character", "three-characters",
+         "placeholder", "django-insecure", "your-secret-key"])  # stable ids: the random keys are drawn per worker
 def test_a_weak_secret_key_is_named_with_its_fault(key, why):
     assert why in (secret_key_problem(key) or "")
 
 
 @pytest.mark.parametrize("key", [secrets.token_hex(32), secrets.token_hex(16), secrets.token_urlsafe(32),
-                                 "县政协考评系统 2026 年正式部署，密钥由办公室保管 Qx7!"])
+                                 "县政协考评系统 2026 年正式部署，密钥由办公室保管 Qx7!"],
+                         ids=["hex-64", "hex-32", "urlsafe", "a-chinese-sentence"])
 def test_a_random_secret_key_is_fit(key):
     assert secret_key_problem(key) is None
 
