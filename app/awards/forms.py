@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.forms import ChineseDateField, ChineseIntegerField, SingleLine, select_choices
 
-APPROVING_BODIES = ("常委会议", "主席会议")
+APPROVING_BODIES = ("常委会议", "主席会议", "党委会议")  # 党委会议: the 镇党委 decides the “双比双争” lists
 
 
 class RecommendForm(FlaskForm):
