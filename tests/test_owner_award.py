@@ -86,6 +86,8 @@ def test_an_owner_is_commended_from_an_empty_database_to_a_verified_certificate(
     logged = {(r.field, r.after) for r in db.session.scalars(
         sa.select(AuditLog).where(AuditLog.entity == "enterprise", AuditLog.entity_id == paper.id))}
     assert ("owner_name", "王建国") in logged and ("owner_title", "董事长") in logged
+    history = text_of(client.get(owner_url))  # the 变更记录 under the form
+    assert "变更记录" in history and "企业主姓名 王建国" in history and "企业主职务 董事长" in history
     branch_page = text_of(client.get(f"/branches/{county['branch_a'].id}"))
     assert "宏达纸业有限公司 王建国 董事长 0710-1234567" in branch_page
     assert client.get(f"/coverage/enterprises/{park.id}/owner").status_code == 404  # another branch's enterprise

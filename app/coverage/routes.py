@@ -27,6 +27,12 @@ ENTRY = (Role.LIAISON, Role.OFFICE, Role.ADMIN)
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
+@bp.context_processor
+def audit_words() -> dict[str, object]:
+    """The words of the 变更记录 under the figures' and the owner's forms (admin/_history.html)."""
+    return {"audit_actions": audit.ACTION_LABELS, "audit_fields": audit.FIELD_LABELS}
+
+
 def _year(value: int | None) -> int:
     """:raises 404: a year nobody keeps figures for."""
     year = value if value is not None else newest_year()
