@@ -117,13 +117,14 @@ def _grid_styles() -> dict[str, ParagraphStyle]:
 
 
 def name_grid(honorees: Sequence[Honoree], width: float, columns: int | None = None) -> Flowable:
-    """The names in rows of 3 (2 when organisations are listed), each 姓名（界别或党派）; a long affiliation wraps
-    inside its cell. The grid has no rules: it reads as the flowing rows of an official list."""
+    """The names in rows of 3 (2 when organisations or 企业主 are listed), each 姓名（界别或党派, a 企业主's
+    enterprise and 职务）; a long affiliation wraps inside its cell. The grid has no rules: it reads as the flowing
+    rows of an official list."""
     st = _grid_styles()
     if not honorees:
         return layout.text(layout.NONE, st["none"])
     if columns is None:
-        columns = 2 if any(h.organisation or len(h.name) > 6 for h in honorees) else 3
+        columns = 2 if any(h.organisation or h.owner or len(h.name) > 6 for h in honorees) else 3
     names = []
     for h in honorees:
         markup = escape(printed_name(h.name))

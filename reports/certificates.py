@@ -484,9 +484,10 @@ def certificates(items: Iterable[Certificate], *, mode: str = "full", numerals: 
 
 def merit_text(item: Certificate) -> list[str]:
     """授予 (name) 同志 … 称号 in two parts (who; which title), kept whole on a line where they fit, so a line break
-    falls between them and never leaves 称号 alone."""
+    falls between them and never leaves 称号 alone; a 企业主's enterprise and 职务 (授予 某某公司董事长) is a part of
+    its own before the name."""
     who = item.name if item.organisation else f"{item.name} 同志"
-    return [f"授予 {who}", f"{item.honour} 称号"]
+    return [*([f"授予 {item.title}", who] if item.title else [f"授予 {who}"]), f"{item.honour} 称号"]
 
 
 def merit(items: Iterable[Certificate], *, paper: str = "A4", mode: str = "full", numerals: str = "chinese",

@@ -32,6 +32,7 @@ class EnterpriseFact:
     tax: Decimal | None = None  # 税收, 万元
     figures_year: int | None = None
     key: int | None = None
+    owner: str = ""  # 企业主 and 职务 (张三（董事长）): the .xlsx's last column
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def coverage_workbook(c: Coverage) -> bytes:
         line = _branch_cells(b, c.year)
         line[3] = b.founded_on
         cells.append(ws, line)
-    ws = layout.sheet(wb, "企业", ENTERPRISE_HEADER, (30, 24, 8, 8, 14, 14, 10))
+    ws = layout.sheet(wb, "企业", (*ENTERPRISE_HEADER, "企业主"), (30, 24, 8, 8, 14, 14, 10, 24))
     for e in c.enterprises:
-        cells.append(ws, [e.name, e.branch, e.employees, e.party_members, e.output, e.tax, e.figures_year])
+        cells.append(ws, [e.name, e.branch, e.employees, e.party_members, e.output, e.tax, e.figures_year, e.owner])
     return layout.workbook_bytes(wb, layout.workbook_stamp(c.year))

@@ -72,10 +72,13 @@ def default_text(decision: Decision, campaign: str, party: bool) -> DecisionText
     year, name = decision.year, campaign
     people = PARTY_PEOPLE if party else CPPCC_PEOPLE
     contents = CONTENTS.get(name, "")
-    persons = any(not h.organisation for a in decision.awards for h in a.honorees)
+    persons = any(not h.organisation and not h.owner for a in decision.awards for h in a.honorees)
     groups = any(h.organisation for a in decision.awards for h in a.honorees)
-    kinds = [("党组织" if party else "单位") if groups else "", ("党员" if party else "委员") if persons else ""]
-    honoured = "和".join(filter(None, kinds)) or ("党组织和党员" if party else "委员")
+    owners = any(h.owner for a in decision.awards for h in a.honorees)
+    kinds = [k for k in (("党组织" if party else "单位") if groups else "", ("党员" if party else "委员") if persons else "",
+                         "企业主" if owners else "") if k]
+    honoured = ("、".join(kinds[:-1]) + "和" + kinds[-1] if len(kinds) > 1 else "".join(kinds)) \
+        or ("党组织和党员" if party else "委员")
     if party:
         effect = "在促进企业发展、维护劳资和谐中充分发挥了党组织的战斗堡垒作用和党员的先锋模范作用"
         recommended = f"经各党组织推荐、“{name}”活动领导小组从严考核"

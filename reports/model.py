@@ -33,6 +33,7 @@ class Honoree:
     organisation: bool = False
     number: str = ""  # the certificate's number, once issued
     unit_order: int = 0  # where the unit's group comes in the list: the order the office set for its units
+    owner: bool = False  # an enterprise's 企业主: `affiliation` is the enterprise and 职务 (某某有限公司董事长)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Certificate:
     deeds: str = ""
     organisation: bool = False
     check_code: str = ""  # 校验码, printed beside the number; "" on a 样稿
+    title: str = ""  # before the name where the honour is granted: a 企业主's 某某有限公司董事长
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ def test_branch_page(client, county, people, make_user, login):
     response = client.get(f"/branches/{county['branch_a'].id}")
     text = text_of(response)
     assert "宏达纸业党支部" in text and "单独组建" in text and "工业功能区党总支" in text
-    assert "宏达纸业有限公司 造纸 320 1" in text  # the enterprise: industry, employees, party members
+    assert "宏达纸业有限公司 未登记 造纸 320 1" in text  # the enterprise: owner, industry, employees, party members
     assert "正式党员 1 人，预备党员 1 人，合计 2 人" in text
     assert "张三 男 正式党员 宏达纸业有限公司 生产车间主任 2012年7月1日" in text
     assert "李四 男 预备党员" in text

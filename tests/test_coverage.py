@@ -86,6 +86,8 @@ def test_figures_are_saved_per_year_audited_and_checked_beside_the_field(client,
                                                               AuditLog.field == "output")) == "3200.5"
     assert "顺丰竹木制品厂" not in blanks(client.get("/coverage/?year=2025"))
     assert "顺丰竹木制品厂" in blanks(client.get("/coverage/?year=2024"))
+    again = client.get(url)  # the form again, with its 变更记录 beneath (once a 500: the words were missing)
+    assert again.status_code == 200 and "变更记录" in text_of(again) and "产值（万元） 3200.5" in text_of(again)
 
 
 def test_office_registers_an_enterprise_with_no_branch(client, township, make_user, login):

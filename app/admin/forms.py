@@ -38,7 +38,18 @@ class UnitForm(FlaskForm):
         self.parent_id.choices = select_choices([(NONE, _l("—（无上级单位）")), *parents])
 
 
-class EnterpriseForm(FlaskForm):
+class OwnerForm(FlaskForm):
+    """企业主 (法定代表人): a page of its own for the liaison and the office, and a section of EnterpriseForm."""
+
+    owner_name = StringField(_l("企业主姓名"), validators=[Optional(), Length(max=40, message=TOO_LONG), SingleLine()])
+    owner_title = StringField(_l("企业主职务"), validators=[Optional(), Length(max=40, message=TOO_LONG), SingleLine()])
+    owner_phone = StringField(_l("企业主联系电话"), validators=[
+        Optional(), Length(max=30, message=TOO_LONG), SingleLine(),
+        Regexp(r"^[0-9+\- ]*$", message=_l("电话号码只能包含数字、空格、+ 和 -。"))])
+    submit = SubmitField(_l("保存"))
+
+
+class EnterpriseForm(OwnerForm):
     name = StringField(_l("企业名称"), validators=[DataRequired(REQUIRED), Length(max=120, message=TOO_LONG), SingleLine()])
     industry = StringField(_l("所属行业"), validators=[Optional(), Length(max=40, message=TOO_LONG), SingleLine()])
     employees = ChineseIntegerField(_l("职工人数"), default=0, validators=[

@@ -44,7 +44,8 @@ ROLE_UNIT_KINDS: dict[Role, tuple[UnitKind, ...]] = {
     Role.LIAISON: (UnitKind.GENERAL_BRANCH, UnitKind.BRANCH),
 }
 
-ENTERPRISE_FIELDS = ("name", "industry", "employees")
+OWNER_FIELDS = ("owner_name", "owner_title", "owner_phone")
+ENTERPRISE_FIELDS = ("name", "industry", "employees", *OWNER_FIELDS)
 
 LOGIN_RESULTS: dict[str, Any] = {
     "ok": _l("成功"),
@@ -263,10 +264,13 @@ def save_enterprise(enterprise: Enterprise, branch: Unit | None, data: Mapping[s
     single = branch is not None and branch.branch_form == BranchForm.SINGLE
     if enterprise.id is None and single and branch.enterprises:
         return {"name": [_("单独组建的党支部只能有一家企业；如有多家企业，请先把支部改为联合支部。")]}
+    if errors := _owner_errors(data):
+        return errors
     before = audit.snapshot(enterprise, ENTERPRISE_FIELDS) if enterprise.id is not None else {}
     enterprise.name = name
     enterprise.industry = (data.get("industry") or "").strip()
     enterprise.employees = data.get("employees") or 0
+    _copy_owner(enterprise, data)
     enterprise.branch_id = branch.id if branch is not None else None
     db.session.add(enterprise)
     db.session.flush()
@@ -276,6 +280,30 @@ def save_enterprise(enterprise: Enterprise, branch: Unit | None, data: Mapping[s
     if changes:
         audit.record(actor, "update" if before else "create", "enterprise", enterprise.id, changes, ip=ip)
     return {}
+
+
+def save_owner(enterprise: Enterprise, data: Mapping[str, Any], actor: User, ip: str = "") -> Errors:
+    """The enterprise's 企业主 alone (name, 职务, phone): what the liaison and the office keep, audited."""
+    if errors := _owner_errors(data):
+        return errors
+    before = audit.snapshot(enterprise, OWNER_FIELDS)
+    _copy_owner(enterprise, data)
+    db.session.flush()
+    if changes := audit.diff(before, audit.snapshot(enterprise, OWNER_FIELDS)):
+        audit.record(actor, "update", "enterprise", enterprise.id, changes, ip=ip)
+    return {}
+
+
+def _owner_errors(data: Mapping[str, Any]) -> Errors:
+    if not (data.get("owner_name") or "").strip() and any((data.get(k) or "").strip() for k in OWNER_FIELDS[1:]):
+        return {"owner_name": [_("请填写企业主姓名；职务和电话是企业主的。")]}
+    return {}
+
+
+def _copy_owner(enterprise: Enterprise, data: Mapping[str, Any]) -> None:
+    for key in OWNER_FIELDS:
+        if key in data:
+            setattr(enterprise, key, (data[key] or "").strip())
 
 
 # Users ---------------------------------------------------------------------------------------------------------

@@ -8,7 +8,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.forms import ChineseDateField, ChineseIntegerField, SingleLine, select_choices
 
-APPROVING_BODIES = ("常委会议", "主席会议")
+# 党委会议: the 镇党委 decides the “双比双争” lists
+BODY_LABELS = {"常委会议": _l("常委会议"), "主席会议": _l("主席会议"), "党委会议": _l("党委会议")}
+APPROVING_BODIES = tuple(BODY_LABELS)
 
 
 class RecommendForm(FlaskForm):
@@ -25,7 +27,7 @@ class ConclusionForm(FlaskForm):
 
 
 class ApproveForm(FlaskForm):
-    body = SelectField(_l("审定机构"), choices=select_choices((b, _l(b)) for b in APPROVING_BODIES))
+    body = SelectField(_l("审定机构"), choices=select_choices(BODY_LABELS.items()))
     meeting_name = StringField(_l("会议名称"), validators=[DataRequired(message=_l("请填写会议名称")), Length(max=120),
                                                        SingleLine()])
     decided_on = ChineseDateField(_l("审定日期"), validators=[DataRequired(message=_l("请填写审定日期"))])

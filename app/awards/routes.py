@@ -20,14 +20,16 @@ from app.followup import services as followup
 from app.forms import ActionForm
 from app.imports import export
 from app.models import (AwardList, AwardListState, Candidate, CandidateState, Objection, ObjectionOutcome, Review,
-                        ReviewKind, ReviewState, Role, VoteChoice)
+                        ReviewKind, ReviewState, Role, SubjectKind, VoteChoice)
 from app.reviews import services as reviews
 from app.settings import setting
 from app.timeutil import beijing_today
 
 bp = Blueprint("awards", __name__)
-VIEWERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK)
+VIEWERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.CLERK, Role.LIAISON)  # a liaison: the 企业主 lists
 OFFICE = (Role.ADMIN, Role.OFFICE)
+PARTY_KINDS = (SubjectKind.BRANCHES, SubjectKind.PARTY_MEMBERS)
+PARTY_BODY = "党委会议"  # “双比双争” lists are the 镇党委's to decide
 
 
 def _export_headers() -> list[str]:
@@ -38,17 +40,19 @@ def _export_headers() -> list[str]:
 
 
 def _list_or_404(list_id: int) -> AwardList:
+    """A list the user may see: a liaison only the lists of 企业主, the one award they recommend for."""
     award_list = db.session.get(AwardList, list_id)
-    if award_list is None:
+    if award_list is None or (current_user.role == Role.LIAISON and not services.nominated(award_list)):
         abort(404)
     return award_list
 
 
 def _candidate_or_404(candidate_id: int) -> Candidate:
-    """A candidate the user may act on: a clerk only their units' picks."""
+    """A candidate the user may act on: a clerk only their units' picks, a liaison only their branches' 企业主."""
     candidate = db.session.get(Candidate, candidate_id)
     scope = unit_ids(current_user)
-    if candidate is None or (scope is not None and candidate.unit_id not in scope):
+    if candidate is None or (scope is not None and candidate.unit_id not in scope) or (
+            current_user.role == Role.LIAISON and not services.nominated(candidate.award_list)):
         abort(404)
     return candidate
 
@@ -59,10 +63,12 @@ def index() -> str | Response:
     """Every award list (a clerk: those open for recommendation, and what the others' states are); `?export=xlsx`
     gives every list with its candidates as one table."""
     lists = db.session.scalars(sa.select(AwardList).order_by(AwardList.id.desc())).all()
-    if (fmt := export.wanted()) and current_user.role != Role.CLERK:
+    if current_user.role == Role.LIAISON:
+        lists = [a for a in lists if services.nominated(a)]
+    if (fmt := export.wanted()) and current_user.role not in services.SCOPED:
         return export.send_table(_export_headers(), services.export_rows(lists), fmt, _("表彰名单汇总"))
     closed = []
-    if current_user.role == Role.CLERK:
+    if current_user.role in services.SCOPED:
         closed = [a for a in lists if a.state != AwardListState.RECOMMENDING]
         lists = [a for a in lists if a.state == AwardListState.RECOMMENDING]
     opened = {a.review_id for a in lists}
@@ -92,8 +98,8 @@ def open_review(review_id: int) -> Response:
 
 def _render(award_list: AwardList, **given: Any) -> str:
     """The list's page: what the user's role may do at the list's state; `given` forms carry their errors.
-    A clerk sees a list only while it is being recommended, and of it only their units' picks."""
-    if current_user.role == Role.CLERK and award_list.state != AwardListState.RECOMMENDING:
+    A clerk (a liaison) sees a list only while it is being recommended, and of it only their units' picks."""
+    if current_user.role in services.SCOPED and award_list.state != AwardListState.RECOMMENDING:
         abort(404)
     board = services.board(award_list)
     scope = unit_ids(current_user)
@@ -102,13 +108,13 @@ def _render(award_list: AwardList, **given: Any) -> str:
     candidates = [c for c in award_list.candidates if scope is None or c.unit_id in scope]
     found = services.problems(award_list)
     picked = {c.subject_id for c in award_list.candidates}
-    reachable = [s for s in board.standings.values() if s.subject_id in in_scope]
+    reachable = [s for s in board.standings.values() if s.reviewed in in_scope]
     show_all = request.args.get("all") == "1"
     standings = reachable if show_all else [s for s in reachable if s.reason is None]
     mine = {v.candidate_id: v for c in award_list.candidates for v in c.votes if v.user_id == current_user.id}
     objections = db.session.scalars(sa.select(Objection).where(Objection.award_list_id == award_list.id)
                                     .order_by(Objection.id)).all()
-    body = setting("approving_body", "常委会议")
+    body = PARTY_BODY if award_list.review.subject_kind in PARTY_KINDS else setting("approving_body", "常委会议")
     approve = given.get("approve_form") or forms.ApproveForm(
         body=body if body in forms.APPROVING_BODIES else "常委会议",
         meeting_name=award_list.meeting_name, decided_on=award_list.decided_on,
@@ -125,8 +131,9 @@ def _render(award_list: AwardList, **given: Any) -> str:
         mine=mine, objections=objections,
         steps=history.steps(award_list, timeline), log_rows=len(timeline),
         ends_on=services.publicity_ends_on(award_list), is_office=current_user.role in OFFICE,
-        is_leader=current_user.role == Role.LEADER, can_recommend=current_user.role in services.RECOMMENDERS
-        and award_list.state == AwardListState.RECOMMENDING, today=beijing_today(),
+        is_leader=current_user.role == Role.LEADER, can_recommend=services.may_recommend(current_user, award_list)
+        and award_list.state == AwardListState.RECOMMENDING, today=beijing_today(), owners=board.award.nominated,
+        can_keep_owners=current_user.role in (Role.LIAISON, Role.OFFICE, Role.ADMIN),
         recommend_form=given.get("recommend_form") or forms.RecommendForm(), action_form=ActionForm(),
         deeds_form=forms.DeedsForm(), conclusion_form=given.get("conclusion_form") or forms.ConclusionForm(
             conclusion=award_list.group_conclusion), approve_form=approve, publish_form=publish,
@@ -155,13 +162,13 @@ def _log_rows(award_list: AwardList, candidates: list[Candidate]) -> list[Any]:
 def log(list_id: int) -> str:
     """The list's full 过程记录, row by row (the list's page shows it by step)."""
     award_list = _list_or_404(list_id)
-    if current_user.role == Role.CLERK and award_list.state != AwardListState.RECOMMENDING:
+    if current_user.role in services.SCOPED and award_list.state != AwardListState.RECOMMENDING:
         abort(404)
     scope = unit_ids(current_user)
     candidates = [c for c in award_list.candidates if scope is None or c.unit_id in scope]
     rows = _log_rows(award_list, candidates)
     return render_template("awards/log.html", award_list=award_list, timeline=rows, names=audit.actor_names(rows),
-                           about={c.id: c.subject_name for c in candidates}, fields=audit.FIELD_LABELS,
+                           about={c.id: c.full_name for c in candidates}, fields=audit.FIELD_LABELS,
                            actions=audit.ACTION_LABELS)
 
 

@@ -29,8 +29,8 @@ from app import audit, scoring
 from app.auth.scope import unit_ids
 from app.extensions import db
 from app.models import (Activity, Attendance, AwardList, AwardListState, BranchIndicator, BranchResult, Candidate,
-                        CandidateState, Meeting, Objection, ObjectionOutcome, Review, ReviewEntry, ReviewKind,
-                        ReviewState, Role, User, Vote, VoteChoice)
+                        CandidateState, Enterprise, Meeting, Objection, ObjectionOutcome, Review, ReviewEntry,
+                        ReviewKind, ReviewState, Role, User, Vote, VoteChoice)
 from app.reviews import reading
 from app.reviews import services as reviews
 from app.notices import services as notice_services
@@ -44,7 +44,8 @@ class AwardError(ValueError):
     """A step that may not be taken now, with the reason in Chinese (shown to the user as it is)."""
 
 
-RECOMMENDERS = (Role.CLERK, Role.OFFICE, Role.ADMIN)
+RECOMMENDERS = (Role.CLERK, Role.LIAISON, Role.OFFICE, Role.ADMIN)  # a liaison: only 企业主, of their branches
+SCOPED = (Role.CLERK, Role.LIAISON)  # see the lists only while recommending, and of them only their own picks
 REVIEWABLE = (AwardListState.REVIEWING, AwardListState.REOPENED)  # votes, conclusion, approval
 FROZEN = (AwardListState.APPROVED, AwardListState.PUBLISHED, AwardListState.FINAL)  # records locked
 
@@ -90,6 +91,13 @@ class Standing:
     group: str               # the per-unit quota's group (a 界别, a 支部 …); "" without one
     reason: str | None       # why not eligible; None: eligible
     suggested: bool          # within the quotas by score (the rules' own pick)
+    title: str = ""          # printed before the name: a 企业主's enterprise and 职务
+    branch_id: int | None = None  # a 企业主's: the branch, the review's subject whose result this is
+
+    @property
+    def reviewed(self) -> int:
+        """The subject of the review this standing reads: itself, or a 企业主's branch."""
+        return self.branch_id if self.branch_id is not None else self.subject_id
 
 
 @dataclass(frozen=True)
@@ -103,8 +111,49 @@ class Board:
 
 
 def board(award_list: AwardList) -> Board:
-    """The list's standings and quotas: worked out once per process, as the review they come from never changes."""
-    return _once(("board", award_list.review_id, award_list.category), lambda: _board(award_list))
+    """The list's standings and quotas: worked out once per process, as the review they come from never changes.
+    A 企业主 list's standings are the owners of the enterprises of the review's branches, read now (enterprises
+    and their owners change; the branches' results do not)."""
+    found = _once(("board", award_list.review_id, award_list.category), lambda: _board(award_list))
+    return _owners(found) if found.award.nominated else found
+
+
+def award_of(award_list: AwardList) -> scoring.rules.Award | None:
+    """The list's award as its review's rule file declares it."""
+    ruleset = reviews.loaded_rules(award_list.review)
+    return next((a for a in ruleset.awards if a.name == award_list.category), None) if ruleset else None
+
+
+def nominated(award_list: AwardList) -> bool:
+    """Whether the list honours 企业主, nominated by the 镇党委 rather than taken by score."""
+    award = award_of(award_list)
+    return award is not None and award.nominated
+
+
+def may_recommend(user: User, award_list: AwardList) -> bool:
+    """A clerk, the office and an admin recommend for any list; a liaison only 企业主 (of their own branches)."""
+    return user.role in RECOMMENDERS and (user.role != Role.LIAISON or nominated(award_list))
+
+
+def reviewed_subject(candidate: Candidate) -> int:
+    """The subject of the review a candidate stands on: itself, or a 企业主's branch."""
+    return candidate.unit_id if nominated(candidate.award_list) else candidate.subject_id
+
+
+def _owners(branches: Board) -> Board:
+    """Each enterprise of the review's branches, as its 企业主 stands for the award: on the branch's eligibility
+    (a branch vetoed, or outside the award's grades, puts its owners out); an enterprise with no owner registered
+    cannot be picked."""
+    order = {subject_id: n for n, subject_id in enumerate(branches.standings)}
+    found = db.session.scalars(sa.select(Enterprise).where(Enterprise.branch_id.in_(list(order) or [-1]))).all()
+    standings = {}
+    for e in sorted(found, key=lambda e: (order[e.branch_id], e.id)):
+        branch = branches.standings[e.branch_id]
+        reason = _("所在支部：%(reason)s", reason=branch.reason) if branch.reason else \
+            None if e.owner_name else _("未登记企业主")
+        standings[e.id] = Standing(e.id, e.owner_name, branch.name, branch.score, branch.grade, branch.group, reason,
+                                   False, e.owner_styled, e.branch_id)
+    return Board(branches.award, standings, branches.group_quota, branches.total_quota)
 
 
 def _once(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
@@ -142,17 +191,17 @@ def _board(award_list: AwardList) -> Board:
         for group in sorted({group_of[c.subject_id] for c in cards}):
             members = [c for c in pool if group_of[c.subject_id] == group]
             n = quota_size(award.per_unit, population.get(group, []))
-            taken = take_with_ties(members, n, value, award.ties)
-            group_quota[group] = len(taken) if len(members) > n else n
+            taken = [] if award.nominated else take_with_ties(members, n, value, award.ties)
+            group_quota[group] = len(taken) if len(members) > n and not award.nominated else n
             kept |= {c.subject_id for c in taken}
         pool = [c for c in pool if c.subject_id in kept]
     total = None
     if award.quota is not None:
         n = quota_size(award.quota, list(subjects.values()))
-        taken = take_with_ties(pool, n, value, award.ties)
-        total = len(taken) if len(pool) > n else n
+        taken = [] if award.nominated else take_with_ties(pool, n, value, award.ties)
+        total = len(taken) if len(pool) > n and not award.nominated else n
         pool = taken
-    suggested = {c.subject_id for c in pool}
+    suggested = set() if award.nominated else {c.subject_id for c in pool}  # no one is nominated by points
     standings = {c.subject_id: Standing(c.subject_id, entries[c.subject_id].subject_name,
                                         entries[c.subject_id].unit_name, c.total, c.grade or "",
                                         group_of[c.subject_id], reasons[c.subject_id], c.subject_id in suggested)
@@ -237,6 +286,10 @@ def recommend(award_list: AwardList, subject_id: int, deeds: str, user: User) ->
         scope, or already picked.
     """
     _require(award_list, AwardListState.RECOMMENDING, _l("推荐"))
+    if not may_recommend(user, award_list):
+        raise AwardError(_("党建工作联络员只能推荐企业主"))
+    if nominated(award_list):
+        return _recommend_owner(award_list, subject_id, deeds, user)
     subjects = frozen_subjects(award_list.review)
     subject = subjects.get(subject_id)
     entry = db.session.scalar(sa.select(ReviewEntry).where(ReviewEntry.review_id == award_list.review_id,
@@ -258,6 +311,31 @@ def recommend(award_list: AwardList, subject_id: int, deeds: str, user: User) ->
     return candidate
 
 
+def _recommend_owner(award_list: AwardList, enterprise_id: int, deeds: str, user: User) -> Candidate:
+    """The 企业主 of an enterprise of a branch in the review, named as registered now (the name and 企业名称＋职务
+    are kept on the pick: a later edit of the enterprise does not change a list)."""
+    standing = board(award_list).standings.get(enterprise_id)
+    enterprise = db.session.get(Enterprise, enterprise_id)
+    if standing is None or enterprise is None or standing.branch_id is None:
+        raise AwardError(_("该企业不属于本次考评的党支部"))
+    scope = unit_ids(user)
+    if scope is not None and standing.branch_id not in scope:
+        raise AwardError(_("只能推荐本人联系的党支部所在企业的企业主"))
+    if not enterprise.owner_name:
+        raise AwardError(_("%(name)s 还没有登记企业主，请先在党支部页面登记", name=enterprise.name))
+    if any(c.subject_id == enterprise_id for c in award_list.candidates):
+        raise AwardError(_("%(name)s 已在推荐名单中", name=f"{enterprise.owner_styled} {enterprise.owner_name}"))
+    candidate = Candidate(award_list=award_list, subject_id=enterprise.id, subject_name=enterprise.owner_name,
+                          subject_title=enterprise.owner_styled, unit_id=standing.branch_id, deeds=deeds.strip(),
+                          recommended_by_id=user.id)
+    db.session.add(candidate)
+    db.session.flush()
+    audit.record(user, "create", "candidate", candidate.id,
+                 {"award_list": (None, award_list.category), "subject": (None, candidate.full_name),
+                  "deeds": (None, candidate.deeds)})
+    return candidate
+
+
 def submit(award_list: AwardList, user: User) -> list[Candidate]:
     """The user's units' draft picks become 已推荐; refused as a whole while any pick (of the whole list) has a
     problem, since quotas are shared.
@@ -265,6 +343,8 @@ def submit(award_list: AwardList, user: User) -> list[Candidate]:
     :raises AwardError: listing every problem.
     """
     _require(award_list, AwardListState.RECOMMENDING, _l("推荐"))
+    if not may_recommend(user, award_list):
+        raise AwardError(_("党建工作联络员只能推荐企业主"))
     scope = unit_ids(user)
     mine = [c for c in award_list.candidates if c.state == CandidateState.DRAFT
             and (scope is None or c.unit_id in scope)]
@@ -272,7 +352,7 @@ def submit(award_list: AwardList, user: User) -> list[Candidate]:
         raise AwardError(_("没有待提交的推荐人选"))
     standing = [c for c in award_list.candidates if c.state in (CandidateState.RECOMMENDED, CandidateState.APPROVED)]
     found = problems(award_list, standing + mine)  # other units' drafts do not count against this unit
-    wrong = [f"{c.subject_name}:{'；'.join(found[c.id])}" for c in mine if found.get(c.id)]
+    wrong = [f"{c.full_name}：{'；'.join(found[c.id])}" for c in mine if found.get(c.id)]
     wrong += _no_room(award_list, standing, mine)
     if wrong:
         raise AwardError(_("以下人选不符合条件或超出名额，不能提交：%(list)s", list="；".join(wrong)))
@@ -305,7 +385,7 @@ def _check_quotas(award_list: AwardList, states: tuple[CandidateState, ...]) -> 
     """Refuse a step while the picks in `states` break a quota or include an ineligible one."""
     picks = [c for c in award_list.candidates if c.state in states]
     found = problems(award_list, picks)
-    wrong = [f"{c.subject_name}:{'；'.join(found[c.id])}" for c in picks if found.get(c.id)]
+    wrong = [f"{c.full_name}：{'；'.join(found[c.id])}" for c in picks if found.get(c.id)]
     if wrong:
         raise AwardError(_("以下人选不符合条件或超出名额：%(list)s", list="；".join(wrong)))
 
@@ -313,7 +393,9 @@ def _check_quotas(award_list: AwardList, states: tuple[CandidateState, ...]) -> 
 def withdraw(candidate: Candidate, user: User) -> None:
     """Take a pick back while the list is still being recommended."""
     _require(candidate.award_list, AwardListState.RECOMMENDING, _l("撤回推荐"))
-    audit.record(user, "delete", "candidate", candidate.id, {"subject": (candidate.subject_name, None)})
+    if not may_recommend(user, candidate.award_list):
+        raise AwardError(_("党建工作联络员只能推荐企业主"))
+    audit.record(user, "delete", "candidate", candidate.id, {"subject": (candidate.full_name, None)})
     candidate.award_list.candidates.remove(candidate)  # (delete-orphan: gone from the list and the database)
 
 
@@ -326,7 +408,7 @@ def start_review(award_list: AwardList, user: User) -> None:
         raise AwardError(_("还没有单位提交推荐人选"))
     _check_quotas(award_list, (CandidateState.RECOMMENDED,))
     for c in [c for c in award_list.candidates if c.state == CandidateState.DRAFT]:
-        audit.record(user, "delete", "candidate", c.id, {"subject": (c.subject_name, None)}, reason="推荐截止时未提交")
+        audit.record(user, "delete", "candidate", c.id, {"subject": (c.full_name, None)}, reason="推荐截止时未提交")
         award_list.candidates.remove(c)
     _move(award_list, AwardListState.REVIEWING, user)
     notice_services.vote_opened(award_list, user)
@@ -420,7 +502,8 @@ def export_rows(lists: list[AwardList]) -> list[list[Any]]:
         for c in award_list.candidates:
             s = found.standings.get(c.subject_id)
             count = votes[c.id]
-            rows.append(head + [c.subject_name, c.unit.name if c.unit else "", s.score if s else None,
+            unit = c.subject_title or (c.unit.name if c.unit else "")  # a 企业主: the enterprise and 职务
+            rows.append(head + [c.subject_name, unit, s.score if s else None,
                                 s.grade if s else "", _(c.state.label), c.deeds, count[VoteChoice.APPROVE],
                                 count[VoteChoice.REJECT], count[VoteChoice.ABSTAIN]] + tail)
     return rows
@@ -458,7 +541,7 @@ def approve(award_list: AwardList, body: str, meeting_name: str, decided_on: dt.
             user: User) -> None:
     """The approving body's decision; the list is frozen from now on."""
     _require(award_list, REVIEWABLE, _l("审定"))
-    undecided = [c.subject_name for c in award_list.candidates if c.state == CandidateState.RECOMMENDED]
+    undecided = [c.full_name for c in award_list.candidates if c.state == CandidateState.RECOMMENDED]
     if undecided:
         raise AwardError(_("还有人选没有考核结论：%(names)s", names="、".join(undecided)))
     if not any(c.state == CandidateState.APPROVED for c in award_list.candidates):

@@ -8,8 +8,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app import audit
-from app.admin.forms import EnterpriseForm
-from app.admin.services import save_enterprise
+from app.admin.forms import EnterpriseForm, OwnerForm
+from app.admin.services import OWNER_FIELDS, save_enterprise, save_owner
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
 from app.coverage import services
@@ -25,6 +25,12 @@ bp = Blueprint("coverage", __name__)
 VIEWERS = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON)
 ENTRY = (Role.LIAISON, Role.OFFICE, Role.ADMIN)
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+@bp.context_processor
+def audit_words() -> dict[str, object]:
+    """The words of the 变更记录 under the figures' and the owner's forms (admin/_history.html)."""
+    return {"audit_actions": audit.ACTION_LABELS, "audit_fields": audit.FIELD_LABELS}
 
 
 def _year(value: int | None) -> int:
@@ -66,6 +72,22 @@ def figures(enterprise_id: int, year: int) -> str | Response:
         return redirect(url_for("coverage.index", year=year))
     return render_template("coverage/figures.html", form=form, enterprise=enterprise, year=year, shown=shown,
                            own=own, history=audit.history("enterprise_figures", own.id) if own else [])
+
+
+@bp.route("/enterprises/<int:enterprise_id>/owner", methods=["GET", "POST"])
+@roles_required(*ENTRY)
+def owner(enterprise_id: int) -> str | Response:
+    """The enterprise's 企业主 (name, 职务, phone): the liaison of its branch or the office keeps it."""
+    enterprise = get_or_404(Enterprise, enterprise_id)
+    form = OwnerForm(obj=enterprise) if request.method == "GET" else OwnerForm()
+    if form.validate_on_submit() and commit_or_attach(
+            form, save_owner(enterprise, form.data, current_user, request.remote_addr or "")):
+        flash(_("已保存 %(name)s 的企业主。", name=enterprise.name), "success")
+        if enterprise.branch_id is not None:
+            return redirect(url_for("branches.detail", unit_id=enterprise.branch_id) + "#enterprises")
+        return redirect(url_for("coverage.index"))
+    history = [row for row in audit.history("enterprise", enterprise.id) if row.field in OWNER_FIELDS]
+    return render_template("coverage/owner.html", form=form, enterprise=enterprise, history=history)
 
 
 @bp.route("/enterprises/new", methods=["GET", "POST"])

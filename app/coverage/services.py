@@ -66,10 +66,13 @@ def coverage(year: int, county: bool = False) -> Coverage:
     for e in enterprises:
         f = figures_for(e, year)
         branch = e.branch.name if e.branch is not None and e.branch.active else ""
+        owner = f"{e.owner_name}（{e.owner_title}）" if e.owner_name and e.owner_title else e.owner_name
         if f is None:
-            facts.append(EnterpriseFact(e.name, branch, e.employees, in_enterprise.get(e.id, 0), key=e.id))
+            facts.append(EnterpriseFact(e.name, branch, e.employees, in_enterprise.get(e.id, 0), key=e.id,
+                                        owner=owner))
         else:
-            facts.append(EnterpriseFact(e.name, branch, f.employees, f.party_members, f.output, f.tax, f.year, e.id))
+            facts.append(EnterpriseFact(e.name, branch, f.employees, f.party_members, f.output, f.tax, f.year, e.id,
+                                        owner=owner))
     return tally(year, branch_facts, facts)
 
 

@@ -14,7 +14,7 @@ from flask import current_app
 from app.auth.passwords import hash_password
 from app.demo.branches import build_branch_results, build_party_life
 from app.demo.contacts import build_contacts
-from app.demo.coverage import build_coverage
+from app.demo.coverage import build_coverage, build_owners
 from app.demo.county import (Names, build_calendar, build_members, build_organisation, build_party_members,
                              build_units, build_users, demo_user)
 from app.demo.meetings import build_meetings
@@ -81,6 +81,7 @@ def build_demo(seed: int = DEFAULT_SEED) -> DemoSummary:
     build_projects()
     build_contacts(county, members, seed)
     build_coverage(county, people)
+    build_owners(county)
     db.session.flush()
     return summarize(seed)
 

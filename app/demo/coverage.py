@@ -1,5 +1,6 @@
 """The demo township's coverage facts: each branch's 组建日期 (7 new this year, as in the seed report), two years of
-figures for every enterprise, and three enterprises with no branch yet (two of them 空白点)."""
+figures for every enterprise, three enterprises with no branch yet (two of them 空白点), and the 企业主 of most of the
+branches' enterprises (whom the 镇党委 may commend)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,6 +17,18 @@ NEW_BRANCHES = 7  # 新增非公企业党支部7个
 # (name, industry, employees, party members): no branch yet
 UNBRANCHED = (("大源恒达包装材料有限公司", "包装", 132, 3), ("大源顺丰竹木制品厂", "竹木加工", 64, 2),
               ("大源惠民农产品专业合作社", "农产品", 28, 0))
+
+
+# 企业主 of the branches' enterprises, in the order they were registered: (name, 职务); the last few are not registered
+OWNERS = (("周建国", "董事长"), ("吴志刚", "总经理"), ("郑海燕", "董事长"), ("冯德明", "总经理"), ("陈永福", "厂长"),
+          ("褚卫东", "董事长"), ("卫红梅", "执行董事"), ("蒋立新", "总经理"), ("沈国强", "董事长"), ("韩春生", "经理"),
+          ("杨淑芬", "董事长"), ("朱文斌", "总经理"))
+
+
+def build_owners(county: County) -> None:
+    for n, (company, (name, title)) in enumerate(zip(county.enterprises, OWNERS, strict=False)):
+        company.owner_name, company.owner_title = name, title
+        company.owner_phone = f"1397120{n:04d}"
 
 
 def build_coverage(county: County, people: list[PartyMember]) -> None:

@@ -37,10 +37,13 @@ def check_code_matches(cert: Certificate, typed: str) -> bool:
     given = re.sub(r"[\s\-]", "", typed or "").upper()
     return bool(cert.check_code) and hmac.compare_digest(given.encode(), cert.check_code.encode())
 
-def _citation(review: Review, label: str, organisation: bool) -> str:
+def _citation(review: Review, label: str, person: rm.Honoree) -> str:
     year, name = year_of(review), campaign(review)
-    if organisation:
+    if person.organisation:
         return f"在{year}年度“{name}”活动中成绩突出，被评为{label}。"
+    if person.owner:  # the 镇党委's commendation of an enterprise's owner, named with the enterprise
+        return (f"在{year}年度“{name}”活动中热心支持企业党建工作，成绩突出。授予 {person.affiliation} {person.name} "
+                f"同志 {year}年度“{label}”称号。")
     return f"在{year}年度“{name}”活动中积极履职、表现突出，被评为{label}。"
 
 
@@ -91,9 +94,10 @@ def _text(review: Review, person: rm.Honoree, category: str, number: str, honour
           issued_on: dt.date, checked_at: str | None, check_code: str = "") -> rm.Certificate:
     """One page's text; a preview's QR code leads to the check page itself (`checked_at` None) and it has no code."""
     return rm.Certificate(number=number, name=person.name, honour=honour,
-                          citation=_citation(review, category, person.organisation), issuer=signer,
+                          citation=_citation(review, category, person), issuer=signer,
                           issued_on=issued_on, verify_url=checked_at or public_url() + "/verify",
-                          deeds=person.deeds, organisation=person.organisation, check_code=check_code)
+                          deeds=person.deeds, organisation=person.organisation, check_code=check_code,
+                          title=person.affiliation if person.owner else "")
 
 
 def _ordered(people: tuple[rm.Honoree, ...], order: str) -> list[rm.Honoree]:
@@ -126,7 +130,8 @@ class _Numbering:
         cert = Certificate(number=f"{prefix}{self.last:04d}", check_code=new_check_code(), kind=self.kind,
                            candidate_id=candidate.id,
                            sequence=self.last, year=self.year, campaign=self.name,
-                           subject_name=candidate.subject_name, honour=honour, issuer=signer,
+                           subject_name=candidate.subject_name, subject_title=candidate.subject_title,
+                           honour=honour, issuer=signer,
                            issued_on=candidate.award_list.decided_on or beijing_today(),
                            created_by_id=user.id if user else None)
         db.session.add(cert)

@@ -1,7 +1,8 @@
 """A finished year for the demo county: `flask --app wsgi demo --year-end`.
 
 Runs the 2025 annual reviews, and takes every award list through the whole decision the way the office would
-(the rules' own suggestions recommended, the leading group approving, the 常委会议 deciding, 公示 without
+(the rules' own suggestions recommended, or for the 镇党委's commendation of 企业主 the owners of the best branches'
+enterprises; the leading group approving, the 常委会议 or the 党委会议 deciding, 公示 without
 objection, 定稿), so the printed documents and the certificate check can be seen without a year of clicking. The
 first two members on the members' 通报 list get a 处理台账: one talked to and 继续观察, one talked to only.
 """
@@ -74,10 +75,15 @@ def _timetable() -> None:
 
 def _decide(award_list: AwardList, office: User, leader: User, body: str, meeting: str, number: str) -> None:
     board = awards.board(award_list)
-    picks = [s for s in board.standings.values() if s.suggested]
+    if board.award.nominated:  # 企业主: the office puts forward the owners of the best branches' enterprises
+        picks = [s for s in board.standings.values() if s.reason is None][:board.total_quota or 3]
+        deeds = "{name}同志重视和支持企业党建工作，为党组织活动提供场地、经费和时间保障，带头参加“双比双争”活动。"
+    else:
+        picks = [s for s in board.standings.values() if s.suggested]
+        deeds = "{name}同志积极履职尽责，年度考评{grade}，事迹突出。"
     for standing in picks:
-        awards.recommend(award_list, standing.subject_id,
-                         f"{standing.name}同志积极履职尽责，年度考评{standing.grade}，事迹突出。", office)
+        awards.recommend(award_list, standing.subject_id, deeds.format(name=standing.name, grade=standing.grade),
+                         office)
     awards.submit(award_list, office)
     awards.start_review(award_list, office)
     for candidate in award_list.candidates:

@@ -41,13 +41,19 @@ class AwardList(db.Model):
 
 
 class Candidate(db.Model):
-    """初步人选 recommended by a unit; after review and 公示, an entry of the final list (表彰名单条目)."""
+    """初步人选 recommended by a unit; after review and 公示, an entry of the final list (表彰名单条目).
+
+    `subject_id` is a subject of the list's review (a member, a unit, a branch, a party member), except on a list of
+    an award with `honoree: enterprise_owner`: there it is the enterprise whose 企业主 is honoured, and `unit_id` the
+    enterprise's branch, the subject of the review whose result the pick stands on."""
 
     __table_args__ = (sa.UniqueConstraint("award_list_id", "subject_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     award_list_id: Mapped[int] = mapped_column(sa.ForeignKey("award_list.id", ondelete="CASCADE"), index=True)
     subject_id: Mapped[int]
     subject_name: Mapped[str] = mapped_column(sa.String(80))
+    # What is printed before the name, kept as recommended: a 企业主's enterprise and 职务 (某某有限公司董事长)
+    subject_title: Mapped[str] = mapped_column(sa.String(200), default="")
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)  # the recommending unit
     deeds: Mapped[str] = mapped_column(sa.Text, default="")  # 事迹, used on certificates and lists
     state: Mapped[CandidateState] = mapped_column(enum_column(CandidateState), default=CandidateState.DRAFT)
@@ -57,6 +63,11 @@ class Candidate(db.Model):
     award_list: Mapped[AwardList] = relationship(back_populates="candidates")
     unit: Mapped[Unit] = relationship()
     votes: Mapped[list[Vote]] = relationship(back_populates="candidate", cascade="all, delete-orphan")
+
+    @property
+    def full_name(self) -> str:
+        """张三, or 张三（某某有限公司董事长） for a 企业主."""
+        return f"{self.subject_name}（{self.subject_title}）" if self.subject_title else self.subject_name
 
 
 class Vote(db.Model):
@@ -108,6 +119,7 @@ class Certificate(db.Model):
     year: Mapped[int] = mapped_column(default=0)
     campaign: Mapped[str] = mapped_column(sa.String(40), default="")
     subject_name: Mapped[str] = mapped_column(sa.String(80), default="")
+    subject_title: Mapped[str] = mapped_column(sa.String(200), default="")  # a 企业主's 某某有限公司董事长
     honour: Mapped[str] = mapped_column(sa.String(120), default="")  # 2025年度优秀政协委员
     issuer: Mapped[str] = mapped_column(sa.String(120), default="")
     issued_on: Mapped[dt.date]

@@ -40,10 +40,19 @@ class Enterprise(db.Model):
     branch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
     industry: Mapped[str] = mapped_column(sa.String(40), default="")
     employees: Mapped[int] = mapped_column(default=0)
+    # 企业主 (法定代表人): who the 镇党委 may commend (an award with `honoree: enterprise_owner`)
+    owner_name: Mapped[str] = mapped_column(sa.String(40), default="")
+    owner_title: Mapped[str] = mapped_column(sa.String(40), default="")  # 职务: 董事长, 总经理 …
+    owner_phone: Mapped[str] = mapped_column(sa.String(30), default="")
     branch: Mapped[Unit | None] = relationship(back_populates="enterprises")
     figures: Mapped[list[EnterpriseFigures]] = relationship(back_populates="enterprise",
                                                            order_by="EnterpriseFigures.year",
                                                            cascade="all, delete-orphan")
+
+    @property
+    def owner_styled(self) -> str:
+        """The 企业主 as a certificate names them with their enterprise: 某某有限公司董事长 (the name apart)."""
+        return f"{self.name}{self.owner_title}"
 
 
 class EnterpriseFigures(db.Model):

@@ -67,7 +67,8 @@ def period(award_list: AwardList, today: dt.date) -> Period:
 
 
 def public_names(award_list: AwardList) -> list[PublicName]:
-    """The published names, as the review froze them (a member's 界别 is the review's unit column)."""
+    """The published names, as the review froze them (a member's 界别 is the review's unit column) or as they were
+    recommended (a 企业主's enterprise and 职务)."""
     candidates = awards.published_names(award_list)
     sectors: dict[int, str] = {}
     if award_list.review.subject_kind == SubjectKind.MEMBERS and candidates:
@@ -75,8 +76,9 @@ def public_names(award_list: AwardList) -> list[PublicName]:
             sa.select(ReviewEntry.subject_id, ReviewEntry.unit_name).where(
                 ReviewEntry.review_id == award_list.review_id,
                 ReviewEntry.subject_id.in_([c.subject_id for c in candidates]))).all())
-    return [PublicName(c.id, c.subject_name, c.unit.name, sectors.get(c.subject_id, ""), award_list.category)
-            for c in candidates]
+    # a 企业主's unit is their enterprise, with their 职务 (某某有限公司董事长), not the branch that put them forward
+    return [PublicName(c.id, c.subject_name, c.subject_title or c.unit.name, sectors.get(c.subject_id, ""),
+                       award_list.category) for c in candidates]
 
 
 # --- 委员风采 -------------------------------------------------------------------------------------------------------

@@ -106,13 +106,14 @@ def award_outcomes(cards: Sequence[ScoreCard], subjects: Mapping[int, Subject],
 
 def select_awards(cards: Sequence[ScoreCard], subjects: Mapping[int, Subject], ruleset: RuleSet,
                   names: Sequence[str] | None = None) -> list[AwardResult]:
-    """Candidates per award, best first by the declared tie-break; per-unit quotas first, then the overall one."""
+    """Candidates per award, best first by the declared tie-break; per-unit quotas first, then the overall one.
+    A nominated award (a branch's 企业主) has no candidates by score and is left out."""
     results = []
     population = list(subjects.values())
     ordered = ordered_cards(cards, ruleset)
     value = lambda c: tie_values(c, ruleset.tie_break)
     for award in ruleset.awards:
-        if names is not None and award.name not in names:
+        if award.nominated or (names is not None and award.name not in names):
             continue
         notes: list[tuple[int, str]] = []
         pool = []

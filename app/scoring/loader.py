@@ -57,6 +57,8 @@ MAX_NODES = 20_000  # keys, values and list items in all
 SUBJECT_KINDS = ("members", "units", "branches", "party-members")
 FIELD_TYPES = ("number", "integer", "text", "choice", "date")
 TIE_POLICIES = ("all_in", "none")
+#: Who an award honours: the subject itself, or the 企业主 of an enterprise of the branch (nominated, not by score).
+HONOREES = {"subject": "考评对象本人", "enterprise_owner": "支部所在企业的企业主,由镇党委研究推荐"}
 #: Which records a count looks at: the period's, every record given (`input`), or the 届's up to the period's end.
 TRIGGER_WINDOWS = ("period", "input", "term")
 GATE_WINDOWS = ("period", "term")
@@ -406,7 +408,7 @@ class _Builder:
         periods = get("periods", self.parse_periods) or {}
         rankings = get("rankings", self.parse_rankings)
         tie_break = get("tie_break", lambda n: self.parse_tie_break(n, sections))
-        awards = get("awards", lambda n: self.parse_awards(n, [g.name for g in (*gates, *vetoes)])) or ()
+        awards = get("awards", lambda n: self.parse_awards(n, [g.name for g in (*gates, *vetoes)], subject)) or ()
         exclusions = get("exclusions", self.parse_exclusions) or ()
         membership = get("membership", self.parse_membership)
         if year is not None and "periods" in top:
@@ -1197,13 +1199,14 @@ class _Builder:
         by = r.choice(spec["by"][1], "by(按何分组)", SUBJECT_ATTRIBUTES) if "by" in spec else None
         return Quota(count, share, of or (), rnd or "floor", by)
 
-    def parse_awards(self, node: Node, gate_names: list[str]) -> list[Award]:
+    def parse_awards(self, node: Node, gate_names: list[str], subject: str | None) -> list[Award]:
         r = self.r
         awards = []
         for name, (_, value) in (r.mapping(node, "awards(表彰)") or {}).items():
-            spec = r.mapping(value, f"表彰 '{name}'", ("label", "eligible", "quota", "per_unit", "ties"))
+            spec = r.mapping(value, f"表彰 '{name}'", ("label", "honoree", "eligible", "quota", "per_unit", "ties"))
             if spec is None:
                 continue
+            honoree = self.parse_honoree(spec, subject) if "honoree" in spec else "subject"
             label = r.text(spec["label"][1], "label") if "label" in spec else name
             grades: tuple[str, ...] = ()
             gates: tuple[str, ...] = ()
@@ -1227,8 +1230,30 @@ class _Builder:
                 if "per_unit" in spec else None
             ties = r.choice(spec["ties"][1], "ties(末位并列)", TIE_POLICIES) if "ties" in spec else "all_in"
             awards.append(Award(name, label or name, grades, gates, min_total, when, quota, per_unit,
-                                ties or "all_in"))
+                                ties or "all_in", honoree or "subject"))
         return awards
+
+    def parse_honoree(self, spec: Mapping[str, tuple[Node, Node]], subject: str | None) -> str | None:
+        """`honoree: enterprise_owner`: the award goes to the 企业主 of an enterprise of a branch, nominated by the
+        镇党委; so only in a branches' rule file, and with no `ties` (no one is taken by score)."""
+        r = self.r
+        node = spec["honoree"][1]
+        value = r.text(node, "honoree(受表彰者)")
+        if value is None:
+            return None
+        if value not in HONOREES:
+            hint = suggest(value, list(HONOREES))
+            r.error(node, f"honoree(受表彰者):'{value}' 不可用,应为 "
+                          + " 或 ".join(f"{k}({v})" for k, v in HONOREES.items())
+                          + (f",是否想写 '{hint[0]}'?" if hint else ""))
+            return None
+        if value == "enterprise_owner" and subject is not None and subject != "branches":
+            r.error(node, f"honoree: enterprise_owner 只能用于党支部的细则(subject: branches),本文件的考评对象是 {subject}")
+            return None
+        if value == "enterprise_owner" and "ties" in spec:
+            r.error(spec["ties"][0], "授予企业主的表彰由镇党委研究推荐,不按得分取名额,不写 ties(末位并列)")
+            return None
+        return value
 
     def parse_membership(self, node: Node) -> Membership | None:
         """`membership: {partial: exclude | full | prorate, min_days: N}`: a member who served part of the period."""

@@ -429,6 +429,14 @@ class Award:
     quota: Quota | None = None
     per_unit: Quota | None = None
     ties: str = "all_in"
+    # Who is honoured: the subject itself, or (`enterprise_owner`, branches only) the 企业主 of an enterprise of the
+    # branch, nominated by the 镇党委 rather than taken by score: eligibility and quotas still read the branch.
+    honoree: str = "subject"
+
+    @property
+    def nominated(self) -> bool:
+        """Chosen by people, not by points: the rules select no one for it (select_awards leaves it out)."""
+        return self.honoree != "subject"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from reports.coverage import BranchFact, EnterpriseFact, coverage_pdf, coverage_
 BRANCHES = [BranchFact("宏达纸业党支部", "单独组建", "工业功能区党总支", dt.date(2019, 5, 1), 9, True),
             BranchFact("园区联合党支部", "联合支部", "镇党委", dt.date(2025, 3, 8), 6),
             BranchFact("明年党支部", "单独组建", "镇党委", dt.date(2026, 1, 5), 4)]
-ENTERPRISES = [EnterpriseFact("宏达纸业", "宏达纸业党支部", 320, 9, Decimal("12000.50"), Decimal("600"), 2025),
+ENTERPRISES = [EnterpriseFact("宏达纸业", "宏达纸业党支部", 320, 9, Decimal("12000.50"), Decimal("600"), 2025,
+                              owner="周建国（董事长）"),
                EnterpriseFact("园区甲", "园区联合党支部", 60, 0),
                EnterpriseFact("园区乙", "园区联合党支部", 40, 6),
                EnterpriseFact("明年厂", "明年党支部", 150, 4, figures_year=2024),
@@ -54,8 +55,8 @@ def test_the_workbook_keeps_numbers_as_numbers():
     summary = {r[0]: r[1] for r in book["汇总"].iter_rows(min_row=2, values_only=True)}
     assert summary["空白点"] == "明年厂、顺丰竹木"
     rows = list(book["企业"].iter_rows(min_row=2, values_only=True))
-    assert rows[0] == ("宏达纸业", "宏达纸业党支部", 320, 9, 12000.5, 600, 2025)
-    assert rows[3][1] is None  # 明年厂: no branch in 2025
+    assert rows[0] == ("宏达纸业", "宏达纸业党支部", 320, 9, 12000.5, 600, 2025, "周建国（董事长）")  # 企业主 last
+    assert rows[3][1] is None and rows[3][7] is None  # 明年厂: no branch in 2025, no 企业主 registered
 
 
 def test_an_empty_township_still_prints():
