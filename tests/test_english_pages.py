@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import ON_SQLITE
 from flask import Flask
 from flask.testing import FlaskClient
 from test_route_probe import ROUTES, VISITORS, build_world, path_of, sign_in
@@ -85,6 +86,8 @@ def allowed(rule: str, role: Role | None) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not ON_SQLITE, reason="run once per CI run, on SQLite: a page's words do not depend on the "
+                    "database (test_route_probe visits every page on both)")
 def test_every_page_reads_english_when_english_is_chosen(app: Flask, client: FlaskClient, tmp_path: Path,
                                                         finished_year: object) -> None:
     world = build_world(app, tmp_path)
