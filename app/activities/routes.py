@@ -128,7 +128,7 @@ def upload_evidence(activity_id: int) -> str | Response:
             return redirect(url_for("activities.detail", activity_id=activity.id))
         db.session.rollback()
         form.file.errors = [*form.file.errors, error]
-        _discard_unused([evidence.digest(data)])
+        services.discard_unused([evidence.digest(data)])
     return _detail(activity, form)
 
 
@@ -172,13 +172,6 @@ def remove_evidence(activity_id: int, evidence_id: int) -> Response:
             evidence.discard(services.evidence_dir(), sha)
         flash(_("已删除证明材料。"), "success")
     return redirect(url_for("activities.detail", activity_id=activity_id))
-
-
-def _discard_unused(shas: list[str]) -> None:
-    """Delete the stored bytes no evidence row uses (after a rollback, or a removal)."""
-    for sha in set(shas):
-        if services.unused(sha):
-            evidence.discard(services.evidence_dir(), sha)
 
 
 def _posted_files(form: ActivityForm) -> list[tuple[str | None, bytes]]:
@@ -376,7 +369,7 @@ def _save(form: ActivityForm, activity: Activity, category: Category) -> Respons
 
     errors = commit_or_stale(step, {"title": [services.stale()]})
     if errors:
-        _discard_unused([evidence.digest(data) for _name, data in files])
+        services.discard_unused([evidence.digest(data) for _name, data in files])
         _attach(form, errors, services.extra_fields(category))
         _refused_files(form, files)
         return None
@@ -447,9 +440,7 @@ def delete(activity_id: int) -> str | Response:
     if error is not None:
         flash(error, "error")
         return redirect(url_for("activities.detail", activity_id=activity_id))
-    for sha in set(shas):
-        if services.unused(sha):
-            evidence.discard(services.evidence_dir(), sha)
+    services.discard_unused(shas)
     flash(_("已删除草稿“%(title)s”。", title=title), "success")
     return redirect(url_for("activities.index"))
 
@@ -495,7 +486,7 @@ def report(category: str | None = None) -> str | Response:
             flash(services.self_report_notice(member), "success")
             return redirect(url_for("activities.detail", activity_id=activity.id))
         db.session.rollback()
-        _discard_unused([evidence.digest(data) for _name, data in files])
+        services.discard_unused([evidence.digest(data) for _name, data in files])
         _attach(form, errors, services.extra_fields(cat, ("members",)))
     _refused_files(form, files)
     return render_template("activities/report.html", form=form, category=cat, categories=services.FOUR_ONES,

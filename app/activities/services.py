@@ -9,6 +9,7 @@ the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -1085,6 +1086,13 @@ def remove_evidence(item: Evidence, user: User) -> str | None:
 def unused(sha256: str) -> bool:
     """No evidence row refers to these bytes any more."""
     return db.session.scalar(sa.select(Evidence.id).where(Evidence.sha256 == sha256).limit(1)) is None
+
+
+def discard_unused(shas: Iterable[str]) -> None:
+    """Delete the stored bytes no evidence row uses (after a rollback, or a removal that was committed)."""
+    for sha in set(shas):
+        if unused(sha):
+            evidence.discard(evidence_dir(), sha)
 
 
 # --- self-report ---------------------------------------------------------------------------------------------
