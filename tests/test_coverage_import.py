@@ -170,3 +170,25 @@ def test_a_single_branch_takes_another_enterprise_when_the_file_moves_its_own_ou
     db.session.expire_all()
     branch = {e.name: e.branch_id for e in db.session.scalars(sa.select(Enterprise))}
     assert branch["宏达新材料有限公司"] == county["branch_a"].id and branch["宏达纸业有限公司"] is None
+
+
+def test_from_an_empty_database_the_command_registers_the_townships_enterprises(app, tmp_path):
+    """No demo, no branch yet: the command (acting for the office) registers the enterprises with their figures, and
+    the coverage report counts them."""
+    path = tmp_path / "企业.xlsx"
+    path.write_bytes(xlsx(SHEET, HEADERS, [["宏达纸业有限公司", "", "造纸", 2025, 320, 9, "12000", "600"],
+                                           ["顺丰竹木制品厂", "无", None, 2025, 64, 2, None, None],
+                                           ["新星化工有限公司", "新星化工党支部", None, 2025, 80, 1, None, None]]))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["import", "enterprises", str(path)])
+    assert result.exit_code == 1 and ":企业年度数据:4:所属党支部: 找不到党支部“新星化工党支部”" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enterprise)) == 0
+    book = openpyxl.load_workbook(path)
+    book[SHEET].delete_rows(4)
+    book.save(path)
+    result = runner.invoke(args=["import", "enterprises", str(path)])
+    assert result.exit_code == 0 and "已导入：新增 2 行" in result.output, result.output
+    assert figures_of("宏达纸业有限公司") == {2025: (320, 9, Decimal("12000"), Decimal("600"))}
+    out = tmp_path / "coverage.pdf"
+    result = runner.invoke(args=["report", "coverage", "--year", "2025", "-o", str(out)])
+    assert result.exit_code == 0 and "企业 2 家" in result.output, result.output
