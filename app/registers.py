@@ -185,13 +185,14 @@ def linked_refusal(activity: Activity | None, user: User, deleting: bool = False
     return _("这条登记报送的履职记录正在等待核实，不能修改；如需更正，请办公室先退回该记录。")
 
 
-def change_linked(activity: Activity, category: Category, data: records.Entry, user: User,
-                  fields: dict[str, str], default: str) -> Errors:
-    """The record an entry was reported as, changed with it (`data`: the record as the entry now makes it), through
-    the records' own checks (open year, the kind in the rule file, duplicates …) as its edit form would; its state,
-    录入单位 and evidence are kept. The record's errors come back under the entry form's fields: `fields` renames
-    the record's (occurred_on → reached_on …), the rest go to `default`."""
-    data.version = activity.version
+def change_linked(activity: Activity, category: Category, made: records.Entry, follows: tuple[str, ...],
+                  user: User, fields: dict[str, str], default: str) -> Errors:
+    """The record an entry was reported as, changed with it: the fields `follows` (occurred_on, description …) take
+    their values from `made` (the record as the entry now makes it), the rest stay as the record has them (its
+    state, 录入单位, declared fields and evidence too); saved through the records' own checks (open year, the kind
+    in the rule file, duplicates …) as its edit form would. The record's errors come back under the entry form's
+    fields: `fields` renames the record's (occurred_on → reached_on …), the rest go to `default`."""
+    data = records.entry_of(activity, **{name: getattr(made, name) for name in follows})
     errors: Errors = {}
     for name, messages in records.save(activity, category, data, user, submit=False).items():
         errors.setdefault(fields.get(name, default), []).extend(messages)

@@ -213,12 +213,15 @@ def test_a_verified_or_locked_record_keeps_its_stage_as_the_record_itself_is_kep
     db.session.expire_all()
     assert client.post(f"/activities/{record.id}/reopen", data={"reason": "日期有误", "version": str(record.version)}
                        ).status_code == 302
+    db.session.get(Activity, record.id).counterpart = "华中新材料集团"  # corrected on the record's own page
+    db.session.commit()
     sign_in(client, login, "clerk_a")
     assert client.post(f"{base}/edit", data={"reached_on": "2025-04-02", "note": "签订协议"}).status_code == 302
     db.session.expire_all()
     record = db.session.get(Activity, record.id)
     assert (record.occurred_on, record.description, record.state) == (
         dt.date(2025, 4, 2), "签订协议", RecordState.RETURNED)
+    assert (record.counterpart, record.amount) == ("华中新材料集团", 1200)  # what the stage does not make is kept
     record.locked = True  # it fed a finalised award list
     db.session.commit()
     for action in ("edit", "delete"):

@@ -237,11 +237,6 @@ def _attach(form: ActivityForm, errors: dict[str, list[str]], shown: list[servic
             form.kind.errors = [*form.kind.errors, *messages]
 
 
-def _subject_value(activity: Activity) -> str:
-    return (f"m:{activity.member_id}" if activity.member_id else
-            f"p:{activity.party_member_id}" if activity.party_member_id else f"u:{activity.unit_id}")
-
-
 def _unit_choices(activity: Activity | None) -> list[SelectChoice]:
     """The 录入单位 a clerk (or liaison) may choose: their units that cover the subject (as posted, else the
     record's), all their units before one is chosen. One alone comes selected; of several none is, so the clerk
@@ -251,7 +246,7 @@ def _unit_choices(activity: Activity | None) -> list[SelectChoice]:
     if request.method == "POST":
         raw = request.form.get("subject", "")
     else:
-        raw = _subject_value(activity) if activity is not None else request.args.get("subject", "")
+        raw = services.subject_value(activity) if activity is not None else request.args.get("subject", "")
     subject = services.subject_named(raw, current_user)
     units = services.entering_units(current_user, services.subject_unit_ids(subject) if subject else None)
     if not units and subject is not None:
@@ -279,8 +274,8 @@ def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
         only = form.entered_by.choices[0].value if len(form.entered_by.choices) == 1 else ""
         form.entered_by.data = own if own in {c.value for c in form.entered_by.choices} else only
     if activity is not None and request.method == "GET":
-        form.subject.data = _subject_value(activity)
-        form.signers.data = "、".join(p.member.code for p in activity.participants[1:])
+        form.subject.data = services.subject_value(activity)
+        form.signers.data = services.signers_text(activity)
     elif request.method == "GET" and (wanted := request.args.get("subject", "")) in {c.value for c in
                                                                                   form.subject.choices}:
         form.subject.data = wanted  # 录入 from a list's 操作 column: that person already chosen (in scope only)

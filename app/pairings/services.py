@@ -303,8 +303,10 @@ def add_entry(pairing: Pairing, data: EntryInput, user: User) -> tuple[PairingEn
     return entry, {}
 
 
-#: Where an error of the record an entry was reported as shows on the entry's form (the rest: beside 内容).
-RECORD_FIELDS = {"occurred_on": "occurred_on", "amount": "amount"}
+#: What of the record an entry was reported as follows the entry (its amount is in the 帮扶内容), and where the
+#: record's errors show on the entry's form (the rest: beside 内容).
+FOLLOWING = ("occurred_on", "title", "description", "support")
+RECORD_FIELDS = {"occurred_on": "occurred_on"}
 
 
 def update_entry(entry: PairingEntry, data: EntryInput, user: User) -> Errors:
@@ -326,8 +328,8 @@ def update_entry(entry: PairingEntry, data: EntryInput, user: User) -> Errors:
     audit.record(user, "update", "pairing", entry.pairing_id, changes)
     if entry.activity is None:
         return {}
-    return registers.change_linked(entry.activity, Category.PAIRING, _record_of(entry, entry.activity.kind), user,
-                                   RECORD_FIELDS, "content")
+    return registers.change_linked(entry.activity, Category.PAIRING, _record_of(entry, entry.activity.kind),
+                                   FOLLOWING, user, RECORD_FIELDS, "content")
 
 
 def delete_entry(entry: PairingEntry, user: User) -> tuple[list[str], str]:

@@ -142,8 +142,8 @@ def update_stage(progress: ProjectProgress, reached_on: dt.date | None, note: st
     audit.record(user, "update", "project", progress.project_id, {"stage": (before, _stage_text(progress))})
     if progress.activity is None:
         return {}
-    return registers.change_linked(progress.activity, Category.ENTERPRISE, _record_of(progress), user,
-                                   {"occurred_on": "reached_on"}, "reached_on")
+    return registers.change_linked(progress.activity, Category.ENTERPRISE, _record_of(progress),
+                                   ("occurred_on", "description"), user, {"occurred_on": "reached_on"}, "reached_on")
 
 
 def delete_stage(progress: ProjectProgress, user: User) -> tuple[list[str], str]:
