@@ -192,3 +192,10 @@ def test_from_an_empty_database_the_command_registers_the_townships_enterprises(
     out = tmp_path / "coverage.pdf"
     result = runner.invoke(args=["report", "coverage", "--year", "2025", "-o", str(out)])
     assert result.exit_code == 0 and "企业 2 家" in result.output, result.output
+
+
+def test_a_liaisons_export_names_no_other_branch(client, login, office):
+    login("liaison")
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/coverage/?year=2025&export=xlsx").data))
+    text = " ".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value)
+    assert "宏达纸业党支部" in text and "园区联合党支部" not in text and "园区甲公司" not in text

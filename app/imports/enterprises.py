@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.admin.services import save_enterprise
+from app.auth.scope import unit_ids
 from app.coverage import services as coverage
 from app.extensions import db
 from app.i18n import N_
@@ -57,7 +58,10 @@ class Enterprises(Dataset):
                                        .order_by(Unit.sort_order, Unit.id)))
 
     def choices(self, user: User | None) -> dict[str, list[str]]:
-        return {"branch": [NO_BRANCH, *(u.name for u in self._branches() if u.active)]}
+        """The active branches the user sees (an export is the liaison's too: no other branch's name in it)."""
+        scope = None if user is None else unit_ids(user)
+        return {"branch": [NO_BRANCH, *(u.name for u in self._branches()
+                                        if u.active and (scope is None or u.id in scope))]}
 
     def run(self, ctx: Context, sheets: dict[str, Iterator[SheetRow]], dry_run: bool) -> None:
         branches = self._branches()
