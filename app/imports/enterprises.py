@@ -183,8 +183,9 @@ class Enterprises(Dataset):
 
     @staticmethod
     def _write(ctx: Context, plan: list[Planned], year: int) -> None:
-        """Each enterprise and its figures through the pages' own services (each change audited); the enterprises
-        that leave a branch before those that join one, so a 单独组建 branch is never held twice on the way."""
+        """Each enterprise and its figures through the pages' own services (each change audited). The registered
+        enterprises first: a new one joining the 单独组建 branch another leaves then finds it free (save_enterprise
+        checks a new enterprise's branch)."""
         header = ENTERPRISE_FIGURES.column("name").header
         for item in sorted((p for p in plan if p.action != SAME), key=lambda p: p.enterprise is None):
             enterprise = item.enterprise or Enterprise()
