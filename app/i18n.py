@@ -22,6 +22,15 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def cndate(value: dt.date | None) -> str:
+    """2012年7月1日 in Chinese, 1 Jul 2012 in English: the form documents use."""
+    if value is None:
+        return ""
+    if select_locale() == "en":
+        return f"{value.day} {value:%b} {value.year}"
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(app.root_path) + "/translations")
@@ -31,14 +40,7 @@ def init_app(app: Flask) -> None:
         """Flask-Babel caches the locale in `g`; requests that share one app context (tests) must not share it."""
         refresh()
 
-    @app.template_filter("cndate")
-    def cndate(value: dt.date | None) -> str:
-        """2012年7月1日 in Chinese, 1 Jul 2012 in English: the form documents use."""
-        if value is None:
-            return ""
-        if select_locale() == "en":
-            return f"{value.day} {value:%b} {value.year}"
-        return f"{value.year}年{value.month}月{value.day}日"
+    app.add_template_filter(cndate, "cndate")
 
     @app.template_filter("month_cn")
     def month_cn(value: str | None) -> str:

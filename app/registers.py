@@ -16,7 +16,7 @@ from app.activities import services as records
 from app.auth.scope import scoped
 from app.extensions import db
 from app.forms import select_choices
-from app.models import Activity, Category, Member, Role, Unit, User
+from app.models import Activity, Category, Member, RecordState, Role, Unit, User
 from app.web import db_id
 
 Errors = dict[str, list[str]]
@@ -32,12 +32,15 @@ def may_edit(user: User) -> bool:
 
 def page_context(row: Any, entity: str, user: User) -> dict[str, Any]:
     """What a pairing's or project's page shows beside its own rows: whether the user may change it, the units a
-    clerk reports its records for (报送核实), and its 变更记录 (the office's only)."""
+    clerk reports its records for (报送核实), its 变更记录 (the office's only), and whether an entry reported as a
+    record may be edited or deleted (`changeable`, `removable`: the record's rules)."""
     history = audit.history(entity, row.id) if user.role in OFFICE_ROLES else []
     entering = records.entering_units(user, row.unit_ids) if user.role == Role.CLERK else []
     return {"can_edit": may_edit(user), "entering": entering, "history": history,
             "names": audit.actor_names(history), "shown": audit.names(history), "actions": audit.ACTION_LABELS,
-            "fields": audit.FIELD_LABELS}
+            "fields": audit.FIELD_LABELS,
+            "changeable": lambda activity: not linked_refusal(activity, user),  # 编辑 of an entry reported as it
+            "removable": lambda activity: not linked_refusal(activity, user, deleting=True)}
 
 
 def linked_records(column: sa.ColumnElement[int | None], row_id: int, user: User) -> list[Activity]:
@@ -157,6 +160,50 @@ def report(category: Category, data: records.Entry, user: User, source: Any, ent
     db.session.flush()
     audit.record(user, "update", entity, owner_id, {field: (None, activity.id)})
     return activity, {}
+
+
+def linked_refusal(activity: Activity | None, user: User, deleting: bool = False) -> str:
+    """Why `user` may not change (`deleting`: remove) an entry that was reported as `activity`; "" when they may.
+
+    The record changes (or goes) with its entry, so the records' own rules decide (activities.services.can_edit,
+    can_delete): only a record its user may edit, a draft or a returned one not yet used for a final award list, is
+    changed with its entry; only a draft never submitted is deleted with it. A submitted or verified record, or one
+    of a finalised list, keeps its entry as it is."""
+    if activity is None or (records.can_delete if deleting else records.can_edit)(activity, user):
+        return ""
+    if user.role not in records.roles_for(activity):
+        return _("您不能修改这条登记报送的履职记录。")
+    if not records.owns(activity, user):
+        return records.not_owner_text(activity)
+    if activity.locked:
+        return _("这条登记报送的履职记录已用于定稿的表彰名单，不能修改或删除。")
+    if deleting:
+        return _("这条登记已报送为履职记录（%(state)s）；履职记录只有从未提交过的草稿可以删除，这条登记也就不能删除，"
+                 "如有错误请修改。", state=_(activity.state.label))
+    if activity.state == RecordState.VERIFIED:
+        return _("这条登记报送的履职记录已核实，不能修改；如需更正，请办公室先重新打开该记录。")
+    return _("这条登记报送的履职记录正在等待核实，不能修改；如需更正，请办公室先退回该记录。")
+
+
+def change_linked(activity: Activity, category: Category, made: records.Entry, follows: tuple[str, ...],
+                  user: User, fields: dict[str, str], default: str) -> Errors:
+    """The record an entry was reported as, changed with it: the fields `follows` (occurred_on, description …) take
+    their values from `made` (the record as the entry now makes it), the rest stay as the record has them (its
+    state, 录入单位, declared fields and evidence too); saved through the records' own checks (open year, the kind
+    in the rule file, duplicates …) as its edit form would. The record's errors come back under the entry form's
+    fields: `fields` renames the record's (occurred_on → reached_on …), the rest go to `default`."""
+    data = records.entry_of(activity, **{name: getattr(made, name) for name in follows})
+    errors: Errors = {}
+    for name, messages in records.save(activity, category, data, user, submit=False).items():
+        errors.setdefault(fields.get(name, default), []).extend(messages)
+    return errors
+
+
+def remove_linked(activity: Activity, user: User) -> tuple[list[str], str]:
+    """The record an entry was reported as, deleted with it as a draft is (activities.services.delete_draft): the
+    evidence files' sha256s to discard once committed, and the reason it may not go ("" when it went)."""
+    shas, error = records.delete_draft(activity, user, activity.version)
+    return shas, error or ""
 
 
 def reported(step: Callable[[int | None], tuple[Activity, Errors]], back: str) -> Response:

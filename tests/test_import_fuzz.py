@@ -24,7 +24,7 @@ from app.imports.base import run_import
 from app.imports.datasets import DATASETS
 from app.models import Role
 
-EXAMPLES = 50  # per import kind: 9 kinds × 50 = 450 examples
+EXAMPLES = 50  # per import kind: 11 kinds × 50 = 550 examples
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # Correct values by import and column key: a file made of them alone imports cleanly (or nearly), so the examples
@@ -60,6 +60,9 @@ VALID: dict[str, dict[str, list[object]]] = {
     "contact-links": {"kind": ["常委联系委员", "县政协领导联系常委", "专委会联系界别和联络处"],
                       "from_code": [None, "M0001", "U001"], "from_name": [None, "主席 王某", "张三", "提案委员会"],
                       "to_code": [None, "M0002", "U004"], "to_name": [None, "李红", "经济界", "大源镇联络处"]},
+    "enterprises": {"name": ["宏达纸业", "甲公司", "乙公司"], "branch": [None, "无", "宏达纸业党支部", "园区联合党支部", "U010"],
+                    "industry": [None, "造纸"], "year": [2025, "2025"], "employees": [120, "64", 0],
+                    "party_members": [None, 0, 3], "output": [None, "1200.5"], "tax": [None, "36"]},
 }
 NEAR_MISSES: list[object] = [
     "W101", "B01", "P0001", 1001, "M0003", "U004", "U008", 2**40, "abc", "未知", "农业界", "大源镇联络处", "没有的支部",

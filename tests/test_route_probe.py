@@ -22,14 +22,14 @@ from flask.testing import FlaskClient
 
 from app.auth.scope import scoped
 from app.extensions import db
-from app.models import (Activity, ActivityParticipant, AwardList, Candidate, Certificate, CertificateKind,
+from app.models import (Activity, ActivityParticipant, AwardList, BranchVisit, Candidate, Certificate, CertificateKind,
                         Counterpart, Enterprise, Evidence, Meeting, Member, Objection, Pairing, PairingEntry,
-                        PartyMember, PrinterProfile, Project, ProjectProgress, RecordState, Review, ReviewEntry, Role,
-                        SubjectKind, Term, Unit, UnitKind, User)
+                        PartyMember, PrinterProfile, Project, ProjectProgress, ProjectService, RecordState, Review,
+                        ReviewEntry, Role, SubjectKind, Term, Unit, UnitKind, User, VisitForm)
 from conftest import text_of
 
-# 232 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1856 pairs probed.
-RULE_METHODS = 232
+# 248 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1984 pairs probed.
+RULE_METHODS = 248
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -148,6 +148,8 @@ ROUTES: dict[str, Route] = {
     "/branches/<int:unit_id>/results/<period>/return": r(VERIFY, unit_id="branch", period="period"),
     "/branches/<int:unit_id>/results/<period>/verify": r(VERIFY, unit_id="branch", period="period"),
     "/branches/<int:unit_id>/visits/new": r(PARTY_ENTRY, unit_id="branch"),
+    "/branches/<int:unit_id>/visits/<int:visit_id>/edit": r(PARTY_ENTRY, unit_id="branch", visit_id="branch_visit"),
+    "/branches/<int:unit_id>/visits/<int:visit_id>/delete": r(PARTY_ENTRY, unit_id="branch", visit_id="branch_visit"),
     "/branches/party-members": r(BRANCH_VIEWERS),
     "/branches/results": r(BRANCH_VIEWERS),
     "/dashboard/": r(AWARD_VIEWERS),
@@ -224,6 +226,9 @@ ROUTES: dict[str, Route] = {
     "/pairings/<int:pairing_id>/edit": r(ENTRY, pairing_id="pairing"),
     "/pairings/<int:pairing_id>/entries": r(ENTRY, pairing_id="pairing"),
     "/pairings/<int:pairing_id>/entries/<int:entry_id>/record": r(ENTRY, pairing_id="pairing", entry_id="pairing_entry"),
+    "/pairings/<int:pairing_id>/entries/<int:entry_id>/edit": r(ENTRY, pairing_id="pairing", entry_id="pairing_entry"),
+    "/pairings/<int:pairing_id>/entries/<int:entry_id>/delete": r(ENTRY, pairing_id="pairing",
+                                                                  entry_id="pairing_entry"),
     "/pairings/counterparts/<int:counterpart_id>/edit": r(ENTRY, counterpart_id="counterpart"),
     "/pairings/new": r(ENTRY),
     # 引一企 register: scoped like the 联一户 one
@@ -232,6 +237,12 @@ ROUTES: dict[str, Route] = {
     "/projects/<int:project_id>/edit": r(ENTRY, project_id="project"),
     "/projects/<int:project_id>/services": r(ENTRY, project_id="project"),
     "/projects/<int:project_id>/stages": r(ENTRY, project_id="project"),
+    "/projects/<int:project_id>/stages/<int:stage_id>/edit": r(ENTRY, project_id="project", stage_id="project_stage"),
+    "/projects/<int:project_id>/stages/<int:stage_id>/delete": r(ENTRY, project_id="project", stage_id="project_stage"),
+    "/projects/<int:project_id>/services/<int:service_id>/edit": r(ENTRY, project_id="project",
+                                                                   service_id="project_service"),
+    "/projects/<int:project_id>/services/<int:service_id>/delete": r(ENTRY, project_id="project",
+                                                                     service_id="project_service"),
     "/projects/<int:project_id>/stages/<int:stage_id>/record": r(ENTRY, project_id="project",
                                                                  stage_id="project_stage"),
     "/projects/new": r(ENTRY),
@@ -277,7 +288,8 @@ ROUTES: dict[str, Route] = {
 # Public routes with an id must still show only published things: an unpublished record, a list not in 公示.
 ID_KINDS = {"activity", "evidence", "member", "meeting", "branch", "enterprise", "user", "award_list", "candidate",
             "objection", "certificate", "printer", "review", "subject", "job", "token", "notice", "followup",
-            "pairing", "pairing_entry", "counterpart", "project", "project_stage", "contact_link", "contact"}
+            "pairing", "pairing_entry", "counterpart", "project", "project_stage", "project_service", "branch_visit",
+            "contact_link", "contact"}
 PUBLIC_IDS_REFUSED = {"/public/highlights/<int:activity_id>", "/public/publicity/<int:list_id>"}
 
 
@@ -366,6 +378,9 @@ def build_world(app: Flask, tmp_path) -> World:
     counterpart_id = _outside(Counterpart, scoped_users)[0]
     project_id = _outside(Project, scoped_users)[0]
     project_stage_id = db.session.scalar(sa.select(ProjectProgress.id).where(ProjectProgress.project_id == project_id))
+    service = ProjectService(project_id=project_id, occurred_on=dt.date(2025, 6, 1), content="探测用跟踪服务")
+    visit = BranchVisit(branch_id=branch_id, visited_on=dt.date(2025, 6, 1), form=VisitForm.VISIT, content="探测用走访",
+                        visitor="探测", created_at=dt.datetime(2025, 6, 1, 9, 0))
     members_review = db.session.scalar(sa.select(Review).where(Review.subject_kind == SubjectKind.MEMBERS))
     branches_review = db.session.scalar(sa.select(Review).where(Review.subject_kind == SubjectKind.BRANCHES))
     party_review = db.session.scalar(sa.select(Review).where(Review.subject_kind == SubjectKind.PARTY_MEMBERS))
@@ -388,7 +403,7 @@ def build_world(app: Flask, tmp_path) -> World:
     from app import rulefiles
     rules = (app.config["SCORING_RULES_DIR"] / "2025-四个一-委员.yaml").read_bytes()
     rule_file = rulefiles.save_version(2025, SubjectKind.MEMBERS, "2025-四个一-委员.yaml", rules, office)
-    db.session.add_all([objection, certificate, printer, target, job])
+    db.session.add_all([objection, certificate, printer, target, job, service, visit])
     db.session.flush()
     from app.models import Notice
     notice = Notice(user_id=target.id, kind="returned", text="探测用通知", link=f"/activities/{activity_id}")
@@ -419,7 +434,7 @@ def build_world(app: Flask, tmp_path) -> World:
               "template": "2025-四个一-委员.yaml", "term": db.session.scalar(sa.select(Term.id)), "year": 2025,
               "followup": case.id, "pairing": pairing_id, "pairing_entry": pairing_entry_id,
               "counterpart": counterpart_id, "project": project_id, "project_stage": project_stage_id,
-              "contact_link": link.id, "contact": contact.id}
+              "project_service": service.id, "branch_visit": visit.id, "contact_link": link.id, "contact": contact.id}
     ids = {v: dict(common) for v in VISITORS}
     ids["liaison"] |= {"category": "CONTRIBUTION", "review": branches_review.id, "subject": branch_id}
 

@@ -458,9 +458,11 @@ def contact_tables(client: FlaskClient, as_user: Callable[[str], None]) -> Files
 
 @case("app/coverage/routes.py:index", "app/documents/cli.py:_coverage", "reports/coverage.py")
 def coverage_tables(client: FlaskClient, as_user: Callable[[str], None]) -> Files:
-    """双比双争 coverage: the page's .xlsx and `report coverage` as .xlsx, the enterprises' names in them."""
+    """双比双争 coverage: the page's .xlsx, `report coverage` as .xlsx and the year's enterprise figures exported in
+    the import's layout, the enterprises' names in them."""
     as_user("office")
-    return [get(client, "/coverage/?year=2025&format=xlsx"), _report(client, "coverage")]
+    return [get(client, "/coverage/?year=2025&format=xlsx"), _report(client, "coverage"),
+            *both(client, "/coverage/?year=2025")]
 
 
 def _report(client: FlaskClient, name: str, *args: str) -> Made:

@@ -128,7 +128,7 @@ def upload_evidence(activity_id: int) -> str | Response:
             return redirect(url_for("activities.detail", activity_id=activity.id))
         db.session.rollback()
         form.file.errors = [*form.file.errors, error]
-        _discard_unused([evidence.digest(data)])
+        services.discard_unused([evidence.digest(data)])
     return _detail(activity, form)
 
 
@@ -172,13 +172,6 @@ def remove_evidence(activity_id: int, evidence_id: int) -> Response:
             evidence.discard(services.evidence_dir(), sha)
         flash(_("已删除证明材料。"), "success")
     return redirect(url_for("activities.detail", activity_id=activity_id))
-
-
-def _discard_unused(shas: list[str]) -> None:
-    """Delete the stored bytes no evidence row uses (after a rollback, or a removal)."""
-    for sha in set(shas):
-        if services.unused(sha):
-            evidence.discard(services.evidence_dir(), sha)
 
 
 def _posted_files(form: ActivityForm) -> list[tuple[str | None, bytes]]:
@@ -244,11 +237,6 @@ def _attach(form: ActivityForm, errors: dict[str, list[str]], shown: list[servic
             form.kind.errors = [*form.kind.errors, *messages]
 
 
-def _subject_value(activity: Activity) -> str:
-    return (f"m:{activity.member_id}" if activity.member_id else
-            f"p:{activity.party_member_id}" if activity.party_member_id else f"u:{activity.unit_id}")
-
-
 def _unit_choices(activity: Activity | None) -> list[SelectChoice]:
     """The 录入单位 a clerk (or liaison) may choose: their units that cover the subject (as posted, else the
     record's), all their units before one is chosen. One alone comes selected; of several none is, so the clerk
@@ -258,7 +246,7 @@ def _unit_choices(activity: Activity | None) -> list[SelectChoice]:
     if request.method == "POST":
         raw = request.form.get("subject", "")
     else:
-        raw = _subject_value(activity) if activity is not None else request.args.get("subject", "")
+        raw = services.subject_value(activity) if activity is not None else request.args.get("subject", "")
     subject = services.subject_named(raw, current_user)
     units = services.entering_units(current_user, services.subject_unit_ids(subject) if subject else None)
     if not units and subject is not None:
@@ -286,8 +274,8 @@ def _form(category: Category, activity: Activity | None = None) -> ActivityForm:
         only = form.entered_by.choices[0].value if len(form.entered_by.choices) == 1 else ""
         form.entered_by.data = own if own in {c.value for c in form.entered_by.choices} else only
     if activity is not None and request.method == "GET":
-        form.subject.data = _subject_value(activity)
-        form.signers.data = "、".join(p.member.code for p in activity.participants[1:])
+        form.subject.data = services.subject_value(activity)
+        form.signers.data = services.signers_text(activity)
     elif request.method == "GET" and (wanted := request.args.get("subject", "")) in {c.value for c in
                                                                                   form.subject.choices}:
         form.subject.data = wanted  # 录入 from a list's 操作 column: that person already chosen (in scope only)
@@ -376,7 +364,7 @@ def _save(form: ActivityForm, activity: Activity, category: Category) -> Respons
 
     errors = commit_or_stale(step, {"title": [services.stale()]})
     if errors:
-        _discard_unused([evidence.digest(data) for _name, data in files])
+        services.discard_unused([evidence.digest(data) for _name, data in files])
         _attach(form, errors, services.extra_fields(category))
         _refused_files(form, files)
         return None
@@ -447,9 +435,7 @@ def delete(activity_id: int) -> str | Response:
     if error is not None:
         flash(error, "error")
         return redirect(url_for("activities.detail", activity_id=activity_id))
-    for sha in set(shas):
-        if services.unused(sha):
-            evidence.discard(services.evidence_dir(), sha)
+    services.discard_unused(shas)
     flash(_("已删除草稿“%(title)s”。", title=title), "success")
     return redirect(url_for("activities.index"))
 
@@ -495,7 +481,7 @@ def report(category: str | None = None) -> str | Response:
             flash(services.self_report_notice(member), "success")
             return redirect(url_for("activities.detail", activity_id=activity.id))
         db.session.rollback()
-        _discard_unused([evidence.digest(data) for _name, data in files])
+        services.discard_unused([evidence.digest(data) for _name, data in files])
         _attach(form, errors, services.extra_fields(cat, ("members",)))
     _refused_files(form, files)
     return render_template("activities/report.html", form=form, category=cat, categories=services.FOUR_ONES,

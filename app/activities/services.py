@@ -9,7 +9,8 @@ the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -464,6 +465,29 @@ class Subject:
     def rules(self) -> str:
         """The rule-file subject whose kinds apply."""
         return "members" if self.member else "party-members" if self.party_member else "units"
+
+
+def subject_value(activity: Activity) -> str:
+    """The subject picker's value of a record: "m:<member id>", "p:<party member id>" or "u:<unit id>"."""
+    return (f"m:{activity.member_id}" if activity.member_id else
+            f"p:{activity.party_member_id}" if activity.party_member_id else f"u:{activity.unit_id}")
+
+
+def signers_text(activity: Activity) -> str:
+    """The joint signers after the first, by member code, as the form's 联名委员 field takes them."""
+    return "、".join(p.member.code for p in activity.participants[1:])
+
+
+def entry_of(activity: Activity, **changes: Any) -> Entry:
+    """The record as its edit form would post it unchanged, but for `changes` (occurred_on, description …): to change
+    some of its fields through `save`, with its checks and its audit, and keep the others as they are."""
+    return replace(Entry(
+        subject=subject_value(activity), kind=activity.kind, title=activity.title, occurred_on=activity.occurred_on,
+        description=activity.description, outcome=activity.outcome, level=activity.level,
+        instruction_level=activity.instruction_level, amount=activity.amount, people_helped=activity.people_helped,
+        counterpart=activity.counterpart, support=activity.support, signers=signers_text(activity),
+        version=activity.version, details={k: kindfields.shown(v) for k, v in (activity.details or {}).items()},
+        pairing=activity.pairing_id, project=activity.project_id, confirmed=True), **changes)
 
 
 def roles_for(activity: Activity) -> tuple[Role, ...]:
@@ -1085,6 +1109,13 @@ def remove_evidence(item: Evidence, user: User) -> str | None:
 def unused(sha256: str) -> bool:
     """No evidence row refers to these bytes any more."""
     return db.session.scalar(sa.select(Evidence.id).where(Evidence.sha256 == sha256).limit(1)) is None
+
+
+def discard_unused(shas: Iterable[str]) -> None:
+    """Delete the stored bytes no evidence row uses (after a rollback, or a removal that was committed)."""
+    for sha in set(shas):
+        if unused(sha):
+            evidence.discard(evidence_dir(), sha)
 
 
 # --- self-report ---------------------------------------------------------------------------------------------

@@ -14,9 +14,9 @@ from flask import abort, has_request_context, request
 from flask_login import current_user
 
 from app.extensions import db
-from app.models import (Activity, Attendance, BranchResult, Contact, ContactLink, Counterpart, Enterprise, Evidence,
-                        Followup, Meeting, Member, Pairing, PairingEntry, PartyMember, Project, ProjectProgress, Role,
-                        Unit, User)
+from app.models import (Activity, Attendance, BranchResult, BranchVisit, Contact, ContactLink, Counterpart, Enterprise,
+                        Evidence, Followup, Meeting, Member, Pairing, PairingEntry, PartyMember, Project,
+                        ProjectProgress, ProjectService, Role, Unit, User)
 
 T = TypeVar("T")
 COUNTY_ROLES = frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER})
@@ -131,6 +131,9 @@ CLAUSES: dict[type, Callable[[User, set[int]], sa.ColumnElement[bool]]] = {
     Project: _project_clause,
     ProjectProgress: lambda user, ids: ProjectProgress.project_id.in_(sa.select(Project.id).where(
         _project_clause(user, ids))),
+    ProjectService: lambda user, ids: ProjectService.project_id.in_(sa.select(Project.id).where(
+        _project_clause(user, ids))),
+    BranchVisit: lambda user, ids: BranchVisit.branch_id.in_(ids),
     # 四联系: an assignment or a contact both ends of which are the user's units' (a leader named is no one's)
     ContactLink: _link_clause,
     Contact: _contact_clause,

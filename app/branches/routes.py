@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app import audit
+from app import audit, entries
 from app.activities.services import entry_roles
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
@@ -17,9 +17,11 @@ from app.branches import results, services, visits
 from app.branches.forms import ReasonForm, VisitEntryForm, indicator_form, values_of, version_of
 from app.extensions import db
 from app.forms import attach_errors, commit_or_attach
+from app.i18n import cndate
 from app.imports import export
 from app.listing import page_size, remembered, sorted_by, sorted_items
-from app.models import BranchForm, BranchResult, Category, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind
+from app.models import (BranchForm, BranchResult, BranchVisit, Category, PartyMember, PartyStatus, RecordState, Role,
+                        Unit, UnitKind)
 from app.timetable import newest_year
 from app.timeutil import beijing_today
 from app.web import commit_or_stale, db_id, page_args, paginate_list
@@ -87,6 +89,44 @@ def visit_new(unit_id: int) -> str | Response:
         flash(_("已记录对 %(branch)s 的走访指导。", branch=branch.name), "success")
         return redirect(url_for("branches.detail", unit_id=branch.id))
     return render_template("branches/visit_form.html", form=form, branch=branch)
+
+
+def _visit_or_404(unit_id: int, visit_id: int) -> tuple[Unit, BranchVisit]:
+    """A branch in the user's scope and one of its visits. :raises 404: outside the scope, or another branch's."""
+    branch = _branch_or_404(unit_id)
+    visit = get_or_404(BranchVisit, visit_id)
+    if visit.branch_id != branch.id:
+        abort(404)
+    return branch, visit
+
+
+@bp.route("/<int:unit_id>/visits/<int:visit_id>/edit", methods=["GET", "POST"])
+@roles_required(*results.ENTRY_ROLES)
+def visit_edit(unit_id: int, visit_id: int) -> str | Response:
+    """修改 a visit: whoever may log one for the branch (its liaison, the office)."""
+    branch, visit = _visit_or_404(unit_id, visit_id)
+    form = VisitEntryForm(obj=visit) if request.method == "GET" else VisitEntryForm()
+    if request.method == "GET":
+        form.form.data = visit.form.name
+    return entries.edit_page(
+        form, lambda: visits.update_visit(visit, form.data, current_user, request.remote_addr or ""),
+        heading=_("修改走访指导：%(branch)s", branch=branch.name),
+        back=url_for("branches.detail", unit_id=branch.id, _anchor="visits"), stale_field="content",
+        hints={"content": _("了解的情况、指导的事项、帮助解决的问题。")})
+
+
+@bp.route("/<int:unit_id>/visits/<int:visit_id>/delete", methods=["GET", "POST"])
+@roles_required(*results.ENTRY_ROLES)
+def visit_delete(unit_id: int, visit_id: int) -> str | Response:
+    branch, visit = _visit_or_404(unit_id, visit_id)
+
+    def remove() -> tuple[list[str], str]:
+        visits.delete_visit(visit, current_user, request.remote_addr or "")
+        return [], ""
+    return entries.delete_page(
+        remove, heading=_("删除走访指导"), back=url_for("branches.detail", unit_id=branch.id, _anchor="visits"),
+        facts=[(_("党支部"), branch.name), (_("走访日期"), cndate(visit.visited_on)), (_("方式"), _(visit.form.label)),
+               (_("内容"), visit.content), (_("联络员"), visit.visitor)])
 
 
 @bp.route("/party-members")

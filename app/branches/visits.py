@@ -21,16 +21,48 @@ def branch_visits(branch_id: int) -> list[BranchVisit]:
                                    .order_by(BranchVisit.visited_on.desc(), BranchVisit.id.desc())))
 
 
-def add_visit(branch: Unit, data: Mapping[str, Any], actor: User, ip: str = "") -> dict[str, list[str]]:
-    """Log one visit; a date after today is refused (a visit is logged once it happened)."""
+def _refused(data: Mapping[str, Any]) -> dict[str, list[str]]:
     if data["visited_on"] > beijing_today():
         return {"visited_on": [_("走访日期不能晚于今天。")]}
-    visit = BranchVisit(branch_id=branch.id, visited_on=data["visited_on"], form=VisitForm[data["form"]],
-                        content=data["content"].strip(), visitor=data["visitor"].strip(), created_by_id=actor.id,
-                        created_at=utcnow())
+    return {}
+
+
+def _fill(visit: BranchVisit, data: Mapping[str, Any]) -> None:
+    visit.visited_on, visit.form = data["visited_on"], VisitForm[data["form"]]
+    visit.content, visit.visitor = data["content"].strip(), data["visitor"].strip()
+
+
+def add_visit(branch: Unit, data: Mapping[str, Any], actor: User, ip: str = "") -> dict[str, list[str]]:
+    """Log one visit; a date after today is refused (a visit is logged once it happened)."""
+    if errors := _refused(data):
+        return errors
+    visit = BranchVisit(branch_id=branch.id, created_by_id=actor.id, created_at=utcnow())
+    _fill(visit, data)
     db.session.add(visit)
     db.session.flush()
     changes = audit.diff({}, audit.snapshot(visit, FIELDS))
     changes["branch_id"] = (None, branch.id)
     audit.record(actor, "create", "branch_visit", visit.id, changes, ip=ip)
     return {}
+
+
+def update_visit(visit: BranchVisit, data: Mapping[str, Any], actor: User, ip: str = "") -> dict[str, list[str]]:
+    """Correct a visit (it files no record); checked as a new one is."""
+    if errors := _refused(data):
+        return errors
+    before = audit.snapshot(visit, FIELDS)
+    _fill(visit, data)
+    db.session.flush()
+    changes = audit.diff(before, audit.snapshot(visit, FIELDS))
+    if changes:
+        audit.record(actor, "update", "branch_visit", visit.id, changes, ip=ip)
+    return {}
+
+
+def delete_visit(visit: BranchVisit, actor: User, ip: str = "") -> None:
+    """Remove a visit; the audit keeps what it said."""
+    gone = {name: (value, None) for name, value in audit.snapshot(visit, FIELDS).items()}
+    gone["branch_id"] = (visit.branch_id, None)
+    audit.record(actor, "delete", "branch_visit", visit.id, gone, ip=ip)
+    db.session.delete(visit)
+    db.session.flush()

@@ -1,5 +1,6 @@
-"""The year's 双比双争 coverage (page, PDF, .xlsx) and each enterprise's yearly figures, within the data scope: a
-liaison sees and keeps their own branches' enterprises."""
+"""The year's 双比双争 coverage (page, PDF, .xlsx), each enterprise's yearly figures and their export in the import's
+layout (app/imports/enterprises.py), within the data scope: a liaison sees and keeps their own branches'
+enterprises."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -15,7 +16,9 @@ from app.auth.scope import get_or_404
 from app.coverage import services
 from app.coverage.forms import FiguresForm
 from app.evidence import XLSX
+from app.extensions import db
 from app.forms import commit_or_attach
+from app.imports import export
 from app.models import Enterprise, Role
 from app.timetable import newest_year
 from app.web import send_download
@@ -45,6 +48,9 @@ def _year(value: int | None) -> int:
 @roles_required(*VIEWERS)
 def index() -> str | Response:
     year = _year(request.args.get("year", None, type=int))
+    if kind := export.wanted():  # the enterprises and their figures in the import's layout, to edit and import again
+        rows = services.export_rows(db.session.scalars(services.enterprises_query()), year, services.roll_counts())
+        return export.send("enterprises", rows, kind, export.export_title(_("%(year)s年企业年度数据", year=year)))
     report = services.coverage(year)
     fmt = request.args.get("format", "")
     if fmt == "pdf":
@@ -53,7 +59,8 @@ def index() -> str | Response:
         return send_download(coverage_workbook(report), XLSX, f"{report.title}.xlsx")
     return render_template("coverage/index.html", report=report, year=year, years=services.years(), large=LARGE,
                            medium=MEDIUM, can_enter=current_user.role in ENTRY,
-                           can_add=current_user.role in (Role.OFFICE, Role.ADMIN))
+                           can_add=current_user.role in (Role.OFFICE, Role.ADMIN),
+                           can_import=current_user.role in services.IMPORTERS)
 
 
 @bp.route("/enterprises/<int:enterprise_id>/<int:year>", methods=["GET", "POST"])

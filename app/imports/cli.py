@@ -1,5 +1,6 @@
-"""`flask import {members,records,attendance,branches,party-members,branch-results,history} FILE [--dry-run]`; the
-office's own roster is `flask import roster` (app/roster/cli.py), added to the same group.
+"""`flask import {members,records,attendance,branches,party-members,branch-results,history,pairings,projects,
+contact-links,enterprises} FILE [--dry-run]`; the office's own roster is `flask import roster`
+(app/roster/cli.py), added to the same group.
 
 All or nothing: on any problem nothing is written, every problem is printed as `FILE:sheet:row:column: 原因` and
 the command exits 1; so does a value outside its plausible range (金额 2 in 元: meant 2 万元?) until the command is

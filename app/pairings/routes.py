@@ -8,12 +8,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from app import registers
+from app import entries, registers
 from app.activities import services as records
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404, scoped
 from app.extensions import db
 from app.forms import commit_or_attach, select_choices
+from app.i18n import cndate
 from app.imports import export
 from app.listing import remembered, sorted_by
 from app.models import Counterpart, CounterpartKind, Pairing, PairingEntry
@@ -119,13 +120,61 @@ def add_entry(pairing_id: int) -> tuple[str, int] | Response:
     pairing = get_or_404(Pairing, pairing_id)
     form = EntryForm()
     if form.validate_on_submit():
-        _entry, errors = services.add_entry(pairing, services.EntryInput(
-            kind=form.kind.data or "", occurred_on=form.occurred_on.data, form=form.form.data or "",
-            amount=form.amount.data, content=form.content.data or ""), current_user)
+        _entry, errors = services.add_entry(pairing, _entry_input(form), current_user)
         if commit_or_attach(form, errors):
             flash(_("已登记。"), "success")
             return redirect(url_for("pairings.detail", pairing_id=pairing.id, _anchor="timeline"))
     return _detail(pairing, form, 422)
+
+
+def _entry_or_404(pairing_id: int, entry_id: int) -> tuple[Pairing, PairingEntry]:
+    """A pairing in the user's scope and one of its entries.
+
+    :raises 404: outside the scope, or an entry of another pairing.
+    """
+    pairing = get_or_404(Pairing, pairing_id)
+    entry = get_or_404(PairingEntry, entry_id)
+    if entry.pairing_id != pairing.id:
+        abort(404)
+    return pairing, entry
+
+
+def _entry_input(form: EntryForm) -> services.EntryInput:
+    return services.EntryInput(kind=form.kind.data or "", occurred_on=form.occurred_on.data,
+                               form=form.form.data or "", amount=form.amount.data, content=form.content.data or "")
+
+
+@bp.route("/<int:pairing_id>/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@roles_required(*registers.EDIT_ROLES)
+def edit_entry(pairing_id: int, entry_id: int) -> str | Response:
+    """修改 a support or visit entry; the record it was reported as follows, while the records' rules allow."""
+    pairing, entry = _entry_or_404(pairing_id, entry_id)
+    form = EntryForm(obj=entry) if request.method == "GET" else EntryForm()
+    if request.method == "GET":
+        form.kind.data = entry.kind.name
+    return entries.edit_page(
+        form, lambda: services.update_entry(entry, _entry_input(form), current_user),
+        heading=_("修改帮扶或走访：%(subject)s — %(counterpart)s", subject=pairing.subject_name,
+                  counterpart=pairing.counterpart.name),
+        back=url_for("pairings.detail", pairing_id=pairing.id, _anchor="timeline"), stale_field="content",
+        linked=entry.activity, refused=registers.linked_refusal(entry.activity, current_user),
+        hints={"amount": _("资金或物资（折合）的金额，单位元"), "form": _("走访时选择")})
+
+
+@bp.route("/<int:pairing_id>/entries/<int:entry_id>/delete", methods=["GET", "POST"])
+@roles_required(*registers.EDIT_ROLES)
+def delete_entry(pairing_id: int, entry_id: int) -> str | Response:
+    """删除 a support or visit entry after a confirmation; a record it was reported as goes with it only as a draft
+    does (registers.linked_refusal)."""
+    pairing, entry = _entry_or_404(pairing_id, entry_id)
+    amount = f"{entry.amount.normalize():f}" if entry.amount is not None else ""
+    return entries.delete_page(
+        lambda: services.delete_entry(entry, current_user), heading=_("删除帮扶或走访"),
+        back=url_for("pairings.detail", pairing_id=pairing.id, _anchor="timeline"),
+        facts=[(_("结对"), f"{pairing.code} {pairing.subject_name} — {pairing.counterpart.name}"),
+               (_("日期"), cndate(entry.occurred_on)), (_("方式"), services.entry_label(entry)),
+               (_("金额（元）"), amount), (_("内容"), entry.content)],
+        linked=entry.activity, refused=registers.linked_refusal(entry.activity, current_user, deleting=True))
 
 
 @bp.route("/<int:pairing_id>/entries/<int:entry_id>/record", methods=["POST"])

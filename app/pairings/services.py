@@ -253,8 +253,9 @@ class EntryInput:
     content: str = ""
 
 
-def add_entry(pairing: Pairing, data: EntryInput, user: User) -> tuple[PairingEntry | None, Errors]:
-    """Log support or a visit against `pairing`: a date within the pairing, not after today."""
+def _check_entry(pairing: Pairing, data: EntryInput) -> tuple[SupportKind | None, Errors]:
+    """The entry's kind, and what is wrong with `data`: a date within the pairing, not after today; an amount only
+    for money or goods; a visit's form; some content."""
     errors: Errors = {}
     kind = SupportKind[data.kind] if data.kind in SupportKind.__members__ else None
     if kind is None:
@@ -274,17 +275,76 @@ def add_entry(pairing: Pairing, data: EntryInput, user: User) -> tuple[PairingEn
         errors["form"] = [_("请选择走访形式。")]
     if not data.content.strip():
         errors["content"] = [_("请填写帮扶或走访内容。")]
+    return kind, errors
+
+
+def _fill(entry: PairingEntry, kind: SupportKind, data: EntryInput) -> None:
+    entry.kind, entry.occurred_on = kind, data.occurred_on
+    entry.form = data.form if kind == SupportKind.VISIT else ""
+    entry.amount, entry.content = data.amount, data.content.strip()
+
+
+def _entry_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """An entry's change as its pairing's audit keeps it: entry.kind, entry.occurred_on …"""
+    return {f"entry.{k}": v for k, v in audit.diff(before, after).items()}
+
+
+def add_entry(pairing: Pairing, data: EntryInput, user: User) -> tuple[PairingEntry | None, Errors]:
+    """Log support or a visit against `pairing`: a date within the pairing, not after today."""
+    kind, errors = _check_entry(pairing, data)
     if errors:
         return None, errors
     assert kind is not None and data.occurred_on is not None
-    entry = PairingEntry(pairing_id=pairing.id, kind=kind, occurred_on=data.occurred_on,
-                         form=data.form if kind == SupportKind.VISIT else "", amount=data.amount,
-                         content=data.content.strip(), created_by_id=user.id)
+    entry = PairingEntry(pairing_id=pairing.id, created_by_id=user.id)
+    _fill(entry, kind, data)
     db.session.add(entry)
     db.session.flush()
-    audit.record(user, "create", "pairing", pairing.id,
-                 {f"entry.{k}": v for k, v in audit.diff({}, audit.snapshot(entry, ENTRY_FIELDS)).items()})
+    audit.record(user, "create", "pairing", pairing.id, _entry_changes({}, audit.snapshot(entry, ENTRY_FIELDS)))
     return entry, {}
+
+
+#: What of the record an entry was reported as follows the entry (its amount is in the 帮扶内容), and where the
+#: record's errors show on the entry's form (the rest: beside 内容).
+FOLLOWING = ("occurred_on", "title", "description", "support")
+RECORD_FIELDS = {"occurred_on": "occurred_on"}
+
+
+def update_entry(entry: PairingEntry, data: EntryInput, user: User) -> Errors:
+    """Correct a support or visit entry. A 联一户 record it was reported as follows it (its date, title, content
+    and amount), by the records' own rules (registers.linked_refusal): otherwise the entry stays as it is."""
+    refused = registers.linked_refusal(entry.activity, user)
+    if refused:
+        return {"content": [refused]}
+    kind, errors = _check_entry(entry.pairing, data)
+    if errors:
+        return errors
+    assert kind is not None
+    before = audit.snapshot(entry, ENTRY_FIELDS)
+    _fill(entry, kind, data)
+    db.session.flush()
+    changes = _entry_changes(before, audit.snapshot(entry, ENTRY_FIELDS))
+    if not changes:
+        return {}
+    audit.record(user, "update", "pairing", entry.pairing_id, changes)
+    if entry.activity is None:
+        return {}
+    return registers.change_linked(entry.activity, Category.PAIRING, _record_of(entry, entry.activity.kind),
+                                   FOLLOWING, user, RECORD_FIELDS, "content")
+
+
+def delete_entry(entry: PairingEntry, user: User) -> tuple[list[str], str]:
+    """Remove a support or visit entry, and the 联一户 record it was reported as when that record may be deleted
+    (a draft never submitted: registers.linked_refusal); otherwise nothing. (The sha256s of the record's evidence
+    files to discard once committed, the reason it may not go.)"""
+    activity = entry.activity
+    refused = registers.linked_refusal(activity, user, deleting=True)
+    if refused:
+        return [], refused
+    gone = {f"entry.{k}": (v, None) for k, v in audit.snapshot(entry, ENTRY_FIELDS).items() if audit.as_text(v)}
+    audit.record(user, "delete", "pairing", entry.pairing_id, gone)
+    db.session.delete(entry)
+    db.session.flush()
+    return registers.remove_linked(activity, user) if activity is not None else ([], "")
 
 
 def span_text(pairing: Pairing) -> str:
@@ -306,20 +366,26 @@ def stored_label(entry: PairingEntry) -> str:
     return f"{entry.kind.label}帮扶"
 
 
+def _record_of(entry: PairingEntry, kind: str) -> records.Entry:
+    """The 联一户 record of kind `kind` an entry makes (报送核实), or makes again once corrected."""
+    pairing = entry.pairing
+    amount = entry.amount if entry.kind in MONEY else None
+    support = stored_label(entry) + (f"，{amount.normalize():f} 元" if amount else "")
+    return records.Entry(subject=registers.subject_value(pairing), kind=kind, occurred_on=entry.occurred_on,
+                         title=f"{pairing.counterpart.name}：{stored_label(entry)}"[:200],
+                         description=entry.content, counterpart=pairing.counterpart.name[:120],
+                         support=f"{support}：{entry.content}", pairing=pairing.id)
+
+
 def entry_to_record(entry: PairingEntry, user: User, entered_by: int | None = None) -> tuple[Activity, Errors]:
     """报送核实: the 联一户 record the rule files score, made from a support or visit entry and submitted for
     verification in one step. It goes through the records' own checks (open year, the kind in the rule file, the
     entering unit, duplicates); it names the pairing, so one pairing counts once per item and period."""
-    pairing = entry.pairing
     if entry.activity_id is not None:
         return Activity(), {"title": [_("这条帮扶记录已报送为履职记录。")]}
-    amount = entry.amount if entry.kind in MONEY else None
-    support = stored_label(entry) + (f"，{amount.normalize():f} 元" if amount else "")
-    data = records.Entry(subject=registers.subject_value(pairing), kind=pairing.kind, occurred_on=entry.occurred_on,
-                         title=f"{pairing.counterpart.name}：{stored_label(entry)}"[:200],
-                         description=entry.content, counterpart=pairing.counterpart.name[:120],
-                         support=f"{support}：{entry.content}", pairing=pairing.id, entered_by=entered_by)
-    return registers.report(Category.PAIRING, data, user, entry, "pairing", pairing.id, "entry.activity_id")
+    data = _record_of(entry, entry.pairing.kind)
+    data.entered_by = entered_by
+    return registers.report(Category.PAIRING, data, user, entry, "pairing", entry.pairing.id, "entry.activity_id")
 
 
 def export_rows(rows: Iterable[Pairing], user: User) -> Iterator[list[Any]]:

@@ -26,10 +26,18 @@ class ProjectForm(FlaskForm):
         self.subject.choices = select_choices([("", "—")]) + subjects
 
 
-class StageForm(FlaskForm):
-    stage = SelectField(_l("阶段"), validate_choice=False)
+class StageEditForm(FlaskForm):
+    """A stage reached, corrected: its date and note (the stage itself stays; delete it to take it back)."""
+
     reached_on = ChineseDateField(_l("达到日期"), validators=[InputRequired(message=_l("请填写日期。"))])
     note = StringField(_l("说明"), validators=[Optional(), Length(max=200), SingleLine()])
+    submit = SubmitField(_l("保存"))
+
+
+class StageForm(StageEditForm):
+    """A stage reached, logged from the project's page."""
+
+    stage = SelectField(_l("阶段"), validate_choice=False)
     submit = SubmitField(_l("登记阶段"))
 
     def __init__(self, **kwargs: object) -> None:

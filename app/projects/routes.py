@@ -9,16 +9,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import registers
+from app import entries, registers
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
 from app.extensions import db
 from app.forms import commit_or_attach
+from app.i18n import cndate
 from app.imports import export
 from app.listing import remembered, sorted_by
-from app.models import Activity, Project, ProjectProgress, ProjectStage
+from app.models import Activity, Project, ProjectProgress, ProjectService, ProjectStage
 from app.projects import services
-from app.projects.forms import ProjectForm, ServiceForm, StageForm
+from app.projects.forms import ProjectForm, ServiceForm, StageEditForm, StageForm
 from app.web import page_args
 
 bp = Blueprint("projects", __name__)
@@ -112,6 +113,75 @@ def add_service(project_id: int) -> tuple[str, int] | Response:
     form = ServiceForm()
     return _log(project, form, lambda: services.add_service(
         project, form.occurred_on.data, form.content.data or "", current_user), "services")
+
+
+def _part_or_404(project_id: int, model: type[ProjectProgress] | type[ProjectService],
+                 part_id: int) -> tuple[Project, ProjectProgress | ProjectService]:
+    """A project in the user's scope and one of its stages or services.
+
+    :raises 404: outside the scope, or a row of another project.
+    """
+    project = get_or_404(Project, project_id)
+    part = get_or_404(model, part_id)
+    if part.project_id != project.id:
+        abort(404)
+    return project, part
+
+
+@bp.route("/<int:project_id>/stages/<int:stage_id>/edit", methods=["GET", "POST"])
+@roles_required(*registers.EDIT_ROLES)
+def edit_stage(project_id: int, stage_id: int) -> str | Response:
+    """修改 a stage's date and note; the record it was reported as follows, while the records' rules allow."""
+    project, progress = _part_or_404(project_id, ProjectProgress, stage_id)
+    assert isinstance(progress, ProjectProgress)
+    form = StageEditForm(obj=progress) if request.method == "GET" else StageEditForm()
+    return entries.edit_page(
+        form, lambda: services.update_stage(progress, form.reached_on.data, form.note.data or "", current_user),
+        heading=_("修改进展阶段：%(project)s — %(stage)s", project=project.name, stage=_(progress.stage.label)),
+        back=url_for("projects.detail", project_id=project.id, _anchor="stages"), stale_field="reached_on",
+        linked=progress.activity, refused=registers.linked_refusal(progress.activity, current_user))
+
+
+@bp.route("/<int:project_id>/stages/<int:stage_id>/delete", methods=["GET", "POST"])
+@roles_required(*registers.EDIT_ROLES)
+def delete_stage(project_id: int, stage_id: int) -> str | Response:
+    """删除 a stage after a confirmation; a record it was reported as goes with it only as a draft does."""
+    project, progress = _part_or_404(project_id, ProjectProgress, stage_id)
+    assert isinstance(progress, ProjectProgress)
+    return entries.delete_page(
+        lambda: services.delete_stage(progress, current_user), heading=_("删除进展阶段"),
+        back=url_for("projects.detail", project_id=project.id, _anchor="stages"),
+        facts=[(_("项目"), f"{project.code} {project.name}"), (_("阶段"), _(progress.stage.label)),
+               (_("达到日期"), cndate(progress.reached_on)), (_("说明"), progress.note)],
+        linked=progress.activity, refused=registers.linked_refusal(progress.activity, current_user, deleting=True))
+
+
+@bp.route("/<int:project_id>/services/<int:service_id>/edit", methods=["GET", "POST"])
+@roles_required(*registers.EDIT_ROLES)
+def edit_service(project_id: int, service_id: int) -> str | Response:
+    project, service = _part_or_404(project_id, ProjectService, service_id)
+    assert isinstance(service, ProjectService)
+    form = ServiceForm(obj=service) if request.method == "GET" else ServiceForm()
+    return entries.edit_page(
+        form, lambda: services.update_service(service, form.occurred_on.data, form.content.data or "",
+                                              current_user),
+        heading=_("修改跟踪服务：%(project)s", project=project.name),
+        back=url_for("projects.detail", project_id=project.id, _anchor="services"), stale_field="content")
+
+
+@bp.route("/<int:project_id>/services/<int:service_id>/delete", methods=["GET", "POST"])
+@roles_required(*registers.EDIT_ROLES)
+def delete_service(project_id: int, service_id: int) -> str | Response:
+    project, service = _part_or_404(project_id, ProjectService, service_id)
+    assert isinstance(service, ProjectService)
+
+    def remove() -> tuple[list[str], str]:
+        services.delete_service(service, current_user)
+        return [], ""
+    return entries.delete_page(
+        remove, heading=_("删除跟踪服务"), back=url_for("projects.detail", project_id=project.id, _anchor="services"),
+        facts=[(_("项目"), f"{project.code} {project.name}"), (_("日期"), cndate(service.occurred_on)),
+               (_("服务内容"), service.content)])
 
 
 @bp.route("/<int:project_id>/stages/<int:stage_id>/record", methods=["POST"])

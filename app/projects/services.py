@@ -94,30 +94,70 @@ def save_project(project: Project, data: ProjectInput, user: User) -> Errors:
     return {}
 
 
+def _check_date(day: dt.date | None, field: str, errors: Errors) -> None:
+    if day is None:
+        errors[field] = [_("请填写日期。")]
+    elif day > beijing_today():
+        errors[field] = [_("日期不能晚于今天。")]
+
+
 def reach_stage(project: Project, stage: str, reached_on: dt.date | None, note: str, user: User) -> Errors:
-    """Record the date `project` reached `stage` (or correct it, until it was reported for verification)."""
+    """Record the date `project` reached `stage`; a stage already recorded is corrected (`update_stage`)."""
     errors: Errors = {}
     chosen = ProjectStage[stage] if stage in ProjectStage.__members__ else None
     if chosen is None:
         errors["stage"] = [_("请选择阶段。")]
-    if reached_on is None:
-        errors["reached_on"] = [_("请填写日期。")]
-    elif reached_on > beijing_today():
-        errors["reached_on"] = [_("日期不能晚于今天。")]
+    _check_date(reached_on, "reached_on", errors)
     existing = next((s for s in project.stages if s.stage == chosen), None)
-    if existing is not None and existing.activity_id is not None:
-        errors["stage"] = [_("该阶段已报送为履职记录，不能再改；请在记录页由办公室处理。")]
+    if existing is not None and not errors:
+        return update_stage(existing, reached_on, note, user)
     if errors:
         return errors
     assert chosen is not None and reached_on is not None
-    row = existing or ProjectProgress(project_id=project.id, stage=chosen, created_by_id=user.id)
-    before = None if existing is None else _stage_text(existing)
-    row.reached_on, row.note = reached_on, note.strip()
+    row = ProjectProgress(project_id=project.id, stage=chosen, created_by_id=user.id, reached_on=reached_on,
+                          note=note.strip())
     db.session.add(row)
     db.session.flush()
-    audit.record(user, "update", "project", project.id, {"stage": (before, _stage_text(row))})
+    audit.record(user, "update", "project", project.id, {"stage": (None, _stage_text(row))})
     db.session.refresh(project, ["stages"])
     return {}
+
+
+def update_stage(progress: ProjectProgress, reached_on: dt.date | None, note: str, user: User) -> Errors:
+    """Correct the date (and note) of a stage reached. An 引一企 record it was reported as follows it (its date and
+    description), by the records' own rules (registers.linked_refusal): otherwise the stage stays as it is."""
+    refused = registers.linked_refusal(progress.activity, user)
+    if refused:
+        return {"reached_on": [refused]}
+    errors: Errors = {}
+    _check_date(reached_on, "reached_on", errors)
+    if errors:
+        return errors
+    assert reached_on is not None
+    before = _stage_text(progress)
+    progress.reached_on, progress.note = reached_on, note.strip()
+    db.session.flush()
+    if _stage_text(progress) == before:
+        return {}
+    audit.record(user, "update", "project", progress.project_id, {"stage": (before, _stage_text(progress))})
+    if progress.activity is None:
+        return {}
+    return registers.change_linked(progress.activity, Category.ENTERPRISE, _record_of(progress),
+                                   ("occurred_on", "description"), user, {"occurred_on": "reached_on"}, "reached_on")
+
+
+def delete_stage(progress: ProjectProgress, user: User) -> tuple[list[str], str]:
+    """Remove a stage reached, and the 引一企 record it was reported as when that record may be deleted (a draft
+    never submitted: registers.linked_refusal); otherwise nothing. (The sha256s of the record's evidence files to
+    discard once committed, the reason it may not go.)"""
+    activity = progress.activity
+    refused = registers.linked_refusal(activity, user, deleting=True)
+    if refused:
+        return [], refused
+    audit.record(user, "delete", "project", progress.project_id, {"stage": (_stage_text(progress), None)})
+    db.session.delete(progress)
+    db.session.flush()
+    return registers.remove_linked(activity, user) if activity is not None else ([], "")
 
 
 def _stage_text(row: ProjectProgress) -> str:
@@ -125,40 +165,75 @@ def _stage_text(row: ProjectProgress) -> str:
     return f"{row.stage.label} {row.reached_on.isoformat()}" + (f"（{row.note}）" if row.note else "")
 
 
-def add_service(project: Project, occurred_on: dt.date | None, content: str, user: User) -> Errors:
-    """Log one 跟踪服务（安商稳商）entry."""
+def _check_service(occurred_on: dt.date | None, content: str) -> Errors:
     errors: Errors = {}
-    if occurred_on is None:
-        errors["occurred_on"] = [_("请填写日期。")]
-    elif occurred_on > beijing_today():
-        errors["occurred_on"] = [_("日期不能晚于今天。")]
+    _check_date(occurred_on, "occurred_on", errors)
     if not content.strip():
         errors["content"] = [_("请填写服务内容。")]
+    return errors
+
+
+def _service_text(row: ProjectService) -> str:
+    """2025-06-01：协调用电: a 跟踪服务 entry as the audit log keeps it."""
+    return f"{row.occurred_on}：{row.content}"
+
+
+def add_service(project: Project, occurred_on: dt.date | None, content: str, user: User) -> Errors:
+    """Log one 跟踪服务（安商稳商）entry."""
+    errors = _check_service(occurred_on, content)
     if errors:
         return errors
     assert occurred_on is not None
-    db.session.add(ProjectService(project_id=project.id, occurred_on=occurred_on, content=content.strip(),
-                                  created_by_id=user.id))
+    row = ProjectService(project_id=project.id, occurred_on=occurred_on, content=content.strip(),
+                         created_by_id=user.id)
+    db.session.add(row)
     db.session.flush()
-    audit.record(user, "create", "project", project.id, {"service": (None, f"{occurred_on}：{content.strip()}")})
+    audit.record(user, "create", "project", project.id, {"service": (None, _service_text(row))})
     return {}
+
+
+def update_service(service: ProjectService, occurred_on: dt.date | None, content: str, user: User) -> Errors:
+    """Correct a 跟踪服务 entry (it files no record)."""
+    errors = _check_service(occurred_on, content)
+    if errors:
+        return errors
+    assert occurred_on is not None
+    before = _service_text(service)
+    service.occurred_on, service.content = occurred_on, content.strip()
+    db.session.flush()
+    if _service_text(service) != before:
+        audit.record(user, "update", "project", service.project_id, {"service": (before, _service_text(service))})
+    return {}
+
+
+def delete_service(service: ProjectService, user: User) -> None:
+    """Remove a 跟踪服务 entry, audited under its project."""
+    audit.record(user, "delete", "project", service.project_id, {"service": (_service_text(service), None)})
+    db.session.delete(service)
+    db.session.flush()
+
+
+def _record_of(progress: ProjectProgress) -> records.Entry:
+    """The 引一企 record a stage reached makes (STAGE_RECORDS; 报送核实), or makes again once corrected."""
+    project = progress.project
+    kind, outcome = STAGE_RECORDS[progress.stage]
+    amount = project.amount if kind == "引进企业" else None
+    return records.Entry(subject=registers.subject_value(project), kind=kind, outcome=outcome,
+                         occurred_on=progress.reached_on, title=f"{project.name}：{progress.stage.label}"[:200],
+                         description=progress.note or project.name, amount=amount,
+                         counterpart=(project.investor or project.name)[:120], project=project.id, confirmed=True)
 
 
 def stage_to_record(progress: ProjectProgress, user: User, entered_by: int | None = None) -> tuple[Activity, Errors]:
     """报送核实: the 引一企 record of a stage reached (STAGE_RECORDS), submitted for verification, naming its project."""
-    project = progress.project
     if progress.activity_id is not None:
         return Activity(), {"stage": [_("该阶段已报送为履职记录。")]}
     if progress.stage not in STAGE_RECORDS:
         return Activity(), {"stage": [_("细则不对“%(stage)s”计分，无需报送。", stage=_(progress.stage.label))]}
-    kind, outcome = STAGE_RECORDS[progress.stage]
-    amount = project.amount if kind == "引进企业" else None
-    data = records.Entry(subject=registers.subject_value(project), kind=kind, outcome=outcome,
-                         occurred_on=progress.reached_on, title=f"{project.name}：{progress.stage.label}"[:200],
-                         description=progress.note or project.name, amount=amount,
-                         counterpart=(project.investor or project.name)[:120], project=project.id,
-                         entered_by=entered_by, confirmed=True)
-    return registers.report(Category.ENTERPRISE, data, user, progress, "project", project.id, "stage.activity_id")
+    data = _record_of(progress)
+    data.entered_by = entered_by
+    return registers.report(Category.ENTERPRISE, data, user, progress, "project", progress.project_id,
+                            "stage.activity_id")
 
 
 def export_rows(rows: Iterable[Project]) -> Iterator[list[Any]]:

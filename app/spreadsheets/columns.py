@@ -230,6 +230,21 @@ PROJECTS = Sheet("引一企项目", (
 ), note="每个项目一行；各阶段填达到的日期")
 
 
+NO_BRANCH = "无"  # written in 所属党支部: the enterprise has no branch (a blank keeps the one it has)
+#: 双比双争 coverage: one enterprise a row with its figures for one year (app/imports/enterprises.py).
+ENTERPRISE_FIGURES = Sheet("企业年度数据", (
+    Column("企业名称", "name", required=True, aliases=("企业",), note="按名称识别：已登记的企业更新，没有的新登记"),
+    Column("所属党支部", "branch", aliases=("党支部",),
+           note="党支部的名称或支部编号；空白：已登记的企业保持原支部，新企业为未建支部；填“无”：未建党支部"),
+    Column("所属行业", "industry", aliases=("行业",), note="空白：已登记的企业保持原行业"),
+    Column("年度", "year", INTEGER, required=True, note="数据所属年度，如 2025；一个文件只填一个年度"),
+    Column("职工人数", "employees", INTEGER, required=True),
+    Column("党员人数", "party_members", INTEGER, note="企业的党员人数（不论是否在本镇支部）；空白为 0；不能多于职工人数"),
+    Column("产值", "output", DECIMAL, unit="万元", note="至多两位小数；空白为未填报"),
+    Column("税收", "tax", DECIMAL, unit="万元", note="至多两位小数；空白为未填报"),
+), note="每家企业一行，填一个年度的数据")
+
+
 def _optional(column: Column) -> Column:
     return Column(column.header, column.key, column.type, False, column.choices, column.default, column.note,
                   column.aliases)
