@@ -169,3 +169,15 @@ def get_or_404(model: type[T], ident: Any, user: User | None = None) -> T:
     if row is None:
         abort(404)
     return row
+
+
+def part_or_404(model: type[T], ident: Any, owner: str, owner_id: int, user: User | None = None) -> T:
+    """Fetch one row the user may see that belongs to the row `owner_id` (by its column `owner`): an entry of a
+    pairing, a stage of a project, a visit of a branch.
+
+    :raises 404: when it does not exist, lies outside the user's scope or belongs to another row.
+    """
+    row = get_or_404(model, ident, user)
+    if getattr(row, owner) != owner_id:
+        abort(404)
+    return row

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from app import audit, entries
 from app.activities.services import entry_roles
 from app.auth.decorators import roles_required
-from app.auth.scope import get_or_404
+from app.auth.scope import get_or_404, part_or_404
 from app.branches import results, services, visits
 from app.branches.forms import ReasonForm, VisitEntryForm, indicator_form, values_of, version_of
 from app.extensions import db
@@ -94,10 +94,7 @@ def visit_new(unit_id: int) -> str | Response:
 def _visit_or_404(unit_id: int, visit_id: int) -> tuple[Unit, BranchVisit]:
     """A branch in the user's scope and one of its visits. :raises 404: outside the scope, or another branch's."""
     branch = _branch_or_404(unit_id)
-    visit = get_or_404(BranchVisit, visit_id)
-    if visit.branch_id != branch.id:
-        abort(404)
-    return branch, visit
+    return branch, part_or_404(BranchVisit, visit_id, "branch_id", branch.id)
 
 
 @bp.route("/<int:unit_id>/visits/<int:visit_id>/edit", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from app import entries, registers
 from app.activities import services as records
 from app.auth.decorators import roles_required
-from app.auth.scope import get_or_404, scoped
+from app.auth.scope import get_or_404, part_or_404, scoped
 from app.extensions import db
 from app.forms import commit_or_attach, select_choices
 from app.i18n import cndate
@@ -133,10 +133,7 @@ def _entry_or_404(pairing_id: int, entry_id: int) -> tuple[Pairing, PairingEntry
     :raises 404: outside the scope, or an entry of another pairing.
     """
     pairing = get_or_404(Pairing, pairing_id)
-    entry = get_or_404(PairingEntry, entry_id)
-    if entry.pairing_id != pairing.id:
-        abort(404)
-    return pairing, entry
+    return pairing, part_or_404(PairingEntry, entry_id, "pairing_id", pairing.id)
 
 
 def _entry_input(form: EntryForm) -> services.EntryInput:

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from app import entries, registers
 from app.auth.decorators import roles_required
-from app.auth.scope import get_or_404
+from app.auth.scope import get_or_404, part_or_404
 from app.extensions import db
 from app.forms import commit_or_attach
 from app.i18n import cndate
@@ -122,10 +122,7 @@ def _part_or_404(project_id: int, model: type[ProjectProgress] | type[ProjectSer
     :raises 404: outside the scope, or a row of another project.
     """
     project = get_or_404(Project, project_id)
-    part = get_or_404(model, part_id)
-    if part.project_id != project.id:
-        abort(404)
-    return project, part
+    return project, part_or_404(model, part_id, "project_id", project.id)
 
 
 @bp.route("/<int:project_id>/stages/<int:stage_id>/edit", methods=["GET", "POST"])
