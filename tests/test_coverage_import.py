@@ -280,12 +280,16 @@ def test_a_blank_owner_cell_keeps_the_registered_owner_and_无_clears_it(office)
     assert [p.fields for p in outcome.planned if p.action == "修改"] == [("企业主电话",)]
     assert owner_of("宏达纸业有限公司") == ("周建国", "董事长", "13971200001")
     assert owner_of("园区甲公司") == ("吴志刚", "总经理", "0710-7654321")
+    # a new owner's name alone: the 职务 and phone stay as registered (the 填写说明 asks for them with the name)
+    outcome = run(xlsx(SHEET, HEADERS + OWNER_HEADERS, [[*same, "周海", None, None]]), office, dry_run=False)
+    assert [p.fields for p in outcome.planned] == [("企业主",)], outcome.errors
+    assert owner_of("宏达纸业有限公司") == ("周海", "董事长", "13971200001")
     # 无 clears: a 职务 alone, or the whole owner (the 职务 and phone left blank go with the name)
     outcome = run(xlsx(SHEET, HEADERS + OWNER_HEADERS, [[*same, None, "无", None],
                                                         ["园区甲公司", "", None, 2025, 60, 0, None, None,
                                                          "无", None, None]]), office, dry_run=False)
     assert outcome.written and outcome.counts == {"新增": 0, "修改": 2, "不变": 0}, outcome.errors
-    assert owner_of("宏达纸业有限公司") == ("周建国", "", "13971200001")
+    assert owner_of("宏达纸业有限公司") == ("周海", "", "13971200001")
     assert owner_of("园区甲公司") == ("", "", "")
     assert owner_audit("园区甲公司") == {"owner_name": ("吴志刚", ""), "owner_title": ("总经理", ""),
                                        "owner_phone": ("0710-7654321", "")}
