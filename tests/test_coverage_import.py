@@ -21,6 +21,7 @@ from app.imports.datasets import DATASETS
 from app.models import AuditLog, Enterprise, EnterpriseFigures, Role, User
 
 HEADERS = ["企业名称", "所属党支部", "所属行业", "年度", "职工人数", "党员人数", "产值（万元）", "税收（万元）"]
+OWNER_HEADERS = ["企业主", "企业主职务", "企业主电话"]  # optional: HEADERS alone is a template from before them
 SHEET = "企业年度数据"
 
 
@@ -56,9 +57,10 @@ def test_the_template_explains_itself_and_only_the_office_imports(client, login,
     response = client.get("/imports/enterprises/template.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     assert book.sheetnames[:2] == ["填写说明", SHEET]
-    assert [str(c.value).rstrip("*") for c in book[SHEET][1]] == HEADERS
+    assert [str(c.value).rstrip("*") for c in book[SHEET][1]] == HEADERS + OWNER_HEADERS
     notes = " ".join(str(c.value) for row in book["填写说明"].iter_rows() for c in row if c.value)
     assert "按企业名称识别" in notes and "填“无”为未建党支部" in notes
+    assert "没有这三列的旧模板也能导入" in notes and "企业主填“无”时职务和电话一并清除" in notes
     assert "企业年度数据" in text_of(client.get("/imports/"))
     page = client.get("/coverage/?year=2025").get_data(as_text=True)
     assert "/imports/enterprises/template.xlsx" in page and "export=xlsx" in page
@@ -199,3 +201,142 @@ def test_a_liaisons_export_names_no_other_branch(client, login, office):
     book = openpyxl.load_workbook(io.BytesIO(client.get("/coverage/?year=2025&export=xlsx").data))
     text = " ".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value)
     assert "宏达纸业党支部" in text and "园区联合党支部" not in text and "园区甲公司" not in text
+
+
+# --- 企业主 (name, 职务, phone): optional columns, checked as the owner form checks them -------------------------------
+
+def owner_of(name: str) -> tuple[str, str, str]:
+    db.session.expire_all()
+    e = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == name))
+    return e.owner_name, e.owner_title, e.owner_phone
+
+
+def owner_audit(name: str) -> dict[str, tuple[str, str]]:
+    """The audited changes of the enterprise's owner fields: field → (before, after), the latest of each."""
+    e = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == name))
+    rows = db.session.scalars(sa.select(AuditLog).where(AuditLog.entity == "enterprise", AuditLog.entity_id == e.id,
+                                                        AuditLog.field.like("owner_%")).order_by(AuditLog.id))
+    return {r.field: (r.before, r.after) for r in rows}
+
+
+def test_from_an_empty_database_the_township_registers_the_owners_from_its_sheet(app, tmp_path):
+    """No demo, no branch: the command registers enterprises with their 企业主 (a phone typed as a number reads as
+    its digits; an owner without 职务 or phone is one too), audited as the owner form audits them."""
+    path = tmp_path / "企业.xlsx"
+    path.write_bytes(xlsx(SHEET, HEADERS + OWNER_HEADERS, [
+        ["宏达纸业有限公司", "", "造纸", 2025, 320, 9, None, None, "周建国", "董事长", 13971200001],
+        ["顺丰竹木制品厂", "无", None, 2025, 64, 2, None, None, "吴志刚", None, "0710-1234567"],
+        ["惠民农产品专业合作社", "", None, 2025, 28, 0, None, None, None, None, None]]))
+    result = app.test_cli_runner().invoke(args=["import", "enterprises", str(path)])
+    assert result.exit_code == 0 and "已导入：新增 3 行" in result.output, result.output
+    assert owner_of("宏达纸业有限公司") == ("周建国", "董事长", "13971200001")
+    assert owner_of("顺丰竹木制品厂") == ("吴志刚", "", "0710-1234567")
+    assert owner_of("惠民农产品专业合作社") == ("", "", "")
+    assert owner_audit("宏达纸业有限公司") == {"owner_name": ("", "周建国"), "owner_title": ("", "董事长"),
+                                            "owner_phone": ("", "13971200001")}
+
+
+def test_every_bad_owner_cell_is_said_at_its_cell_and_nothing_is_written(office):
+    mill = office_owner("宏达纸业有限公司", ("周建国", "董事长", "13971200001"))
+    rows = [["宏达纸业有限公司", "", None, 2025, 330, 9, None, None, None, None, "1397120000一"],  # 2: not a phone
+            ["园区甲公司", "", None, 2025, 60, 0, None, None, "王" * 41, "总经理", "1" * 31],  # 3: too long
+            ["新甲公司", "", None, 2025, 20, 0, None, None, None, "董事长", "13900001234"],  # 4: no name to them
+            ["新乙公司", "", None, 2025, 20, 0, None, None, "李四", "董事长\n总经理", "+86 710 1234567"],  # 5: two lines
+            ["新丙公司", "", None, 2025, 20, 0, None, None, "无", "董事长", None]]  # 6: no owner, yet a 职务
+    before = counts()
+    outcome = run(xlsx(SHEET, HEADERS + OWNER_HEADERS, rows), office, dry_run=False)
+    assert not outcome.written and counts() == before
+    said = {(row, column): reason for _sheet, row, column, reason in outcome.problems}
+    assert set(said) == {(2, "企业主电话"), (3, "企业主"), (3, "企业主电话"), (4, "企业主"), (5, "企业主职务"),
+                         (6, "企业主")}, outcome.errors
+    assert said[2, "企业主电话"] == "电话号码只能包含数字、空格、+ 和 -"  # the owner form's own words
+    assert said[3, "企业主电话"].endswith("太长（至多 30 字）") and said[3, "企业主"].endswith("太长（至多 40 字）")
+    assert said[4, "企业主"] == said[6, "企业主"] == "请填写企业主姓名；职务和电话是企业主的"
+    assert said[5, "企业主职务"] == "不能包含换行或控制字符"
+    assert "企业.xlsx:企业年度数据:2:企业主电话: 电话号码只能包含数字、空格、+ 和 -" in outcome.errors
+    assert owner_of(mill.name) == ("周建国", "董事长", "13971200001")
+
+
+def office_owner(name: str, owner: tuple[str, str, str]) -> Enterprise:
+    """Register `name`'s 企业主 as the owner page would have."""
+    e = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == name))
+    e.owner_name, e.owner_title, e.owner_phone = owner
+    db.session.commit()
+    return e
+
+
+def test_a_blank_owner_cell_keeps_the_registered_owner_and_无_clears_it(office):
+    office_owner("宏达纸业有限公司", ("周建国", "董事长", "13971200001"))
+    office_owner("园区甲公司", ("吴志刚", "总经理", "13971200002"))
+    same = ["宏达纸业有限公司", "", None, 2025, 330, 9, "12000.5", "600"]
+    # a template from before the owner columns: every owner stays as registered
+    outcome = run(xlsx(SHEET, HEADERS, [same]), office, dry_run=False)
+    assert outcome.ok and outcome.counts == {"新增": 0, "修改": 0, "不变": 1}, outcome.errors
+    # blank owner cells keep the owner: unchanged; a new phone alone changes the phone alone
+    outcome = run(xlsx(SHEET, HEADERS + OWNER_HEADERS, [[*same, None, None, None],
+                                                        ["园区甲公司", "", None, 2025, 60, 0, None, None,
+                                                         None, None, "0710-7654321"]]), office, dry_run=False)
+    assert outcome.written and outcome.counts == {"新增": 0, "修改": 1, "不变": 1}, outcome.errors
+    assert [p.fields for p in outcome.planned if p.action == "修改"] == [("企业主电话",)]
+    assert owner_of("宏达纸业有限公司") == ("周建国", "董事长", "13971200001")
+    assert owner_of("园区甲公司") == ("吴志刚", "总经理", "0710-7654321")
+    # a new owner's name alone: the 职务 and phone stay as registered (the 填写说明 asks for them with the name)
+    outcome = run(xlsx(SHEET, HEADERS + OWNER_HEADERS, [[*same, "周海", None, None]]), office, dry_run=False)
+    assert [p.fields for p in outcome.planned] == [("企业主",)], outcome.errors
+    assert owner_of("宏达纸业有限公司") == ("周海", "董事长", "13971200001")
+    # 无 clears: a 职务 alone, or the whole owner (the 职务 and phone left blank go with the name)
+    outcome = run(xlsx(SHEET, HEADERS + OWNER_HEADERS, [[*same, None, "无", None],
+                                                        ["园区甲公司", "", None, 2025, 60, 0, None, None,
+                                                         "无", None, None]]), office, dry_run=False)
+    assert outcome.written and outcome.counts == {"新增": 0, "修改": 2, "不变": 0}, outcome.errors
+    assert owner_of("宏达纸业有限公司") == ("周海", "", "13971200001")
+    assert owner_of("园区甲公司") == ("", "", "")
+    assert owner_audit("园区甲公司") == {"owner_name": ("吴志刚", ""), "owner_title": ("总经理", ""),
+                                       "owner_phone": ("0710-7654321", "")}
+
+
+def test_the_owners_export_imports_back_unchanged_and_an_edit_is_audited_as_the_owner_forms(client, login, office):
+    """Owners named like a formula, a phone with + and spaces (quoted in the CSV): an export of each format reads
+    back 不变; a 职务 changed in the sheet is the one change, in the owner page's 变更记录."""
+    mill = office_owner("宏达纸业有限公司", ("=HYPERLINK(\"http://x\",\"周\")", "董事长", "+86 710 1234567"))
+    office_owner("园区甲公司", ("-吴志刚", "", ""))
+    login("office")
+    for kind in ("xlsx", "csv"):
+        outcome = run(client.get(f"/coverage/?year=2025&export={kind}").data, office, True, f"export.{kind}")
+        assert outcome.ok and outcome.counts == {"新增": 0, "修改": 0, "不变": 3}, outcome.errors
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/coverage/?year=2025&export=xlsx").data))
+    sheet = book[SHEET]
+    headers = [str(c.value).rstrip("*") for c in sheet[1]]
+    assert headers == HEADERS + OWNER_HEADERS
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == mill.name)
+    name = sheet.cell(row, headers.index("企业主") + 1)
+    assert name.data_type == "s" and name.value == mill.owner_name  # text, not a formula
+    assert sheet.cell(row, headers.index("企业主电话") + 1).value == "+86 710 1234567"
+    sheet.cell(row, headers.index("企业主职务") + 1, "执行董事")
+    out = io.BytesIO()
+    book.save(out)
+    outcome = run(out.getvalue(), office, dry_run=False)
+    assert outcome.counts == {"新增": 0, "修改": 1, "不变": 2}, outcome.errors
+    assert [p.fields for p in outcome.planned if p.action == "修改"] == [("企业主职务",)]
+    assert owner_of(mill.name) == (mill.owner_name, "执行董事", "+86 710 1234567")
+    history = text_of(client.get(f"/coverage/enterprises/{mill.id}/owner"))
+    assert "企业主职务" in history and "董事长" in history and "执行董事" in history
+
+
+def test_the_owners_phone_is_exported_only_to_those_the_owner_page_shows_it_to(client, login, office, make_user):
+    """The office and the branch's liaison keep the owner (and read the phone); a leader reads the coverage and its
+    export without the phone column, in both formats."""
+    office_owner("宏达纸业有限公司", ("周建国", "董事长", "13971200001"))
+    make_user("leader", Role.LEADER)
+    for user, shown in (("office", True), ("liaison", True), ("leader", False)):
+        login(user)
+        rows = list(csv.reader(io.StringIO(client.get("/coverage/?year=2025&export=csv").data.decode("utf-8-sig"))))
+        mill = next(r for r in rows if r[0] == "宏达纸业有限公司")
+        assert rows[0][8:10] == ["企业主", "企业主职务"] and mill[8:10] == ["周建国", "董事长"]
+        assert ("企业主电话" in rows[0], "13971200001" in mill) == (shown, shown), user
+        book = openpyxl.load_workbook(io.BytesIO(client.get("/coverage/?year=2025&export=xlsx").data))
+        text = " ".join(str(c.value) for ws in book.worksheets for r in ws.iter_rows() for c in r if c.value)
+        headers = [str(c.value).rstrip("*") for c in book[SHEET][1]]
+        assert ("13971200001" in text, headers[-1] == "企业主电话") == (shown, shown), user
+        assert "周建国" in text and headers[8:10] == ["企业主", "企业主职务"]
+        client.post("/auth/logout")

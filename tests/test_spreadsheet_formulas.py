@@ -251,9 +251,9 @@ def _hostile(items: list, field: str, limit: int) -> None:
 
 
 def build_hostile_year() -> None:
-    """The demo county with every name, unit, enterprise, record and meeting title, display name and a sign-in's
-    user name starting with a formula (the first member called exactly HYPERLINK), then its year finished: reviews
-    frozen, award lists final; and one branch's indicator (profit growth, say) at -3.5."""
+    """The demo county with every name, unit, enterprise and 企业主, record and meeting title, display name and a
+    sign-in's user name starting with a formula (the first member called exactly HYPERLINK), then its year finished:
+    reviews frozen, award lists final; and one branch's indicator (profit growth, say) at -3.5."""
     from app.documents.yearend import finish_year
     from app.models import (Activity, AuditLog, BranchIndicator, Enterprise, LoginEvent, Meeting, Member, PartyMember,
                             Unit, User)
@@ -264,7 +264,9 @@ def build_hostile_year() -> None:
     members[0].name = HYPERLINK
     _hostile(db.session.scalars(sa.select(Unit).order_by(Unit.id)).all(), "name", 80)
     _hostile(db.session.scalars(sa.select(PartyMember).order_by(PartyMember.id)).all(), "name", 40)
-    _hostile(db.session.scalars(sa.select(Enterprise).order_by(Enterprise.id)).all(), "name", 120)
+    enterprises = db.session.scalars(sa.select(Enterprise).order_by(Enterprise.id)).all()
+    _hostile(enterprises, "name", 120)
+    _hostile([e for e in enterprises if e.owner_name], "owner_name", 40)  # the 企业主 the export writes
     _hostile(db.session.scalars(sa.select(Activity).order_by(Activity.id)).all(), "title", 200)
     _hostile(db.session.scalars(sa.select(Meeting).order_by(Meeting.id)).all(), "title", 200)
     _hostile(db.session.scalars(sa.select(User).order_by(User.id)).all(), "display_name", 40)

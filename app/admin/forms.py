@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
+from app.admin.services import OWNER_PHONE, OWNER_PHONE_TEXT
 from app.audit import FIELD_LABELS
 from app.auth.policy import ITEMS
 from app.forms import ChineseDateField, ChineseIntegerField, SingleLine, enum_choices, select_choices
@@ -45,7 +46,7 @@ class OwnerForm(FlaskForm):
     owner_title = StringField(_l("企业主职务"), validators=[Optional(), Length(max=40, message=TOO_LONG), SingleLine()])
     owner_phone = StringField(_l("企业主联系电话"), validators=[
         Optional(), Length(max=30, message=TOO_LONG), SingleLine(),
-        Regexp(r"^[0-9+\- ]*$", message=_l("电话号码只能包含数字、空格、+ 和 -。"))])
+        Regexp(OWNER_PHONE, message=OWNER_PHONE_TEXT)])  # the import checks the same (owner_errors)
     submit = SubmitField(_l("保存"))
 
 

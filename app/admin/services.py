@@ -6,6 +6,7 @@ Every change is written to the audit log in the same transaction (app.audit).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,9 @@ ROLE_UNIT_KINDS: dict[Role, tuple[UnitKind, ...]] = {
 }
 
 OWNER_FIELDS = ("owner_name", "owner_title", "owner_phone")
+# A 企业主's phone: what the owner form and the enterprise import accept (a mobile, 0724-1234567, +86 …)
+OWNER_PHONE = re.compile(r"^[0-9+\- ]*$")
+OWNER_PHONE_TEXT = _l("电话号码只能包含数字、空格、+ 和 -。")
 ENTERPRISE_FIELDS = ("name", "industry", "employees", *OWNER_FIELDS)
 
 LOGIN_RESULTS: dict[str, Any] = {
@@ -264,7 +268,7 @@ def save_enterprise(enterprise: Enterprise, branch: Unit | None, data: Mapping[s
     single = branch is not None and branch.branch_form == BranchForm.SINGLE
     if enterprise.id is None and single and branch.enterprises:
         return {"name": [_("单独组建的党支部只能有一家企业；如有多家企业，请先把支部改为联合支部。")]}
-    if errors := _owner_errors(data):
+    if errors := owner_errors(data):
         return errors
     before = audit.snapshot(enterprise, ENTERPRISE_FIELDS) if enterprise.id is not None else {}
     enterprise.name = name
@@ -284,7 +288,7 @@ def save_enterprise(enterprise: Enterprise, branch: Unit | None, data: Mapping[s
 
 def save_owner(enterprise: Enterprise, data: Mapping[str, Any], actor: User, ip: str = "") -> Errors:
     """The enterprise's 企业主 alone (name, 职务, phone): what the liaison and the office keep, audited."""
-    if errors := _owner_errors(data):
+    if errors := owner_errors(data):
         return errors
     before = audit.snapshot(enterprise, OWNER_FIELDS)
     _copy_owner(enterprise, data)
@@ -294,10 +298,17 @@ def save_owner(enterprise: Enterprise, data: Mapping[str, Any], actor: User, ip:
     return {}
 
 
-def _owner_errors(data: Mapping[str, Any]) -> Errors:
+def owner_errors(data: Mapping[str, Any]) -> Errors:
+    """What is wrong with a 企业主 (the owner fields of `data`; a field not in it is not checked): a phone of other
+    characters than digits, spaces, + and -, a 职务 or phone without a name. The owner form's and the enterprise
+    import's one check (lengths and line breaks are the form's fields' and the import's own)."""
+    errors: Errors = {}
+    phone = (data.get("owner_phone") or "").strip()
+    if phone and not OWNER_PHONE.match(phone):
+        errors["owner_phone"] = [str(OWNER_PHONE_TEXT)]
     if not (data.get("owner_name") or "").strip() and any((data.get(k) or "").strip() for k in OWNER_FIELDS[1:]):
-        return {"owner_name": [_("请填写企业主姓名；职务和电话是企业主的。")]}
-    return {}
+        errors["owner_name"] = [_("请填写企业主姓名；职务和电话是企业主的。")]
+    return errors
 
 
 def _copy_owner(enterprise: Enterprise, data: Mapping[str, Any]) -> None:

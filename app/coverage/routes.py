@@ -49,8 +49,11 @@ def _year(value: int | None) -> int:
 def index() -> str | Response:
     year = _year(request.args.get("year", None, type=int))
     if kind := export.wanted():  # the enterprises and their figures in the import's layout, to edit and import again
-        rows = services.export_rows(db.session.scalars(services.enterprises_query()), year, services.roll_counts())
-        return export.send("enterprises", rows, kind, export.export_title(_("%(year)s年企业年度数据", year=year)))
+        phone = current_user.role in ENTRY  # the owner's phone: only to those the owner page shows it to
+        rows = services.export_rows(db.session.scalars(services.enterprises_query()), year, services.roll_counts(),
+                                    phone)
+        return export.send("enterprises", rows, kind, export.export_title(_("%(year)s年企业年度数据", year=year)),
+                           without=() if phone else ("owner_phone",))
     report = services.coverage(year)
     fmt = request.args.get("format", "")
     if fmt == "pdf":

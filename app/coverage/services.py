@@ -107,13 +107,15 @@ def enterprises_query(county: bool = False) -> sa.Select[tuple[Enterprise]]:
             .options(selectinload(Enterprise.figures), selectinload(Enterprise.branch)).order_by(Enterprise.name))
 
 
-def export_rows(enterprises: Iterable[Enterprise], year: int, on_roll: Mapping[int, int]) -> Iterator[list[Any]]:
-    """The enterprises and the figures `year` reads for them, in the import's columns
-    (app.spreadsheets.columns.ENTERPRISE_FIGURES): an export imported again changes nothing."""
+def export_rows(enterprises: Iterable[Enterprise], year: int, on_roll: Mapping[int, int],
+                phone: bool) -> Iterator[list[Any]]:
+    """The enterprises, the figures `year` reads for them and their 企业主, in the import's columns
+    (app.spreadsheets.columns.ENTERPRISE_FIGURES): an export imported again changes nothing. Without the owner's
+    phone (the last column) unless `phone`: the sheet is then written without that column."""
     for e in enterprises:
         r = reading(e, year, on_roll.get(e.id, 0))
         yield [e.name, e.branch.name if e.branch is not None else "", e.industry, year, r.employees,
-               r.party_members, r.output, r.tax]
+               r.party_members, r.output, r.tax, e.owner_name, e.owner_title, *((e.owner_phone,) if phone else ())]
 
 
 def figure_errors(data: Mapping[str, Any]) -> Errors:

@@ -17,7 +17,7 @@ import json
 import queue
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
@@ -152,13 +152,14 @@ class Context:
             return False
         return True
 
-    def check_lengths(self, row: SheetRow, model: type, values: dict[str, Any], columns: dict[str, str]) -> bool:
-        """Text no longer than the database keeps (PostgreSQL refuses more; SQLite would keep it), and a name on one
-        line (app.names: a line break in a name broke the file name of its downloads)."""
+    def check_lengths(self, row: SheetRow, model: type, values: dict[str, Any], columns: dict[str, str],
+                      one_line: Collection[str] = ("name",)) -> bool:
+        """Text no longer than the database keeps (PostgreSQL refuses more; SQLite would keep it), and a name (the
+        attributes `one_line`) on one line (app.names: a line break in a name broke the file name of its downloads)."""
         limits = _limits(model)
         ok = True
         for attr, value in values.items():
-            if attr == "name" and isinstance(value, str) and has_control_characters(value):
+            if attr in one_line and isinstance(value, str) and has_control_characters(value):
                 key = columns.get(attr, attr)
                 self.error(row, key if key in self.specs[row.sheet].keys() else None, "不能包含换行或控制字符")
                 ok = False

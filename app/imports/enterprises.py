@@ -1,6 +1,7 @@
 """企业年度数据 from a sheet (双比双争 coverage statistics): one enterprise a row, matched by its name (a name not yet
 registered registers a new one), linked to a branch by the branch's name or 编号, with its figures for one year
-(职工, 党员, 产值, 税收) checked as the figures form checks them (app.coverage.services.figure_errors).
+(职工, 党员, 产值, 税收) checked as the figures form checks them (app.coverage.services.figure_errors), and its 企业主
+(name, 职务, phone; optional columns) checked as the owner form checks them (app.admin.services.owner_errors).
 
 A row whose figures equal what the year already reads (its own, or an earlier year's carried over) is 不变, so an
 export imported again changes nothing. Rows are read once and each leaves a small plan, not the row: a long file
@@ -14,14 +15,14 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.admin.services import save_enterprise
+from app.admin.services import OWNER_FIELDS, owner_errors, save_enterprise
 from app.auth.scope import unit_ids
 from app.coverage import services as coverage
 from app.extensions import db
 from app.i18n import N_
 from app.imports.base import ADDED, CHANGED, SAME, Context, Dataset
 from app.models import BranchForm, Enterprise, Unit, UnitKind, User
-from app.spreadsheets.columns import ENTERPRISE_FIGURES, NO_BRANCH
+from app.spreadsheets.columns import ENTERPRISE_FIGURES, NO_BRANCH, NONE
 from app.spreadsheets.rows import SheetRow
 
 FIRST_YEAR = 2000
@@ -29,8 +30,9 @@ FIGURES = ("employees", "party_members", "output", "tax")  # the figure columns,
 
 
 class Planned(NamedTuple):
-    """What one checked row does (新增, 修改 or 不变): the enterprise (None: a new one named `name`), its branch and
-    industry after the import, and the year's figures when they change (None: they stay as the year reads them)."""
+    """What one checked row does (新增, 修改 or 不变): the enterprise (None: a new one named `name`), its branch,
+    industry and 企业主 (name, 职务, phone) after the import, and the year's figures when they change (None: they
+    stay as the year reads them)."""
 
     action: str
     row: int
@@ -38,6 +40,7 @@ class Planned(NamedTuple):
     enterprise: Enterprise | None
     branch: Unit | None
     industry: str
+    owner: tuple[str, str, str]  # in OWNER_FIELDS' order
     figures: dict[str, object] | None
 
 
@@ -50,6 +53,9 @@ class Enterprises(Dataset):
     instructions = (N_("每家企业一行，填一个年度的职工、党员、产值和税收；按企业名称识别：已登记的企业更新，没有的新登记。"),
                     N_("所属党支部填支部名称或编号；空白时已登记的企业保持原支部，填“无”为未建党支部。"
                        "单独组建的党支部只能有一家企业。"),
+                    N_("企业主、企业主职务、企业主电话三列可不填，没有这三列的旧模板也能导入：空白时保持已登记的内容，"
+                       "填“无”为清除；企业主填“无”时职务和电话一并清除。更换企业主时，请同时填写新企业主的职务和电话"
+                       "（或填“无”），否则保留原来的。电话只能包含数字、空格、+ 和 -。"),
                     N_("覆盖统计页面可导出某一年度的企业数据（同样格式），改动后再导入；未改动的行不变。"))
 
     @staticmethod
@@ -85,8 +91,10 @@ class Enterprises(Dataset):
                 ctx.error(row, "name", f"“{name}”与第 {seen[name]} 行是同一家企业")
                 continue
             seen[name] = row.number
+            enterprise = known.get(name)
             ok = ctx.check_lengths(row, Enterprise, {"name": name, "industry": row["industry"]},
                                    {"name": "name", "industry": "industry"})
+            owner = self._owner(ctx, row, enterprise)
             day = row["year"]
             if day is not None and not FIRST_YEAR <= day <= ctx.today.year:
                 ctx.error(row, "year", f"年度应在 {FIRST_YEAR} 到 {ctx.today.year} 之间")
@@ -96,7 +104,6 @@ class Enterprises(Dataset):
             elif day is not None and year is not None and day != year[0]:
                 ctx.error(row, "year", f"一个文件只导入一个年度的数据：第 {year[1]} 行是 {year[0]} 年")
                 ok = False
-            enterprise = known.get(name)
             branch, found = self._branch(ctx, row, enterprise, by_code, by_name)
             ok = ok and found
             values = {key: row[key] for key in FIGURES}
@@ -106,7 +113,7 @@ class Enterprises(Dataset):
                 for message in messages:
                     ctx.error(row, field, message.rstrip("。"))
                 ok = False
-            if not ok or row.bad or day is None or values["employees"] is None:
+            if not ok or owner is None or row.bad or day is None or values["employees"] is None:
                 continue
             if branch is not None and branch.branch_form == BranchForm.SINGLE:
                 linked = enterprise is not None and enterprise.branch_id == branch.id
@@ -117,14 +124,38 @@ class Enterprises(Dataset):
             changed = [] if enterprise is None or before is None else [key for key, differs in (
                 ("branch", (branch.id if branch else None) != enterprise.branch_id),
                 ("industry", industry != enterprise.industry),
+                *((key, owner[key] != getattr(enterprise, key)) for key in OWNER_FIELDS),
                 *((key, figures is not None and figures[key] != getattr(before, key)) for key in FIGURES)) if differs]
             action = ADDED if enterprise is None else CHANGED if changed else SAME
             ctx.plan(row, action, f"{name}（{day} 年）", changed)
-            plan.append(Planned(action, row.number, name, enterprise, branch, industry, figures))
+            kept = (owner["owner_name"], owner["owner_title"], owner["owner_phone"])
+            plan.append(Planned(action, row.number, name, enterprise, branch, industry, kept, figures))
         decided = {p.name: p.branch.id if p.branch else None for p in plan}
         self._one_enterprise_each(ctx, single, known, decided, by_code)
         if not ctx.book.has_errors and not dry_run and year is not None:
             self._write(ctx, plan, year[0])
+
+    @staticmethod
+    def _owner(ctx: Context, row: SheetRow, enterprise: Enterprise | None) -> dict[str, str] | None:
+        """The 企业主 after the import (name, 职务, phone), or None when the row's are refused (each bad cell said):
+        a blank cell (or a file without the column) keeps what is registered, “无” clears it; “无” as the name
+        clears the 职务 and phone left blank too (they are the owner's). Checked as the owner form checks them."""
+        given = {key: row[key] for key in OWNER_FIELDS}
+        # a line break refused in the name and 职务; in the phone, the owner form's pattern (owner_errors) refuses it
+        ok = ctx.check_lengths(row, Enterprise, {k: v for k, v in given.items() if v not in (None, NONE)},
+                               {key: key for key in OWNER_FIELDS}, one_line=("owner_name", "owner_title"))
+        cleared = given["owner_name"] == NONE
+        owner: dict[str, str] = {}
+        for key, value in given.items():
+            if value is None:  # blank: what is registered (nothing for a new enterprise or a cleared owner)
+                owner[key] = "" if enterprise is None or cleared else getattr(enterprise, key)
+            else:
+                owner[key] = "" if value == NONE else value
+        for key, messages in owner_errors(owner).items():
+            for message in messages:
+                ctx.error(row, key, message.rstrip("。"))
+            ok = False
+        return owner if ok else None
 
     @staticmethod
     def _branch(ctx: Context, row: SheetRow, enterprise: Enterprise | None, by_code: dict[str, Unit],
@@ -190,8 +221,9 @@ class Enterprises(Dataset):
         for item in sorted((p for p in plan if p.action != SAME), key=lambda p: p.enterprise is None):
             enterprise = item.enterprise or Enterprise()
             registered = enterprise.employees if item.enterprise is not None else (item.figures or {})["employees"]
-            errors = save_enterprise(enterprise, item.branch, {"name": item.name, "industry": item.industry,
-                                                                "employees": registered}, ctx.user)
+            data = {"name": item.name, "industry": item.industry, "employees": registered,
+                    **dict(zip(OWNER_FIELDS, item.owner, strict=True))}  # the owner audited as the owner form's
+            errors = save_enterprise(enterprise, item.branch, data, ctx.user)
             if not errors and item.figures is not None:
                 errors = coverage.save_figures(enterprise, year, item.figures, ctx.user)
             for messages in errors.values():  # checked above: only a change made meanwhile gets here

@@ -22,6 +22,7 @@ from app import kindfields
 from app.imports import datasets  # the module, read when called: loading it loads app.activities, which loads this
 from app.models import (Activity, ActivityParticipant, Attendance, BranchResult, Meeting, Member, PartyMember,
                         RecordState, Unit)
+from app.spreadsheets import columns
 from app.spreadsheets.columns import NO, YES, Sheet
 from app.spreadsheets.declared import FIELD_KEY
 from app.spreadsheets.template import build_template
@@ -38,10 +39,12 @@ def wanted() -> str | None:
     return fmt if fmt in FORMATS else None
 
 
-def send(dataset: str, rows: Iterable[Sequence[Any]], fmt: str, title: str) -> Response:
-    """The rows as a download in the import format of `dataset`."""
+def send(dataset: str, rows: Iterable[Sequence[Any]], fmt: str, title: str, without: Sequence[str] = ()) -> Response:
+    """The rows as a download in the import format of `dataset`; `without`: the keys of columns left out (what the
+    user may not read; the rows leave them out too, and the import keeps what a missing column would say)."""
     spec = datasets.DATASETS[dataset]
     sheets = spec.export_sheets()
+    sheets = (columns.without(sheets[0], *without), *sheets[1:]) if without else sheets
     sheet = sheets[0]
     if fmt == "csv":
         return _send_csv(sheet, rows, title)

@@ -230,7 +230,8 @@ PROJECTS = Sheet("引一企项目", (
 ), note="每个项目一行；各阶段填达到的日期")
 
 
-NO_BRANCH = "无"  # written in 所属党支部: the enterprise has no branch (a blank keeps the one it has)
+NONE = "无"  # written in a cell whose blank keeps what is registered: there is none (所属党支部, 企业主 …)
+NO_BRANCH = NONE  # written in 所属党支部: the enterprise has no branch (a blank keeps the one it has)
 #: 双比双争 coverage: one enterprise a row with its figures for one year (app/imports/enterprises.py).
 ENTERPRISE_FIGURES = Sheet("企业年度数据", (
     Column("企业名称", "name", required=True, aliases=("企业",), note="按名称识别：已登记的企业更新，没有的新登记"),
@@ -242,6 +243,12 @@ ENTERPRISE_FIGURES = Sheet("企业年度数据", (
     Column("党员人数", "party_members", INTEGER, note="企业的党员人数（不论是否在本镇支部）；空白为 0；不能多于职工人数"),
     Column("产值", "output", DECIMAL, unit="万元", note="至多两位小数；空白为未填报"),
     Column("税收", "tax", DECIMAL, unit="万元", note="至多两位小数；空白为未填报"),
+    # 企业主 (法定代表人), optional (a file without these columns keeps the owners registered): app.admin.services
+    Column("企业主", "owner_name", aliases=("企业主姓名",),
+           note="企业主（法定代表人）的姓名；空白：保持已登记的企业主；填“无”：清除企业主（连同职务、电话）"),
+    Column("企业主职务", "owner_title", note="如 董事长、总经理；空白：保持已登记的职务；填“无”：清除"),
+    Column("企业主电话", "owner_phone", CODE, aliases=("企业主联系电话",),
+           note="只能包含数字、空格、+ 和 -；空白：保持已登记的电话；填“无”：清除"),
 ), note="每家企业一行，填一个年度的数据")
 
 
@@ -295,6 +302,11 @@ RECORD_SHEETS: dict[str, tuple[Sheet, ...]] = {"members": (ACTIVITIES, ATTENDANC
 UNIT_SHEETS: dict[str, Sheet] = {"members": UNITS, "party-members": BRANCHES}
 CSV_SHEETS: dict[str, Sheet] = {"members": CSV_ACTIVITIES, "units": ACTIVITIES, "branches": INDICATORS,
                                 "party-members": CSV_ACTIVITIES}
+
+
+def without(sheet: Sheet, *keys: str) -> Sheet:
+    """`sheet` without the columns `keys` (an export leaves out what its reader may not see)."""
+    return Sheet(sheet.name, tuple(c for c in sheet.columns if c.key not in keys), sheet.note)
 
 
 def require(sheet: Sheet, *keys: str) -> Sheet:

@@ -517,7 +517,7 @@ def _unquoted(text: str) -> str:
 
 def _code(column: Column, value: object) -> str:
     if type(value) is str and value.isascii():
-        return value.strip()  # NFKC changes nothing in ASCII
+        return _unquoted(value.strip())  # NFKC changes nothing in ASCII; a CSV export quotes +86 139… as '+86 139…'
     if isinstance(value, (bool, dt.date, dt.time)):
         raise ValueError(f"“{_shown(value)}”不是编号")
     return unicodedata.normalize("NFKC", _shown(value)).strip()
