@@ -280,10 +280,14 @@ def test_a_blank_owner_cell_keeps_the_registered_owner_and_无_clears_it(office)
     assert [p.fields for p in outcome.planned if p.action == "修改"] == [("企业主电话",)]
     assert owner_of("宏达纸业有限公司") == ("周建国", "董事长", "13971200001")
     assert owner_of("园区甲公司") == ("吴志刚", "总经理", "0710-7654321")
-    # a new owner's name alone: the 职务 and phone stay as registered (the 填写说明 asks for them with the name)
+    # a new owner's name alone: the former owner's 职务 and phone go with them, never the new owner's
     outcome = run(xlsx(SHEET, HEADERS + OWNER_HEADERS, [[*same, "周海", None, None]]), office, dry_run=False)
-    assert [p.fields for p in outcome.planned] == [("企业主",)], outcome.errors
-    assert owner_of("宏达纸业有限公司") == ("周海", "董事长", "13971200001")
+    assert [p.fields for p in outcome.planned] == [("企业主", "企业主职务", "企业主电话")], outcome.errors
+    assert owner_of("宏达纸业有限公司") == ("周海", "", "")
+    # the same name again with a 职务 and phone: only what is filled in changes
+    outcome = run(xlsx(SHEET, HEADERS + OWNER_HEADERS, [[*same, "周海", "董事长", "13971200001"]]), office,
+                  dry_run=False)
+    assert [p.fields for p in outcome.planned] == [("企业主职务", "企业主电话")], outcome.errors
     # 无 clears: a 职务 alone, or the whole owner (the 职务 and phone left blank go with the name)
     outcome = run(xlsx(SHEET, HEADERS + OWNER_HEADERS, [[*same, None, "无", None],
                                                         ["园区甲公司", "", None, 2025, 60, 0, None, None,

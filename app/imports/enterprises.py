@@ -54,8 +54,8 @@ class Enterprises(Dataset):
                     N_("所属党支部填支部名称或编号；空白时已登记的企业保持原支部，填“无”为未建党支部。"
                        "单独组建的党支部只能有一家企业。"),
                     N_("企业主、企业主职务、企业主电话三列可不填，没有这三列的旧模板也能导入：空白时保持已登记的内容，"
-                       "填“无”为清除；企业主填“无”时职务和电话一并清除。更换企业主时，请同时填写新企业主的职务和电话"
-                       "（或填“无”），否则保留原来的。电话只能包含数字、空格、+ 和 -。"),
+                       "填“无”为清除；企业主填“无”时职务和电话一并清除。更换企业主时，空白的职务和电话随原企业主清除，"
+                       "请同时填写新企业主的。电话只能包含数字、空格、+ 和 -。"),
                     N_("覆盖统计页面可导出某一年度的企业数据（同样格式），改动后再导入；未改动的行不变。"))
 
     @staticmethod
@@ -138,13 +138,15 @@ class Enterprises(Dataset):
     @staticmethod
     def _owner(ctx: Context, row: SheetRow, enterprise: Enterprise | None) -> dict[str, str] | None:
         """The 企业主 after the import (name, 职务, phone), or None when the row's are refused (each bad cell said):
-        a blank cell (or a file without the column) keeps what is registered, “无” clears it; “无” as the name
-        clears the 职务 and phone left blank too (they are the owner's). Checked as the owner form checks them."""
+        a blank cell (or a file without the column) keeps what is registered, “无” clears it; “无” or another
+        person's name as the name clears the 职务 and phone left blank too (they were the former owner's, and a new
+        owner with the old one's phone is wrong data). Checked as the owner form checks them."""
         given = {key: row[key] for key in OWNER_FIELDS}
         # a line break refused in the name and 职务; in the phone, the owner form's pattern (owner_errors) refuses it
         ok = ctx.check_lengths(row, Enterprise, {k: v for k, v in given.items() if v not in (None, NONE)},
                                {key: key for key in OWNER_FIELDS}, one_line=("owner_name", "owner_title"))
-        cleared = given["owner_name"] == NONE
+        name = given["owner_name"]
+        cleared = name == NONE or (name is not None and enterprise is not None and name != enterprise.owner_name)
         owner: dict[str, str] = {}
         for key, value in given.items():
             if value is None:  # blank: what is registered (nothing for a new enterprise or a cleared owner)
