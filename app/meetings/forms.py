@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields import TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.forms import ChineseDateField, ChineseIntegerField, SingleLine, enum_choices, select_choices
@@ -31,7 +32,23 @@ class MeetingForm(FlaskForm):
     held_on = ChineseDateField(_l("会议日期"), validators=[InputRequired(message=_l("请填写会议日期。"))])
     unit_id = SelectField(_l("组织单位"), coerce=int, validators=[DataRequired(message=_l("请选择组织单位。"))])
     location = StringField(_l("地点"), validators=[Optional(), Length(max=120), SingleLine()])
+    starts_at = TimeField(_l("开始时间"), validators=[Optional()])
+    ends_at = TimeField(_l("结束时间"), validators=[Optional()])
+    grace_minutes = ChineseIntegerField(_l("迟到宽限（分钟）"), default=0,
+                                        validators=[Optional(), NumberRange(min=0, max=240)])
     submit = SubmitField(_l("创建并录入出席情况"))
+
+    def validate(self, extra_validators: object = None) -> bool:  # type: ignore[override]
+        ok = super().validate(extra_validators)  # type: ignore[arg-type]
+        start, end = self.starts_at.data, self.ends_at.data
+        if (start is None) != (end is None) and not self.starts_at.errors and not self.ends_at.errors:
+            (self.ends_at if end is None else self.starts_at).errors.append(
+                _l("扫码签到需要同时填写开始和结束时间。"))
+            return False
+        if start is not None and end is not None and end <= start:
+            self.ends_at.errors.append(_l("结束时间应晚于开始时间。"))
+            return False
+        return ok
 
     def __init__(self, organisers: list[Unit], kinds: list[TypeView], **kwargs: object) -> None:
         """`organisers`: the units the user may organise for; CPPCC units and branches are grouped when both."""

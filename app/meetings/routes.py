@@ -1,23 +1,28 @@
 """会议与活动 and branches' 组织生活: list, create, invitees, the one-screen attendance sheet, verify and return."""
 from __future__ import annotations
 
+import datetime as dt
+import time
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.activities.services import open_years
 from app.auth.decorators import roles_required
-from app.auth.scope import get_or_404, scoped
+from app.addresses import external_url
+from app.auth.scope import get_or_404, scoped, unit_ids
 from app.extensions import db
 from app.forms import attach_errors
 from app.imports import export
-from app.meetings import services
+from app.meetings import checkin, services
 from app.meetings.forms import (MeetingForm, MeetingTypeEditForm, MeetingTypeForm, ReturnForm, VersionForm, kind_label,
                                  version_of)
 from app.models import AttendanceStatus, Invitees, Meeting, RecordState, Role, Unit, UnitKind
 from app.listing import remembered, sorted_by
+from app.timeutil import BEIJING
 from app.web import commit_or_stale, date_arg, db_id, page_args
 
 bp = Blueprint("meetings", __name__)
@@ -143,6 +148,7 @@ def attendance(meeting_id: int) -> str | Response:
                            notes=notes, errors=errors, form=form, editable=editable,
                            statuses=list(AttendanceStatus), return_form=ReturnForm(version=meeting.version),
                            can_invite=services.can_manage_invitees(meeting, current_user),
+                           can_host=_may_host(meeting),
                            can_verify=current_user.role == Role.OFFICE and meeting.state == RecordState.SUBMITTED,
                            counts=services.status_counts([meeting.id]).get(meeting.id, {}))
 
@@ -269,3 +275,121 @@ def edit_type() -> str | Response:
     else:
         problems = [e for errors in form.errors.values() for e in errors] or [_("请检查填写的内容。")]
     return _types_page(errors={name: problems})
+
+
+# --- 扫码签到 ---------------------------------------------------------------------------------------------------
+
+CHECKIN_HOSTS = (Role.OFFICE, Role.CLERK)
+
+
+def _may_host(meeting: Meeting) -> bool:
+    """Whether the user may open the meeting's 签到 screen (a CPPCC meeting: 组织生活's party members have no
+    accounts)."""
+    if current_user.role not in CHECKIN_HOSTS or services.party_life(meeting):
+        return False
+    ids = unit_ids(current_user)
+    return ids is None or meeting.unit_id in ids
+
+
+def _hosted(meeting_id: int) -> Meeting:
+    """A meeting whose 签到 screen the user may open: the office, or a clerk of the organising unit."""
+    meeting = get_or_404(Meeting, meeting_id)
+    if not _may_host(meeting):
+        abort(403)
+    return meeting
+
+
+def _checkin_url(token: str) -> str:
+    return external_url("meetings.check_in", token=token)
+
+
+@bp.route("/<int:meeting_id>/checkin")
+@roles_required(*CHECKIN_HOSTS)
+def checkin_screen(meeting_id: int) -> str:
+    meeting = _hosted(meeting_id)
+    return render_template("meetings/checkin_screen.html", meeting=meeting, window=checkin.window(meeting),
+                           state=_screen_state(meeting))
+
+
+def _screen_state(meeting: Meeting) -> dict[str, object]:
+    rows, _others = services.visible_rows(meeting, current_user)
+    arrived = checkin.arrivals(meeting, list(meeting.attendance))
+    shown = {a.id for a in rows}
+    closed = checkin.closed_reason(meeting)
+    state: dict[str, object] = {
+        "closed": closed or "", "signed": len(arrived), "invited": len(meeting.attendance),
+        "names": [{"name": a.member.name if a.member else "", "late": a.status == AttendanceStatus.LATE,
+                   "time": cntime(a.checked_in_at)} for a in arrived if a.id in shown][:60],
+        "refresh": checkin.SLOT_SECONDS - int(time.time()) % checkin.SLOT_SECONDS}
+    if not closed:
+        state["svg"] = checkin.qr_svg(_checkin_url(checkin.token(meeting)))
+    return state
+
+
+@bp.route("/<int:meeting_id>/checkin/state.json")
+@roles_required(*CHECKIN_HOSTS)
+def checkin_state(meeting_id: int) -> Response:
+    response = jsonify(_screen_state(_hosted(meeting_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<int:meeting_id>/checkin/printed")
+@roles_required(*CHECKIN_HOSTS)
+def checkin_printed(meeting_id: int) -> str:
+    meeting = _hosted(meeting_id)
+    svg = checkin.qr_svg(_checkin_url(checkin.printed_token(meeting))) if checkin.window(meeting) else ""
+    return render_template("meetings/checkin_printed.html", meeting=meeting, window=checkin.window(meeting), svg=svg,
+                           form=VersionForm())
+
+
+@bp.route("/<int:meeting_id>/checkin/renew", methods=["POST"])
+@roles_required(*CHECKIN_HOSTS)
+def checkin_renew(meeting_id: int) -> Response:
+    meeting = _hosted(meeting_id)
+    if not VersionForm().validate_on_submit():
+        abort(400)
+    checkin.renew(meeting, current_user, ip=request.remote_addr or "")
+    db.session.commit()
+    flash(_("已重新生成签到码，此前打印或显示的签到码已作废。"), "success")
+    return redirect(url_for("meetings.checkin_printed", meeting_id=meeting.id))
+
+
+def _answer(message: str, ok: bool, status: int = 200, **extra: object) -> tuple[str, int]:
+    return render_template("meetings/checkin_member.html", message=message, ok=ok, **extra), status
+
+
+@bp.route("/checkin/<token>")
+def check_in(token: str) -> Response | tuple[str, int]:
+    """The member's page a scanned code opens: checks in once, and says so in big letters."""
+    parsed = checkin.parse(token[:80])
+    if not current_user.is_authenticated:
+        target = url_for("meetings.check_in", token=token)
+        if not isinstance(parsed, str) and checkin.check_fresh(parsed, token) is None and not parsed.printed:
+            seen = int(time.time())  # the code was good now: it stays good while the member signs in
+            target = url_for("meetings.check_in", token=token, seen=seen,
+                             v=checkin.voucher(token, seen, parsed.meeting))
+        flash(_("请先登录，登录后将自动完成签到。"), "info")
+        return redirect(url_for("auth.login", next=target))
+    if current_user.role != Role.MEMBER:
+        return _answer(_("只有委员账号可以签到。"), False, 403)
+    if isinstance(parsed, str):
+        return _answer(parsed, False, 403)
+    if stale := checkin.check_fresh(parsed, token, request.args.get("seen"), request.args.get("v")):
+        return _answer(stale, False, 403)
+    result = checkin.check_in(parsed.meeting, current_user, ip=request.remote_addr or "")
+    if result.ok:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    row = result.row
+    return _answer(result.message, result.ok, 200 if result.ok else 403, meeting=parsed.meeting, already=result.already,
+                   late=row is not None and row.status == AttendanceStatus.LATE,
+                   at=cntime(row.checked_in_at) if row is not None else "")
+
+
+def cntime(at: dt.datetime | None) -> str:
+    """A stored UTC time as Beijing's HH:MM."""
+    if at is None:
+        return ""
+    return at.replace(tzinfo=dt.UTC).astimezone(BEIJING).strftime("%H:%M")

@@ -26,7 +26,7 @@ from app.timeutil import beijing_today, utcnow
 
 CPPCC_KINDS = (UnitKind.CPPCC, UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE)
 EDITABLE = (RecordState.DRAFT, RecordState.RETURNED)
-MEETING_FIELDS = ("kind", "title", "held_on", "unit_id", "location")
+MEETING_FIELDS = ("kind", "title", "held_on", "unit_id", "location", "starts_at", "ends_at", "grace_minutes")
 ORGANISER_KINDS = {Role.CLERK: CPPCC_KINDS, Role.LIAISON: (UnitKind.BRANCH,),
                    Role.OFFICE: (*CPPCC_KINDS, UnitKind.BRANCH)}
 
@@ -250,7 +250,9 @@ def create_meeting(data: Mapping[str, Any], user: User, ip: str = "") -> tuple[M
         return None, errors
     assert kind is not None
     meeting = Meeting(kind=kind.name, title=data["title"].strip(), held_on=data["held_on"], unit_id=data["unit_id"],
-                      location=(data.get("location") or "").strip(), created_by_id=user.id)
+                      location=(data.get("location") or "").strip(), created_by_id=user.id,
+                      starts_at=data.get("starts_at"), ends_at=data.get("ends_at"),
+                      grace_minutes=data.get("grace_minutes") or 0)
     invitees = default_invitees(kind, meeting.unit_id, user)
     meeting.attendance = [_invite(meeting, person.id) for person in invitees]
     db.session.add(meeting)

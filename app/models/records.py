@@ -5,6 +5,7 @@ Raw facts only: points are derived by the scoring engine, never stored here.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -121,6 +122,13 @@ class Meeting(db.Model):
     held_on: Mapped[dt.date] = mapped_column(index=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)  # the organiser
     location: Mapped[str] = mapped_column(sa.String(120), default="")
+    # 扫码签到 (app.meetings.checkin): Beijing wall-clock times on `held_on`; without both, no check-in
+    starts_at: Mapped[dt.time | None]
+    ends_at: Mapped[dt.time | None]
+    grace_minutes: Mapped[int] = mapped_column(default=0, server_default="0")  # 迟到 after the start plus this
+    # mixed into the check-in codes' key: a new one voids every code printed or shown before
+    checkin_nonce: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(16),
+                                               server_default="")
     state: Mapped[RecordState] = mapped_column(enum_column(RecordState), default=RecordState.DRAFT)
     return_reason: Mapped[str] = mapped_column(sa.Text, default="")
     locked: Mapped[bool] = mapped_column(default=False)
@@ -162,6 +170,7 @@ class Attendance(db.Model):
     party_member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("party_member.id"), index=True)
     status: Mapped[AttendanceStatus] = mapped_column(enum_column(AttendanceStatus))
     note: Mapped[str] = mapped_column(sa.String(200), default="")
+    checked_in_at: Mapped[dt.datetime | None]  # UTC, when the member scanned the meeting's code (扫码签到)
     meeting: Mapped[Meeting] = relationship(back_populates="attendance")
     member: Mapped[Member | None] = relationship()
     party_member: Mapped[PartyMember | None] = relationship()
