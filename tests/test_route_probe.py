@@ -29,7 +29,7 @@ from app.models import (Activity, ActivityParticipant, AwardList, BranchVisit, C
 from conftest import text_of
 
 # 248 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1984 pairs probed.
-RULE_METHODS = 248
+RULE_METHODS = 253
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -73,6 +73,7 @@ RECOMMENDERS = (CLERK, LIAISON, OFFICE, ADMIN)
 BRANCH_VIEWERS = (ADMIN, OFFICE, LEADER, LIAISON)
 MEETING_READERS = (ADMIN, OFFICE, LEADER, CLERK, LIAISON)
 MEETING_CREATORS = (OFFICE, CLERK, LIAISON)
+CHECKIN_HOSTS = (OFFICE, CLERK)  # the 签到 screen: the office, or the organising unit's clerk
 REVIEW_VIEWERS = (ADMIN, OFFICE, LEADER, CLERK, LIAISON)
 IMPORTERS = (ADMIN, OFFICE, CLERK, LIAISON)
 PAIRING_READERS = (ADMIN, OFFICE, LEADER, CLERK, MEMBER)
@@ -205,6 +206,12 @@ ROUTES: dict[str, Route] = {
     "/lang/<code>": r(PUBLIC, code="language"),
     "/meetings/": r(MEETING_READERS),
     "/meetings/<int:meeting_id>/attendance": r(MEETING_READERS, meeting_id="meeting"),
+    "/meetings/<int:meeting_id>/checkin": r(CHECKIN_HOSTS, meeting_id="meeting"),
+    "/meetings/<int:meeting_id>/checkin/printed": r(CHECKIN_HOSTS, meeting_id="meeting"),
+    "/meetings/<int:meeting_id>/checkin/renew": r(CHECKIN_HOSTS, meeting_id="meeting"),
+    "/meetings/<int:meeting_id>/checkin/state.json": r(CHECKIN_HOSTS, meeting_id="meeting"),
+    # a member's scan of a meeting's code: the probe's token is no valid code, so it is refused (403)
+    "/meetings/checkin/<token>": r((MEMBER,), token="token"),
     "/meetings/<int:meeting_id>/invitees": r(MEETING_CREATORS, meeting_id="meeting"),
     "/meetings/<int:meeting_id>/return": r((OFFICE,), meeting_id="meeting"),
     "/meetings/<int:meeting_id>/verify": r((OFFICE,), meeting_id="meeting"),
