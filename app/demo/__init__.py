@@ -17,7 +17,7 @@ from app.demo.contacts import build_contacts
 from app.demo.coverage import build_coverage, build_owners
 from app.demo.county import (Names, build_calendar, build_members, build_organisation, build_party_members,
                              build_units, build_users, demo_user)
-from app.demo.meetings import build_meetings
+from app.demo.meetings import build_checkin_meeting, build_meetings
 from app.demo.registers import build_pairings, build_projects
 from app.demo.records import build_member_records, build_party_records, build_unit_records
 from app.demo.vocabulary import LAST_STAMP
@@ -75,6 +75,7 @@ def build_demo(seed: int = DEFAULT_SEED) -> DemoSummary:
     build_unit_records(county, members)
     build_party_records(county, people)
     build_meetings(county, members, model)
+    build_checkin_meeting(county, members, model)
     build_branch_results(county, people)
     build_party_life(county, people)
     build_pairings()

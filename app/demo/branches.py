@@ -113,7 +113,8 @@ def build_party_life(county: County, people: list[PartyMember]) -> None:
             created_at = stamp(rng, held_on, 1)
             meeting = Meeting(kind=MeetingKind.PARTY_LIFE, title=f"{branch.name}{month}月{title}", held_on=held_on,
                               unit=branch, location=f"{branch.enterprises[0].name}会议室",
-                              state=RecordState.VERIFIED, created_by_id=creator.id, created_at=created_at,
+                              state=RecordState.VERIFIED, checkin_nonce="", created_by_id=creator.id,
+                              created_at=created_at,
                               submitted_at=created_at, verified_by_id=office.id,
                               verified_at=created_at + dt.timedelta(days=2))
             for person in members:

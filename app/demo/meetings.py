@@ -8,6 +8,7 @@ from app.demo.county import County, pick, random_day, stamp
 from app.demo.vocabulary import PLENARY_ON, TOWNS, YEAR
 from app.extensions import db
 from app.models import Attendance, AttendanceStatus, Meeting, MeetingKind, Member, RecordState, Unit
+from app.timeutil import beijing_today
 
 
 def _meeting_plan(county: County) -> list[tuple[MeetingKind, str, dt.date, Unit, str]]:
@@ -56,7 +57,7 @@ def build_meetings(county: County, members: list[Member], model: Member) -> None
                              key=lambda m: m.code)
         created_at = stamp(rng, held_on, rng.randint(1, 3))
         meeting = Meeting(kind=kind, title=title, held_on=held_on, unit=organiser, location=location,
-                          state=RecordState.VERIFIED,
+                          state=RecordState.VERIFIED, checkin_nonce="",
                           created_by_id=county.creators.get(organiser.code, county.users["office"]).id,
                           created_at=created_at, submitted_at=created_at,
                           verified_by_id=county.users["office"].id, verified_at=created_at + dt.timedelta(days=1))
@@ -65,3 +66,21 @@ def build_meetings(county: County, members: list[Member], model: Member) -> None
             note = rng.choice(notes[status]) if status in notes else ""
             meeting.attendance.append(Attendance(member_id=member.id, status=status, note=note))
         db.session.add(meeting)
+
+
+def build_checkin_meeting(county: County, members: list[Member], model: Member) -> Meeting:
+    """A 专题调研 座谈 held today (whatever day the demo is built), 08:30 to 21:30, organised by the demo clerk's
+    committee and inviting its members and the demo member: its 签到 screen and printed code can be tried at once.
+    Draws nothing from the seeded generator, so the rest of the county is the same whenever it is built."""
+    organiser = model.committee
+    assert organiser is not None
+    invited = [m for m in members if m.active and m.committee is organiser]
+    meeting = Meeting(kind=MeetingKind.RESEARCH, title="就县城停车难问题开展专题调研座谈会（扫码签到）",
+                      held_on=beijing_today(), unit=organiser, location="县政协三楼会议室",
+                      starts_at=dt.time(8, 30), ends_at=dt.time(21, 30), grace_minutes=15, checkin_nonce="",
+                      state=RecordState.DRAFT, created_at=dt.datetime.combine(beijing_today(), dt.time(0, 30)),
+                      created_by_id=county.creators.get(organiser.code,
+                                                                                 county.users["office"]).id,
+                      attendance=[Attendance(member_id=m.id, status=AttendanceStatus.PRESENT) for m in invited])
+    db.session.add(meeting)
+    return meeting
