@@ -61,8 +61,12 @@ def test_the_screen_polls_and_the_member_page_fits_a_phone(app, live_demo, tmp_p
         expect(screen.locator("#checkin-names")).to_contain_text(member.member.name)
         assert screen.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         screen.screenshot(path=str(tmp_path / "checkin-screen.png"))
+        screen.set_viewport_size({"width": 360, "height": 740})
+        screen.goto(f"{live_demo}/meetings/{meeting.id}/checkin/printed")
+        expect(screen.locator(".checkin-poster svg")).to_be_visible()
+        screen.screenshot(path=str(tmp_path / "checkin-printed.png"), full_page=True)
         browser.close()
     if os.environ.get("CHECKIN_SHOTS"):
         import shutil
-        for name in ("checkin-phone.png", "checkin-screen.png"):
+        for name in ("checkin-phone.png", "checkin-screen.png", "checkin-printed.png"):
             shutil.copy(tmp_path / name, os.path.join(os.environ["CHECKIN_SHOTS"], name))
