@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 
 from app import audit
 from app.extensions import db
+from app.meetings import services
 from app.models import Attendance, AttendanceStatus, Meeting, User
 from app.timeutil import BEIJING, utcnow
 
@@ -177,6 +178,60 @@ def renew(meeting: Meeting, user: User, ip: str = "") -> None:
     meeting.checkin_nonce = secrets.token_hex(16)
     audit.record(user, "update", "meeting", meeting.id, {"checkin_nonce": ("", "")}, reason=_("重新生成签到码"), ip=ip)
     db.session.flush()
+
+
+TIME_FIELDS = ("starts_at", "ends_at", "grace_minutes")
+
+
+def in_organisers_hands(meeting: Meeting) -> bool:
+    """A draft or returned meeting that is not locked: its times may change and unscanned rows be marked absent."""
+    return not meeting.locked and meeting.state.name in TAKES_CHECKIN
+
+
+def set_times(meeting: Meeting, version: int | None, starts_at: dt.time | None, ends_at: dt.time | None,
+              grace_minutes: int | None, user: User, ip: str = "") -> None:
+    """签到时间: the meeting's start, end and grace, audited when they change. The codes stay valid: the printed one
+    follows the new window.
+
+    :raises StaleMeeting: when `version` is not the meeting's current version.
+    """
+    if version != meeting.version:
+        raise services.StaleMeeting()
+    before = audit.snapshot(meeting, TIME_FIELDS)
+    meeting.starts_at, meeting.ends_at, meeting.grace_minutes = starts_at, ends_at, grace_minutes or 0
+    if changes := audit.diff(before, audit.snapshot(meeting, TIME_FIELDS)):
+        audit.record(user, "update", "meeting", meeting.id, changes, reason=_("签到时间"), ip=ip)
+    services.touch(meeting, version)
+
+
+def window_closed(meeting: Meeting, now: dt.datetime | None = None) -> bool:
+    """Whether the meeting has check-in times and its window has closed (after the end)."""
+    times = window(meeting)
+    return times is not None and (now or dt.datetime.now(BEIJING)) > times[2]
+
+
+def unscanned(meeting: Meeting, rows: list[Attendance]) -> list[Attendance]:
+    """The rows among `rows` still as the meeting was created: 出席 without a check-in time. A row the organiser set
+    to anything else (缺席, 请假, 迟到) was changed by hand and is not one of them."""
+    return [a for a in rows if a.checked_in_at is None and a.status == AttendanceStatus.PRESENT]
+
+
+def mark_unscanned_absent(meeting: Meeting, version: int | None, rows: list[Attendance], user: User,
+                          ip: str = "") -> int:
+    """“未签到的标为缺席”: each of `rows` (the user's in-scope invitees) that is 出席 without a check-in time becomes
+    缺席, audited row by row as the attendance sheet does; how many changed.
+
+    :raises StaleMeeting: when `version` is not the meeting's current version.
+    """
+    if version != meeting.version:
+        raise services.StaleMeeting()
+    changed = unscanned(meeting, rows)
+    for row in changed:
+        row.status = AttendanceStatus.ABSENT
+        audit.record(user, "update", "attendance", row.id, {"status": (AttendanceStatus.PRESENT, row.status)},
+                     reason=row.member.name if row.member else "", ip=ip)
+    services.touch(meeting, version)
+    return len(changed)
 
 
 def arrivals(meeting: Meeting, rows: list[Attendance]) -> list[Attendance]:

@@ -26,20 +26,17 @@ def kind_label(name: str) -> str:
     return _l(name) if name in {k.value for k in MeetingKind} else name  # type: ignore[return-value]
 
 
-class MeetingForm(FlaskForm):
-    kind = MeetingKindField(_l("会议类型"), validators=[DataRequired()])
-    title = StringField(_l("会议名称"), validators=[DataRequired(message=_l("请填写会议名称。")), Length(max=200), SingleLine()])
-    held_on = ChineseDateField(_l("会议日期"), validators=[InputRequired(message=_l("请填写会议日期。"))])
-    unit_id = SelectField(_l("组织单位"), coerce=int, validators=[DataRequired(message=_l("请选择组织单位。"))])
-    location = StringField(_l("地点"), validators=[Optional(), Length(max=120), SingleLine()])
+class CheckinTimes:
+    """The check-in times (开始时间, 结束时间, 迟到宽限) and their one rule: both times or neither, the end after the
+    start. Mixed into the create form and the attendance page's 签到时间 form."""
+
     starts_at = TimeField(_l("开始时间"), validators=[Optional()])
     ends_at = TimeField(_l("结束时间"), validators=[Optional()])
     grace_minutes = ChineseIntegerField(_l("迟到宽限（分钟）"), default=0,
                                         validators=[Optional(), NumberRange(min=0, max=240)])
-    submit = SubmitField(_l("创建并录入出席情况"))
 
-    def validate(self, extra_validators: object = None) -> bool:  # type: ignore[override]
-        ok = super().validate(extra_validators)  # type: ignore[arg-type]
+    def validate(self, extra_validators: object = None) -> bool:
+        ok = super().validate(extra_validators)  # type: ignore[misc]
         start, end = self.starts_at.data, self.ends_at.data
         if (start is None) != (end is None) and not self.starts_at.errors and not self.ends_at.errors:
             (self.ends_at if end is None else self.starts_at).errors.append(
@@ -48,7 +45,16 @@ class MeetingForm(FlaskForm):
         if start is not None and end is not None and end <= start:
             self.ends_at.errors.append(_l("结束时间应晚于开始时间。"))
             return False
-        return ok
+        return bool(ok)
+
+
+class MeetingForm(CheckinTimes, FlaskForm):
+    kind = MeetingKindField(_l("会议类型"), validators=[DataRequired()])
+    title = StringField(_l("会议名称"), validators=[DataRequired(message=_l("请填写会议名称。")), Length(max=200), SingleLine()])
+    held_on = ChineseDateField(_l("会议日期"), validators=[InputRequired(message=_l("请填写会议日期。"))])
+    unit_id = SelectField(_l("组织单位"), coerce=int, validators=[DataRequired(message=_l("请选择组织单位。"))])
+    location = StringField(_l("地点"), validators=[Optional(), Length(max=120), SingleLine()])
+    submit = SubmitField(_l("创建并录入出席情况"))
 
     def __init__(self, organisers: list[Unit], kinds: list[TypeView], **kwargs: object) -> None:
         """`organisers`: the units the user may organise for; CPPCC units and branches are grouped when both."""
@@ -73,6 +79,12 @@ class ReturnForm(VersionForm):
     reason = TextAreaField(_l("退回原因"), validators=[DataRequired(message=_l("请填写退回原因。")),
                                                    Length(max=1000)])
     submit = SubmitField(_l("退回"))
+
+
+class CheckinTimesForm(CheckinTimes, VersionForm):
+    """签到时间 on the attendance page: set or change a draft meeting's times and grace."""
+
+    submit = SubmitField(_l("保存签到时间"))
 
 
 def version_of(form: VersionForm) -> int | None:

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.forms import attach_errors
 from app.imports import export
 from app.meetings import checkin, services
-from app.meetings.forms import (MeetingForm, MeetingTypeEditForm, MeetingTypeForm, ReturnForm, VersionForm, kind_label,
+from app.meetings.forms import (CheckinTimesForm, MeetingForm, MeetingTypeEditForm, MeetingTypeForm, ReturnForm, VersionForm, kind_label,
                                  version_of)
 from app.models import AttendanceStatus, Invitees, Meeting, RecordState, Role, Unit, UnitKind
 from app.listing import remembered, sorted_by
@@ -143,12 +143,23 @@ def attendance(meeting_id: int) -> str | Response:
                 flash(_("已提交，等待办公室核实。") if action == "submit" else _("已保存草稿。"), "success")
                 return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
             errors = saved
+    return _attendance_page(meeting, rows, others, shown, notes, errors, form, editable)
+
+
+def _attendance_page(meeting: Meeting, rows: list, others: int, shown: dict, notes: dict, errors: list[str],
+                     form: VersionForm, editable: bool, times_form: CheckinTimesForm | None = None) -> str:
+    may_time = _may_time(meeting)
+    if times_form is None and may_time:
+        times_form = CheckinTimesForm(formdata=None, version=meeting.version, starts_at=meeting.starts_at,
+                                      ends_at=meeting.ends_at, grace_minutes=meeting.grace_minutes)
     return render_template("meetings/attendance.html", meeting=meeting, rows=rows, others=others, shown=shown,
-                           party=party, attendee_id=services.attendee_id,
+                           party=services.party_life(meeting), attendee_id=services.attendee_id,
                            notes=notes, errors=errors, form=form, editable=editable,
                            statuses=list(AttendanceStatus), return_form=ReturnForm(version=meeting.version),
                            can_invite=services.can_manage_invitees(meeting, current_user),
-                           can_host=_may_host(meeting),
+                           can_host=_may_host(meeting), times_form=times_form if may_time else None,
+                           unscanned=len(checkin.unscanned(meeting, rows)) if _may_mark_absent(meeting) else None,
+                           cntime=cntime,
                            can_verify=current_user.role == Role.OFFICE and meeting.state == RecordState.SUBMITTED,
                            counts=services.status_counts([meeting.id]).get(meeting.id, {}))
 
@@ -353,6 +364,67 @@ def checkin_renew(meeting_id: int) -> Response:
     db.session.commit()
     flash(_("已重新生成签到码，此前打印或显示的签到码已作废。"), "success")
     return redirect(url_for("meetings.checkin_printed", meeting_id=meeting.id))
+
+
+def _may_time(meeting: Meeting) -> bool:
+    """Whether the user may set the meeting's 签到时间: a host, while the meeting is in the organiser's hands."""
+    return _may_host(meeting) and checkin.in_organisers_hands(meeting)
+
+
+def _may_mark_absent(meeting: Meeting) -> bool:
+    """Whether “未签到的标为缺席” is offered: as `_may_time`, once the check-in window has closed."""
+    return _may_time(meeting) and checkin.window_closed(meeting)
+
+
+@bp.route("/<int:meeting_id>/checkin/times", methods=["POST"])
+@roles_required(*CHECKIN_HOSTS)
+def checkin_times(meeting_id: int) -> str | Response | tuple[str, int]:
+    """签到时间: set or change a draft meeting's start, end and grace (the create form's rule)."""
+    meeting = _hosted(meeting_id)
+    if not checkin.in_organisers_hands(meeting):
+        abort(403)
+    form = CheckinTimesForm()
+    if form.validate_on_submit():
+        saved = commit_or_stale(lambda: checkin.set_times(meeting, version_of(form), form.starts_at.data,
+                                                          form.ends_at.data, form.grace_minutes.data, current_user,
+                                                          ip=request.remote_addr or ""),
+                                False, services.StaleMeeting)
+        if saved is False:
+            flash(str(services.StaleMeeting()), "error")
+        else:
+            flash(_("已保存签到时间。已打印的签到码仍然有效，按新的签到时间使用。"), "success")
+        return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
+    if "csrf_token" in form.errors:
+        abort(400)
+    rows, others = services.visible_rows(meeting, current_user)
+    shown = {services.attendee_id(meeting, a): a.status.name for a in rows}
+    notes = {services.attendee_id(meeting, a): a.note for a in rows}
+    return _attendance_page(meeting, rows, others, shown, notes, [], VersionForm(version=meeting.version),
+                            services.can_edit(meeting, current_user), times_form=form), 400
+
+
+@bp.route("/<int:meeting_id>/checkin/absent", methods=["POST"])
+@roles_required(*CHECKIN_HOSTS)
+def checkin_absent(meeting_id: int) -> Response:
+    """“未签到的标为缺席”: after the window, the user's invitees still 出席 without a check-in time become 缺席."""
+    meeting = _hosted(meeting_id)
+    if not _may_mark_absent(meeting):
+        abort(403)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    rows, _others = services.visible_rows(meeting, current_user)
+    changed: list[int] = []
+
+    def mark() -> None:  # commit_or_stale commits a step that returns nothing
+        changed.append(checkin.mark_unscanned_absent(meeting, version_of(form), rows, current_user,
+                                                     ip=request.remote_addr or ""))
+
+    if commit_or_stale(mark, False, services.StaleMeeting) is False:
+        flash(str(services.StaleMeeting()), "error")
+    else:
+        flash(_("已将 %(n)s 名未签到的委员标为缺席。", n=changed[0]), "success")
+    return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
 
 
 def _answer(message: str, ok: bool, status: int = 200, **extra: object) -> tuple[str, int]:

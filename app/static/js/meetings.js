@@ -8,3 +8,9 @@ document.addEventListener("click", function (event) {
     radio.checked = true;
   });
 });
+
+// 未签到的标为缺席 and other buttons that change many rows at once: ask first.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-confirm]");
+  if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+});
