@@ -29,7 +29,7 @@ from app.models import (Activity, ActivityParticipant, AwardList, BranchVisit, C
 from conftest import text_of
 
 # 248 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1984 pairs probed.
-RULE_METHODS = 253
+RULE_METHODS = 255
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -208,7 +208,9 @@ ROUTES: dict[str, Route] = {
     "/meetings/<int:meeting_id>/attendance": r(MEETING_READERS, meeting_id="meeting"),
     "/meetings/<int:meeting_id>/checkin": r(CHECKIN_HOSTS, meeting_id="meeting"),
     "/meetings/<int:meeting_id>/checkin/printed": r(CHECKIN_HOSTS, meeting_id="meeting"),
+    "/meetings/<int:meeting_id>/checkin/absent": r(CHECKIN_HOSTS, meeting_id="meeting"),
     "/meetings/<int:meeting_id>/checkin/renew": r(CHECKIN_HOSTS, meeting_id="meeting"),
+    "/meetings/<int:meeting_id>/checkin/times": r(CHECKIN_HOSTS, meeting_id="meeting"),
     "/meetings/<int:meeting_id>/checkin/state.json": r(CHECKIN_HOSTS, meeting_id="meeting"),
     # a member's scan of a meeting's code: the probe's token is no valid code, so it is refused (403)
     "/meetings/checkin/<token>": r((MEMBER,), token="token"),
