@@ -179,6 +179,7 @@ def test_after_the_end_unscanned_invitees_become_absent_and_hand_changes_stay(cl
         again = client.post(f"/meetings/{world.id}/checkin/absent", data={"version": version(world)},
                             follow_redirects=True)
     assert "已将 0 名" in text_of(again)
+    assert "没有仍为“出席”且未签到的委员" in text_of(again) and "未签到的标为缺席" not in text_of(again)
     assert audits("attendance", "status") == 2  # 张三's scan, 李四's marking
 
 
