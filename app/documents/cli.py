@@ -15,7 +15,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from app.contacts import services as contact_services
+from app.contacts import coverage as contact_coverage
 from app.documents import kinds
 from app.documents.errors import DocumentError
 from app.documents.kinds import Options
@@ -122,13 +122,13 @@ def _write(output: Path, report: R, pdf: Callable[[R], bytes], workbook: Callabl
 
 
 def _contacts(year: int | None, half: str, output: Path) -> None:
-    """四联系覆盖情况 of the whole county: PDF, or .xlsx by the file's extension."""
+    """四联系情况 of the whole county: PDF, or .xlsx by the file's extension."""
     if year is None:
         raise click.UsageError("请用 --year 指定年度")
-    report = contact_services.report(year, half)
+    report = contact_coverage.report(year, half)
     _write(output, report, contact_pdf, contact_workbook)
     click.echo(f"已生成 {output}：{report.title}，常委 {len(report.standing)} 人，无人联系的委员 "
-               f"{len(report.uncontacted)} 人")
+               f"{len(report.uncontacted)} 人，委员联系界别群众 {len(report.masses)} 次")
 
 
 def _coverage(year: int | None, output: Path) -> None:
