@@ -23,7 +23,7 @@ def _units(units: list[Unit]) -> list[tuple[int, str]]:
 
 
 class LinkDatesForm(FlaskForm):
-    starts_on = ChineseDateField(_l("开始日期"), validators=[DataRequired(_l("请填写开始日期。"))])
+    starts_on = ChineseDateField(_l("开始日期"), validators=[Optional()])  # the service says it is missing
     ends_on = ChineseDateField(_l("结束日期"), validators=[Optional()])
     submit = SubmitField(_l("保存"))
 

@@ -175,7 +175,7 @@ def _unit_form(**kwargs: object) -> UnitContactForm:
     return UnitContactForm(committees, services.units(*services.TARGET_UNIT_KINDS), **kwargs)
 
 
-def _log_page(form: ContactEntryForm, unit_form: UnitContactForm, status: int = 200) -> tuple[str, int] | Response:
+def _log_page(form: ContactEntryForm, unit_form: UnitContactForm) -> str | Response:
     year, half = _period()
     filters = {"year": year, "half": half}
     stmt = contact_log.contact_query(year, half)
@@ -185,12 +185,12 @@ def _log_page(form: ContactEntryForm, unit_form: UnitContactForm, status: int = 
     return render_template("contacts/log.html", form=form, unit_form=unit_form, pagination=pagination,
                            filters=filters, years=services.years(),
                            can_write=current_user.role in services.LOG_WRITERS, remove=ActionForm(),
-                           period=services.period_label(year, half)), status
+                           period=services.period_label(year, half))
 
 
 @bp.route("/log", methods=["GET", "POST"])
 @roles_required(*services.READERS)
-def log() -> tuple[str, int] | Response:
+def log() -> str | Response:
     """联系记录: the period's contacts in scope (with members and the 专委会's with units), sortable, with export;
     the forms to log one."""
     if request.method == "GET" and (back := remembered()):
@@ -204,21 +204,21 @@ def log() -> tuple[str, int] | Response:
             flash(_("已记录联系。"), "success")
             return redirect(url_for("contacts.log"))
         db.session.rollback()
-        return _log_page(form, _unit_form(formdata=None), 422)
+        return _log_page(form, _unit_form(formdata=None))
     form = ContactEntryForm(people, formdata=None, data={"occurred_on": beijing_today()})
     return _log_page(form, _unit_form(formdata=None, data={"occurred_on": beijing_today()}))
 
 
 @bp.route("/log/units", methods=["POST"])
 @roles_required(*services.LOG_WRITERS)
-def log_unit() -> tuple[str, int] | Response:
+def log_unit() -> str | Response:
     """专委会联系界别和联络处: log one contact."""
     form = _unit_form()
     if form.validate_on_submit() and commit_or_attach(form, contact_log.add_unit_contact(form.data, current_user)):
         flash(_("已记录专委会联系。"), "success")
         return redirect(url_for("contacts.log"))
     db.session.rollback()
-    return _log_page(ContactEntryForm(services.members(), formdata=None), form, 422)
+    return _log_page(ContactEntryForm(services.members(), formdata=None), form)
 
 
 def log_headers() -> list[str]:
@@ -255,7 +255,7 @@ def _mass_input(form: MassContactForm, member_id: int | None) -> masses.MassInpu
                             content=form.content.data or "", issues=form.issues.data or "")
 
 
-def _masses_page(form: MassContactForm, status: int = 200) -> tuple[str, int] | Response:
+def _masses_page(form: MassContactForm) -> str | Response:
     year, half = _period()
     filters = {"year": year, "half": half}
     stmt = masses.mass_query(year, half)
@@ -265,12 +265,12 @@ def _masses_page(form: MassContactForm, status: int = 200) -> tuple[str, int] | 
     pagination = db.paginate(sorted_by(stmt, masses.mass_sorts(), MassContact.id), **page_args())
     return render_template("contacts/masses.html", form=form, pagination=pagination, filters=filters,
                            years=services.years(), can_write=current_user.role in services.LOG_WRITERS,
-                           remove=ActionForm(), period=services.period_label(year, half)), status
+                           remove=ActionForm(), period=services.period_label(year, half))
 
 
 @bp.route("/masses", methods=["GET", "POST"])
 @roles_required(*services.READERS, Role.MEMBER)
-def masses_page() -> tuple[str, int] | Response:
+def masses_page() -> str | Response:
     """委员联系界别群众: the period's entries in scope, sortable, exported in the import's format; the form to log
     one. A member logs their own (their page shows the form: GET brings them there)."""
     own = current_user.role == Role.MEMBER
@@ -294,8 +294,8 @@ def masses_page() -> tuple[str, int] | Response:
                 return redirect(url_for("contacts.mine" if own else "contacts.masses_page"))
         db.session.rollback()
         if own:
-            return _mine_page(mass_form=form, status=422)
-        return _masses_page(form, 422)
+            return _mine_page(mass_form=form)
+        return _masses_page(form)
     return _masses_page(form)
 
 
@@ -325,8 +325,7 @@ def _me() -> Member:
     return member
 
 
-def _mine_page(own_form: OwnContactForm | None = None, mass_form: MassContactForm | None = None,
-               status: int = 200) -> tuple[str, int]:
+def _mine_page(own_form: OwnContactForm | None = None, mass_form: MassContactForm | None = None) -> str:
     me = _me()
     today = beijing_today()
     year, half = coverage.half_in_view(today)
@@ -343,12 +342,12 @@ def _mine_page(own_form: OwnContactForm | None = None, mass_form: MassContactFor
             Contact.occurred_on.desc(), Contact.id.desc()))) if me.is_standing else [],
         keepers=coverage.keepers_of(me, today), entries=masses.of_member(me.id), own_form=own_form,
         mass_form=mass_form, remove=ActionForm(), behind=coverage.own_behind(me, today),
-        period_label=services.period_label), status
+        period_label=services.period_label)
 
 
 @bp.route("/mine", methods=["GET", "POST"])
 @roles_required(Role.MEMBER)
-def mine() -> tuple[str, int] | Response:
+def mine() -> str | Response:
     """我的四联系: for a 常委, the members assigned to them this half and whether they have contacted each (and the
     form to log a contact); who keeps in touch with the member; their own contacts with the masses of their 界别."""
     if request.method == "GET":
@@ -361,4 +360,4 @@ def mine() -> tuple[str, int] | Response:
         flash(_("已记录联系。"), "success")
         return redirect(url_for("contacts.mine"))
     db.session.rollback()
-    return _mine_page(own_form=form, status=422)
+    return _mine_page(own_form=form)
