@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app.activities.services import self_report_verifier_text
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404, scoped
 from app.contacts import coverage, masses, services
@@ -342,7 +343,7 @@ def _mine_page(own_form: OwnContactForm | None = None, mass_form: MassContactFor
             Contact.occurred_on.desc(), Contact.id.desc()))) if me.is_standing else [],
         keepers=coverage.keepers_of(me, today), entries=masses.of_member(me.id), own_form=own_form,
         mass_form=mass_form, remove=ActionForm(), behind=coverage.own_behind(me, today),
-        period_label=services.period_label)
+        period_label=services.period_label, verifier=self_report_verifier_text(me))
 
 
 @bp.route("/mine", methods=["GET", "POST"])
