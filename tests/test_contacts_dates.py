@@ -177,3 +177,13 @@ def test_the_migration_starts_existing_assignments_with_their_term(migration_url
         assert starts == {1: dt.date(2022, 1, 10), 2: dt.date(2027, 1, 1)} and all(e is None for *_r, e in rows)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_one_sheet_cannot_reassign_the_same_assignment_twice(client, demo, as_user):
+    member, one, two, three = _fresh()
+    as_user("office")
+    _assign(client, one, member, "2025-01-01")
+    twice = xlsx("四联系分工", HEADERS, [["常委联系委员", two.code, "", member.code, "", "2025-03-01", "2025-05-31"],
+                                    ["常委联系委员", three.code, "", member.code, "", "2025-07-01", ""]])
+    outcome = run_import(DATASETS["contact-links"], twice, "分工.xlsx", None, dry_run=True)
+    assert any(":四联系分工:3:开始日期" in e and "与第 2 行改派的是同一项分工" in e for e in outcome.errors), outcome.errors

@@ -175,7 +175,8 @@ ROUTES: dict[str, Route] = {
     "/contacts/log": r({"GET": frozenset(AWARD_VIEWERS), "POST": frozenset(ENTRY)}),
     "/contacts/log/units": r(ENTRY),
     "/contacts/log/<int:contact_id>/delete": r((*ENTRY, MEMBER), contact_id="contact"),
-    "/contacts/masses": r((*AWARD_VIEWERS, MEMBER)),  # a member's GET: to their own page; POST: their own
+    "/contacts/masses": r({"GET": frozenset((*AWARD_VIEWERS, MEMBER)),  # a member: to their own page
+                           "POST": frozenset((*ENTRY, MEMBER))}),      # a member: their own
     "/contacts/masses/<int:entry_id>/delete": r((*ENTRY, MEMBER), entry_id="mass_contact"),
     "/contacts/mine": r((MEMBER,)),
     # 通报处理: the office writes, the leading group reads, a clerk reads their units' members' cases

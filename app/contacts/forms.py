@@ -97,7 +97,8 @@ class MassContactForm(FlaskForm):
     occurred_on = ChineseDateField(_l("联系日期"), validators=[Optional()])
     form = SelectField(_l("联系方式"), choices=enum_choices(ContactForm), validators=[DataRequired()])
     member_id = SelectField(_l("委员"), coerce=int, default=0)
-    people = StringField(_l("联系的群众"), validators=[Optional(), Length(max=120), SingleLine()])
+    people = StringField(_l("联系的群众"), validators=[DataRequired(_l("请填写联系的群众（个人或群体）。")), Length(max=120),
+                                                  SingleLine()])
     sector_id = SelectField(_l("群众所属界别"), coerce=int, default=0)
     content = TextAreaField(_l("联系内容"), validators=[Length(max=2000)])
     issues = TextAreaField(_l("反映的问题"), validators=[Length(max=2000)])

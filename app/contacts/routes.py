@@ -142,7 +142,7 @@ def links() -> str | Response:
         db.session.rollback()
     return render_template("contacts/links.html", form=form, grouped=assignments.links_by_kind(everything),
                            can_write=can_write, remove=ActionForm(), everything=everything, today=beijing_today(),
-                           state=assignments.state_text)
+                           state=assignments.state_text, span=assignments.span_text)
 
 
 @bp.route("/links/<int:link_id>/edit", methods=["GET", "POST"])
@@ -275,29 +275,26 @@ def masses_page() -> str | Response:
     """委员联系界别群众: the period's entries in scope, sortable, exported in the import's format; the form to log
     one. A member logs their own (their page shows the form: GET brings them there)."""
     own = current_user.role == Role.MEMBER
-    if request.method == "GET" and own:
-        return redirect(url_for("contacts.mine"))
-    if request.method == "GET" and (back := remembered()):
-        return back
-    form = MassContactForm([] if own else services.members(), masses.sectors(),
-                           **({} if request.method == "POST" else {"formdata": None,
-                                                                  "data": {"occurred_on": beijing_today()}}))
-    if request.method == "POST":
-        if current_user.role not in MASS_WRITERS:
-            abort(403)
+    if request.method == "GET":
         if own:
-            form.member_id.validate_choice = False  # a member's own: whatever is posted, it is theirs
-        if form.validate_on_submit():
-            errors, _entry = masses.add(_mass_input(form, current_user.member_id if own else form.member_id.data),
-                                        current_user)
-            if commit_or_attach(form, errors):
-                flash(_("已记录联系群众。"), "success")
-                return redirect(url_for("contacts.mine" if own else "contacts.masses_page"))
-        db.session.rollback()
-        if own:
-            return _mine_page(mass_form=form)
-        return _masses_page(form)
-    return _masses_page(form)
+            return redirect(url_for("contacts.mine"))
+        if back := remembered():
+            return back
+        return _masses_page(MassContactForm(services.members(), masses.sectors(), formdata=None,
+                                            data={"occurred_on": beijing_today()}))
+    if current_user.role not in MASS_WRITERS:
+        abort(403)
+    form = MassContactForm([] if own else services.members(), masses.sectors())
+    if own:
+        form.member_id.validate_choice = False  # a member's own: whatever is posted, it is theirs
+    if form.validate_on_submit():
+        errors, _entry = masses.add(_mass_input(form, current_user.member_id if own else form.member_id.data),
+                                    current_user)
+        if commit_or_attach(form, errors):
+            flash(_("已记录联系群众。"), "success")
+            return redirect(url_for("contacts.mine" if own else "contacts.masses_page"))
+    db.session.rollback()
+    return _mine_page(mass_form=form) if own else _masses_page(form)
 
 
 @bp.route("/masses/<int:entry_id>/delete", methods=["POST"])

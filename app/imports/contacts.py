@@ -44,6 +44,7 @@ class ContactLinks(CheckThenWrite):
         units = list(db.session.scalars(sa.select(Unit)))
         plan: list[dict[str, Any]] = []
         seen: dict[tuple[ContactLinkKind, int, bool], list[tuple[int, dt.date, dt.date | None]]] = {}
+        ending: dict[int, int] = {}  # an assignment a row ends by reassigning → that row
         for row in sheets[CONTACT_LINKS.name]:
             if row.bad or not row["kind"]:
                 continue
@@ -105,6 +106,10 @@ class ContactLinks(CheckThenWrite):
             if errors:
                 continue
             if checked.ends is not None:
+                if checked.ends.id in ending:
+                    ctx.error(row, "starts_on", f"与第 {ending[checked.ends.id]} 行改派的是同一项分工，请分两次导入")
+                    continue
+                ending[checked.ends.id] = row.number
                 what += f"（{checked.ends.contact_name}的原分工于 {(starts - dt.timedelta(days=1)).isoformat()} 结束）"
             ctx.plan(row, ADDED, what)
             plan.append({"kind": kind, "leader": leader, "from_member": by_member, "from_unit": by_unit,
