@@ -1,6 +1,7 @@
 """The 四联系 forms: an assignment (which ends it needs depends on its kind) and its dates, a contact with a member,
 a 专委会's contact with a 界别 or 联络处, and a member's contact with the masses. Checks that need the database (a
-常委, a unit of the right kind, overlapping dates, the user's scope) are the services'."""
+常委, a unit of the right kind, overlapping dates, the user's scope, so also which member or unit was chosen) are the
+services', which say what is wrong in the office's words."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -31,10 +32,10 @@ class LinkDatesForm(FlaskForm):
 class LinkForm(LinkDatesForm):
     kind = SelectField(_l("联系类型"), choices=enum_choices(ContactLinkKind), validators=[DataRequired()])
     leader = StringField(_l("县政协领导"), validators=[Optional(), Length(max=40), SingleLine()])
-    from_member_id = SelectField(_l("联系委员的常委"), coerce=int, default=0)
-    to_member_id = SelectField(_l("被联系的常委或委员"), coerce=int, default=0)
-    from_unit_id = SelectField(_l("专委会"), coerce=int, default=0)
-    to_unit_id = SelectField(_l("被联系的界别或联络处"), coerce=int, default=0)
+    from_member_id = SelectField(_l("联系委员的常委"), coerce=int, default=0, validate_choice=False)
+    to_member_id = SelectField(_l("被联系的常委或委员"), coerce=int, default=0, validate_choice=False)
+    from_unit_id = SelectField(_l("专委会"), coerce=int, default=0, validate_choice=False)
+    to_unit_id = SelectField(_l("被联系的界别或联络处"), coerce=int, default=0, validate_choice=False)
     submit = SubmitField(_l("添加分工"))
 
     def __init__(self, standing: list[Member], members: list[Member], committees: list[Unit], targets: list[Unit],
@@ -49,8 +50,8 @@ class LinkForm(LinkDatesForm):
 class ContactEntryForm(FlaskForm):
     occurred_on = ChineseDateField(_l("联系日期"), validators=[Optional()])
     form = SelectField(_l("联系方式"), choices=enum_choices(ContactForm), validators=[DataRequired()])
-    member_id = SelectField(_l("被联系的委员"), coerce=int, default=0)
-    by_member_id = SelectField(_l("联系人（常委或委员）"), coerce=int, default=0)
+    member_id = SelectField(_l("被联系的委员"), coerce=int, default=0, validate_choice=False)
+    by_member_id = SelectField(_l("联系人（常委或委员）"), coerce=int, default=0, validate_choice=False)
     by_leader = StringField(_l("或联系的县政协领导"), validators=[Optional(), Length(max=40), SingleLine()])
     content = TextAreaField(_l("联系内容"), validators=[Length(max=2000)])
     submit = SubmitField(_l("记录联系"))
@@ -66,7 +67,7 @@ class OwnContactForm(FlaskForm):
 
     occurred_on = ChineseDateField(_l("联系日期"), validators=[Optional()])
     form = SelectField(_l("联系方式"), choices=enum_choices(ContactForm), validators=[DataRequired()])
-    member_id = SelectField(_l("联系的委员"), coerce=int, default=0)
+    member_id = SelectField(_l("联系的委员"), coerce=int, default=0, validate_choice=False)
     content = TextAreaField(_l("联系内容"), validators=[Length(max=2000)])
     submit = SubmitField(_l("记录联系"))
 
@@ -80,8 +81,8 @@ class UnitContactForm(FlaskForm):
 
     occurred_on = ChineseDateField(_l("联系日期"), validators=[Optional()])
     form = SelectField(_l("联系方式"), choices=enum_choices(ContactForm), validators=[DataRequired()])
-    by_unit_id = SelectField(_l("专委会"), coerce=int, default=0)
-    unit_id = SelectField(_l("被联系的界别或联络处"), coerce=int, default=0)
+    by_unit_id = SelectField(_l("专委会"), coerce=int, default=0, validate_choice=False)
+    unit_id = SelectField(_l("被联系的界别或联络处"), coerce=int, default=0, validate_choice=False)
     content = TextAreaField(_l("联系内容"), validators=[Length(max=2000)])
     submit = SubmitField(_l("记录专委会联系"))
 
@@ -96,10 +97,10 @@ class MassContactForm(FlaskForm):
 
     occurred_on = ChineseDateField(_l("联系日期"), validators=[Optional()])
     form = SelectField(_l("联系方式"), choices=enum_choices(ContactForm), validators=[DataRequired()])
-    member_id = SelectField(_l("委员"), coerce=int, default=0)
+    member_id = SelectField(_l("委员"), coerce=int, default=0, validate_choice=False)
     people = StringField(_l("联系的群众"), validators=[DataRequired(_l("请填写联系的群众（个人或群体）。")), Length(max=120),
                                                   SingleLine()])
-    sector_id = SelectField(_l("群众所属界别"), coerce=int, default=0)
+    sector_id = SelectField(_l("群众所属界别"), coerce=int, default=0, validate_choice=False)
     content = TextAreaField(_l("联系内容"), validators=[Length(max=2000)])
     issues = TextAreaField(_l("反映的问题"), validators=[Length(max=2000)])
     submit = SubmitField(_l("记录联系群众"))

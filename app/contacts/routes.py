@@ -285,8 +285,6 @@ def masses_page() -> str | Response:
     if current_user.role not in MASS_WRITERS:
         abort(403)
     form = MassContactForm([] if own else services.members(), masses.sectors())
-    if own:
-        form.member_id.validate_choice = False  # a member's own: whatever is posted, it is theirs
     if form.validate_on_submit():
         errors, _entry = masses.add(_mass_input(form, current_user.member_id if own else form.member_id.data),
                                     current_user)
