@@ -59,7 +59,12 @@ VALID: dict[str, dict[str, list[object]]] = {
                  "stage_landed": [None, dt.date(2025, 6, 1)]},
     "contact-links": {"kind": ["常委联系委员", "县政协领导联系常委", "专委会联系界别和联络处"],
                       "from_code": [None, "M0001", "U001"], "from_name": [None, "主席 王某", "张三", "提案委员会"],
-                      "to_code": [None, "M0002", "U004"], "to_name": [None, "李红", "经济界", "大源镇联络处"]},
+                      "to_code": [None, "M0002", "U004"], "to_name": [None, "李红", "经济界", "大源镇联络处"],
+                      "starts_on": [None, dt.date(2025, 1, 1), "2025-07-01"], "ends_on": [None, "2025-06-30"]},
+    "mass-contacts": {"member_code": [None, "M0001", "M0002"], "member_name": [None, "张三", "李红"],
+                      "occurred_on": [dt.date(2025, 3, 2), "2025-04-01"], "form": ["走访", "电话", "座谈", "微信"],
+                      "people": ["个体户张某", "村民代表"], "sector": [None, "经济界", "教育界"],
+                      "content": [None, "听取意见"], "issues": [None, "道路失修"]},
 }
 NEAR_MISSES: list[object] = [
     "W101", "B01", "P0001", 1001, "M0003", "U004", "U008", 2**40, "abc", "未知", "农业界", "大源镇联络处", "没有的支部",

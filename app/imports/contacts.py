@@ -169,7 +169,7 @@ class MassContacts(CheckThenWrite):
         plan: list[masses.MassInput] = []
         seen: dict[tuple[object, ...], int] = {}
         for row in sheets[MASS_CONTACTS.name]:
-            if row.bad:
+            if row.bad or row["form"] is None:  # no 联系方式 column: said at its header
                 continue
             member = _find_member(ctx, row, members)
             day = row["occurred_on"]
