@@ -6,12 +6,11 @@ import datetime as dt
 import io
 
 import openpyxl
-import pytest
 import sqlalchemy as sa
 
 from app.contacts import coverage, services
 from app.extensions import db
-from app.models import (Activity, AuditLog, Contact, ContactForm, ContactLink, ContactLinkKind, Member, RecordState,
+from app.models import (Activity, AuditLog, Contact, ContactLink, ContactLinkKind, Member, RecordState,
                         Unit, UnitKind)
 from conftest import text_of
 

@@ -5,9 +5,6 @@ report and its own list, imported and exported; and a 专委会's contacts with 
 in the committees' coverage."""
 from __future__ import annotations
 
-import datetime as dt
-import io
-
 import openpyxl
 import sqlalchemy as sa
 
@@ -16,7 +13,7 @@ from app.contacts import coverage, services
 from app.extensions import db
 from app.imports.base import run_import
 from app.imports.datasets import DATASETS
-from app.models import (Activity, AuditLog, Contact, MassContact, Member, RecordState, Role, Unit, UnitKind, User)
+from app.models import Activity, AuditLog, Contact, MassContact, Member, RecordState, Unit, UnitKind, User
 from conftest import text_of, xlsx
 
 HEADERS = ["委员编号", "委员姓名", "日期", "联系方式", "联系的群众", "群众所属界别", "联系内容", "反映的问题"]

@@ -24,8 +24,8 @@ from app.contacts import services
 from app.contacts.links import span_text
 from app.contacts.masses import period_entries
 from app.extensions import db
-from app.timetable import newest_year
 from app.models import Contact, ContactLink, ContactLinkKind, Member, Unit, UnitKind, User
+from app.timetable import newest_year
 from reports.contacts import CommitteeLine, ContactReport, MassLine, StandingLine, UncontactedLine
 
 
