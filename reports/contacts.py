@@ -22,7 +22,7 @@ COMMITTEE_HEADER = ("专委会", "联系的界别和联络处", "已联系", "�
 COMMITTEE_WIDTHS = (34 * mm, 22 * mm, 14 * mm, 14 * mm, 16 * mm, 70 * mm)  # 170 mm
 COMMITTEE_SHEET = (20, 12, 8, 8, 8, 50)
 MASSES_HEADER = ("日期", "委员编号", "委员", "界别", "联系方式", "联系的群众", "联系内容", "反映的问题")
-MASSES_WIDTHS = (20 * mm, 14 * mm, 14 * mm, 18 * mm, 12 * mm, 28 * mm, 34 * mm, 30 * mm)  # 170 mm
+MASSES_WIDTHS = (15 * mm, 14 * mm, 15 * mm, 18 * mm, 13 * mm, 28 * mm, 37 * mm, 30 * mm)  # 170 mm
 MASSES_SHEET = (12, 10, 10, 14, 8, 24, 40, 36)
 
 
@@ -97,8 +97,9 @@ def _mass(line: MassLine, day: object) -> list[object]:
     return [day, line.code, line.name, line.sector, line.form, line.people, line.content, line.issues or "—"]
 
 
-def _cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+def _month_day(day: dt.date) -> str:
+    """7月2日: the year is the title's."""
+    return f"{day.month}月{day.day}日"
 
 
 def contact_pdf(report: ContactReport) -> bytes:
@@ -120,7 +121,7 @@ def contact_pdf(report: ContactReport) -> bytes:
         *section("三、专委会联系界别和联络处", COMMITTEE_HEADER, [tuple(_committee(c)) for c in report.committees],
                  COMMITTEE_WIDTHS, (1, 2, 3, 4)),
         *section(f"四、委员联系界别群众（{len(report.masses)} 次）", MASSES_HEADER,
-                 [tuple(_mass(m, _cn_date(m.day))) for m in report.masses], MASSES_WIDTHS, (1, 4)),
+                 [tuple(_mass(m, _month_day(m.day))) for m in report.masses], MASSES_WIDTHS, (1, 4)),
     ]
     return layout.build(story[:-1], title=report.title)
 
