@@ -44,7 +44,10 @@ def test_the_quotas_are_the_rule_files(annual):
     review, award_list = annual
     board = awards.board(award_list)
     active = sum(1 for s in awards.frozen_subjects(review).values() if s.attrs.get("active"))
-    assert award_list.category == "优秀政协委员" and board.total_quota == active // 10  # share 1/10, floor
+    n = active // 10  # share 1/10, floor
+    suggested = sorted((s for s in board.standings.values() if s.suggested), key=lambda s: -s.score)
+    assert award_list.category == "优秀政协委员" and board.total_quota == len(suggested) >= n
+    assert all(s.score == suggested[n - 1].score for s in suggested[n:])  # beyond n: tied at the last place
     top = economy(board)
     eligible = [s for s in top if s.reason is None]
     # two per 界别, and all of those tied at the last place (ties: all_in)

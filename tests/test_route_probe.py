@@ -28,8 +28,8 @@ from app.models import (Activity, ActivityParticipant, AwardList, BranchVisit, C
                         ReviewEntry, Role, SubjectKind, Term, Unit, UnitKind, User, VisitForm)
 from conftest import text_of
 
-# 248 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 1984 pairs probed.
-RULE_METHODS = 255
+# 263 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 2104 pairs probed.
+RULE_METHODS = 263
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -170,12 +170,19 @@ ROUTES: dict[str, Route] = {
                                                      "POST": frozenset(VERIFY)}, review_id="review"),
     "/documents/review/<int:review_id>/rewards": r(VERIFY, review_id="review"),
     "/documents/settings": r(VERIFY),
-    # 四联系: the office assigns, the office and clerks log within scope
+    # 四联系: the office assigns, the office and clerks log within scope; a member logs their own (a 常委: their
+    # contacts with their members) and keeps their own page
     "/contacts/": r(AWARD_VIEWERS),
     "/contacts/links": r({"GET": frozenset(AWARD_VIEWERS), "POST": frozenset(VERIFY)}),
     "/contacts/links/<int:link_id>/delete": r(VERIFY, link_id="contact_link"),
+    "/contacts/links/<int:link_id>/edit": r(VERIFY, link_id="contact_link"),
     "/contacts/log": r({"GET": frozenset(AWARD_VIEWERS), "POST": frozenset(ENTRY)}),
-    "/contacts/log/<int:contact_id>/delete": r(ENTRY, contact_id="contact"),
+    "/contacts/log/units": r(ENTRY),
+    "/contacts/log/<int:contact_id>/delete": r((*ENTRY, MEMBER), contact_id="contact"),
+    "/contacts/masses": r({"GET": frozenset((*AWARD_VIEWERS, MEMBER)),  # a member: to their own page
+                           "POST": frozenset((*ENTRY, MEMBER))}),      # a member: their own
+    "/contacts/masses/<int:entry_id>/delete": r((*ENTRY, MEMBER), entry_id="mass_contact"),
+    "/contacts/mine": r((MEMBER,)),
     # 通报处理: the office writes, the leading group reads, a clerk reads their units' members' cases
     "/followup/": r(AWARD_VIEWERS),
     "/followup/<int:case_id>": r(AWARD_VIEWERS, case_id="followup"),
@@ -298,7 +305,7 @@ ROUTES: dict[str, Route] = {
 ID_KINDS = {"activity", "evidence", "member", "meeting", "branch", "enterprise", "user", "award_list", "candidate",
             "objection", "certificate", "printer", "review", "subject", "job", "token", "notice", "followup",
             "pairing", "pairing_entry", "counterpart", "project", "project_stage", "project_service", "branch_visit",
-            "contact_link", "contact"}
+            "contact_link", "contact", "mass_contact"}
 PUBLIC_IDS_REFUSED = {"/public/highlights/<int:activity_id>", "/public/publicity/<int:list_id>"}
 
 
@@ -428,6 +435,8 @@ def build_world(app: Flask, tmp_path) -> World:
                                                           ContactLink.from_member_id.in_(outside)).limit(1))
     contact = db.session.scalar(sa.select(Contact).where(Contact.member_id.in_(outside),
                                                          Contact.by_member_id.in_(outside)).limit(1))
+    from app.models import MassContact
+    mass_contact_id = _outside(MassContact, scoped_users)[0]
     db.session.commit()
     token = "ab" * 32  # an upload waiting in the office's folder
     (tmp_path / "imports" / str(office.id)).mkdir(parents=True)
@@ -443,7 +452,8 @@ def build_world(app: Flask, tmp_path) -> World:
               "template": "2025-四个一-委员.yaml", "term": db.session.scalar(sa.select(Term.id)), "year": 2025,
               "followup": case.id, "pairing": pairing_id, "pairing_entry": pairing_entry_id,
               "counterpart": counterpart_id, "project": project_id, "project_stage": project_stage_id,
-              "project_service": service.id, "branch_visit": visit.id, "contact_link": link.id, "contact": contact.id}
+              "project_service": service.id, "branch_visit": visit.id, "contact_link": link.id, "contact": contact.id,
+              "mass_contact": mass_contact_id}
     ids = {v: dict(common) for v in VISITORS}
     ids["liaison"] |= {"category": "CONTRIBUTION", "review": branches_review.id, "subject": branch_id}
 

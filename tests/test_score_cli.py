@@ -106,9 +106,10 @@ def test_score_table_and_explain_read_in_chinese(runner, scored_county):
 
 def test_score_csv_has_one_row_per_subject_or_per_line(runner, scored_county):
     plain = runner.invoke(args=["score", "--rules", str(RULES), "--period", "2025", "--format", "csv"]).output
-    assert plain.splitlines()[0] == ("名次,编号,姓名,单位,总分,等次,“四个一”每项至少完成一次,"
+    assert plain.splitlines()[0] == ("名次,编号,姓名,单位,总分,等次,“四个一”每项至少完成一次,常委每半年联系委员不少于 2 次,"
                                      "一票否决：受到党纪政务处分或有违法犯罪行为,表彰,表彰说明")
-    assert next(csv.reader(plain.splitlines()[1:]))[-4:] == ["否", "—", "", ""]  # 30 points: no award in reach
+    # 30 points: no award in reach; not a 常委: the 常委's gate does not apply
+    assert next(csv.reader(plain.splitlines()[1:]))[-5:] == ["否", "不适用", "—", "", ""]
     assert len(plain.splitlines()) == 3
     explained = runner.invoke(args=["score", "--rules", str(RULES), "--period", "2025", "--format", "csv",
                                     "--explain"]).output
@@ -155,7 +156,7 @@ def test_a_gate_with_when_shows_not_applicable_in_table_and_csv(runner, scored_c
     csv_out = runner.invoke(args=["score", "--rules", str(rules), "--period", "2025", "--format", "csv"])
     assert csv_out.exit_code == 0, csv_out.output
     rows = {r.split(",")[2]: r.split(",") for r in csv_out.output.splitlines()[1:]}
-    assert rows["张三"][6:8] == ["否", "—"] and rows["李四"][6:8] == ["不适用", "—"]
+    assert rows["张三"][6:9] == ["否", "否", "—"] and rows["李四"][6:9] == ["不适用", "不适用", "—"]
     explained = runner.invoke(args=["score", "--rules", str(rules), "--period", "2025", "--format", "csv",
                                     "--explain"])
     assert explained.exit_code == 0 and "不适用" in explained.output

@@ -448,13 +448,15 @@ def followup_list(client: FlaskClient, as_user: Callable[[str], None]) -> Files:
     return both(client, "/followup/?state=")
 
 
-@case("app/contacts/routes.py:index", "app/contacts/routes.py:log", "app/documents/cli.py:_contacts",
-      "reports/contacts.py")
+@case("app/contacts/routes.py:index", "app/contacts/routes.py:_log_page", "app/contacts/routes.py:links",
+      "app/contacts/routes.py:_masses_page", "app/documents/cli.py:_contacts", "reports/contacts.py")
 def contact_tables(client: FlaskClient, as_user: Callable[[str], None]) -> Files:
-    """四联系: each 常委's coverage, the members nobody contacted, the contact log, and `report contacts` as .xlsx."""
+    """四联系: each 常委's coverage, the members nobody contacted, each 专委会's, the contact log, the assignments and
+    the contacts with the masses (in their import formats), and `report contacts` as .xlsx."""
     as_user("office")
-    files = [*both(client, "/contacts/?year=2025"), *both(client, "/contacts/?year=2025&view=uncontacted"),
-             *both(client, "/contacts/log?year=2025")]
+    files = [*both(client, "/contacts/?year=2025"), *both(client, "/contacts/?year=2025&show=uncontacted", False),
+             *both(client, "/contacts/?year=2025&show=committees"), *both(client, "/contacts/log?year=2025"),
+             *both(client, "/contacts/links?all=1"), *both(client, "/contacts/masses?year=2025")]
     return [*files, _report(client, "contacts")]
 
 
@@ -491,7 +493,8 @@ def import_templates(client: FlaskClient, as_user: Callable[[str], None]) -> Fil
     """The templates: their dropdowns list the county's units and kinds."""
     from app.imports.datasets import DATASETS
     as_user("office")
-    plain = ("records", "branch-results", "history", "pairings", "projects", "contact-links")  # no county name listed
+    plain = ("records", "branch-results", "history", "pairings", "projects", "contact-links",  # no county name listed
+             "mass-contacts")
     return [get(client, f"/imports/{name}/template.xlsx", numbers=False, typed=name not in plain)
             for name in DATASETS]
 

@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from app.extensions import db
 from app.models import (Activity, Attendance, BranchResult, BranchVisit, Contact, ContactLink, Counterpart, Enterprise,
-                        Evidence, Followup, Meeting, Member, Pairing, PairingEntry, PartyMember, Project,
+                        Evidence, Followup, MassContact, Meeting, Member, Pairing, PairingEntry, PartyMember, Project,
                         ProjectProgress, ProjectService, Role, Unit, User)
 
 T = TypeVar("T")
@@ -100,16 +100,27 @@ def _counterpart_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
     paired = Counterpart.id.in_(sa.select(Pairing.counterpart_id).where(_pairing_clause(user, ids)))
     return paired if user.role == Role.MEMBER else sa.or_(paired, Counterpart.entered_by_unit_id.in_(ids))
 def _link_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
+    """A member-to-member assignment both ends of which are the user's units' members (a leader named is no
+    one's); a 专委会's assignment with a 界别 or 联络处 either unit of which is theirs. A member: those they keep
+    (a 常委's members) and those that keep them."""
+    if user.role == Role.MEMBER:
+        me = user.member_id or 0
+        return sa.or_(ContactLink.from_member_id == me, ContactLink.to_member_id == me)
     members = sa.select(Member.id).where(_member_clause(user, ids))
     return sa.or_(sa.and_(ContactLink.to_member_id.in_(members), sa.or_(
                       ContactLink.from_member_id.is_(None), ContactLink.from_member_id.in_(members))),
-                  sa.and_(ContactLink.from_unit_id.in_(ids), ContactLink.to_unit_id.in_(ids)))
+                  ContactLink.from_unit_id.in_(ids), ContactLink.to_unit_id.in_(ids))
 
 
 def _contact_clause(user: User, ids: set[int]) -> sa.ColumnElement[bool]:
+    """A contact with a member both ends of which are the user's units' (a leader named is no one's); a
+    专委会's contact with a unit, either unit of which is theirs. A member: the contacts they made."""
+    if user.role == Role.MEMBER:
+        return Contact.by_member_id == (user.member_id or 0)
     members = sa.select(Member.id).where(_member_clause(user, ids))
-    return sa.and_(Contact.member_id.in_(members),
-                   sa.or_(Contact.by_member_id.is_(None), Contact.by_member_id.in_(members)))
+    return sa.or_(sa.and_(Contact.member_id.in_(members),
+                          sa.or_(Contact.by_member_id.is_(None), Contact.by_member_id.in_(members))),
+                  Contact.by_unit_id.in_(ids), Contact.unit_id.in_(ids))
 
 
 CLAUSES: dict[type, Callable[[User, set[int]], sa.ColumnElement[bool]]] = {
@@ -137,6 +148,8 @@ CLAUSES: dict[type, Callable[[User, set[int]], sa.ColumnElement[bool]]] = {
     # 四联系: an assignment or a contact both ends of which are the user's units' (a leader named is no one's)
     ContactLink: _link_clause,
     Contact: _contact_clause,
+    # 委员联系界别群众: the entries of the user's units' members; a member's own
+    MassContact: lambda user, ids: MassContact.member_id.in_(sa.select(Member.id).where(_member_clause(user, ids))),
 }
 
 

@@ -80,7 +80,9 @@ def build_demo(seed: int = DEFAULT_SEED) -> DemoSummary:
     build_party_life(county, people)
     build_pairings()
     build_projects()
-    build_contacts(county, members, seed)
+    behind = build_contacts(county, members, seed, model)
+    county.users["standing"] = demo_user("standing", behind.name, Role.MEMBER, password_hash, 11,
+                                         member_id=behind.id)  # a 常委 behind with their contacts: the 待办 says so
     build_coverage(county, people)
     build_owners(county)
     db.session.flush()

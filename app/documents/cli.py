@@ -2,7 +2,7 @@
 progress bar for large batches (certificates, 奖状, every member's 履职档案). A file ending in .xlsx gets the
 spreadsheet version (表彰名单, 排名表, 奖励发放表), one ending in .docx the Word version laid out as an official
 document (表彰决定, 表彰名单, 通报名单, 公示通知, 抄送函). `report contacts --year 2025 [--half H1]` prints the 四联系
-覆盖情况 of the whole county instead of a review's document; `report term --term ID [--member ID]` the 届末综合评价
+情况 of the whole county (coverage, 专委会, 委员联系界别群众) instead of a review's document; `report term --term ID [--member ID]` the 届末综合评价
 (the list for the 换届 nomination, or one member's term report)."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from app.contacts import services as contact_services
+from app.contacts import coverage as contact_coverage
 from app.documents import kinds
 from app.documents.errors import DocumentError
 from app.documents.kinds import Options
@@ -29,10 +29,10 @@ R = TypeVar("R")
 @click.command("report")
 @click.argument("document", type=click.Choice([*kinds.DOCUMENTS, "contacts", "coverage", "term"]))
 @click.option("--review", "review_id", type=int, default=None, help="考评编号（考评排名页面地址中的数字）")
-@click.option("--year", type=int, default=None, help="四联系覆盖情况（contacts）、党组织覆盖统计（coverage）：年度，如 2025")
+@click.option("--year", type=int, default=None, help="四联系情况（contacts）、党组织覆盖统计（coverage）：年度，如 2025")
 @click.option("--term", "term_id", type=int, default=None, help="届末综合评价（term）：届次编号")
 @click.option("--member", "member_id", type=int, default=None, help="届末综合评价：只生成这位委员的届末评价表（委员编号 id）")
-@click.option("--half", type=click.Choice(["H1", "H2"]), default=None, help="四联系覆盖情况：H1 上半年，H2 下半年；不填为全年")
+@click.option("--half", type=click.Choice(["H1", "H2"]), default=None, help="四联系情况：H1 上半年，H2 下半年；不填为全年")
 @click.option("--order", type=click.Choice(list(kinds.ORDERS)), default="strokes", show_default=True,
               help="名单和证书的顺序：score 按得分，strokes 按姓氏笔画")
 @click.option("--grouping", type=click.Choice(list(kinds.GROUPINGS)), default="unit", show_default=True,
@@ -122,13 +122,13 @@ def _write(output: Path, report: R, pdf: Callable[[R], bytes], workbook: Callabl
 
 
 def _contacts(year: int | None, half: str, output: Path) -> None:
-    """四联系覆盖情况 of the whole county: PDF, or .xlsx by the file's extension."""
+    """四联系情况 of the whole county: PDF, or .xlsx by the file's extension."""
     if year is None:
         raise click.UsageError("请用 --year 指定年度")
-    report = contact_services.report(year, half)
+    report = contact_coverage.report(year, half)
     _write(output, report, contact_pdf, contact_workbook)
     click.echo(f"已生成 {output}：{report.title}，常委 {len(report.standing)} 人，无人联系的委员 "
-               f"{len(report.uncontacted)} 人")
+               f"{len(report.uncontacted)} 人，委员联系界别群众 {len(report.masses)} 次")
 
 
 def _coverage(year: int | None, output: Path) -> None:

@@ -1,12 +1,12 @@
 """Every import, by name: members, records, attendance, branches, party-members, branch-results, history, pairings,
-projects, contact-links, enterprises.
+projects, contact-links, mass-contacts, enterprises.
 
 Each reads the sheets of app/spreadsheets/columns.py, so a template, an export and an import always agree.
 """
 from __future__ import annotations
 
 from app.imports.base import Dataset
-from app.imports.contacts import ContactLinks
+from app.imports.contacts import ContactLinks, MassContacts
 from app.imports.enterprises import Enterprises
 from app.imports.history import History
 from app.imports.meetings import AttendanceImport, BranchResults
@@ -16,4 +16,4 @@ from app.imports.registers import Pairings, Projects
 
 DATASETS: dict[str, Dataset] = {d.name: d for d in (Members(), Records(), AttendanceImport(), Branches(),
                                                      PartyMembers(), BranchResults(), History(), Pairings(),
-                                                     Projects(), ContactLinks(), Enterprises())}
+                                                     Projects(), ContactLinks(), MassContacts(), Enterprises())}

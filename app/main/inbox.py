@@ -15,13 +15,15 @@ from flask_babel import gettext as _
 from app import timetable
 from app.activities import services as activities
 from app.auth.scope import clause
+from app.contacts import coverage as contact_coverage
+from app.contacts import services as contacts
 from app.awards.services import publicity_ends_on
 from app.branches.results import period_label
 from app.extensions import db
 from app.followup.services import UNCLOSED, unclosed_count
 from app.models import (Activity, AppraisalYear, Attendance, AwardList, AwardListState, BranchResult, Candidate,
-                        CandidateState, Meeting, Objection, ObjectionOutcome, RecordState, Review, ReviewState, Role,
-                        SubjectKind, Unit, User, Vote)
+                        CandidateState, Meeting, Member, Objection, ObjectionOutcome, RecordState, Review, ReviewState,
+                        Role, SubjectKind, Unit, User, Vote)
 from app.reviews import pending
 from app.timeutil import beijing_today
 
@@ -64,7 +66,7 @@ def _cached(user: User, reminders: bool) -> list[Item]:
 
 def _items(user: User, reminders: bool) -> list[Item]:
     found = {Role.CLERK: _clerk, Role.LIAISON: _liaison, Role.OFFICE: _office, Role.ADMIN: _office,
-             Role.LEADER: lambda u, _r: _leader(u), Role.MEMBER: lambda u, _r: _member(u)}[user.role](user, reminders)
+             Role.LEADER: lambda u, _r: _leader(u), Role.MEMBER: _member}[user.role](user, reminders)
     return [item for item in found if item.count]
 
 
@@ -157,7 +159,7 @@ def _office(user: User, reminders: bool) -> list[Item]:
     found.append(Item(_("待核实的比实绩"), submitted,
                       url_for("branches.result_list", state=RecordState.SUBMITTED.name), "branches.result_list"))
     return _timetable() + found + _objections() + _award_steps() + (_reviews_pending() if reminders else []) + \
-        _followup(user)
+        _followup(user) + (_contacts_behind() if reminders else [])
 
 
 def _timetable() -> list[Item]:
@@ -180,6 +182,35 @@ def _timetable() -> list[Item]:
         warning = timetable.briefing_warning(found.year, today)
         if warning is not None:
             out.append(Item(warning[0], 1, link, "meetings.index", when=_("政情通报会"), overdue=warning[1]))
+    return out
+
+
+def _contacts_behind() -> list[Item]:
+    """四联系: from the half's 4th month, how many 常委 have contacted fewer than half of their members (the link
+    lists them)."""
+    today = beijing_today()
+    out = []
+    for b in contact_coverage.office_behind(today):
+        now = (b.year, b.half) == (today.year, contacts.half_of(today))
+        text = _("%(n)s 位常委本半年联系委员未过半", n=b.count) if now else \
+            _("%(period)s %(n)s 位常委联系委员未过半", period=contacts.period_label(b.year, b.half), n=b.count)
+        out.append(Item(text, b.count, url_for("contacts.index", year=b.year, half=b.half, show="standing",
+                                               behind=1), "contacts.index", badge=False, when=_("四联系")))
+    return out
+
+
+def _own_contacts_behind(user: User) -> list[Item]:
+    """A 常委's own: from the half's 4th month, the members assigned to them not yet contacted in it."""
+    member = db.session.get(Member, user.member_id or 0)
+    if member is None:
+        return []
+    today = beijing_today()
+    out = []
+    for b in contact_coverage.own_behind(member, today):
+        now = (b.year, b.half) == (today.year, contacts.half_of(today))
+        text = _("您联系的委员中还有 %(n)s 位本半年未联系", n=b.count) if now else \
+            _("%(period)s，您联系的委员中还有 %(n)s 位未联系", period=contacts.period_label(b.year, b.half), n=b.count)
+        out.append(Item(text, b.count, url_for("contacts.mine"), "contacts.mine", badge=False, when=_("四联系")))
     return out
 
 
@@ -248,7 +279,7 @@ def _leader(user: User) -> list[Item]:
             for list_id, title, n in rows]
 
 
-def _member(user: User) -> list[Item]:
+def _member(user: User, reminders: bool) -> list[Item]:
     if user.member_id is None:
         return []
     returned = _records(Activity.self_reported, Activity.member_id == user.member_id,
@@ -260,7 +291,7 @@ def _member(user: User) -> list[Item]:
              url_for("activities.index", state=RecordState.RETURNED.name, todo="mine"),
              "activities.index"),
         Item(_("即将参加的会议和活动"), upcoming, url_for("members.mine"), "members.mine"),
-    ]
+    ] + (_own_contacts_behind(user) if reminders else [])
 
 
 def upcoming_meetings(user: User) -> list[Meeting]:

@@ -52,7 +52,7 @@ NAV = {
                    ("imports.index", _l("导入导出")), ("awards.index", _l("表彰推荐"))],
     Role.MEMBER: [("members.mine", _l("我的履职档案")), ("activities.index", _l("我的履职记录")),
                   ("pairings.index", _l("我的结对")), ("projects.index", _l("我的引一企项目")),
-                  ("activities.report", _l("报告履职情况"))],
+                  ("contacts.mine", _l("我的四联系")), ("activities.report", _l("报告履职情况"))],
 }
 
 

@@ -8,6 +8,9 @@ from werkzeug.wrappers import Response
 
 from app.auth.decorators import roles_required
 from app.auth.scope import get_or_404
+from app.contacts import coverage as contact_coverage
+from app.contacts import masses
+from app.contacts import services as contact_services
 from app.reviews.reading import review_label
 from app.extensions import db
 from app.followup import services as followup
@@ -65,7 +68,12 @@ def detail(member_id: int) -> str:
     # 通报 cases are the office's internal work: the member's own page does not show them (docs/followup.md)
     cases = [] if current_user.role == Role.MEMBER else followup.member_cases(member.id)
     shown = [(c, review_label(c.review), followup.reasons(c), [followup.step_line(s) for s in c.steps]) for c in cases]
+    year, half = contact_coverage.half_in_view(beijing_today())
+    contacts = {"keepers": contact_coverage.keepers_of(member, beijing_today()),
+                "mine": contact_coverage.own_members(member, year, half, current_user) if member.is_standing else [],
+                "period": contact_services.period_label(year, half), "masses": masses.of_member(member.id)}
     return render_template("members/detail.html", member=member, activities=activities, cases=shown,
+                           contacts=contacts,
                            attendance=services.member_attendance(member.id), done=done, results=results,
                            dossier_years=years, dossier_year=chosen,
                            unit_changes=unit_history.history(member.id), unit_fields=unit_history.FIELD_LABELS,

@@ -1,6 +1,6 @@
 """Every table, re-exported so Alembic and the app see them all."""
 from app.models.audit import AuditLog
-from app.models.contacts import Contact, ContactLink
+from app.models.contacts import Contact, ContactLink, MassContact
 from app.models.awards import (AwardList, Candidate, Certificate, DecisionText, Objection, PrinterProfile, PrintLog,
                                RewardAmount, Vote)
 from app.models.enums import (AttendanceStatus, AwardListState, BranchForm, CandidateState, Category,
@@ -27,7 +27,7 @@ __all__ = [
     "Category", "Certificate", "CertificateKind", "Contact", "ContactForm", "ContactLink", "ContactLinkKind",
     "Counterpart", "CounterpartKind", "DecisionText", "Enterprise", "EnterpriseFigures", "Evidence", "Followup",
     "FollowupDecision", "FollowupEntry", "FollowupState", "FollowupStep", "Gender", "HistoricalResult", "Invitees",
-    "Job", "JobState", "LoginEvent", "LoginThrottle", "Meeting", "MeetingKind", "MeetingType", "Member",
+    "Job", "JobState", "LoginEvent", "LoginThrottle", "MassContact", "Meeting", "MeetingKind", "MeetingType", "Member",
     "MemberUnitChange", "Notice", "Objection", "ObjectionOutcome", "Pairing", "PairingEntry", "PartyMember",
     "PartyStatus", "PasswordHistory", "PrintLog", "PrinterProfile", "Project", "ProjectProgress", "ProjectService",
     "ProjectStage", "RecordState", "Review", "ReviewEntry", "ReviewKind", "ReviewState", "RewardAmount", "Role",

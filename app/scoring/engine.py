@@ -170,7 +170,8 @@ def _score_subject(subject: Subject, credits: list[_Credit], ruleset: RuleSet, p
     in_term = [] if term is None else [c for c in credits if term[0] <= c.record.occurred_on <= term[1]]
     pools = {"period": in_period, "input": credits, "term": in_term}
     if served.appraised:
-        gates, effects = _gates(subject, pools, ruleset, served.factor)
+        halves = _halves(subject, in_period, ruleset, start, end)
+        gates, effects = _gates(subject, pools, ruleset, served.factor, halves)
         flags, trigger_effects = _triggers(subject, total, pools, ruleset, served.factor)
         effect = _combine(ruleset, [*effects, *trigger_effects])
     else:  # listed with its points only: no gate, no 通报, no grade, rank or award
@@ -299,9 +300,37 @@ def _count(credits: Iterable[_Credit], match: Match, ruleset: RuleSet) -> int:
     return len(works)
 
 
-def _gates(subject: Subject, pools: Mapping[str, list[_Credit]], ruleset: RuleSet,
-           factor: Fraction) -> tuple[list[GateResult], list[Effect]]:
-    """Each gate that applies: met when every requirement is (a prorated subject's minimum counts × its share)."""
+def half_years(start: dt.date, end: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """The half-years [start, end] touches, each cut to it: (how the card names it, first day, last day)."""
+    out = []
+    for year in range(start.year, end.year + 1):
+        for prefix, first, last in ((HALF_PREFIXES[0], dt.date(year, 1, 1), dt.date(year, 6, 30)),
+                                    (HALF_PREFIXES[1], dt.date(year, 7, 1), dt.date(year, 12, 31))):
+            if max(first, start) <= min(last, end):
+                out.append((prefix, max(first, start), min(last, end)))
+    return out
+
+
+def _halves(subject: Subject, credits: list[_Credit], ruleset: RuleSet, start: dt.date | None,
+            end: dt.date | None) -> list[tuple[str, list[_Credit], Fraction]]:
+    """For gates counted `window: half`: each half-year of the period in which the subject serves and is
+    appraised (the rule file's `membership` applied to that half), its credits and the subject's share of it."""
+    if start is None or end is None or not any(g.window == "half" for g in ruleset.gates):
+        return []
+    out = []
+    for prefix, first, last in half_years(start, end):
+        if not serves(subject, first, last):
+            continue
+        served = service(subject, ruleset.membership, first, last)
+        if served.appraised:
+            out.append((prefix, [c for c in credits if first <= c.record.occurred_on <= last], served.factor))
+    return out
+
+
+def _gates(subject: Subject, pools: Mapping[str, list[_Credit]], ruleset: RuleSet, factor: Fraction,
+           halves: Sequence[tuple[str, list[_Credit], Fraction]] = ()) -> tuple[list[GateResult], list[Effect]]:
+    """Each gate that applies: met when every requirement is (a prorated subject's minimum counts × its share); a
+    gate counted `window: half`, when it is in each half-year the subject serves (× its share of that half)."""
     results: list[GateResult] = []
     effects: list[Effect] = []
     for gate in ruleset.gates:
@@ -310,12 +339,14 @@ def _gates(subject: Subject, pools: Mapping[str, list[_Credit]], ruleset: RuleSe
         details = []
         met = True
         where = TERM_PREFIX if gate.window == "term" else ""
-        for req in gate.requires:
-            count = _count(pools[gate.window], req.match, ruleset)
-            ok, shrunk = requirement_met(req, count, factor)
-            met = met and ok
-            suffix = "" if ok else "(一票否决)" if gate.veto else "(未达到)"
-            details.append(f"{req.label}:{where}{count} 件{shrunk}{suffix}")
+        parts = list(halves) if gate.window == "half" else [(where, pools[gate.window], factor)]
+        for prefix, pool, share in parts:
+            for req in gate.requires:
+                count = _count(pool, req.match, ruleset)
+                ok, shrunk = requirement_met(req, count, share)
+                met = met and ok
+                suffix = "" if ok else "(一票否决)" if gate.veto else "(未达到)"
+                details.append(f"{req.label}:{prefix}{count} 件{shrunk}{suffix}")
         results.append(GateResult(gate.name, gate.label, met, ";".join(details), gate.veto))
         if not met:
             effects.append(gate.effect)
@@ -334,6 +365,8 @@ def requirement_met(req: Requirement, count: int, factor: Fraction) -> tuple[boo
 
 #: How a count over the 届 (`window: term`) reads on the card: "本届累计 2 件".
 TERM_PREFIX = "本届累计 "
+#: How each half-year's count (`window: half`) reads on the card: "上半年 4 件;…下半年 1 件(未达到)".
+HALF_PREFIXES = ("上半年 ", "下半年 ")
 
 
 def trigger_detail(trigger: Trigger, count: int) -> str:

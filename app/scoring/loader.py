@@ -61,7 +61,8 @@ TIE_POLICIES = ("all_in", "none")
 HONOREES = {"subject": "考评对象本人", "enterprise_owner": "支部所在企业的企业主,由镇党委研究推荐"}
 #: Which records a count looks at: the period's, every record given (`input`), or the 届's up to the period's end.
 TRIGGER_WINDOWS = ("period", "input", "term")
-GATE_WINDOWS = ("period", "term")
+GATE_WINDOWS = ("period", "term", "half")  # half: each half-year of the period on its own (每半年)
+VETO_WINDOWS = ("period", "term")
 _TAG = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
 _NUMBER = re.compile(r"[+-]?\d{1,9}(\.\d{1,6})?")
@@ -934,7 +935,8 @@ class _Builder:
                 continue
             label = r.text(spec["label"][1], "label") if "label" in spec else name
             when = self.parse_when(spec["when"][1], "when") if "when" in spec else ()
-            window = r.choice(spec["window"][1], "window(统计范围)", GATE_WINDOWS) if "window" in spec else "period"
+            window = r.choice(spec["window"][1], "window(统计范围)", VETO_WINDOWS if veto else GATE_WINDOWS) \
+                if "window" in spec else "period"
             requires: list[Requirement] = []
             if veto and "match" in spec:
                 match = self.parse_match(spec["match"][1], f"否决项 '{name}' 的 match")

@@ -314,7 +314,7 @@ class Gate:
     effect: Effect
     veto: bool = False
     when: tuple[AttrCond, ...] = ()
-    window: str = "period"  # "period" | "term" (the 届 up to the period's end)
+    window: str = "period"  # "period" | "term" (the 届 up to the period's end) | "half" (each half-year on its own)
 
 
 @dataclass(frozen=True)

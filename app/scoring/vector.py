@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from app.scoring.cards import Flag, GateResult, Line, Note, PartScore, Place, RecordPoints, ScoreCard, SectionScore
-from app.scoring.engine import TERM_PREFIX, term_window, trigger_detail
+from app.scoring.engine import TERM_PREFIX, half_years, term_window, trigger_detail
 from app.scoring.membership import Service, serves, service
 from app.scoring.ranking import NO_GROUP
 from app.scoring.errors import RuleError
@@ -1693,6 +1693,41 @@ def _services(data: _Input, ruleset: RuleSet, period: Period) -> tuple[np.ndarra
     return appraised, noted, share
 
 
+def _half_services(data: _Input, ruleset: RuleSet, first: dt.date, last: dt.date) -> tuple[np.ndarray, _Share | None]:
+    """For a gate counted `window: half`, per subject row: whether it serves the half-year [first, last] and is
+    appraised in it (the rule file's `membership` applied to the half); and the prorated, with their share of it."""
+    n = len(data.subject_ids)
+    applies = np.ones(n, bool)
+    shared: list[tuple[int, Fraction]] = []
+    for row in _dated(data.attrs).tolist():
+        who = _as_subject(data.attrs, row)
+        if not serves(who, first, last):
+            applies[row] = False
+            continue
+        found = service(who, ruleset.membership, first, last)
+        applies[row] = found.appraised
+        if found.factor != 1:
+            shared.append((row, found.factor))
+    if not shared:
+        return applies, None
+    return applies, _Share(np.array([r for r, _ in shared], np.int64), np.array([f.numerator for _, f in shared],
+                                                                                np.int64),
+                           np.array([f.denominator for _, f in shared], np.int64))
+
+
+@dataclass
+class _GatePart:
+    """What one gate counts over one stretch: the whole window (`applies` None), or one half-year of the period for
+    a gate counted `window: half` (`applies`: the subjects serving and appraised in it). `prefix` names it on the
+    card; `lows` are each requirement's minimum (per subject when prorated)."""
+
+    prefix: str
+    counts: list[np.ndarray]
+    applies: np.ndarray | None = None
+    share: _Share | None = None
+    lows: list[int | np.ndarray | None] = field(default_factory=list)
+
+
 def _frame(parts: list[dict[str, np.ndarray]], cats: dict[str, list[str]]) -> pd.DataFrame:
     joined = {k: (np.concatenate([p[k] for p in parts]) if len(parts) > 1 else parts[0][k]) for k in parts[0]}
     for key, names in cats.items():
@@ -1728,6 +1763,9 @@ class _State:
         self.count_windows: dict[str, tuple[int, int] | None] = {
             "period": self.in_period, "input": None,
             "term": (_day(in_term[0]), _day(in_term[1])) if in_term is not None else (1, 0)}
+        #: the half-years of the period, for gates counted `window: half`
+        self.halves = half_years(min(p.start for p, _ in parts), max(p.end for p, _ in parts)) if any(  # type: ignore
+            g.window == "half" for g in rs.gates) else []
         # what gates and triggers count does not depend on points: it runs beside the windows
         self.windows, counts = _both(lambda: [_window(plan, data, self.subj, p, self.share) for p, _ in parts],
                                      lambda: self._counts(history))
@@ -1748,12 +1786,24 @@ class _State:
         self._places()
 
     # ---- gates, vetoes, triggers → effects
-    def _counts(self, history: pd.DataFrame | None) -> tuple[list[list[np.ndarray]], list[np.ndarray]]:
-        """Per gate requirement and per trigger, what it counts: distinct works per subject; for a trigger on low
-        totals, whether the history was below in every earlier year it looks at."""
+    def _counts(self, history: pd.DataFrame | None) -> tuple[list[list[_GatePart]], list[np.ndarray]]:
+        """Per gate requirement and per trigger, what it counts: distinct works per subject (per half-year for a gate
+        counted `window: half`); for a trigger on low totals, whether the history was below in every earlier year it
+        looks at."""
         plan, rs, n = self.plan, self.plan.rs, self.subj.n
-        gates = [[_count_works(plan, self.data, req.match, self.count_windows[gate.window], n)
-                  for req in gate.requires] for gate in rs.gates]
+        gates: list[list[_GatePart]] = []
+        for gate in rs.gates:
+            if gate.window == "half":
+                parts = []
+                for prefix, first, last in self.halves:
+                    applies, share = _half_services(self.data, rs, first, last)
+                    parts.append(_GatePart(prefix, [_count_works(plan, self.data, req.match, (_day(first), _day(last)),
+                                                                 n) for req in gate.requires], applies, share))
+                gates.append(parts)
+            else:
+                gates.append([_GatePart(TERM_PREFIX if gate.window == "term" else "",
+                                        [_count_works(plan, self.data, req.match, self.count_windows[gate.window], n)
+                                         for req in gate.requires], share=self.share)])
         triggers: list[np.ndarray] = []
         for trigger in rs.triggers:
             if trigger.below is not None:
@@ -1764,14 +1814,14 @@ class _State:
                 triggers.append(_count_works(plan, self.data, trigger.match, self.count_windows[trigger.window], n))
         return gates, triggers
 
-    def _gates(self, gate_counts: list[list[np.ndarray]], trigger_counts: list[np.ndarray]) -> None:
+    def _gates(self, gate_counts: list[list[_GatePart]], trigger_counts: list[np.ndarray]) -> None:
         plan, rs, n = self.plan, self.plan.rs, self.subj.n
         order = {g.name: i for i, g in enumerate(rs.grades)}
         self.forced = np.full(n, -1, np.int64)
         self.max_grade = np.full(n, -1, np.int64)
         self.eligible = np.ones(n, bool)
         self.gate_applies: list[np.ndarray] = []
-        self.gate_counts: list[list[np.ndarray]] = []
+        self.gate_parts: list[list[_GatePart]] = []
         self.gate_met: list[np.ndarray] = []
 
         def apply(effect: Any, where: np.ndarray) -> None:
@@ -1783,31 +1833,30 @@ class _State:
             if not effect.eligible:
                 self.eligible &= ~where
 
-        self.gate_low: list[list[int | np.ndarray | None]] = []    # each requirement's minimum (per subject if prorated)
-        num, den = self.share.of(n) if self.share is not None else (None, None)
-        for gate, counts in zip(rs.gates, gate_counts):
+        for gate, parts in zip(rs.gates, gate_counts):
             applies = self.subj.when(gate.when)
             applies = self.appraised.copy() if applies is None else applies & self.appraised
             met = np.ones(n, bool)
-            lows: list[int | np.ndarray | None] = []
-            for req, count in zip(gate.requires, counts):
-                ok = np.ones(n, bool)
-                low: int | np.ndarray | None = req.min_count
-                if req.min_count is not None:
-                    if num is not None:     # membership.scaled_count: × share, rounded half up
-                        low = (2 * req.min_count * num + den) // (2 * den)
-                    ok &= count >= low
-                if req.max_count is not None:
-                    ok &= count <= req.max_count
-                lows.append(low)
-                met &= ok
+            for part in parts:
+                p_num, p_den = part.share.of(n) if part.share is not None else (None, None)
+                for req, count in zip(gate.requires, part.counts):
+                    ok = np.ones(n, bool)
+                    low: int | np.ndarray | None = req.min_count
+                    if req.min_count is not None:
+                        if p_num is not None:     # membership.scaled_count: × share, rounded half up
+                            low = (2 * req.min_count * p_num + p_den) // (2 * p_den)
+                        ok &= count >= low
+                    if req.max_count is not None:
+                        ok &= count <= req.max_count
+                    part.lows.append(low)
+                    met &= ok if part.applies is None else ok | ~part.applies
             self.gate_applies.append(applies)
-            self.gate_counts.append(counts)
-            self.gate_low.append(lows)
+            self.gate_parts.append(parts)
             self.gate_met.append(met)
             apply(gate.effect, applies & ~met)
         self.trigger_fired: list[np.ndarray] = []
         self.trigger_counts: list[np.ndarray | None] = []
+        num, den = self.share.of(n) if self.share is not None else (None, None)
         for trigger, count in zip(rs.triggers, trigger_counts):
             if trigger.below is not None:
                 if num is None:
@@ -2003,21 +2052,24 @@ class _State:
         gate_names = [g.name for g in rs.gates]
         req_labels: list[str] = []
         for g_index, gate in enumerate(rs.gates):
-            applies = np.flatnonzero(self.gate_applies[g_index])
-            for req in gate.requires:
-                if req.label not in req_labels:
-                    req_labels.append(req.label)
-            for r_index, req in enumerate(gate.requires):
-                count = self.gate_counts[g_index][r_index][applies]
-                ok = np.ones(len(applies), bool)
-                low = self.gate_low[g_index][r_index]
-                if low is not None:
-                    ok &= count >= (low if isinstance(low, int) else low[applies])
-                if req.max_count is not None:
-                    ok &= count <= req.max_count
-                gate_parts.append({"subject_id": sid[applies], "gate": np.full(len(applies), g_index, np.int16),
-                                   "requirement": np.full(len(applies), req_labels.index(req.label), np.int16),
-                                   "count": count, "met": ok, "gate_met": self.gate_met[g_index][applies]})
+            for part in self.gate_parts[g_index]:
+                mask = self.gate_applies[g_index] if part.applies is None else \
+                    self.gate_applies[g_index] & part.applies
+                applies = np.flatnonzero(mask)
+                for r_index, req in enumerate(gate.requires):
+                    label = f"{req.label}({part.prefix.strip()})" if part.applies is not None else req.label
+                    if label not in req_labels:
+                        req_labels.append(label)
+                    count = part.counts[r_index][applies]
+                    ok = np.ones(len(applies), bool)
+                    low = part.lows[r_index]
+                    if low is not None:
+                        ok &= count >= (low if isinstance(low, int) else low[applies])
+                    if req.max_count is not None:
+                        ok &= count <= req.max_count
+                    gate_parts.append({"subject_id": sid[applies], "gate": np.full(len(applies), g_index, np.int16),
+                                       "requirement": np.full(len(applies), req_labels.index(label), np.int16),
+                                       "count": count, "met": ok, "gate_met": self.gate_met[g_index][applies]})
         return _frame(gate_parts or [_empty(["subject_id", "gate", "requirement", "count", "met", "gate_met"])],
                       {"gate": gate_names, "requirement": req_labels})
 
@@ -2160,14 +2212,16 @@ class _State:
             if not self.gate_applies[g_index][row]:
                 continue
             details = []
-            where = TERM_PREFIX if gate.window == "term" else ""
-            for req, counts, low in zip(gate.requires, self.gate_counts[g_index], self.gate_low[g_index]):
-                count = int(counts[row])
-                low = low if low is None or isinstance(low, int) else int(low[row])
-                ok = (low is None or count >= low) and (req.max_count is None or count <= req.max_count)
-                shrunk = f"(按在任天数折算,至少 {low} 件)" if low != req.min_count else ""
-                suffix = "" if ok else "(一票否决)" if gate.veto else "(未达到)"
-                details.append(f"{req.label}:{where}{count} 件{shrunk}{suffix}")
+            for part in self.gate_parts[g_index]:
+                if part.applies is not None and not part.applies[row]:
+                    continue
+                for req, counts, low in zip(gate.requires, part.counts, part.lows):
+                    count = int(counts[row])
+                    low = low if low is None or isinstance(low, int) else int(low[row])
+                    ok = (low is None or count >= low) and (req.max_count is None or count <= req.max_count)
+                    shrunk = f"(按在任天数折算,至少 {low} 件)" if low != req.min_count else ""
+                    suffix = "" if ok else "(一票否决)" if gate.veto else "(未达到)"
+                    details.append(f"{req.label}:{part.prefix}{count} 件{shrunk}{suffix}")
             gates.append(GateResult(gate.name, gate.label, bool(self.gate_met[g_index][row]), ";".join(details),
                                     gate.veto))
         flags: list[Flag] = []

@@ -277,7 +277,22 @@ CONTACT_LINKS = Sheet("四联系分工", (
     Column("联系人", "from_name", TEXT, note="县政协领导的姓名（可带职务，如 主席 王某），常委的姓名，或专委会的名称"),
     Column("被联系人编号", "to_code", CODE, note="常委或委员的编号，或界别、联络处的单位编号；空白时按姓名（名称）查找"),
     Column("被联系人", "to_name", TEXT, note="常委或委员的姓名，或界别活动组、联络处的名称"),
-), note="每行一项分工；每位常委（委员、界别、联络处）每种联系类型只能有一个联系人，已有的分工不变")
+    Column("开始日期", "starts_on", DATE, note="空白为今年1月1日；改派的填新分工的开始日期，原分工于前一天结束"),
+    Column("结束日期", "ends_on", DATE, note="仍在执行的留空；填了的，分工到这一天为止"),
+), note="每行一项分工；同一天每位常委（委员、界别、联络处）每种联系类型只能有一个联系人")
+
+CONTACT_FORMS = ("走访", "电话", "座谈", "微信")
+#: 委员联系界别群众 (app/imports/contacts.py): one contact a row.
+MASS_CONTACTS = Sheet("委员联系界别群众", (
+    Column("委员编号", "member_code", CODE, note="空白时按委员姓名查找"),
+    Column("委员姓名", "member_name", TEXT),
+    Column("日期", "occurred_on", DATE, required=True),
+    Column("联系方式", "form", CHOICE, required=True, choices=CONTACT_FORMS),
+    Column("联系的群众", "people", TEXT, required=True, note="个人或群体，如 个体户张某、城关镇商会会员"),
+    Column("群众所属界别", "sector", TEXT, note="界别活动组的名称；空白为委员本人的界别"),
+    Column("联系内容", "content", TEXT),
+    Column("反映的问题", "issues", TEXT, note="没有的留空"),
+), note="每行一次联系；与系统中已有的同一委员、同一天、同一联系对象和内容的记录相同的行不变")
 
 
 #: A CSV file of records: 履职记录 columns, and a row with 会议类型 / 出席情况 is an attendance.

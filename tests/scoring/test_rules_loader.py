@@ -132,7 +132,8 @@ def test_all_errors_not_only_the_first_with_exact_positions() -> None:
     (f"{_S}triggers: {{t: {{below: 60, window: term}}}}\n", "只用于 match"),
     (f"{_S}triggers: {{t: {{match: {{kind: 违纪}}, window: 本届}}}}\n", "period / input / term"),
     (f"{_S}gates: {{g: {{window: input, requires: [{{match: {{kind: 违纪}}, max_count: 0}}], effect: {{}}}}}}\n",
-     "period / term"),
+     "period / term / half"),
+    (f"{_S}vetoes: {{v: {{match: {{kind: 违纪}}, window: half}}}}\n", "period / term"),  # a veto: once is once
 ])
 def test_impossible_or_wrong_rules_are_errors(body: str, needle: str) -> None:
     errors = body_errors(body)

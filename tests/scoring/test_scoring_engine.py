@@ -6,9 +6,9 @@ import json
 from decimal import Decimal as D
 
 import pytest
-from scoring_testkit import RULES_DIR, by_id, rec, rules, subj
+from scoring_testkit import KINDS, RULES_DIR, by_id, rec, rules, subj
 
-from app.scoring import HistoryEntry, Record, RuleError, load_ruleset, score
+from app.scoring import HistoryEntry, Record, RuleError, Subject, load_ruleset, score
 from app.scoring.types import TermSpan
 
 
@@ -514,6 +514,58 @@ def test_a_triggers_highest_level_replaces_the_lower_in_a_period_too() -> None:
     assert card.to_json()["flags"][0]["level"] == "撤销委员资格"
     plain = one(rules(TRIGGERS), [absent(1, "2025-01-08")] * 0)
     assert "level" not in json.dumps(plain.to_json())
+
+
+# 常委每半年联系委员不少于 2 次: the half-year review checks its half, the year's checks each half on its own.
+EACH_HALF = """
+sections:
+  S:
+    items:
+      p: {match: {kind: 提案}, points: 50}
+gates:
+  常委联系委员:
+    when: {standing: true}
+    window: half
+    requires: [{label: 联系委员, match: {kind: 联系委员}, min_count: 2}]
+    effect: {max_grade: 合格}
+grades:
+  - {name: 优秀, min: 40}
+  - {name: 合格}
+"""
+
+
+def test_a_gate_counted_each_half_year_must_be_met_in_each() -> None:
+    ruleset = rules(EACH_HALF, kinds=KINDS + "  联系委员: {category: 四联系}\n")
+    records = [rec("联系委员", 1, "2025-02-01"), rec("联系委员", 1, "2025-06-30"), rec("联系委员", 1, "2025-07-01"),
+               rec("提案", 1), rec("提案", 2), *(rec("联系委员", 2, on) for on in ("2025-03-01", "2025-04-01",
+                                                                               "2025-08-01", "2025-09-01")),
+               rec("提案", 3)]
+    people = [subj(1, standing=True), subj(2, standing=True), subj(3, standing=False)]
+    half = by_id(score(people, records, ruleset, "H1"))
+    year = by_id(score(people, records, ruleset, "全年"))
+    assert half[1].gates[0].met and half[1].gates[0].detail == "联系委员:上半年 2 件"
+    assert not year[1].gates[0].met and year[1].grade == "合格"
+    assert year[1].gates[0].detail == "联系委员:上半年 2 件;联系委员:下半年 1 件(未达到)"
+    assert year[2].gates[0].met and year[2].grade == "优秀"
+    assert year[3].gates == () and year[3].grade == "优秀"  # not a 常委: not held to it
+    h2 = by_id(score(people, records, ruleset, "H2"))
+    assert h2[1].gates[0].detail == "联系委员:下半年 1 件(未达到)"
+
+
+def test_each_half_is_judged_on_the_days_served_in_it() -> None:
+    """Joined on 1 August: the first half asks nothing; `prorate` scales the second half's minimum to the days
+    served in it (153 of 184: round(2 × 153/184) = 2), `full` asks the whole of it."""
+    records = [rec("联系委员", 1, "2025-09-01")]
+    late = Subject(1, "对象1", attrs={"standing": True}, joined_on=dt.date(2025, 8, 1))
+    for mode, met, detail in (("{partial: full}", False, "联系委员:下半年 1 件(未达到)"),
+                              ("{partial: prorate}", False, "联系委员:下半年 1 件(未达到)")):
+        ruleset = rules(EACH_HALF, kinds=KINDS + "  联系委员: {category: 四联系}\n", header=f"membership: {mode}\n")
+        (card,) = score([late], records, ruleset, "全年")
+        assert (card.gates[0].met, card.gates[0].detail) == (met, detail), mode
+    ruleset = rules(EACH_HALF, kinds=KINDS + "  联系委员: {category: 四联系}\n", header="membership: {partial: prorate}\n")
+    autumn = Subject(1, "对象1", attrs={"standing": True}, joined_on=dt.date(2025, 10, 20))
+    (card,) = score([autumn], records, ruleset, "全年")  # 73 of 184 days: round(2 × 73/184) = 1
+    assert card.gates[0].met and card.gates[0].detail == "联系委员:下半年 1 件(按在任天数折算,至少 1 件)"
 
 
 # --- periods ---------------------------------------------------------------------------------------------------

@@ -87,7 +87,7 @@ def test_prorate_shrinks_bases_limits_thresholds_and_minimum_counts_to_the_days_
     assert card.membership == "任职 2025年12月1日起,按在任天数折算 31/365"
     assert {s.section: s.points for s in card.sections} == {
         "献一智": D("1.70"), "引一企": D("1.70"), "联一户": D("1.70"), "解一难": D("1.70"), "奖励": 0,
-        "考勤": D("0.85"), "学习": D("0.85"), "加分": 0}
+        "考勤": D("0.85"), "学习": D("0.85"), "加分": 0, "四联系": 0}
     assert next(s.base for s in card.sections if s.section == "考勤") == D("0.85")
     assert card.total == D("8.50") and card.grade == "优秀" and card.appraised and card.eligible
     idle = score([newcomer], [], ruleset, "全年")[0]

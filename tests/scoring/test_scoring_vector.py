@@ -19,7 +19,8 @@ SHIPPED = sorted(RULES_DIR.glob("*.yaml"))
 
 # Every primitive the shipped files do not use: by_position/equal credit, cumulative ladders, per (whole: false),
 # item floors, number conditions, at_most, max_count > 1, from_nth 3, mean periods, overall cap/floor, grades with
-# `when` and share limits (all_in), `unit` conditions and rankings, period triggers, max_count gates, item tie-break.
+# `when` and share limits (all_in), `unit` conditions and rankings, period triggers, max_count gates, item tie-break,
+# gates counted each half-year (`window: half`).
 EXTRA_BODY = """
 base: 5
 cap: 95
@@ -62,6 +63,12 @@ gates:
     window: term
     requires: [{label: 提案, match: {kind: 提案, outcome: {at_least: 立案}}, min_count: 3}]
     effect: {eligible: false}
+  每半年结对:
+    window: half
+    when: {standing: true}
+    requires: [{label: 结对, match: {kind: 结对困难户}, min_count: 2}, {label: 缺席, match: {kind: 会议出勤, status: 缺席},
+               max_count: 1}]
+    effect: {max_grade: 良好}
 vetoes:
   违纪: {match: {kind: 违纪}, effect: {grade: 不合格}}
   届内违纪: {match: {kind: 违纪}, window: term, effect: {max_grade: 合格}}
