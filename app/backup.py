@@ -104,7 +104,7 @@ def _canonical(value: Any) -> str:
 def _encode(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return value
-    if isinstance(value, (dt.datetime, dt.date)):
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
@@ -121,6 +121,8 @@ def _decoder(type_: sa.types.TypeEngine[Any]) -> Callable[[Any], Any]:
         convert = dt.datetime.fromisoformat
     elif isinstance(type_, sa.Date):
         convert = dt.date.fromisoformat
+    elif isinstance(type_, sa.Time):  # a meeting's start and end (扫码签到)
+        convert = dt.time.fromisoformat
     elif isinstance(type_, sa.LargeBinary):
         convert = base64.b64decode
     elif isinstance(type_, sa.Numeric):
