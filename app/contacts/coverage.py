@@ -56,6 +56,25 @@ class Coverage:
         return f"{self.contacted * 100 // self.assigned}%" if self.assigned else "—"
 
 
+def _reach(links: Iterable[Any], made: Iterable[Any]) -> dict[int, tuple[dict[int, str], set[int], int]]:
+    """Who contacts → (those assigned to them in the period: id → name, those of them contacted under an assignment
+    in force that day, the contacts made), from `links` rows (owner, to, name, starts_on, ends_on) and `made` rows
+    (by, to, day): one pass over each, for a 常委 or a 专委会 alike."""
+    mine: dict[int, dict[int, str]] = {}
+    spans: dict[tuple[int, int], list[tuple[dt.date, dt.date | None]]] = {}
+    for owner, to, name, starts, ends in links:
+        mine.setdefault(owner, {}).setdefault(to, name)
+        spans.setdefault((owner, to), []).append((starts, ends))
+    contacted: dict[int, set[int]] = {}
+    count: dict[int, int] = {}
+    for by, to, day in made:
+        count[by] = count.get(by, 0) + 1
+        if any(s <= day and (e is None or day <= e) for s, e in spans.get((by, to), ())):
+            contacted.setdefault(by, set()).add(to)
+    return {owner: (mine.get(owner, {}), contacted.get(owner, set()), count.get(owner, 0))
+            for owner in mine.keys() | count.keys()}
+
+
 def _assigned(standing: Any, start: dt.date, end: dt.date) -> sa.ScalarSelect[int]:
     return sa.select(sa.func.count(sa.distinct(ContactLink.to_member_id))).where(
         ContactLink.kind == ContactLinkKind.STANDING_MEMBER, ContactLink.from_member_id == standing.id,
@@ -120,17 +139,11 @@ def coverage(standing: Iterable[Member], year: int, half: str = "", user: User |
         Contact.by_member_id.in_(ids), Contact.member_id.in_(seen), Contact.occurred_on.between(start, end))).all()
     reached = {m for (m,) in db.session.execute(sa.select(Contact.member_id).distinct().where(
         Contact.occurred_on.between(start, end), Contact.member_id.in_({to for _f, to, *_r in links})))}
+    reach = _reach(links, made)
     result = []
     for person in people:
-        mine: dict[int, str] = {}
-        spans: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
-        for owner, to, name, starts, ends in links:
-            if owner == person.id:
-                mine.setdefault(to, name)
-                spans.setdefault(to, []).append((starts, ends))
-        by_me = [(to, day) for by, to, day in made if by == person.id]
-        contacted = {to for to, day in by_me if any(s <= day and (e is None or day <= e) for s, e in spans.get(to, ()))}
-        result.append(Coverage(person, len(mine), len(contacted), len(by_me),
+        mine, contacted, count = reach.get(person.id, ({}, set(), 0))
+        result.append(Coverage(person, len(mine), len(contacted), count,
                                tuple(name for to, name in mine.items() if to not in reached)))
     return result
 
@@ -191,17 +204,11 @@ def committee_coverage(year: int, half: str = "", user: User | None = None) -> l
                _held(start, end)).order_by(target.sort_order, target.id)).all()
     made = db.session.execute(sa.select(Contact.by_unit_id, Contact.unit_id, Contact.occurred_on).where(
         Contact.by_unit_id.in_(ids), Contact.occurred_on.between(start, end))).all()
+    reach = _reach(links, made)
     out = []
     for committee in committees:
-        mine: dict[int, str] = {}
-        spans: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
-        for owner, to, name, starts, ends in links:
-            if owner == committee.id:
-                mine.setdefault(to, name)
-                spans.setdefault(to, []).append((starts, ends))
-        by_it = [(to, day) for by, to, day in made if by == committee.id]
-        reached = {to for to, day in by_it if any(s <= day and (e is None or day <= e) for s, e in spans.get(to, ()))}
-        out.append(CommitteeCoverage(committee, len(mine), len(reached), len(by_it),
+        mine, reached, count = reach.get(committee.id, ({}, set(), 0))
+        out.append(CommitteeCoverage(committee, len(mine), len(reached), count,
                                      tuple(name for to, name in mine.items() if to not in reached)))
     return out
 
