@@ -5,7 +5,7 @@ enters), 委员联系界别群众 (the member, their unit's clerk or the office 
 members and contacts, their own contacts with the masses). The leading group reads."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -236,16 +236,20 @@ def log_rows(contacts: Iterable[Contact]) -> list[list[object]]:
 def delete_contact(contact_id: int) -> Response:
     """Delete a contact (and the record it filed); a 常委 their own, before it is verified."""
     contact = get_or_404(Contact, contact_id)
-    back = url_for("contacts.mine") if current_user.role == Role.MEMBER else url_for("contacts.log")
+    return _delete(lambda: contact_log.delete_contact(contact, current_user), _("已删除联系记录。"), "contacts.log")
+
+
+def _delete(remove: Callable[[], str], done: str, staff_page: str) -> Response:
+    """A delete button's POST: `remove` gives the reason it may not, else deletes; one transaction, a flash, and
+    back to the member's own page or the staff's list."""
     if ActionForm().validate_on_submit():
-        reason = contact_log.delete_contact(contact, current_user)
-        if reason:
+        if reason := remove():
             db.session.rollback()
             flash(reason, "error")
         else:
             db.session.commit()
-            flash(_("已删除联系记录。"), "success")
-    return redirect(back)
+            flash(done, "success")
+    return redirect(url_for("contacts.mine" if current_user.role == Role.MEMBER else staff_page))
 
 
 # --- 委员联系界别群众 ----------------------------------------------------------------------------------------------
@@ -299,16 +303,7 @@ def masses_page() -> str | Response:
 @roles_required(*MASS_WRITERS)
 def delete_mass(entry_id: int) -> Response:
     entry = get_or_404(MassContact, entry_id)
-    back = url_for("contacts.mine") if current_user.role == Role.MEMBER else url_for("contacts.masses_page")
-    if ActionForm().validate_on_submit():
-        reason = masses.remove(entry, current_user)
-        if reason:
-            db.session.rollback()
-            flash(reason, "error")
-        else:
-            db.session.commit()
-            flash(_("已删除联系群众记录。"), "success")
-    return redirect(back)
+    return _delete(lambda: masses.remove(entry, current_user), _("已删除联系群众记录。"), "contacts.masses_page")
 
 
 # --- a member's own page ---------------------------------------------------------------------------------------
