@@ -40,8 +40,19 @@ def _under_link() -> sa.ColumnElement[bool]:
                    sa.or_(ContactLink.ends_on.is_(None), Contact.occurred_on <= ContactLink.ends_on))
 
 
+class _Rate:
+    """The share of those assigned who were contacted, as the pages and reports print it."""
+
+    assigned: int
+    contacted: int
+
+    @property
+    def rate(self) -> str:
+        return f"{self.contacted * 100 // self.assigned}%" if self.assigned else "—"
+
+
 @dataclass(frozen=True)
-class Coverage:
+class Coverage(_Rate):
     """One 常委 in a period: members assigned, how many of them they contacted, their contacts in all, and who of
     their members is still not contacted (by anyone)."""
 
@@ -50,10 +61,6 @@ class Coverage:
     contacted: int
     contacts: int
     missing: tuple[str, ...]
-
-    @property
-    def rate(self) -> str:
-        return f"{self.contacted * 100 // self.assigned}%" if self.assigned else "—"
 
 
 def _reach(links: Iterable[Any], made: Iterable[Any]) -> dict[int, tuple[dict[int, str], set[int], int]]:
@@ -175,7 +182,7 @@ def uncontacted_sorts() -> dict[str, sa.ColumnElement[Any]]:
 # --- 专委会联系界别和联络处 ----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class CommitteeCoverage:
+class CommitteeCoverage(_Rate):
     """One 专委会 in a period: the 界别 and 联络处 assigned to it, those it contacted, its contacts in all, and those
     it has not contacted yet."""
 
@@ -184,10 +191,6 @@ class CommitteeCoverage:
     contacted: int
     contacts: int
     missing: tuple[str, ...]
-
-    @property
-    def rate(self) -> str:
-        return f"{self.contacted * 100 // self.assigned}%" if self.assigned else "—"
 
 
 def committee_coverage(year: int, half: str = "", user: User | None = None) -> list[CommitteeCoverage]:
