@@ -127,10 +127,14 @@ def check_link(kind: ContactLinkKind, leader: str, from_member: Member | None, f
         elif there.ends_on is None and there.starts_on < starts_on and checked.ends is None:
             checked.ends = there  # reassigned: the one in force ends the day before
         else:
-            add_error(errors, "starts_on", _("%(who)s在%(span)s由%(by)s联系，与这项分工的日期重叠。",
-                                             who=there.contacted_name, by=there.contact_name,
-                                             span=span_text(there.starts_on, there.ends_on)))
+            add_error(errors, "starts_on", _overlap(there))
     return errors, checked
+
+
+def _overlap(there: ContactLink) -> str:
+    """The error for dates that overlap `there`, another assignment of the same contacted."""
+    return _("%(who)s在%(span)s由%(by)s联系，与这项分工的日期重叠。", who=there.contacted_name, by=there.contact_name,
+             span=span_text(there.starts_on, there.ends_on))
 
 
 def add_link(data: Mapping[str, Any], user: User) -> tuple[Errors, ContactLink | None]:
@@ -198,9 +202,7 @@ def change_dates(link: ContactLink, starts_on: dt.date | None, ends_on: dt.date 
         return errors
     for there in links_of(link.kind, link.to_member_id, link.to_unit_id, but=link.id):
         if there.overlaps(starts_on, ends_on):
-            add_error(errors, "starts_on", _("%(who)s在%(span)s由%(by)s联系，与这项分工的日期重叠。",
-                                             who=there.contacted_name, by=there.contact_name,
-                                             span=span_text(there.starts_on, there.ends_on)))
+            add_error(errors, "starts_on", _overlap(there))
     if errors:
         return errors
     before = audit.snapshot(link, AUDITED)
