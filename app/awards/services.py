@@ -285,9 +285,7 @@ def recommend(award_list: AwardList, subject_id: int, deeds: str, user: User) ->
     :raises AwardError: the list is past recommendation, the subject is not in the review or not in the user's
         scope, or already picked.
     """
-    _require(award_list, AwardListState.RECOMMENDING, _l("推荐"))
-    if not may_recommend(user, award_list):
-        raise AwardError(_("党建工作联络员只能推荐企业主"))
+    _require_recommender(award_list, user, _l("推荐"))
     if nominated(award_list):
         return _recommend_owner(award_list, subject_id, deeds, user)
     subjects = frozen_subjects(award_list.review)
@@ -342,9 +340,7 @@ def submit(award_list: AwardList, user: User) -> list[Candidate]:
 
     :raises AwardError: listing every problem.
     """
-    _require(award_list, AwardListState.RECOMMENDING, _l("推荐"))
-    if not may_recommend(user, award_list):
-        raise AwardError(_("党建工作联络员只能推荐企业主"))
+    _require_recommender(award_list, user, _l("推荐"))
     scope = unit_ids(user)
     mine = [c for c in award_list.candidates if c.state == CandidateState.DRAFT
             and (scope is None or c.unit_id in scope)]
@@ -392,9 +388,7 @@ def _check_quotas(award_list: AwardList, states: tuple[CandidateState, ...]) -> 
 
 def withdraw(candidate: Candidate, user: User) -> None:
     """Take a pick back while the list is still being recommended."""
-    _require(candidate.award_list, AwardListState.RECOMMENDING, _l("撤回推荐"))
-    if not may_recommend(user, candidate.award_list):
-        raise AwardError(_("党建工作联络员只能推荐企业主"))
+    _require_recommender(candidate.award_list, user, _l("撤回推荐"))
     audit.record(user, "delete", "candidate", candidate.id, {"subject": (candidate.full_name, None)})
     candidate.award_list.candidates.remove(candidate)  # (delete-orphan: gone from the list and the database)
 
@@ -692,6 +686,14 @@ def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:
 def _require(award_list: AwardList, state: AwardListState | tuple[AwardListState, ...], step: object) -> None:
     if award_list.state not in (state if isinstance(state, tuple) else (state,)):
         raise AwardError(_("名单当前为“%(state)s”，不能%(step)s", state=_(award_list.state.label), step=step))
+
+
+def _require_recommender(award_list: AwardList, user: User, step: object) -> None:
+    """Refuse a recommending step (`step`) once the list is past recommending, or by a user who may not recommend
+    for it (a liaison: only 企业主)."""
+    _require(award_list, AwardListState.RECOMMENDING, step)
+    if not may_recommend(user, award_list):
+        raise AwardError(_("党建工作联络员只能推荐企业主"))
 
 
 def _move(award_list: AwardList, state: AwardListState, user: User | None, reason: str = "") -> None:

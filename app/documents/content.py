@@ -114,7 +114,9 @@ def honorees(review: Review) -> list[tuple[AwardList, rm.Award, dict[int, Candid
         raise DocumentError(_("这次考评还没有开始表彰评选，没有表彰名单。"))
     entries = _entries(review)
     picked = {a.id: honoured(a) for a in lists}
-    subjects = _subjects(review, {c.subject_id for a in lists if not awards.nominated(a) for c in picked[a.id]})
+    owners = {a.id: awards.nominated(a) for a in lists}  # a 企业主 stands on the result of their enterprise's branch
+    entry_of = {c.id: entries[awards.reviewed_subject(c)] for cs in picked.values() for c in cs}
+    subjects = _subjects(review, {c.subject_id for a in lists if not owners[a.id] for c in picked[a.id]})
     numbers = {c.candidate_id: c.number for c in given_certificates([c.id for cs in picked.values() for c in cs],
                                                                      CertificateKind.CERTIFICATE)}
     amounts = reward_amounts(year_of(review))
@@ -123,15 +125,14 @@ def honorees(review: Review) -> list[tuple[AwardList, rm.Award, dict[int, Candid
     out = []
     for award_list in lists:
         people, whose = [], {}
-        owners = awards.nominated(award_list)  # a 企业主 stands on the result of their enterprise's branch
-        for c in sorted(picked[award_list.id],
-                        key=lambda c: (entries[awards.reviewed_subject(c)].rank, c.subject_id)):
-            entry = entries[awards.reviewed_subject(c)]
-            about = Subject(c.subject_title) if owners else subjects.get(c.subject_id, Subject())
+        owner = owners[award_list.id]
+        for c in sorted(picked[award_list.id], key=lambda c: (entry_of[c.id].rank, c.subject_id)):
+            entry = entry_of[c.id]
+            about = Subject(c.subject_title) if owner else subjects.get(c.subject_id, Subject())
             person = rm.Honoree(name=c.subject_name, unit=c.unit.name, affiliation=about.affiliation,
                                 score=entry.score, rank=entry.rank, employer=about.employer, deeds=c.deeds,
-                                organisation=review.subject_kind in ORGANISATIONS and not owners,
-                                number=numbers.get(c.id, ""), unit_order=unit_order[c.unit.id], owner=owners)
+                                organisation=review.subject_kind in ORGANISATIONS and not owner,
+                                number=numbers.get(c.id, ""), unit_order=unit_order[c.unit.id], owner=owner)
             people.append(person)
             whose[id(person)] = c
         out.append((award_list, rm.Award(_award_label(review, award_list.category), tuple(people),

@@ -22,7 +22,7 @@ from app.extensions import db
 from app.i18n import N_
 from app.imports.base import ADDED, CHANGED, SAME, Context, Dataset
 from app.models import BranchForm, Enterprise, Unit, UnitKind, User
-from app.spreadsheets.columns import ENTERPRISE_FIGURES, NO_BRANCH, NONE
+from app.spreadsheets.columns import ENTERPRISE_FIGURES, NONE
 from app.spreadsheets.rows import SheetRow
 
 FIRST_YEAR = 2000
@@ -66,8 +66,8 @@ class Enterprises(Dataset):
     def choices(self, user: User | None) -> dict[str, list[str]]:
         """The active branches the user sees (an export is the liaison's too: no other branch's name in it)."""
         scope = None if user is None else unit_ids(user)
-        return {"branch": [NO_BRANCH, *(u.name for u in self._branches()
-                                        if u.active and (scope is None or u.id in scope))]}
+        return {"branch": [NONE, *(u.name for u in self._branches()
+                                   if u.active and (scope is None or u.id in scope))]}
 
     def run(self, ctx: Context, sheets: dict[str, Iterator[SheetRow]], dry_run: bool) -> None:
         branches = self._branches()
@@ -168,13 +168,13 @@ class Enterprises(Dataset):
         text = row["branch"]
         if text is None:
             return (enterprise.branch if enterprise is not None else None), True
-        if text == NO_BRANCH:
+        if text == NONE:
             return None, True
         named = by_name.get(text, [])
         branch = by_code.get(text) or (named[0] if len(named) == 1 else None)
         if branch is None:
             ctx.error(row, "branch", f"有 {len(named)} 个名为“{text}”的党支部，请填写支部编号" if named
-                      else f"找不到党支部“{text}”（填支部名称或编号；未建支部的填“{NO_BRANCH}”）")
+                      else f"找不到党支部“{text}”（填支部名称或编号；未建支部的填“{NONE}”）")
             return None, False
         if not branch.active and (enterprise is None or enterprise.branch_id != branch.id):
             ctx.error(row, "branch", f"党支部“{branch.name}”已停用")

@@ -1791,15 +1791,15 @@ class _State:
         counted `window: half`); for a trigger on low totals, whether the history was below in every earlier year it
         looks at."""
         plan, rs, n = self.plan, self.plan.rs, self.subj.n
+        # who serves each half-year does not depend on the gate: worked out once for every gate counted by halves
+        halves = [(prefix, (_day(first), _day(last)), *_half_services(self.data, rs, first, last))
+                  for prefix, first, last in self.halves]
         gates: list[list[_GatePart]] = []
         for gate in rs.gates:
             if gate.window == "half":
-                parts = []
-                for prefix, first, last in self.halves:
-                    applies, share = _half_services(self.data, rs, first, last)
-                    parts.append(_GatePart(prefix, [_count_works(plan, self.data, req.match, (_day(first), _day(last)),
-                                                                 n) for req in gate.requires], applies, share))
-                gates.append(parts)
+                gates.append([_GatePart(prefix, [_count_works(plan, self.data, req.match, days, n)
+                                                 for req in gate.requires], applies, share)
+                              for prefix, days, applies, share in halves])
             else:
                 gates.append([_GatePart(TERM_PREFIX if gate.window == "term" else "",
                                         [_count_works(plan, self.data, req.match, self.count_windows[gate.window], n)

@@ -230,8 +230,7 @@ PROJECTS = Sheet("引一企项目", (
 ), note="每个项目一行；各阶段填达到的日期")
 
 
-NONE = "无"  # written in a cell whose blank keeps what is registered: there is none (所属党支部, 企业主 …)
-NO_BRANCH = NONE  # written in 所属党支部: the enterprise has no branch (a blank keeps the one it has)
+NONE = "无"  # written in a cell whose blank keeps what is registered: there is none (所属党支部: no branch, 企业主 …)
 #: 双比双争 coverage: one enterprise a row with its figures for one year (app/imports/enterprises.py).
 ENTERPRISE_FIGURES = Sheet("企业年度数据", (
     Column("企业名称", "name", required=True, aliases=("企业",), note="按名称识别：已登记的企业更新，没有的新登记"),
