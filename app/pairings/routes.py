@@ -178,10 +178,7 @@ def delete_entry(pairing_id: int, entry_id: int) -> str | Response:
 @roles_required(*registers.EDIT_ROLES)
 def report_entry(pairing_id: int, entry_id: int) -> Response:
     """报送核实: one click makes the entry the 联一户 record the office verifies and the rules score."""
-    pairing = get_or_404(Pairing, pairing_id)
-    entry = get_or_404(PairingEntry, entry_id)
-    if entry.pairing_id != pairing.id:
-        abort(404)
+    pairing, entry = _entry_or_404(pairing_id, entry_id)
     return registers.reported(lambda unit: services.entry_to_record(entry, current_user, unit),
                               url_for("pairings.detail", pairing_id=pairing.id, _anchor="timeline"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -185,9 +185,7 @@ def delete_service(project_id: int, service_id: int) -> str | Response:
 @roles_required(*registers.EDIT_ROLES)
 def report_stage(project_id: int, stage_id: int) -> Response:
     """报送核实: one click makes the stage reached the 引一企 record the office verifies and the rules score."""
-    project = get_or_404(Project, project_id)
-    progress = get_or_404(ProjectProgress, stage_id)
-    if progress.project_id != project.id:
-        abort(404)
+    project, progress = _part_or_404(project_id, ProjectProgress, stage_id)
+    assert isinstance(progress, ProjectProgress)
     return registers.reported(lambda unit: services.stage_to_record(progress, current_user, unit),
                               url_for("projects.detail", project_id=project.id, _anchor="stages"))
