@@ -5,6 +5,7 @@ transaction, and the evidence files of a record deleted with its entry. The serv
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
@@ -17,6 +18,18 @@ from app.models import Activity
 from app.web import commit_or_stale
 
 Errors = dict[str, list[str]]
+F = TypeVar("F", bound=FlaskForm)
+
+
+def entry_form(form_class: type[F], row: Any, *choices: str) -> F:
+    """The edit form of an entry: on GET filled from `row` (each field named in `choices` holds an enum, its
+    member's name); on POST from the request."""
+    if request.method != "GET":
+        return form_class()
+    form = form_class(obj=row)
+    for name in choices:
+        getattr(form, name).data = getattr(row, name).name
+    return form
 
 
 def edit_page(form: FlaskForm, save: Callable[[], Errors], *, heading: str, back: str, stale_field: str,

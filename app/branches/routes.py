@@ -102,9 +102,7 @@ def _visit_or_404(unit_id: int, visit_id: int) -> tuple[Unit, BranchVisit]:
 def visit_edit(unit_id: int, visit_id: int) -> str | Response:
     """修改 a visit: whoever may log one for the branch (its liaison, the office)."""
     branch, visit = _visit_or_404(unit_id, visit_id)
-    form = VisitEntryForm(obj=visit) if request.method == "GET" else VisitEntryForm()
-    if request.method == "GET":
-        form.form.data = visit.form.name
+    form = entries.entry_form(VisitEntryForm, visit, "form")
     return entries.edit_page(
         form, lambda: visits.update_visit(visit, form.data, current_user, request.remote_addr or ""),
         heading=_("修改走访指导：%(branch)s", branch=branch.name),

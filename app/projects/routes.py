@@ -131,7 +131,7 @@ def edit_stage(project_id: int, stage_id: int) -> str | Response:
     """修改 a stage's date and note; the record it was reported as follows, while the records' rules allow."""
     project, progress = _part_or_404(project_id, ProjectProgress, stage_id)
     assert isinstance(progress, ProjectProgress)
-    form = StageEditForm(obj=progress) if request.method == "GET" else StageEditForm()
+    form = entries.entry_form(StageEditForm, progress)
     return entries.edit_page(
         form, lambda: services.update_stage(progress, form.reached_on.data, form.note.data or "", current_user),
         heading=_("修改进展阶段：%(project)s — %(stage)s", project=project.name, stage=_(progress.stage.label)),
@@ -158,7 +158,7 @@ def delete_stage(project_id: int, stage_id: int) -> str | Response:
 def edit_service(project_id: int, service_id: int) -> str | Response:
     project, service = _part_or_404(project_id, ProjectService, service_id)
     assert isinstance(service, ProjectService)
-    form = ServiceForm(obj=service) if request.method == "GET" else ServiceForm()
+    form = entries.entry_form(ServiceForm, service)
     return entries.edit_page(
         form, lambda: services.update_service(service, form.occurred_on.data, form.content.data or "",
                                               current_user),
