@@ -80,7 +80,7 @@ def closed_reason(meeting: Meeting, now: dt.datetime | None = None) -> str | Non
     """Why the meeting takes no check-in now, or None."""
     if meeting.starts_at is None or meeting.ends_at is None:
         return _("该会议没有设置开始和结束时间，不能扫码签到。")
-    if meeting.locked or meeting.state.name not in TAKES_CHECKIN:
+    if not in_organisers_hands(meeting):
         return _("该会议的出席情况已提交或核实，不能再签到。")
     if meeting.kind == "组织生活":
         return _("组织生活的出席情况由党建工作联络员登记，不能扫码签到。")
