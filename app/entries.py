@@ -51,12 +51,12 @@ def edit_page(form: FlaskForm, save: Callable[[], Errors], *, heading: str, back
                            hints=hints or {})
 
 
-def delete_page(remove: Callable[[], tuple[list[str], str]], *, heading: str, back: str,
+def delete_page(remove: Callable[[], tuple[list[str], str] | None], *, heading: str, back: str,
                 facts: Sequence[tuple[str, str]], linked: Activity | None = None, refused: str = ""
                 ) -> str | Response:
     """Deleting an entry: refused (the reason said) back to `back`; GET asks for confirmation, showing `facts`
-    (label, value); POST runs `remove` (the record's evidence sha256s, the reason it may not go) in one transaction,
-    then discards the files no evidence row uses any more."""
+    (label, value); POST runs `remove` (the record's evidence sha256s, the reason it may not go; None when there are
+    neither) in one transaction, then discards the files no evidence row uses any more."""
     if refused:
         flash(refused, "error")
         return redirect(back)
@@ -66,7 +66,7 @@ def delete_page(remove: Callable[[], tuple[list[str], str]], *, heading: str, ba
     shas: list[str] = []
 
     def run() -> str:
-        found, error = remove()
+        found, error = remove() or ([], "")
         shas.extend(found)
         return error
     error = commit_or_stale(run, records.stale())

@@ -114,12 +114,9 @@ def visit_edit(unit_id: int, visit_id: int) -> str | Response:
 @roles_required(*results.ENTRY_ROLES)
 def visit_delete(unit_id: int, visit_id: int) -> str | Response:
     branch, visit = _visit_or_404(unit_id, visit_id)
-
-    def remove() -> tuple[list[str], str]:
-        visits.delete_visit(visit, current_user, request.remote_addr or "")
-        return [], ""
     return entries.delete_page(
-        remove, heading=_("删除走访指导"), back=url_for("branches.detail", unit_id=branch.id, _anchor="visits"),
+        lambda: visits.delete_visit(visit, current_user, request.remote_addr or ""), heading=_("删除走访指导"),
+        back=url_for("branches.detail", unit_id=branch.id, _anchor="visits"),
         facts=[(_("党支部"), branch.name), (_("走访日期"), cndate(visit.visited_on)), (_("方式"), _(visit.form.label)),
                (_("内容"), visit.content), (_("联络员"), visit.visitor)])
 

@@ -171,12 +171,9 @@ def edit_service(project_id: int, service_id: int) -> str | Response:
 def delete_service(project_id: int, service_id: int) -> str | Response:
     project, service = _part_or_404(project_id, ProjectService, service_id)
     assert isinstance(service, ProjectService)
-
-    def remove() -> tuple[list[str], str]:
-        services.delete_service(service, current_user)
-        return [], ""
     return entries.delete_page(
-        remove, heading=_("删除跟踪服务"), back=url_for("projects.detail", project_id=project.id, _anchor="services"),
+        lambda: services.delete_service(service, current_user), heading=_("删除跟踪服务"),
+        back=url_for("projects.detail", project_id=project.id, _anchor="services"),
         facts=[(_("项目"), f"{project.code} {project.name}"), (_("日期"), cndate(service.occurred_on)),
                (_("服务内容"), service.content)])
 
