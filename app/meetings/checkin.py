@@ -210,7 +210,7 @@ def window_closed(meeting: Meeting, now: dt.datetime | None = None) -> bool:
     return times is not None and (now or dt.datetime.now(BEIJING)) > times[2]
 
 
-def unscanned(meeting: Meeting, rows: list[Attendance]) -> list[Attendance]:
+def unscanned(rows: list[Attendance]) -> list[Attendance]:
     """The rows among `rows` still as the meeting was created: 出席 without a check-in time. A row the organiser set
     to anything else (缺席, 请假, 迟到) was changed by hand and is not one of them."""
     return [a for a in rows if a.checked_in_at is None and a.status == AttendanceStatus.PRESENT]
@@ -225,7 +225,7 @@ def mark_unscanned_absent(meeting: Meeting, version: int | None, rows: list[Atte
     """
     if version != meeting.version:
         raise services.StaleMeeting()
-    changed = unscanned(meeting, rows)
+    changed = unscanned(rows)
     for row in changed:
         row.status = AttendanceStatus.ABSENT
         audit.record(user, "update", "attendance", row.id, {"status": (AttendanceStatus.PRESENT, row.status)},
@@ -234,7 +234,7 @@ def mark_unscanned_absent(meeting: Meeting, version: int | None, rows: list[Atte
     return len(changed)
 
 
-def arrivals(meeting: Meeting, rows: list[Attendance]) -> list[Attendance]:
+def arrivals(rows: list[Attendance]) -> list[Attendance]:
     """The rows among `rows` that checked in, latest first."""
     return sorted((a for a in rows if a.checked_in_at is not None), key=lambda a: a.checked_in_at, reverse=True)
 
