@@ -5,6 +5,7 @@ transaction, and the evidence files of a record deleted with its entry. The serv
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
@@ -17,6 +18,18 @@ from app.models import Activity
 from app.web import commit_or_stale
 
 Errors = dict[str, list[str]]
+F = TypeVar("F", bound=FlaskForm)
+
+
+def entry_form(form_class: type[F], row: Any, *choices: str) -> F:
+    """The edit form of an entry: on GET filled from `row` (each field named in `choices` holds an enum, its
+    member's name); on POST from the request."""
+    if request.method != "GET":
+        return form_class()
+    form = form_class(obj=row)
+    for name in choices:
+        getattr(form, name).data = getattr(row, name).name
+    return form
 
 
 def edit_page(form: FlaskForm, save: Callable[[], Errors], *, heading: str, back: str, stale_field: str,
@@ -38,12 +51,12 @@ def edit_page(form: FlaskForm, save: Callable[[], Errors], *, heading: str, back
                            hints=hints or {})
 
 
-def delete_page(remove: Callable[[], tuple[list[str], str]], *, heading: str, back: str,
+def delete_page(remove: Callable[[], tuple[list[str], str] | None], *, heading: str, back: str,
                 facts: Sequence[tuple[str, str]], linked: Activity | None = None, refused: str = ""
                 ) -> str | Response:
     """Deleting an entry: refused (the reason said) back to `back`; GET asks for confirmation, showing `facts`
-    (label, value); POST runs `remove` (the record's evidence sha256s, the reason it may not go) in one transaction,
-    then discards the files no evidence row uses any more."""
+    (label, value); POST runs `remove` (the record's evidence sha256s, the reason it may not go; None when there are
+    neither) in one transaction, then discards the files no evidence row uses any more."""
     if refused:
         flash(refused, "error")
         return redirect(back)
@@ -53,7 +66,7 @@ def delete_page(remove: Callable[[], tuple[list[str], str]], *, heading: str, ba
     shas: list[str] = []
 
     def run() -> str:
-        found, error = remove()
+        found, error = remove() or ([], "")
         shas.extend(found)
         return error
     error = commit_or_stale(run, records.stale())

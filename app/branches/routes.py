@@ -102,9 +102,7 @@ def _visit_or_404(unit_id: int, visit_id: int) -> tuple[Unit, BranchVisit]:
 def visit_edit(unit_id: int, visit_id: int) -> str | Response:
     """修改 a visit: whoever may log one for the branch (its liaison, the office)."""
     branch, visit = _visit_or_404(unit_id, visit_id)
-    form = VisitEntryForm(obj=visit) if request.method == "GET" else VisitEntryForm()
-    if request.method == "GET":
-        form.form.data = visit.form.name
+    form = entries.entry_form(VisitEntryForm, visit, "form")
     return entries.edit_page(
         form, lambda: visits.update_visit(visit, form.data, current_user, request.remote_addr or ""),
         heading=_("修改走访指导：%(branch)s", branch=branch.name),
@@ -116,12 +114,9 @@ def visit_edit(unit_id: int, visit_id: int) -> str | Response:
 @roles_required(*results.ENTRY_ROLES)
 def visit_delete(unit_id: int, visit_id: int) -> str | Response:
     branch, visit = _visit_or_404(unit_id, visit_id)
-
-    def remove() -> tuple[list[str], str]:
-        visits.delete_visit(visit, current_user, request.remote_addr or "")
-        return [], ""
     return entries.delete_page(
-        remove, heading=_("删除走访指导"), back=url_for("branches.detail", unit_id=branch.id, _anchor="visits"),
+        lambda: visits.delete_visit(visit, current_user, request.remote_addr or ""), heading=_("删除走访指导"),
+        back=url_for("branches.detail", unit_id=branch.id, _anchor="visits"),
         facts=[(_("党支部"), branch.name), (_("走访日期"), cndate(visit.visited_on)), (_("方式"), _(visit.form.label)),
                (_("内容"), visit.content), (_("联络员"), visit.visitor)])
 

@@ -80,7 +80,7 @@ def closed_reason(meeting: Meeting, now: dt.datetime | None = None) -> str | Non
     """Why the meeting takes no check-in now, or None."""
     if meeting.starts_at is None or meeting.ends_at is None:
         return _("该会议没有设置开始和结束时间，不能扫码签到。")
-    if meeting.locked or meeting.state.name not in TAKES_CHECKIN:
+    if not in_organisers_hands(meeting):
         return _("该会议的出席情况已提交或核实，不能再签到。")
     if meeting.kind == "组织生活":
         return _("组织生活的出席情况由党建工作联络员登记，不能扫码签到。")
@@ -210,7 +210,7 @@ def window_closed(meeting: Meeting, now: dt.datetime | None = None) -> bool:
     return times is not None and (now or dt.datetime.now(BEIJING)) > times[2]
 
 
-def unscanned(meeting: Meeting, rows: list[Attendance]) -> list[Attendance]:
+def unscanned(rows: list[Attendance]) -> list[Attendance]:
     """The rows among `rows` still as the meeting was created: 出席 without a check-in time. A row the organiser set
     to anything else (缺席, 请假, 迟到) was changed by hand and is not one of them."""
     return [a for a in rows if a.checked_in_at is None and a.status == AttendanceStatus.PRESENT]
@@ -225,7 +225,7 @@ def mark_unscanned_absent(meeting: Meeting, version: int | None, rows: list[Atte
     """
     if version != meeting.version:
         raise services.StaleMeeting()
-    changed = unscanned(meeting, rows)
+    changed = unscanned(rows)
     for row in changed:
         row.status = AttendanceStatus.ABSENT
         audit.record(user, "update", "attendance", row.id, {"status": (AttendanceStatus.PRESENT, row.status)},
@@ -234,7 +234,7 @@ def mark_unscanned_absent(meeting: Meeting, version: int | None, rows: list[Atte
     return len(changed)
 
 
-def arrivals(meeting: Meeting, rows: list[Attendance]) -> list[Attendance]:
+def arrivals(rows: list[Attendance]) -> list[Attendance]:
     """The rows among `rows` that checked in, latest first."""
     return sorted((a for a in rows if a.checked_in_at is not None), key=lambda a: a.checked_in_at, reverse=True)
 

@@ -158,7 +158,7 @@ def _attendance_page(meeting: Meeting, rows: list, others: int, shown: dict, not
                            statuses=list(AttendanceStatus), return_form=ReturnForm(version=meeting.version),
                            can_invite=services.can_manage_invitees(meeting, current_user),
                            can_host=_may_host(meeting), times_form=times_form if may_time else None,
-                           unscanned=len(checkin.unscanned(meeting, rows)) if _may_mark_absent(meeting) else None,
+                           unscanned=len(checkin.unscanned(rows)) if _may_mark_absent(meeting) else None,
                            cntime=cntime,
                            can_verify=current_user.role == Role.OFFICE and meeting.state == RecordState.SUBMITTED,
                            counts=services.status_counts([meeting.id]).get(meeting.id, {}))
@@ -324,7 +324,7 @@ def checkin_screen(meeting_id: int) -> str:
 
 def _screen_state(meeting: Meeting) -> dict[str, object]:
     rows, _others = services.visible_rows(meeting, current_user)
-    arrived = checkin.arrivals(meeting, list(meeting.attendance))
+    arrived = checkin.arrivals(list(meeting.attendance))
     shown = {a.id for a in rows}
     closed = checkin.closed_reason(meeting)
     state: dict[str, object] = {

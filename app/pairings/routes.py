@@ -146,9 +146,7 @@ def _entry_input(form: EntryForm) -> services.EntryInput:
 def edit_entry(pairing_id: int, entry_id: int) -> str | Response:
     """修改 a support or visit entry; the record it was reported as follows, while the records' rules allow."""
     pairing, entry = _entry_or_404(pairing_id, entry_id)
-    form = EntryForm(obj=entry) if request.method == "GET" else EntryForm()
-    if request.method == "GET":
-        form.kind.data = entry.kind.name
+    form = entries.entry_form(EntryForm, entry, "kind")
     return entries.edit_page(
         form, lambda: services.update_entry(entry, _entry_input(form), current_user),
         heading=_("修改帮扶或走访：%(subject)s — %(counterpart)s", subject=pairing.subject_name,
@@ -178,10 +176,7 @@ def delete_entry(pairing_id: int, entry_id: int) -> str | Response:
 @roles_required(*registers.EDIT_ROLES)
 def report_entry(pairing_id: int, entry_id: int) -> Response:
     """报送核实: one click makes the entry the 联一户 record the office verifies and the rules score."""
-    pairing = get_or_404(Pairing, pairing_id)
-    entry = get_or_404(PairingEntry, entry_id)
-    if entry.pairing_id != pairing.id:
-        abort(404)
+    pairing, entry = _entry_or_404(pairing_id, entry_id)
     return registers.reported(lambda unit: services.entry_to_record(entry, current_user, unit),
                               url_for("pairings.detail", pairing_id=pairing.id, _anchor="timeline"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -131,7 +131,7 @@ def edit_stage(project_id: int, stage_id: int) -> str | Response:
     """修改 a stage's date and note; the record it was reported as follows, while the records' rules allow."""
     project, progress = _part_or_404(project_id, ProjectProgress, stage_id)
     assert isinstance(progress, ProjectProgress)
-    form = StageEditForm(obj=progress) if request.method == "GET" else StageEditForm()
+    form = entries.entry_form(StageEditForm, progress)
     return entries.edit_page(
         form, lambda: services.update_stage(progress, form.reached_on.data, form.note.data or "", current_user),
         heading=_("修改进展阶段：%(project)s — %(stage)s", project=project.name, stage=_(progress.stage.label)),
@@ -158,7 +158,7 @@ def delete_stage(project_id: int, stage_id: int) -> str | Response:
 def edit_service(project_id: int, service_id: int) -> str | Response:
     project, service = _part_or_404(project_id, ProjectService, service_id)
     assert isinstance(service, ProjectService)
-    form = ServiceForm(obj=service) if request.method == "GET" else ServiceForm()
+    form = entries.entry_form(ServiceForm, service)
     return entries.edit_page(
         form, lambda: services.update_service(service, form.occurred_on.data, form.content.data or "",
                                               current_user),
@@ -171,12 +171,9 @@ def edit_service(project_id: int, service_id: int) -> str | Response:
 def delete_service(project_id: int, service_id: int) -> str | Response:
     project, service = _part_or_404(project_id, ProjectService, service_id)
     assert isinstance(service, ProjectService)
-
-    def remove() -> tuple[list[str], str]:
-        services.delete_service(service, current_user)
-        return [], ""
     return entries.delete_page(
-        remove, heading=_("删除跟踪服务"), back=url_for("projects.detail", project_id=project.id, _anchor="services"),
+        lambda: services.delete_service(service, current_user), heading=_("删除跟踪服务"),
+        back=url_for("projects.detail", project_id=project.id, _anchor="services"),
         facts=[(_("项目"), f"{project.code} {project.name}"), (_("日期"), cndate(service.occurred_on)),
                (_("服务内容"), service.content)])
 
@@ -185,9 +182,7 @@ def delete_service(project_id: int, service_id: int) -> str | Response:
 @roles_required(*registers.EDIT_ROLES)
 def report_stage(project_id: int, stage_id: int) -> Response:
     """报送核实: one click makes the stage reached the 引一企 record the office verifies and the rules score."""
-    project = get_or_404(Project, project_id)
-    progress = get_or_404(ProjectProgress, stage_id)
-    if progress.project_id != project.id:
-        abort(404)
+    project, progress = _part_or_404(project_id, ProjectProgress, stage_id)
+    assert isinstance(progress, ProjectProgress)
     return registers.reported(lambda unit: services.stage_to_record(progress, current_user, unit),
                               url_for("projects.detail", project_id=project.id, _anchor="stages"))
