@@ -79,7 +79,7 @@ def test_the_demo_members_home_is_quick_and_has_everything_in_order(client, as_u
     took = time.perf_counter() - started
     text = text_of(response)
     assert took < 0.3, f"{took:.3f} s"
-    order = ["暂计得分", "还差什么", "我的记录", "近期会议", "往年履职档案"]
+    order = ["暂计得分", "看得分明细", "还差什么", "我的记录", "近期会议", "往年履职档案"]
     assert [text.index(t) for t in order] == sorted(text.index(t) for t in order)
     assert "/notices/" in response.get_data(as_text=True)
 

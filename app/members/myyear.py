@@ -166,8 +166,7 @@ def page(user: User) -> dict[str, object]:
     """Everything the 我的本年 page shows for a member's account (one without a member: nothing but the 待办)."""
     from app.main import inbox  # the 待办 and the meetings are the home page's own
     today = beijing_today()
-    todo = [i for i in inbox.items(user) if i.nav != "members.mine"]  # the meetings: listed in full below
-    context: dict[str, object] = {"inbox": todo, "meetings": inbox.upcoming_meetings(user),
+    context: dict[str, object] = {"inbox": inbox.items(user), "meetings": inbox.upcoming_meetings(user),
                                   "today": today, "states": STATES, "four_ones": FOUR_ONES}
     member = db.session.get(Member, user.member_id or 0)
     if member is None:
