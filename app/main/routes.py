@@ -51,7 +51,8 @@ NAV = {
     Role.LIAISON: [("branches.index", _l("联系的党支部")), ("branches.result_list", _l("比实绩")),
                    ("activities.index", _l("比贡献记录")), ("meetings.index", _l("组织生活")),
                    ("imports.index", _l("导入导出")), ("awards.index", _l("表彰推荐"))],
-    Role.MEMBER: [("members.my_year", _l("我的本年")), ("members.mine", _l("我的履职档案")), ("activities.index", _l("我的履职记录")),
+    Role.MEMBER: [("members.my_year", _l("我的本年")), ("members.mine", _l("我的履职档案")),
+                  ("activities.index", _l("我的履职记录")),
                   ("pairings.index", _l("我的结对")), ("projects.index", _l("我的引一企项目")),
                   ("contacts.mine", _l("我的四联系")), ("activities.report", _l("报告履职情况"))],
 }
