@@ -80,7 +80,10 @@
 
   function busy(form, on) {
     pending += on ? 1 : -1;
-    submits(form).forEach(function (b) { b.disabled = pending > 0; });
+    submits(form).forEach(function (b) {  // only the buttons this script disabled are enabled again
+      if (pending > 0 && !b.disabled) { b.disabled = true; b.dataset.photoWait = "1"; }
+      else if (pending === 0 && b.dataset.photoWait) { b.disabled = false; delete b.dataset.photoWait; }
+    });
     form.dataset.photosBusy = pending > 0 ? "1" : "";
   }
 
