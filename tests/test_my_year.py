@@ -246,3 +246,12 @@ def test_a_file_disguised_as_a_photo_is_refused_beside_the_field(client, login, 
     assert "IMG_0002.jpg" in field and "只接受 PDF、JPEG、PNG" in field
     assert db.session.scalar(sa.select(sa.func.count(Activity.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(Evidence.id))) == 0
+
+
+def test_the_period_is_the_half_year_summary_in_the_first_half_else_the_year(app):
+    ruleset = members_ruleset(2025)
+    assert "H1" in ruleset.periods
+    assert myyear.period_of(ruleset, dt.date(2025, 3, 1)) == "2025H1"
+    assert myyear.period_of(ruleset, dt.date(2025, 6, 30)) == "2025H1"
+    assert myyear.period_of(ruleset, dt.date(2025, 7, 1)) == "2025"
+    assert myyear.period_of(ruleset, dt.date(2026, 2, 1)) == "2025"  # a year still being recorded after it ended
