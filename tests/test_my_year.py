@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -71,16 +70,11 @@ def test_every_demo_member_alone_scores_and_gates_as_among_everyone(demo):
             assert steps and all(s.missing == 0 for s in steps) == met, (card.subject_id, label)
 
 
-def test_the_demo_members_home_is_quick_and_has_everything_in_order(client, as_user, demo):
+def test_the_demo_members_home_has_everything_in_order(client, as_user, demo):
+    """(How quick it is: bench/phone_pages.py, not a timed test.)"""
     as_user("member")
-    client.get("/")  # rule files parsed once per process
-    timings = []
-    for _ in range(3):  # the best of three: the phone pages' target is 300 ms on the demo county
-        started = time.perf_counter()
-        response = client.get("/")
-        timings.append(time.perf_counter() - started)
+    response = client.get("/")
     text = text_of(response)
-    assert min(timings) < 0.3, timings
     order = ["暂计得分", "看得分明细", "还差什么", "我的记录", "近期会议", "往年履职档案"]
     assert [text.index(t) for t in order] == sorted(text.index(t) for t in order)
     assert "/notices/" in response.get_data(as_text=True)
