@@ -137,7 +137,18 @@ def _entry_deadlines(user: User) -> list[Item]:
 
 def _clerk(user: User, reminders: bool) -> list[Item]:
     return (_entry_deadlines(user) if reminders else []) + _own_records(user, reminders) + \
-        _queue(user)
+        _queue(user) + _leave_requests(user)
+
+
+def _leave_requests(user: User) -> list[Item]:
+    """Members' 请假 (replies to a meeting notice) waiting for the organiser: one item a meeting."""
+    from app.notices.announcements import SENDERS, pending_by_meeting
+
+    if user.role not in SENDERS:
+        return []
+    return [Item(_("“%(title)s”：%(n)s 条请假待批准", title=meeting.title, n=n), n,
+                 url_for("meetings.attendance", meeting_id=meeting.id) + "#leave-requests", "meetings.index")
+            for meeting, n in pending_by_meeting(user)]
 
 
 def _liaison(user: User, reminders: bool) -> list[Item]:
@@ -159,7 +170,7 @@ def _office(user: User, reminders: bool) -> list[Item]:
     found.append(Item(_("待核实的比实绩"), submitted,
                       url_for("branches.result_list", state=RecordState.SUBMITTED.name), "branches.result_list"))
     return _timetable() + found + _objections() + _award_steps() + (_reviews_pending() if reminders else []) + \
-        _followup(user) + (_contacts_behind() if reminders else [])
+        _followup(user) + (_contacts_behind() if reminders else []) + _leave_requests(user)
 
 
 def _timetable() -> list[Item]:
