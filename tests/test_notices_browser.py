@@ -52,13 +52,14 @@ def test_a_member_asks_for_leave_on_a_phone(app, demo, tmp_path):
         page.close()
         for width in (1280, 360):
             for user, path, name in (("clerk", f"/meetings/{meeting_id}/attendance", "attendance"),
-                                     ("clerk", f"/notices/sent/{announcement_id}", "sent-detail"),
-                                     ("clerk", "/notices/sent", "sent"),
+                                     ("office", f"/notices/sent/{announcement_id}", "sent-detail"),
+                                     ("office", "/notices/sent", "sent"),
+                                     ("clerk", "/dashboard/warnings?year=2025", "warnings"),
                                      ("office", "/notices/new", "compose")):
                 page = demo_page(browser, url, width, user)
                 page.goto(url + path)
                 page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
-                if name != "attendance":  # the sheet itself scrolls inside its box
+                if name not in ("attendance", "warnings"):  # the sheet itself scrolls inside its box
                     assert fits(page), (name, width)
                 page.close()
         browser.close()

@@ -89,9 +89,10 @@ def build_checkin_meeting(county: County, members: list[Member], model: Member) 
 
 
 def build_meeting_notice(county: County, members: list[Member], model: Member, standing: Member) -> Meeting:
-    """An upcoming 专题协商 of the demo clerk's committee (six days from the day the demo is built), and the clerk's
-    会议通知 to its invitees: the demo member replied 参加, the demo 常委 asked for leave (请假待批准 on the sheet and in
-    the clerk's 待办). Draws nothing from the seeded generator; no past meeting changes."""
+    """An upcoming 专题协商 of the demo clerk's committee (six days from the day the demo is built), and the office's
+    会议通知 to its invitees: the demo 常委 replied 参加, the demo member asked for leave (请假待批准 on the sheet and in
+    the clerk's 待办: the clerk sees their own units' members only, the demo 常委 is not one). Draws nothing from the
+    seeded generator; no past meeting changes."""
     from app.models import Announcement, AnnouncementKind, LeaveState, Notice, Reply, Role, User
 
     organiser = model.committee
@@ -99,7 +100,7 @@ def build_meeting_notice(county: County, members: list[Member], model: Member, s
     own = {m.id: m for m in members if m.active and m.committee is organiser}
     invited = sorted((own | {standing.id: standing}).values(), key=lambda m: m.code)
     held_on = beijing_today() + dt.timedelta(days=6)
-    clerk = county.users["clerk"]
+    clerk, office = county.users["clerk"], county.users["office"]
     sent = dt.datetime.combine(beijing_today() - dt.timedelta(days=1), dt.time(1, 0))  # UTC: 09:00 in Beijing
     meeting = Meeting(kind=MeetingKind.RESEARCH, title="就优化营商环境开展专题协商座谈会", held_on=held_on,
                       unit=organiser, location="县政协二楼会议室", starts_at=dt.time(14, 30), ends_at=dt.time(17, 0),
@@ -115,7 +116,7 @@ def build_meeting_notice(county: County, members: list[Member], model: Member, s
         kind=AnnouncementKind.MEETING, title=f"关于参加“{meeting.title}”的通知",
         body=(f"各位委员：\n定于{held_on.month}月{held_on.day}日 14:30在县政协二楼会议室召开“{meeting.title}”，"
               "请准时参加。\n如不能参加，请在本通知中点“请假”并写明原因。"),
-        meeting_id=meeting.id, unit_id=organiser.id, sender_id=clerk.id, audience=f"“{meeting.title}”的参会人员",
+        meeting_id=meeting.id, unit_id=None, sender_id=office.id, audience=f"“{meeting.title}”的参会人员",
         unreached="、".join(m.name for m in unreached), unreached_count=len(unreached), created_at=sent)
     db.session.add(announcement)
     db.session.flush()
@@ -123,10 +124,10 @@ def build_meeting_notice(county: County, members: list[Member], model: Member, s
     for member_id, user in accounts.items():
         notice = Notice(user_id=user.id, kind="announcement", text=announcement.title, link="", created_at=sent,
                         announcement_id=announcement.id, member_id=member_id)
-        if member_id == model.id:
+        if member_id == standing.id:
             notice.read_at = notice.replied_at = sent + dt.timedelta(hours=2)
             notice.reply = Reply.ATTEND
-        elif member_id == standing.id:
+        elif member_id == model.id:
             notice.read_at = notice.replied_at = sent + dt.timedelta(hours=3)
             notice.reply, notice.reply_reason = Reply.LEAVE, "当天需赴市里参加企业座谈，特此请假。"
             row = rows[member_id]

@@ -333,9 +333,10 @@ def _tell_member(meeting: Meeting, row: Attendance, approve: bool, actor: User) 
 
 
 def pending_by_meeting(user: User) -> list[tuple[Meeting, int]]:
-    """Meetings the user organises with leave requests waiting for them, and how many."""
+    """Meetings the user organises with leave requests of members they may see waiting for them, and how many."""
     stmt = (sa.select(Meeting, sa.func.count(Attendance.id)).join(Attendance, Attendance.meeting_id == Meeting.id)
             .where(Attendance.leave_state == LeaveState.PENDING, Meeting.locked.is_(False),
+                   Attendance.member_id.in_(scoped(Member, user).with_only_columns(Member.id)),  # as on the sheet
                    Meeting.state.in_(_meetings().EDITABLE)).group_by(Meeting.id).order_by(Meeting.held_on, Meeting.id))
     ids = unit_ids(user)
     if ids is not None:
