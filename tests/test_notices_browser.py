@@ -42,6 +42,9 @@ def test_a_member_asks_for_leave_on_a_phone(app, demo, tmp_path):
         page.locator("a.notice-open", has_text="专题协商座谈会").first.click()
         page.wait_for_selector("#reply")
         assert fits(page)
+        assert "请假待批准" in page.inner_text("#reply")  # the demo member asked already: the box is open
+        page.locator("summary", has_text="请假").click()  # closes it
+        assert not page.locator("textarea[name=reason]").is_visible()
         page.locator("summary", has_text="请假").click()
         page.locator("textarea[name=reason]").fill("孙子满月，家中办酒，特此请假。")
         page.screenshot(path=str(shots / "notice-reply-360.png"), full_page=True)

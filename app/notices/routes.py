@@ -141,21 +141,30 @@ def reply(notice_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("notices.show", notice_id=notice_id))
 
 
-def _compose_form() -> ComposeForm:
+def _compose_form(meeting_id: int | None = None) -> ComposeForm:
+    """The form, offering the meetings whose replies are open and the one asked for (from its page) if the user
+    organises it."""
+    meetings = announcements.meeting_choices(current_user)
+    asked = db.session.get(Meeting, meeting_id) if meeting_id is not None else None
+    if asked is not None and asked not in meetings and announcements.organises(asked, current_user):
+        meetings.append(asked)
     return ComposeForm(announcements.targets_for(current_user), announcements.unit_choices(current_user),
-                       announcements.member_choices(current_user), announcements.meeting_choices(current_user))
+                       announcements.member_choices(current_user), meetings)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*announcements.SENDERS)
 def compose() -> str | Response:
     """写通知: 预览 shows whom it reaches (and who has no account); 确认发送 sends it, once."""
-    form = _compose_form()
+    if request.method == "GET":
+        meeting_id = request.args.get("meeting", None, type=db_id)
+    else:
+        meeting_id = request.form.get("meeting", None, type=db_id)
+    form = _compose_form(meeting_id)
     found = None
     meeting = None
     if request.method == "GET":
         form.request_token.data = new_token()
-        meeting_id = request.args.get("meeting", None, type=db_id)
         if meeting_id is not None:
             meeting = get_or_404(Meeting, meeting_id)
             if not announcements.organises(meeting, current_user):
