@@ -320,3 +320,18 @@ def test_the_pages_work_on_an_empty_database(client, login, app):
     page = text_of(compose(client, target="all", action="send"))
     assert "所选委员都没有可用的账号" in page
     assert re.search("没有可选的委员", page)
+
+
+def test_the_organiser_setting_a_pending_row_on_the_sheet_decides_it(client, login, world):
+    announcement = send_meeting_notice(client, login, world)
+    login("zhang")
+    reply(client, notice_of("zhang", announcement), "LEAVE", "出差")
+    login("clerk_a")
+    meeting = db.session.get(Meeting, world["meeting"].id)
+    db.session.refresh(meeting)
+    zhang = world["zhang"].id
+    client.post(f"/meetings/{meeting.id}/attendance", data={"version": meeting.version, "action": "draft",
+                                                            f"status-{zhang}": "PRESENT", f"note-{zhang}": ""})
+    row = row_of(world, "zhang")
+    assert (row.status, row.leave_state) == (AttendanceStatus.PRESENT, None)
+    assert "请假待批准" not in text_of(client.get("/"))
