@@ -249,7 +249,8 @@ def untouched(row: Attendance) -> bool:
 def answer(notice: Notice, reply: Reply, reason: str, user: User, ip: str = "") -> tuple[dict[str, list[str]], str]:
     """The member's reply to a meeting notice: (errors by field, what became of their attendance row).
 
-    :raises StaleMeeting: the meeting changed at the same moment (the organiser saved its sheet).
+    The meeting's version is left alone: a sheet opened before keeps this newer row on save unless its organiser
+    changed the same row (app.meetings.services.save_attendance).
     """
     reason = (reason or "").strip()
     announcement = notice.announcement
@@ -291,7 +292,6 @@ def answer(notice: Notice, reply: Reply, reason: str, user: User, ip: str = "") 
         if changes := audit.diff(state, audit.snapshot(row, ("status", "note", "leave_state"))):
             audit.record(user, "update", "attendance", row.id, changes,
                          reason=_("回复会议通知：%(name)s", name=row.member.name if row.member else ""), ip=ip)
-            _meetings().touch(meeting, meeting.version)
     db.session.flush()
     return {}, outcome
 
@@ -303,10 +303,7 @@ def pending_rows(meeting: Meeting, rows: Iterable[Attendance]) -> list[Attendanc
 
 
 def decide(meeting: Meeting, row: Attendance, approve: bool, user: User, ip: str = "") -> str | None:
-    """批准 (the row stays 请假) or 不批准 (缺席) a pending leave; the error, or None.
-
-    :raises StaleMeeting: the meeting changed at the same moment.
-    """
+    """批准 (the row stays 请假) or 不批准 (缺席) a pending leave; the error, or None. The member is told."""
     if row.meeting_id != meeting.id or row.leave_state != LeaveState.PENDING:
         return _("这条请假已经处理过了。")
     before = audit.snapshot(row, ("status", "leave_state"))
@@ -314,9 +311,10 @@ def decide(meeting: Meeting, row: Attendance, approve: bool, user: User, ip: str
         row.leave_state = LeaveState.APPROVED
     else:
         row.status, row.leave_state = AttendanceStatus.ABSENT, LeaveState.DECLINED
-    audit.record(user, "update", "attendance", row.id, audit.diff(before, audit.snapshot(row, ("status", "leave_state"))),
+    after = audit.snapshot(row, ("status", "leave_state"))
+    audit.record(user, "update", "attendance", row.id, audit.diff(before, after),
                  reason=row.member.name if row.member else "", ip=ip)
-    _meetings().touch(meeting, meeting.version)
+    db.session.flush()
     _tell_member(meeting, row, approve, user)
     return None
 
