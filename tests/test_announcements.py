@@ -335,3 +335,19 @@ def test_the_organiser_setting_a_pending_row_on_the_sheet_decides_it(client, log
     row = row_of(world, "zhang")
     assert (row.status, row.leave_state) == (AttendanceStatus.PRESENT, None)
     assert "请假待批准" not in text_of(client.get("/"))
+
+
+def test_a_sheet_opened_before_the_leave_request_keeps_it_on_save(client, login, world):
+    announcement = send_meeting_notice(client, login, world)
+    meeting = db.session.get(Meeting, world["meeting"].id)
+    version, zhang, zhao = meeting.version, world["zhang"].id, world["zhao"].id
+    shown = {f"{prefix}status-{i}": "PRESENT" for i in (zhang, zhao) for prefix in ("", "was-")}
+    shown |= {f"{prefix}note-{i}": "" for i in (zhang, zhao) for prefix in ("", "was-")}
+    login("zhang")  # asks for leave while the clerk has the sheet open
+    reply(client, notice_of("zhang", announcement), "LEAVE", "出差")
+    login("clerk_a")
+    client.post(f"/meetings/{meeting.id}/attendance",
+                data=shown | {"version": version, "action": "draft", f"status-{zhao}": "ABSENT"})
+    row = row_of(world, "zhang")
+    assert (row.status, row.note, row.leave_state) == (AttendanceStatus.LEAVE, "出差", LeaveState.PENDING)
+    assert row_of(world, "zhao").status == AttendanceStatus.ABSENT
