@@ -351,3 +351,11 @@ def test_a_sheet_opened_before_the_leave_request_keeps_it_on_save(client, login,
     row = row_of(world, "zhang")
     assert (row.status, row.note, row.leave_state) == (AttendanceStatus.LEAVE, "出差", LeaveState.PENDING)
     assert row_of(world, "zhao").status == AttendanceStatus.ABSENT
+
+
+def test_an_unanswered_meeting_notice_is_on_the_members_to_do_list(client, login, world):
+    announcement = send_meeting_notice(client, login, world)
+    login("zhang")
+    assert "会议通知待回复：调研通知" in text_of(client.get("/"))
+    reply(client, notice_of("zhang", announcement), "ATTEND")
+    assert "会议通知待回复" not in text_of(client.get("/"))

@@ -302,7 +302,18 @@ def _member(user: User, reminders: bool) -> list[Item]:
              url_for("activities.index", state=RecordState.RETURNED.name, todo="mine"),
              "activities.index"),
         Item(_("即将参加的会议和活动"), upcoming, url_for("members.my_year") + "#my-meetings", "members.my_year"),
-    ] + (_own_contacts_behind(user) if reminders else [])
+    ] + _unanswered(user) + (_own_contacts_behind(user) if reminders else [])
+
+
+def _unanswered(user: User) -> list[Item]:
+    """Meeting notices the member has not answered while the answer is still open (the notices page shows them)."""
+    from app.notices.announcements import unanswered
+
+    found = unanswered(user)
+    if len(found) == 1:
+        return [Item(_("会议通知待回复：%(title)s", title=found[0].announcement.title), 1,
+                     url_for("notices.show", notice_id=found[0].id), "notices.index", badge=False)]
+    return [Item(_("会议通知待回复"), len(found), url_for("notices.index"), "notices.index", badge=False)]
 
 
 def upcoming_meetings(user: User) -> list[Meeting]:

@@ -241,6 +241,14 @@ def reply_closed(meeting: Meeting | None, now: dt.datetime | None = None) -> str
     return None
 
 
+def unanswered(user: User) -> list[Notice]:
+    """The user's meeting notices without a reply whose meeting still takes one."""
+    found = db.session.scalars(sa.select(Notice).join(Announcement, Announcement.id == Notice.announcement_id).where(
+        Notice.user_id == user.id, Notice.reply.is_(None), Announcement.kind == AnnouncementKind.MEETING,
+        Announcement.meeting_id.is_not(None)).order_by(Notice.created_at.desc(), Notice.id.desc()).limit(50))
+    return [n for n in found if n.announcement is not None and reply_closed(n.announcement.meeting) is None]
+
+
 def untouched(row: Attendance) -> bool:
     """As the meeting was created: 出席 without a check-in and no leave asked: the organiser has not set it."""
     return row.status == AttendanceStatus.PRESENT and row.checked_in_at is None and row.leave_state is None
