@@ -35,7 +35,8 @@ ENTITY_LABELS = {"user": _l("用户"), "unit": _l("组织单位"), "enterprise":
                  "term": _l("届次"), "appraisal_year": _l("考评年度"), "followup": _l("通报处理台账"),
                  "followup_entry": _l("通报处理记录"), "decision_text": _l("表彰决定正文"), "pairing": _l("联一户结对"),
                  "counterpart": _l("对接对象"), "project": _l("引一企项目"), "contact_link": _l("四联系分工"),
-                 "contact": _l("联系记录"), "enterprise_figures": _l("企业年度数据"), "branch_visit": _l("联络员走访指导")}
+                 "contact": _l("联系记录"), "enterprise_figures": _l("企业年度数据"), "branch_visit": _l("联络员走访指导"),
+                 "announcement": _l("通知公告"), "notice_reply": _l("会议通知回复")}
 FIELD_LABELS = {
     "party_members": _l("党员人数"), "output": _l("产值（万元）"), "tax": _l("税收（万元）"),
     "founded_on": _l("组建日期"), "visited_on": _l("走访日期"), "form": _l("方式"),
@@ -85,6 +86,9 @@ FIELD_LABELS = {
     "stage.activity_id": _l("报送的履职记录"),
     # 四联系 (app.contacts)
     "contacted": _l("被联系人"), "by": _l("联系人"), "form": _l("联系方式"),
+    # 通知公告 (app.notices.announcements)
+    "audience": _l("发送对象"), "recipients": _l("收到人数"), "unreached": _l("无账号未送达人数"), "reply": _l("回复"),
+    "reason": _l("请假原因"), "leave_state": _l("请假审批"),
     # the organisation (app.organisation) and the print settings: their settings' keys
     "org.full_name": _l("政协全称"), "org.short_name": _l("政协简称"), "org.party_committee": _l("镇党委全称"),
     "org.hr_department": _l("组织人事部门"), "org.public_url": _l("公众访问地址"),

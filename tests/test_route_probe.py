@@ -28,8 +28,8 @@ from app.models import (Activity, ActivityParticipant, AwardList, BranchVisit, C
                         ReviewEntry, Role, SubjectKind, Term, Unit, UnitKind, User, VisitForm)
 from conftest import text_of
 
-# 264 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 2112 pairs probed.
-RULE_METHODS = 264
+# 272 (rule, method) pairs, 8 visitors (anonymous and the seven demo accounts): 2176 pairs probed.
+RULE_METHODS = 272
 VISITORS = ("anonymous", "member", "clerk", "clerk2", "liaison", "leader", "office", "admin")
 PROBED = RULE_METHODS * len(VISITORS)
 
@@ -155,6 +155,7 @@ ROUTES: dict[str, Route] = {
     "/branches/results": r(BRANCH_VIEWERS),
     "/dashboard/": r(AWARD_VIEWERS),
     "/dashboard/warnings": r(AWARD_VIEWERS),
+    "/dashboard/warnings/remind": r((OFFICE, CLERK)),  # 发送提醒: the confirm step, then the reminders
     "/documents/": r(VERIFY),
     "/documents/calibration.pdf": r(VERIFY),
     "/documents/certificates/<int:cert_id>/revoke": r(VERIFY, cert_id="certificate"),
@@ -222,6 +223,7 @@ ROUTES: dict[str, Route] = {
     # a member's scan of a meeting's code: the probe's token is no valid code, so it is refused (403)
     "/meetings/checkin/<token>": r((MEMBER,), token="token"),
     "/meetings/<int:meeting_id>/invitees": r(MEETING_CREATORS, meeting_id="meeting"),
+    "/meetings/<int:meeting_id>/leave": r(CHECKIN_HOSTS, meeting_id="meeting"),  # 批准 / 不批准 a member's 请假
     "/meetings/<int:meeting_id>/return": r((OFFICE,), meeting_id="meeting"),
     "/meetings/<int:meeting_id>/verify": r((OFFICE,), meeting_id="meeting"),
     "/meetings/new": r(MEETING_CREATORS),
@@ -237,6 +239,11 @@ ROUTES: dict[str, Route] = {
     "/notices/<int:notice_id>/open": r(SIGNED_IN, notice_id="notice"),
     "/notices/<int:notice_id>/read": r(SIGNED_IN, notice_id="notice"),
     "/notices/read-all": r(SIGNED_IN),
+    "/notices/<int:notice_id>": r(SIGNED_IN, notice_id="notice"),  # a member's own announcement, opened
+    "/notices/<int:notice_id>/reply": r(SIGNED_IN, notice_id="notice"),  # 参加 / 请假 to a meeting notice
+    "/notices/new": r((OFFICE, CLERK)),
+    "/notices/sent": r((OFFICE, CLERK)),
+    "/notices/sent/<int:announcement_id>": r((OFFICE, CLERK), announcement_id="announcement"),
     # 联一户 register: a clerk's units' members' and units' pairings; the leader reads all, a member their own
     "/pairings/": r(PAIRING_READERS),
     "/pairings/<int:pairing_id>": r(PAIRING_READERS, pairing_id="pairing"),
@@ -306,7 +313,7 @@ ROUTES: dict[str, Route] = {
 ID_KINDS = {"activity", "evidence", "member", "meeting", "branch", "enterprise", "user", "award_list", "candidate",
             "objection", "certificate", "printer", "review", "subject", "job", "token", "notice", "followup",
             "pairing", "pairing_entry", "counterpart", "project", "project_stage", "project_service", "branch_visit",
-            "contact_link", "contact", "mass_contact"}
+            "contact_link", "contact", "mass_contact", "announcement"}
 PUBLIC_IDS_REFUSED = {"/public/highlights/<int:activity_id>", "/public/publicity/<int:list_id>"}
 
 
@@ -425,6 +432,10 @@ def build_world(app: Flask, tmp_path) -> World:
     from app.models import Notice
     notice = Notice(user_id=target.id, kind="returned", text="探测用通知", link=f"/activities/{activity_id}")
     db.session.add(notice)
+    from app.models import Announcement, AnnouncementKind  # the office's: no clerk follows it
+    announcement = Announcement(kind=AnnouncementKind.STUDY, title="探测用通知公告", body="", sender_id=office.id,
+                                audience="全体委员")
+    db.session.add(announcement)
     from app.awards.services import notices
     from app.followup.services import open_cases
     outside = set(_outside(Member, scoped_users))
@@ -454,7 +465,7 @@ def build_world(app: Flask, tmp_path) -> World:
               "followup": case.id, "pairing": pairing_id, "pairing_entry": pairing_entry_id,
               "counterpart": counterpart_id, "project": project_id, "project_stage": project_stage_id,
               "project_service": service.id, "branch_visit": visit.id, "contact_link": link.id, "contact": contact.id,
-              "mass_contact": mass_contact_id}
+              "mass_contact": mass_contact_id, "announcement": announcement.id}
     ids = {v: dict(common) for v in VISITORS}
     ids["liaison"] |= {"category": "CONTRIBUTION", "review": branches_review.id, "subject": branch_id}
 

@@ -17,7 +17,7 @@ from app.demo.contacts import build_contacts
 from app.demo.coverage import build_coverage, build_owners
 from app.demo.county import (Names, build_calendar, build_members, build_organisation, build_party_members,
                              build_units, build_users, demo_user)
-from app.demo.meetings import build_checkin_meeting, build_meetings
+from app.demo.meetings import build_checkin_meeting, build_meeting_notice, build_meetings
 from app.demo.registers import build_pairings, build_projects
 from app.demo.records import build_member_records, build_party_records, build_unit_records
 from app.demo.vocabulary import LAST_STAMP
@@ -85,6 +85,8 @@ def build_demo(seed: int = DEFAULT_SEED) -> DemoSummary:
                                          member_id=behind.id)  # a 常委 behind with their contacts: the 待办 says so
     build_coverage(county, people)
     build_owners(county)
+    db.session.flush()
+    build_meeting_notice(county, members, model, behind)
     db.session.flush()
     return summarize(seed)
 

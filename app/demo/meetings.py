@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
+
 from app.demo.county import County, pick, random_day, stamp
 from app.demo.vocabulary import PLENARY_ON, TOWNS, YEAR
 from app.extensions import db
@@ -83,4 +85,52 @@ def build_checkin_meeting(county: County, members: list[Member], model: Member) 
                                                                                  county.users["office"]).id,
                       attendance=[Attendance(member_id=m.id, status=AttendanceStatus.PRESENT) for m in invited])
     db.session.add(meeting)
+    return meeting
+
+
+def build_meeting_notice(county: County, members: list[Member], model: Member, standing: Member) -> Meeting:
+    """An upcoming 专题协商 of the demo clerk's committee (six days from the day the demo is built), and the office's
+    会议通知 to its invitees: the demo 常委 replied 参加, the demo member asked for leave (请假待批准 on the sheet and in
+    the clerk's 待办: the clerk sees their own units' members only, the demo 常委 is not one). Draws nothing from the
+    seeded generator; no past meeting changes."""
+    from app.models import Announcement, AnnouncementKind, LeaveState, Notice, Reply, Role, User
+
+    organiser = model.committee
+    assert organiser is not None
+    own = {m.id: m for m in members if m.active and m.committee is organiser}
+    invited = sorted((own | {standing.id: standing}).values(), key=lambda m: m.code)
+    held_on = beijing_today() + dt.timedelta(days=6)
+    clerk, office = county.users["clerk"], county.users["office"]
+    sent = dt.datetime.combine(beijing_today() - dt.timedelta(days=1), dt.time(1, 0))  # UTC: 09:00 in Beijing
+    meeting = Meeting(kind=MeetingKind.RESEARCH, title="就优化营商环境开展专题协商座谈会", held_on=held_on,
+                      unit=organiser, location="县政协二楼会议室", starts_at=dt.time(14, 30), ends_at=dt.time(17, 0),
+                      checkin_nonce="", state=RecordState.DRAFT, created_at=sent - dt.timedelta(hours=1),
+                      created_by_id=clerk.id,
+                      attendance=[Attendance(member_id=m.id, status=AttendanceStatus.PRESENT) for m in invited])
+    db.session.add(meeting)
+    db.session.flush()
+    accounts = {u.member_id: u for u in db.session.scalars(sa.select(User).where(
+        User.member_id.in_([m.id for m in invited]), User.role == Role.MEMBER, User.active))}
+    unreached = [m for m in invited if m.id not in accounts]
+    announcement = Announcement(
+        kind=AnnouncementKind.MEETING, title=f"关于参加“{meeting.title}”的通知",
+        body=(f"各位委员：\n定于{held_on.month}月{held_on.day}日 14:30在县政协二楼会议室召开“{meeting.title}”，"
+              "请准时参加。\n如不能参加，请在本通知中点“请假”并写明原因。"),
+        meeting_id=meeting.id, unit_id=None, sender_id=office.id, audience=f"“{meeting.title}”的参会人员",
+        unreached="、".join(m.name for m in unreached), unreached_count=len(unreached), created_at=sent)
+    db.session.add(announcement)
+    db.session.flush()
+    rows = {a.member_id: a for a in meeting.attendance}
+    for member_id, user in accounts.items():
+        notice = Notice(user_id=user.id, kind="announcement", text=announcement.title, link="", created_at=sent,
+                        announcement_id=announcement.id, member_id=member_id)
+        if member_id == standing.id:
+            notice.read_at = notice.replied_at = sent + dt.timedelta(hours=2)
+            notice.reply = Reply.ATTEND
+        elif member_id == model.id:
+            notice.read_at = notice.replied_at = sent + dt.timedelta(hours=3)
+            notice.reply, notice.reply_reason = Reply.LEAVE, "当天需赴市里参加企业座谈，特此请假。"
+            row = rows[member_id]
+            row.status, row.note, row.leave_state = AttendanceStatus.LEAVE, notice.reply_reason, LeaveState.PENDING
+        db.session.add(notice)
     return meeting

@@ -137,7 +137,18 @@ def _entry_deadlines(user: User) -> list[Item]:
 
 def _clerk(user: User, reminders: bool) -> list[Item]:
     return (_entry_deadlines(user) if reminders else []) + _own_records(user, reminders) + \
-        _queue(user)
+        _queue(user) + _leave_requests(user)
+
+
+def _leave_requests(user: User) -> list[Item]:
+    """Members' 请假 (replies to a meeting notice) waiting for the organiser: one item a meeting."""
+    from app.notices.announcements import SENDERS, pending_by_meeting
+
+    if user.role not in SENDERS:
+        return []
+    return [Item(_("“%(title)s”：%(n)s 条请假待批准", title=meeting.title, n=n), n,
+                 url_for("meetings.attendance", meeting_id=meeting.id) + "#leave-requests", "meetings.index")
+            for meeting, n in pending_by_meeting(user)]
 
 
 def _liaison(user: User, reminders: bool) -> list[Item]:
@@ -159,7 +170,7 @@ def _office(user: User, reminders: bool) -> list[Item]:
     found.append(Item(_("待核实的比实绩"), submitted,
                       url_for("branches.result_list", state=RecordState.SUBMITTED.name), "branches.result_list"))
     return _timetable() + found + _objections() + _award_steps() + (_reviews_pending() if reminders else []) + \
-        _followup(user) + (_contacts_behind() if reminders else [])
+        _followup(user) + (_contacts_behind() if reminders else []) + _leave_requests(user)
 
 
 def _timetable() -> list[Item]:
@@ -291,7 +302,18 @@ def _member(user: User, reminders: bool) -> list[Item]:
              url_for("activities.index", state=RecordState.RETURNED.name, todo="mine"),
              "activities.index"),
         Item(_("即将参加的会议和活动"), upcoming, url_for("members.my_year") + "#my-meetings", "members.my_year"),
-    ] + (_own_contacts_behind(user) if reminders else [])
+    ] + _unanswered(user) + (_own_contacts_behind(user) if reminders else [])
+
+
+def _unanswered(user: User) -> list[Item]:
+    """Meeting notices the member has not answered while the answer is still open (the notices page shows them)."""
+    from app.notices.announcements import unanswered
+
+    found = unanswered(user)
+    if len(found) == 1:
+        return [Item(_("会议通知待回复：%(title)s", title=found[0].announcement.title), 1,
+                     url_for("notices.show", notice_id=found[0].id), "notices.index", badge=False)]
+    return [Item(_("会议通知待回复"), len(found), url_for("notices.index"), "notices.index", badge=False)]
 
 
 def upcoming_meetings(user: User) -> list[Meeting]:

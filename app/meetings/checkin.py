@@ -161,7 +161,8 @@ def check_in(meeting: Meeting, user: User, ip: str = "") -> Result:
     status = AttendanceStatus.LATE if dt.datetime.now(BEIJING) > late_after else AttendanceStatus.PRESENT
     # one row, whoever scans at the same moment: only the first update finds it without a check-in time
     done = db.session.execute(sa.update(Attendance).where(Attendance.id == row.id, Attendance.checked_in_at.is_(None))
-                              .values(status=status, checked_in_at=at).execution_options(synchronize_session=False))
+                              .values(status=status, checked_in_at=at, leave_state=None)  # came: no leave to decide
+                              .execution_options(synchronize_session=False))
     if done.rowcount != 1:  # type: ignore[attr-defined]
         db.session.refresh(row)
         return Result(True, _("您已签到"), row, already=True)

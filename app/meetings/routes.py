@@ -156,7 +156,10 @@ def attendance(meeting_id: int) -> str | Response:
 
 def _attendance_page(meeting: Meeting, rows: list, others: int, shown: dict, notes: dict, errors: list[str],
                      form: VersionForm, editable: bool, times_form: CheckinTimesForm | None = None) -> str:
+    from app.notices import announcements  # here: the notices import the meetings' services
+
     may_time = _may_time(meeting)
+    may_notify = announcements.organises(meeting, current_user)
     if times_form is None and may_time:
         times_form = CheckinTimesForm(formdata=None, version=meeting.version, starts_at=meeting.starts_at,
                                       ends_at=meeting.ends_at, grace_minutes=meeting.grace_minutes)
@@ -169,7 +172,9 @@ def _attendance_page(meeting: Meeting, rows: list, others: int, shown: dict, not
                            unscanned=len(checkin.unscanned(rows)) if _may_mark_absent(meeting) else None,
                            cntime=cntime,
                            can_verify=current_user.role == Role.OFFICE and meeting.state == RecordState.SUBMITTED,
-                           counts=services.status_counts([meeting.id]).get(meeting.id, {}))
+                           counts=services.status_counts([meeting.id]).get(meeting.id, {}),
+                           pending=announcements.pending_rows(meeting, rows) if may_notify else [],
+                           may_decide=may_notify and editable, may_notify=may_notify)
 
 
 @bp.route("/<int:meeting_id>/invitees", methods=["GET", "POST"])
@@ -198,6 +203,35 @@ def invitees(meeting_id: int) -> str | Response:
     return render_template("meetings/invitees.html", meeting=meeting, form=form, errors=errors, invited=invited,
                            members=services.invitable_members(current_user, meeting),
                            party=services.party_life(meeting))
+
+
+@bp.route("/<int:meeting_id>/leave", methods=["POST"])
+@roles_required(Role.OFFICE, Role.CLERK)
+def decide_leave(meeting_id: int) -> Response:
+    """批准 / 不批准 a member's 请假 (their reply to the meeting notice): the organiser's unit, or the office."""
+    from app.notices import announcements
+
+    meeting = get_or_404(Meeting, meeting_id)
+    if not announcements.organises(meeting, current_user) or not services.can_edit(meeting, current_user):
+        abort(403)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    row_id = request.form.get("attendance_id", "")
+    row = next((a for a in services.visible_rows(meeting, current_user)[0] if str(a.id) == row_id), None)
+    action = request.form.get("action", "")
+    if row is None or action not in ("approve", "decline"):
+        abort(404)
+    name = row.member.name if row.member else ""
+    error = commit_or_stale(lambda: announcements.decide(meeting, row, action == "approve", current_user,
+                                                         ip=request.remote_addr or ""),
+                            str(services.StaleMeeting()), services.StaleMeeting)
+    if error:
+        flash(error, "error")
+    else:
+        flash(_("已批准%(name)s请假。", name=name) if action == "approve" else
+              _("未批准%(name)s请假，已登记为缺席；如其到会签到，将改为出席。", name=name), "success")
+    return redirect(url_for("meetings.attendance", meeting_id=meeting.id) + "#leave-requests")
 
 
 def _review(meeting_id: int, action: str) -> Response:

@@ -404,6 +404,8 @@ def save_attendance(meeting: Meeting, version: int | None, marks: Mapping[int, t
         before = audit.snapshot(row, ("status", "note"))
         row.status = AttendanceStatus[status_name]
         row.note = note.strip()[:200]
+        if row.leave_state is not None and row.status != before["status"]:
+            row.leave_state = None  # the organiser set the row otherwise: the member's leave request is decided
         if changes := audit.diff(before, audit.snapshot(row, ("status", "note"))):
             audit.record(user, "update", "attendance", row.id, changes, reason=names[member_id], ip=ip)
     if submit:

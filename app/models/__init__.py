@@ -5,12 +5,12 @@ from app.models.awards import (AwardList, Candidate, Certificate, DecisionText, 
                                RewardAmount, Vote)
 from app.models.enums import (AttendanceStatus, AwardListState, BranchForm, CandidateState, Category,
                               CertificateKind, ContactForm, ContactLinkKind, CounterpartKind, FollowupDecision,
-                              FollowupState, FollowupStep, Gender, Invitees, MeetingKind, ObjectionOutcome, PartyStatus,
+                              FollowupState, FollowupStep, Gender, Invitees, LeaveState, MeetingKind, ObjectionOutcome, PartyStatus,
                               ProjectStage, RecordState, ReviewKind, ReviewState, Role, RuleFileState, SubjectKind,
                               SupportKind, UnitKind, VisitForm, VoteChoice)
 from app.models.followup import Followup, FollowupEntry
 from app.models.jobs import Job, JobState
-from app.models.notices import Notice
+from app.models.notices import Announcement, AnnouncementKind, Notice, Reply
 from app.models.org import AppraisalYear, BranchVisit, Enterprise, EnterpriseFigures, Term, Unit
 from app.models.people import Member, MemberUnitChange, PartyMember
 from app.models.registers import Counterpart, Pairing, PairingEntry, Project, ProjectProgress, ProjectService
@@ -22,15 +22,15 @@ from app.models.settings import Setting
 from app.models.users import LoginEvent, LoginThrottle, PasswordHistory, User, user_unit
 
 __all__ = [
-    "Activity", "ActivityParticipant", "AppraisalYear", "Attendance", "AttendanceStatus", "AuditLog", "AwardList",
+    "Activity", "ActivityParticipant", "Announcement", "AnnouncementKind", "AppraisalYear", "Attendance", "AttendanceStatus", "AuditLog", "AwardList",
     "AwardListState", "BranchForm", "BranchIndicator", "BranchResult", "BranchVisit", "Candidate", "CandidateState",
     "Category", "Certificate", "CertificateKind", "Contact", "ContactForm", "ContactLink", "ContactLinkKind",
     "Counterpart", "CounterpartKind", "DecisionText", "Enterprise", "EnterpriseFigures", "Evidence", "Followup",
     "FollowupDecision", "FollowupEntry", "FollowupState", "FollowupStep", "Gender", "HistoricalResult", "Invitees",
-    "Job", "JobState", "LoginEvent", "LoginThrottle", "MassContact", "Meeting", "MeetingKind", "MeetingType", "Member",
+    "Job", "JobState", "LeaveState", "LoginEvent", "LoginThrottle", "MassContact", "Meeting", "MeetingKind", "MeetingType", "Member",
     "MemberUnitChange", "Notice", "Objection", "ObjectionOutcome", "Pairing", "PairingEntry", "PartyMember",
     "PartyStatus", "PasswordHistory", "PrintLog", "PrinterProfile", "Project", "ProjectProgress", "ProjectService",
-    "ProjectStage", "RecordState", "Review", "ReviewEntry", "ReviewKind", "ReviewState", "RewardAmount", "Role",
+    "ProjectStage", "RecordState", "Reply", "Review", "ReviewEntry", "ReviewKind", "ReviewState", "RewardAmount", "Role",
     "RuleFile", "RuleFileState", "RuleSet", "Setting", "SubjectKind", "SupportKind", "Term", "Unit", "UnitKind", "User",
     "VisitForm", "Vote", "VoteChoice", "user_unit",
 ]

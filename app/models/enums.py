@@ -112,6 +112,14 @@ class AttendanceStatus(LabelledEnum):
     EARLY = "早退"
 
 
+class LeaveState(LabelledEnum):
+    """A member's own 请假 (a reply to a meeting notice) until the organiser decides it."""
+
+    PENDING = "待批准"
+    APPROVED = "已批准"
+    DECLINED = "不批准"
+
+
 class SubjectKind(LabelledEnum):
     MEMBERS = "政协委员"
     UNITS = "组织单位"

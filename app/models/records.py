@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.enums import AttendanceStatus, Category, Invitees, RecordState
+from app.models.enums import AttendanceStatus, Category, Invitees, LeaveState, RecordState
 from app.models.org import Unit
 from app.models.people import Member, PartyMember
 from app.models.users import User
@@ -171,6 +171,9 @@ class Attendance(db.Model):
     status: Mapped[AttendanceStatus] = mapped_column(enum_column(AttendanceStatus))
     note: Mapped[str] = mapped_column(sa.String(200), default="")
     checked_in_at: Mapped[dt.datetime | None]  # UTC, when the member scanned the meeting's code (扫码签到)
+    # the member asked for leave by replying to a meeting notice (docs/notices.md): pending until the organiser
+    # approves (请假 stays) or declines (缺席); None for rows the organiser set alone
+    leave_state: Mapped[LeaveState | None] = mapped_column(enum_column(LeaveState, 10))
     meeting: Mapped[Meeting] = relationship(back_populates="attendance")
     member: Mapped[Member | None] = relationship()
     party_member: Mapped[PartyMember | None] = relationship()
