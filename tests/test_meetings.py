@@ -88,7 +88,7 @@ def test_office_plenary_invites_every_active_member_and_others_invite_the_organi
 
 
 @pytest.mark.parametrize(("changes", "message"), [
-    ({"held_on": lambda day: (day + dt.timedelta(days=1)).isoformat()}, "会议日期不能晚于今天"),
+    ({"held_on": lambda day: (day + dt.timedelta(days=400)).isoformat()}, "会议日期不能晚于一年以后"),
     ({"held_on": lambda day: dt.date(day.year - 1, 12, 31).isoformat()}, "不在开放录入的考评年度内"),
     ({"held_on": "2025-13-40"}, "请输入有效日期"),
     ({"title": ""}, "请填写会议名称"),
@@ -272,3 +272,32 @@ def test_list_filters_and_counts(client, county, people, make_user, login):
     assert "共 0 次" in text_of(client.get(f"/meetings/?end={yesterday}"))
     assert "共 2 次" in text_of(client.get(f"/meetings/?start={today().isoformat()}&kind=bogus&start=x"))
     assert client.get("/meetings/new").status_code == 403
+
+
+@pytest.mark.usefixtures("clock")  # 2026-06-15
+def test_a_meeting_is_set_up_ahead_and_submitted_only_once_held(client, county, people, make_user, login):
+    """A meeting next week: created (its notice can go out, replies come in), its sheet saved as a draft, but not
+    sent for verification before the day; on the day it is."""
+    import time_machine
+
+    from app.models import AppraisalYear, RecordState
+    db.session.add(AppraisalYear(year=2026, name="2026年度"))
+    db.session.commit()
+    make_user("clerk_a", Role.CLERK, units=("committee_a",))
+    login("clerk_a")
+    made = client.post("/meetings/new", data=new_meeting(county, held_on="2026-06-22"), follow_redirects=True)
+    assert "已创建会议" in text_of(made)
+    meeting = db.session.scalar(sa.select(Meeting))
+    assert meeting.held_on == dt.date(2026, 6, 22)
+    early = client.post(f"/meetings/{meeting.id}/attendance", data={"version": meeting.version, "action": "submit"})
+    assert "会议还没有召开（2026年6月22日）" in text_of(early)
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).state == RecordState.DRAFT
+    with time_machine.travel(dt.datetime(2026, 6, 22, 18, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False):
+        login("clerk_a")
+        sent = client.post(f"/meetings/{meeting.id}/attendance",
+                           data={"version": db.session.get(Meeting, meeting.id).version, "action": "submit"},
+                           follow_redirects=True)
+    assert "已提交" in text_of(sent)
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).state == RecordState.SUBMITTED

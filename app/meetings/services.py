@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from app import audit
 from app.auth.scope import scoped, unit_ids, units_below
 from app.extensions import db
+from app.i18n import cndate
 from app.models import (AppraisalYear, Attendance, AttendanceStatus, Invitees, Meeting, MeetingKind, MeetingType,
                         Member, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind, User)
 from app.scoring.types import ATTENDANCE_KIND
@@ -219,11 +220,14 @@ def default_invitees(kind: TypeView, unit_id: int, user: User) -> list[Member] |
     return list(db.session.scalars(stmt.order_by(Member.code)))
 
 
+PLANNED_DAYS = 366  # a meeting may be set up this far ahead (its notice sent, replies taken, codes printed)
+
+
 def check_date(held_on: dt.date, today: dt.date | None = None) -> list[str]:
-    """Errors for a meeting date: not in the future, inside an appraisal year still open for recording."""
+    """Errors for a meeting date: at most a year ahead, inside an appraisal year still open for recording."""
     today = today or beijing_today()
-    if held_on > today:
-        return [_("会议日期不能晚于今天。")]
+    if held_on > today + dt.timedelta(days=PLANNED_DAYS):
+        return [_("会议日期不能晚于一年以后。")]
     year = db.session.get(AppraisalYear, held_on.year)
     if year is None or year.recording_closed_at is not None:
         return [_("会议日期不在开放录入的考评年度内。")]
@@ -392,6 +396,9 @@ def save_attendance(meeting: Meeting, version: int | None, marks: Mapping[int, t
                       else _("包含未受邀或不在您负责范围内的委员，未保存。"))
     if submit and meeting.state not in EDITABLE:
         errors.append(_("只有草稿或退回的记录可以提交。"))
+    if submit and meeting.held_on > beijing_today():
+        errors.append(_("会议还没有召开（%(date)s），召开后再提交核实；出席情况可以先保存草稿。",
+                        date=cndate(meeting.held_on)))
     if any(status not in AttendanceStatus.__members__ for status, _note in marks.values()):
         errors.append(_("出席情况无效，未保存。"))
     if errors:
