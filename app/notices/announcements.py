@@ -262,7 +262,7 @@ def answer(notice: Notice, reply: Reply, reason: str, user: User, ip: str = "") 
     """
     reason = (reason or "").strip()
     announcement = notice.announcement
-    if announcement is None or announcement.meeting_id is None:
+    if announcement is None or announcement.meeting_id is None or announcement.kind != AnnouncementKind.MEETING:
         return {"reply": [_("这条通知不需要回复。")]}, ""
     if reply == Reply.LEAVE and not reason:
         return {"reason": [_("请填写请假原因。")]}, ""

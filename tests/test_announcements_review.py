@@ -1,0 +1,24 @@
+"""Second review of 通知公告 and meetings set up ahead: a reply only to a meeting notice; a clerk follows only the
+recipients in their own scope; a meeting not yet held shows no attendance as done; an organiser's undecided leave
+requests stop the sheet being sent for verification."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from conftest import text_of
+from test_announcements import (compose, login, notice_of, reply, row_of, send_meeting_notice,  # noqa: F401
+                                world)
+
+from app.extensions import db
+from app.models import Announcement, AttendanceStatus, Meeting, Role
+
+
+def test_a_study_notice_sent_to_a_meetings_invitees_takes_no_reply(client, login, world):
+    login("clerk_a")
+    compose(client, kind="STUDY", title="会前学习", target="meeting", meeting=str(world["meeting"].id), action="send")
+    announcement = db.session.scalar(sa.select(Announcement).where(Announcement.title == "会前学习"))
+    login("zhang")
+    response = reply(client, notice_of("zhang", announcement), "LEAVE", "出差")
+    assert response.status_code == 400
+    row = row_of(world, "zhang")
+    assert (row.status, row.leave_state) == (AttendanceStatus.PRESENT, None)
+    assert notice_of("zhang", announcement).reply is None
