@@ -22,3 +22,17 @@ def test_a_study_notice_sent_to_a_meetings_invitees_takes_no_reply(client, login
     row = row_of(world, "zhang")
     assert (row.status, row.leave_state) == (AttendanceStatus.PRESENT, None)
     assert notice_of("zhang", announcement).reply is None
+
+
+def test_a_clerk_sees_only_the_recipients_in_their_own_units(client, login, world, make_user):
+    make_user("clerk_ab", Role.CLERK, units=("committee_a", "committee_b"))
+    login("clerk_ab")  # sends for 专委会A (their first unit) to 专委会B's members
+    response = compose(client, title="两委联合通知", units=str(world["units"]["committee_b"].id), action="send")
+    assert response.status_code == 302
+    announcement = db.session.scalar(sa.select(Announcement).where(Announcement.title == "两委联合通知"))
+    assert announcement.unit_id == world["units"]["committee_a"].id
+    assert "li" in text_of(client.get(f"/notices/sent/{announcement.id}"))
+    login("clerk_a")  # 专委会A's other clerk follows what the unit sent, but not 专委会B's members
+    page = text_of(client.get(f"/notices/sent/{announcement.id}"))
+    assert "两委联合通知" in page
+    assert " li " not in f" {page} " and "已读 0 / 0" in page

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from app import addresses, audit, races
 from app.auth.scope import scoped, unit_ids, units_below
@@ -373,19 +374,30 @@ class Tally:
         return self.recipients - self.attend - self.leave
 
 
-def tallies(ids: Sequence[int]) -> dict[int, Tally]:
+def _in_scope(user: User | None) -> list[sa.ColumnElement[bool]]:
+    """A clerk follows the recipients among their own units' members only (a unit's announcement may have reached
+    another unit's members, sent by a clerk of both)."""
+    if user is None or unit_ids(user) is None:
+        return []
+    return [Notice.member_id.in_(scoped(Member, user).with_only_columns(Member.id))]
+
+
+def tallies(ids: Sequence[int], user: User | None = None) -> dict[int, Tally]:
     out = {i: Tally() for i in ids}
     if ids:
         rows = db.session.execute(sa.select(
             Notice.announcement_id, sa.func.count(), sa.func.count(Notice.read_at),
             sa.func.sum(sa.case((Notice.reply == Reply.ATTEND, 1), else_=0)),
             sa.func.sum(sa.case((Notice.reply == Reply.LEAVE, 1), else_=0)))
-            .where(Notice.announcement_id.in_(ids)).group_by(Notice.announcement_id))
+            .where(Notice.announcement_id.in_(ids), *_in_scope(user)).group_by(Notice.announcement_id))
         for announcement_id, n, read, attend, leave in rows:
             out[announcement_id] = Tally(n, read, attend or 0, leave or 0)
     return out
 
 
-def recipients(announcement: Announcement) -> list[Notice]:
-    return list(db.session.scalars(sa.select(Notice).where(Notice.announcement_id == announcement.id)
+def recipients(announcement: Announcement, user: User | None = None) -> list[Notice]:
+    """Who received it (those in `user`'s scope), unread first, with their accounts loaded."""
+    return list(db.session.scalars(sa.select(Notice).where(Notice.announcement_id == announcement.id,
+                                                           *_in_scope(user))
+                                   .options(selectinload(Notice.user))
                                    .order_by(Notice.read_at.is_not(None), Notice.id)))

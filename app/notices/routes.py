@@ -216,7 +216,7 @@ def compose() -> str | Response:
 def sent() -> str:
     pagination = db.paginate(announcements.sent_query(current_user), **page_args())
     return render_template("notices/sent.html", pagination=pagination,
-                           tallies=announcements.tallies([a.id for a in pagination.items]))
+                           tallies=announcements.tallies([a.id for a in pagination.items], current_user))
 
 
 @bp.route("/sent/<int:announcement_id>")
@@ -228,5 +228,5 @@ def sent_detail(announcement_id: int) -> str:
     if announcement is None:
         abort(404)
     return render_template("notices/sent_detail.html", announcement=announcement,
-                           tally=announcements.tallies([announcement.id])[announcement.id],
-                           notices=announcements.recipients(announcement))
+                           tally=announcements.tallies([announcement.id], current_user)[announcement.id],
+                           notices=announcements.recipients(announcement, current_user))
