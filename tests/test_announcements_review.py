@@ -36,3 +36,10 @@ def test_a_clerk_sees_only_the_recipients_in_their_own_units(client, login, worl
     page = text_of(client.get(f"/notices/sent/{announcement.id}"))
     assert "两委联合通知" in page
     assert " li " not in f" {page} " and "已读 0 / 0" in page
+
+
+def test_a_meeting_not_yet_held_shows_no_attendance_on_the_members_page(client, login, world):
+    login("office")  # the meeting is in three days, its rows still the default 出席
+    page = text_of(client.get(f"/members/{world['zhang'].id}"))
+    shown = page.split("民营经济专题调研", 1)[1][:40]
+    assert "尚未召开" in shown and "出席" not in shown
