@@ -3,13 +3,16 @@ recipients in their own scope; a meeting not yet held shows no attendance as don
 requests stop the sheet being sent for verification."""
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
+import time_machine
 from conftest import text_of
 from test_announcements import (compose, login, notice_of, reply, row_of, send_meeting_notice,  # noqa: F401
                                 world)
 
 from app.extensions import db
-from app.models import Announcement, AttendanceStatus, Meeting, Role
+from app.models import Announcement, AttendanceStatus, LeaveState, Meeting, RecordState, Role
 
 
 def test_a_study_notice_sent_to_a_meetings_invitees_takes_no_reply(client, login, world):
@@ -43,3 +46,29 @@ def test_a_meeting_not_yet_held_shows_no_attendance_on_the_members_page(client, 
     page = text_of(client.get(f"/members/{world['zhang'].id}"))
     shown = page.split("民营经济专题调研", 1)[1][:40]
     assert "尚未召开" in shown and "出席" not in shown
+
+
+def test_a_sheet_with_an_undecided_leave_request_is_not_sent_for_verification(client, login, world):
+    announcement = send_meeting_notice(client, login, world)
+    login("zhang")
+    reply(client, notice_of("zhang", announcement), "LEAVE", "出差")
+    meeting = db.session.get(Meeting, world["meeting"].id)
+    zhang, zhao = world["zhang"].id, world["zhao"].id
+    with time_machine.travel(dt.datetime(2026, 6, 18, 10, 0, tzinfo=dt.UTC), tick=False):  # after the meeting
+        login("clerk_a")
+        db.session.refresh(meeting)
+        sheet = {"version": meeting.version, "action": "submit", f"status-{zhang}": "LEAVE", f"note-{zhang}": "出差",
+                 f"status-{zhao}": "PRESENT", f"note-{zhao}": ""}
+        page = text_of(client.post(f"/meetings/{meeting.id}/attendance", data=sheet))
+        assert "还有 1 条请假待批准（张三）" in page
+        db.session.refresh(meeting)
+        assert meeting.state == RecordState.DRAFT
+        row = row_of(world, "zhang")
+        assert row.leave_state == LeaveState.PENDING
+        client.post(f"/meetings/{meeting.id}/leave", data={"version": meeting.version, "attendance_id": row.id,
+                                                          "action": "approve"})
+        db.session.refresh(meeting)
+        response = client.post(f"/meetings/{meeting.id}/attendance", data=sheet | {"version": meeting.version})
+        assert response.status_code == 302, text_of(response)
+        db.session.refresh(meeting)
+        assert meeting.state == RecordState.SUBMITTED

@@ -20,8 +20,8 @@ from app import audit
 from app.auth.scope import scoped, unit_ids, units_below
 from app.extensions import db
 from app.i18n import cndate
-from app.models import (AppraisalYear, Attendance, AttendanceStatus, Invitees, Meeting, MeetingKind, MeetingType,
-                        Member, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind, User)
+from app.models import (AppraisalYear, Attendance, AttendanceStatus, Invitees, LeaveState, Meeting, MeetingKind,
+                        MeetingType, Member, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind, User)
 from app.scoring.types import ATTENDANCE_KIND
 from app.timeutil import beijing_today, utcnow
 
@@ -401,6 +401,9 @@ def save_attendance(meeting: Meeting, version: int | None, marks: Mapping[int, t
                         date=cndate(meeting.held_on)))
     if any(status not in AttendanceStatus.__members__ for status, _note in marks.values()):
         errors.append(_("出席情况无效，未保存。"))
+    if submit and not errors and (waiting := _undecided_leave(rows, marks, user, model)):
+        errors.append(_("还有 %(n)s 条请假待批准（%(names)s），请先批准或不批准，再提交核实。",
+                        n=len(waiting), names="、".join(waiting)))
     if errors:
         return errors
     names = _names(set(marks), model)
@@ -421,6 +424,17 @@ def save_attendance(meeting: Meeting, version: int | None, marks: Mapping[int, t
         meeting.submitted_at = utcnow()
     touch(meeting, meeting.version)
     return []
+
+
+def _undecided_leave(rows: Mapping[int | None, Attendance], marks: Mapping[int, tuple[str, str]], user: User,
+                     model: type[Member] | type[PartyMember]) -> list[str]:
+    """The names of the members in the user's scope whose 请假 (a reply to the meeting notice) is still waiting for
+    the organiser and stays 请假 on this save: sent for verification so, it would count as granted leave."""
+    pending = {i for i, row in rows.items() if i is not None and row.leave_state == LeaveState.PENDING
+               and marks.get(i, (row.status.name, ""))[0] == AttendanceStatus.LEAVE.name}
+    ids = in_scope_member_ids(pending, user, model)
+    names = _names(ids, model)
+    return sorted(names.values())
 
 
 def _merged(rows: Mapping[int | None, Attendance], marks: Mapping[int, tuple[str, str]],
