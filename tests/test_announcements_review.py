@@ -72,3 +72,22 @@ def test_a_sheet_with_an_undecided_leave_request_is_not_sent_for_verification(cl
         assert response.status_code == 302, text_of(response)
         db.session.refresh(meeting)
         assert meeting.state == RecordState.SUBMITTED
+
+
+def test_a_meeting_is_not_sent_for_verification_before_it_starts_on_its_day(client, login, world):
+    meeting = db.session.get(Meeting, world["meeting"].id)
+    zhang, zhao = world["zhang"].id, world["zhao"].id
+    sheet = {"action": "submit", f"status-{zhang}": "PRESENT", f"note-{zhang}": "", f"status-{zhao}": "PRESENT",
+             f"note-{zhao}": ""}
+    with time_machine.travel(dt.datetime(2026, 6, 18, 1, 0, tzinfo=dt.UTC), tick=False):  # 09:00, it starts 14:30
+        login("clerk_a")
+        page = text_of(client.post(f"/meetings/{meeting.id}/attendance", data=sheet | {"version": meeting.version}))
+        assert "会议还没有召开（2026年6月18日 14:30）" in page
+        db.session.refresh(meeting)
+        assert meeting.state == RecordState.DRAFT
+    with time_machine.travel(dt.datetime(2026, 6, 18, 6, 30, tzinfo=dt.UTC), tick=False):  # 14:30: it has begun
+        login("clerk_a")
+        response = client.post(f"/meetings/{meeting.id}/attendance", data=sheet | {"version": meeting.version})
+        assert response.status_code == 302, text_of(response)
+        db.session.refresh(meeting)
+        assert meeting.state == RecordState.SUBMITTED

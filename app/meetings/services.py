@@ -23,7 +23,7 @@ from app.i18n import cndate
 from app.models import (AppraisalYear, Attendance, AttendanceStatus, Invitees, LeaveState, Meeting, MeetingKind,
                         MeetingType, Member, PartyMember, PartyStatus, RecordState, Role, Unit, UnitKind, User)
 from app.scoring.types import ATTENDANCE_KIND
-from app.timeutil import beijing_today, utcnow
+from app.timeutil import BEIJING, beijing_today, utcnow
 
 CPPCC_KINDS = (UnitKind.CPPCC, UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON_OFFICE)
 EDITABLE = (RecordState.DRAFT, RecordState.RETURNED)
@@ -396,9 +396,10 @@ def save_attendance(meeting: Meeting, version: int | None, marks: Mapping[int, t
                       else _("包含未受邀或不在您负责范围内的委员，未保存。"))
     if submit and meeting.state not in EDITABLE:
         errors.append(_("只有草稿或退回的记录可以提交。"))
-    if submit and meeting.held_on > beijing_today():
+    if submit and not started(meeting):
         errors.append(_("会议还没有召开（%(date)s），召开后再提交核实；出席情况可以先保存草稿。",
-                        date=cndate(meeting.held_on)))
+                        date=cndate(meeting.held_on) + (" " + meeting.starts_at.strftime("%H:%M")
+                                                        if meeting.starts_at else "")))
     if any(status not in AttendanceStatus.__members__ for status, _note in marks.values()):
         errors.append(_("出席情况无效，未保存。"))
     if submit and not errors and (waiting := _undecided_leave(rows, marks, user, model)):
@@ -424,6 +425,13 @@ def save_attendance(meeting: Meeting, version: int | None, marks: Mapping[int, t
         meeting.submitted_at = utcnow()
     touch(meeting, meeting.version)
     return []
+
+
+def started(meeting: Meeting, now: dt.datetime | None = None) -> bool:
+    """Whether the meeting has begun (Beijing time): its day has come and, with a start time, that time has passed.
+    Until then its rows are only what is expected (出席 by default, leave asked) and it is not sent for verification."""
+    begins = dt.datetime.combine(meeting.held_on, meeting.starts_at or dt.time(0, 0), tzinfo=BEIJING)
+    return (now or dt.datetime.now(BEIJING)) >= begins
 
 
 def _undecided_leave(rows: Mapping[int | None, Attendance], marks: Mapping[int, tuple[str, str]], user: User,
