@@ -91,3 +91,22 @@ def test_a_meeting_is_not_sent_for_verification_before_it_starts_on_its_day(clie
         assert response.status_code == 302, text_of(response)
         db.session.refresh(meeting)
         assert meeting.state == RecordState.SUBMITTED
+
+
+def test_the_notices_page_reads_the_announcements_at_once(client, login, world):
+    login("office")
+    for n in range(12):
+        compose(client, title=f"学习材料{n}", target="all", request_token=f"{n:02d}" * 16, action="send")
+    login("zhang")
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        page = text_of(client.get("/notices/"))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert "学习材料0" in page and "学习材料11" in page
+    assert len(statements) < 12

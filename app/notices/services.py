@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from app import addresses
 from app.extensions import db
@@ -61,7 +62,8 @@ def unread_count(user: User) -> int:
 
 def recent(user: User) -> list[Notice]:
     """The user's notices, unread first, then newest first."""
-    return list(db.session.scalars(sa.select(Notice).where(Notice.user_id == user.id).order_by(
+    return list(db.session.scalars(sa.select(Notice).where(Notice.user_id == user.id)
+                                   .options(selectinload(Notice.announcement)).order_by(
         Notice.read_at.is_not(None), Notice.created_at.desc(), Notice.id.desc()).limit(SHOWN)))
 
 
