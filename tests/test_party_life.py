@@ -90,7 +90,7 @@ def test_liaison_creates_party_life_inviting_the_branch_party_members(client, co
 @pytest.mark.parametrize(("user", "changes", "message"), [
     ("liaison_a", {"kind": "INSPECTION"}, "不是有效的选择"),
     ("liaison_a", {"unit_id": "branch_b"}, "不是有效的选择"),
-    ("liaison_a", {"held_on": lambda day: (day + dt.timedelta(days=1)).isoformat()}, "会议日期不能晚于今天"),
+    ("liaison_a", {"held_on": lambda day: (day + dt.timedelta(days=400)).isoformat()}, "会议日期不能晚于一年以后"),
     ("liaison_a", {"held_on": lambda day: dt.date(day.year - 1, 6, 1).isoformat()}, "不在开放录入的考评年度内"),
     ("clerk_a", {}, "不是有效的选择"),  # clerks have no 组织生活 and no branch to organise for
     ("office1", {"unit_id": "committee_a"}, "组织生活由党支部组织"),
