@@ -110,3 +110,21 @@ def test_the_notices_page_reads_the_announcements_at_once(client, login, world):
         sa.event.remove(db.engine, "before_cursor_execute", count)
     assert "学习材料0" in page and "学习材料11" in page
     assert len(statements) < 12
+
+
+def test_a_member_taken_off_the_invitees_is_not_asked_to_reply(client, login, world):
+    from app.models import Attendance
+
+    announcement = send_meeting_notice(client, login, world)
+    db.session.execute(sa.delete(Attendance).where(Attendance.id == row_of(world, "zhang").id))
+    db.session.commit()
+    login("zhang")
+    assert "会议通知待回复" not in text_of(client.get("/"))
+    notice = notice_of("zhang", announcement)
+    page = text_of(client.get(f"/notices/{notice.id}"))
+    assert "您已不在本次会议的参会名单中" in page and "提交请假" not in page
+    response = reply(client, notice, "LEAVE", "出差")
+    assert response.status_code == 400 and "您已不在本次会议的参会名单中" in text_of(response)
+    assert notice_of("zhang", announcement).reply is None
+    login("zhao")  # still invited: still asked
+    assert "会议通知待回复：调研通知" in text_of(client.get("/"))

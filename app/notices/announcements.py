@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app import addresses, audit, races
@@ -28,6 +29,7 @@ TARGET_UNIT_KINDS = (UnitKind.COMMITTEE, UnitKind.SECTOR_GROUP, UnitKind.LIAISON
 TARGETS = ("all", "units", "members", "meeting")
 KIND = "announcement"  # Notice.kind of an announcement's notices
 REASON_MAX = 200
+NOT_INVITED = _l("您已不在本次会议的参会名单中，无需回复；如有疑问，请联系会议组织单位。")
 
 
 def _checkin():  # type: ignore[no-untyped-def]
@@ -244,9 +246,13 @@ def reply_closed(meeting: Meeting | None, now: dt.datetime | None = None) -> str
 
 def unanswered(user: User) -> list[Notice]:
     """The user's meeting notices without a reply whose meeting still takes one."""
+    invited = sa.exists().where(Attendance.meeting_id == Announcement.meeting_id,
+                                Attendance.member_id == Notice.member_id)
     found = db.session.scalars(sa.select(Notice).join(Announcement, Announcement.id == Notice.announcement_id).where(
         Notice.user_id == user.id, Notice.reply.is_(None), Announcement.kind == AnnouncementKind.MEETING,
-        Announcement.meeting_id.is_not(None)).order_by(Notice.created_at.desc(), Notice.id.desc()).limit(50))
+        Announcement.meeting_id.is_not(None), invited)
+        .options(selectinload(Notice.announcement).selectinload(Announcement.meeting))
+        .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(50))
     return [n for n in found if n.announcement is not None and reply_closed(n.announcement.meeting) is None]
 
 
@@ -273,6 +279,9 @@ def answer(notice: Notice, reply: Reply, reason: str, user: User, ip: str = "") 
     if closed := reply_closed(meeting):
         return {"reply": [closed]}, ""
     assert meeting is not None
+    row = attendance_row(notice)
+    if row is None:
+        return {"reply": [str(NOT_INVITED)]}, ""
     before = (notice.reply, notice.reply_reason)
     notice.reply, notice.reply_reason = reply, reason if reply == Reply.LEAVE else ""
     notice.replied_at = utcnow()
@@ -281,26 +290,21 @@ def answer(notice: Notice, reply: Reply, reason: str, user: User, ip: str = "") 
     if before != (notice.reply, notice.reply_reason):
         audit.record(user, "update", "notice_reply", notice.id, {"reply": (before[0], reply),
                      "reason": (before[1], notice.reply_reason)}, reason=announcement.title, ip=ip)
-    row = attendance_row(notice)
-    outcome = ""
-    if row is None:
-        outcome = _("您不在本次会议的参会名单中，回复已转告组织单位。")
+    state = audit.snapshot(row, ("status", "note", "leave_state"))
+    if reply == Reply.LEAVE and (row.leave_state == LeaveState.PENDING or untouched(row)):
+        row.status, row.note, row.leave_state = AttendanceStatus.LEAVE, reason[:200], LeaveState.PENDING
+        outcome = _("已提交请假，等待组织单位批准。")
+    elif reply == Reply.ATTEND and row.leave_state == LeaveState.PENDING:
+        row.status, row.note, row.leave_state = AttendanceStatus.PRESENT, "", None
+        outcome = _("已撤回请假，登记为出席。")
+    elif reply == Reply.ATTEND and untouched(row):
+        outcome = _("已登记为出席。")
     else:
-        state = audit.snapshot(row, ("status", "note", "leave_state"))
-        if reply == Reply.LEAVE and (row.leave_state == LeaveState.PENDING or untouched(row)):
-            row.status, row.note, row.leave_state = AttendanceStatus.LEAVE, reason[:200], LeaveState.PENDING
-            outcome = _("已提交请假，等待组织单位批准。")
-        elif reply == Reply.ATTEND and row.leave_state == LeaveState.PENDING:
-            row.status, row.note, row.leave_state = AttendanceStatus.PRESENT, "", None
-            outcome = _("已撤回请假，登记为出席。")
-        elif reply == Reply.ATTEND and untouched(row):
-            outcome = _("已登记为出席。")
-        else:
-            outcome = _("组织单位已登记您的出席情况为“%(status)s”，您的回复已转告组织单位；如有变化，请直接联系组织单位。",
-                        status=_(row.status.label))
-        if changes := audit.diff(state, audit.snapshot(row, ("status", "note", "leave_state"))):
-            audit.record(user, "update", "attendance", row.id, changes,
-                         reason=_("回复会议通知：%(name)s", name=row.member.name if row.member else ""), ip=ip)
+        outcome = _("组织单位已登记您的出席情况为“%(status)s”，您的回复已转告组织单位；如有变化，请直接联系组织单位。",
+                    status=_(row.status.label))
+    if changes := audit.diff(state, audit.snapshot(row, ("status", "note", "leave_state"))):
+        audit.record(user, "update", "attendance", row.id, changes,
+                     reason=_("回复会议通知：%(name)s", name=row.member.name if row.member else ""), ip=ip)
     db.session.flush()
     return {}, outcome
 

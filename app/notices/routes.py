@@ -85,8 +85,11 @@ def _show(notice: Notice, form: ReplyForm | None = None, errors: dict[str, list[
     meeting = announcement.meeting if announcement is not None else None
     asks = announcement is not None and announcement.kind == AnnouncementKind.MEETING and meeting is not None
     row = announcements.attendance_row(notice) if asks else None
+    closed = announcements.reply_closed(meeting) if asks else None
+    if asks and closed is None and row is None:  # taken off the invitees since the notice was sent
+        closed = str(announcements.NOT_INVITED)
     return render_template("notices/show.html", notice=notice, announcement=announcement, meeting=meeting,
-                           asks=asks, closed=announcements.reply_closed(meeting) if asks else None, row=row,
+                           asks=asks, closed=closed, row=row,
                            form=form or ReplyForm(formdata=None), errors=errors or {},
                            deadline=announcements.reply_deadline(meeting) if meeting is not None else None), status
 
