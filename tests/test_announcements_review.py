@@ -128,3 +128,23 @@ def test_a_member_taken_off_the_invitees_is_not_asked_to_reply(client, login, wo
     assert notice_of("zhang", announcement).reply is None
     login("zhao")  # still invited: still asked
     assert "会议通知待回复：调研通知" in text_of(client.get("/"))
+
+
+def test_a_decision_reads_the_request_as_it_is_now(client, login, world):
+    """The organiser's page loaded the row while pending; the member took the request back before the click."""
+    from app.models import Attendance, User
+
+    announcement = send_meeting_notice(client, login, world)
+    login("zhang")
+    reply(client, notice_of("zhang", announcement), "LEAVE", "出差")
+    meeting = db.session.get(Meeting, world["meeting"].id)
+    row = row_of(world, "zhang")
+    assert row.leave_state == LeaveState.PENDING
+    db.session.execute(sa.update(Attendance).where(Attendance.id == row.id)  # another request's write
+                       .values(status=AttendanceStatus.PRESENT, note="", leave_state=None)
+                       .execution_options(synchronize_session=False))
+    clerk = db.session.scalar(sa.select(User).where(User.username == "clerk_a"))
+    from app.notices import announcements
+
+    assert announcements.decide(meeting, row, False, clerk) == "这条请假已经处理过了。"
+    assert (row.status, row.leave_state) == (AttendanceStatus.PRESENT, None)

@@ -224,12 +224,17 @@ def own_notice(user: User, notice_id: int) -> Notice | None:
     return db.session.scalar(sa.select(Notice).where(Notice.id == notice_id, Notice.user_id == user.id))
 
 
-def attendance_row(notice: Notice) -> Attendance | None:
+def attendance_row(notice: Notice, lock: bool = False) -> Attendance | None:
+    """The member's row on the meeting's sheet; with `lock`, read afresh and held until commit (a reply and the
+    organiser's decision on the same row do not overwrite each other)."""
     announcement = notice.announcement
     if announcement is None or announcement.meeting_id is None or notice.member_id is None:
         return None
-    return db.session.scalar(sa.select(Attendance).where(Attendance.meeting_id == announcement.meeting_id,
-                                                         Attendance.member_id == notice.member_id))
+    stmt = sa.select(Attendance).where(Attendance.meeting_id == announcement.meeting_id,
+                                       Attendance.member_id == notice.member_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(stmt)
 
 
 def reply_closed(meeting: Meeting | None, now: dt.datetime | None = None) -> str | None:
@@ -279,7 +284,7 @@ def answer(notice: Notice, reply: Reply, reason: str, user: User, ip: str = "") 
     if closed := reply_closed(meeting):
         return {"reply": [closed]}, ""
     assert meeting is not None
-    row = attendance_row(notice)
+    row = attendance_row(notice, lock=True)
     if row is None:
         return {"reply": [str(NOT_INVITED)]}, ""
     before = (notice.reply, notice.reply_reason)
@@ -317,6 +322,7 @@ def pending_rows(meeting: Meeting, rows: Iterable[Attendance]) -> list[Attendanc
 
 def decide(meeting: Meeting, row: Attendance, approve: bool, user: User, ip: str = "") -> str | None:
     """批准 (the row stays 请假) or 不批准 (缺席) a pending leave; the error, or None. The member is told."""
+    db.session.refresh(row, with_for_update=True)  # as it is now, held until commit: a reply meanwhile waits
     if row.meeting_id != meeting.id or row.leave_state != LeaveState.PENDING:
         return _("这条请假已经处理过了。")
     before = audit.snapshot(row, ("status", "leave_state"))
