@@ -41,6 +41,20 @@ def test_a_clerk_sees_only_the_recipients_in_their_own_units(client, login, worl
     assert " li " not in f" {page} " and "已读 0 / 0" in page
 
 
+def test_a_clerk_sees_only_the_unreached_members_of_their_own_units(client, login, world, make_member):
+    make_member("钱七", sector="sector_b", committee="committee_b")  # no account, 专委会B
+    login("office")
+    compose(client, title="全体通知", target="all", action="send")
+    announcement = db.session.scalar(sa.select(Announcement).where(Announcement.title == "全体通知"))
+    assert "王五" in announcement.unreached and "钱七" in announcement.unreached
+    assert "钱七" in text_of(client.get(f"/notices/sent/{announcement.id}"))
+    announcement.unit_id = world["units"]["committee_a"].id  # as if 专委会A had sent it
+    db.session.commit()
+    login("clerk_a")
+    page = text_of(client.get(f"/notices/sent/{announcement.id}"))
+    assert "王五" in page and "钱七" not in page and "1 名委员没有可用的账号" in page
+
+
 def test_a_meeting_not_yet_held_shows_no_attendance_on_the_members_page(client, login, world):
     login("office")  # the meeting is in three days, its rows still the default 出席
     page = text_of(client.get(f"/members/{world['zhang'].id}"))

@@ -405,6 +405,15 @@ def tallies(ids: Sequence[int], user: User | None = None) -> dict[int, Tally]:
     return out
 
 
+def unreached_names(announcement: Announcement, user: User | None = None) -> list[str]:
+    """The names of the members it did not reach (no account), those of `user`'s scope only for a clerk."""
+    names = [n for n in announcement.unreached.split("、") if n]
+    if user is None or unit_ids(user) is None or not names:
+        return names
+    mine = set(db.session.scalars(scoped(Member, user).with_only_columns(Member.name).where(Member.name.in_(names))))
+    return [n for n in names if n in mine]
+
+
 def recipients(announcement: Announcement, user: User | None = None) -> list[Notice]:
     """Who received it (those in `user`'s scope), unread first, with their accounts loaded."""
     return list(db.session.scalars(sa.select(Notice).where(Notice.announcement_id == announcement.id,

@@ -232,4 +232,5 @@ def sent_detail(announcement_id: int) -> str:
         abort(404)
     return render_template("notices/sent_detail.html", announcement=announcement,
                            tally=announcements.tallies([announcement.id], current_user)[announcement.id],
-                           notices=announcements.recipients(announcement, current_user))
+                           notices=announcements.recipients(announcement, current_user),
+                           unreached=announcements.unreached_names(announcement, current_user))
