@@ -173,14 +173,24 @@ def test_every_page_of_the_member_clerk_and_liaison_roles_fits_a_phone(app, demo
     visited: dict[str, list[str]] = {}
     with served(app) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 360, "height": 740}, locale="zh-CN")
+        page.goto(f"{url}/auth/login")  # signed out: no menu, the language switch in the bar, nothing too wide
+        if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+            failures.append("sign-in page@360: wider than the screen")
+        if not page.locator("header.top .who a.lang").first.is_visible():
+            failures.append("sign-in page@360: the language switch is not visible")
+        page.close()
         for role in ROLES:
             page = _sign_in(browser, url, role, 360, 740)
             if urlsplit(page.url).path.startswith("/auth/"):
                 failures.append(f"{role}: could not sign in ({page.url})")
                 page.close()
                 continue
+            menu = [link.split("#")[0] for link in page.eval_on_selector_all(
+                "#site-menu nav a[href]", "links => links.map(a => a.href)")]
             seen: set[tuple[str, str]] = set()
-            queue: deque[str] = deque([f"{url}/"])
+            reached: set[tuple[str, str]] = set()  # pages that answered 200 and were measured
+            queue: deque[str] = deque([f"{url}/", *menu])  # every menu entry early, however many pages follow
             pages: list[str] = visited.setdefault(role, [])
             while queue and len(pages) < MAX_PAGES:
                 href = queue.popleft()
@@ -195,6 +205,7 @@ def test_every_page_of_the_member_clerk_and_liaison_roles_fits_a_phone(app, demo
                 if response.status >= 400 or "application/" in (response.headers.get("content-type") or ""):
                     continue
                 pages.append(href)
+                reached.add(key)
                 _check(page, href, role, 360, failures)
                 for link in page.evaluate(LINKS_JS):
                     link = link.split("#")[0]
@@ -202,6 +213,9 @@ def test_every_page_of_the_member_clerk_and_liaison_roles_fits_a_phone(app, demo
                     if link_key is not None and link_key not in seen:
                         queue.append(link)
             page.close()
+            missed = [link for link in menu if _crawl_key(app, url, link) not in reached]
+            if missed:
+                failures.append(f"{role}: menu entries not reached by the crawl: {missed}")
             # the first pages again on a larger phone
             page = _sign_in(browser, url, role, 390, 844)
             for href in pages[:KEY_PAGES]:
