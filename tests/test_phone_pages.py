@@ -73,7 +73,8 @@ MEASURE_JS = """() => {
     .slice(0, 3).map(el => el.tagName.toLowerCase() + ' ' + name(el) + ' ' +
                             Math.round(el.getBoundingClientRect().height) + 'px');
   // text inputs at least 16 px (smaller makes iOS zoom in)
-  out.tinyInputs = [...document.querySelectorAll('main input:not([type=checkbox]):not([type=radio]):not([type=hidden]), main select, main textarea')]
+  out.tinyInputs = [...document.querySelectorAll(
+      'main input:not([type=checkbox]):not([type=radio]):not([type=hidden]), main select, main textarea')]
     .filter(el => visible(el) && parseFloat(getComputedStyle(el).fontSize) < 16)
     .slice(0, 2).map(el => (el.name || el.id) + ' ' + getComputedStyle(el).fontSize);
   return out;
