@@ -232,6 +232,8 @@ def test_every_page_of_the_member_clerk_and_liaison_roles_fits_a_phone(app, demo
 def test_the_desktop_header_shows_the_menu_inline_and_the_manifest_is_served(app, demo):
     from playwright.sync_api import sync_playwright
 
+    from app.demo import PASSWORD
+
     from app.models import Setting
     db.session.add(Setting(key="password_max_age_days", value="0"))
     db.session.commit()
@@ -270,4 +272,17 @@ def test_the_desktop_header_shows_the_menu_inline_and_the_manifest_is_served(app
         csp = page.request.get(url + "/").headers["content-security-policy"]
         assert "manifest-src 'self'" in csp or "default-src 'self'" in csp
         page.close()
+        # without script the 菜单 button (a checkbox's label) still opens the menu
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN", java_script_enabled=False)
+        page = context.new_page()
+        page.goto(f"{url}/auth/login")
+        page.fill("input[name=username]", "member")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_url(f"{url}/")
+        assert not page.locator("#site-menu").is_visible()
+        page.click("header.top .menu-button")
+        assert page.locator("#site-menu nav a").first.is_visible()
+        assert page.locator("#site-menu button:has-text('退出')").is_visible()
+        context.close()
         browser.close()
