@@ -68,9 +68,10 @@ TEST_WORKERS ?= auto
 test: install-dev fonts
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
-# Every benchmark in turn (import_scale and ranking_load need PostgreSQL; ranking_load also Debian's wrk);
+# Every benchmark in turn (import_scale, ranking_load, checkin_load and phone_pages need PostgreSQL; ranking_load and
+# checkin_load also Debian's wrk);
 # BENCH=certificates runs one. Each prints its figure as its last line; bench/RESULTS.md keeps them.
-BENCH ?= score_scale certificates import_scale ranking_load
+BENCH ?= score_scale certificates import_scale ranking_load checkin_load phone_pages
 bench: $(VENV)/.installed-bench fonts
 	@for b in $(BENCH); do echo "== bench/$$b.py"; $(PY) bench/$$b.py || exit 1; done
 

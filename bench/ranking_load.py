@@ -10,34 +10,25 @@ verdict: the ranking page's requests per second as a share of the health endpoin
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.parse
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import sqlalchemy as sa  # noqa: E402
+from served import fresh_database, gunicorn, sign_in  # noqa: E402
 
 DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_load"
 
 
 def prepare(url: str) -> tuple[int, int]:
     """A fresh database with the demo county and a frozen annual review: (review id, a subject id)."""
-    admin = sa.create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text('DROP DATABASE IF EXISTS "bench_load" WITH (FORCE)'))
-        conn.execute(sa.text('CREATE DATABASE "bench_load"'))
-    admin.dispose()
+    fresh_database(url)
     from app import create_app
     from app.demo import build_demo
     from app.extensions import db
@@ -53,36 +44,6 @@ def prepare(url: str) -> tuple[int, int]:
         db.session.commit()
         first = reviews.rows(review)[0].subject_id
         return review.id, first
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"the server did not answer at {url}")
-
-
-def sign_in(base: str) -> str:
-    """The session cookie of the office's demo account."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/auth/login").read().decode()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    data = {"username": "office", "password": "demo2025", **({"csrf_token": token.group(1)} if token else {})}
-    opener.open(f"{base}/auth/login", urllib.parse.urlencode(data).encode()).read()
-    if "考评" not in opener.open(f"{base}/reviews/").read().decode():  # (which also shows the sign-in message)
-        raise SystemExit("could not sign in as the office")
-    return "; ".join(f"{c.name}={c.value}" for c in jar)  # the session as it is now, no message left in it
 
 
 def wrk(url: str, seconds: int, connections: int, cookie: str | None = None) -> tuple[float, str]:
@@ -107,15 +68,8 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
     review_id, subject_id = prepare(DATABASE)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": DATABASE, "FLASK_SECRET_KEY": os.urandom(32).hex(),
-           "FLASK_DEMO_MODE": "true"}
-    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-                               "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
-    try:
-        wait_for(f"{base}/healthz")
-        cookie = sign_in(base)
+    with gunicorn(DATABASE, os.urandom(32).hex(), args.workers) as base:
+        cookie, _took = sign_in(base, "office", "demo2025")
         pages = {"health": f"{base}/healthz", "ranking": f"{base}/reviews/{review_id}",
                  "explanation": f"{base}/reviews/{review_id}/subjects/{subject_id}"}
         for url in pages.values():  # warm every worker's caches (rule files, templates) before timing
@@ -125,9 +79,6 @@ def main() -> None:
         for name, url in pages.items():
             results[name] = wrk(url, args.seconds, args.connections, None if name == "health" else cookie)
             print(f"{name}: {results[name][0]:.0f} requests/s, median latency {results[name][1]}")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
     health, ranking, explanation = (results[k][0] for k in ("health", "ranking", "explanation"))
     print(f"ranking_load: ranking page {ranking / health:.0%} of /healthz throughput (target >= 50%), "
           f"explanation {explanation / health:.0%}; {ranking:.0f} vs {health:.0f} requests/s, gunicorn "

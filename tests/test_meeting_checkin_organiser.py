@@ -229,3 +229,47 @@ def test_a_meeting_without_times_offers_no_marking(client, world, login):
         assert "未签到的标为缺席" not in text_of(client.get(f"/meetings/{world.id}/attendance"))
         assert client.post(f"/meetings/{world.id}/checkin/absent",
                            data={"version": version(world)}).status_code == 403
+
+
+# --- a sheet opened before the scans -----------------------------------------------------------------------------
+
+def posted_sheet(html):
+    """What the browser would post from the attendance page as shown: each checked radio, note and hidden field."""
+    data = {}
+    for tag in re.findall(r"<input\b[^>]*>", html):
+        attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', tag))
+        kind, name = attrs.get("type"), attrs.get("name", "")
+        if kind in ("hidden", "text") or (kind == "radio" and re.search(r"\schecked\b", tag)):
+            data[name] = attrs.get("value", "")
+    return data
+
+
+def test_a_sheet_opened_before_the_scans_keeps_them_and_the_organisers_own_changes(client, world, login):
+    people = {a.member.name: a.member_id for a in world.attendance}
+    with at(14, 25):
+        login("clerk_a")
+        sheet = posted_sheet(client.get(f"/meetings/{world.id}/attendance").get_data(as_text=True))
+    assert sheet[f"status-{people['张三']}"] == sheet[f"was-status-{people['张三']}"] == "PRESENT"
+    with at(14, 45):  # 张三 scans late while the organiser's page stays open
+        client.post("/auth/logout")
+        login("zhangsan")
+        assert "签到成功" in text_of(client.get("/meetings/checkin/" + checkin.token(world)))
+        client.post("/auth/logout")
+    assert statuses(world)["张三"] == AttendanceStatus.LATE
+    sheet[f"status-{people['李四']}"] = "ABSENT"  # the organiser's own change on the open page
+    sheet[f"note-{people['王五']}"] = "出差"
+    with at(14, 50):
+        login("clerk_a")
+        saved = client.post(f"/meetings/{world.id}/attendance", data={**sheet, "action": "draft"},
+                            follow_redirects=True)
+    assert "已保存草稿" in text_of(saved) and "张三 的出席情况有了新的登记" in text_of(saved)
+    assert statuses(world) == {"张三": AttendanceStatus.LATE, "李四": AttendanceStatus.ABSENT,
+                               "王五": AttendanceStatus.LEAVE, "赵六": AttendanceStatus.LATE}
+    # a correction the organiser makes on purpose wins over the scan
+    with at(14, 55):
+        sheet = posted_sheet(client.get(f"/meetings/{world.id}/attendance").get_data(as_text=True))
+        sheet[f"status-{people['张三']}"] = "PRESENT"
+        again = client.post(f"/meetings/{world.id}/attendance", data={**sheet, "action": "draft"},
+                            follow_redirects=True)
+    assert "有了新的登记" not in text_of(again)
+    assert statuses(world)["张三"] == AttendanceStatus.PRESENT

@@ -290,7 +290,7 @@ def _member(user: User, reminders: bool) -> list[Item]:
         Item(_("被退回的履职报告"), returned,
              url_for("activities.index", state=RecordState.RETURNED.name, todo="mine"),
              "activities.index"),
-        Item(_("即将参加的会议和活动"), upcoming, url_for("members.mine"), "members.mine"),
+        Item(_("即将参加的会议和活动"), upcoming, url_for("members.my_year") + "#my-meetings", "members.my_year"),
     ] + (_own_contacts_behind(user) if reminders else [])
 
 

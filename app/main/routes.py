@@ -11,6 +11,7 @@ from app import timetable
 from app.auth.scope import clause
 from app.extensions import db
 from app.main import inbox
+from app.members import myyear
 from app.models import Activity, Member, PartyMember, RecordState, Role, Unit, UnitKind
 from app.setup import checklist
 from app.timeutil import beijing_today
@@ -50,7 +51,8 @@ NAV = {
     Role.LIAISON: [("branches.index", _l("联系的党支部")), ("branches.result_list", _l("比实绩")),
                    ("activities.index", _l("比贡献记录")), ("meetings.index", _l("组织生活")),
                    ("imports.index", _l("导入导出")), ("awards.index", _l("表彰推荐"))],
-    Role.MEMBER: [("members.mine", _l("我的履职档案")), ("activities.index", _l("我的履职记录")),
+    Role.MEMBER: [("members.my_year", _l("我的本年")), ("members.mine", _l("我的履职档案")),
+                  ("activities.index", _l("我的履职记录")),
                   ("pairings.index", _l("我的结对")), ("projects.index", _l("我的引一企项目")),
                   ("contacts.mine", _l("我的四联系")), ("activities.report", _l("报告履职情况"))],
 }
@@ -89,8 +91,8 @@ def index() -> str:
     if current_user.role in (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON):
         stats.append((_l("党支部"), count(Unit, Unit.kind == UnitKind.BRANCH)))
         stats.append((_l("党员"), count(PartyMember, PartyMember.active)))
-    if current_user.role == Role.MEMBER:
-        stats.append((_l("我的履职记录"), count(Activity)))
+    if current_user.role == Role.MEMBER:  # the member's home is 我的本年
+        return render_template("members/my_year.html", **myyear.page(current_user))
     return render_template("main/index.html", stats=stats, inbox=inbox.items(current_user),
                            meetings=inbox.upcoming_meetings(current_user), **_setup(), **_timetable())
 

@@ -91,18 +91,19 @@ def create() -> str | Response:
     return render_template("meetings/form.html", form=form)
 
 
-def _marks() -> tuple[dict[int, tuple[str, str]], bool]:
-    """The posted {member id: (status, note)}, and whether every key was well formed."""
+def _marks(prefix: str = "") -> tuple[dict[int, tuple[str, str]], bool]:
+    """The posted {member id: (status, note)}, and whether every key was well formed; with `prefix` "was-", what
+    the sheet showed of each row when it was opened."""
     marks: dict[int, tuple[str, str]] = {}
     ok = True
     for key, value in request.form.items():
-        if key.startswith("status-"):
+        if key.startswith(f"{prefix}status-"):
             try:
-                member_id = int(key.removeprefix("status-"))
+                member_id = int(key.removeprefix(f"{prefix}status-"))
             except ValueError:
                 ok = False
                 continue
-            marks[member_id] = (value, request.form.get(f"note-{member_id}", ""))
+            marks[member_id] = (value, request.form.get(f"{prefix}note-{member_id}", ""))
     return marks, ok
 
 
@@ -130,17 +131,24 @@ def attendance(meeting_id: int) -> str | Response:
             flash(_("已将全部党员设为出席，请检查后保存。") if party else _("已将全部委员设为出席，请检查后保存。"),
                   "info")
         else:
+            seen, _seen_ok = _marks("was-")
+            kept: list[str] = []
+
             def save() -> list[str]:
                 if not well_formed:
                     return [_("提交的数据格式有误，未保存。")]
                 return services.save_attendance(meeting, version_of(form), marks, current_user,
-                                                submit=action == "submit", ip=request.remote_addr or "")
+                                                submit=action == "submit", ip=request.remote_addr or "",
+                                                seen=seen, kept=kept)
 
             saved = commit_or_stale(save, None, services.StaleMeeting)
             if saved is None:
                 return _stale()
             if not saved:
                 flash(_("已提交，等待办公室核实。") if action == "submit" else _("已保存草稿。"), "success")
+                if kept:
+                    flash(_("您打开本页后，%(names)s 的出席情况有了新的登记（扫码签到或请假），已保留新的登记。",
+                            names="、".join(kept)), "info")
                 return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
             errors = saved
     return _attendance_page(meeting, rows, others, shown, notes, errors, form, editable)

@@ -367,16 +367,24 @@ def _names(ids: set[int], model: type[Member] | type[PartyMember] = Member) -> d
 
 
 def save_attendance(meeting: Meeting, version: int | None, marks: Mapping[int, tuple[str, str]], user: User,
-                    submit: bool = False, ip: str = "") -> list[str]:
+                    submit: bool = False, ip: str = "", seen: Mapping[int, tuple[str, str]] | None = None,
+                    kept: list[str] | None = None) -> list[str]:
     """Apply {member id: (status name, note)} to the meeting's invitees; errors, empty when saved.
 
     The ids are party members' at 组织生活, members' otherwise. Every id must be an invitee in the user's scope and
     every status known, or nothing changes.
+    `seen` is what the sheet showed of each row ({id: (status name, note)}): a row that changed since (a member
+    scanned the check-in code, asked for leave) keeps its new status or note where the organiser left the shown one
+    untouched; what the organiser did change wins. The names of the rows kept so are appended to `kept`.
     :raises StaleMeeting: when `version` is not the meeting's current version.
     """
     _check_version(meeting, version)
     model = _people(meeting)
     rows = {attendee_id(meeting, a): a for a in meeting.attendance}
+    if seen:
+        marks, newer = _merged(rows, marks, seen)
+    else:
+        newer = set()
     allowed = in_scope_member_ids(set(marks), user, model)
     errors = []
     if any(i not in rows or i not in allowed for i in marks):
@@ -389,6 +397,8 @@ def save_attendance(meeting: Meeting, version: int | None, marks: Mapping[int, t
     if errors:
         return errors
     names = _names(set(marks), model)
+    if kept is not None:
+        kept.extend(names[i] for i in sorted(newer, key=lambda i: names[i]))
     for member_id, (status_name, note) in marks.items():
         row = rows[member_id]
         before = audit.snapshot(row, ("status", "note"))
@@ -402,6 +412,25 @@ def save_attendance(meeting: Meeting, version: int | None, marks: Mapping[int, t
         meeting.submitted_at = utcnow()
     touch(meeting, meeting.version)
     return []
+
+
+def _merged(rows: Mapping[int | None, Attendance], marks: Mapping[int, tuple[str, str]],
+            seen: Mapping[int, tuple[str, str]]) -> tuple[dict[int, tuple[str, str]], set[int]]:
+    """The marks with each field the organiser left as shown, on a row changed since, replaced by the row's value;
+    and the ids of the rows whose newer value was kept."""
+    merged: dict[int, tuple[str, str]] = {}
+    newer: set[int] = set()
+    for member_id, (status_name, note) in marks.items():
+        row, was = rows.get(member_id), seen.get(member_id)
+        if row is not None and was is not None:
+            if status_name == was[0] and row.status.name != was[0]:
+                status_name = row.status.name
+                newer.add(member_id)
+            if note.strip() == was[1].strip() and row.note != was[1].strip():
+                note = row.note
+                newer.add(member_id)
+        merged[member_id] = (status_name, note)
+    return merged, newer
 
 
 def set_invitees(meeting: Meeting, version: int | None, wanted: set[int], user: User, ip: str = "") -> list[str]:

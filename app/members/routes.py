@@ -17,7 +17,7 @@ from app.followup import services as followup
 from app.forms import commit_or_attach
 from app.imports import export
 from app import unit_history
-from app.members import services
+from app.members import myyear, services
 from app.members.forms import MemberForm
 from app.models import Member, Role, SubjectKind, UnitKind
 from app.reviews.facts import yearly_results
@@ -62,8 +62,7 @@ def detail(member_id: int) -> str:
     results = [(year, plain(score), grade, entered) for year, score, grade, entered
                in yearly_results(SubjectKind.MEMBERS, member.id)]
     # the years a 履职档案 has something to show: reviewed or recorded; the newest reviewed one first chosen
-    years = sorted({int(r[0]) for r in results} | {a.occurred_on.year for a in activities}
-                   | {beijing_today().year}, reverse=True)
+    years = services.dossier_years(member.id, (r[0] for r in results), activities)
     chosen = max((int(r[0]) for r in results), default=years[0])
     # 通报 cases are the office's internal work: the member's own page does not show them (docs/followup.md)
     cases = [] if current_user.role == Role.MEMBER else followup.member_cases(member.id)
@@ -78,6 +77,13 @@ def detail(member_id: int) -> str:
                            dossier_years=years, dossier_year=chosen,
                            unit_changes=unit_history.history(member.id), unit_fields=unit_history.FIELD_LABELS,
                            can_edit=current_user.role in EDITORS, today=beijing_today())
+
+
+@bp.route("/me/year")
+@roles_required(Role.MEMBER)
+def my_year() -> str:
+    """我的本年: the member's own year so far (also their home page). Only their own: no member id in the address."""
+    return render_template("members/my_year.html", **myyear.page(current_user))
 
 
 @bp.route("/mine")

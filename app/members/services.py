@@ -1,6 +1,7 @@
 """Member use cases: list with search and filters, save. Flush, never commit."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -106,6 +107,18 @@ def member_activities(member_id: int) -> sa.Select[tuple[Activity]]:
     cosigned = sa.select(ActivityParticipant.activity_id).where(ActivityParticipant.member_id == member_id)
     return (scoped(Activity).where(sa.or_(Activity.member_id == member_id, Activity.id.in_(cosigned)))
             .order_by(Activity.occurred_on.desc(), Activity.id.desc()))
+
+
+def dossier_years(member_id: int, result_years: Iterable[int], activities: Iterable[Activity] | None = None,
+                  ) -> list[int]:
+    """The years a member's 履职档案 has something to show, newest first: the years with a result (`result_years`),
+    the years of their records in the user's scope (`activities`, else read), and this year."""
+    if activities is None:
+        days = db.session.scalars(member_activities(member_id).order_by(None).with_only_columns(
+            Activity.occurred_on).distinct())
+    else:
+        days = (a.occurred_on for a in activities)
+    return sorted({int(y) for y in result_years} | {d.year for d in days} | {beijing_today().year}, reverse=True)
 
 
 def member_attendance(member_id: int, limit: int = 50) -> list[Attendance]:

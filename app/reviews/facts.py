@@ -71,10 +71,10 @@ def _activity_fields(a: Activity) -> dict[str, scoring.types.FieldValue]:
     return kindfields.engine_fields(a.details) | {k: v for k, v in fields.items() if v not in (None, "")}
 
 
-def _participants() -> dict[int, tuple[int, ...]]:
+def _participants(*where: sa.ColumnElement[bool]) -> dict[int, tuple[int, ...]]:
     signers: dict[int, list[int]] = defaultdict(list)
     for activity_id, member_id in db.session.execute(
-            sa.select(ActivityParticipant.activity_id, ActivityParticipant.member_id)
+            sa.select(ActivityParticipant.activity_id, ActivityParticipant.member_id).where(*where)
             .order_by(ActivityParticipant.activity_id, ActivityParticipant.position)):
         signers[activity_id].append(member_id)
     return {k: tuple(v) for k, v in signers.items()}
@@ -108,7 +108,7 @@ def work_id(a: Activity) -> str | None:
 
 
 def _attendance(year: int, earlier: Earlier | None, attendee: sa.ColumnElement[int | None],
-                kind: str) -> list[scoring.Record]:
+                kind: str, *where: sa.ColumnElement[bool]) -> list[scoring.Record]:
     """Attendance at the year's verified meetings as records of `kind` (meeting type and status as fields); and at
     the 届's earlier years' when `earlier` asks for `kind`."""
     start = dt.date(year, 1, 1)
@@ -118,7 +118,7 @@ def _attendance(year: int, earlier: Earlier | None, attendee: sa.ColumnElement[i
     rows = db.session.execute(
         sa.select(Attendance.id, attendee, Meeting.held_on, Meeting.kind, Attendance.status).join(Meeting)
         .where(Meeting.state == RecordState.VERIFIED, attendee.isnot(None),
-               Meeting.held_on.between(start, dt.date(year, 12, 31)))
+               Meeting.held_on.between(start, dt.date(year, 12, 31)), *where)
         .order_by(Attendance.id))
     return [scoring.Record(id=-att_id, subject_id=subject_id, kind=kind, occurred_on=held_on,
                            fields={"meeting": str(meeting_kind), "status": status.label})
@@ -147,15 +147,24 @@ def _service(m: Member, term_ends_on: dt.date, year: int) -> dict[str, object]:
     return {"joined_on": m.joined_on, "left_on": left_on, "left": not m.active or left_on is not None}
 
 
-def member_facts(year: int, earlier: Earlier | None = None, as_of: dt.date | None = None) -> Facts:
+def member_facts(year: int, earlier: Earlier | None = None, as_of: dt.date | None = None,
+                 only: int | None = None) -> Facts:
     """Every member who served some of the year (one who left is kept, and the rule file's `membership` says how a
     part of the year counts); their verified activities (joint work credits every signer) and attendance. Each
     member is in the units they had on `as_of` (the period's last day; None: today's units): a move dated after it
-    is undone."""
+    is undone. With `only` (a member id), that member alone and the records that credit them (their own, and joint
+    work they signed with all its signers): what the engine gives them is what it gives them among everyone."""
+    mine: list[sa.ColumnElement[bool]] = []
+    signed: list[sa.ColumnElement[bool]] = []
+    if only is not None:
+        cosigned = sa.select(ActivityParticipant.activity_id).where(ActivityParticipant.member_id == only)
+        mine = [sa.or_(Activity.member_id == only, Activity.id.in_(cosigned))]
+        signed = [ActivityParticipant.activity_id.in_(cosigned)]
     rows = db.session.execute(sa.select(Member, Term.ends_on).join(Term, Member.term_id == Term.id)
-                              .where(served_in(year)).order_by(Member.id)).all()
+                              .where(served_in(year), *([Member.id == only] if only is not None else []))
+                              .order_by(Member.id)).all()
     names = _unit_names()
-    then = unit_history.units_as_of(as_of) if as_of is not None else {}
+    then = unit_history.units_as_of(as_of, None if only is None else {only}) if as_of is not None else {}
 
     def units(m: Member) -> dict[str, int | None]:
         return {**unit_history.units_of(m), **then.get(m.id, {})}
@@ -170,15 +179,16 @@ def member_facts(year: int, earlier: Earlier | None = None, as_of: dt.date | Non
         **_service(m, term_ends_on, year))  # type: ignore[arg-type]
         for m, term_ends_on in rows]
     members = [m for m, _ in rows]
-    signers = _participants()
+    signers = _participants(*signed)
     records = []
-    for a in _verified_activities(year, earlier, Activity.party_member_id.is_(None)):
+    for a in _verified_activities(year, earlier, Activity.party_member_id.is_(None), *mine):
         participants = signers.get(a.id, ())
         if a.member_id is not None:
             records.append(_record(a, a.member_id, participants))
         elif participants:  # a unit's collective work credited to its named members
             records.append(_record(a, participants[0], participants))
-    records += _attendance(year, earlier, Attendance.member_id, ATTENDANCE_KIND)
+    records += _attendance(year, earlier, Attendance.member_id, ATTENDANCE_KIND,
+                           *([Attendance.member_id == only] if only is not None else []))
     return Facts(subjects, records, {m.id: names.get(placed[m.id]["sector_id"], "") for m in members})
 
 
@@ -237,21 +247,24 @@ GATHER = {SubjectKind.MEMBERS: member_facts, SubjectKind.UNITS: unit_facts,
 
 
 def gather(subject_kind: SubjectKind, year: int, earlier: Earlier | None = None,
-           as_of: dt.date | None = None) -> Facts:
+           as_of: dt.date | None = None, only: int | None = None) -> Facts:
     """The verified facts of `year` for one kind of subject, each subject with its official results of the years
     before (for triggers across years: below 60 two years running); with `earlier`, also the records of the 届's
-    earlier years a `window: term` count needs; members in the units they had on `as_of` (the period's last day)."""
-    facts = member_facts(year, earlier, as_of) if subject_kind == SubjectKind.MEMBERS else \
+    earlier years a `window: term` count needs; members in the units they had on `as_of` (the period's last day).
+    With `only` (members only), that member alone (see `member_facts`)."""
+    if only is not None and subject_kind != SubjectKind.MEMBERS:
+        raise ValueError("only members' facts can be gathered for one subject")
+    facts = member_facts(year, earlier, as_of, only) if subject_kind == SubjectKind.MEMBERS else \
         GATHER[subject_kind](year, earlier)
-    history = official_results(subject_kind, year)
+    history = official_results(subject_kind, year, only=only)
     if not history:
         return facts
     subjects = [dataclasses.replace(s, history=tuple(history.get(s.id, ()))) for s in facts.subjects]
     return Facts(subjects, facts.records, facts.units)
 
 
-def official_results(subject_kind: SubjectKind, year: int,
-                     years_back: int = 5) -> dict[int, list[scoring.HistoryEntry]]:
+def official_results(subject_kind: SubjectKind, year: int, years_back: int = 5,
+                     only: int | None = None) -> dict[int, list[scoring.HistoryEntry]]:
     """Subject id → its total and grade in the annual review of each earlier year (the newest frozen version of
     that year; a superseded version is not the official one), else as the office entered it (历年考评结果)."""
     newest = sa.select(Review.period, sa.func.max(Review.version).label("version")).where(
@@ -261,7 +274,7 @@ def official_results(subject_kind: SubjectKind, year: int,
         sa.select(Review.period, ReviewEntry.subject_id, ReviewEntry.score, ReviewEntry.grade)
         .join(ReviewEntry, ReviewEntry.review_id == Review.id)
         .join(newest, sa.and_(Review.period == newest.c.period, Review.version == newest.c.version))
-        .where(Review.subject_kind == subject_kind)
+        .where(Review.subject_kind == subject_kind, *([ReviewEntry.subject_id == only] if only is not None else []))
         .order_by(Review.period, ReviewEntry.subject_id))
     found: dict[int, list[scoring.HistoryEntry]] = {}
     for period, subject_id, score, grade in rows:
@@ -269,7 +282,8 @@ def official_results(subject_kind: SubjectKind, year: int,
     entered = db.session.execute(  # 历年考评结果 the office entered, for the years the system has no result of
         sa.select(HistoricalResult.subject_id, HistoricalResult.year, HistoricalResult.score, HistoricalResult.grade)
         .where(HistoricalResult.subject_kind == subject_kind, HistoricalResult.year >= year - years_back,
-               HistoricalResult.year < year)
+               HistoricalResult.year < year,
+               *([HistoricalResult.subject_id == only] if only is not None else []))
         .order_by(HistoricalResult.year, HistoricalResult.subject_id))
     for subject_id, entry_year, score, grade in entered:
         own = found.setdefault(subject_id, [])

@@ -79,15 +79,16 @@ def term_of(ruleset: scoring.RuleSet, key: str) -> scoring.TermSpan | None:
 
 
 def score_period(ruleset: scoring.RuleSet, period: str, facts: Facts | None = None,
-                 term: scoring.TermSpan | None = None) -> Scored:
+                 term: scoring.TermSpan | None = None, only: int | None = None) -> Scored:
     """Score `period` under `ruleset` on the database's verified facts (or on `facts` given, with the 届 `term` when
     the rule file counts over the 届). From the database, a rule file that counts over the 届 gets the 届 the
-    period ends in, and that 届's earlier years' records of the kinds it counts."""
+    period ends in, and that 届's earlier years' records of the kinds it counts. With `only` (a member id, a
+    members' rule file), that member alone is read and scored (the 我的本年 page); the rest is the same."""
     key = period_key(ruleset, period)
     if facts is None:
         term = term_of(ruleset, key)
         earlier = Earlier(term.starts_on, ruleset.term_kinds) if term is not None else None
-        facts = gather(subject_kind(ruleset), ruleset.year, earlier, period_end(ruleset, key))
+        facts = gather(subject_kind(ruleset), ruleset.year, earlier, period_end(ruleset, key), only)
     elif not ruleset.term_counts:
         term = None  # a 届 the rule file does not need changes nothing, not even the hash
     cards = scoring.score(facts.subjects, facts.records, ruleset, key, term)

@@ -13,7 +13,7 @@ from app.scoring.exact import CONTEXT, ZERO, fraction_to_decimal
 from app.scoring.grades import GradeLimits, assign_grades
 from app.scoring.membership import Service, scaled, scaled_count, serves, service
 from app.scoring.ranking import rank_cards
-from app.scoring.rules import Effect, Item, Match, Period, Requirement, RuleSet, Section, Trigger, subject_matches
+from app.scoring.rules import Effect, Gate, Item, Match, Period, Requirement, RuleSet, Section, Trigger, subject_matches
 from app.scoring.types import Record, Subject, TermSpan
 
 
@@ -333,24 +333,85 @@ def _gates(subject: Subject, pools: Mapping[str, list[_Credit]], ruleset: RuleSe
     gate counted `window: half`, when it is in each half-year the subject serves (× its share of that half)."""
     results: list[GateResult] = []
     effects: list[Effect] = []
-    for gate in ruleset.gates:
-        if gate.when and not subject_matches(gate.when, subject):
-            continue
+    for gate, counted in _requirement_counts(subject, pools, ruleset, factor, halves):
         details = []
         met = True
-        where = TERM_PREFIX if gate.window == "term" else ""
-        parts = list(halves) if gate.window == "half" else [(where, pools[gate.window], factor)]
-        for prefix, pool, share in parts:
-            for req in gate.requires:
-                count = _count(pool, req.match, ruleset)
-                ok, shrunk = requirement_met(req, count, share)
-                met = met and ok
-                suffix = "" if ok else "(一票否决)" if gate.veto else "(未达到)"
-                details.append(f"{req.label}:{prefix}{count} 件{shrunk}{suffix}")
+        for prefix, req, count, share in counted:
+            ok, shrunk = requirement_met(req, count, share)
+            met = met and ok
+            suffix = "" if ok else "(一票否决)" if gate.veto else "(未达到)"
+            details.append(f"{req.label}:{prefix}{count} 件{shrunk}{suffix}")
         results.append(GateResult(gate.name, gate.label, met, ";".join(details), gate.veto))
         if not met:
             effects.append(gate.effect)
     return results, effects
+
+
+def _requirement_counts(subject: Subject, pools: Mapping[str, list[_Credit]], ruleset: RuleSet, factor: Fraction,
+                        halves: Sequence[tuple[str, list[_Credit], Fraction]] = ()
+                        ) -> list[tuple[Gate, list[tuple[str, Requirement, int, Fraction]]]]:
+    """Each gate that applies to `subject`, with each requirement's count in its window: (prefix naming the window,
+    requirement, count, the subject's share of the window)."""
+    out = []
+    for gate in ruleset.gates:
+        if gate.when and not subject_matches(gate.when, subject):
+            continue
+        where = TERM_PREFIX if gate.window == "term" else ""
+        parts = list(halves) if gate.window == "half" else [(where, pools[gate.window], factor)]
+        out.append((gate, [(prefix, req, _count(pool, req.match, ruleset), share)
+                           for prefix, pool, share in parts for req in gate.requires]))
+    return out
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a subject is with one requirement of a gate (a veto aside): the count so far and the minimum (× the
+    subject's share of a part of the period served)."""
+
+    gate: str
+    gate_label: str
+    requirement: str
+    window: str  # "" or how the window reads: "上半年 ", "本届累计 "
+    count: int
+    needed: int
+    kinds: frozenset[str] = frozenset()  # the record kinds that count towards it
+
+    @property
+    def missing(self) -> int:
+        return max(self.needed - self.count, 0)
+
+
+def gate_progress(subject: Subject, records: Iterable[Record], ruleset: RuleSet, period: str,
+                  term: TermSpan | None = None) -> list[Progress]:
+    """One subject's progress towards every minimum of the gates that apply to it in `period`, counted as `score`
+    counts them; none when the subject does not serve in the period or is not appraised in it."""
+    with localcontext(CONTEXT):
+        wanted = ruleset.periods[period]
+        windows = _windows(wanted, ruleset)
+        start = min(w[0].start for w in windows)  # type: ignore[type-var]
+        end = max(w[0].end for w in windows)  # type: ignore[type-var]
+        if not serves(subject, start, end):  # type: ignore[arg-type]
+            return []
+        served = service(subject, ruleset.membership, start, end)  # type: ignore[arg-type]
+        if not served.appraised:
+            return []
+        in_term = term_window(ruleset, term, start, end)  # type: ignore[arg-type]
+        credits = _credits(sorted(records, key=lambda r: r.id), {subject.id: subject}).get(subject.id, [])
+        in_period = [c for c in credits if start <= c.record.occurred_on <= end]  # type: ignore[operator]
+        pools = {"period": in_period, "input": credits,
+                 "term": [] if in_term is None else [c for c in credits
+                                                     if in_term[0] <= c.record.occurred_on <= in_term[1]]}
+        halves = _halves(subject, in_period, ruleset, start, end)
+        out = []
+        for gate, counted in _requirement_counts(subject, pools, ruleset, served.factor, halves):
+            if gate.veto:
+                continue
+            for prefix, req, count, share in counted:
+                if req.min_count is None:
+                    continue
+                needed = req.min_count if share == 1 else scaled_count(req.min_count, share)
+                out.append(Progress(gate.name, gate.label, req.label, prefix, count, needed, req.match.kinds))
+        return out
 
 
 def requirement_met(req: Requirement, count: int, factor: Fraction) -> tuple[bool, str]:
