@@ -181,9 +181,6 @@ class LiveScores:
     line: PassLine
 
 
-LIVE_SECONDS = 60  # a process keeps a year's live scores at most this long, and only while nothing they read changed
-
-
 def _inputs_state() -> tuple[object, ...]:
     """A fingerprint of what live scores read, in one query: records and meetings (each row's version goes up at
     every change; verified ones can change only by being reopened), members, and the newest audit entry (every
@@ -203,13 +200,15 @@ def live_scores(year: int) -> tuple[LiveScores | None, str]:
     """The year's verified records scored now with its members rule file; or None and why not.
 
     Scoring every member takes a fifth of a second on a county; a process keeps the result for LIVE_SECONDS as long
-    as `_inputs_state` is unchanged, so the dashboard and the 预警名单 (on a clerk's phone) answer at once."""
+    as `_inputs_state` is unchanged (LIVE_SCORES_SECONDS, 60 by default; 0 keeps nothing), so the dashboard and the
+    预警名单 (on a clerk's phone) answer at once."""
     ruleset = activities.ruleset_for(year, "members")
     if ruleset is None:
         return None, _("%(year)s 年没有委员评分细则(scoring_rules 中 subject: members 的文件)", year=year)
-    cache = current_app.extensions.setdefault("live_scores", SimpleCache(threshold=32, default_timeout=LIVE_SECONDS))
+    seconds = current_app.config["LIVE_SCORES_SECONDS"]
+    cache = current_app.extensions.setdefault("live_scores", SimpleCache(threshold=32, default_timeout=seconds))
     key = repr((year, hashlib.sha256(ruleset.source).hexdigest(), _inputs_state(), beijing_today()))
-    kept = cache.get(key)
+    kept = cache.get(key) if seconds > 0 else None
     if kept is not None:
         return kept, ""
     try:
@@ -217,7 +216,8 @@ def live_scores(year: int) -> tuple[LiveScores | None, str]:
     except scoring.RuleError as error:
         return None, str(error)
     live = LiveScores(ruleset, {c.subject_id: Score(c.total, c.grade or "") for c in scored.cards}, pass_line(ruleset))
-    cache.set(key, live)
+    if seconds > 0:
+        cache.set(key, live)
     return live, ""
 
 
