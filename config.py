@@ -62,6 +62,7 @@ class Config:
     PAGE_SIZE = 20
     PUBLIC_BASE_URL = ""  # what certificates' QR codes point to (FLASK_PUBLIC_BASE_URL); 打印设置 may override it
     RANKING_PAGE_SIZE = 50  # rows of a ranking on screen; the export and the printed table have them all
+    LIVE_SCORES_SECONDS = 60  # a process keeps the dashboard's live scores this long while their inputs stand; 0: never
     SCORING_RULES_DIR = BASE_DIR / "scoring_rules"
     EVIDENCE_DIR = None  # default: instance/evidence
     EVIDENCE_MAX_BYTES = 10 * 1024 * 1024  # one evidence file

@@ -1,6 +1,7 @@
 """The application factory. Kept light: importing `app` loads no SQLAlchemy, so `app.scoring` stays pure."""
 from __future__ import annotations
 
+import mimetypes
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -25,6 +26,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         # server signing sessions with a known or guessable key would let anyone forge a sign-in.
         app.before_request(lambda: _refuse_with_weak_secret_key(problem))
     os.makedirs(app.instance_path, exist_ok=True)
+    mimetypes.add_type("application/manifest+json", ".webmanifest")  # the phone's 添加到主屏幕 (static/manifest)
 
     from app import (activities, admin, auth, awards, branches, cli, contacts, coverage, dashboard,  # noqa: F401
                      documents, errors, followup, i18n, imports, jobs, main, meetings, members, models, notices,

@@ -29,6 +29,7 @@ CSP = {  # no inline script anywhere: scripts are files under app/static/js and 
     "base-uri": "'self'",
     "form-action": "'self'",
     "frame-ancestors": "'none'",
+    "manifest-src": "'self'",  # the web app manifest (static/manifest.webmanifest)
 }
 HSTS = "max-age=31536000"  # a year; no includeSubDomains: the county's other sites are not ours to decide
 SECRET_MIN_BYTES = 32

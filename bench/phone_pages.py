@@ -8,8 +8,9 @@ signs in as each of the demo's phone users (member, standing, clerk, clerk2, lia
 phone test does (tests/test_phone_pages.py): breadth first from the home page along the links on each page, one
 URL per page (Flask endpoint), no downloads, no sign-out, at most --per-role pages a role. Each page is fetched once
 to warm up, then --repeat times, one after another; its time is the median, measured at this end of the socket
-(the whole answer read). /healthz is timed the same way in the same run. The last line is the verdict: the slowest
-page against the target of 300 ms.
+(the whole answer read). /healthz is timed the same way in the same run. The dashboard's pages keep their live
+scores while nothing changed (LIVE_SCORES_SECONDS); a second server with that off times them again as the first
+visit after a change. The last line is the verdict: the slowest page, either way, against the target of 300 ms.
 """
 from __future__ import annotations
 
@@ -120,16 +121,26 @@ def main() -> None:
                 times.append((timed(base, path, cookie, args.repeat), role, path))
             slowest = max(t for t, r, _p in times if r == role)
             print(f"{role}: {len(pages)} pages, slowest {slowest:.0f} ms")
+    cold = []  # the dashboard's pages when their live scores are computed afresh (the first visit after a change)
+    with gunicorn(DATABASE, os.urandom(32).hex(), args.workers, LIVE_SCORES_SECONDS="0") as base:
+        for role in ROLES:
+            cookie, _took = sign_in(base, role, "demo2025")
+            cold += [(timed(base, path, cookie, args.repeat), role, path)
+                     for _t, r, path in times if r == role and path.startswith("/dashboard")]
+    cold.sort(reverse=True)
+    for took, role, path in cold:
+        print(f"  uncached live scores: {took:6.0f} ms  {role:9} {path}")
     times.sort(reverse=True)
     print("slowest pages:")
     for took, role, path in times[:8]:
         print(f"  {took:6.0f} ms  {role:9} {path}")
     worst, role, path = times[0]
     median = statistics.median(t for t, _r, _p in times)
-    verdict = "" if worst < TARGET_MS else " — TARGET MISSED"
+    cold_worst = cold[0][0] if cold else 0.0
+    verdict = "" if max(worst, cold_worst) < TARGET_MS else " — TARGET MISSED"
     print(f"phone_pages: {len(times)} pages of {len(ROLES)} roles, slowest {worst:.0f} ms ({role} {path}), median "
-          f"{median:.0f} ms (target every page < {TARGET_MS} ms); /healthz {health:.1f} ms; gunicorn "
-          f"{args.workers} workers on PostgreSQL{verdict}")
+          f"{median:.0f} ms, dashboard scored afresh {cold_worst:.0f} ms (target every page < {TARGET_MS} ms); "
+          f"/healthz {health:.1f} ms; gunicorn {args.workers} workers on PostgreSQL{verdict}")
 
 
 if __name__ == "__main__":

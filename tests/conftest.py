@@ -20,6 +20,7 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -583,6 +584,20 @@ def finished_year(app: Flask) -> Review:
     return db.session.scalar(sa.select(Review).where(Review.subject_kind == SubjectKind.MEMBERS))
 
 
+def _read_whole(wsgi_app: Callable[..., Any]) -> Callable[..., Any]:
+    """`wsgi_app` with each response read whole (and its file closed) before the server writes it: a browser that
+    drops the connection mid-file (a page left before its script loaded) otherwise leaves werkzeug's dev server with
+    the static file open, a ResourceWarning that fails a later test."""
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        body = wsgi_app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return app
+
+
 @contextlib.contextmanager
 def served(app: Flask) -> Iterator[str]:
     """The app served on a free port of 127.0.0.1 from a thread, with CSRF on, for a browser; its base URL."""
@@ -596,7 +611,7 @@ def served(app: Flask) -> Iterator[str]:
         port = s.getsockname()[1]
     app.config.update(SERVER_NAME=f"127.0.0.1:{port}", WTF_CSRF_ENABLED=True)
     db.session.remove()  # the server's requests use their own sessions
-    server = make_server("127.0.0.1", port, app, threaded=False)
+    server = make_server("127.0.0.1", port, _read_whole(app), threaded=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

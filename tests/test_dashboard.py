@@ -45,7 +45,7 @@ def meeting(unit, statuses, state=RecordState.VERIFIED, on=DAY):
 def rows(response, table_class):
     """The body rows of the first <table class="list {table_class}">, as lists of cell texts."""
     html = response.get_data(as_text=True)
-    table = re.search(rf'<table class="list {table_class}">(.*?)</table>', html, re.S).group(1)
+    table = re.search(rf'<table class="list {table_class}[^"]*">(.*?)</table>', html, re.S).group(1)
     body = re.search(r"<tbody>(.*?)</tbody>", table, re.S).group(1)
     out = []
     for tr in re.findall(r"<tr>(.*?)</tr>", body, re.S):

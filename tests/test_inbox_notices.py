@@ -174,8 +174,8 @@ def test_returning_and_verifying_a_record_tells_its_clerk_who_reads_it_on_the_no
     opened = client.post(f"/notices/{returned.id}/open")
     assert opened.headers["Location"] == f"/activities/{submitted.id}"
     assert notices_of("clerk_a")[0].read_at is not None
-    assert 'class="count"' not in re.search(r'<div class="who">.*?</div>', client.get("/").get_data(as_text=True),
-                                            re.S).group(0)
+    assert 'class="count"' not in re.search(r'<a class="notices-link[^>]*>.*?</a>', client.get("/").get_data(
+        as_text=True), re.S).group(0)  # the unread count beside 通知 is gone
     # resubmitted and verified: told again
     version = db.session.get(Activity, submitted.id).version
     assert client.post(f"/activities/{submitted.id}/submit", data={"version": version}).status_code == 302

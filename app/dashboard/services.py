@@ -6,6 +6,7 @@ Reads the database and scores live through app.reviews.scoring; writes nothing. 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -13,16 +14,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
+from cachelib import SimpleCache
+from flask import current_app
 from flask_babel import gettext as _
 
 from app import scoring
 from app.activities import services as activities
 from app.auth.scope import clause
 from app.extensions import db
-from app.models import (Activity, ActivityParticipant, AppraisalYear, Attendance, AttendanceStatus, Category,
-                        Meeting, Member, RecordState, Review, ReviewEntry, ReviewState, SubjectKind, Unit, UnitKind)
+from app.models import (Activity, ActivityParticipant, AppraisalYear, Attendance, AttendanceStatus, AuditLog, Category,
+                        Meeting, Member, RecordState, Review, ReviewEntry, ReviewState, RuleFile, SubjectKind, Unit,
+                        UnitKind)
 from app.reviews import services as review_services
 from app.reviews.scoring import score_period
+from app.timeutil import beijing_today
 from app.web import name_search
 
 FOUR_ONES = (Category.IDEA, Category.ENTERPRISE, Category.PAIRING, Category.RELIEF)
@@ -176,17 +181,44 @@ class LiveScores:
     line: PassLine
 
 
+def _inputs_state() -> tuple[object, ...]:
+    """A fingerprint of what live scores read, in one query: records and meetings (each row's version goes up at
+    every change; verified ones can change only by being reopened), members, and the newest audit entry (every
+    change through the app is audited: a member's units or dates, a rule file, an import)."""
+    return tuple(db.session.execute(sa.select(
+        sa.select(sa.func.count()).select_from(Activity).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.sum(Activity.version), 0)).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(Meeting).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.sum(Meeting.version), 0)).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(Member).scalar_subquery(),
+        sa.select(sa.func.max(AuditLog.id)).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(RuleFile).scalar_subquery(),
+    )).one())
+
+
 def live_scores(year: int) -> tuple[LiveScores | None, str]:
-    """The year's verified records scored now with its members rule file; or None and why not."""
+    """The year's verified records scored now with its members rule file; or None and why not.
+
+    Scoring every member takes a fifth of a second on a county; a process keeps the result for LIVE_SECONDS as long
+    as `_inputs_state` is unchanged (LIVE_SCORES_SECONDS, 60 by default; 0 keeps nothing), so the dashboard and the
+    预警名单 (on a clerk's phone) answer at once."""
     ruleset = activities.ruleset_for(year, "members")
     if ruleset is None:
         return None, _("%(year)s 年没有委员评分细则(scoring_rules 中 subject: members 的文件)", year=year)
+    seconds = current_app.config["LIVE_SCORES_SECONDS"]
+    cache = current_app.extensions.setdefault("live_scores", SimpleCache(threshold=32, default_timeout=seconds))
+    key = repr((year, hashlib.sha256(ruleset.source).hexdigest(), _inputs_state(), beijing_today()))
+    kept = cache.get(key) if seconds > 0 else None
+    if kept is not None:
+        return kept, ""
     try:
         scored = score_period(ruleset, str(year))
     except scoring.RuleError as error:
         return None, str(error)
-    return LiveScores(ruleset, {c.subject_id: Score(c.total, c.grade or "") for c in scored.cards},
-                      pass_line(ruleset)), ""
+    live = LiveScores(ruleset, {c.subject_id: Score(c.total, c.grade or "") for c in scored.cards}, pass_line(ruleset))
+    if seconds > 0:
+        cache.set(key, live)
+    return live, ""
 
 
 def members_reviews(year: int, half_year: bool = False) -> list[Review]:
