@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
-from served import fresh_database, gunicorn, sign_in  # noqa: E402
+from served import demo_database, gunicorn, sign_in  # noqa: E402
 
 DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_checkin"
 PASSWORD = "bench-checkin-2026"  # nosec B105: a scratch database's accounts, dropped at the next run
@@ -46,21 +46,14 @@ SECRET = os.urandom(32).hex()  # the server's and this script's: the codes are s
 def prepare(url: str, wanted: int) -> tuple[int, list[str]]:
     """A fresh database: the demo county, `wanted` members with accounts, today's meeting inviting them all.
     Returns (meeting id, usernames)."""
-    fresh_database(url)
-    from app import create_app
+    app = demo_database(url, SECRET)
     from app.auth.passwords import hash_password
-    from app.demo import build_demo
     from app.extensions import db
     from app.models import Attendance, AttendanceStatus, Meeting, MeetingKind, Member, Role, Unit, User
     from app.pinyin import search_key
     from app.timeutil import BEIJING
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
-    with app.app_context():
-        from flask_migrate import upgrade
-        upgrade()
-        build_demo()
-        db.session.commit()
+    with app.app_context():  # type: ignore[attr-defined]
         members = list(db.session.scalars(sa.select(Member).where(Member.active).order_by(Member.id)))
         model = members[0]
         while len(members) < wanted:  # plain members like the first, for a county larger than the demo's

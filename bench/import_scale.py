@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 from python_calamine import CalamineWorkbook  # noqa: E402
+from served import fresh_database  # noqa: E402
 
 MEMBERS = 400
 RUNS = 3  # timed runs of each side, after a warm-up (the import's warm-up is the first, in a fresh process)
@@ -34,18 +35,6 @@ KINDS = (("提案", "立案", None, None), ("社情民意", "采用", "市", Non
 
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def make_database(url: str) -> None:
-    if url.startswith("postgresql"):
-        admin = sa.create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-        name = url.rsplit("/", 1)[1]
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-    elif url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
 
 
 def seed() -> None:
@@ -117,7 +106,7 @@ def import_file(url: str, path: str, rows: int, out: str) -> None:
         times = []
         for run in range(1 + RUNS):
             if run:
-                db.session.execute(sa.text("TRUNCATE activity, activity_participant, evidence, audit_log"))
+                db.session.execute(sa.text("TRUNCATE activity, activity_participant, evidence, audit_log CASCADE"))  # CASCADE: contact (empty here) refers to activity
                 db.session.commit()
             started = time.perf_counter()
             outcome = run_import(DATASETS["records"], data, "bench.xlsx", None, dry_run=False)
@@ -143,7 +132,7 @@ def main() -> None:
     parser.add_argument("--database", default=os.environ.get(
         "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench_import"))
     args = parser.parse_args()
-    make_database(args.database)
+    fresh_database(args.database)
     from app import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database, "SECRET_KEY": "bench", "TESTING": True})

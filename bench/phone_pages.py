@@ -28,27 +28,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from served import fresh_database, gunicorn, sign_in  # noqa: E402
+from served import demo_database, gunicorn, sign_in  # noqa: E402
 
 DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_phone"
 ROLES = ("member", "standing", "clerk", "clerk2", "liaison")
 TARGET_MS = 300
 SKIP = re.compile(r"^/(static|auth/logout|lang|healthz)|[?&](export|fmt|format)=|\.(xlsx|pdf|docx|zip|csv|svg|png)(\?|$)"
                   r"|/download|/template|/checkin/[^/]*\.[^/]*\.")  # downloads; a scan link is never on a page
-
-
-def prepare(url: str) -> None:
-    fresh_database(url)
-    from app import create_app
-    from app.demo import build_demo
-    from app.extensions import db
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
-    with app.app_context():
-        from flask_migrate import upgrade
-        upgrade()
-        build_demo()
-        db.session.commit()
 
 
 def endpoint_of(matcher: object, path: str) -> str | None:
@@ -108,9 +94,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--per-role", type=int, default=80)
     args = parser.parse_args()
-    prepare(DATABASE)
-    from app import create_app
-    matcher = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE, "SECRET_KEY": "bench"}).url_map.bind("localhost")
+    matcher = demo_database(DATABASE).url_map.bind("localhost")  # type: ignore[attr-defined]
     times: list[tuple[float, str, str]] = []
     with gunicorn(DATABASE, os.urandom(32).hex(), args.workers) as base:
         health = timed(base, "/healthz", "", args.repeat * 5)

@@ -21,25 +21,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from served import fresh_database, gunicorn, sign_in  # noqa: E402
+from served import demo_database, gunicorn, sign_in  # noqa: E402
 
 DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_load"
 
 
 def prepare(url: str) -> tuple[int, int]:
     """A fresh database with the demo county and a frozen annual review: (review id, a subject id)."""
-    fresh_database(url)
-    from app import create_app
-    from app.demo import build_demo
+    app = demo_database(url)
     from app.extensions import db
     from app.reviews import services as reviews
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
-    with app.app_context():
-        from flask_migrate import upgrade
-        upgrade()
-        build_demo()
-        db.session.commit()
+    with app.app_context():  # type: ignore[attr-defined]
         review = reviews.run_review(reviews.rule_file("2025-四个一-委员.yaml"), "2025", None)
         db.session.commit()
         first = reviews.rows(review)[0].subject_id

@@ -33,6 +33,23 @@ def fresh_database(url: str) -> None:
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
 
 
+def demo_database(url: str, secret: str = "bench") -> object:
+    """A fresh database at `url` with the schema (migrations) and the demo county; the app made on it (its context
+    is not left pushed)."""
+    fresh_database(url)
+    from app import create_app
+    from app.demo import build_demo
+    from app.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret})
+    with app.app_context():
+        from flask_migrate import upgrade
+        upgrade()
+        build_demo()
+        db.session.commit()
+    return app
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
