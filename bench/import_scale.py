@@ -106,7 +106,8 @@ def import_file(url: str, path: str, rows: int, out: str) -> None:
         times = []
         for run in range(1 + RUNS):
             if run:
-                db.session.execute(sa.text("TRUNCATE activity, activity_participant, evidence, audit_log CASCADE"))  # CASCADE: contact (empty here) refers to activity
+                # CASCADE: contact (empty here) refers to activity
+                db.session.execute(sa.text("TRUNCATE activity, activity_participant, evidence, audit_log CASCADE"))
                 db.session.commit()
             started = time.perf_counter()
             outcome = run_import(DATASETS["records"], data, "bench.xlsx", None, dry_run=False)
