@@ -232,7 +232,8 @@ def main() -> None:
             result["problems"] = verify(DATABASE, meeting_id, args.members)
             results[name] = result
             print(f"{name}: {result['first']} told 签到成功 and {result['second']} 您已签到 "
-                  f"({result['wrong']} other answers) in {result['seconds']:.1f} s; latency p50 {result['p50']:.0f} ms, "
+                  f"({result['wrong']} other answers) in {result['seconds']:.1f} s; "
+                  f"latency p50 {result['p50']:.0f} ms, "
                   f"p95 {result['p95']:.0f} ms, p99 {result['p99']:.0f} ms, max {result['max']:.0f} ms; "
                   f"database: {', '.join(result['problems']) or 'every invitee checked in once'}")
             if result["sample"]:

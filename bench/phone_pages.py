@@ -33,8 +33,9 @@ from served import demo_database, gunicorn, sign_in  # noqa: E402
 DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_phone"
 ROLES = ("member", "standing", "clerk", "clerk2", "liaison")
 TARGET_MS = 300
-SKIP = re.compile(r"^/(static|auth/logout|lang|healthz)|[?&](export|fmt|format)=|\.(xlsx|pdf|docx|zip|csv|svg|png)(\?|$)"
-                  r"|/download|/template|/checkin/[^/]*\.[^/]*\.")  # downloads; a scan link is never on a page
+# downloads, sign-out, the language switch; a scan link (a signed token) is never on a page anyway
+SKIP = re.compile(r"^/(static|auth/logout|lang|healthz)|[?&](export|fmt|format)="
+                  r"|\.(xlsx|pdf|docx|zip|csv|svg|png)(\?|$)|/download|/template|/checkin/[^/]*\.[^/]*\.")
 
 
 def endpoint_of(matcher: object, path: str) -> str | None:

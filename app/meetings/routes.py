@@ -18,8 +18,8 @@ from app.extensions import db
 from app.forms import attach_errors
 from app.imports import export
 from app.meetings import checkin, services
-from app.meetings.forms import (CheckinTimesForm, MeetingForm, MeetingTypeEditForm, MeetingTypeForm, ReturnForm, VersionForm, kind_label,
-                                 version_of)
+from app.meetings.forms import (CheckinTimesForm, MeetingForm, MeetingTypeEditForm, MeetingTypeForm, ReturnForm,
+                                 VersionForm, kind_label, version_of)
 from app.models import AttendanceStatus, Invitees, Meeting, RecordState, Role, Unit, UnitKind
 from app.listing import remembered, sorted_by
 from app.timeutil import BEIJING
