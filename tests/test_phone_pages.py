@@ -10,13 +10,15 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from conftest import CHROMIUM, CHROMIUM_ARGS, served
+from conftest import CHROMIUM, CHROMIUM_ARGS, ON_SQLITE, served
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 
 pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
                                  reason="Debian's chromium is not installed (.ci/run installs it)"),
+              pytest.mark.skipif(not ON_SQLITE, reason="run once per CI run, on SQLite: how a page lays out on a phone "
+                                 "does not depend on the database (tests/test_route_probe.py opens every route on both)"),
               pytest.mark.commits, pytest.mark.slow]
 
 ROLES = ("member", "standing", "clerk", "clerk2", "liaison")
