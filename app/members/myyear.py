@@ -111,7 +111,7 @@ def standing(member_id: int, today: dt.date) -> Standing:
     out.rule_name = ruleset.name
     period = period_of(ruleset, today)
     try:
-        scored = score_period(ruleset, period, only=member_id)
+        scored = score_period(ruleset, period, only=member_id, hashed=False)
     except scoring.RuleError as e:
         out.problem = _("暂时算不出得分：%(reason)s。请联系活动办公室。", reason=str(e).strip())
         return out

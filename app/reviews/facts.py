@@ -64,6 +64,14 @@ def origin(record_id: int, subject_kind: SubjectKind) -> tuple[str, int]:
     return ("attendance", -record_id) if record_id < 0 else ("activity", record_id)
 
 
+# What the facts read of an activity: read as plain rows (no ORM objects: a county's year is thousands of records,
+# and the dashboard and the member's home score it live), with the columns' names, so `a.kind` reads the same.
+SCORED_COLUMNS = (Activity.id, Activity.kind, Activity.occurred_on, Activity.outcome, Activity.level,
+                  Activity.instruction_level, Activity.amount, Activity.people_helped, Activity.details,
+                  Activity.work_key, Activity.pairing_id, Activity.project_id, Activity.member_id, Activity.unit_id,
+                  Activity.party_member_id)
+
+
 def _activity_fields(a: Activity) -> dict[str, scoring.types.FieldValue]:
     fields: dict[str, scoring.types.FieldValue | None] = {
         "outcome": a.outcome, "level": a.level, "instruction_level": a.instruction_level,
@@ -87,8 +95,8 @@ def _verified_activities(year: int, earlier: Earlier | None, *where: sa.ColumnEl
     if span is not None:
         assert earlier is not None
         when = sa.or_(when, sa.and_(Activity.occurred_on.between(*span), Activity.kind.in_(sorted(earlier.kinds))))
-    return list(db.session.scalars(sa.select(Activity).where(Activity.state == RecordState.VERIFIED, when, *where)
-                                   .order_by(Activity.id)))
+    return list(db.session.execute(sa.select(*SCORED_COLUMNS).where(Activity.state == RecordState.VERIFIED, when,
+                                                                     *where).order_by(Activity.id)))  # type: ignore[arg-type]
 
 
 def _record(a: Activity, subject_id: int, participants: tuple[int, ...] = ()) -> scoring.Record:

@@ -79,11 +79,12 @@ def term_of(ruleset: scoring.RuleSet, key: str) -> scoring.TermSpan | None:
 
 
 def score_period(ruleset: scoring.RuleSet, period: str, facts: Facts | None = None,
-                 term: scoring.TermSpan | None = None, only: int | None = None) -> Scored:
+                 term: scoring.TermSpan | None = None, only: int | None = None, hashed: bool = True) -> Scored:
     """Score `period` under `ruleset` on the database's verified facts (or on `facts` given, with the 届 `term` when
     the rule file counts over the 届). From the database, a rule file that counts over the 届 gets the 届 the
     period ends in, and that 届's earlier years' records of the kinds it counts. With `only` (a member id, a
-    members' rule file), that member alone is read and scored (the 我的本年 page); the rest is the same."""
+    members' rule file), that member alone is read and scored (the 我的本年 page); the rest is the same. Without
+    `hashed`, the content hash (which only a frozen review keeps) is left empty."""
     key = period_key(ruleset, period)
     if facts is None:
         term = term_of(ruleset, key)
@@ -95,7 +96,7 @@ def score_period(ruleset: scoring.RuleSet, period: str, facts: Facts | None = No
     first = ruleset.rankings[0].name if ruleset.rankings else None
     cards.sort(key=lambda c: (c.place(first) is None, c.place(first) or 0, c.subject_id) if first
                else (not c.appraised, c.subject_id))  # those not appraised (no place) after the ranked
-    digest = scoring.content_hash(ruleset, facts.subjects, facts.records, key, term)
+    digest = scoring.content_hash(ruleset, facts.subjects, facts.records, key, term) if hashed else ""
     return Scored(period, key, ruleset, facts, cards, digest, term)
 
 
