@@ -289,8 +289,11 @@ def test_a_meeting_is_set_up_ahead_and_submitted_only_once_held(client, county, 
     assert "已创建会议" in text_of(made)
     meeting = db.session.scalar(sa.select(Meeting))
     assert meeting.held_on == dt.date(2026, 6, 22)
-    listed = text_of(client.get("/meetings/"))  # its rows are 出席 by default: the list does not count them yet
-    assert "尚未召开" in listed
+    later = client.post("/meetings/new", data=new_meeting(county, title="下午座谈", starts_at="14:30", ends_at="16:00"),
+                        follow_redirects=True)  # today, but at 10:00 it has not begun
+    assert "已创建会议" in text_of(later)
+    listed = text_of(client.get("/meetings/"))  # their rows are 出席 by default: the list does not count them yet
+    assert listed.count("尚未召开") == 2
     early = client.post(f"/meetings/{meeting.id}/attendance", data={"version": meeting.version, "action": "submit"})
     assert "会议还没有召开（2026年6月22日）" in text_of(early)
     db.session.expire_all()

@@ -22,7 +22,7 @@ from app.meetings.forms import (CheckinTimesForm, MeetingForm, MeetingTypeEditFo
                                  VersionForm, kind_label, version_of)
 from app.models import AttendanceStatus, Invitees, Meeting, RecordState, Role, Unit, UnitKind
 from app.listing import remembered, sorted_by
-from app.timeutil import BEIJING, beijing_today
+from app.timeutil import BEIJING
 from app.web import commit_or_stale, date_arg, db_id, page_args
 
 bp = Blueprint("meetings", __name__)
@@ -37,6 +37,13 @@ TYPE_KEEPERS = (Role.ADMIN, Role.OFFICE)
 def meeting_kind(name: str) -> str:
     """A meeting's type as shown: built-in names translated, the office's own as written."""
     return str(kind_label(name))
+
+
+@bp.app_template_test("started")
+def meeting_started(meeting: Meeting) -> bool:
+    """`meeting is started`: its day has come and its start time passed (Beijing time); until then its rows are only
+    what is expected (出席 by default, leave asked)."""
+    return services.started(meeting)
 
 
 def _stale() -> Response:
@@ -68,7 +75,7 @@ def index() -> str | Response:
                                .order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
     return render_template("meetings/index.html", pagination=pagination, counts=counts, filters=filters,
                            units=units, kinds=services.kinds_for(current_user, active_only=False),
-                           statuses=AttendanceStatus, editable=editable, inviting=inviting, today=beijing_today(),
+                           statuses=AttendanceStatus, editable=editable, inviting=inviting,
                            can_verify=current_user.role == Role.OFFICE,
                            can_create=current_user.role in CREATORS, can_keep_types=current_user.role in TYPE_KEEPERS)
 
